@@ -1,0 +1,3 @@
+from fairscreen.entrypoints.cli import main
+
+main()

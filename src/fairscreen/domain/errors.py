@@ -1,0 +1,140 @@
+"""The one error family of fairscreen.
+
+Every error carries a stable ``code`` (part of the public contract: API problem details,
+CLI messages and the ledger audit use it) and, where the error is about an input, the
+JSON path of the offending ``field``. HTTP statuses and CLI exit codes are mapped from
+these classes in one place each (``entrypoints``), never here.
+
+Messages never carry personal data: they name fields and rules, not values.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class FairscreenError(Exception):
+    """Base of every error fairscreen raises on purpose."""
+
+    code: ClassVar[str] = "FAIRSCREEN_ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+class InvalidInput(FairscreenError):
+    """An input does not follow its schema or a rule of the product contract."""
+
+    code = "INVALID_INPUT"
+
+
+class ScopeViolation(InvalidInput):
+    """A role profile asks for a category its tier does not allow (PRODUCT.md P2)."""
+
+    code = "SCOPE_VIOLATION"
+
+
+class ProtectedAttribute(InvalidInput):
+    """An input carries a protected attribute (sex, age, ethnicity, ...) that the data
+    model refuses to hold (PRODUCT.md §4; Employment Promotion Law)."""
+
+    code = "PROTECTED_ATTRIBUTE"
+
+
+class UnknownProfile(InvalidInput):
+    code = "UNKNOWN_PROFILE"
+
+
+class RulebookInvalid(InvalidInput):
+    """A rulebook file is malformed or does not cover every rule of the contract."""
+
+    code = "RULEBOOK_INVALID"
+
+
+# --- authorization (P1) -------------------------------------------------------------------
+
+
+class AuthorizationRefused(FairscreenError):
+    """No valid authorization: the check may not run (PRODUCT.md P1)."""
+
+    code = "AUTHORIZATION_REFUSED"
+
+
+class AuthorizationMissing(AuthorizationRefused):
+    code = "AUTHORIZATION_MISSING"
+
+
+class AuthorizationExpired(AuthorizationRefused):
+    code = "AUTHORIZATION_EXPIRED"
+
+
+class AuthorizationRevoked(AuthorizationRefused):
+    code = "AUTHORIZATION_REVOKED"
+
+
+class AuthorizationWrongEmployer(AuthorizationRefused):
+    code = "AUTHORIZATION_WRONG_EMPLOYER"
+
+
+# --- ledger ---------------------------------------------------------------------------------
+
+
+class LedgerError(FairscreenError):
+    code = "LEDGER_ERROR"
+
+
+class ProofInvalid(LedgerError):
+    """A Merkle inclusion or consistency proof does not verify (RFC 9162 §2.1.3, §2.1.4)."""
+
+    code = "PROOF_INVALID"
+
+
+class LedgerTampered(LedgerError):
+    """Stored entries, tiles or checkpoints disagree with each other."""
+
+    code = "LEDGER_TAMPERED"
+
+
+class SignatureInvalid(LedgerError):
+    """A signed note or checkpoint signature does not verify (C2SP signed-note)."""
+
+    code = "SIGNATURE_INVALID"
+
+
+class LedgerEntryRefused(LedgerError):
+    """An entry carries a field outside the ledger vocabulary: personal data never enters."""
+
+    code = "LEDGER_ENTRY_REFUSED"
+
+
+# --- service ------------------------------------------------------------------------------
+
+
+class NotFound(FairscreenError):
+    """The object does not exist *for this caller* (another tenant's ids look the same)."""
+
+    code = "NOT_FOUND"
+
+
+class PermissionDenied(FairscreenError):
+    code = "PERMISSION_DENIED"
+
+
+class InvalidTransition(FairscreenError):
+    """The case is not in a state that allows this step (PRODUCT.md §3)."""
+
+    code = "INVALID_TRANSITION"
+
+
+class SourceUnavailable(FairscreenError):
+    """A source could not be queried; the category becomes CHECK_INCOMPLETE."""
+
+    code = "SOURCE_UNAVAILABLE"

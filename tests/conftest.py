@@ -1,0 +1,93 @@
+"""Shared fixtures.
+
+``database_url`` runs a test once on a fresh SQLite file and once on PostgreSQL (a fresh
+schema on the server at ``FAIRSCREEN_TEST_POSTGRES_URL``, default the local ``test``
+database). Without a reachable server the PostgreSQL half skips with a one-line reason,
+except where ``FAIRSCREEN_REQUIRE_POSTGRES=1`` (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get(
+    "FAIRSCREEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _shared_dir() -> Path:
+    configured = os.environ.get("FAIRSCREEN_SHARED")
+    return Path(configured) if configured else REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    path = _shared_dir()
+    if not (path / "spec" / "PRODUCT.md").is_file():
+        pytest.fail(f"../shared not found at {path} (set FAIRSCREEN_SHARED)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def examples_dir(shared_dir: Path) -> Path:
+    return shared_dir / "spec" / "examples"
+
+
+def _postgres_reachable() -> str | None:
+    """None when reachable, else the reason."""
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {POSTGRES_URL.split('@')[-1]}: {type(exc).__name__}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url() -> str:
+    reason = _postgres_reachable()
+    if reason:
+        if os.environ.get("FAIRSCREEN_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_base_url: str) -> Iterator[str]:
+    """A URL whose connections see only a fresh, empty schema (dropped afterwards)."""
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(postgres_base_url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in postgres_base_url else "?"
+    try:
+        yield f"{postgres_base_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'fairscreen.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The same test on a real SQLite file and on a real PostgreSQL schema."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
