@@ -1,0 +1,41 @@
+"""Settings: one pydantic-settings class (prefix ``FAIRSCREEN_``), built once at start-up
+and passed in. Outside development it refuses the default, well-known secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FAIRSCREEN_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    #: SQLite file by default (zero set-up); PostgreSQL by URL in production,
+    #: e.g. ``postgresql+psycopg://user@host/db``.
+    database_url: str = "sqlite:///var/fairscreen.db"
+    #: Where development keys and other local state live.
+    data_dir: Path = Path("var")
+    #: The origin line of the ledger's checkpoints (C2SP tlog-checkpoint).
+    ledger_origin: str = "fairscreen.example/ledger"
+    #: Where the master and ledger signing keys come from: ``file`` (under ``data_dir``),
+    #: ``env`` (``FAIRSCREEN_MASTER_KEY`` / ``FAIRSCREEN_LEDGER_SIGNING_KEY``, base64).
+    key_provider: Literal["file", "env"] = "file"
+    master_key: str | None = Field(default=None, repr=False)
+    ledger_signing_key: str | None = Field(default=None, repr=False)
+
+    @model_validator(mode="after")
+    def _refuse_development_defaults_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("database_url: production needs PostgreSQL, not SQLite")
+            if self.key_provider == "file":
+                raise ValueError("key_provider: production keys must not live in local files")
+        return self
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
