@@ -1,0 +1,63 @@
+"""Authorization validity (PRODUCT.md P1; PIPL art. 13-17).
+
+No source may be queried without an authorization that is signed, not expired, not
+revoked, and names this employer (and, where it names one, this role). The check is
+fail-closed: an authorization that ends (expiry or revocation) on a day is not valid for an
+evaluation dated that day, and one signed after the evaluation date does not yet exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fairscreen.domain.errors import (
+    AuthorizationExpired,
+    AuthorizationMissing,
+    AuthorizationRevoked,
+    AuthorizationWrongEmployer,
+)
+from fairscreen.domain.model import Authorization
+
+
+def _local_date(moment: datetime) -> date:
+    """The calendar date in the timestamp's own offset (where the candidate signed)."""
+    return moment.date()
+
+
+def check_authorization(
+    authorization: Authorization | None, *, employer_id: str, role_id: str, as_of: date
+) -> Authorization:
+    """Return the authorization if it allows a check for this employer and role on
+    ``as_of``; raise the refusal that says why not otherwise (steps in this order):
+
+    1. none at all → ``AUTHORIZATION_MISSING``
+    2. it names another employer → ``AUTHORIZATION_WRONG_EMPLOYER``
+    3. it names another role, or was signed after ``as_of`` → ``AUTHORIZATION_MISSING``
+    4. revoked on or before ``as_of`` → ``AUTHORIZATION_REVOKED``
+    5. expired on or before ``as_of`` → ``AUTHORIZATION_EXPIRED``
+    """
+    if authorization is None:
+        raise AuthorizationMissing("no signed authorization for this check")
+    if authorization.employer_id != employer_id:
+        raise AuthorizationWrongEmployer(
+            "the authorization names another employer", field="authorization.employer_id"
+        )
+    if authorization.role_id is not None and authorization.role_id != role_id:
+        raise AuthorizationMissing(
+            "the authorization names another role", field="authorization.role_id"
+        )
+    if _local_date(authorization.signed_at) > as_of:
+        raise AuthorizationMissing(
+            "the authorization was signed after the evaluation date",
+            field="authorization.signed_at",
+        )
+    if authorization.revoked_at is not None and _local_date(authorization.revoked_at) <= as_of:
+        raise AuthorizationRevoked(
+            "the candidate revoked the authorization", field="authorization.revoked_at"
+        )
+    if _local_date(authorization.expires_at) <= as_of:
+        raise AuthorizationExpired(
+            "the authorization expired before the evaluation date",
+            field="authorization.expires_at",
+        )
+    return authorization

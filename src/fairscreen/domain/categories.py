@@ -1,0 +1,201 @@
+"""The vocabulary of screening: categories and their classes, tiers, lights, codes.
+
+Source: PRODUCT.md P2 (classes and tiers), §4 (lights, exclusion codes, rules, groups);
+Labour Contract Law art. 8 (only what is directly related to the labour contract);
+PIPL art. 28-29 (sensitive data needs a separate consent).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    IDENTITY = "identity"
+    EDUCATION = "education"
+    EMPLOYMENT_HISTORY = "employment_history"
+    PROFESSIONAL_LICENSE = "professional_license"
+    LITIGATION = "litigation"
+    ENFORCEMENT = "enforcement"
+    REFERENCE = "reference"
+    CRIMINAL_RECORD = "criminal_record"
+    CREDIT = "credit"
+    HEALTH_CERTIFICATE = "health_certificate"
+    MARITAL_STATUS = "marital_status"
+    PREGNANCY_OR_FERTILITY = "pregnancy_or_fertility"
+    RELIGION = "religion"
+    ETHNICITY = "ethnicity"
+    HEALTH_CONDITION = "health_condition"
+    INFECTIOUS_DISEASE_CARRIER = "infectious_disease_carrier"
+    HOUSEHOLD_REGISTRATION = "household_registration"
+    SEXUAL_ORIENTATION = "sexual_orientation"
+    FAMILY_BACKGROUND = "family_background"
+    PRIVATE_LIFE = "private_life"
+    SOCIAL_MEDIA_PRIVATE = "social_media_private"
+    POLITICAL_VIEWS = "political_views"
+    UNION_MEMBERSHIP = "union_membership"
+    GENETIC_DATA = "genetic_data"
+    DISABILITY = "disability"
+    PUBLIC_SECURITY_VIOLATION = "public_security_violation"
+
+
+class CategoryClass(StrEnum):
+    PERMITTED = "permitted"
+    SENSITIVE = "sensitive"
+    PROHIBITED = "prohibited"
+
+
+PERMITTED: frozenset[Category] = frozenset(
+    {
+        Category.IDENTITY,
+        Category.EDUCATION,
+        Category.EMPLOYMENT_HISTORY,
+        Category.PROFESSIONAL_LICENSE,
+        Category.LITIGATION,
+        Category.ENFORCEMENT,
+        Category.REFERENCE,
+    }
+)
+SENSITIVE: frozenset[Category] = frozenset(
+    {Category.CRIMINAL_RECORD, Category.CREDIT, Category.HEALTH_CERTIFICATE}
+)
+PROHIBITED: frozenset[Category] = frozenset(set(Category) - PERMITTED - SENSITIVE)
+#: Sensitive categories an employer may only ask for where a law requires the check.
+NEED_LEGAL_BASIS: frozenset[Category] = frozenset(
+    {Category.CRIMINAL_RECORD, Category.HEALTH_CERTIFICATE}
+)
+#: The canonical order of categories: reports list categories in this order.
+CATEGORY_ORDER: dict[Category, int] = {category: i for i, category in enumerate(Category)}
+
+
+def category_class(category: Category) -> CategoryClass:
+    if category in PERMITTED:
+        return CategoryClass.PERMITTED
+    if category in SENSITIVE:
+        return CategoryClass.SENSITIVE
+    return CategoryClass.PROHIBITED
+
+
+class Tier(StrEnum):
+    STANDARD = "standard"
+    TRUST = "trust"
+    SAFETY = "safety"
+
+
+#: What each tier may add to the permitted set (PRODUCT.md P2).
+TIER_SENSITIVE: dict[Tier, frozenset[Category]] = {
+    Tier.STANDARD: frozenset({Category.HEALTH_CERTIFICATE}),
+    Tier.TRUST: frozenset({Category.CREDIT, Category.CRIMINAL_RECORD}),
+    Tier.SAFETY: frozenset({Category.CRIMINAL_RECORD, Category.HEALTH_CERTIFICATE}),
+}
+
+
+def allowed_categories(tier: Tier) -> frozenset[Category]:
+    return PERMITTED | TIER_SENSITIVE[tier]
+
+
+class CauseGroup(StrEnum):
+    FRAUD_DISHONESTY = "fraud_dishonesty"
+    BRIBERY_CORRUPTION = "bribery_corruption"
+    CONFIDENTIALITY = "confidentiality"
+    VIOLENCE = "violence"
+    SEXUAL_OFFENCE = "sexual_offence"
+    CHILD_HARM = "child_harm"
+    DRUGS = "drugs"
+    TRAFFIC_SAFETY = "traffic_safety"
+    PROPERTY_SERVICE = "property_service"
+    PRIVATE_LENDING = "private_lending"
+    LABOUR = "labour"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+class Light(StrEnum):
+    GREEN = "green"
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+
+_SEVERITY = {Light.GREEN: 0, Light.BLUE: 1, Light.YELLOW: 2, Light.RED: 3}
+
+
+class RuleId(StrEnum):
+    ID_MISMATCH = "ID_MISMATCH"
+    EDU_FALSIFIED = "EDU_FALSIFIED"
+    EDU_UNVERIFIABLE = "EDU_UNVERIFIABLE"
+    EMP_FABRICATED = "EMP_FABRICATED"
+    EMP_DATES_MATERIAL = "EMP_DATES_MATERIAL"
+    EMP_UNVERIFIABLE = "EMP_UNVERIFIABLE"
+    LIC_INVALID = "LIC_INVALID"
+    LIC_EXPIRED = "LIC_EXPIRED"
+    LIC_UNVERIFIABLE = "LIC_UNVERIFIABLE"
+    HEALTH_CERT_INVALID = "HEALTH_CERT_INVALID"
+    LIT_RELEVANT_JUDGMENT = "LIT_RELEVANT_JUDGMENT"
+    ENF_ACTIVE_DEBTOR = "ENF_ACTIVE_DEBTOR"
+    CREDIT_SERIOUS_DELINQUENCY = "CREDIT_SERIOUS_DELINQUENCY"
+    CRIM_RELEVANT_CONVICTION = "CRIM_RELEVANT_CONVICTION"
+    REF_CORROBORATED_CONCERN = "REF_CORROBORATED_CONCERN"
+    CHECK_INCOMPLETE = "CHECK_INCOMPLETE"
+
+
+class Exclusion(StrEnum):
+    """Exclusion codes in PRODUCT.md §4's order: where several apply, the first is reported."""
+
+    NOT_IN_SCOPE = "NOT_IN_SCOPE"
+    IDENTITY_UNMATCHED = "IDENTITY_UNMATCHED"
+    PROHIBITED_TOPIC = "PROHIBITED_TOPIC"
+    UNVERIFIED = "UNVERIFIED"
+    SEALED_JUVENILE_RECORD = "SEALED_JUVENILE_RECORD"
+    LITIGATION_RIGHTS = "LITIGATION_RIGHTS"
+    NO_ADVERSE_JUDGMENT = "NO_ADVERSE_JUDGMENT"
+    OUTSIDE_LOOKBACK = "OUTSIDE_LOOKBACK"
+    NOT_JOB_RELATED = "NOT_JOB_RELATED"
+
+
+class ScopeReason(StrEnum):
+    PROHIBITED_CATEGORY = "PROHIBITED_CATEGORY"
+    NOT_NECESSARY_FOR_ROLE = "NOT_NECESSARY_FOR_ROLE"
+    NOT_CONSENTED = "NOT_CONSENTED"
+
+
+class SourceKind(StrEnum):
+    REGISTRY = "registry"
+    ISSUER = "issuer"
+    WITNESS = "witness"
+    SELF = "self"
+
+
+class RecordStatus(StrEnum):
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    SOURCE_UNAVAILABLE = "source_unavailable"
+
+
+class Disposition(StrEnum):
+    ADVERSE = "adverse"
+    INFORMATIONAL = "informational"
+    NEUTRAL = "neutral"
+    EXCLUDED = "excluded"
+
+
+class Verification(StrEnum):
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+
+
+class MatchStrength(StrEnum):
+    STRONG = "strong"
+    WEAK = "weak"
+    UNMATCHED = "unmatched"
+
+
+class RefusalCode(StrEnum):
+    AUTHORIZATION_MISSING = "AUTHORIZATION_MISSING"
+    AUTHORIZATION_EXPIRED = "AUTHORIZATION_EXPIRED"
+    AUTHORIZATION_REVOKED = "AUTHORIZATION_REVOKED"
+    AUTHORIZATION_WRONG_EMPLOYER = "AUTHORIZATION_WRONG_EMPLOYER"

@@ -1,0 +1,758 @@
+"""The screening core: scope, verification, findings and the rating (PRODUCT.md P2-P4, §4).
+
+``evaluate`` is the whole offline evaluation of one case, pure and deterministic: the same
+case and rulebook give the same report. The service and ``fairscreen evaluate`` both run
+exactly this function, so a report recomputed offline equals the one the service made.
+
+The steps, per record:
+
+1. scope: a record of a category outside the effective scope is discarded unread
+   (``NOT_IN_SCOPE``); a criminal ``litigation`` record counts only as criminal-record data;
+2. availability: a source that reported itself unavailable makes the check incomplete;
+3. identity: a record not matched to the subject is discarded (``IDENTITY_UNMATCHED``);
+4. prohibited topics: statements and fields on a prohibited topic are dropped unread;
+5. verification: a registry or issuer record with a strong match, or two witnesses
+   (different ``person_id``) making the same assertion; anything else is ``UNVERIFIED``;
+6. the category's rules make findings; exclusions are checked in §4's order, first wins;
+7. the light is the most severe reason's light; green when there is none.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from fairscreen.domain.authorization import check_authorization
+from fairscreen.domain.categories import (
+    CATEGORY_ORDER,
+    PROHIBITED,
+    Category,
+    CauseGroup,
+    Disposition,
+    Exclusion,
+    Light,
+    MatchStrength,
+    RecordStatus,
+    RuleId,
+    SourceKind,
+    Tier,
+    Verification,
+)
+from fairscreen.domain.identity import match_identity
+from fairscreen.domain.model import (
+    Case,
+    CreditData,
+    CriminalData,
+    EducationData,
+    EmploymentClaim,
+    EmploymentData,
+    EnforcementData,
+    HealthCertificateData,
+    IdentityData,
+    LicenseData,
+    LitigationData,
+    Record,
+    ReferenceData,
+    Statement,
+    YearMonth,
+)
+from fairscreen.domain.profiles import lookback_years, relevant_groups, validate_profile
+from fairscreen.domain.report import (
+    Discarded,
+    DroppedStatement,
+    Finding,
+    Reason,
+    Report,
+    RulebookRef,
+    Texts,
+)
+from fairscreen.domain.rulebook import Rulebook
+from fairscreen.domain.scope import effective_scope
+from fairscreen.domain.topics import TopicClassifier
+
+PREFIX = {
+    Category.IDENTITY: "ID",
+    Category.EDUCATION: "EDU",
+    Category.EMPLOYMENT_HISTORY: "EMP",
+    Category.PROFESSIONAL_LICENSE: "LIC",
+    Category.LITIGATION: "LIT",
+    Category.ENFORCEMENT: "ENF",
+    Category.REFERENCE: "REF",
+    Category.CRIMINAL_RECORD: "CRIM",
+    Category.CREDIT: "CRED",
+    Category.HEALTH_CERTIFICATE: "HC",
+}
+#: Using legal rights is never held against anyone (PRODUCT.md §1, the Zhang case).
+RIGHTS_ROLES = frozenset({"plaintiff", "applicant", "claimant", "third_party"})
+ADULT_AGE = 18  # Criminal Procedure Law art. 286: records of offences before 18 are sealed
+HEALTH_CERTIFICATE_FIELDS = frozenset({"certificate_no", "valid_until"})
+
+# Texts of findings that fire no rule (the rules' and exclusions' texts are the rulebook's).
+NEUTRAL_TEXTS: Mapping[str, Texts] = {
+    "confirmed": {
+        "zh-Hans": "经核实，与所报一致",
+        "en": "verified, consistent with the claim",
+        "zh-Hant": "經核實，與所報一致",
+    },
+    "no_claim": {
+        "zh-Hans": "经核实的记录，未对应任何所报事项",
+        "en": "a verified record that matches no claim",
+        "zh-Hant": "經核實的記錄，未對應任何所報事項",
+    },
+    "not_found": {
+        "zh-Hans": "信息来源答复：无相关记录",
+        "en": "the source reports no record",
+        "zh-Hant": "資訊來源答覆：無相關記錄",
+    },
+    "no_adverse": {
+        "zh-Hans": "经核实，无不利信息",
+        "en": "verified, nothing adverse",
+        "zh-Hant": "經核實，無不利資訊",
+    },
+}
+
+
+def _fold(text: str) -> str:
+    """Institutions, employers and licence numbers match trimmed and case-folded."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(slots=True)
+class _Triaged:
+    """A record that passed scope, identity and topic filters, with its verification."""
+
+    record: Record
+    strength: MatchStrength
+    data: object
+
+    @property
+    def verified(self) -> bool:
+        return self.strength is MatchStrength.STRONG and self.record.source.kind in (
+            SourceKind.REGISTRY,
+            SourceKind.ISSUER,
+        )
+
+
+@dataclass(slots=True)
+class _Bucket:
+    """What one in-scope category gathered."""
+
+    usable: list[_Triaged] = field(default_factory=list)
+    unavailable: list[Record] = field(default_factory=list)
+    not_found: list[Record] = field(default_factory=list)
+
+
+class _Evaluation:
+    def __init__(self, case: Case, rulebook: Rulebook, classifier: TopicClassifier) -> None:
+        self.case = case
+        self.rulebook = rulebook
+        self.classifier = classifier
+        self.findings: list[Finding] = []
+        self.discarded: list[Discarded] = []
+        self.dropped: list[DroppedStatement] = []
+        self.counters: dict[Category, int] = {}
+        self.groups_by_tier = rulebook.groups_by_tier()
+
+    # --- findings ---------------------------------------------------------------------
+
+    def _next_id(self, category: Category) -> str:
+        count = self.counters.get(category, 0) + 1
+        self.counters[category] = count
+        return f"{PREFIX[category]}-{count}"
+
+    def add(
+        self,
+        category: Category,
+        records: Iterable[str],
+        *,
+        verified: bool,
+        rule: RuleId | None = None,
+        exclusion: Exclusion | None = None,
+        neutral: str = "no_adverse",
+        detail: str = "",
+        claim: int | None = None,
+    ) -> None:
+        light: Light | None = None
+        if exclusion is not None:
+            disposition, texts = Disposition.EXCLUDED, self.rulebook.exclusions[exclusion]
+            rule = None
+        elif rule is not None:
+            light = self.rulebook.rules[rule].light
+            texts = self.rulebook.rules[rule].text
+            disposition = (
+                Disposition.ADVERSE
+                if light.severity >= Light.YELLOW.severity
+                else Disposition.INFORMATIONAL
+                if light is Light.BLUE
+                else Disposition.NEUTRAL
+            )
+        else:
+            disposition, texts = Disposition.NEUTRAL, NEUTRAL_TEXTS[neutral]
+        summary = {lang: f"{detail} — {text}" if detail else text for lang, text in texts.items()}
+        self.findings.append(
+            Finding(
+                id=self._next_id(category),
+                category=category,
+                records=tuple(records),
+                verification=Verification.VERIFIED if verified else Verification.UNVERIFIED,
+                disposition=disposition,
+                summary=summary,
+                rule=rule,
+                light=light,
+                exclusion=exclusion,
+                claim=claim,
+            )
+        )
+
+    def unverified(self, category: Category, item: _Triaged, detail: str = "") -> None:
+        self.add(
+            category,
+            [item.record.id],
+            verified=False,
+            exclusion=Exclusion.UNVERIFIED,
+            detail=detail,
+        )
+
+    def lookback(self, category: Category) -> int | None:
+        return lookback_years(
+            self.case.role, category, self.rulebook.default_lookback_years.get(category)
+        )
+
+    def outside_lookback(self, category: Category, when: date | None) -> bool:
+        years = self.lookback(category)
+        if when is None or years is None:
+            return False
+        return when < years_before(self.case.as_of, years)
+
+    def relevant(self, group: CauseGroup) -> bool:
+        return group in self.relevant_groups
+
+    # --- the run ------------------------------------------------------------------------
+
+    def run(self) -> Report:
+        case = self.case
+        validate_profile(case.role, self.groups_by_tier)
+        authorization = check_authorization(
+            case.authorization, employer_id=case.employer_id, role_id=case.role.id, as_of=case.as_of
+        )
+        self.scope = effective_scope(case.requested_categories, case.role, authorization)
+        self.relevant_groups = relevant_groups(case.role, self.groups_by_tier)
+        buckets: dict[Category, _Bucket] = {c: _Bucket() for c in self.scope.effective}
+        for record in case.records:
+            self.triage(record, buckets)
+        for category in self.scope.effective:
+            bucket = buckets[category]
+            for record in bucket.unavailable:
+                self.add(
+                    category,
+                    [record.id],
+                    verified=True,
+                    rule=RuleId.CHECK_INCOMPLETE,
+                    detail=record.source.id,
+                )
+            EVALUATORS[category](self, bucket)
+        self.findings.sort(key=lambda f: CATEGORY_ORDER[f.category])
+        reasons = tuple(
+            Reason(
+                rule=f.rule,
+                light=f.light,
+                finding=f.id,
+                text=self.rulebook.rules[f.rule].text,
+                summary=f.summary,
+            )
+            for f in self.findings
+            if f.rule is not None and f.light is not None and f.exclusion is None
+        )
+        light = max((r.light for r in reasons), key=lambda x: x.severity, default=Light.GREEN)
+        return Report(
+            case_id=case.case_id,
+            as_of=case.as_of.isoformat(),
+            rulebook=RulebookRef(self.rulebook.version, self.rulebook.sha256),
+            role_id=case.role.id,
+            tier=case.role.tier.value,
+            scope=self.scope,
+            findings=tuple(self.findings),
+            discarded=tuple(self.discarded),
+            dropped_statements=tuple(self.dropped),
+            light=light,
+            reasons=reasons,
+        )
+
+    def triage(self, record: Record, buckets: Mapping[Category, _Bucket]) -> None:
+        """Steps 1-5 for one record: route it to its category's bucket or discard it."""
+        category = record.category
+        data = record.data
+        if isinstance(data, LitigationData) and data.case_type == "criminal":
+            # The court-judgment database is no back door around the sensitive gate.
+            category = Category.CRIMINAL_RECORD
+            data = CriminalData(
+                offence=data.cause,
+                convicted=data.outcome == "judgment_against",
+                offence_group=data.cause_group,
+                final=data.outcome == "judgment_against",
+                judgment_date=data.decided_on or data.filed_on,
+                party_role=data.party_role,
+                case_no=data.case_no,
+            )
+        bucket = buckets.get(category)
+        if bucket is None:
+            self.discarded.append(Discarded(record.id, Exclusion.NOT_IN_SCOPE))
+            return
+        if record.status is RecordStatus.SOURCE_UNAVAILABLE:
+            bucket.unavailable.append(record)
+            return
+        if record.status is RecordStatus.NOT_FOUND:
+            bucket.not_found.append(record)
+            return
+        strength = match_identity(self.case.subject, record.identity)
+        if strength is MatchStrength.UNMATCHED:
+            self.discarded.append(Discarded(record.id, Exclusion.IDENTITY_UNMATCHED))
+            return
+        kept = self.drop_prohibited(record, data)
+        if kept is None:
+            self.discarded.append(Discarded(record.id, Exclusion.PROHIBITED_TOPIC))
+            return
+        bucket.usable.append(_Triaged(record, strength, kept))
+
+    def drop_prohibited(self, record: Record, data: object) -> object | None:
+        """Step 4: drop statements and fields on a prohibited topic; None drops it all."""
+        if isinstance(data, ReferenceData):
+            kept: list[tuple[int, Statement]] = []
+            for index, statement in enumerate(data.statements):
+                topic = self.classifier.prohibited_topic(statement.text)
+                if topic is None and statement.topic in PROHIBITED_TOPIC_NAMES:
+                    topic = statement.topic
+                if topic is None:
+                    kept.append((index, statement))
+                else:
+                    self.dropped.append(DroppedStatement(record.id, topic, index=index))
+            if not kept:
+                return None
+            return _KeptStatements(tuple(kept))
+        if isinstance(data, HealthCertificateData):
+            for name in data.stripped_fields:
+                self.dropped.append(
+                    DroppedStatement(record.id, Category.HEALTH_CONDITION.value, field=name)
+                )
+            return data
+        if isinstance(data, LitigationData | CriminalData):
+            cause = data.cause if isinstance(data, LitigationData) else data.offence
+            group = data.cause_group if isinstance(data, LitigationData) else data.offence_group
+            group = group or self.rulebook.map_cause(cause)
+            topic = self.rulebook.groups[group].prohibited_topic
+            if topic is not None:
+                self.dropped.append(DroppedStatement(record.id, topic.value))
+                return None
+        return data
+
+
+#: An investigator's topic label that names a prohibited category drops the statement too.
+PROHIBITED_TOPIC_NAMES = frozenset(c.value for c in PROHIBITED)
+
+
+@dataclass(frozen=True, slots=True)
+class _KeptStatements:
+    """A reference record's statements that survived the topic filter, with their index."""
+
+    statements: tuple[tuple[int, Statement], ...]
+
+
+# --- category evaluators ---------------------------------------------------------------
+
+
+def _identity(ev: _Evaluation, bucket: _Bucket) -> None:
+    verified_found = False
+    for item in bucket.usable:
+        assert isinstance(item.data, IdentityData)
+        if not item.verified:
+            ev.unverified(Category.IDENTITY, item)
+            continue
+        verified_found = True
+        rule = RuleId.ID_MISMATCH if item.data.result == "mismatch" else None
+        ev.add(Category.IDENTITY, [item.record.id], verified=True, rule=rule, neutral="confirmed")
+    if not verified_found and not bucket.unavailable:
+        # Identity in scope with no identity record at all: the check is incomplete.
+        ev.add(
+            Category.IDENTITY,
+            [r.id for r in bucket.not_found],
+            verified=True,
+            rule=RuleId.CHECK_INCOMPLETE,
+        )
+
+
+def _education(ev: _Evaluation, bucket: _Bucket) -> None:
+    claims = ev.case.claims.education
+    tolerance = ev.rulebook.graduation_year_tolerance_years
+    attached: set[str] = set()
+    for index, claim in enumerate(claims):
+        key = (_fold(claim.institution), claim.degree)
+        matches = [
+            item
+            for item in bucket.usable
+            if item.verified
+            and isinstance(item.data, EducationData)
+            and (_fold(item.data.institution), item.data.degree) == key
+        ]
+        attached.update(item.record.id for item in matches)
+        detail = f"{claim.institution} · {claim.degree} · {claim.graduation_year}"
+        records = [item.record.id for item in matches]
+        confirming = [
+            item
+            for item in matches
+            if isinstance(item.data, EducationData)
+            and item.data.conferred
+            and abs(item.data.graduation_year - claim.graduation_year) <= tolerance
+        ]
+        if confirming:
+            rule = None
+        elif matches:
+            rule = RuleId.EDU_FALSIFIED
+        else:
+            rule = RuleId.EDU_UNVERIFIABLE
+        ev.add(
+            Category.EDUCATION,
+            records,
+            verified=bool(matches),
+            rule=rule,
+            neutral="confirmed",
+            detail=detail,
+            claim=index,
+        )
+    _unclaimed(ev, Category.EDUCATION, bucket, attached)
+
+
+def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, as_of: date) -> int:
+    """The larger of the start and end differences in months (an open end is today)."""
+    today = YearMonth.of(as_of)
+    start = claim.start.months_between(data.start) if data.start else 0
+    end = (claim.end or today).months_between(data.end or today)
+    return max(start, end)
+
+
+def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
+    tolerance = ev.rulebook.employment_date_tolerance_months
+    attached: set[str] = set()
+    for index, claim in enumerate(ev.case.claims.employment):
+        key = _fold(claim.employer)
+        matches = [
+            item
+            for item in bucket.usable
+            if item.verified
+            and isinstance(item.data, EmploymentData)
+            and _fold(item.data.employer) == key
+        ]
+        attached.update(item.record.id for item in matches)
+        detail = f"{claim.employer} · {claim.start}–{claim.end or '…'}"
+        employed = [
+            item for item in matches if isinstance(item.data, EmploymentData) and item.data.employed
+        ]
+        denied_by_issuer = any(
+            isinstance(item.data, EmploymentData)
+            and not item.data.employed
+            and item.record.source.kind is SourceKind.ISSUER
+            for item in matches
+        )
+        deviations = [
+            _employment_deviation(claim, item.data, ev.case.as_of)
+            for item in employed
+            if isinstance(item.data, EmploymentData)
+        ]
+        if deviations and min(deviations) <= tolerance:
+            rule = None
+        elif denied_by_issuer:
+            rule = RuleId.EMP_FABRICATED
+        elif deviations:
+            rule = RuleId.EMP_DATES_MATERIAL
+        else:
+            rule = RuleId.EMP_UNVERIFIABLE
+        verified = bool(employed) or denied_by_issuer
+        ev.add(
+            Category.EMPLOYMENT_HISTORY,
+            [item.record.id for item in matches],
+            verified=verified,
+            rule=rule,
+            neutral="confirmed",
+            detail=detail,
+            claim=index,
+        )
+    _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached)
+
+
+def _license_key(number: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", number).split()).casefold()
+
+
+def _license(ev: _Evaluation, bucket: _Bucket) -> None:
+    attached: set[str] = set()
+    for index, claim in enumerate(ev.case.claims.licenses):
+        key = _license_key(claim.number)
+        matches = [
+            item
+            for item in bucket.usable
+            if item.verified
+            and isinstance(item.data, LicenseData)
+            and _license_key(item.data.number) == key
+        ]
+        attached.update(item.record.id for item in matches)
+        states = {_license_state(item.data, ev.case.as_of) for item in matches}
+        if not matches:
+            rule = RuleId.LIC_UNVERIFIABLE
+        elif "revoked" in states:
+            rule = RuleId.LIC_INVALID
+        elif "valid" in states:
+            rule = None
+        else:
+            rule = RuleId.LIC_EXPIRED
+        ev.add(
+            Category.PROFESSIONAL_LICENSE,
+            [item.record.id for item in matches],
+            verified=bool(matches),
+            rule=rule,
+            neutral="confirmed",
+            detail=claim.number,
+            claim=index,
+        )
+    _unclaimed(ev, Category.PROFESSIONAL_LICENSE, bucket, attached)
+
+
+def _license_state(data: object, as_of: date) -> str:
+    assert isinstance(data, LicenseData)
+    if data.status == "revoked":
+        return "revoked"
+    if data.status == "expired" or (data.valid_until is not None and data.valid_until < as_of):
+        return "expired"
+    return "valid"
+
+
+def _unclaimed(ev: _Evaluation, category: Category, bucket: _Bucket, attached: set[str]) -> None:
+    """Records of a claim category that confirm no claim: verified ones are neutral,
+    unverified ones excluded; a ``not_found`` answer is neutral."""
+    for item in bucket.usable:
+        if item.record.id in attached:
+            continue
+        if item.verified:
+            ev.add(category, [item.record.id], verified=True, neutral="no_claim")
+        else:
+            ev.unverified(category, item)
+    for record in bucket.not_found:
+        ev.add(category, [record.id], verified=True, neutral="not_found")
+
+
+def _health_certificate(ev: _Evaluation, bucket: _Bucket) -> None:
+    valid = [
+        item
+        for item in bucket.usable
+        if item.verified
+        and isinstance(item.data, HealthCertificateData)
+        and item.data.valid_until >= ev.case.as_of
+    ]
+    for item in bucket.usable:
+        if not item.verified:
+            ev.unverified(Category.HEALTH_CERTIFICATE, item)
+    if valid:
+        ev.add(
+            Category.HEALTH_CERTIFICATE,
+            [item.record.id for item in valid],
+            verified=True,
+            neutral="confirmed",
+        )
+        return
+    expired = [item.record.id for item in bucket.usable if item.verified]
+    if expired or not bucket.unavailable:
+        # Missing or expired: the candidate can obtain one (blue, never adverse).
+        ev.add(
+            Category.HEALTH_CERTIFICATE,
+            expired + [r.id for r in bucket.not_found],
+            verified=True,
+            rule=RuleId.HEALTH_CERT_INVALID,
+        )
+
+
+def _litigation(ev: _Evaluation, bucket: _Bucket) -> None:
+    for item in bucket.usable:
+        data = item.data
+        assert isinstance(data, LitigationData)
+        detail = f"{data.case_no} · {data.cause}"
+        group = data.cause_group or ev.rulebook.map_cause(data.cause)
+        exclusion: Exclusion | None = None
+        if not item.verified:
+            exclusion = Exclusion.UNVERIFIED
+        elif data.party_role in RIGHTS_ROLES:
+            exclusion = Exclusion.LITIGATION_RIGHTS
+        elif data.outcome != "judgment_against":
+            exclusion = Exclusion.NO_ADVERSE_JUDGMENT
+        elif ev.outside_lookback(Category.LITIGATION, data.decided_on or data.filed_on):
+            exclusion = Exclusion.OUTSIDE_LOOKBACK
+        elif not ev.relevant(group):
+            exclusion = Exclusion.NOT_JOB_RELATED
+        ev.add(
+            Category.LITIGATION,
+            [item.record.id],
+            verified=item.verified,
+            exclusion=exclusion,
+            rule=RuleId.LIT_RELEVANT_JUDGMENT,
+            detail=detail,
+        )
+    _claim_free_not_found(ev, Category.LITIGATION, bucket)
+
+
+def _claim_free_not_found(ev: _Evaluation, category: Category, bucket: _Bucket) -> None:
+    for record in bucket.not_found:
+        ev.add(category, [record.id], verified=True, neutral="not_found")
+
+
+def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
+    for item in bucket.usable:
+        data = item.data
+        assert isinstance(data, EnforcementData)
+        active = data.active and (data.removed_on is None or data.removed_on > ev.case.as_of)
+        exclusion: Exclusion | None = None
+        if not item.verified:
+            exclusion = Exclusion.UNVERIFIED
+        elif not active:
+            exclusion = Exclusion.NO_ADVERSE_JUDGMENT
+        elif ev.case.role.tier is not Tier.TRUST:
+            exclusion = Exclusion.NOT_JOB_RELATED
+        ev.add(
+            Category.ENFORCEMENT,
+            [item.record.id],
+            verified=item.verified,
+            exclusion=exclusion,
+            rule=RuleId.ENF_ACTIVE_DEBTOR,
+            detail=data.case_no or "",
+        )
+    _claim_free_not_found(ev, Category.ENFORCEMENT, bucket)
+
+
+def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
+    adult_from = _adulthood(ev.case.subject.birth_date)
+    for item in bucket.usable:
+        data = item.data
+        assert isinstance(data, CriminalData)
+        group = data.offence_group or ev.rulebook.map_cause(data.offence)
+        exclusion: Exclusion | None = None
+        if not item.verified:
+            exclusion = Exclusion.UNVERIFIED
+        elif data.offence_date is not None and data.offence_date < adult_from:
+            exclusion = Exclusion.SEALED_JUVENILE_RECORD
+        elif data.party_role in RIGHTS_ROLES:
+            exclusion = Exclusion.LITIGATION_RIGHTS
+        elif not data.convicted or data.final is False:
+            exclusion = Exclusion.NO_ADVERSE_JUDGMENT
+        elif ev.outside_lookback(Category.CRIMINAL_RECORD, data.judgment_date or data.offence_date):
+            exclusion = Exclusion.OUTSIDE_LOOKBACK
+        elif not ev.relevant(group):
+            exclusion = Exclusion.NOT_JOB_RELATED
+        ev.add(
+            Category.CRIMINAL_RECORD,
+            [item.record.id],
+            verified=item.verified,
+            exclusion=exclusion,
+            rule=RuleId.CRIM_RELEVANT_CONVICTION,
+            detail=data.case_no or data.offence,
+        )
+    _claim_free_not_found(ev, Category.CRIMINAL_RECORD, bucket)
+
+
+def _adulthood(birth: date) -> date:
+    try:
+        return birth.replace(year=birth.year + ADULT_AGE)
+    except ValueError:  # born on 29 February: adult on 1 March
+        return date(birth.year + ADULT_AGE, 3, 1)
+
+
+def _credit(ev: _Evaluation, bucket: _Bucket) -> None:
+    for item in bucket.usable:
+        data = item.data
+        assert isinstance(data, CreditData)
+        exclusion: Exclusion | None = None
+        rule: RuleId | None = RuleId.CREDIT_SERIOUS_DELINQUENCY
+        if not item.verified:
+            exclusion = Exclusion.UNVERIFIED
+        elif not data.serious_delinquency:
+            rule = None
+        elif ev.outside_lookback(Category.CREDIT, data.reported_on):
+            exclusion = Exclusion.OUTSIDE_LOOKBACK
+        elif ev.case.role.tier is not Tier.TRUST:
+            exclusion = Exclusion.NOT_JOB_RELATED
+        ev.add(
+            Category.CREDIT,
+            [item.record.id],
+            verified=item.verified,
+            exclusion=exclusion,
+            rule=rule,
+        )
+    _claim_free_not_found(ev, Category.CREDIT, bucket)
+
+
+def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
+    """Witnesses verify only as two different people making the same assertion; each
+    group of witnesses sharing an assertion (and its polarity) makes one finding."""
+    groups: dict[tuple[str, str], list[tuple[_Triaged, Statement]]] = {}
+    for item in bucket.usable:
+        assert isinstance(item.data, _KeptStatements)
+        if item.verified or item.record.source.kind is not SourceKind.WITNESS:
+            # An issuer's reference letter is verified but fires no rule; a self
+            # statement is the candidate's own and never verifies anything.
+            ev.add(
+                Category.REFERENCE,
+                [item.record.id],
+                verified=item.verified,
+                exclusion=None if item.verified else Exclusion.UNVERIFIED,
+            )
+            continue
+        loose = False
+        for _, statement in item.data.statements:
+            if statement.assertion:
+                key = (statement.assertion, statement.polarity or "neutral")
+                groups.setdefault(key, []).append((item, statement))
+            else:
+                loose = True
+        if loose:
+            ev.unverified(Category.REFERENCE, item)
+    for (assertion, polarity), members in groups.items():
+        people = {item.record.source.person_id for item, _ in members} - {None}
+        records = list(dict.fromkeys(item.record.id for item, _ in members))
+        verified = len(people) >= 2
+        detail = assertion
+        if not verified:
+            ev.add(
+                Category.REFERENCE,
+                records,
+                verified=False,
+                exclusion=Exclusion.UNVERIFIED,
+                detail=detail,
+            )
+        else:
+            rule = RuleId.REF_CORROBORATED_CONCERN if polarity == "negative" else None
+            ev.add(Category.REFERENCE, records, verified=True, rule=rule, detail=detail)
+    _claim_free_not_found(ev, Category.REFERENCE, bucket)
+
+
+EVALUATORS: Mapping[Category, Callable[[_Evaluation, _Bucket], None]] = {
+    Category.IDENTITY: _identity,
+    Category.EDUCATION: _education,
+    Category.EMPLOYMENT_HISTORY: _employment,
+    Category.PROFESSIONAL_LICENSE: _license,
+    Category.LITIGATION: _litigation,
+    Category.ENFORCEMENT: _enforcement,
+    Category.REFERENCE: _reference,
+    Category.CRIMINAL_RECORD: _criminal,
+    Category.CREDIT: _credit,
+    Category.HEALTH_CERTIFICATE: _health_certificate,
+}
+
+
+def evaluate(case: Case, rulebook: Rulebook, classifier: TopicClassifier) -> Report:
+    """Evaluate one case (PRODUCT.md P2-P4): raises ``ScopeViolation`` for a profile
+    outside its tier and an ``AuthorizationRefused`` subclass when the check may not run."""
+    return _Evaluation(case, rulebook, classifier).run()

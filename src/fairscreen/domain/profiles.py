@@ -1,0 +1,75 @@
+"""Role profiles: what a role may ask for, bounded by its tier (PRODUCT.md P2).
+
+A profile that asks for a category outside its tier is refused, naming the category and
+the tier; so is a relevance group the tier does not allow. Criminal records and health
+certificates need the law that requires the check for the job (``legal_basis``); every
+category needs a written necessity justification (PIPL art. 6: minimal and necessary).
+"""
+
+from __future__ import annotations
+
+from fairscreen.domain.categories import (
+    NEED_LEGAL_BASIS,
+    PROHIBITED,
+    Category,
+    CauseGroup,
+    Tier,
+    allowed_categories,
+)
+from fairscreen.domain.errors import ScopeViolation
+from fairscreen.domain.model import RoleProfile
+
+MIN_JUSTIFICATION_LENGTH = 10
+
+
+def validate_profile(
+    profile: RoleProfile, groups_by_tier: dict[Tier, frozenset[CauseGroup]], *, path: str = "role"
+) -> RoleProfile:
+    """Return ``profile`` unchanged if it stays within its tier; raise ``ScopeViolation``
+    naming the JSON path of the first offending field otherwise."""
+    allowed = allowed_categories(profile.tier)
+    for category, requirement in profile.categories.items():
+        where = f"{path}.categories.{category.value}"
+        if category in PROHIBITED:
+            raise ScopeViolation("a prohibited category, never allowed for any role", field=where)
+        if category not in allowed:
+            raise ScopeViolation(f"not allowed for tier {profile.tier.value}", field=where)
+        if len(requirement.justification.strip()) < MIN_JUSTIFICATION_LENGTH:
+            raise ScopeViolation(
+                f"a written necessity justification of at least "
+                f"{MIN_JUSTIFICATION_LENGTH} characters is required",
+                field=f"{where}.justification",
+            )
+        if category in NEED_LEGAL_BASIS and not (requirement.legal_basis or "").strip():
+            raise ScopeViolation(
+                "the law that requires this check for the job is required",
+                field=f"{where}.legal_basis",
+            )
+        if requirement.lookback_years is not None and requirement.lookback_years < 0:
+            raise ScopeViolation("must be 0 or more", field=f"{where}.lookback_years")
+    if profile.relevant_groups is not None:
+        tier_groups = groups_by_tier.get(profile.tier, frozenset())
+        for group in sorted(profile.relevant_groups):
+            if group not in tier_groups:
+                raise ScopeViolation(
+                    f"not allowed for tier {profile.tier.value}",
+                    field=f"{path}.relevant_groups.{group.value}",
+                )
+    return profile
+
+
+def relevant_groups(
+    profile: RoleProfile, groups_by_tier: dict[Tier, frozenset[CauseGroup]]
+) -> frozenset[CauseGroup]:
+    """The cause and offence groups relevant to this role: the profile's own choice, or
+    every group its tier allows."""
+    if profile.relevant_groups is not None:
+        return profile.relevant_groups
+    return groups_by_tier.get(profile.tier, frozenset())
+
+
+def lookback_years(profile: RoleProfile, category: Category, default: int | None) -> int | None:
+    requirement = profile.categories.get(category)
+    if requirement is not None and requirement.lookback_years is not None:
+        return requirement.lookback_years
+    return default

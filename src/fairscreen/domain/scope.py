@@ -1,0 +1,59 @@
+"""Effective scope: requested ∩ profile ∩ consented (PRODUCT.md P2).
+
+Every requested category left out is recorded with its reason, checked in this order:
+a prohibited category (``PROHIBITED_CATEGORY``), one the role does not need
+(``NOT_NECESSARY_FOR_ROLE``), one the candidate did not consent to (``NOT_CONSENTED``;
+a sensitive category needs its own separate consent, PIPL art. 29).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fairscreen.domain.categories import (
+    CATEGORY_ORDER,
+    PROHIBITED,
+    SENSITIVE,
+    Category,
+    ScopeReason,
+)
+from fairscreen.domain.model import Authorization, RoleProfile
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeExclusion:
+    category: Category
+    reason: ScopeReason
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    effective: tuple[Category, ...]
+    excluded: tuple[ScopeExclusion, ...]
+
+    def __contains__(self, category: object) -> bool:
+        return category in self.effective
+
+
+def is_consented(category: Category, authorization: Authorization) -> bool:
+    if category not in authorization.categories:
+        return False
+    return category not in SENSITIVE or category in authorization.sensitive_categories_consented
+
+
+def effective_scope(
+    requested: Iterable[Category], profile: RoleProfile, authorization: Authorization
+) -> Scope:
+    effective: list[Category] = []
+    excluded: list[ScopeExclusion] = []
+    for category in sorted(set(requested), key=CATEGORY_ORDER.__getitem__):
+        if category in PROHIBITED:
+            excluded.append(ScopeExclusion(category, ScopeReason.PROHIBITED_CATEGORY))
+        elif category not in profile.categories:
+            excluded.append(ScopeExclusion(category, ScopeReason.NOT_NECESSARY_FOR_ROLE))
+        elif not is_consented(category, authorization):
+            excluded.append(ScopeExclusion(category, ScopeReason.NOT_CONSENTED))
+        else:
+            effective.append(category)
+    return Scope(tuple(effective), tuple(excluded))

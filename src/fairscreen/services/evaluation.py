@@ -1,0 +1,106 @@
+"""The offline evaluation (``fairscreen evaluate``), PRODUCT.md §5.
+
+Reads a case file, runs P2-P3 and the rating through the pure domain with no network and
+no database, and returns the report document. The output is deterministic: the same file
+and rulebook give byte-identical JSON (:func:`render_report`).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from fairscreen.domain.categories import RefusalCode
+from fairscreen.domain.errors import AuthorizationRefused, InvalidInput
+from fairscreen.domain.evaluation import evaluate
+from fairscreen.domain.model import RoleProfile
+from fairscreen.domain.profiles import validate_profile
+from fairscreen.domain.report import RulebookRef, refused_document
+from fairscreen.domain.rulebook import Rulebook, parse_rulebook
+from fairscreen.domain.topics import TopicClassifier, default_classifier
+from fairscreen.services.case_file import RoleIn, invalid_input, parse_case, role_profile_from
+
+CURRENT_RULEBOOK = "v1.toml"
+
+
+def rulebook_bytes(name: str = CURRENT_RULEBOOK) -> bytes:
+    return resources.files("fairscreen.rulebook").joinpath(name).read_bytes()
+
+
+@cache
+def current_rulebook() -> Rulebook:
+    """The rulebook shipped with this release."""
+    return parse_rulebook(rulebook_bytes())
+
+
+def load_rulebook(path: Path | None) -> Rulebook:
+    if path is None:
+        return current_rulebook()
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path.name} ({exc.strerror})", field="--rulebook") from exc
+    return parse_rulebook(content)
+
+
+@cache
+def builtin_profiles() -> Mapping[str, RoleProfile]:
+    """The built-in role profiles, each checked against its tier like any other."""
+    raw = tomllib.loads(rulebook_bytes("profiles.toml").decode("utf-8"))["profiles"]
+    groups = current_rulebook().groups_by_tier()
+    profiles: dict[str, RoleProfile] = {}
+    for profile_id, body in raw.items():
+        try:
+            role = RoleIn.model_validate({"id": profile_id, **body})
+        except ValidationError as exc:
+            raise invalid_input(exc, ("profiles", profile_id)) from exc
+        profiles[profile_id] = validate_profile(
+            role_profile_from(role), groups, path=f"profiles.{profile_id}"
+        )
+    return profiles
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A report document, and whether the check ran (``completed``) or was refused."""
+
+    document: dict[str, Any]
+    refused: bool
+
+
+def evaluate_case(
+    content: bytes | str,
+    rulebook: Rulebook | None = None,
+    classifier: TopicClassifier | None = None,
+) -> Outcome:
+    """Evaluate one case file. Raises ``InvalidInput`` (exit 2) for a bad input; a missing,
+    expired, revoked or wrong-employer authorization gives a ``refused`` report (exit 3)."""
+    rulebook = rulebook or current_rulebook()
+    case = parse_case(content, builtin_profiles())
+    try:
+        report = evaluate(case, rulebook, classifier or default_classifier())
+    except AuthorizationRefused as refusal:
+        return Outcome(
+            refused_document(
+                case_id=case.case_id,
+                as_of=case.as_of.isoformat(),
+                rulebook=RulebookRef(rulebook.version, rulebook.sha256),
+                code=RefusalCode(refusal.code),
+                message=refusal.message,
+            ),
+            refused=True,
+        )
+    return Outcome(report.to_document(), refused=False)
+
+
+def render_report(document: Mapping[str, Any]) -> str:
+    """Canonical text of a report: UTF-8 JSON, fixed key order, two-space indent."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
