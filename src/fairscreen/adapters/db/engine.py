@@ -1,0 +1,100 @@
+"""Engines for the one fairscreen schema: SQLite by default, PostgreSQL by URL.
+
+SQLite needs care to behave like a database with real transactions (SQLAlchemy's
+documented pysqlite recipe): the driver's own implicit transactions are switched off and
+every transaction starts with an explicit ``BEGIN``, so a reader sees one snapshot and a
+writer can ask for ``BEGIN IMMEDIATE`` (the database write lock, taken up front, so two
+writers queue instead of failing halfway). Each connection also gets:
+
+- ``journal_mode=WAL``: readers never block the writer nor each other;
+- ``synchronous=FULL`` by default: a committed ledger batch survives power loss, not just
+  a crashed process (evidence must not vanish after it was acknowledged);
+- ``busy_timeout``: a second writer waits for the lock instead of failing at once;
+- ``foreign_keys=ON``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+_BEGIN_OPTION = "fairscreen_sqlite_begin"
+
+
+def _sqlite_file(url: sa.URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_engine(
+    url: str,
+    *,
+    sqlite_synchronous: SqliteSynchronous = "FULL",
+    sqlite_busy_timeout_ms: int = 30_000,
+    **engine_options: Any,
+) -> Engine:
+    """An engine for ``url`` with the SQLite pragmas and transaction handling above."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, **engine_options)
+    path = _sqlite_file(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(parsed, **engine_options)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # The driver must not open transactions on its own; we emit BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_sqlite(connection: Connection | Engine) -> bool:
+    return connection.dialect.name == "sqlite"
+
+
+@contextmanager
+def begin_write(engine: Engine) -> Iterator[Connection]:
+    """A connection in a *writer* transaction, committed on success, rolled back on error.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the database write lock);
+    on PostgreSQL writers serialise on the ledger's advisory lock instead, taken by the
+    ledger store when it appends.
+    """
+    with engine.connect() as connection:
+        if is_sqlite(engine):
+            connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def begin_read(engine: Engine) -> Iterator[Connection]:
+    """A connection in a read transaction (one consistent snapshot), rolled back after."""
+    with engine.connect() as connection, connection.begin() as transaction:
+        yield connection
+        transaction.rollback()

@@ -1,0 +1,222 @@
+"""The ledger's store port over SQLAlchemy: SQLite or PostgreSQL, one schema.
+
+A :class:`SqlLedgerStore` works inside a transaction its caller owns, so the service can
+append its ledger event in the same transaction as the state change it records
+(:func:`append_in_transaction`). One writer at a time: on PostgreSQL the append takes a
+transaction-scoped advisory lock (``pg_advisory_xact_lock``); on SQLite it takes the
+database write lock with its first write (or already holds it after
+:func:`~fairscreen.adapters.db.engine.begin_write`'s ``BEGIN IMMEDIATE``). Readers take
+no lock.
+
+The hot paths (appending, reading tiles and entries) go to the DB-API cursor of the same
+connection with plain SQL: SQLAlchemy's per-statement overhead is larger than a whole
+proof's worth of work. Everything else uses SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from fairscreen.adapters.db.engine import begin_read, begin_write
+from fairscreen.adapters.db.tables import ledger_checkpoints
+from fairscreen.domain.errors import LedgerError
+from fairscreen.ledger.log import AppendResult, Log
+from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
+from fairscreen.ledger.tiles import Tile, TileKey
+
+#: The advisory lock key of the ledger writer (PostgreSQL): "fairscreen-ledger" folded
+#: into a signed 64-bit integer, stable across releases.
+ADVISORY_LOCK_KEY = int.from_bytes(b"fsledger", "big", signed=True)
+
+_TILES_PER_PAGE = 256
+
+
+class SqlLedgerStore(LedgerStore):
+    """Ledger rows in the ``ledger_*`` tables, through one connection in a transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._postgres = connection.dialect.name == "postgresql"
+        self._mark = "%s" if self._postgres else "?"
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _cursor(self) -> Any:
+        if not self._connection.in_transaction():
+            raise LedgerError(
+                "the ledger store needs a connection inside a transaction "
+                "(use begin_write/begin_read or the caller's own transaction)"
+            )
+        return self._connection.connection.cursor()
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", self._mark)
+
+    def _run(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = self._cursor()
+        try:
+            cursor.execute(self._sql(statement), params)
+            return list(cursor.fetchall()) if cursor.description else []
+        except DBAPIError as exc:
+            raise LedgerError(f"ledger database error: {exc.orig}") from exc
+        finally:
+            cursor.close()
+
+    # --- the port -----------------------------------------------------------------------------
+
+    def lock_for_append(self) -> None:
+        cursor = self._cursor()
+        try:
+            if self._postgres:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
+            else:
+                # The first write of a SQLite transaction takes the database write lock
+                # (waiting up to busy_timeout); a stale snapshot fails here, not halfway.
+                cursor.execute("UPDATE ledger_state SET size = size WHERE id = 1")
+        except Exception as exc:
+            raise LedgerError(
+                f"could not take the ledger writer lock: {type(exc).__name__}: {exc}"
+            ) from exc
+        finally:
+            cursor.close()
+
+    def read_size(self) -> int:
+        rows = self._run("SELECT size FROM ledger_state WHERE id = 1")
+        if not rows:
+            raise LedgerError("the ledger tables are not initialised; run `fairscreen db upgrade`")
+        return int(rows[0][0])
+
+    def read_tiles(self, keys: Collection[TileKey]) -> dict[TileKey, Tile]:
+        if not keys:
+            return {}
+        keys = list(keys)
+        terms = ", ".join(["(?, ?)"] * len(keys))
+        params = [value for key in keys for value in key]
+        # Only "(?, ?)" placeholders are interpolated; the values travel as parameters.
+        query = "SELECT level, idx, hashes, interior FROM ledger_tiles WHERE (level, idx) IN "
+        rows = self._run(f"{query}({terms})", params)
+        return {
+            (int(level), int(index)): Tile(int(level), int(index), bytes(hashes), bytes(interior))
+            for level, index, hashes, interior in rows
+        }
+
+    def iter_tiles(self, level: int, start: int = 0) -> Iterator[Tile]:
+        next_index = start
+        while True:
+            rows = self._run(
+                "SELECT idx, hashes, interior FROM ledger_tiles "
+                "WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?",
+                (level, next_index, _TILES_PER_PAGE),
+            )
+            for index, hashes, interior in rows:
+                yield Tile(level, int(index), bytes(hashes), bytes(interior))
+            if len(rows) < _TILES_PER_PAGE:
+                return
+            next_index = int(rows[-1][0]) + 1
+
+    def read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]:
+        rows = self._run(
+            "SELECT idx, data FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+            (start, stop),
+        )
+        return [(int(index), bytes(data)) for index, data in rows]
+
+    def write_append(
+        self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
+    ) -> None:
+        cursor = self._cursor()
+        try:
+            cursor.execute(
+                self._sql("UPDATE ledger_state SET size = ? WHERE id = 1 AND size = ?"),
+                (new_size, old_size),
+            )
+            if cursor.rowcount != 1:
+                raise LedgerError(
+                    f"append: the log is no longer at size {old_size} (a concurrent writer "
+                    "without the writer lock?)"
+                )
+            cursor.executemany(
+                self._sql("INSERT INTO ledger_entries (idx, data) VALUES (?, ?)"),
+                [(old_size + offset, entry) for offset, entry in enumerate(entries)],
+            )
+            cursor.executemany(
+                self._sql(
+                    "INSERT INTO ledger_tiles (level, idx, width, hashes, interior) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET "
+                    "width = excluded.width, hashes = excluded.hashes, "
+                    "interior = excluded.interior"
+                ),
+                [(t.level, t.index, t.width, t.hashes, t.interior) for t in tiles],
+            )
+        except LedgerError:
+            raise
+        except Exception as exc:
+            raise LedgerError(
+                f"append of {len(entries)} entries at {old_size} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        finally:
+            cursor.close()
+
+    def add_checkpoint(self, size: int, root: bytes, note: str, published_at: datetime) -> int:
+        result = self._connection.execute(
+            ledger_checkpoints.insert()
+            .values(size=size, root=root, note=note, published_at=published_at)
+            .returning(ledger_checkpoints.c.id)
+        )
+        return int(result.scalar_one())
+
+    def _checkpoints(self, query: sa.Select[Any]) -> list[StoredCheckpoint]:
+        found = []
+        for row in self._connection.execute(query):
+            published = row.published_at
+            if published.tzinfo is None:
+                published = published.replace(tzinfo=UTC)
+            found.append(
+                StoredCheckpoint(row.id, int(row.size), bytes(row.root), row.note, published)
+            )
+        return found
+
+    def read_checkpoints(self) -> list[StoredCheckpoint]:
+        return self._checkpoints(sa.select(ledger_checkpoints).order_by(ledger_checkpoints.c.id))
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        found = self._checkpoints(
+            sa.select(ledger_checkpoints).order_by(ledger_checkpoints.c.id.desc()).limit(1)
+        )
+        return found[0] if found else None
+
+
+# --- conveniences for callers that do not own a transaction ----------------------------------
+
+
+def append_in_transaction(connection: Connection, entries: Sequence[bytes]) -> AppendResult:
+    """Append inside the caller's transaction: committed or rolled back with it."""
+    return Log(SqlLedgerStore(connection)).append(entries)
+
+
+def append_batch(engine: Engine, entries: Sequence[bytes]) -> AppendResult:
+    """Append one atomic batch in its own writer transaction (committed on return)."""
+    with begin_write(engine) as connection:
+        return append_in_transaction(connection, entries)
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Log]:
+    """A log over one read snapshot."""
+    with begin_read(engine) as connection:
+        yield Log(SqlLedgerStore(connection))
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Log]:
+    """A log in one writer transaction, committed when the block ends without error."""
+    with begin_write(engine) as connection:
+        yield Log(SqlLedgerStore(connection))

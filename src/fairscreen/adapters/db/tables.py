@@ -1,0 +1,64 @@
+"""SQLAlchemy Core tables of the one fairscreen schema (SQLite and PostgreSQL alike).
+
+The schema itself is created and changed only by the Alembic migrations in
+:mod:`fairscreen.adapters.db.migrations`; these definitions describe it for queries, and
+a test checks that the migrated database and this metadata agree. Features add their
+tables here and a new revision to the same migration chain.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# --- the evidence ledger (PRODUCT.md §6) ---------------------------------------------------
+
+#: One row per sequenced entry: its index in the log and its canonical JSON bytes.
+ledger_entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+#: C2SP tlog-tiles: ``hashes`` is the tile's content (width × 32 bytes); ``interior`` the
+#: complete subtrees of heights 1..7 inside it (derived, checked by ``ledger verify``).
+ledger_tiles = sa.Table(
+    "ledger_tiles",
+    metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("width", sa.SmallInteger, nullable=False),
+    sa.Column("hashes", sa.LargeBinary, nullable=False),
+    sa.Column("interior", sa.LargeBinary, nullable=False),
+    sa.CheckConstraint("width BETWEEN 1 AND 256", name="width_range"),
+)
+
+#: The single row holding the sequenced tree size; appends move it under the write lock.
+ledger_state = sa.Table(
+    "ledger_state",
+    metadata,
+    sa.Column("id", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("id = 1", name="single_row"),
+)
+
+#: Published checkpoints (C2SP signed notes), oldest first.
+ledger_checkpoints = sa.Table(
+    "ledger_checkpoints",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("size", sa.BigInteger, nullable=False, index=True),
+    sa.Column("root", sa.LargeBinary, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,124 @@
+"""The ledger's storage port, and an in-memory implementation of it.
+
+A store is bound to one unit of work (for SQL: one connection inside one transaction):
+the caller begins and commits, so a ledger append can share the transaction of the state
+change it records. :class:`~fairscreen.ledger.log.Log` holds all tree logic; a store only
+reads and writes rows.
+
+``MemoryLedgerStore`` is a real store (not a mock): tests and offline tools use it, and
+its transaction semantics are the same (``write_append`` applies everything or nothing).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from fairscreen.domain.errors import LedgerError
+from fairscreen.ledger.tiles import Tile, TileKey
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    """A published checkpoint as stored: the signed note and the values it commits to."""
+
+    id: int
+    size: int
+    root: bytes
+    note: str
+    published_at: datetime
+
+
+class LedgerStore(abc.ABC):
+    """Rows of the ledger: entries, tiles, the tree size, published checkpoints."""
+
+    @abc.abstractmethod
+    def lock_for_append(self) -> None:
+        """Become the only writer until the unit of work ends (waits for another writer)."""
+
+    @abc.abstractmethod
+    def read_size(self) -> int:
+        """The number of entries sequenced into the tree."""
+
+    @abc.abstractmethod
+    def read_tiles(self, keys: Collection[TileKey]) -> dict[TileKey, Tile]:
+        """The stored tiles among ``keys`` (missing ones are simply absent)."""
+
+    @abc.abstractmethod
+    def iter_tiles(self, level: int, start: int = 0) -> Iterator[Tile]:
+        """Every stored tile of ``level`` from index ``start``, in index order (streamed)."""
+
+    @abc.abstractmethod
+    def read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]:
+        """``(index, entry)`` for the stored indices in ``[start, stop)``, in order."""
+
+    @abc.abstractmethod
+    def write_append(
+        self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
+    ) -> None:
+        """Store entries at ``old_size…``, upsert ``tiles`` and move the size, or fail
+        without a trace if the size is no longer ``old_size``."""
+
+    @abc.abstractmethod
+    def add_checkpoint(self, size: int, root: bytes, note: str, published_at: datetime) -> int:
+        """Store a published checkpoint; returns its id."""
+
+    @abc.abstractmethod
+    def read_checkpoints(self) -> list[StoredCheckpoint]:
+        """Every stored checkpoint, in publication order."""
+
+    @abc.abstractmethod
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """The most recently published checkpoint, if any."""
+
+
+class MemoryLedgerStore(LedgerStore):
+    """The whole ledger in dictionaries: for tests and offline verification."""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, bytes] = {}
+        self.tiles: dict[TileKey, Tile] = {}
+        self.size = 0
+        self.checkpoints: list[StoredCheckpoint] = []
+
+    def lock_for_append(self) -> None:
+        """A single in-memory store has one writer by construction."""
+
+    def read_size(self) -> int:
+        return self.size
+
+    def read_tiles(self, keys: Collection[TileKey]) -> dict[TileKey, Tile]:
+        return {key: self.tiles[key] for key in keys if key in self.tiles}
+
+    def iter_tiles(self, level: int, start: int = 0) -> Iterator[Tile]:
+        for key in sorted(k for k in self.tiles if k[0] == level and k[1] >= start):
+            yield self.tiles[key]
+
+    def read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]:
+        return [(i, self.entries[i]) for i in range(start, stop) if i in self.entries]
+
+    def write_append(
+        self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
+    ) -> None:
+        if self.size != old_size:
+            raise LedgerError(
+                f"append: the log grew from {old_size} to {self.size} under a concurrent writer"
+            )
+        for offset, entry in enumerate(entries):
+            self.entries[old_size + offset] = entry
+        for tile in tiles:
+            self.tiles[(tile.level, tile.index)] = tile
+        self.size = new_size
+
+    def add_checkpoint(self, size: int, root: bytes, note: str, published_at: datetime) -> int:
+        identifier = len(self.checkpoints) + 1
+        self.checkpoints.append(StoredCheckpoint(identifier, size, root, note, published_at))
+        return identifier
+
+    def read_checkpoints(self) -> list[StoredCheckpoint]:
+        return list(self.checkpoints)
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        return self.checkpoints[-1] if self.checkpoints else None
