@@ -91,3 +91,25 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """The same test on a real SQLite file and on a real PostgreSQL schema."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture(scope="session")
+def report_schema_validator(shared_dir: Path) -> object:
+    """A validator for ``report.schema.json`` (the output contract of ``evaluate``)."""
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((shared_dir / "spec" / "report.schema.json").read_text("utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@pytest.fixture(scope="session")
+def case_schema_validator(shared_dir: Path) -> object:
+    """A validator for ``case.schema.json`` (the input contract of ``evaluate``)."""
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((shared_dir / "spec" / "case.schema.json").read_text("utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -1,0 +1,55 @@
+"""The three worked court cases (Luo, Zhang, Wang) give exactly what ``expected.json`` says.
+
+Read from ``../shared/spec/examples``; nothing is copied into the project.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fairscreen.services.evaluation import evaluate_case, render_report
+
+CASES = ("seed-luo", "seed-zhang", "seed-wang")
+
+
+@pytest.fixture(scope="module")
+def expected(examples_dir: Path) -> dict[str, Any]:
+    return dict(json.loads((examples_dir / "expected.json").read_text("utf-8")))
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_worked_example(
+    name: str, examples_dir: Path, expected: dict[str, Any], report_schema_validator: Any
+) -> None:
+    want = expected[name]
+    outcome = evaluate_case((examples_dir / f"{name}.case.json").read_bytes())
+    report = outcome.document
+    report_schema_validator.validate(report)
+    assert report["status"] == want["status"]
+    assert report["rating"]["light"] == want["light"]
+    assert sorted(r["rule"] for r in report["rating"]["reasons"]) == sorted(want["rules"])
+    for record_id, code in want.get("record_exclusions", {}).items():
+        codes = [f["exclusion"] for f in report["findings"] if record_id in f["records"]]
+        codes += [d["reason"] for d in report["discarded"] if d["record"] == record_id]
+        assert codes == [code], record_id
+    if "dropped_statements" in want:
+        assert report["dropped_statements"] == want["dropped_statements"]
+    employer_view = json.dumps(report["employer_view"], ensure_ascii=False)
+    for text in want.get("absent_from_employer_view", []):
+        assert text not in employer_view
+    whole = render_report(report)
+    for text in want.get("absent_from_report", []):
+        assert text not in whole
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_case_files_are_valid_against_the_published_schema(
+    name: str, examples_dir: Path, case_schema_validator: Any
+) -> None:
+    case_schema_validator.validate(
+        json.loads((examples_dir / f"{name}.case.json").read_text("utf-8"))
+    )
