@@ -1,7 +1,348 @@
-"""``fairscreen ledger …``: the evidence ledger (PRODUCT.md §6)."""
+"""``fairscreen ledger …``: the evidence ledger (PRODUCT.md §6).
+
+Every command takes ``--database-url`` (default: ``FAIRSCREEN_DATABASE_URL`` through the
+settings). Findings (``verify``, ``audit``) exit 1; errors print one line, never a
+traceback (:mod:`fairscreen.entrypoints.cli.exits`).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.engine import Engine
+
+from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.ledger_store import SqlLedgerStore, reading, writing
+from fairscreen.adapters.ledger_keys import load_ledger_signer
+from fairscreen.config import Settings
+from fairscreen.domain.errors import FairscreenError, InvalidInput, LedgerError
+from fairscreen.entrypoints.cli.exits import EXIT_FINDINGS, fail
+from fairscreen.ledger.audit import ComplianceAudit
+from fairscreen.ledger.checkpoint import make_tlog_proof
+from fairscreen.ledger.entries import encode_entry
+from fairscreen.ledger.note import NoteSigner
+from fairscreen.ledger.verify import verify_log
 
 ledger_app = typer.Typer(help="The evidence ledger: checkpoints, proofs, verify, audit.")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL of the database (default: FAIRSCREEN_DATABASE_URL).",
+        show_default=False,
+    ),
+]
+
+_CHUNK = 8192
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+@contextmanager
+def _engine(database_url: str | None) -> Iterator[tuple[Engine, Settings]]:
+    settings = Settings()
+    engine = create_engine(database_url or settings.database_url)
+    try:
+        yield engine, settings
+    finally:
+        engine.dispose()
+
+
+def _signer(settings: Settings) -> NoteSigner:
+    return load_ledger_signer(
+        settings.key_provider,
+        origin=settings.ledger_origin,
+        keys_dir=settings.keys_dir,
+        env_value=settings.ledger_signing_key,
+    )
+
+
+def _progress(total: int, what: str) -> Progress:
+    return Progress(
+        TextColumn(f"[bold]{what}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=total < 50_000 or not sys.stderr.isatty(),
+    )
+
+
+@ledger_app.command("key")
+def key_command() -> None:
+    """Print the log's verifier key: name+hex8(keyID)+base64(0x01‖public key)."""
+    try:
+        typer.echo(_signer(Settings()).verifier.vkey)
+    except FairscreenError as error:
+        fail(error)
+
+
+@ledger_app.command("publish")
+def publish_command(
+    database_url: DatabaseUrl = None,
+    force: Annotated[bool, typer.Option(help="Sign even if the size did not change.")] = False,
+) -> None:
+    """Sign a checkpoint of the current tree and store it; print it."""
+    try:
+        with _engine(database_url) as (engine, settings), writing(engine) as log:
+            stored = log.publish(_signer(settings), force=force)
+        typer.echo(stored.note, nl=False)
+    except FairscreenError as error:
+        fail(error)
+
+
+@ledger_app.command("checkpoint")
+def checkpoint_command(database_url: DatabaseUrl = None) -> None:
+    """Print the latest published checkpoint (a C2SP signed note)."""
+    try:
+        with _engine(database_url) as (engine, _), reading(engine) as log:
+            latest = log.latest_checkpoint()
+        if latest is None:
+            raise LedgerError("no checkpoint has been published yet (fairscreen ledger publish)")
+        typer.echo(latest.note, nl=False)
+    except FairscreenError as error:
+        fail(error)
+
+
+@ledger_app.command("append")
+def append_command(
+    source: Annotated[Path, typer.Argument(help="JSON lines of entries, '-' for stdin.")],
+    database_url: DatabaseUrl = None,
+    publish: Annotated[bool, typer.Option(help="Publish a checkpoint afterwards.")] = False,
+) -> None:
+    """Append entries (one JSON object per line) as one atomic batch, through the guard."""
+    try:
+        text = sys.stdin.read() if str(source) == "-" else source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(InvalidInput(f"cannot read {source}: {exc}", field="source"))
+    encoded = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            mapping = json.loads(line)
+        except json.JSONDecodeError as exc:
+            fail(InvalidInput(f"line {number} is not JSON: {exc.msg}", field="source"))
+        if not isinstance(mapping, dict):
+            fail(InvalidInput(f"line {number} is not a JSON object", field="source"))
+        try:
+            encoded.append(encode_entry(mapping))
+        except FairscreenError as error:
+            fail(InvalidInput(f"line {number}: {error}", field="source"))
+    try:
+        with _engine(database_url) as (engine, settings):
+            with writing(engine) as log:
+                result = log.append(encoded)
+            if publish:
+                with writing(engine) as log:
+                    log.publish(_signer(settings))
+        typer.echo(f"appended {len(encoded)} entries; the log now holds {result.size}")
+    except FairscreenError as error:
+        fail(error)
+
+
+@ledger_app.command("verify")
+def verify_command(
+    database_url: DatabaseUrl = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(help="A checkpoint you kept (signed note); may be repeated."),
+    ] = None,
+) -> None:
+    """Recompute the tree from every entry; check every tile and checkpoint."""
+    try:
+        given = [path.read_text(encoding="utf-8") for path in checkpoint or []]
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(InvalidInput(f"cannot read a checkpoint file: {exc}", field="checkpoint"))
+    try:
+        with _engine(database_url) as (engine, settings), reading(engine) as log:
+            verifier = _signer(settings).verifier
+            total = log.size()
+            with _progress(total, "verify") as progress:
+                task = progress.add_task("verify", total=total)
+                report = verify_log(
+                    log.store,
+                    verifier,
+                    checkpoints=given,
+                    progress=lambda done: progress.update(task, completed=done),
+                )
+    except FairscreenError as error:
+        fail(error)
+    for finding in report.findings:
+        typer.echo(str(finding))
+    if not report.ok:
+        typer.echo(
+            f"FAILED: {len(report.findings)} finding(s); first bad index: "
+            f"{report.first_bad_index if report.first_bad_index is not None else 'n/a'}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_FINDINGS)
+    signed = (
+        f"matches the signed checkpoint of size {report.latest_checkpoint.size}"
+        if report.latest_checkpoint is not None
+        else "no checkpoint published yet: checked against the stored tiles only"
+    )
+    typer.echo(
+        f"OK: {report.checked} entries, root {_b64(report.root)}; "
+        f"{report.checkpoints_checked} checkpoint(s) checked; {signed}"
+    )
+
+
+@ledger_app.command("prove")
+def prove_command(
+    index: Annotated[int, typer.Option("--index", help="Zero-based index of the entry.")],
+    size: Annotated[
+        int | None,
+        typer.Option("--size", help="Tree size (default: the latest checkpoint's)."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="json, or tlog-proof (C2SP offline receipt).")
+    ] = "json",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Print the inclusion proof of one entry (RFC 9162 §2.1.3)."""
+    if output_format not in ("json", "tlog-proof"):
+        fail(InvalidInput("must be json or tlog-proof", field="format"))
+    try:
+        with _engine(database_url) as (engine, _), reading(engine) as log:
+            latest = log.latest_checkpoint()
+            checkpoints = {c.size: c for c in log.store.read_checkpoints()}
+            tree_size = size if size is not None else (latest.size if latest else log.size())
+            if tree_size > log.size():
+                raise LedgerError(f"tree size {tree_size} exceeds the log's {log.size()}")
+            proof = log.inclusion_proof(index, tree_size)
+            entry = log.entry(index)
+    except FairscreenError as error:
+        fail(error)
+    if output_format == "tlog-proof":
+        stored = checkpoints.get(tree_size)
+        if stored is None:
+            fail(LedgerError(f"no published checkpoint of size {tree_size} to anchor a tlog-proof"))
+        typer.echo(make_tlog_proof(index, proof.proof, stored.note), nl=False)
+        return
+    payload: dict[str, Any] = {
+        "index": proof.index,
+        "tree_size": proof.size,
+        "leaf_hash": _b64(proof.leaf_hash),
+        "root_hash": _b64(proof.root),
+        "proof": [_b64(h) for h in proof.proof],
+        "entry": entry.decode("utf-8", errors="replace"),
+    }
+    if tree_size in checkpoints:
+        payload["checkpoint"] = checkpoints[tree_size].note
+    typer.echo(json.dumps(payload, indent=2))
+
+
+@ledger_app.command("consistency")
+def consistency_command(
+    old: Annotated[int, typer.Option("--old", help="The older tree size.")],
+    new: Annotated[
+        int | None, typer.Option("--new", help="The newer tree size (default: the log's).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Print the consistency proof between two tree sizes (RFC 9162 §2.1.4)."""
+    try:
+        with _engine(database_url) as (engine, _), reading(engine) as log:
+            current = log.size()
+            new_size = new if new is not None else current
+            if new_size > current:
+                raise LedgerError(f"tree size {new_size} exceeds the log's {current}")
+            proof = log.consistency_proof(old, new_size)
+    except FairscreenError as error:
+        fail(error)
+    payload = {
+        "old_size": proof.old_size,
+        "new_size": proof.new_size,
+        "old_root": _b64(proof.old_root),
+        "new_root": _b64(proof.new_root),
+        "proof": [_b64(h) for h in proof.proof],
+    }
+    typer.echo(json.dumps(payload, indent=2))
+
+
+def published_rulebook_digests() -> set[str]:
+    """SHA-256 of each rulebook version shipped in ``fairscreen/rulebook`` (``v*.toml``)."""
+    folder = resources.files("fairscreen.rulebook")
+    return {
+        hashlib.sha256(item.read_bytes()).hexdigest()
+        for item in folder.iterdir()
+        if item.name.startswith("v") and item.name.endswith(".toml")
+    }
+
+
+@ledger_app.command("audit")
+def audit_command(
+    database_url: DatabaseUrl = None,
+    rulebook: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rulebook",
+            help="SHA-256 of a published rulebook; may be repeated "
+            "(default: the rulebook versions shipped with fairscreen).",
+        ),
+    ] = None,
+    rulebooks_file: Annotated[
+        Path | None,
+        typer.Option("--rulebooks", help="A file listing published rulebook SHA-256s."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Also flag destruction overdue at this UTC time."),
+    ] = None,
+) -> None:
+    """Replay the entries and list every compliance violation (index, rule)."""
+    published = {d.strip().lower() for d in rulebook or []}
+    if rulebooks_file is not None:
+        try:
+            lines = rulebooks_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(InvalidInput(f"cannot read {rulebooks_file}: {exc}", field="rulebooks"))
+        published |= {line.strip().lower() for line in lines if line.strip()}
+    if not published:
+        published = published_rulebook_digests()
+    moment = None
+    if as_of is not None:
+        try:
+            moment = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
+        except ValueError:
+            fail(InvalidInput("must be an ISO 8601 time", field="as-of"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    try:
+        with _engine(database_url) as (engine, _), reading(engine) as log:
+            store = log.store
+            assert isinstance(store, SqlLedgerStore)
+            total = log.size()
+            audit = ComplianceAudit(published)
+            with _progress(total, "audit") as progress:
+                task = progress.add_task("audit", total=total)
+                for start in range(0, total, _CHUNK):
+                    for index, data in store.read_entries(start, min(start + _CHUNK, total)):
+                        audit.add_bytes(index, data)
+                    progress.update(task, completed=min(start + _CHUNK, total))
+            violations = audit.finish(moment)
+    except FairscreenError as error:
+        fail(error)
+    for violation in violations:
+        typer.echo(str(violation))
+    if violations:
+        typer.echo(f"{len(violations)} violation(s) in {audit.entries_read} entries", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    typer.echo(f"OK: {audit.entries_read} entries, no violations")

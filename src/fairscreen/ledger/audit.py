@@ -1,0 +1,360 @@
+"""The compliance audit: replay the ledger's entries alone and list every violation.
+
+PRODUCT.md §6 and P1-P6. A regulator runs it on the entries of a verified log; it needs
+no other data. Entries are taken in log order (the order the log proves) and times from
+their ``at`` fields. The rules, each with a stable code:
+
+- ``query-without-authorization`` (P1): a ``source.queried`` for a case with no
+  ``authorization.signed`` logged before it;
+- ``query-outside-authorization`` (P1): the authorizations of the case do not name the
+  queried category (or name another employer);
+- ``query-prohibited-category`` (P2): the queried category is prohibited for every role;
+- ``query-after-expiry`` (P1): every covering authorization had expired (``expires_at``);
+- ``query-after-revocation`` (P1): every covering authorization was revoked before the
+  query (an ``authorization.revoked`` without ``categories`` revokes all of them);
+- ``release-before-review-window`` (P4): a ``report.released`` with no ``review.opened``
+  logged for the case, or before the latest ``window_ends``;
+- ``release-during-dispute`` (P4): a ``report.released`` while a ``dispute.opened`` of the
+  case has no ``dispute.resolved`` yet;
+- ``rating-unpublished-rulebook`` (§4): a ``report.rated`` whose ``rulebook_sha256`` is
+  missing or not in the published set (an empty set publishes nothing: fail closed);
+- ``read-after-destruction`` (P5/P6): a ``report.read`` after the case's ``data.destroyed``;
+- ``destruction-late`` (P6): a ``data.destroyed`` after the earliest ``due`` announced for
+  the case (on it, a ``deletion.requested`` or a ``decision.recorded``), unless a
+  ``retention.hold`` placed before that due covers the delay (until its ``expires_at``,
+  or indefinitely without one);
+- ``destruction-overdue`` (P6, only with ``as_of``): a case whose due passed before
+  ``as_of`` with no destruction and no hold;
+- ``entry-malformed``: a stored entry that is not a guarded, canonical entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from fairscreen.domain.errors import LedgerEntryRefused
+from fairscreen.ledger.entries import PROHIBITED_CATEGORIES, EventType, LedgerEntry, decode_entry
+
+
+class AuditRule(StrEnum):
+    QUERY_WITHOUT_AUTHORIZATION = "query-without-authorization"
+    QUERY_OUTSIDE_AUTHORIZATION = "query-outside-authorization"
+    QUERY_PROHIBITED_CATEGORY = "query-prohibited-category"
+    QUERY_AFTER_EXPIRY = "query-after-expiry"
+    QUERY_AFTER_REVOCATION = "query-after-revocation"
+    RELEASE_BEFORE_REVIEW_WINDOW = "release-before-review-window"
+    RELEASE_DURING_DISPUTE = "release-during-dispute"
+    RATING_UNPUBLISHED_RULEBOOK = "rating-unpublished-rulebook"
+    READ_AFTER_DESTRUCTION = "read-after-destruction"
+    DESTRUCTION_LATE = "destruction-late"
+    DESTRUCTION_OVERDUE = "destruction-overdue"
+    ENTRY_MALFORMED = "entry-malformed"
+
+
+@dataclass(frozen=True)
+class Violation:
+    index: int
+    rule: AuditRule
+    case: str | None
+    message: str
+
+    def __str__(self) -> str:
+        case = f" {self.case}" if self.case else ""
+        return f"{self.index}\t{self.rule}{case}: {self.message}"
+
+
+@dataclass
+class _Authorization:
+    index: int
+    at: datetime
+    categories: frozenset[str]
+    expires_at: datetime | None
+    employer: str | None
+    revoked: dict[str, datetime] = field(default_factory=dict)
+    revoked_all_at: datetime | None = None
+
+
+@dataclass
+class _Hold:
+    at: datetime
+    until: datetime | None
+
+
+@dataclass
+class _Case:
+    authorizations: list[_Authorization] = field(default_factory=list)
+    window_ends: datetime | None = None
+    open_disputes: int = 0
+    destroyed_at: datetime | None = None
+    due: datetime | None = None
+    due_index: int | None = None
+    holds: list[_Hold] = field(default_factory=list)
+
+
+class ComplianceAudit:
+    """Feed entries in log order with :meth:`add`; read :attr:`violations` at the end."""
+
+    def __init__(self, published_rulebooks: Collection[str]) -> None:
+        self._published = frozenset(digest.lower() for digest in published_rulebooks)
+        self._cases: dict[str, _Case] = {}
+        self.violations: list[Violation] = []
+        self.entries_read = 0
+
+    def _flag(self, index: int, rule: AuditRule, case: str | None, message: str) -> None:
+        self.violations.append(Violation(index, rule, case, message))
+
+    def add_bytes(self, index: int, data: bytes) -> None:
+        self.entries_read += 1
+        try:
+            entry = decode_entry(data)
+        except LedgerEntryRefused as exc:
+            self._flag(index, AuditRule.ENTRY_MALFORMED, None, str(exc))
+            return
+        self.add(index, entry)
+
+    def add(self, index: int, entry: LedgerEntry) -> None:
+        case = self._cases.setdefault(entry.case, _Case())
+        handler = _HANDLERS.get(entry.type)
+        if handler is not None:
+            handler(self, index, entry, case)
+        if entry.due is not None and entry.type is not EventType.DATA_DESTROYED:
+            self._announce_due(index, case, entry.due)
+
+    # --- P1 authorization --------------------------------------------------------------
+
+    def _signed(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        case.authorizations.append(
+            _Authorization(
+                index,
+                entry.at,
+                frozenset(entry.categories or ()),
+                entry.expires_at,
+                entry.employer,
+            )
+        )
+
+    def _revoked(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        for authorization in case.authorizations:
+            if entry.categories is None:
+                if authorization.revoked_all_at is None:
+                    authorization.revoked_all_at = entry.at
+            else:
+                for category in entry.categories:
+                    authorization.revoked.setdefault(category, entry.at)
+
+    def _queried(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        category = entry.category
+        if category is None:
+            self._flag(
+                index,
+                AuditRule.QUERY_OUTSIDE_AUTHORIZATION,
+                entry.case,
+                "source.queried names no category, so no authorization can cover it",
+            )
+            return
+        if category in PROHIBITED_CATEGORIES:
+            self._flag(
+                index,
+                AuditRule.QUERY_PROHIBITED_CATEGORY,
+                entry.case,
+                f"{category} may never be queried, for any role",
+            )
+            return
+        if not case.authorizations:
+            self._flag(
+                index,
+                AuditRule.QUERY_WITHOUT_AUTHORIZATION,
+                entry.case,
+                f"{category} queried with no authorization.signed logged for the case",
+            )
+            return
+        covering = [
+            a
+            for a in case.authorizations
+            if category in a.categories
+            and a.at <= entry.at
+            and (a.employer is None or entry.employer is None or a.employer == entry.employer)
+        ]
+        if not covering:
+            self._flag(
+                index,
+                AuditRule.QUERY_OUTSIDE_AUTHORIZATION,
+                entry.case,
+                f"no authorization signed before {entry.at.isoformat()} names {category}",
+            )
+            return
+        unexpired = [a for a in covering if a.expires_at is None or entry.at < a.expires_at]
+        if not unexpired:
+            self._flag(
+                index,
+                AuditRule.QUERY_AFTER_EXPIRY,
+                entry.case,
+                f"{category} queried after its authorization expired (entry {covering[-1].index})",
+            )
+            return
+        valid = [
+            a
+            for a in unexpired
+            if (category not in a.revoked or entry.at < a.revoked[category])
+            and (a.revoked_all_at is None or entry.at < a.revoked_all_at)
+        ]
+        if not valid:
+            self._flag(
+                index,
+                AuditRule.QUERY_AFTER_REVOCATION,
+                entry.case,
+                f"{category} queried after the authorization was revoked "
+                f"(entry {unexpired[-1].index})",
+            )
+
+    # --- P4 review, disputes, release ---------------------------------------------------------
+
+    def _review_opened(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        if entry.window_ends is not None:
+            case.window_ends = entry.window_ends
+
+    def _dispute_opened(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        case.open_disputes += 1
+
+    def _dispute_resolved(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        case.open_disputes = max(0, case.open_disputes - 1)
+
+    def _released(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        if case.open_disputes:
+            self._flag(
+                index,
+                AuditRule.RELEASE_DURING_DISPUTE,
+                entry.case,
+                f"released while {case.open_disputes} dispute(s) of the case are open",
+            )
+        if case.window_ends is None:
+            self._flag(
+                index,
+                AuditRule.RELEASE_BEFORE_REVIEW_WINDOW,
+                entry.case,
+                "released without a review window (no review.opened with window_ends)",
+            )
+        elif entry.at < case.window_ends:
+            self._flag(
+                index,
+                AuditRule.RELEASE_BEFORE_REVIEW_WINDOW,
+                entry.case,
+                f"released at {entry.at.isoformat()}, before the review window ends "
+                f"at {case.window_ends.isoformat()}",
+            )
+
+    # --- §4 rating ------------------------------------------------------------------------------
+
+    def _rated(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        if entry.rulebook_sha256 is None:
+            self._flag(
+                index,
+                AuditRule.RATING_UNPUBLISHED_RULEBOOK,
+                entry.case,
+                "report.rated names no rulebook_sha256",
+            )
+        elif entry.rulebook_sha256 not in self._published:
+            self._flag(
+                index,
+                AuditRule.RATING_UNPUBLISHED_RULEBOOK,
+                entry.case,
+                f"rulebook {entry.rulebook_sha256[:16]}… is not a published rulebook",
+            )
+
+    # --- P5/P6 reads, retention, destruction ----------------------------------------------------
+
+    def _read(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        if case.destroyed_at is not None:
+            self._flag(
+                index,
+                AuditRule.READ_AFTER_DESTRUCTION,
+                entry.case,
+                f"report read after the case's data was destroyed "
+                f"at {case.destroyed_at.isoformat()}",
+            )
+
+    def _announce_due(self, index: int, case: _Case, due: datetime) -> None:
+        if case.due is None or due < case.due:
+            case.due, case.due_index = due, index
+
+    def _hold(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        case.holds.append(_Hold(entry.at, entry.expires_at))
+
+    def _deadline(self, case: _Case) -> datetime | None:
+        """The due, extended by holds placed before it; None when held indefinitely."""
+        assert case.due is not None
+        deadline = case.due
+        for hold in case.holds:
+            if hold.at <= deadline:
+                if hold.until is None:
+                    return None
+                deadline = max(deadline, hold.until)
+        return deadline
+
+    def _destroyed(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        if entry.due is not None:
+            self._announce_due(index, case, entry.due)
+        if case.destroyed_at is None:
+            case.destroyed_at = entry.at
+        if case.due is None:
+            return
+        deadline = self._deadline(case)
+        if deadline is not None and entry.at > deadline:
+            self._flag(
+                index,
+                AuditRule.DESTRUCTION_LATE,
+                entry.case,
+                f"destroyed at {entry.at.isoformat()}, after it was due at "
+                f"{deadline.isoformat()} with no retention.hold covering the delay",
+            )
+
+    def finish(self, as_of: datetime | None = None) -> list[Violation]:
+        """Close the replay; with ``as_of``, also flag cases overdue for destruction."""
+        if as_of is not None:
+            for pseudonym, case in self._cases.items():
+                if case.destroyed_at is not None or case.due is None:
+                    continue
+                deadline = self._deadline(case)
+                if deadline is not None and deadline < as_of:
+                    assert case.due_index is not None
+                    self._flag(
+                        case.due_index,
+                        AuditRule.DESTRUCTION_OVERDUE,
+                        pseudonym,
+                        f"due for destruction at {deadline.isoformat()}, not destroyed "
+                        f"by {as_of.isoformat()}",
+                    )
+        self.violations.sort(key=lambda v: v.index)
+        return self.violations
+
+
+_Handler = Callable[[ComplianceAudit, int, LedgerEntry, _Case], None]
+_HANDLERS: dict[EventType, _Handler] = {
+    EventType.AUTHORIZATION_SIGNED: ComplianceAudit._signed,
+    EventType.AUTHORIZATION_REVOKED: ComplianceAudit._revoked,
+    EventType.SOURCE_QUERIED: ComplianceAudit._queried,
+    EventType.REVIEW_OPENED: ComplianceAudit._review_opened,
+    EventType.DISPUTE_OPENED: ComplianceAudit._dispute_opened,
+    EventType.DISPUTE_RESOLVED: ComplianceAudit._dispute_resolved,
+    EventType.REPORT_RELEASED: ComplianceAudit._released,
+    EventType.REPORT_RATED: ComplianceAudit._rated,
+    EventType.REPORT_READ: ComplianceAudit._read,
+    EventType.RETENTION_HOLD: ComplianceAudit._hold,
+    EventType.DATA_DESTROYED: ComplianceAudit._destroyed,
+}
+
+
+def audit_entries(
+    entries: Iterable[tuple[int, bytes]],
+    published_rulebooks: Collection[str],
+    *,
+    as_of: datetime | None = None,
+) -> list[Violation]:
+    """Replay ``(index, entry bytes)`` in order and return every violation, by index."""
+    audit = ComplianceAudit(published_rulebooks)
+    for index, data in entries:
+        audit.add_bytes(index, data)
+    return audit.finish(as_of)
