@@ -126,7 +126,10 @@ def _child(approach: str, path: Path, traced: bool) -> dict[str, Any]:
 
 
 def _mib(value: float | None) -> str:
-    return "—" if value is None else f"{value / 2**20:,.1f} MiB"
+    if value is None:
+        return "—"
+    # The streaming peak is kilobytes: MiB with one decimal would round it away.
+    return f"{value / 2**10:,.0f} KiB" if value < 2**20 else f"{value / 2**20:,.1f} MiB"
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 from fairscreen.domain.errors import InvalidInput
@@ -205,7 +206,7 @@ def fairness_report(
     return FairnessReport(
         min_group=min_group,
         with_outcome=with_outcome,
-        groups=groups,
+        groups=MappingProxyType(groups),  # read-only, like the frozen report around it
         suppressed=suppressed,
         reference_group=reference,
     )
