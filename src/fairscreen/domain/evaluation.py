@@ -40,7 +40,7 @@ from fairscreen.domain.categories import (
     Tier,
     Verification,
 )
-from fairscreen.domain.identity import match_identity
+from fairscreen.domain.identity import IdentityMatcher
 from fairscreen.domain.model import (
     Case,
     CreditData,
@@ -128,15 +128,16 @@ def years_before(day: date, years: int) -> date:
 
 @dataclass(slots=True)
 class _Triaged:
-    """A record that passed scope, identity and topic filters, with its verification."""
+    """A record that passed scope, identity and topic filters, with its verification:
+    a registry or issuer record on a strong identity match (PRODUCT.md P3)."""
 
     record: Record
     strength: MatchStrength
     data: object
+    verified: bool = field(init=False)
 
-    @property
-    def verified(self) -> bool:
-        return self.strength is MatchStrength.STRONG and self.record.source.kind in (
+    def __post_init__(self) -> None:
+        self.verified = self.strength is MatchStrength.STRONG and self.record.source.kind in (
             SourceKind.REGISTRY,
             SourceKind.ISSUER,
         )
@@ -161,6 +162,7 @@ class _Evaluation:
         self.dropped: list[DroppedStatement] = []
         self.counters: dict[Category, int] = {}
         self.groups_by_tier = rulebook.groups_by_tier()
+        self.identity = IdentityMatcher(case.subject)
 
     # --- findings ---------------------------------------------------------------------
 
@@ -313,7 +315,7 @@ class _Evaluation:
         if record.status is RecordStatus.NOT_FOUND:
             bucket.not_found.append(record)
             return
-        strength = match_identity(self.case.subject, record.identity)
+        strength = self.identity.match(record.identity)
         if strength is MatchStrength.UNMATCHED:
             self.discarded.append(Discarded(record.id, Exclusion.IDENTITY_UNMATCHED))
             return

@@ -25,22 +25,34 @@ def normalize_name(value: str) -> str:
     return "".join(unicodedata.normalize("NFKC", value).split()).casefold()
 
 
-def match_identity(subject: Subject, identity: RecordIdentity | None) -> MatchStrength:
-    if identity is None:
-        return MatchStrength.UNMATCHED
-    if identity.national_id is not None and identity.national_id.strip():
-        if normalize_id_number(identity.national_id) != normalize_id_number(subject.national_id):
+class IdentityMatcher:
+    """Matches records against one subject, whose identifiers are normalised once."""
+
+    __slots__ = ("_birth_date", "_id_number", "_name")
+
+    def __init__(self, subject: Subject) -> None:
+        self._id_number = normalize_id_number(subject.national_id)
+        self._name = normalize_name(subject.name)
+        self._birth_date = subject.birth_date
+
+    def match(self, identity: RecordIdentity | None) -> MatchStrength:
+        if identity is None:
             return MatchStrength.UNMATCHED
-        if identity.name is not None and normalize_name(identity.name) != normalize_name(
-            subject.name
+        if identity.national_id is not None and identity.national_id.strip():
+            if normalize_id_number(identity.national_id) != self._id_number:
+                return MatchStrength.UNMATCHED
+            if identity.name is not None and normalize_name(identity.name) != self._name:
+                return MatchStrength.UNMATCHED
+            return MatchStrength.STRONG
+        if (
+            identity.name is not None
+            and identity.birth_date is not None
+            and normalize_name(identity.name) == self._name
+            and identity.birth_date == self._birth_date
         ):
-            return MatchStrength.UNMATCHED
-        return MatchStrength.STRONG
-    if (
-        identity.name is not None
-        and identity.birth_date is not None
-        and normalize_name(identity.name) == normalize_name(subject.name)
-        and identity.birth_date == subject.birth_date
-    ):
-        return MatchStrength.WEAK
-    return MatchStrength.UNMATCHED
+            return MatchStrength.WEAK
+        return MatchStrength.UNMATCHED
+
+
+def match_identity(subject: Subject, identity: RecordIdentity | None) -> MatchStrength:
+    return IdentityMatcher(subject).match(identity)

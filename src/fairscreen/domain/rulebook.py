@@ -60,11 +60,11 @@ class Rulebook:
     employment_date_tolerance_months: int
     graduation_year_tolerance_years: int
     title: Texts
+    #: the groups each tier may hold relevant, derived from ``groups`` once at parse time
+    tier_groups: Mapping[Tier, frozenset[CauseGroup]]
 
     def groups_by_tier(self) -> dict[Tier, frozenset[CauseGroup]]:
-        return {
-            tier: frozenset(g.id for g in self.groups.values() if tier in g.tiers) for tier in Tier
-        }
+        return dict(self.tier_groups)
 
     def map_cause(self, text: str) -> CauseGroup:
         """The group of a 案由 / offence text: exact text first, then the longest listed
@@ -238,4 +238,7 @@ def parse_rulebook(content: bytes) -> Rulebook:
             parameters, "graduation_year_tolerance_years", "rulebook.parameters"
         ),
         title=_texts(_table(document, "title", "rulebook"), "rulebook.title"),
+        tier_groups=MappingProxyType(
+            {tier: frozenset(g.id for g in groups.values() if tier in g.tiers) for tier in Tier}
+        ),
     )
