@@ -87,7 +87,7 @@ class NoteVerifier:
 
 def parse_vkey(vkey: str) -> NoteVerifier:
     """Read a verifier key ``name+hex8+base64``; the key id must match the key."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)
     if len(parts) != 3:
         raise LedgerError("vkey must look like name+hex8(keyid)+base64(0x01‖key)")
     name, hex_id, encoded = parts
@@ -138,7 +138,7 @@ def parse_skey(skey: str) -> NoteSigner:
     text = skey.strip()
     if not text.startswith(_SKEY_PREFIX):
         raise LedgerError("private key must start with PRIVATE+KEY+")
-    parts = text[len(_SKEY_PREFIX) :].split("+")
+    parts = text[len(_SKEY_PREFIX) :].split("+", 2)
     if len(parts) != 3:
         raise LedgerError("private key must look like PRIVATE+KEY+name+hex8+base64")
     name, hex_id, encoded = parts

@@ -1,0 +1,142 @@
+"""The entry guard: closed vocabulary, shapes, canonical JSON (RFC 8785)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from ledger_factories import at, entry, pseudonym
+
+from fairscreen.domain.errors import LedgerEntryRefused
+from fairscreen.ledger.entries import (
+    ActorRole,
+    EventType,
+    LedgerEntry,
+    check_entry,
+    decode_entry,
+    derive_pseudonym,
+    encode_entry,
+)
+
+VOCABULARY = {
+    "authorization.signed",
+    "authorization.revoked",
+    "scope.set",
+    "source.queried",
+    "report.rated",
+    "review.opened",
+    "dispute.opened",
+    "dispute.resolved",
+    "report.released",
+    "report.read",
+    "decision.recorded",
+    "deletion.requested",
+    "data.destroyed",
+    "retention.hold",
+}
+
+
+def test_event_vocabulary_is_exactly_the_issue_list() -> None:
+    assert {str(t) for t in EventType} == VOCABULARY
+
+
+def test_a_full_entry_is_canonical_json_and_round_trips() -> None:
+    mapping = entry(
+        "authorization.signed",
+        role="candidate",
+        actor="subj_luo",
+        categories=["education", "identity"],
+        expires_at=at(30),
+        employer=pseudonym("emp", "acme"),
+    )
+    data = encode_entry(mapping)
+    assert data == json.dumps(mapping, sort_keys=True, separators=(",", ":")).encode()
+    decoded = decode_entry(data)
+    assert decoded.type is EventType.AUTHORIZATION_SIGNED
+    assert decoded.actor_role is ActorRole.CANDIDATE
+    assert decoded.categories == ("education", "identity")
+    assert decoded.to_bytes() == data
+
+
+def test_the_dataclass_and_the_mapping_give_the_same_bytes() -> None:
+    built = LedgerEntry(
+        type=EventType.SOURCE_QUERIED,
+        case=pseudonym("case", "a"),
+        actor_role=ActorRole.AGENCY,
+        actor=pseudonym("usr", "agent"),
+        at=datetime(2026, 3, 1, 9, 0, 0, 250_000, tzinfo=UTC),
+        digest="0" * 64,
+        category="education",
+    )
+    assert b'"at":"2026-03-01T09:00:00.250000Z"' in built.to_bytes()
+    assert decode_entry(built.to_bytes()) == built
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": "Zhang Wei"}, "name"),
+        ({"id_number": "110101199003074578"}, "id_number"),
+        ({"note": "free text"}, "note"),
+        ({"case": "Zhang Wei"}, "case"),
+        ({"case": "110101199003074578"}, "case"),
+        ({"case": "case_110101199003074578"}, "case"),
+        ({"case": "usr_" + "a" * 32}, "case"),
+        ({"case": "case_" + "A" * 32}, "case"),
+        ({"actor": {"role": "agency", "pseudonym": "Li Na"}}, "actor.pseudonym"),
+        ({"actor": {"role": "agency", "pseudonym": "usr_" + "a" * 32, "name": "Li"}}, "actor.name"),
+        ({"actor": {"role": "boss", "pseudonym": "usr_" + "a" * 32}}, "actor.role"),
+        ({"actor": "usr_" + "a" * 32}, "actor"),
+        ({"type": "report.leaked"}, "type"),
+        ({"at": "2026-03-01 09:00"}, "at"),
+        ({"at": "2026-03-01T09:00:00+08:00"}, "at"),
+        ({"at": "2026-02-30T09:00:00Z"}, "at"),
+        ({"digest": "abc"}, "digest"),
+        ({"v": 2}, "v"),
+        ({"v": True}, "v"),
+        ({"categories": ["education", "hobbies"]}, "categories[1]"),
+        ({"categories": ["identity", "education"]}, "categories"),
+        ({"categories": []}, "categories"),
+        ({"category": "Zhang"}, "category"),
+        ({"employer": "ACME Ltd"}, "employer"),
+        ({"rulebook_sha256": "v1"}, "rulebook_sha256"),
+        ({"reason": "because I wanted to"}, "reason"),
+        ({"outcome": "fired"}, "outcome"),
+        ({"window_ends": 5}, "window_ends"),
+    ],
+)
+def test_the_guard_refuses_personal_data_and_wrong_shapes(
+    change: dict[str, Any], field: str
+) -> None:
+    mapping = {**entry("source.queried", category="education"), **change}
+    with pytest.raises(LedgerEntryRefused) as caught:
+        encode_entry(mapping)
+    assert caught.value.field == field
+    assert "Zhang" not in str(caught.value) and "110101" not in str(caught.value)
+
+
+def test_missing_required_fields_are_named() -> None:
+    mapping = entry("report.read")
+    del mapping["digest"]
+    with pytest.raises(LedgerEntryRefused, match="digest: is required"):
+        check_entry(mapping)
+
+
+def test_decode_refuses_non_canonical_or_foreign_bytes() -> None:
+    data = encode_entry(entry("report.read"))
+    with pytest.raises(LedgerEntryRefused, match="canonical"):
+        decode_entry(json.dumps(json.loads(data), indent=1).encode())
+    with pytest.raises(LedgerEntryRefused, match="not JSON"):
+        decode_entry(b"\xff")
+    with pytest.raises(LedgerEntryRefused, match="object"):
+        decode_entry(b"[1]")
+
+
+def test_derived_pseudonyms_pass_the_guard() -> None:
+    case = derive_pseudonym("case", b"secret", "the case id")
+    assert case.startswith("case_") and len(case) == 37
+    check_entry({**entry("report.read"), "case": case})
+    with pytest.raises(LedgerEntryRefused, match="prefix"):
+        derive_pseudonym("name", b"secret", "x")
