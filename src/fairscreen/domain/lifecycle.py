@@ -1,0 +1,182 @@
+"""The case state machine and its clocks (PRODUCT.md §3, P1, P4, P6), pure.
+
+    authorized → scoped → investigating → candidate_review ⇄ disputed → released
+      → decided → archived → destroyed
+    plus withdrawn (consent revoked) and expired (authorization lapsed before release)
+
+Every transition is one ledger entry; the service asks :func:`transition` before it
+changes anything, so a refused step changes nothing. Times come in as arguments: review
+windows, dispute deadlines and retention are computed from them, never from a clock.
+
+Sources: PIPL art. 15 (revocation), art. 19 (shortest retention), art. 47 (deletion);
+FCRA §611 (30-day reinvestigation; ours is 15 days); PRODUCT.md P4 (review window 5 days,
+3-10 configurable) and P6 (retention defaults, 15 days for a deletion request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from fairscreen.domain.categories import Tier
+from fairscreen.domain.errors import InvalidInput, InvalidTransition
+
+
+class CaseState(StrEnum):
+    AUTHORIZED = "authorized"
+    SCOPED = "scoped"
+    INVESTIGATING = "investigating"
+    CANDIDATE_REVIEW = "candidate_review"
+    DISPUTED = "disputed"
+    RELEASED = "released"
+    DECIDED = "decided"
+    ARCHIVED = "archived"
+    DESTROYED = "destroyed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+S = CaseState
+#: Before release, a revocation withdraws the case and a lapsed authorization expires it.
+_BEFORE_RELEASE = (S.AUTHORIZED, S.SCOPED, S.INVESTIGATING, S.CANDIDATE_REVIEW, S.DISPUTED)
+TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
+    S.AUTHORIZED: frozenset({S.SCOPED}),
+    S.SCOPED: frozenset({S.INVESTIGATING}),
+    S.INVESTIGATING: frozenset({S.CANDIDATE_REVIEW}),
+    S.CANDIDATE_REVIEW: frozenset({S.DISPUTED, S.RELEASED}),
+    S.DISPUTED: frozenset({S.CANDIDATE_REVIEW}),
+    S.RELEASED: frozenset({S.DECIDED, S.WITHDRAWN}),
+    S.DECIDED: frozenset({S.ARCHIVED, S.DESTROYED}),
+    S.ARCHIVED: frozenset({S.DESTROYED}),
+    S.WITHDRAWN: frozenset({S.DESTROYED}),
+    S.EXPIRED: frozenset({S.DESTROYED}),
+    S.DESTROYED: frozenset(),
+}
+for _state in _BEFORE_RELEASE:
+    TRANSITIONS[_state] = TRANSITIONS[_state] | {S.WITHDRAWN, S.EXPIRED}
+
+
+def transition(current: CaseState, target: CaseState) -> CaseState:
+    """``target`` if the state machine allows the step; ``InvalidTransition`` otherwise."""
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(
+            f"a case in state {current.value} cannot move to {target.value}", field="state"
+        )
+    return target
+
+
+# --- P4: candidate review and disputes ------------------------------------------------------
+
+DEFAULT_REVIEW_DAYS = 5
+REVIEW_DAYS_RANGE = range(3, 11)
+DISPUTE_ANSWER_DAYS = 15
+
+
+class DisputeOutcome(StrEnum):
+    UPHELD = "upheld"
+    CORRECTED = "corrected"
+    #: the finding could not be re-verified, so it goes (FCRA §611(a)(5)(A) does likewise)
+    REMOVED = "removed"
+
+
+def review_window_ends(opened_at: datetime, days: int = DEFAULT_REVIEW_DAYS) -> datetime:
+    if days not in REVIEW_DAYS_RANGE:
+        raise InvalidInput("the review window is 3 to 10 days", field="review_days")
+    return opened_at + timedelta(days=days)
+
+
+def dispute_due(opened_at: datetime) -> datetime:
+    """The agency must answer a dispute within 15 days."""
+    return opened_at + timedelta(days=DISPUTE_ANSWER_DAYS)
+
+
+def check_release(
+    state: CaseState, *, now: datetime, window_ends: datetime, accepted: bool, open_disputes: int
+) -> None:
+    """A report is released only after the window passes without dispute, or when the
+    candidate accepts; never while a dispute is open (PRODUCT.md P4)."""
+    if open_disputes or state is S.DISPUTED:
+        raise InvalidTransition("a dispute is open: the report cannot be released", field="state")
+    transition(state, S.RELEASED)
+    if not accepted and now < window_ends:
+        raise InvalidTransition(
+            "the candidate's review window has not ended and they have not accepted",
+            field="window_ends",
+        )
+
+
+# --- P1: revocation ---------------------------------------------------------------------------
+
+
+def revocation_destroys_data(state: CaseState) -> bool:
+    """Revocation stops every query at once; the data gathered so far is destroyed unless
+    the report was already released *and* decided (PRODUCT.md P1)."""
+    return state not in (S.DECIDED, S.ARCHIVED, S.DESTROYED)
+
+
+# --- P6: retention ----------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    HIRED = "hired"
+    NOT_HIRED = "not_hired"
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    """Days a report is kept after the decision, per tier and outcome (PIPL art. 19:
+    the shortest period the purpose needs). Defaults from PRODUCT.md P6."""
+
+    not_hired_days: int = 180
+    hired_days: int = 365
+    deletion_request_days: int = 15
+    per_tier: tuple[tuple[Tier, Outcome, int], ...] = ()
+
+    def days(self, tier: Tier, outcome: Outcome) -> int:
+        for policy_tier, policy_outcome, days in self.per_tier:
+            if policy_tier is tier and policy_outcome is outcome:
+                return days
+        return self.hired_days if outcome is Outcome.HIRED else self.not_hired_days
+
+
+def destruction_due(
+    policy: RetentionPolicy,
+    *,
+    tier: Tier,
+    outcome: Outcome | None,
+    decided_at: datetime | None,
+    deletion_requested_at: datetime | None = None,
+    ended_at: datetime | None = None,
+) -> datetime | None:
+    """When a case's report must be destroyed, or None while nothing makes it due.
+
+    The earliest of: the retention period after the decision; 15 days after a deletion
+    request; the moment a case ends without a decision (withdrawn or expired)."""
+    candidates = []
+    if outcome is not None and decided_at is not None:
+        candidates.append(decided_at + timedelta(days=policy.days(tier, outcome)))
+    if deletion_requested_at is not None:
+        candidates.append(deletion_requested_at + timedelta(days=policy.deletion_request_days))
+    if ended_at is not None:
+        candidates.append(ended_at)
+    return min(candidates) if candidates else None
+
+
+class HoldReason(StrEnum):
+    OPEN_DISPUTE = "open_dispute"
+    LEGAL_HOLD = "legal_hold"
+
+
+def purge_action(
+    *, due: datetime | None, now: datetime, open_dispute: bool, legal_hold: bool
+) -> HoldReason | bool:
+    """What the purge job does with one case: ``True`` destroy now, ``False`` not yet due,
+    or the reason destruction is deferred (recorded as ``retention.hold``)."""
+    if due is None or now < due:
+        return False
+    if open_dispute:
+        return HoldReason.OPEN_DISPUTE
+    if legal_hold:
+        return HoldReason.LEGAL_HOLD
+    return True

@@ -1,0 +1,153 @@
+"""The case state machine and its clocks (PRODUCT.md §3, P1, P4, P6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fairscreen.domain.categories import Tier
+from fairscreen.domain.errors import InvalidInput, InvalidTransition
+from fairscreen.domain.lifecycle import (
+    TRANSITIONS,
+    CaseState,
+    HoldReason,
+    Outcome,
+    RetentionPolicy,
+    check_release,
+    destruction_due,
+    dispute_due,
+    purge_action,
+    review_window_ends,
+    revocation_destroys_data,
+    transition,
+)
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+S = CaseState
+
+HAPPY_PATH = [
+    S.AUTHORIZED,
+    S.SCOPED,
+    S.INVESTIGATING,
+    S.CANDIDATE_REVIEW,
+    S.DISPUTED,
+    S.CANDIDATE_REVIEW,
+    S.RELEASED,
+    S.DECIDED,
+    S.ARCHIVED,
+    S.DESTROYED,
+]
+
+
+def test_the_six_procedures_in_order() -> None:
+    state = HAPPY_PATH[0]
+    for target in HAPPY_PATH[1:]:
+        state = transition(state, target)
+    assert state is S.DESTROYED
+
+
+@given(st.sampled_from(list(CaseState)), st.sampled_from(list(CaseState)))
+def test_every_step_outside_the_table_is_refused(current: CaseState, target: CaseState) -> None:
+    if target in TRANSITIONS[current]:
+        assert transition(current, target) is target
+    else:
+        with pytest.raises(InvalidTransition):
+            transition(current, target)
+
+
+def test_nothing_leaves_destroyed_and_nothing_skips_review() -> None:
+    assert TRANSITIONS[S.DESTROYED] == frozenset()
+    assert S.RELEASED not in TRANSITIONS[S.INVESTIGATING]
+    assert S.RELEASED not in TRANSITIONS[S.DISPUTED]
+
+
+def test_a_revocation_before_release_withdraws_and_destroys() -> None:
+    for state in (S.AUTHORIZED, S.INVESTIGATING, S.CANDIDATE_REVIEW, S.DISPUTED):
+        assert transition(state, S.WITHDRAWN) is S.WITHDRAWN
+        assert revocation_destroys_data(state)
+    assert not revocation_destroys_data(S.DECIDED)
+
+
+def test_review_window_defaults_to_five_days_and_is_bounded() -> None:
+    assert review_window_ends(T0) == T0 + timedelta(days=5)
+    assert review_window_ends(T0, 10) == T0 + timedelta(days=10)
+    for days in (2, 11):
+        with pytest.raises(InvalidInput):
+            review_window_ends(T0, days)
+
+
+def test_release_rules() -> None:
+    ends = review_window_ends(T0)
+    with pytest.raises(InvalidTransition, match="window"):
+        check_release(
+            S.CANDIDATE_REVIEW,
+            now=T0 + timedelta(days=1),
+            window_ends=ends,
+            accepted=False,
+            open_disputes=0,
+        )
+    check_release(
+        S.CANDIDATE_REVIEW,
+        now=T0 + timedelta(days=1),
+        window_ends=ends,
+        accepted=True,
+        open_disputes=0,
+    )
+    check_release(S.CANDIDATE_REVIEW, now=ends, window_ends=ends, accepted=False, open_disputes=0)
+    with pytest.raises(InvalidTransition, match="dispute"):
+        check_release(
+            S.DISPUTED,
+            now=ends + timedelta(days=30),
+            window_ends=ends,
+            accepted=True,
+            open_disputes=1,
+        )
+    with pytest.raises(InvalidTransition):
+        check_release(S.INVESTIGATING, now=ends, window_ends=ends, accepted=True, open_disputes=0)
+
+
+def test_dispute_deadline_is_fifteen_days() -> None:
+    assert dispute_due(T0) == T0 + timedelta(days=15)
+
+
+def test_retention_defaults() -> None:
+    policy = RetentionPolicy()
+    assert destruction_due(
+        policy, tier=Tier.STANDARD, outcome=Outcome.NOT_HIRED, decided_at=T0
+    ) == T0 + timedelta(days=180)
+    assert destruction_due(
+        policy, tier=Tier.STANDARD, outcome=Outcome.HIRED, decided_at=T0
+    ) == T0 + timedelta(days=365)
+    assert destruction_due(
+        policy,
+        tier=Tier.STANDARD,
+        outcome=Outcome.HIRED,
+        decided_at=T0,
+        deletion_requested_at=T0 + timedelta(days=1),
+    ) == T0 + timedelta(days=16)
+    assert destruction_due(policy, tier=Tier.STANDARD, outcome=None, decided_at=None) is None
+
+
+def test_retention_per_tier_overrides() -> None:
+    policy = RetentionPolicy(per_tier=((Tier.SAFETY, Outcome.NOT_HIRED, 90),))
+    assert policy.days(Tier.SAFETY, Outcome.NOT_HIRED) == 90
+    assert policy.days(Tier.STANDARD, Outcome.NOT_HIRED) == 180
+
+
+def test_purge_defers_for_disputes_and_holds() -> None:
+    due = T0
+    assert (
+        purge_action(due=due, now=T0 - timedelta(seconds=1), open_dispute=False, legal_hold=False)
+        is False
+    )
+    assert purge_action(due=due, now=T0, open_dispute=False, legal_hold=False) is True
+    assert (
+        purge_action(due=due, now=T0, open_dispute=True, legal_hold=True) is HoldReason.OPEN_DISPUTE
+    )
+    assert (
+        purge_action(due=due, now=T0, open_dispute=False, legal_hold=True) is HoldReason.LEGAL_HOLD
+    )
+    assert purge_action(due=None, now=T0, open_dispute=False, legal_hold=False) is False
