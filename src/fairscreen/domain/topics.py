@@ -1,0 +1,790 @@
+"""Prohibited topics in witness statements (PRODUCT.md P3, exclusion code ``PROHIBITED_TOPIC``).
+
+Rule: a witness statement that touches a prohibited category of PRODUCT.md P2 is dropped
+before it is stored; only the count of dropped statements and their topic are kept. The
+sources of the rule:
+
+- Labour Contract Law art. 8: an employer may learn only what is directly related to the
+  labour contract.
+- PIPL art. 28–29: sensitive personal information (religion, health, medical history,
+  biometric and genetic data, whereabouts, …) needs a specific purpose, necessity and a
+  separate consent; a screening never has that for a referee's hearsay, so it is never
+  collected (PIPL art. 6, minimal collection).
+- Civil Code art. 1032–1033: privacy covers "private life, private space, private
+  activities and private information"; nobody may spread them.
+- Employment Promotion Law art. 3, 26–31 (and Women's Rights Protection Law art. 43):
+  no discrimination by ethnicity, race, sex, religion, disability, infectious-disease
+  carrier status or rural household registration; no questions on marriage or pregnancy.
+- Public Security Administration Punishments Law (2025 rev.) art. 136: records of
+  public-security violations are sealed from 2026-01-01.
+
+How :class:`LexiconTopicClassifier` decides (deterministic, standard library only):
+
+1. **Normalise**: NFKC (full-width → half-width), case-fold, typographic apostrophes to
+   ``'``, zero-width characters removed, whitespace collapsed and removed between two
+   Chinese characters (so "生 活 作 风" cannot slip through), Traditional → Simplified
+   characters through a small built-in map.
+2. **Mask** job-related phrases that share characters or words with a prohibited topic
+   (工作作风, 健康的团队氛围, 民族品牌, "married to his work", "carrier-grade",
+   "health check endpoint", "pregnant pause", …): they are replaced by a separator that no
+   lexicon entry can match or straddle.
+3. **Match** the lexicon: every entry is a regular-expression fragment over the
+   normalised text; English entries match whole words only. Of all hits, the category
+   earliest in :data:`PROHIBITED_TOPICS` (most specific first) is reported. Text written
+   in Traditional characters is also matched against a few zh-Hant-only entries (e.g.
+   同志 means "gay" in Taiwan usage; in mainland usage it means "comrade").
+
+Fail-closed where unsure: a false drop loses one referee remark, a false keep stores what
+the law forbids. The labelled corpus (``fairscreen/data/topics_corpus.jsonl``) and
+``fairscreen audit topics`` keep both kinds of error measured.
+
+The classifier is a :class:`TopicClassifier` protocol, so a statistical model can replace
+the lexicon later without touching its callers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Protocol
+
+# The prohibited class of PRODUCT.md P2, in precedence order: when a statement touches
+# several, the first of these is reported — the most specific and most sensitive first, so
+# "入职体检查出他是乙肝携带者" is an infectious-disease topic, not only a health one, and
+# "她离婚后生活作风有问题" reports the marriage before the general private-life topic.
+PROHIBITED_TOPICS: tuple[str, ...] = (
+    "infectious_disease_carrier",
+    "genetic_data",
+    "pregnancy_or_fertility",
+    "sexual_orientation",
+    "disability",
+    "public_security_violation",
+    "religion",
+    "ethnicity",
+    "health_condition",
+    "union_membership",
+    "political_views",
+    "social_media_private",
+    "household_registration",
+    "marital_status",
+    "private_life",
+    "family_background",
+)
+
+
+_RANK = {name: index for index, name in enumerate(PROHIBITED_TOPICS)}
+
+
+class TopicClassifier(Protocol):
+    """Anything that can name the prohibited topic of a statement (PRODUCT.md P3)."""
+
+    def prohibited_topic(self, text: str) -> str | None:
+        """The prohibited category this statement touches (e.g. "private_life"), or None."""
+        ...
+
+
+# --- normalisation ----------------------------------------------------------------------
+
+# Traditional → Simplified for every character the lexicon and the allow-list use, plus
+# common function characters. Only one-way, unambiguous pairs: a Traditional character
+# that is also an ordinary Simplified character of another meaning (著, 乾, 干) is left out.
+_T2S_PAIRS = (
+    "離离 異异 結结 單单 喪丧 戀恋 對对 懷怀 產产 試试 蘭兰 禮礼 會会 廟庙 傳传 經经 燒烧 "
+    "種种 膚肤 統统 漢汉 維维 爾尔 壯壮 滿满 鮮鲜 薩萨 狀状 況况 題题 問问 體体 醫医 術术 "
+    "腫肿 壓压 臟脏 鬱郁 慮虑 藥药 診诊 斷断 確确 療疗 攜携 帶带 陽阳 戶户 農农 貫贯 鄉乡 "
+    "彎弯 雙双 別别 櫃柜 條条 親亲 兒儿 撫抚 養养 贍赡 風风 軌轨 緋绯 聞闻 曖暧 約约 賭赌 "
+    "紅红 書书 帳账 號号 觀观 點点 場场 傾倾 黨党 員员 見见 遊游 議议 訪访 檢检 測测 遺遗 "
+    "殘残 廢废 聾聋 輪轮 閉闭 視视 聽听 罰罚 處处 賣卖 項项 計计 劃划 談谈 團团 隊队 圍围 "
+    "財财 務务 碼码 組组 織织 業业 興兴 復复 辦办 運运 營营 實实 嚴严 謹谨 這这 個个 們们 "
+    "為为 說说 時时 過过 沒没 麼么 還还 後后 於于 與与 從从 來来 歷历 總总 請请 證证 錄录 "
+    "記记 應应 該该 開开 關关 係系 聯联 當当 發发 現现 間间 樣样 讓让 參参 絡络 師师 級级 "
+    "習习 達达 圓圆 靠靠 滯滞 準准 確确 裡里 裏里 媽妈 爺爷 億亿 歲岁 婦妇 媳媳 孫孙 "
+    "寵宠 愛爱 戲戏 夥伙 伴伴 侶侣 選选 舉举 權权 動动 線线 網网 絡络 癥症 診诊 護护 "
+    "腦脑 臺台 灣湾 陸陆 軍军 牆墙 壇坛 鐘钟 數数 據据 險险 緒绪 謊谎 偽伪 詐诈 騙骗 "
+    "竊窃 盜盗 違违 規规 紀纪 律律 懲惩 毆殴 聚聚 鬥斗 嫖嫖 娼娼 擾扰 療疗 癡痴 瘋疯 "
+    "啞哑 輩辈 歡欢 訴诉 訟讼 獄狱 罪罪 禍祸 災灾 熱热 氣气 態态 論论 識识 護护 績绩 "
+    "負负 責责 導导 領领 頭头 貢贡 獻献 質质 優优 秀秀 靈灵 煩烦 爭争 錯错 誤误 評评 "
+    "價价 優优 勢势 鬆松 緊紧 張张 內内 兩两 輕轻 圖图 碼码 線线 講讲 話话 語语 譯译 "
+    "學学 歷历 畢毕 職职 責责 幫帮 補补 貼贴 薪薪 資资 穩稳 闆板 羅罗 買买 銷销 貨货 "
+    "標标 準准 腳脚 團团 結结 續续 擴扩 認认 憂忧 鬧闹 據据 壞坏 夠够 嬰婴 媽妈 奶奶 "
+    "幾几 寶宝 懷怀 睡睡 騷骚 貪贪 汙污 賄贿 賂赂 產产 宮宫 廟庙 貫贯 齋斋 彌弥 撒撒 "
+    "禱祷 誦诵 讀读 蘇苏 華华 僑侨 籍籍 魯鲁 滬沪 遼辽 黑黑 龍龙 蒙蒙 寧宁 夏夏 陝陕 "
+    "廣广 東东 閩闽 贛赣 鄂鄂 湘湘 瓊琼 雲云 貴贵 藏藏 疆疆 兩两 岸岸 鎮镇 縣县 區区 "
+    "屆届 鄰邻 居居 舊旧 聲声 勞劳 僱雇 傭佣 糾纠 紛纷 衛卫 盤盘 衝冲 擊击 癮瘾 麻麻 "
+    "將将 酗酗 戒戒 啟启 蒐搜 驗验 鑑鉴 鑒鉴 測测 徵征 狀状 態态 臉脸 綜综 獨独 罷罢 節节 絲丝 "
+    "專专 併并 購购"
+)
+_T2S: dict[int, str] = {}
+for _pair in _T2S_PAIRS.split():
+    if _pair[0] != _pair[1]:
+        _T2S[ord(_pair[0])] = _pair[1]
+
+# Zero-width and soft-hyphen characters are removed (they are used to break up words);
+# typographic apostrophes become ASCII so "company’s" and "company's" match alike.
+_CLEANUP: dict[int, str | None] = {
+    0x00AD: None,
+    0x200B: None,
+    0x200C: None,
+    0x200D: None,
+    0x2060: None,
+    0xFEFF: None,
+    0x2018: "'",
+    0x2019: "'",
+    0x2032: "'",
+}
+
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+# NFKC costs about 2 µs on a Chinese sentence; text made only of ASCII, CJK ideographs
+# and Chinese punctuation is skipped, since NFKC would change nothing the lexicon reads
+# there (full-width punctuation other than the apostrophe and hyphen, which are
+# normalised, never occurs in a lexicon entry).
+_NFKC_INERT = re.compile(
+    "[\x00-\x7f\u00b7\u2010-\u2025\u3001-\u3035\u4e00-\u9fff"
+    "\uff01-\uff06\uff08-\uff0c\uff0e\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]*"
+)
+# str.translate costs a dictionary lookup per character: run it only when needed.
+_NEEDS_CLEANUP = re.compile("[" + "".join(map(chr, _CLEANUP)) + "]")
+_TRADITIONAL = re.compile("[" + "".join(map(chr, _T2S)) + "]")
+
+
+def _fold(text: str) -> str:
+    if not _NFKC_INERT.fullmatch(text):
+        text = unicodedata.normalize("NFKC", text)
+    folded = text.casefold()
+    if _NEEDS_CLEANUP.search(folded):
+        folded = folded.translate(_CLEANUP)
+    collapsed = " ".join(folded.split())
+    if " " in collapsed and not collapsed.isascii():
+        collapsed = _SPACE_BETWEEN_CJK.sub("", collapsed)
+    return collapsed
+
+
+def _simplified(folded: str) -> str:
+    return folded.translate(_T2S) if _TRADITIONAL.search(folded) else folded
+
+
+def normalise(text: str) -> str:
+    """The text the lexicon sees: NFKC, case-folded, de-spaced, Simplified characters.
+
+    NFKC maps full-width Latin letters, digits and punctuation to half-width, so width and
+    case never change a classification (tested as a property).
+    """
+    return _fold(text).translate(_T2S)
+
+
+# --- the lexicon ------------------------------------------------------------------------
+
+
+_PRONOUN = r"(?:his|her|their)"
+_IS = r"(?:'s| is| are| was| were| has been| have been| seems| seemed)"
+_PROVINCES = (
+    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
+    "湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|"
+    "东北|温州|潮汕"
+)
+
+# Job-related phrases that share characters or words with a prohibited topic. They are
+# masked before matching, never the other way round, so a statement that mentions both
+# ("工作作风扎实，但生活作风有问题") is still dropped.
+ALLOW_PATTERNS: tuple[str, ...] = (
+    # zh: work style, organisational "health", brand names, failed projects, office idioms
+    "工作作风",
+    "作风(?:严谨|扎实|务实|踏实|过硬|优良|干练|稳健)",
+    "(?:项目|系统|服务|财务|代码|团队|组织|现金流|业务|集群|数据库|接口|账户|供应链|产品|"
+    "企业|公司|网络|平台|资产|经营|市场|行业|生态)的?健康(?:状况|度|检查|问题|指标|水平|状态)?",
+    "健康(?:检查|探针|度|指标)",
+    "健康的(?:团队|工作|氛围|竞争|沟通|文化|讨论|节奏|现金流|增长|关系)",
+    "民族(?:品牌|企业|工业|产业|复兴|自主品牌)",
+    "(?:项目|计划|方案|交易|谈判|提案|合作|并购|融资|收购|合同|产品)(?:最终|因故|中途|几乎|险些|差点)?流产",
+    "办公室政治",
+    "情人节",
+    "(?:像|当作?|如同|视为|视作)(?:对待)?一?家人",
+    "工会经费",
+    "(?:官方|公司|企业|品牌|集团|店铺|门店)的?(?:微博|抖音|小红书|快手|视频号|公众号|账号|社交媒体|脸书|粉丝专页)",
+    "(?:微博|抖音|小红书|社交媒体|新媒体|社媒|短视频)(?:运营|营销|推广|投放|矩阵|内容|广告|数据)",
+    "手术刀式|外科手术式",
+    "住院(?:部|系统|管理)",
+    "农民工(?:工资|专户|欠薪)",
+    "社交(?:媒体|平台)(?:产品|开发|项目|业务|运营|营销|推广|广告|数据)",
+    "家庭(?:用户|宽带|套餐|场景|市场|版|客户|装修|保险销售)",
+    # en: idioms and technical terms
+    *(
+        r"married to (?:his|her|their|the) (?:work|job|code|craft|desk|role|mission|product|"
+        r"laptop|team|career|company)",
+        r"family (?:business )?units?",
+        r"family of (?:products|services|apis|models|devices|brands|fonts|libraries|chips)",
+        r"political (?:skills?|capital|savvy|acumen)",
+        r"office politics",
+        r"politically savvy",
+        r"carrier[- ]grade",
+        r"(?:aircraft|mobile|wireless|telecom|telco|freight|common) carriers?",
+        r"carrier (?:network|networks|partner|partners|integration|billing|contracts?|relations)",
+        r"health[- ]?checks?(?: endpoints?)?",
+        r"health (?:of the|metrics?|scores?|dashboards?|probes?|status of the|monitoring)",
+        r"(?:financial|system|code|codebase|project|service|cluster|pipeline|portfolio|"
+        r"account|business|team|platform) health",
+        r"healthy (?:team|culture|debate|debates|pipeline|margins?|codebase|balance|"
+        r"competition|discussions?|backlog|growth|habits? of code review)",
+        r"pregnant pauses?",
+        r"race conditions?",
+        r"race (?:to|against)",
+        r"(?:arms|rat|space) race",
+        r"(?:good|bad) faith",
+        r"faith in",
+        r"leap of faith",
+        r"keep(?:s|ing)? (?:the )?faith",
+        r"dating (?:back|from)",
+        r"blind (?:spots?|reviews?|tests?|testing)",
+        r"double[- ]blind",
+        r"deaf ears?",
+        r"religiously",
+        r"flirt(?:s|ed|ing)? with (?:the|an|a) (?:idea|notion|thought)",
+        r"honeymoon (?:period|phase)",
+        r"activist (?:investors?|shareholders?|funds?)",
+        r"(?:company|corporate|official|brand|team|product)(?:'s)? (?:instagram|facebook|tiktok|"
+        r"twitter|weibo|wechat|linkedin|social media|youtube)(?: (?:account|page|channel|feed|"
+        r"posts?))?",
+        r"social media (?:marketing|campaigns?|strategy|team|manager|management|analytics|ads|"
+        r"advertising|presence of the (?:company|brand)|calendar)",
+        r"(?:parent|child) (?:process|processes|node|nodes|class|classes|company|companies|"
+        r"ticket|tickets|task|tasks|component|components|theme|directory)",
+        r"lifestyle (?:brands?|products?|segment|magazine|category)",
+        r"husband(?:s|ed|ing)? (?:our|the|its|their|his|her) (?:resources|budget|cash|energy)",
+        r"stroke of (?:genius|luck)",
+        r"sick (?:of|and tired)",
+        r"divorced from (?:reality|the business|the users|the customers?)",
+    ),
+)
+
+# Category → regular-expression fragments, over normalised (Simplified, case-folded) text.
+LEXICON: Mapping[str, tuple[str, ...]] = {
+    "marital_status": (
+        "婚姻|已婚|未婚|离婚|离异|结婚|再婚|复婚|二婚|闪婚|晚婚|婚史|婚恋|新婚|订婚|婚礼|婚假|婚后|婚前",
+        "单身|独身|丧偶|老婆|妻子|丈夫|老公|配偶|前妻|前夫|夫妻|两口子|媳妇|太太|未婚妻|未婚夫",
+        "(?:他|她|的|和|跟|与)爱人|她的?先生",
+        "(?:找|有|处|谈|没)对象|相亲",
+        *(
+            r"married|marriage|unmarried|divorc\w*|widow(?:ed|er)?|spouses?|marital|newlyweds?",
+            r"wife|wives|husbands?|ex-wife|ex-husband|fianc[eé]e?s?|weddings?|honeymoon",
+            r"engaged to (?:be|marry|a|an|his|her|their)|separated from (?:his|her|their)",
+            r"single (?:mother|father|parent|mom|mum|dad)s?",
+            rf"(?:he|she|they){_IS} (?:still )?single(?![- ](?:point|source|sign|page|handed|"
+            r"threaded|tenant|instance|file|line|step))",
+            r"(?:still|stays|remains|remained) single(?![- ](?:point|source|sign|page|handed|"
+            r"threaded|tenant|instance|file|line|step))",
+        ),
+    ),
+    "pregnancy_or_fertility": (
+        "怀孕|孕期|孕妇|备孕|不孕|不育|孕检|身孕|有孕|孕吐|早孕|孕产|产假|产检|生育|生孩子|生小孩|"
+        "要孩子|要小孩|要二胎|二胎|三胎|哺乳|分娩|坐月子|月子|试管婴儿|人工流产|堕胎|流产过|做过流产|她流产|自然流产|先兆流产|小产|育龄|"
+        "陪产假|宝妈|奶爸|避孕|结扎",
+        *(
+            r"pregnan(?:t|cy|cies)|maternity|paternity leave|parental leave|ivf|fertility",
+            r"infertil\w*|miscarr\w*|childbirth|breastfeed\w*|postpartum|family planning",
+            r"expecting (?:a baby|a child|twins|her first|his first|their first|another)",
+            r"(?:having|had|have|has) a baby|new baby|baby on the way",
+            r"trying (?:for a baby|to conceive|for kids|for a child)",
+            r"plans? to have (?:kids|children|a baby|a child)",
+            r"start(?:s|ing)? a family|conceive a child|give birth|gave birth",
+        ),
+    ),
+    "religion": (
+        "宗教|信教|信仰|佛教|基督|伊斯兰|穆斯林|天主教|道教|清真|斋月|念经|烧香|拜佛|信佛|信主|"
+        "信耶稣|教堂|寺庙|清真寺|佛教徒|基督徒|传教|做礼拜|礼拜堂|去礼拜|祷告|受洗|"
+        "教会(?:活动|聚会|成员|礼拜)|(?:去|参加|加入)教会|法轮功|圣经|古兰经|佛经|吃斋|戒斋",
+        *(
+            r"religio(?:n|ns|us)|muslims?|islam\w*",
+            r"christianity|christians|catholics?|buddhis[mt]s?",
+            r"(?:a|devout|practi[sc]ing|born-again|evangelical) christian",
+            r"hindu\w*|jewish|judaism|jews?|sikhs?|sikhism|atheis[mt]s?|agnostic",
+            r"ramadan|sabbath|kosher|halal|hijab|turban|yarmulke|bible|quran|koran|churchgoer",
+            r"(?:goes|go|went|going) to (?:church|mosque|temple|synagogue|mass)",
+            r"(?:at|in) (?:church|the mosque|mosque|synagogue|temple)",
+            r"(?:church|mosque|synagogue|temple) (?:every|on|services?)",
+            r"(?:prays|praying|prayers?) (?:five|at|during|in|every|daily|for)",
+            r"prayer (?:rooms?|mats?|times?|breaks?)",
+            r"faith(?!ful)",
+        ),
+    ),
+    "ethnicity": (
+        "民族|种族|肤色|血统|少数民族|汉族|回族|藏族|维吾尔|维族|蒙古族|壮族|满族|苗族|彝族|"
+        "朝鲜族|哈萨克|土家族|客家人|原住民|侗族|瑶族|白族|黎族|傣族|畲族|黑人|(?<!明)白人|混血",
+        *(
+            r"ethnic\w*|racial\w*|racist|mixed[- ]race|skin colou?r",
+            rf"{_PRONOUN} (?:race|ancestry|heritage|nationality|ethnic background)",
+            r"hispanic|latin[oax]s?|caucasian|african[- ]american|asian[- ]american",
+            r"uyghurs?|uighurs?|tibetans?|indigenous|aboriginal|ethnic minority",
+        ),
+    ),
+    "health_condition": (
+        "身体(?:不好|不行|状况|原因|欠佳|不适|有病|问题|虚弱|素质差|情况|差)|健康(?:状况|问题|原因)|"
+        "生病|病假|病休|住院|手术|开刀|癌|肿瘤|化疗|糖尿病|高血压|心脏病|中风|抑郁|焦虑症|"
+        "精神病|精神疾病|精神障碍|心理(?:疾病|问题|障碍|咨询|治疗)|双相|失眠|吃药|服药|看病|"
+        "病史|病情|确诊|被诊断|慢性病|体检(?:报告|结果|不合格)|入职体检|癫痫|哮喘|酗酒|戒酒|"
+        "偏头痛|忧郁|肥胖|胃病|肝病|肾病|看心理医生|(?:打|接种)(?:过|了)?疫苗",
+        *(
+            rf"{_PRONOUN} (?:health|illness|diagnosis|meds|medication)",
+            r"health (?:conditions?|issues?|problems?|scares?|reasons|grounds)",
+            r"mental (?:health|illness)|illness(?:es)?|sick (?:leave|days?|note)",
+            r"(?:is|was|got|been|fell|falls|off|seriously|chronically) (?:sick|ill)(?!-)",
+            r"chronic (?:illness|condition|pain|fatigue)|cancer|tumou?rs?|chemo\w*|diabet\w*",
+            rf"depression|(?:he|she|they){_IS} depressed|anxiety (?:disorder|attacks?)",
+            r"panic attacks?|bipolar|schizophreni\w*|adhd",
+            r"ptsd|eating disorder|anorexi\w*|bulimi\w*",
+            r"surgery|hospitali[sz](?:ed|ation)|in (?:the )?hospital|hospital (?:stay|bed)",
+            r"medication|medicated|therapist|in therapy|psychiatr\w*|diagnos(?:ed|is) (?:with|of)",
+            r"heart (?:condition|attack|disease|problems?)",
+            r"blood pressure|(?:had|suffered) a stroke",
+            r"epilep\w*|asthma|migraines?|insomnia|alcoholi\w*|rehab|burn-?out leave",
+            r"medical (?:condition|history|leave|records?|issues?|appointments?|check-?up)",
+            r"overweight|obes(?:e|ity)|vaccinat\w*|unvaccinated",
+        ),
+    ),
+    "infectious_disease_carrier": (
+        "乙肝|乙型肝炎|丙肝|肝炎|b肝|c肝|带原|爱滋|携带者|大三阳|小三阳|艾滋|结核|梅毒|性病|传染病|病毒携带|"
+        "阳性|感染(?:了|过)?(?:新冠|病毒|肺炎|结核|乙肝|艾滋)",
+        *(
+            r"hepatitis|hbv|hbsag|hiv|tuberculosis|syphilis|stds?|sexually transmitted",
+            r"infectious (?:disease|illness)|contagious disease",
+            r"(?:virus|disease|hepatitis(?: b)?|hbv|hiv) carrier",
+            r"carrier of (?:the )?\w+ (?:virus|disease)",
+            r"carries (?:the )?(?:virus|hepatitis|hiv|hbv)",
+            r"(?:covid|covid-19)[- ]positive|tested positive",
+            r"positive for (?:covid|hiv|hepatitis|hbv)",
+        ),
+    ),
+    "household_registration": (
+        "户口|户籍|户籍地|籍贯|外地人|本地人(?!才)|外省人|农村户口|城市户口|农村来的|农村出来的|来自农村|"
+        "乡下人|老家(?!伙)|哪里人|农民工|暂住证|居住证|"
+        f"(?:{_PROVINCES})人(?![工才力民事员口群均次气脉])",
+        *(
+            r"hukou|household registration|residence permit|residency permit",
+            r"(?:rural|urban|migrant|out-of-town|non-local|local) (?:hukou|registration|residency)",
+            r"migrant worker|from the countryside|native place|countryside background",
+            rf"{_PRONOUN} (?:hometown|home province|home town|home village|birthplace)",
+            r"(?:is|are|was|comes?|came|hails?) from \w+ province",
+            r"(?:a|an) (?:rural|village) background",
+        ),
+    ),
+    "sexual_orientation": (
+        "同性恋|同性伴侣|同性婚姻|性取向|性向|基佬|双性恋|跨性别|变性|(?<!拉)拉拉(?!队)|出柜|"
+        "男同(?![事学志胞])|女同(?![事学志胞])|性少数",
+        *(
+            r"gay|lesbians?|bisexual\w*|homosexual\w*",
+            r"heterosexual\w*|transgender|trans (?:woman|man)",
+            r"queer|lgbt\w*|sexual orientation|sexuality|same-sex",
+            r"(?:came|comes|coming) out (?:as|to)",
+        ),
+    ),
+    "family_background": (
+        "家庭(?:背景|条件|出身|情况|成员|困难|负担|环境|经济|状况|关系|原因|问题)|家境|家世|"
+        "出身(?:于|贫寒|农村|农民|工人|干部|富裕|名门|不好|很好)|父母|父亲|母亲|爸爸|妈妈|爸妈|老爸|"
+        "老妈|亲戚|兄弟姐妹|子女|儿子|女儿|孩子|小孩|家人|家里人|家里条件|富二代|官二代|星二代|拆二代|家族|岳父|岳母|"
+        "公公婆婆|婆家|娘家|丈母娘|独生子|单亲|孤儿|留守儿童|家里有钱|家里穷|有后台|关系户",
+        *(
+            r"family (?:background|wealth|money|connections|status|circumstances|situation|"
+            r"name|origins?|of origin|problems|issues|reasons|commitments|responsibilities)",
+            rf"{_PRONOUN} (?:father|mother|dad|mom|mum|parents|family|kids|children|sons?|"
+            r"daughters?|siblings?|brothers?|sisters?|relatives|in-laws|grandparents?|"
+            r"grandmother|grandfather|uncle|aunt|cousins?|upbringing|childhood)",
+            r"(?:comes?|came) from an? (?:\w+ )?family",
+            r"(?:rich|poor|wealthy|working-class|humble|influential|political|privileged|"
+            r"broken|well-connected) (?:family|families|background|home)",
+            r"(?:second|third)-generation (?:rich|official)|fuerdai|guanerdai|orphan\w*",
+        ),
+    ),
+    "private_life": (
+        "生活作风|私生活|个人生活|感情生活|私人生活|夜生活|业余生活|作风问题|作风不正|作风败坏|"
+        "男女关系|婚外|出轨|外遇|情人|小三(?!阳)|包养|二奶|绯闻|恋爱|恋情|暧昧|女朋友|男朋友|"
+        "女友|男友|约会|一夜情|夜店|泡吧|赌博|赌钱|打麻将|感情(?:问题|纠纷|生活|史|经历)|"
+        "私事|生活(?:不检点|混乱|糜烂|习惯|方式)|不检点|乱搞|花心|风流|好色|私下(?:里)?的生活|"
+        "下班后(?:的)?(?:生活|私生活|去向)|周末(?:去|都在)(?:哪|干什么)",
+        *(
+            r"private life|personal life|love life|sex life|private conduct|personal conduct",
+            r"(?:an|extramarital|office|love|torrid|secret) affair(?!s)|affair with",
+            r"cheat(?:s|ed|ing)? on (?:his|her|their)|girlfriends?",
+            r"boyfriends?|mistress|(?:his|her|their|a|secret) lovers?(?! of)",
+            r"romanc\w*|romantic(?:ally)?|dating|dated (?:a|an|his|her|someone|several)",
+            r"hook(?:s|ed|ing)? up with|one-night stands?|sleeps? around|slept (?:around|with)",
+            r"sleeping with|womani[sz]er|flirt\w*|night ?life|night ?clubs?|clubbing|partying",
+            r"parties (?:hard|a lot|every)|gambl(?:ing|er|ers|es)|casinos?",
+            rf"{_PRONOUN} drinking|lifestyle",
+            r"what (?:he|she|they) (?:does|do|did) (?:outside (?:of )?work|after hours|"
+            r"at (?:the )?weekends?|on weekends)",
+        ),
+    ),
+    "social_media_private": (
+        "朋友圈|微博|抖音|小红书|微信(?:动态|状态|签名|头像)|qq空间|社交(?:媒体|账号|平台)|"
+        "个人(?:主页|微博)|私人账号|自拍|脸书|(?:他|她)的ig|ig(?:上|帐号|账号)",
+        *(
+            rf"{_PRONOUN} (?:personal |private )?(?:instagram|facebook|tiktok|twitter|x account|"
+            r"weibo|wechat moments|moments|douyin|xiaohongshu|snapchat|social media|"
+            r"social-media|socials|selfies|online profiles?|dating profile)",
+            r"(?:instagram|facebook|tiktok|twitter|weibo|snapchat|douyin) (?:posts?|stories|"
+            r"photos?|feed|profile|account)",
+            r"posts? on (?:instagram|facebook|tiktok|twitter|weibo|snapchat|x)",
+            r"wechat moments|personal (?:social media|accounts?)",
+            r"private (?:social media|accounts?|messages)",
+        ),
+    ),
+    "political_views": (
+        "政治(?:观点|立场|倾向|态度|见解|信仰|主张|面貌|身份|活动)|政见|党员|入党|党派|民主党派|"
+        "反政府|反党|上访|游行|示威|异见|共产党|国民党|民进党|台独|港独|投票给|支持.{0,4}党",
+        *(
+            r"political (?:views?|opinions?|beliefs?|leanings?|affiliations?|stance|party|"
+            r"activism|activist|activities|positions?|persuasion|preferences?|background)",
+            r"politically (?:active|outspoken|engaged)",
+            rf"{_PRONOUN} politics",
+            r"voted (?:for )?(?:the )?(?:republicans?|democrats?|labou?r|conservatives?|"
+            r"greens?|liberals?|tories|tory)",
+            r"votes? (?:republican|democrat|labou?r|conservative|green|liberal|tory)",
+            r"(?:a|staunch|registered|lifelong) (?:republican|democrat|liberal|conservative|"
+            r"leftist|socialist|communist|libertarian|nationalist)",
+            r"(?:communist|labou?r|republican|democratic|opposition) party members?",
+            r"party membership",
+            r"(?:joined|joins|attended|attends|went to|goes to|organi[sz]ed|organi[sz]es) "
+            r"(?:a |the )?(?:protests?|rally|rallies|demonstrations?|march|marches)",
+            r"activists?|dissidents?|anti-government",
+        ),
+    ),
+    "union_membership": (
+        "工会|罢工|集体谈判|劳工组织",
+        *(
+            r"(?:trade|labou?r) unions?",
+            r"union (?:members?|membership|reps?|representatives?|organi[sz]er|organi[sz]ing|"
+            r"activit\w*|activists?|stewards?|dues|meetings?|leaders?|card|drive)",
+            r"(?:joined|joins|joining|organi[sz]ed|organi[sz]ing|formed|forming|started) "
+            r"(?:a |the )?union",
+            r"unioni[sz]\w*|collective bargaining",
+            r"strike (?:action|committee)|(?:went|go|going) on strike",
+        ),
+    ),
+    "genetic_data": (
+        "基因(?:检测|测序|报告|缺陷|筛查|数据|突变|病)|遗传(?:病|疾病|缺陷|史|风险)|家族(?:遗传|病史)|"
+        "染色体|dna(?:检测|鉴定|报告)|亲子鉴定",
+        *(
+            r"genetic (?:test\w*|screening|data|disorders?|conditions?|predisposition|markers?|"
+            r"risks?|profile|information|history|makeup)",
+            r"dna (?:test\w*|results?|samples?|profile|kit)|23andme|brca\d?",
+            r"hereditary (?:disease|condition|illness|disorder)s?|paternity test\w*",
+            r"family (?:medical )?history of \w+",
+        ),
+    ),
+    "disability": (
+        "残疾|残障|残废|残联|伤残|身障|身心障碍|视障|听障|聋哑|聋人|盲人|失明|失聪|轮椅|截肢|假肢|"
+        "智障|智力障碍|自闭症|孤独症|瘸|跛|独臂|侏儒|助听器|拐杖",
+        *(
+            r"disabilit(?:y|ies)|handicap\w*|wheelchairs?|amputee|amputat\w*",
+            rf"(?:he|she|they){_IS} (?:disabled|deaf|blind|mute|paralys\w*|paralyz\w*)(?! to)",
+            r"disabled (?:person|people|man|woman|employee|colleague|worker|veteran|son|daughter)",
+            r"prosthetic (?:leg|arm|limb)|hearing (?:impair\w*|aids?|loss)|visual(?:ly)? impair\w*",
+            r"sight loss|deaf|autis\w*|asperger\w*|learning (?:disability|difficult\w*)",
+            r"dyslexi\w*|cerebral palsy|down syndrome",
+            r"(?:uses|walks with) (?:a )?(?:cane|crutch|crutches)",
+        ),
+    ),
+    "public_security_violation": (
+        "治安(?:处罚|拘留|案件|违法|管理处罚)|行政拘留|拘留|进过局子|进局子|被警察|被公安|"
+        "进过派出所|被带到派出所|嫖娼|卖淫|吸毒|打过架|斗殴",
+        *(
+            r"arrested|detained by (?:the )?police",
+            r"police (?:detention|custody|record|caution|fine)",
+            r"(?:administrative|police) detention|public (?:order|security) (?:offen[cs]es?|"
+            r"violations?|penalt\w*)",
+            r"disorderly conduct|drunk and disorderly|bar fights?|brawl\w*|prostitut\w*",
+            r"(?:got|was|been|gets) (?:in|into) (?:a )?(?:fist ?)?fights?",
+            r"(?:took|takes|taking|using|uses|used|does|did) drugs|drug use|recreational drugs",
+            r"(?:picked up|taken in|taken away) by (?:the )?police|run-ins? with the police",
+            r"taken to (?:the )?police station",
+        ),
+    ),
+}
+
+# Entries that hold only for text written in Traditional characters (Taiwan and Hong Kong
+# usage), matched after Traditional → Simplified conversion.
+HANT_LEXICON: Mapping[str, tuple[str, ...]] = {
+    "sexual_orientation": ("同志",),
+    "ethnicity": ("本省人|外省人|新住民",),
+    "marital_status": ("陆配|外配",),
+    "religion": ("妈祖|一贯道|宫庙|(?:去|常|都在)拜拜|拜拜求|庙会",),
+    "pregnancy_or_fertility": ("生bb|有咗bb|bb出世",),
+    "household_registration": ("新移民|单程证|双程证",),
+    "family_background": ("眷村|综援|公屋",),
+}
+
+_MASK = "\x1f"  # a unit separator: no lexicon entry contains it, so none can straddle a mask
+_META = frozenset(".^$*+?{}[]\\|()")
+_QUANTIFIERS = frozenset("?*+{")
+_WORD_CHAR = re.compile(r"[a-z0-9]")
+
+
+@dataclass(frozen=True)
+class TopicLexicon:
+    """The data a :class:`LexiconTopicClassifier` runs on (PRODUCT.md P3).
+
+    ``allow`` holds job-related phrases masked before matching; ``topics`` maps each
+    prohibited category (PRODUCT.md P2) to regex fragments over normalised text;
+    ``hant_topics`` applies only to text written in Traditional characters.
+
+    Every alternative must start with a literal character (after optional lookbehinds, or
+    inside a leading ``(?:…|…)`` group, which is expanded): that character is its key.
+    An alternative whose key is ASCII is an English word: it must start and end on a word
+    boundary (Chinese characters count as boundaries, so "他是gay吗" matches).
+    """
+
+    topics: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: LEXICON)
+    allow: tuple[str, ...] = ALLOW_PATTERNS
+    hant_topics: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: HANT_LEXICON)
+
+
+def _closing(pattern: str, opening: int) -> int:
+    """Index of the parenthesis closing the one at ``opening`` (escapes and classes skipped)."""
+    depth, index, in_class = 0, opening, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    raise ValueError(f"unbalanced parenthesis in lexicon entry {pattern!r}")
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    """Split a fragment at its top-level ``|``."""
+    parts, start, index, in_class, depth = [], 0, 0, False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _expand(alternative: str) -> list[str]:
+    """Rewrite one alternative into alternatives that each start with a literal character.
+
+    A leading non-capturing group is expanded ("(?:his|her) family" → "his family",
+    "her family"); a leading lookbehind on a literal ``X`` moves behind the first character
+    ``c`` as ``(?<!Xc)``, which tests the same thing. English alternatives (ASCII first
+    character) get a word-end guard; the scanners guarantee the word start.
+    """
+    if alternative.startswith(("(?<!", "(?<=")):
+        close = _closing(alternative, 0)
+        behind, kind = alternative[4:close], alternative[:4]
+        if any(char in _META for char in behind):
+            raise ValueError(f"a leading lookbehind must be literal: {alternative!r}")
+        return [
+            f"{rest[0]}{kind}{behind}{rest[0]}){rest[1:]}"
+            for rest in _expand(alternative[close + 1 :])
+        ]
+    if alternative.startswith("(?:"):
+        close = _closing(alternative, 0)
+        if close + 1 < len(alternative) and alternative[close + 1] in "?*+{":
+            raise ValueError(f"lexicon entry starts with an optional group: {alternative!r}")
+        return [
+            expanded
+            for inner in _split_alternatives(alternative[3:close])
+            for expanded in _expand(inner + alternative[close + 1 :])
+        ]
+    if not alternative or alternative[0] in _META or alternative[1:2] in _QUANTIFIERS:
+        raise ValueError(f"lexicon entry must start with a literal character: {alternative!r}")
+    if _WORD_CHAR.match(alternative[0]):
+        if len(alternative) < 2 or alternative[1] in _META or alternative[2:3] in _QUANTIFIERS:
+            raise ValueError(f"English lexicon entry needs two literal letters: {alternative!r}")
+        return [f"{alternative}(?![a-z0-9])"]
+    return [alternative]
+
+
+def _key(text: str, start: int) -> str:
+    """Dispatch key at ``start``: two letters for English (nearly every word starts with a
+    key letter), one character for Chinese."""
+    return text[start : start + 2] if text[start].isascii() else text[start]
+
+
+def _literal_prefix(alternative: str) -> int:
+    """Length of the leading run of characters that match only themselves."""
+    for index, char in enumerate(alternative):
+        if char in _META:
+            return index
+        if alternative[index + 1 : index + 2] in _QUANTIFIERS:
+            return index
+    return len(alternative)
+
+
+def _trie(alternatives: list[str]) -> str:
+    """One regex matching any of ``alternatives``, factored by common literal prefix.
+
+    Python's regex engine tries alternatives one after another; factoring by prefix lets
+    it reject most positions after one or two characters instead of hundreds of tries.
+    """
+    root: dict[str, object] = {}
+    for alternative in dict.fromkeys(alternatives):
+        node = root
+        length = _literal_prefix(alternative)
+        for char in alternative[:length]:
+            child = node.setdefault(char, {})
+            assert isinstance(child, dict)
+            node = child
+        leaves = node.setdefault("", [])
+        assert isinstance(leaves, list)
+        leaves.append(alternative[length:])
+
+    def emit(node: dict[str, object]) -> str:
+        branches: list[str] = []
+        for char, child in node.items():
+            if char == "":
+                assert isinstance(child, list)
+                branches.extend(f"(?:{leaf})" if "|" in leaf else leaf for leaf in child)
+            else:
+                assert isinstance(child, dict)
+                branches.append(re.escape(char) + emit(child))
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return emit(root)
+
+
+class _Dispatcher:
+    """Finds lexicon hits without trying every entry at every position.
+
+    Two prefix-factored scanners (Chinese: led by a literal, so the engine skips
+    non-candidate characters in C; English: from word starts only) find the leftmost
+    position where some entry matches; the entries keyed on the character there, grouped
+    by name in ``groups`` order, then say which group it is. This keeps a short statement
+    at a few microseconds with several hundred entries.
+    """
+
+    def __init__(self, groups: Mapping[str, tuple[str, ...]]) -> None:
+        by_key: dict[str, dict[str, list[str]]] = {}
+        chinese: list[str] = []
+        english: list[str] = []
+        for name, fragments in groups.items():
+            for fragment in fragments:
+                for alternative in _split_alternatives(fragment):
+                    for pattern in _expand(alternative):
+                        key = _key(pattern, 0)
+                        by_key.setdefault(key, {}).setdefault(name, []).append(pattern)
+                        (english if key.isascii() else chinese).append(pattern)
+        self._at: dict[str, re.Pattern[str]] = {
+            key: re.compile(
+                "|".join(f"(?P<{name}>{'|'.join(patterns)})" for name, patterns in named.items())
+            )
+            for key, named in by_key.items()
+        }
+        self._rank = {name: index for index, name in enumerate(groups)}
+        self._chinese = re.compile(_trie(chinese)) if chinese else None
+        self._english = re.compile(f"(?<![a-z0-9]){_trie(english)}") if english else None
+
+    def _search(self, text: str, pos: int) -> re.Match[str] | None:
+        """The canonical hit at the leftmost position ≥ ``pos`` where any entry matches."""
+        starts: list[int] = []
+        if self._chinese is not None and not text.isascii():
+            found = self._chinese.search(text, pos)
+            if found is not None:
+                starts.append(found.start())
+        if self._english is not None and _WORD_CHAR.search(text, pos) is not None:
+            found = self._english.search(text, pos)
+            if found is not None:
+                starts.append(found.start())
+        if not starts:
+            return None
+        start = min(starts)
+        return self._at[_key(text, start)].match(text, start)
+
+    def best(self, text: str) -> str | None:
+        """The name of the earliest group (in ``groups`` order) with a hit anywhere in text."""
+        best: str | None = None
+        pos = 0
+        while (hit := self._search(text, pos)) is not None:
+            name = hit.lastgroup
+            if name is not None and (best is None or self._rank[name] < self._rank[best]):
+                best = name
+                if self._rank[name] == 0:
+                    break
+            pos = hit.start() + 1
+        return best
+
+    def mask(self, text: str) -> str:
+        """``text`` with every hit replaced by the mask, leftmost first, non-overlapping."""
+        pieces: list[str] = []
+        done = 0
+        while (hit := self._search(text, done)) is not None:
+            pieces.append(text[done : hit.start()])
+            pieces.append(_MASK)
+            done = max(hit.end(), hit.start() + 1)
+        if not pieces:
+            return text
+        pieces.append(text[done:])
+        return "".join(pieces)
+
+
+def _ordered(topics: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    unknown = sorted(set(topics) - set(PROHIBITED_TOPICS))
+    if unknown:
+        raise ValueError(f"not a prohibited category of PRODUCT.md P2: {', '.join(unknown)}")
+    return {name: topics[name] for name in PROHIBITED_TOPICS if topics.get(name)}
+
+
+class LexiconTopicClassifier:
+    """A lexicon with context rules over zh-Hans, zh-Hant and English (PRODUCT.md P3).
+
+    Implements :class:`TopicClassifier`. Deterministic and pure; the lexicon is compiled
+    once per instance, so a short statement costs a few microseconds.
+    """
+
+    def __init__(self, lexicon: TopicLexicon | None = None) -> None:
+        lexicon = lexicon if lexicon is not None else TopicLexicon()
+        self._allow = _Dispatcher({"allow": lexicon.allow})
+        self._topics = _Dispatcher(_ordered(lexicon.topics))
+        self._hant_topics = _Dispatcher(_ordered(lexicon.hant_topics))
+
+    def prohibited_topic(self, text: str) -> str | None:
+        """The prohibited category this statement touches (e.g. "private_life"), or None.
+
+        Steps: 1. normalise; 2. mask job-related phrases; 3. of all lexicon hits (zh-Hant
+        entries too when the statement is written in Traditional characters), the category
+        earliest in :data:`PROHIBITED_TOPICS`.
+        """
+        folded = _fold(text)
+        simplified = _simplified(folded)
+        masked = self._allow.mask(simplified)
+        topic = self._topics.best(masked)
+        if simplified != folded:
+            hant = self._hant_topics.best(masked)
+            if hant is not None and (topic is None or _RANK[hant] < _RANK[topic]):
+                topic = hant
+        return topic
+
+
+@cache
+def default_classifier() -> TopicClassifier:
+    """The shared lexicon classifier (built once: compiling the lexicon is the slow part)."""
+    return LexiconTopicClassifier()

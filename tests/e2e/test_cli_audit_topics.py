@@ -1,0 +1,75 @@
+"""``fairscreen audit topics`` through the real Typer app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fairscreen.entrypoints.cli import app
+
+runner = CliRunner()
+
+
+def test_table_report_on_the_shipped_corpus_exits_0() -> None:
+    result = runner.invoke(app, ["audit", "topics"])
+    assert result.exit_code == 0, result.output
+    assert "Per category" in result.output
+    assert "Per script" in result.output
+    assert "private_life" in result.output
+    assert "zh-Hant" in result.output
+    assert "False drops of job-related statements: 0" in result.output
+
+
+def test_json_report_carries_overall_per_script_and_per_category_figures() -> None:
+    result = runner.invoke(app, ["audit", "topics", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["passed"] is True
+    assert report["false_drops"] == 0
+    assert report["overall"]["statements"] >= 150
+    assert report["overall"]["drop"]["precision"] == 1.0
+    assert report["overall"]["drop"]["recall"] >= 0.95
+    assert {s["lang"] for s in report["scripts"]} == {"zh-Hans", "zh-Hant", "en"}
+    assert len(report["overall"]["topics"]) == 16
+    assert report["misclassified"] == []
+
+
+def test_a_corpus_with_a_false_drop_exits_1_and_lists_it(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    rows = [
+        {"id": "keep-1", "lang": "en", "text": "He is married.", "label": None},
+        {
+            "id": "drop-1",
+            "lang": "zh-Hans",
+            "text": "此人生活作风存在问题。",
+            "label": "private_life",
+        },
+        {"id": "miss-1", "lang": "en", "text": "He ships on time.", "label": "religion"},
+    ]
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+
+    result = runner.invoke(app, ["audit", "topics", "--corpus", str(corpus), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["false_drops"] == 1
+    assert [m["id"] for m in report["misclassified"]] == ["keep-1", "miss-1"]
+
+    table = runner.invoke(app, ["audit", "topics", "--corpus", str(corpus)])
+    assert table.exit_code == 1
+    assert "keep-1" in table.output
+    assert "miss-1" in table.output
+
+
+def test_an_invalid_corpus_is_a_one_line_error_with_exit_2(tmp_path: Path) -> None:
+    corpus = tmp_path / "bad.jsonl"
+    corpus.write_text('{"id": "a", "lang": "en", "text": "t", "label": "gender"}\n', "utf-8")
+    result = runner.invoke(app, ["audit", "topics", "--corpus", str(corpus)])
+    assert result.exit_code == 2
+    assert "line 1.label" in result.output
+
+
+def test_a_missing_corpus_file_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["audit", "topics", "--corpus", str(tmp_path / "none.jsonl")])
+    assert result.exit_code == 2

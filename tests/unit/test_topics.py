@@ -1,0 +1,276 @@
+"""The prohibited-topic classifier (PRODUCT.md P3) and its audit on the labelled corpus.
+
+The parametrised corpus test is the "no false drops" guarantee: every job-related
+statement of the corpus is kept, every prohibited one dropped under its own category.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.topics import (
+    PROHIBITED_TOPICS,
+    LexiconTopicClassifier,
+    TopicClassifier,
+    TopicLexicon,
+    default_classifier,
+    normalise,
+)
+from fairscreen.services.topic_audit import (
+    LabelledStatement,
+    audit_as_dict,
+    audit_topics,
+    load_corpus,
+    parse_corpus,
+)
+
+CORPUS = load_corpus()
+PROHIBITED = [s for s in CORPUS if s.label is not None]
+SPEC_NAMES = {
+    "marital_status",
+    "pregnancy_or_fertility",
+    "religion",
+    "ethnicity",
+    "health_condition",
+    "infectious_disease_carrier",
+    "household_registration",
+    "sexual_orientation",
+    "family_background",
+    "private_life",
+    "social_media_private",
+    "political_views",
+    "union_membership",
+    "genetic_data",
+    "disability",
+    "public_security_violation",
+}
+
+# Job-neutral filler, each a whole sentence ending in its own punctuation.
+FILLER = [
+    "项目交付按时，沟通协调能力强。",
+    "他负责过三个季度的预算编制。",
+    "她的代码评审意见一向中肯。",
+    "他的績效評估連續兩年優秀。",
+    "她帶領團隊完成了系統遷移。",
+    "He delivered the migration on schedule. ",
+    "She reviews pull requests thoroughly. ",
+    "Customers rated his support highly. ",
+]
+
+
+@pytest.fixture(scope="module")
+def classifier() -> TopicClassifier:
+    return default_classifier()
+
+
+# --- the corpus -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("statement", CORPUS, ids=[s.id for s in CORPUS])
+def test_every_corpus_statement_is_classified_as_labelled(
+    statement: LabelledStatement, classifier: TopicClassifier
+) -> None:
+    assert classifier.prohibited_topic(statement.text) == statement.label, statement.note
+
+
+def test_corpus_is_large_and_covers_every_category_in_every_script() -> None:
+    assert len(CORPUS) >= 150
+    per_script = {
+        lang: [s for s in CORPUS if s.lang == lang] for lang in ("zh-Hans", "zh-Hant", "en")
+    }
+    assert len(per_script["zh-Hans"]) >= 90
+    assert len(per_script["zh-Hant"]) >= 55
+    assert len(per_script["en"]) >= 75
+    for lang, statements in per_script.items():
+        assert sum(s.label is None for s in statements) >= 25, lang
+    assert {s.label for s in PROHIBITED} == set(PROHIBITED_TOPICS)
+    for lang in ("zh-Hans", "en"):
+        covered = {s.label for s in per_script[lang] if s.label is not None}
+        assert covered == set(PROHIBITED_TOPICS), (lang, set(PROHIBITED_TOPICS) - covered)
+
+
+def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
+    text = resources.files("fairscreen").joinpath("data/topics_corpus.jsonl").read_text("utf-8")
+    for line in text.splitlines():
+        item = json.loads(line)
+        assert set(item) <= {"id", "lang", "text", "label", "note"}
+        assert {"id", "lang", "text", "label"} <= set(item)
+
+
+def test_audit_quality_on_the_corpus() -> None:
+    audit = audit_topics()
+    assert audit.false_drops == 0
+    assert audit.passed
+    assert audit.overall.drop.precision == 1.0
+    assert (audit.overall.drop.recall or 0.0) >= 0.95
+    assert audit.overall.topic_micro.precision == 1.0
+    assert (audit.overall.topic_micro.recall or 0.0) >= 0.95
+    for report in audit.scripts:
+        assert report.false_drops == 0, report.lang
+        assert (report.drop.recall or 0.0) >= 0.95, report.lang
+    assert audit.misclassified == ()
+
+
+# --- the spec cases -------------------------------------------------------------------------
+
+
+def test_wang_case_remark_is_private_life(classifier: TopicClassifier) -> None:
+    assert classifier.prohibited_topic("此人生活作风存在问题。") == "private_life"
+
+
+def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
+    assert classifier.prohibited_topic("项目交付按时，沟通协调能力强。") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("工作作风扎实", None),
+        ("生活作风", "private_life"),
+        ("生活作風不檢點", "private_life"),
+        ("He is married to his work.", None),
+        ("He is married.", "marital_status"),
+        ("the family business unit", None),
+        ("健康的团队氛围", None),
+        ("公司宗旨", None),
+        ("民族品牌", None),
+        ("political skills in the office", None),
+        ("carrier-grade systems", None),
+        ("the health check endpoint", None),
+        ("a pregnant pause", None),
+        ("她怀孕了", "pregnancy_or_fertility"),
+        ("他是同志，這不影響工作", "sexual_orientation"),
+        ("老张是个好同志", None),
+        ("他是gay吗", "sexual_orientation"),
+        ("上海人工智能实验室", None),
+        ("他是上海人", "household_registration"),
+        ("入职体检查出他是乙肝携带者", "infectious_disease_carrier"),
+    ],
+)
+def test_context_rules(classifier: TopicClassifier, text: str, expected: str | None) -> None:
+    assert classifier.prohibited_topic(text) == expected
+
+
+def test_returned_names_are_exactly_the_products_prohibited_categories() -> None:
+    assert set(PROHIBITED_TOPICS) == SPEC_NAMES
+    assert len(PROHIBITED_TOPICS) == len(SPEC_NAMES)
+
+
+def test_evasion_by_spacing_zero_width_and_width_is_normalised(classifier: TopicClassifier) -> None:
+    assert classifier.prohibited_topic("生 活 作 风 有 问 题") == "private_life"
+    assert classifier.prohibited_topic("生\u200b活作风") == "private_life"
+    assert classifier.prohibited_topic("ＨＥ ＩＳ ＧＡＹ") == "sexual_orientation"
+    assert normalise("ＡＢＣ，Ｄ") == "abc,d"
+
+
+def test_default_classifier_is_cached_and_is_the_lexicon_classifier() -> None:
+    assert default_classifier() is default_classifier()
+    assert isinstance(default_classifier(), LexiconTopicClassifier)
+
+
+def test_a_custom_lexicon_plugs_in() -> None:
+    custom = LexiconTopicClassifier(TopicLexicon(topics={"religion": ("朝圣",)}, allow=()))
+    assert custom.prohibited_topic("他去朝圣了") == "religion"
+    assert custom.prohibited_topic("他信佛") is None
+
+
+def test_a_lexicon_entry_outside_the_prohibited_class_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a prohibited category"):
+        LexiconTopicClassifier(TopicLexicon(topics={"education": ("学历",)}))
+
+
+def test_a_lexicon_entry_without_a_literal_start_is_refused() -> None:
+    with pytest.raises(ValueError, match="literal"):
+        LexiconTopicClassifier(TopicLexicon(topics={"religion": (r"\w+教",)}))
+
+
+# --- properties -----------------------------------------------------------------------------
+
+
+@given(
+    statement=st.sampled_from(PROHIBITED),
+    before=st.lists(st.sampled_from(FILLER), max_size=3),
+    after=st.lists(st.sampled_from(FILLER), max_size=3),
+)
+def test_job_neutral_filler_never_removes_a_detection(
+    statement: LabelledStatement, before: list[str], after: list[str]
+) -> None:
+    text = "".join(before) + statement.text + "".join(after)
+    assert default_classifier().prohibited_topic(text) == statement.label
+
+
+@given(statement=st.sampled_from(CORPUS), data=st.data())
+def test_classification_does_not_depend_on_case_or_width(
+    statement: LabelledStatement, data: st.DataObject
+) -> None:
+    def full_width(text: str) -> str:
+        return "".join(
+            chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text
+        )
+
+    variant = data.draw(
+        st.sampled_from([str.upper, str.lower, str.swapcase, full_width]), label="variant"
+    )
+    classifier = default_classifier()
+    assert classifier.prohibited_topic(variant(statement.text)) == statement.label
+
+
+FRESH = LexiconTopicClassifier()  # a second instance: no state leaks between instances
+
+
+@given(st.text(max_size=200))
+def test_any_text_gives_a_prohibited_name_or_none_deterministically(text: str) -> None:
+    first = default_classifier().prohibited_topic(text)
+    assert first is None or first in PROHIBITED_TOPICS
+    assert FRESH.prohibited_topic(text) == first
+    assert default_classifier().prohibited_topic(text) == first
+
+
+# --- the corpus reader ----------------------------------------------------------------------
+
+
+def test_parse_corpus_rejects_an_unknown_label() -> None:
+    line = json.dumps({"id": "x", "lang": "en", "text": "t", "label": "gender"})
+    with pytest.raises(InvalidInput, match="label"):
+        parse_corpus([line])
+
+
+def test_parse_corpus_rejects_duplicate_ids_and_bad_json() -> None:
+    line = json.dumps({"id": "x", "lang": "en", "text": "t", "label": None})
+    with pytest.raises(InvalidInput, match="duplicate"):
+        parse_corpus([line, line])
+    with pytest.raises(InvalidInput, match="line 1"):
+        parse_corpus(["{not json"])
+    with pytest.raises(InvalidInput, match="lang"):
+        parse_corpus([json.dumps({"id": "x", "lang": "fr", "text": "t", "label": None})])
+
+
+def test_audit_counts_false_drops_and_misses() -> None:
+    class DropsEverything:
+        def prohibited_topic(self, text: str) -> str | None:
+            return "private_life"
+
+    statements = [
+        LabelledStatement("a", "en", "kept", None),
+        LabelledStatement("b", "en", "dropped", "private_life"),
+        LabelledStatement("c", "zh-Hans", "另一个", "religion"),
+    ]
+    audit = audit_topics(statements, DropsEverything())
+    assert audit.false_drops == 1
+    assert not audit.passed
+    assert audit.overall.drop.precision == pytest.approx(2 / 3)
+    assert audit.overall.drop.recall == 1.0
+    assert audit.overall.topics["religion"].recall == 0.0
+    assert audit.overall.topics["private_life"].precision == pytest.approx(1 / 3)
+    assert [m.id for m in audit.misclassified] == ["a", "c"]
+    assert audit.misclassified[0].false_drop
+    as_json = audit_as_dict(audit)
+    assert as_json["false_drops"] == 1
+    assert as_json["overall"]["topics"]["union_membership"]["precision"] is None
+    assert [s["lang"] for s in as_json["scripts"]] == ["zh-Hans", "en"]
