@@ -55,6 +55,10 @@ class LedgerStore(abc.ABC):
         """``(index, entry)`` for the stored indices in ``[start, stop)``, in order."""
 
     @abc.abstractmethod
+    def max_entry_index(self) -> int | None:
+        """The largest stored entry index (None when there are no entries)."""
+
+    @abc.abstractmethod
     def write_append(
         self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
     ) -> None:
@@ -98,6 +102,9 @@ class MemoryLedgerStore(LedgerStore):
 
     def read_entries(self, start: int, stop: int) -> list[tuple[int, bytes]]:
         return [(i, self.entries[i]) for i in range(start, stop) if i in self.entries]
+
+    def max_entry_index(self) -> int | None:
+        return max(self.entries, default=None)
 
     def write_append(
         self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int

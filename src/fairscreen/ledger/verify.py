@@ -136,6 +136,8 @@ class _Rebuild:
         self.levels: list[_Level] = []
         self.leaf_mismatch: _LeafMismatch | None = None
         self.more_leaf_mismatches = 0
+        #: (level, node index) whose rebuilt hash differs because a tile below differs.
+        self.tainted: set[tuple[int, int]] = set()
 
     def level(self, number: int) -> _Level:
         while len(self.levels) <= number:
@@ -159,38 +161,51 @@ class _Rebuild:
                 self.add_hashes(number + 1, root)
 
     def compare(self, state: _Level, content: bytes, interior: bytes) -> None:
+        """Compare a rebuilt tile with the stored one.
+
+        A difference in a tile makes its parent hash differ too; the parent's position is
+        marked *tainted* so only the lowest, first cause is reported, not its echoes.
+        """
         width = len(content) // HASH_SIZE
         path = tile_path(state.level, state.tile_index, width)
         first_leaf = (state.tile_index * TILE_WIDTH) << (TILE_HEIGHT * state.level)
         stored = state.stored_tile(state.tile_index)
         findings = self.report.findings
+        parent = (state.level + 1, state.tile_index)
         if stored is None:
+            self.tainted.add(parent)
             findings.append(Finding(FindingKind.TILE_MISSING, first_leaf, f"{path} is not stored"))
             return
         if stored.hashes != content:
+            self.tainted.add(parent)
             if stored.width != width:
+                wider = stored.width > width
                 findings.append(
                     Finding(
-                        FindingKind.TILE_EXTRA
-                        if stored.width > width
-                        else FindingKind.TILE_MISSING,
+                        FindingKind.TILE_EXTRA if wider else FindingKind.TILE_MISSING,
                         first_leaf,
                         f"{path}: stored tile holds {stored.width} hashes, the tree {width}",
                     )
                 )
                 return
-            position = next(
+            base = state.tile_index * TILE_WIDTH
+            differing = [
                 p
                 for p in range(width)
                 if stored.hashes[p * HASH_SIZE : (p + 1) * HASH_SIZE]
                 != content[p * HASH_SIZE : (p + 1) * HASH_SIZE]
-            )
-            index = (state.tile_index * TILE_WIDTH + position) << (TILE_HEIGHT * state.level)
+                and (state.level, base + p) not in self.tainted
+            ]
+            if not differing:
+                return
+            position = differing[0]
+            index = (base + position) << (TILE_HEIGHT * state.level)
             if state.level == 0:
                 if self.leaf_mismatch is None:
                     self.leaf_mismatch = _LeafMismatch(index, path, position)
+                    self.more_leaf_mismatches += len(differing) - 1
                 else:
-                    self.more_leaf_mismatches += 1
+                    self.more_leaf_mismatches += len(differing)
             else:
                 findings.append(
                     Finding(
@@ -360,13 +375,13 @@ def verify_log(
     if complete:
         rebuild.finish()
         report.root = rebuild.root(count)
-        extra = store.read_entries(size, size + 1)
-        if extra:
+        last = store.max_entry_index()
+        if last is not None and last >= size:
             report.findings.append(
                 Finding(
                     FindingKind.ENTRY_EXTRA,
-                    extra[0][0],
-                    f"entries are stored beyond the tree size {size}",
+                    last,
+                    f"entries are stored beyond the tree size {size} (up to index {last})",
                 )
             )
     entries_disagree_with_signature: list[int] = []

@@ -94,7 +94,17 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def begin_read(engine: Engine) -> Iterator[Connection]:
-    """A connection in a read transaction (one consistent snapshot), rolled back after."""
-    with engine.connect() as connection, connection.begin() as transaction:
-        yield connection
-        transaction.rollback()
+    """A connection in a read transaction (one consistent snapshot), rolled back after.
+
+    SQLite's deferred transaction reads one WAL snapshot; PostgreSQL needs
+    ``REPEATABLE READ`` for that (its default, READ COMMITTED, would let a long
+    ``ledger verify`` see entries, tiles and checkpoints from different moments).
+    """
+    with engine.connect() as connection:
+        if not is_sqlite(engine):
+            connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        with connection.begin() as transaction:
+            yield connection
+            transaction.rollback()

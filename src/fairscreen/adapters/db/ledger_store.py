@@ -128,6 +128,10 @@ class SqlLedgerStore(LedgerStore):
         )
         return [(int(index), bytes(data)) for index, data in rows]
 
+    def max_entry_index(self) -> int | None:
+        rows = self._run("SELECT MAX(idx) FROM ledger_entries")
+        return None if not rows or rows[0][0] is None else int(rows[0][0])
+
     def write_append(
         self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
     ) -> None:
