@@ -138,3 +138,26 @@ class SourceUnavailable(FairscreenError):
     """A source could not be queried; the category becomes CHECK_INCOMPLETE."""
 
     code = "SOURCE_UNAVAILABLE"
+
+
+# --- encryption at rest (P5) ----------------------------------------------------------------
+
+
+class CryptoError(FairscreenError):
+    """Encryption at rest failed (PRODUCT.md P5; PIPL art. 51). Messages name keys by id
+    and fields by name, never key material or plaintext."""
+
+    code = "CRYPTO_ERROR"
+
+
+class DecryptionFailed(CryptoError):
+    """A ciphertext or wrapped key does not authenticate: wrong key, wrong case or field
+    (associated data), tampering, or an unknown format version (NIST SP 800-38D §7.2)."""
+
+    code = "DECRYPTION_FAILED"
+
+
+class KeyDestroyed(CryptoError):
+    """The subject's or case's key was destroyed (crypto-shredding, PRODUCT.md P6)."""
+
+    code = "KEY_DESTROYED"

@@ -1,0 +1,468 @@
+"""Encryption at rest: AES-256-GCM envelope encryption (PRODUCT.md P5, P6; PIPL art. 51).
+
+Three layers of keys, each wrapped by the one above it::
+
+    master key   (held by a KeyProvider: a file, an environment variable, or a KMS)
+      └─ subject key   one per data subject, wrapped by a master key
+           └─ case key   one per case (the data key), wrapped by the subject key
+                └─ field ciphertexts   every personal field and report of the case
+
+Sources and rules:
+
+- AES-256-GCM from ``cryptography`` (AESGCM), 96-bit nonces drawn at random for every
+  encryption (NIST SP 800-38D §8.2.2). With random nonces a key must not seal more than
+  2**32 messages (§8.3); one data key per case keeps every key far below that.
+- Associated data (NIST SP 800-38D §5.2.1.1) binds a field ciphertext to its case and
+  field: ``fairscreen/v1|case=<case pseudonym>|field=<field name>``. A ciphertext copied
+  into another case or another column fails to authenticate. Wrapped keys are bound the
+  same way to their owner (``…|subject=<pseudonym>|key=<key id>|wrap=master``).
+- Every blob starts with a format version byte (:data:`FORMAT_V1`), so the algorithm or
+  layout can change later while old blobs stay readable.
+- Crypto-shredding (PRODUCT.md P6): destroying a subject's or a case's wrapped key leaves
+  its ciphertexts undecryptable by any key that remains; decryption then raises
+  :class:`~fairscreen.domain.errors.KeyDestroyed`.
+- Master-key rotation (:func:`rotate_master_key`) rewraps subject keys only; case keys and
+  data ciphertexts are not touched.
+
+Unwrapped keys are never cached across calls: a cache would let a shredded key keep
+decrypting until it expired. Library errors are translated into the project's error family
+(``raise … from exc``) and messages name key ids and field names, never key material or
+plaintext.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from fairscreen.domain.errors import CryptoError, DecryptionFailed, InvalidInput, KeyDestroyed
+
+#: Format version 1: ``0x01 || nonce (12 bytes) || AES-256-GCM ciphertext || tag (16)``.
+FORMAT_V1 = 0x01
+KEY_BYTES = 32  # AES-256
+NONCE_BYTES = 12  # 96 bits, NIST SP 800-38D §8.2.2
+TAG_BYTES = 16
+AAD_PREFIX = b"fairscreen/v1"
+#: Labels (pseudonyms, field names, key ids) that go into associated data. A closed
+#: alphabet without ``|`` or ``=`` keeps the layout unambiguous: no label can forge
+#: another label's boundary.
+_LABEL = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
+
+
+# --- secrets with masked repr -------------------------------------------------------------
+
+
+class SecretKey:
+    """A 256-bit key whose ``repr`` and ``str`` show only its id, never its bytes.
+
+    Equality is identity: keys are not compared, so no timing side channel either.
+    """
+
+    __slots__ = ("_material", "key_id")
+
+    def __init__(self, key_id: str, material: bytes) -> None:
+        if len(material) != KEY_BYTES:
+            raise CryptoError(f"key {key_id!r} must be {KEY_BYTES} bytes (AES-256)")
+        self.key_id = key_id
+        self._material = bytes(material)
+
+    @classmethod
+    def generate(cls, key_id: str) -> SecretKey:
+        return cls(key_id, AESGCM.generate_key(bit_length=256))
+
+    @property
+    def material(self) -> bytes:
+        """The raw key: only for AESGCM and for a provider storing it. Never log it."""
+        return self._material
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(key_id={self.key_id!r}, material=<redacted>)"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickling would copy key material into caches, queues or crash dumps.
+        raise TypeError(f"{type(self).__name__} cannot be pickled")
+
+
+class DataKey(SecretKey):
+    """A case's data key (the lowest layer of the envelope)."""
+
+
+def new_key_id(prefix: str) -> str:
+    """A random key id: ``<prefix>-<16 hex>`` (ids carry no meaning and no personal data)."""
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+# --- the AEAD primitive -------------------------------------------------------------------
+
+
+def check_label(value: str, what: str) -> str:
+    """Refuse a label that could make associated data ambiguous."""
+    if not _LABEL.fullmatch(value):
+        raise InvalidInput(
+            "must be 1-128 characters of A-Z a-z 0-9 _ . : - (it goes into associated data)",
+            field=what,
+        )
+    return value
+
+
+def field_aad(case: str, field: str) -> bytes:
+    """Associated data of a field ciphertext: ``fairscreen/v1|case=<case>|field=<field>``."""
+    check_label(case, "case")
+    check_label(field, "field")
+    return b"|".join((AAD_PREFIX, f"case={case}".encode(), f"field={field}".encode()))
+
+
+def subject_key_aad(subject: str, key_id: str) -> bytes:
+    """Associated data of a subject key wrapped by a master key."""
+    check_label(subject, "subject")
+    check_label(key_id, "key_id")
+    return b"|".join(
+        (AAD_PREFIX, f"subject={subject}".encode(), f"key={key_id}".encode(), b"wrap=master")
+    )
+
+
+def case_key_aad(case: str, subject: str, key_id: str) -> bytes:
+    """Associated data of a case key wrapped by its subject's key."""
+    check_label(case, "case")
+    check_label(subject, "subject")
+    check_label(key_id, "key_id")
+    return b"|".join(
+        (
+            AAD_PREFIX,
+            f"case={case}".encode(),
+            f"subject={subject}".encode(),
+            f"key={key_id}".encode(),
+            b"wrap=subject",
+        )
+    )
+
+
+def seal(key: SecretKey, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-256-GCM with a fresh random 96-bit nonce; returns ``0x01 || nonce || ct || tag``."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return bytes((FORMAT_V1,)) + nonce + AESGCM(key.material).encrypt(nonce, plaintext, aad)
+
+
+def open_sealed(key: SecretKey, blob: bytes, aad: bytes, *, what: str) -> bytes:
+    """Authenticate and decrypt a :func:`seal` blob, or raise ``DECRYPTION_FAILED``.
+
+    ``what`` names the blob in the error (a field name or key id, never its content).
+    """
+    if len(blob) < 1 + NONCE_BYTES + TAG_BYTES:
+        raise DecryptionFailed(f"{what}: ciphertext too short")
+    if blob[0] != FORMAT_V1:
+        raise DecryptionFailed(f"{what}: unsupported ciphertext format version {blob[0]}")
+    nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
+    try:
+        return AESGCM(key.material).decrypt(nonce, body, aad)
+    except InvalidTag as exc:
+        raise DecryptionFailed(
+            f"{what}: does not authenticate (wrong key, wrong case or field, or tampered)"
+        ) from exc
+
+
+# --- ports: master keys and the wrapped-key store ------------------------------------------
+
+
+class KeyProvider(Protocol):
+    """Holds master keys and wraps/unwraps subject keys with them.
+
+    The master key never leaves the provider: callers hand it a key to wrap and get an
+    opaque blob back, which is exactly the shape of a KMS ``Encrypt``/``Decrypt`` call with
+    an encryption context. Implementations: ``FileKeyProvider``, ``EnvKeyProvider`` and the
+    ``KmsKeyProvider`` port in :mod:`fairscreen.adapters.keys_provider`.
+    """
+
+    def current_key_id(self) -> str:
+        """The master key new subject keys are wrapped with."""
+        ...
+
+    def key_ids(self) -> frozenset[str]:
+        """Every master key this provider can unwrap with (current and retiring ones)."""
+        ...
+
+    def wrap(self, key_id: str, key: bytes, *, context: bytes) -> bytes:
+        """Encrypt ``key`` under master key ``key_id``, bound to ``context``."""
+        ...
+
+    def unwrap(self, key_id: str, blob: bytes, *, context: bytes) -> bytes:
+        """Decrypt a blob from :meth:`wrap`; raise ``DecryptionFailed`` if it fails."""
+        ...
+
+
+class KeyKind(StrEnum):
+    SUBJECT = "subject"
+    CASE = "case"
+
+
+@dataclass(frozen=True, slots=True)
+class WrappedKey:
+    """A key as stored: encrypted, so its bytes are safe to keep in a database row.
+
+    ``wrapped_by`` is the id of the key that wraps it (a master key id for subject keys, a
+    subject key id for case keys). ``subject`` is the owning subject's pseudonym for case
+    keys (``None`` for subject keys).
+    """
+
+    key_id: str
+    wrapped_by: str
+    blob: bytes
+    subject: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"WrappedKey(key_id={self.key_id!r}, wrapped_by={self.wrapped_by!r}, "
+            f"subject={self.subject!r}, blob=<{len(self.blob)} bytes>)"
+        )
+
+
+class KeyStore(Protocol):
+    """Where wrapped subject and case keys live (a DB table in production).
+
+    ``owner`` is the subject pseudonym for :attr:`KeyKind.SUBJECT` and the case pseudonym
+    for :attr:`KeyKind.CASE`. Destroying a key removes its wrapped bytes for good and
+    leaves a tombstone, so later reads say ``KEY_DESTROYED`` rather than "never existed" and
+    no new key can be issued for a destroyed owner.
+    """
+
+    def get(self, kind: KeyKind, owner: str) -> WrappedKey | None: ...
+
+    def is_destroyed(self, kind: KeyKind, owner: str) -> bool: ...
+
+    def add(self, kind: KeyKind, owner: str, key: WrappedKey) -> WrappedKey:
+        """Store ``key`` unless the owner already has one; return the one stored (so two
+        racing writers end up using the same key). Refuse a destroyed owner."""
+        ...
+
+    def replace(self, kind: KeyKind, owner: str, old: WrappedKey, new: WrappedKey) -> bool:
+        """Compare-and-swap: store ``new`` only if ``old`` is still the stored key. False
+        when the key changed or was destroyed meanwhile (rotation must not resurrect a
+        shredded key)."""
+        ...
+
+    def destroy(self, kind: KeyKind, owner: str) -> bool:
+        """Crypto-shred: drop the wrapped key, keep a tombstone. False if there was none."""
+        ...
+
+    def items(self, kind: KeyKind) -> Iterator[tuple[str, WrappedKey]]:
+        """Every live (not destroyed) key of ``kind``: a snapshot, safe to iterate while
+        the store changes."""
+        ...
+
+
+class InMemoryKeyStore:
+    """A :class:`KeyStore` in a dict: for tests and the offline demo."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[KeyKind, str], WrappedKey] = {}
+        self._destroyed: set[tuple[KeyKind, str]] = set()
+        self._lock = threading.Lock()
+
+    def get(self, kind: KeyKind, owner: str) -> WrappedKey | None:
+        with self._lock:
+            return self._keys.get((kind, owner))
+
+    def is_destroyed(self, kind: KeyKind, owner: str) -> bool:
+        with self._lock:
+            return (kind, owner) in self._destroyed
+
+    def add(self, kind: KeyKind, owner: str, key: WrappedKey) -> WrappedKey:
+        with self._lock:
+            if (kind, owner) in self._destroyed:
+                raise KeyDestroyed(f"the {kind} key of {owner!r} was destroyed")
+            return self._keys.setdefault((kind, owner), key)
+
+    def replace(self, kind: KeyKind, owner: str, old: WrappedKey, new: WrappedKey) -> bool:
+        with self._lock:
+            if self._keys.get((kind, owner)) != old:
+                return False
+            self._keys[(kind, owner)] = new
+            return True
+
+    def destroy(self, kind: KeyKind, owner: str) -> bool:
+        with self._lock:
+            self._destroyed.add((kind, owner))
+            return self._keys.pop((kind, owner), None) is not None
+
+    def items(self, kind: KeyKind) -> Iterator[tuple[str, WrappedKey]]:
+        with self._lock:
+            snapshot = [(owner, key) for (k, owner), key in self._keys.items() if k == kind]
+        return iter(snapshot)
+
+
+# --- the envelope ---------------------------------------------------------------------------
+
+
+class EnvelopeCipher:
+    """Encrypts and decrypts the fields of a case under its envelope keys.
+
+    Steps of :meth:`encrypt` (and, in reverse, :meth:`decrypt`):
+
+    1. load the case key (issued by :meth:`open_case`; absent or shredded → refuse);
+    2. load the subject key it names and unwrap it with the master key it names;
+    3. unwrap the case key with the subject key (associated data binds it to the case);
+    4. seal the plaintext with the case key, associated data binding case and field.
+    """
+
+    def __init__(self, provider: KeyProvider, store: KeyStore) -> None:
+        self._provider = provider
+        self._store = store
+
+    # 1. keys --------------------------------------------------------------------------
+
+    def open_case(self, case: str, subject: str) -> str:
+        """Issue the case's data key (and the subject's key if it has none); return the
+        case key id. Idempotent: a case that has a key keeps it. Refuses with
+        ``KEY_DESTROYED`` a case or subject whose key was shredded."""
+        check_label(case, "case")
+        check_label(subject, "subject")
+        existing = self._store.get(KeyKind.CASE, case)
+        if existing is not None:
+            if existing.subject != subject:
+                raise CryptoError(f"case {case!r} belongs to another subject")
+            return existing.key_id
+        if self._store.is_destroyed(KeyKind.CASE, case):
+            raise KeyDestroyed(f"the key of case {case!r} was destroyed")
+        subject_key = self._subject_key(subject, create=True)
+        data_key = DataKey.generate(new_key_id("ck"))
+        wrapped = WrappedKey(
+            key_id=data_key.key_id,
+            wrapped_by=subject_key.key_id,
+            blob=seal(subject_key, data_key.material, case_key_aad(case, subject, data_key.key_id)),
+            subject=subject,
+        )
+        return self._store.add(KeyKind.CASE, case, wrapped).key_id
+
+    def _subject_key(self, subject: str, *, create: bool) -> SecretKey:
+        wrapped = self._store.get(KeyKind.SUBJECT, subject)
+        if wrapped is None:
+            if self._store.is_destroyed(KeyKind.SUBJECT, subject) or not create:
+                raise KeyDestroyed(f"the key of subject {subject!r} was destroyed or never issued")
+            key = SecretKey.generate(new_key_id("sk"))
+            master_id = self._provider.current_key_id()
+            candidate = WrappedKey(
+                key_id=key.key_id,
+                wrapped_by=master_id,
+                blob=self._provider.wrap(
+                    master_id, key.material, context=subject_key_aad(subject, key.key_id)
+                ),
+            )
+            wrapped = self._store.add(KeyKind.SUBJECT, subject, candidate)
+            if wrapped is candidate:
+                return key
+        material = self._provider.unwrap(
+            wrapped.wrapped_by, wrapped.blob, context=subject_key_aad(subject, wrapped.key_id)
+        )
+        return SecretKey(wrapped.key_id, material)
+
+    def _case_key(self, case: str) -> DataKey:
+        check_label(case, "case")
+        wrapped = self._store.get(KeyKind.CASE, case)
+        if wrapped is None or wrapped.subject is None:
+            if self._store.is_destroyed(KeyKind.CASE, case):
+                raise KeyDestroyed(f"the key of case {case!r} was destroyed")
+            raise KeyDestroyed(f"case {case!r} has no key (never issued or destroyed)")
+        subject_key = self._subject_key(wrapped.subject, create=False)
+        if subject_key.key_id != wrapped.wrapped_by:
+            raise DecryptionFailed(
+                f"case key {wrapped.key_id!r} names subject key {wrapped.wrapped_by!r}, "
+                f"but the subject's key is {subject_key.key_id!r}"
+            )
+        material = open_sealed(
+            subject_key,
+            wrapped.blob,
+            case_key_aad(case, wrapped.subject, wrapped.key_id),
+            what=f"case key {wrapped.key_id}",
+        )
+        return DataKey(wrapped.key_id, material)
+
+    # 2. fields --------------------------------------------------------------------------
+
+    def encrypt(self, case: str, field: str, plaintext: bytes) -> bytes:
+        """Seal one field of a case (the case key must have been issued by
+        :meth:`open_case`)."""
+        return seal(self._case_key(case), plaintext, field_aad(case, field))
+
+    def decrypt(self, case: str, field: str, blob: bytes) -> bytes:
+        """Open one field of a case; ``DECRYPTION_FAILED`` if it belongs to another case or
+        field or was altered, ``KEY_DESTROYED`` once its keys are shredded."""
+        aad = field_aad(case, field)
+        return open_sealed(self._case_key(case), blob, aad, what=f"field {field}")
+
+    def encrypt_text(self, case: str, field: str, text: str) -> bytes:
+        return self.encrypt(case, field, text.encode("utf-8"))
+
+    def decrypt_text(self, case: str, field: str, blob: bytes) -> str:
+        return self.decrypt(case, field, blob).decode("utf-8")
+
+    # 3. crypto-shredding (PRODUCT.md P6) ------------------------------------------------
+
+    def shred_case(self, case: str) -> bool:
+        """Destroy the case's data key: every field of the case becomes undecryptable."""
+        return self._store.destroy(KeyKind.CASE, check_label(case, "case"))
+
+    def shred_subject(self, subject: str) -> bool:
+        """Destroy the subject's key: every case of the subject becomes undecryptable
+        (their case keys were wrapped by it and can no longer be unwrapped)."""
+        return self._store.destroy(KeyKind.SUBJECT, check_label(subject, "subject"))
+
+
+# --- master-key rotation ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RotationReport:
+    """What :func:`rotate_master_key` did: counts and key ids only."""
+
+    to_key_id: str
+    rewrapped: int
+    already_current: int
+    skipped: int  # changed or shredded while the rotation ran
+
+
+def rotate_master_key(
+    provider: KeyProvider, store: KeyStore, *, to_key_id: str | None = None
+) -> RotationReport:
+    """Rewrap every subject key under master key ``to_key_id`` (default: the provider's
+    current key), without touching case keys or data ciphertexts.
+
+    1. for each live subject key not yet under the target: unwrap it with its old master
+       key, wrap it with the target, bound to the same subject and key id;
+    2. compare-and-swap it into the store, so a key shredded meanwhile stays shredded;
+    3. once the report shows nothing left under the old key, the old master key can be
+       retired from the provider.
+
+    Re-running is safe: keys already under the target are counted, not rewrapped.
+    """
+    target = to_key_id or provider.current_key_id()
+    if target not in provider.key_ids():
+        raise CryptoError(f"master key {target!r} is not held by the key provider")
+    rewrapped = current = skipped = 0
+    for subject, wrapped in store.items(KeyKind.SUBJECT):
+        if wrapped.wrapped_by == target:
+            current += 1
+            continue
+        context = subject_key_aad(subject, wrapped.key_id)
+        material = provider.unwrap(wrapped.wrapped_by, wrapped.blob, context=context)
+        new = WrappedKey(
+            key_id=wrapped.key_id,
+            wrapped_by=target,
+            blob=provider.wrap(target, material, context=context),
+        )
+        if store.replace(KeyKind.SUBJECT, subject, wrapped, new):
+            rewrapped += 1
+        else:
+            skipped += 1
+    return RotationReport(
+        to_key_id=target, rewrapped=rewrapped, already_current=current, skipped=skipped
+    )
