@@ -45,6 +45,8 @@ class SqlLedgerStore(LedgerStore):
         self._connection = connection
         self._postgres = connection.dialect.name == "postgresql"
         self._mark = "%s" if self._postgres else "?"
+        dbapi = connection.dialect.dbapi
+        self._driver_error: type[Exception] = getattr(dbapi, "Error", Exception)
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -64,8 +66,8 @@ class SqlLedgerStore(LedgerStore):
         try:
             cursor.execute(self._sql(statement), params)
             return list(cursor.fetchall()) if cursor.description else []
-        except DBAPIError as exc:
-            raise LedgerError(f"ledger database error: {exc.orig}") from exc
+        except self._driver_error as exc:
+            raise _database_error(exc) from exc
         finally:
             cursor.close()
 
@@ -170,16 +172,23 @@ class SqlLedgerStore(LedgerStore):
             cursor.close()
 
     def add_checkpoint(self, size: int, root: bytes, note: str, published_at: datetime) -> int:
-        result = self._connection.execute(
-            ledger_checkpoints.insert()
-            .values(size=size, root=root, note=note, published_at=published_at)
-            .returning(ledger_checkpoints.c.id)
-        )
+        try:
+            result = self._connection.execute(
+                ledger_checkpoints.insert()
+                .values(size=size, root=root, note=note, published_at=published_at)
+                .returning(ledger_checkpoints.c.id)
+            )
+        except DBAPIError as exc:
+            raise _database_error(exc.orig) from exc
         return int(result.scalar_one())
 
     def _checkpoints(self, query: sa.Select[Any]) -> list[StoredCheckpoint]:
         found = []
-        for row in self._connection.execute(query):
+        try:
+            rows = list(self._connection.execute(query))
+        except DBAPIError as exc:
+            raise _database_error(exc.orig) from exc
+        for row in rows:
             published = row.published_at
             if published.tzinfo is None:
                 published = published.replace(tzinfo=UTC)
@@ -196,6 +205,14 @@ class SqlLedgerStore(LedgerStore):
             sa.select(ledger_checkpoints).order_by(ledger_checkpoints.c.id.desc()).limit(1)
         )
         return found[0] if found else None
+
+
+def _database_error(cause: BaseException) -> LedgerError:
+    text = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+    hint = ""
+    if "no such table" in text or "does not exist" in text:
+        hint = " (is the schema migrated? run `fairscreen db upgrade`)"
+    return LedgerError(f"ledger database error: {text}{hint}")
 
 
 # --- conveniences for callers that do not own a transaction ----------------------------------

@@ -1,0 +1,211 @@
+"""The compliance audit on hand-made logs: a clean lifecycle, then each rule broken once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from ledger_factories import T0, at, encoded, entry, pseudonym
+
+from fairscreen.ledger.audit import AuditRule, audit_entries
+
+RULEBOOK = hashlib.sha256(b"rulebook v1").hexdigest()
+OTHER_RULEBOOK = hashlib.sha256(b"someone's own rules").hexdigest()
+EMPLOYER = pseudonym("emp", "acme")
+
+Mapping = dict[str, Any]
+
+
+def clean_log() -> list[Mapping]:
+    """One case through every procedure, by the rules, plus a case held past its due."""
+    return [
+        entry(
+            "authorization.signed",
+            role="candidate",
+            actor="subj_luo",
+            when=at(0),
+            categories=["education", "identity"],
+            expires_at=at(30),
+            employer=EMPLOYER,
+        ),
+        entry(
+            "scope.set",
+            role="employer",
+            actor="usr_hr",
+            when=at(0, 1),
+            categories=["education", "identity"],
+        ),
+        entry("source.queried", when=at(1), category="education"),
+        entry("source.queried", when=at(1, 2), category="identity", employer=EMPLOYER),
+        entry(
+            "report.rated", role="system", actor="sys_rater", when=at(2), rulebook_sha256=RULEBOOK
+        ),
+        entry("review.opened", role="system", actor="sys_flow", when=at(2, 1), window_ends=at(7)),
+        entry(
+            "report.read", role="candidate", actor="subj_luo", when=at(3), reason="candidate_review"
+        ),
+        entry("dispute.opened", role="candidate", actor="subj_luo", when=at(4)),
+        entry("dispute.resolved", when=at(6), outcome="corrected"),
+        entry(
+            "report.rated",
+            role="system",
+            actor="sys_rater",
+            when=at(6, 1),
+            rulebook_sha256=RULEBOOK,
+        ),
+        entry("review.opened", role="system", actor="sys_flow", when=at(6, 2), window_ends=at(11)),
+        entry("report.released", role="system", actor="sys_flow", when=at(11, 1)),
+        entry("report.read", role="employer", actor="usr_hr", when=at(12), reason="employer_view"),
+        entry(
+            "decision.recorded",
+            role="employer",
+            actor="usr_hr",
+            when=at(13),
+            outcome="not_hired",
+            due=at(193),
+        ),
+        entry("data.destroyed", role="system", actor="sys_purge", when=at(193)),
+        # Case b: due on day 50, a legal hold placed on day 40 until day 80, destroyed day 79.
+        entry("deletion.requested", "b", role="candidate", actor="subj_b", when=at(35), due=at(50)),
+        entry(
+            "retention.hold",
+            "b",
+            role="operator",
+            actor="usr_ops",
+            when=at(40),
+            expires_at=at(80),
+            reason="legal_hold",
+        ),
+        entry("data.destroyed", "b", role="system", actor="sys_purge", when=at(79)),
+    ]
+
+
+def run(log: list[Mapping], **options: Any) -> list[tuple[int, AuditRule]]:
+    violations = audit_entries(((i, encoded(m)) for i, m in enumerate(log)), {RULEBOOK}, **options)
+    return [(v.index, v.rule) for v in violations]
+
+
+def test_the_clean_log_has_no_violation() -> None:
+    assert run(clean_log()) == []
+    assert run(clean_log(), as_of=T0 + timedelta(days=400)) == []
+
+
+def _insert(position: int, mapping: Mapping) -> list[Mapping]:
+    log = clean_log()
+    log.insert(position, mapping)
+    return log
+
+
+def _replace(position: int, **changes: Any) -> list[Mapping]:
+    log = clean_log()
+    when = changes.pop("when", None)
+    log[position] = {**log[position], **changes}
+    if when is not None:
+        log[position]["at"] = when
+    return log
+
+
+BROKEN: dict[AuditRule, tuple[list[Mapping], int]] = {
+    AuditRule.QUERY_WITHOUT_AUTHORIZATION: (
+        _insert(3, entry("source.queried", "c", when=at(1), category="education")),
+        3,
+    ),
+    AuditRule.QUERY_OUTSIDE_AUTHORIZATION: (
+        _insert(4, entry("source.queried", when=at(1, 3), category="credit")),
+        4,
+    ),
+    AuditRule.QUERY_PROHIBITED_CATEGORY: (
+        _insert(4, entry("source.queried", when=at(1, 3), category="religion")),
+        4,
+    ),
+    AuditRule.QUERY_AFTER_EXPIRY: (_replace(3, when=at(31)), 3),
+    AuditRule.QUERY_AFTER_REVOCATION: (
+        _insert(
+            3,
+            entry(
+                "authorization.revoked",
+                role="candidate",
+                actor="subj_luo",
+                when=at(1, 1),
+                categories=["identity"],
+            ),
+        ),
+        4,
+    ),
+    AuditRule.RELEASE_BEFORE_REVIEW_WINDOW: (_replace(11, when=at(10)), 11),
+    AuditRule.RELEASE_DURING_DISPUTE: (
+        _insert(11, entry("dispute.opened", role="candidate", actor="subj_luo", when=at(11))),
+        12,
+    ),
+    AuditRule.RATING_UNPUBLISHED_RULEBOOK: (_replace(9, rulebook_sha256=OTHER_RULEBOOK), 9),
+    AuditRule.READ_AFTER_DESTRUCTION: (
+        [
+            *clean_log(),
+            entry("report.read", role="employer", actor="usr_hr", when=at(200), reason="audit"),
+        ],
+        18,
+    ),
+    AuditRule.DESTRUCTION_LATE: (_replace(14, when=at(194)), 14),
+}
+
+
+@pytest.mark.parametrize("rule", list(BROKEN), ids=str)
+def test_each_rule_broken_once_is_reported_once(rule: AuditRule) -> None:
+    log, index = BROKEN[rule]
+    assert run(log) == [(index, rule)]
+
+
+def test_all_rules_in_scope_are_exercised() -> None:
+    replayed = set(BROKEN) | {
+        AuditRule.DESTRUCTION_OVERDUE,
+        AuditRule.ENTRY_MALFORMED,
+    }
+    assert replayed == set(AuditRule)
+
+
+def test_a_hold_placed_after_the_due_does_not_excuse_lateness() -> None:
+    log = clean_log()
+    log[16]["at"] = at(55)  # the hold on case b now comes after its due (day 50)
+    assert run(log) == [(17, AuditRule.DESTRUCTION_LATE)]
+
+
+def test_overdue_destruction_is_reported_with_as_of() -> None:
+    log = clean_log()[:14]  # case a decided, due day 193, never destroyed
+    assert run(log) == []
+    assert run(log, as_of=T0 + timedelta(days=194)) == [(13, AuditRule.DESTRUCTION_OVERDUE)]
+    assert run(log, as_of=T0 + timedelta(days=192)) == []
+
+
+def test_release_without_any_review_window() -> None:
+    log = [m for i, m in enumerate(clean_log()) if i not in (5, 10)]
+    assert run(log) == [(9, AuditRule.RELEASE_BEFORE_REVIEW_WINDOW)]
+
+
+def test_a_new_authorization_after_revocation_covers_later_queries() -> None:
+    log = clean_log()[:2]
+    log.append(entry("authorization.revoked", role="candidate", actor="subj_luo", when=at(0, 2)))
+    log.append(
+        entry(
+            "authorization.signed",
+            role="candidate",
+            actor="subj_luo",
+            when=at(0, 3),
+            categories=["education"],
+            expires_at=at(30),
+        )
+    )
+    log.append(entry("source.queried", when=at(1), category="education"))
+    log.append(entry("source.queried", when=at(1), category="identity"))
+    assert run(log) == [(5, AuditRule.QUERY_AFTER_REVOCATION)]
+
+
+def test_malformed_entries_and_an_empty_rulebook_set_fail_closed() -> None:
+    entries = [(0, b"not json"), (1, encoded(clean_log()[4]))]
+    violations = audit_entries(entries, set())
+    assert [(v.index, v.rule) for v in violations] == [
+        (0, AuditRule.ENTRY_MALFORMED),
+        (1, AuditRule.RATING_UNPUBLISHED_RULEBOOK),
+    ]
+    assert pseudonym("case", "a") in str(violations[1])
