@@ -15,8 +15,8 @@ sources of the rule:
 - Employment Promotion Law art. 3, 26–31 (and Women's Rights Protection Law art. 43):
   no discrimination by ethnicity, race, sex, religion, disability, infectious-disease
   carrier status or rural household registration; no questions on marriage or pregnancy.
-- Public Security Administration Punishments Law (2025 rev.) art. 136: records of
-  public-security violations are sealed from 2026-01-01.
+- Public Security Administration Punishments Law (revised 2025, in force 2026-01-01):
+  records of public-security violations are sealed.
 
 How :class:`LexiconTopicClassifier` decides (deterministic, standard library only):
 
@@ -110,7 +110,8 @@ _T2S_PAIRS = (
     "價价 優优 勢势 鬆松 緊紧 張张 內内 兩两 輕轻 圖图 碼码 線线 講讲 話话 語语 譯译 "
     "學学 歷历 畢毕 職职 責责 幫帮 補补 貼贴 薪薪 資资 穩稳 闆板 羅罗 買买 銷销 貨货 "
     "標标 準准 腳脚 團团 結结 續续 擴扩 認认 憂忧 鬧闹 據据 壞坏 夠够 嬰婴 媽妈 奶奶 "
-    "幾几 寶宝 懷怀 睡睡 騷骚 貪贪 汙污 賄贿 賂赂 產产 宮宫 廟庙 貫贯 齋斋 彌弥 撒撒 "
+    "幾几 寶宝 懷怀 睡睡 騷骚 貪贪 汙污 賄贿 賂赂 產产 宮宫 廟庙 貫贯 齋斋 彌弥 躁躁 "
+    "礙碍 冊册 藍蓝 綠绿 撒撒 "
     "禱祷 誦诵 讀读 蘇苏 華华 僑侨 籍籍 魯鲁 滬沪 遼辽 黑黑 龍龙 蒙蒙 寧宁 夏夏 陝陕 "
     "廣广 東东 閩闽 贛赣 鄂鄂 湘湘 瓊琼 雲云 貴贵 藏藏 疆疆 兩两 岸岸 鎮镇 縣县 區区 "
     "屆届 鄰邻 居居 舊旧 聲声 勞劳 僱雇 傭佣 糾纠 紛纷 衛卫 盤盘 衝冲 擊击 癮瘾 麻麻 "
@@ -206,6 +207,10 @@ ALLOW_PATTERNS: tuple[str, ...] = (
     "情人节",
     "(?:像|当作?|如同|视为|视作)(?:对待)?一?家人",
     "工会经费",
+    "单身(?:公寓|宿舍|经济)",
+    "婚礼(?:策划|服务|行业|公司|跟拍|摄影|堂)",
+    "婚恋(?:类|交友)?(?:应用|app|平台|网站|产品|行业)",
+    "宗教(?:团体|场所|事务|局|机构)的?(?:官网|网站|项目|客户|系统|账目|审计|设计|信息化)",
     "(?:官方|公司|企业|品牌|集团|店铺|门店)的?(?:微博|抖音|小红书|快手|视频号|公众号|账号|社交媒体|脸书|粉丝专页)",
     "(?:微博|抖音|小红书|社交媒体|新媒体|社媒|短视频)(?:运营|营销|推广|投放|矩阵|内容|广告|数据)",
     "手术刀式|外科手术式",
@@ -258,6 +263,9 @@ ALLOW_PATTERNS: tuple[str, ...] = (
         r"husband(?:s|ed|ing)? (?:our|the|its|their|his|her) (?:resources|budget|cash|energy)",
         r"stroke of (?:genius|luck)",
         r"sick (?:of|and tired)",
+        r"maternity[- ](?:ward|wards|unit|units|hospital|clinic|wear|brand|products?)",
+        r"religious[- ](?:sector|organi[sz]ations?|institutions?|charity|charities|clients?|"
+        r"publishers?|publishing)",
         r"divorced from (?:reality|the business|the users|the customers?)",
     ),
 )
@@ -267,13 +275,15 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
     "marital_status": (
         "婚姻|已婚|未婚|离婚|离异|结婚|再婚|复婚|二婚|闪婚|晚婚|婚史|婚恋|新婚|订婚|婚礼|婚假|婚后|婚前",
         "单身|独身|丧偶|老婆|妻子|丈夫|老公|配偶|前妻|前夫|夫妻|两口子|媳妇|太太|未婚妻|未婚夫",
-        "(?:他|她|的|和|跟|与)爱人|她的?先生",
+        "(?:他|她|的|和|跟|与)爱人|她的?先生|(?:他|她)的另一半|有家室|离过.{0,3}婚|结过.{0,3}婚|喜酒|喜糖|嫁人|嫁给|嫁过来|娶了|娶媳妇|成家",
         "(?:找|有|处|谈|没)对象|相亲",
         *(
             r"married|marriage|unmarried|divorc\w*|widow(?:ed|er)?|spouses?|marital|newlyweds?",
             r"wife|wives|husbands?|ex-wife|ex-husband|fianc[eé]e?s?|weddings?|honeymoon",
             r"engaged to (?:be|marry|a|an|his|her|their)|separated from (?:his|her|their)",
-            r"single (?:mother|father|parent|mom|mum|dad)s?",
+            r"(?:he|she|they)(?:'s| is| are| was|'re) (?:recently |newly |now )?separated",
+            r"single (?:mother|father|parent|mom|mum|dad)s?|tied the knot|got hitched|(?:his|her) "
+            r"other half",
             rf"(?:he|she|they){_IS} (?:still )?single(?![- ](?:point|source|sign|page|handed|"
             r"threaded|tenant|instance|file|line|step))",
             r"(?:still|stays|remains|remained) single(?![- ](?:point|source|sign|page|handed|"
@@ -283,12 +293,13 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
     "pregnancy_or_fertility": (
         "怀孕|孕期|孕妇|备孕|不孕|不育|孕检|身孕|有孕|孕吐|早孕|孕产|产假|产检|生育|生孩子|生小孩|"
         "要孩子|要小孩|要二胎|二胎|三胎|哺乳|分娩|坐月子|月子|试管婴儿|人工流产|堕胎|流产过|做过流产|她流产|自然流产|先兆流产|小产|育龄|"
-        "陪产假|宝妈|奶爸|避孕|结扎",
+        "陪产假|要(?:个)?宝宝|生宝宝|怀宝宝|人工受孕|受孕|助孕|冻卵|宝妈|奶爸|避孕|结扎|显怀|大肚子|肚子大了|有喜了|怀上|当妈妈|当爸爸",
         *(
             r"pregnan(?:t|cy|cies)|maternity|paternity leave|parental leave|ivf|fertility",
             r"infertil\w*|miscarr\w*|childbirth|breastfeed\w*|postpartum|family planning",
             r"expecting (?:a baby|a child|twins|her first|his first|their first|another)",
             r"(?:having|had|have|has) a baby|new baby|baby on the way",
+            r"expecting in (?:the )?(?:spring|summer|autumn|fall|winter)|(?:is|'s) expecting[.!]",
             r"trying (?:for a baby|to conceive|for kids|for a child)",
             r"plans? to have (?:kids|children|a baby|a child)",
             r"start(?:s|ing)? a family|conceive a child|give birth|gave birth",
@@ -297,7 +308,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
     "religion": (
         "宗教|信教|信仰|佛教|基督|伊斯兰|穆斯林|天主教|道教|清真|斋月|念经|烧香|拜佛|信佛|信主|"
         "信耶稣|教堂|寺庙|清真寺|佛教徒|基督徒|传教|做礼拜|礼拜堂|去礼拜|祷告|受洗|"
-        "教会(?:活动|聚会|成员|礼拜)|(?:去|参加|加入)教会|法轮功|圣经|古兰经|佛经|吃斋|戒斋",
+        "教会(?:活动|聚会|成员|礼拜)|(?:去|参加|加入)教会|法轮功|圣经|古兰经|佛经|吃斋|戒斋|弥撒|观音|菩萨|上香|供佛|拜神",
         *(
             r"religio(?:n|ns|us)|muslims?|islam\w*",
             r"christianity|christians|catholics?|buddhis[mt]s?",
@@ -314,12 +325,22 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
     ),
     "ethnicity": (
         "民族|种族|肤色|血统|少数民族|汉族|回族|藏族|维吾尔|维族|蒙古族|壮族|满族|苗族|彝族|"
-        "朝鲜族|哈萨克|土家族|客家人|原住民|侗族|瑶族|白族|黎族|傣族|畲族|黑人|(?<!明)白人|混血",
+        "朝鲜族|哈萨克|土家族|客家人|原住民|布依族|哈尼族|傈僳族|佤族|高山族|拉祜族|东乡族|纳西族|"
+        "景颇族|柯尔克孜|达斡尔|仫佬族|羌族|布朗族|撒拉族|毛南族|仡佬族|锡伯族|阿昌族|普米族|"
+        "塔吉克族|怒族|乌孜别克|鄂温克|德昂族|保安族|裕固族|塔塔尔|独龙族|鄂伦春|赫哲族|门巴族|"
+        "珞巴族|基诺族|水族(?![馆箱])|阿美族|泰雅族|排湾族|布农族|卑南族|鲁凯族|赛夏族|达悟族|"
+        "噶玛兰|太鲁阁族|赛德克|侗族|瑶族|白族|黎族|傣族|畲族|黑人|(?<!明)白人|混血",
         *(
             r"ethnic\w*|racial\w*|racist|mixed[- ]race|skin colou?r",
             rf"{_PRONOUN} (?:race|ancestry|heritage|nationality|ethnic background)",
             r"hispanic|latin[oax]s?|caucasian|african[- ]american|asian[- ]american",
+            r"half[- ](?:chinese|malay|japanese|korean|indian|african|white|black|asian|thai|"
+            r"filipino|"
+            r"vietnamese|arab)|mixed heritage",
+            r"(?:he|she|they)(?:'s| is| are| was) (?:black|white|asian|arab)(?!-)",
             r"uyghurs?|uighurs?|tibetans?|indigenous|aboriginal|ethnic minority",
+            r"(?:his|her|their) (?:family|parents) (?:is|are|were|was) originally from",
+            r"(?:he|she|they)(?:'s| is| are| was) originally from",
         ),
     ),
     "health_condition": (
@@ -327,7 +348,8 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         "生病|病假|病休|住院|手术|开刀|癌|肿瘤|化疗|糖尿病|高血压|心脏病|中风|抑郁|焦虑症|"
         "精神病|精神疾病|精神障碍|心理(?:疾病|问题|障碍|咨询|治疗)|双相|失眠|吃药|服药|看病|"
         "病史|病情|确诊|被诊断|慢性病|体检(?:报告|结果|不合格)|入职体检|癫痫|哮喘|酗酒|戒酒|"
-        "偏头痛|忧郁|肥胖|胃病|肝病|肾病|看心理医生|(?:打|接种)(?:过|了)?疫苗",
+        "偏头痛|忧郁|躁郁|(?:肝|肾|胃|心脏|肺|腰|颈椎)(?:不好|有问题|有毛病)|恐慌症|惊恐症|强迫症|躁狂|精神分裂|阿尔茨海默|帕金森|重病|大病|得了病|生了病|"
+        "查出(?:来)?(?:得了|有|患)|肥胖|胃病|肝病|肾病|看心理医生|(?:打|接种)(?:过|了)?疫苗",
         *(
             rf"{_PRONOUN} (?:health|illness|diagnosis|meds|medication)",
             r"health (?:conditions?|issues?|problems?|scares?|reasons|grounds)",
@@ -343,7 +365,10 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"blood pressure|(?:had|suffered) a stroke",
             r"epilep\w*|asthma|migraines?|insomnia|alcoholi\w*|rehab|burn-?out leave",
             r"medical (?:condition|history|leave|records?|issues?|appointments?|check-?up)",
-            r"overweight|obes(?:e|ity)|vaccinat\w*|unvaccinated",
+            r"overweight|obes(?:e|ity)|vaccinat\w*|unvaccinated|bad back|back problems",
+            r"physio(?:therapy)?|physical therapy|multiple sclerosis",
+            r"(?:had|suffered|having) a (?:nervous |mental )?breakdown|(?:nervous|mental) "
+            r"breakdown",
         ),
     ),
     "infectious_disease_carrier": (
@@ -366,6 +391,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         *(
             r"hukou|household registration|residence permit|residency permit",
             r"(?:rural|urban|migrant|out-of-town|non-local|local) (?:hukou|registration|residency)",
+            r"residence rights|(?:from|grew up in) a village",
             r"migrant worker|from the countryside|native place|countryside background",
             rf"{_PRONOUN} (?:hometown|home province|home town|home village|birthplace)",
             r"(?:is|are|was|comes?|came|hails?) from \w+ province",
@@ -373,18 +399,24 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         ),
     ),
     "sexual_orientation": (
-        "同性恋|同性伴侣|同性婚姻|性取向|性向|基佬|双性恋|跨性别|变性|(?<!拉)拉拉(?!队)|出柜|"
+        "同性恋|同性伴侣|对(?:女人|男人|异性)(?:好像|似乎)?没(?:有)?兴趣|他喜欢男(?:的|人|生)|她喜欢女(?:的|人|生)|同性婚姻|性取向|性向|基佬|双性恋|"
+        "跨性别|变性|(?<!拉)拉拉(?!队)|出柜|"
         "男同(?![事学志胞])|女同(?![事学志胞])|性少数",
         *(
             r"gay|lesbians?|bisexual\w*|homosexual\w*",
             r"heterosexual\w*|transgender|trans (?:woman|man)",
+            r"his (?:partner|spouse|boyfriend) is a man|her (?:partner|spouse|girlfriend) is a "
+            r"woman",
+            r"his husband|her wife",
             r"queer|lgbt\w*|sexual orientation|sexuality|same-sex",
             r"(?:came|comes|coming) out (?:as|to)",
         ),
     ),
     "family_background": (
         "家庭(?:背景|条件|出身|情况|成员|困难|负担|环境|经济|状况|关系|原因|问题)|家境|家世|"
-        "出身(?:于|贫寒|农村|农民|工人|干部|富裕|名门|不好|很好)|父母|父亲|母亲|爸爸|妈妈|爸妈|老爸|"
+        "(?:他|她)家(?:里)?是(?:做官|当官|做生意|开厂|经商|种地|农民|工人)的|(?:他|她)(?:爸|爹|娘)|(?:他|她)的?(?:哥哥|姐姐|弟弟|妹妹|叔叔|"
+        "舅舅|姑姑|爷爷|奶奶|外公|外婆|阿嬷|阿公)|"
+        "他哥(?!们)|(?:他|她)妈(?!的)|出身(?:于|贫寒|农村|农民|工人|干部|富裕|名门|不好|很好)|父母|父亲|母亲|爸爸|妈妈|爸妈|老爸|"
         "老妈|亲戚|兄弟姐妹|子女|儿子|女儿|孩子|小孩|家人|家里人|家里条件|富二代|官二代|星二代|拆二代|家族|岳父|岳母|"
         "公公婆婆|婆家|娘家|丈母娘|独生子|单亲|孤儿|留守儿童|家里有钱|家里穷|有后台|关系户",
         *(
@@ -396,6 +428,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:comes?|came) from an? (?:\w+ )?family",
             r"(?:rich|poor|wealthy|working-class|humble|influential|political|privileged|"
             r"broken|well-connected) (?:family|families|background|home)",
+            r"foster care|foster (?:home|parents|family)|grew up in (?:care|an orphanage)",
             r"(?:second|third)-generation (?:rich|official)|fuerdai|guanerdai|orphan\w*",
         ),
     ),
@@ -404,7 +437,8 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         "男女关系|婚外|出轨|外遇|情人|小三(?!阳)|包养|二奶|绯闻|恋爱|恋情|暧昧|女朋友|男朋友|"
         "女友|男友|约会|一夜情|夜店|泡吧|赌博|赌钱|打麻将|感情(?:问题|纠纷|生活|史|经历)|"
         "私事|生活(?:不检点|混乱|糜烂|习惯|方式)|不检点|乱搞|花心|风流|好色|私下(?:里)?的生活|"
-        "下班后(?:的)?(?:生活|私生活|去向)|周末(?:去|都在)(?:哪|干什么)",
+        "下班后(?:的)?(?:生活|私生活|去向)|(?:外面|外边)有人|拈花惹草|(?:和|跟|与)(?:不同的|好几个|很多|别的)(?:女人|男人)|脚踏两只船|劈腿|"
+        "(?:小姑娘|姑娘|女孩|女生|女同事|男同事|小伙子|男生|男孩|女的|男的)走得(?:很|太|挺|比较)?近|(?:他|她)喜欢(?:的)?(?:那个)?(?:女孩|男孩|姑娘|小伙)|周末(?:去|都在)(?:哪|干什么)",
         *(
             r"private life|personal life|love life|sex life|private conduct|personal conduct",
             r"(?:an|extramarital|office|love|torrid|secret) affair(?!s)|affair with",
@@ -412,6 +446,10 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"boyfriends?|mistress|(?:his|her|their|a|secret) lovers?(?! of)",
             r"romanc\w*|romantic(?:ally)?|dating|dated (?:a|an|his|her|someone|several)",
             r"hook(?:s|ed|ing)? up with|one-night stands?|sleeps? around|slept (?:around|with)",
+            r"exes|(?:his|her|their) ex(?!-)",
+            r"kissing (?:someone|a|an|his|her)|kissed (?:someone|a|an|his|her)|made out with",
+            r"seeing (?:a|another|someone|some) (?:woman|man|girl|guy|someone)|sugar (?:daddy|"
+            r"baby)|"
             r"sleeping with|womani[sz]er|flirt\w*|night ?life|night ?clubs?|clubbing|partying",
             r"parties (?:hard|a lot|every)|gambl(?:ing|er|ers|es)|casinos?",
             rf"{_PRONOUN} drinking|lifestyle",
@@ -435,7 +473,8 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
     ),
     "political_views": (
         "政治(?:观点|立场|倾向|态度|见解|信仰|主张|面貌|身份|活动)|政见|党员|入党|党派|民主党派|"
-        "反政府|反党|上访|游行|示威|异见|共产党|国民党|民进党|台独|港独|投票给|支持.{0,4}党",
+        "政治上|蓝营|绿营|泛蓝|泛绿|反政府|反党|对政府(?:有|很有|很大的?)?(?:意见|不满)|骂政府|抨击政府|批评政府|政党|党工|党部|上访|游行|示威|异见|共产党|"
+        "国民党|民进党|台独|港独|投票给|支持.{0,4}党",
         *(
             r"political (?:views?|opinions?|beliefs?|leanings?|affiliations?|stance|party|"
             r"activism|activist|activities|positions?|persuasion|preferences?|background)",
@@ -450,7 +489,11 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"party membership",
             r"(?:joined|joins|attended|attends|went to|goes to|organi[sz]ed|organi[sz]es) "
             r"(?:a |the )?(?:protests?|rally|rallies|demonstrations?|march|marches)",
-            r"activists?|dissidents?|anti-government",
+            r"campaign(?:ed|s|ing)? for (?:the )?(?:opposition|\w+ party|candidates?|"
+            r"re-?election)|canvass\w*",
+            r"(?:green|labou?r|conservative|republican|democratic|communist|liberal|tory|reform) "
+            r"party",
+            r"activists?|dissidents?|anti-government|(?:left|right|far-left|far-right)-wing",
         ),
     ),
     "union_membership": (
@@ -461,6 +504,9 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"activit\w*|activists?|stewards?|dues|meetings?|leaders?|card|drive)",
             r"(?:joined|joins|joining|organi[sz]ed|organi[sz]ing|formed|forming|started) "
             r"(?:a |the )?union",
+            r"shop stewards?",
+            r"(?:teachers|workers|nurses|drivers|dockers|miners|postal|transport|rail)'? unions?",
+            r"active in (?:the|a|her|his|their) (?:\w+ )?union",
             r"unioni[sz]\w*|collective bargaining",
             r"strike (?:action|committee)|(?:went|go|going) on strike",
         ),
@@ -471,6 +517,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         *(
             r"genetic (?:test\w*|screening|data|disorders?|conditions?|predisposition|markers?|"
             r"risks?|profile|information|history|makeup)",
+            r"genome sequenc\w*|sequenced (?:his|her|their) genome|(?:his|her|their) genome",
             r"dna (?:test\w*|results?|samples?|profile|kit)|23andme|brca\d?",
             r"hereditary (?:disease|condition|illness|disorder)s?|paternity test\w*",
             r"family (?:medical )?history of \w+",
@@ -478,13 +525,16 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
     ),
     "disability": (
         "残疾|残障|残废|残联|伤残|身障|身心障碍|视障|听障|聋哑|聋人|盲人|失明|失聪|轮椅|截肢|假肢|"
-        "智障|智力障碍|自闭症|孤独症|瘸|跛|独臂|侏儒|助听器|拐杖",
+        "智障|智力障碍|自闭症|孤独症|瘸|跛|独臂|侏儒|助听器|拐杖|眼睛(?:看不见|失明|不好使)|一只眼|小儿麻痹|先天(?:性)?(?:残疾|缺陷)|腿脚不便|行动不便|"
+        "瞎了|聋了",
         *(
             r"disabilit(?:y|ies)|handicap\w*|wheelchairs?|amputee|amputat\w*",
             rf"(?:he|she|they){_IS} (?:disabled|deaf|blind|mute|paralys\w*|paralyz\w*)(?! to)",
             r"disabled (?:person|people|man|woman|employee|colleague|worker|veteran|son|daughter)",
-            r"prosthetic (?:leg|arm|limb)|hearing (?:impair\w*|aids?|loss)|visual(?:ly)? impair\w*",
-            r"sight loss|deaf|autis\w*|asperger\w*|learning (?:disability|difficult\w*)",
+            r"mobility (?:scooters?|aids?|impair\w*)|prosthetic (?:leg|arm|limb)|hearing "
+            r"(?:impair\w*|aids?|loss)|visual(?:ly)? impair\w*",
+            r"sight loss|partially sighted|hard of hearing|deaf|autis\w*|asperger\w*|learning "
+            r"(?:disability|difficult\w*)",
             r"dyslexi\w*|cerebral palsy|down syndrome",
             r"(?:uses|walks with) (?:a )?(?:cane|crutch|crutches)",
         ),
@@ -497,6 +547,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"police (?:detention|custody|record|caution|fine)",
             r"(?:administrative|police) detention|public (?:order|security) (?:offen[cs]es?|"
             r"violations?|penalt\w*)",
+            r"public drunkenness|drunk in public|(?:police|arrest) record",
             r"disorderly conduct|drunk and disorderly|bar fights?|brawl\w*|prostitut\w*",
             r"(?:got|was|been|gets) (?:in|into) (?:a )?(?:fist ?)?fights?",
             r"(?:took|takes|taking|using|uses|used|does|did) drugs|drug use|recreational drugs",
@@ -675,10 +726,10 @@ def _trie(alternatives: list[str]) -> str:
 class _Dispatcher:
     """Finds lexicon hits without trying every entry at every position.
 
-    Two prefix-factored scanners (Chinese: led by a literal, so the engine skips
-    non-candidate characters in C; English: from word starts only) find the leftmost
-    position where some entry matches; the entries keyed on the character there, grouped
-    by name in ``groups`` order, then say which group it is. This keeps a short statement
+    English entries form one prefix-factored regex tried from word starts only; Chinese
+    candidates come from a charset scan (in C) filtered by two-character prefixes. At the
+    leftmost position where some entry matches, the entries keyed on the character there,
+    grouped by name in ``groups`` order, say which group it is. This keeps a short statement
     at a few microseconds with several hundred entries.
     """
 
@@ -692,7 +743,7 @@ class _Dispatcher:
                     for pattern in _expand(alternative):
                         key = _key(pattern, 0)
                         by_key.setdefault(key, {}).setdefault(name, []).append(pattern)
-                        (english if key.isascii() else chinese).append(pattern)
+                        (english if key[0].isascii() else chinese).append(pattern)
         self._at: dict[str, re.Pattern[str]] = {
             key: re.compile(
                 "|".join(f"(?P<{name}>{'|'.join(patterns)})" for name, patterns in named.items())
@@ -700,24 +751,37 @@ class _Dispatcher:
             for key, named in by_key.items()
         }
         self._rank = {name: index for index, name in enumerate(groups)}
-        self._chinese = re.compile(_trie(chinese)) if chinese else None
+        # Chinese: a charset finds candidate characters in C; a two-character prefix set
+        # rejects most of them before any regex runs (one-character entries such as 癌
+        # are tried at every occurrence of their character).
+        self._chinese = (
+            re.compile(f"[{re.escape(''.join(sorted({p[0] for p in chinese})))}]")
+            if chinese
+            else None
+        )
+        self._chinese_pairs = {p[:2] for p in chinese if _literal_prefix(p) >= 2}
+        self._chinese_singles = {p[0] for p in chinese if _literal_prefix(p) < 2}
         self._english = re.compile(f"(?<![a-z0-9]){_trie(english)}") if english else None
 
     def _search(self, text: str, pos: int) -> re.Match[str] | None:
         """The canonical hit at the leftmost position ≥ ``pos`` where any entry matches."""
-        starts: list[int] = []
-        if self._chinese is not None and not text.isascii():
-            found = self._chinese.search(text, pos)
-            if found is not None:
-                starts.append(found.start())
+        english: int | None = None
         if self._english is not None and _WORD_CHAR.search(text, pos) is not None:
             found = self._english.search(text, pos)
-            if found is not None:
-                starts.append(found.start())
-        if not starts:
+            english = found.start() if found is not None else None
+        if self._chinese is not None and not text.isascii():
+            at, pairs, singles = self._at, self._chinese_pairs, self._chinese_singles
+            for candidate in self._chinese.finditer(
+                text, pos, len(text) if english is None else english
+            ):
+                start = candidate.start()
+                if text[start] in singles or text[start : start + 2] in pairs:
+                    hit = at[text[start]].match(text, start)
+                    if hit is not None:
+                        return hit
+        if english is None:
             return None
-        start = min(starts)
-        return self._at[_key(text, start)].match(text, start)
+        return self._at[text[english : english + 2]].match(text, english)
 
     def best(self, text: str) -> str | None:
         """The name of the earliest group (in ``groups`` order) with a hit anywhere in text."""
