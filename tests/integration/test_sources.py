@@ -315,7 +315,8 @@ def test_the_breaker_opens_stops_calling_and_half_opens_after_the_cool_down(
         assert first.attempts == 3 and breaker.state is BreakerState.CLOSED
         second = source.fetch(query(Category.LITIGATION), permit_for(Category.LITIGATION))
         # the fourth consecutive failure opened it in the middle of the retries
-        assert second.reason is UnavailableReason.CIRCUIT_OPEN and second.attempts == 1
+        assert second.reason is UnavailableReason.SERVER_ERROR and second.attempts == 1
+        assert second.detail == "circuit opened"
         assert breaker.state is BreakerState.OPEN
         calls = state.hits["error500"]
         assert calls - before == 4
@@ -331,7 +332,7 @@ def test_the_breaker_opens_stops_calling_and_half_opens_after_the_cool_down(
         trial = source.fetch(query(Category.LITIGATION), permit_for(Category.LITIGATION))
         # one trial call went through, failed, and opened the breaker again
         assert state.hits["error500"] == calls + 1 and trial.attempts == 1
-        assert trial.reason is UnavailableReason.CIRCUIT_OPEN
+        assert trial.reason is UnavailableReason.SERVER_ERROR
         assert breaker.state is BreakerState.OPEN
 
 
@@ -342,7 +343,7 @@ def test_a_successful_trial_closes_the_breaker(server: tuple[str, ServerState]) 
     state.flaky_fails = True
     with http_source(base, "flaky", breaker=breaker) as source:
         down = source.fetch(query(Category.LITIGATION), permit_for(Category.LITIGATION))
-        assert down.reason is UnavailableReason.CIRCUIT_OPEN and breaker.state is BreakerState.OPEN
+        assert down.reason is UnavailableReason.SERVER_ERROR and breaker.state is BreakerState.OPEN
         state.flaky_fails = False
         clock.now += 10
         back = source.fetch(query(Category.LITIGATION), permit_for(Category.LITIGATION))

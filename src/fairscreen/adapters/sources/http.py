@@ -259,6 +259,8 @@ class HttpSource:
         attempts = 0
         for retry in range(self._retry.attempts):
             if not self.breaker.allow():
+                if attempts:  # opened by our own failures: report what actually failed
+                    return self._unavailable(query, failure.reason, attempts, "circuit opened")
                 return self._unavailable(query, UnavailableReason.CIRCUIT_OPEN, attempts, None)
             attempts += 1
             try:
