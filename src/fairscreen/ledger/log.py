@@ -35,7 +35,7 @@ from fairscreen.ledger.tiles import (
     inclusion_plan,
     node_from_tiles,
     range_nodes,
-    tiles_for,
+    tile_for_node,
 )
 
 _sha256 = hashlib.sha256
@@ -103,8 +103,10 @@ class Log:
     # --- reading the tree -------------------------------------------------------------------
 
     def _resolve(self, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
-        tiles = self._store.read_tiles(tiles_for(nodes))
-        return {node: node_from_tiles(node, tiles) for node in nodes}
+        """The hashes of ``nodes``, from one read of the tiles that hold them."""
+        located = {node: tile_for_node(node) for node in nodes}
+        tiles = self._store.read_tiles({location[0] for location in located.values()})
+        return {node: node_from_tiles(node, tiles, location) for node, location in located.items()}
 
     def _checked_size(self, size: int | None) -> int:
         """The log's size when ``size`` is None; an explicit size costs no extra read,

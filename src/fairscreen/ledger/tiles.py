@@ -83,6 +83,13 @@ def _interior_offset(width: int, height: int) -> int:
     return sum(width >> h for h in range(1, height)) * HASH_SIZE
 
 
+#: ``_OFFSETS[width][height]``, precomputed: proofs look nodes up in a hot loop.
+_OFFSETS = [
+    [_interior_offset(width, height) for height in range(TILE_HEIGHT + 1)]
+    for width in range(TILE_WIDTH + 1)
+]
+
+
 def compute_interior(hashes: bytes) -> tuple[bytes, bytes | None]:
     """The interior of a tile and, when the tile is full, its root (the parent's hash)."""
     parts = []
@@ -127,11 +134,10 @@ class Tile:
             start = position * HASH_SIZE
             found = self.hashes[start : start + HASH_SIZE]
         else:
-            start = _interior_offset(self.width, height) + position * HASH_SIZE
-            if position >= self.width >> height:
-                found = b""
-            else:
-                found = self.interior[start : start + HASH_SIZE]
+            width = len(self.hashes) // HASH_SIZE
+            start = _OFFSETS[width][height] + position * HASH_SIZE
+            inside = position < width >> height
+            found = self.interior[start : start + HASH_SIZE] if inside else b""
         if len(found) != HASH_SIZE:
             raise LedgerError(
                 f"{self.path}: no hash at height {height} position {position} "
@@ -263,10 +269,15 @@ def tiles_for(nodes: Iterable[NodeId]) -> set[TileKey]:
     return {tile_for_node(node)[0] for node in nodes}
 
 
-def node_from_tiles(node: NodeId, tiles: Mapping[TileKey, Tile]) -> bytes:
-    key, inner, position, needed = tile_for_node(node)
+def node_from_tiles(
+    node: NodeId,
+    tiles: Mapping[TileKey, Tile],
+    location: tuple[TileKey, int, int, int] | None = None,
+) -> bytes:
+    """A node's hash from the tiles read for it (``location`` as ``tile_for_node`` gives)."""
+    key, inner, position, needed = location or tile_for_node(node)
     tile = tiles.get(key)
-    if tile is None or tile.width < needed:
+    if tile is None or len(tile.hashes) < needed * HASH_SIZE:
         level, index = key
         raise LedgerError(
             f"{tile_path(level, index, needed)} is not stored: the tree is smaller than asked"

@@ -339,28 +339,37 @@ def verify_log(
             roots[count] = rebuild.root(count)
 
     reach(0)
+    boundaries = sorted(targets)
     count = 0
     while count < size:
         rows = store.read_entries(count, min(count + chunk_size, size))
-        segment: list[bytes] = []
-        gap = False
-        for index, entry in rows:
-            if index != count:
-                gap = True
-                break
-            segment.append(_sha256(b"\x00" + entry).digest())
-            count += 1
-            if count in targets:
-                rebuild.add_hashes(0, b"".join(segment))
-                segment = []
-                reach(count)
-        if segment:
-            rebuild.add_hashes(0, b"".join(segment))
+        # Rows come ordered by a unique index: contiguous iff the ends line up.
+        contiguous = len(rows)
+        if rows and rows[-1][0] != count + len(rows) - 1:
+            contiguous = next(i for i, (index, _) in enumerate(rows) if index != count + i)
+        start = 0
+        while start < contiguous:
+            # Stop at the next checkpointed size, to take the root there.
+            stop = contiguous
+            for boundary in boundaries:
+                if count < boundary <= count + contiguous - start:
+                    stop = start + boundary - count
+                    break
+            rebuild.add_hashes(
+                0, b"".join([_sha256(b"\x00" + entry).digest() for _, entry in rows[start:stop]])
+            )
+            count += stop - start
+            start = stop
+            reach(count)
         if progress is not None:
             progress(count)
-        if gap or not rows:
-            later = store.read_entries(count, size)
-            kind = FindingKind.ENTRY_MISSING if later else FindingKind.TRUNCATED
+        if contiguous < len(rows) or not rows:
+            last = store.max_entry_index()
+            kind = (
+                FindingKind.ENTRY_MISSING
+                if last is not None and last > count
+                else FindingKind.TRUNCATED
+            )
             report.findings.append(
                 Finding(
                     kind,
