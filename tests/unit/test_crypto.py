@@ -21,6 +21,7 @@ from fairscreen.adapters.crypto import (
     InMemoryKeyStore,
     KeyKind,
     SecretKey,
+    WrappedKey,
     field_aad,
     open_sealed,
     rotate_master_key,
@@ -307,6 +308,7 @@ def test_rotation_rewraps_subject_keys_only_and_retires_the_old_master(
         0,
         0,
     )
+    assert report.complete
     assert all(wrapped.wrapped_by == new for _, wrapped in store.items(KeyKind.SUBJECT))
     assert dict(store.items(KeyKind.CASE)) == case_keys_before  # case keys untouched
     assert rotate_master_key(provider, store).already_current == 2  # re-running is safe
@@ -318,6 +320,19 @@ def test_rotation_rewraps_subject_keys_only_and_retires_the_old_master(
         assert fresh.decrypt(f"case-{n}", "report", blobs[f"case-{n}"]) == PLAINTEXT + bytes([n])
     with pytest.raises(CryptoError):
         provider.retire(new)
+
+
+def test_rotation_goes_on_past_a_key_it_cannot_unwrap(store: InMemoryKeyStore) -> None:
+    old, new = SecretKey.generate("mk-old"), SecretKey.generate("mk-new")
+    envelope = EnvelopeCipher(LocalKeyProvider([old], "mk-old"), store)
+    for n in range(3):
+        envelope.open_case(f"case-{n}", f"subj-{n}")
+    corrupt = store.get(KeyKind.SUBJECT, "subj-1")
+    assert corrupt is not None
+    broken = WrappedKey(corrupt.key_id, corrupt.wrapped_by, corrupt.blob[:-1] + b"\x00")
+    assert store.replace(KeyKind.SUBJECT, "subj-1", corrupt, broken)
+    report = rotate_master_key(LocalKeyProvider([old, new], "mk-new"), store)
+    assert (report.rewrapped, report.failed, report.complete) == (2, ("subj-1",), False)
 
 
 def test_rotation_to_an_unknown_key_is_refused(store: InMemoryKeyStore) -> None:

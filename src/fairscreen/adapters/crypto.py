@@ -428,6 +428,14 @@ class RotationReport:
     rewrapped: int
     already_current: int
     skipped: int  # changed or shredded while the rotation ran
+    #: Pseudonyms of subjects whose key could not be unwrapped (corrupt row, master key
+    #: missing): the old master key must not be retired while this is non-empty.
+    failed: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when every live subject key is under ``to_key_id`` (or was shredded)."""
+        return not self.failed
 
 
 def rotate_master_key(
@@ -439,8 +447,9 @@ def rotate_master_key(
     1. for each live subject key not yet under the target: unwrap it with its old master
        key, wrap it with the target, bound to the same subject and key id;
     2. compare-and-swap it into the store, so a key shredded meanwhile stays shredded;
-    3. once the report shows nothing left under the old key, the old master key can be
-       retired from the provider.
+    3. a key that cannot be unwrapped is listed in ``failed`` and the rotation goes on:
+       one corrupt row must not block every other subject's rotation;
+    4. once the report is ``complete``, the old master key can be retired from the provider.
 
     Re-running is safe: keys already under the target are counted, not rewrapped.
     """
@@ -448,12 +457,17 @@ def rotate_master_key(
     if target not in provider.key_ids():
         raise CryptoError(f"master key {target!r} is not held by the key provider")
     rewrapped = current = skipped = 0
+    failed: list[str] = []
     for subject, wrapped in store.items(KeyKind.SUBJECT):
         if wrapped.wrapped_by == target:
             current += 1
             continue
         context = subject_key_aad(subject, wrapped.key_id)
-        material = provider.unwrap(wrapped.wrapped_by, wrapped.blob, context=context)
+        try:
+            material = provider.unwrap(wrapped.wrapped_by, wrapped.blob, context=context)
+        except CryptoError:
+            failed.append(subject)
+            continue
         new = WrappedKey(
             key_id=wrapped.key_id,
             wrapped_by=target,
@@ -464,5 +478,9 @@ def rotate_master_key(
         else:
             skipped += 1
     return RotationReport(
-        to_key_id=target, rewrapped=rewrapped, already_current=current, skipped=skipped
+        to_key_id=target,
+        rewrapped=rewrapped,
+        already_current=current,
+        skipped=skipped,
+        failed=tuple(failed),
     )

@@ -218,7 +218,11 @@ class HttpSource:
         self._sleep = sleep
         self._rng = rng or random.SystemRandom()
         self._max_bytes = max_response_bytes
-        headers = {"Accept": "application/json", "User-Agent": "fairscreen-source/1"}
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": "fairscreen-source/1",
+        }
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._client = httpx.Client(
