@@ -21,7 +21,7 @@ real ID-verification service does; on a mismatch the holder's real name is not r
 A category with no fixture file answers ``source_unavailable`` (``NOT_COVERED``), never
 ``not_found``: the rating reads ``not_found`` as "clean".
 
-The shipped fixtures (``fairscreen/data/sources``) describe synthetic people only: their
+The shipped fixtures (``fairscreen/data/sources/demo``) describe synthetic people only: their
 ID numbers carry the area code 999999, which no region has.
 """
 
@@ -56,7 +56,7 @@ _ALL_KINDS = frozenset(SourceKind)
 
 def demo_fixtures() -> Traversable:
     """The folder of the shipped synthetic fixtures."""
-    return files("fairscreen").joinpath("data", "sources")
+    return files("fairscreen").joinpath("data", "sources", "demo")
 
 
 def _utc_now() -> datetime:
