@@ -134,6 +134,12 @@ class InvalidTransition(FairscreenError):
     code = "INVALID_TRANSITION"
 
 
+class CaseDestroyed(FairscreenError):
+    """The case's data was destroyed (PRODUCT.md P6): nothing of it can be read again."""
+
+    code = "CASE_DESTROYED"
+
+
 class SourceUnavailable(FairscreenError):
     """A source could not be queried; the category becomes CHECK_INCOMPLETE."""
 

@@ -1,8 +1,11 @@
 """The case state machine and its clocks (PRODUCT.md §3, P1, P4, P6), pure.
 
-    authorized → scoped → investigating → candidate_review ⇄ disputed → released
-      → decided → archived → destroyed
+    [ordered →] authorized → scoped → investigating → candidate_review ⇄ disputed
+      → released → decided → archived → destroyed
     plus withdrawn (consent revoked) and expired (authorization lapsed before release)
+
+``ordered`` is ours (PRODUCT.md is silent): the employer has ordered a check and the
+candidate has not yet signed; nothing may be queried in it.
 
 Every transition is one ledger entry; the service asks :func:`transition` before it
 changes anything, so a refused step changes nothing. Times come in as arguments: review
@@ -24,6 +27,7 @@ from fairscreen.domain.errors import InvalidInput, InvalidTransition
 
 
 class CaseState(StrEnum):
+    ORDERED = "ordered"
     AUTHORIZED = "authorized"
     SCOPED = "scoped"
     INVESTIGATING = "investigating"
@@ -39,8 +43,16 @@ class CaseState(StrEnum):
 
 S = CaseState
 #: Before release, a revocation withdraws the case and a lapsed authorization expires it.
-_BEFORE_RELEASE = (S.AUTHORIZED, S.SCOPED, S.INVESTIGATING, S.CANDIDATE_REVIEW, S.DISPUTED)
+_BEFORE_RELEASE = (
+    S.ORDERED,
+    S.AUTHORIZED,
+    S.SCOPED,
+    S.INVESTIGATING,
+    S.CANDIDATE_REVIEW,
+    S.DISPUTED,
+)
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
+    S.ORDERED: frozenset({S.AUTHORIZED}),
     S.AUTHORIZED: frozenset({S.SCOPED}),
     S.SCOPED: frozenset({S.INVESTIGATING}),
     S.INVESTIGATING: frozenset({S.CANDIDATE_REVIEW}),

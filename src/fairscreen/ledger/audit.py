@@ -36,7 +36,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from fairscreen.domain.errors import LedgerEntryRefused
-from fairscreen.ledger.entries import PROHIBITED_CATEGORIES, EventType, LedgerEntry, decode_entry
+from fairscreen.ledger.entries import (
+    PROHIBITED_CATEGORIES,
+    EventType,
+    LedgerEntry,
+    ReasonCode,
+    decode_entry,
+)
 
 
 class AuditRule(StrEnum):
@@ -237,7 +243,9 @@ class ComplianceAudit:
                 entry.case,
                 "released without a review window (no review.opened with window_ends)",
             )
-        elif entry.at < case.window_ends:
+        elif entry.at < case.window_ends and entry.reason is not ReasonCode.CANDIDATE_ACCEPTED:
+            # Early release is the candidate's choice alone (PRODUCT.md P4: "released only
+            # after the window passes without dispute, or the candidate accepts").
             self._flag(
                 index,
                 AuditRule.RELEASE_BEFORE_REVIEW_WINDOW,

@@ -86,6 +86,8 @@ class ReasonCode(StrEnum):
     """Why a report was read or data kept (PRODUCT.md P5: every decryption has a reason)."""
 
     CANDIDATE_REVIEW = "candidate_review"
+    #: on ``report.released``: the candidate accepted before the review window ended
+    CANDIDATE_ACCEPTED = "candidate_accepted"
     EMPLOYER_VIEW = "employer_view"
     DISPUTE = "dispute"
     DECISION = "decision"

@@ -7,6 +7,7 @@ and rulebook give byte-identical JSON (:func:`render_report`).
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +34,18 @@ CURRENT_RULEBOOK = "v1.toml"
 
 def rulebook_bytes(name: str = CURRENT_RULEBOOK) -> bytes:
     return resources.files("fairscreen.rulebook").joinpath(name).read_bytes()
+
+
+@cache
+def published_rulebook_digests() -> frozenset[str]:
+    """SHA-256 of every rulebook file this release ships: the published set a compliance
+    audit accepts in ``report.rated`` entries."""
+    folder = resources.files("fairscreen.rulebook")
+    return frozenset(
+        hashlib.sha256(entry.read_bytes()).hexdigest()
+        for entry in folder.iterdir()
+        if entry.name.startswith("v") and entry.name.endswith(".toml")
+    )
 
 
 @cache

@@ -1,0 +1,191 @@
+"""Tables of the screening service (PRODUCT.md §2-§3, P5, P6), on the one schema.
+
+Every column that could hold personal data is a ``*_ct`` ciphertext written through the
+repository's envelope cipher (``adapters/crypto.py``, AES-256-GCM, associated data binding
+case and field): no code path writes a name, an ID number, a statement or a case number in
+plaintext. Plaintext columns hold ids, pseudonyms, states, times, category names and
+lights only. Created by revision ``0002_service``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from fairscreen.adapters.db.tables import metadata
+
+TIME = sa.DateTime(timezone=True)
+
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("pseudonym", sa.String(40), nullable=False, unique=True),
+    sa.Column("created_at", TIME, nullable=False),
+)
+
+subjects = sa.Table(
+    "subjects",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("pseudonym", sa.String(40), nullable=False, unique=True),
+    #: blind index: HMAC of the normalised ID number, to find a returning candidate
+    sa.Column("lookup", sa.String(64), nullable=False, unique=True),
+    sa.Column("identity_ct", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("deletion_requested_at", TIME, nullable=True),
+)
+
+role_profiles = sa.Table(
+    "role_profiles",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("employer_id", sa.String(64), sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("role_id", sa.String(100), nullable=False),
+    sa.Column("tier", sa.String(16), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # the role as JSON: no personal data
+    sa.Column("created_at", TIME, nullable=False),
+    sa.UniqueConstraint("employer_id", "role_id", name="uq_role_profiles_employer_role"),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("pseudonym", sa.String(40), nullable=False, unique=True),
+    sa.Column("employer_id", sa.String(64), sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("agency_id", sa.String(64), sa.ForeignKey("tenants.id"), nullable=True),
+    sa.Column("subject_id", sa.String(64), sa.ForeignKey("subjects.id"), nullable=False),
+    sa.Column("profile_id", sa.String(64), sa.ForeignKey("role_profiles.id"), nullable=False),
+    sa.Column("tier", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(24), nullable=False),
+    sa.Column("requested", sa.Text, nullable=False),  # JSON list of category names
+    sa.Column("purpose", sa.String(200), nullable=False),
+    #: the candidate's claims (degrees, employment spells, licences) as JSON, encrypted
+    sa.Column("claims_ct", sa.LargeBinary, nullable=True),
+    sa.Column("review_days", sa.SmallInteger, nullable=False),
+    sa.Column("window_ends", TIME, nullable=True),
+    sa.Column("accepted", sa.Boolean, nullable=False, default=False),
+    sa.Column("light", sa.String(8), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("adverse", sa.Boolean, nullable=True),
+    sa.Column("decided_at", TIME, nullable=True),
+    sa.Column("destruction_due", TIME, nullable=True),
+    sa.Column("legal_hold", sa.Boolean, nullable=False, default=False),
+    sa.Column("deletion_requested_at", TIME, nullable=True),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("updated_at", TIME, nullable=False),
+)
+sa.Index("ix_cases_state_due", cases.c.state, cases.c.destruction_due)
+sa.Index("ix_cases_employer", cases.c.employer_id)
+sa.Index("ix_cases_subject", cases.c.subject_id)
+
+authorizations = sa.Table(
+    "authorizations",
+    metadata,
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("text_sha256", sa.String(64), nullable=False),
+    sa.Column("text_ct", sa.LargeBinary, nullable=False),
+    sa.Column("purpose", sa.String(200), nullable=False),
+    sa.Column("categories", sa.Text, nullable=False),
+    sa.Column("sensitive", sa.Text, nullable=False),
+    sa.Column("signed_at", TIME, nullable=False),
+    sa.Column("expires_at", TIME, nullable=False),
+    sa.Column("revoked_at", TIME, nullable=True),
+    sa.Column("receipt_id", sa.String(64), nullable=False),
+)
+
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("record_id", sa.String(100), primary_key=True),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("body_ct", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", TIME, nullable=False),
+)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("body_ct", sa.LargeBinary, nullable=False),
+    sa.Column("rulebook_version", sa.String(40), nullable=False),
+    sa.Column("rulebook_sha256", sa.String(64), nullable=False),
+    sa.Column("rated_at", TIME, nullable=False),
+)
+
+disputes = sa.Table(
+    "disputes",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("finding_id", sa.String(40), nullable=False),
+    sa.Column("statement_ct", sa.LargeBinary, nullable=False),
+    sa.Column("evidence_ct", sa.LargeBinary, nullable=True),
+    sa.Column("opened_at", TIME, nullable=False),
+    sa.Column("due_at", TIME, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("answer_ct", sa.LargeBinary, nullable=True),
+    sa.Column("resolved_at", TIME, nullable=True),
+)
+sa.Index("ix_disputes_case", disputes.c.case_id)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), primary_key=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("adverse", sa.Boolean, nullable=False),
+    sa.Column("reason_ct", sa.LargeBinary, nullable=False),
+    sa.Column("decided_at", TIME, nullable=False),
+)
+
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("body_ct", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", TIME, nullable=False),
+)
+
+#: The payload of each ledger entry, whose SHA-256 the entry carries (PRODUCT.md §6):
+#: canonical JSON of ids, pseudonyms and codes only.
+event_payloads = sa.Table(
+    "event_payloads",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+#: Wrapped subject and case keys (adapters/crypto.py KeyStore); a destroyed key keeps
+#: its row with no blob, so "destroyed" and "never issued" stay distinguishable.
+wrapped_keys = sa.Table(
+    "wrapped_keys",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("owner", sa.String(160), primary_key=True),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("wrapped_by", sa.String(64), nullable=False),
+    sa.Column("blob", sa.LargeBinary, nullable=True),
+    sa.Column("subject", sa.String(160), nullable=True),
+    sa.Column("destroyed_at", TIME, nullable=True),
+)
+
+#: Destruction certificates (PRODUCT.md P6): what, when, ledger index, tlog-proof receipt.
+certificates = sa.Table(
+    "certificates",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("case_pseudonym", sa.String(40), nullable=False, unique=True),
+    sa.Column("subject_pseudonym", sa.String(40), nullable=False),
+    sa.Column("destroyed_at", TIME, nullable=False),
+    sa.Column("ledger_index", sa.BigInteger, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)

@@ -1,0 +1,90 @@
+"""The wrapped-key store on the database (``wrapped_keys``), the ``KeyStore`` of
+``adapters/crypto.py``. It works inside the caller's transaction, so a key issued for a
+case commits or rolls back with the case itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from fairscreen.adapters.crypto import KeyKind, WrappedKey
+from fairscreen.adapters.db.case_tables import wrapped_keys as t
+from fairscreen.domain.errors import KeyDestroyed
+
+
+class SqlKeyStore:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _row(self, kind: KeyKind, owner: str) -> sa.Row[tuple[object, ...]] | None:
+        query = sa.select(t).where(t.c.kind == kind.value, t.c.owner == owner)
+        return self._connection.execute(query).first()
+
+    def get(self, kind: KeyKind, owner: str) -> WrappedKey | None:
+        row = self._row(kind, owner)
+        if row is None or row.blob is None:
+            return None
+        return WrappedKey(row.key_id, row.wrapped_by, bytes(row.blob), row.subject)
+
+    def is_destroyed(self, kind: KeyKind, owner: str) -> bool:
+        row = self._row(kind, owner)
+        return row is not None and row.destroyed_at is not None
+
+    def add(self, kind: KeyKind, owner: str, key: WrappedKey) -> WrappedKey:
+        row = self._row(kind, owner)
+        if row is not None:
+            if row.destroyed_at is not None:
+                raise KeyDestroyed(f"the {kind.value} key of {owner!r} was destroyed")
+            return WrappedKey(row.key_id, row.wrapped_by, bytes(row.blob), row.subject)
+        self._connection.execute(
+            sa.insert(t).values(
+                kind=kind.value,
+                owner=owner,
+                key_id=key.key_id,
+                wrapped_by=key.wrapped_by,
+                blob=key.blob,
+                subject=key.subject,
+            )
+        )
+        return key
+
+    def replace(self, kind: KeyKind, owner: str, old: WrappedKey, new: WrappedKey) -> bool:
+        result = self._connection.execute(
+            sa.update(t)
+            .where(
+                t.c.kind == kind.value,
+                t.c.owner == owner,
+                t.c.key_id == old.key_id,
+                t.c.wrapped_by == old.wrapped_by,
+                t.c.destroyed_at.is_(None),
+            )
+            .values(key_id=new.key_id, wrapped_by=new.wrapped_by, blob=new.blob)
+        )
+        return bool(result.rowcount)
+
+    def destroy(self, kind: KeyKind, owner: str) -> bool:
+        existed = self.get(kind, owner) is not None
+        now = datetime.now(UTC)
+        result = self._connection.execute(
+            sa.update(t)
+            .where(t.c.kind == kind.value, t.c.owner == owner)
+            .values(blob=None, destroyed_at=now)
+        )
+        if not result.rowcount:
+            self._connection.execute(
+                sa.insert(t).values(
+                    kind=kind.value, owner=owner, key_id="-", wrapped_by="-", destroyed_at=now
+                )
+            )
+        return existed
+
+    def items(self, kind: KeyKind) -> Iterator[tuple[str, WrappedKey]]:
+        rows = self._connection.execute(
+            sa.select(t).where(t.c.kind == kind.value, t.c.blob.is_not(None)).order_by(t.c.owner)
+        ).all()
+        return iter(
+            [(r.owner, WrappedKey(r.key_id, r.wrapped_by, bytes(r.blob), r.subject)) for r in rows]
+        )

@@ -1,0 +1,378 @@
+"""The screening service's rows, with encryption at the repository boundary (PRODUCT.md P5).
+
+Every personal value passes through :class:`EnvelopeCipher` here and nowhere else:
+callers hand in and get back plain Python values; the rows hold ciphertexts whose
+associated data binds them to their case (or subject) and field. A case's fields use the
+case pseudonym as label; a subject's own identity uses ``identity.<subject pseudonym>``,
+a "case" of its own under the subject's key, so shredding the subject shreds it too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from fairscreen.adapters.crypto import EnvelopeCipher
+from fairscreen.adapters.db import case_tables as t
+
+Json = Any
+
+
+def _dump(value: Json) -> bytes:
+    return orjson.dumps(value)
+
+
+def identity_label(subject_pseudonym: str) -> str:
+    return f"identity.{subject_pseudonym}"
+
+
+class ServiceRepository:
+    def __init__(self, connection: Connection, cipher: EnvelopeCipher) -> None:
+        self.connection = connection
+        self.cipher = cipher
+
+    # --- generic helpers ---------------------------------------------------------------
+
+    def _one(self, query: sa.Select[Any]) -> RowMapping | None:
+        row = self.connection.execute(query).mappings().first()
+        return row
+
+    def _seal(self, case: str, field: str, value: Json) -> bytes:
+        return self.cipher.encrypt(case, field, _dump(value))
+
+    def _open(self, case: str, field: str, blob: bytes) -> Json:
+        return orjson.loads(self.cipher.decrypt(case, field, bytes(blob)))
+
+    # --- tenants ---------------------------------------------------------------------
+
+    def add_tenant(self, **values: Any) -> None:
+        self.connection.execute(sa.insert(t.tenants).values(**values))
+
+    def tenant(self, tenant_id: str) -> RowMapping | None:
+        return self._one(sa.select(t.tenants).where(t.tenants.c.id == tenant_id))
+
+    # --- subjects ----------------------------------------------------------------------
+
+    def subject_by_lookup(self, lookup: str) -> RowMapping | None:
+        return self._one(sa.select(t.subjects).where(t.subjects.c.lookup == lookup))
+
+    def subject(self, subject_id: str) -> RowMapping | None:
+        return self._one(sa.select(t.subjects).where(t.subjects.c.id == subject_id))
+
+    def add_subject(
+        self, *, id: str, pseudonym: str, lookup: str, identity: Mapping[str, Any], now: datetime
+    ) -> None:
+        label = identity_label(pseudonym)
+        self.cipher.open_case(label, pseudonym)
+        self.connection.execute(
+            sa.insert(t.subjects).values(
+                id=id,
+                pseudonym=pseudonym,
+                lookup=lookup,
+                identity_ct=self._seal(label, "identity", dict(identity)),
+                created_at=now,
+            )
+        )
+
+    def subject_identity(self, subject: RowMapping) -> dict[str, Any]:
+        label = identity_label(subject["pseudonym"])
+        return dict(self._open(label, "identity", subject["identity_ct"]))
+
+    def update_subject(self, subject_id: str, **values: Any) -> None:
+        self.connection.execute(
+            sa.update(t.subjects).where(t.subjects.c.id == subject_id).values(**values)
+        )
+
+    def delete_subject(self, subject_id: str) -> None:
+        self.connection.execute(sa.delete(t.subjects).where(t.subjects.c.id == subject_id))
+
+    # --- role profiles -----------------------------------------------------------------
+
+    def add_profile(self, *, body: Mapping[str, Any], **values: Any) -> None:
+        self.connection.execute(
+            sa.insert(t.role_profiles).values(body=json.dumps(body, ensure_ascii=False), **values)
+        )
+
+    def profile(self, profile_id: str) -> RowMapping | None:
+        return self._one(sa.select(t.role_profiles).where(t.role_profiles.c.id == profile_id))
+
+    def profiles_of(self, employer_id: str) -> Sequence[RowMapping]:
+        query = (
+            sa.select(t.role_profiles)
+            .where(t.role_profiles.c.employer_id == employer_id)
+            .order_by(t.role_profiles.c.role_id)
+        )
+        return self.connection.execute(query).mappings().all()
+
+    # --- cases -------------------------------------------------------------------------
+
+    def add_case(self, *, claims: Mapping[str, Any] | None, **values: Any) -> None:
+        self.cipher.open_case(values["pseudonym"], values.pop("subject_pseudonym"))
+        claims_ct = None if claims is None else self._seal(values["pseudonym"], "claims", claims)
+        self.connection.execute(sa.insert(t.cases).values(claims_ct=claims_ct, **values))
+
+    def case(self, case_id: str) -> RowMapping | None:
+        return self._one(sa.select(t.cases).where(t.cases.c.id == case_id))
+
+    def case_by_pseudonym(self, pseudonym: str) -> RowMapping | None:
+        return self._one(sa.select(t.cases).where(t.cases.c.pseudonym == pseudonym))
+
+    def update_case(self, case_id: str, **values: Any) -> None:
+        self.connection.execute(sa.update(t.cases).where(t.cases.c.id == case_id).values(**values))
+
+    def cases_where(self, *conditions: Any, limit: int | None = None) -> Sequence[RowMapping]:
+        query = sa.select(t.cases).where(*conditions).order_by(t.cases.c.created_at, t.cases.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return self.connection.execute(query).mappings().all()
+
+    def claims(self, case: RowMapping) -> dict[str, Any]:
+        if case["claims_ct"] is None:
+            return {}
+        return dict(self._open(case["pseudonym"], "claims", case["claims_ct"]))
+
+    def set_claims(self, case: RowMapping, claims: Mapping[str, Any]) -> None:
+        self.update_case(case["id"], claims_ct=self._seal(case["pseudonym"], "claims", claims))
+
+    # --- authorization -----------------------------------------------------------------
+
+    def put_authorization(self, case: RowMapping, *, text: str, **values: Any) -> None:
+        self.connection.execute(
+            sa.insert(t.authorizations).values(
+                case_id=case["id"],
+                text_ct=self.cipher.encrypt_text(case["pseudonym"], "authorization_text", text),
+                **values,
+            )
+        )
+
+    def authorization(self, case_id: str) -> RowMapping | None:
+        return self._one(sa.select(t.authorizations).where(t.authorizations.c.case_id == case_id))
+
+    def authorization_text(self, case: RowMapping, row: RowMapping) -> str:
+        return self.cipher.decrypt_text(
+            case["pseudonym"], "authorization_text", bytes(row["text_ct"])
+        )
+
+    def update_authorization(self, case_id: str, **values: Any) -> None:
+        self.connection.execute(
+            sa.update(t.authorizations)
+            .where(t.authorizations.c.case_id == case_id)
+            .values(**values)
+        )
+
+    # --- records -----------------------------------------------------------------------
+
+    def put_records(
+        self, case: RowMapping, records: Iterable[Mapping[str, Any]], now: datetime
+    ) -> None:
+        rows = [
+            {
+                "case_id": case["id"],
+                "record_id": record["id"],
+                "category": record["category"],
+                "status": record.get("status", "ok"),
+                "body_ct": self._seal(case["pseudonym"], f"record.{record['id']}", dict(record)),
+                "created_at": now,
+            }
+            for record in records
+        ]
+        if rows:
+            self.connection.execute(sa.insert(t.records), rows)
+
+    def records(self, case: RowMapping) -> list[dict[str, Any]]:
+        query = (
+            sa.select(t.records)
+            .where(t.records.c.case_id == case["id"])
+            .order_by(t.records.c.created_at, t.records.c.record_id)
+        )
+        return [
+            dict(self._open(case["pseudonym"], f"record.{row['record_id']}", row["body_ct"]))
+            for row in self.connection.execute(query).mappings()
+        ]
+
+    def replace_record(self, case: RowMapping, record: Mapping[str, Any]) -> None:
+        self.connection.execute(
+            sa.update(t.records)
+            .where(t.records.c.case_id == case["id"], t.records.c.record_id == record["id"])
+            .values(
+                category=record["category"],
+                status=record.get("status", "ok"),
+                body_ct=self._seal(case["pseudonym"], f"record.{record['id']}", dict(record)),
+            )
+        )
+
+    def delete_records(self, case: RowMapping, record_ids: Iterable[str]) -> None:
+        ids = list(record_ids)
+        if ids:
+            self.connection.execute(
+                sa.delete(t.records).where(
+                    t.records.c.case_id == case["id"], t.records.c.record_id.in_(ids)
+                )
+            )
+
+    # --- reports -----------------------------------------------------------------------
+
+    def put_report(self, case: RowMapping, document: Mapping[str, Any], **values: Any) -> int:
+        existing = self.report_row(case["id"])
+        version = 1 if existing is None else int(existing["version"]) + 1
+        body = self._seal(case["pseudonym"], "report", dict(document))
+        if existing is None:
+            self.connection.execute(
+                sa.insert(t.reports).values(
+                    case_id=case["id"], version=version, body_ct=body, **values
+                )
+            )
+        else:
+            self.connection.execute(
+                sa.update(t.reports)
+                .where(t.reports.c.case_id == case["id"])
+                .values(version=version, body_ct=body, **values)
+            )
+        return version
+
+    def report_row(self, case_id: str) -> RowMapping | None:
+        return self._one(sa.select(t.reports).where(t.reports.c.case_id == case_id))
+
+    def report(self, case: RowMapping) -> dict[str, Any] | None:
+        row = self.report_row(case["id"])
+        if row is None:
+            return None
+        return dict(self._open(case["pseudonym"], "report", row["body_ct"]))
+
+    # --- disputes ------------------------------------------------------------------------
+
+    def add_dispute(
+        self, case: RowMapping, *, statement: str, evidence: str | None, **values: Any
+    ) -> None:
+        label = case["pseudonym"]
+        self.connection.execute(
+            sa.insert(t.disputes).values(
+                case_id=case["id"],
+                statement_ct=self.cipher.encrypt_text(
+                    label, f"dispute.{values['id']}.statement", statement
+                ),
+                evidence_ct=None
+                if evidence is None
+                else self.cipher.encrypt_text(label, f"dispute.{values['id']}.evidence", evidence),
+                **values,
+            )
+        )
+
+    def disputes(self, case: RowMapping) -> list[dict[str, Any]]:
+        query = (
+            sa.select(t.disputes)
+            .where(t.disputes.c.case_id == case["id"])
+            .order_by(t.disputes.c.opened_at, t.disputes.c.id)
+        )
+        label = case["pseudonym"]
+        out = []
+        for row in self.connection.execute(query).mappings():
+            item = {
+                k: row[k]
+                for k in ("id", "finding_id", "opened_at", "due_at", "outcome", "resolved_at")
+            }
+            item["statement"] = self.cipher.decrypt_text(
+                label, f"dispute.{row['id']}.statement", bytes(row["statement_ct"])
+            )
+            item["evidence"] = (
+                None
+                if row["evidence_ct"] is None
+                else self.cipher.decrypt_text(
+                    label, f"dispute.{row['id']}.evidence", bytes(row["evidence_ct"])
+                )
+            )
+            item["answer"] = (
+                None
+                if row["answer_ct"] is None
+                else self.cipher.decrypt_text(
+                    label, f"dispute.{row['id']}.answer", bytes(row["answer_ct"])
+                )
+            )
+            out.append(item)
+        return out
+
+    def resolve_dispute(
+        self, case: RowMapping, dispute_id: str, *, answer: str, **values: Any
+    ) -> None:
+        self.connection.execute(
+            sa.update(t.disputes)
+            .where(t.disputes.c.id == dispute_id, t.disputes.c.case_id == case["id"])
+            .values(
+                answer_ct=self.cipher.encrypt_text(
+                    case["pseudonym"], f"dispute.{dispute_id}.answer", answer
+                ),
+                **values,
+            )
+        )
+
+    # --- decision and notices -----------------------------------------------------------
+
+    def put_decision(self, case: RowMapping, *, reason: str, **values: Any) -> None:
+        self.connection.execute(
+            sa.insert(t.decisions).values(
+                case_id=case["id"],
+                reason_ct=self.cipher.encrypt_text(case["pseudonym"], "decision.reason", reason),
+                **values,
+            )
+        )
+
+    def decision(self, case: RowMapping) -> dict[str, Any] | None:
+        row = self._one(sa.select(t.decisions).where(t.decisions.c.case_id == case["id"]))
+        if row is None:
+            return None
+        return {
+            "outcome": row["outcome"],
+            "adverse": row["adverse"],
+            "decided_at": row["decided_at"],
+            "reason": self.cipher.decrypt_text(
+                case["pseudonym"], "decision.reason", bytes(row["reason_ct"])
+            ),
+        }
+
+    def add_notice(self, case: RowMapping, *, body: Mapping[str, Any], **values: Any) -> None:
+        self.connection.execute(
+            sa.insert(t.notices).values(
+                case_id=case["id"],
+                body_ct=self._seal(case["pseudonym"], f"notice.{values['id']}", dict(body)),
+                **values,
+            )
+        )
+
+    def notices(self, case: RowMapping) -> list[dict[str, Any]]:
+        query = (
+            sa.select(t.notices)
+            .where(t.notices.c.case_id == case["id"])
+            .order_by(t.notices.c.created_at)
+        )
+        return [
+            {
+                "id": row["id"],
+                "kind": row["kind"],
+                "created_at": row["created_at"],
+                "body": self._open(case["pseudonym"], f"notice.{row['id']}", row["body_ct"]),
+            }
+            for row in self.connection.execute(query).mappings()
+        ]
+
+    # --- destruction -----------------------------------------------------------------------
+
+    def delete_case_content(self, case_id: str) -> None:
+        """Delete every row that holds a case's content; the case row stays as a tombstone
+        (ids, pseudonym, state and times: no personal data)."""
+        for table in (t.records, t.reports, t.disputes, t.decisions, t.notices, t.authorizations):
+            self.connection.execute(sa.delete(table).where(table.c.case_id == case_id))
+        self.update_case(case_id, claims_ct=None)
+
+    def add_certificate(self, **values: Any) -> None:
+        self.connection.execute(sa.insert(t.certificates).values(**values))
+
+    def certificate(self, case_pseudonym: str) -> RowMapping | None:
+        return self._one(
+            sa.select(t.certificates).where(t.certificates.c.case_pseudonym == case_pseudonym)
+        )

@@ -1,0 +1,104 @@
+"""The unit of work of the screening service: one writer transaction on the database in
+which state changes, their ciphertexts, wrapped keys and their ledger entries commit
+together or not at all (PRODUCT.md §6: "in the same transaction as the change").
+
+It rolls back unless told to commit (cosmicpython's rule). On entry it takes the ledger's
+writer lock (``BEGIN IMMEDIATE`` on SQLite, ``pg_advisory_xact_lock`` on PostgreSQL), so
+concurrent state changes queue instead of racing the log's tree size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import rfc8785
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
+from fairscreen.adapters.db.case_tables import event_payloads
+from fairscreen.adapters.db.engine import is_sqlite
+from fairscreen.adapters.db.key_store import SqlKeyStore
+from fairscreen.adapters.db.ledger_store import SqlLedgerStore
+from fairscreen.adapters.db.repository import ServiceRepository
+from fairscreen.ledger.entries import LedgerEntry
+from fairscreen.ledger.log import AppendResult, Log
+
+_BEGIN_OPTION = "fairscreen_sqlite_begin"
+
+
+def payload_digest(payload: Mapping[str, Any]) -> tuple[str, bytes]:
+    """SHA-256 (hex) of a payload's canonical JSON (RFC 8785), and the JSON itself."""
+    body: bytes = rfc8785.dumps(dict(payload))
+    return hashlib.sha256(body).hexdigest(), body
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine, key_provider: KeyProvider) -> None:
+        self._engine = engine
+        self._key_provider = key_provider
+        self._entries: list[bytes] = []
+        self._committed = False
+        self.appended: AppendResult | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.connection: Connection = self._engine.connect()
+        if is_sqlite(self._engine):
+            self.connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._transaction = self.connection.begin()
+        self.ledger_store = SqlLedgerStore(self.connection)
+        self.ledger_store.lock_for_append()
+        self.keys = SqlKeyStore(self.connection)
+        self.cipher = EnvelopeCipher(self._key_provider, self.keys)
+        self.repo = ServiceRepository(self.connection, self.cipher)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            self.connection.close()
+
+    def log(self, entry: LedgerEntry) -> None:
+        """Queue a guarded ledger entry; it is appended in this transaction at commit."""
+        self._entries.append(entry.to_bytes())
+
+    def keep_payload(self, payload: Mapping[str, Any]) -> str:
+        """Store an event payload (ids and codes only) and return its SHA-256."""
+        digest, body = payload_digest(payload)
+        exists = self.connection.execute(
+            sa.select(event_payloads.c.digest).where(event_payloads.c.digest == digest)
+        ).first()
+        if exists is None:
+            self.connection.execute(
+                sa.insert(event_payloads).values(digest=digest, body=body.decode("utf-8"))
+            )
+        return digest
+
+    def last_queued_index(self) -> int:
+        """The log index the most recently queued entry will have once committed (this
+        unit of work holds the writer lock, so nothing can be sequenced in between)."""
+        if not self._entries:
+            raise ValueError("no entry queued")
+        return self.ledger_store.read_size() + len(self._entries) - 1
+
+    def ledger(self) -> Log:
+        """The log as this transaction sees it (for proofs and sizes)."""
+        return Log(self.ledger_store)
+
+    def commit(self) -> AppendResult | None:
+        """Append the queued entries and commit everything, or raise and keep nothing."""
+        if self._entries:
+            self.appended = Log(self.ledger_store).append(self._entries)
+        self._transaction.commit()
+        self._committed = True
+        return self.appended

@@ -1,0 +1,75 @@
+"""A source that answers from records already in hand: the records of a case file.
+
+The live demo runs the three worked court cases through the service with it, so the
+service's report can be compared with ``fairscreen evaluate`` on the same case file; tests
+use it to put any record in front of the service. It obeys the permit like every adapter.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fairscreen.adapters.sources.port import (
+    QueryPermit,
+    SourceAnswer,
+    SourceQuery,
+    check_permit,
+)
+from fairscreen.domain.categories import Category, RecordStatus, SourceKind
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RecordedSource:
+    def __init__(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        source_id: str = "recorded",
+        now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._records = [copy.deepcopy(dict(r)) for r in records]
+        self._source_id = source_id
+        self._now = now
+
+    @property
+    def source_id(self) -> str:
+        return self._source_id
+
+    @property
+    def categories(self) -> frozenset[Category]:
+        return frozenset(Category)
+
+    def fetch(self, query: SourceQuery, permit: QueryPermit | None) -> SourceAnswer:
+        check_permit(permit, query, at=self._now())
+        held = [r for r in self._records if r.get("category") == query.category.value]
+        statuses = {r.get("status", "ok") for r in held}
+        if held and statuses == {RecordStatus.SOURCE_UNAVAILABLE.value}:
+            return SourceAnswer(
+                self._source_id,
+                SourceKind.REGISTRY,
+                query.category,
+                RecordStatus.SOURCE_UNAVAILABLE,
+                attempts=1,
+            )
+        if not held or statuses == {RecordStatus.NOT_FOUND.value}:
+            return SourceAnswer(
+                self._source_id,
+                SourceKind.REGISTRY,
+                query.category,
+                RecordStatus.NOT_FOUND,
+                attempts=1,
+            )
+        return SourceAnswer(
+            self._source_id,
+            SourceKind.REGISTRY,
+            query.category,
+            RecordStatus.OK,
+            records=tuple(copy.deepcopy(held)),
+            attempts=1,
+        )

@@ -1,0 +1,85 @@
+"""The composition root: build the service from the settings, once, at start-up.
+
+Settings come in (``fairscreen.config.Settings``); every adapter is chosen here and
+passed on, so nothing below reads the environment or picks an implementation itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+
+from fairscreen.adapters.crypto import KeyProvider
+from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.migrations import upgrade
+from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
+from fairscreen.adapters.ledger_keys import load_ledger_signer
+from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
+from fairscreen.adapters.sources.file_registry import FileRegistrySource
+from fairscreen.adapters.sources.port import SourcePort
+from fairscreen.config import Settings
+from fairscreen.domain.categories import Category
+from fairscreen.services.context import ServiceConfig, Services, utc_now
+from fairscreen.services.evaluation import current_rulebook, published_rulebook_digests
+
+PSEUDONYM_KEY_FILE = "pseudonym.key"
+
+
+def key_provider(settings: Settings) -> KeyProvider:
+    if settings.key_provider == "env":
+        return EnvKeyProvider(settings.master_key)
+    return FileKeyProvider(settings.keys_dir)
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The HMAC key behind every pseudonym and blind index (never in the ledger)."""
+    if settings.key_provider == "env":
+        value = os.environ.get("FAIRSCREEN_PSEUDONYM_KEY")
+        if not value:
+            raise ValueError("FAIRSCREEN_PSEUDONYM_KEY: required with key_provider=env")
+        return base64.b64decode(value)
+    path: Path = settings.keys_dir / PSEUDONYM_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    return base64.b64decode(path.read_text().strip())
+
+
+def build_services(
+    settings: Settings,
+    *,
+    sources: Mapping[Category, SourcePort] | None = None,
+    notifier: Notifier | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    config: ServiceConfig | None = None,
+    migrate: bool = True,
+) -> Services:
+    engine = create_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    if sources is None:
+        registry = FileRegistrySource.demo(now=clock)
+        sources = {category: registry for category in registry.categories}
+    return Services(
+        engine=engine,
+        key_provider=key_provider(settings),
+        pseudonym_key=pseudonym_key(settings),
+        signer=load_ledger_signer(
+            settings.key_provider,
+            origin=settings.ledger_origin,
+            keys_dir=settings.keys_dir,
+            env_value=settings.ledger_signing_key,
+        ),
+        sources=sources,
+        notifier=notifier or ConsoleFileNotifier(settings.data_dir / "notifications.jsonl"),
+        rulebook=current_rulebook(),
+        published_rulebooks=published_rulebook_digests(),
+        config=config or ServiceConfig(),
+        clock=clock,
+    )

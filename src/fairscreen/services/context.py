@@ -1,0 +1,85 @@
+"""What every use case of the screening service is given: the wiring (``Services``) and
+who is acting (``Actor``). Built once by :mod:`fairscreen.bootstrap` and passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from fairscreen.adapters.crypto import KeyProvider
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.notify import Notifier
+from fairscreen.adapters.sources.port import SourcePort
+from fairscreen.domain.categories import Category
+from fairscreen.domain.lifecycle import DEFAULT_REVIEW_DAYS, RetentionPolicy
+from fairscreen.domain.rulebook import Rulebook
+from fairscreen.domain.topics import TopicClassifier, default_classifier
+from fairscreen.ledger.entries import ActorRole, derive_pseudonym
+from fairscreen.ledger.note import NoteSigner
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who calls a use case: a role and the id it acts for (an employer or agency tenant
+    id, a candidate's subject id, an operator's or regulator's account id)."""
+
+    role: ActorRole
+    id: str
+
+    def __repr__(self) -> str:
+        return f"Actor({self.role.value})"
+
+
+SYSTEM = Actor(ActorRole.SYSTEM, "scheduler")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    review_days: int = DEFAULT_REVIEW_DAYS
+    authorization_days: int = 30
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    #: the calendar the candidate signs in: evaluation dates are taken in it
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass
+class Services:
+    engine: Engine
+    key_provider: KeyProvider
+    pseudonym_key: bytes = field(repr=False)
+    signer: NoteSigner
+    sources: Mapping[Category, SourcePort]
+    notifier: Notifier
+    rulebook: Rulebook
+    published_rulebooks: frozenset[str]
+    config: ServiceConfig = field(default_factory=ServiceConfig)
+    clock: Callable[[], datetime] = utc_now
+    classifier: TopicClassifier = field(default_factory=default_classifier)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.key_provider)
+
+    def now(self) -> datetime:
+        moment = self.clock()
+        if moment.tzinfo is None:
+            raise ValueError("the clock must give timezone-aware times")
+        return moment.astimezone(UTC)
+
+    def pseudonym(self, prefix: str, identifier: str) -> str:
+        return derive_pseudonym(prefix, self.pseudonym_key, identifier)
+
+    def actor_pseudonym(self, actor: Actor) -> str:
+        prefix = {ActorRole.CANDIDATE: "subj", ActorRole.SYSTEM: "sys"}.get(actor.role, "usr")
+        return self.pseudonym(prefix, f"{actor.role.value}:{actor.id}")

@@ -1,0 +1,151 @@
+"""A live screening service on a real database, with a clock the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from factories import SUBJECT, identity_ok, litigation, record, statement, witness
+from fairscreen.adapters.notify import MemoryNotifier
+from fairscreen.adapters.sources.recorded import RecordedSource
+from fairscreen.bootstrap import build_services
+from fairscreen.config import Settings
+from fairscreen.domain.categories import Category
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import screening as s
+from fairscreen.services.context import Actor, Services
+
+START = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
+OPERATOR = Actor(ActorRole.OPERATOR, "op-1")
+
+
+class Clock:
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def sample_records() -> list[dict[str, Any]]:
+    """Synthetic records in the spirit of the three court cases."""
+    return [
+        identity_ok(),
+        record(
+            "edu-1",
+            "education",
+            {"institution": "示例大学", "degree": "bachelor", "graduation_year": 2012},
+        ),
+        record(
+            "emp-1",
+            "employment_history",
+            {"employer": "示例科技有限公司", "start": "2016-07", "end": "2023-09"},
+            kind="issuer",
+        ),
+        litigation("lit-1", cause="物业服务合同纠纷", party_role="co_defendant"),
+        litigation("lit-2", cause="合同纠纷", party_role="plaintiff", outcome="judgment_for"),
+        litigation("lit-3", cause="合同诈骗罪", party_role="defendant"),
+        witness("ref-1", "colleague-1", statement("此人生活作风存在问题。", "private_conduct")),
+        witness("ref-2", "manager-1", statement("项目交付按时。", "delivers_on_time", "positive")),
+    ]
+
+
+CLAIMS = {
+    "education": [{"institution": "示例大学", "degree": "bachelor", "graduation_year": 2012}],
+    "employment": [{"employer": "示例科技有限公司", "start": "2016-07", "end": "2023-09"}],
+}
+ROLE = {
+    "id": "qa-specialist",
+    "title": "质量专员",
+    "tier": "standard",
+    "categories": {
+        "identity": {"justification": "确认候选人身份与所签劳动合同主体一致"},
+        "education": {"justification": "岗位要求食品相关专业本科学历"},
+        "employment_history": {"justification": "岗位要求三年以上质量管理经验"},
+        "litigation": {"justification": "核实与岗位诚信要求相关的生效判决", "lookback_years": 5},
+        "reference": {"justification": "了解候选人在前单位的工作表现与职业能力"},
+    },
+}
+REQUESTED = [
+    "identity",
+    "education",
+    "employment_history",
+    "litigation",
+    "reference",
+    "marital_status",
+]
+
+
+@dataclass
+class World:
+    svc: Services
+    clock: Clock
+    notifier: MemoryNotifier
+    employer: Actor
+    agency: Actor
+    candidate: Actor
+    profile_id: str
+
+
+def make_world(
+    database_url: str, tmp_path: Path, records: list[dict[str, Any]] | None = None
+) -> World:
+    clock = Clock()
+    notifier = MemoryNotifier()
+    source = RecordedSource(records if records is not None else sample_records(), now=clock)
+    settings = Settings(database_url=database_url, data_dir=tmp_path / "var")
+    svc = build_services(
+        settings, sources={c: source for c in Category}, notifier=notifier, clock=clock
+    )
+    employer_id = s.register_tenant(svc, OPERATOR, kind="employer", name="某食品公司")
+    agency_id = s.register_tenant(svc, OPERATOR, kind="agency", name="某背调机构")
+    employer = Actor(ActorRole.EMPLOYER, employer_id)
+    profile_id = s.define_role_profile(svc, employer, ROLE)
+    subject_id = s.register_candidate(svc, SUBJECT)
+    return World(
+        svc,
+        clock,
+        notifier,
+        employer,
+        Actor(ActorRole.AGENCY, agency_id),
+        Actor(ActorRole.CANDIDATE, subject_id),
+        profile_id,
+    )
+
+
+def order_and_sign(world: World, lang: str = "zh-Hans") -> str:
+    case_id = s.order_check(
+        world.svc,
+        world.employer,
+        subject_id=world.candidate.id,
+        profile_id=world.profile_id,
+        requested=REQUESTED,
+        agency_id=world.agency.id,
+    )
+    notice = s.authorization_notice(world.svc, world.candidate, case_id, lang)
+    s.sign_authorization(
+        world.svc,
+        world.candidate,
+        case_id,
+        text_sha256=notice.sha256,
+        lang=lang,
+        categories=list(notice.categories),
+        claims=CLAIMS,
+    )
+    return case_id
+
+
+def iter_all_tables(world: World) -> Iterator[tuple[str, list[Any]]]:
+    import sqlalchemy as sa
+
+    from fairscreen.adapters.db.tables import metadata
+
+    with world.svc.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            yield table.name, list(connection.execute(sa.select(table)).all())

@@ -1,0 +1,338 @@
+"""The six procedures through the live service, on real SQLite and PostgreSQL (issue 4):
+every transition, every refusal, and a clean compliance audit of the ledger after."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from service_fixtures import OPERATOR, World, make_world, order_and_sign
+
+from factories import SUBJECT
+from fairscreen.adapters.db.ledger_store import reading
+from fairscreen.adapters.db.repository import ServiceRepository
+from fairscreen.domain.errors import (
+    AuthorizationRefused,
+    CaseDestroyed,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from fairscreen.ledger.audit import audit_entries
+from fairscreen.ledger.entries import ActorRole, decode_entry
+from fairscreen.services import screening as s
+from fairscreen.services.context import Actor
+from fairscreen.services.evaluation import evaluate_case
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path) -> World:
+    return make_world(database_url, tmp_path)
+
+
+def ledger_types(world: World) -> list[str]:
+    with reading(world.svc.engine) as log:
+        return [decode_entry(log.entry(i)).type.value for i in range(log.size())]
+
+
+def audit(world: World) -> list[Any]:
+    with reading(world.svc.engine) as log:
+        entries = [log.entry(i) for i in range(log.size())]
+    return list(
+        audit_entries(enumerate(entries), world.svc.published_rulebooks, as_of=world.clock.now)
+    )
+
+
+def test_the_whole_journey(world: World) -> None:
+    svc, clock = world.svc, world.clock
+    case_id = order_and_sign(world)
+    result = s.run_investigation(svc, world.agency, case_id)
+    assert result.light == "yellow"  # lit-3: a relevant fraud judgment against the candidate
+    assert "marital_status" not in result.queried
+
+    # P4: the candidate sees everything first; the employer sees nothing yet.
+    report = s.read_report(svc, world.candidate, case_id)["report"]
+    assert {f["exclusion"] for f in report["findings"]} >= {
+        "NOT_JOB_RELATED",
+        "LITIGATION_RIGHTS",
+        "UNVERIFIED",
+    }
+    assert report["dropped_statements"] == [
+        {"record": "ref-1", "index": 0, "topic": "private_life"}
+    ]
+    with pytest.raises(InvalidTransition):
+        s.read_report(svc, world.employer, case_id)
+    assert s.release_due(svc) == []  # the review window is still open
+
+    # The candidate disputes the fraud finding; the agency cannot re-verify it: removed.
+    finding = next(f["id"] for f in report["findings"] if f["rule"] == "LIT_RELEVANT_JUDGMENT")
+    [dispute] = s.open_dispute(
+        svc,
+        world.candidate,
+        case_id,
+        finding_ids=[finding],
+        statement="这不是我的案件。",
+        evidence="判决书当事人身份证号不符",
+    )
+    clock.advance(days=10)
+    assert s.release_due(svc) == []  # never released during a dispute
+    s.resolve_dispute(
+        svc, world.agency, case_id, dispute, outcome="removed", answer="无法再次核实，已删除。"
+    )
+    after = s.read_report(svc, world.candidate, case_id)["report"]
+    assert after["rating"]["light"] == "green"
+
+    # The window passes without a new dispute: released by the scheduler.
+    clock.advance(days=5)
+    assert s.release_due(svc) == [case_id]
+    view = s.read_report(svc, world.employer, case_id)["employer_view"]
+    assert view["light"] == "green" and view["reasons"] == []
+    text = json.dumps(view, ensure_ascii=False)
+    for secret in ("物业", "生活作风", "合同诈骗", SUBJECT["name"], SUBJECT["national_id"]):
+        assert secret not in text
+
+    s.record_decision(svc, world.employer, case_id, outcome="hired", reason="面试表现良好")
+    assert ledger_types(world)[:2] == ["authorization.signed", "scope.set"]
+    assert audit(world) == []
+
+
+def test_the_service_report_equals_the_offline_evaluation(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    with world.svc.uow() as uow:
+        document = s.case_file(world.svc, uow, uow.repo.case(case_id))  # type: ignore[arg-type]
+    offline = evaluate_case(json.dumps(document, ensure_ascii=False)).document
+    served = s.read_report(world.svc, world.candidate, case_id)["report"]
+    assert served == offline
+
+
+def test_accepting_releases_at_once_and_the_audit_accepts_it(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.accept_report(world.svc, world.candidate, case_id, statement="我对报告无异议。")
+    view = s.read_report(world.svc, world.employer, case_id)["employer_view"]
+    assert view["statement"] == "我对报告无异议。"
+    assert audit(world) == []
+
+
+def test_an_adverse_decision_sends_a_notice(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.accept_report(world.svc, world.candidate, case_id)
+    s.record_decision(
+        world.svc,
+        world.employer,
+        case_id,
+        outcome="not_hired",
+        reason="生效判决与岗位诚信要求相关",
+        cites_report=True,
+    )
+    sent = [n for n in world.notifier.sent if n.kind == "adverse_action"]
+    assert len(sent) == 1 and sent[0].fields["rules"] == ["LIT_RELEVANT_JUDGMENT"]
+    exported = s.export_subject_data(world.svc, world.candidate)
+    [notice] = [n for n in exported["cases"][0]["notices"] if n["kind"] == "adverse_action"]
+    assert notice["body"]["rights"]["en"].startswith("You have the right")
+
+
+# --- refusals: each with its own error, nothing changed ----------------------------------------
+
+
+def snapshot(world: World) -> list[tuple[str, list[Any]]]:
+    from service_fixtures import iter_all_tables
+
+    return list(iter_all_tables(world))
+
+
+def test_querying_after_revocation_is_refused(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.revoke_authorization(world.svc, world.candidate, case_id)
+    before = snapshot(world)
+    with pytest.raises(CaseDestroyed):
+        s.run_investigation(world.svc, world.agency, case_id)
+    assert snapshot(world) == before
+    assert "data.destroyed" in ledger_types(world)
+    assert audit(world) == []
+
+
+def test_an_expired_authorization_stops_the_investigation(world: World) -> None:
+    case_id = order_and_sign(world)
+    world.clock.advance(days=31)
+    before = snapshot(world)
+    with pytest.raises(AuthorizationRefused):
+        s.run_investigation(world.svc, world.agency, case_id)
+    assert snapshot(world) == before
+
+
+def test_releasing_before_the_window_and_during_a_dispute_is_refused(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    with world.svc.uow() as uow:
+        case = uow.repo.case(case_id)
+        assert case is not None
+        with pytest.raises(InvalidTransition, match="window"):
+            s._release(world.svc, uow, case, world.agency)
+    report = s.read_report(world.svc, world.candidate, case_id)["report"]
+    s.open_dispute(
+        world.svc,
+        world.candidate,
+        case_id,
+        finding_ids=[report["findings"][0]["id"]],
+        statement="有误",
+    )
+    world.clock.advance(days=20)
+    with world.svc.uow() as uow:
+        case = uow.repo.case(case_id)
+        assert case is not None
+        with pytest.raises(InvalidTransition, match="dispute"):
+            s._release(world.svc, uow, case, world.agency)
+    with pytest.raises(InvalidTransition):
+        s.accept_report(world.svc, world.candidate, case_id)
+    assert audit(world) == []
+
+
+def test_reading_after_destruction_is_refused(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.accept_report(world.svc, world.candidate, case_id)
+    s.record_decision(world.svc, world.employer, case_id, outcome="not_hired", reason="另有人选")
+    world.clock.advance(days=180)  # exactly when due: the scheduler's purge runs on time
+    result = s.purge(world.svc)
+    assert result.destroyed == (case_id,)
+    for actor in (world.candidate, world.employer, world.agency):
+        with pytest.raises(CaseDestroyed):
+            s.read_report(world.svc, actor, case_id)
+    certificate = s.destruction_certificate(world.svc, world.candidate, case_id)
+    assert certificate["receipt"].startswith("c2sp.org/tlog-proof@v1")
+    assert audit(world) == []
+
+
+def test_other_tenants_and_candidates_see_nothing(world: World, database_url: str) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    other_employer = Actor(
+        ActorRole.EMPLOYER, s.register_tenant(world.svc, OPERATOR, kind="employer", name="别家")
+    )
+    other_candidate = Actor(
+        ActorRole.CANDIDATE,
+        s.register_candidate(
+            world.svc,
+            {"name": "测试乙", "national_id": "999999199202020022", "birth_date": "1992-02-02"},
+        ),
+    )
+    other_agency = Actor(
+        ActorRole.AGENCY, s.register_tenant(world.svc, OPERATOR, kind="agency", name="别的机构")
+    )
+    before = snapshot(world)
+    for actor in (other_employer, other_candidate, other_agency):
+        with pytest.raises(NotFound):
+            s.read_report(world.svc, actor, case_id)
+    with pytest.raises(NotFound):
+        s.read_report(world.svc, world.candidate, "case_doesnotexist")
+    with pytest.raises(PermissionDenied):
+        s.read_report(world.svc, Actor(ActorRole.REGULATOR, "reg-1"), case_id)
+    with pytest.raises(PermissionDenied):
+        s.read_report(world.svc, Actor(ActorRole.OPERATOR, "op-1"), case_id)
+    assert snapshot(world) == before
+
+
+def test_a_profile_outside_its_tier_is_refused(world: World) -> None:
+    role = dict(ROLE_WITH_CRIMINAL)
+    with pytest.raises(InvalidInput, match="not allowed for tier standard"):
+        s.define_role_profile(world.svc, world.employer, role)
+
+
+ROLE_WITH_CRIMINAL = {
+    "id": "cashier",
+    "tier": "standard",
+    "categories": {
+        "criminal_record": {"justification": "a justification long enough", "legal_basis": "x"}
+    },
+}
+
+
+def test_signing_a_different_text_is_refused(world: World) -> None:
+    case_id = s.order_check(
+        world.svc,
+        world.employer,
+        subject_id=world.candidate.id,
+        profile_id=world.profile_id,
+        requested=["identity"],
+    )
+    with pytest.raises(InvalidInput, match="text_sha256"):
+        s.sign_authorization(
+            world.svc,
+            world.candidate,
+            case_id,
+            text_sha256="0" * 64,
+            lang="en",
+            categories=["identity"],
+        )
+
+
+def test_the_notice_names_every_pipl_item(world: World) -> None:
+    case_id = s.order_check(
+        world.svc,
+        world.employer,
+        subject_id=world.candidate.id,
+        profile_id=world.profile_id,
+        requested=["identity", "litigation"],
+        agency_id=world.agency.id,
+    )
+    zh = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans").text
+    en = s.authorization_notice(world.svc, world.candidate, case_id, "en").text
+    for part in ("某食品公司", "某背调机构", "目的", "保存期限", "您的权利", "撤回", "180"):
+        assert part in zh
+    for part in ("Purpose", "How long it is kept", "Your rights", "revoke", "Kinds of source"):
+        assert part in en
+
+
+def test_consent_receipt(world: World) -> None:
+    case_id = order_and_sign(world)
+    receipt = s.consent_receipt(world.svc, world.candidate, case_id)
+    assert receipt["version"] == "KI-CR-v1.1.0"
+    assert receipt["services"][0]["purposes"][0]["piiCategory"] == [
+        "education",
+        "employment_history",
+        "identity",
+        "litigation",
+        "reference",
+    ]
+    assert SUBJECT["name"] not in json.dumps(receipt, ensure_ascii=False)
+
+
+def test_deletion_request_and_purge_shred_everything(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.request_deletion(world.svc, world.candidate)
+    world.clock.advance(days=14)
+    assert s.purge(world.svc).destroyed == ()
+    world.clock.advance(days=1)
+    assert s.purge(world.svc).destroyed == (case_id,)
+    with world.svc.uow() as uow:
+        subject = uow.repo.subject(world.candidate.id)
+        assert subject is not None and subject["identity_ct"] == b""
+    assert audit(world) == []
+
+
+def test_a_legal_hold_defers_destruction(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.request_deletion(world.svc, world.candidate)
+    s.set_legal_hold(world.svc, OPERATOR, case_id, hold=True)
+    world.clock.advance(days=16)
+    result = s.purge(world.svc)
+    assert result.destroyed == () and result.held == ((case_id, "legal_hold"),)
+    assert "retention.hold" in ledger_types(world)
+    assert audit(world) == []
+
+
+def test_nothing_personal_in_any_plaintext_column(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    blob = repr(snapshot(world))
+    for secret in (SUBJECT["name"], SUBJECT["national_id"], "生活作风", "物业服务", "民初"):
+        assert secret not in blob
+    assert isinstance(ServiceRepository, type)
