@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,7 +25,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import ValidationError
 from sqlalchemy.engine import RowMapping
 
+from fairscreen.adapters.crypto import RotationReport, rotate_master_key
 from fairscreen.adapters.db import case_tables as t
+from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
 from fairscreen.adapters.sources.port import (
@@ -71,6 +73,7 @@ from fairscreen.domain.lifecycle import (
 from fairscreen.domain.model import Authorization
 from fairscreen.domain.profiles import validate_profile
 from fairscreen.domain.scope import Scope, effective_scope
+from fairscreen.ledger.audit import Violation, audit_entries
 from fairscreen.ledger.checkpoint import make_tlog_proof
 from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry, ReasonCode
 from fairscreen.ledger.entries import Outcome as LedgerOutcome
@@ -917,7 +920,7 @@ def _add_statement(svc: Services, uow: SqlUnitOfWork, case: RowMapping, statemen
 
 
 def _open_disputes(uow: SqlUnitOfWork, case: RowMapping) -> int:
-    return sum(1 for d in uow.repo.disputes(case) if d["outcome"] is None)
+    return uow.repo.open_dispute_count(case["id"])
 
 
 def _release(svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor) -> None:
@@ -1459,3 +1462,29 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
     certificate["entry"] = entry.decode("utf-8")
     certificate["log_key"] = svc.signer.verifier.vkey
     return certificate
+
+
+# --- operators: keys and the ledger -------------------------------------------------------------
+
+
+def rotate_keys(svc: Services, actor: Actor, *, to_key_id: str | None = None) -> RotationReport:
+    """Rewrap every subject key under the current (or named) master key, in one
+    transaction, without touching case keys or data (PRODUCT.md P5)."""
+    _require(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
+    with svc.uow() as uow:
+        report = rotate_master_key(svc.key_provider, uow.keys, to_key_id=to_key_id)
+        uow.commit()
+    return report
+
+
+def audit_ledger(svc: Services, *, as_of: datetime | None = None) -> list[Violation]:
+    """The compliance audit over this service's whole ledger (streamed in chunks)."""
+
+    def entries() -> Iterator[tuple[int, bytes]]:
+        with reading(svc.engine) as log:
+            size = log.size()
+            store = log.store
+            for start in range(0, size, 4096):
+                yield from store.read_entries(start, min(start + 4096, size))
+
+    return audit_entries(entries(), svc.published_rulebooks, as_of=as_of)

@@ -297,6 +297,12 @@ class ServiceRepository:
             out.append(item)
         return out
 
+    def open_dispute_count(self, case_id: str) -> int:
+        query = sa.select(sa.func.count()).where(
+            t.disputes.c.case_id == case_id, t.disputes.c.outcome.is_(None)
+        )
+        return int(self.connection.execute(query).scalar_one())
+
     def resolve_dispute(
         self, case: RowMapping, dispute_id: str, *, answer: str, **values: Any
     ) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from fairscreen.entrypoints.cli import audit, core, db, ledger
+from fairscreen.entrypoints.cli import audit, core, db, ledger, service
 from fairscreen.entrypoints.cli.exits import run_guarded
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+service.register(app)
 app.add_typer(ledger.ledger_app, name="ledger")
 app.add_typer(db.db_app, name="db")
 app.add_typer(audit.audit_app, name="audit")

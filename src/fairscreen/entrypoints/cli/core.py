@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fairscreen.domain.errors import InvalidInput
-from fairscreen.entrypoints.cli.exits import EXIT_REFUSED, fail
+from fairscreen.entrypoints.cli.exits import EXIT_FINDINGS, EXIT_REFUSED, fail
 from fairscreen.services.evaluation import (
     builtin_profiles,
     evaluate_case,
@@ -102,6 +102,8 @@ DEMO_LABELS = {
         "scope": "范围外类别",
         "dropped": "因涉及禁止话题而删除的陈述",
         "employer": "用人单位可见",
+        "ledger": "存证账本",
+        "audit": "合规审计",
     },
     "en": {
         "case": "case",
@@ -114,6 +116,8 @@ DEMO_LABELS = {
         "scope": "categories left out of scope",
         "dropped": "statements dropped for a prohibited topic",
         "employer": "the employer sees",
+        "ledger": "evidence ledger",
+        "audit": "compliance audit",
     },
 }
 DEMO_LABELS["zh-Hant"] = DEMO_LABELS["zh-Hans"]
@@ -168,14 +172,39 @@ def demo(
     examples: Annotated[
         Path | None, typer.Option("--examples", help="folder with the worked example cases")
     ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="only the offline evaluation: no database")
+    ] = False,
 ) -> None:
-    """Run the three worked court cases (Luo, Zhang, Wang) and show light, reasons and
-    what was excluded and why."""
+    """Run the three worked court cases (Luo, Zhang, Wang): light, reasons and what was
+    excluded and why. By default they go through the live service on the configured
+    database (FAIRSCREEN_DATABASE_URL), ending with a compliance audit of the ledger."""
     folder = _examples_dir(examples)
+    paths = [folder / f"{name}.case.json" for name in EXAMPLE_CASES]
     console = Console()
-    for name in EXAMPLE_CASES:
-        outcome = evaluate_case((folder / f"{name}.case.json").read_bytes())
-        console.print(_demo_table(outcome.document, lang.value))
+    if offline:
+        for path in paths:
+            console.print(_demo_table(evaluate_case(path.read_bytes()).document, lang.value))
+        return
+    from fairscreen.bootstrap import build_services
+    from fairscreen.config import Settings
+    from fairscreen.services.demo import run_demo
+
+    settings = Settings()
+    cases, violations, svc = run_demo(
+        lambda clock, sources: build_services(settings, sources=sources, clock=clock), paths
+    )
+    for case in cases:
+        console.print(_demo_table({**case.report, "case_id": case.name}, lang.value))
+    labels = DEMO_LABELS[lang.value]
+    with svc.uow() as uow:
+        size = uow.ledger().size()
+    verdict = "clean" if not violations else f"{len(violations)} violation(s)"
+    console.print(f"{labels['ledger']}: {size} entries — {labels['audit']}: {verdict}")
+    for violation in violations:
+        console.print(str(violation))
+    if violations:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 rulebook_app = typer.Typer(help="The public rulebook.")
