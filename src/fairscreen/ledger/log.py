@@ -27,15 +27,19 @@ from fairscreen.ledger.checkpoint import Checkpoint, sign_checkpoint
 from fairscreen.ledger.note import NoteSigner
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
 from fairscreen.ledger.tiles import (
+    HASH_SIZE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
     NodeId,
+    TileKey,
     consistency_plan,
     edge_tile_keys,
     extend_tiles,
     fold,
     inclusion_plan,
+    interior_offset,
     node_from_tiles,
     range_nodes,
-    tile_for_node,
 )
 
 _sha256 = hashlib.sha256
@@ -103,10 +107,38 @@ class Log:
     # --- reading the tree -------------------------------------------------------------------
 
     def _resolve(self, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
-        """The hashes of ``nodes``, from one read of the tiles that hold them."""
-        located = {node: tile_for_node(node) for node in nodes}
+        """The hashes of ``nodes``, from one read of the tiles that hold them.
+
+        This is the proof hot path, so :func:`tile_for_node` and :meth:`Tile.node` are
+        inlined here (same arithmetic; the tiles tests cover both).
+        """
+        located: dict[NodeId, tuple[TileKey, int, int, int]] = {}
+        mask = TILE_WIDTH - 1
+        for node in nodes:
+            if node not in located:
+                height, index = node
+                inner = height & (TILE_HEIGHT - 1)
+                first = index << inner
+                located[node] = (
+                    (height >> 3, first >> TILE_HEIGHT),
+                    inner,
+                    index & (mask >> inner),
+                    (first & mask) + (1 << inner),
+                )
         tiles = self._store.read_tiles({location[0] for location in located.values()})
-        return {node: node_from_tiles(node, tiles, location) for node, location in located.items()}
+        found: dict[NodeId, bytes] = {}
+        for node, (key, inner, position, needed) in located.items():
+            tile = tiles.get(key)
+            if tile is None or len(tile.hashes) < needed * HASH_SIZE:
+                found[node] = node_from_tiles(node, tiles)  # raises, naming the tile
+            elif inner == 0:
+                start = position * HASH_SIZE
+                found[node] = tile.hashes[start : start + HASH_SIZE]
+            else:
+                width = len(tile.hashes) // HASH_SIZE
+                start = interior_offset(width, inner) + position * HASH_SIZE
+                found[node] = tile.interior[start : start + HASH_SIZE]
+        return found
 
     def _checked_size(self, size: int | None) -> int:
         """The log's size when ``size`` is None; an explicit size costs no extra read,
@@ -134,13 +166,15 @@ class Log:
         plan = inclusion_plan(index, size)
         root_nodes = range_nodes(0, size)
         leaf: NodeId = (0, index)
-        wanted = [leaf, *root_nodes, *(node for element in plan for node in element)]
+        wanted = [leaf, *root_nodes]
+        for element in plan:
+            wanted.extend(element)
         hashes = self._resolve(wanted)
         return InclusionProof(
             index=index,
             size=size,
             leaf_hash=hashes[leaf],
-            proof=tuple(fold([hashes[node] for node in element]) for element in plan),
+            proof=_elements(plan, hashes),
             root=fold([hashes[node] for node in root_nodes]),
         )
 
@@ -153,14 +187,16 @@ class Log:
             )
         plan = consistency_plan(old_size, new_size)
         old_nodes, new_nodes = range_nodes(0, old_size), range_nodes(0, new_size)
-        wanted = [*old_nodes, *new_nodes, *(node for element in plan for node in element)]
+        wanted = [*old_nodes, *new_nodes]
+        for element in plan:
+            wanted.extend(element)
         hashes = self._resolve(wanted)
         return ConsistencyProof(
             old_size=old_size,
             new_size=new_size,
             old_root=fold([hashes[node] for node in old_nodes]),
             new_root=fold([hashes[node] for node in new_nodes]),
-            proof=tuple(fold([hashes[node] for node in element]) for element in plan),
+            proof=_elements(plan, hashes),
         )
 
     def entry(self, index: int) -> bytes:
@@ -191,6 +227,14 @@ class Log:
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         return self._store.latest_checkpoint()
+
+
+def _elements(plan: list[list[NodeId]], hashes: dict[NodeId, bytes]) -> tuple[bytes, ...]:
+    """Each proof element: one stored node, or the right fold of an incomplete range's."""
+    return tuple(
+        hashes[element[0]] if len(element) == 1 else fold([hashes[node] for node in element])
+        for element in plan
+    )
 
 
 # --- group commit and interval publishing ------------------------------------------------------

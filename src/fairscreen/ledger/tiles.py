@@ -90,6 +90,11 @@ _OFFSETS = [
 ]
 
 
+def interior_offset(width: int, height: int) -> int:
+    """Byte offset of the first node of ``height`` (1..7) in a tile of ``width``."""
+    return _OFFSETS[width][height]
+
+
 def compute_interior(hashes: bytes) -> tuple[bytes, bytes | None]:
     """The interior of a tile and, when the tile is full, its root (the parent's hash)."""
     parts = []
@@ -219,16 +224,25 @@ def range_nodes(begin: int, end: int) -> list[NodeId]:
 
 
 def inclusion_plan(index: int, size: int) -> list[list[NodeId]]:
-    """``PATH(index, D[size])`` (RFC 9162 §2.1.3.1) as complete-subtree ids, sibling first."""
+    """``PATH(index, D[size])`` (RFC 9162 §2.1.3.1) as complete-subtree ids, sibling first.
+
+    A left sibling is always one complete subtree (``k`` is a power of two), so only
+    right siblings on the tree's right edge need :func:`range_nodes`.
+    """
     plan: list[list[NodeId]] = []
     begin, end, m = 0, size, index
     while end - begin > 1:
-        k = _split(end - begin)
+        height = (end - begin - 1).bit_length() - 1
+        k = 1 << height
         if m < k:
-            plan.append(range_nodes(begin + k, end))
+            rest = end - begin - k
+            if rest & (rest - 1) == 0:
+                plan.append([(rest.bit_length() - 1, (begin + k) >> (rest.bit_length() - 1))])
+            else:
+                plan.append(range_nodes(begin + k, end))
             end = begin + k
         else:
-            plan.append(range_nodes(begin, begin + k))
+            plan.append([(height, begin >> height)])
             begin, m = begin + k, m - k
     plan.reverse()
     return plan
