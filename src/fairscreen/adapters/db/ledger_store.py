@@ -186,7 +186,7 @@ class SqlLedgerStore(LedgerStore):
                 .returning(ledger_checkpoints.c.id)
             )
         except DBAPIError as exc:
-            raise _database_error(exc.orig) from exc
+            raise _database_error(exc.orig or exc) from exc
         return int(result.scalar_one())
 
     def _checkpoints(self, query: sa.Select[Any]) -> list[StoredCheckpoint]:
@@ -194,7 +194,7 @@ class SqlLedgerStore(LedgerStore):
         try:
             rows = list(self._connection.execute(query))
         except DBAPIError as exc:
-            raise _database_error(exc.orig) from exc
+            raise _database_error(exc.orig or exc) from exc
         for row in rows:
             published = row.published_at
             if published.tzinfo is None:
