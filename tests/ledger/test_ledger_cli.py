@@ -197,3 +197,35 @@ def test_uninitialised_database_is_named(env: dict[str, str]) -> None:
     assert result.exit_code == 1
     assert "fairscreen db upgrade" in result.output
     assert "Traceback" not in result.output
+
+
+def test_export_and_offline_verification(populated: dict[str, str], tmp_path: Path) -> None:
+    env = populated
+    vkey = cli(env, "ledger", "key").output.strip()
+    exported = tmp_path / "public"
+    result = cli(env, "ledger", "export", str(exported))
+    assert result.exit_code == 0, result.output
+    assert (exported / "checkpoint").read_text() == cli(env, "ledger", "checkpoint").output
+    assert len((exported / "tile/0/000").read_bytes()) == 256 * 32
+    assert len((exported / "tile/0/001.p/44").read_bytes()) == 44 * 32
+    assert (exported / "tile/1/000.p/1").exists()
+    bundle = (exported / "tile/entries/001.p/44").read_bytes()
+    first = int.from_bytes(bundle[:2], "big")
+    assert bundle[2 : 2 + first].startswith(b'{"actor":') and bundle[1 + first : 2 + first] == b"}"
+
+    offline = cli(env, "ledger", "verify-tiles", str(exported), "--vkey", vkey)
+    assert offline.exit_code == 0, offline.output
+    assert "OK: 300 entries" in offline.output
+    audit = cli(env, "ledger", "audit", "--tiles", str(exported), "--rulebook", RULEBOOK)
+    assert audit.exit_code == 0, audit.output
+
+    # One byte of one published entry changed: the offline check names it.
+    path = exported / "tile/entries/000"
+    data = bytearray(path.read_bytes())
+    data[40] ^= 0x01
+    path.write_bytes(bytes(data))
+    tampered = cli(env, "ledger", "verify-tiles", str(exported), "--vkey", vkey)
+    assert tampered.exit_code == 1
+    assert "entry-modified: index 0" in tampered.output
+    wrong_key = cli(env, "ledger", "verify-tiles", str(exported), "--vkey", "x+00000000+AAAA")
+    assert wrong_key.exit_code == 1

@@ -24,16 +24,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.db.engine import create_engine
-from fairscreen.adapters.db.ledger_store import SqlLedgerStore, reading, writing
+from fairscreen.adapters.db.ledger_store import reading, writing
 from fairscreen.adapters.ledger_keys import load_ledger_signer
+from fairscreen.adapters.tile_directory import TileDirectoryStore, export_tiles
 from fairscreen.config import Settings
 from fairscreen.domain.errors import FairscreenError, InvalidInput, LedgerError
 from fairscreen.entrypoints.cli.exits import EXIT_FINDINGS, fail
-from fairscreen.ledger.audit import ComplianceAudit
+from fairscreen.ledger.audit import ComplianceAudit, Violation
 from fairscreen.ledger.checkpoint import make_tlog_proof
 from fairscreen.ledger.entries import encode_entry
-from fairscreen.ledger.note import NoteSigner
-from fairscreen.ledger.verify import verify_log
+from fairscreen.ledger.note import NoteSigner, parse_vkey
+from fairscreen.ledger.store import LedgerStore
+from fairscreen.ledger.verify import VerifyReport, verify_log
 
 ledger_app = typer.Typer(help="The evidence ledger: checkpoints, proofs, verify, audit.")
 
@@ -184,6 +186,10 @@ def verify_command(
                 )
     except FairscreenError as error:
         fail(error)
+    _print_report(report)
+
+
+def _print_report(report: VerifyReport) -> None:
     for finding in report.findings:
         typer.echo(str(finding))
     if not report.ok:
@@ -202,6 +208,36 @@ def verify_command(
         f"OK: {report.checked} entries, root {_b64(report.root)}; "
         f"{report.checkpoints_checked} checkpoint(s) checked; {signed}"
     )
+
+
+@ledger_app.command("export")
+def export_command(
+    directory: Annotated[Path, typer.Argument(help="Where to write checkpoint and tile/…")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write the latest checkpoint's tree as static C2SP tlog-tiles files."""
+    try:
+        with _engine(database_url) as (engine, _), reading(engine) as log:
+            checkpoint = export_tiles(log, directory)
+    except FairscreenError as error:
+        fail(error)
+    except OSError as exc:
+        fail(InvalidInput(f"cannot write to {directory}: {exc}", field="directory"))
+    typer.echo(f"exported {checkpoint.size} entries and their tiles to {directory}")
+
+
+@ledger_app.command("verify-tiles")
+def verify_tiles_command(
+    directory: Annotated[Path, typer.Argument(help="An exported tile directory.")],
+    vkey: Annotated[str, typer.Option("--vkey", help="The log's verifier key.")],
+) -> None:
+    """Verify an exported tile directory offline, with nothing but the log's vkey."""
+    try:
+        verifier = parse_vkey(vkey)
+        report = verify_log(TileDirectoryStore(directory), verifier)
+    except FairscreenError as error:
+        fail(error)
+    _print_report(report)
 
 
 @ledger_app.command("prove")
@@ -277,6 +313,18 @@ def consistency_command(
     typer.echo(json.dumps(payload, indent=2))
 
 
+def _replay(store: LedgerStore, audit: ComplianceAudit, as_of: datetime | None) -> list[Violation]:
+    """Feed every entry of ``store`` to ``audit`` in chunks, with a progress bar."""
+    total = store.read_size()
+    with _progress(total, "audit") as progress:
+        task = progress.add_task("audit", total=total)
+        for start in range(0, total, _CHUNK):
+            for index, data in store.read_entries(start, min(start + _CHUNK, total)):
+                audit.add_bytes(index, data)
+            progress.update(task, completed=min(start + _CHUNK, total))
+    return audit.finish(as_of)
+
+
 def published_rulebook_digests() -> set[str]:
     """SHA-256 of each rulebook version shipped in ``fairscreen/rulebook`` (``v*.toml``)."""
     folder = resources.files("fairscreen.rulebook")
@@ -306,6 +354,10 @@ def audit_command(
         str | None,
         typer.Option("--as-of", help="Also flag destruction overdue at this UTC time."),
     ] = None,
+    tiles: Annotated[
+        Path | None,
+        typer.Option("--tiles", help="Audit an exported tile directory instead of the database."),
+    ] = None,
 ) -> None:
     """Replay the entries and list every compliance violation (index, rule)."""
     published = {d.strip().lower() for d in rulebook or []}
@@ -325,19 +377,13 @@ def audit_command(
             fail(InvalidInput("must be an ISO 8601 time", field="as-of"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
+    audit = ComplianceAudit(published)
     try:
-        with _engine(database_url) as (engine, _), reading(engine) as log:
-            store = log.store
-            assert isinstance(store, SqlLedgerStore)
-            total = log.size()
-            audit = ComplianceAudit(published)
-            with _progress(total, "audit") as progress:
-                task = progress.add_task("audit", total=total)
-                for start in range(0, total, _CHUNK):
-                    for index, data in store.read_entries(start, min(start + _CHUNK, total)):
-                        audit.add_bytes(index, data)
-                    progress.update(task, completed=min(start + _CHUNK, total))
-            violations = audit.finish(moment)
+        if tiles is not None:
+            violations = _replay(TileDirectoryStore(tiles), audit, moment)
+        else:
+            with _engine(database_url) as (engine, _), reading(engine) as log:
+                violations = _replay(log.store, audit, moment)
     except FairscreenError as error:
         fail(error)
     for violation in violations:
