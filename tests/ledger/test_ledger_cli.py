@@ -229,3 +229,18 @@ def test_export_and_offline_verification(populated: dict[str, str], tmp_path: Pa
     assert "entry-modified: index 0" in tampered.output
     wrong_key = cli(env, "ledger", "verify-tiles", str(exported), "--vkey", "x+00000000+AAAA")
     assert wrong_key.exit_code == 1
+
+
+def test_unreachable_or_malformed_databases_are_one_line_errors(env: dict[str, str]) -> None:
+    malformed = cli(env, "ledger", "verify", "--database-url", "not a url")
+    assert malformed.exit_code == 2
+    assert "database-url: is not a usable SQLAlchemy URL" in malformed.output
+    unreachable = cli(
+        env,
+        "ledger",
+        "checkpoint",
+        "--database-url",
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
+    )
+    assert unreachable.exit_code == 1
+    assert "database error: OperationalError" in unreachable.output

@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.ledger_store import reading, writing
@@ -57,10 +58,18 @@ def _b64(value: bytes) -> str:
 
 @contextmanager
 def _engine(database_url: str | None) -> Iterator[tuple[Engine, Settings]]:
+    """The engine for the command; database failures become one-line ledger errors."""
     settings = Settings()
-    engine = create_engine(database_url or settings.database_url)
+    try:
+        engine = create_engine(database_url or settings.database_url)
+    except (ArgumentError, ValueError) as exc:
+        raise InvalidInput("is not a usable SQLAlchemy URL", field="database-url") from exc
     try:
         yield engine, settings
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        raise LedgerError(f"database error: {type(cause).__name__}: {reason}") from exc
     finally:
         engine.dispose()
 
