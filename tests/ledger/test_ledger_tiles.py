@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from fairscreen.ledger import merkle
 from fairscreen.ledger.log import Log
 from fairscreen.ledger.store import MemoryLedgerStore
 from fairscreen.ledger.tiles import (
+    Tile,
+    TileKey,
     compute_interior,
     encode_tile_index,
     extend_tiles,
@@ -115,3 +118,32 @@ def test_asking_beyond_the_log_is_refused() -> None:
     with pytest.raises(LedgerError, match="old size 0"):
         log.consistency_proof(0, 3)
     assert log.root(0) == merkle.root_hash([])
+
+
+class CountingStore(MemoryLedgerStore):
+    """A real in-memory store that counts tile reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[int] = []
+
+    def read_tiles(self, keys: Collection[TileKey]) -> dict[TileKey, Tile]:
+        self.reads.append(len(keys))
+        return super().read_tiles(keys)
+
+
+def test_a_proof_is_one_read_of_a_few_tiles_at_any_size() -> None:
+    store = CountingStore()
+    log = Log(store)
+    for start in range(0, 70_000, 5_000):
+        log.append([i.to_bytes(4, "big") for i in range(start, start + 5_000)])
+    levels = len(tile_layout(70_000))
+    rng = random.Random(1)
+    for _ in range(200):
+        size = rng.randint(1, 70_000)
+        store.reads.clear()
+        log.inclusion_proof(rng.randrange(size), size)
+        log.consistency_proof(rng.randint(1, size), size)
+        # One query each, for at most the leaf's tile and one edge tile per level.
+        assert len(store.reads) == 2
+        assert all(count <= 2 * levels for count in store.reads)
