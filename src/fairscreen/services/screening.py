@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import ValidationError
 from sqlalchemy.engine import RowMapping
 
-from fairscreen.adapters.crypto import RotationReport, rotate_master_key
+from fairscreen.adapters.crypto import KeyKind, RotationReport, rotate_master_key
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
@@ -1288,6 +1288,12 @@ def set_legal_hold(svc: Services, actor: Actor, case_id: str, *, hold: bool) -> 
 # --- P6: destruction ---------------------------------------------------------------------------
 
 
+HOLD_REASONS = {
+    HoldReason.OPEN_DISPUTE: ReasonCode.PENDING_DISPUTE,
+    HoldReason.LEGAL_HOLD: ReasonCode.LEGAL_HOLD,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class PurgeResult:
     destroyed: tuple[str, ...]
@@ -1316,42 +1322,43 @@ def purge(svc: Services, *, dry_run: bool = False, batch: int = 500) -> PurgeRes
             if not due_cases:
                 break
             last_id = str(due_cases[-1]["id"])
+            open_counts = uow.repo.open_dispute_counts([str(c["id"]) for c in due_cases])
+            doomed: list[tuple[RowMapping, ReasonCode]] = []
             for case in due_cases:
-                open_dispute_ = _open_disputes(uow, case) > 0
                 action = purge_action(
                     due=_aware(case["destruction_due"]),
                     now=now,
-                    open_dispute=open_dispute_,
+                    open_dispute=open_counts.get(str(case["id"]), 0) > 0,
                     legal_hold=bool(case["legal_hold"]),
                 )
                 if action is False:
                     continue
-                if dry_run:
-                    if action is True:
-                        would.append(str(case["id"]))
-                    else:
-                        held.append((str(case["id"]), str(action)))
-                    continue
                 if isinstance(action, HoldReason):
                     held.append((str(case["id"]), action.value))
-                    _log(
-                        svc,
-                        uow,
-                        EventType.RETENTION_HOLD,
-                        case,
-                        SYSTEM,
-                        reason=ReasonCode.PENDING_DISPUTE
-                        if action is HoldReason.OPEN_DISPUTE
-                        else ReasonCode.LEGAL_HOLD,
-                    )
+                    if not dry_run and case["hold_logged"] != action.value:
+                        # one retention.hold per reason, not one per scheduler run
+                        uow.repo.update_case(case["id"], hold_logged=action.value)
+                        _log(
+                            svc,
+                            uow,
+                            EventType.RETENTION_HOLD,
+                            case,
+                            SYSTEM,
+                            reason=HOLD_REASONS[action],
+                        )
+                    continue
+                if dry_run:
+                    would.append(str(case["id"]))
                     continue
                 reason = (
                     ReasonCode.DELETION_REQUEST
                     if case["deletion_requested_at"]
                     else ReasonCode.RETENTION_EXPIRED
                 )
-                _destroy(svc, uow, case, SYSTEM, reason=reason)
-                destroyed.append(str(case["id"]))
+                doomed.append((case, reason))
+            if not dry_run:
+                _destroy_many(svc, uow, doomed, SYSTEM)
+                destroyed.extend(str(case["id"]) for case, _ in doomed)
             if not dry_run:
                 uow.commit()  # a dry run leaves the unit of work to roll back
     if not dry_run:
@@ -1362,58 +1369,78 @@ def purge(svc: Services, *, dry_run: bool = False, batch: int = 500) -> PurgeRes
 def _destroy(
     svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, *, reason: ReasonCode
 ) -> None:
-    """Crypto-shred the case key, delete the content rows, mark the case destroyed, log
-    ``data.destroyed`` and keep a destruction certificate (what, when, ledger index)."""
+    _destroy_many(svc, uow, [(case, reason)], actor)
+
+
+CONTENT_DESTROYED = ["records", "report", "disputes", "decision", "notices", "authorization"]
+
+
+def _destroy_many(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    cases: Sequence[tuple[RowMapping, ReasonCode]],
+    actor: Actor,
+) -> None:
+    """Destroy cases (PRODUCT.md P6), set-based so a purge of many stays fast:
+
+    1. check each case may end (an undecided case is withdrawn first, then destroyed);
+    2. crypto-shred the case keys: every ciphertext of the cases becomes unreadable;
+    3. delete the content rows and mark the cases destroyed (the case row stays as a
+       tombstone of ids, pseudonym, state and times);
+    4. log ``data.destroyed`` for each, and keep a certificate naming its ledger index.
+    """
+    if not cases:
+        return
     now = svc.now()
-    categories = json.loads(case["requested"])
-    records = uow.connection.execute(
-        sa.select(sa.func.count()).select_from(t.records).where(t.records.c.case_id == case["id"])
-    ).scalar_one()
-    uow.cipher.shred_case(case["pseudonym"])
-    uow.repo.delete_case_content(case["id"])
-    if CaseState(case["state"]) not in (S.DECIDED, S.ARCHIVED, S.WITHDRAWN, S.EXPIRED):
-        case = _move(uow, svc, case, S.WITHDRAWN)  # an undecided case ends before it goes
-    case = _move(uow, svc, case, S.DESTROYED)
-    due = _aware(case["destruction_due"]) if case["destruction_due"] else None
-    _log(
-        svc,
-        uow,
-        EventType.DATA_DESTROYED,
-        case,
-        actor,
-        payload={"records": records, "reason": reason.value},
-        reason=reason,
-        due=due,
-    )
-    index = uow.last_queued_index()
-    uow.repo.add_certificate(
-        id=_new_id("crt"),
-        case_pseudonym=case["pseudonym"],
-        subject_pseudonym=svc.pseudonym("subj", case["subject_id"]),
-        destroyed_at=now,
-        ledger_index=index,
-        body=_json(
+    for case, _ in cases:
+        state = CaseState(case["state"])
+        if state not in (S.DECIDED, S.ARCHIVED, S.WITHDRAWN, S.EXPIRED):
+            state = transition(state, S.WITHDRAWN)
+        transition(state, S.DESTROYED)
+    ids = [str(case["id"]) for case, _ in cases]
+    records = uow.repo.record_counts(ids)
+    uow.keys.destroy_many(KeyKind.CASE, [str(case["pseudonym"]) for case, _ in cases])
+    uow.repo.delete_content_many(ids)
+    uow.repo.update_cases(ids, state=S.DESTROYED.value, updated_at=now)
+    certificates = []
+    for case, reason in cases:
+        count = records.get(str(case["id"]), 0)
+        due = _aware(case["destruction_due"]) if case["destruction_due"] else None
+        _log(
+            svc,
+            uow,
+            EventType.DATA_DESTROYED,
+            case,
+            actor,
+            payload={"records": count, "reason": reason.value},
+            reason=reason,
+            due=due,
+        )
+        index = uow.last_queued_index()
+        certificates.append(
             {
-                "case": case["pseudonym"],
-                "destroyed_at": now.isoformat(),
-                "what": {
-                    "categories": categories,
-                    "records": records,
-                    "content": [
-                        "records",
-                        "report",
-                        "disputes",
-                        "decision",
-                        "notices",
-                        "authorization",
-                    ],
-                },
-                "method": "crypto-shredding (case key destroyed) and deletion of rows",
-                "reason": reason.value,
+                "id": _new_id("crt"),
+                "case_pseudonym": case["pseudonym"],
+                "subject_pseudonym": svc.pseudonym("subj", case["subject_id"]),
+                "destroyed_at": now,
                 "ledger_index": index,
+                "body": _json(
+                    {
+                        "case": case["pseudonym"],
+                        "destroyed_at": now.isoformat(),
+                        "what": {
+                            "categories": json.loads(case["requested"]),
+                            "records": count,
+                            "content": CONTENT_DESTROYED,
+                        },
+                        "method": "crypto-shredding (case key destroyed) and deletion of rows",
+                        "reason": reason.value,
+                        "ledger_index": index,
+                    }
+                ),
             }
-        ),
-    )
+        )
+    uow.repo.add_certificates(certificates)
 
 
 def _shred_departed_subjects(svc: Services) -> None:

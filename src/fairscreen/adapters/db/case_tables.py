@@ -73,6 +73,8 @@ cases = sa.Table(
     sa.Column("decided_at", TIME, nullable=True),
     sa.Column("destruction_due", TIME, nullable=True),
     sa.Column("legal_hold", sa.Boolean, nullable=False, default=False),
+    #: the reason of the last ``retention.hold`` logged, so a held case is logged once
+    sa.Column("hold_logged", sa.String(16), nullable=True),
     sa.Column("deletion_requested_at", TIME, nullable=True),
     sa.Column("created_at", TIME, nullable=False),
     sa.Column("updated_at", TIME, nullable=False),

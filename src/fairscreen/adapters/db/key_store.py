@@ -4,7 +4,7 @@ case commits or rolls back with the case itself."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -80,6 +80,39 @@ class SqlKeyStore:
                 )
             )
         return existed
+
+    def destroy_many(self, kind: KeyKind, owners: Sequence[str]) -> None:
+        """Crypto-shred many keys in one statement (the purge); owners without a row get
+        a tombstone too, so no key can ever be issued for them afterwards."""
+        if not owners:
+            return
+        now = datetime.now(UTC)
+        self._connection.execute(
+            sa.update(t)
+            .where(t.c.kind == kind.value, t.c.owner.in_(owners))
+            .values(blob=None, destroyed_at=now)
+        )
+        present = {
+            row.owner
+            for row in self._connection.execute(
+                sa.select(t.c.owner).where(t.c.kind == kind.value, t.c.owner.in_(owners))
+            )
+        }
+        missing = [o for o in owners if o not in present]
+        if missing:
+            self._connection.execute(
+                sa.insert(t),
+                [
+                    {
+                        "kind": kind.value,
+                        "owner": o,
+                        "key_id": "-",
+                        "wrapped_by": "-",
+                        "destroyed_at": now,
+                    }
+                    for o in missing
+                ],
+            )
 
     def items(self, kind: KeyKind) -> Iterator[tuple[str, WrappedKey]]:
         rows = self._connection.execute(

@@ -368,15 +368,37 @@ class ServiceRepository:
 
     # --- destruction -----------------------------------------------------------------------
 
-    def delete_case_content(self, case_id: str) -> None:
-        """Delete every row that holds a case's content; the case row stays as a tombstone
-        (ids, pseudonym, state and times: no personal data)."""
-        for table in (t.records, t.reports, t.disputes, t.decisions, t.notices, t.authorizations):
-            self.connection.execute(sa.delete(table).where(table.c.case_id == case_id))
-        self.update_case(case_id, claims_ct=None)
+    def record_counts(self, case_ids: Sequence[str]) -> dict[str, int]:
+        query = (
+            sa.select(t.records.c.case_id, sa.func.count())
+            .where(t.records.c.case_id.in_(case_ids))
+            .group_by(t.records.c.case_id)
+        )
+        return {str(case_id): int(count) for case_id, count in self.connection.execute(query)}
 
-    def add_certificate(self, **values: Any) -> None:
-        self.connection.execute(sa.insert(t.certificates).values(**values))
+    def open_dispute_counts(self, case_ids: Sequence[str]) -> dict[str, int]:
+        query = (
+            sa.select(t.disputes.c.case_id, sa.func.count())
+            .where(t.disputes.c.case_id.in_(case_ids), t.disputes.c.outcome.is_(None))
+            .group_by(t.disputes.c.case_id)
+        )
+        return {str(case_id): int(count) for case_id, count in self.connection.execute(query)}
+
+    def delete_content_many(self, case_ids: Sequence[str]) -> None:
+        """Delete every row that holds the cases' content; the case rows stay as
+        tombstones (ids, pseudonym, state and times: no personal data)."""
+        for table in (t.records, t.reports, t.disputes, t.decisions, t.notices, t.authorizations):
+            self.connection.execute(sa.delete(table).where(table.c.case_id.in_(case_ids)))
+        self.update_cases(case_ids, claims_ct=None)
+
+    def update_cases(self, case_ids: Sequence[str], **values: Any) -> None:
+        self.connection.execute(
+            sa.update(t.cases).where(t.cases.c.id.in_(case_ids)).values(**values)
+        )
+
+    def add_certificates(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(sa.insert(t.certificates), [dict(r) for r in rows])
 
     def certificate(self, case_pseudonym: str) -> RowMapping | None:
         return self._one(

@@ -41,6 +41,8 @@ class SqlUnitOfWork:
         self._engine = engine
         self._key_provider = key_provider
         self._entries: list[bytes] = []
+        self._payloads: dict[str, str] = {}
+        self._base_size: int | None = None
         self._committed = False
         self.appended: AppendResult | None = None
 
@@ -73,23 +75,34 @@ class SqlUnitOfWork:
         self._entries.append(entry.to_bytes())
 
     def keep_payload(self, payload: Mapping[str, Any]) -> str:
-        """Store an event payload (ids and codes only) and return its SHA-256."""
+        """Queue an event payload (ids and codes only) for storage; return its SHA-256.
+        Payloads are written in bulk at commit, like the entries that carry their digest."""
         digest, body = payload_digest(payload)
-        exists = self.connection.execute(
-            sa.select(event_payloads.c.digest).where(event_payloads.c.digest == digest)
-        ).first()
-        if exists is None:
-            self.connection.execute(
-                sa.insert(event_payloads).values(digest=digest, body=body.decode("utf-8"))
-            )
+        self._payloads.setdefault(digest, body.decode("utf-8"))
         return digest
+
+    def _flush_payloads(self) -> None:
+        digests = list(self._payloads)
+        for start in range(0, len(digests), 500):
+            chunk = digests[start : start + 500]
+            stored = {
+                row.digest
+                for row in self.connection.execute(
+                    sa.select(event_payloads.c.digest).where(event_payloads.c.digest.in_(chunk))
+                )
+            }
+            fresh = [{"digest": d, "body": self._payloads[d]} for d in chunk if d not in stored]
+            if fresh:
+                self.connection.execute(sa.insert(event_payloads), fresh)
 
     def last_queued_index(self) -> int:
         """The log index the most recently queued entry will have once committed (this
         unit of work holds the writer lock, so nothing can be sequenced in between)."""
         if not self._entries:
             raise ValueError("no entry queued")
-        return self.ledger_store.read_size() + len(self._entries) - 1
+        if self._base_size is None:
+            self._base_size = self.ledger_store.read_size()
+        return self._base_size + len(self._entries) - 1
 
     def ledger(self) -> Log:
         """The log as this transaction sees it (for proofs and sizes)."""
@@ -97,6 +110,7 @@ class SqlUnitOfWork:
 
     def commit(self) -> AppendResult | None:
         """Append the queued entries and commit everything, or raise and keep nothing."""
+        self._flush_payloads()
         if self._entries:
             self.appended = Log(self.ledger_store).append(self._entries)
         self._transaction.commit()

@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("destruction_due", sa.DateTime(timezone=True), nullable=True),
         sa.Column("legal_hold", sa.Boolean(), nullable=False),
+        sa.Column("hold_logged", sa.String(length=16), nullable=True),
         sa.Column("deletion_requested_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
