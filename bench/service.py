@@ -140,7 +140,7 @@ def seed_expired(database_url: str, folder: Path, count: int) -> tuple[object, f
 
 
 def purge_rate(database_url: str, folder: Path, count: int) -> tuple[float, float, int]:
-    svc, seeded = seed_expired(database_url, folder, count)
+    svc, _seconds_to_seed = seed_expired(database_url, folder, count)
     start = time.perf_counter()
     result = s.purge(svc)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
