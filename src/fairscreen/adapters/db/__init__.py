@@ -6,3 +6,4 @@ schema-drift test always see the whole schema.
 """
 
 from fairscreen.adapters.db import case_tables as case_tables
+from fairscreen.adapters.db import account_tables as account_tables

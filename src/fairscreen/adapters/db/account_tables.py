@@ -1,0 +1,99 @@
+"""Tables of the HTTP API's accounts, tokens, sign-in codes and webhooks (issue 5).
+
+No column holds personal data or a usable secret: API tokens and sign-in codes are kept
+as hashes only (a token is shown once, when it is issued); a webhook's signing secret is
+derived from the pseudonym key and the endpoint id, so it is never stored at all.
+Webhook bodies carry ids, pseudonyms, states and event codes only. Created by revision
+``0003_accounts``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from fairscreen.adapters.db.tables import metadata
+
+TIME = sa.DateTime(timezone=True)
+
+#: A person or system at an employer, an agency, the regulator or the operator. What it
+#: acts for: its tenant (employer, agency) or itself (regulator, operator). ``label`` is a
+#: free description chosen by the operator ("HR desk"), never a person's name.
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("tenant_id", sa.String(64), sa.ForeignKey("tenants.id"), nullable=True),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("disabled_at", TIME, nullable=True),
+)
+
+#: Bearer tokens: SHA-256 of a 256-bit random token. An account's token, or a
+#: candidate's short-lived token (``subject_id``) from a one-time sign-in code.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("account_id", sa.String(64), sa.ForeignKey("accounts.id"), nullable=True),
+    sa.Column("subject_id", sa.String(64), sa.ForeignKey("subjects.id"), nullable=True),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("expires_at", TIME, nullable=True),
+    sa.Column("revoked_at", TIME, nullable=True),
+)
+
+#: One-time sign-in codes for candidates: a keyed hash of the code, a short life and a
+#: small number of tries.
+sign_in_codes = sa.Table(
+    "sign_in_codes",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("subject_id", sa.String(64), sa.ForeignKey("subjects.id"), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("expires_at", TIME, nullable=False),
+    sa.Column("used_at", TIME, nullable=True),
+    sa.Column("attempts", sa.SmallInteger, nullable=False),
+)
+sa.Index("ix_sign_in_codes_subject", sign_in_codes.c.subject_id)
+
+#: An employer's webhook receivers.
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("employer_id", sa.String(64), sa.ForeignKey("tenants.id"), nullable=False),
+    sa.Column("url", sa.String(500), nullable=False),
+    #: the ledger size when it was created: it receives the events from there on
+    sa.Column("from_index", sa.BigInteger, nullable=False),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("disabled_at", TIME, nullable=True),
+)
+sa.Index("ix_webhook_endpoints_employer", webhook_endpoints.c.employer_id)
+
+#: The outbox: one row per (endpoint, ledger event), delivered with bounded retries.
+webhook_outbox = sa.Table(
+    "webhook_outbox",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("endpoint_id", sa.String(64), sa.ForeignKey("webhook_endpoints.id"), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("attempts", sa.SmallInteger, nullable=False),
+    sa.Column("next_attempt_at", TIME, nullable=False),
+    sa.Column("delivered_at", TIME, nullable=True),
+    sa.Column("failed_at", TIME, nullable=True),
+    sa.Column("last_status", sa.SmallInteger, nullable=True),
+)
+sa.Index("ix_webhook_outbox_due", webhook_outbox.c.delivered_at, webhook_outbox.c.next_attempt_at)
+
+#: How far the webhook producer has read the ledger (a single row).
+webhook_cursor = sa.Table(
+    "webhook_cursor",
+    metadata,
+    sa.Column("id", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("ledger_index", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("id = 1", name="single_row"),
+)

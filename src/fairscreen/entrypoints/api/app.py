@@ -1,0 +1,153 @@
+"""The app factory: ``create_app(services)`` → a FastAPI app (OpenAPI 3.1) over the
+service layer, with the policy check on every route, problem details for every error,
+a request size limit, and (when asked) the scheduler in the background.
+
+The web portals mount themselves through :func:`mount_web` once a
+``fairscreen.entrypoints.web`` package exists (it is expected to offer
+``mount(app, services)``); until then it does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import Depends, FastAPI
+
+from fairscreen.entrypoints.api import problems
+from fairscreen.entrypoints.api.middleware import ContainErrors, LimitBody, MiB
+from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES, enforce
+from fairscreen.entrypoints.api.routers import (
+    auth,
+    candidates,
+    cases,
+    ledger,
+    operator,
+    profiles,
+    public,
+    webhooks,
+)
+from fairscreen.entrypoints.api.scheduler import run_periodically
+from fairscreen.services.context import Services
+
+API_VERSION = "1.0.0"
+ROUTERS = (public, auth, operator, candidates, profiles, cases, webhooks, ledger)
+#: Problem responses documented on every operation (plus ``default``).
+PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "410", "413", "422", "500", "503")
+
+
+def mount_web(app: FastAPI, services: Services) -> None:
+    """Mount the web portals if the ``fairscreen.entrypoints.web`` package is installed
+    (its ``mount(app, services)``); otherwise the app is the API alone."""
+    if importlib.util.find_spec("fairscreen.entrypoints.web") is None:
+        return
+    web = importlib.import_module("fairscreen.entrypoints.web")
+    mount = getattr(web, "mount", None)
+    if callable(mount):
+        mount(app, services)
+
+
+def create_app(
+    services: Services,
+    *,
+    scheduler_interval: float | None = None,
+    max_body_bytes: int = MiB,
+    web: bool = True,
+) -> FastAPI:
+    """The API over ``services``. ``scheduler_interval`` (seconds) runs the scheduler in
+    the background while the app is served; None (tests) leaves it off."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if scheduler_interval:
+            task = asyncio.create_task(run_periodically(services, scheduler_interval))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(
+        title="fairscreen",
+        version=API_VERSION,
+        summary="Compliance-first pre-employment background screening (背景调查).",
+        description="See docs/api.md: authentication, roles, problem details, pagination, "
+        "webhooks, transparency endpoints.",
+        lifespan=lifespan,
+        redoc_url=None,
+    )
+    app.state.services = services
+    for module in ROUTERS:
+        app.include_router(module.router, dependencies=[Depends(enforce)])
+    problems.install(app)
+    app.add_middleware(LimitBody, max_bytes=max_body_bytes)
+    app.add_middleware(ContainErrors)
+    if web:
+        mount_web(app, services)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, plus: every error as a problem (application/problem+json), the
+    bearer scheme, and each operation's security and roles from the policy table."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    from fairscreen.entrypoints.api.schemas import Problem
+
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    components["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "API or candidate token"}
+    }
+    problem_content = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            roles = ROUTE_ROLES.get((method.upper(), _template(app, path, method)))
+            responses = operation.setdefault("responses", {})
+            for status in (*PROBLEM_STATUSES, "default"):
+                responses[status] = {
+                    "description": problems.TITLES.get(int(status), "Error")
+                    if status.isdigit()
+                    else "A problem (RFC 9457)",
+                    "content": problem_content,
+                }
+            if roles is None or roles is PUBLIC:
+                operation["security"] = []
+                operation["x-roles"] = [] if roles is not None else ["nobody"]
+            else:
+                operation["security"] = [{"bearer": []}]
+                operation["x-roles"] = sorted(role.value for role in roles)
+    app.openapi_schema = document
+    return document
+
+
+def _template(app: FastAPI, openapi_path: str, method: str) -> str:
+    """The route template (``{path:path}`` kept) of an OpenAPI path."""
+    for route in app.routes:
+        path = getattr(route, "path", None)
+        methods: set[str] = getattr(route, "methods", None) or set()
+        if path and method.upper() in methods and path.replace(":path", "") == openapi_path:
+            return str(path)
+    return openapi_path

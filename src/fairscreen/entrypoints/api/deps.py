@@ -1,0 +1,67 @@
+"""Typed dependency aliases: what a route may ask for (``ServicesDep``, ``ActorDep``,
+``PrincipalDep``, ``PageDep``). The caller comes from the policy check every route has
+already run (:func:`fairscreen.entrypoints.api.policy.enforce`, cached per request)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Query
+
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.entrypoints.api.policy import enforce, services_of
+from fairscreen.services.accounts import Principal, Unauthenticated
+from fairscreen.services.context import Actor, Services
+
+ServicesDep = Annotated[Services, Depends(services_of)]
+
+T = TypeVar("T")
+
+
+def _principal(principal: Annotated[Principal | None, Depends(enforce)]) -> Principal:
+    if principal is None:  # a public route asked for a caller: never in the table
+        raise Unauthenticated("a bearer token is required")
+    return principal
+
+
+def _actor(principal: Annotated[Principal, Depends(_principal)]) -> Actor:
+    return principal.actor
+
+
+PrincipalDep = Annotated[Principal, Depends(_principal)]
+ActorDep = Annotated[Actor, Depends(_actor)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    """Cursor pagination: ``limit`` items (1-100) after the opaque ``cursor``."""
+
+    limit: int
+    after: str | None
+
+    def next_cursor(self, items: list[Any], key: str) -> str | None:
+        if len(items) < self.limit or not items:
+            return None
+        return base64.urlsafe_b64encode(str(items[-1][key]).encode()).decode().rstrip("=")
+
+
+def _page(
+    limit: Annotated[int, Query(ge=1, le=100, description="items per page")] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="from next_cursor"),
+    ] = None,
+) -> PageParams:
+    after = None
+    if cursor:
+        try:
+            after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+            raise InvalidInput("not a cursor this API gave", field="cursor") from exc
+    return PageParams(limit, after)
+
+
+PageDep = Annotated[PageParams, Depends(_page)]

@@ -1,0 +1,130 @@
+"""Two ASGI middlewares, outermost first:
+
+- :class:`ContainErrors`: anything unexpected becomes a 500 problem; the log gets the
+  error's type and the route's template, never a message, a traceback or a value (an
+  exception's text may quote personal data).
+- :class:`LimitBody`: a request body over ``max_bytes`` is refused with a 413 problem,
+  by its ``Content-Length`` before it is read, or while it streams in when it has none.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fairscreen.entrypoints.api.problems import PROBLEM_JSON, TITLES, TYPE_BASE
+
+log = logging.getLogger("fairscreen.api")
+MiB = 1024 * 1024
+
+
+def _problem_bytes(status: int, code: str, detail: str) -> bytes:
+    return json.dumps(
+        {
+            "type": TYPE_BASE + code.lower().replace("_", "-"),
+            "title": TITLES.get(status, "Error"),
+            "status": status,
+            "detail": detail,
+            "code": code,
+            "field": None,
+        }
+    ).encode()
+
+
+async def _send_problem(send: Send, status: int, code: str, detail: str) -> None:
+    body = _problem_bytes(status, code, detail)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class ContainErrors:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            route: Any = scope.get("route")
+            where = getattr(route, "path", "?")
+            log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), where)
+            if not started:
+                await _send_problem(
+                    send, 500, "INTERNAL_ERROR", "the request could not be completed"
+                )
+
+
+class _TooLarge(HTTPException):
+    """Raised from ``receive``: FastAPI passes an HTTPException through as it is, and the
+    app's handler turns it into the 413 problem."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)
+
+
+class LimitBody:
+    def __init__(self, app: ASGIApp, max_bytes: int = MiB) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        detail = f"the request body is limited to {self.max_bytes} bytes"
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0 or declared > self.max_bytes:
+                    await _send_problem(send, 413, "REQUEST_TOO_LARGE", detail)
+                    return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge(detail)
+            return message
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watch)
+        except _TooLarge:
+            if not started:
+                await _send_problem(send, 413, "REQUEST_TOO_LARGE", detail)

@@ -1,0 +1,118 @@
+"""Who may call what: ONE table, route (method + path template) → roles (PRODUCT.md §2).
+
+Deny by default: every route of every router runs :func:`enforce` first; a route that is
+not in the table is refused to everyone, a public route (``PUBLIC``) needs no token, and
+any other needs a valid bearer token whose role the table lists. The service layer then
+checks again what a role may do to which object (a case of another tenant does not exist
+for the caller). A test walks every route × every role and checks that this table
+covers every route of the app.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from fairscreen.domain.errors import PermissionDenied
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import accounts
+from fairscreen.services.accounts import Principal, Unauthenticated
+from fairscreen.services.context import Services
+
+CANDIDATE, EMPLOYER, AGENCY = ActorRole.CANDIDATE, ActorRole.EMPLOYER, ActorRole.AGENCY
+REGULATOR, OPERATOR = ActorRole.REGULATOR, ActorRole.OPERATOR
+PUBLIC: frozenset[ActorRole] = frozenset()  # no token needed
+EVERYONE = frozenset({CANDIDATE, EMPLOYER, AGENCY, REGULATOR, OPERATOR})
+
+ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
+    # --- public: health and transparency (PRODUCT.md §6) ----------------------------------
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/checkpoint"): PUBLIC,
+    ("GET", "/tile/entries/{path:path}"): PUBLIC,
+    ("GET", "/tile/{level}/{path:path}"): PUBLIC,
+    ("GET", "/v1/transparency/log-key"): PUBLIC,
+    ("GET", "/v1/transparency/proofs/inclusion"): PUBLIC,
+    ("GET", "/v1/transparency/proofs/consistency"): PUBLIC,
+    ("GET", "/v1/transparency/rulebooks"): PUBLIC,
+    ("GET", "/v1/transparency/rulebooks/sha256/{digest}"): PUBLIC,
+    ("GET", "/v1/transparency/rulebooks/{version}"): PUBLIC,
+    ("GET", "/v1/transparency/statistics"): PUBLIC,
+    # --- sign-in -----------------------------------------------------------------------------
+    ("POST", "/v1/auth/candidate/code"): PUBLIC,
+    ("POST", "/v1/auth/candidate/token"): PUBLIC,
+    ("GET", "/v1/auth/me"): EVERYONE,
+    ("DELETE", "/v1/auth/token"): EVERYONE,
+    # --- operator: tenants, accounts, tokens, keys, holds -------------------------------------
+    ("POST", "/v1/tenants"): frozenset({OPERATOR}),
+    ("GET", "/v1/accounts"): frozenset({OPERATOR}),
+    ("POST", "/v1/accounts"): frozenset({OPERATOR}),
+    ("POST", "/v1/accounts/{account_id}/tokens"): frozenset({OPERATOR}),
+    ("DELETE", "/v1/tokens/{token_id}"): frozenset({OPERATOR}),
+    ("POST", "/v1/keys/rotation"): frozenset({OPERATOR}),
+    ("PUT", "/v1/cases/{case_id}/legal-hold"): frozenset({OPERATOR}),
+    # --- employer: candidates, profiles, orders, decisions, webhooks --------------------------
+    ("POST", "/v1/candidates"): frozenset({EMPLOYER}),
+    ("GET", "/v1/profiles"): frozenset({EMPLOYER}),
+    ("POST", "/v1/profiles"): frozenset({EMPLOYER}),
+    ("POST", "/v1/profiles/builtin"): frozenset({EMPLOYER}),
+    ("POST", "/v1/cases"): frozenset({EMPLOYER}),
+    ("GET", "/v1/cases/{case_id}/employer-view"): frozenset({EMPLOYER}),
+    ("POST", "/v1/cases/{case_id}/decision"): frozenset({EMPLOYER}),
+    ("GET", "/v1/webhooks"): frozenset({EMPLOYER}),
+    ("POST", "/v1/webhooks"): frozenset({EMPLOYER}),
+    ("DELETE", "/v1/webhooks/{endpoint_id}"): frozenset({EMPLOYER}),
+    # --- cases, by whoever is party to them ---------------------------------------------------
+    ("GET", "/v1/cases"): frozenset({EMPLOYER, AGENCY, CANDIDATE, OPERATOR}),
+    ("GET", "/v1/cases/{case_id}"): frozenset({EMPLOYER, AGENCY, CANDIDATE, OPERATOR}),
+    ("GET", "/v1/cases/{case_id}/authorization"): frozenset({CANDIDATE, EMPLOYER}),
+    ("POST", "/v1/cases/{case_id}/authorization"): frozenset({CANDIDATE}),
+    ("POST", "/v1/cases/{case_id}/authorization/revocation"): frozenset({CANDIDATE}),
+    ("GET", "/v1/cases/{case_id}/consent-receipt"): frozenset({CANDIDATE}),
+    ("POST", "/v1/cases/{case_id}/investigation"): frozenset({AGENCY, EMPLOYER}),
+    ("GET", "/v1/cases/{case_id}/report"): frozenset({CANDIDATE, AGENCY, OPERATOR}),
+    ("POST", "/v1/cases/{case_id}/acceptance"): frozenset({CANDIDATE}),
+    ("POST", "/v1/cases/{case_id}/disputes"): frozenset({CANDIDATE}),
+    ("POST", "/v1/cases/{case_id}/disputes/{dispute_id}/resolution"): frozenset({AGENCY, EMPLOYER}),
+    ("GET", "/v1/cases/{case_id}/certificate"): frozenset({CANDIDATE}),
+    # --- the candidate's own data (PIPL art. 45, 47) ------------------------------------------
+    ("GET", "/v1/me/data"): frozenset({CANDIDATE}),
+    ("POST", "/v1/me/deletion-request"): frozenset({CANDIDATE}),
+    # --- the regulator: ledger status and the compliance audit --------------------------------
+    ("GET", "/v1/ledger/status"): frozenset({REGULATOR, OPERATOR}),
+    ("GET", "/v1/ledger/audit"): frozenset({REGULATOR, OPERATOR}),
+}
+
+_bearer = HTTPBearer(auto_error=False, description="An API token or a candidate token.")
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _template(request: Request) -> tuple[str, str]:
+    route = request.scope.get("route")
+    method = "GET" if request.method == "HEAD" else request.method
+    return method, str(getattr(route, "path", ""))
+
+
+def enforce(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The policy check every route runs first; returns the caller (None if public)."""
+    allowed = ROUTE_ROLES.get(_template(request))
+    if allowed is None:
+        raise PermissionDenied("this route is not open to anyone", field="route")
+    if allowed is PUBLIC:
+        return None
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("a bearer token is required")
+    principal = accounts.authenticate(services_of(request), credentials.credentials)
+    if principal.actor.role not in allowed:
+        raise PermissionDenied(
+            f"{principal.actor.role.value} may not call this route", field="route"
+        )
+    return principal

@@ -1,0 +1,43 @@
+"""Sign-in: candidates' one-time codes, who am I, sign out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from fairscreen.entrypoints.api.deps import PrincipalDep, ServicesDep
+from fairscreen.entrypoints.api.schemas import (
+    MeOut,
+    SignInCodeExchange,
+    SignInCodeRequest,
+    TokenOut,
+)
+from fairscreen.services import accounts
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+
+@router.post("/candidate/code", status_code=status.HTTP_202_ACCEPTED)
+def request_code(svc: ServicesDep, body: SignInCodeRequest) -> None:
+    """Send a one-time sign-in code to the candidate (through the notifier). The answer
+    is the same whether or not the candidate exists."""
+    accounts.request_sign_in_code(svc, body.candidate_id)
+
+
+@router.post("/candidate/token")
+def exchange_code(svc: ServicesDep, body: SignInCodeExchange) -> TokenOut:
+    """Exchange a one-time code for a short-lived candidate token."""
+    issued = accounts.exchange_sign_in_code(svc, body.candidate_id, body.code)
+    return TokenOut(token_id=issued.id, token=issued.token, expires_at=issued.expires_at)
+
+
+@router.get("/me")
+def me(principal: PrincipalDep) -> MeOut:
+    return MeOut(
+        role=principal.actor.role.value, actor_id=principal.actor.id, token_id=principal.token_id
+    )
+
+
+@router.delete("/token", status_code=status.HTTP_204_NO_CONTENT)
+def sign_out(svc: ServicesDep, principal: PrincipalDep) -> None:
+    """Revoke the token this request carries."""
+    accounts.sign_out(svc, principal)

@@ -1,0 +1,228 @@
+"""Cases: order, authorization (P1), investigation (P3), report, acceptance, disputes
+and decision (P4), consent receipt and destruction certificate (P5, P6)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, status
+
+from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
+from fairscreen.entrypoints.api.schemas import (
+    AcceptIn,
+    CaseOut,
+    DecisionIn,
+    DisputeIdsOut,
+    DisputeIn,
+    EmployerViewOut,
+    IdOut,
+    InvestigationOut,
+    NoticeOut,
+    OrderIn,
+    Page,
+    ReceiptIdOut,
+    ReportOut,
+    ResolutionIn,
+    SignIn,
+    aware,
+)
+from fairscreen.services import case_queries, screening
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+CaseId = Annotated[str, Path(max_length=64)]
+StateFilter = Literal[
+    "ordered",
+    "authorized",
+    "scoped",
+    "investigating",
+    "candidate_review",
+    "disputed",
+    "released",
+    "decided",
+    "archived",
+    "withdrawn",
+    "expired",
+    "destroyed",
+]
+
+
+@router.get("")
+def list_cases(
+    svc: ServicesDep,
+    actor: ActorDep,
+    page: PageDep,
+    state: Annotated[StateFilter | None, Query()] = None,
+) -> Page[CaseOut]:
+    """The caller's cases (an employer's, an agency's, a candidate's; all for an operator)."""
+    rows = case_queries.list_cases(svc, actor, state=state, limit=page.limit, after=page.after)
+    return Page[CaseOut](
+        items=[CaseOut(**row) for row in rows], next_cursor=page.next_cursor(rows, "case_id")
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> IdOut:
+    """Order a check for a role; the case waits for the candidate's signature."""
+    case_id = screening.order_check(
+        svc,
+        actor,
+        subject_id=body.subject_id,
+        profile_id=body.profile_id,
+        requested=body.requested,
+        purpose=body.purpose,
+        agency_id=body.agency_id,
+    )
+    return IdOut(id=case_id)
+
+
+@router.get("/{case_id}")
+def get_case(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> CaseOut:
+    return CaseOut(**case_queries.case_summary(svc, actor, case_id))
+
+
+@router.get("/{case_id}/authorization")
+def authorization_notice(
+    svc: ServicesDep,
+    actor: ActorDep,
+    case_id: CaseId,
+    lang: Annotated[Literal["zh-Hans", "en"], Query()] = "zh-Hans",
+) -> NoticeOut:
+    """The authorization text to sign (every notice item), and its SHA-256."""
+    notice = screening.authorization_notice(svc, actor, case_id, lang)
+    return NoticeOut(
+        lang=notice.lang,
+        text=notice.text,
+        sha256=notice.sha256,
+        categories=list(notice.categories),
+        sensitive=list(notice.sensitive),
+    )
+
+
+@router.post("/{case_id}/authorization", status_code=status.HTTP_201_CREATED)
+def sign_authorization(
+    svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: SignIn
+) -> ReceiptIdOut:
+    """Sign the text shown (its SHA-256 must match); sensitive categories separately."""
+    receipt = screening.sign_authorization(
+        svc,
+        actor,
+        case_id,
+        text_sha256=body.text_sha256,
+        lang=body.lang,
+        categories=body.categories,
+        sensitive_consented=body.sensitive_categories_consented,
+        claims=body.claims,
+    )
+    return ReceiptIdOut(receipt_id=receipt)
+
+
+@router.post("/{case_id}/authorization/revocation", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_authorization(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> None:
+    """Revoke at once: no further queries; data destroyed unless already decided."""
+    screening.revoke_authorization(svc, actor, case_id)
+
+
+@router.get("/{case_id}/consent-receipt")
+def consent_receipt(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> dict[str, Any]:
+    """The consent receipt (Kantara Consent Receipt v1.1)."""
+    return screening.consent_receipt(svc, actor, case_id)
+
+
+@router.post("/{case_id}/investigation")
+def run_investigation(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> InvestigationOut:
+    """Query the sources within the effective scope, rate, open the candidate's review."""
+    result = screening.run_investigation(svc, actor, case_id)
+    return InvestigationOut(
+        queried=list(result.queried), incomplete=list(result.incomplete), light=result.light
+    )
+
+
+@router.get("/{case_id}/report")
+def read_report(
+    svc: ServicesDep,
+    actor: ActorDep,
+    case_id: CaseId,
+    reason: Annotated[str | None, Query(max_length=200)] = None,
+) -> ReportOut:
+    """The full report: the candidate first, the case's agency for disputes, an operator
+    only with a ``reason`` (recorded in the ledger)."""
+    result = screening.read_report(svc, actor, case_id, reason=reason)
+    return ReportOut(
+        case_id=result["case_id"],
+        state=result["state"],
+        report=result["report"],
+        window_ends=aware(result.get("window_ends")),
+        disputes=result.get("disputes"),
+    )
+
+
+@router.get("/{case_id}/employer-view")
+def employer_view(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> EmployerViewOut:
+    """The released employer view: the light, its reasons, verified findings only."""
+    result = screening.read_report(svc, actor, case_id)
+    return EmployerViewOut(
+        case_id=result["case_id"], state=result["state"], employer_view=result["employer_view"]
+    )
+
+
+@router.post("/{case_id}/acceptance", status_code=status.HTTP_204_NO_CONTENT)
+def accept_report(
+    svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: AcceptIn | None = None
+) -> None:
+    """The candidate accepts the report (optionally with a statement); it is released."""
+    screening.accept_report(svc, actor, case_id, statement=body.statement if body else None)
+
+
+@router.post("/{case_id}/disputes", status_code=status.HTTP_201_CREATED)
+def open_dispute(
+    svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: DisputeIn
+) -> DisputeIdsOut:
+    """Dispute findings with a statement and evidence; answered within 15 days."""
+    ids = screening.open_dispute(
+        svc,
+        actor,
+        case_id,
+        finding_ids=body.finding_ids,
+        statement=body.statement,
+        evidence=body.evidence,
+    )
+    return DisputeIdsOut(dispute_ids=ids)
+
+
+@router.post("/{case_id}/disputes/{dispute_id}/resolution", status_code=status.HTTP_204_NO_CONTENT)
+def resolve_dispute(
+    svc: ServicesDep,
+    actor: ActorDep,
+    case_id: CaseId,
+    dispute_id: Annotated[str, Path(max_length=64)],
+    body: ResolutionIn,
+) -> None:
+    """The agency answers one disputed finding: upheld, corrected or removed."""
+    screening.resolve_dispute(
+        svc,
+        actor,
+        case_id,
+        dispute_id,
+        outcome=body.outcome,
+        answer=body.answer,
+        corrected_records=body.corrected_records,
+    )
+
+
+@router.post("/{case_id}/decision", status_code=status.HTTP_204_NO_CONTENT)
+def record_decision(svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: DecisionIn) -> None:
+    """A person records the decision and its reason (the light is advice)."""
+    screening.record_decision(
+        svc,
+        actor,
+        case_id,
+        outcome=body.outcome,
+        reason=body.reason,
+        cites_report=body.cites_report,
+    )
+
+
+@router.get("/{case_id}/certificate")
+def destruction_certificate(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> dict[str, Any]:
+    """The destruction certificate with its tlog-proof receipt."""
+    return screening.destruction_certificate(svc, actor, case_id)

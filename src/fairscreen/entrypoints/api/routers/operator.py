@@ -1,0 +1,87 @@
+"""The operator: tenants, accounts and their tokens, key rotation, legal holds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
+from fairscreen.entrypoints.api.schemas import (
+    AccountCreatedOut,
+    AccountIn,
+    AccountOut,
+    IdOut,
+    LegalHoldIn,
+    Page,
+    RotationOut,
+    TenantIn,
+    TokenOut,
+)
+from fairscreen.services import accounts, screening
+
+router = APIRouter(prefix="/v1", tags=["operator"])
+IdPath = Annotated[str, Path(max_length=64)]
+
+
+@router.post("/tenants", status_code=status.HTTP_201_CREATED)
+def create_tenant(svc: ServicesDep, actor: ActorDep, body: TenantIn) -> IdOut:
+    return IdOut(id=screening.register_tenant(svc, actor, kind=body.kind, name=body.name))
+
+
+@router.get("/accounts")
+def list_accounts(svc: ServicesDep, actor: ActorDep, page: PageDep) -> Page[AccountOut]:
+    rows = accounts.list_accounts(svc, actor, limit=page.limit, after=page.after)
+    items = [
+        AccountOut(
+            account_id=r["id"],
+            role=r["role"],
+            tenant_id=r["tenant_id"],
+            label=r["label"],
+            created_at=r["created_at"],
+            disabled=r["disabled_at"] is not None,
+        )
+        for r in rows
+    ]
+    return Page[AccountOut](items=items, next_cursor=page.next_cursor(rows, "id"))
+
+
+@router.post("/accounts", status_code=status.HTTP_201_CREATED)
+def create_account(svc: ServicesDep, actor: ActorDep, body: AccountIn) -> AccountCreatedOut:
+    """An account and its first token (shown once)."""
+    account_id, issued = accounts.create_account(
+        svc, actor, role=body.role, label=body.label, tenant_id=body.tenant_id
+    )
+    return AccountCreatedOut(
+        account_id=account_id,
+        token=TokenOut(token_id=issued.id, token=issued.token, expires_at=issued.expires_at),
+    )
+
+
+@router.post("/accounts/{account_id}/tokens", status_code=status.HTTP_201_CREATED)
+def issue_token(svc: ServicesDep, actor: ActorDep, account_id: IdPath) -> TokenOut:
+    issued = accounts.issue_token(svc, actor, account_id)
+    return TokenOut(token_id=issued.id, token=issued.token, expires_at=issued.expires_at)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(svc: ServicesDep, actor: ActorDep, token_id: IdPath) -> None:
+    accounts.revoke_token(svc, actor, token_id)
+
+
+@router.post("/keys/rotation")
+def rotate_keys(svc: ServicesDep, actor: ActorDep) -> RotationOut:
+    """Rewrap every subject key under the current master key (PRODUCT.md P5)."""
+    report = screening.rotate_keys(svc, actor)
+    return RotationOut(
+        to_key_id=report.to_key_id,
+        rewrapped=report.rewrapped,
+        already_current=report.already_current,
+        skipped=report.skipped,
+        failed=len(report.failed),
+    )
+
+
+@router.put("/cases/{case_id}/legal-hold", status_code=status.HTTP_204_NO_CONTENT)
+def legal_hold(svc: ServicesDep, actor: ActorDep, case_id: IdPath, body: LegalHoldIn) -> None:
+    screening.set_legal_hold(svc, actor, case_id, hold=body.hold)

@@ -1,0 +1,161 @@
+"""Public routes, no token: health, the C2SP tlog-tiles read API, proofs, the published
+rulebooks and aggregate statistics (PRODUCT.md §6; issue 5 item 2)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from fairscreen.domain.errors import NotFound
+from fairscreen.entrypoints.api.deps import ServicesDep
+from fairscreen.entrypoints.api.schemas import (
+    ConsistencyProofOut,
+    InclusionProofOut,
+    RulebookOut,
+    StatsOut,
+)
+from fairscreen.services import stats, transparency
+
+router = APIRouter(tags=["transparency"])
+
+_LEVEL = re.compile(r"^(0|[1-9][0-9]?)$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=5"
+
+
+def _binary(description: str) -> dict[int | str, dict[str, object]]:
+    return {
+        200: {
+            "description": description,
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        }
+    }
+
+
+def _text(description: str, media: str = "text/plain") -> dict[int | str, dict[str, object]]:
+    return {200: {"description": description, "content": {media: {"schema": {"type": "string"}}}}}
+
+
+@router.get("/healthz", tags=["health"], response_class=Response, responses=_text("ok"))
+def healthz() -> Response:
+    """Liveness: the process answers (no database round trip)."""
+    return Response("ok\n", media_type="text/plain")
+
+
+@router.get(
+    "/checkpoint",
+    response_class=Response,
+    responses=_text("The latest signed checkpoint (C2SP tlog-checkpoint, signed note)."),
+)
+def checkpoint(svc: ServicesDep) -> Response:
+    note = transparency.latest_checkpoint(svc)
+    return Response(
+        note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.get(
+    "/tile/entries/{path:path}",
+    response_class=Response,
+    responses=_binary("An entry bundle: each entry as a big-endian uint16 length and its bytes."),
+)
+def entry_bundle(
+    svc: ServicesDep, path: Annotated[str, Path(max_length=64, description="x001/234[.p/W]")]
+) -> Response:
+    content = transparency.entry_bundle(svc, path)
+    full = ".p/" not in path
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={"Cache-Control": IMMUTABLE if full else SHORT},
+    )
+
+
+@router.get(
+    "/tile/{level}/{path:path}",
+    response_class=Response,
+    responses=_binary("A tile: up to 256 SHA-256 hashes of one level (C2SP tlog-tiles)."),
+)
+def tile(
+    svc: ServicesDep,
+    level: Annotated[str, Path(max_length=2)],
+    path: Annotated[str, Path(max_length=64, description="x001/234[.p/W]")],
+) -> Response:
+    if not _LEVEL.match(level):
+        raise NotFound("no such tile", field="level")
+    content = transparency.tile(svc, int(level), path)
+    full = ".p/" not in path
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={"Cache-Control": IMMUTABLE if full else SHORT},
+    )
+
+
+@router.get(
+    "/v1/transparency/log-key",
+    response_class=Response,
+    responses=_text("The log's verifier key (C2SP signed-note vkey)."),
+)
+def log_key(svc: ServicesDep) -> Response:
+    return Response(transparency.log_key(svc) + "\n", media_type="text/plain")
+
+
+@router.get("/v1/transparency/proofs/inclusion")
+def inclusion_proof(
+    svc: ServicesDep,
+    index: Annotated[int, Query(ge=0, le=2**53)],
+    tree_size: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+) -> InclusionProofOut:
+    """RFC 9162 §2.1.3, hashes in base64; ``tree_size`` defaults to the latest checkpoint."""
+    return InclusionProofOut(**transparency.inclusion_proof(svc, index, tree_size))
+
+
+@router.get("/v1/transparency/proofs/consistency")
+def consistency_proof(
+    svc: ServicesDep,
+    first: Annotated[int, Query(ge=1, le=2**53)],
+    second: Annotated[int | None, Query(ge=1, le=2**53)] = None,
+) -> ConsistencyProofOut:
+    """RFC 9162 §2.1.4, hashes in base64; ``second`` defaults to the log's size."""
+    return ConsistencyProofOut(**transparency.consistency_proof(svc, first, second))
+
+
+@router.get("/v1/transparency/rulebooks")
+def rulebooks() -> list[RulebookOut]:
+    """Every published rulebook: version, SHA-256 (what ratings record), file name."""
+    return [
+        RulebookOut(version=b.version, sha256=b.sha256, file=b.file)
+        for b in transparency.published_rulebooks()
+    ]
+
+
+_TOML = _text(
+    "The rulebook file, byte for byte (its SHA-256 is the one ratings record).", "application/toml"
+)
+
+
+@router.get("/v1/transparency/rulebooks/sha256/{digest}", response_class=Response, responses=_TOML)
+def rulebook_by_sha256(
+    digest: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
+) -> Response:
+    book = transparency.rulebook_by_sha256(digest)
+    return Response(book.content, media_type="application/toml")
+
+
+@router.get("/v1/transparency/rulebooks/{version}", response_class=Response, responses=_TOML)
+def rulebook_by_version(version: Annotated[str, Path(max_length=40)]) -> Response:
+    book = transparency.rulebook_by_version(version)
+    return Response(book.content, media_type="application/toml")
+
+
+@router.get("/v1/transparency/statistics")
+def statistics(
+    svc: ServicesDep,
+    period: Annotated[str, Query(pattern="^(month|year)$")] = "month",
+) -> StatsOut:
+    """Cases per state and light, per employer pseudonym and period; groups under 10
+    suppressed."""
+    return StatsOut.model_validate(stats.case_statistics(svc, period=period))

@@ -1,0 +1,353 @@
+"""The API's input and public schemas (Pydantic v2), apart from each other.
+
+Inputs are strict: unknown fields are refused, strings and lists are bounded, so a
+request is checked before any service is called (the service checks again: the rules
+live there). Public schemas say exactly what leaves: ids, states, times, and report
+documents only on the routes whose readers may see them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Category = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes for timezone-aware columns: they are UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=4000)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- problems (RFC 9457) ----------------------------------------------------------------------
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the domain error's stable ``code`` and the JSON path
+    of the offending ``field`` where there is one."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    code: str
+    field: str | None = None
+    instance: str | None = None
+
+
+# --- pagination ---------------------------------------------------------------------------------
+
+
+T = TypeVar("T")
+
+
+class Page(Out, Generic[T]):
+    items: list[T]
+    #: pass as ``cursor`` to get the next page; null on the last page
+    next_cursor: str | None = None
+
+
+# --- auth and accounts ------------------------------------------------------------------------
+
+
+class SignInCodeRequest(In):
+    candidate_id: Id
+
+
+class SignInCodeExchange(In):
+    candidate_id: Id
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
+
+
+class TokenOut(Out):
+    token_id: str
+    token: str
+    expires_at: datetime | None = None
+
+
+class MeOut(Out):
+    role: str
+    actor_id: str
+    token_id: str
+
+
+class TenantIn(In):
+    kind: Literal["employer", "agency"]
+    name: Text200
+
+
+class IdOut(Out):
+    id: str
+
+
+class AccountIn(In):
+    role: Literal["employer", "agency", "regulator", "operator"]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    tenant_id: Id | None = None
+
+
+class AccountOut(Out):
+    account_id: str
+    role: str
+    tenant_id: str | None
+    label: str
+    created_at: datetime
+    disabled: bool
+
+
+class AccountCreatedOut(Out):
+    account_id: str
+    token: TokenOut
+
+
+class LegalHoldIn(In):
+    hold: bool
+
+
+class RotationOut(Out):
+    to_key_id: str
+    rewrapped: int
+    already_current: int
+    skipped: int
+    failed: int
+
+
+# --- candidates, profiles ------------------------------------------------------------------------
+
+
+class CandidateIn(In):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    national_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    birth_date: date
+
+
+class CategoryRequirement(In):
+    justification: Annotated[str, StringConstraints(min_length=10, max_length=1000)]
+    lookback_years: Annotated[int, Field(ge=0, le=100)] | None = None
+    legal_basis: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class RoleProfileIn(In):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    tier: Literal["standard", "trust", "safety"]
+    categories: Annotated[dict[Category, CategoryRequirement], Field(max_length=20)]
+    title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    relevance_justification: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class BuiltinProfileIn(In):
+    profile: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class ProfileOut(Out):
+    profile_id: str
+    tier: str
+    role: dict[str, Any]
+    created_at: datetime
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+class OrderIn(In):
+    subject_id: Id
+    profile_id: Id
+    requested: Annotated[list[Category], Field(min_length=1, max_length=20)]
+    purpose: Text200 = "pre-employment screening for the offered role"
+    agency_id: Id | None = None
+
+
+class CaseOut(Out):
+    case_id: str
+    state: str
+    tier: str
+    light: str | None
+    outcome: str | None
+    window_ends: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class NoticeOut(Out):
+    lang: str
+    text: str
+    sha256: str
+    categories: list[str]
+    sensitive: list[str]
+
+
+class SignIn(In):
+    text_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    lang: Literal["zh-Hans", "en"]
+    categories: Annotated[list[Category], Field(max_length=20)]
+    sensitive_categories_consented: Annotated[list[Category], Field(max_length=20)] = []
+    claims: dict[str, Any] | None = None
+
+
+class ReceiptIdOut(Out):
+    receipt_id: str
+
+
+class InvestigationOut(Out):
+    queried: list[str]
+    incomplete: list[str]
+    light: str
+
+
+class ReportOut(Out):
+    """The full report: for the candidate, the case's agency, an operator with a reason."""
+
+    case_id: str
+    state: str
+    report: dict[str, Any]
+    window_ends: datetime | None = None
+    disputes: list[dict[str, Any]] | None = None
+
+
+class EmployerViewOut(Out):
+    """What the employer sees once the report is released: never an excluded or
+    unverified item (the employer view the domain built)."""
+
+    case_id: str
+    state: str
+    employer_view: dict[str, Any]
+
+
+class AcceptIn(In):
+    statement: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+
+
+class DisputeIn(In):
+    finding_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=40)]],
+        Field(min_length=1, max_length=50),
+    ]
+    statement: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    evidence: Annotated[str, StringConstraints(max_length=100_000)] | None = None
+
+
+class DisputeIdsOut(Out):
+    dispute_ids: list[str]
+
+
+class ResolutionIn(In):
+    outcome: Literal["upheld", "corrected", "removed"]
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    corrected_records: Annotated[list[dict[str, Any]], Field(max_length=100)] = []
+
+
+class DecisionIn(In):
+    outcome: Literal["hired", "not_hired"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    cites_report: bool = False
+
+
+class DeletionOut(Out):
+    cases: list[str]
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+class WebhookIn(In):
+    url: Annotated[str, StringConstraints(min_length=8, max_length=500)]
+
+
+class WebhookCreatedOut(Out):
+    endpoint_id: str
+    #: ``whsec_<base64>``: shown this once; verify ``webhook-signature`` with it
+    secret: str
+
+
+class WebhookOut(Out):
+    endpoint_id: str
+    url: str
+    created_at: datetime
+
+
+# --- transparency and the regulator -------------------------------------------------------------
+
+
+class InclusionProofOut(Out):
+    index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    proof: list[str]
+    entry: str
+    checkpoint: str | None
+
+
+class ConsistencyProofOut(Out):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str]
+
+
+class RulebookOut(Out):
+    version: str
+    sha256: str
+    file: str
+
+
+class CheckpointOut(Out):
+    size: int
+    root_hash: str
+    published_at: datetime
+    note: str
+
+
+class LedgerStatusOut(Out):
+    size: int
+    root_hash: str
+    verified: bool
+    findings: int
+    checkpoints_checked: int
+    checkpoint: CheckpointOut | None
+    log_key: str
+
+
+class ViolationOut(Out):
+    index: int
+    rule: str
+    case: str | None
+    message: str
+
+
+class AuditOut(Out):
+    ok: bool
+    entries: int
+    violations: list[ViolationOut]
+
+
+class StatsGroupOut(Out):
+    employer: str
+    period: str
+    cases: int
+    by_state: dict[str, int | None]
+    by_light: dict[str, int | None]
+
+
+class StatsOut(Out):
+    period: str
+    min_group: int
+    groups: list[StatsGroupOut]
+    suppressed_groups: int

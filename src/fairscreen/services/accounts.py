@@ -1,0 +1,356 @@
+"""Accounts and sign-in for the HTTP API: one function per use case (issue 5 item 1).
+
+- **API tokens** for employer, agency, regulator and operator accounts: 256 random bits,
+  shown once when issued, stored as their SHA-256 (a hash of a high-entropy secret needs
+  no salt or slow KDF: OWASP ASVS v4 §2.9 / §3.5), revocable, and scoped: an employer's or
+  agency's token acts for its tenant only.
+- **Candidates** sign in with a one-time code sent through the notifier port (the
+  notification carries the code, addressed by pseudonym: never a name or number),
+  exchanged for a short-lived candidate token. A code lives 10 minutes, allows 5 tries
+  and is used once; its keyed hash (HMAC with the pseudonym key) is stored, since a short
+  code hashed without a key could be brute-forced from a stolen table.
+
+Every failure to authenticate is the same :class:`Unauthenticated`, whatever the cause
+(unknown, revoked, expired, wrong code), so a caller learns nothing about which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
+
+from fairscreen.adapters.db import account_tables as a
+from fairscreen.adapters.notify import Notification
+from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services.context import Actor, Services
+
+TOKEN_PREFIX = "fs_"  # noqa: S105 - a prefix that marks tokens, not a secret
+CANDIDATE_TOKEN_LIFETIME = timedelta(minutes=30)
+CODE_LIFETIME = timedelta(minutes=10)
+CODE_TRIES = 5
+CODES_PER_HOUR = 5
+CODE_DIGITS = 8
+
+#: Which accounts exist, and whether each acts for a tenant of which kind.
+ACCOUNT_ROLES: dict[ActorRole, str | None] = {
+    ActorRole.EMPLOYER: "employer",
+    ActorRole.AGENCY: "agency",
+    ActorRole.REGULATOR: None,
+    ActorRole.OPERATOR: None,
+}
+
+
+class Unauthenticated(FairscreenError):
+    """No valid credentials: a missing, unknown, revoked or expired token, or a wrong,
+    used or expired sign-in code (one error for all, so none can be told apart)."""
+
+    code = "UNAUTHENTICATED"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token as issued: ``token`` is shown this once and never stored."""
+
+    id: str
+    token: str = ""
+    expires_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"IssuedToken({self.id})"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a token belongs to: the actor the use cases see, and the token's own id."""
+
+    actor: Actor
+    token_id: str
+    account_id: str | None
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _require_operator(actor: Actor) -> None:
+    if actor.role is not ActorRole.OPERATOR:
+        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+
+
+# --- accounts and their tokens (operator) ------------------------------------------------------
+
+
+def create_account(
+    svc: Services, actor: Actor, *, role: str, label: str, tenant_id: str | None = None
+) -> tuple[str, IssuedToken]:
+    """An account for an employer or agency tenant, or a regulator or operator; returns
+    its id and its first token (shown once)."""
+    _require_operator(actor)
+    try:
+        account_role = ActorRole(role)
+    except ValueError as exc:
+        raise InvalidInput("must be employer, agency, regulator or operator", field="role") from exc
+    if account_role not in ACCOUNT_ROLES:
+        raise InvalidInput("must be employer, agency, regulator or operator", field="role")
+    if not label.strip() or len(label) > 100:
+        raise InvalidInput("1 to 100 characters", field="label")
+    kind = ACCOUNT_ROLES[account_role]
+    with svc.uow() as uow:
+        if kind is not None:
+            tenant = uow.repo.tenant(tenant_id) if tenant_id else None
+            if tenant is None or tenant["kind"] != kind:
+                raise NotFound(f"no such {kind}", field="tenant_id")
+        elif tenant_id is not None:
+            raise InvalidInput(f"a {role} account has no tenant", field="tenant_id")
+        account_id = _new_id("acc")
+        uow.connection.execute(
+            sa.insert(a.accounts).values(
+                id=account_id,
+                role=account_role.value,
+                tenant_id=tenant_id,
+                label=label.strip(),
+                created_at=svc.now(),
+            )
+        )
+        issued = _issue(uow.connection, svc, role=account_role, account_id=account_id)
+        uow.commit()
+    return account_id, issued
+
+
+def list_accounts(
+    svc: Services, actor: Actor, *, limit: int, after: str | None
+) -> list[dict[str, Any]]:
+    _require_operator(actor)
+    query = sa.select(a.accounts).order_by(a.accounts.c.id).limit(limit)
+    if after:
+        query = query.where(a.accounts.c.id > after)
+    with svc.engine.connect() as connection:
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def issue_token(svc: Services, actor: Actor, account_id: str) -> IssuedToken:
+    """A further token for an account (e.g. before rotating the old one out)."""
+    _require_operator(actor)
+    with svc.uow() as uow:
+        account = _account(uow.connection, account_id)
+        if account is None or account["disabled_at"] is not None:
+            raise NotFound("no such account", field="account_id")
+        issued = _issue(uow.connection, svc, role=ActorRole(account["role"]), account_id=account_id)
+        uow.commit()
+    return issued
+
+
+def revoke_token(svc: Services, actor: Actor, token_id: str) -> None:
+    """Revoke a token at once (operator: any token)."""
+    _require_operator(actor)
+    _revoke(svc, token_id)
+
+
+def sign_out(svc: Services, principal: Principal) -> None:
+    """Revoke the caller's own token."""
+    _revoke(svc, principal.token_id)
+
+
+def _revoke(svc: Services, token_id: str) -> None:
+    with svc.uow() as uow:
+        done = uow.connection.execute(
+            sa.update(a.api_tokens)
+            .where(a.api_tokens.c.id == token_id, a.api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=svc.now())
+        )
+        if done.rowcount != 1:
+            raise NotFound("no such token", field="token_id")
+        uow.commit()
+
+
+def _account(connection: sa.Connection, account_id: str) -> RowMapping | None:
+    return (
+        connection.execute(sa.select(a.accounts).where(a.accounts.c.id == account_id))
+        .mappings()
+        .first()
+    )
+
+
+def _issue(
+    connection: sa.Connection,
+    svc: Services,
+    *,
+    role: ActorRole,
+    account_id: str | None = None,
+    subject_id: str | None = None,
+    lifetime: timedelta | None = None,
+) -> IssuedToken:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token_id = _new_id("tok")
+    now = svc.now()
+    expires = now + lifetime if lifetime is not None else None
+    connection.execute(
+        sa.insert(a.api_tokens).values(
+            id=token_id,
+            token_hash=token_hash(token),
+            role=role.value,
+            account_id=account_id,
+            subject_id=subject_id,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    return IssuedToken(token_id, token, expires)
+
+
+# --- authentication --------------------------------------------------------------------------
+
+
+_TOKEN_QUERY = (
+    sa.select(
+        a.api_tokens.c.id,
+        a.api_tokens.c.role,
+        a.api_tokens.c.subject_id,
+        a.api_tokens.c.account_id,
+        a.api_tokens.c.expires_at,
+        a.api_tokens.c.revoked_at,
+        a.accounts.c.tenant_id,
+        a.accounts.c.disabled_at,
+    )
+    .select_from(a.api_tokens.outerjoin(a.accounts, a.accounts.c.id == a.api_tokens.c.account_id))
+    .where(a.api_tokens.c.token_hash == sa.bindparam("digest"))
+)
+
+
+def authenticate(svc: Services, token: str) -> Principal:
+    """The principal behind a bearer token, or :class:`Unauthenticated`."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        raise Unauthenticated("invalid or expired credentials")
+    with svc.engine.connect() as connection:
+        row = connection.execute(_TOKEN_QUERY, {"digest": token_hash(token)}).mappings().first()
+    if row is None or row["revoked_at"] is not None or row["disabled_at"] is not None:
+        raise Unauthenticated("invalid or expired credentials")
+    expires = _aware(row["expires_at"])
+    if expires is not None and expires <= svc.now():
+        raise Unauthenticated("invalid or expired credentials")
+    role = ActorRole(row["role"])
+    if role is ActorRole.CANDIDATE:
+        actor_id = row["subject_id"]
+    elif role in (ActorRole.EMPLOYER, ActorRole.AGENCY):
+        actor_id = row["tenant_id"]
+    else:
+        actor_id = row["account_id"]
+    if not actor_id:
+        raise Unauthenticated("invalid or expired credentials")
+    return Principal(Actor(role, str(actor_id)), str(row["id"]), row["account_id"])
+
+
+# --- candidates: one-time codes -----------------------------------------------------------------
+
+
+def _code_hash(svc: Services, code_id: str, code: str) -> str:
+    return hmac.new(
+        svc.pseudonym_key, f"sign-in|{code_id}|{code}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def request_sign_in_code(svc: Services, candidate_id: str) -> None:
+    """Send a one-time code to the candidate through the notifier. Says nothing about
+    whether the candidate exists (an unknown id, or too many codes this hour, sends
+    nothing and returns the same)."""
+    now = svc.now()
+    with svc.uow() as uow:
+        subject = uow.repo.subject(candidate_id)
+        if subject is None or subject["deletion_requested_at"] is not None:
+            return
+        recent = uow.connection.execute(
+            sa.select(sa.func.count())
+            .select_from(a.sign_in_codes)
+            .where(
+                a.sign_in_codes.c.subject_id == candidate_id,
+                a.sign_in_codes.c.created_at > now - timedelta(hours=1),
+            )
+        ).scalar_one()
+        if recent >= CODES_PER_HOUR:
+            return
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        code_id = _new_id("sic")
+        expires = now + CODE_LIFETIME
+        uow.connection.execute(
+            sa.insert(a.sign_in_codes).values(
+                id=code_id,
+                subject_id=candidate_id,
+                code_hash=_code_hash(svc, code_id, code),
+                created_at=now,
+                expires_at=expires,
+                attempts=0,
+            )
+        )
+        uow.commit()
+    svc.notifier.send(
+        Notification(
+            subject["pseudonym"],
+            "sign_in",
+            {"code": code, "expires_at": expires.isoformat()},
+        )
+    )
+
+
+def exchange_sign_in_code(svc: Services, candidate_id: str, code: str) -> IssuedToken:
+    """A short-lived candidate token for a valid, unused, unexpired code of this
+    candidate. Every try counts against the code; a wrong code never says why."""
+    now = svc.now()
+    with svc.uow() as uow:
+        rows: Sequence[RowMapping] = (
+            uow.connection.execute(
+                sa.select(a.sign_in_codes).where(
+                    a.sign_in_codes.c.subject_id == candidate_id,
+                    a.sign_in_codes.c.used_at.is_(None),
+                    a.sign_in_codes.c.expires_at > now,
+                    a.sign_in_codes.c.attempts < CODE_TRIES,
+                )
+            )
+            .mappings()
+            .all()
+        )
+        match = None
+        for row in rows:
+            uow.connection.execute(
+                sa.update(a.sign_in_codes)
+                .where(a.sign_in_codes.c.id == row["id"])
+                .values(attempts=row["attempts"] + 1)
+            )
+            if hmac.compare_digest(_code_hash(svc, row["id"], code), row["code_hash"]):
+                match = row
+        if match is None:
+            uow.commit()  # the failed tries count
+            raise Unauthenticated("invalid or expired credentials")
+        uow.connection.execute(
+            sa.update(a.sign_in_codes)
+            .where(a.sign_in_codes.c.id == match["id"])
+            .values(used_at=now)
+        )
+        issued = _issue(
+            uow.connection,
+            svc,
+            role=ActorRole.CANDIDATE,
+            subject_id=candidate_id,
+            lifetime=CANDIDATE_TOKEN_LIFETIME,
+        )
+        uow.commit()
+    return issued

@@ -1,0 +1,236 @@
+"""The public transparency read API (PRODUCT.md §6; issue 5 item 2): what anyone may
+fetch without an account to check the ledger and the rules.
+
+- **C2SP tlog-tiles** (https://c2sp.org/tlog-tiles): the latest signed checkpoint, tiles
+  ``tile/<L>/<N>[.p/<W>]`` and entry bundles ``tile/entries/<N>[.p/<W>]``, ``N`` in
+  three-digit groups (``x001/x234/067``). A tile only ever grows, so a partial tile of
+  width ``W`` is the first ``W`` hashes of the stored tile; a full tile is served only
+  once it holds 256. Entry bundles are the entries, each prefixed by its length as a
+  big-endian uint16 (tlog-tiles §"Log Entries").
+- Inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4), hashes in base64.
+- The published rulebooks by version and by SHA-256, as the exact bytes that were hashed.
+- The ledger's status for the regulator (size, latest checkpoint, a full verification)
+  and the compliance audit.
+
+The tree logic is the ledger's own (:mod:`fairscreen.ledger.log`, ``tiles``); this module
+only reads it through one snapshot per call and checks the public inputs, so a bad
+index or size is an input error or "not found", never a server error.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from fairscreen.adapters.db.ledger_store import reading
+from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.rulebook import parse_rulebook
+from fairscreen.ledger.audit import Violation
+from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
+from fairscreen.ledger.verify import verify_log
+from fairscreen.services.context import Services
+from fairscreen.services.screening import audit_ledger
+
+MAX_LEVEL = 63
+_TILE_PATH = re.compile(r"^((?:x\d{3}/)*\d{3})(?:\.p/([1-9]\d{0,2}))?$")
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def parse_tile_path(path: str) -> tuple[int, int | None]:
+    """``x001/x234/067.p/5`` → ``(1234067, 5)``; ``NotFound`` for anything not written
+    exactly as tlog-tiles writes it (so one tile has one path)."""
+    match = _TILE_PATH.match(path)
+    if match is None:
+        raise NotFound("no such tile", field="path")
+    index = int(match.group(1).replace("x", "").replace("/", ""))
+    width = int(match.group(2)) if match.group(2) else None
+    if encode_tile_index(index) != match.group(1) or (width is not None and width >= TILE_WIDTH):
+        raise NotFound("no such tile", field="path")
+    return index, width
+
+
+def latest_checkpoint(svc: Services) -> str:
+    """The latest published checkpoint (a C2SP signed note)."""
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+    if latest is None:
+        raise NotFound("no checkpoint has been published yet", field="checkpoint")
+    return latest.note
+
+
+def publish_checkpoint(svc: Services) -> str:
+    """Sign a checkpoint of the current tree when it grew (the scheduler calls this)."""
+    from fairscreen.adapters.db.ledger_store import writing
+
+    with writing(svc.engine) as log:
+        return log.publish(svc.signer, now=svc.now()).note
+
+
+def tile(svc: Services, level: int, path: str) -> bytes:
+    """The content of tile ``tile/<level>/<path>``."""
+    if not 0 <= level <= MAX_LEVEL:
+        raise NotFound("no such tile", field="level")
+    index, width = parse_tile_path(path)
+    wanted = width or TILE_WIDTH
+    with reading(svc.engine) as log:
+        stored = log.store.read_tiles([(level, index)]).get((level, index))
+    if stored is None or stored.width < wanted:
+        raise NotFound("no such tile", field="path")
+    return stored.hashes[: wanted * HASH_SIZE]
+
+
+def entry_bundle(svc: Services, path: str) -> bytes:
+    """The entry bundle ``tile/entries/<path>``: each entry as uint16 length + bytes."""
+    index, width = parse_tile_path(path)
+    wanted = width or TILE_WIDTH
+    start = index * TILE_WIDTH
+    with reading(svc.engine) as log:
+        if start + wanted > log.size():
+            raise NotFound("no such entry bundle", field="path")
+        rows = log.store.read_entries(start, start + wanted)
+    if len(rows) != wanted:
+        raise NotFound("no such entry bundle", field="path")
+    parts = []
+    for _, data in rows:
+        if len(data) > 0xFFFF:  # the guard keeps entries far smaller; never truncate one
+            raise InvalidInput("an entry is too long for a tlog-tiles bundle", field="path")
+        parts.append(len(data).to_bytes(2, "big") + data)
+    return b"".join(parts)
+
+
+def _checkpoints_by_size(log: Any) -> dict[int, str]:
+    return {c.size: c.note for c in log.store.read_checkpoints()}
+
+
+def inclusion_proof(svc: Services, index: int, tree_size: int | None = None) -> dict[str, Any]:
+    """RFC 9162 §2.1.3: entry ``index`` is in the tree of ``tree_size`` (default: the
+    latest checkpoint's), with the entry and, when one was published, that checkpoint."""
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+        size = tree_size if tree_size is not None else (latest.size if latest else log.size())
+        if not 0 < size <= log.size():
+            raise InvalidInput("outside 1 .. the log's size", field="tree_size")
+        if not 0 <= index < size:
+            raise InvalidInput("outside 0 .. tree_size - 1", field="index")
+        proof = log.inclusion_proof(index, size)
+        entry = log.entry(index)
+        notes = [c.note for c in log.store.read_checkpoints() if c.size == size]
+    return {
+        "index": proof.index,
+        "tree_size": proof.size,
+        "leaf_hash": _b64(proof.leaf_hash),
+        "root_hash": _b64(proof.root),
+        "proof": [_b64(h) for h in proof.proof],
+        "entry": entry.decode("utf-8", errors="replace"),
+        "checkpoint": notes[-1] if notes else None,
+    }
+
+
+def consistency_proof(svc: Services, first: int, second: int | None = None) -> dict[str, Any]:
+    """RFC 9162 §2.1.4: the tree of ``first`` entries is a prefix of ``second``'s."""
+    with reading(svc.engine) as log:
+        size = log.size()
+        new = second if second is not None else size
+        if not 0 < new <= size:
+            raise InvalidInput("outside 1 .. the log's size", field="second")
+        if not 0 < first <= new:
+            raise InvalidInput("outside 1 .. second", field="first")
+        proof = log.consistency_proof(first, new)
+    return {
+        "first": proof.old_size,
+        "second": proof.new_size,
+        "first_root": _b64(proof.old_root),
+        "second_root": _b64(proof.new_root),
+        "proof": [_b64(h) for h in proof.proof],
+    }
+
+
+def log_key(svc: Services) -> str:
+    """The checkpoint verifier key (C2SP signed-note vkey)."""
+    return svc.signer.verifier.vkey
+
+
+# --- rulebooks -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRulebook:
+    version: str
+    sha256: str
+    file: str
+    content: bytes
+
+
+@cache
+def published_rulebooks() -> tuple[PublishedRulebook, ...]:
+    """Every rulebook file shipped with this release (``fairscreen/rulebook/v*.toml``)."""
+    folder = resources.files("fairscreen.rulebook")
+    found = []
+    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if item.name.startswith("v") and item.name.endswith(".toml"):
+            content = item.read_bytes()
+            found.append(
+                PublishedRulebook(
+                    parse_rulebook(content).version,
+                    hashlib.sha256(content).hexdigest(),
+                    item.name,
+                    content,
+                )
+            )
+    return tuple(found)
+
+
+def rulebook_by_version(version: str) -> PublishedRulebook:
+    for book in published_rulebooks():
+        if book.version == version:
+            return book
+    raise NotFound("no published rulebook of this version", field="version")
+
+
+def rulebook_by_sha256(digest: str) -> PublishedRulebook:
+    for book in published_rulebooks():
+        if book.sha256 == digest.lower():
+            return book
+    raise NotFound("no published rulebook with this SHA-256", field="sha256")
+
+
+# --- the regulator's view ----------------------------------------------------------------------
+
+
+def ledger_status(svc: Services) -> dict[str, Any]:
+    """Size, latest checkpoint and a full verification of the stored log (every entry
+    rehashed, every tile and checkpoint checked against the log's key)."""
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+        report = verify_log(log.store, svc.signer.verifier)
+    return {
+        "size": report.size,
+        "root_hash": _b64(report.root),
+        "verified": report.ok,
+        "findings": len(report.findings),
+        "checkpoints_checked": report.checkpoints_checked,
+        "checkpoint": None
+        if latest is None
+        else {
+            "size": latest.size,
+            "root_hash": _b64(latest.root),
+            "published_at": latest.published_at,
+            "note": latest.note,
+        },
+        "log_key": svc.signer.verifier.vkey,
+    }
+
+
+def compliance_audit(svc: Services) -> tuple[int, list[Violation]]:
+    """The compliance audit of the whole log now: the log's size and every violation."""
+    with reading(svc.engine) as log:
+        size = log.size()
+    return size, audit_ledger(svc, as_of=svc.now())
