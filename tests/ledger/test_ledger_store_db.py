@@ -3,6 +3,7 @@ batches, proofs read from stored tiles, one writer at a time, group commit, publ
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from ledger_factories import at, encoded, entry
 from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.db.engine import begin_read, begin_write
@@ -23,7 +25,7 @@ from fairscreen.adapters.db.ledger_store import (
 )
 from fairscreen.adapters.db.migrations import alembic_config, current_revision, upgrade
 from fairscreen.adapters.db.tables import metadata
-from fairscreen.domain.errors import LedgerError
+from fairscreen.domain.errors import LedgerEntryRefused, LedgerError
 from fairscreen.ledger import merkle
 from fairscreen.ledger.checkpoint import open_checkpoint
 from fairscreen.ledger.log import CheckpointPublisher, GroupCommitter, Log
@@ -52,7 +54,7 @@ def test_batches_build_the_same_tree_as_the_rfc(engine: Engine) -> None:
     sizes = [1, 255, 1, 300, 1000, 43]
     start = 0
     for count in sizes:
-        result = append_batch(engine, _entries(start, count))
+        result = append_batch(engine, _entries(start, count), guard=False)
         assert (result.first_index, result.size) == (start, start + count)
         start += count
     leaves = [merkle.leaf_hash(e) for e in _entries(0, start)]
@@ -74,16 +76,16 @@ def test_batches_build_the_same_tree_as_the_rfc(engine: Engine) -> None:
 
 
 def test_append_shares_the_callers_transaction(engine: Engine) -> None:
-    append_batch(engine, _entries(0, 10))
+    append_batch(engine, _entries(0, 10), guard=False)
     with pytest.raises(RuntimeError, match="state change failed"), begin_write(engine) as conn:
-        append_in_transaction(conn, _entries(10, 500))
+        append_in_transaction(conn, _entries(10, 500), guard=False)
         raise RuntimeError("state change failed")
     with reading(engine) as log:
         assert log.size() == 10
         assert log.store.read_entries(0, 1000)[-1] == (9, b"entry-9")
         assert verify_log(log.store, None).ok
     with begin_write(engine) as conn:
-        append_in_transaction(conn, _entries(10, 5))
+        append_in_transaction(conn, _entries(10, 5), guard=False)
     with reading(engine) as log:
         assert log.size() == 15
 
@@ -99,7 +101,9 @@ def test_concurrent_writers_queue_on_the_lock(engine: Engine) -> None:
     def writer(worker: int) -> None:
         try:
             for batch in range(8):
-                append_batch(engine, [f"w{worker}-b{batch}-{i}".encode() for i in range(50)])
+                append_batch(
+                    engine, [f"w{worker}-b{batch}-{i}".encode() for i in range(50)], guard=False
+                )
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
             errors.append(exc)
 
@@ -126,7 +130,7 @@ def test_group_commit_gathers_submitters_into_batches(engine: Engine) -> None:
 
     def append(entries: list[bytes]) -> object:
         batches.append(len(entries))
-        return append_batch(engine, entries)
+        return append_batch(engine, entries, guard=False)
 
     with GroupCommitter(append, max_batch=64, max_delay=0.05) as committer:  # type: ignore[arg-type]
         futures = [committer.submit(f"g{i}".encode()) for i in range(300)]
@@ -151,11 +155,11 @@ def test_a_failed_group_batch_reaches_every_submitter(engine: Engine) -> None:
 
 
 def test_publishing_is_separate_from_sequencing(engine: Engine, signer: NoteSigner) -> None:
-    append_batch(engine, _entries(0, 3))
+    append_batch(engine, _entries(0, 3), guard=False)
     with writing(engine) as log:
         first = log.publish(signer)
         assert log.publish(signer).id == first.id  # nothing new: no second signature
-    append_batch(engine, _entries(3, 2))
+    append_batch(engine, _entries(3, 2), guard=False)
     with reading(engine) as log:
         latest = log.latest_checkpoint()
         assert latest is not None and latest.size == 3  # appends do not sign
@@ -174,7 +178,7 @@ def test_interval_publisher(engine: Engine, signer: NoteSigner) -> None:
     publisher = CheckpointPublisher(publish, interval=0.05)  # type: ignore[arg-type]
     publisher.start()
     try:
-        append_batch(engine, _entries(0, 7))
+        append_batch(engine, _entries(0, 7), guard=False)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             with reading(engine) as log:
@@ -189,21 +193,35 @@ def test_interval_publisher(engine: Engine, signer: NoteSigner) -> None:
 
 
 def test_readers_see_one_snapshot(engine: Engine) -> None:
-    append_batch(engine, _entries(0, 4))
+    append_batch(engine, _entries(0, 4), guard=False)
     with begin_read(engine) as connection:
         log = Log(SqlLedgerStore(connection))
         before = log.size()
-        append_batch(engine, _entries(4, 4))
+        append_batch(engine, _entries(4, 4), guard=False)
         assert log.size() == before == 4
     with reading(engine) as log:
         assert log.size() == 8
 
 
 def test_size_row_guards_against_unlocked_writers(engine: Engine) -> None:
-    append_batch(engine, _entries(0, 2))
+    append_batch(engine, _entries(0, 2), guard=False)
     with begin_write(engine) as connection:
         store = SqlLedgerStore(connection)
         with pytest.raises(LedgerError, match="no longer at size 1"):
             store.write_append(1, [b"x"], [], 2)
     with engine.begin() as connection:
         assert connection.execute(sa.text("SELECT size FROM ledger_state")).scalar_one() == 2
+
+
+def test_the_service_facing_append_guards_every_entry(engine: Engine) -> None:
+    good = encoded(entry("report.read", when=at(1), reason="audit"))
+    smuggled = {**entry("report.read", when=at(2)), "name": "Zhang Wei"}
+    append_batch(engine, [good])
+    with pytest.raises(LedgerEntryRefused, match="not JSON"):
+        append_batch(engine, [b"Zhang Wei, ID 110101199003074578"])
+    with pytest.raises(LedgerEntryRefused, match="name"):
+        append_batch(engine, [json.dumps(smuggled, sort_keys=True).encode()])
+    with pytest.raises(LedgerEntryRefused, match="canonical"):
+        append_batch(engine, [json.dumps(json.loads(good), indent=1).encode()])
+    with reading(engine) as log:
+        assert log.size() == 1

@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from fairscreen.adapters.db.engine import begin_read, begin_write
 from fairscreen.adapters.db.tables import ledger_checkpoints
 from fairscreen.domain.errors import LedgerError
+from fairscreen.ledger.entries import LedgerEntry, decode_entry
 from fairscreen.ledger.log import AppendResult, Log
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
 from fairscreen.ledger.tiles import Tile, TileKey
@@ -225,15 +226,40 @@ def _database_error(cause: BaseException) -> LedgerError:
 # --- conveniences for callers that do not own a transaction ----------------------------------
 
 
-def append_in_transaction(connection: Connection, entries: Sequence[bytes]) -> AppendResult:
-    """Append inside the caller's transaction: committed or rolled back with it."""
-    return Log(SqlLedgerStore(connection)).append(entries)
+def guarded(entries: Sequence[bytes | LedgerEntry]) -> list[bytes]:
+    """Every entry through the ledger guard: a :class:`LedgerEntry`, or bytes that decode
+    to one in canonical form (anything else raises :class:`LedgerEntryRefused`)."""
+    checked = []
+    for entry in entries:
+        if isinstance(entry, LedgerEntry):
+            checked.append(entry.to_bytes())
+        else:
+            decode_entry(entry)
+            checked.append(entry)
+    return checked
 
 
-def append_batch(engine: Engine, entries: Sequence[bytes]) -> AppendResult:
+def append_in_transaction(
+    connection: Connection, entries: Sequence[bytes | LedgerEntry], *, guard: bool = True
+) -> AppendResult:
+    """Append inside the caller's transaction: committed or rolled back with it.
+
+    Entries pass the ledger guard unless ``guard=False`` (raw bytes: tests, benchmarks,
+    or callers that already hold guarded bytes).
+    """
+    if guard:
+        data = guarded(entries)
+    else:
+        data = [e.to_bytes() if isinstance(e, LedgerEntry) else e for e in entries]
+    return Log(SqlLedgerStore(connection)).append(data)
+
+
+def append_batch(
+    engine: Engine, entries: Sequence[bytes | LedgerEntry], *, guard: bool = True
+) -> AppendResult:
     """Append one atomic batch in its own writer transaction (committed on return)."""
     with begin_write(engine) as connection:
-        return append_in_transaction(connection, entries)
+        return append_in_transaction(connection, entries, guard=guard)
 
 
 @contextmanager
