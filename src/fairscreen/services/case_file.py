@@ -27,6 +27,7 @@ from pydantic import (
 from fairscreen.domain import model as m
 from fairscreen.domain.categories import (
     PROHIBITED,
+    SENSITIVE,
     Category,
     CauseGroup,
     RecordStatus,
@@ -63,61 +64,24 @@ Day = Annotated[date, BeforeValidator(_to_date)]
 Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN), AfterValidator(_check_month)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
-PermittedOrSensitive = Literal[
-    "identity",
-    "education",
-    "employment_history",
-    "professional_license",
-    "litigation",
-    "enforcement",
-    "reference",
-    "criminal_record",
-    "credit",
-    "health_certificate",
-]
-AnyCategory = Literal[
-    "identity",
-    "education",
-    "employment_history",
-    "professional_license",
-    "litigation",
-    "enforcement",
-    "reference",
-    "criminal_record",
-    "credit",
-    "health_certificate",
-    "marital_status",
-    "pregnancy_or_fertility",
-    "religion",
-    "ethnicity",
-    "health_condition",
-    "infectious_disease_carrier",
-    "household_registration",
-    "sexual_orientation",
-    "family_background",
-    "private_life",
-    "social_media_private",
-    "political_views",
-    "union_membership",
-    "genetic_data",
-    "disability",
-    "public_security_violation",
-]
-Group = Literal[
-    "fraud_dishonesty",
-    "bribery_corruption",
-    "confidentiality",
-    "violence",
-    "sexual_offence",
-    "child_harm",
-    "drugs",
-    "traffic_safety",
-    "property_service",
-    "private_lending",
-    "labour",
-    "family",
-    "other",
-]
+def _not_prohibited(category: Category) -> Category:
+    if category in PROHIBITED:
+        raise ValueError(f"{category.value!r} is a prohibited category: never for any role")
+    return category
+
+
+def _sensitive(category: Category) -> Category:
+    if category not in SENSITIVE:
+        raise ValueError(f"{category.value!r} is not a sensitive category")
+    return category
+
+
+# The enumerations are the domain's own (one source of truth); strict=False lets their
+# values arrive as JSON strings in both JSON and Python validation.
+AnyCategory = Annotated[Category, Field(strict=False)]
+PermittedOrSensitive = Annotated[Category, Field(strict=False), AfterValidator(_not_prohibited)]
+SensitiveCategory = Annotated[Category, Field(strict=False), AfterValidator(_sensitive)]
+Group = Annotated[CauseGroup, Field(strict=False)]
 Degree = Literal["associate", "bachelor", "master", "doctorate", "other"]
 
 
@@ -142,8 +106,8 @@ class CategoryRequirementIn(_Strict):
 
 class RoleIn(_Strict):
     id: NonEmpty
-    tier: Literal["standard", "trust", "safety"]
-    categories: dict[AnyCategory, CategoryRequirementIn]
+    tier: Annotated[Tier, Field(strict=False)]
+    categories: dict[PermittedOrSensitive, CategoryRequirementIn]
     title: str | None = None
     relevant_groups: list[Group] | None = None
     relevance_justification: str | None = None
@@ -189,9 +153,7 @@ class AuthorizationIn(_Strict):
     signed_at: AwareDatetime
     expires_at: AwareDatetime
     role_id: str | None = None
-    sensitive_categories_consented: list[
-        Literal["criminal_record", "credit", "health_certificate"]
-    ] = []
+    sensitive_categories_consented: list[SensitiveCategory] = []
     revoked_at: AwareDatetime | None = None
     document_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
 
