@@ -244,3 +244,12 @@ def test_unreachable_or_malformed_databases_are_one_line_errors(env: dict[str, s
     )
     assert unreachable.exit_code == 1
     assert "database error: OperationalError" in unreachable.output
+
+
+def test_publish_signs_once_per_size(populated: dict[str, str]) -> None:
+    first = cli(populated, "ledger", "publish")
+    assert first.exit_code == 0
+    assert first.output == cli(populated, "ledger", "checkpoint").output
+    forced = cli(populated, "ledger", "publish", "--force")
+    assert forced.exit_code == 0 and forced.output.startswith("fairscreen.test/ledger\n300\n")
+    assert cli(populated, "ledger", "publish", "--every", "0").exit_code == 2

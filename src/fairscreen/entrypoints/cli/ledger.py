@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -108,12 +109,27 @@ def key_command() -> None:
 def publish_command(
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option(help="Sign even if the size did not change.")] = False,
+    every: Annotated[
+        float | None,
+        typer.Option(help="Keep publishing every SECONDS until interrupted (Ctrl-C)."),
+    ] = None,
 ) -> None:
     """Sign a checkpoint of the current tree and store it; print it."""
+    if every is not None and every <= 0:
+        fail(InvalidInput("must be a positive number of seconds", field="every"))
     try:
-        with _engine(database_url) as (engine, settings), writing(engine) as log:
-            stored = log.publish(_signer(settings), force=force)
-        typer.echo(stored.note, nl=False)
+        with _engine(database_url) as (engine, settings):
+            signer = _signer(settings)
+            last_id = None
+            while True:
+                with writing(engine) as log:
+                    stored = log.publish(signer, force=force)
+                if stored.id != last_id:
+                    typer.echo(stored.note, nl=False)
+                    last_id = stored.id
+                if every is None:
+                    return
+                time.sleep(every)
     except FairscreenError as error:
         fail(error)
 
