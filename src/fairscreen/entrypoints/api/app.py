@@ -143,11 +143,21 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return document
 
 
+def api_routes() -> list[tuple[str, str]]:
+    """Every (method, path template) of the API's routers, e.g. ``("GET", "/v1/cases")``."""
+    found = []
+    for module in ROUTERS:
+        for route in module.router.routes:
+            path = getattr(route, "path", None)
+            for method in sorted(getattr(route, "methods", None) or ()):
+                if path is not None:
+                    found.append((method, str(path)))
+    return found
+
+
 def _template(app: FastAPI, openapi_path: str, method: str) -> str:
     """The route template (``{path:path}`` kept) of an OpenAPI path."""
-    for route in app.routes:
-        path = getattr(route, "path", None)
-        methods: set[str] = getattr(route, "methods", None) or set()
-        if path and method.upper() in methods and path.replace(":path", "") == openapi_path:
-            return str(path)
+    for route_method, path in api_routes():
+        if route_method == method.upper() and path.replace(":path", "") == openapi_path:
+            return path
     return openapi_path
