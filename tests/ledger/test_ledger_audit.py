@@ -209,3 +209,11 @@ def test_malformed_entries_and_an_empty_rulebook_set_fail_closed() -> None:
         (1, AuditRule.RATING_UNPUBLISHED_RULEBOOK),
     ]
     assert pseudonym("case", "a") in str(violations[1])
+
+
+def test_an_early_release_the_candidate_accepted_is_allowed() -> None:
+    log = _replace(11, when=at(10), reason="candidate_accepted")
+    assert run(log) == []
+    disputed = _insert(11, entry("dispute.opened", role="candidate", actor="subj_luo", when=at(9)))
+    disputed[12] = {**disputed[12], "at": at(10), "reason": "candidate_accepted"}
+    assert run(disputed) == [(12, AuditRule.RELEASE_DURING_DISPUTE)]

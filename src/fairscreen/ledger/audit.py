@@ -13,7 +13,8 @@ their ``at`` fields. The rules, each with a stable code:
 - ``query-after-revocation`` (P1): every covering authorization was revoked before the
   query (an ``authorization.revoked`` without ``categories`` revokes all of them);
 - ``release-before-review-window`` (P4): a ``report.released`` with no ``review.opened``
-  logged for the case, or before the latest ``window_ends``;
+  logged for the case, or before the latest ``window_ends`` unless the candidate accepted
+  early (``reason: candidate_accepted``);
 - ``release-during-dispute`` (P4): a ``report.released`` while a ``dispute.opened`` of the
   case has no ``dispute.resolved`` yet;
 - ``rating-unpublished-rulebook`` (§4): a ``report.rated`` whose ``rulebook_sha256`` is
