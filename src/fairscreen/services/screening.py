@@ -1461,6 +1461,7 @@ def _shred_departed_subjects(svc: Services) -> None:
             # The row stays for the cases' tombstones; its identity is gone twice over:
             # the subject key is shredded and the ciphertext itself is wiped.
             uow.cipher.shred_subject(subject["pseudonym"])
+            uow.repo.delete_self_identification(subject["id"])
             uow.repo.update_subject(
                 subject["id"], identity_ct=b"", lookup=f"deleted:{subject['id']}"
             )

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
+from fairscreen.adapters.db.selfid_tables import self_identifications
 
 Json = Any
 
@@ -30,6 +31,11 @@ def _dump(value: Json) -> bytes:
 
 def identity_label(subject_pseudonym: str) -> str:
     return f"identity.{subject_pseudonym}"
+
+
+def selfid_label(subject_pseudonym: str) -> str:
+    """Self-identification has a key of its own, wrapped by the subject's (PRODUCT.md §7)."""
+    return f"selfid.{subject_pseudonym}"
 
 
 class ServiceRepository:
@@ -109,6 +115,12 @@ class ServiceRepository:
             .order_by(t.role_profiles.c.role_id)
         )
         return self.connection.execute(query).mappings().all()
+
+    def profile_ids_for_role(self, role_id: str, employer_id: str | None) -> set[str]:
+        query = sa.select(t.role_profiles.c.id).where(t.role_profiles.c.role_id == role_id)
+        if employer_id is not None:
+            query = query.where(t.role_profiles.c.employer_id == employer_id)
+        return {str(row.id) for row in self.connection.execute(query)}
 
     # --- cases -------------------------------------------------------------------------
 
@@ -404,3 +416,40 @@ class ServiceRepository:
         return self._one(
             sa.select(t.certificates).where(t.certificates.c.case_pseudonym == case_pseudonym)
         )
+
+    # --- voluntary self-identification (PRODUCT.md §7): apart from every case -------------
+
+    def put_self_identification(
+        self, subject: RowMapping, *, declined: bool, answers: Mapping[str, str], now: datetime
+    ) -> None:
+        label = selfid_label(subject["pseudonym"])
+        body = None
+        if not declined:
+            self.cipher.open_case(label, subject["pseudonym"])
+            body = self._seal(label, "answers", dict(answers))
+        table = self_identifications
+        self.connection.execute(sa.delete(table).where(table.c.subject_id == subject["id"]))
+        self.connection.execute(
+            sa.insert(table).values(
+                subject_id=subject["id"], declined=declined, answered_at=now, body_ct=body
+            )
+        )
+
+    def delete_self_identification(self, subject_id: str) -> None:
+        table = self_identifications
+        self.connection.execute(sa.delete(table).where(table.c.subject_id == subject_id))
+
+    def self_identifications(self) -> dict[str, dict[str, str]]:
+        """Every consented answer by subject id (aggregate reports only)."""
+        table = self_identifications
+        query = (
+            sa.select(table.c.subject_id, table.c.body_ct, t.subjects.c.pseudonym)
+            .join(t.subjects, t.subjects.c.id == table.c.subject_id)
+            .where(table.c.declined.is_(False))
+        )
+        return {
+            str(row.subject_id): dict(
+                self._open(selfid_label(row.pseudonym), "answers", row.body_ct)
+            )
+            for row in self.connection.execute(query)
+        }

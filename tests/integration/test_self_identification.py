@@ -1,0 +1,171 @@
+"""Voluntary self-identification (PRODUCT.md §7, issue 6 item 2): kept apart, never seen
+by the rating, the employer or the agency, aggregated with small groups suppressed, and
+deleted with the subject."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from service_fixtures import OPERATOR, World, make_world, order_and_sign
+
+from factories import litigation
+from fairscreen.adapters.db.selfid_tables import self_identifications
+from fairscreen.adapters.sources.recorded import RecordedSource
+from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import screening as s
+from fairscreen.services.context import Actor
+from fairscreen.services.evaluation import evaluate_case, render_report
+from fairscreen.services.self_identification import (
+    AGE_BANDS,
+    SEX,
+    fairness_overview,
+    record_self_identification,
+)
+
+
+@pytest.fixture
+def world(sqlite_url: str, tmp_path: Path) -> World:
+    return make_world(sqlite_url, tmp_path)
+
+
+def rated_report_bytes(world: World, case_id: str) -> str:
+    with world.svc.uow() as uow:
+        case = uow.repo.case(case_id)
+        assert case is not None
+        document = s.case_file(world.svc, uow, case)
+    assert not {"sex", "age", "age_band", "gender"} & set(json.dumps(document).split('"'))
+    return render_report(evaluate_case(json.dumps(document, ensure_ascii=False)).document)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    consent=st.booleans(),
+    sex=st.sampled_from(SEX),
+    age_band=st.sampled_from(AGE_BANDS),
+)
+def test_self_identification_never_reaches_the_rating(
+    world: World, consent: bool, sex: str, age_band: str
+) -> None:
+    cases = getattr(world, "_cases", None)
+    if cases is None:
+        case_id = order_and_sign(world)
+        s.run_investigation(world.svc, world.agency, case_id)
+        world._cases = (case_id, rated_report_bytes(world, case_id))  # type: ignore[attr-defined]
+        cases = world._cases  # type: ignore[attr-defined]
+    case_id, before = cases
+    record_self_identification(
+        world.svc,
+        world.candidate,
+        consent=consent,
+        sex=sex if consent else None,
+        age_band=age_band if consent else None,
+    )
+    assert rated_report_bytes(world, case_id) == before
+    served = s.read_report(world.svc, world.candidate, case_id)["report"]
+    assert render_report(served) == before
+
+
+def test_answers_are_validated_and_need_their_own_consent(world: World) -> None:
+    with pytest.raises(InvalidInput, match="sex"):
+        record_self_identification(world.svc, world.candidate, consent=True, sex="x")
+    with pytest.raises(InvalidInput, match="consent"):
+        record_self_identification(world.svc, world.candidate, consent=False, sex="female")
+    with pytest.raises(PermissionDenied):
+        record_self_identification(world.svc, world.employer, consent=True, sex="female")
+
+
+def test_answers_are_encrypted_and_deleted_with_the_subject(world: World) -> None:
+    record_self_identification(
+        world.svc, world.candidate, consent=True, sex="female", age_band="25_34"
+    )
+    with world.svc.engine.connect() as connection:
+        [row] = connection.execute(sa.select(self_identifications)).mappings().all()
+    assert b"female" not in bytes(row["body_ct"]) and b"25_34" not in bytes(row["body_ct"])
+    case_id = order_and_sign(world)
+    s.request_deletion(world.svc, world.candidate)
+    world.clock.advance(days=15)
+    assert s.purge(world.svc).destroyed == (case_id,)
+    with world.svc.engine.connect() as connection:
+        assert connection.execute(sa.select(self_identifications)).all() == []
+
+
+_SERIAL = iter(range(1, 1000))
+
+
+def people(world: World, count: int, sex: str, age_band: str, *, flagged: bool) -> None:
+    """``count`` synthetic candidates who answered (sex, age band), each with a rated case:
+    a relevant fraud judgment (yellow) when ``flagged``, else a property-service dispute
+    that never counts (green)."""
+    for _ in range(count):
+        serial = next(_SERIAL)
+        national_id = f"99999919900101{serial:03d}X"
+        candidate = Actor(
+            ActorRole.CANDIDATE,
+            s.register_candidate(
+                world.svc,
+                {"name": f"测试{serial}", "national_id": national_id, "birth_date": "1990-01-01"},
+            ),
+        )
+        record_self_identification(world.svc, candidate, consent=True, sex=sex, age_band=age_band)
+        case_id = s.order_check(
+            world.svc,
+            world.employer,
+            subject_id=candidate.id,
+            profile_id=world.profile_id,
+            requested=["litigation"],
+            agency_id=world.agency.id,
+        )
+        notice = s.authorization_notice(world.svc, candidate, case_id, "en")
+        s.sign_authorization(
+            world.svc,
+            candidate,
+            case_id,
+            text_sha256=notice.sha256,
+            lang="en",
+            categories=["litigation"],
+        )
+        judgment = litigation("lit-1", cause="合同诈骗罪" if flagged else "物业服务合同纠纷")
+        judgment["identity"] = {"national_id": national_id}
+        original = world.svc.sources
+        world.svc.sources = {c: RecordedSource([judgment], now=world.clock) for c in original}
+        try:
+            s.run_investigation(world.svc, world.agency, case_id)
+        finally:
+            world.svc.sources = original
+
+
+def test_aggregates_suppress_small_groups_and_stay_within_the_employer(world: World) -> None:
+    people(world, 10, "female", "25_34", flagged=False)
+    people(world, 10, "male", "25_34", flagged=True)
+    people(world, 3, "another", "35_44", flagged=True)
+    report = fairness_overview(world.svc, Actor(ActorRole.REGULATOR, "reg-1"))
+    sex = report["dimensions"]["sex"]
+    assert set(sex["flagged"]["groups"]) == {"female", "male"}
+    assert sex["flagged"]["suppressed"] == ["another"]
+    assert sex["flagged"]["groups"]["male"]["four_fifths_violation"] is True
+    assert sex["flagged"]["reference_group"] == "female"
+    assert "another" not in json.dumps({k: v for k, v in sex.items() if k != "flagged"})
+    assert sex["lights"]["female"]["green"] == 10 and sex["lights"]["male"]["yellow"] == 10
+    ages = report["dimensions"]["age_band"]
+    assert ages["flagged"]["suppressed"] == ["35_44"] and list(ages["flagged"]["groups"]) == [
+        "25_34"
+    ]
+
+    own = fairness_overview(world.svc, world.employer)
+    assert own["dimensions"]["sex"]["flagged"]["groups"]["female"]["n"] == 10
+    other = Actor(
+        ActorRole.EMPLOYER, s.register_tenant(world.svc, OPERATOR, kind="employer", name="别家")
+    )
+    assert fairness_overview(world.svc, other)["dimensions"]["sex"]["flagged"]["groups"] == {}
+    with pytest.raises(NotFound):
+        fairness_overview(world.svc, other, employer_id=world.employer.id)
+    with pytest.raises(PermissionDenied):
+        fairness_overview(world.svc, world.agency)
