@@ -26,7 +26,7 @@ proof element over an incomplete range is the right fold of its complete subtree
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fairscreen.domain.errors import LedgerError
@@ -277,10 +277,6 @@ def tile_for_node(node: NodeId) -> tuple[TileKey, int, int, int]:
     needed = (first & (TILE_WIDTH - 1)) + (1 << inner)
     position = index & ((1 << (TILE_HEIGHT - inner)) - 1)
     return (level, tile_index), inner, position, needed
-
-
-def tiles_for(nodes: Iterable[NodeId]) -> set[TileKey]:
-    return {tile_for_node(node)[0] for node in nodes}
 
 
 def node_from_tiles(
