@@ -180,7 +180,12 @@ def test_rulebook_show_markdown_and_json() -> None:
     assert len(document["rules"]) == 16 and len(document["exclusions"]) == 9
     assert "中华人民共和国" not in text  # texts are ours, not filler
     chinese = fairscreen("rulebook", "show").stdout.decode()
-    assert "规则" in chinese
+    assert "规则" in chinese and "版本历史" in chinese and "禁止" in chinese
+    # the public model page: inputs, history with each version's hash, how to recompute
+    assert (
+        "## Version history" in text and "fairscreen evaluate CASE.json --rulebook v1.toml" in text
+    )
+    assert document["history"][0]["sha256"] == hashlib.sha256(rulebook_bytes()).hexdigest()
 
 
 def test_profiles_lists_the_builtins() -> None:

@@ -7,10 +7,31 @@ can check that the rules they read are the rules a report was rated under.
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from fairscreen.domain.categories import PERMITTED, PROHIBITED, SENSITIVE, Category, Tier
-from fairscreen.domain.rulebook import Rulebook
+from fairscreen.domain.rulebook import Rulebook, parse_rulebook
+
+
+def rulebook_history() -> list[dict[str, str]]:
+    """Every rulebook version this release ships, oldest first, with its SHA-256: a rating
+    made under any of them can be recomputed (``fairscreen evaluate --rulebook``)."""
+    folder = resources.files("fairscreen.rulebook")
+    versions = []
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if entry.name.startswith("v") and entry.name.endswith(".toml"):
+            book = parse_rulebook(entry.read_bytes())
+            versions.append(
+                {
+                    "version": book.version,
+                    "published": book.published,
+                    "sha256": book.sha256,
+                    "file": entry.name,
+                }
+            )
+    return versions
+
 
 HEADINGS = {
     "zh-Hans": {
@@ -31,6 +52,14 @@ HEADINGS = {
         "sensitive": "敏感（需单独同意，受岗位等级限制）",
         "prohibited": "禁止（任何岗位都不得收集）",
         "none": "无",
+        "inputs": "输入什么",
+        "inputs_text": "一份案例文件（case.schema.json）：用人单位、岗位配置（等级、各类别的必要性说明）、"
+        "候选人的身份（姓名、身份证号、出生日期，仅用于匹配记录）、候选人的声明（学历、工作经历、执业资格）、"
+        "签署的授权、所请求的类别，以及信息来源返回的记录。性别、年龄、婚姻、民族等受保护属性在数据模型中不存在，"
+        "带有这些字段的输入会被拒绝。",
+        "history": "版本历史",
+        "recompute": "如何自行复核",
+        "recompute_text": "任何人都可以用同一份案例文件和同一版本的规则重新计算评级，结果逐字节一致：",
     },
     "en": {
         "version": "version",
@@ -51,6 +80,17 @@ HEADINGS = {
         "sensitive": "sensitive (separate consent, tier-gated)",
         "prohibited": "prohibited (never, for any role)",
         "none": "none",
+        "inputs": "What goes in",
+        "inputs_text": "One case file (case.schema.json): the employer, the role profile (tier and a "
+        "necessity justification per category), the candidate's identity (name, ID number, "
+        "birth date — used only to match records), the candidate's claims (degrees, "
+        "employment, licences), the signed authorization, the categories requested, and "
+        "the records the sources returned. Protected attributes (sex, age, marital status, "
+        "ethnicity, …) do not exist in the data model: an input carrying one is refused.",
+        "history": "Version history",
+        "recompute": "Recompute any rating yourself",
+        "recompute_text": "Anyone holding the case file and the rulebook version can recompute "
+        "the rating; the output is byte-identical:",
     },
 }
 HEADINGS["zh-Hant"] = HEADINGS["zh-Hans"]
@@ -71,6 +111,10 @@ def rulebook_markdown(rulebook: Rulebook, lang: str = "zh-Hans") -> str:
         "",
         f"- {h['version']}: `{rulebook.version}` ({rulebook.published})",
         f"- SHA-256: `{rulebook.sha256}`",
+        "",
+        f"## {h['inputs']}",
+        "",
+        h["inputs_text"],
         "",
         f"## {h['categories']}",
         "",
@@ -103,6 +147,20 @@ def rulebook_markdown(rulebook: Rulebook, lang: str = "zh-Hans") -> str:
         label = _text(group.label, lang)
         causes = "、".join(group.causes)
         lines.append(f"| `{group.id.value}` {label} | {tiers} | {causes} |")
+    history = rulebook_history()
+    lines += ["", f"## {h['history']}", "", "| version | published | SHA-256 |", "|---|---|---|"]
+    lines += [f"| `{v['version']}` | {v['published']} | `{v['sha256']}` |" for v in history]
+    shipped = next((v["file"] for v in history if v["sha256"] == rulebook.sha256), "RULEBOOK.toml")
+    lines += [
+        "",
+        f"## {h['recompute']}",
+        "",
+        h["recompute_text"],
+        "",
+        "```sh",
+        f"fairscreen evaluate CASE.json --rulebook {shipped}",
+        "```",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -140,6 +198,7 @@ def rulebook_document(rulebook: Rulebook) -> dict[str, Any]:
             }
             for group in rulebook.groups.values()
         ],
+        "history": rulebook_history(),
         "parameters": {
             "default_lookback_years": {
                 c.value: years for c, years in rulebook.default_lookback_years.items()
