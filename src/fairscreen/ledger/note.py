@@ -85,18 +85,28 @@ class NoteVerifier:
         return True
 
 
+def _split_key(text: str, what: str) -> tuple[str, str, bytes]:
+    """``name+hex8+base64(0x01 ‖ 32 bytes)`` → name, hex key id, the 32 key bytes."""
+    parts = text.split("+", 2)  # base64 may itself hold '+'
+    if len(parts) != 3:
+        raise LedgerError(f"{what} must look like name+hex8(keyid)+base64(0x01‖key)")
+    name, hex_id, encoded = parts
+    raw = _b64decode(encoded, what)
+    if len(raw) != 33 or raw[0] != ALGORITHM_ED25519:
+        raise LedgerError(f"{what} {name}: only Ed25519 keys (type 0x01, 32 bytes) are supported")
+    return name, hex_id, raw[1:]
+
+
+def _check_key_id(what: str, name: str, hex_id: str, verifier: NoteVerifier) -> None:
+    if len(hex_id) != 8 or f"{verifier.key_id:08x}" != hex_id.lower():
+        raise LedgerError(f"{what} {name}: key id {hex_id} does not match the key")
+
+
 def parse_vkey(vkey: str) -> NoteVerifier:
     """Read a verifier key ``name+hex8+base64``; the key id must match the key."""
-    parts = vkey.strip().split("+", 2)
-    if len(parts) != 3:
-        raise LedgerError("vkey must look like name+hex8(keyid)+base64(0x01‖key)")
-    name, hex_id, encoded = parts
-    raw = _b64decode(encoded, "vkey key")
-    if len(raw) != 33 or raw[0] != ALGORITHM_ED25519:
-        raise LedgerError(f"vkey {name}: only Ed25519 keys (type 0x01, 32 bytes) are supported")
-    verifier = NoteVerifier(name, raw[1:])
-    if len(hex_id) != 8 or f"{verifier.key_id:08x}" != hex_id.lower():
-        raise LedgerError(f"vkey {name}: key id {hex_id} does not match the key")
+    name, hex_id, public = _split_key(vkey.strip(), "vkey")
+    verifier = NoteVerifier(name, public)
+    _check_key_id("vkey", name, hex_id, verifier)
     return verifier
 
 
@@ -138,16 +148,9 @@ def parse_skey(skey: str) -> NoteSigner:
     text = skey.strip()
     if not text.startswith(_SKEY_PREFIX):
         raise LedgerError("private key must start with PRIVATE+KEY+")
-    parts = text[len(_SKEY_PREFIX) :].split("+", 2)
-    if len(parts) != 3:
-        raise LedgerError("private key must look like PRIVATE+KEY+name+hex8+base64")
-    name, hex_id, encoded = parts
-    raw = _b64decode(encoded, "private key")
-    if len(raw) != 33 or raw[0] != ALGORITHM_ED25519:
-        raise LedgerError(f"private key {name}: only Ed25519 (type 0x01) is supported")
-    signer = NoteSigner(name, raw[1:])
-    if f"{signer.verifier.key_id:08x}" != hex_id.lower():
-        raise LedgerError(f"private key {name}: key id {hex_id} does not match the key")
+    name, hex_id, seed = _split_key(text[len(_SKEY_PREFIX) :], "private key")
+    signer = NoteSigner(name, seed)
+    _check_key_id("private key", name, hex_id, signer.verifier)
     return signer
 
 
