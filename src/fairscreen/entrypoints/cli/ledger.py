@@ -282,11 +282,12 @@ def prove_command(
         fail(InvalidInput("must be json or tlog-proof", field="format"))
     try:
         with _engine(database_url) as (engine, _), reading(engine) as log:
-            latest = log.latest_checkpoint()
-            checkpoints = {c.size: c for c in log.store.read_checkpoints()}
-            tree_size = size if size is not None else (latest.size if latest else log.size())
-            if tree_size > log.size():
-                raise LedgerError(f"tree size {tree_size} exceeds the log's {log.size()}")
+            published = log.store.read_checkpoints()
+            checkpoints = {c.size: c for c in published}
+            current = log.size()
+            tree_size = size if size is not None else (published[-1].size if published else current)
+            if tree_size > current:
+                raise LedgerError(f"tree size {tree_size} exceeds the log's {current}")
             proof = log.inclusion_proof(index, tree_size)
             entry = log.entry(index)
     except FairscreenError as error:
