@@ -1,0 +1,169 @@
+"""The public transparency endpoints, checked as an outside verifier would: fetch the
+checkpoint, verify its signature with the log's key, fetch the tiles and entry bundles,
+recompute the root (RFC 9162, written out here from the RFC, not the project's code);
+then proofs, rulebooks and suppressed statistics."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import httpx
+import pytest
+
+from api.conftest import Api, order_over_api, released_case
+from fairscreen.entrypoints.api.scheduler import tick
+from fairscreen.ledger.checkpoint import open_checkpoint
+from fairscreen.ledger.merkle import verify_consistency, verify_inclusion
+from fairscreen.ledger.note import parse_vkey
+from fairscreen.services.transparency import parse_tile_path
+
+
+def _mth(leaves: list[bytes]) -> bytes:
+    """RFC 9162 §2.1.1 MTH over leaf hashes."""
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
+
+
+def _tile_path(index: int) -> str:
+    groups = []
+    while True:
+        groups.append(f"{index % 1000:03d}")
+        index //= 1000
+        if index == 0:
+            break
+    groups.reverse()
+    return "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
+
+
+def _publish(api: Api) -> None:
+    with httpx.Client() as client:
+        assert tick(api.world.svc, client).failed_steps == ()
+
+
+def test_a_verifier_recomputes_the_checkpoint_from_tiles(api: Api) -> None:
+    released_case(api)
+    _publish(api)
+    client = api.client  # no token anywhere below
+    vkey = client.get("/v1/transparency/log-key").text.strip()
+    note = client.get("/checkpoint")
+    assert note.headers["content-type"].startswith("text/plain")
+    checkpoint = open_checkpoint(note.text, parse_vkey(vkey))
+    size = checkpoint.size
+    assert size > 0
+
+    leaves: list[bytes] = []
+    for n in range((size + 255) // 256):
+        width = min(256, size - n * 256)
+        suffix = "" if width == 256 else f".p/{width}"
+        tile = client.get(f"/tile/0/{_tile_path(n)}{suffix}")
+        assert tile.status_code == 200, tile.text
+        assert len(tile.content) == 32 * width
+        hashes = [tile.content[i : i + 32] for i in range(0, len(tile.content), 32)]
+        bundle = client.get(f"/tile/entries/{_tile_path(n)}{suffix}").content
+        entries = []
+        offset = 0
+        while offset < len(bundle):
+            length = int.from_bytes(bundle[offset : offset + 2], "big")
+            entries.append(bundle[offset + 2 : offset + 2 + length])
+            offset += 2 + length
+        assert [hashlib.sha256(b"\x00" + e).digest() for e in entries] == hashes
+        leaves.extend(hashes)
+    assert _mth(leaves) == checkpoint.root
+    # A wider partial tile than the log holds, and a full tile of a partial, do not exist.
+    assert client.get(f"/tile/0/000.p/{min(size + 1, 255)}").status_code in (200, 404)
+    if size < 256:
+        assert client.get("/tile/0/000").status_code == 404
+        assert client.get(f"/tile/0/000.p/{size + 1}").status_code == 404
+
+    # Inclusion and consistency proofs against that checkpoint.
+    proof = client.get(f"/v1/transparency/proofs/inclusion?index=3&tree_size={size}").json()
+    assert proof["checkpoint"] == note.text
+    verify_inclusion(
+        base64.b64decode(proof["leaf_hash"]),
+        3,
+        size,
+        [base64.b64decode(h) for h in proof["proof"]],
+        checkpoint.root,
+    )
+    assert hashlib.sha256(b"\x00" + proof["entry"].encode()).digest() == leaves[3]
+
+    released_case(api)  # the log grows
+    _publish(api)
+    newer = open_checkpoint(client.get("/checkpoint").text, parse_vkey(vkey))
+    assert newer.size > size
+    consistency = client.get(
+        f"/v1/transparency/proofs/consistency?first={size}&second={newer.size}"
+    ).json()
+    verify_consistency(
+        size,
+        newer.size,
+        [base64.b64decode(h) for h in consistency["proof"]],
+        checkpoint.root,
+        newer.root,
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_bad_proof_and_tile_requests_are_client_errors(api: Api) -> None:
+    client = api.client
+    assert client.get("/checkpoint").status_code == 404  # nothing published yet
+    released_case(api)
+    _publish(api)
+    for query in ("index=999999", "index=0&tree_size=999999", "index=-1"):
+        answer = client.get(f"/v1/transparency/proofs/inclusion?{query}")
+        assert answer.status_code == 422, query
+    for query in ("first=0", "first=5&second=2", "first=1&second=999999"):
+        answer = client.get(f"/v1/transparency/proofs/consistency?{query}")
+        assert answer.status_code == 422, query
+    for path in ("x000/001", "1", "001.p/0", "001.p/256", "001.p/01", "abc", "000/"):
+        assert client.get(f"/tile/0/{path}").status_code == 404, path
+        assert client.get(f"/tile/entries/{path}").status_code == 404, path
+    assert client.get("/tile/99/000").status_code == 404
+    assert client.get("/tile/x/000").status_code == 404
+
+
+def test_tile_paths_are_parsed_exactly_as_tlog_tiles_writes_them() -> None:
+    assert parse_tile_path("000") == (0, None)
+    assert parse_tile_path("x001/x234/067") == (1234067, None)
+    assert parse_tile_path("x001/x234/067.p/8") == (1234067, 8)
+    assert parse_tile_path(_tile_path(999_999_999)) == (999_999_999, None)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_rulebooks_by_version_and_hash(api: Api) -> None:
+    listed = api.client.get("/v1/transparency/rulebooks").json()
+    assert listed and listed[0]["version"] == api.world.svc.rulebook.version
+    for book in listed:
+        by_version = api.client.get(f"/v1/transparency/rulebooks/{book['version']}")
+        by_hash = api.client.get(f"/v1/transparency/rulebooks/sha256/{book['sha256']}")
+        assert by_version.content == by_hash.content
+        assert hashlib.sha256(by_hash.content).hexdigest() == book["sha256"]
+        assert by_version.headers["content-type"].startswith("application/toml")
+    assert api.world.svc.rulebook.sha256 in {b["sha256"] for b in listed}
+    assert api.client.get("/v1/transparency/rulebooks/9.9.9").status_code == 404
+    assert api.client.get("/v1/transparency/rulebooks/sha256/" + "0" * 64).status_code == 404
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_statistics_suppress_small_groups(api: Api) -> None:
+    for _ in range(12):
+        order_over_api(api, ["identity"])
+    api.call("employer_b", "POST", "/v1/profiles/builtin", json={"profile": "general-staff"})
+    stats = api.client.get("/v1/transparency/statistics").json()
+    assert stats["min_group"] == 10
+    (group,) = stats["groups"]
+    assert group["cases"] == 12 and group["period"] == "2024-03"
+    assert group["by_state"] == {"ordered": 12}
+    assert group["employer"].startswith("emp_")
+    assert api.ids["employer"] not in str(stats)
+    yearly = api.client.get("/v1/transparency/statistics?period=year").json()
+    assert yearly["groups"][0]["period"] == "2024"
+    # One hidden count would be recoverable from the total: the next smallest hides too.
+    from fairscreen.services.stats import _suppress
+
+    assert _suppress({"a": 20, "b": 3, "c": 12}) == {"a": 20, "b": None, "c": None}
+    assert _suppress({"a": 20, "b": 30}) == {"a": 20, "b": 30}
+    assert api.client.get("/v1/transparency/statistics?period=day").status_code == 422

@@ -1,0 +1,131 @@
+"""What each reader gets over the API: the employer view never holds anything excluded
+or unverified; summaries hide the light until release; problems and limits."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from api.conftest import Api, order_over_api, released_case, sign_over_api
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_the_employer_view_holds_nothing_excluded_or_unverified(api: Api) -> None:
+    case_id = released_case(api)
+    full = api.call("candidate", "GET", f"/v1/cases/{case_id}/report").json()["report"]
+    view = api.call("employer", "GET", f"/v1/cases/{case_id}/employer-view")
+    assert view.status_code == 200
+    text = json.dumps(view.json(), ensure_ascii=False)
+
+    hidden = [
+        f
+        for f in full["findings"]
+        if f["disposition"] == "excluded" or f["verification"] != "verified"
+    ]
+    # The fixture has both kinds: excluded litigation and an unverified reference.
+    assert {f["exclusion"] for f in hidden} >= {"NOT_JOB_RELATED", "UNVERIFIED"}
+    for finding in hidden:
+        assert f'"{finding["id"]}"' not in text
+        for record in finding["records"]:
+            assert f'"{record}"' not in text
+        for summary in _strings(finding["summary"]):
+            assert summary not in text
+        assert finding["exclusion"] not in text
+    for discarded in full["discarded"]:
+        assert f'"{discarded["record"]}"' not in text
+    assert "生活作风" not in text  # the prohibited witness statement, dropped before storing
+    # What the employer does see: the light and the reasons of verified adverse findings.
+    shown = {r["rule"] for r in view.json()["employer_view"]["reasons"]}
+    assert shown == {r["rule"] for r in full["rating"]["reasons"]}
+    assert set(view.json()["employer_view"]) == {"light", "reasons", "checks", "statement"}
+
+
+def test_the_light_is_hidden_from_the_employer_until_release(api: Api) -> None:
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    api.call("agency", "POST", f"/v1/cases/{case_id}/investigation")
+    assert api.call("employer", "GET", f"/v1/cases/{case_id}").json()["light"] is None
+    assert api.call("candidate", "GET", f"/v1/cases/{case_id}").json()["light"] == "yellow"
+    assert api.call("operator", "GET", f"/v1/cases/{case_id}").json()["light"] is None
+    listed = api.call("employer", "GET", "/v1/cases").json()["items"]
+    assert [c["light"] for c in listed] == [None]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_problems_are_rfc9457_and_name_the_field(api: Api) -> None:
+    bad = api.call("employer", "POST", "/v1/cases", json={"subject_id": "x", "requested": []})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+    body = bad.json()
+    assert set(body) == {"type", "title", "status", "detail", "code", "field"}
+    assert body["status"] == 422 and body["code"] == "INVALID_INPUT"
+    assert body["field"] in ("profile_id", "requested")
+
+    extra = api.call("employer", "POST", "/v1/webhooks", json={"url": "http://x.test/", "y": 1})
+    assert extra.status_code == 422 and extra.json()["field"] == "y"
+    malformed = api.call("employer", "POST", "/v1/webhooks", content=b"{not json")
+    assert malformed.status_code == 422
+
+    beyond_tier = {
+        "id": "cashier",
+        "tier": "standard",
+        "categories": {"credit": {"justification": "handles the till every day"}},
+    }
+    domain = api.call("employer", "POST", "/v1/profiles", json=beyond_tier)
+    assert domain.status_code == 422, domain.text
+    assert domain.json()["code"] == "SCOPE_VIOLATION"
+    assert domain.json()["field"].startswith("role.categories")
+
+    unknown = api.client.get("/v1/nowhere")
+    assert unknown.status_code == 404 and unknown.json()["code"] == "NOT_FOUND"
+    wrong_method = api.client.put("/checkpoint")
+    assert wrong_method.status_code == 405 and wrong_method.json()["code"] == "METHOD_NOT_ALLOWED"
+
+    too_big = api.call("employer", "POST", "/v1/webhooks", content=b"x" * (1024 * 1024 + 1))
+    assert too_big.status_code == 413 and too_big.json()["code"] == "REQUEST_TOO_LARGE"
+
+    def chunks() -> Any:
+        for _ in range(40):
+            yield b" " * 32768
+
+    streamed = api.client.post(
+        "/v1/webhooks",
+        content=chunks(),
+        headers={**api.h("employer"), "content-type": "application/json"},
+    )
+    assert streamed.status_code == 413
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_unexpected_error_is_a_500_problem_with_nothing_inside(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fairscreen.services import case_queries
+
+    secret = "测试甲 99999919900101001X"
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(secret)
+
+    monkeypatch.setattr(case_queries, "list_cases", broken)
+    with caplog.at_level(logging.DEBUG):
+        answer = api.call("employer", "GET", "/v1/cases")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "INTERNAL_ERROR"
+    assert secret not in answer.text and "Traceback" not in answer.text
+    assert "RuntimeError" in caplog.text
+    assert secret not in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
