@@ -260,15 +260,15 @@ def define_role_profile(svc: Services, actor: Actor, role: Mapping[str, Any]) ->
     validate_profile(role_profile_from(parsed), svc.rulebook.groups_by_tier())
     profile_id = _new_id("prf")
     with svc.uow() as uow:
-        uow.repo.add_profile(
-            id=profile_id,
-            employer_id=actor.id,
-            role_id=parsed.id,
-            tier=parsed.tier,
-            body=parsed.model_dump(mode="json", exclude_none=True),
-            created_at=svc.now(),
-        )
-        try:
+        try:  # SQLite refuses the duplicate at the insert, PostgreSQL may at the commit
+            uow.repo.add_profile(
+                id=profile_id,
+                employer_id=actor.id,
+                role_id=parsed.id,
+                tier=parsed.tier,
+                body=parsed.model_dump(mode="json", exclude_none=True),
+                created_at=svc.now(),
+            )
             uow.commit()
         except sa.exc.IntegrityError as exc:
             raise InvalidInput(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -23,6 +23,14 @@ def aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+#: A time as the API gives it: always with its offset (RFC 3339 date-time).
+Moment = Annotated[datetime, AfterValidator(_utc)]
 
 
 class In(BaseModel):
@@ -78,7 +86,7 @@ class SignInCodeExchange(In):
 class TokenOut(Out):
     token_id: str
     token: str
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
 
 class MeOut(Out):
@@ -107,7 +115,7 @@ class AccountOut(Out):
     role: str
     tenant_id: str | None
     label: str
-    created_at: datetime
+    created_at: Moment
     disabled: bool
 
 
@@ -159,7 +167,7 @@ class ProfileOut(Out):
     profile_id: str
     tier: str
     role: dict[str, Any]
-    created_at: datetime
+    created_at: Moment
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -179,9 +187,9 @@ class CaseOut(Out):
     tier: str
     light: str | None
     outcome: str | None
-    window_ends: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    window_ends: Moment | None
+    created_at: Moment
+    updated_at: Moment
 
 
 class NoticeOut(Out):
@@ -216,7 +224,7 @@ class ReportOut(Out):
     case_id: str
     state: str
     report: dict[str, Any]
-    window_ends: datetime | None = None
+    window_ends: Moment | None = None
     disputes: list[dict[str, Any]] | None = None
 
 
@@ -278,7 +286,7 @@ class WebhookCreatedOut(Out):
 class WebhookOut(Out):
     endpoint_id: str
     url: str
-    created_at: datetime
+    created_at: Moment
 
 
 # --- transparency and the regulator -------------------------------------------------------------
@@ -311,7 +319,7 @@ class RulebookOut(Out):
 class CheckpointOut(Out):
     size: int
     root_hash: str
-    published_at: datetime
+    published_at: Moment
     note: str
 
 
