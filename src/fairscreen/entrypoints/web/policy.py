@@ -1,0 +1,247 @@
+"""Who may open which page: ONE table for the web surface, page route (method + path
+template) → roles (PRODUCT.md §2), deny by default — the web twin of the API's
+``ROUTE_ROLES``.
+
+Every page runs :func:`page_context` first. It
+
+1. looks the route up in :data:`PAGE_ROLES` (a route missing from the table is a 404
+   for everyone: nothing is reachable by accident);
+2. checks the CSRF token on every POST (a per-session token in the form, bound to the
+   ``fs_sid`` cookie by HMAC; an ``Origin`` of another site is refused as well);
+3. authenticates the session cookie (the account's API token, or the candidate's
+   short-lived token) through :func:`fairscreen.services.accounts.authenticate`;
+4. refuses a role the table does not list.
+
+The services then check again what the caller may do to which object: another tenant's
+case does not exist for the caller, and the page says so exactly as for a missing id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from starlette.datastructures import FormData
+
+from fairscreen.domain.errors import FairscreenError, NotFound, PermissionDenied
+from fairscreen.entrypoints.web.i18n import Translator, choose
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import accounts
+from fairscreen.services.accounts import Principal, Unauthenticated
+from fairscreen.services.context import Services
+
+CANDIDATE, EMPLOYER, AGENCY = ActorRole.CANDIDATE, ActorRole.EMPLOYER, ActorRole.AGENCY
+REGULATOR = ActorRole.REGULATOR
+PUBLIC: frozenset[ActorRole] = frozenset()
+SIGNED_IN = frozenset({CANDIDATE, EMPLOYER, AGENCY, REGULATOR, ActorRole.OPERATOR})
+ONLY_CANDIDATE, ONLY_EMPLOYER = frozenset({CANDIDATE}), frozenset({EMPLOYER})
+ONLY_AGENCY, ONLY_REGULATOR = frozenset({AGENCY}), frozenset({REGULATOR})
+
+SESSION_COOKIE = "fs_session"
+SID_COOKIE = "fs_sid"
+LANG_COOKIE = "fs_lang"
+CSRF_FIELD = "csrf"
+MAX_FORM_PART = 128 * 1024
+
+PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
+    # --- public: home, sign-in, the rulebook ---------------------------------------------
+    ("GET", "/"): PUBLIC,
+    ("GET", "/sign-in"): PUBLIC,
+    ("POST", "/sign-in"): PUBLIC,
+    ("GET", "/candidate/sign-in"): PUBLIC,
+    ("POST", "/candidate/sign-in/code"): PUBLIC,
+    ("POST", "/candidate/sign-in"): PUBLIC,
+    ("GET", "/rulebook"): PUBLIC,
+    ("POST", "/sign-out"): SIGNED_IN,
+    # --- candidate (求职者) ----------------------------------------------------------------
+    ("GET", "/candidate"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/authorization"): ONLY_CANDIDATE,
+    ("POST", "/candidate/cases/{case_id}/authorization"): ONLY_CANDIDATE,
+    ("POST", "/candidate/cases/{case_id}/revocation"): ONLY_CANDIDATE,
+    ("POST", "/candidate/cases/{case_id}/acceptance"): ONLY_CANDIDATE,
+    ("POST", "/candidate/cases/{case_id}/disputes"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/consent-receipt.json"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/certificate.json"): ONLY_CANDIDATE,
+    ("GET", "/candidate/data.json"): ONLY_CANDIDATE,
+    ("POST", "/candidate/deletion-request"): ONLY_CANDIDATE,
+    # --- employer (用人单位) ---------------------------------------------------------------
+    ("GET", "/employer"): ONLY_EMPLOYER,
+    ("GET", "/employer/profiles"): ONLY_EMPLOYER,
+    ("POST", "/employer/profiles"): ONLY_EMPLOYER,
+    ("POST", "/employer/profiles/builtin"): ONLY_EMPLOYER,
+    ("GET", "/employer/cases/new"): ONLY_EMPLOYER,
+    ("POST", "/employer/cases"): ONLY_EMPLOYER,
+    ("GET", "/employer/cases/{case_id}"): ONLY_EMPLOYER,
+    ("POST", "/employer/cases/{case_id}/decision"): ONLY_EMPLOYER,
+    # --- agency (背调机构) -----------------------------------------------------------------
+    ("GET", "/agency"): ONLY_AGENCY,
+    ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
+    ("POST", "/agency/cases/{case_id}/investigation"): ONLY_AGENCY,
+    ("POST", "/agency/cases/{case_id}/disputes/{dispute_id}/resolution"): ONLY_AGENCY,
+    ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
+    # --- regulator (劳动监管部门) ----------------------------------------------------------
+    ("GET", "/regulator"): ONLY_REGULATOR,
+    ("GET", "/regulator/audit"): ONLY_REGULATOR,
+    ("GET", "/regulator/statistics"): ONLY_REGULATOR,
+}
+
+#: Where each role lands after signing in.
+HOME = {
+    CANDIDATE: "/candidate",
+    EMPLOYER: "/employer",
+    AGENCY: "/agency",
+    REGULATOR: "/regulator",
+}
+
+
+class SignInRequired(FairscreenError):
+    """No valid session for a page that needs one: the page sends the visitor to sign in."""
+
+    code = "SIGN_IN_REQUIRED"
+
+    def __init__(self, target: str) -> None:
+        super().__init__("sign in first")
+        self.target = target
+
+
+class CsrfRefused(FairscreenError):
+    """A form without this session's CSRF token, or posted from another site."""
+
+    code = "CSRF_REFUSED"
+
+
+@dataclass
+class Page:
+    """What a page knows about its request: the services, the caller, the language,
+    the session's CSRF token, and the form of a POST."""
+
+    services: Services
+    request: Request
+    principal: Principal | None
+    lang: str
+    sid: str
+    new_sid: bool
+    lang_from_query: bool
+    form: FormData | None = None
+    cookies: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def t(self) -> Translator:
+        return Translator(self.lang)
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.services, self.sid)
+
+    @property
+    def role(self) -> ActorRole | None:
+        return self.principal.actor.role if self.principal else None
+
+    def field(self, name: str, default: str = "") -> str:
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, str) else default
+
+    def fields(self, name: str) -> list[str]:
+        if self.form is None:
+            return []
+        return [v for v in self.form.getlist(name) if isinstance(v, str)]
+
+    def upload(self, name: str) -> Any:
+        return self.form.get(name) if self.form is not None else None
+
+
+def _csrf_key(svc: Services) -> bytes:
+    return hmac.new(svc.pseudonym_key, b"fairscreen|web|csrf", hashlib.sha256).digest()
+
+
+def csrf_token(svc: Services, sid: str) -> str:
+    return hmac.new(_csrf_key(svc), sid.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def new_sid() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def route_template(request: Request) -> tuple[str, str]:
+    route = request.scope.get("route")
+    method = "GET" if request.method == "HEAD" else request.method
+    return method, str(getattr(route, "path", ""))
+
+
+def _valid_sid(value: str | None) -> bool:
+    return bool(value) and len(value or "") <= 64 and (value or "").isascii()
+
+
+def base_page(request: Request) -> Page:
+    """The page context before any check (error pages use it too)."""
+    existing = getattr(request.state, "page", None)
+    if isinstance(existing, Page):
+        return existing
+    services: Services = request.app.state.services
+    sid = request.cookies.get(SID_COOKIE)
+    fresh = not _valid_sid(sid)
+    query_lang = request.query_params.get("lang")
+    page = Page(
+        services=services,
+        request=request,
+        principal=None,
+        lang=choose(query_lang, request.cookies.get(LANG_COOKIE)),
+        sid=new_sid() if fresh or sid is None else sid,
+        new_sid=fresh,
+        lang_from_query=query_lang is not None and choose(query_lang, None) == query_lang,
+    )
+    request.state.page = page
+    return page
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    if origin == "null":
+        return False
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def signed_in(request: Request, services: Services) -> Principal | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return accounts.authenticate(services, token)
+    except Unauthenticated:
+        return None
+
+
+async def page_context(request: Request) -> Page:
+    """The policy check every page runs first (see the module docstring)."""
+    method, path = route_template(request)
+    allowed = PAGE_ROLES.get((method, path))
+    if allowed is None:
+        raise NotFound("no such page")
+    page = base_page(request)
+    if method == "POST":
+        form = await request.form(max_files=2, max_fields=200, max_part_size=MAX_FORM_PART)
+        page.form = form
+        sent = form.get(CSRF_FIELD)
+        if (
+            page.new_sid
+            or not isinstance(sent, str)
+            or not hmac.compare_digest(sent, page.csrf)
+            or not _same_origin(request)
+        ):
+            raise CsrfRefused("this form is out of date or came from another site")
+    page.principal = signed_in(request, page.services)
+    if allowed is PUBLIC:
+        return page
+    if page.principal is None:
+        raise SignInRequired("/candidate/sign-in" if path.startswith("/candidate") else "/sign-in")
+    if page.principal.actor.role not in allowed:
+        raise PermissionDenied(f"{page.principal.actor.role.value} may not open this page")
+    return page

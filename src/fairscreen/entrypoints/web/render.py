@@ -1,0 +1,189 @@
+"""Rendering: one Jinja2 environment (autoescape on for every template), the response
+headers every page carries, and the route class that turns errors into pages.
+
+Errors become pages in the visitor's language with the status the API would give
+(:data:`fairscreen.entrypoints.api.problems.STATUS`); the page shows the error's stable
+code and a generic text, never the input that caused it. A missing id and another
+tenant's id raise the same ``NotFound`` in the services and so render the same page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException
+
+from fairscreen.domain.errors import FairscreenError
+from fairscreen.entrypoints.api.problems import STATUS
+from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, LANGUAGES, all_categories
+from fairscreen.entrypoints.web.policy import (
+    HOME,
+    LANG_COOKIE,
+    SID_COOKIE,
+    CsrfRefused,
+    Page,
+    SignInRequired,
+    base_page,
+    signed_in,
+)
+
+log = logging.getLogger("fairscreen.web")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+def _local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time for people, in the service's calendar (UTC+8 by default)."""
+    if value is None or value == "":
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)
+
+
+environment = Environment(
+    loader=PackageLoader("fairscreen.entrypoints.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.filters["local"] = _local
+environment.globals.update(
+    LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, CATEGORIES=all_categories()
+)
+
+
+def _with_lang(request: Request, lang: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", lang))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def _finish(page: Page, response: Response) -> Response:
+    secure = page.request.url.scheme == "https"
+    if page.new_sid and SID_COOKIE not in page.cookies:
+        response.set_cookie(
+            SID_COOKIE, page.sid, httponly=True, samesite="strict", secure=secure, path="/"
+        )
+    if page.lang_from_query:
+        response.set_cookie(
+            LANG_COOKIE,
+            page.lang,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path="/",
+        )
+    for name, value in page.cookies.items():
+        if value is None:
+            response.delete_cookie(name, path="/", httponly=True, samesite="strict")
+        else:
+            response.set_cookie(
+                name, value, httponly=True, samesite="strict", secure=secure, path="/"
+            )
+    for header, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(header, value)
+    return response
+
+
+def render(page: Page, template: str, *, status: int = 200, **values: Any) -> Response:
+    """A page in the visitor's language."""
+    request = page.request
+    body = environment.get_template(template).render(
+        page=page,
+        t=page.t,
+        lang=page.lang,
+        csrf=page.csrf,
+        role=page.role.value if page.role else None,
+        home=HOME.get(page.role) if page.role else None,
+        path=request.url.path,
+        lang_url=lambda lang: _with_lang(request, lang),
+        done=request.query_params.get("done", ""),
+        **values,
+    )
+    return _finish(page, HTMLResponse(body, status_code=status))
+
+
+def redirect(page: Page, target: str) -> Response:
+    """Post/redirect/get: a 303 to ``target`` (a path of ours, never a URL from input)."""
+    assert target.startswith("/") and not target.startswith("//")
+    return _finish(page, RedirectResponse(target, status_code=303))
+
+
+def attachment(page: Page, body: bytes, *, filename: str, media_type: str) -> Response:
+    response = Response(body, media_type=media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _finish(page, response)
+
+
+def error_page(request: Request, error: Exception) -> Response:
+    page = base_page(request)
+    if page.principal is None:
+        page.principal = signed_in(request, page.services)
+    if isinstance(error, SignInRequired):
+        return redirect(page, error.target)
+    if isinstance(error, CsrfRefused):
+        status, code = 403, error.code
+    elif isinstance(error, FairscreenError):
+        status = next((STATUS[k] for k in type(error).__mro__ if k in STATUS), 500)
+        code = error.code
+    elif isinstance(error, RequestValidationError):
+        status, code = 422, "INVALID_INPUT"
+    elif isinstance(error, HTTPException):
+        status, code = error.status_code, f"HTTP_{error.status_code}"
+    else:  # pragma: no cover - logged by type only: no message, no personal data
+        log.error("web page failed: %s on %s", type(error).__name__, request.url.path)
+        status, code = 500, "INTERNAL"
+    field = getattr(error, "field", None) if status in (409, 422) else None
+    message = getattr(error, "message", None) if status in (409, 422) else None
+    return render(
+        page,
+        "error.html",
+        status=status,
+        status_code=status,
+        code=code,
+        field=field,
+        message=message,
+    )
+
+
+class WebRoute(APIRoute):
+    """A page route: any error (from the policy check, the form, or a service) becomes
+    an HTML page, not a problem document."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (FairscreenError, RequestValidationError, HTTPException) as error:
+                return error_page(request, error)
+
+        return handle

@@ -1,0 +1,123 @@
+"""The agency desk (背调机构): the investigation queue, running the sources (and seeing
+which categories came back incomplete), answering disputes within their deadline
+(PRODUCT.md §2, P3, P4)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.entrypoints.web.policy import Page, page_context
+from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
+from fairscreen.services import case_queries, portal_queries, screening
+from fairscreen.services.context import Actor
+
+router = APIRouter(prefix="/agency", route_class=WebRoute, include_in_schema=False)
+PageDep = Annotated[Page, Depends(page_context)]
+CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+DisputeId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+QUEUES = (
+    ("to_run", ("scoped", "investigating")),
+    ("disputed", ("disputed",)),
+    ("in_review", ("candidate_review",)),
+    ("waiting", ("ordered", "authorized")),
+    ("done", ("released", "decided", "archived", "withdrawn", "expired", "destroyed")),
+)
+
+
+def _actor(page: Page) -> Actor:
+    assert page.principal is not None
+    return page.principal.actor
+
+
+@router.get("")
+def queue(page: PageDep) -> Response:
+    rows = case_queries.list_cases(page.services, _actor(page), limit=100)
+    by_state: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_state[row["state"]].append(row)
+    queues = [(name, [r for s in states for r in by_state.get(s, [])]) for name, states in QUEUES]
+    return render(page, "agency/queue.html", queues=queues)
+
+
+@router.get("/cases/{case_id}")
+def case_page(page: PageDep, case_id: CaseId) -> Response:
+    actor = _actor(page)
+    summary = case_queries.case_summary(page.services, actor, case_id)
+    result = None
+    files: dict[str, portal_queries.DisputeFile] = {}
+    if summary["state"] == "disputed":
+        result = screening.read_report(page.services, actor, case_id)
+        files = portal_queries.dispute_files(page.services, actor, case_id)
+    return render(
+        page,
+        "agency/case.html",
+        case=summary,
+        result=result,
+        files=files,
+        findings={f["id"]: f for f in (result or {}).get("report", {}).get("findings", [])},
+        ran=None,
+        now=page.services.now(),
+        as_json=lambda value: json.dumps(value, ensure_ascii=False, indent=2),
+    )
+
+
+@router.post("/cases/{case_id}/investigation")
+def run(page: PageDep, case_id: CaseId) -> Response:
+    """Query a source for each category in scope; show what came back incomplete."""
+    actor = _actor(page)
+    ran = screening.run_investigation(page.services, actor, case_id)
+    summary = case_queries.case_summary(page.services, actor, case_id)
+    return render(
+        page,
+        "agency/case.html",
+        case=summary,
+        result=None,
+        files={},
+        findings={},
+        ran=ran,
+        now=page.services.now(),
+        as_json=json.dumps,
+    )
+
+
+@router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
+def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
+    outcome = page.field("outcome")
+    corrected: list[dict[str, Any]] = []
+    if outcome == "corrected":
+        try:
+            loaded = json.loads(page.field("corrected_records") or "[]")
+        except ValueError as exc:
+            raise InvalidInput("a JSON list of records", field="corrected_records") from exc
+        if isinstance(loaded, dict):
+            loaded = [loaded]
+        if not isinstance(loaded, list) or not all(isinstance(r, dict) for r in loaded):
+            raise InvalidInput("a JSON list of records", field="corrected_records")
+        corrected = loaded
+    screening.resolve_dispute(
+        page.services,
+        _actor(page),
+        case_id,
+        dispute_id,
+        outcome=outcome,
+        answer=page.field("answer"),
+        corrected_records=corrected,
+    )
+    return redirect(page, f"/agency/cases/{case_id}?done=answered")
+
+
+@router.get("/cases/{case_id}/disputes/{dispute_id}/evidence")
+def evidence(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
+    """The candidate's evidence file, as an attachment (never rendered inline)."""
+    files = portal_queries.dispute_files(page.services, _actor(page), case_id)
+    found = files.get(dispute_id)
+    if found is None or found.evidence is None or not found.evidence.get("data"):
+        raise NotFound("no such evidence")
+    media = found.evidence["content_type"]
+    suffix = portal_queries.EVIDENCE_TYPES.get(media, ".bin")
+    return attachment(page, found.evidence["data"], filename=f"evidence{suffix}", media_type=media)

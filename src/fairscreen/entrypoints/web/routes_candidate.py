@@ -1,0 +1,186 @@
+"""The candidate portal (求职者): sign the authorization, read the full report first,
+accept or dispute each finding, follow disputes, download own data, the consent receipt
+and the destruction certificate, revoke, request deletion (PRODUCT.md §2, P1, P4-P6)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
+from fairscreen.entrypoints.web.policy import Page, page_context
+from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
+from fairscreen.services import case_queries, portal_queries, screening
+from fairscreen.services.context import Actor
+
+router = APIRouter(prefix="/candidate", route_class=WebRoute, include_in_schema=False)
+PageDep = Annotated[Page, Depends(page_context)]
+CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+REPORTED = frozenset({"candidate_review", "disputed", "released", "decided", "archived"})
+SIGNED = frozenset(
+    {"authorized", "scoped", "investigating", "candidate_review", "disputed", "released"}
+    | {"decided", "archived"}
+)
+DEGREES = ("bachelor", "master", "doctorate", "associate", "other")
+
+
+def _actor(page: Page) -> Actor:
+    assert page.principal is not None  # the policy check let only a candidate in
+    return page.principal.actor
+
+
+def _json(page: Page, document: Any, filename: str) -> Response:
+    body = json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    return attachment(page, body, filename=filename, media_type="application/json")
+
+
+@router.get("")
+def my_cases(page: PageDep) -> Response:
+    cases = case_queries.list_cases(page.services, _actor(page), limit=100)
+    return render(page, "candidate/home.html", cases=cases)
+
+
+@router.get("/cases/{case_id}")
+def case_page(page: PageDep, case_id: CaseId) -> Response:
+    actor = _actor(page)
+    summary = case_queries.case_summary(page.services, actor, case_id)
+    report = None
+    notices: list[dict[str, Any]] = []
+    if summary["state"] in REPORTED:
+        report = screening.read_report(page.services, actor, case_id)
+    if summary["state"] in ("decided", "archived"):
+        notices = portal_queries.case_notices(page.services, actor, case_id)
+    disputed = {d["finding_id"] for d in (report or {}).get("disputes", []) if not d["outcome"]}
+    return render(
+        page,
+        "candidate/case.html",
+        case=summary,
+        result=report,
+        notices=notices,
+        open_findings=disputed,
+        signed=summary["state"] in SIGNED,
+        can_revoke=summary["state"] in SIGNED,
+        evidence_kib=portal_queries.EVIDENCE_MAX_BYTES // 1024,
+    )
+
+
+@router.get("/cases/{case_id}/authorization")
+def authorization_page(page: PageDep, case_id: CaseId) -> Response:
+    notice = screening.authorization_notice(
+        page.services, _actor(page), case_id, NOTICE_LANGUAGE[page.lang]
+    )
+    summary = case_queries.case_summary(page.services, _actor(page), case_id)
+    return render(
+        page,
+        "candidate/authorization.html",
+        case=summary,
+        notice=notice,
+        ordinary=[c for c in notice.categories if c not in notice.sensitive],
+        degrees=DEGREES,
+    )
+
+
+def _claims(page: Page) -> dict[str, Any] | None:
+    """The candidate's own claims (optional): one degree, one employment spell."""
+    claims: dict[str, Any] = {}
+    institution = page.field("edu_institution").strip()
+    if institution:
+        year = page.field("edu_year").strip()
+        if not year.isdigit():
+            raise InvalidInput("a graduation year", field="claims.education[0].graduation_year")
+        claims["education"] = [
+            {
+                "institution": institution,
+                "degree": page.field("edu_degree", "bachelor"),
+                "graduation_year": int(year),
+            }
+        ]
+    employer = page.field("emp_employer").strip()
+    if employer:
+        spell = {"employer": employer, "start": page.field("emp_start").strip()}
+        if page.field("emp_end").strip():
+            spell["end"] = page.field("emp_end").strip()
+        claims["employment"] = [spell]
+    return claims or None
+
+
+@router.post("/cases/{case_id}/authorization")
+def sign(page: PageDep, case_id: CaseId) -> Response:
+    """Sign exactly the text shown (its SHA-256 travels with the form); each sensitive
+    category is a consent of its own (PIPL art. 29)."""
+    sensitive = page.fields("sensitive")
+    screening.sign_authorization(
+        page.services,
+        _actor(page),
+        case_id,
+        text_sha256=page.field("text_sha256"),
+        lang=page.field("notice_lang"),
+        categories=page.fields("category") + sensitive,
+        sensitive_consented=sensitive,
+        claims=_claims(page),
+    )
+    return redirect(page, f"/candidate/cases/{case_id}?done=signed")
+
+
+@router.post("/cases/{case_id}/revocation")
+def revoke(page: PageDep, case_id: CaseId) -> Response:
+    if page.field("confirm") != "yes":
+        raise InvalidInput("tick the box to confirm", field="confirm")
+    screening.revoke_authorization(page.services, _actor(page), case_id)
+    return redirect(page, f"/candidate/cases/{case_id}?done=revoked")
+
+
+@router.post("/cases/{case_id}/acceptance")
+def accept(page: PageDep, case_id: CaseId) -> Response:
+    statement = page.field("statement").strip() or None
+    screening.accept_report(page.services, _actor(page), case_id, statement=statement)
+    return redirect(page, f"/candidate/cases/{case_id}?done=accepted")
+
+
+@router.post("/cases/{case_id}/disputes")
+async def dispute(page: PageDep, case_id: CaseId) -> Response:
+    """Dispute one finding with a statement and, optionally, a file as evidence (kept
+    through the service's evidence field, size-limited)."""
+    evidence = None
+    upload = page.upload("evidence")
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        data = await upload.read(portal_queries.EVIDENCE_MAX_BYTES + 1)
+        evidence = portal_queries.pack_evidence(upload.filename, upload.content_type or "", data)
+    screening.open_dispute(
+        page.services,
+        _actor(page),
+        case_id,
+        finding_ids=[page.field("finding_id")],
+        statement=page.field("statement"),
+        evidence=evidence,
+    )
+    return redirect(page, f"/candidate/cases/{case_id}?done=disputed")
+
+
+@router.get("/cases/{case_id}/consent-receipt.json")
+def receipt(page: PageDep, case_id: CaseId) -> Response:
+    document = screening.consent_receipt(page.services, _actor(page), case_id)
+    return _json(page, document, "consent-receipt.json")
+
+
+@router.get("/cases/{case_id}/certificate.json")
+def certificate(page: PageDep, case_id: CaseId) -> Response:
+    document = screening.destruction_certificate(page.services, _actor(page), case_id)
+    return _json(page, document, "destruction-certificate.json")
+
+
+@router.get("/data.json")
+def my_data(page: PageDep) -> Response:
+    return _json(page, screening.export_subject_data(page.services, _actor(page)), "my-data.json")
+
+
+@router.post("/deletion-request")
+def deletion(page: PageDep) -> Response:
+    if page.field("confirm") != "yes":
+        raise InvalidInput("tick the box to confirm", field="confirm")
+    screening.request_deletion(page.services, _actor(page))
+    return redirect(page, "/candidate?done=deletion")

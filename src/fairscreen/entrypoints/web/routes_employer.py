@@ -1,0 +1,199 @@
+"""The employer console (用人单位): role profiles within the tier's limits, ordering a
+check, cases by state, the released employer view, the decision with its reason and the
+adverse-action notice sent (PRODUCT.md §2, P2, P4). Nothing excluded or unverified ever
+reaches these pages: they show only what ``read_report`` gives an employer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.entrypoints.web.policy import Page, page_context
+from fairscreen.entrypoints.web.render import WebRoute, redirect, render
+from fairscreen.services import case_queries, portal_queries, screening
+from fairscreen.services.context import Actor
+from fairscreen.services.evaluation import builtin_profiles
+
+router = APIRouter(prefix="/employer", route_class=WebRoute, include_in_schema=False)
+PageDep = Annotated[Page, Depends(page_context)]
+CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Id = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")]
+TIERS = ("standard", "trust", "safety")
+STATE_ORDER = (
+    "ordered",
+    "authorized",
+    "scoped",
+    "investigating",
+    "candidate_review",
+    "disputed",
+    "released",
+    "decided",
+    "archived",
+    "withdrawn",
+    "expired",
+    "destroyed",
+)
+RELEASED = frozenset({"released", "decided", "archived"})
+
+
+def _actor(page: Page) -> Actor:
+    assert page.principal is not None
+    return page.principal.actor
+
+
+@router.get("")
+def cases(
+    page: PageDep,
+    state: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]*$")] = None,
+) -> Response:
+    rows = case_queries.list_cases(page.services, _actor(page), state=state or None, limit=100)
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["state"]].append(row)
+    sections = [(s, grouped[s]) for s in STATE_ORDER if grouped.get(s)]
+    return render(
+        page, "employer/cases.html", sections=sections, states=STATE_ORDER, state=state or ""
+    )
+
+
+def _profiles_page(page: Page, tier: str, *, error: Any = None, status: int = 200) -> Response:
+    profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
+    return render(
+        page,
+        "employer/profiles.html",
+        status=status,
+        profiles=profiles,
+        tier=tier,
+        tiers=TIERS,
+        allowed=portal_queries.tier_categories(tier),
+        builtins=sorted(builtin_profiles()),
+        error=error,
+        form=page.form,
+    )
+
+
+@router.get("/profiles")
+def profiles(
+    page: PageDep,
+    tier: Annotated[str, Query(pattern=r"^(standard|trust|safety)$")] = "standard",
+) -> Response:
+    return _profiles_page(page, tier)
+
+
+@router.post("/profiles")
+def create_profile(page: PageDep) -> Response:
+    """A role profile: each category with its necessity text (and lookback, and for
+    criminal record / health certificate the legal basis); the tier bounds the choice."""
+    tier = page.field("tier", "standard")
+    categories: dict[str, dict[str, Any]] = {}
+    for name in page.fields("category"):
+        requirement: dict[str, Any] = {"justification": page.field(f"justification_{name}")}
+        lookback = page.field(f"lookback_{name}").strip()
+        if lookback:
+            if not lookback.isdigit():
+                raise InvalidInput("whole years", field=f"role.categories.{name}.lookback_years")
+            requirement["lookback_years"] = int(lookback)
+        basis = page.field(f"legal_basis_{name}").strip()
+        if basis:
+            requirement["legal_basis"] = basis
+        categories[name] = requirement
+    role = {
+        "id": page.field("role_id").strip(),
+        "title": page.field("title").strip() or None,
+        "tier": tier,
+        "categories": categories,
+    }
+    try:
+        screening.define_role_profile(
+            page.services, _actor(page), {k: v for k, v in role.items() if v is not None}
+        )
+    except InvalidInput as error:
+        return _profiles_page(page, tier if tier in TIERS else "standard", error=error, status=422)
+    return redirect(page, "/employer/profiles?done=profile")
+
+
+@router.post("/profiles/builtin")
+def builtin(page: PageDep) -> Response:
+    screening.use_builtin_profile(page.services, _actor(page), page.field("profile"))
+    return redirect(page, "/employer/profiles?done=profile")
+
+
+@router.get("/cases/new")
+def order_form(page: PageDep, profile: Id = None) -> Response:
+    profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
+    chosen = next((p for p in profiles if p["profile_id"] == profile), None)
+    if chosen is None and profiles:
+        chosen = profiles[0]
+    return render(
+        page,
+        "employer/order.html",
+        profiles=profiles,
+        chosen=chosen,
+        agencies=portal_queries.list_agencies(page.services, _actor(page)),
+    )
+
+
+@router.post("/cases")
+def order(page: PageDep) -> Response:
+    """Register the candidate (their identity is stored encrypted) and order the check;
+    the case waits for the candidate's signature."""
+    actor = _actor(page)
+    subject_id = screening.register_candidate(
+        page.services,
+        {
+            "name": page.field("name").strip(),
+            "national_id": page.field("national_id").strip(),
+            "birth_date": page.field("birth_date").strip(),
+        },
+    )
+    purpose = page.field("purpose").strip() or "pre-employment screening for the offered role"
+    case_id = screening.order_check(
+        page.services,
+        actor,
+        subject_id=subject_id,
+        profile_id=page.field("profile_id"),
+        requested=page.fields("requested"),
+        purpose=purpose,
+        agency_id=page.field("agency_id") or None,
+    )
+    return redirect(page, f"/employer/cases/{case_id}?done=ordered&candidate={subject_id}")
+
+
+@router.get("/cases/{case_id}")
+def case_page(page: PageDep, case_id: CaseId, candidate: Id = None) -> Response:
+    actor = _actor(page)
+    summary = case_queries.case_summary(page.services, actor, case_id)
+    view = None
+    decision = None
+    notices: list[dict[str, Any]] = []
+    if summary["state"] in RELEASED:
+        view = screening.read_report(page.services, actor, case_id)["employer_view"]
+    if summary["state"] in ("decided", "archived"):
+        decision = portal_queries.decision_of(page.services, actor, case_id)
+        notices = portal_queries.case_notices(page.services, actor, case_id)
+    return render(
+        page,
+        "employer/case.html",
+        case=summary,
+        view=view,
+        decision=decision,
+        notices=notices,
+        candidate_id=candidate if candidate and candidate.startswith("sub_") else None,
+    )
+
+
+@router.post("/cases/{case_id}/decision")
+def decide(page: PageDep, case_id: CaseId) -> Response:
+    """A person records the decision and its reason; the light is advice (PIPL art. 24)."""
+    screening.record_decision(
+        page.services,
+        _actor(page),
+        case_id,
+        outcome=page.field("outcome"),
+        reason=page.field("reason"),
+        cites_report=page.field("cites_report") == "yes",
+    )
+    return redirect(page, f"/employer/cases/{case_id}?done=decided")

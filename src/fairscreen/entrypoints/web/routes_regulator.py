@@ -1,0 +1,63 @@
+"""The regulator console (劳动监管部门): the ledger's status (latest checkpoint, size,
+verified), the compliance audit, aggregate statistics as charts (small groups suppressed
+by the service) — no personal data anywhere (PRODUCT.md §2, §6, §7)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from fairscreen.entrypoints.web.charts import bar_chart
+from fairscreen.entrypoints.web.policy import Page, page_context
+from fairscreen.entrypoints.web.render import WebRoute, render
+from fairscreen.services import stats, transparency
+
+router = APIRouter(prefix="/regulator", route_class=WebRoute, include_in_schema=False)
+PageDep = Annotated[Page, Depends(page_context)]
+LIGHT_COLOURS = {
+    "green": "#1b7a3d",
+    "blue": "#1f5fa8",
+    "yellow": "#8a6d00",
+    "red": "#b3261e",
+    "unrated": "#5f6368",
+}
+
+
+@router.get("")
+def ledger(page: PageDep) -> Response:
+    return render(page, "regulator/ledger.html", ledger=transparency.ledger_status(page.services))
+
+
+@router.get("/audit")
+def audit(page: PageDep) -> Response:
+    size, violations = transparency.compliance_audit(page.services)
+    return render(page, "regulator/audit.html", size=size, violations=violations)
+
+
+@router.get("/statistics")
+def statistics(
+    page: PageDep, period: Annotated[str, Query(pattern=r"^(month|year)$")] = "month"
+) -> Response:
+    data = stats.case_statistics(page.services, period=period)
+    t = page.t
+    charts = [
+        {
+            "group": group,
+            "light": bar_chart(
+                [
+                    (t.light(k), v, LIGHT_COLOURS.get(k, "#5f6368"))
+                    for k, v in group["by_light"].items()
+                ],
+                title=t("stats.by_light"),
+                suppressed_label=t("stats.suppressed_value"),
+            ),
+            "state": bar_chart(
+                [(t.state(k), v, "#3c4a5c") for k, v in group["by_state"].items()],
+                title=t("stats.by_state"),
+                suppressed_label=t("stats.suppressed_value"),
+            ),
+        }
+        for group in data["groups"]
+    ]
+    return render(page, "regulator/statistics.html", data=data, charts=charts, period=period)

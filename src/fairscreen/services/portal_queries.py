@@ -1,0 +1,181 @@
+"""Read-only queries the web portals need beyond the HTTP API's (issue 5 item 3).
+
+Each follows the screening service's visibility rule: a case that is not the caller's
+does not exist for them (``NotFound``), so a page never tells another tenant's id from a
+missing one. Reads of personal content that the portals show (notices, the records and
+evidence of an open dispute) are logged in the ledger like any other report read (P5).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from fairscreen.adapters.db import case_tables as t
+from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
+from fairscreen.domain.errors import InvalidInput, PermissionDenied
+from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
+from fairscreen.services.context import Actor, Services
+from fairscreen.services.screening import _case, _log
+
+#: Categories a profile of this tier may carry, and the ones needing a legal basis
+#: (PRODUCT.md P2: criminal record and health certificate only where a law requires).
+LEGAL_BASIS_REQUIRED = frozenset({Category.CRIMINAL_RECORD, Category.HEALTH_CERTIFICATE})
+EVIDENCE_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "text/plain": ".txt",
+}
+#: the service keeps evidence as text of at most 100,000 characters; base64 grows 4/3
+EVIDENCE_MAX_BYTES = 64 * 1024
+
+
+def tier_categories(tier: str) -> list[dict[str, Any]]:
+    """What a profile of ``tier`` may ask for: each category, whether it is sensitive
+    (separate consent) and whether it needs a legal basis."""
+    try:
+        chosen = Tier(tier)
+    except ValueError as exc:
+        raise InvalidInput("must be standard, trust or safety", field="tier") from exc
+    allowed = allowed_categories(chosen)
+    return [
+        {
+            "category": c.value,
+            "sensitive": c in SENSITIVE,
+            "legal_basis_required": c in LEGAL_BASIS_REQUIRED,
+        }
+        for c in Category
+        if c in allowed
+    ]
+
+
+def list_agencies(svc: Services, actor: Actor) -> list[dict[str, str]]:
+    """The agencies an employer may name when ordering (organisations, no personal data)."""
+    if actor.role is not ActorRole.EMPLOYER:
+        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    query = sa.select(t.tenants.c.id, t.tenants.c.name).where(t.tenants.c.kind == "agency")
+    with svc.engine.connect() as connection:
+        rows = connection.execute(query.order_by(t.tenants.c.name)).mappings().all()
+    return [{"id": str(r["id"]), "name": str(r["name"])} for r in rows]
+
+
+def case_notices(svc: Services, actor: Actor, case_id: str) -> list[dict[str, Any]]:
+    """The notices of a case: the adverse-action notice (the candidate receives it, the
+    employer sees what was sent) and the candidate's statement."""
+    if actor.role not in (ActorRole.CANDIDATE, ActorRole.EMPLOYER):
+        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    with svc.uow() as uow:
+        case = _case(uow, actor, case_id)
+        notices = [n for n in uow.repo.notices(case) if n["kind"] == "adverse_action"]
+        if notices:
+            _log(
+                svc,
+                uow,
+                EventType.REPORT_READ,
+                case,
+                actor,
+                payload={"reason": "adverse_action_notice"},
+                reason=ReasonCode.CANDIDATE_REVIEW
+                if actor.role is ActorRole.CANDIDATE
+                else ReasonCode.EMPLOYER_VIEW,
+            )
+        uow.commit()
+    return notices
+
+
+def decision_of(svc: Services, actor: Actor, case_id: str) -> dict[str, Any] | None:
+    """The decision recorded on the employer's own case (outcome, reason, time)."""
+    if actor.role is not ActorRole.EMPLOYER:
+        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    with svc.uow() as uow:
+        case = _case(uow, actor, case_id)
+        return uow.repo.decision(case)
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeFile:
+    """A dispute as the agency handles it: the records behind the finding and the
+    candidate's evidence, if any."""
+
+    dispute_id: str
+    finding_id: str
+    records: list[dict[str, Any]]
+    evidence: dict[str, Any] | None
+
+
+def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, DisputeFile]:
+    """For the case's agency: each open dispute with the records behind its finding (to
+    re-verify or correct them) and the evidence the candidate sent. Logged as a read
+    for a dispute."""
+    if actor.role is not ActorRole.AGENCY:
+        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    with svc.uow() as uow:
+        case = _case(uow, actor, case_id)
+        report = uow.repo.report(case) or {}
+        findings = {f["id"]: f for f in report.get("findings", [])}
+        records = {r["id"]: r for r in uow.repo.records(case)}
+        files: dict[str, DisputeFile] = {}
+        for dispute in uow.repo.disputes(case):
+            if dispute["outcome"] is not None:
+                continue
+            finding = findings.get(dispute["finding_id"], {})
+            files[dispute["id"]] = DisputeFile(
+                dispute_id=dispute["id"],
+                finding_id=dispute["finding_id"],
+                records=[records[r] for r in finding.get("records", []) if r in records],
+                evidence=parse_evidence(dispute["evidence"]),
+            )
+        if files:
+            _log(
+                svc,
+                uow,
+                EventType.REPORT_READ,
+                case,
+                actor,
+                payload={"reason": "dispute_records"},
+                reason=ReasonCode.DISPUTE,
+            )
+        uow.commit()
+    return files
+
+
+def pack_evidence(filename: str, content_type: str, data: bytes, note: str = "") -> str:
+    """An uploaded file as the text the service keeps in a dispute's evidence field."""
+    if content_type not in EVIDENCE_TYPES:
+        raise InvalidInput("must be a PDF, PNG, JPEG or plain text file", field="evidence")
+    if not data:
+        raise InvalidInput("the file is empty", field="evidence")
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise InvalidInput(f"at most {EVIDENCE_MAX_BYTES // 1024} KiB", field="evidence")
+    safe_name = "".join(ch for ch in filename[-80:] if ch.isprintable() and ch not in '\\/"')
+    return json.dumps(
+        {
+            "kind": "fairscreen/evidence/v1",
+            "filename": safe_name or "evidence",
+            "content_type": content_type,
+            "size": len(data),
+            "note": note,
+            "data": base64.b64encode(data).decode("ascii"),
+        },
+        ensure_ascii=False,
+    )
+
+
+def parse_evidence(text: str | None) -> dict[str, Any] | None:
+    """The evidence of a dispute as a file (``data`` as bytes), or a plain note."""
+    if not text:
+        return None
+    try:
+        packed = json.loads(text)
+        if isinstance(packed, dict) and packed.get("kind") == "fairscreen/evidence/v1":
+            packed["data"] = base64.b64decode(packed["data"], validate=True)
+            return packed
+    except (ValueError, KeyError, binascii.Error):
+        pass
+    return {"filename": None, "content_type": "text/plain", "note": text, "data": b""}
