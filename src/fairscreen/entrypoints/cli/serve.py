@@ -1,0 +1,115 @@
+"""``fairscreen serve [--demo] [--host 127.0.0.1] [--port 8000]``: the HTTP API (and the
+web portals, once they exist) under uvicorn, with the scheduler in the background.
+
+``--demo`` builds a fresh SQLite database under the data dir (``demo.db``) with the worked
+cases and cases in every state a person walks through, and prints sign-in tokens and
+candidates' one-time codes: demo only, never in production. FastAPI and uvicorn are
+imported inside the command, so other commands start as fast as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+class _DemoNotifier:
+    """The console notifier, keeping the latest sign-in code per recipient to print."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.codes: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def send(self, notification: Any) -> None:
+        if notification.kind == "sign_in":
+            with self._lock:
+                self.codes[notification.recipient] = str(notification.fields["code"])
+        self._inner.send(notification)
+
+
+def serve(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="a fresh demo database with accounts and cases")
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+    scheduler_interval: Annotated[
+        float, typer.Option("--scheduler-interval", help="seconds between scheduler runs; 0 off")
+    ] = 30.0,
+    examples: Annotated[
+        Path | None, typer.Option("--examples", help="folder with the worked example cases")
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) with the release/purge/webhook scheduler."""
+    import uvicorn
+
+    from fairscreen.bootstrap import build_services
+    from fairscreen.config import Settings
+    from fairscreen.entrypoints.api import create_app
+
+    settings = Settings()
+    console = Console()
+    services = _demo(settings, examples, console) if demo else build_services(settings)
+    app = create_app(services, scheduler_interval=scheduler_interval or None)
+    console.print(f"fairscreen API on http://{host}:{port} (OpenAPI: /docs, /openapi.json)")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def _demo(settings: Any, examples: Path | None, console: Console) -> Any:
+    from fairscreen.adapters.notify import ConsoleFileNotifier
+    from fairscreen.bootstrap import build_services
+    from fairscreen.config import Settings
+    from fairscreen.entrypoints.cli.core import EXAMPLE_CASES, _examples_dir
+    from fairscreen.services.demo_seed import fresh_sign_in_codes, seed_demo
+
+    data_dir: Path = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database = data_dir / "demo.db"
+    for leftover in (database, data_dir / "demo.db-wal", data_dir / "demo.db-shm"):
+        leftover.unlink(missing_ok=True)
+    demo_settings = Settings(
+        environment="development",
+        database_url=f"sqlite:///{database}",
+        data_dir=data_dir,
+    )
+    notifier = _DemoNotifier(ConsoleFileNotifier(data_dir / "notifications.jsonl", echo=False))
+    folder = _examples_dir(examples)
+    paths = [folder / f"{name}.case.json" for name in EXAMPLE_CASES]
+    seed = seed_demo(
+        lambda clock, sources: build_services(
+            demo_settings, sources=sources, clock=clock, notifier=notifier
+        ),
+        paths,
+    )
+    svc = seed.services
+    fresh_sign_in_codes(svc, seed.candidates)
+
+    console.print(f"[bold]demo database[/bold]: {database} (demo only: tokens below are real)")
+    accounts = Table("role", "API token (Authorization: Bearer …)")
+    for role, token in seed.tokens.items():
+        accounts.add_row(role, token)
+    console.print(accounts)
+    candidates = Table("candidate", "candidate_id", "one-time code (10 min)")
+    for label, candidate_id in seed.candidates.items():
+        code = notifier.codes.get(svc.pseudonym("subj", candidate_id), "-")
+        candidates.add_row(label, candidate_id, code)
+    console.print(candidates)
+    console.print(
+        "candidates sign in: POST /v1/auth/candidate/token {candidate_id, code}; "
+        "new codes: POST /v1/auth/candidate/code (written to notifications.jsonl)"
+    )
+    cases = Table("state", "case_id")
+    for state, case_id in seed.cases.items():
+        cases.add_row(state, case_id)
+    console.print(cases)
+    return svc
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

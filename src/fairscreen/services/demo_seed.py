@@ -1,0 +1,182 @@
+"""The served demo (``fairscreen serve --demo``): the three worked court cases run through
+the service (:mod:`fairscreen.services.demo`, ending decided), plus cases left in the
+other states a person can walk through — ordered, in the candidate's review, disputed,
+released — and accounts for every role.
+
+Time: the worked cases happen on their own dates (2023-2024). The served service's clock
+then goes on from the latest of them (plus a day) at the speed of real time, so review
+windows and retention run as they would have, and nothing is overdue at start.
+
+Sources: each demo candidate's checks are answered from their worked example's records
+(a source per subject, by ID number); anyone else's come back "not found".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fairscreen.adapters.sources.port import QueryPermit, SourceAnswer, SourceQuery
+from fairscreen.adapters.sources.recorded import RecordedSource
+from fairscreen.domain.categories import Category
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import accounts, transparency
+from fairscreen.services import screening as s
+from fairscreen.services.context import Actor, Services
+from fairscreen.services.demo import OPERATOR, DemoCase, DemoClock, run_demo
+
+
+class StoryClock:
+    """Starts at ``start`` and runs at the speed of real time."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = start
+        self._origin = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+
+class SubjectRecords:
+    """A source answering each subject from their own example's records."""
+
+    def __init__(self, by_national_id: Mapping[str, RecordedSource]) -> None:
+        self._by_id = dict(by_national_id)
+        self._nobody = RecordedSource([], source_id="demo-records")
+
+    @property
+    def source_id(self) -> str:
+        return "demo-records"
+
+    @property
+    def categories(self) -> frozenset[Category]:
+        return frozenset(Category)
+
+    def fetch(self, query: SourceQuery, permit: QueryPermit | None) -> SourceAnswer:
+        source = self._by_id.get(query.subject.national_id, self._nobody)
+        return source.fetch(query, permit)
+
+
+@dataclass
+class DemoSeed:
+    services: Services
+    worked: list[DemoCase]
+    #: role -> API token (shown once: demo only)
+    tokens: dict[str, str] = field(default_factory=dict)
+    #: state -> case id
+    cases: dict[str, str] = field(default_factory=dict)
+    #: candidate label -> candidate id
+    candidates: dict[str, str] = field(default_factory=dict)
+
+
+def seed_demo(
+    build: Callable[[Any, dict[Category, Any]], Services], examples: list[Path]
+) -> DemoSeed:
+    """Build the demo world with ``build(clock, sources)`` (the composition root)."""
+    documents = [json.loads(path.read_text("utf-8")) for path in examples]
+    worked, _, svc = run_demo(build, examples)
+
+    # 1. From here on the story clock, and a source per demo subject.
+    latest = max(
+        datetime.fromisoformat(d["as_of"]).replace(tzinfo=UTC) for d in documents
+    ) + timedelta(days=1, hours=2)
+    clock = StoryClock(latest)
+    svc.clock = clock
+    sources = SubjectRecords(
+        {
+            d["subject"]["national_id"]: RecordedSource(
+                d["records"], source_id="demo-records", now=clock
+            )
+            for d in documents
+        }
+    )
+    assert isinstance(svc.sources, dict)
+    svc.sources.clear()
+    svc.sources.update({category: sources for category in Category})
+
+    # 2. A demo employer and agency with accounts, and the other roles' accounts.
+    seed = DemoSeed(svc, worked)
+    employer = Actor(
+        ActorRole.EMPLOYER, s.register_tenant(svc, OPERATOR, kind="employer", name="演示用人单位")
+    )
+    agency = Actor(
+        ActorRole.AGENCY, s.register_tenant(svc, OPERATOR, kind="agency", name="演示背调机构")
+    )
+    for role, tenant in (
+        ("employer", employer.id),
+        ("agency", agency.id),
+        ("regulator", None),
+        ("operator", None),
+    ):
+        _, issued = accounts.create_account(
+            svc, OPERATOR, role=role, label=f"demo {role}", tenant_id=tenant
+        )
+        seed.tokens[role] = issued.token
+
+    # 3. Cases in the states a person walks through, for the worked examples' subjects.
+    subjects = [s.register_candidate(svc, d["subject"]) for d in documents]
+    labels = [path.name.split(".")[0] for path in examples]
+    seed.candidates = dict(zip(labels, subjects, strict=True))
+    role = documents[0]["role"]
+    profile = s.define_role_profile(svc, employer, role)
+    requested = list(role["categories"])
+
+    def order(subject: str) -> str:
+        return s.order_check(
+            svc,
+            employer,
+            subject_id=subject,
+            profile_id=profile,
+            requested=requested,
+            agency_id=agency.id,
+        )
+
+    def sign(case_id: str, subject: str, claims: Mapping[str, Any]) -> None:
+        candidate = Actor(ActorRole.CANDIDATE, subject)
+        notice = s.authorization_notice(svc, candidate, case_id, "zh-Hans")
+        s.sign_authorization(
+            svc,
+            candidate,
+            case_id,
+            text_sha256=notice.sha256,
+            lang="zh-Hans",
+            categories=list(notice.categories),
+            claims=claims,
+        )
+
+    seed.cases["ordered"] = order(subjects[0])
+    for state, index in (("candidate_review", 1), ("disputed", 2), ("released", 0)):
+        case_id = order(subjects[index])
+        sign(case_id, subjects[index], documents[index].get("claims", {}))
+        s.run_investigation(svc, agency, case_id)
+        candidate = Actor(ActorRole.CANDIDATE, subjects[index])
+        if state == "disputed":
+            report = s.read_report(svc, candidate, case_id)["report"]
+            s.open_dispute(
+                svc,
+                candidate,
+                case_id,
+                finding_ids=[report["findings"][0]["id"]],
+                statement="演示：此项记录与本人经历不符。",
+            )
+        elif state == "released":
+            s.accept_report(svc, candidate, case_id)
+        seed.cases[state] = case_id
+    for case in worked:
+        seed.cases.setdefault("decided", case.case_id)
+    transparency.publish_checkpoint(svc)
+    return seed
+
+
+def fresh_sign_in_codes(svc: Services, candidates: Mapping[str, str]) -> None:
+    """Send each demo candidate a sign-in code (the demo notifier prints it)."""
+    for candidate_id in candidates.values():
+        accounts.request_sign_in_code(svc, candidate_id)
+
+
+__all__ = ["DemoClock", "DemoSeed", "SubjectRecords", "fresh_sign_in_codes", "seed_demo"]
