@@ -1,0 +1,105 @@
+"""The web portals on a live service over a real database: the API tests' world
+(``tests/api/conftest.py``: tenants A and B, a regulator, an operator, candidates signed
+in with one-time codes), served with the portals mounted, and one browser-like client
+per role whose session cookie holds that role's token."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.conftest import Api, build_api
+from fairscreen.entrypoints.api import create_app
+
+ROLES = (
+    "anonymous",
+    "candidate",
+    "employer",
+    "agency",
+    "regulator",
+    "operator",
+    "candidate_b",
+    "employer_b",
+    "agency_b",
+)
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+@dataclass
+class Web:
+    api: Api
+    clients: dict[str, TestClient] = field(default_factory=dict)
+
+    def client(self, who: str) -> TestClient:
+        """A browser for ``who`` (its own cookie jar), signed in unless anonymous."""
+        if who not in self.clients:
+            client = TestClient(
+                create_app(self.api.world.svc), raise_server_exceptions=True, follow_redirects=False
+            )
+            if who != "anonymous":
+                client.cookies.set("fs_session", self.api.tokens[who])
+            client.get("/")  # the session id cookie
+            self.clients[who] = client
+        return self.clients[who]
+
+    def get(self, who: str, path: str, **kwargs: Any) -> Any:
+        return self.client(who).get(path, **kwargs)
+
+    def post(self, who: str, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """A form post with the session's CSRF token (read from the home page)."""
+        client = self.client(who)
+        token = csrf_of(client.get("/sign-in").text)
+        return client.post(path, data={"csrf": token, **(data or {})}, **kwargs)
+
+    def refresh_candidates(self) -> None:
+        for who in ("candidate", "candidate_b"):
+            if who in self.clients:
+                self.clients[who].cookies.set("fs_session", self.api.tokens[who])
+
+
+def build_web(database_url: str, tmp_path: Path) -> Web:
+    return Web(build_api(database_url, tmp_path))
+
+
+@pytest.fixture
+def web(sqlite_url: str, tmp_path: Path) -> Iterator[Web]:
+    built = build_web(sqlite_url, tmp_path)
+    try:
+        yield built
+    finally:
+        for client in built.clients.values():
+            client.close()
+        built.api.world.svc.engine.dispose()
+
+
+@pytest.fixture
+def web_any_db(database_url: str, tmp_path: Path) -> Iterator[Web]:
+    built = build_web(database_url, tmp_path)
+    try:
+        yield built
+    finally:
+        for client in built.clients.values():
+            client.close()
+        built.api.world.svc.engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "browser: drives a real headless Chromium (skips without one, outside CI)"
+    )
