@@ -8,14 +8,12 @@ traceback (:mod:`fairscreen.entrypoints.cli.exits`).
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,6 +36,7 @@ from fairscreen.ledger.entries import encode_entry
 from fairscreen.ledger.note import NoteSigner, parse_vkey
 from fairscreen.ledger.store import LedgerStore
 from fairscreen.ledger.verify import VerifyReport, verify_log
+from fairscreen.services.evaluation import published_rulebook_digests
 
 ledger_app = typer.Typer(help="The evidence ledger: checkpoints, proofs, verify, audit.")
 
@@ -351,16 +350,6 @@ def _replay(store: LedgerStore, audit: ComplianceAudit, as_of: datetime | None) 
     return audit.finish(as_of)
 
 
-def published_rulebook_digests() -> set[str]:
-    """SHA-256 of each rulebook version shipped in ``fairscreen/rulebook`` (``v*.toml``)."""
-    folder = resources.files("fairscreen.rulebook")
-    return {
-        hashlib.sha256(item.read_bytes()).hexdigest()
-        for item in folder.iterdir()
-        if item.name.startswith("v") and item.name.endswith(".toml")
-    }
-
-
 @ledger_app.command("audit")
 def audit_command(
     database_url: DatabaseUrl = None,
@@ -394,7 +383,7 @@ def audit_command(
             fail(InvalidInput(f"cannot read {rulebooks_file}: {exc}", field="rulebooks"))
         published |= {line.strip().lower() for line in lines if line.strip()}
     if not published:
-        published = published_rulebook_digests()
+        published = set(published_rulebook_digests())
     moment = None
     if as_of is not None:
         try:
