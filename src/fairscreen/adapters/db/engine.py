@@ -77,6 +77,14 @@ def is_sqlite(connection: Connection | Engine) -> bool:
     return connection.dialect.name == "sqlite"
 
 
+def as_writer(connection: Connection) -> Connection:
+    """Make the connection's transactions writers': ``BEGIN IMMEDIATE`` on SQLite (the
+    write lock up front); on PostgreSQL the ledger's advisory lock does that job."""
+    if is_sqlite(connection):
+        connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    return connection
+
+
 @contextmanager
 def begin_write(engine: Engine) -> Iterator[Connection]:
     """A connection in a *writer* transaction, committed on success, rolled back on error.
@@ -85,11 +93,8 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
     on PostgreSQL writers serialise on the ledger's advisory lock instead, taken by the
     ledger store when it appends.
     """
-    with engine.connect() as connection:
-        if is_sqlite(engine):
-            connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-        with connection.begin():
-            yield connection
+    with engine.connect() as connection, as_writer(connection).begin():
+        yield connection
 
 
 @contextmanager

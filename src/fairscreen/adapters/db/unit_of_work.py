@@ -20,14 +20,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
 from fairscreen.adapters.db.case_tables import event_payloads
-from fairscreen.adapters.db.engine import is_sqlite
+from fairscreen.adapters.db.engine import as_writer
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.ledger_store import SqlLedgerStore
 from fairscreen.adapters.db.repository import ServiceRepository
 from fairscreen.ledger.entries import LedgerEntry
 from fairscreen.ledger.log import AppendResult, Log
-
-_BEGIN_OPTION = "fairscreen_sqlite_begin"
 
 
 def payload_digest(payload: Mapping[str, Any]) -> tuple[str, bytes]:
@@ -47,9 +45,7 @@ class SqlUnitOfWork:
         self.appended: AppendResult | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        self.connection: Connection = self._engine.connect()
-        if is_sqlite(self._engine):
-            self.connection.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self.connection: Connection = as_writer(self._engine.connect())
         self._transaction = self.connection.begin()
         self.ledger_store = SqlLedgerStore(self.connection)
         self.ledger_store.lock_for_append()
