@@ -1,6 +1,9 @@
 """Typed dependency aliases: what a route may ask for (``ServicesDep``, ``ActorDep``,
 ``PrincipalDep``, ``PageDep``). The caller comes from the policy check every route has
-already run (:func:`fairscreen.entrypoints.api.policy.enforce`, cached per request)."""
+already run (:func:`fairscreen.entrypoints.api.policy.enforce`, cached per request).
+
+Dependencies that do no I/O are ``async``: FastAPI would run a plain function in the
+thread pool, one thread hop each per request."""
 
 from __future__ import annotations
 
@@ -21,13 +24,13 @@ ServicesDep = Annotated[Services, Depends(services_of)]
 T = TypeVar("T")
 
 
-def _principal(principal: Annotated[Principal | None, Depends(enforce)]) -> Principal:
+async def _principal(principal: Annotated[Principal | None, Depends(enforce)]) -> Principal:
     if principal is None:  # a public route asked for a caller: never in the table
         raise Unauthenticated("a bearer token is required")
     return principal
 
 
-def _actor(principal: Annotated[Principal, Depends(_principal)]) -> Actor:
+async def _actor(principal: Annotated[Principal, Depends(_principal)]) -> Actor:
     return principal.actor
 
 
@@ -48,7 +51,7 @@ class PageParams:
         return base64.urlsafe_b64encode(str(items[-1][key]).encode()).decode().rstrip("=")
 
 
-def _page(
+async def _page(
     limit: Annotated[int, Query(ge=1, le=100, description="items per page")] = 20,
     cursor: Annotated[
         str | None,

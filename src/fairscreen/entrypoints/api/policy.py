@@ -87,9 +87,14 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
 _bearer = HTTPBearer(auto_error=False, description="An API token or a candidate token.")
 
 
-def services_of(request: Request) -> Services:
+def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+async def services_of(request: Request) -> Services:
+    """The services object the app was built with (async: no thread hop)."""
+    return _services(request)
 
 
 def _template(request: Request) -> tuple[str, str]:
@@ -110,7 +115,7 @@ def enforce(
         return None
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("a bearer token is required")
-    principal = accounts.authenticate(services_of(request), credentials.credentials)
+    principal = accounts.authenticate(_services(request), credentials.credentials)
     if principal.actor.role not in allowed:
         raise PermissionDenied(
             f"{principal.actor.role.value} may not call this route", field="route"

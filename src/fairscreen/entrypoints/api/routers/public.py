@@ -39,7 +39,7 @@ def _text(description: str, media: str = "text/plain") -> dict[int | str, dict[s
 
 
 @router.get("/healthz", tags=["health"], response_class=Response, responses=_text("ok"))
-def healthz() -> Response:
+async def healthz() -> Response:
     """Liveness: the process answers (no database round trip)."""
     return Response("ok\n", media_type="text/plain")
 
@@ -124,7 +124,7 @@ def consistency_proof(
 
 
 @router.get("/v1/transparency/rulebooks")
-def rulebooks() -> list[RulebookOut]:
+async def rulebooks() -> list[RulebookOut]:
     """Every published rulebook: version, SHA-256 (what ratings record), file name."""
     return [
         RulebookOut(version=b.version, sha256=b.sha256, file=b.file)
@@ -138,7 +138,7 @@ _TOML = _text(
 
 
 @router.get("/v1/transparency/rulebooks/sha256/{digest}", response_class=Response, responses=_TOML)
-def rulebook_by_sha256(
+async def rulebook_by_sha256(
     digest: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{64}$")],
 ) -> Response:
     book = transparency.rulebook_by_sha256(digest)
@@ -146,7 +146,7 @@ def rulebook_by_sha256(
 
 
 @router.get("/v1/transparency/rulebooks/{version}", response_class=Response, responses=_TOML)
-def rulebook_by_version(version: Annotated[str, Path(max_length=40)]) -> Response:
+async def rulebook_by_version(version: Annotated[str, Path(max_length=40)]) -> Response:
     book = transparency.rulebook_by_version(version)
     return Response(book.content, media_type="application/toml")
 
