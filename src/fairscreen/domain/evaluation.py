@@ -20,9 +20,10 @@ The steps, per record:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from fairscreen.domain.authorization import check_authorization
 from fairscreen.domain.categories import (
@@ -392,19 +393,16 @@ def _identity(ev: _Evaluation, bucket: _Bucket) -> None:
 
 
 def _education(ev: _Evaluation, bucket: _Bucket) -> None:
-    claims = ev.case.claims.education
     tolerance = ev.rulebook.graduation_year_tolerance_years
-    attached: set[str] = set()
-    for index, claim in enumerate(claims):
-        key = (_fold(claim.institution), claim.degree)
-        matches = [
-            item
-            for item in bucket.usable
-            if item.verified
-            and isinstance(item.data, EducationData)
-            and (_fold(item.data.institution), item.data.degree) == key
-        ]
-        attached.update(item.record.id for item in matches)
+    matched, attached = _claim_matches(
+        bucket,
+        ev.case.claims.education,
+        lambda claim: (_fold(claim.institution), claim.degree),
+        lambda data: (
+            (_fold(data.institution), data.degree) if isinstance(data, EducationData) else None
+        ),
+    )
+    for index, claim, matches in matched:
         detail = f"{claim.institution} · {claim.degree} · {claim.graduation_year}"
         records = [item.record.id for item in matches]
         confirming = [
@@ -442,17 +440,13 @@ def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, as_of: d
 
 def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
     tolerance = ev.rulebook.employment_date_tolerance_months
-    attached: set[str] = set()
-    for index, claim in enumerate(ev.case.claims.employment):
-        key = _fold(claim.employer)
-        matches = [
-            item
-            for item in bucket.usable
-            if item.verified
-            and isinstance(item.data, EmploymentData)
-            and _fold(item.data.employer) == key
-        ]
-        attached.update(item.record.id for item in matches)
+    matched, attached = _claim_matches(
+        bucket,
+        ev.case.claims.employment,
+        lambda claim: _fold(claim.employer),
+        lambda data: _fold(data.employer) if isinstance(data, EmploymentData) else None,
+    )
+    for index, claim, matches in matched:
         detail = f"{claim.employer} · {claim.start}–{claim.end or '…'}"
         employed = [
             item for item in matches if isinstance(item.data, EmploymentData) and item.data.employed
@@ -494,17 +488,13 @@ def _license_key(number: str) -> str:
 
 
 def _license(ev: _Evaluation, bucket: _Bucket) -> None:
-    attached: set[str] = set()
-    for index, claim in enumerate(ev.case.claims.licenses):
-        key = _license_key(claim.number)
-        matches = [
-            item
-            for item in bucket.usable
-            if item.verified
-            and isinstance(item.data, LicenseData)
-            and _license_key(item.data.number) == key
-        ]
-        attached.update(item.record.id for item in matches)
+    matched, attached = _claim_matches(
+        bucket,
+        ev.case.claims.licenses,
+        lambda claim: _license_key(claim.number),
+        lambda data: _license_key(data.number) if isinstance(data, LicenseData) else None,
+    )
+    for index, claim, matches in matched:
         states = {_license_state(item.data, ev.case.as_of) for item in matches}
         if not matches:
             rule = RuleId.LIC_UNVERIFIABLE
@@ -533,6 +523,30 @@ def _license_state(data: object, as_of: date) -> str:
     if data.status == "expired" or (data.valid_until is not None and data.valid_until < as_of):
         return "expired"
     return "valid"
+
+
+C = TypeVar("C")
+
+
+def _claim_matches(
+    bucket: _Bucket,
+    claims: Sequence[C],
+    claim_key: Callable[[C], Hashable],
+    record_key: Callable[[object], Hashable | None],
+) -> tuple[list[tuple[int, C, list[_Triaged]]], set[str]]:
+    """Each claim with the verified records that match it (PRODUCT.md P3: degrees by
+    institution and level, employment by employer, licences by number), and the ids of
+    every record that matched some claim."""
+    by_key: dict[Hashable, list[_Triaged]] = {}
+    for item in bucket.usable:
+        key = record_key(item.data) if item.verified else None
+        if key is not None:
+            by_key.setdefault(key, []).append(item)
+    matched = [
+        (index, claim, by_key.get(claim_key(claim), [])) for index, claim in enumerate(claims)
+    ]
+    attached = {item.record.id for _, _, matches in matched for item in matches}
+    return matched, attached
 
 
 def _unclaimed(ev: _Evaluation, category: Category, bucket: _Bucket, attached: set[str]) -> None:
