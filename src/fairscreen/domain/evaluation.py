@@ -164,6 +164,7 @@ class _Evaluation:
         self.counters: dict[Category, int] = {}
         self.groups_by_tier = rulebook.groups_by_tier()
         self.identity = IdentityMatcher(case.subject)
+        self.source_of = {record.id: record.source.id for record in case.records}
 
     # --- findings ---------------------------------------------------------------------
 
@@ -201,11 +202,13 @@ class _Evaluation:
         else:
             disposition, texts = Disposition.NEUTRAL, NEUTRAL_TEXTS[neutral]
         summary = {lang: f"{detail} — {text}" if detail else text for lang, text in texts.items()}
+        record_ids = tuple(records)
         self.findings.append(
             Finding(
                 id=self._next_id(category),
                 category=category,
-                records=tuple(records),
+                records=record_ids,
+                sources=tuple(sorted({self.source_of[r] for r in record_ids if r in self.source_of})),
                 verification=Verification.VERIFIED if verified else Verification.UNVERIFIED,
                 disposition=disposition,
                 summary=summary,

@@ -39,6 +39,8 @@ class Finding:
     light: Light | None = None
     exclusion: Exclusion | None = None
     claim: int | None = None
+    #: the sources its records came from (PRODUCT.md P4: "every finding, its sources")
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,7 @@ def _finding_document(finding: Finding) -> dict[str, Any]:
         "id": finding.id,
         "category": finding.category.value,
         "records": list(finding.records),
+        "sources": list(finding.sources),
     }
     if finding.claim is not None:
         document["claim"] = finding.claim
