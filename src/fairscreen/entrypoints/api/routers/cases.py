@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, status
 
+from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
 from fairscreen.entrypoints.api.schemas import (
     AcceptIn,
@@ -30,20 +31,6 @@ from fairscreen.services import case_queries, screening
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 CaseId = Annotated[str, Path(max_length=64)]
-StateFilter = Literal[
-    "ordered",
-    "authorized",
-    "scoped",
-    "investigating",
-    "candidate_review",
-    "disputed",
-    "released",
-    "decided",
-    "archived",
-    "withdrawn",
-    "expired",
-    "destroyed",
-]
 
 
 @router.get("")
@@ -51,10 +38,12 @@ def list_cases(
     svc: ServicesDep,
     actor: ActorDep,
     page: PageDep,
-    state: Annotated[StateFilter | None, Query()] = None,
+    state: Annotated[CaseState | None, Query()] = None,
 ) -> Page[CaseOut]:
     """The caller's cases (an employer's, an agency's, a candidate's; all for an operator)."""
-    rows = case_queries.list_cases(svc, actor, state=state, limit=page.limit, after=page.after)
+    rows = case_queries.list_cases(
+        svc, actor, state=state.value if state else None, limit=page.limit, after=page.after
+    )
     return Page[CaseOut](
         items=[CaseOut(**row) for row in rows], next_cursor=page.next_cursor(rows, "case_id")
     )

@@ -1,0 +1,34 @@
+"""The scheduler runs in the background while the app is served: it releases reports
+whose review window ended and publishes a checkpoint, without anyone asking."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from api.conftest import Api, order_over_api, sign_over_api
+from fairscreen.entrypoints.api import create_app
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_background_scheduler_releases_and_publishes(api: Api) -> None:
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    api.call("agency", "POST", f"/v1/cases/{case_id}/investigation")
+    api.world.clock.advance(days=30)  # the review window has ended, nobody disputed
+    app = create_app(api.world.svc, scheduler_interval=0.05, web=False)
+    with TestClient(app) as client:  # the lifespan starts the scheduler
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if client.get("/checkpoint").status_code == 200:
+                break
+            time.sleep(0.05)
+        headers = {"Authorization": f"Bearer {api.tokens['employer']}"}
+        state = client.get(f"/v1/cases/{case_id}", headers=headers).json()["state"]
+    assert state == "released"
