@@ -195,3 +195,15 @@ def test_profiles_lists_the_builtins() -> None:
     assert profiles["kindergarten-teacher"]["tier"] == "safety"
     assert "legal_basis" in profiles["kindergarten-teacher"]["categories"]["criminal_record"]
     assert "accountant" in fairscreen("profiles").stdout.decode()
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["evaluate", "demo", "profiles", "rulebook", "purge", "keys", "serve", "ledger", "db", "audit"],
+)
+def test_every_command_loads_on_its_own(command: str) -> None:
+    """The CLI imports only the module of the command run: each must still be reachable
+    by its name (a lone command must not collapse into the root)."""
+    result = fairscreen(command, "--help")
+    assert result.returncode == 0, result.stderr.decode()
+    assert f"fairscreen {command}" in " ".join(result.stdout.decode().split())

@@ -46,6 +46,13 @@ def build_app(modules: Iterable[str] | None = None) -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+
+
+    @app.callback()
+    def root() -> None:
+        """Compliance-first pre-employment background screening."""
+        # A callback keeps Typer in group mode even when only one command is loaded.
+
     for name in wanted:
         module = importlib.import_module(f"fairscreen.entrypoints.cli.{name}")
         if name in GROUPS:
