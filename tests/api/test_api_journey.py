@@ -116,3 +116,24 @@ def test_operator_reads_a_report_only_with_a_reason(api: Api) -> None:
     assert bare.status_code == 403 and bare.json()["field"] == "reason"
     given = api.call("operator", "GET", f"/v1/cases/{case_id}/report?reason=complaint 42")
     assert given.status_code == 200
+
+
+def test_deletion_then_the_certificate(api: Api) -> None:
+    """The candidate asks for deletion; the scheduler destroys the case when due; the
+    candidate signs in again and downloads the destruction certificate (P6)."""
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    asked = api.call("candidate", "POST", "/v1/me/deletion-request")
+    assert asked.status_code == 200 and asked.json()["cases"] == [case_id]
+    api.later(days=16)
+    with httpx.Client() as client:
+        assert tick(api.world.svc, client).destroyed == 1
+    api.later(minutes=1)  # a fresh sign-in after the destruction still works
+    gone = api.call("employer", "GET", f"/v1/cases/{case_id}/employer-view")
+    assert gone.status_code == 410 and gone.json()["code"] == "CASE_DESTROYED"
+    certificate = api.call("candidate", "GET", f"/v1/cases/{case_id}/certificate")
+    assert certificate.status_code == 200, certificate.text
+    body = certificate.json()
+    assert body["reason"] == "deletion_request"
+    assert body["receipt"] and body["log_key"]
+    assert api.call("employer_b", "GET", f"/v1/cases/{case_id}/certificate").status_code == 403
