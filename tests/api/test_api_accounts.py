@@ -4,6 +4,7 @@ the notification); every failure the same 401."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from api.conftest import Api
@@ -63,6 +64,7 @@ def test_operator_issues_scoped_tokens_that_are_stored_hashed_and_revocable(api:
     assert after.json() == gone.json()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_every_bad_credential_gets_the_same_answer(api: Api) -> None:
     answers = [
         api.client.get("/v1/auth/me", headers={"Authorization": value}).json()

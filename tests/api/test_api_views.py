@@ -50,6 +50,7 @@ def test_the_employer_view_holds_nothing_excluded_or_unverified(api: Api) -> Non
     shown = {r["rule"] for r in view.json()["employer_view"]["reasons"]}
     assert shown == {r["rule"] for r in full["rating"]["reasons"]}
     assert set(view.json()["employer_view"]) == {"light", "reasons", "checks", "statement"}
+    assert view.headers["cache-control"] == "no-store"
 
 
 def test_the_light_is_hidden_from_the_employer_until_release(api: Api) -> None:

@@ -2,7 +2,8 @@
 
 - :class:`ContainErrors`: anything unexpected becomes a 500 problem; the log gets the
   error's type and the route's template, never a message, a traceback or a value (an
-  exception's text may quote personal data).
+  exception's text may quote personal data). Answers under ``/v1/`` (but the public
+  transparency routes) get ``Cache-Control: no-store``.
 - :class:`LimitBody`: a request body over ``max_bytes`` is refused with a 413 problem,
   by its ``Content-Length`` before it is read, or while it streams in when it has none.
 """
@@ -59,11 +60,16 @@ class ContainErrors:
             await self.app(scope, receive, send)
             return
         started = False
+        path = str(scope.get("path", ""))
+        private = path.startswith("/v1/") and not path.startswith("/v1/transparency/")
 
         async def watch(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if private:  # answers for an account: never kept by a shared cache
+                    headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
+                    message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
             await send(message)
 
         try:
