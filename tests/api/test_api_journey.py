@@ -122,7 +122,7 @@ def test_deletion_then_the_certificate(api: Api) -> None:
     """The candidate asks for deletion; the scheduler destroys the case when due; the
     candidate signs in again and downloads the destruction certificate (P6)."""
     case_id = order_over_api(api)
-    sign_over_api(api, case_id)
+    sign_over_api(api, case_id, lang="en")  # the English notice, its own SHA-256
     asked = api.call("candidate", "POST", "/v1/me/deletion-request")
     assert asked.status_code == 200 and asked.json()["cases"] == [case_id]
     api.later(days=16)
