@@ -215,13 +215,17 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     regulator.goto(f"{base}/regulator/audit")
     assert words["clean"] in regulator.locator("#audit-result").inner_text()
     shot(regulator, f"{prefix}-14-regulator-audit")
+    regulator.goto(f"{base}/regulator/statistics")
+    shot(regulator, f"{prefix}-15-regulator-statistics")
+    regulator.goto(f"{base}/regulator/fairness")
+    shot(regulator, f"{prefix}-16-regulator-fairness")
     regulator.goto(f"{base}/rulebook")
     assert regulator.locator("#rulebook-sha256").inner_text() == api.world.svc.rulebook.sha256
-    shot(regulator, f"{prefix}-15-rulebook")
+    shot(regulator, f"{prefix}-17-rulebook")
 
     # The candidate, last: the adverse-action notice if any, and the sign-out.
     candidate.goto(f"{base}/candidate/cases/{case_id}")
-    shot(candidate, f"{prefix}-16-candidate-decided")
+    shot(candidate, f"{prefix}-18-candidate-decided")
     candidate.click("form[action='/sign-out'] button")
     candidate.goto(f"{base}/candidate")
     assert candidate.url.endswith("/candidate/sign-in")

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 
 from api.conftest import order_over_api, released_case, sign_over_api
+from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.web.policy import PAGE_ROLES, PUBLIC
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import screening
@@ -257,6 +259,7 @@ def _released(web: Web, statement: str | None = None) -> str:
             json={"statement": statement},
         )
         assert answer.status_code == 204, answer.text
+    web.refresh_candidates()  # the clock moved on: the candidates signed in again
     return case_id
 
 
@@ -500,3 +503,70 @@ def test_chart_escapes_labels_and_marks_suppressed_values() -> None:
     )
     assert "<b>" not in svg and "&lt;b&gt;" in svg and "t&amp;" in svg
     assert 'fill="url(#hatch)"' in svg and "&lt;10" in svg
+
+
+def test_revoked_before_release_the_candidate_gets_the_destruction_certificate(
+    web: Web,
+) -> None:
+    case_id = order_over_api(web.api)
+    sign_over_api(web.api, case_id)
+    done = web.post("candidate", f"/candidate/cases/{case_id}/revocation", {"confirm": "yes"})
+    assert done.status_code == 303
+    page = web.get("candidate", f"/candidate/cases/{case_id}")
+    assert page.status_code == 200 and "certificate.json" in page.text
+    certificate = web.get("candidate", f"/candidate/cases/{case_id}/certificate.json")
+    assert certificate.status_code == 200
+    assert certificate.json()["reason"] == "revocation" and "receipt" in certificate.json()
+    assert web.get("candidate_b", f"/candidate/cases/{case_id}/certificate.json").status_code == 404
+
+
+def test_the_agency_sees_which_categories_came_back_incomplete(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from factories import record
+    from fairscreen.services import accounts
+    from integration.service_fixtures import OPERATOR, make_world, order_and_sign, sample_records
+
+    records = [r for r in sample_records() if r["category"] != "litigation"]
+    records.append(record("lit-x", "litigation", status="source_unavailable"))
+    world = make_world(sqlite_url, tmp_path, records=records)
+    try:
+        case_id = order_and_sign(world)
+        _, issued = accounts.create_account(
+            world.svc, OPERATOR, role="agency", label="desk", tenant_id=world.agency.id
+        )
+        client = TestClient(create_app(world.svc), follow_redirects=False)
+        client.cookies.set("fs_session", issued.token)
+        token = csrf_of(client.get(f"/agency/cases/{case_id}").text)
+        ran = client.post(f"/agency/cases/{case_id}/investigation", data={"csrf": token})
+        assert ran.status_code == 200
+        incomplete = re.search(r'id="incomplete">(.*?)</div>', ran.text, re.S)
+        assert incomplete and "诉讼记录" in incomplete.group(1)
+        assert "identity" not in incomplete.group(1) and "身份" not in incomplete.group(1)
+        client.close()
+    finally:
+        world.svc.engine.dispose()
+
+
+def test_self_identification_and_the_fairness_console(web: Web) -> None:
+    refused = web.post("candidate", "/candidate/self-identification", {"sex": "female"})
+    assert refused.status_code == 422  # answers need the separate consent
+    done = web.post(
+        "candidate",
+        "/candidate/self-identification",
+        {"consent": "yes", "sex": "female", "age_band": "25_34"},
+    )
+    assert done.status_code == 303
+    assert (
+        web.post("candidate_b", "/candidate/self-identification", {"consent": "no"}).status_code
+        == 303
+    )
+    _released(web)
+    page = web.get("regulator", "/regulator/fairness?lang=en")
+    assert page.status_code == 200
+    assert "Share flagged yellow or red" in page.text and "hidden (&lt;10)" in page.text
+    for who in ("employer", "agency", "candidate", "operator"):
+        assert web.get(who, "/regulator/fairness").status_code == 403
+    assert web.post("candidate", "/candidate/self-identification/withdrawal").status_code == 303

@@ -13,11 +13,16 @@ ROW, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 28, 150, 260, 60
 
 
 def bar_chart(
-    bars: Sequence[tuple[str, int | None, str]], *, title: str, suppressed_label: str
+    bars: Sequence[tuple[str, int | None, str]],
+    *,
+    title: str,
+    suppressed_label: str,
+    unit: str = "",
+    top: int | None = None,
 ) -> Markup:
     """Horizontal bars ``(label, value, colour)``; a value of None was suppressed by the
     service (a small group) and is drawn as a hatched stub labelled as such."""
-    top = max((v for _, v, _ in bars if v), default=1)
+    top = top or max((v for _, v, _ in bars if v), default=1)
     height = ROW * len(bars) + 8
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
     parts = [
@@ -46,7 +51,7 @@ def bar_chart(
             f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{length}" height="18" '
             f'fill="{escape(colour)}"/>'
             f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 18}" font-size="14" '
-            f'fill="#1f1f1f">{value}</text>'
+            f'fill="#1f1f1f">{value}{escape(unit)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped

@@ -70,6 +70,8 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/candidate/cases/{case_id}/certificate.json"): ONLY_CANDIDATE,
     ("GET", "/candidate/data.json"): ONLY_CANDIDATE,
     ("POST", "/candidate/deletion-request"): ONLY_CANDIDATE,
+    ("POST", "/candidate/self-identification"): ONLY_CANDIDATE,
+    ("POST", "/candidate/self-identification/withdrawal"): ONLY_CANDIDATE,
     # --- employer (用人单位) ---------------------------------------------------------------
     ("GET", "/employer"): ONLY_EMPLOYER,
     ("GET", "/employer/profiles"): ONLY_EMPLOYER,
@@ -89,6 +91,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/regulator"): ONLY_REGULATOR,
     ("GET", "/regulator/audit"): ONLY_REGULATOR,
     ("GET", "/regulator/statistics"): ONLY_REGULATOR,
+    ("GET", "/regulator/fairness"): ONLY_REGULATOR,
 }
 
 #: Where each role lands after signing in.

@@ -13,7 +13,7 @@ from fairscreen.domain.errors import InvalidInput
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
-from fairscreen.services import case_queries, portal_queries, screening
+from fairscreen.services import case_queries, portal_queries, screening, self_identification
 from fairscreen.services.context import Actor
 
 router = APIRouter(prefix="/candidate", route_class=WebRoute, include_in_schema=False)
@@ -41,7 +41,13 @@ def _json(page: Page, document: Any, filename: str) -> Response:
 @router.get("")
 def my_cases(page: PageDep) -> Response:
     cases = case_queries.list_cases(page.services, _actor(page), limit=100)
-    return render(page, "candidate/home.html", cases=cases)
+    return render(
+        page,
+        "candidate/home.html",
+        cases=cases,
+        sexes=self_identification.SEX,
+        age_bands=self_identification.AGE_BANDS,
+    )
 
 
 @router.get("/cases/{case_id}")
@@ -184,3 +190,24 @@ def deletion(page: PageDep) -> Response:
         raise InvalidInput("tick the box to confirm", field="confirm")
     screening.request_deletion(page.services, _actor(page))
     return redirect(page, "/candidate?done=deletion")
+
+
+@router.post("/self-identification")
+def self_identify(page: PageDep) -> Response:
+    """Voluntary sex and age band, under a consent of its own, for the fairness audit
+    only (PRODUCT.md §7); declining stores only that."""
+    consent = page.field("consent") == "yes"
+    self_identification.record_self_identification(
+        page.services,
+        _actor(page),
+        consent=consent,
+        sex=page.field("sex") or None,
+        age_band=page.field("age_band") or None,
+    )
+    return redirect(page, "/candidate?done=self_identified")
+
+
+@router.post("/self-identification/withdrawal")
+def withdraw_self_identification(page: PageDep) -> Response:
+    self_identification.withdraw_self_identification(page.services, _actor(page))
+    return redirect(page, "/candidate?done=self_id_withdrawn")

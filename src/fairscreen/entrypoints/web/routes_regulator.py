@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fairscreen.entrypoints.web.charts import bar_chart
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, render
-from fairscreen.services import stats, transparency
+from fairscreen.services import self_identification, stats, transparency
 
 router = APIRouter(prefix="/regulator", route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
@@ -61,3 +61,39 @@ def statistics(
         for group in data["groups"]
     ]
     return render(page, "regulator/statistics.html", data=data, charts=charts, period=period)
+
+
+@router.get("/fairness")
+def fairness(page: PageDep) -> Response:
+    """The fairness audit (PRODUCT.md §7): per sex and per age band, as volunteered by
+    candidates under a separate consent, the share flagged yellow or red and the share
+    not hired, with impact ratios and the four-fifths flag; groups under the minimum
+    are suppressed by the service."""
+    assert page.principal is not None
+    report = self_identification.fairness_overview(page.services, page.principal.actor)
+    t = page.t
+    dimensions = []
+    for name, data in report["dimensions"].items():
+        charts = {}
+        for measure in ("flagged", "not_hired"):
+            groups = data[measure]["groups"]
+            bars: list[tuple[str, int | None, str]] = [
+                (
+                    t(f"selfid.{name}.{group}"),
+                    None if g["flagged_rate"] is None else round(100 * g["flagged_rate"]),
+                    "#b3261e" if g["four_fifths_violation"] else "#3c4a5c",
+                )
+                for group, g in groups.items()
+            ]
+            bars += [
+                (t(f"selfid.{name}.{group}"), None, "") for group in data[measure]["suppressed"]
+            ]
+            charts[measure] = bar_chart(
+                bars,
+                title=t(f"fairness.{measure}"),
+                suppressed_label=t("stats.suppressed_value"),
+                unit="%",
+                top=100,
+            )
+        dimensions.append({"name": name, "data": data, "charts": charts})
+    return render(page, "regulator/fairness.html", report=report, dimensions=dimensions)
