@@ -343,7 +343,11 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    print(f"fairscreen HTTP API, one uvicorn worker, SQLite, {HOST}; {os.cpu_count()} CPUs")
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"fairscreen HTTP API, one uvicorn worker, SQLite, {HOST}; {os.cpu_count()} CPUs, "
+        f"load average after the run {load} (1/5/15 min: other work on the machine shows here)"
+    )
     header = ("scenario", "mode", "reqs", "req/s", "p50 ms", "p99 ms", "err")
     print(f"| {header[0]:<34} | {header[1]:<14} | " + " | ".join(header[2:]) + " |")
     print("|" + "-" * 36 + "|" + "-" * 16 + "|-------:|--------:|-------:|-------:|----:|")
