@@ -36,9 +36,10 @@ EVIDENCE_TYPES = {
 EVIDENCE_MAX_BYTES = 64 * 1024
 
 
-def tier_categories(tier: str) -> list[dict[str, Any]]:
+def tier_categories(svc: Services, tier: str) -> list[dict[str, Any]]:
     """What a profile of ``tier`` may ask for: each category, whether it is sensitive
-    (separate consent) and whether it needs a legal basis."""
+    (separate consent), whether it needs a legal basis, and its default lookback in
+    years where the rulebook measures one (None: no lookback applies)."""
     try:
         chosen = Tier(tier)
     except ValueError as exc:
@@ -49,6 +50,7 @@ def tier_categories(tier: str) -> list[dict[str, Any]]:
             "category": c.value,
             "sensitive": c in SENSITIVE,
             "legal_basis_required": c in LEGAL_BASIS_REQUIRED,
+            "lookback": svc.rulebook.default_lookback_years.get(c),
         }
         for c in Category
         if c in allowed

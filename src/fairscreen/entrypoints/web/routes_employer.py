@@ -68,7 +68,7 @@ def _profiles_page(page: Page, tier: str, *, error: Any = None, status: int = 20
         profiles=profiles,
         tier=tier,
         tiers=TIERS,
-        allowed=portal_queries.tier_categories(tier),
+        allowed=portal_queries.tier_categories(page.services, tier),
         builtins=sorted(builtin_profiles()),
         error=error,
         form=page.form,
