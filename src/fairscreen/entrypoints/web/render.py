@@ -14,12 +14,14 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.exceptions import HTTPException
 
 from fairscreen.domain.errors import FairscreenError
@@ -51,8 +53,10 @@ SECURITY_HEADERS = {
 }
 
 
-def _local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A time for people, in the service's calendar (UTC+8 by default)."""
+@pass_context
+def _local(context: Context, value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time for people, in the service's calendar (``ServiceConfig.timezone``, the one
+    the candidate signs in; Asia/Shanghai by default)."""
     if value is None or value == "":
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
@@ -60,9 +64,9 @@ def _local(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return str(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)
+    page = context.get("page")
+    zone = page.services.config.zone if isinstance(page, Page) else ZoneInfo("Asia/Shanghai")
+    return moment.astimezone(zone).strftime(fmt)
 
 
 environment = Environment(
