@@ -570,3 +570,10 @@ def test_self_identification_and_the_fairness_console(web: Web) -> None:
     for who in ("employer", "agency", "candidate", "operator"):
         assert web.get(who, "/regulator/fairness").status_code == 403
     assert web.post("candidate", "/candidate/self-identification/withdrawal").status_code == 303
+
+
+def test_the_confirmation_banner_shows_only_catalog_messages(web: Web) -> None:
+    html = web.get("candidate", "/candidate?done=deletion").text
+    assert 'role="status">删除请求已记录' in html
+    forged = web.get("candidate", "/candidate?done=Call%20us%20at%20400-000").text
+    assert "Call us" not in forged and "done." not in forged

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 
 from fairscreen.domain.errors import FairscreenError
 from fairscreen.entrypoints.api.problems import STATUS
-from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, LANGUAGES, all_categories
+from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, LANGUAGES, all_categories, catalog
 from fairscreen.entrypoints.web.policy import (
     HOME,
     LANG_COOKIE,
@@ -116,6 +116,13 @@ def _finish(page: Page, response: Response) -> Response:
     return response
 
 
+def _done(request: Request) -> str:
+    """The confirmation after a post/redirect/get: only a message of the catalog, so the
+    query string cannot put text of its own on the page."""
+    value = request.query_params.get("done", "")
+    return value if f"done.{value}" in catalog() else ""
+
+
 def render(page: Page, template: str, *, status: int = 200, **values: Any) -> Response:
     """A page in the visitor's language."""
     request = page.request
@@ -128,7 +135,7 @@ def render(page: Page, template: str, *, status: int = 200, **values: Any) -> Re
         home=HOME.get(page.role) if page.role else None,
         path=request.url.path,
         lang_url=lambda lang: _with_lang(request, lang),
-        done=request.query_params.get("done", ""),
+        done=_done(request),
         **values,
     )
     return _finish(page, HTMLResponse(body, status_code=status))
