@@ -577,3 +577,12 @@ def test_the_confirmation_banner_shows_only_catalog_messages(web: Web) -> None:
     assert 'role="status">删除请求已记录' in html
     forged = web.get("candidate", "/candidate?done=Call%20us%20at%20400-000").text
     assert "Call us" not in forged and "done." not in forged
+
+
+def test_the_agency_queue_shows_each_disputes_deadline(web: Web) -> None:
+    case_id, _ = _disputed_case(web)
+    html = web.get("agency", "/agency").text
+    assert case_id[:17] in html and "还剩 15 天" in html
+    web.api.world.clock.advance(days=16)
+    assert "已逾期" in web.get("agency", "/agency").text
+    assert case_id[:17] not in web.get("agency_b", "/agency").text

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -181,3 +182,22 @@ def parse_evidence(text: str | None) -> dict[str, Any] | None:
     except (ValueError, KeyError, binascii.Error):
         pass
     return {"filename": None, "content_type": "text/plain", "note": text, "data": b""}
+
+
+def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:
+    """For the agency's queue: each of its cases with an open dispute, and the earliest
+    deadline among them (P4: answered within 15 days). Ids and times only."""
+    if actor.role is not ActorRole.AGENCY:
+        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    query = (
+        sa.select(t.disputes.c.case_id, sa.func.min(t.disputes.c.due_at))
+        .select_from(t.disputes.join(t.cases, t.cases.c.id == t.disputes.c.case_id))
+        .where(t.cases.c.agency_id == actor.id, t.disputes.c.outcome.is_(None))
+        .group_by(t.disputes.c.case_id)
+    )
+    with svc.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return {
+        str(case_id): due if due.tzinfo is not None else due.replace(tzinfo=UTC)
+        for case_id, due in rows
+    }

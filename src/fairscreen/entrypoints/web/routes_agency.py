@@ -41,7 +41,13 @@ def queue(page: PageDep) -> Response:
     for row in rows:
         by_state[row["state"]].append(row)
     queues = [(name, [r for s in states for r in by_state.get(s, [])]) for name, states in QUEUES]
-    return render(page, "agency/queue.html", queues=queues)
+    return render(
+        page,
+        "agency/queue.html",
+        queues=queues,
+        deadlines=portal_queries.dispute_deadlines(page.services, _actor(page)),
+        now=page.services.now(),
+    )
 
 
 @router.get("/cases/{case_id}")
