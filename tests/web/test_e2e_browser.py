@@ -69,8 +69,8 @@ def _staff(browser: Any, base: str, token: str, lang: str, **options: Any) -> An
     page = context.new_page()
     page.goto(f"{base}/sign-in?lang={lang}")
     page.fill("#token", token)
-    page.click("form[action='/sign-in'] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[action='/sign-in'] button[type=submit]")
     return page
 
 
@@ -226,7 +226,8 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     # The candidate, last: the adverse-action notice if any, and the sign-out.
     candidate.goto(f"{base}/candidate/cases/{case_id}")
     shot(candidate, f"{prefix}-18-candidate-decided")
-    candidate.click("form[action='/sign-out'] button")
+    with candidate.expect_navigation():
+        candidate.click("form[action='/sign-out'] button")
     candidate.goto(f"{base}/candidate")
     assert candidate.url.endswith("/candidate/sign-in")
 
