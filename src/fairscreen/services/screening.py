@@ -1310,18 +1310,12 @@ def purge(svc: Services, *, dry_run: bool = False, batch: int = 500) -> PurgeRes
     held: list[tuple[str, str]] = []
     would: list[str] = []
     now = svc.now()
-    last_id = ""
-    while True:
+    with svc.uow() as uow:
+        # One indexed scan for the due ids; the batches then read their rows by id.
+        due_ids = uow.repo.due_case_ids(now, exclude_state=S.DESTROYED.value)
+    for first in range(0, len(due_ids), batch):
         with svc.uow() as uow:
-            due_cases = uow.repo.cases_where(
-                t.cases.c.destruction_due <= now,
-                t.cases.c.state != S.DESTROYED.value,
-                t.cases.c.id > last_id,
-                limit=batch,
-            )
-            if not due_cases:
-                break
-            last_id = str(due_cases[-1]["id"])
+            due_cases = uow.repo.cases_by_ids(due_ids[first : first + batch])
             open_counts = uow.repo.open_dispute_counts([str(c["id"]) for c in due_cases])
             doomed: list[tuple[RowMapping, ReasonCode]] = []
             for case in due_cases:

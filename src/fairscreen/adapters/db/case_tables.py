@@ -80,6 +80,7 @@ cases = sa.Table(
     sa.Column("updated_at", TIME, nullable=False),
 )
 sa.Index("ix_cases_state_due", cases.c.state, cases.c.destruction_due)
+sa.Index("ix_cases_due", cases.c.destruction_due)
 sa.Index("ix_cases_employer", cases.c.employer_id)
 sa.Index("ix_cases_subject", cases.c.subject_id)
 

@@ -144,6 +144,18 @@ class ServiceRepository:
             query = query.limit(limit)
         return self.connection.execute(query).mappings().all()
 
+    def due_case_ids(self, now: datetime, *, exclude_state: str) -> list[str]:
+        query = (
+            sa.select(t.cases.c.id)
+            .where(t.cases.c.destruction_due <= now, t.cases.c.state != exclude_state)
+            .order_by(t.cases.c.destruction_due, t.cases.c.id)
+        )
+        return [str(row.id) for row in self.connection.execute(query)]
+
+    def cases_by_ids(self, case_ids: Sequence[str]) -> Sequence[RowMapping]:
+        query = sa.select(t.cases).where(t.cases.c.id.in_(case_ids)).order_by(t.cases.c.id)
+        return self.connection.execute(query).mappings().all()
+
     def claims(self, case: RowMapping) -> dict[str, Any]:
         if case["claims_ct"] is None:
             return {}

@@ -10,27 +10,53 @@ concurrent state changes queue instead of racing the log's tree size.
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-import rfc8785
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
 from fairscreen.adapters.db.case_tables import event_payloads
-from fairscreen.adapters.db.engine import as_writer
+from fairscreen.adapters.db.engine import as_writer, is_sqlite
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.ledger_store import SqlLedgerStore
 from fairscreen.adapters.db.repository import ServiceRepository
 from fairscreen.ledger.entries import LedgerEntry
 from fairscreen.ledger.log import AppendResult, Log
 
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def _sqlite_writer_lock(engine: Engine) -> threading.Lock | None:
+    """Writers of one SQLite database in one process queue on a lock of their own.
+
+    SQLite allows one writer; a second one would wait in its busy handler, which sleeps
+    and polls with growing delays — the long tail of request latency. Queuing in-process
+    first hands the write lock over at once. Other processes still meet SQLite's lock.
+    """
+    if not is_sqlite(engine):
+        return None
+    with _SQLITE_WRITERS_GUARD:
+        lock = _SQLITE_WRITERS.get(engine)
+        if lock is None:
+            lock = _SQLITE_WRITERS[engine] = threading.Lock()
+        return lock
+
 
 def payload_digest(payload: Mapping[str, Any]) -> tuple[str, bytes]:
-    """SHA-256 (hex) of a payload's canonical JSON (RFC 8785), and the JSON itself."""
-    body: bytes = rfc8785.dumps(dict(payload))
+    """SHA-256 (hex) of a payload's JSON with sorted keys, and the JSON itself.
+
+    The payload stays in the database beside the entry; what matters is that the stored
+    bytes hash to the entry's digest. orjson rather than RFC 8785 here: the entries
+    themselves are RFC 8785, and canonicalising every payload too cost more than a
+    purge's database work (bench/service.py)."""
+    body = orjson.dumps(dict(payload), option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(body).hexdigest(), body
 
 
@@ -42,9 +68,25 @@ class SqlUnitOfWork:
         self._payloads: dict[str, str] = {}
         self._base_size: int | None = None
         self._committed = False
+        self._local_lock: threading.Lock | None = None
         self.appended: AppendResult | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
+        self._local_lock = _sqlite_writer_lock(self._engine)
+        if self._local_lock is not None:
+            self._local_lock.acquire()
+        try:
+            return self._begin()
+        except BaseException:
+            self._release_local_lock()
+            raise
+
+    def _release_local_lock(self) -> None:
+        if self._local_lock is not None:
+            self._local_lock.release()
+            self._local_lock = None
+
+    def _begin(self) -> SqlUnitOfWork:
         self.connection: Connection = as_writer(self._engine.connect())
         self._transaction = self.connection.begin()
         self.ledger_store = SqlLedgerStore(self.connection)
@@ -65,6 +107,7 @@ class SqlUnitOfWork:
                 self._transaction.rollback()
         finally:
             self.connection.close()
+            self._release_local_lock()
 
     def log(self, entry: LedgerEntry) -> None:
         """Queue a guarded ledger entry; it is appended in this transaction at commit."""

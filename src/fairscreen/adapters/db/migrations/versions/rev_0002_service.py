@@ -126,6 +126,7 @@ def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index("ix_cases_employer", ["employer_id"], unique=False)
         batch_op.create_index("ix_cases_state_due", ["state", "destruction_due"], unique=False)
+        batch_op.create_index("ix_cases_due", ["destruction_due"], unique=False)
         batch_op.create_index("ix_cases_subject", ["subject_id"], unique=False)
 
     op.create_table(
@@ -221,6 +222,7 @@ def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index("ix_cases_subject")
         batch_op.drop_index("ix_cases_state_due")
+        batch_op.drop_index("ix_cases_due")
         batch_op.drop_index("ix_cases_employer")
 
     op.drop_table("cases")

@@ -17,18 +17,10 @@ with latency measured from the scheduled send time (no coordinated omission), an
 closed-loop with 8 concurrent clients for the maximum rate. The state change runs
 closed-loop and open-loop at 50/s on cases prepared beforehand.
 
-    .venv/bin/python bench/http.py [--seconds 5] [--rate 200]
+    .venv/bin/python bench/http_api.py [--seconds 5] [--rate 200]
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This file is named like the standard library's ``http`` package: run as a script, its
-# folder comes first on sys.path and would shadow it. Take the folder off first.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
 
 import argparse
 import asyncio
@@ -37,9 +29,11 @@ import os
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
