@@ -39,7 +39,8 @@ def purge(
 @keys_app.command("rotate")
 def rotate(
     to_key: Annotated[
-        str | None, typer.Option("--to", help="the master key id to rewrap under (default: current)")
+        str | None,
+        typer.Option("--to", help="the master key id to rewrap under (default: current)"),
     ] = None,
 ) -> None:
     """Rewrap every subject key under the current master key, without touching data."""
