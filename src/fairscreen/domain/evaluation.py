@@ -208,7 +208,9 @@ class _Evaluation:
                 id=self._next_id(category),
                 category=category,
                 records=record_ids,
-                sources=tuple(sorted({self.source_of[r] for r in record_ids if r in self.source_of})),
+                sources=tuple(
+                    sorted({self.source_of[r] for r in record_ids if r in self.source_of})
+                ),
                 verification=Verification.VERIFIED if verified else Verification.UNVERIFIED,
                 disposition=disposition,
                 summary=summary,

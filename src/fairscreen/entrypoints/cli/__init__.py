@@ -47,7 +47,6 @@ def build_app(modules: Iterable[str] | None = None) -> typer.Typer:
         pretty_exceptions_enable=False,
     )
 
-
     @app.callback()
     def root() -> None:
         """Compliance-first pre-employment background screening."""
