@@ -64,6 +64,7 @@ Day = Annotated[date, BeforeValidator(_to_date)]
 Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN), AfterValidator(_check_month)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
+
 def _not_prohibited(category: Category) -> Category:
     if category in PROHIBITED:
         raise ValueError(f"{category.value!r} is a prohibited category: never for any role")

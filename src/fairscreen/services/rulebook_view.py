@@ -53,13 +53,15 @@ HEADINGS = {
         "prohibited": "禁止（任何岗位都不得收集）",
         "none": "无",
         "inputs": "输入什么",
-        "inputs_text": "一份案例文件（case.schema.json）：用人单位、岗位配置（等级、各类别的必要性说明）、"
-        "候选人的身份（姓名、身份证号、出生日期，仅用于匹配记录）、候选人的声明（学历、工作经历、执业资格）、"
-        "签署的授权、所请求的类别，以及信息来源返回的记录。性别、年龄、婚姻、民族等受保护属性在数据模型中不存在，"
-        "带有这些字段的输入会被拒绝。",
+        "inputs_text": "一份案例文件（case.schema.json）：用人单位、岗位配置"
+        "（等级、各类别的必要性说明）、候选人的身份（姓名、身份证号、出生日期，"
+        "仅用于匹配记录）、候选人的声明（学历、工作经历、执业资格）、签署的授权、"
+        "所请求的类别，以及信息来源返回的记录。性别、年龄、婚姻、民族等受保护属性"
+        "在数据模型中不存在，带有这些字段的输入会被拒绝。",
         "history": "版本历史",
         "recompute": "如何自行复核",
-        "recompute_text": "任何人都可以用同一份案例文件和同一版本的规则重新计算评级，结果逐字节一致：",
+        "recompute_text": "任何人都可以用同一份案例文件和同一版本的规则重新计算评级，"
+        "结果逐字节一致：",
     },
     "en": {
         "version": "version",
@@ -81,8 +83,9 @@ HEADINGS = {
         "prohibited": "prohibited (never, for any role)",
         "none": "none",
         "inputs": "What goes in",
-        "inputs_text": "One case file (case.schema.json): the employer, the role profile (tier and a "
-        "necessity justification per category), the candidate's identity (name, ID number, "
+        "inputs_text": "One case file (case.schema.json): the employer, the role profile "
+        "(tier and a necessity justification per category), the candidate's identity "
+        "(name, ID number, "
         "birth date — used only to match records), the candidate's claims (degrees, "
         "employment, licences), the signed authorization, the categories requested, and "
         "the records the sources returned. Protected attributes (sex, age, marital status, "
