@@ -102,8 +102,48 @@ def launch() -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> Path:
-    """Keep a full-page screenshot as a test artifact."""
+    """Keep a full-page screenshot as a test artifact, after checking that every text on
+    the page has WCAG AA contrast."""
+    failures = contrast_failures(page)
+    assert not failures, f"{name}: low contrast: {failures[:5]}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+#: WCAG 2.2 contrast of every visible text against its effective background, computed
+#: in the page: 4.5:1 for body text, 3:1 for large text (24 px, or 18.66 px bold).
+_CONTRAST_JS = """
+() => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(Number); return {r:p[0], g:p[1], b:p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const background = (el) => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; }
+    return {r:255, g:255, b:255, a:1}; };
+  const failures = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode; const el = node.parentElement;
+    if (!node.textContent.trim() || !el) continue;
+    const rect = el.getBoundingClientRect(); const style = getComputedStyle(el);
+    if (!rect.width || !rect.height || style.visibility === 'hidden') continue;
+    if (el.closest('svg')) continue;
+    const fg = parse(style.color); const bg = background(el);
+    const l1 = lum(fg), l2 = lum(bg);
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const size = parseFloat(style.fontSize); const bold = parseInt(style.fontWeight) >= 700;
+    const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+    if (ratio < need) failures.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} < ${need} "${node.textContent.trim().slice(0, 30)}"`);
+  }
+  return failures;
+}
+"""
+
+
+def contrast_failures(page: Any) -> list[str]:
+    """Texts on the page whose contrast is below WCAG AA."""
+    failures: list[str] = page.evaluate(_CONTRAST_JS)
+    return failures

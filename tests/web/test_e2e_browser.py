@@ -253,10 +253,24 @@ def test_candidate_pages_on_a_phone(browser: Any, live: tuple[Api, str]) -> None
     candidate.goto(f"{base}/candidate/cases/{case_id}/authorization")
     fits()
     shot(candidate, "phone-02-authorization")
-    for box in candidate.locator("input[name=category]").all():
-        box.check()
-    candidate.click(f"form[action='/candidate/cases/{case_id}/authorization'] button[type=submit]")
-    candidate.wait_for_url(f"**/candidate/cases/{case_id}?done=signed")
+    # keyboard only: Tab to each consent box and tick it with Space, then Enter on "sign"
+    ticked = 0
+    for _ in range(60):
+        candidate.keyboard.press("Tab")
+        focused = candidate.evaluate(
+            "[document.activeElement.name || '', document.activeElement.type || '',"
+            " getComputedStyle(document.activeElement).outlineStyle]"
+        )
+        if focused[0] == "category":
+            assert focused[2] != "none", "no visible focus on a checkbox"
+            candidate.keyboard.press("Space")
+            ticked += 1
+        if focused[1] == "submit" and ticked:
+            break
+    assert ticked == 5 and focused[1] == "submit"
+    with candidate.expect_navigation():
+        candidate.keyboard.press("Enter")
+    assert candidate.url.endswith(f"/candidate/cases/{case_id}?done=signed")
     assert api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
     candidate.goto(f"{base}/candidate/cases/{case_id}")
     fits()
