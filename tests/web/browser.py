@@ -116,10 +116,16 @@ def shot(page: Any, name: str) -> Path:
 #: in the page: 4.5:1 for body text, 3:1 for large text (24 px, or 18.66 px bold).
 _CONTRAST_JS = """
 () => {
-  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
-    const p = m[1].split(',').map(Number); return {r:p[0], g:p[1], b:p[2], a: p.length > 3 ? p[3] : 1}; };
-  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
   const background = (el) => { for (let e = el; e; e = e.parentElement) {
       const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; }
     return {r:255, g:255, b:255, a:1}; };
@@ -136,7 +142,8 @@ _CONTRAST_JS = """
     const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
     const size = parseFloat(style.fontSize); const bold = parseInt(style.fontWeight) >= 700;
     const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
-    if (ratio < need) failures.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)} < ${need} "${node.textContent.trim().slice(0, 30)}"`);
+    const text = node.textContent.trim().slice(0, 30);
+    if (ratio < need) failures.push(`${el.tagName}: ${ratio.toFixed(2)} < ${need} "${text}"`);
   }
   return failures;
 }
