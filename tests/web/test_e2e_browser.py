@@ -148,6 +148,11 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     assert words["yellow"] in agency.locator("#run-result").inner_text()
     shot(agency, f"{prefix}-06-agency-ran")
 
+    # The employer sees nothing of it yet: the candidate reads it first (Zhang's case).
+    employer.goto(case_url)
+    assert employer.locator("#view-h").count() == 0
+    assert "LIT_RELEVANT_JUDGMENT" not in employer.content()
+
     # 4. The candidate sees every finding with its sources, and disputes LIT-3 with a file.
     candidate.goto(f"{base}/candidate/cases/{case_id}")
     report = candidate.locator("#findings-h").locator("xpath=..").inner_text()
@@ -225,6 +230,7 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
 
     # The candidate, last: the adverse-action notice if any, and the sign-out.
     candidate.goto(f"{base}/candidate/cases/{case_id}")
+    assert candidate.locator("#notice-1").count() == (1 if outcome == "not_hired" else 0)
     shot(candidate, f"{prefix}-18-candidate-decided")
     with candidate.expect_navigation():
         candidate.click("form[action='/sign-out'] button")
