@@ -25,6 +25,7 @@ from fairscreen.entrypoints.api.routers import (
     auth,
     candidates,
     cases,
+    fairness,
     ledger,
     operator,
     profiles,
@@ -35,7 +36,7 @@ from fairscreen.entrypoints.api.scheduler import run_periodically
 from fairscreen.services.context import Services
 
 API_VERSION = "1.0.0"
-ROUTERS = (public, auth, operator, candidates, profiles, cases, webhooks, ledger)
+ROUTERS = (public, auth, operator, candidates, profiles, cases, webhooks, ledger, fairness)
 #: Problem responses documented on every operation (plus ``default``).
 PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "410", "413", "422", "500", "503")
 

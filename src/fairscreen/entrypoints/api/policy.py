@@ -78,6 +78,10 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/v1/cases/{case_id}/certificate"): frozenset({CANDIDATE}),
     # --- the candidate's own data (PIPL art. 45, 47) ------------------------------------------
     ("GET", "/v1/me/data"): frozenset({CANDIDATE}),
+    # --- fairness (PRODUCT.md §7): self-identification apart, aggregates suppressed ------------
+    ("PUT", "/v1/me/self-identification"): frozenset({CANDIDATE}),
+    ("DELETE", "/v1/me/self-identification"): frozenset({CANDIDATE}),
+    ("GET", "/v1/fairness"): frozenset({EMPLOYER, REGULATOR, OPERATOR}),
     ("POST", "/v1/me/deletion-request"): frozenset({CANDIDATE}),
     # --- the regulator: ledger status and the compliance audit --------------------------------
     ("GET", "/v1/ledger/status"): frozenset({REGULATOR, OPERATOR}),

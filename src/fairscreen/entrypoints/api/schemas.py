@@ -359,3 +359,46 @@ class StatsOut(Out):
     min_group: int
     groups: list[StatsGroupOut]
     suppressed_groups: int
+
+
+# --- fairness (PRODUCT.md §7) --------------------------------------------------------------------
+
+
+class SelfIdentificationIn(In):
+    """Answered under a consent of its own; ``consent: false`` records a refusal only."""
+
+    consent: bool
+    sex: Literal["female", "male", "another"] | None = None
+    age_band: Literal["under_25", "25_34", "35_44", "45_54", "55_plus"] | None = None
+
+
+class FairnessGroupOut(Out):
+    n: int
+    flagged_rate: float
+    favorable_rate: float
+    impact_ratio: float | None
+    four_fifths_violation: bool | None
+
+
+class FairnessMetricOut(Out):
+    min_group: int
+    groups: dict[str, FairnessGroupOut]
+    suppressed: list[str]
+    reference_group: str | None
+
+
+class FairnessDimensionOut(Out):
+    #: flagged = rated yellow or red
+    flagged: FairnessMetricOut
+    #: flagged = a decision other than hired, among decided cases
+    not_hired: FairnessMetricOut
+    lights: dict[str, dict[str, int]]
+
+
+class FairnessOut(Out):
+    min_group: int
+    employer: str | None
+    role: str | None
+    since: str | None
+    until: str | None
+    dimensions: dict[str, FairnessDimensionOut]

@@ -1,0 +1,59 @@
+"""Fairness over HTTP (issue 6 items 2-3): the candidate's self-identification goes in
+under its own consent and never comes back out through any case route; the aggregate
+report is the service's, for regulators and the employer's own cases only."""
+
+from __future__ import annotations
+
+import json
+
+from api.conftest import Api, released_case
+
+
+def test_self_identification_and_the_fairness_report(api: Api) -> None:
+    answer = api.call(
+        "candidate",
+        "PUT",
+        "/v1/me/self-identification",
+        json={"consent": True, "sex": "female", "age_band": "25_34"},
+    )
+    assert answer.status_code == 204, answer.text
+    refused = api.call(
+        "candidate", "PUT", "/v1/me/self-identification", json={"consent": False, "sex": "female"}
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "consent"
+    bad = api.call(
+        "candidate", "PUT", "/v1/me/self-identification", json={"consent": True, "sex": "x"}
+    )
+    assert bad.status_code == 422
+
+    case_id = released_case(api)
+    for who, path in (
+        ("candidate", f"/v1/cases/{case_id}/report"),
+        ("employer", f"/v1/cases/{case_id}/employer-view"),
+        ("agency", f"/v1/cases/{case_id}/report"),
+        ("employer", f"/v1/cases/{case_id}"),
+    ):
+        text = json.dumps(api.call(who, "GET", path).json())
+        assert "female" not in text and "25_34" not in text and "age_band" not in text
+
+    report = api.call("regulator", "GET", "/v1/fairness", params={"min_group": 1})
+    assert report.status_code == 200, report.text
+    sex = report.json()["dimensions"]["sex"]
+    assert sex["flagged"]["groups"]["female"]["n"] == 1
+    # with the default threshold of 10, one person is a group too small to show
+    default = api.call("regulator", "GET", "/v1/fairness").json()["dimensions"]["sex"]
+    assert default["flagged"]["groups"] == {} and default["flagged"]["suppressed"] == ["female"]
+    assert default["lights"] == {}
+
+    own = api.call("employer", "GET", "/v1/fairness", params={"min_group": 1})
+    assert own.json()["dimensions"]["sex"]["flagged"]["groups"]["female"]["n"] == 1
+    other = api.call(
+        "employer_b", "GET", "/v1/fairness", params={"employer_id": api.ids["employer"]}
+    )
+    assert other.status_code == 404
+    for who in ("agency", "candidate", "anonymous"):
+        assert api.call(who, "GET", "/v1/fairness").status_code in (401, 403)
+
+    assert api.call("candidate", "DELETE", "/v1/me/self-identification").status_code == 204
+    after = api.call("regulator", "GET", "/v1/fairness", params={"min_group": 1}).json()
+    assert after["dimensions"]["sex"]["flagged"]["groups"] == {}
