@@ -336,3 +336,52 @@ def test_nothing_personal_in_any_plaintext_column(world: World) -> None:
     for secret in (SUBJECT["name"], SUBJECT["national_id"], "生活作风", "物业服务", "民初"):
         assert secret not in blob
     assert isinstance(ServiceRepository, type)
+
+
+class CountingSource:
+    """Wraps a source and counts the queries that reach it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    @property
+    def source_id(self) -> str:
+        return str(self.inner.source_id)
+
+    @property
+    def categories(self) -> Any:
+        return self.inner.categories
+
+    def fetch(self, query: Any, permit: Any) -> Any:
+        self.calls += 1
+        return self.inner.fetch(query, permit)
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired", "never_signed"])
+def test_no_source_is_called_without_a_valid_authorization(world: World, how: str) -> None:
+    counting = CountingSource(next(iter(world.svc.sources.values())))
+    world.svc.sources = {category: counting for category in world.svc.sources}
+    if how == "never_signed":
+        case_id = s.order_check(
+            world.svc,
+            world.employer,
+            subject_id=world.candidate.id,
+            profile_id=world.profile_id,
+            requested=["identity"],
+            agency_id=world.agency.id,
+        )
+    else:
+        case_id = order_and_sign(world)
+        if how == "revoked":
+            s.revoke_authorization(world.svc, world.candidate, case_id)
+        else:
+            world.clock.advance(days=30)
+    with pytest.raises((AuthorizationRefused, CaseDestroyed, InvalidTransition)):
+        s.run_investigation(world.svc, world.agency, case_id)
+    assert counting.calls == 0
+    # and with a valid one the same source is called, once per category in scope
+    fresh = order_and_sign(world) if how != "never_signed" else None
+    if fresh is not None:
+        s.run_investigation(world.svc, world.agency, fresh)
+        assert counting.calls == 5
