@@ -320,7 +320,7 @@ def test_user_text_is_escaped_everywhere(web: Web) -> None:
             "role_id": "x-role",
             "title": attack,
             "category": ["identity"],
-            "justification_identity": attack,
+            "justification_identity": attack + " 确认候选人身份",
         },
     )
     assert created.status_code == 303
@@ -586,3 +586,64 @@ def test_the_agency_queue_shows_each_disputes_deadline(web: Web) -> None:
     web.api.world.clock.advance(days=16)
     assert "已逾期" in web.get("agency", "/agency").text
     assert case_id[:17] not in web.get("agency_b", "/agency").text
+
+
+def test_sensitive_categories_are_separate_consents(web: Web) -> None:
+    """A safety-tier role asking for a criminal record: the candidate sees it as a
+    consent of its own, and signing without ticking it leaves it out of the scope."""
+    created = web.post(
+        "employer",
+        "/employer/profiles",
+        {
+            "tier": "safety",
+            "role_id": "kindergarten-teacher",
+            "title": "幼儿园教师",
+            "category": ["identity", "criminal_record"],
+            "justification_identity": "确认候选人身份与劳动合同主体一致",
+            "justification_criminal_record": "岗位与未成年人密切接触，法律要求入职查询",
+            "legal_basis_criminal_record": "未成年人保护法 第62条",
+        },
+    )
+    assert created.status_code == 303, created.text
+    no_basis = web.post(
+        "employer",
+        "/employer/profiles",
+        {
+            "tier": "safety",
+            "role_id": "bus-driver",
+            "category": ["criminal_record"],
+            "justification_criminal_record": "公共交通驾驶岗位的安全要求",
+        },
+    )
+    assert no_basis.status_code == 422  # a legal basis is required
+    profiles = web.get("employer", "/employer/cases/new").text
+    profile_id = re.search(r'value="(prf_[0-9a-f]+)"[^>]*>幼儿园教师', profiles)
+    assert profile_id
+    from factories import SUBJECT
+
+    ordered = web.post(
+        "employer",
+        "/employer/cases",
+        {
+            "profile_id": profile_id.group(1),
+            "requested": ["identity", "criminal_record"],
+            "agency_id": web.api.ids["agency"],
+            **SUBJECT,
+        },
+    )
+    assert ordered.status_code == 303, ordered.text
+    case_id = ordered.headers["location"].split("/")[-1].split("?")[0]
+    assert SUBJECT["national_id"] not in ordered.headers["location"]
+    page = web.get("candidate", f"/candidate/cases/{case_id}/authorization").text
+    assert 'name="sensitive" value="criminal_record"' in page
+    assert 'name="category" value="criminal_record"' not in page
+    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', page)
+    assert sha
+    signed = web.post(
+        "candidate",
+        f"/candidate/cases/{case_id}/authorization",
+        {"text_sha256": sha.group(1), "notice_lang": "zh-Hans", "category": ["identity"]},
+    )
+    assert signed.status_code == 303
+    receipt = web.get("candidate", f"/candidate/cases/{case_id}/consent-receipt.json").json()
+    assert receipt["spiCat"] == [] and receipt["sensitive"] is False
