@@ -100,7 +100,7 @@ def _finish(page: Page, response: Response) -> Response:
             page.lang,
             max_age=365 * 86400,
             httponly=True,
-            samesite="strict",
+            samesite="lax",  # a preference, not a credential: kept when a link leads here
             secure=secure,
             path="/",
         )
