@@ -647,3 +647,16 @@ def test_sensitive_categories_are_separate_consents(web: Web) -> None:
     assert signed.status_code == 303
     receipt = web.get("candidate", f"/candidate/cases/{case_id}/consent-receipt.json").json()
     assert receipt["spiCat"] == [] and receipt["sensitive"] is False
+
+
+def test_browsers_get_an_error_page_and_machines_a_problem(web: Web) -> None:
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    page = web.get("employer", "/no-such-page", headers=html)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="zh-Hans">' in page.text and "未找到" in page.text
+    wrong_method = web.client("employer").put("/employer", headers=html)
+    assert wrong_method.status_code == 405 and "<html" in wrong_method.text
+    api = web.get("employer", "/v1/no-such-route", headers=html)
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+    plain = web.get("employer", "/no-such-page")
+    assert plain.headers["content-type"] == "application/problem+json"

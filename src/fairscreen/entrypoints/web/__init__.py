@@ -9,10 +9,12 @@ docs/web.md.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib import resources
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from fairscreen.entrypoints.web import (
     routes_agency,
@@ -22,6 +24,7 @@ from fairscreen.entrypoints.web import (
     routes_regulator,
 )
 from fairscreen.entrypoints.web.policy import PAGE_ROLES
+from fairscreen.entrypoints.web.render import error_page
 from fairscreen.services.context import Services
 
 ROUTERS = (routes_common, routes_candidate, routes_employer, routes_agency, routes_regulator)
@@ -38,3 +41,26 @@ def mount(app: FastAPI, services: Services) -> None:
         app.include_router(module.router)
     static = resources.files(__package__).joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    _html_errors_for_people(app)
+
+
+#: Paths of the API and the transparency endpoints: their errors stay problem documents.
+MACHINE_PREFIXES = ("/v1/", "/tile/", "/checkpoint", "/healthz", "/docs", "/openapi")
+
+
+def _html_errors_for_people(app: FastAPI) -> None:
+    """An unknown address or a wrong method outside the API, asked for by a browser,
+    gets the portals' error page; everything else keeps the API's problem document."""
+    api_handler = app.exception_handlers.get(HTTPException)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if wants_html and not path.startswith(MACHINE_PREFIXES):
+            return error_page(request, exc)
+        assert api_handler is not None
+        handler: Callable[[Request, Exception], Awaitable[Response]] = api_handler  # type: ignore[assignment]
+        return await handler(request, exc)
+
+    if api_handler is not None:
+        app.add_exception_handler(HTTPException, on_http_error)
