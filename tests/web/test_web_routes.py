@@ -446,6 +446,10 @@ def test_pages_are_labelled_and_landmarked(web: Web) -> None:
         html = web.get(who, path).text
         assert re.search(r'<html lang="[a-zA-Z-]+">', html)
         assert '<main id="main"' in html and 'class="skip"' in html
+        title = re.search(r"<title>(.*?)</title>", html, re.S)
+        assert title and "<" not in title.group(1) and "\n" not in title.group(1), path
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
         labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
         for tag in re.finditer(r"<(input|select|textarea)\b([^>]*)>", html):
             attrs = tag.group(2)
