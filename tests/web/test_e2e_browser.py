@@ -18,7 +18,8 @@ import pytest
 from api.conftest import Api, build_api
 from factories import SUBJECT
 from fairscreen.entrypoints.api import create_app
-from web.browser import LiveServer, launch, require_browser, shot
+from web.browser import LiveServer, launch, require_browser
+from web.browser import shot as take_shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,10 +64,33 @@ def _code(api: Api, before: int) -> str:
     return str(sent[-1].fields["code"])
 
 
+#: console errors of every page the tests open (script errors, CSP violations, failed
+#: loads): each screenshot step checks that there are none
+CONSOLE_ERRORS: list[str] = []
+
+
+def _watch(page: Any) -> Any:
+    page.on(
+        "console",
+        lambda message: (
+            CONSOLE_ERRORS.append(f"{page.url}: {message.text}")
+            if message.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: CONSOLE_ERRORS.append(f"{page.url}: {error}"))
+    return page
+
+
+def shot(page: Any, name: str) -> None:
+    assert not CONSOLE_ERRORS, CONSOLE_ERRORS
+    take_shot(page, name)
+
+
 def _staff(browser: Any, base: str, token: str, lang: str, **options: Any) -> Any:
     """A signed-in staff browser (its own cookies) through the sign-in page."""
     context = browser.new_context(**options)
-    page = context.new_page()
+    page = _watch(context.new_page())
     page.goto(f"{base}/sign-in?lang={lang}")
     page.fill("#token", token)
     with page.expect_navigation():
@@ -77,7 +101,7 @@ def _staff(browser: Any, base: str, token: str, lang: str, **options: Any) -> An
 def _candidate(browser: Any, api: Api, base: str, lang: str, **options: Any) -> Any:
     """A candidate on their phone: ask for a code, read it, sign in."""
     context = browser.new_context(**options)
-    page = context.new_page()
+    page = _watch(context.new_page())
     page.goto(f"{base}/candidate/sign-in?lang={lang}")
     page.fill("#candidate_id", api.ids["candidate"])
     before = len(api.world.notifier.sent)
@@ -99,6 +123,12 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     assert employer.url == f"{base}/employer"
     assert employer.locator("html").get_attribute("lang") == lang
     employer.goto(f"{base}/employer/profiles")
+    assert employer.locator("input[name=category][value=credit]").count() == 0
+    # htmx (served from /static) swaps in the trust tier's categories, URL kept in step
+    employer.select_option("#tier-pick", "trust")
+    employer.wait_for_selector("input[name=category][value=credit]")
+    assert employer.url.endswith("/employer/profiles?tier=trust")
+    assert employer.locator("input[name=category][value=health_certificate]").count() == 0
     shot(employer, f"{prefix}-01-employer-profiles")
     employer.goto(f"{base}/employer/cases/new")
     employer.fill("#name", SUBJECT["name"])
