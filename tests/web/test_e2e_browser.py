@@ -242,8 +242,13 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
         assert employer.locator("#adverse-1").count() == 1
     shot(employer, f"{prefix}-12-employer-decided")
 
-    # 8. The regulator sees the ledger verified and the compliance audit clean.
+    # 8. The scheduler publishes a signed checkpoint; the regulator sees the ledger
+    #    verified up to it and the compliance audit clean.
+    from fairscreen.services import transparency
+
+    transparency.publish_checkpoint(api.world.svc)
     regulator = _staff(browser, base, api.tokens["regulator"], lang)
+    assert "fairscreen.example/ledger" in regulator.locator("pre.document").inner_text()
     assert words["verified"] in regulator.locator("#ledger-verified").inner_text()
     assert int(regulator.locator("#ledger-size").inner_text()) > 10
     shot(regulator, f"{prefix}-13-regulator-ledger")
