@@ -1,11 +1,11 @@
 # One entry point for every task. The first use of any target builds .venv from nothing
-# (a fresh machine needs only python3), so `make demo` and `make test` work on a clean clone.
+# (a fresh machine needs only python3), so `make run` and `make test` work on a clean clone.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo serve test lint typecheck imports check bench clean
+.PHONY: run demo test lint typecheck imports check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: the three worked court cases through the screening core.
+## The main job: the service with a fresh demo database (the three worked court cases and
+## cases in every state), web portals and API on http://127.0.0.1:8000, sign-in links printed.
+run: $(STAMP)
+	$(BIN)/fairscreen serve --demo
+
+## The three worked court cases through the live service, ending with a ledger audit.
 demo: $(STAMP)
 	$(BIN)/fairscreen demo
 

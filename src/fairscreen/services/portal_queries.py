@@ -22,7 +22,7 @@ from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_cate
 from fairscreen.domain.errors import InvalidInput, PermissionDenied
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.context import Actor, Services
-from fairscreen.services.screening import _case, _log
+from fairscreen.services.screening import log_event, visible_case
 
 #: Categories a profile of this tier may carry, and the ones needing a legal basis
 #: (PRODUCT.md P2: criminal record and health certificate only where a law requires).
@@ -74,10 +74,10 @@ def case_notices(svc: Services, actor: Actor, case_id: str) -> list[dict[str, An
     if actor.role not in (ActorRole.CANDIDATE, ActorRole.EMPLOYER):
         raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         notices = [n for n in uow.repo.notices(case) if n["kind"] == "adverse_action"]
         if notices:
-            _log(
+            log_event(
                 svc,
                 uow,
                 EventType.REPORT_READ,
@@ -97,7 +97,7 @@ def decision_of(svc: Services, actor: Actor, case_id: str) -> dict[str, Any] | N
     if actor.role is not ActorRole.EMPLOYER:
         raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         return uow.repo.decision(case)
 
 
@@ -119,7 +119,7 @@ def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, Disput
     if actor.role is not ActorRole.AGENCY:
         raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         report = uow.repo.report(case) or {}
         findings = {f["id"]: f for f in report.get("findings", [])}
         records = {r["id"]: r for r in uow.repo.records(case)}
@@ -135,7 +135,7 @@ def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, Disput
                 evidence=parse_evidence(dispute["evidence"]),
             )
         if files:
-            _log(
+            log_event(
                 svc,
                 uow,
                 EventType.REPORT_READ,

@@ -129,7 +129,7 @@ def _json(value: Any) -> str:
 # --- the ledger ---------------------------------------------------------------------------
 
 
-def _log(
+def log_event(
     svc: Services,
     uow: SqlUnitOfWork,
     event: EventType,
@@ -170,7 +170,7 @@ def _visible(case: RowMapping, actor: Actor) -> bool:
     return actor.role in (ActorRole.SYSTEM, ActorRole.OPERATOR)
 
 
-def _case(
+def visible_case(
     uow: SqlUnitOfWork, actor: Actor, case_id: str, *, allow_destroyed: bool = False
 ) -> RowMapping:
     case = uow.repo.case(case_id)
@@ -444,7 +444,7 @@ def authorization_notice(
     svc: Services, actor: Actor, case_id: str, lang: str = "zh-Hans"
 ) -> AuthorizationNotice:
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         return _notice(svc, uow, case, lang)
 
 
@@ -474,7 +474,7 @@ def sign_authorization(
         _check_claims(claims)
     now = svc.now()
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         notice = _notice(svc, uow, case, lang)
         if text_sha256 != notice.sha256:
             raise InvalidInput("does not match the authorization text shown", field="text_sha256")
@@ -501,7 +501,7 @@ def sign_authorization(
         if claims is not None:
             uow.repo.set_claims(case, claims)
         covered = sorted(c for c in consented if Category(c) not in SENSITIVE or c in sensitive)
-        _log(
+        log_event(
             svc,
             uow,
             EventType.AUTHORIZATION_SIGNED,
@@ -514,7 +514,7 @@ def sign_authorization(
         # P2: the effective scope, right away, with the reason for each category left out.
         scope = _scope(uow, case)
         case = _move(uow, svc, case, S.SCOPED)
-        _log(
+        log_event(
             svc,
             uow,
             EventType.SCOPE_SET,
@@ -551,7 +551,7 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
     27560 too): who consented to what, for which purpose, under which notice."""
     _require(actor, CANDIDATE)
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         row = uow.repo.authorization(case["id"])
         if row is None:
             raise NotFound("no authorization signed for this case", field="case_id")
@@ -603,7 +603,7 @@ def revoke_authorization(svc: Services, actor: Actor, case_id: str) -> None:
     _require(actor, CANDIDATE)
     now = svc.now()
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         row = uow.repo.authorization(case["id"])
         if row is None:
             _destroy(svc, uow, case, actor, reason=ReasonCode.REVOCATION)
@@ -612,7 +612,7 @@ def revoke_authorization(svc: Services, actor: Actor, case_id: str) -> None:
         if row["revoked_at"] is not None:
             raise InvalidTransition("the authorization was already revoked", field="case_id")
         uow.repo.update_authorization(case["id"], revoked_at=now)
-        _log(svc, uow, EventType.AUTHORIZATION_REVOKED, case, actor)
+        log_event(svc, uow, EventType.AUTHORIZATION_REVOKED, case, actor)
         state = CaseState(case["state"])
         if revocation_destroys_data(state):
             _destroy(svc, uow, case, actor, reason=ReasonCode.REVOCATION)
@@ -641,7 +641,7 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
     """
     _require(actor, AGENCY, EMPLOYER)
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         if actor.role is EMPLOYER and case["agency_id"] is not None:
             raise PermissionDenied("the case's agency runs its investigation", field="actor")
         scope_categories = _effective(uow, case)
@@ -649,7 +649,7 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
         if CaseState(case["state"]) is not S.INVESTIGATING:  # a retry after a crash re-queries
             case = _move(uow, svc, case, S.INVESTIGATING)
         for category in scope_categories:
-            _log(
+            log_event(
                 svc,
                 uow,
                 EventType.SOURCE_QUERIED,
@@ -678,7 +678,7 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
             continue
         answers.append(source.fetch(query, permit))
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         if CaseState(case["state"]) is not S.INVESTIGATING:
             raise InvalidTransition("the case left investigation meanwhile", field="case_id")
         _permit(svc, uow, case, scope_categories)  # a revocation meanwhile refuses here
@@ -793,7 +793,7 @@ def _rate_and_open_review(svc: Services, uow: SqlUnitOfWork, case: RowMapping, a
         rated_at=now,
     )
     light = report["rating"]["light"]
-    _log(
+    log_event(
         svc,
         uow,
         EventType.REPORT_RATED,
@@ -804,7 +804,7 @@ def _rate_and_open_review(svc: Services, uow: SqlUnitOfWork, case: RowMapping, a
     )
     ends = review_window_ends(now, case["review_days"])
     case = _move(uow, svc, case, S.CANDIDATE_REVIEW, light=light, window_ends=ends, accepted=False)
-    _log(svc, uow, EventType.REVIEW_OPENED, case, actor, window_ends=ends)
+    log_event(svc, uow, EventType.REVIEW_OPENED, case, actor, window_ends=ends)
     svc.notifier.send(
         Notification(
             svc.pseudonym("subj", case["subject_id"]),
@@ -827,7 +827,7 @@ def read_report(
     recorded reason; a regulator never."""
     _require(actor, CANDIDATE, AGENCY, EMPLOYER, ActorRole.OPERATOR)
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         report = uow.repo.report(case)
         if report is None:
             raise InvalidTransition("the case has not been rated yet", field="case_id")
@@ -855,7 +855,7 @@ def read_report(
                 "window_ends": case["window_ends"],
                 "disputes": _dispute_summaries(uow, case),
             }
-        _log(
+        log_event(
             svc,
             uow,
             EventType.REPORT_READ,
@@ -899,7 +899,7 @@ def accept_report(
     see); it is released at once."""
     _require(actor, CANDIDATE)
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         if statement is not None:
             _add_statement(svc, uow, case, statement)
         uow.repo.update_case(case["id"], accepted=True)
@@ -934,7 +934,7 @@ def _release(svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor) 
     )
     case = _move(uow, svc, case, S.RELEASED)
     reason = ReasonCode.CANDIDATE_ACCEPTED if case["accepted"] else None
-    _log(svc, uow, EventType.REPORT_RELEASED, case, actor, reason=reason)
+    log_event(svc, uow, EventType.REPORT_RELEASED, case, actor, reason=reason)
 
 
 def release_due(svc: Services) -> list[str]:
@@ -973,7 +973,7 @@ def open_dispute(
         raise InvalidInput("at most 100,000 characters", field="evidence")
     now = svc.now()
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         report = uow.repo.report(case)
         known = {f["id"] for f in (report or {}).get("findings", [])}
         for index, finding in enumerate(finding_ids):
@@ -996,7 +996,7 @@ def open_dispute(
                 opened_at=now,
                 due_at=due,
             )
-            _log(
+            log_event(
                 svc,
                 uow,
                 EventType.DISPUTE_OPENED,
@@ -1033,7 +1033,7 @@ def resolve_dispute(
     if decided is DomainDisputeOutcome.CORRECTED and not corrected_records:
         raise InvalidInput("a correction needs the corrected records", field="corrected_records")
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         if actor.role is EMPLOYER and case["agency_id"] is not None:
             raise PermissionDenied("the case's agency answers its disputes", field="actor")
         disputes = {d["id"]: d for d in uow.repo.disputes(case)}
@@ -1061,7 +1061,7 @@ def resolve_dispute(
         uow.repo.resolve_dispute(
             case, dispute_id, answer=answer.strip(), outcome=decided.value, resolved_at=svc.now()
         )
-        _log(
+        log_event(
             svc,
             uow,
             EventType.DISPUTE_RESOLVED,
@@ -1107,7 +1107,7 @@ def record_decision(
         raise InvalidInput("1 to 2000 characters", field="reason")
     now = svc.now()
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         adverse = decided is Outcome.NOT_HIRED and cites_report
         due = destruction_due(
             svc.config.retention,
@@ -1131,7 +1131,7 @@ def record_decision(
         uow.repo.put_decision(
             case, reason=reason.strip(), outcome=decided.value, adverse=adverse, decided_at=now
         )
-        _log(
+        log_event(
             svc,
             uow,
             EventType.DECISION_RECORDED,
@@ -1216,7 +1216,7 @@ def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
             }
             cases.append(item)
             if report is not None:
-                _log(
+                log_event(
                     svc,
                     uow,
                     EventType.REPORT_READ,
@@ -1268,7 +1268,7 @@ def request_deletion(svc: Services, actor: Actor) -> list[str]:
             uow.repo.update_case(
                 case["id"], deletion_requested_at=now, destruction_due=due, updated_at=now
             )
-            _log(svc, uow, EventType.DELETION_REQUESTED, case, actor, due=due)
+            log_event(svc, uow, EventType.DELETION_REQUESTED, case, actor, due=due)
             affected.append(str(case["id"]))
         uow.commit()
     return affected
@@ -1278,10 +1278,10 @@ def set_legal_hold(svc: Services, actor: Actor, case_id: str, *, hold: bool) -> 
     """An operator places or lifts a legal hold; destruction waits while it stands."""
     _require(actor, ActorRole.OPERATOR)
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id)
+        case = visible_case(uow, actor, case_id)
         uow.repo.update_case(case["id"], legal_hold=hold, updated_at=svc.now())
         if hold:
-            _log(svc, uow, EventType.RETENTION_HOLD, case, actor, reason=ReasonCode.LEGAL_HOLD)
+            log_event(svc, uow, EventType.RETENTION_HOLD, case, actor, reason=ReasonCode.LEGAL_HOLD)
         uow.commit()
 
 
@@ -1332,7 +1332,7 @@ def purge(svc: Services, *, dry_run: bool = False, batch: int = 500) -> PurgeRes
                     if not dry_run and case["hold_logged"] != action.value:
                         # one retention.hold per reason, not one per scheduler run
                         uow.repo.update_case(case["id"], hold_logged=action.value)
-                        _log(
+                        log_event(
                             svc,
                             uow,
                             EventType.RETENTION_HOLD,
@@ -1400,7 +1400,7 @@ def _destroy_many(
     for case, reason in cases:
         count = records.get(str(case["id"]), 0)
         due = _aware(case["destruction_due"]) if case["destruction_due"] else None
-        _log(
+        log_event(
             svc,
             uow,
             EventType.DATA_DESTROYED,
@@ -1468,7 +1468,7 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
     offline with the log's public key."""
     _require(actor, CANDIDATE)
     with svc.uow() as uow:
-        case = _case(uow, actor, case_id, allow_destroyed=True)
+        case = visible_case(uow, actor, case_id, allow_destroyed=True)
         row = uow.repo.certificate(case["pseudonym"])
         if row is None:
             raise NotFound("the case has not been destroyed", field="case_id")

@@ -55,13 +55,14 @@ def serve(
 
     settings = Settings()
     console = Console()
-    services = _demo(settings, examples, console) if demo else build_services(settings)
+    base = f"http://{host}:{port}"
+    services = _demo(settings, examples, console, base) if demo else build_services(settings)
     app = create_app(services, scheduler_interval=scheduler_interval or None)
-    console.print(f"fairscreen API on http://{host}:{port} (OpenAPI: /docs, /openapi.json)")
+    console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
-def _demo(settings: Any, examples: Path | None, console: Console) -> Any:
+def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> Any:
     from fairscreen.adapters.notify import ConsoleFileNotifier
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
@@ -91,9 +92,11 @@ def _demo(settings: Any, examples: Path | None, console: Console) -> Any:
     fresh_sign_in_codes(svc, seed.candidates)
 
     console.print(f"[bold]demo database[/bold]: {database} (demo only: tokens below are real)")
-    accounts = Table("role", "API token (Authorization: Bearer …)")
+    accounts = Table("role", "API token (Authorization: Bearer …)", "web sign-in link")
     for role, token in seed.tokens.items():
-        accounts.add_row(role, token)
+        # The token rides in the URL fragment: the browser never sends it to the server.
+        link = f"{base}/sign-in#token={token}" if role != "operator" else "(API only)"
+        accounts.add_row(role, token, link)
     console.print(accounts)
     candidates = Table("candidate", "candidate_id", "one-time code (10 min)")
     for label, candidate_id in seed.candidates.items():
@@ -101,8 +104,8 @@ def _demo(settings: Any, examples: Path | None, console: Console) -> Any:
         candidates.add_row(label, candidate_id, code)
     console.print(candidates)
     console.print(
-        "candidates sign in: POST /v1/auth/candidate/token {candidate_id, code}; "
-        "new codes: POST /v1/auth/candidate/code (written to notifications.jsonl)"
+        f"candidates sign in at {base}/candidate/sign-in with their candidate_id and code "
+        "(or POST /v1/auth/candidate/token); new codes are written to notifications.jsonl"
     )
     cases = Table("state", "case_id")
     for state, case_id in seed.cases.items():
