@@ -17,6 +17,7 @@ from fairscreen.domain.categories import Category
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import screening as s
 from fairscreen.services.context import Actor, Services
+from fairscreen.services.self_identification import record_self_identification
 
 START = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
 OPERATOR = Actor(ActorRole.OPERATOR, "op-1")
@@ -149,3 +150,48 @@ def iter_all_tables(world: World) -> Iterator[tuple[str, list[Any]]]:
     with world.svc.engine.connect() as connection:
         for table in metadata.sorted_tables:
             yield table.name, list(connection.execute(sa.select(table)).all())
+
+
+_SERIAL = iter(range(1, 1000))
+
+
+def people(world: World, count: int, sex: str, age_band: str, *, flagged: bool) -> None:
+    """``count`` synthetic candidates who answered (sex, age band), each with a rated case:
+    a relevant fraud judgment (yellow) when ``flagged``, else a property-service dispute
+    that never counts (green)."""
+    for _ in range(count):
+        serial = next(_SERIAL)
+        national_id = f"99999919900101{serial:03d}X"
+        candidate = Actor(
+            ActorRole.CANDIDATE,
+            s.register_candidate(
+                world.svc,
+                {"name": f"测试{serial}", "national_id": national_id, "birth_date": "1990-01-01"},
+            ),
+        )
+        record_self_identification(world.svc, candidate, consent=True, sex=sex, age_band=age_band)
+        case_id = s.order_check(
+            world.svc,
+            world.employer,
+            subject_id=candidate.id,
+            profile_id=world.profile_id,
+            requested=["litigation"],
+            agency_id=world.agency.id,
+        )
+        notice = s.authorization_notice(world.svc, candidate, case_id, "en")
+        s.sign_authorization(
+            world.svc,
+            candidate,
+            case_id,
+            text_sha256=notice.sha256,
+            lang="en",
+            categories=["litigation"],
+        )
+        judgment = litigation("lit-1", cause="合同诈骗罪" if flagged else "物业服务合同纠纷")
+        judgment["identity"] = {"national_id": national_id}
+        original = world.svc.sources
+        world.svc.sources = {c: RecordedSource([judgment], now=world.clock) for c in original}
+        try:
+            s.run_investigation(world.svc, world.agency, case_id)
+        finally:
+            world.svc.sources = original

@@ -668,3 +668,23 @@ def test_browsers_get_an_error_page_and_machines_a_problem(web: Web) -> None:
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
     plain = web.get("employer", "/no-such-page")
     assert plain.headers["content-type"] == "application/problem+json"
+
+
+def test_the_fairness_console_draws_charts_from_reported_groups(web: Web) -> None:
+    """Issue 6 item 3: with groups of 10 or more the console draws its charts (SVG); a
+    group under 10 is only named as hidden (hatched, no number), like ``suppressed`` in
+    the audit's JSON."""
+    from integration.service_fixtures import people
+
+    world = web.api.world
+    people(world, 10, "female", "25_34", flagged=False)
+    people(world, 10, "male", "25_34", flagged=True)
+    people(world, 2, "another", "35_44", flagged=True)
+    page = web.get("regulator", "/regulator/fairness?lang=en")
+    assert page.status_code == 200
+    assert page.text.count("<svg") >= 2
+    assert "female" in page.text and "male" in page.text
+    assert 'fill="url(#hatch)"' in page.text
+    api = web.api.call("regulator", "GET", "/v1/fairness").json()["dimensions"]["sex"]
+    assert set(api["flagged"]["groups"]) == {"female", "male"}
+    assert api["flagged"]["suppressed"] == ["another"] and "another" not in api["lights"]
