@@ -20,6 +20,7 @@ from fairscreen.domain.rulebook import Rulebook
 from fairscreen.domain.topics import TopicClassifier, default_classifier
 from fairscreen.ledger.entries import ActorRole, derive_pseudonym
 from fairscreen.ledger.note import NoteSigner
+from fairscreen.services.evidence import EvidenceLog
 
 
 def utc_now() -> datetime:
@@ -68,8 +69,15 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     classifier: TopicClassifier = field(default_factory=default_classifier)
 
+    def __post_init__(self) -> None:
+        self.evidence = EvidenceLog(self.uow)
+
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.key_provider)
+
+    def reader(self) -> SqlUnitOfWork:
+        """A read snapshot: decrypts, changes nothing, takes no writer lock."""
+        return SqlUnitOfWork(self.engine, self.key_provider, write=False)
 
     def now(self) -> datetime:
         moment = self.clock()

@@ -28,7 +28,7 @@ from sqlalchemy.engine import RowMapping
 from fairscreen.adapters.crypto import KeyKind, RotationReport, rotate_master_key
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.ledger_store import reading
-from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork, payload_digest
 from fairscreen.adapters.notify import Notification
 from fairscreen.adapters.sources.port import (
     QueryPermit,
@@ -129,6 +129,32 @@ def _json(value: Any) -> str:
 # --- the ledger ---------------------------------------------------------------------------
 
 
+def event_entry(
+    svc: Services,
+    event: EventType,
+    case: RowMapping,
+    actor: Actor,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> tuple[LedgerEntry, str, bytes]:
+    """The guarded entry for ``event``, and its payload (ids and codes only, kept in the
+    database) with the SHA-256 the entry carries."""
+    body = {"event": event.value, "case": case["pseudonym"], **(payload or {})}
+    digest, encoded = payload_digest(body)
+    entry = LedgerEntry(
+        type=event,
+        case=case["pseudonym"],
+        actor_role=actor.role,
+        actor=svc.actor_pseudonym(actor),
+        at=svc.now(),
+        digest=digest,
+        employer=svc.pseudonym("emp", case["employer_id"]),
+        **fields,
+    )
+    return entry, digest, encoded
+
+
 def log_event(
     svc: Services,
     uow: SqlUnitOfWork,
@@ -139,22 +165,10 @@ def log_event(
     payload: Mapping[str, Any] | None = None,
     **fields: Any,
 ) -> None:
-    """Append ``event`` for ``case`` in this unit of work. The payload (ids and codes
-    only) is kept in the database; the entry carries its SHA-256."""
-    now = svc.now()
-    body = {"event": event.value, "case": case["pseudonym"], **(payload or {})}
-    uow.log(
-        LedgerEntry(
-            type=event,
-            case=case["pseudonym"],
-            actor_role=actor.role,
-            actor=svc.actor_pseudonym(actor),
-            at=now,
-            digest=uow.keep_payload(body),
-            employer=svc.pseudonym("emp", case["employer_id"]),
-            **fields,
-        )
-    )
+    """Append ``event`` for ``case`` in this unit of work, with its payload."""
+    entry, digest, body = event_entry(svc, event, case, actor, payload=payload, **fields)
+    uow.keep_payload_body(digest, body)
+    uow.log(entry)
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -826,7 +840,8 @@ def read_report(
     employer reads only the employer view, only once released; an operator only with a
     recorded reason; a regulator never."""
     _require(actor, CANDIDATE, AGENCY, EMPLOYER, ActorRole.OPERATOR)
-    with svc.uow() as uow:
+    # 1. decrypt from a read snapshot (no writer lock), deciding what this reader may see;
+    with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
         report = uow.repo.report(case)
         if report is None:
@@ -855,16 +870,11 @@ def read_report(
                 "window_ends": case["window_ends"],
                 "disputes": _dispute_summaries(uow, case),
             }
-        log_event(
-            svc,
-            uow,
-            EventType.REPORT_READ,
-            case,
-            actor,
-            payload={"reason": code.value},
-            reason=code,
-        )
-        uow.commit()
+    # 2. the read is evidence: it is in the ledger (group-committed) before data leaves.
+    entry, digest, body = event_entry(
+        svc, EventType.REPORT_READ, case, actor, payload={"reason": code.value}, reason=code
+    )
+    svc.evidence.record(entry, digest, body)
     return result
 
 

@@ -61,7 +61,10 @@ def payload_digest(payload: Mapping[str, Any]) -> tuple[str, bytes]:
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, key_provider: KeyProvider) -> None:
+    def __init__(self, engine: Engine, key_provider: KeyProvider, *, write: bool = True) -> None:
+        """``write=False``: a reader — one snapshot, no writer lock, nothing to commit
+        (decrypting needs only reads; the evidence of a read goes to the ledger apart)."""
+        self._write = write
         self._engine = engine
         self._key_provider = key_provider
         self._entries: list[bytes] = []
@@ -72,7 +75,7 @@ class SqlUnitOfWork:
         self.appended: AppendResult | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        self._local_lock = _sqlite_writer_lock(self._engine)
+        self._local_lock = _sqlite_writer_lock(self._engine) if self._write else None
         if self._local_lock is not None:
             self._local_lock.acquire()
         try:
@@ -87,10 +90,12 @@ class SqlUnitOfWork:
             self._local_lock = None
 
     def _begin(self) -> SqlUnitOfWork:
-        self.connection: Connection = as_writer(self._engine.connect())
+        connection = self._engine.connect()
+        self.connection: Connection = as_writer(connection) if self._write else connection
         self._transaction = self.connection.begin()
         self.ledger_store = SqlLedgerStore(self.connection)
-        self.ledger_store.lock_for_append()
+        if self._write:
+            self.ledger_store.lock_for_append()
         self.keys = SqlKeyStore(self.connection)
         self.cipher = EnvelopeCipher(self._key_provider, self.keys)
         self.repo = ServiceRepository(self.connection, self.cipher)
@@ -117,8 +122,11 @@ class SqlUnitOfWork:
         """Queue an event payload (ids and codes only) for storage; return its SHA-256.
         Payloads are written in bulk at commit, like the entries that carry their digest."""
         digest, body = payload_digest(payload)
-        self._payloads.setdefault(digest, body.decode("utf-8"))
+        self.keep_payload_body(digest, body)
         return digest
+
+    def keep_payload_body(self, digest: str, body: bytes) -> None:
+        self._payloads.setdefault(digest, body.decode("utf-8"))
 
     def _flush_payloads(self) -> None:
         digests = list(self._payloads)
@@ -149,6 +157,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> AppendResult | None:
         """Append the queued entries and commit everything, or raise and keep nothing."""
+        if not self._write:
+            raise RuntimeError("a reader has nothing to commit")
         self._flush_payloads()
         if self._entries:
             self.appended = Log(self.ledger_store).append(self._entries)

@@ -1,0 +1,96 @@
+"""Group commit for evidence that changes no state: the ``report.read`` entries.
+
+Every decryption of a report is logged before the data leaves (PRODUCT.md P5). Logging
+each read in its own transaction costs one ``fsync`` per read, one writer at a time; under
+load the reads queue behind each other's disk flushes. So a read is decrypted from a read
+snapshot, and its entry goes to this committer: one background thread takes whatever
+entries are waiting, appends them (with their payloads) in one transaction, and wakes
+each reader once its entry is durable — Tessera's sequencing, for the service. A reader
+that cannot get its entry committed gets an error, never the data.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.errors import LedgerError
+from fairscreen.ledger.entries import LedgerEntry
+
+MAX_BATCH = 512
+IDLE_SECONDS = 5.0
+WAIT_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    entry: LedgerEntry
+    digest: str
+    body: bytes
+    done: Future[int]
+
+
+class EvidenceLog:
+    def __init__(self, open_unit_of_work: Callable[[], SqlUnitOfWork]) -> None:
+        self._open = open_unit_of_work
+        self._queue: queue.Queue[_Evidence] = queue.Queue()
+        self._guard = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def record(self, entry: LedgerEntry, digest: str, body: bytes) -> int:
+        """Append ``entry`` (its payload ``body`` hashes to ``digest``); return its index
+        once committed. Raises ``LedgerError`` when it could not be committed."""
+        done: Future[int] = Future()
+        self._queue.put(_Evidence(entry, digest, body, done))
+        self._ensure_thread()
+        try:
+            return done.result(timeout=WAIT_SECONDS)
+        except TimeoutError as exc:
+            raise LedgerError("the read could not be logged in time; nothing was shown") from exc
+
+    def _ensure_thread(self) -> None:
+        with self._guard:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="fairscreen-evidence", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._guard:
+                    if self._queue.empty():  # idle: end; the next record starts a thread
+                        self._thread = None
+                        return
+                continue
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Evidence]) -> None:
+        try:
+            with self._open() as uow:
+                for item in batch:
+                    uow.keep_payload_body(item.digest, item.body)
+                    uow.log(item.entry)
+                appended = uow.commit()
+        except Exception as exc:  # noqa: BLE001 - every waiting reader must hear of it
+            error = LedgerError(f"the read evidence could not be committed: {type(exc).__name__}")
+            error.__cause__ = exc
+            for item in batch:
+                item.done.set_exception(error)
+            return
+        assert appended is not None
+        for offset, item in enumerate(batch):
+            item.done.set_result(appended.first_index + offset)

@@ -1,0 +1,61 @@
+"""Reads of a report are evidence (PRODUCT.md P5): each is in the ledger before the data
+leaves, group-committed so concurrent readers share a disk flush; a read whose evidence
+cannot be committed shows nothing."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from service_fixtures import World, make_world, order_and_sign
+
+from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.ledger_store import reading
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.errors import LedgerError
+from fairscreen.ledger.entries import decode_entry
+from fairscreen.services import screening as s
+from fairscreen.services.evidence import EvidenceLog
+
+
+@pytest.fixture
+def world(database_url: str, tmp_path: Path) -> World:
+    return make_world(database_url, tmp_path)
+
+
+def reads_logged(world: World) -> int:
+    with reading(world.svc.engine) as log:
+        return sum(
+            decode_entry(log.entry(i)).type.value == "report.read" for i in range(log.size())
+        )
+
+
+def test_concurrent_reads_are_each_logged_once(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    before = reads_logged(world)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(lambda _: s.read_report(world.svc, world.candidate, case_id), range(40))
+        )
+    assert all(
+        r["report"]["rating"]["light"] == results[0]["report"]["rating"]["light"] for r in results
+    )
+    assert reads_logged(world) == before + 40
+    assert s.audit_ledger(world.svc, as_of=world.clock.now) == []
+
+
+def test_a_read_whose_evidence_cannot_be_committed_shows_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    # A ledger that cannot take the entry: a database without the schema.
+    unmigrated = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    world.svc.evidence = EvidenceLog(lambda: SqlUnitOfWork(unmigrated, world.svc.key_provider))
+    before = reads_logged(world)
+    with pytest.raises(LedgerError):
+        s.read_report(world.svc, world.candidate, case_id)
+    assert reads_logged(world) == before
+    unmigrated.dispose()
