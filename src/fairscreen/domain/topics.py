@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Protocol
@@ -594,9 +594,11 @@ class TopicLexicon:
     hant_topics: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: HANT_LEXICON)
 
 
-def _closing(pattern: str, opening: int) -> int:
-    """Index of the parenthesis closing the one at ``opening`` (escapes and classes skipped)."""
-    depth, index, in_class = 0, opening, False
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """``(index, char, depth)`` for each character of ``pattern`` from ``start`` that is
+    neither escaped nor inside a character class; ``depth`` counts open parentheses,
+    updated by the character itself."""
+    depth, index, in_class = 0, start, False
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
@@ -606,36 +608,30 @@ def _closing(pattern: str, opening: int) -> int:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
+        else:
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+            yield index, char, depth
         index += 1
+
+
+def _closing(pattern: str, opening: int) -> int:
+    """Index of the parenthesis closing the one at ``opening`` (escapes and classes skipped)."""
+    for index, char, depth in _structure(pattern, opening):
+        if char == ")" and depth == 0:
+            return index
     raise ValueError(f"unbalanced parenthesis in lexicon entry {pattern!r}")
 
 
 def _split_alternatives(pattern: str) -> list[str]:
     """Split a fragment at its top-level ``|``."""
-    parts, start, index, in_class, depth = [], 0, 0, False, 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+    parts, start = [], 0
+    for index, char, depth in _structure(pattern):
+        if char == "|" and depth == 0:
             parts.append(pattern[start:index])
             start = index + 1
-        index += 1
     parts.append(pattern[start:])
     return parts
 
