@@ -92,21 +92,17 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
     fresh_sign_in_codes(svc, seed.candidates)
 
     console.print(f"[bold]demo database[/bold]: {database} (demo only: tokens below are real)")
-    accounts = Table("role", "API token (Authorization: Bearer …)", "web sign-in link")
+    # Plain lines, not a table: tokens and links must be copyable whole at any width.
+    typer.echo("sign in (the token rides in the URL fragment: the browser never sends it):")
     for role, token in seed.tokens.items():
-        # The token rides in the URL fragment: the browser never sends it to the server.
         link = f"{base}/sign-in#token={token}" if role != "operator" else "(API only)"
-        accounts.add_row(role, token, link)
-    console.print(accounts)
-    candidates = Table("candidate", "candidate_id", "one-time code (10 min)")
+        typer.echo(f"  {role:<10} {link}")
+        typer.echo(f"  {'':<10} API: Authorization: Bearer {token}")
+    typer.echo(f"candidates ({base}/candidate/sign-in; codes last 10 minutes):")
     for label, candidate_id in seed.candidates.items():
         code = notifier.codes.get(svc.pseudonym("subj", candidate_id), "-")
-        candidates.add_row(label, candidate_id, code)
-    console.print(candidates)
-    console.print(
-        f"candidates sign in at {base}/candidate/sign-in with their candidate_id and code "
-        "(or POST /v1/auth/candidate/token); new codes are written to notifications.jsonl"
-    )
+        typer.echo(f"  {label:<10} candidate_id {candidate_id}  code {code}")
+    typer.echo("  new codes: POST /v1/auth/candidate/code (written to notifications.jsonl)")
     cases = Table("state", "case_id")
     for state, case_id in seed.cases.items():
         cases.add_row(state, case_id)
