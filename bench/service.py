@@ -9,7 +9,8 @@
   report and decision), then ``purge`` destroys them all: crypto-shredding, row deletion,
   ``data.destroyed`` entries and certificates.
 
-Usage: ``python bench/service.py [--lifecycles 200] [--purge 100000] [--no-postgres]``
+Usage: ``python bench/service.py [--lifecycles 200] [--purge 100000] [--no-postgres]
+[--no-sqlite]``
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument("--lifecycles", type=int, default=200)
     parser.add_argument("--purge", type=int, default=100_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     table = Table(title="fairscreen service — one process, one core")
     for column in (
@@ -164,7 +166,7 @@ def main() -> None:
         "purge seconds",
     ):
         table.add_column(column, justify="right")
-    targets: list[tuple[str, object]] = [("SQLite", None)]
+    targets: list[tuple[str, object]] = [] if args.no_sqlite else [("SQLite", None)]
     if not args.no_postgres:
         targets.append(("PostgreSQL", postgres_schema))
     for name, maker in targets:

@@ -15,13 +15,14 @@ writers queue instead of failing halfway). Each connection also gets:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
@@ -75,6 +76,18 @@ def create_engine(
 
 def is_sqlite(connection: Connection | Engine) -> bool:
     return connection.dialect.name == "sqlite"
+
+
+def one_of(
+    connection: Connection, column: sa.ColumnElement[Any], values: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """``column IN values`` written so the database parses it once per shape: on
+    PostgreSQL one array parameter (``= ANY(:values)``) instead of one parameter per
+    value, which made the driver re-parse every batch's query (the purge's hot path)."""
+    if connection.dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String))
+        return column == sa.any_(array)
+    return column.in_(values)
 
 
 def as_writer(connection: Connection) -> Connection:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from fairscreen.adapters.crypto import KeyKind, WrappedKey
 from fairscreen.adapters.db.case_tables import wrapped_keys as t
+from fairscreen.adapters.db.engine import one_of
 from fairscreen.domain.errors import KeyDestroyed
 
 
@@ -89,13 +90,15 @@ class SqlKeyStore:
         now = datetime.now(UTC)
         self._connection.execute(
             sa.update(t)
-            .where(t.c.kind == kind.value, t.c.owner.in_(owners))
+            .where(t.c.kind == kind.value, one_of(self._connection, t.c.owner, owners))
             .values(blob=None, destroyed_at=now)
         )
         present = {
             row.owner
             for row in self._connection.execute(
-                sa.select(t.c.owner).where(t.c.kind == kind.value, t.c.owner.in_(owners))
+                sa.select(t.c.owner).where(
+                    t.c.kind == kind.value, one_of(self._connection, t.c.owner, owners)
+                )
             )
         }
         missing = [o for o in owners if o not in present]

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
+from fairscreen.adapters.db.engine import one_of
 from fairscreen.adapters.db.selfid_tables import self_identifications
 
 Json = Any
@@ -48,6 +49,9 @@ class ServiceRepository:
     def _one(self, query: sa.Select[Any]) -> RowMapping | None:
         row = self.connection.execute(query).mappings().first()
         return row
+
+    def _one_of(self, column: Any, values: Sequence[str]) -> Any:
+        return one_of(self.connection, column, values)
 
     def _seal(self, case: str, field: str, value: Json) -> bytes:
         return self.cipher.encrypt(case, field, _dump(value))
@@ -153,7 +157,9 @@ class ServiceRepository:
         return [str(row.id) for row in self.connection.execute(query)]
 
     def cases_by_ids(self, case_ids: Sequence[str]) -> Sequence[RowMapping]:
-        query = sa.select(t.cases).where(t.cases.c.id.in_(case_ids)).order_by(t.cases.c.id)
+        query = (
+            sa.select(t.cases).where(self._one_of(t.cases.c.id, case_ids)).order_by(t.cases.c.id)
+        )
         return self.connection.execute(query).mappings().all()
 
     def claims(self, case: RowMapping) -> dict[str, Any]:
@@ -395,7 +401,7 @@ class ServiceRepository:
     def record_counts(self, case_ids: Sequence[str]) -> dict[str, int]:
         query = (
             sa.select(t.records.c.case_id, sa.func.count())
-            .where(t.records.c.case_id.in_(case_ids))
+            .where(self._one_of(t.records.c.case_id, case_ids))
             .group_by(t.records.c.case_id)
         )
         return {str(case_id): int(count) for case_id, count in self.connection.execute(query)}
@@ -403,7 +409,7 @@ class ServiceRepository:
     def open_dispute_counts(self, case_ids: Sequence[str]) -> dict[str, int]:
         query = (
             sa.select(t.disputes.c.case_id, sa.func.count())
-            .where(t.disputes.c.case_id.in_(case_ids), t.disputes.c.outcome.is_(None))
+            .where(self._one_of(t.disputes.c.case_id, case_ids), t.disputes.c.outcome.is_(None))
             .group_by(t.disputes.c.case_id)
         )
         return {str(case_id): int(count) for case_id, count in self.connection.execute(query)}
@@ -412,12 +418,12 @@ class ServiceRepository:
         """Delete every row that holds the cases' content; the case rows stay as
         tombstones (ids, pseudonym, state and times: no personal data)."""
         for table in (t.records, t.reports, t.disputes, t.decisions, t.notices, t.authorizations):
-            self.connection.execute(sa.delete(table).where(table.c.case_id.in_(case_ids)))
+            self.connection.execute(sa.delete(table).where(self._one_of(table.c.case_id, case_ids)))
         self.update_cases(case_ids, claims_ct=None)
 
     def update_cases(self, case_ids: Sequence[str], **values: Any) -> None:
         self.connection.execute(
-            sa.update(t.cases).where(t.cases.c.id.in_(case_ids)).values(**values)
+            sa.update(t.cases).where(self._one_of(t.cases.c.id, case_ids)).values(**values)
         )
 
     def add_certificates(self, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
 from fairscreen.adapters.db.case_tables import event_payloads
-from fairscreen.adapters.db.engine import as_writer, is_sqlite
+from fairscreen.adapters.db.engine import as_writer, is_sqlite, one_of
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.ledger_store import SqlLedgerStore
 from fairscreen.adapters.db.repository import ServiceRepository
@@ -135,7 +135,9 @@ class SqlUnitOfWork:
             stored = {
                 row.digest
                 for row in self.connection.execute(
-                    sa.select(event_payloads.c.digest).where(event_payloads.c.digest.in_(chunk))
+                    sa.select(event_payloads.c.digest).where(
+                        one_of(self.connection, event_payloads.c.digest, chunk)
+                    )
                 )
             }
             fresh = [{"digest": d, "body": self._payloads[d]} for d in chunk if d not in stored]
