@@ -32,9 +32,10 @@ from fairscreen.ledger.log import AppendResult, Log
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
 from fairscreen.ledger.tiles import Tile, TileKey
 
-#: The advisory lock key of the ledger writer (PostgreSQL): "fairscreen-ledger" folded
-#: into a signed 64-bit integer, stable across releases.
-ADVISORY_LOCK_KEY = int.from_bytes(b"fsledger", "big", signed=True)
+#: The advisory lock of the ledger writer (PostgreSQL): "fsld" as a signed 32-bit
+#: integer, paired with a hash of the schema the ledger lives in, so two ledgers in two
+#: schemas of one database (tenants, or parallel test runs) never wait on each other.
+ADVISORY_LOCK_CLASS = int.from_bytes(b"fsld", "big", signed=True)
 
 _TILES_PER_PAGE = 64
 
@@ -81,7 +82,10 @@ class SqlLedgerStore(LedgerStore):
         cursor = self._cursor()
         try:
             if self._postgres:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
+                    (ADVISORY_LOCK_CLASS,),
+                )
             else:
                 # The first write of a SQLite transaction takes the database write lock
                 # (waiting up to busy_timeout); a stale snapshot fails here, not halfway.
