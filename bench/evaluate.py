@@ -137,7 +137,7 @@ def synthetic_case(rng: random.Random, index: int) -> dict[str, Any]:
                     "source": {"id": "court-judgments", "kind": "registry"},
                     "identity": strong
                     if rng.random() > 0.1
-                    else {"national_id": "999999200001010011"},
+                    else {"national_id": national_id[:-1] + "7"},  # someone else
                     "data": {
                         "case_no": f"(2021)测民初{n}号",
                         "case_type": "civil",
