@@ -22,7 +22,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,12 +84,6 @@ def _new_id(prefix: str) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _require_operator(actor: Actor) -> None:
@@ -245,7 +239,7 @@ def authenticate(svc: Services, token: str) -> Principal:
         row = connection.execute(_TOKEN_QUERY, {"digest": token_hash(token)}).mappings().first()
     if row is None or row["revoked_at"] is not None or row["disabled_at"] is not None:
         raise Unauthenticated("invalid or expired credentials")
-    expires = _aware(row["expires_at"])
+    expires = row["expires_at"]
     if expires is not None and expires <= svc.now():
         raise Unauthenticated("invalid or expired credentials")
     role = ActorRole(row["role"])

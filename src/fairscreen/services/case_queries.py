@@ -11,7 +11,6 @@ the operator never (it reads reports only with a recorded reason).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,12 +33,6 @@ _COLUMNS = (
     t.cases.c.created_at,
     t.cases.c.updated_at,
 )
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _scope(actor: Actor) -> sa.ColumnElement[bool]:
@@ -65,9 +58,9 @@ def _summary(row: RowMapping, actor: Actor) -> dict[str, Any]:
         "tier": row["tier"],
         "light": row["light"] if show_light else None,
         "outcome": row["outcome"] if actor.role is not ActorRole.OPERATOR else None,
-        "window_ends": _aware(row["window_ends"]),
-        "created_at": _aware(row["created_at"]),
-        "updated_at": _aware(row["updated_at"]),
+        "window_ends": row["window_ends"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
     }
 
 
@@ -125,7 +118,7 @@ def list_profiles(
             "profile_id": row["id"],
             "role": json.loads(row["body"]),
             "tier": row["tier"],
-            "created_at": _aware(row["created_at"]),
+            "created_at": row["created_at"],
         }
         for row in rows
     ]

@@ -17,7 +17,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -549,15 +549,10 @@ def _domain_authorization(case: RowMapping, row: RowMapping | None) -> Authoriza
         purpose=row["purpose"],
         categories=frozenset(Category(c) for c in json.loads(row["categories"])),
         sensitive_categories_consented=frozenset(Category(c) for c in json.loads(row["sensitive"])),
-        signed_at=_aware(row["signed_at"]),
-        expires_at=_aware(row["expires_at"]),
-        revoked_at=_aware(row["revoked_at"]) if row["revoked_at"] else None,
+        signed_at=row["signed_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"] if row["revoked_at"] else None,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone-aware columns: they are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
@@ -578,7 +573,7 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
     return {
         "version": "KI-CR-v1.1.0",
         "jurisdiction": "CN",
-        "consentTimestamp": int(_aware(row["signed_at"]).timestamp()),
+        "consentTimestamp": int(row["signed_at"].timestamp()),
         "collectionMethod": "fairscreen candidate portal, signed authorization text",
         "consentReceiptID": row["receipt_id"],
         "publicKey": svc.signer.verifier.vkey,
@@ -598,7 +593,7 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
                         "consentType": "EXPLICIT",
                         "piiCategory": categories,
                         "primaryPurpose": True,
-                        "termination": _aware(row["expires_at"]).isoformat(),
+                        "termination": row["expires_at"].isoformat(),
                         "thirdPartyDisclosure": case["agency_id"] is not None,
                     }
                 ],
@@ -607,7 +602,7 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
         "sensitive": bool(sensitive),
         "spiCat": sorted(sensitive),
         "noticeSha256": row["text_sha256"],
-        "revokedAt": _aware(row["revoked_at"]).isoformat() if row["revoked_at"] else None,
+        "revokedAt": row["revoked_at"].isoformat() if row["revoked_at"] else None,
     }
 
 
@@ -769,11 +764,9 @@ def case_file(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> dict[str, 
         "purpose": row["purpose"],
         "categories": json.loads(row["categories"]),
         "sensitive_categories_consented": json.loads(row["sensitive"]),
-        "signed_at": _aware(row["signed_at"]).astimezone(zone).isoformat(),
-        "expires_at": _aware(row["expires_at"]).astimezone(zone).isoformat(),
-        "revoked_at": _aware(row["revoked_at"]).astimezone(zone).isoformat()
-        if row["revoked_at"]
-        else None,
+        "signed_at": row["signed_at"].astimezone(zone).isoformat(),
+        "expires_at": row["expires_at"].astimezone(zone).isoformat(),
+        "revoked_at": row["revoked_at"].astimezone(zone).isoformat() if row["revoked_at"] else None,
         "document_sha256": row["text_sha256"],
     }
     return {
@@ -938,7 +931,7 @@ def _release(svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor) 
     check_release(
         CaseState(case["state"]),
         now=now,
-        window_ends=_aware(case["window_ends"]),
+        window_ends=case["window_ends"],
         accepted=bool(case["accepted"]),
         open_disputes=_open_disputes(uow, case),
     )
@@ -1124,7 +1117,7 @@ def record_decision(
             tier=Tier(case["tier"]),
             outcome=decided,
             decided_at=now,
-            deletion_requested_at=_aware(case["deletion_requested_at"])
+            deletion_requested_at=case["deletion_requested_at"]
             if case["deletion_requested_at"]
             else None,
         )
@@ -1212,11 +1205,9 @@ def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
                     "text_sha256": row["text_sha256"],
                     "categories": json.loads(row["categories"]),
                     "sensitive_categories_consented": json.loads(row["sensitive"]),
-                    "signed_at": _aware(row["signed_at"]).isoformat(),
-                    "expires_at": _aware(row["expires_at"]).isoformat(),
-                    "revoked_at": _aware(row["revoked_at"]).isoformat()
-                    if row["revoked_at"]
-                    else None,
+                    "signed_at": row["signed_at"].isoformat(),
+                    "expires_at": row["expires_at"].isoformat(),
+                    "revoked_at": row["revoked_at"].isoformat() if row["revoked_at"] else None,
                 },
                 "records": uow.repo.records(case),
                 "report": report,
@@ -1250,7 +1241,7 @@ def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
 
 def _iso(value: Any) -> Any:
     if isinstance(value, datetime):
-        return _aware(value).isoformat()
+        return value.isoformat()
     raise TypeError(type(value).__name__)
 
 
@@ -1272,7 +1263,7 @@ def request_deletion(svc: Services, actor: Actor) -> list[str]:
                 svc.config.retention,
                 tier=Tier(case["tier"]),
                 outcome=Outcome(case["outcome"]) if case["outcome"] else None,
-                decided_at=_aware(case["decided_at"]) if case["decided_at"] else None,
+                decided_at=case["decided_at"] if case["decided_at"] else None,
                 deletion_requested_at=now,
             )
             uow.repo.update_case(
@@ -1330,7 +1321,7 @@ def purge(svc: Services, *, dry_run: bool = False, batch: int = 500) -> PurgeRes
             doomed: list[tuple[RowMapping, ReasonCode]] = []
             for case in due_cases:
                 action = purge_action(
-                    due=_aware(case["destruction_due"]),
+                    due=case["destruction_due"],
                     now=now,
                     open_dispute=open_counts.get(str(case["id"]), 0) > 0,
                     legal_hold=bool(case["legal_hold"]),
@@ -1409,7 +1400,7 @@ def _destroy_many(
     certificates = []
     for case, reason in cases:
         count = records.get(str(case["id"]), 0)
-        due = _aware(case["destruction_due"]) if case["destruction_due"] else None
+        due = case["destruction_due"] if case["destruction_due"] else None
         log_event(
             svc,
             uow,

@@ -27,7 +27,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,10 +65,6 @@ STATE_EVENTS = frozenset(
         EventType.DATA_DESTROYED,
     }
 )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _require_employer(actor: Actor) -> None:
@@ -165,10 +161,7 @@ def list_endpoints(
         query = query.where(a.webhook_endpoints.c.id > after)
     with svc.engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
-    return [
-        {"endpoint_id": r["id"], "url": r["url"], "created_at": _aware(r["created_at"])}
-        for r in rows
-    ]
+    return [{"endpoint_id": r["id"], "url": r["url"], "created_at": r["created_at"]} for r in rows]
 
 
 def disable_endpoint(svc: Services, actor: Actor, endpoint_id: str) -> None:

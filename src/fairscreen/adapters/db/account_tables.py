@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from fairscreen.adapters.db.tables import metadata
-
-TIME = sa.DateTime(timezone=True)
+from fairscreen.adapters.db.tables import TIME, metadata
 
 #: A person or system at an employer, an agency, the regulator or the operator. What it
 #: acts for: its tenant (employer, agency) or itself (regulator, operator). ``label`` is a

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from fairscreen.adapters.db.tables import metadata
-
-TIME = sa.DateTime(timezone=True)
+from fairscreen.adapters.db.tables import TIME, metadata
 
 tenants = sa.Table(
     "tenants",

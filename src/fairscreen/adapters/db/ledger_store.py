@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -201,9 +201,7 @@ class SqlLedgerStore(LedgerStore):
         except DBAPIError as exc:
             raise _database_error(exc.orig or exc) from exc
         for row in rows:
-            published = row.published_at
-            if published.tzinfo is None:
-                published = published.replace(tzinfo=UTC)
+            published = row.published_at  # aware UTC: the column type sees to it
             found.append(
                 StoredCheckpoint(row.id, int(row.size), bytes(row.root), row.note, published)
             )

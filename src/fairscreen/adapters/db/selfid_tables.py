@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from fairscreen.adapters.db.tables import metadata
+from fairscreen.adapters.db.tables import TIME, metadata
 
 self_identifications = sa.Table(
     "self_identifications",
     metadata,
     sa.Column("subject_id", sa.String(64), sa.ForeignKey("subjects.id"), primary_key=True),
     sa.Column("declined", sa.Boolean, nullable=False),
-    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answered_at", TIME, nullable=False),
     sa.Column("body_ct", sa.LargeBinary, nullable=True),
 )

@@ -8,7 +8,34 @@ tables here and a new revision to the same migration chain.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A moment, always timezone-aware UTC in Python on every database.
+
+    SQLite keeps no offset and hands back naive datetimes; PostgreSQL gives them in the
+    session's zone. Normalising here, in the column type, means no code above the
+    adapters ever meets a naive time (PRODUCT.md's deadlines are compared across both)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: The column type of every moment in the schema.
+TIME = UtcDateTime()
 
 metadata = sa.MetaData(
     naming_convention={
@@ -60,5 +87,5 @@ ledger_checkpoints = sa.Table(
     sa.Column("size", sa.BigInteger, nullable=False, index=True),
     sa.Column("root", sa.LargeBinary, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
-    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("published_at", TIME, nullable=False),
 )

@@ -18,14 +18,8 @@ Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Category = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes for timezone-aware columns: they are UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _utc(moment: datetime) -> datetime:
+    # The database layer already gives aware UTC times; this guards the public contract.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

@@ -25,7 +25,6 @@ from fairscreen.entrypoints.api.schemas import (
     ReportOut,
     ResolutionIn,
     SignIn,
-    aware,
 )
 from fairscreen.services import case_queries, screening
 
@@ -140,7 +139,7 @@ def read_report(
         case_id=result["case_id"],
         state=result["state"],
         report=result["report"],
-        window_ends=aware(result.get("window_ends")),
+        window_ends=result.get("window_ends"),
         disputes=result.get("disputes"),
     )
 
