@@ -20,10 +20,10 @@ from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
 from fairscreen.adapters.sources.file_registry import FileRegistrySource
-from fairscreen.adapters.sources.port import SourcePort
+from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.config import Settings
 from fairscreen.domain.categories import Category
-from fairscreen.services.context import ServiceConfig, Services, utc_now
+from fairscreen.services.context import ServiceConfig, Services
 from fairscreen.services.evaluation import current_rulebook, published_rulebook_digests
 
 PSEUDONYM_KEY_FILE = "pseudonym.key"

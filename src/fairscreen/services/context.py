@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from fairscreen.adapters.crypto import KeyProvider
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notifier
-from fairscreen.adapters.sources.port import SourcePort
+from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.domain.categories import Category
 from fairscreen.domain.lifecycle import DEFAULT_REVIEW_DAYS, RetentionPolicy
 from fairscreen.domain.rulebook import Rulebook
@@ -21,10 +21,6 @@ from fairscreen.domain.topics import TopicClassifier, default_classifier
 from fairscreen.ledger.entries import ActorRole, derive_pseudonym
 from fairscreen.ledger.note import NoteSigner
 from fairscreen.services.evidence import EvidenceLog
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

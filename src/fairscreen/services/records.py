@@ -11,11 +11,9 @@ import copy
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from fairscreen.domain.categories import PROHIBITED, Category
-from fairscreen.domain.evaluation import HEALTH_CERTIFICATE_FIELDS
+from fairscreen.domain.categories import Category
+from fairscreen.domain.evaluation import HEALTH_CERTIFICATE_FIELDS, PROHIBITED_TOPIC_NAMES
 from fairscreen.domain.topics import TopicClassifier
-
-PROHIBITED_NAMES = frozenset(c.value for c in PROHIBITED)
 
 
 def redact_for_storage(
@@ -24,7 +22,7 @@ def redact_for_storage(
     kept: list[dict[str, Any]] = []
     for original in records:
         category = original.get("category")
-        if category not in effective or category in PROHIBITED_NAMES:
+        if category not in effective or category in PROHIBITED_TOPIC_NAMES:
             continue  # discarded unread: not even stored
         record = copy.deepcopy(dict(original))
         data = record.get("data")
@@ -35,7 +33,7 @@ def redact_for_storage(
                         continue
                     text = statement.get("text")
                     topic = classifier.prohibited_topic(text) if isinstance(text, str) else None
-                    if topic is None and statement.get("topic") in PROHIBITED_NAMES:
+                    if topic is None and statement.get("topic") in PROHIBITED_TOPIC_NAMES:
                         topic = statement["topic"]
                     if topic is not None:
                         statement.clear()

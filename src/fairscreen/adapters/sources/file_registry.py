@@ -30,7 +30,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -45,6 +45,7 @@ from fairscreen.adapters.sources.port import (
     check_permit,
     check_record,
     unavailable,
+    utc_now,
 )
 from fairscreen.domain.categories import Category, RecordStatus, SourceKind
 from fairscreen.domain.errors import InvalidInput
@@ -57,10 +58,6 @@ _ALL_KINDS = frozenset(SourceKind)
 def demo_fixtures() -> Traversable:
     """The folder of the shipped synthetic fixtures."""
     return files("fairscreen").joinpath("data", "sources", "demo")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class _Register:
@@ -81,7 +78,7 @@ class FileRegistrySource:
         directory: Path | Traversable,
         *,
         source_id: str = "file-registry",
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._source_id = source_id
         self._now = now
@@ -91,7 +88,7 @@ class FileRegistrySource:
                 self._load(entry)
 
     @classmethod
-    def demo(cls, *, now: Callable[[], datetime] = _utc_now) -> FileRegistrySource:
+    def demo(cls, *, now: Callable[[], datetime] = utc_now) -> FileRegistrySource:
         """The registry over the shipped synthetic fixtures."""
         return cls(demo_fixtures(), source_id="demo-registry", now=now)
 

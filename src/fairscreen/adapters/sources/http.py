@@ -55,15 +55,12 @@ from fairscreen.adapters.sources.port import (
     check_permit,
     select_records,
     unavailable,
+    utc_now,
 )
 from fairscreen.domain.categories import Category, RecordStatus, SourceKind
 
 QUERY_SCHEMA = "fairscreen/source-query/v1"
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +198,7 @@ class HttpSource:
         breaker: CircuitBreaker | None = None,
         token: str | None = None,
         transport: httpx.BaseTransport | None = None,
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         max_response_bytes: int = 1 << 20,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -42,6 +42,12 @@ from fairscreen.domain.errors import (
 )
 from fairscreen.domain.model import Authorization
 from fairscreen.domain.scope import is_consented
+
+
+def utc_now() -> datetime:
+    """The adapters' default clock (the service passes its own, so tests control time)."""
+    return datetime.now(UTC)
+
 
 #: How long a permit lives at most. Short, so that a revocation stops queries within
 #: minutes even if a service forgot to drop its permits (PRODUCT.md P1: "at once").

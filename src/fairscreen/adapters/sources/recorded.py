@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fairscreen.adapters.sources.port import (
@@ -17,12 +17,9 @@ from fairscreen.adapters.sources.port import (
     SourceAnswer,
     SourceQuery,
     check_permit,
+    utc_now,
 )
 from fairscreen.domain.categories import Category, RecordStatus, SourceKind
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RecordedSource:
@@ -31,7 +28,7 @@ class RecordedSource:
         records: Iterable[Mapping[str, Any]],
         *,
         source_id: str = "recorded",
-        now: Callable[[], datetime] = _utc_now,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._records = [copy.deepcopy(dict(r)) for r in records]
         self._source_id = source_id
