@@ -385,3 +385,20 @@ def test_no_source_is_called_without_a_valid_authorization(world: World, how: st
     if fresh is not None:
         s.run_investigation(world.svc, world.agency, fresh)
         assert counting.calls == 5
+
+
+def test_a_revocation_after_the_decision_keeps_the_decided_report(world: World) -> None:
+    """PRODUCT.md P1: revocation destroys what was gathered unless the report was already
+    released and decided; then it only stops further processing."""
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.accept_report(world.svc, world.candidate, case_id)
+    s.record_decision(world.svc, world.employer, case_id, outcome="hired", reason="录用")
+    s.revoke_authorization(world.svc, world.candidate, case_id)
+    assert s.read_report(world.svc, world.candidate, case_id)["state"] == "decided"
+    assert s.read_report(world.svc, world.employer, case_id)["employer_view"]["light"]
+    assert "data.destroyed" not in ledger_types(world)
+    assert ledger_types(world).count("authorization.revoked") == 1
+    with pytest.raises(InvalidTransition):
+        s.revoke_authorization(world.svc, world.candidate, case_id)
+    assert audit(world) == []
