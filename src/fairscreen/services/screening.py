@@ -78,6 +78,8 @@ from fairscreen.ledger.checkpoint import make_tlog_proof
 from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry, ReasonCode
 from fairscreen.ledger.entries import Outcome as LedgerOutcome
 from fairscreen.services.case_file import (
+    ClaimsIn,
+    RecordIn,
     RoleIn,
     SubjectIn,
     invalid_input,
@@ -389,8 +391,6 @@ def _categories(values: Iterable[str], field: str) -> list[str]:
 
 
 def _check_claims(claims: Mapping[str, Any]) -> None:
-    from fairscreen.services.case_file import ClaimsIn
-
     try:
         ClaimsIn.model_validate_json(json.dumps(dict(claims)))
     except ValidationError as exc:
@@ -1079,8 +1079,6 @@ def resolve_dispute(
 
 
 def _check_records(records: Sequence[Mapping[str, Any]]) -> None:
-    from fairscreen.services.case_file import RecordIn
-
     for index, record in enumerate(records):
         try:
             RecordIn.model_validate_json(json.dumps(dict(record)))
