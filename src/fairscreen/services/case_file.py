@@ -4,12 +4,18 @@ Pydantic v2 does the validation; every error is reported as one line that names 
 path of the offending field (``subject.gender: not allowed``). Input values are never
 echoed, except the offending word of an enumeration, so no personal data reaches an error
 message. Protected attributes have no field anywhere, so an input carrying one is refused.
+
+A case is read in one pass straight into the domain's dataclasses (``_read_in_one_pass``);
+an input that pass refuses is read again model by model (``_read_stepwise``), whose first
+error is the one reported. Both accept the same inputs and build the same ``Case``
+(``tests/unit/test_case_file.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -20,9 +26,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
 )
+from pydantic_core import CoreSchema
+from pydantic_core import core_schema as cs
 
 from fairscreen.domain import model as m
 from fairscreen.domain.categories import (
@@ -161,7 +171,7 @@ class AuthorizationIn(_Strict):
 
 class SourceIn(_Strict):
     id: str
-    kind: Literal["registry", "issuer", "witness", "self"]
+    kind: Annotated[SourceKind, Field(strict=False)]
     name: str | None = None
     person_id: str | None = None
 
@@ -177,11 +187,13 @@ class RecordIn(_Strict):
     category: AnyCategory
     source: SourceIn
     identity: RecordIdentityIn | None = None
-    status: Literal["ok", "not_found", "source_unavailable"] = "ok"
+    status: Annotated[RecordStatus, Field(strict=False)] = RecordStatus.OK
     data: dict[str, Any] | None = None
 
 
-class CaseIn(_Strict):
+class _CaseHead(_Strict):
+    """The fields a case file's two readings share (see ``parse_case``)."""
+
     schema_: Literal["fairscreen/case/v1"] = Field(alias="schema")
     case_id: str
     as_of: Day
@@ -189,6 +201,9 @@ class CaseIn(_Strict):
     role: dict[str, Any]
     subject: SubjectIn
     requested_categories: list[AnyCategory]
+
+
+class CaseIn(_CaseHead):
     records: list[RecordIn]
     claims: ClaimsIn = ClaimsIn()
     authorization: AuthorizationIn | None = None
@@ -475,11 +490,7 @@ def _record_data(category: Category, data: BaseModel) -> m.RecordData:
                 reported_on=data.reported_on,
             )
         case HealthCertificateDataIn():
-            return m.HealthCertificateData(
-                valid_until=data.valid_until,
-                certificate_no=data.certificate_no,
-                stripped_fields=tuple(sorted(data.model_extra or {})),
-            )
+            return _health_certificate(data)
         case ReferenceDataIn():
             return m.ReferenceData(
                 statements=tuple(
@@ -525,9 +536,9 @@ def _record(index: int, record: RecordIn) -> m.Record:
     )
 
 
-def parse_case(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) -> m.Case:
-    """Validate a case file and build the domain ``Case``; raise ``InvalidInput`` naming
-    the first offending field."""
+def _read_stepwise(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) -> m.Case:
+    """Validate a case file model by model and build the domain ``Case``; raise
+    ``InvalidInput`` naming the first offending field."""
     try:
         case = CaseIn.model_validate_json(content)
     except ValidationError as exc:
@@ -578,3 +589,304 @@ def parse_case(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) -> m
             document_sha256=auth.document_sha256,
         ),
     )
+
+
+# --- one pass: validation straight into the domain -----------------------------------------
+#
+# Reading step by step (above) validates into pydantic models and then copies every record
+# into the domain's dataclasses, the copy costing more than the validation. The schemas below
+# accept exactly what those models accept (each is made from a model's own core schema,
+# field by field), but pydantic-core builds the domain's frozen dataclasses itself, in the
+# same pass over the JSON. An input they refuse is read again step by step, so every error
+# is still the one the models report, first error first.
+
+
+def _inlined(schema: Any, definitions: Mapping[str, Any]) -> Any:
+    """``schema`` with each reference to a shared definition replaced by the definition."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "definition-ref":
+            return _inlined(definitions[schema["schema_ref"]], definitions)
+        return {key: _inlined(value, definitions) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_inlined(value, definitions) for value in schema]
+    return schema
+
+
+def _model_fields(model: type[BaseModel]) -> dict[str, CoreSchema]:
+    """The core schema of each field of ``model`` (with its default), in field order."""
+    schema = model.__pydantic_core_schema__
+    definitions: dict[str, Any] = {}
+    if schema["type"] == "definitions":
+        definitions = {item["ref"]: item for item in schema["definitions"] if "ref" in item}
+        schema = schema["schema"]
+    fields = schema["schema"] if schema["type"] == "model" else schema
+    if fields["type"] != "model-fields":  # pragma: no cover
+        raise TypeError(f"{model.__name__} has no model schema")
+    return {
+        name: _inlined(field["schema"], definitions) for name, field in fields["fields"].items()
+    }
+
+
+def _into(target: type[Any], model: type[BaseModel], **replaced: CoreSchema) -> CoreSchema:
+    """What ``model`` accepts, built as the domain dataclass ``target`` of the same field
+    names. ``replaced`` gives a field another schema (a nested model's dataclass, a list
+    as a tuple); a field only the target has keeps its default and, as in the model, is
+    refused as input."""
+    fields = _model_fields(model)
+    if not replaced.keys() <= fields.keys():  # pragma: no cover - a misspelt field
+        raise TypeError(f"{model.__name__} has no field {sorted(replaced.keys() - fields)}")
+    fields |= replaced
+    own = {field.name: field for field in dataclasses.fields(target)}
+    if not fields.keys() <= own.keys():  # pragma: no cover - the shapes drifted apart
+        raise TypeError(f"{target.__name__} has no field {sorted(fields.keys() - own)}")
+    arguments = [cs.dataclass_field(name, schema) for name, schema in fields.items()]
+    arguments += [
+        cs.dataclass_field(
+            name, cs.with_default_schema(cs.any_schema(), default=field.default), init=False
+        )
+        for name, field in own.items()
+        if name not in fields
+    ]
+    config = model.model_config
+    return cs.dataclass_schema(
+        target,
+        cs.dataclass_args_schema(
+            target.__name__, arguments, extra_behavior=config.get("extra", "ignore")
+        ),
+        list(own),
+        slots=True,
+        frozen=True,
+        # Not strict about the object itself (an instance would be required from Python);
+        # its fields are as strict as the model's.
+        strict=False,
+        config=cs.CoreConfig(strict=config.get("strict", False)),
+    )
+
+
+def _within(
+    schema: CoreSchema,
+    change: Callable[[CoreSchema], CoreSchema],
+    default: Callable[[Any], Any] | None = None,
+) -> CoreSchema:
+    """``schema`` with ``change`` made under its default and ``null`` wrappers; a default
+    other than null goes through ``default`` (an empty list becomes an empty tuple)."""
+    if schema["type"] == "default":
+        value = schema["default"]
+        if default is not None and value is not None:
+            value = default(value)
+        return cs.with_default_schema(_within(schema["schema"], change, default), default=value)
+    if schema["type"] == "nullable":
+        return cs.nullable_schema(_within(schema["schema"], change, default))
+    return change(schema)
+
+
+def _then(schema: CoreSchema, function: Callable[[Any], Any]) -> CoreSchema:
+    """``schema``, its (non-null) value then converted by ``function``."""
+    return _within(schema, lambda inner: cs.no_info_after_validator_function(function, inner))
+
+
+def _items(schema: CoreSchema) -> CoreSchema:
+    """The items of a list schema with no constraint of its own (none would be kept)."""
+    if schema["type"] != "list" or schema.keys() - {"type", "items_schema", "metadata"}:
+        raise TypeError(f"not a plain list: {schema['type']}")  # pragma: no cover
+    items: CoreSchema = schema.get("items_schema", cs.any_schema())
+    return items
+
+
+def _as_tuple(schema: CoreSchema, items: CoreSchema | None = None) -> CoreSchema:
+    """A list field read as a tuple, its items by ``items`` (the list's own by default)."""
+    return _within(
+        schema,
+        lambda inner: cs.tuple_schema([items or _items(inner)], variadic_item_index=0),
+        tuple,
+    )
+
+
+def _as_frozenset(schema: CoreSchema) -> CoreSchema:
+    """A list field read as a frozenset (a list first: a strict set takes no list from
+    Python, and the role is validated from Python)."""
+    return _within(
+        schema, lambda inner: cs.no_info_after_validator_function(frozenset, inner), frozenset
+    )
+
+
+def _unread(_: object) -> None:
+    """Data the domain never reads (a prohibited category's, a record without a result):
+    validated as an object, then dropped."""
+
+
+def _health_certificate(data: HealthCertificateDataIn) -> m.HealthCertificateData:
+    return m.HealthCertificateData(
+        valid_until=data.valid_until,
+        certificate_no=data.certificate_no,
+        stripped_fields=tuple(sorted(data.model_extra or {})),
+    )
+
+
+def _data_schemas() -> dict[Category, CoreSchema]:
+    employment = _model_fields(EmploymentDataIn)
+    reference = _model_fields(ReferenceDataIn)
+    schemas = {
+        Category.IDENTITY: _into(m.IdentityData, IdentityDataIn),
+        Category.EDUCATION: _into(m.EducationData, EducationDataIn),
+        Category.EMPLOYMENT_HISTORY: _into(
+            m.EmploymentData,
+            EmploymentDataIn,
+            start=_then(employment["start"], m.YearMonth.parse),
+            end=_then(employment["end"], m.YearMonth.parse),
+        ),
+        Category.PROFESSIONAL_LICENSE: _into(m.LicenseData, LicenseDataIn),
+        Category.LITIGATION: _into(m.LitigationData, LitigationDataIn),
+        Category.ENFORCEMENT: _into(m.EnforcementData, EnforcementDataIn),
+        Category.CRIMINAL_RECORD: _into(m.CriminalData, CriminalDataIn),
+        Category.CREDIT: _into(m.CreditData, CreditDataIn),
+        # Extra fields are allowed in, then stripped: only the model can list them.
+        Category.HEALTH_CERTIFICATE: cs.no_info_after_validator_function(
+            _health_certificate, HealthCertificateDataIn.__pydantic_core_schema__
+        ),
+        Category.REFERENCE: _into(
+            m.ReferenceData,
+            ReferenceDataIn,
+            statements=_as_tuple(reference["statements"], _into(m.Statement, StatementIn)),
+        ),
+    }
+    if schemas.keys() != DATA_MODELS.keys():  # pragma: no cover
+        raise TypeError("every data model needs its domain schema")
+    return schemas
+
+
+def _records_schema() -> CoreSchema:
+    """Records, each by its category: a category the domain reads takes its data shape
+    when the status is ``ok`` (the data is then required) and drops the data otherwise; a
+    prohibited category's data is always dropped unread."""
+    fields = _model_fields(RecordIn)
+    shared = {
+        "source": _into(m.Source, SourceIn),
+        "identity": _within(
+            fields["identity"], lambda _: _into(m.RecordIdentity, RecordIdentityIn)
+        ),
+    }
+    unread = _then(fields["data"], _unread)
+    data = _data_schemas()
+    ok = cs.with_default_schema(cs.literal_schema([RecordStatus.OK]), default=RecordStatus.OK)
+    no_result = cs.literal_schema([RecordStatus.NOT_FOUND, RecordStatus.SOURCE_UNAVAILABLE])
+    choices: dict[Hashable, CoreSchema] = {}
+    for category in Category:
+        own = {"category": cs.literal_schema([category]), **shared}
+        if category in PROHIBITED:
+            choices[category.value] = _into(m.Record, RecordIn, **own, data=unread)
+            continue
+        choices[category.value] = cs.union_schema(
+            [
+                _into(m.Record, RecordIn, **own, status=ok, data=data[category]),
+                _into(m.Record, RecordIn, **own, status=no_result, data=unread),
+            ],
+            mode="left_to_right",
+        )
+    return cs.tuple_schema(
+        [cs.tagged_union_schema(choices, discriminator="category")], variadic_item_index=0
+    )
+
+
+def _claims_schema() -> CoreSchema:
+    claims = _model_fields(ClaimsIn)
+    employment = _model_fields(EmploymentClaimIn)
+    return _into(
+        m.Claims,
+        ClaimsIn,
+        education=_as_tuple(claims["education"], _into(m.EducationClaim, EducationClaimIn)),
+        employment=_as_tuple(
+            claims["employment"],
+            _into(
+                m.EmploymentClaim,
+                EmploymentClaimIn,
+                start=_then(employment["start"], m.YearMonth.parse),
+                end=_then(employment["end"], m.YearMonth.parse),
+            ),
+        ),
+        licenses=_as_tuple(claims["licenses"], _into(m.LicenseClaim, LicenseClaimIn)),
+    )
+
+
+def _authorization_schema() -> CoreSchema:
+    fields = _model_fields(AuthorizationIn)
+    return cs.nullable_schema(
+        _into(
+            m.Authorization,
+            AuthorizationIn,
+            categories=_as_frozenset(fields["categories"]),
+            sensitive_categories_consented=_as_frozenset(fields["sensitive_categories_consented"]),
+        )
+    )
+
+
+def _role_schema() -> CoreSchema:
+    fields = _model_fields(RoleIn)
+    categories = fields["categories"]
+    if categories["type"] != "dict":  # pragma: no cover
+        raise TypeError("role.categories is not a mapping")
+    return _into(
+        m.RoleProfile,
+        RoleIn,
+        categories=cs.dict_schema(
+            categories.get("keys_schema"),
+            _into(m.CategoryRequirement, CategoryRequirementIn),
+        ),
+        relevant_groups=_as_frozenset(fields["relevant_groups"]),
+    )
+
+
+class _DomainCaseIn(_CaseHead):
+    """A case file read in one pass: the records, claims and authorization are the
+    domain's own values (the role is read afterwards, as in ``CaseIn``)."""
+
+    records: Annotated[tuple[m.Record, ...], GetPydanticSchema(lambda _t, _h: _records_schema())]
+    claims: Annotated[m.Claims, GetPydanticSchema(lambda _t, _h: _claims_schema())] = m.Claims()
+    authorization: Annotated[
+        m.Authorization | None, GetPydanticSchema(lambda _t, _h: _authorization_schema())
+    ] = None
+
+
+_DOMAIN_ROLE: TypeAdapter[m.RoleProfile] = TypeAdapter(
+    Annotated[m.RoleProfile, GetPydanticSchema(lambda _t, _h: _role_schema())]
+)
+
+
+def _read_in_one_pass(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) -> m.Case | None:
+    """The domain ``Case``, or None for an input to read step by step: one the one-pass
+    schemas refuse, with a duplicate record id, or with an inline role that is refused."""
+    try:
+        case = _DomainCaseIn.model_validate_json(content)
+    except ValidationError:
+        return None
+    records = case.records
+    if len({record.id for record in records}) != len(records):
+        return None
+    if "profile" in case.role:
+        role = _role(case.role, profiles)
+    else:
+        try:
+            role = _DOMAIN_ROLE.validate_python(case.role)
+        except ValidationError:
+            return None
+    subject = case.subject
+    return m.Case(
+        case_id=case.case_id,
+        as_of=case.as_of,
+        employer_id=case.employer.id,
+        role=role,
+        subject=m.Subject(
+            name=subject.name, national_id=subject.national_id, birth_date=subject.birth_date
+        ),
+        requested_categories=tuple(case.requested_categories),
+        records=records,
+        claims=case.claims,
+        authorization=case.authorization,
+    )
+
+
+def parse_case(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) -> m.Case:
+    """Validate a case file and build the domain ``Case``; raise ``InvalidInput`` naming
+    the first offending field (read step by step whenever the one pass refuses it)."""
+    case = _read_in_one_pass(content, profiles)
+    return case if case is not None else _read_stepwise(content, profiles)
