@@ -26,28 +26,39 @@ def normalize_name(value: str) -> str:
 
 
 class IdentityMatcher:
-    """Matches records against one subject, whose identifiers are normalised once."""
+    """Matches records against one subject, whose identifiers are normalised once.
 
-    __slots__ = ("_birth_date", "_id_number", "_name")
+    A record's identifier written exactly as the subject's needs no normalising: equal text
+    normalises to equal text. Most records of a case carry it so."""
+
+    __slots__ = ("_birth_date", "_id_number", "_id_text", "_name", "_name_text")
 
     def __init__(self, subject: Subject) -> None:
+        self._id_text = subject.national_id
         self._id_number = normalize_id_number(subject.national_id)
+        self._name_text = subject.name
         self._name = normalize_name(subject.name)
         self._birth_date = subject.birth_date
+
+    def _same_id(self, value: str) -> bool:
+        return value == self._id_text or normalize_id_number(value) == self._id_number
+
+    def _same_name(self, value: str) -> bool:
+        return value == self._name_text or normalize_name(value) == self._name
 
     def match(self, identity: RecordIdentity | None) -> MatchStrength:
         if identity is None:
             return MatchStrength.UNMATCHED
         if identity.national_id is not None and identity.national_id.strip():
-            if normalize_id_number(identity.national_id) != self._id_number:
+            if not self._same_id(identity.national_id):
                 return MatchStrength.UNMATCHED
-            if identity.name is not None and normalize_name(identity.name) != self._name:
+            if identity.name is not None and not self._same_name(identity.name):
                 return MatchStrength.UNMATCHED
             return MatchStrength.STRONG
         if (
             identity.name is not None
             and identity.birth_date is not None
-            and normalize_name(identity.name) == self._name
+            and self._same_name(identity.name)
             and identity.birth_date == self._birth_date
         ):
             return MatchStrength.WEAK
