@@ -20,14 +20,13 @@ The steps, per record:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
 from fairscreen.domain.authorization import check_authorization
 from fairscreen.domain.categories import (
-    CATEGORY_ORDER,
     PROHIBITED,
     Category,
     CauseGroup,
@@ -61,13 +60,12 @@ from fairscreen.domain.model import (
 )
 from fairscreen.domain.profiles import lookback_years, relevant_groups, validate_profile
 from fairscreen.domain.report import (
-    Discarded,
-    DroppedStatement,
-    Finding,
-    Reason,
-    Report,
+    Document,
     RulebookRef,
     Texts,
+    dropped_document,
+    finding_document,
+    report_document,
 )
 from fairscreen.domain.rulebook import Rulebook
 from fairscreen.domain.scope import effective_scope
@@ -127,21 +125,30 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+#: Sources whose record, on a strong identity match, is verified (PRODUCT.md P3).
+VERIFYING_SOURCES = frozenset({SourceKind.REGISTRY, SourceKind.ISSUER})
+VERIFICATION = {True: str(Verification.VERIFIED), False: str(Verification.UNVERIFIED)}
+#: The disposition of a finding whose rule fired (and was not excluded), by its light.
+DISPOSITION_OF_LIGHT = {
+    light: Disposition.ADVERSE
+    if light.severity >= Light.YELLOW.severity
+    else Disposition.INFORMATIONAL
+    if light is Light.BLUE
+    else Disposition.NEUTRAL
+    for light in Light
+}
+
+
 @dataclass(slots=True)
 class _Triaged:
-    """A record that passed scope, identity and topic filters, with its verification:
-    a registry or issuer record on a strong identity match (PRODUCT.md P3)."""
+    """A record that passed scope, identity and topic filters, with its verification
+    (``VERIFYING_SOURCES`` on a strong identity match) and, for a court or criminal
+    record, the group of its cause."""
 
     record: Record
-    strength: MatchStrength
     data: object
-    verified: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.verified = self.strength is MatchStrength.STRONG and self.record.source.kind in (
-            SourceKind.REGISTRY,
-            SourceKind.ISSUER,
-        )
+    verified: bool
+    group: CauseGroup | None = None
 
 
 @dataclass(slots=True)
@@ -158,25 +165,23 @@ class _Evaluation:
         self.case = case
         self.rulebook = rulebook
         self.classifier = classifier
-        self.findings: list[Finding] = []
-        self.discarded: list[Discarded] = []
-        self.dropped: list[DroppedStatement] = []
+        self.findings: list[Document] = []
+        self.reasons: list[tuple[Document, Document]] = []
+        self.light = Light.GREEN
+        self.discarded: list[Document] = []
+        self.dropped: list[Document] = []
         self.counters: dict[Category, int] = {}
         self.groups_by_tier = rulebook.groups_by_tier()
         self.identity = IdentityMatcher(case.subject)
         self.source_of = {record.id: record.source.id for record in case.records}
+        self.lookback_cutoffs: dict[Category, date | None] = {}
 
     # --- findings ---------------------------------------------------------------------
-
-    def _next_id(self, category: Category) -> str:
-        count = self.counters.get(category, 0) + 1
-        self.counters[category] = count
-        return f"{PREFIX[category]}-{count}"
 
     def add(
         self,
         category: Category,
-        records: Iterable[str],
+        records: list[str],
         *,
         verified: bool,
         rule: RuleId | None = None,
@@ -185,41 +190,59 @@ class _Evaluation:
         detail: str = "",
         claim: int | None = None,
     ) -> None:
+        """Add a finding; one whose rule fires unexcluded is also a reason for the light.
+
+        Values enter the document as ``str(member)``: a StrEnum member's value as a plain
+        string, at a quarter of the cost of ``.value`` (a Python-level property)."""
         light: Light | None = None
         if exclusion is not None:
             disposition, texts = Disposition.EXCLUDED, self.rulebook.exclusions[exclusion]
             rule = None
         elif rule is not None:
-            light = self.rulebook.rules[rule].light
-            texts = self.rulebook.rules[rule].text
-            disposition = (
-                Disposition.ADVERSE
-                if light.severity >= Light.YELLOW.severity
-                else Disposition.INFORMATIONAL
-                if light is Light.BLUE
-                else Disposition.NEUTRAL
-            )
+            fired = self.rulebook.rules[rule]
+            light, texts = fired.light, fired.text
+            disposition = DISPOSITION_OF_LIGHT[light]
         else:
             disposition, texts = Disposition.NEUTRAL, NEUTRAL_TEXTS[neutral]
-        summary = {lang: f"{detail} — {text}" if detail else text for lang, text in texts.items()}
-        record_ids = tuple(records)
+        if detail:
+            summary = {lang: f"{detail} — {text}" for lang, text in texts.items()}
+        else:
+            summary = dict(texts)
+        count = self.counters.get(category, 0) + 1
+        self.counters[category] = count
+        finding_id = f"{PREFIX[category]}-{count}"
+        source_of = self.source_of
         self.findings.append(
-            Finding(
-                id=self._next_id(category),
-                category=category,
-                records=record_ids,
-                sources=tuple(
-                    sorted({self.source_of[r] for r in record_ids if r in self.source_of})
-                ),
-                verification=Verification.VERIFIED if verified else Verification.UNVERIFIED,
-                disposition=disposition,
-                summary=summary,
-                rule=rule,
-                light=light,
-                exclusion=exclusion,
+            finding_document(
+                id=finding_id,
+                category=str(category),
+                records=records,
+                sources=[source_of[records[0]]]
+                if len(records) == 1
+                else sorted({source_of[r] for r in records}),
                 claim=claim,
+                verification=VERIFICATION[verified],
+                disposition=str(disposition),
+                rule=None if rule is None else str(rule),
+                light=None if light is None else str(light),
+                exclusion=None if exclusion is None else str(exclusion),
+                summary=summary,
             )
         )
+        if rule is not None and light is not None:
+            rating: Document = {
+                "rule": str(rule),
+                "light": str(light),
+                "finding": finding_id,
+                "text": dict(texts),
+            }
+            employer: Document = {"rule": str(rule), "light": str(light), "summary": dict(summary)}
+            self.reasons.append((rating, employer))
+            if light.severity > self.light.severity:
+                self.light = light
+
+    def discard(self, record: Record, exclusion: Exclusion) -> None:
+        self.discarded.append({"record": record.id, "reason": str(exclusion)})
 
     def unverified(self, category: Category, item: _Triaged, detail: str = "") -> None:
         self.add(
@@ -230,23 +253,25 @@ class _Evaluation:
             detail=detail,
         )
 
-    def lookback(self, category: Category) -> int | None:
-        return lookback_years(
-            self.case.role, category, self.rulebook.default_lookback_years.get(category)
-        )
-
     def outside_lookback(self, category: Category, when: date | None) -> bool:
-        years = self.lookback(category)
-        if when is None or years is None:
-            return False
-        return when < years_before(self.case.as_of, years)
+        """Before the start of the category's lookback (the role's, else the rulebook's
+        default), counted back from ``as_of``."""
+        if category not in self.lookback_cutoffs:
+            years = lookback_years(
+                self.case.role, category, self.rulebook.default_lookback_years.get(category)
+            )
+            self.lookback_cutoffs[category] = (
+                None if years is None else years_before(self.case.as_of, years)
+            )
+        cutoff = self.lookback_cutoffs[category]
+        return when is not None and cutoff is not None and when < cutoff
 
     def relevant(self, group: CauseGroup) -> bool:
         return group in self.relevant_groups
 
     # --- the run ------------------------------------------------------------------------
 
-    def run(self) -> Report:
+    def run(self) -> Document:
         case = self.case
         validate_profile(case.role, self.groups_by_tier)
         authorization = check_authorization(
@@ -257,6 +282,8 @@ class _Evaluation:
         buckets: dict[Category, _Bucket] = {c: _Bucket() for c in self.scope.effective}
         for record in case.records:
             self.triage(record, buckets)
+        # Categories are evaluated in the canonical order (the scope's), so the findings,
+        # and the reasons among them, come out in the order the report lists them.
         for category in self.scope.effective:
             bucket = buckets[category]
             for record in bucket.unavailable:
@@ -268,31 +295,18 @@ class _Evaluation:
                     detail=record.source.id,
                 )
             EVALUATORS[category](self, bucket)
-        self.findings.sort(key=lambda f: CATEGORY_ORDER[f.category])
-        reasons = tuple(
-            Reason(
-                rule=f.rule,
-                light=f.light,
-                finding=f.id,
-                text=self.rulebook.rules[f.rule].text,
-                summary=f.summary,
-            )
-            for f in self.findings
-            if f.rule is not None and f.light is not None and f.exclusion is None
-        )
-        light = max((r.light for r in reasons), key=lambda x: x.severity, default=Light.GREEN)
-        return Report(
+        return report_document(
             case_id=case.case_id,
             as_of=case.as_of.isoformat(),
             rulebook=RulebookRef(self.rulebook.version, self.rulebook.sha256),
             role_id=case.role.id,
             tier=case.role.tier.value,
             scope=self.scope,
-            findings=tuple(self.findings),
-            discarded=tuple(self.discarded),
-            dropped_statements=tuple(self.dropped),
-            light=light,
-            reasons=reasons,
+            findings=self.findings,
+            discarded=self.discarded,
+            dropped_statements=self.dropped,
+            light=self.light,
+            reasons=self.reasons,
         )
 
     def triage(self, record: Record, buckets: Mapping[Category, _Bucket]) -> None:
@@ -313,7 +327,7 @@ class _Evaluation:
             )
         bucket = buckets.get(category)
         if bucket is None:
-            self.discarded.append(Discarded(record.id, Exclusion.NOT_IN_SCOPE))
+            self.discard(record, Exclusion.NOT_IN_SCOPE)
             return
         if record.status is RecordStatus.SOURCE_UNAVAILABLE:
             bucket.unavailable.append(record)
@@ -323,44 +337,50 @@ class _Evaluation:
             return
         strength = self.identity.match(record.identity)
         if strength is MatchStrength.UNMATCHED:
-            self.discarded.append(Discarded(record.id, Exclusion.IDENTITY_UNMATCHED))
+            self.discard(record, Exclusion.IDENTITY_UNMATCHED)
             return
-        kept = self.drop_prohibited(record, data)
-        if kept is None:
-            self.discarded.append(Discarded(record.id, Exclusion.PROHIBITED_TOPIC))
-            return
-        bucket.usable.append(_Triaged(record, strength, kept))
-
-    def drop_prohibited(self, record: Record, data: object) -> object | None:
-        """Step 4: drop statements and fields on a prohibited topic; None drops it all."""
+        verified = strength is MatchStrength.STRONG and record.source.kind in VERIFYING_SOURCES
+        # Step 4: drop statements and fields on a prohibited topic (or the whole record).
+        group: CauseGroup | None = None
         if isinstance(data, ReferenceData):
-            kept: list[tuple[int, Statement]] = []
-            for index, statement in enumerate(data.statements):
-                topic = self.classifier.prohibited_topic(statement.text)
-                if topic is None and statement.topic in PROHIBITED_TOPIC_NAMES:
-                    topic = statement.topic
-                if topic is None:
-                    kept.append((index, statement))
-                else:
-                    self.dropped.append(DroppedStatement(record.id, topic, index=index))
-            if not kept:
-                return None
-            return _KeptStatements(tuple(kept))
+            kept = self.drop_statements(record, data)
+            if kept is None:
+                self.discard(record, Exclusion.PROHIBITED_TOPIC)
+                return
+            bucket.usable.append(_Triaged(record, kept, verified))
+            return
         if isinstance(data, HealthCertificateData):
             for name in data.stripped_fields:
                 self.dropped.append(
-                    DroppedStatement(record.id, Category.HEALTH_CONDITION.value, field=name)
+                    dropped_document(record.id, Category.HEALTH_CONDITION.value, field=name)
                 )
-            return data
-        if isinstance(data, LitigationData | CriminalData):
-            cause = data.cause if isinstance(data, LitigationData) else data.offence
-            group = data.cause_group if isinstance(data, LitigationData) else data.offence_group
-            group = group or self.rulebook.map_cause(cause)
+        elif isinstance(data, LitigationData):
+            group = data.cause_group or self.rulebook.map_cause(data.cause)
+        elif isinstance(data, CriminalData):
+            group = data.offence_group or self.rulebook.map_cause(data.offence)
+        if group is not None:
             topic = self.rulebook.groups[group].prohibited_topic
             if topic is not None:
-                self.dropped.append(DroppedStatement(record.id, topic.value))
-                return None
-        return data
+                self.dropped.append(dropped_document(record.id, topic.value))
+                self.discard(record, Exclusion.PROHIBITED_TOPIC)
+                return
+        bucket.usable.append(_Triaged(record, data, verified, group))
+
+    def drop_statements(self, record: Record, data: ReferenceData) -> _KeptStatements | None:
+        """The statements not on a prohibited topic (by the classifier, or by the
+        investigator's own topic label); None when none is left."""
+        kept: list[tuple[int, Statement]] = []
+        for index, statement in enumerate(data.statements):
+            topic = self.classifier.prohibited_topic(statement.text)
+            if topic is None and statement.topic in PROHIBITED_TOPIC_NAMES:
+                topic = statement.topic
+            if topic is None:
+                kept.append((index, statement))
+            else:
+                self.dropped.append(dropped_document(record.id, topic, index=index))
+        if not kept:
+            return None
+        return _KeptStatements(tuple(kept))
 
 
 #: An investigator's topic label that names a prohibited category drops the statement too.
@@ -603,7 +623,8 @@ def _litigation(ev: _Evaluation, bucket: _Bucket) -> None:
         data = item.data
         assert isinstance(data, LitigationData)
         detail = f"{data.case_no} · {data.cause}"
-        group = data.cause_group or ev.rulebook.map_cause(data.cause)
+        group = item.group
+        assert group is not None
         exclusion: Exclusion | None = None
         if not item.verified:
             exclusion = Exclusion.UNVERIFIED
@@ -659,7 +680,8 @@ def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
     for item in bucket.usable:
         data = item.data
         assert isinstance(data, CriminalData)
-        group = data.offence_group or ev.rulebook.map_cause(data.offence)
+        group = item.group
+        assert group is not None
         exclusion: Exclusion | None = None
         if not item.verified:
             exclusion = Exclusion.UNVERIFIED
@@ -773,7 +795,8 @@ EVALUATORS: Mapping[Category, Callable[[_Evaluation, _Bucket], None]] = {
 }
 
 
-def evaluate(case: Case, rulebook: Rulebook, classifier: TopicClassifier) -> Report:
-    """Evaluate one case (PRODUCT.md P2-P4): raises ``ScopeViolation`` for a profile
-    outside its tier and an ``AuthorizationRefused`` subclass when the check may not run."""
+def evaluate(case: Case, rulebook: Rulebook, classifier: TopicClassifier) -> Document:
+    """Evaluate one case (PRODUCT.md P2-P4) into its report document (``report.py``):
+    raises ``ScopeViolation`` for a profile outside its tier and an ``AuthorizationRefused``
+    subclass when the check may not run."""
     return _Evaluation(case, rulebook, classifier).run()

@@ -111,7 +111,7 @@ def evaluate_case(
             ),
             refused=True,
         )
-    return Outcome(report.to_document(), refused=False)
+    return Outcome(report, refused=False)
 
 
 def render_report(document: Mapping[str, Any]) -> str:
