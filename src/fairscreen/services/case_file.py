@@ -49,13 +49,14 @@ from fairscreen.domain.errors import InvalidInput
 CASE_SCHEMA = "fairscreen/case/v1"
 DATE_PATTERN_BODY = r"\d{4}-\d{2}-\d{2}"
 MONTH_PATTERN = r"^\d{4}-\d{2}$"
+_DATE = re.compile(DATE_PATTERN_BODY)
 
 
 def _to_date(value: object) -> object:
     """A calendar date written ``YYYY-MM-DD`` (RFC 3339 full-date), and a real one."""
     if not isinstance(value, str):
         return value  # strict validation then refuses it as "must be a date"
-    if not re.fullmatch(DATE_PATTERN_BODY, value):
+    if not _DATE.fullmatch(value):
         raise ValueError("must be a date YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
