@@ -190,10 +190,7 @@ class _Evaluation:
         detail: str = "",
         claim: int | None = None,
     ) -> None:
-        """Add a finding; one whose rule fires unexcluded is also a reason for the light.
-
-        Values enter the document as ``str(member)``: a StrEnum member's value as a plain
-        string, at a quarter of the cost of ``.value`` (a Python-level property)."""
+        """Add a finding; one whose rule fires unexcluded is also a reason for the light."""
         light: Light | None = None
         if exclusion is not None:
             disposition, texts = Disposition.EXCLUDED, self.rulebook.exclusions[exclusion]
@@ -300,7 +297,7 @@ class _Evaluation:
             as_of=case.as_of.isoformat(),
             rulebook=RulebookRef(self.rulebook.version, self.rulebook.sha256),
             role_id=case.role.id,
-            tier=case.role.tier.value,
+            tier=str(case.role.tier),
             scope=self.scope,
             findings=self.findings,
             discarded=self.discarded,
@@ -455,9 +452,8 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
     _unclaimed(ev, Category.EDUCATION, bucket, attached)
 
 
-def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, as_of: date) -> int:
+def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, today: YearMonth) -> int:
     """The larger of the start and end differences in months (an open end is today)."""
-    today = YearMonth.of(as_of)
     start = claim.start.months_between(data.start) if data.start else 0
     end = (claim.end or today).months_between(data.end or today)
     return max(start, end)
@@ -465,6 +461,7 @@ def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, as_of: d
 
 def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
     tolerance = ev.rulebook.employment_date_tolerance_months
+    today = YearMonth.of(ev.case.as_of)
     matched, attached = _claim_matches(
         bucket,
         ev.case.claims.employment,
@@ -483,7 +480,7 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
             for item in matches
         )
         deviations = [
-            _employment_deviation(claim, item.data, ev.case.as_of)
+            _employment_deviation(claim, item.data, today)
             for item in employed
             if isinstance(item.data, EmploymentData)
         ]
