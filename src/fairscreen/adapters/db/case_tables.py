@@ -155,6 +155,7 @@ notices = sa.Table(
     sa.Column("body_ct", sa.LargeBinary, nullable=False),
     sa.Column("created_at", TIME, nullable=False),
 )
+sa.Index("ix_notices_case", notices.c.case_id)  # read per case, deleted per purge batch
 
 #: The payload of each ledger entry, whose SHA-256 the entry carries (PRODUCT.md §6):
 #: canonical JSON of ids, pseudonyms and codes only.
@@ -166,17 +167,20 @@ event_payloads = sa.Table(
 )
 
 #: Wrapped subject and case keys (adapters/crypto.py KeyStore); a destroyed key keeps
-#: its row with no blob, so "destroyed" and "never issued" stay distinguishable.
+#: its row with no blob, so "destroyed" and "never issued" stay distinguishable. The key
+#: leads with ``owner``, the selective column (revision ``0005_lookups``): lookups and
+#: purge batches (``owner = ANY(...)``) go by owner; there are only three kinds.
 wrapped_keys = sa.Table(
     "wrapped_keys",
     metadata,
-    sa.Column("kind", sa.String(16), primary_key=True),
-    sa.Column("owner", sa.String(160), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("owner", sa.String(160), nullable=False),
     sa.Column("key_id", sa.String(64), nullable=False),
     sa.Column("wrapped_by", sa.String(64), nullable=False),
     sa.Column("blob", sa.LargeBinary, nullable=True),
     sa.Column("subject", sa.String(160), nullable=True),
     sa.Column("destroyed_at", TIME, nullable=True),
+    sa.PrimaryKeyConstraint("owner", "kind"),
 )
 
 #: Destruction certificates (PRODUCT.md P6): what, when, ledger index, tlog-proof receipt.

@@ -1,6 +1,12 @@
 """The wrapped-key store on the database (``wrapped_keys``), the ``KeyStore`` of
 ``adapters/crypto.py``. It works inside the caller's transaction, so a key issued for a
-case commits or rolls back with the case itself."""
+case commits or rolls back with the case itself.
+
+A store lives as long as one unit of work, and remembers the rows it has read: every
+field sealed or opened asks for the case key and the subject key, so writing one case
+used to cost some sixteen identical lookups. Every write through the store forgets what
+it changes, so the store never answers from a row it has altered; like any read in the
+transaction, a remembered row is as fresh as the transaction's first look at it."""
 
 from __future__ import annotations
 
@@ -15,14 +21,26 @@ from fairscreen.adapters.db.case_tables import wrapped_keys as t
 from fairscreen.adapters.db.engine import one_of
 from fairscreen.domain.errors import KeyDestroyed
 
+#: Built once: the lookup runs for every field sealed or opened.
+_ROW = sa.select(t).where(t.c.owner == sa.bindparam("owner"), t.c.kind == sa.bindparam("kind"))
+
+Row = sa.Row[tuple[object, ...]]
+
 
 class SqlKeyStore:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._seen: dict[tuple[KeyKind, str], Row | None] = {}
 
-    def _row(self, kind: KeyKind, owner: str) -> sa.Row[tuple[object, ...]] | None:
-        query = sa.select(t).where(t.c.kind == kind.value, t.c.owner == owner)
-        return self._connection.execute(query).first()
+    def _row(self, kind: KeyKind, owner: str) -> Row | None:
+        if (kind, owner) not in self._seen:
+            found = self._connection.execute(_ROW, {"owner": owner, "kind": kind.value}).first()
+            self._seen[(kind, owner)] = found
+        return self._seen[(kind, owner)]
+
+    def _forget(self, kind: KeyKind, owners: Sequence[str]) -> None:
+        for owner in owners:
+            self._seen.pop((kind, owner), None)
 
     def get(self, kind: KeyKind, owner: str) -> WrappedKey | None:
         row = self._row(kind, owner)
@@ -40,6 +58,7 @@ class SqlKeyStore:
             if row.destroyed_at is not None:
                 raise KeyDestroyed(f"the {kind.value} key of {owner!r} was destroyed")
             return WrappedKey(row.key_id, row.wrapped_by, bytes(row.blob), row.subject)
+        self._forget(kind, [owner])
         self._connection.execute(
             sa.insert(t).values(
                 kind=kind.value,
@@ -53,6 +72,7 @@ class SqlKeyStore:
         return key
 
     def replace(self, kind: KeyKind, owner: str, old: WrappedKey, new: WrappedKey) -> bool:
+        self._forget(kind, [owner])
         result = self._connection.execute(
             sa.update(t)
             .where(
@@ -68,6 +88,7 @@ class SqlKeyStore:
 
     def destroy(self, kind: KeyKind, owner: str) -> bool:
         existed = self.get(kind, owner) is not None
+        self._forget(kind, [owner])
         now = datetime.now(UTC)
         result = self._connection.execute(
             sa.update(t)
@@ -87,18 +108,15 @@ class SqlKeyStore:
         a tombstone too, so no key can ever be issued for them afterwards."""
         if not owners:
             return
+        self._forget(kind, owners)
         now = datetime.now(UTC)
-        self._connection.execute(
-            sa.update(t)
-            .where(t.c.kind == kind.value, one_of(self._connection, t.c.owner, owners))
-            .values(blob=None, destroyed_at=now)
-        )
         present = {
             row.owner
             for row in self._connection.execute(
-                sa.select(t.c.owner).where(
-                    t.c.kind == kind.value, one_of(self._connection, t.c.owner, owners)
-                )
+                sa.update(t)
+                .where(one_of(self._connection, t.c.owner, owners), t.c.kind == kind.value)
+                .values(blob=None, destroyed_at=now)
+                .returning(t.c.owner)
             )
         }
         missing = [o for o in owners if o not in present]
