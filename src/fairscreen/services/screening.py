@@ -1393,8 +1393,7 @@ def _destroy_many(
     ids = [str(case["id"]) for case, _ in cases]
     records = uow.repo.record_counts(ids)
     uow.keys.destroy_many(KeyKind.CASE, [str(case["pseudonym"]) for case, _ in cases])
-    uow.repo.delete_content_many(ids)
-    uow.repo.update_cases(ids, state=S.DESTROYED.value, updated_at=now)
+    uow.repo.delete_content_many(ids, state=S.DESTROYED.value, updated_at=now)
     certificates = []
     for case, reason in cases:
         count = records.get(str(case["id"]), 0)

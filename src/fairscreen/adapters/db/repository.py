@@ -414,12 +414,13 @@ class ServiceRepository:
         )
         return {str(case_id): int(count) for case_id, count in self.connection.execute(query)}
 
-    def delete_content_many(self, case_ids: Sequence[str]) -> None:
+    def delete_content_many(self, case_ids: Sequence[str], **tombstone: Any) -> None:
         """Delete every row that holds the cases' content; the case rows stay as
-        tombstones (ids, pseudonym, state and times: no personal data)."""
+        tombstones (ids, pseudonym, state and times: no personal data), their claims
+        wiped and ``tombstone`` set in the same statement."""
         for table in (t.records, t.reports, t.disputes, t.decisions, t.notices, t.authorizations):
             self.connection.execute(sa.delete(table).where(self._one_of(table.c.case_id, case_ids)))
-        self.update_cases(case_ids, claims_ct=None)
+        self.update_cases(case_ids, claims_ct=None, **tombstone)
 
     def update_cases(self, case_ids: Sequence[str], **values: Any) -> None:
         self.connection.execute(
