@@ -1,0 +1,89 @@
+"""The database key store within one unit of work: it looks each key up once, and never
+answers from a row it has changed (shredded, replaced or added) since."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from fairscreen.adapters.crypto import EnvelopeCipher, KeyKind, SecretKey, WrappedKey
+from fairscreen.adapters.db.engine import begin_write, create_engine
+from fairscreen.adapters.db.key_store import SqlKeyStore
+from fairscreen.adapters.db.migrations import upgrade
+from fairscreen.adapters.keys_provider import LocalKeyProvider
+from fairscreen.domain.errors import KeyDestroyed
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def provider() -> LocalKeyProvider:
+    key = SecretKey.generate("mk-test")
+    return LocalKeyProvider([key], key.key_id)
+
+
+def _key_lookups(engine: sa.Engine) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "wrapped_keys" in statement:
+            seen.append(statement)
+
+    return seen
+
+
+def test_one_lookup_per_key_per_unit_of_work(engine: sa.Engine, provider: LocalKeyProvider) -> None:
+    with begin_write(engine) as connection:
+        cipher = EnvelopeCipher(provider, SqlKeyStore(connection))
+        cipher.open_case("cs_one", "sj_one")
+    lookups = _key_lookups(engine)
+    with begin_write(engine) as connection:
+        cipher = EnvelopeCipher(provider, SqlKeyStore(connection))
+        blobs = [cipher.encrypt_text("cs_one", f"record.{i}", f"text {i}") for i in range(10)]
+        assert [cipher.decrypt_text("cs_one", f"record.{i}", b) for i, b in enumerate(blobs)] == [
+            f"text {i}" for i in range(10)
+        ]
+    assert len(lookups) == 2  # the case key and the subject key, once each
+
+
+def test_a_key_shredded_in_the_same_unit_of_work_is_gone_at_once(
+    engine: sa.Engine, provider: LocalKeyProvider
+) -> None:
+    with begin_write(engine) as connection:
+        store = SqlKeyStore(connection)
+        cipher = EnvelopeCipher(provider, store)
+        cipher.open_case("cs_a", "sj_a")
+        cipher.open_case("cs_b", "sj_a")
+        blob_a = cipher.encrypt_text("cs_a", "report", "a")
+        blob_b = cipher.encrypt_text("cs_b", "report", "b")
+        assert cipher.shred_case("cs_a")
+        with pytest.raises(KeyDestroyed):
+            cipher.decrypt_text("cs_a", "report", blob_a)
+        store.destroy_many(KeyKind.CASE, ["cs_b", "cs_never"])
+        with pytest.raises(KeyDestroyed):
+            cipher.decrypt_text("cs_b", "report", blob_b)
+        assert store.is_destroyed(KeyKind.CASE, "cs_never")
+        with pytest.raises(KeyDestroyed):
+            cipher.open_case("cs_never", "sj_a")
+
+
+def test_a_replaced_key_is_read_back_new(engine: sa.Engine, provider: LocalKeyProvider) -> None:
+    with begin_write(engine) as connection:
+        store = SqlKeyStore(connection)
+        EnvelopeCipher(provider, store).open_case("cs_r", "sj_r")
+        old = store.get(KeyKind.SUBJECT, "sj_r")
+        assert old is not None
+        new = WrappedKey(old.key_id, "mk_next", b"rewrapped", None)
+        assert store.replace(KeyKind.SUBJECT, "sj_r", old, new)
+        assert store.get(KeyKind.SUBJECT, "sj_r") == new
+        assert not store.replace(KeyKind.SUBJECT, "sj_r", old, new)  # no longer the old one
