@@ -6,8 +6,14 @@ remarks and unmatched records), then measures, in one run on one core:
 
 - baseline: ``json.loads`` + ``orjson.dumps`` of the same case files (the floor any
   evaluator pays to read its input and write a report);
-- the domain alone on parsed cases (``fairscreen.domain.evaluation.evaluate``);
-- the whole library call (``evaluate_case``: validate, evaluate, render the JSON);
+- the domain alone on parsed cases (``fairscreen.domain.evaluation.evaluate``, which
+  writes the report document);
+- the whole library call as the command makes it (``evaluate_case``: validate, evaluate,
+  then ``render_report`` to the JSON text);
+- the library call as a Python caller makes it: ``evaluate_case`` alone, whose result is
+  the report document (no JSON text);
+- its stages alone: reading (``parse_case``: validation into the domain's values) and
+  rendering (``render_report`` of finished documents);
 - ``fairscreen evaluate CASE.json`` as a process, one case per process.
 
 Usage: ``python bench/evaluate.py [--cases 2000] [--processes 20] [--seed 7]``
@@ -250,9 +256,31 @@ def main() -> None:
         for payload in payloads:
             render_report(evaluate_case(payload, rulebook, classifier).document)
 
+    def library_document() -> None:
+        for payload in payloads:
+            evaluate_case(payload, rulebook, classifier)
+
+    def read_only() -> None:
+        for payload in payloads:
+            parse_case(payload, profiles)
+
+    reports = [evaluate_case(payload, rulebook, classifier).document for payload in payloads]
+
+    def render_only() -> None:
+        for report in reports:
+            render_report(report)
+
     rows = [("baseline: json.loads + orjson.dumps", *rate(baseline, len(payloads)))]
     rows.append(("domain only (parsed cases)", *rate(domain_only, len(parsed))))
     rows.append(("library call evaluate_case + render", *rate(library, len(payloads))))
+    rows.append(
+        (
+            "library call evaluate_case, document only (no render)",
+            *rate(library_document, len(payloads)),
+        )
+    )
+    rows.append(("stage: read only (parse_case)", *rate(read_only, len(payloads))))
+    rows.append(("stage: render only (render_report)", *rate(render_only, len(reports))))
 
     with tempfile.TemporaryDirectory() as folder:
         paths = []

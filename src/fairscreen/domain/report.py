@@ -93,6 +93,17 @@ def dropped_document(
     return document
 
 
+def _heading(status: str, *, case_id: str, as_of: str, rulebook: RulebookRef) -> Document:
+    """The keys every report starts with, completed or refused."""
+    return {
+        "schema": REPORT_SCHEMA,
+        "status": status,
+        "case_id": case_id,
+        "as_of": as_of,
+        "rulebook": {"version": rulebook.version, "sha256": rulebook.sha256},
+    }
+
+
 def report_document(
     *,
     case_id: str,
@@ -109,40 +120,32 @@ def report_document(
 ) -> Document:
     """The completed report, keys in a fixed order. Each reason comes as its rating entry
     and its employer-view entry (rule, light and the finding's summary)."""
-    return {
-        "schema": REPORT_SCHEMA,
-        "status": "completed",
-        "case_id": case_id,
-        "as_of": as_of,
-        "rulebook": {"version": rulebook.version, "sha256": rulebook.sha256},
-        "role": {"id": role_id, "tier": tier},
-        "scope": {
+    document = _heading("completed", case_id=case_id, as_of=as_of, rulebook=rulebook)
+    document.update(
+        role={"id": role_id, "tier": tier},
+        scope={
             "effective": [str(category) for category in scope.effective],
             "excluded": [
                 {"category": str(e.category), "reason": str(e.reason)} for e in scope.excluded
             ],
         },
-        "findings": findings,
-        "discarded": discarded,
-        "dropped_statements": dropped_statements,
-        "rating": {"light": str(light), "reasons": [rating for rating, _ in reasons]},
-        "employer_view": {
+        findings=findings,
+        discarded=discarded,
+        dropped_statements=dropped_statements,
+        rating={"light": str(light), "reasons": [rating for rating, _ in reasons]},
+        employer_view={
             "light": str(light),
             "reasons": [employer for _, employer in reasons],
             "checks": [str(category) for category in scope.effective],
         },
-    }
+    )
+    return document
 
 
 def refused_document(
     *, case_id: str, as_of: str, rulebook: RulebookRef, code: RefusalCode, message: str
 ) -> Document:
     """The report of a check that may not run (no valid authorization)."""
-    return {
-        "schema": REPORT_SCHEMA,
-        "status": "refused",
-        "case_id": case_id,
-        "as_of": as_of,
-        "rulebook": {"version": rulebook.version, "sha256": rulebook.sha256},
-        "refusal": {"code": code.value, "message": message},
-    }
+    document = _heading("refused", case_id=case_id, as_of=as_of, rulebook=rulebook)
+    document["refusal"] = {"code": code.value, "message": message}
+    return document
