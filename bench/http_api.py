@@ -17,6 +17,11 @@ with latency measured from the scheduled send time (no coordinated omission), an
 closed-loop with 8 concurrent clients for the maximum rate. The state change runs
 closed-loop and open-loop at 50/s on cases prepared beforehand.
 
+The server runs as ``fairscreen serve`` does (``entrypoints/api/server.py``: the start-up
+heap frozen out of the garbage collector's reach). The load generator shares the machine
+and would add pauses of its own to the latencies it measures (a full collection of its
+thousands of pending requests takes 30–40 ms), so it collects only between phases.
+
     .venv/bin/python bench/http_api.py [--seconds 5] [--rate 200]
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import socket
@@ -63,13 +69,11 @@ def _example() -> dict[str, Any]:
 
 
 def serve(folder: Path, port: int) -> None:
-    import uvicorn
-
     from fairscreen.bootstrap import build_services
-    from fairscreen.entrypoints.api import create_app
+    from fairscreen.entrypoints.api import create_app, server
 
     app = create_app(build_services(_settings(folder), migrate=False), web=False)
-    uvicorn.run(app, host=HOST, port=port, workers=1, log_level="warning", access_log=False)
+    server.run(app, host=HOST, port=port, log_level="warning")  # as `fairscreen serve` does
 
 
 # --- the world it serves ------------------------------------------------------------------------
@@ -278,6 +282,7 @@ async def run(port: int, world: World, seconds: float, rate: float) -> list[Resu
         for name, request in reads:
             raw = Pool.encode(request)
             assert await pool.send(raw) == 200, name  # warm, and it works
+            gc.collect()  # between phases: the load generator's own pauses are not the server's
             results.append(await open_loop(pool, name, [raw] * count, rate))
             results.append(await closed_loop(pool, name, [raw] * count, 8, seconds))
         signs = [
@@ -292,6 +297,7 @@ async def run(port: int, world: World, seconds: float, rate: float) -> list[Resu
             for case_id, sha in world.to_sign
         ]
         half = len(signs) // 2
+        gc.collect()
         results.append(
             await closed_loop(pool, "POST sign (state change)", signs[:half], 8, seconds)
         )
@@ -333,7 +339,11 @@ def main() -> None:
                     time.sleep(0.1)
             else:
                 raise SystemExit("the server did not start")
-            results = asyncio.run(run(port, world, seconds, rate))
+            gc.disable()  # the client collects between phases only (see run)
+            try:
+                results = asyncio.run(run(port, world, seconds, rate))
+            finally:
+                gc.enable()
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -47,11 +47,9 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the release/purge/webhook scheduler."""
-    import uvicorn
-
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
-    from fairscreen.entrypoints.api import create_app
+    from fairscreen.entrypoints.api import create_app, server
 
     settings = Settings()
     console = Console()
@@ -59,7 +57,7 @@ def serve(
     services = _demo(settings, examples, console, base) if demo else build_services(settings)
     app = create_app(services, scheduler_interval=scheduler_interval or None)
     console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    server.run(app, host=host, port=port)
 
 
 def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> Any:
