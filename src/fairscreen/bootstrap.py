@@ -80,6 +80,6 @@ def build_services(
         notifier=notifier or ConsoleFileNotifier(settings.data_dir / "notifications.jsonl"),
         rulebook=current_rulebook(),
         published_rulebooks=published_rulebook_digests(),
-        config=config or ServiceConfig(),
+        config=config or ServiceConfig(webhook_private_targets=settings.webhook_private_targets),
         clock=clock,
     )

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     key_provider: Literal["file", "env"] = "file"
     master_key: str | None = Field(default=None, repr=False)
     ledger_signing_key: str | None = Field(default=None, repr=False)
+    #: Let webhooks go to loopback and private addresses (a receiver on this machine while
+    #: developing). Off by default, refused in production: an employer's URL must not
+    #: reach inside our network.
+    webhook_private_targets: bool = False
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:
@@ -34,6 +38,10 @@ class Settings(BaseSettings):
                 raise ValueError("database_url: production needs PostgreSQL, not SQLite")
             if self.key_provider == "file":
                 raise ValueError("key_provider: production keys must not live in local files")
+            if self.webhook_private_targets:
+                raise ValueError(
+                    "webhook_private_targets: production webhooks go to public addresses only"
+                )
         return self
 
     @property

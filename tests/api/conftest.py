@@ -76,7 +76,8 @@ def _account(world: World, role: str, tenant_id: str | None = None) -> str:
 
 
 def build_api(database_url: str, tmp_path: Path) -> Api:
-    world = make_world(database_url, tmp_path)
+    # The webhook tests' receivers listen on 127.0.0.1, as a developer's would.
+    world = make_world(database_url, tmp_path, webhook_private_targets=True)
     client = TestClient(create_app(world.svc, web=False), raise_server_exceptions=False)
     api = Api(world, client)
     svc = world.svc

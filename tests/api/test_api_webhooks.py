@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,6 +15,7 @@ import pytest
 
 from api.conftest import OTHER_SUBJECT, Api, order_over_api, sign_over_api
 from factories import SUBJECT
+from fairscreen.adapters.outbound import PublicOnlyTransport
 from fairscreen.services import webhooks
 
 
@@ -157,3 +158,57 @@ def test_an_endpoint_gets_only_later_events_and_can_be_removed(
     for bad in ("ftp://x.test/", "http://user:pw@x.test/", "not a url"):
         answer = api.call("employer", "POST", "/v1/webhooks", json={"url": bad})
         assert answer.status_code == 422 and answer.json()["field"] == "url", bad
+
+
+# --- receivers must be public (server-side request forgery) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5432/",
+        "http://localhost/hook",
+        "http://api.localhost/hook",
+        "http://10.0.0.7/hook",
+        "http://192.168.1.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://100.64.0.1/hook",
+        "http://0.0.0.0/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://[fd00::1]/hook",
+    ],
+)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_private_receiver_is_refused_and_nothing_is_stored(api: Api, url: str) -> None:
+    api.world.svc.config = replace(api.world.svc.config, webhook_private_targets=False)
+    answer = api.call("employer", "POST", "/v1/webhooks", json={"url": url})
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert problem["field"] == "url" and "public address" in problem["detail"]
+    assert api.call("employer", "GET", "/v1/webhooks").json()["items"] == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_public_receiver_is_accepted(api: Api) -> None:
+    api.world.svc.config = replace(api.world.svc.config, webhook_private_targets=False)
+    answer = api.call(
+        "employer", "POST", "/v1/webhooks", json={"url": "https://hooks.example.com/x"}
+    )
+    assert answer.status_code == 201, answer.text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_name_that_resolves_inside_is_never_sent_to(api: Api, receiver: Receiver) -> None:
+    """A public-looking name registered, then resolving to loopback (DNS rebinding): the
+    delivery client resolves, refuses, and the receiver on 127.0.0.1 hears nothing."""
+    svc = api.world.svc
+    port = httpx.URL(receiver.url).port
+    api.call("employer", "POST", "/v1/webhooks", json={"url": f"http://hooks.example.com:{port}/"})
+    sign_over_api(api, order_over_api(api))
+    assert webhooks.collect_events(svc) == 2
+    inside = PublicOnlyTransport(httpx.HTTPTransport(), resolver=lambda _h, _p: ["127.0.0.1"])
+    with httpx.Client(transport=inside, follow_redirects=False) as client:
+        report = webhooks.deliver_due(svc, client)
+    assert (report.delivered, report.retried) == (0, 2)
+    assert receiver.received == []

@@ -95,12 +95,20 @@ class World:
 
 
 def make_world(
-    database_url: str, tmp_path: Path, records: list[dict[str, Any]] | None = None
+    database_url: str,
+    tmp_path: Path,
+    records: list[dict[str, Any]] | None = None,
+    *,
+    webhook_private_targets: bool = False,
 ) -> World:
     clock = Clock()
     notifier = MemoryNotifier()
     source = RecordedSource(records if records is not None else sample_records(), now=clock)
-    settings = Settings(database_url=database_url, data_dir=tmp_path / "var")
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "var",
+        webhook_private_targets=webhook_private_targets,
+    )
     svc = build_services(
         settings, sources={c: source for c in Category}, notifier=notifier, clock=clock
     )

@@ -45,6 +45,9 @@ class ServiceConfig:
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     #: the calendar the candidate signs in: evaluation dates are taken in it
     timezone: str = "Asia/Shanghai"
+    #: webhook receivers on loopback or private networks: development and tests only
+    #: (adapters/outbound.py; refused in production by ``Settings``)
+    webhook_private_targets: bool = False
 
     @property
     def zone(self) -> ZoneInfo:

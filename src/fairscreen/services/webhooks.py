@@ -14,6 +14,11 @@
    over "<id>.<timestamp>.<body>">``; the secret is ``whsec_<base64 key>``. A 2xx answer
    delivers it; anything else is retried with exponential backoff (30 s, 1 min, 2 min …
    at most 1 h apart) up to ``MAX_ATTEMPTS`` tries, then marked failed.
+4. **Public receivers only**: a URL whose host is a loopback, private, link-local or
+   reserved address (or ``localhost``) is refused at registration, and the scheduler's
+   client (``adapters/outbound.tenant_client``) resolves every receiver and sends only
+   to public addresses, following no redirects: an employer's URL must not reach inside
+   our network. ``ServiceConfig.webhook_private_targets`` lifts this for development.
 
 A body holds ids, pseudonyms, the event code and the case's state: never report content.
 """
@@ -37,6 +42,7 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.db import case_tables as t
+from fairscreen.adapters.outbound import non_public_reason
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole, EventType
 from fairscreen.services.context import Actor, Services
@@ -115,12 +121,15 @@ def verify(
 # --- endpoints (employer) --------------------------------------------------------------------
 
 
-def _check_url(url: str) -> str:
+def _check_url(url: str, *, allow_private: bool) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 500:
         raise InvalidInput("an http(s) URL of at most 500 characters", field="url")
     if parts.username or parts.password:
         raise InvalidInput("must not carry credentials", field="url")
+    reason = None if allow_private else non_public_reason(parts.hostname)
+    if reason is not None:  # a name is checked again, resolved, at every delivery
+        raise InvalidInput(reason, field="url")
     return url
 
 
@@ -128,7 +137,7 @@ def create_endpoint(svc: Services, actor: Actor, url: str) -> tuple[str, str]:
     """Register a receiver; returns its id and its signing secret (shown once). It
     receives the events logged from now on."""
     _require_employer(actor)
-    _check_url(url)
+    _check_url(url, allow_private=svc.config.webhook_private_targets)
     endpoint_id = f"whk_{uuid.uuid4().hex}"
     with svc.uow() as uow:
         uow.connection.execute(

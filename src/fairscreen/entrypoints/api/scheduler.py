@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 from starlette.concurrency import run_in_threadpool
 
+from fairscreen.adapters.outbound import tenant_client
 from fairscreen.services import screening, transparency, webhooks
 from fairscreen.services.context import Services
 
@@ -61,7 +62,7 @@ def tick(svc: Services, client: httpx.Client) -> TickReport:
 async def run_periodically(svc: Services, interval: float) -> None:
     """Tick every ``interval`` seconds until cancelled (in a worker thread: the service
     is blocking I/O)."""
-    with httpx.Client(follow_redirects=False) as client:
+    with tenant_client(allow_private=svc.config.webhook_private_targets) as client:
         while True:
             await run_in_threadpool(tick, svc, client)
             await asyncio.sleep(interval)
