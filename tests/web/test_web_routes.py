@@ -688,3 +688,25 @@ def test_the_fairness_console_draws_charts_from_reported_groups(web: Web) -> Non
     api = web.api.call("regulator", "GET", "/v1/fairness").json()["dimensions"]["sex"]
     assert set(api["flagged"]["groups"]) == {"female", "male"}
     assert api["flagged"]["suppressed"] == ["another"] and "another" not in api["lights"]
+
+
+def test_a_refusal_reads_in_the_readers_language(web: Web) -> None:
+    """A candidate on a phone reads why something was refused in Chinese; the English
+    is shown (marked as English) only where the catalog has no entry."""
+    from fairscreen.entrypoints.web.i18n import Translator
+
+    unconfirmed = web.post("candidate", "/candidate/deletion-request", {})
+    assert unconfirmed.status_code == 422
+    assert "请勾选复选框以确认。" in unconfirmed.text
+    assert "tick the box to confirm" not in unconfirmed.text
+    case_id = _released(web)  # the candidate accepted: released
+    path = f"/candidate/cases/{case_id}/acceptance"
+    web.client("candidate").cookies.set("fs_lang", "zh-Hant")
+    again = web.post("candidate", path, {})
+    assert again.status_code == 409
+    main = again.text.split("<main", 1)[1]
+    released = Translator("zh-Hant").state("released")
+    assert released in main and "released" not in main and 'lang="en"' not in main
+    web.client("candidate").cookies.set("fs_lang", "en")
+    english = web.post("candidate", path, {})
+    assert "cannot move to released" in english.text

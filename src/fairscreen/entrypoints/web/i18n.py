@@ -3,11 +3,20 @@
 Messages live in ``catalogs/messages.json``, one entry per key with all three texts (a
 test checks none is missing). The language is chosen by ``?lang=`` (which also sets the
 ``fs_lang`` cookie, so the choice persists), then the cookie, then zh-Hans.
+
+The services explain a refusal in English (``the report is not released yet``); an error
+page shows it in the reader's language through ``catalogs/service_errors.json``: each
+entry is the English message, ``{name}`` standing for a part that varies (a state or
+category name is shown by its own label), with its zh-Hans and zh-Hant texts. A message
+without an entry is shown in English, marked ``lang="en"``; a test checks that every
+entry still matches a message the code raises and that every state-machine and
+authorization refusal has one.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -26,6 +35,21 @@ def catalog() -> dict[str, dict[str, str]]:
     text = resources.files(__package__).joinpath("catalogs/messages.json").read_text("utf-8")
     loaded: dict[str, dict[str, str]] = json.loads(text)
     return loaded
+
+
+@cache
+def service_errors() -> list[tuple[re.Pattern[str], dict[str, str]]]:
+    """The service-error catalog, each English message compiled to a pattern whose
+    ``{name}`` parts capture what varies."""
+    text = resources.files(__package__).joinpath("catalogs/service_errors.json").read_text("utf-8")
+    compiled = []
+    for entry in json.loads(text):
+        parts = re.split(r"\{(\w+)\}", entry["en"])
+        body = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
+        compiled.append((re.compile(body + r"\Z"), entry))
+    return compiled
 
 
 def choose(query_lang: str | None, cookie_lang: str | None) -> str:
@@ -54,6 +78,25 @@ class Translator:
         if not isinstance(texts, dict):
             return str(texts or "")
         return str(texts.get(self.lang) or texts.get("zh-Hans") or texts.get("en") or "")
+
+    def detail(self, message: str) -> str | None:
+        """A service's English refusal in this language, or None when the catalog has no
+        entry for it (the page then shows the English, marked as such)."""
+        for pattern, entry in service_errors():
+            found = pattern.match(message)
+            if found is None:
+                continue
+            if self.lang == "en":
+                return message
+            values = {name: self._label(value) for name, value in found.groupdict().items()}
+            return entry[self.lang].format(**values)
+        return None
+
+    def _label(self, value: str) -> str:
+        """A state or category name by its label in this language; anything else as is."""
+        if f"state.{value}" in catalog():
+            return self.state(value)
+        return self.category(value)
 
     def category(self, name: str) -> str:
         return self(f"category.{name}") if f"category.{name}" in catalog() else name
