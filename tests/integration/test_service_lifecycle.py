@@ -13,6 +13,7 @@ from service_fixtures import OPERATOR, World, make_world, order_and_sign
 from factories import SUBJECT
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.db.repository import ServiceRepository
+from fairscreen.domain.categories import CATEGORY_LABELS, Category
 from fairscreen.domain.errors import (
     AuthorizationRefused,
     CaseDestroyed,
@@ -287,6 +288,10 @@ def test_the_notice_names_every_pipl_item(world: World) -> None:
         assert part in zh
     for part in ("Purpose", "How long it is kept", "Your rights", "revoke", "Kinds of source"):
         assert part in en
+    # the categories are named as the portals name them (one table, domain/categories.py)
+    for category in (Category.IDENTITY, Category.LITIGATION):
+        assert CATEGORY_LABELS[category]["zh-Hans"] in zh
+        assert CATEGORY_LABELS[category]["en"] in en
 
 
 def test_consent_receipt(world: World) -> None:

@@ -151,3 +151,14 @@ def test_purge_defers_for_disputes_and_holds() -> None:
         purge_action(due=due, now=T0, open_dispute=False, legal_hold=True) is HoldReason.LEGAL_HOLD
     )
     assert purge_action(due=None, now=T0, open_dispute=False, legal_hold=False) is False
+
+
+def test_every_category_is_named_in_every_language() -> None:
+    """One table names the categories for the notice and the portals (PRODUCT.md P1)."""
+    from fairscreen.domain.categories import CATEGORY_LABELS, Category
+
+    assert set(CATEGORY_LABELS) == set(Category)
+    for category, labels in CATEGORY_LABELS.items():
+        assert set(labels) == {"zh-Hans", "en", "zh-Hant"}, category
+        assert all(text.strip() for text in labels.values()), category
+    assert len({labels["zh-Hans"] for labels in CATEGORY_LABELS.values()}) == len(Category)

@@ -39,6 +39,102 @@ class Category(StrEnum):
     PUBLIC_SECURITY_VIOLATION = "public_security_violation"
 
 
+#: How each category is named to people: in the authorization notice the candidate signs
+#: and on every portal page. One table, so the notice and the pages never disagree.
+CATEGORY_LABELS: dict[Category, dict[str, str]] = {
+    Category.IDENTITY: {"zh-Hans": "身份", "en": "identity", "zh-Hant": "身份"},
+    Category.EDUCATION: {"zh-Hans": "学历", "en": "education", "zh-Hant": "學歷"},
+    Category.EMPLOYMENT_HISTORY: {
+        "zh-Hans": "工作经历",
+        "en": "employment history",
+        "zh-Hant": "工作經歷",
+    },
+    Category.PROFESSIONAL_LICENSE: {
+        "zh-Hans": "执业资格",
+        "en": "professional licence",
+        "zh-Hant": "執業資格",
+    },
+    Category.LITIGATION: {
+        "zh-Hans": "民事与行政诉讼记录",
+        "en": "civil and administrative litigation records",
+        "zh-Hant": "民事與行政訴訟記錄",
+    },
+    Category.ENFORCEMENT: {
+        "zh-Hans": "失信被执行人名单",
+        "en": "dishonest-debtor listing",
+        "zh-Hant": "失信被執行人名單",
+    },
+    Category.REFERENCE: {"zh-Hans": "证明人访谈", "en": "references", "zh-Hant": "證明人訪談"},
+    Category.CRIMINAL_RECORD: {
+        "zh-Hans": "犯罪记录",
+        "en": "criminal record",
+        "zh-Hant": "犯罪記錄",
+    },
+    Category.CREDIT: {"zh-Hans": "信用记录", "en": "credit record", "zh-Hant": "信用記錄"},
+    Category.HEALTH_CERTIFICATE: {
+        "zh-Hans": "健康证明",
+        "en": "health certificate",
+        "zh-Hant": "健康證明",
+    },
+    Category.MARITAL_STATUS: {"zh-Hans": "婚姻状况", "en": "marital status", "zh-Hant": "婚姻狀況"},
+    Category.PREGNANCY_OR_FERTILITY: {
+        "zh-Hans": "怀孕或生育",
+        "en": "pregnancy or fertility",
+        "zh-Hant": "懷孕或生育",
+    },
+    Category.RELIGION: {"zh-Hans": "宗教信仰", "en": "religion", "zh-Hant": "宗教信仰"},
+    Category.ETHNICITY: {"zh-Hans": "民族", "en": "ethnicity", "zh-Hant": "民族"},
+    Category.HEALTH_CONDITION: {
+        "zh-Hans": "健康状况",
+        "en": "health condition",
+        "zh-Hant": "健康狀況",
+    },
+    Category.INFECTIOUS_DISEASE_CARRIER: {
+        "zh-Hans": "传染病病原携带",
+        "en": "infectious disease carrier status",
+        "zh-Hant": "傳染病病原攜帶",
+    },
+    Category.HOUSEHOLD_REGISTRATION: {
+        "zh-Hans": "户籍",
+        "en": "household registration",
+        "zh-Hant": "戶籍",
+    },
+    Category.SEXUAL_ORIENTATION: {
+        "zh-Hans": "性取向",
+        "en": "sexual orientation",
+        "zh-Hant": "性取向",
+    },
+    Category.FAMILY_BACKGROUND: {
+        "zh-Hans": "家庭背景",
+        "en": "family background",
+        "zh-Hant": "家庭背景",
+    },
+    Category.PRIVATE_LIFE: {"zh-Hans": "私生活", "en": "private life", "zh-Hant": "私生活"},
+    Category.SOCIAL_MEDIA_PRIVATE: {
+        "zh-Hans": "私人社交媒体",
+        "en": "private social media",
+        "zh-Hant": "私人社交媒體",
+    },
+    Category.POLITICAL_VIEWS: {
+        "zh-Hans": "政治观点",
+        "en": "political views",
+        "zh-Hant": "政治觀點",
+    },
+    Category.UNION_MEMBERSHIP: {
+        "zh-Hans": "工会会员身份",
+        "en": "union membership",
+        "zh-Hant": "工會會員身份",
+    },
+    Category.GENETIC_DATA: {"zh-Hans": "基因数据", "en": "genetic data", "zh-Hant": "基因數據"},
+    Category.DISABILITY: {"zh-Hans": "残疾", "en": "disability", "zh-Hant": "殘疾"},
+    Category.PUBLIC_SECURITY_VIOLATION: {
+        "zh-Hans": "治安违法记录",
+        "en": "public security violation records",
+        "zh-Hant": "治安違法記錄",
+    },
+}
+
+
 class CategoryClass(StrEnum):
     PERMITTED = "permitted"
     SENSITIVE = "sensitive"

@@ -40,6 +40,7 @@ from fairscreen.adapters.sources.port import (
     unavailable,
 )
 from fairscreen.domain.categories import (
+    CATEGORY_LABELS,
     PROHIBITED,
     SENSITIVE,
     Category,
@@ -92,18 +93,6 @@ from fairscreen.services.records import redact_for_storage
 S = CaseState
 EMPLOYER, AGENCY, CANDIDATE = ActorRole.EMPLOYER, ActorRole.AGENCY, ActorRole.CANDIDATE
 LANGUAGES = ("zh-Hans", "en")
-CATEGORY_LABELS = {
-    "identity": ("身份", "identity"),
-    "education": ("学历", "education"),
-    "employment_history": ("工作经历", "employment history"),
-    "professional_license": ("执业资格", "professional licence"),
-    "litigation": ("民事与行政诉讼记录", "litigation records"),
-    "enforcement": ("失信被执行人名单", "dishonest-debtor listing"),
-    "reference": ("证明人访谈", "references"),
-    "criminal_record": ("犯罪记录", "criminal record"),
-    "credit": ("信用记录", "credit record"),
-    "health_certificate": ("健康证明", "health certificate"),
-}
 ADVERSE_ACTION_RIGHTS = {
     "zh-Hans": "您有权要求说明理由，并对报告中的任何发现提出异议"
     "（个人信息保护法第24条、第44—47条）。",
@@ -421,8 +410,8 @@ def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> A
     items = [
         {
             "category": c,
-            "label_zh": CATEGORY_LABELS[c][0],
-            "label_en": CATEGORY_LABELS[c][1],
+            "label_zh": CATEGORY_LABELS[Category(c)]["zh-Hans"],
+            "label_en": CATEGORY_LABELS[Category(c)]["en"],
             "justification": role["categories"][c]["justification"],
             "sensitive": Category(c) in SENSITIVE,
             "legal_basis": role["categories"][c].get("legal_basis", ""),

@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from fairscreen.domain.categories import Category
+from fairscreen.domain.categories import CATEGORY_LABELS, Category
 
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 DEFAULT = "zh-Hans"
@@ -99,7 +99,10 @@ class Translator:
         return self.category(value)
 
     def category(self, name: str) -> str:
-        return self(f"category.{name}") if f"category.{name}" in catalog() else name
+        try:
+            return CATEGORY_LABELS[Category(name)][self.lang]
+        except ValueError:  # not a category: shown as it is
+            return name
 
     def state(self, name: str | None) -> str:
         return self(f"state.{name}") if name else ""
