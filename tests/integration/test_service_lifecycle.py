@@ -288,10 +288,18 @@ def test_the_notice_names_every_pipl_item(world: World) -> None:
         assert part in zh
     for part in ("Purpose", "How long it is kept", "Your rights", "revoke", "Kinds of source"):
         assert part in en
+    hant = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hant").text
+    for part in ("某食品公司", "目的", "保存期限", "您的權利", "撤回", "180", "銷毀"):
+        assert part in hant
+    assert len({zh, en, hant}) == 3
     # the categories are named as the portals name them (one table, domain/categories.py)
     for category in (Category.IDENTITY, Category.LITIGATION):
         assert CATEGORY_LABELS[category]["zh-Hans"] in zh
         assert CATEGORY_LABELS[category]["en"] in en
+        assert CATEGORY_LABELS[category]["zh-Hant"] in hant
+    with pytest.raises(InvalidInput) as refused:
+        s.authorization_notice(world.svc, world.candidate, case_id, "fr")
+    assert refused.value.field == "lang"
 
 
 def test_consent_receipt(world: World) -> None:

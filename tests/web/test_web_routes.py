@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -645,15 +646,7 @@ def test_sensitive_categories_are_separate_consents(web: Web) -> None:
     page = web.get("candidate", f"/candidate/cases/{case_id}/authorization").text
     assert 'name="sensitive" value="criminal_record"' in page
     assert 'name="category" value="criminal_record"' not in page
-    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', page)
-    assert sha
-    signed = web.post(
-        "candidate",
-        f"/candidate/cases/{case_id}/authorization",
-        {"text_sha256": sha.group(1), "notice_lang": "zh-Hans", "category": ["identity"]},
-    )
-    assert signed.status_code == 303
-    receipt = web.get("candidate", f"/candidate/cases/{case_id}/consent-receipt.json").json()
+    receipt = _sign_on_the_page(web, case_id, page, "zh-Hans")
     assert receipt["spiCat"] == [] and receipt["sensitive"] is False
 
 
@@ -710,3 +703,31 @@ def test_a_refusal_reads_in_the_readers_language(web: Web) -> None:
     web.client("candidate").cookies.set("fs_lang", "en")
     english = web.post("candidate", path, {})
     assert "cannot move to released" in english.text
+
+
+def test_a_traditional_chinese_reader_reads_and_signs_the_text_in_traditional(web: Web) -> None:
+    from fairscreen.entrypoints.web.i18n import Translator
+
+    case_id = order_over_api(web.api)
+    web.client("candidate").cookies.set("fs_lang", "zh-Hant")
+    page = web.get("candidate", f"/candidate/cases/{case_id}/authorization").text
+    assert "背景調查授權書" in page and "背景调查授权书" not in page
+    assert Translator("zh-Hant").category("employment_history") in page
+    assert 'name="notice_lang" value="zh-Hant"' in page
+    assert _sign_on_the_page(web, case_id, page, "zh-Hant")["language"] == "zh-Hant"
+
+
+def _sign_on_the_page(web: Web, case_id: str, page: str, lang: str) -> dict[str, Any]:
+    """Sign (identity only) the text the authorization ``page`` showed; the consent receipt."""
+    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', page)
+    assert sha
+    signed = web.post(
+        "candidate",
+        f"/candidate/cases/{case_id}/authorization",
+        {"text_sha256": sha.group(1), "notice_lang": lang, "category": ["identity"]},
+    )
+    assert signed.status_code == 303, signed.text
+    receipt: dict[str, Any] = web.get(
+        "candidate", f"/candidate/cases/{case_id}/consent-receipt.json"
+    ).json()
+    return receipt

@@ -92,7 +92,8 @@ from fairscreen.services.records import redact_for_storage
 
 S = CaseState
 EMPLOYER, AGENCY, CANDIDATE = ActorRole.EMPLOYER, ActorRole.AGENCY, ActorRole.CANDIDATE
-LANGUAGES = ("zh-Hans", "en")
+#: the authorization notice is written in these (templates/authorization.<lang>.txt.j2)
+LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 ADVERSE_ACTION_RIGHTS = {
     "zh-Hans": "您有权要求说明理由，并对报告中的任何发现提出异议"
     "（个人信息保护法第24条、第44—47条）。",
@@ -399,7 +400,7 @@ class AuthorizationNotice:
 
 def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> AuthorizationNotice:
     if lang not in LANGUAGES:
-        raise InvalidInput("must be zh-Hans or en", field="lang")
+        raise InvalidInput("must be zh-Hans, en or zh-Hant", field="lang")
     profile = uow.repo.profile(case["profile_id"])
     employer = uow.repo.tenant(case["employer_id"])
     agency = uow.repo.tenant(case["agency_id"]) if case["agency_id"] else None
@@ -412,6 +413,7 @@ def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> A
             "category": c,
             "label_zh": CATEGORY_LABELS[Category(c)]["zh-Hans"],
             "label_en": CATEGORY_LABELS[Category(c)]["en"],
+            "label_hant": CATEGORY_LABELS[Category(c)]["zh-Hant"],
             "justification": role["categories"][c]["justification"],
             "sensitive": Category(c) in SENSITIVE,
             "legal_basis": role["categories"][c].get("legal_basis", ""),

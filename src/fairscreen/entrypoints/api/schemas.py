@@ -196,7 +196,7 @@ class NoticeOut(Out):
 
 class SignIn(In):
     text_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-    lang: Literal["zh-Hans", "en"]
+    lang: Literal["zh-Hans", "en", "zh-Hant"]
     categories: Annotated[list[Category], Field(max_length=20)]
     sensitive_categories_consented: Annotated[list[Category], Field(max_length=20)] = []
     claims: dict[str, Any] | None = None

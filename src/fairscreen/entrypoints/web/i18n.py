@@ -26,8 +26,8 @@ from fairscreen.domain.categories import CATEGORY_LABELS, Category
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 DEFAULT = "zh-Hans"
 LANGUAGE_NAMES = {"zh-Hans": "简体中文", "en": "English", "zh-Hant": "繁體中文"}
-#: The authorization text exists in zh-Hans and en; zh-Hant readers sign the zh-Hans text.
-NOTICE_LANGUAGE = {"zh-Hans": "zh-Hans", "en": "en", "zh-Hant": "zh-Hans"}
+#: The authorization text a reader of each portal language is shown and signs.
+NOTICE_LANGUAGE = {"zh-Hans": "zh-Hans", "en": "en", "zh-Hant": "zh-Hant"}
 
 
 @cache

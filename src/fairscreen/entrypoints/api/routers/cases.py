@@ -73,7 +73,7 @@ def authorization_notice(
     svc: ServicesDep,
     actor: ActorDep,
     case_id: CaseId,
-    lang: Annotated[Literal["zh-Hans", "en"], Query()] = "zh-Hans",
+    lang: Annotated[Literal["zh-Hans", "en", "zh-Hant"], Query()] = "zh-Hans",
 ) -> NoticeOut:
     """The authorization text to sign (every notice item), and its SHA-256."""
     notice = screening.authorization_notice(svc, actor, case_id, lang)
