@@ -13,7 +13,7 @@ from service_fixtures import World, make_world, order_and_sign
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
-from fairscreen.domain.errors import LedgerError
+from fairscreen.domain.errors import CaseDestroyed, LedgerError
 from fairscreen.ledger.entries import decode_entry
 from fairscreen.services import screening as s
 from fairscreen.services.evidence import EvidenceLog
@@ -59,3 +59,30 @@ def test_a_read_whose_evidence_cannot_be_committed_shows_nothing(
         s.read_report(world.svc, world.candidate, case_id)
     assert reads_logged(world) == before
     unmigrated.dispose()
+
+
+def test_a_read_that_meets_a_destruction_shows_nothing_and_logs_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read decrypts from a snapshot; before its entry is committed the candidate
+    revokes and the case is destroyed (P1: revocation before release destroys). The
+    reader gets CASE_DESTROYED, no report.read follows data.destroyed, the audit is clean."""
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    before = reads_logged(world)
+    evidence = world.svc.evidence
+    record = evidence.record
+
+    def destroyed_in_between(*args: object) -> int:
+        s.revoke_authorization(world.svc, world.candidate, case_id)
+        with world.svc.reader() as uow:
+            case = uow.repo.case(case_id)
+            assert case is not None and case["state"] == "destroyed"
+        return record(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evidence, "record", destroyed_in_between)
+    with pytest.raises(CaseDestroyed):
+        s.read_report(world.svc, world.candidate, case_id)
+    monkeypatch.undo()
+    assert reads_logged(world) == before
+    assert s.audit_ledger(world.svc, as_of=world.clock.now) == []

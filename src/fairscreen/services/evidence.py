@@ -7,6 +7,12 @@ snapshot, and its entry goes to this committer: one background thread takes what
 entries are waiting, appends them (with their payloads) in one transaction, and wakes
 each reader once its entry is durable — Tessera's sequencing, for the service. A reader
 that cannot get its entry committed gets an error, never the data.
+
+A read decrypted from a snapshot can meet a purge that destroys the case before its
+entry is committed. The committer holds the writer lock, so it looks: a reader whose case
+was destroyed meanwhile gets ``CaseDestroyed`` and no entry is written. The data never
+leaves, and the ledger never shows a read after the case's ``data.destroyed`` (which the
+compliance audit would rightly flag).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
-from fairscreen.domain.errors import LedgerError
+from fairscreen.domain.errors import CaseDestroyed, LedgerError
 from fairscreen.ledger.entries import LedgerEntry
 
 MAX_BATCH = 512
@@ -81,6 +87,12 @@ class EvidenceLog:
     def _commit(self, batch: list[_Evidence]) -> None:
         try:
             with self._open() as uow:
+                gone = uow.repo.destroyed_pseudonyms({item.entry.case for item in batch})
+                for item in [item for item in batch if item.entry.case in gone]:
+                    item.done.set_exception(CaseDestroyed("the case's data was destroyed"))
+                batch = [item for item in batch if item.entry.case not in gone]
+                if not batch:
+                    return
                 for item in batch:
                     uow.keep_payload_body(item.digest, item.body)
                     uow.log(item.entry)

@@ -22,6 +22,7 @@ from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.engine import one_of
 from fairscreen.adapters.db.selfid_tables import self_identifications
+from fairscreen.domain.lifecycle import CaseState
 
 Json = Any
 
@@ -138,6 +139,14 @@ class ServiceRepository:
 
     def case_by_pseudonym(self, pseudonym: str) -> RowMapping | None:
         return self._one(sa.select(t.cases).where(t.cases.c.pseudonym == pseudonym))
+
+    def destroyed_pseudonyms(self, pseudonyms: Iterable[str]) -> set[str]:
+        """Which of these case pseudonyms belong to destroyed cases."""
+        query = sa.select(t.cases.c.pseudonym).where(
+            self._one_of(t.cases.c.pseudonym, sorted(pseudonyms)),
+            t.cases.c.state == CaseState.DESTROYED.value,
+        )
+        return {str(row.pseudonym) for row in self.connection.execute(query)}
 
     def update_case(self, case_id: str, **values: Any) -> None:
         self.connection.execute(sa.update(t.cases).where(t.cases.c.id == case_id).values(**values))
