@@ -116,7 +116,9 @@ _T2S_PAIRS = (
     "廣广 東东 閩闽 贛赣 鄂鄂 湘湘 瓊琼 雲云 貴贵 藏藏 疆疆 兩两 岸岸 鎮镇 縣县 區区 "
     "屆届 鄰邻 居居 舊旧 聲声 勞劳 僱雇 傭佣 糾纠 紛纷 衛卫 盤盘 衝冲 擊击 癮瘾 麻麻 "
     "將将 酗酗 戒戒 啟启 蒐搜 驗验 鑑鉴 鑒鉴 測测 徵征 狀状 態态 臉脸 綜综 獨独 罷罢 節节 絲丝 "
-    "專专 併并 購购"
+    "專专 併并 購购 "
+    "轉转 擔担 預预 駕驾 掛挂 溝沟 竇窦 義义 瘡疮 進进 繞绕 設设 佔占 腎肾 曬晒 "
+    "轟轰 煙烟 槍枪 贅赘 癱瘫 瘓痪 湊凑 髒脏 討讨 亞亚 閱阅 眾众 黃黄 國国 錢钱"
 )
 _T2S: dict[int, str] = {}
 for _pair in _T2S_PAIRS.split():
@@ -211,13 +213,37 @@ ALLOW_PATTERNS: tuple[str, ...] = (
     "婚礼(?:策划|服务|行业|公司|跟拍|摄影|堂)",
     "婚恋(?:类|交友)?(?:应用|app|平台|网站|产品|行业)",
     "宗教(?:团体|场所|事务|局|机构)的?(?:官网|网站|项目|客户|系统|账目|审计|设计|信息化)",
-    "(?:官方|公司|企业|品牌|集团|店铺|门店)的?(?:微博|抖音|小红书|快手|视频号|公众号|账号|社交媒体|脸书|粉丝专页)",
-    "(?:微博|抖音|小红书|社交媒体|新媒体|社媒|短视频)(?:运营|营销|推广|投放|矩阵|内容|广告|数据)",
+    "(?:官方|公司|企业|品牌|集团|店铺|门店)的?(?:微博|抖音|小红书|快手|知乎|b站|豆瓣|贴吧|视频号|公众号|账号|社交媒体|脸书|粉丝专页)",
+    "(?:微博|抖音|小红书|知乎|b站|社交媒体|新媒体|社媒|短视频)(?:运营|营销|推广|投放|矩阵|内容|广告|数据)",
     "手术刀式|外科手术式",
     "住院(?:部|系统|管理)",
     "农民工(?:工资|专户|欠薪)",
     "社交(?:媒体|平台)(?:产品|开发|项目|业务|运营|营销|推广|广告|数据)",
     "家庭(?:用户|宽带|套餐|场景|市场|版|客户|装修|保险销售)",
+    "转嫁",
+    "第三者(?:责任|险)",
+    "(?:客户|顾客|用户)(?:就)?是上帝",
+    "上帝视角",
+    "(?:主义|开发|方法论|原则|理念|流程|测试|编程|设计)的(?:忠实|坚定)?信徒",
+    "迷信(?:权威|专家|经验|数据|大厂|技术|工具|流程|框架|学历)",
+    "华侨(?:大学|城|医院|中学|银行)",
+    "复健(?:科|中心|器材|设备)(?:的)?(?:公司|厂商|排程|系统|信息|资讯|销售|业务)",
+    "(?:文件|邮件|附件|程序|软件|u盘|硬盘|样本)(?:中|里|内)?携带(?:了|有)?(?:木马|勒索)?病毒",
+    "携带(?:了|有)?(?:木马|勒索)?病毒的(?:钓鱼)?(?:邮件|文件|附件|程序|链接|u盘|网页|样本)",
+    "新市民(?:金融|服务|业务|贷款|专属|产品|安居)",
+    "(?:宠物|流浪动物|猫|狗)领养|领养(?:宠物|流浪动物|猫|狗)",
+    "拆迁户?(?:安置|补偿)",
+    "(?:瘫痪|截瘫|偏瘫)(?:在床)?(?:病人|患者)的?(?:远程|护理|监护|康复){1,2}(?:设备|系统|产品|项目|平台)",
+    "(?:调解|化解)(?:了)?邻里(?:纠纷|矛盾)|邻里(?:纠纷|矛盾)(?:调解|化解)",
+    "困难家庭(?:帮扶|救助|补助)",
+    "装聋作哑",
+    "哑巴亏",
+    "(?:系统|网络|服务|交通|业务|生产|平台|服务器|数据库|集群)(?:全面|一度|几乎|彻底)?瘫痪",
+    "(?:英语|日语|外语|语言|德语|法语|韩语|粤语)听力",
+    "(?:处理|调解|协调|应对)(?:了)?(?:劳资|劳动)(?:争议|纠纷|抗争)",
+    "职工代表大会",
+    "在(?:快手|抖音|字节跳动|字节|微博|小红书|b站|哔哩哔哩|知乎|豆瓣|脸书|facebook|推特|dcard)(?:公司|总部)?"
+    "(?:做|工作|负责|任职|担任|上班|实习|待过|干过)",
     # en: idioms and technical terms
     *(
         r"married to (?:his|her|their|the) (?:work|job|code|craft|desk|role|mission|product|"
@@ -267,6 +293,27 @@ ALLOW_PATTERNS: tuple[str, ...] = (
         r"religious[- ](?:sector|organi[sz]ations?|institutions?|charity|charities|clients?|"
         r"publishers?|publishing)",
         r"divorced from (?:reality|the business|the users|the customers?)",
+        r"(?:for|built|builds|building|launched|launching|shipped|designed|joined|runs|ran|"
+        r"scaled|scaling|grew) (?:a|the|our|their|an online) dating[- ](?:apps?|sites?|"
+        r"platforms?|startup|company|service)",
+        r"sports betting (?:platforms?|company|companies|operators?|industry|apps?|clients?|"
+        r"products?|engine|firm|sites?)",
+        r"child support (?:agency|agencies|system|systems|case|cases|software|services)",
+        r"(?:prenatal|antenatal)(?:[- ]care)?[- ](?:clinics?|apps?|units?|software|systems?|"
+        r"bookings?|services?|vitamins?|supplements?|products?)",
+        r"dialysis (?:machines?|centres?|centers?|units?|clinics?|equipment|software)",
+        r"teamsters(?:'s?)? (?:contract|agreement|negotiations?)",
+        r"middle eastern (?:markets?|clients?|region|expansion|sales|customers|accounts|offices?)",
+        r"(?:suicide|self-harm) prevention (?:hotlines?|helplines?|apps?|charity|charities|lines?|"
+        r"services?|programmes?|programs?|training)",
+        r"dementia[- ](?:care|friendly|wards?|units?|charity|research|services?)",
+        r"(?:hospital|clinic|doctor'?s?|gp) appointments? (?:system|app|booking|platform|software|"
+        r"scheduler|scheduling)",
+        r"special needs (?:schools?|education|teachers?|students?|sector|charit(?:y|ies)|"
+        r"programmes?|programs?|classrooms?)",
+        r"wheelchair[- ](?:accessible|accessibility|access|ramps?|friendly)",
+        r"far-(?:left|right) (?:column|side|corner|panel|pane|edge|margin|menu|sidebar|of the)",
+        r"industrial action (?:contingency|planning|response|readiness)",
     ),
 )
 
@@ -289,6 +336,20 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:still|stays|remains|remained) single(?![- ](?:point|source|sign|page|handed|"
             r"threaded|tenant|instance|file|line|step))",
         ),
+        # euphemism and indirect reference: wedding, banquet, proposal, separation, custody
+        "婚宴|婚事|婚房|婚纱照|拍婚纱|蜜月(?!期)|领证(?!书)|扯证|领了证|结咗婚|离咗婚|(?<!转)嫁(?![接祸])|"
+        "入赘|上门女婿|倒插门|新郎|新娘|伴郎|伴娘|剩女|剩男|王老五|人妻|分居|那口子|家那位|摆酒|搞对象|"
+        "(?:找到|有了|没有|没找到)另一半",
+        *(
+            r"walked down the aisle|popped the question|(?:got|getting) engaged|engagement ring",
+            r"elop(?:e|ed|es|ing)|(?:his|her|their) (?:better half|missus|hubby|wifey)|hubby|wifey",
+            r"(?:he|she)(?:'s| is) off the market|(?:eligible|confirmed) bachelor|bachelorette",
+            r"bachelor part(?:y|ies)|(?:stag|hen) (?:do|party|night)",
+            r"(?:joint|shared|sole) custody|custody (?:battle|fight|dispute|hearing|arrangements?|"
+            r"of (?:his|her|their|the) (?:kids|children|son|daughter))|alimony|child support",
+            r"(?:messy|bitter|painful|ugly) (?:split|break-?up|separation)|(?:newly|recently|now) "
+            r"single(?!-)",
+        ),
     ),
     "pregnancy_or_fertility": (
         "怀孕|孕期|孕妇|备孕|不孕|不育|孕检|身孕|有孕|孕吐|早孕|孕产|产假|产检|生育|生孩子|生小孩|"
@@ -299,10 +360,40 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"infertil\w*|miscarr\w*|childbirth|breastfeed\w*|postpartum|family planning",
             r"expecting (?:a baby|a child|twins|her first|his first|their first|another)",
             r"(?:having|had|have|has) a baby|new baby|baby on the way",
-            r"expecting in (?:the )?(?:spring|summer|autumn|fall|winter)|(?:is|'s) expecting[.!]",
+            r"expecting in (?:the )?(?:spring|summer|autumn|fall|winter)|(?:is|(?:he|she|they)'s) "
+            r"expecting[.!]",
             r"trying (?:for a baby|to conceive|for kids|for a child)",
             r"plans? to have (?:kids|children|a baby|a child)",
             r"start(?:s|ing)? a family|conceive a child|give birth|gave birth",
+        ),
+        # euphemism: due date, expecting, breastfeeding, IVF, childfree, birth, pregnancy care
+        "预产期|(?:在家|住院|回家|请假)待产|临盆|快生了|要生了|准妈妈|准爸爸|孕妈|孕晚期|孕中期|孕早期|孕反|"
+        "喂奶|背奶|母乳|吸奶|育儿假|育婴(?:假|留停|留职停薪)|生娃|要娃|怀娃|生老二|要老二|造人计划|准备造人|"
+        "丁克|做(?:了|完|过)?试管|不能生(?:孩子|小孩|娃|[了。.,!?]|$)|生不(?:了|出)(?:孩子|小孩|娃)?|打促排|促排卵|取卵|冻精|"
+        "生了(?:个|一个|对)?(?:儿子|女儿|孩子|宝宝|娃|男孩|女孩|双胞胎|老二|二胎)|"
+        "生完(?:孩子|小孩|宝宝|娃|二胎|老二)|产后(?:抑郁|修复|身材|复工|返岗|假)|产妇|保胎|安胎|胎儿|胎心|胎动|"
+        "头胎|胎教|剖腹产|剖宫产|顺产|怀了(?:孕|孩子|宝宝|二胎|老二|双胞胎|一个|个|身孕|头胎)|"
+        "挺(?:着|著)(?:大)?肚子|(?:她|老婆|媳妇|太太)(?:好像|可能|已经|又)?有了(?=[。.,!?;]|$)|"
+        "当妈了|当爹了|当爸了|要当(?:妈|爸|爹)|升级当(?:妈|爸)|初为人(?:母|父)|人工生殖",
+        *(
+            r"baby bump|bun in the oven|eating for two|in the family way",
+            r"(?:is|was|(?:she|he)'s) with child(?![- ](?:process|node|class|component|element|"
+            r"task))",
+            r"morning sickness|prenatal|antenatal|obstetric\w*|ob-?gyn|midwi(?:fe|ves)",
+            r"week scans?|dating scans?",
+            r"mat leave|(?:new|first-time) (?:mum|mom|mother|dad|father)s?|newborns?",
+            r"knocked up|preggers|preggo|up the duff|abortions?",
+            r"(?:had|has|have|having) (?:her|his|their|the) (?:(?:first|second|third|new) )?baby",
+            r"(?:had|has|having) (?:her|his|their) (?:first|second|third) (?:child|kid)",
+            r"(?:wants?|wanting|planning|plans?|thinking about|talking about|trying for|hopes? to "
+            r"have|hoping for) (?:to have |having |on having )?(?:kids|children|a baby|babies|more "
+            r"kids|more children|another (?:baby|child|kid))(?!'|-)",
+            r"(?:kid|child|little one|another one|second|third) on the way|surroga(?:te|cy)|egg[- "
+            r"]freezing|(?:froze|freezing|freeze) (?:her|his) eggs",
+            r"birth control|contracepti\w*|on the pill",
+            r"(?:she's|she is|she was) due (?:any day|to give birth|next month|in (?:january|"
+            r"february|march|april|may|june|july|august|september|october|november|december|the "
+            r"spring|the summer|the autumn|the fall|the winter)(?! (?:for|to) ))",
         ),
     ),
     "religion": (
@@ -321,6 +412,27 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:prays|praying|prayers?) (?:five|at|during|in|every|daily|for)",
             r"prayer (?:rooms?|mats?|times?|breaks?)",
             r"faith(?!ful)",
+        ),
+        # practice, observance, clergy, belief; idioms (客户是上帝, 方法的信徒) are allowed
+        "信徒|教徒|虔诚|团契|查经|读经|诵经|念佛|礼佛|封斋|把斋|开斋|斋戒|不吃猪肉|朝圣|朝觐|麦加|头巾|算命|"
+        "求签|迷信|神婆|皈依|出家(?![门乡])|受戒|还俗|剃度|阿訇|修女|神父|牧师|居士|十字架|教友|耶稣|上帝|"
+        "真主|安拉|阿门|哈利路亚|进香|绕境|遶境|摩门|耶和华|天主|返教会|犹太",
+        *(
+            r"(?:for|during|observes|observing) lent|says grace|saying grace|rosary|devout|pious",
+            r"god-fearing|born again|evangelicals?|mormons?|lds church|jehovah\w*|scientolog\w*",
+            r"pagan|wiccan|quakers?|catholicism",
+            r"(?:believes|believe|believing) in god|friday prayers|(?:morning|evening|daily|"
+            r"midday) prayers",
+            r"pray(?:s|ed|ing)? (?:to (?:god|allah|jesus|the lord)|before (?:meals|lunch|eating))",
+            r"headscarf|headscarves|niqab|burqa|burka|kippah|skullcap|crucifix",
+            rf"{_PRONOUN} (?:pastor|priest|imam|rabbi|church|mosque|temple|synagogue|congregation|"
+            r"parish|religion|guru)",
+            r"(?:church|mosque|temple|synagogue|bible|prayer) (?:group|choir|community|friends|"
+            r"events?|retreat|camp|study|meetings?|youth group)",
+            r"(?:is|was|(?:he|she)'s) (?:a|an) (?:pastor|priest|imam|rabbi|monk|nun|deacon|"
+            r"missionary|lay "
+            r"preacher)",
+            r"spiritual (?:retreat|practice|leader|beliefs?)|(?:his|her|their) spirituality",
         ),
     ),
     "ethnicity": (
@@ -342,13 +454,30 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:his|her|their) (?:family|parents) (?:is|are|were|was) originally from",
             r"(?:he|she|they)(?:'s| is| are| was) originally from",
         ),
+        # descent and origin words
+        "华裔|华侨|侨胞|外省第二代|外省二代|外省子弟|(?:非|亚|拉丁|欧|非洲|南亚|韩|日|越|印|墨|阿拉伯)裔|回民|蒙古人|黑鬼",
+        *(
+            r"(?:is|are|was|were|(?:he|she|they)'s) of (?:\w+ )?(?:descent|heritage|extraction|"
+            r"origin)",
+            r"(?:nigerian|indian|chinese|mexican|pakistani|korean|vietnamese|filipino|iranian|african|"
+            r"polish|turkish|russian|brazilian|japanese|ghanaian|jamaican|somali)-born",
+            r"immigrant (?:parents|family|families|background|roots)",
+            r"(?:first|second|third)[- ]generation (?:immigrant|american|british|canadian|"
+            r"australian|chinese|indian|korean|mexican|pakistani|nigerian)s?|refugee background",
+            r"(?:he|she|they)(?:'s| is| are| was| were) (?:an? )?(?:immigrants?|refugees?)",
+            r"looks (?:asian|chinese|foreign|arab|indian|mexican|african|black|white|hispanic|"
+            r"middle eastern|latino|latina)|foreign-looking",
+            rf"(?:thick|strong|heavy|foreign) accent(?! on)|{_PRONOUN} accent",
+            r"(?:people|person) of colou?r|biracial|multiracial|middle eastern|native american",
+            r"first nations|gyps(?:y|ies)|romani|bame",
+        ),
     ),
     "health_condition": (
         "身体(?:不好|不行|状况|原因|欠佳|不适|有病|问题|虚弱|素质差|情况|差)|健康(?:状况|问题|原因)|"
         "生病|病假|病休|住院|手术|开刀|癌|肿瘤|化疗|糖尿病|高血压|心脏病|中风|抑郁|焦虑症|"
         "精神病|精神疾病|精神障碍|心理(?:疾病|问题|障碍|咨询|治疗)|双相|失眠|吃药|服药|看病|"
         "病史|病情|确诊|被诊断|慢性病|体检(?:报告|结果|不合格)|入职体检|癫痫|哮喘|酗酒|戒酒|"
-        "偏头痛|忧郁|躁郁|(?:肝|肾|胃|心脏|肺|腰|颈椎)(?:不好|有问题|有毛病)|恐慌症|惊恐症|强迫症|躁狂|精神分裂|阿尔茨海默|帕金森|重病|大病|得了病|生了病|"
+        "偏头痛|忧郁|躁郁|(?:肝|肾|胃|心脏|肺|腰|颈椎)(?:不太好|不大好|不好|有问题|有毛病)|(?:装|放|做)(?:过|了)(?:心脏)?支架(?=[,.。!?;]|$)|家条件|恐慌症|惊恐症|强迫症|躁狂|精神分裂|阿尔茨海默|帕金森|重病|大病|得了病|生了病|"
         "查出(?:来)?(?:得了|有|患)|肥胖|胃病|肝病|肾病|看心理医生|(?:打|接种)(?:过|了)?疫苗",
         *(
             rf"{_PRONOUN} (?:health|illness|diagnosis|meds|medication)",
@@ -370,6 +499,45 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:had|suffered|having) a (?:nervous |mental )?breakdown|(?:nervous|mental) "
             r"breakdown",
         ),
+        # euphemism and indirect reference: "that illness", frailty, hospital, check-ups, medication
+        "精神科|安眠药|得了(?:那个|这个|个|一种|一场)(?:病|怪病|绝症|重病|大病)|绝症|不治之症|"
+        "去医院(?:检查|复查|看病|治疗|做手术|化疗|透析)|复诊|看医生|看急诊|身子(?:骨)?(?:弱|不好|虚|差)|"
+        "体弱|多病|病秧子|药罐子|病恹恹|病怏怏|基础病|血压高|血糖高|血脂高|三高|尿酸高|痛风|椎间盘|心脏支架|"
+        "精神(?:状态)?(?:不好|不太好|不稳定|不太稳定|有问题|异常|失常|崩溃)|被送(?:进|到|去)?(?:了)?医院|"
+        "送(?:进|去)(?:了)?医院|送医(?:治疗|急救|抢救)|住进(?:了)?医院|进了医院|进(?:了)?icu|重症监护|"
+        "整容|整过容|整了容|过敏(?:体质|性|史)|厌食|暴食|酒瘾|多动症|身心科|罹(?:患|癌|病)|复健|洗肾|做透析|自律神经|狼疮|"
+        "情绪病|病重|病倒|(?<!毛)病了|打针|挂水|吊瓶|入咗院|睇医生|睇紧医生",
+        *(
+            r"in and out of (?:the )?hospital|signed off (?:sick|work|with)|stress leave",
+            r"off (?:work )?with (?:stress|anxiety|depression|a bad back|back pain|burnout)",
+            r"(?:battling|fighting|struggles with|struggling with|struggled with) (?:his|her|"
+            r"their) (?:demons|weight|mental)|(?:his|her|their) demons",
+            r"(?:he|she|they) suffer(?:s|ed)? from|(?:has|with|struggles with) anxiety|"
+            r"anti-?depressants?|on (?:meds|pills|antidepressants|insulin|painkillers|steroids)",
+            r"(?:sees|seeing|saw|visits|visiting) (?:a )?(?:shrink|therapist|psychologist|"
+            r"counsell?or|psychiatrist)",
+            r"in remission|terminal(?:ly)? ill|terminal (?:illness|diagnosis|cancer)|long covid",
+            r"fibromyalgia|lupus|crohn'?s|colitis|ibs|arthritis|dementia|alzheimer'?s|parkinson'?s",
+            r"pacemaker|dialysis|kidney (?:problems?|disease|failure|stones?|transplant)",
+            r"(?:liver|organ|heart|lung) transplant|cholesterol|sleep apno?ea",
+            r"self-harm\w*|suicid\w*|overdos\w*",
+            r"drinking problem|drink problem|problem drinker|alcohol (?:problem|issues|dependency|"
+            r"abuse)|addiction (?:to|problems?|issues|treatment|counsell?ing)",
+            r"(?:an|a recovering|drug|gambling) addict|aa meetings|narcotics anonymous",
+            r"(?:he|she|they)(?:'s| is| are| was| has been) in recovery(?! mode)",
+            r"(?:in|to|into) (?:the )?(?:icu|intensive care|emergency room)",
+            r"(?:rushed|taken) to (?:the )?(?:hospital|a&e|emergency)",
+            r"(?:doctor'?s?|hospital|clinic|specialist|gp) appointments?",
+            r"(?:his|her|their) (?:symptoms|check-?ups?|blood tests?|prescriptions?|doctors?|gp|"
+            r"therapist)",
+            r"recovery from (?:surgery|cancer|illness|covid|the (?:operation|surgery|accident|"
+            r"stroke))",
+            r"(?:he|she|they)(?:'s| is| are| was| were| has been| have been) (?:quite |very |"
+            r"really "
+            r"|often |frequently |seriously |always )?unwell|(?:frequently|constantly|often) "
+            r"(?:sick"
+            r"|ill)(?!-)",
+        ),
     ),
     "infectious_disease_carrier": (
         "乙肝|乙型肝炎|丙肝|肝炎|b肝|c肝|带原|爱滋|携带者|大三阳|小三阳|艾滋|结核|梅毒|性病|传染病|病毒携带|"
@@ -383,6 +551,17 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:covid|covid-19)[- ]positive|tested positive",
             r"positive for (?:covid|hiv|hepatitis|hbv)",
         ),
+        "感染者|带菌|携带(?:了|有|着)?(?:乙肝|丙肝|肝炎|hiv|艾滋|hpv|乙型肝炎)?病毒|脏病|花柳|得过新冠|得了新冠|"
+        "阳过|(?:他|她|又|也|都|全家)阳了|澳抗|非典(?!型)|麻风|麻疯|染疫",
+        *(
+            r"hep [abc]|(?:has|had|caught|got|contracted|with) (?:tb|tuberculosis)",
+            r"(?:has|had|with|died of|dying of|diagnosed with) aids|aids (?:patient|diagnosis)",
+            r"stis?|the clap|herpes|chlamydia|gonorrh\w*|hpv|leprosy|monkeypox|mpox",
+            r"contracted (?:covid|hepatitis|hiv|tb|tuberculosis|an infection|a virus|measles|the "
+            r"virus)|(?:caught|got) covid",
+            r"(?:he|she|they)(?:'s| is| are| was| were) (?:still |highly )?(?:contagious|"
+            r"infectious)",
+        ),
     ),
     "household_registration": (
         "户口|户籍|户籍地|籍贯|外地人|本地人(?!才)|外省人|农村户口|城市户口|农村来的|农村出来的|来自农村|"
@@ -391,15 +570,35 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         *(
             r"hukou|household registration|residence permit|residency permit",
             r"(?:rural|urban|migrant|out-of-town|non-local|local) (?:hukou|registration|residency)",
-            r"residence rights|(?:from|grew up in) a village",
+            r"residence rights|(?:from|grew up in) a village|(?:from|grew up in) (?:a |the "
+            r")?(?:rural|small|"
+            r"remote|poor) (?:village|town|area|county)",
             r"migrant worker|from the countryside|native place|countryside background",
             rf"{_PRONOUN} (?:hometown|home province|home town|home village|birthplace)",
             r"(?:is|are|was|comes?|came|hails?) from \w+ province",
             r"(?:a|an) (?:rural|village) background",
         ),
+        # rural or non-local origin said indirectly: from the mountains, a county town, drifters
+        "(?:村|山沟|山区|大山|乡下|县城|小地方|小县城|镇上|乡镇|农村)(?:里)?(?:出来|走出来|长大)|"
+        "(?:村|山沟|山区|大山|乡下|县城|小地方|小县城|镇上|乡镇|农村)(?:里)?来的(?=[,.。!?;]|$|人|孩子|小伙|姑娘)|"
+        "外来务工|外来人员|外来人口|外地户口|非本地|北漂|沪漂|深漂|杭漂|港漂|新市民|土著|凤凰男|做题家|打工妹|"
+        "打工仔|外来妹|随迁子女|南方人|北方人|(?:外地|南方|北方|乡下|农村|老家|地方|东北|四川|广东|河南|山东|"
+        "湖南|福建|潮汕)口音|家(?:在|是)农村|(?:他|她)是外地(?:的|来的)|(?:大陆|内地|乡下|农村)嚟|新来港|北姑|设籍",
+        *(
+            r"out-of-towners?|(?:he|she|they)(?:'s| is| are| was| were) not (?:a )?local",
+            r"(?:comes?|came|is|(?:he|she|they)'s|grew up) from (?:a )?(?:small town|the "
+            r"provinces|the sticks|"
+            r"the backwoods|a farm)|grew up on a farm|farm (?:boy|girl)",
+            r"country bumpkin|bumpkin|hillbilly|redneck",
+            r"where (?:he|she|they)(?:'s| is| are| was) (?:originally )?from",
+            r"northerners?|southerners?|(?:he|she|they)(?:'s| is| are| was) from the (?:north|"
+            r"south|north-?east|north-?west|south-?east|south-?west|countryside|provinces)",
+            r"(?:registered|registration) in (?:another|a different|his home|her home|their home) "
+            r"(?:city|province|town)",
+        ),
     ),
     "sexual_orientation": (
-        "同性恋|同性伴侣|对(?:女人|男人|异性)(?:好像|似乎)?没(?:有)?兴趣|他喜欢男(?:的|人|生)|她喜欢女(?:的|人|生)|同性婚姻|性取向|性向|基佬|双性恋|"
+        "同性恋|同性伴侣|对(?:女人|男人|异性)(?:好像|似乎)?没(?:有)?兴趣|他(?:好像|似乎|可能|应该)?喜欢男(?:的|人|生)|她(?:好像|似乎|可能|应该)?喜欢女(?:的|人|生)|同性婚姻|性取向|性向|基佬|双性恋|"
         "跨性别|变性|(?<!拉)拉拉(?!队)|出柜|"
         "男同(?![事学志胞])|女同(?![事学志胞])|性少数",
         *(
@@ -410,6 +609,17 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"his husband|her wife",
             r"queer|lgbt\w*|sexual orientation|sexuality|same-sex",
             r"(?:came|comes|coming) out (?:as|to)",
+        ),
+        "(?:他|她)是弯的|掰弯|蕾丝边|娘娘腔|娘炮|酷儿|性别认同|(?:他|她)的?取向|"
+        "他(?:不喜欢|不爱)女(?:的|人|生)|她(?:不喜欢|不爱)男(?:的|人|生)|"
+        "他有(?:个|一个)?男(?:朋)?友|他的?男(?:朋)?友|她有(?:个|一个)?女(?:朋)?友|她的?女(?:朋)?友",
+        *(
+            r"batting for the other team|plays for the other team|swings both ways",
+            r"friend of dorothy|not the marrying kind|(?:in|out of) the closet|closeted",
+            r"(?:he|she)(?:'s| is) (?:not )?into (?:men|women|guys|girls)(?!')",
+            r"(?:he|she|they)(?:'s| is| are) bi(?!-)|pansexual|asexual|genderqueer|gender identity",
+            r"gender[- ]fluid|drag queen|(?:they|he|she)(?:'re|'s| are| is) non-?binary",
+            r"he has a boyfriend|his boyfriends?|she has a girlfriend|her girlfriends?",
         ),
     ),
     "family_background": (
@@ -430,6 +640,39 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"broken|well-connected) (?:family|families|background|home)",
             r"foster care|foster (?:home|parents|family)|grew up in (?:care|an orphanage)",
             r"(?:second|third)-generation (?:rich|official)|fuerdai|guanerdai|orphan\w*",
+        ),
+        # wealth, status, care duties, adoption, household type; Cantonese 屋企, 老豆
+        "家里有矿|家底(?:丰厚|殷实|厚)|拆迁户|独生女|独生子女|(?<!单)独子|(?<!单)独女|排行老|是(?:家里的)?长(?:子|女)|"
+        "家里(?:负担|困难|穷|条件|出事|有事|事多|人多|有人)|上有老|下有小|私生子|私生女|领养|收养|抱养|"
+        "(?:军人|干部|知识分子|农民|工人|重组|离异|富裕|贫困|普通|困难|农村|商人|教师|医生|工薪)家庭|"
+        "书香门第|豪门|寒门|名门|穷人家|有钱人家|(?<!其)(?:他|她)家(?:里|人)?(?:是|在)?(?:做|开|当|搞|经营)[^,.。!?]{1,6}的|"
+        "(?:他|她)家(?:在当地|里|人)?(?:很|挺|比较)?有(?:势力|背景|关系|钱)|靠家里|带娃|屋企|老豆|老窦|阿爸|阿妈|"
+        "仔女|二世祖|低收入户|低保户",
+        *(
+            r"comes? from money|old money|trust[- ]fund (?:kid|baby|brat)|silver spoon",
+            r"nepo bab(?:y|ies)|(?:daddy|mommy|mummy)'s money|council estate|trailer park",
+            r"grew up (?:poor|rich|wealthy|in poverty|on welfare|in (?:a|the) (?:council estate|"
+            r"trailer park|projects|slums?|ghetto))",
+            r"raised by (?:a |his |her |their )?(?:single|grand\w*|mum|mom|mother|dad|father|aunt|"
+            r"uncle|relatives|foster)",
+            r"first in (?:his|her|their) family|(?:mother|father|mum|mom|dad)[- ]of[- ](?:one|two|"
+            r"three|four|five|six|\d)",
+            r"(?:he|she|they)(?: has| have| had|'s got|'ve got| has got| have got) (?:(?:two|"
+            r"three|four|five|young|small|little|"
+            r"grown|\d+) ){0,2}(?:kids|children|a toddler|toddlers|teenagers|a teenager|a son|a "
+            r"daughter|sons|daughters)(?!'| (?:nodes?|process\w*|elements?|tasks?|components?))",
+            r"school runs?|childcare (?:duties|responsibilities|issues|problems|arrangements|"
+            r"commitments)",
+            r"(?:pick|picks|picking|drop|drops|dropping) (?:up |off )?(?:the|his|her|their) "
+            r"(?:kids|"
+            r"children|son|daughter)",
+            r"(?:elderly|ageing|aging|sick|ailing|disabled) (?:parents?|mother|father|mum|mom|dad|"
+            r"relatives?)|(?:carer|caregiver) for (?:his|her|their)",
+            rf"{_PRONOUN} old (?:man|lady)|the family (?:business|firm|company|farm|fortune|"
+            rf"estate)",
+            r"(?:he|she|they)(?:'s| is| are| was| were) adopted|stay-at-home (?:mum|mom|dad|"
+            r"parent|mother|"
+            r"father)",
         ),
     ),
     "private_life": (
@@ -456,6 +699,51 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"what (?:he|she|they) (?:does|do|did) (?:outside (?:of )?work|after hours|"
             r"at (?:the )?weekends?|on weekends)",
         ),
+        # dating and cohabiting, affairs, drinking, gambling, nightlife, neighbour disputes
+        "脱单|好上了|(?:他俩|她俩|他们俩|她们俩|两人|俩人|二人)(?:已经|正在|在)?(?:交往|在一起|同居|好上)|同居|"
+        "在交往(?![中客])|开始交往|交往对象|交往(?:过|了)(?:一个|几个|好几个|很多|多个|不少)|"
+        "追(?:求)?(?:女孩|女生|姑娘|小姑娘|男生|女同事|男同事)|桃花运|烂桃花|渣男|渣女|海王(?!星)|"
+        "玩弄(?:感情|女性)|名花有主|第三者|插足|红杏出墙|绿帽|金屋藏娇|开房(?!率|间|登记)|有一腿|"
+        "有过一段(?:感情|情|恋|关系)|夜不归宿|蹦迪|泡酒吧|(?:常|经常|天天|老是|总是|总|爱)(?:去|泡|混|跑)"
+        "(?:酒吧|夜店|ktv|歌厅|夜总会|洗浴|足浴|按摩|桑拿|会所|网吧)|夜总会|喝醉|醉酒|酒鬼|嗜酒|贪杯|爱喝酒|"
+        "喜欢喝酒|喝大了|喝多了|喝(?:到)?断片|喝挂|喝茫|宿醉|烟瘾|老烟枪|赌球|赌马|赌债|网赌|赌瘾|拍拖|"
+        "佢条(?:女|仔)|沟女|家暴|(?:和|跟|与)邻居.{0,6}(?:吵|闹|打|纠纷|矛盾|不和|结仇)|邻里(?:纠纷|矛盾)|"
+        "跑趴|轰趴|酒量(?:很|特别|非常|比较|挺)?(?:大|好)|一喝就|(?:喜欢|爱|好|嗜)赌|赌(?:输|光)|私下(?:里)?(?:很|挺|比较)?(?:爱|会)玩|感情(?:方面|状况|债|受挫|不顺)",
+        *(
+            r"(?:in|into) (?:a |an )?(?:long-distance|serious|committed|open|on-and-off|rocky|"
+            r"abusive|toxic) relationship",
+            r"(?:he|she|they)(?:'s| is| are| was| were)(?: now)? in a relationship|relationship "
+            r"status",
+            r"broke up with|split up with|(?:breakup|break-up) with",
+            r"crush on|(?:a|an|his|her|office) fling|fling with|(?:they're|they are|they were) an "
+            r"item",
+            r"two-tim\w*|unfaithful|infidelit(?:y|ies)|adulter\w*|philander\w*|home-?wrecker",
+            r"(?:he|she|they)(?:'s| is| are| was| were| got| gets| get) (?:really |very |so "
+            r"|completely |always )?(?:drunk|wasted|hammered|plastered|trashed)",
+            r"hungover|heavy drinker|drinks (?:a lot|heavily|too much|every night|like a fish)(?! "
+            r"of "
+            r"(?:coffee|tea|water))",
+            r"binge[- ]?drink\w*|boozing|boozer",
+            r"(?:bets|betting|bet) on (?:horses|the horses|football|sports|games)|sports betting",
+            r"online betting|bookies?|poker (?:nights?|buddies)|horse racing",
+            r"party animal|party (?:girl|boy)|out partying|(?:wild|drunken|late) nights? out",
+            rf"{_PRONOUN} nights? out",
+            rf"(?:feud|feuding|feuds|dispute|row|rows|fight|fights|argument) with (?:his|her|their|"
+            rf"the) neighbou?rs?|{_PRONOUN} neighbou?rs?",
+            r"moved in (?:together|with (?:his|her|their|a|an|someone))|lives? with (?:his|her|"
+            r"their) "
+            r"(?:partner|girlfriend|boyfriend)",
+            r"(?:is|been|was|are|(?:he|she)'s|they're) seeing (?:someone|somebody|a guy|a "
+            r"girl)(?! about)",
+            r"a thing for (?:younger |older |married )?(?:women|men|girls|guys)",
+            r"(?:goes|went|going|go) (?:out )?(?:drinking|boozing)|(?:at|to|in) the pub (?:every|"
+            r"most|all|each)",
+            r"chain[- ]smok\w*|heavy smoker|smokes (?:a lot|heavily|a pack)",
+            r"tinder|grindr|onlyfans|ashley madison|dating (?:apps?|sites?|profile)",
+            r"strip clubs?|strippers?|lap dances?|massage parlou?rs?|red-light district",
+            r"gets? up to (?:at|on|after|outside)|what (?:he|she|they) gets? up to",
+            r"home life|family life",
+        ),
     ),
     "social_media_private": (
         "朋友圈|微博|抖音|小红书|微信(?:动态|状态|签名|头像)|qq空间|社交(?:媒体|账号|平台)|"
@@ -469,6 +757,16 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"posts? on (?:instagram|facebook|tiktok|twitter|weibo|snapchat|x)",
             r"wechat moments|personal (?:social media|accounts?)",
             r"private (?:social media|accounts?|messages)",
+        ),
+        "晒(?:娃|照|自拍|恩爱|旅游|美食|包|车|房|孩子|老婆|老公|对象)|b站|哔哩哔哩|知乎|贴吧|豆瓣|推特|油管|"
+        "快手(?:上|号|账号|直播|视频)|(?:他|她|佢)(?:的|嘅)?(?:小号|马甲|网名|ins|ig|推特|脸书|fb|抖音号|视频号|直播间)|"
+        "限时动态|限动|dcard|噗浪",
+        *(
+            r"follow(?:s|ed|ing)? (?:him|her|them) on (?:instagram|tiktok|twitter|x|facebook|"
+            r"snapchat|threads)",
+            r"(?:his|her|their) (?:tweets|reels|snaps|vacation photos|holiday photos|party photos)",
+            r"posts? (?:a lot of )?(?:personal|private) (?:stuff|things|photos|pictures|content)",
+            r"overshar\w*",
         ),
     ),
     "political_views": (
@@ -495,6 +793,27 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"party",
             r"activists?|dissidents?|anti-government|(?:left|right|far-left|far-right)-wing",
         ),
+        # labels, slurs and camps (mainland, Taiwan, Hong Kong); "talking politics"
+        "党性|党龄|(?:议论|谈论|妄议|乱说|乱讲)(?:时政|政治|政府|国家大事)|妄议|愤青|五毛(?!钱)|小粉红|公知|自干五|恨国|"
+        "思想(?:有问题|不端正|反动|偏激)|民运|自由派|左派|右派|极左|极右|左倾|右倾|左翼|右翼|共青团员|黄丝|"
+        "蓝丝(?!绒)|反动言论|敏感言论|政治言论|爱国(?:者|人士|青年|情怀)|很爱国|不爱国|卖国|汉奸|反华|辱华|"
+        "学运(?:分子|领袖|人士)|学生运动|社运|反送中|民主派|建制派|泛民|民众党|亲民党",
+        *(
+            r"maga|brexiteers?|remainers?|(?:a|an) (?:trump|biden|harris|obama|sanders|corbyn|"
+            r"farage|tory|labour) (?:supporter|voter|fan)",
+            r"(?:supports?|supported|voted for|votes for) (?:trump|biden|harris|brexit|sanders|"
+            r"corbyn)(?!-)|voted (?:for )?(?:leave|remain)",
+            r"lefty|lefties|leftie|commie|right-winger|left-winger|alt-right|far-(?:left|right)",
+            r"marxist|anarchist|fascist|neo-?nazi|socialist|libertarian|leftist",
+            r"pro-life|pro-choice|anti-abortion|extinction rebellion|just stop oil|card-carrying",
+            r"(?:rants?|ranting|ranted|goes on|went on|argues?|arguing) about (?:politics|the "
+            r"government|immigration|immigrants|brexit|trump|the election|elections|socialism|"
+            r"capitalism|abortion|gun control)",
+            r"(?:posts?|posting|posted|talks?|talking) about (?:politics|immigration|immigrants|"
+            r"brexit|trump|socialism|abortion|gun control)",
+            r"political (?:rants?|posts?|comments?|remarks|arguments?|talk)",
+            r"signed (?:a|the) petition|(?:marched|marches|marching) (?:for|against)",
+        ),
     ),
     "union_membership": (
         "工会|罢工|集体谈判|劳工组织",
@@ -510,6 +829,13 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"unioni[sz]\w*|collective bargaining",
             r"strike (?:action|committee)|(?:went|go|going) on strike",
         ),
+        "集体(?:维权|讨薪|停工|请愿|上访)|(?:带头|组织|参与|参加)(?:过)?(?:集体)?(?:维权|讨薪|停工|怠工)|"
+        "讨薪|劳工运动|工运(?:人士|领袖)|劳资(?:抗争|争议)|职工盟|工联会|职工代表|职代会",
+        *(
+            r"teamsters?|picket (?:line|lines)|picketing|picketed|walkouts?|work-to-rule",
+            r"industrial action|labou?r (?:organi[sz]\w*|activism|activist|movement)",
+            r"pro-union|anti-union|collective action|(?:walked|walks) off the job",
+        ),
     ),
     "genetic_data": (
         "基因(?:检测|测序|报告|缺陷|筛查|数据|突变|病)|遗传(?:病|疾病|缺陷|史|风险)|家族(?:遗传|病史)|"
@@ -521,6 +847,15 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"dna (?:test\w*|results?|samples?|profile|kit)|23andme|brca\d?",
             r"hereditary (?:disease|condition|illness|disorder)s?|paternity test\w*",
             r"family (?:medical )?history of \w+",
+        ),
+        "(?:父亲|母亲|爸爸|妈妈|爸|妈|父母|爸妈|家里人|家人|爷爷|奶奶)(?:都|也|曾|以前|之前)?(?:得过|患过|死于|有)"
+        "(?:癌|肿瘤|心脏病|糖尿病|高血压|精神病|老年痴呆|阿尔茨海默|帕金森|遗传病)|家族性|基因(?:不好|有问题|有缺陷)|"
+        "(?:致病|易感|突变)基因|遗传性|家族(?:中|里)?(?:有)?.{0,6}病史|地中海贫血|地贫|祖源",
+        *(
+            r"runs in (?:his|her|their|the) family|carries (?:the|a) (?:\w+ )?gene",
+            r"huntington'?s|genetically (?:predisposed|at risk)|genetic predisposition",
+            r"sickle[- ]cell|cystic fibrosis|thalass?a?emia|carrier (?:screening|status)",
+            r"ancestry (?:test|dna|results)",
         ),
     ),
     "disability": (
@@ -538,6 +873,22 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"dyslexi\w*|cerebral palsy|down syndrome",
             r"(?:uses|walks with) (?:a )?(?:cane|crutch|crutches)",
         ),
+        "瞎子|聋|哑巴|(?:耳朵|眼睛)(?:不太|不大|不)(?:好使|好|灵|灵光|中用)|结巴|口吃|脑瘫|唐氏|色盲|色弱|弱视|低视力|全盲|半盲|"
+        "视力(?:残疾|障碍|不好|很差|有问题|很弱)|听力(?:不好|很差|障碍|残疾|有问题|受损|下降)|"
+        "腿脚(?:不太|不大|不)(?:好|利索|灵|方便|灵便)|拄(?:着)?拐|义肢|义眼|义足|肢障|不良于行|玻璃娃娃|导盲犬|"
+        "智力(?:有问题|低下|障碍|残疾)|少了?一(?:只|条|根)(?:手|腿|胳膊|手指|脚|耳朵|眼睛)|阅读障碍|"
+        "截瘫|偏瘫|瘫痪",
+        *(
+            r"legally blind|low vision|blind in (?:one|his|her|the left|the right) eye",
+            r"lost (?:his|her|their) (?:sight|hearing|leg|arm|hand|eye)|(?:missing|lost) (?:a|an|"
+            r"one) (?:arm|leg|hand|finger|eye|foot)",
+            r"guide dog|service dog|white cane|cochlear implants?|paraplegic|quadriplegic",
+            r"tetraplegic|dwarfism|differently[- ]abled|special needs|on the spectrum(?! of)",
+            r"neurodivergent|neurodiverse|dyspraxi\w*|dyscalculi\w*|tourette'?s",
+            r"(?:has|had|with|walks with) a limp",
+            r"(?:he|she|they) (?:has|had|speaks with) a (?:\w+ )?(?:stammer|stutter)(?!-)",
+            r"(?:his|her|their) (?:stammer|stutter)|(?:he|she|they) (?:stammers|stutters)",
+        ),
     ),
     "public_security_violation": (
         "治安(?:处罚|拘留|案件|违法|管理处罚)|行政拘留|拘留|进过局子|进局子|被警察|被公安|"
@@ -554,6 +905,28 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:picked up|taken in|taken away) by (?:the )?police|run-ins? with the police",
             r"taken to (?:the )?police station",
         ),
+        # detention, drugs, drink-driving, fights, voyeurism; Cantonese 差佬
+        r"被拘|拘留所|被关(?:了|过)?(?:[一二两三四五六七八九十几]|\d)+天|做(?:过)?笔录|录(?:过)?口供|找小姐(?!姐)|招嫖|"
+        "嗑药|吸(?:过|了)毒|吸大麻|抽大麻|k粉|摇头丸|冰毒|海洛因|吸食|打伤(?:了)?人|把人打伤|动手打人|打了人|"
+        "(?:跟|和|与)人(?:动手|打起来|打架)|酒驾|醉驾|被抓(?:过|走|进去|了)|寻衅滋事|扰乱(?:公共)?秩序|案底|"
+        "偷拍|偷窥|被警方|(?:带|抓|送)(?:回|到|进)(?:了)?警(?:局|察局)|差佬|俾警察|畀警察",
+        *(
+            r"busted (?:for|with)|(?:by|from|called|call) the cops|cops (?:picked|took|arrested|"
+            r"were called|came|showed up)",
+            r"spent (?:a|the) night in (?:a |the )?(?:cells?|jail|lock-?up|drunk tank)|drunk tank",
+            r"dui|dwi|drunk[- ]driving|drink[- ]driving|driving under the influence|drunk driver",
+            r"(?:smokes|smoking|smoked) (?:weed|pot|cannabis|marijuana)|cocaine|coke habit",
+            r"ecstasy|mdma|ketamine|meth|heroin|possession charge",
+            r"(?:caught|busted|arrested|done) (?:with|for) (?:weed|cannabis|pot|marijuana|"
+            r"possession|drugs)",
+            r"shoplift\w*|vandali[sz]\w*|trespass\w*|scuffles?|voyeur\w*|peeping tom|upskirt\w*",
+            r"fined by (?:the )?police|police (?:warning|fines?|cell)|trouble with the (?:police|"
+            r"cops|law)",
+            r"(?:record|arrested|convicted|charged|cautioned) for drugs|drug (?:charges?|"
+            r"offen[cs]es?|"
+            r"possession|bust)",
+            r"escort (?:services?|agency|agencies|girls?)|call girls?|paid for sex",
+        ),
     ),
 }
 
@@ -561,12 +934,28 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
 # usage), matched after Traditional → Simplified conversion.
 HANT_LEXICON: Mapping[str, tuple[str, ...]] = {
     "sexual_orientation": ("同志",),
-    "ethnicity": ("本省人|外省人|新住民",),
+    "ethnicity": (
+        "本省人|外省人|新住民",
+        "外省籍|闽南人|福佬|河洛人|番仔|山地人|阿差",
+    ),
     "marital_status": ("陆配|外配",),
-    "religion": ("妈祖|一贯道|宫庙|(?:去|常|都在)拜拜|拜拜求|庙会",),
-    "pregnancy_or_fertility": ("生bb|有咗bb|bb出世",),
-    "household_registration": ("新移民|单程证|双程证",),
+    "religion": (
+        "妈祖|一贯道|宫庙|(?:去|常|都在)拜拜|拜拜求|庙会",
+        "(?:有在|会去)拜拜|初一十五",
+    ),
+    "pregnancy_or_fertility": (
+        "生bb|有咗bb|bb出世",
+        "大肚(?!腩|能)|生仔|凑仔",
+    ),
+    "household_registration": (
+        "新移民|单程证|双程证",
+        "(?:南部|中南部|东部|中部|北部)(?:上来|来的|人(?![才力工员]))|天龙人|庄脚|乡下上来|(?:大陆|内地)(?:来的|过来的|人(?![才力工员]))",
+    ),
     "family_background": ("眷村|综援|公屋",),
+    "disability": ("重听(?!了|一遍|一次)",),
+    "political_views": (
+        "深蓝|深绿|偏蓝|偏绿|挺蓝|挺绿|(?<!系)统派|(?<!单)独派|占中(?![国小])|时代力量",
+    ),
 }
 
 _MASK = "\x1f"  # a unit separator: no lexicon entry contains it, so none can straddle a mask
@@ -664,6 +1053,10 @@ def _expand(alternative: str) -> list[str]:
         ]
     if not alternative or alternative[0] in _META or alternative[1:2] in _QUANTIFIERS:
         raise ValueError(f"lexicon entry must start with a literal character: {alternative!r}")
+    if alternative[0].isascii() and not _WORD_CHAR.match(alternative[0]):
+        raise ValueError(
+            f"lexicon entry must start with a letter, digit or CJK character: {alternative!r}"
+        )
     if _WORD_CHAR.match(alternative[0]):
         if len(alternative) < 2 or alternative[1] in _META or alternative[2:3] in _QUANTIFIERS:
             raise ValueError(f"English lexicon entry needs two literal letters: {alternative!r}")
