@@ -151,6 +151,28 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("上海人工智能实验室", None),
         ("他是上海人", "household_registration"),
         ("入职体检查出他是乙肝携带者", "infectious_disease_carrier"),
+        # paraphrase families and the job phrases that share their words
+        ("他刚度完蜜月回来", "marital_status"),
+        ("新版本上线后有一段蜜月期", None),
+        ("她快三十了还没嫁出去", "marital_status"),
+        ("他把成本转嫁给了下游", None),
+        ("听说她有了。", "pregnancy_or_fertility"),
+        ("她有了新的排期方案", None),
+        ("他常说一切都是上帝的安排", "religion"),
+        ("他始终认为客户就是上帝", None),
+        ("系统瘫痪时他连夜恢复了服务", None),
+        ("他有重聽，開會要坐前面", "disability"),
+        ("他把會議錄音重聽了一遍", None),
+        ("他是統派", "political_views"),
+        ("他熟悉系統派單的邏輯", None),
+        ("She's expecting.", "pregnancy_or_fertility"),
+        ("She is due in March for her promotion review.", None),
+        ("She has a bun in the oven.", "pregnancy_or_fertility"),
+        ("Her enthusiasm is infectious.", None),
+        ("She's still contagious.", "infectious_disease_carrier"),
+        ("He made every venue wheelchair-accessible.", None),
+        ("He built the matching algorithm for a dating app.", None),
+        ("She's on Tinder all the time.", "private_life"),
     ],
 )
 def test_context_rules(classifier: TopicClassifier, text: str, expected: str | None) -> None:
@@ -188,6 +210,13 @@ def test_a_lexicon_entry_outside_the_prohibited_class_is_refused() -> None:
 def test_a_lexicon_entry_without_a_literal_start_is_refused() -> None:
     with pytest.raises(ValueError, match="literal"):
         LexiconTopicClassifier(TopicLexicon(topics={"religion": (r"\w+教",)}))
+
+
+def test_an_entry_starting_with_ascii_punctuation_is_refused() -> None:
+    # English entries are tried from word starts only, so "'s expecting" could never match
+    # after "She": the compiler refuses it rather than carrying a dead entry.
+    with pytest.raises(ValueError, match="letter"):
+        LexiconTopicClassifier(TopicLexicon(topics={"pregnancy_or_fertility": ("'s expecting",)}))
 
 
 # --- properties -----------------------------------------------------------------------------

@@ -221,6 +221,7 @@ ALLOW_PATTERNS: tuple[str, ...] = (
     "社交(?:媒体|平台)(?:产品|开发|项目|业务|运营|营销|推广|广告|数据)",
     "家庭(?:用户|宽带|套餐|场景|市场|版|客户|装修|保险销售)",
     "转嫁",
+    "婚宴(?:场地|预订|预定|业务|市场|行业|厅|服务|酒店)",
     "第三者(?:责任|险)",
     "(?:客户|顾客|用户)(?:就)?是上帝",
     "上帝视角",
@@ -477,7 +478,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         "生病|病假|病休|住院|手术|开刀|癌|肿瘤|化疗|糖尿病|高血压|心脏病|中风|抑郁|焦虑症|"
         "精神病|精神疾病|精神障碍|心理(?:疾病|问题|障碍|咨询|治疗)|双相|失眠|吃药|服药|看病|"
         "病史|病情|确诊|被诊断|慢性病|体检(?:报告|结果|不合格)|入职体检|癫痫|哮喘|酗酒|戒酒|"
-        "偏头痛|忧郁|躁郁|(?:肝|肾|胃|心脏|肺|腰|颈椎)(?:不太好|不大好|不好|有问题|有毛病)|(?:装|放|做)(?:过|了)(?:心脏)?支架(?=[,.。!?;]|$)|家条件|恐慌症|惊恐症|强迫症|躁狂|精神分裂|阿尔茨海默|帕金森|重病|大病|得了病|生了病|"
+        "偏头痛|忧郁|躁郁|(?:肝|肾|胃|心脏|肺|腰|颈椎)(?:不太好|不大好|不好|有问题|有毛病)|(?:装|放|做)(?:过|了)(?:心脏)?支架(?=[,.。!?;]|$)|恐慌症|惊恐症|强迫症|躁狂|精神分裂|阿尔茨海默|帕金森|重病|大病|得了病|生了病|"
         "查出(?:来)?(?:得了|有|患)|肥胖|胃病|肝病|肾病|看心理医生|(?:打|接种)(?:过|了)?疫苗",
         *(
             rf"{_PRONOUN} (?:health|illness|diagnosis|meds|medication)",
@@ -614,8 +615,9 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         "他(?:不喜欢|不爱)女(?:的|人|生)|她(?:不喜欢|不爱)男(?:的|人|生)|"
         "他有(?:个|一个)?男(?:朋)?友|他的?男(?:朋)?友|她有(?:个|一个)?女(?:朋)?友|她的?女(?:朋)?友",
         *(
-            r"batting for the other team|plays for the other team|swings both ways",
-            r"friend of dorothy|not the marrying kind|(?:in|out of) the closet|closeted",
+            r"(?:batting|bats|bat) for the other team|plays for the other team|swings both ways",
+            r"friend of dorothy|not the marrying kind|out of the closet|closeted",
+            r"(?:he|she|they)(?:'s| is| are| was| were)(?: still)? in the closet",
             r"(?:he|she)(?:'s| is) (?:not )?into (?:men|women|guys|girls)(?!')",
             r"(?:he|she|they)(?:'s| is| are) bi(?!-)|pansexual|asexual|genderqueer|gender identity",
             r"gender[- ]fluid|drag queen|(?:they|he|she)(?:'re|'s| are| is) non-?binary",
@@ -642,7 +644,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:second|third)-generation (?:rich|official)|fuerdai|guanerdai|orphan\w*",
         ),
         # wealth, status, care duties, adoption, household type; Cantonese 屋企, 老豆
-        "家里有矿|家底(?:丰厚|殷实|厚)|拆迁户|独生女|独生子女|(?<!单)独子|(?<!单)独女|排行老|是(?:家里的)?长(?:子|女)|"
+        "家里有矿|家条件|家底(?:丰厚|殷实|厚)|拆迁户|独生女|独生子女|(?<!单)独子|(?<!单)独女|排行老|是(?:家里的)?长(?:子|女)|"
         "家里(?:负担|困难|穷|条件|出事|有事|事多|人多|有人)|上有老|下有小|私生子|私生女|领养|收养|抱养|"
         "(?:军人|干部|知识分子|农民|工人|重组|离异|富裕|贫困|普通|困难|农村|商人|教师|医生|工薪)家庭|"
         "书香门第|豪门|寒门|名门|穷人家|有钱人家|(?<!其)(?:他|她)家(?:里|人)?(?:是|在)?(?:做|开|当|搞|经营)[^,.。!?]{1,6}的|"
