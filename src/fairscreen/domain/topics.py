@@ -1082,14 +1082,101 @@ def _literal_prefix(alternative: str) -> int:
     return len(alternative)
 
 
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can start with, or None when unknown or when
+    it can match the empty string.
+
+    A superset is enough (lookaheads are ignored): the result only rejects positions
+    where no match can start, so it never changes what matches.
+    """
+    if not pattern:
+        return None
+    char = pattern[0]
+    if char == "(":
+        close = _closing(pattern, 0)
+        head, rest = pattern[: close + 1], pattern[close + 1 :]
+        if head.startswith(("(?<!", "(?<=", "(?=", "(?!")):
+            return _first_chars(rest)  # zero width
+        if not head.startswith("(?:") and head.startswith("(?"):
+            return None
+        inner = head[3:-1] if head.startswith("(?:") else head[1:-1]
+        quantifier = rest[:1]
+        if quantifier == "{":
+            return None
+        after = rest[1:] if quantifier in ("?", "*", "+") else rest
+        if quantifier and after[:1] in ("?", "+"):
+            after = after[1:]  # lazy or possessive
+        found: set[str] = set()
+        for inner_alternative in _split_alternatives(inner):
+            first = _first_chars(inner_alternative + after)
+            if first is None:
+                return None
+            found |= first
+        if quantifier in ("?", "*"):
+            first = _first_chars(after)
+            if first is None:
+                return None
+            found |= first
+        return frozenset(found)
+    if char == "[":
+        end = pattern.find("]", 1)
+        body = pattern[1:end]
+        if end < 0 or not body or body[0] == "^" or "-" in body or "\\" in body:
+            return None
+        chars, rest = frozenset(body), pattern[end + 1 :]
+    elif char in _META:
+        return None
+    else:
+        chars, rest = frozenset(char), pattern[1:]
+    quantifier = rest[:1]
+    if quantifier == "{":
+        return None
+    if quantifier in ("?", "*"):
+        after = rest[2:] if rest[1:2] in ("?", "+") else rest[1:]
+        first = _first_chars(after)
+        return None if first is None else chars | first
+    return chars
+
+
+def _unfold(alternative: str, budget: int = 16) -> list[str]:
+    """``alternative`` rewritten without the groups that follow its literal prefix, while
+    the number of alternatives stays within ``budget``: "he(?:'s| is) gay" becomes
+    "he's gay", "he is gay"; "x(?:y)?z" becomes "xyz", "xz".
+
+    Each rewrite matches at a position exactly when the original does, so :func:`_trie`
+    can factor the literal text the groups hid ("(?:he|she|they)(?:'s| is| was) …" was a
+    hundred leaves tried one by one at every "he").
+    """
+    length = _literal_prefix(alternative)
+    rest = alternative[length:]
+    if not rest.startswith("(?:"):
+        return [alternative]
+    close = _closing(rest, 0)
+    after = rest[close + 1 :]
+    options = _split_alternatives(rest[3:close])
+    if after[:1] == "?" and after[1:2] not in ("?", "+"):
+        after, options = after[1:], [*options, ""]
+    elif after[:1] in ("*", "+", "{", "?"):
+        return [alternative]
+    if len(options) > budget:
+        return [alternative]
+    share = budget // len(options)
+    return [
+        unfolded
+        for option in options
+        for unfolded in _unfold(alternative[:length] + option + after, share)
+    ]
+
+
 def _trie(alternatives: list[str]) -> str:
     """One regex matching any of ``alternatives``, factored by common literal prefix.
 
     Python's regex engine tries alternatives one after another; factoring by prefix lets
     it reject most positions after one or two characters instead of hundreds of tries.
+    Only *whether* (and where) it matches is kept, not which alternative matches first.
     """
     root: dict[str, object] = {}
-    for alternative in dict.fromkeys(alternatives):
+    for alternative in dict.fromkeys(u for a in alternatives for u in _unfold(a)):
         node = root
         length = _literal_prefix(alternative)
         for char in alternative[:length]:
@@ -1150,8 +1237,16 @@ class _Dispatcher:
             if chinese
             else None
         )
-        self._chinese_pairs = {p[:2] for p in chinese if _literal_prefix(p) >= 2}
-        self._chinese_singles = {p[0] for p in chinese if _literal_prefix(p) < 2}
+        # An entry such as "他(?:好像|似乎)?喜欢男…" is keyed on the pairs its second
+        # position allows (他好, 他似, 他喜), so it is not tried at every 他是 or 他的.
+        self._chinese_pairs: set[str] = set()
+        self._chinese_singles: set[str] = set()
+        for p in chinese:
+            seconds = _first_chars(p[1:])
+            if seconds is None:
+                self._chinese_singles.add(p[0])
+            else:
+                self._chinese_pairs.update(p[0] + second for second in seconds)
         self._english = re.compile(f"(?<![a-z0-9]){_trie(english)}") if english else None
 
     def _search(self, text: str, pos: int) -> re.Match[str] | None:
