@@ -4,11 +4,10 @@ bounded attempts, only the employer's own cases, no personal data in a body."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -17,6 +16,7 @@ from api.conftest import OTHER_SUBJECT, Api, order_over_api, sign_over_api
 from factories import SUBJECT
 from fairscreen.adapters.outbound import PublicOnlyTransport
 from fairscreen.services import webhooks
+from local_http import serve_locally
 
 
 @dataclass
@@ -44,15 +44,9 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_locally(Handler) as base:
+        state.url = base
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

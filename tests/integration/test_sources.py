@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from fairscreen.domain.errors import (
 )
 from fairscreen.domain.model import Authorization
 from fairscreen.services.evaluation import evaluate_case
+from local_http import serve_locally
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 CASE = "case-7f3a"
@@ -173,16 +173,8 @@ def make_handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, ServerState]]:
     state = ServerState()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve_locally(make_handler(state)) as base:
+        yield base, state
 
 
 class FakeClock:

@@ -4,9 +4,8 @@ and the connection goes to the address that was checked."""
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from fairscreen.adapters.outbound import (
     tenant_client,
 )
 from fairscreen.config import Settings
+from local_http import serve_locally
 
 
 @pytest.mark.parametrize(
@@ -120,13 +120,8 @@ def local_receiver() -> Iterator[tuple[str, list[bytes]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", got
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_locally(Handler) as base:
+        yield f"{base}/", got
 
 
 def test_the_tenant_client_reaches_loopback_only_when_allowed(
