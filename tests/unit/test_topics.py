@@ -19,6 +19,8 @@ from fairscreen.domain.topics import (
     LexiconTopicClassifier,
     TopicClassifier,
     TopicLexicon,
+    _first_chars,
+    _unfold,
     default_classifier,
     normalise,
 )
@@ -173,6 +175,28 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("He made every venue wheelchair-accessible.", None),
         ("He built the matching algorithm for a dating app.", None),
         ("She's on Tinder all the time.", "private_life"),
+        # held-out round 4: work idioms and sector phrases, and what they must not hide
+        ("他对客户有一种信仰般的耐心", None),
+        ("他对佛教有信仰般的虔诚", "religion"),
+        ("He's been married to that legacy billing codebase for years.", None),
+        ("He is married to the project lead.", "marital_status"),
+        ("He has an almost religious devotion to code review.", None),
+        ("He has a religious devotion to his church.", "religion"),
+        ("她在残联下面的一个就业服务中心做项目管理", None),
+        ("他在残联办了残疾证", "disability"),
+        ("户籍管理系统那个项目他是主力开发", None),
+        ("他的户籍还在农村", "household_registration"),
+        # a third party's spouse is an affair (private life), not the candidate's marriage
+        ("她跟别人的老公走得很近", "private_life"),
+        ("她已经有老公了", "marital_status"),
+        # a positive test names an infectious disease only with the test or agent named
+        ("他核酸检测结果阳性", "infectious_disease_carrier"),
+        ("他体检报告上有一项阳性", "health_condition"),
+        # a wedding held in the hometown reports the wedding
+        ("他们在老家摆了酒", "marital_status"),
+        ("他户口还在老家农村", "household_registration"),
+        ("Their wedding back in his hometown was lovely.", "marital_status"),
+        ("He moved back to his hometown.", "household_registration"),
     ],
 )
 def test_context_rules(classifier: TopicClassifier, text: str, expected: str | None) -> None:
@@ -217,6 +241,33 @@ def test_an_entry_starting_with_ascii_punctuation_is_refused() -> None:
     # after "She": the compiler refuses it rather than carrying a dead entry.
     with pytest.raises(ValueError, match="letter"):
         LexiconTopicClassifier(TopicLexicon(topics={"pregnancy_or_fertility": ("'s expecting",)}))
+
+
+def test_an_english_entry_with_a_leading_lookbehind_is_dispatched_on_its_word() -> None:
+    # the lookbehind moves behind the first letter ("i(?<=wedding i)n hometown"); the
+    # entry is still keyed on its two first letters, "in"
+    custom = LexiconTopicClassifier(
+        TopicLexicon(
+            topics={"marital_status": ("wedding",), "household_registration": ("hometown",)},
+            allow=(r"(?<=wedding )in (?:his|her) hometown",),
+            hant_topics={},
+        )
+    )
+    assert custom.prohibited_topic("A wedding in her hometown.") == "marital_status"
+    assert custom.prohibited_topic("He lives in his hometown.") == "household_registration"
+
+
+def test_dispatch_filters_only_rewrite_what_a_pattern_can_match() -> None:
+    # the second characters an entry can start with: a superset, or None when unknown
+    assert _first_chars("(?:好像|似乎)?喜欢男") == frozenset("好似喜")
+    assert _first_chars("(?<!明白)人") == frozenset("人")
+    assert _first_chars("[男女]同") == frozenset("男女")
+    assert _first_chars("(?:了)?") is None
+    assert _first_chars(".人") is None
+    # groups after the literal prefix unfold into alternatives that match the same text
+    assert _unfold("he(?:'s| is) gay") == ["he's gay", "he is gay"]
+    assert _unfold("x(?:y)?z") == ["xyz", "xz"]
+    assert _unfold("x(?:y)*z") == ["x(?:y)*z"]
 
 
 # --- properties -----------------------------------------------------------------------------
