@@ -302,10 +302,13 @@ def test_classification_does_not_depend_on_case_or_width(
 
 
 FRESH = LexiconTopicClassifier()  # a second instance: no state leaks between instances
+# Entries compile when first met; compiled up front, no example pays for it under the deadline.
+FRESH.compile_all()
 
 
 @given(st.text(max_size=200))
 def test_any_text_gives_a_prohibited_name_or_none_deterministically(text: str) -> None:
+    default_classifier().compile_all()  # once: compiled entries stay compiled
     first = default_classifier().prohibited_topic(text)
     assert first is None or first in PROHIBITED_TOPICS
     assert FRESH.prohibited_topic(text) == first
@@ -354,3 +357,13 @@ def test_audit_counts_false_drops_and_misses() -> None:
     assert as_json["false_drops"] == 1
     assert as_json["overall"]["topics"]["union_membership"]["precision"] is None
     assert [s["lang"] for s in as_json["scripts"]] == ["zh-Hans", "en"]
+
+
+def test_every_entry_compiles_though_entries_compile_when_first_met() -> None:
+    """Entries are compiled on first use (start-up 0.4 s -> 0.04 s); compiling them all
+    still works, so a malformed entry fails here, not in front of a user."""
+    classifier = LexiconTopicClassifier()
+    assert classifier.prohibited_topic("此人生活作风存在问题。") == "private_life"
+    classifier.compile_all()
+    assert classifier.prohibited_topic("He is gay.") == "sexual_orientation"
+    assert classifier.prohibited_topic("项目交付按时，沟通协调能力强。") is None

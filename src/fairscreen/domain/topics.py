@@ -1345,6 +1345,27 @@ def _trie(alternatives: list[str]) -> str:
     return emit(root)
 
 
+class _CompiledOnUse(dict[str, "re.Pattern[str]"]):
+    """The regex of each dispatch key, compiled the first time the key is met.
+
+    Compiling all thousand-odd keys took ~0.4 s at start-up, most of ``fairscreen
+    evaluate``'s time for one case, while a case's statements meet a few dozen keys.
+    :meth:`compile_all` compiles the rest (the tests do, so a bad entry still fails fast).
+    """
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        super().__init__()
+        self._sources = dict(sources)
+
+    def __missing__(self, key: str) -> re.Pattern[str]:
+        compiled = self[key] = re.compile(self._sources[key])
+        return compiled
+
+    def compile_all(self) -> None:
+        for key in self._sources:
+            self[key]  # compiled through __missing__
+
+
 class _Dispatcher:
     """Finds lexicon hits without trying every entry at every position.
 
@@ -1366,12 +1387,14 @@ class _Dispatcher:
                         key = _pattern_key(pattern)
                         by_key.setdefault(key, {}).setdefault(name, []).append(pattern)
                         (english if key[0].isascii() else chinese).append(pattern)
-        self._at: dict[str, re.Pattern[str]] = {
-            key: re.compile(
-                "|".join(f"(?P<{name}>{'|'.join(patterns)})" for name, patterns in named.items())
-            )
-            for key, named in by_key.items()
-        }
+        self._at = _CompiledOnUse(
+            {
+                key: "|".join(
+                    f"(?P<{name}>{'|'.join(patterns)})" for name, patterns in named.items()
+                )
+                for key, named in by_key.items()
+            }
+        )
         self._rank = {name: index for index, name in enumerate(groups)}
         # Chinese: a charset finds candidate characters in C; a two-character prefix set
         # rejects most of them before any regex runs (one-character entries such as 癌
@@ -1391,7 +1414,16 @@ class _Dispatcher:
                 self._chinese_singles.add(p[0])
             else:
                 self._chinese_pairs.update(p[0] + second for second in seconds)
-        self._english = re.compile(f"(?<![a-z0-9]){_trie(english)}") if english else None
+        self._english_entries = english
+        self._english_compiled: re.Pattern[str] | None = None
+
+    @property
+    def _english(self) -> re.Pattern[str] | None:
+        """The English entries as one trie-shaped regex, built when English is first met
+        (~0.2 s: a Chinese-only case never pays it)."""
+        if self._english_compiled is None and self._english_entries:
+            self._english_compiled = re.compile(f"(?<![a-z0-9]){_trie(self._english_entries)}")
+        return self._english_compiled
 
     def _search(self, text: str, pos: int) -> re.Match[str] | None:
         """The canonical hit at the leftmost position ≥ ``pos`` where any entry matches."""
@@ -1412,6 +1444,10 @@ class _Dispatcher:
         if english is None:
             return None
         return self._at[text[english : english + 2]].match(text, english)
+
+    def compile_all(self) -> None:
+        self._at.compile_all()
+        _ = self._english
 
     def best(self, text: str) -> str | None:
         """The name of the earliest group (in ``groups`` order) with a hit anywhere in text."""
@@ -1459,6 +1495,11 @@ class LexiconTopicClassifier:
         self._allow = _Dispatcher({"allow": lexicon.allow})
         self._topics = _Dispatcher(_ordered(lexicon.topics))
         self._hant_topics = _Dispatcher(_ordered(lexicon.hant_topics))
+
+    def compile_all(self) -> None:
+        """Compile every entry now (entries are otherwise compiled when first met)."""
+        for dispatcher in (self._allow, self._topics, self._hant_topics):
+            dispatcher.compile_all()
 
     def prohibited_topic(self, text: str) -> str | None:
         """The prohibited category this statement touches (e.g. "private_life"), or None.
