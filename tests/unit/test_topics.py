@@ -7,6 +7,7 @@ statement of the corpus is kept, every prohibited one dropped under its own cate
 from __future__ import annotations
 
 import json
+import unicodedata
 from importlib import resources
 
 import pytest
@@ -294,8 +295,12 @@ def test_classification_does_not_depend_on_case_or_width(
             chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text
         )
 
+    def half_width(text: str) -> str:
+        return unicodedata.normalize("NFKC", text)
+
     variant = data.draw(
-        st.sampled_from([str.upper, str.lower, str.swapcase, full_width]), label="variant"
+        st.sampled_from([str.upper, str.lower, str.swapcase, full_width, half_width]),
+        label="variant",
     )
     classifier = default_classifier()
     assert classifier.prohibited_topic(variant(statement.text)) == statement.label
@@ -367,3 +372,19 @@ def test_every_entry_compiles_though_entries_compile_when_first_met() -> None:
     classifier.compile_all()
     assert classifier.prohibited_topic("He is gay.") == "sexual_orientation"
     assert classifier.prohibited_topic("项目交付按时，沟通协调能力强。") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("听说她有了，大家都很高兴。", "pregnancy_or_fertility"),
+        ("她有了！下个月就要请假。", "pregnancy_or_fertility"),
+        ("他去年装了支架；", "health_condition"),
+    ],
+)
+def test_full_width_punctuation_after_a_phrase_reads_as_ascii(text: str, topic: str) -> None:
+    """Entries that end at punctuation (有了(?=[。.,!?;]|$)) see full-width ，！；as the
+    ASCII ones: NFKC is skipped for Chinese text, so the clean-up step maps them."""
+    classifier = default_classifier()
+    assert classifier.prohibited_topic(text) == topic
+    assert classifier.prohibited_topic(unicodedata.normalize("NFKC", text)) == topic
