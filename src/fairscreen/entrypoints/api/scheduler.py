@@ -2,9 +2,9 @@
 
 One tick (:func:`tick`) releases the reports whose review window ended, destroys what is
 due (P6), publishes a checkpoint when the log grew, turns new ledger events into webhook
-outbox rows and delivers what is due. Each step is the service's own use case; a failing
-step is logged by its error type and the others still run. Off unless an interval is
-given (tests call :func:`tick` themselves).
+outbox rows and delivers what is due; one process at a time per database. Each step is
+the service's own use case; a failing step is logged by its error type and the others
+still run. Off unless an interval is given (tests call :func:`tick` themselves).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 from starlette.concurrency import run_in_threadpool
 
+from fairscreen.adapters.db.lease import exclusive_lease
 from fairscreen.adapters.outbound import tenant_client
 from fairscreen.services import screening, transparency, webhooks
 from fairscreen.services.context import Services
@@ -30,9 +31,20 @@ class TickReport:
     queued: int = 0
     delivered: int = 0
     failed_steps: tuple[str, ...] = ()
+    #: another process held the scheduler lease: this one did nothing
+    skipped: bool = False
 
 
 def tick(svc: Services, client: httpx.Client) -> TickReport:
+    """One run of every step, under the scheduler lease (adapters/db/lease.py): with two
+    ``serve`` processes on one database, one of them ticks and the other skips."""
+    with exclusive_lease(svc.engine, "scheduler") as held:
+        if not held:
+            return TickReport(skipped=True)
+        return _steps(svc, client)
+
+
+def _steps(svc: Services, client: httpx.Client) -> TickReport:
     released = destroyed = queued = delivered = 0
     failed: list[str] = []
     try:

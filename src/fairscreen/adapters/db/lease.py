@@ -1,0 +1,88 @@
+"""A lease one process at a time holds on a database: the scheduler's.
+
+Every ``fairscreen serve`` runs the scheduler (release, purge, publish, webhooks). With
+two of them on one database, both would find the same due work: the same outbox rows
+POSTed twice, a purge batch failing because the other destroyed its cases first. So a
+tick runs only under this lease, and a process that cannot take it skips the tick.
+
+- PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``), keyed by the
+  lease's name and the schema, held on a connection of its own for the tick and released
+  after; the server drops it if the process dies.
+- SQLite: an exclusive ``flock`` on a file beside the database; the kernel drops it if
+  the process dies. An in-memory database belongs to one process: always granted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+#: "fssl" as a signed 32-bit integer: the class of fairscreen's lease advisory locks
+#: (the ledger writer's is "fsld"), paired with the lease name and schema.
+LEASE_LOCK_CLASS = int.from_bytes(b"fssl", "big", signed=True)
+
+
+def _name_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
+
+
+@contextmanager
+def exclusive_lease(engine: Engine, name: str) -> Iterator[bool]:
+    """Yield True while this process holds the lease ``name`` on the database, False at
+    once (without waiting) when another holder has it."""
+    if engine.dialect.name == "postgresql":
+        with _postgres_lease(engine, name) as held:
+            yield held
+        return
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield True
+        return
+    with _file_lease(Path(f"{database}.{name}.lease")) as held:
+        yield held
+
+
+@contextmanager
+def _postgres_lease(engine: Engine, name: str) -> Iterator[bool]:
+    key = (LEASE_LOCK_CLASS ^ _name_key(name)) & 0x7FFFFFFF
+    with engine.connect() as connection:
+        held = bool(
+            connection.execute(
+                sa.text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
+                {"key": key},
+            ).scalar_one()
+        )
+        connection.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                connection.execute(
+                    sa.text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
+                    {"key": key},
+                )
+                connection.commit()
+
+
+@contextmanager
+def _file_lease(path: Path) -> Iterator[bool]:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
