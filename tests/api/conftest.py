@@ -18,6 +18,7 @@ with warnings.catch_warnings():
 
 from factories import OTHER_ID
 from fairscreen.entrypoints.api import create_app
+from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
 from fairscreen.services import screening as s
@@ -75,10 +76,19 @@ def _account(world: World, role: str, tenant_id: str | None = None) -> str:
     return issued.token
 
 
+def many_sign_ins() -> AddressLimiter:
+    """The tests sign in over and over from one address; the limit itself is tested apart
+    (test_api_ratelimit.py)."""
+    return AddressLimiter(limit=1_000_000)
+
+
 def build_api(database_url: str, tmp_path: Path) -> Api:
     # The webhook tests' receivers listen on 127.0.0.1, as a developer's would.
     world = make_world(database_url, tmp_path, webhook_private_targets=True)
-    client = TestClient(create_app(world.svc, web=False), raise_server_exceptions=False)
+    client = TestClient(
+        create_app(world.svc, web=False, sign_in_limiter=many_sign_ins()),
+        raise_server_exceptions=False,
+    )
     api = Api(world, client)
     svc = world.svc
     employer_b = s.register_tenant(svc, OPERATOR, kind="employer", name="另一家公司")

@@ -12,7 +12,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from api.conftest import Api, order_over_api, sign_over_api
+from api.conftest import Api, many_sign_ins, order_over_api, sign_over_api
 from fairscreen.entrypoints.api import create_app
 
 
@@ -22,7 +22,9 @@ def test_the_background_scheduler_releases_and_publishes(api: Api) -> None:
     sign_over_api(api, case_id)
     api.call("agency", "POST", f"/v1/cases/{case_id}/investigation")
     api.world.clock.advance(days=30)  # the review window has ended, nobody disputed
-    app = create_app(api.world.svc, scheduler_interval=0.05, web=False)
+    app = create_app(
+        api.world.svc, scheduler_interval=0.05, web=False, sign_in_limiter=many_sign_ins()
+    )
     with TestClient(app) as client:  # the lifespan starts the scheduler
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

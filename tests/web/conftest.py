@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
 
-from api.conftest import Api, build_api
+from api.conftest import Api, build_api, many_sign_ins
 from fairscreen.entrypoints.api import create_app
 
 ROLES = (
@@ -50,7 +50,9 @@ class Web:
         """A browser for ``who`` (its own cookie jar), signed in unless anonymous."""
         if who not in self.clients:
             client = TestClient(
-                create_app(self.api.world.svc), raise_server_exceptions=True, follow_redirects=False
+                create_app(self.api.world.svc, sign_in_limiter=many_sign_ins()),
+                raise_server_exceptions=True,
+                follow_redirects=False,
             )
             if who != "anonymous":
                 client.cookies.set("fs_session", self.api.tokens[who])

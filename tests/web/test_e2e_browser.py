@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.conftest import Api, build_api
+from api.conftest import Api, build_api, many_sign_ins
 from factories import SUBJECT
 from fairscreen.entrypoints.api import create_app
 from web.browser import LiveServer, launch, require_browser
@@ -53,7 +53,7 @@ def browser() -> Iterator[Any]:
 def live(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Api, str]]:
     api = build_api(sqlite_url, tmp_path)
     try:
-        with LiveServer(create_app(api.world.svc)) as server:
+        with LiveServer(create_app(api.world.svc, sign_in_limiter=many_sign_ins())) as server:
             yield api, server.url
     finally:
         api.world.svc.engine.dispose()

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from api.conftest import order_over_api, released_case, sign_over_api
+from api.conftest import many_sign_ins, order_over_api, released_case, sign_over_api
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.web.policy import PAGE_ROLES, PUBLIC
 from fairscreen.ledger.entries import ActorRole
@@ -546,7 +546,9 @@ def test_the_agency_sees_which_categories_came_back_incomplete(
         _, issued = accounts.create_account(
             world.svc, OPERATOR, role="agency", label="desk", tenant_id=world.agency.id
         )
-        client = TestClient(create_app(world.svc), follow_redirects=False)
+        client = TestClient(
+            create_app(world.svc, sign_in_limiter=many_sign_ins()), follow_redirects=False
+        )
         client.cookies.set("fs_session", issued.token)
         token = csrf_of(client.get(f"/agency/cases/{case_id}").text)
         ran = client.post(f"/agency/cases/{case_id}/investigation", data={"csrf": token})

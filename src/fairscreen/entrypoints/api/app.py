@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI
 from fairscreen.entrypoints.api import problems
 from fairscreen.entrypoints.api.middleware import ContainErrors, LimitBody, MiB
 from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES, enforce
+from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.entrypoints.api.routers import (
     auth,
     candidates,
@@ -38,7 +39,19 @@ from fairscreen.services.context import Services
 API_VERSION = "1.0.0"
 ROUTERS = (public, auth, operator, candidates, profiles, cases, webhooks, ledger, fairness)
 #: Problem responses documented on every operation (plus ``default``).
-PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "410", "413", "422", "500", "503")
+PROBLEM_STATUSES = (
+    "400",
+    "401",
+    "403",
+    "404",
+    "409",
+    "410",
+    "413",
+    "422",
+    "429",
+    "500",
+    "503",
+)
 
 
 def mount_web(app: FastAPI, services: Services) -> None:
@@ -58,9 +71,11 @@ def create_app(
     scheduler_interval: float | None = None,
     max_body_bytes: int = MiB,
     web: bool = True,
+    sign_in_limiter: AddressLimiter | None = None,
 ) -> FastAPI:
     """The API over ``services``. ``scheduler_interval`` (seconds) runs the scheduler in
-    the background while the app is served; None (tests) leaves it off."""
+    the background while the app is served; None (tests) leaves it off.
+    ``sign_in_limiter`` counts sign-in requests per address (default: 10 a minute)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -85,6 +100,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
+    app.state.sign_in_limiter = sign_in_limiter or AddressLimiter()
     for module in ROUTERS:
         app.include_router(module.router, dependencies=[Depends(enforce)])
     problems.install(app)

@@ -53,6 +53,7 @@ TITLES = {
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
 }
@@ -67,6 +68,7 @@ HTTP_CODES = {
     413: "REQUEST_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "INVALID_INPUT",
+    429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
 }
 
@@ -133,7 +135,8 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         status = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem(status, HTTP_CODES.get(status, "HTTP_ERROR"), detail)
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(status, HTTP_CODES.get(status, "HTTP_ERROR"), detail, headers=headers)
 
     app.add_exception_handler(e.FairscreenError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from fairscreen.domain.errors import InvalidInput, PermissionDenied
+from fairscreen.entrypoints.api.ratelimit import limit_sign_in
 from fairscreen.entrypoints.web.policy import (
     HOME,
     SESSION_COOKIE,
@@ -70,7 +71,7 @@ def _candidate_id(page: Page) -> str:
     return candidate_id
 
 
-@router.post("/candidate/sign-in/code")
+@router.post("/candidate/sign-in/code", dependencies=[Depends(limit_sign_in)])
 def candidate_request_code(page: PageDep) -> Response:
     """The same answer whether or not the id exists (the service sends nothing then)."""
     candidate_id = _candidate_id(page)
@@ -80,7 +81,7 @@ def candidate_request_code(page: PageDep) -> Response:
     )
 
 
-@router.post("/candidate/sign-in")
+@router.post("/candidate/sign-in", dependencies=[Depends(limit_sign_in)])
 def candidate_sign_in(page: PageDep) -> Response:
     candidate_id = _candidate_id(page)
     code = page.field("code").strip()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from fairscreen.entrypoints.api.deps import PrincipalDep, ServicesDep
+from fairscreen.entrypoints.api.ratelimit import limit_sign_in
 from fairscreen.entrypoints.api.schemas import (
     MeOut,
     SignInCodeExchange,
@@ -16,14 +17,18 @@ from fairscreen.services import accounts
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
-@router.post("/candidate/code", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/candidate/code",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(limit_sign_in)],
+)
 def request_code(svc: ServicesDep, body: SignInCodeRequest) -> None:
     """Send a one-time sign-in code to the candidate (through the notifier). The answer
     is the same whether or not the candidate exists."""
     accounts.request_sign_in_code(svc, body.candidate_id)
 
 
-@router.post("/candidate/token")
+@router.post("/candidate/token", dependencies=[Depends(limit_sign_in)])
 def exchange_code(svc: ServicesDep, body: SignInCodeExchange) -> TokenOut:
     """Exchange a one-time code for a short-lived candidate token."""
     issued = accounts.exchange_sign_in_code(svc, body.candidate_id, body.code)

@@ -1,0 +1,86 @@
+"""Sign-in attempts per client address (entrypoints/api/ratelimit.py): the API's and the
+portal's sign-in requests count together; beyond the limit a 429 with Retry-After, and
+nothing reaches the service."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+from fairscreen.entrypoints.api import create_app
+from fairscreen.entrypoints.api.ratelimit import AddressLimiter
+from fairscreen.services import accounts
+from integration.service_fixtures import make_world
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_sliding_window_per_address() -> None:
+    clock = Clock()
+    limiter = AddressLimiter(limit=3, window=60.0, clock=clock)
+    assert [limiter.wait_for("198.51.100.7") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.wait_for("198.51.100.7") == pytest.approx(60.0)
+    assert limiter.wait_for("203.0.113.9") == 0.0  # another address counts apart
+    clock.now += 30
+    assert limiter.wait_for("198.51.100.7") == pytest.approx(30.0)  # refused: not counted
+    clock.now += 30.5
+    assert limiter.wait_for("198.51.100.7") == 0.0  # the first three left the window
+    with pytest.raises(ValueError):
+        AddressLimiter(limit=0)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_eleventh_sign_in_request_in_a_minute_is_refused(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(database_url, tmp_path)
+    calls: list[str] = []
+    for name in ("request_sign_in_code", "exchange_sign_in_code"):
+        real = getattr(accounts, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(accounts, name, spy)
+    client = TestClient(create_app(world.svc), follow_redirects=False)  # the default limit
+    candidate = world.candidate.id
+    for _ in range(5):
+        assert (
+            client.post("/v1/auth/candidate/code", json={"candidate_id": candidate}).status_code
+            == 202
+        )
+    for _ in range(5):  # the portal's sign-in counts with the API's
+        page = client.get("/candidate/sign-in")
+        token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        answer = client.post(
+            "/candidate/sign-in/code", data={"csrf": token, "candidate_id": candidate}
+        )
+        assert answer.status_code == 200
+    assert len(calls) == 10
+    refused = client.post("/v1/auth/candidate/token", json={"candidate_id": candidate, "code": "0"})
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "RATE_LIMITED"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    page = client.post(
+        "/candidate/sign-in/code",
+        data={"csrf": token, "candidate_id": candidate},
+        headers={"Accept": "text/html"},
+    )
+    assert page.status_code == 429 and "尝试次数过多" in page.text
+    assert len(calls) == 10  # nothing beyond the limit reached the service
+    world.svc.engine.dispose()
