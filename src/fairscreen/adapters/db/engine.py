@@ -30,7 +30,8 @@ SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 _BEGIN_OPTION = "fairscreen_sqlite_begin"
 
 
-def _sqlite_file(url: sa.URL) -> Path | None:
+def sqlite_file(url: sa.URL) -> Path | None:
+    """The file of a SQLite database URL; None for an in-memory or URI-named database."""
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
@@ -48,7 +49,7 @@ def create_engine(
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(parsed, **engine_options)
-    path = _sqlite_file(parsed)
+    path = sqlite_file(parsed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(parsed, **engine_options)

@@ -24,6 +24,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from fairscreen.adapters.db.engine import sqlite_file
+
 #: "fssl" as a signed 32-bit integer: the class of fairscreen's lease advisory locks
 #: (the ledger writer's is "fsld"), paired with the lease name and schema.
 LEASE_LOCK_CLASS = int.from_bytes(b"fssl", "big", signed=True)
@@ -41,11 +43,11 @@ def exclusive_lease(engine: Engine, name: str) -> Iterator[bool]:
         with _postgres_lease(engine, name) as held:
             yield held
         return
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
+    database = sqlite_file(engine.url)
+    if database is None:
         yield True
         return
-    with _file_lease(Path(f"{database}.{name}.lease")) as held:
+    with _file_lease(database.with_name(f"{database.name}.{name}.lease")) as held:
         yield held
 
 
