@@ -421,6 +421,51 @@ def test_credit_rules(run: Any) -> None:
     assert exclusion_of(old, "cr-1") == "OUTSIDE_LOOKBACK"
 
 
+# --- default lookbacks (PRODUCT.md §4: litigation 5 years, criminal record 7, credit 5) --------
+
+
+def _credit_record(reported_on: str) -> dict[str, Any]:
+    return record("cr-1", "credit", {"serious_delinquency": True, "reported_on": reported_on})
+
+
+@pytest.mark.parametrize(
+    ("record_", "tier", "categories", "rule"),
+    [
+        # Counted back from as_of (2024-03-15): the first day inside is the cutoff itself.
+        (litigation(decided_on="2019-03-15"), "standard", ["litigation"], "LIT_RELEVANT_JUDGMENT"),
+        (litigation(decided_on="2019-03-14"), "standard", ["litigation"], None),
+        (
+            crim(judgment_date="2017-03-15", offence_date="2016-01-01"),
+            "safety",
+            ["criminal_record"],
+            "CRIM_RELEVANT_CONVICTION",
+        ),
+        (
+            crim(judgment_date="2017-03-14", offence_date="2016-01-01"),
+            "safety",
+            ["criminal_record"],
+            None,
+        ),
+        # Without a judgment date, the offence date.
+        (
+            crim(judgment_date=None, offence_date="2017-03-15"),
+            "safety",
+            ["criminal_record"],
+            "CRIM_RELEVANT_CONVICTION",
+        ),
+        (crim(judgment_date=None, offence_date="2017-03-14"), "safety", ["criminal_record"], None),
+        (_credit_record("2019-03-15"), "trust", ["credit"], "CREDIT_SERIOUS_DELINQUENCY"),
+        (_credit_record("2019-03-14"), "trust", ["credit"], None),
+    ],
+)
+def test_the_default_lookbacks(
+    run: Any, record_: dict[str, Any], tier: str, categories: list[str], rule: str | None
+) -> None:
+    report = run(case([record_], tier=tier, categories=categories))
+    assert rules(report) == ([rule] if rule else [])
+    assert exclusion_of(report, record_["id"]) == (None if rule else "OUTSIDE_LOOKBACK")
+
+
 # --- references --------------------------------------------------------------------------------
 
 
