@@ -38,6 +38,16 @@ def _text(description: str, media: str = "text/plain") -> dict[int | str, dict[s
     return {200: {"description": description, "content": {media: {"schema": {"type": "string"}}}}}
 
 
+def _tile_response(content: bytes, path: str) -> Response:
+    """A full tile never changes (cached for a year); a partial one (``.p/W``) grows."""
+    full = ".p/" not in path
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={"Cache-Control": IMMUTABLE if full else SHORT},
+    )
+
+
 @router.get("/healthz", tags=["health"], response_class=Response, responses=_text("ok"))
 async def healthz() -> Response:
     """Liveness: the process answers (no database round trip)."""
@@ -64,13 +74,7 @@ def checkpoint(svc: ServicesDep) -> Response:
 def entry_bundle(
     svc: ServicesDep, path: Annotated[str, Path(max_length=64, description="x001/234[.p/W]")]
 ) -> Response:
-    content = transparency.entry_bundle(svc, path)
-    full = ".p/" not in path
-    return Response(
-        content,
-        media_type="application/octet-stream",
-        headers={"Cache-Control": IMMUTABLE if full else SHORT},
-    )
+    return _tile_response(transparency.entry_bundle(svc, path), path)
 
 
 @router.get(
@@ -85,13 +89,7 @@ def tile(
 ) -> Response:
     if not _LEVEL.match(level):
         raise NotFound("no such tile", field="level")
-    content = transparency.tile(svc, int(level), path)
-    full = ".p/" not in path
-    return Response(
-        content,
-        media_type="application/octet-stream",
-        headers={"Cache-Control": IMMUTABLE if full else SHORT},
-    )
+    return _tile_response(transparency.tile(svc, int(level), path), path)
 
 
 @router.get(
