@@ -50,25 +50,40 @@ def queue(page: PageDep) -> Response:
     )
 
 
-@router.get("/cases/{case_id}")
-def case_page(page: PageDep, case_id: CaseId) -> Response:
-    actor = _actor(page)
-    summary = case_queries.case_summary(page.services, actor, case_id)
-    result = None
-    files: dict[str, portal_queries.DisputeFile] = {}
-    if summary["state"] == "disputed":
-        result = screening.read_report(page.services, actor, case_id)
-        files = portal_queries.dispute_files(page.services, actor, case_id)
+def _case_page(
+    page: Page,
+    summary: dict[str, Any],
+    *,
+    result: dict[str, Any] | None = None,
+    files: dict[str, portal_queries.DisputeFile] | None = None,
+    ran: screening.InvestigationResult | None = None,
+) -> Response:
+    """The case page: the disputes to answer (``result`` and ``files``, when disputed)
+    or what an investigation just ran (``ran``)."""
     return render(
         page,
         "agency/case.html",
         case=summary,
         result=result,
-        files=files,
+        files=files or {},
         findings={f["id"]: f for f in (result or {}).get("report", {}).get("findings", [])},
-        ran=None,
+        ran=ran,
         now=page.services.now(),
         as_json=lambda value: json.dumps(value, ensure_ascii=False, indent=2),
+    )
+
+
+@router.get("/cases/{case_id}")
+def case_page(page: PageDep, case_id: CaseId) -> Response:
+    actor = _actor(page)
+    summary = case_queries.case_summary(page.services, actor, case_id)
+    if summary["state"] != "disputed":
+        return _case_page(page, summary)
+    return _case_page(
+        page,
+        summary,
+        result=screening.read_report(page.services, actor, case_id),
+        files=portal_queries.dispute_files(page.services, actor, case_id),
     )
 
 
@@ -77,18 +92,7 @@ def run(page: PageDep, case_id: CaseId) -> Response:
     """Query a source for each category in scope; show what came back incomplete."""
     actor = _actor(page)
     ran = screening.run_investigation(page.services, actor, case_id)
-    summary = case_queries.case_summary(page.services, actor, case_id)
-    return render(
-        page,
-        "agency/case.html",
-        case=summary,
-        result=None,
-        files={},
-        findings={},
-        ran=ran,
-        now=page.services.now(),
-        as_json=json.dumps,
-    )
+    return _case_page(page, case_queries.case_summary(page.services, actor, case_id), ran=ran)
 
 
 @router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
