@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyKind, SecretKey, WrappedKey
+from fairscreen.adapters.db.case_tables import wrapped_keys
 from fairscreen.adapters.db.engine import begin_write, create_engine
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.migrations import upgrade
@@ -87,3 +88,35 @@ def test_a_replaced_key_is_read_back_new(engine: sa.Engine, provider: LocalKeyPr
         assert store.replace(KeyKind.SUBJECT, "sj_r", old, new)
         assert store.get(KeyKind.SUBJECT, "sj_r") == new
         assert not store.replace(KeyKind.SUBJECT, "sj_r", old, new)  # no longer the old one
+
+
+def test_a_shredded_key_leaves_no_wrapped_bytes_and_stays_shredded(
+    engine: sa.Engine, provider: LocalKeyProvider
+) -> None:
+    """PRODUCT.md P6: crypto-shredding drops the wrapped key itself (not a flag beside
+    it), a rotation cannot swap it back, and a never-issued owner is tombstoned too."""
+    with begin_write(engine) as connection:
+        store = SqlKeyStore(connection)
+        cipher = EnvelopeCipher(provider, store)
+        cipher.open_case("cs_s", "sj_s")
+        old = store.get(KeyKind.SUBJECT, "sj_s")
+        assert old is not None
+        assert store.destroy(KeyKind.SUBJECT, "sj_s")
+        rewrapped = WrappedKey(old.key_id, "mk_next", b"rewrapped", None)
+        assert not store.replace(KeyKind.SUBJECT, "sj_s", old, rewrapped)
+        assert not store.destroy(KeyKind.SUBJECT, "sj_never")
+        with pytest.raises(KeyDestroyed):
+            cipher.open_case("cs_t", "sj_never")
+    with begin_write(engine) as connection:
+        store = SqlKeyStore(connection)
+        assert store.get(KeyKind.SUBJECT, "sj_s") is None
+        assert store.is_destroyed(KeyKind.SUBJECT, "sj_s")
+        assert store.is_destroyed(KeyKind.SUBJECT, "sj_never")
+        assert "sj_s" not in {owner for owner, _ in store.items(KeyKind.SUBJECT)}
+        blobs = connection.execute(
+            sa.select(wrapped_keys.c.blob).where(
+                wrapped_keys.c.kind == KeyKind.SUBJECT.value,
+                wrapped_keys.c.owner.in_(["sj_s", "sj_never"]),
+            )
+        ).scalars()
+        assert list(blobs) == [None, None]

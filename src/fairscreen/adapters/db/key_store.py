@@ -27,6 +27,10 @@ _ROW = sa.select(t).where(t.c.owner == sa.bindparam("owner"), t.c.kind == sa.bin
 Row = sa.Row[tuple[object, ...]]
 
 
+def _wrapped(row: Row) -> WrappedKey:
+    return WrappedKey(row.key_id, row.wrapped_by, bytes(row.blob), row.subject)
+
+
 class SqlKeyStore:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -46,7 +50,7 @@ class SqlKeyStore:
         row = self._row(kind, owner)
         if row is None or row.blob is None:
             return None
-        return WrappedKey(row.key_id, row.wrapped_by, bytes(row.blob), row.subject)
+        return _wrapped(row)
 
     def is_destroyed(self, kind: KeyKind, owner: str) -> bool:
         row = self._row(kind, owner)
@@ -57,7 +61,7 @@ class SqlKeyStore:
         if row is not None:
             if row.destroyed_at is not None:
                 raise KeyDestroyed(f"the {kind.value} key of {owner!r} was destroyed")
-            return WrappedKey(row.key_id, row.wrapped_by, bytes(row.blob), row.subject)
+            return _wrapped(row)
         self._forget(kind, [owner])
         self._connection.execute(
             sa.insert(t).values(
@@ -88,19 +92,7 @@ class SqlKeyStore:
 
     def destroy(self, kind: KeyKind, owner: str) -> bool:
         existed = self.get(kind, owner) is not None
-        self._forget(kind, [owner])
-        now = datetime.now(UTC)
-        result = self._connection.execute(
-            sa.update(t)
-            .where(t.c.kind == kind.value, t.c.owner == owner)
-            .values(blob=None, destroyed_at=now)
-        )
-        if not result.rowcount:
-            self._connection.execute(
-                sa.insert(t).values(
-                    kind=kind.value, owner=owner, key_id="-", wrapped_by="-", destroyed_at=now
-                )
-            )
+        self.destroy_many(kind, [owner])
         return existed
 
     def destroy_many(self, kind: KeyKind, owners: Sequence[str]) -> None:
@@ -139,6 +131,4 @@ class SqlKeyStore:
         rows = self._connection.execute(
             sa.select(t).where(t.c.kind == kind.value, t.c.blob.is_not(None)).order_by(t.c.owner)
         ).all()
-        return iter(
-            [(r.owner, WrappedKey(r.key_id, r.wrapped_by, bytes(r.blob), r.subject)) for r in rows]
-        )
+        return iter([(row.owner, _wrapped(row)) for row in rows])
