@@ -537,6 +537,32 @@ def _record(index: int, record: RecordIn) -> m.Record:
     )
 
 
+def _case(
+    head: _CaseHead,
+    *,
+    role: m.RoleProfile,
+    records: tuple[m.Record, ...],
+    claims: m.Claims,
+    authorization: m.Authorization | None,
+) -> m.Case:
+    """The domain ``Case`` from the fields both readings share and the parts each reads
+    its own way."""
+    subject = head.subject
+    return m.Case(
+        case_id=head.case_id,
+        as_of=head.as_of,
+        employer_id=head.employer.id,
+        role=role,
+        subject=m.Subject(
+            name=subject.name, national_id=subject.national_id, birth_date=subject.birth_date
+        ),
+        requested_categories=tuple(head.requested_categories),
+        records=records,
+        claims=claims,
+        authorization=authorization,
+    )
+
+
 def _read_stepwise(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) -> m.Case:
     """Validate a case file model by model and build the domain ``Case``; raise
     ``InvalidInput`` naming the first offending field."""
@@ -551,17 +577,9 @@ def _read_stepwise(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) 
         seen.add(record.id)
     auth = case.authorization
     claims = case.claims
-    return m.Case(
-        case_id=case.case_id,
-        as_of=case.as_of,
-        employer_id=case.employer.id,
+    return _case(
+        case,
         role=_role(case.role, profiles),
-        subject=m.Subject(
-            name=case.subject.name,
-            national_id=case.subject.national_id,
-            birth_date=case.subject.birth_date,
-        ),
-        requested_categories=tuple(Category(c) for c in case.requested_categories),
         records=tuple(_record(i, r) for i, r in enumerate(case.records)),
         claims=m.Claims(
             education=tuple(
@@ -870,19 +888,8 @@ def _read_in_one_pass(content: bytes | str, profiles: Mapping[str, m.RoleProfile
             role = _DOMAIN_ROLE.validate_python(case.role)
         except ValidationError:
             return None
-    subject = case.subject
-    return m.Case(
-        case_id=case.case_id,
-        as_of=case.as_of,
-        employer_id=case.employer.id,
-        role=role,
-        subject=m.Subject(
-            name=subject.name, national_id=subject.national_id, birth_date=subject.birth_date
-        ),
-        requested_categories=tuple(case.requested_categories),
-        records=records,
-        claims=case.claims,
-        authorization=case.authorization,
+    return _case(
+        case, role=role, records=records, claims=case.claims, authorization=case.authorization
     )
 
 
