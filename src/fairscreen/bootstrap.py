@@ -38,10 +38,9 @@ def key_provider(settings: Settings) -> KeyProvider:
 def pseudonym_key(settings: Settings) -> bytes:
     """The HMAC key behind every pseudonym and blind index (never in the ledger)."""
     if settings.key_provider == "env":
-        value = os.environ.get("FAIRSCREEN_PSEUDONYM_KEY")
-        if not value:
+        if not settings.pseudonym_key:
             raise ValueError("FAIRSCREEN_PSEUDONYM_KEY: required with key_provider=env")
-        return base64.b64decode(value)
+        return base64.b64decode(settings.pseudonym_key)
     path: Path = settings.keys_dir / PSEUDONYM_KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

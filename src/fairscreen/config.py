@@ -21,11 +21,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     #: The origin line of the ledger's checkpoints (C2SP tlog-checkpoint).
     ledger_origin: str = "fairscreen.example/ledger"
-    #: Where the master and ledger signing keys come from: ``file`` (under ``data_dir``),
-    #: ``env`` (``FAIRSCREEN_MASTER_KEY`` / ``FAIRSCREEN_LEDGER_SIGNING_KEY``, base64).
+    #: Where the master, ledger signing and pseudonym keys come from: ``file`` (under
+    #: ``data_dir``), ``env`` (``FAIRSCREEN_MASTER_KEY`` / ``FAIRSCREEN_LEDGER_SIGNING_KEY``
+    #: / ``FAIRSCREEN_PSEUDONYM_KEY``, base64).
     key_provider: Literal["file", "env"] = "file"
     master_key: str | None = Field(default=None, repr=False)
     ledger_signing_key: str | None = Field(default=None, repr=False)
+    pseudonym_key: str | None = Field(default=None, repr=False)
     #: Let webhooks go to loopback and private addresses (a receiver on this machine while
     #: developing). Off by default, refused in production: an employer's URL must not
     #: reach inside our network.
