@@ -30,9 +30,9 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.notify import Notification
-from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
+from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services.context import Actor, Services
+from fairscreen.services.context import Actor, Services, require_role
 
 TOKEN_PREFIX = "fs_"  # noqa: S105 - a prefix that marks tokens, not a secret
 CANDIDATE_TOKEN_LIFETIME = timedelta(minutes=30)
@@ -86,11 +86,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _require_operator(actor: Actor) -> None:
-    if actor.role is not ActorRole.OPERATOR:
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
-
-
 # --- accounts and their tokens (operator) ------------------------------------------------------
 
 
@@ -99,7 +94,7 @@ def create_account(
 ) -> tuple[str, IssuedToken]:
     """An account for an employer or agency tenant, or a regulator or operator; returns
     its id and its first token (shown once)."""
-    _require_operator(actor)
+    require_role(actor, ActorRole.OPERATOR)
     try:
         account_role = ActorRole(role)
     except ValueError as exc:
@@ -134,7 +129,7 @@ def create_account(
 def list_accounts(
     svc: Services, actor: Actor, *, limit: int, after: str | None
 ) -> list[dict[str, Any]]:
-    _require_operator(actor)
+    require_role(actor, ActorRole.OPERATOR)
     query = sa.select(a.accounts).order_by(a.accounts.c.id).limit(limit)
     if after:
         query = query.where(a.accounts.c.id > after)
@@ -144,7 +139,7 @@ def list_accounts(
 
 def issue_token(svc: Services, actor: Actor, account_id: str) -> IssuedToken:
     """A further token for an account (e.g. before rotating the old one out)."""
-    _require_operator(actor)
+    require_role(actor, ActorRole.OPERATOR)
     with svc.uow() as uow:
         account = _account(uow.connection, account_id)
         if account is None or account["disabled_at"] is not None:
@@ -156,7 +151,7 @@ def issue_token(svc: Services, actor: Actor, account_id: str) -> IssuedToken:
 
 def revoke_token(svc: Services, actor: Actor, token_id: str) -> None:
     """Revoke a token at once (operator: any token)."""
-    _require_operator(actor)
+    require_role(actor, ActorRole.OPERATOR)
     _revoke(svc, token_id)
 
 

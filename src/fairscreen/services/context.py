@@ -15,6 +15,7 @@ from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notifier
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.domain.categories import Category
+from fairscreen.domain.errors import PermissionDenied
 from fairscreen.domain.lifecycle import DEFAULT_REVIEW_DAYS, RetentionPolicy
 from fairscreen.domain.rulebook import Rulebook
 from fairscreen.domain.topics import TopicClassifier, default_classifier
@@ -36,6 +37,13 @@ class Actor:
 
 
 SYSTEM = Actor(ActorRole.SYSTEM, "scheduler")
+
+
+def require_role(actor: Actor, *roles: ActorRole) -> None:
+    """Refuse a use case to an actor of any other role (the one guard every service uses,
+    so the refusal reads the same everywhere)."""
+    if actor.role not in roles:
+        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
 
 
 @dataclass(frozen=True, slots=True)

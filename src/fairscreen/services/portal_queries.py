@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
-from fairscreen.domain.errors import InvalidInput, PermissionDenied
+from fairscreen.domain.errors import InvalidInput
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
-from fairscreen.services.context import Actor, Services
+from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.screening import log_event, visible_case
 
 #: Categories a profile of this tier may carry, and the ones needing a legal basis
@@ -60,8 +60,7 @@ def tier_categories(svc: Services, tier: str) -> list[dict[str, Any]]:
 
 def list_agencies(svc: Services, actor: Actor) -> list[dict[str, str]]:
     """The agencies an employer may name when ordering (organisations, no personal data)."""
-    if actor.role is not ActorRole.EMPLOYER:
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    require_role(actor, ActorRole.EMPLOYER)
     query = sa.select(t.tenants.c.id, t.tenants.c.name).where(t.tenants.c.kind == "agency")
     with svc.engine.connect() as connection:
         rows = connection.execute(query.order_by(t.tenants.c.name)).mappings().all()
@@ -71,8 +70,7 @@ def list_agencies(svc: Services, actor: Actor) -> list[dict[str, str]]:
 def case_notices(svc: Services, actor: Actor, case_id: str) -> list[dict[str, Any]]:
     """The notices of a case: the adverse-action notice (the candidate receives it, the
     employer sees what was sent) and the candidate's statement."""
-    if actor.role not in (ActorRole.CANDIDATE, ActorRole.EMPLOYER):
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    require_role(actor, ActorRole.CANDIDATE, ActorRole.EMPLOYER)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         notices = [n for n in uow.repo.notices(case) if n["kind"] == "adverse_action"]
@@ -94,8 +92,7 @@ def case_notices(svc: Services, actor: Actor, case_id: str) -> list[dict[str, An
 
 def decision_of(svc: Services, actor: Actor, case_id: str) -> dict[str, Any] | None:
     """The decision recorded on the employer's own case (outcome, reason, time)."""
-    if actor.role is not ActorRole.EMPLOYER:
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    require_role(actor, ActorRole.EMPLOYER)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         return uow.repo.decision(case)
@@ -116,8 +113,7 @@ def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, Disput
     """For the case's agency: each open dispute with the records behind its finding (to
     re-verify or correct them) and the evidence the candidate sent. Logged as a read
     for a dispute."""
-    if actor.role is not ActorRole.AGENCY:
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    require_role(actor, ActorRole.AGENCY)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         report = uow.repo.report(case) or {}
@@ -187,8 +183,7 @@ def parse_evidence(text: str | None) -> dict[str, Any] | None:
 def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:
     """For the agency's queue: each of its cases with an open dispute, and the earliest
     deadline among them (P4: answered within 15 days). Ids and times only."""
-    if actor.role is not ActorRole.AGENCY:
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+    require_role(actor, ActorRole.AGENCY)
     query = (
         sa.select(t.disputes.c.case_id, sa.func.min(t.disputes.c.due_at))
         .select_from(t.disputes.join(t.cases, t.cases.c.id == t.disputes.c.case_id))

@@ -86,7 +86,7 @@ from fairscreen.services.case_file import (
     invalid_input,
     role_profile_from,
 )
-from fairscreen.services.context import SYSTEM, Actor, Services
+from fairscreen.services.context import SYSTEM, Actor, Services, require_role
 from fairscreen.services.evaluation import builtin_profiles, evaluate_case
 from fairscreen.services.records import redact_for_storage
 
@@ -193,11 +193,6 @@ def _reload(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:
     return fresh
 
 
-def _require(actor: Actor, *roles: ActorRole) -> None:
-    if actor.role not in roles:
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
-
-
 def _move(
     uow: SqlUnitOfWork, svc: Services, case: RowMapping, target: CaseState, **values: Any
 ) -> RowMapping:
@@ -211,7 +206,7 @@ def _move(
 
 def register_tenant(svc: Services, actor: Actor, *, kind: str, name: str) -> str:
     """An employer or agency organisation (operator only)."""
-    _require(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
+    require_role(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
     if kind not in ("employer", "agency"):
         raise InvalidInput("must be employer or agency", field="kind")
     if not name.strip() or len(name) > 200:
@@ -258,7 +253,7 @@ def register_candidate(svc: Services, identity: Mapping[str, Any]) -> str:
 
 def define_role_profile(svc: Services, actor: Actor, role: Mapping[str, Any]) -> str:
     """A role profile of the employer, validated against its tier (PRODUCT.md P2)."""
-    _require(actor, EMPLOYER)
+    require_role(actor, EMPLOYER)
     try:
         parsed = RoleIn.model_validate(dict(role))
     except ValidationError as exc:
@@ -326,7 +321,7 @@ def order_check(
 ) -> str:
     """The employer orders a check for a role; the case waits for the candidate's
     signature (state ``ordered``). Nothing is queried before it."""
-    _require(actor, EMPLOYER)
+    require_role(actor, EMPLOYER)
     categories = _categories(requested, "requested")
     if not purpose.strip() or len(purpose) > 200:
         raise InvalidInput("1 to 200 characters", field="purpose")
@@ -467,7 +462,7 @@ def sign_authorization(
     """The candidate signs the notice they were shown (its SHA-256 must match) and
     consents to categories, sensitive ones separately (PIPL art. 29). Then the effective
     scope is set (P2). Returns the consent receipt id."""
-    _require(actor, CANDIDATE)
+    require_role(actor, CANDIDATE)
     consented = _categories(categories, "categories")
     sensitive = _categories(sensitive_consented, "sensitive_categories_consented")
     for index, name in enumerate(sensitive):
@@ -549,7 +544,7 @@ def _domain_authorization(case: RowMapping, row: RowMapping | None) -> Authoriza
 def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
     """The consent receipt in Kantara Consent Receipt v1.1 form (fields of ISO/IEC TS
     27560 too): who consented to what, for which purpose, under which notice."""
-    _require(actor, CANDIDATE)
+    require_role(actor, CANDIDATE)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         row = uow.repo.authorization(case["id"])
@@ -600,7 +595,7 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
 def revoke_authorization(svc: Services, actor: Actor, case_id: str) -> None:
     """Revocation takes effect at once: no further queries, and the data gathered so far
     is destroyed unless the report was already released and decided (PRODUCT.md P1)."""
-    _require(actor, CANDIDATE)
+    require_role(actor, CANDIDATE)
     now = svc.now()
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
@@ -639,7 +634,7 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
     3. in a second transaction: check the authorization again (a revocation in between
        wins), store the records, rate, open review.
     """
-    _require(actor, AGENCY, EMPLOYER)
+    require_role(actor, AGENCY, EMPLOYER)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         if actor.role is EMPLOYER and case["agency_id"] is not None:
@@ -823,7 +818,7 @@ def read_report(
     candidate reads the full report first; the agency reads it to answer disputes; the
     employer reads only the employer view, only once released; an operator only with a
     recorded reason; a regulator never."""
-    _require(actor, CANDIDATE, AGENCY, EMPLOYER, ActorRole.OPERATOR)
+    require_role(actor, CANDIDATE, AGENCY, EMPLOYER, ActorRole.OPERATOR)
     # 1. decrypt from a read snapshot (no writer lock), deciding what this reader may see;
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
@@ -891,7 +886,7 @@ def accept_report(
 ) -> None:
     """The candidate accepts the report (optionally with a statement the employer will
     see); it is released at once."""
-    _require(actor, CANDIDATE)
+    require_role(actor, CANDIDATE)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         if statement is not None:
@@ -958,7 +953,7 @@ def open_dispute(
 ) -> list[str]:
     """The candidate disputes findings with a statement (and evidence); the case freezes
     until the agency answers each, within 15 days (P4)."""
-    _require(actor, CANDIDATE)
+    require_role(actor, CANDIDATE)
     if not finding_ids:
         raise InvalidInput("name at least one finding", field="finding_ids")
     if not statement.strip() or len(statement) > 4000:
@@ -1017,7 +1012,7 @@ def resolve_dispute(
     (its records replaced by the corrected ones) or ``removed`` (it could not be
     re-verified: its records go). When the last open dispute is answered the case is
     rated again and the candidate reviews it again."""
-    _require(actor, AGENCY, EMPLOYER)
+    require_role(actor, AGENCY, EMPLOYER)
     try:
         decided = DomainDisputeOutcome(outcome)
     except ValueError as exc:
@@ -1090,7 +1085,7 @@ def record_decision(
     PIPL art. 24). An adverse decision that cites the report sends the candidate an
     adverse-action notice: the reasons, the rule IDs, the right to an explanation and to
     contest (FCRA §615 does likewise)."""
-    _require(actor, EMPLOYER)
+    require_role(actor, EMPLOYER)
     try:
         decided = Outcome(outcome)
     except ValueError as exc:
@@ -1162,7 +1157,7 @@ def record_decision(
 
 def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
     """Everything held about the candidate, as JSON (PIPL art. 45: access and copy)."""
-    _require(actor, CANDIDATE)
+    require_role(actor, CANDIDATE)
     with svc.uow() as uow:
         subject = uow.repo.subject(actor.id)
         if subject is None:
@@ -1237,7 +1232,7 @@ def _iso(value: Any) -> Any:
 def request_deletion(svc: Services, actor: Actor) -> list[str]:
     """The candidate asks for deletion: every case becomes due within 15 days (PIPL
     art. 47); open disputes and legal holds defer it, with the reason recorded."""
-    _require(actor, CANDIDATE)
+    require_role(actor, CANDIDATE)
     now = svc.now()
     affected = []
     with svc.uow() as uow:
@@ -1266,7 +1261,7 @@ def request_deletion(svc: Services, actor: Actor) -> list[str]:
 
 def set_legal_hold(svc: Services, actor: Actor, case_id: str, *, hold: bool) -> None:
     """An operator places or lifts a legal hold; destruction waits while it stands."""
-    _require(actor, ActorRole.OPERATOR)
+    require_role(actor, ActorRole.OPERATOR)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         uow.repo.update_case(case["id"], legal_hold=hold, updated_at=svc.now())
@@ -1455,7 +1450,7 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
     """The certificate of a destroyed case, with a C2SP ``tlog-proof`` receipt: the
     inclusion proof of its ``data.destroyed`` entry and a signed checkpoint, verifiable
     offline with the log's public key."""
-    _require(actor, CANDIDATE)
+    require_role(actor, CANDIDATE)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id, allow_destroyed=True)
         row = uow.repo.certificate(case["pseudonym"])
@@ -1481,7 +1476,7 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
 def rotate_keys(svc: Services, actor: Actor, *, to_key_id: str | None = None) -> RotationReport:
     """Rewrap every subject key under the current (or named) master key, in one
     transaction, without touching case keys or data (PRODUCT.md P5)."""
-    _require(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
+    require_role(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
     with svc.uow() as uow:
         report = rotate_master_key(svc.key_provider, uow.keys, to_key_id=to_key_id)
         uow.commit()

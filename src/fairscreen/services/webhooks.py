@@ -43,9 +43,9 @@ from sqlalchemy.engine import RowMapping
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.outbound import non_public_reason
-from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
+from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.ledger.entries import ActorRole, EventType
-from fairscreen.services.context import Actor, Services
+from fairscreen.services.context import Actor, Services, require_role
 
 MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(seconds=30)
@@ -71,11 +71,6 @@ STATE_EVENTS = frozenset(
         EventType.DATA_DESTROYED,
     }
 )
-
-
-def _require_employer(actor: Actor) -> None:
-    if actor.role is not ActorRole.EMPLOYER:
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
 
 
 # --- signatures (Standard Webhooks v1) -----------------------------------------------------------
@@ -136,7 +131,7 @@ def _check_url(url: str, *, allow_private: bool) -> str:
 def create_endpoint(svc: Services, actor: Actor, url: str) -> tuple[str, str]:
     """Register a receiver; returns its id and its signing secret (shown once). It
     receives the events logged from now on."""
-    _require_employer(actor)
+    require_role(actor, ActorRole.EMPLOYER)
     _check_url(url, allow_private=svc.config.webhook_private_targets)
     endpoint_id = f"whk_{uuid.uuid4().hex}"
     with svc.uow() as uow:
@@ -156,7 +151,7 @@ def create_endpoint(svc: Services, actor: Actor, url: str) -> tuple[str, str]:
 def list_endpoints(
     svc: Services, actor: Actor, *, limit: int = 20, after: str | None = None
 ) -> list[dict[str, Any]]:
-    _require_employer(actor)
+    require_role(actor, ActorRole.EMPLOYER)
     query = (
         sa.select(a.webhook_endpoints)
         .where(
@@ -174,7 +169,7 @@ def list_endpoints(
 
 
 def disable_endpoint(svc: Services, actor: Actor, endpoint_id: str) -> None:
-    _require_employer(actor)
+    require_role(actor, ActorRole.EMPLOYER)
     with svc.uow() as uow:
         done = uow.connection.execute(
             sa.update(a.webhook_endpoints)
