@@ -581,6 +581,11 @@ def _unclaimed(ev: _Evaluation, category: Category, bucket: _Bucket, attached: s
             ev.add(category, [item.record.id], verified=True, neutral="no_claim")
         else:
             ev.unverified(category, item)
+    _not_found(ev, category, bucket)
+
+
+def _not_found(ev: _Evaluation, category: Category, bucket: _Bucket) -> None:
+    """A source's ``not_found`` answer is a neutral finding (clean, in a claim-free category)."""
     for record in bucket.not_found:
         ev.add(category, [record.id], verified=True, neutral="not_found")
 
@@ -641,12 +646,7 @@ def _litigation(ev: _Evaluation, bucket: _Bucket) -> None:
             rule=RuleId.LIT_RELEVANT_JUDGMENT,
             detail=detail,
         )
-    _claim_free_not_found(ev, Category.LITIGATION, bucket)
-
-
-def _claim_free_not_found(ev: _Evaluation, category: Category, bucket: _Bucket) -> None:
-    for record in bucket.not_found:
-        ev.add(category, [record.id], verified=True, neutral="not_found")
+    _not_found(ev, Category.LITIGATION, bucket)
 
 
 def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
@@ -669,7 +669,7 @@ def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
             rule=RuleId.ENF_ACTIVE_DEBTOR,
             detail=data.case_no or "",
         )
-    _claim_free_not_found(ev, Category.ENFORCEMENT, bucket)
+    _not_found(ev, Category.ENFORCEMENT, bucket)
 
 
 def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
@@ -700,7 +700,7 @@ def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
             rule=RuleId.CRIM_RELEVANT_CONVICTION,
             detail=data.case_no or data.offence,
         )
-    _claim_free_not_found(ev, Category.CRIMINAL_RECORD, bucket)
+    _not_found(ev, Category.CRIMINAL_RECORD, bucket)
 
 
 def _adulthood(birth: date) -> date:
@@ -731,7 +731,7 @@ def _credit(ev: _Evaluation, bucket: _Bucket) -> None:
             exclusion=exclusion,
             rule=rule,
         )
-    _claim_free_not_found(ev, Category.CREDIT, bucket)
+    _not_found(ev, Category.CREDIT, bucket)
 
 
 def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
@@ -775,7 +775,7 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
         else:
             rule = RuleId.REF_CORROBORATED_CONCERN if polarity == "negative" else None
             ev.add(Category.REFERENCE, records, verified=True, rule=rule, detail=detail)
-    _claim_free_not_found(ev, Category.REFERENCE, bucket)
+    _not_found(ev, Category.REFERENCE, bucket)
 
 
 EVALUATORS: Mapping[Category, Callable[[_Evaluation, _Bucket], None]] = {
