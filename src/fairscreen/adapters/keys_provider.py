@@ -27,7 +27,7 @@ import hashlib
 import os
 import stat
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from fairscreen.adapters.crypto import KEY_BYTES, SecretKey, check_label, open_sealed, seal
@@ -174,13 +174,6 @@ class EnvKeyProvider(LocalKeyProvider):
             raise CryptoError(f"{variable} is not set (key_provider=env)")
         keys = [_parse_env_entry(entry.strip(), variable) for entry in value.split(",")]
         super().__init__(keys, keys[0].key_id)
-
-    @classmethod
-    def from_environ(
-        cls, environ: Mapping[str, str] | None = None, *, variable: str = MASTER_ENV
-    ) -> EnvKeyProvider:
-        source = os.environ if environ is None else environ
-        return cls(source.get(variable), variable=variable)
 
 
 def _parse_env_entry(entry: str, variable: str) -> SecretKey:
