@@ -26,6 +26,19 @@ from fairscreen.services.context import Actor
 from integration.service_fixtures import OPERATOR, REQUESTED, World, make_world
 
 OTHER_SUBJECT = {"name": "测试乙", "national_id": OTHER_ID, "birth_date": "1985-02-02"}
+#: The world's signed-in identities and their roles (tenant A's, then tenant B's).
+ROLE_OF: dict[str, ActorRole] = {
+    "candidate": ActorRole.CANDIDATE,
+    "employer": ActorRole.EMPLOYER,
+    "agency": ActorRole.AGENCY,
+    "regulator": ActorRole.REGULATOR,
+    "operator": ActorRole.OPERATOR,
+    "candidate_b": ActorRole.CANDIDATE,
+    "employer_b": ActorRole.EMPLOYER,
+    "agency_b": ActorRole.AGENCY,
+}
+#: Everyone a test can act as: ``anonymous`` (no token), then each of :data:`ROLE_OF`.
+IDENTITIES = ("anonymous", *ROLE_OF)
 
 
 @dataclass

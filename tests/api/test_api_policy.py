@@ -9,31 +9,10 @@ import re
 import uuid
 from typing import Any
 
-from api.conftest import Api, released_case
+from api.conftest import IDENTITIES, ROLE_OF, Api, released_case
 from fairscreen.entrypoints.api.app import api_routes
 from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES
 
-IDENTITIES = (
-    "anonymous",
-    "candidate",
-    "employer",
-    "agency",
-    "regulator",
-    "operator",
-    "candidate_b",
-    "employer_b",
-    "agency_b",
-)
-ROLE_OF = {
-    "candidate": "candidate",
-    "employer": "employer",
-    "agency": "agency",
-    "regulator": "regulator",
-    "operator": "operator",
-    "candidate_b": "candidate",
-    "employer_b": "employer",
-    "agency_b": "agency",
-}
 DUMMY = {
     "case_id": "case_00000000000000000000000000000000",
     "dispute_id": "dsp_00000000000000000000000000000000",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,17 +22,6 @@ with warnings.catch_warnings():
 from api.conftest import Api, build_api, many_sign_ins
 from fairscreen.entrypoints.api import create_app
 
-ROLES = (
-    "anonymous",
-    "candidate",
-    "employer",
-    "agency",
-    "regulator",
-    "operator",
-    "candidate_b",
-    "employer_b",
-    "agency_b",
-)
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -79,19 +69,9 @@ def build_web(database_url: str, tmp_path: Path) -> Web:
     return Web(build_api(database_url, tmp_path))
 
 
-@pytest.fixture
-def web(sqlite_url: str, tmp_path: Path) -> Iterator[Web]:
-    built = build_web(sqlite_url, tmp_path)
-    try:
-        yield built
-    finally:
-        for client in built.clients.values():
-            client.close()
-        built.api.world.svc.engine.dispose()
-
-
-@pytest.fixture
-def web_any_db(database_url: str, tmp_path: Path) -> Iterator[Web]:
+@contextmanager
+def served_web(database_url: str, tmp_path: Path) -> Iterator[Web]:
+    """The portals' world, its browsers closed and its engine disposed afterwards."""
     built = build_web(database_url, tmp_path)
     try:
         yield built
@@ -99,6 +79,18 @@ def web_any_db(database_url: str, tmp_path: Path) -> Iterator[Web]:
         for client in built.clients.values():
             client.close()
         built.api.world.svc.engine.dispose()
+
+
+@pytest.fixture
+def web(sqlite_url: str, tmp_path: Path) -> Iterator[Web]:
+    with served_web(sqlite_url, tmp_path) as built:
+        yield built
+
+
+@pytest.fixture
+def web_any_db(database_url: str, tmp_path: Path) -> Iterator[Web]:
+    with served_web(database_url, tmp_path) as built:
+        yield built
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -12,24 +12,20 @@ from typing import Any
 
 import pytest
 
-from api.conftest import many_sign_ins, order_over_api, released_case, sign_over_api
+from api.conftest import (
+    IDENTITIES,
+    ROLE_OF,
+    many_sign_ins,
+    order_over_api,
+    released_case,
+    sign_over_api,
+)
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.web.policy import PAGE_ROLES, PUBLIC
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import screening
 from fairscreen.services.context import Actor
-from web.conftest import ROLES, Web, csrf_of
-
-ROLE_OF = {
-    "candidate": ActorRole.CANDIDATE,
-    "candidate_b": ActorRole.CANDIDATE,
-    "employer": ActorRole.EMPLOYER,
-    "employer_b": ActorRole.EMPLOYER,
-    "agency": ActorRole.AGENCY,
-    "agency_b": ActorRole.AGENCY,
-    "regulator": ActorRole.REGULATOR,
-    "operator": ActorRole.OPERATOR,
-}
+from web.conftest import Web, csrf_of
 
 
 def _page_routes() -> set[tuple[str, str]]:
@@ -76,7 +72,7 @@ def test_every_page_for_every_role(web: Web) -> None:
     checked = 0
     for (method, template), allowed in sorted(PAGE_ROLES.items()):
         path = _fill(template, case_id, dispute_id)
-        for who in ROLES:
+        for who in IDENTITIES:
             role = ROLE_OF.get(who)
             permitted = allowed is PUBLIC or (role is not None and role in allowed)
             if method == "GET":
