@@ -71,6 +71,16 @@ def test_a_revocation_before_release_withdraws_and_destroys() -> None:
     assert not revocation_destroys_data(S.DECIDED)
 
 
+def test_only_a_case_not_yet_released_can_expire() -> None:
+    """An authorization that lapses before release expires the case (PRODUCT.md §3); once
+    released, the report no longer depends on it."""
+    for state in (S.AUTHORIZED, S.SCOPED, S.INVESTIGATING, S.CANDIDATE_REVIEW, S.DISPUTED):
+        assert transition(state, S.EXPIRED) is S.EXPIRED
+    for state in (S.RELEASED, S.DECIDED, S.ARCHIVED, S.WITHDRAWN, S.DESTROYED):
+        with pytest.raises(InvalidTransition):
+            transition(state, S.EXPIRED)
+
+
 def test_review_window_defaults_to_five_days_and_is_bounded() -> None:
     assert review_window_ends(T0) == T0 + timedelta(days=5)
     assert review_window_ends(T0, 10) == T0 + timedelta(days=10)
