@@ -101,7 +101,9 @@ async def services_of(request: Request) -> Services:
     return _services(request)
 
 
-def _template(request: Request) -> tuple[str, str]:
+def route_template(request: Request) -> tuple[str, str]:
+    """The matched route as (method, path template); HEAD is checked as GET. The web
+    portals' policy looks its pages up by the same key."""
     route = request.scope.get("route")
     method = "GET" if request.method == "HEAD" else request.method
     return method, str(getattr(route, "path", ""))
@@ -112,7 +114,7 @@ def enforce(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """The policy check every route runs first; returns the caller (None if public)."""
-    allowed = ROUTE_ROLES.get(_template(request))
+    allowed = ROUTE_ROLES.get(route_template(request))
     if allowed is None:
         raise PermissionDenied("this route is not open to anyone", field="route")
     if allowed is PUBLIC:

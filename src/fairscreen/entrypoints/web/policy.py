@@ -29,6 +29,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from fairscreen.domain.errors import FairscreenError, NotFound, PermissionDenied
+from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.web.i18n import Translator, choose
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
@@ -169,12 +170,6 @@ def csrf_token(svc: Services, sid: str) -> str:
 
 def new_sid() -> str:
     return secrets.token_urlsafe(32)
-
-
-def route_template(request: Request) -> tuple[str, str]:
-    route = request.scope.get("route")
-    method = "GET" if request.method == "HEAD" else request.method
-    return method, str(getattr(route, "path", ""))
 
 
 def _valid_sid(value: str | None) -> bool:
