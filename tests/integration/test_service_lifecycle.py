@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_fixtures import OPERATOR, World, make_world, order_and_sign
+from service_fixtures import OPERATOR, ROLE, World, make_world, order_and_sign
 
 from factories import SUBJECT
 from fairscreen.adapters.db.ledger_store import reading
@@ -339,6 +339,79 @@ def test_a_legal_hold_defers_destruction(world: World) -> None:
     result = s.purge(world.svc)
     assert result.destroyed == () and result.held == ((case_id, "legal_hold"),)
     assert "retention.hold" in ledger_types(world)
+    assert audit(world) == []
+
+
+def test_an_open_dispute_defers_destruction_and_is_logged_once(world: World) -> None:
+    """P6: a pending dispute defers destruction with its reason recorded, one
+    ``retention.hold`` per reason however often the purge runs; once answered, the
+    case is destroyed."""
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    report = s.read_report(world.svc, world.candidate, case_id)["report"]
+    [dispute] = s.open_dispute(
+        world.svc,
+        world.candidate,
+        case_id,
+        finding_ids=[report["findings"][0]["id"]],
+        statement="有误",
+    )
+    s.request_deletion(world.svc, world.candidate)
+    world.clock.advance(days=15)  # due now: the hold is placed in time, so the audit agrees
+    for _ in range(2):
+        result = s.purge(world.svc)
+        assert result.destroyed == () and result.held == ((case_id, "open_dispute"),)
+    with reading(world.svc.engine) as log:
+        holds = [
+            entry
+            for entry in (decode_entry(log.entry(i)) for i in range(log.size()))
+            if entry.type.value == "retention.hold"
+        ]
+    assert [str(h.reason) for h in holds] == ["pending_dispute"]
+    s.resolve_dispute(
+        world.svc, world.agency, case_id, dispute, outcome="upheld", answer="已复核，维持。"
+    )
+    assert s.purge(world.svc).destroyed == (case_id,)
+    assert audit(world) == []
+
+
+def test_a_sensitive_category_without_its_own_consent_is_not_queried(world: World) -> None:
+    """P1/P2: a sensitive category consented to among the others but not separately
+    (``sensitive_categories_consented``) is left out as NOT_CONSENTED, never queried."""
+    role = {
+        **ROLE,
+        "id": "cashier",
+        "tier": "trust",
+        "categories": {
+            **ROLE["categories"],
+            "credit": {"justification": "岗位经手客户资金，需核实严重失信记录"},
+        },
+    }
+    profile_id = s.define_role_profile(world.svc, world.employer, role)
+    case_id = s.order_check(
+        world.svc,
+        world.employer,
+        subject_id=world.candidate.id,
+        profile_id=profile_id,
+        requested=["identity", "credit"],
+        agency_id=world.agency.id,
+    )
+    notice = s.authorization_notice(world.svc, world.candidate, case_id)
+    assert notice.sensitive == ("credit",)
+    s.sign_authorization(
+        world.svc,
+        world.candidate,
+        case_id,
+        text_sha256=notice.sha256,
+        lang="zh-Hans",
+        categories=["identity", "credit"],
+    )
+    with reading(world.svc.engine) as log:
+        entries = [decode_entry(log.entry(i)) for i in range(log.size())]
+    scope_set = [e for e in entries if e.type.value == "scope.set"][-1]
+    assert scope_set.categories == ("identity",)
+    result = s.run_investigation(world.svc, world.agency, case_id)
+    assert result.queried == ("identity",)
     assert audit(world) == []
 
 
