@@ -16,10 +16,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from fairscreen.adapters.sources import (
@@ -293,6 +295,26 @@ def test_retry_after_is_honoured_up_to_the_cap(server: tuple[str, ServerState]) 
         answer = source.fetch(query(Category.LITIGATION), permit_for(Category.LITIGATION))
     assert_unavailable(answer, UnavailableReason.SERVER_ERROR)
     assert sleeps == [0.5, 0.5]  # Retry-After: 1, capped at max_delay
+
+
+def test_a_retry_after_date_is_counted_on_the_sources_clock() -> None:
+    """RFC 9110 §10.2.3: ``Retry-After`` may be an HTTP-date; the wait is measured from
+    the source's injected clock, like every other time the source reads."""
+    later = format_datetime(NOW + timedelta(seconds=2), usegmt=True)
+    busy = httpx.MockTransport(lambda request: httpx.Response(503, headers={"Retry-After": later}))
+    sleeps: list[float] = []
+    with HttpSource(
+        "test-date",
+        "http://source.invalid/",
+        categories=[Category.LITIGATION],
+        retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=5.0),
+        transport=busy,
+        now=lambda: NOW,
+        sleep=sleeps.append,
+    ) as source:
+        answer = source.fetch(query(Category.LITIGATION), permit_for(Category.LITIGATION))
+    assert_unavailable(answer, UnavailableReason.SERVER_ERROR)
+    assert sleeps == [2.0]
 
 
 def test_the_breaker_opens_stops_calling_and_half_opens_after_the_cool_down(

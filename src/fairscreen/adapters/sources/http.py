@@ -38,7 +38,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
@@ -308,7 +308,7 @@ class HttpSource:
         try:
             with self._client.stream("POST", "query", content=orjson.dumps(body)) as response:
                 if response.status_code != 200:
-                    return _status_failure(response)
+                    return _status_failure(response, self._now())
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
@@ -362,20 +362,21 @@ class HttpSource:
         )
 
 
-def _status_failure(response: httpx.Response) -> _Failure:
+def _status_failure(response: httpx.Response, now: datetime) -> _Failure:
     code = response.status_code
     if code in _RETRY_STATUSES:
         return _Failure(
             UnavailableReason.SERVER_ERROR,
             retryable=True,
             detail=f"HTTP {code}",
-            retry_after=_retry_after(response.headers.get("Retry-After")),
+            retry_after=_retry_after(response.headers.get("Retry-After"), now),
         )
     return _Failure(UnavailableReason.HTTP_STATUS, retryable=False, detail=f"HTTP {code}")
 
 
-def _retry_after(value: str | None) -> float | None:
-    """``Retry-After`` in seconds (RFC 9110 §10.2.3: delay-seconds or an HTTP-date)."""
+def _retry_after(value: str | None, now: datetime) -> float | None:
+    """``Retry-After`` in seconds (RFC 9110 §10.2.3: delay-seconds, or an HTTP-date
+    counted from ``now``, the source's clock)."""
     if not value:
         return None
     if value.strip().isdigit():
@@ -386,7 +387,7 @@ def _retry_after(value: str | None) -> float | None:
         return None
     if moment.tzinfo is None:
         return None
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+    return max(0.0, (moment - now).total_seconds())
 
 
 def _with_attempts(answer: SourceAnswer, attempts: int) -> SourceAnswer:
