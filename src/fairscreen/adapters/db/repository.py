@@ -316,23 +316,13 @@ class ServiceRepository:
                 k: row[k]
                 for k in ("id", "finding_id", "opened_at", "due_at", "outcome", "resolved_at")
             }
-            item["statement"] = self.cipher.decrypt_text(
-                label, f"dispute.{row['id']}.statement", bytes(row["statement_ct"])
-            )
-            item["evidence"] = (
-                None
-                if row["evidence_ct"] is None
-                else self.cipher.decrypt_text(
-                    label, f"dispute.{row['id']}.evidence", bytes(row["evidence_ct"])
+            for text in ("statement", "evidence", "answer"):  # evidence, answer: optional
+                blob = row[f"{text}_ct"]
+                item[text] = (
+                    None
+                    if blob is None
+                    else self.cipher.decrypt_text(label, f"dispute.{row['id']}.{text}", bytes(blob))
                 )
-            )
-            item["answer"] = (
-                None
-                if row["answer_ct"] is None
-                else self.cipher.decrypt_text(
-                    label, f"dispute.{row['id']}.answer", bytes(row["answer_ct"])
-                )
-            )
             out.append(item)
         return out
 
