@@ -23,7 +23,7 @@ from fairscreen.domain.errors import (
     PermissionDenied,
 )
 from fairscreen.ledger.audit import audit_entries
-from fairscreen.ledger.entries import ActorRole, decode_entry
+from fairscreen.ledger.entries import ActorRole, LedgerEntry, decode_entry
 from fairscreen.services import screening as s
 from fairscreen.services.context import Actor
 from fairscreen.services.evaluation import evaluate_case
@@ -34,9 +34,13 @@ def world(database_url: str, tmp_path: Path) -> World:
     return make_world(database_url, tmp_path)
 
 
-def ledger_types(world: World) -> list[str]:
+def ledger_entries(world: World) -> list[LedgerEntry]:
     with reading(world.svc.engine) as log:
-        return [decode_entry(log.entry(i)).type.value for i in range(log.size())]
+        return [decode_entry(log.entry(i)) for i in range(log.size())]
+
+
+def ledger_types(world: World) -> list[str]:
+    return [entry.type.value for entry in ledger_entries(world)]
 
 
 def audit(world: World) -> list[Any]:
@@ -361,12 +365,7 @@ def test_an_open_dispute_defers_destruction_and_is_logged_once(world: World) -> 
     for _ in range(2):
         result = s.purge(world.svc)
         assert result.destroyed == () and result.held == ((case_id, "open_dispute"),)
-    with reading(world.svc.engine) as log:
-        holds = [
-            entry
-            for entry in (decode_entry(log.entry(i)) for i in range(log.size()))
-            if entry.type.value == "retention.hold"
-        ]
+    holds = [e for e in ledger_entries(world) if e.type.value == "retention.hold"]
     assert [str(h.reason) for h in holds] == ["pending_dispute"]
     s.resolve_dispute(
         world.svc, world.agency, case_id, dispute, outcome="upheld", answer="已复核，维持。"
@@ -406,9 +405,7 @@ def test_a_sensitive_category_without_its_own_consent_is_not_queried(world: Worl
         lang="zh-Hans",
         categories=["identity", "credit"],
     )
-    with reading(world.svc.engine) as log:
-        entries = [decode_entry(log.entry(i)) for i in range(log.size())]
-    scope_set = [e for e in entries if e.type.value == "scope.set"][-1]
+    scope_set = [e for e in ledger_entries(world) if e.type.value == "scope.set"][-1]
     assert scope_set.categories == ("identity",)
     result = s.run_investigation(world.svc, world.agency, case_id)
     assert result.queried == ("identity",)
