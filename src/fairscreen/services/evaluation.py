@@ -37,15 +37,22 @@ def rulebook_bytes(name: str = CURRENT_RULEBOOK) -> bytes:
 
 
 @cache
+def shipped_rulebook_files() -> tuple[tuple[str, bytes], ...]:
+    """Every rulebook file this release ships (``fairscreen/rulebook/v*.toml``) with its
+    bytes, by file name, oldest first: read once per process."""
+    folder = resources.files("fairscreen.rulebook")
+    return tuple(
+        (entry.name, entry.read_bytes())
+        for entry in sorted(folder.iterdir(), key=lambda item: item.name)
+        if entry.name.startswith("v") and entry.name.endswith(".toml")
+    )
+
+
+@cache
 def published_rulebook_digests() -> frozenset[str]:
     """SHA-256 of every rulebook file this release ships: the published set a compliance
     audit accepts in ``report.rated`` entries."""
-    folder = resources.files("fairscreen.rulebook")
-    return frozenset(
-        hashlib.sha256(entry.read_bytes()).hexdigest()
-        for entry in folder.iterdir()
-        if entry.name.startswith("v") and entry.name.endswith(".toml")
-    )
+    return frozenset(hashlib.sha256(content).hexdigest() for _, content in shipped_rulebook_files())
 
 
 @cache

@@ -7,30 +7,35 @@ can check that the rules they read are the rules a report was rated under.
 
 from __future__ import annotations
 
-from importlib import resources
+from functools import cache
 from typing import Any
 
 from fairscreen.domain.categories import PERMITTED, PROHIBITED, SENSITIVE, Category, Tier
 from fairscreen.domain.rulebook import Rulebook, parse_rulebook
+from fairscreen.services.evaluation import shipped_rulebook_files
 
 
 def rulebook_history() -> list[dict[str, str]]:
     """Every rulebook version this release ships, oldest first, with its SHA-256: a rating
     made under any of them can be recomputed (``fairscreen evaluate --rulebook``)."""
-    folder = resources.files("fairscreen.rulebook")
+    return [dict(version) for version in _history()]
+
+
+@cache
+def _history() -> tuple[dict[str, str], ...]:
+    # Parsed once per process: the public rulebook page renders the history on every request.
     versions = []
-    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
-        if entry.name.startswith("v") and entry.name.endswith(".toml"):
-            book = parse_rulebook(entry.read_bytes())
-            versions.append(
-                {
-                    "version": book.version,
-                    "published": book.published,
-                    "sha256": book.sha256,
-                    "file": entry.name,
-                }
-            )
-    return versions
+    for name, content in shipped_rulebook_files():
+        book = parse_rulebook(content)
+        versions.append(
+            {
+                "version": book.version,
+                "published": book.published,
+                "sha256": book.sha256,
+                "file": name,
+            }
+        )
+    return tuple(versions)
 
 
 HEADINGS = {
