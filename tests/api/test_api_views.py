@@ -1,5 +1,6 @@
 """What each reader gets over the API: the employer view never holds anything excluded
-or unverified; summaries hide the light until release; problems and limits."""
+or unverified; the regulator's answers hold no personal data; summaries hide the light
+until release; problems and limits."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import json
 import logging
 from typing import Any
 
+import httpx
 import pytest
 
 from api.conftest import Api, order_over_api, released_case, sign_over_api
+from factories import SUBJECT
+from fairscreen.entrypoints.api.policy import PUBLIC, REGULATOR, ROUTE_ROLES
+from fairscreen.entrypoints.api.scheduler import tick
 
 
 def _strings(value: Any) -> list[str]:
@@ -51,6 +56,47 @@ def test_the_employer_view_holds_nothing_excluded_or_unverified(api: Api) -> Non
     assert shown == {r["rule"] for r in full["rating"]["reasons"]}
     assert set(view.json()["employer_view"]) == {"light", "reasons", "checks", "statement"}
     assert view.headers["cache-control"] == "no-store"
+
+
+def test_the_regulators_answers_hold_no_personal_data(api: Api) -> None:
+    """PRODUCT.md §2: the regulator reads the ledger, checkpoints, proofs, the audit and
+    aggregate statistics, never personal data: every GET the regulator may call without
+    an id, and every entry of the log, is free of the subject's name, ID number and
+    birth date."""
+    case_id = released_case(api)
+    decided = api.call(
+        "employer",
+        "POST",
+        f"/v1/cases/{case_id}/decision",
+        json={"outcome": "hired", "reason": "the checks are in order", "cites_report": True},
+    )
+    assert decided.status_code == 204, decided.text
+    with httpx.Client() as client:  # a checkpoint published, as the scheduler would
+        assert tick(api.world.svc, client).failed_steps == ()
+    queries = {
+        "/v1/transparency/proofs/inclusion": {"index": 0},
+        "/v1/transparency/proofs/consistency": {"first": 1},
+    }
+    paths = sorted(
+        template
+        for (method, template), roles in ROUTE_ROLES.items()
+        if method == "GET" and (roles is PUBLIC or REGULATOR in roles) and "{" not in template
+    )
+    assert {"/v1/ledger/audit", "/v1/ledger/status", "/v1/fairness"} <= set(paths)
+    size = api.call("regulator", "GET", "/v1/ledger/status").json()["size"]
+    assert size > 0
+    bundles = [
+        f"/tile/entries/{n:03d}" + ("" if size - n * 256 >= 256 else f".p/{size - n * 256}")
+        for n in range((size + 255) // 256)
+    ]
+    for path in [*paths, *bundles]:
+        answer = api.call("regulator", "GET", path, params=queries.get(path))
+        assert answer.status_code == 200, (path, answer.text)
+        text = answer.content.decode("utf-8", errors="replace")
+        if answer.headers["content-type"].startswith("application/json"):
+            text = json.dumps(answer.json(), ensure_ascii=False)
+        for value in SUBJECT.values():
+            assert value not in text, path
 
 
 def test_the_light_is_hidden_from_the_employer_until_release(api: Api) -> None:
