@@ -207,9 +207,9 @@ def collect_events(svc: Services, *, batch: int = COLLECT_BATCH) -> int:
             endpoints.setdefault(row["employer_id"], []).append((row["id"], row["from_index"]))
         cases: dict[str, Any] = {}
         now = svc.now()
-        for index, data in uow.ledger_store.read_entries(start, stop):
-            if not endpoints:
-                break
+        # No endpoint, nothing to send: move the cursor without reading the entries.
+        unread = uow.ledger_store.read_entries(start, stop) if endpoints else []
+        for index, data in unread:
             entry = json.loads(data)
             if entry.get("type") not in STATE_EVENTS:
                 continue
