@@ -36,7 +36,6 @@ STATE_ORDER = (
     "expired",
     "destroyed",
 )
-RELEASED = frozenset({"released", "decided", "archived"})
 
 
 def _actor(page: Page) -> Actor:
@@ -169,7 +168,7 @@ def case_page(page: PageDep, case_id: CaseId, candidate: Id = None) -> Response:
     view = None
     decision = None
     notices: list[dict[str, Any]] = []
-    if summary["state"] in RELEASED:
+    if summary["state"] in case_queries.RELEASED:
         view = screening.read_report(page.services, actor, case_id)["employer_view"]
     if summary["state"] in ("decided", "archived"):
         decision = portal_queries.decision_of(page.services, actor, case_id)
