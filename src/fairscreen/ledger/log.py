@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from fairscreen.domain.errors import LedgerError
 from fairscreen.ledger.checkpoint import Checkpoint, sign_checkpoint
+from fairscreen.ledger.merkle import EMPTY_ROOT
 from fairscreen.ledger.note import NoteSigner
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
 from fairscreen.ledger.tiles import (
@@ -43,7 +44,6 @@ from fairscreen.ledger.tiles import (
 )
 
 _sha256 = hashlib.sha256
-EMPTY_ROOT = _sha256(b"").digest()
 
 
 @dataclass(frozen=True, slots=True)

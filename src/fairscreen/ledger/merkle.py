@@ -36,6 +36,8 @@ _sha256 = hashlib.sha256
 _HASH_SIZE = 32
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
+#: The root of the empty tree, ``SHA-256()`` (§2.1.1).
+EMPTY_ROOT = _sha256(b"").digest()
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -48,7 +50,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(_NODE_PREFIX + left + right).digest()
 
 
-def _split(n: int) -> int:
+def split(n: int) -> int:
     """The largest power of two strictly smaller than ``n`` (``n > 1``)."""
     return 1 << ((n - 1).bit_length() - 1)
 
@@ -72,7 +74,7 @@ def _mth(hashes: Sequence[bytes], begin: int, end: int) -> bytes:
 def root_hash(leaf_hashes: Sequence[bytes]) -> bytes:
     """The tree head of ``leaf_hashes``; the empty tree's root is ``SHA-256()`` (§2.1.1)."""
     if not leaf_hashes:
-        return _sha256(b"").digest()
+        return EMPTY_ROOT
     return _mth(leaf_hashes, 0, len(leaf_hashes))
 
 
@@ -84,7 +86,7 @@ def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
     path: list[bytes] = []
     begin, end, m = 0, size, index
     while end - begin > 1:
-        k = _split(end - begin)
+        k = split(end - begin)
         if m < k:
             path.append(_mth(leaf_hashes, begin + k, end))
             end = begin + k
@@ -107,7 +109,7 @@ def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int) -> list[bytes
     path: list[bytes] = []
     begin, end, m, whole = 0, size, old_size, True
     while m != end - begin:
-        k = _split(end - begin)
+        k = split(end - begin)
         if m <= k:
             path.append(_mth(leaf_hashes, begin + k, end))
             end = begin + k

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fairscreen.domain.errors import LedgerError
-from fairscreen.ledger.merkle import node_hash
+from fairscreen.ledger.merkle import node_hash, split
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -206,10 +206,6 @@ def extend_tiles(
 # --- proofs planned as node ids --------------------------------------------------------------
 
 
-def _split(n: int) -> int:
-    return 1 << ((n - 1).bit_length() - 1)
-
-
 def range_nodes(begin: int, end: int) -> list[NodeId]:
     """The complete subtrees of ``[begin, end)``, largest first (``begin`` aligned as in
     the RFC 9162 recursion, where every left part is a power of two)."""
@@ -255,7 +251,7 @@ def consistency_plan(old_size: int, new_size: int) -> list[list[NodeId]]:
     plan: list[list[NodeId]] = []
     begin, end, m, whole = 0, new_size, old_size, True
     while m != end - begin:
-        k = _split(end - begin)
+        k = split(end - begin)
         if m <= k:
             plan.append(range_nodes(begin + k, end))
             end = begin + k

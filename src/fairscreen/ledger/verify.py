@@ -25,7 +25,7 @@ from enum import StrEnum
 
 from fairscreen.domain.errors import LedgerError, SignatureInvalid
 from fairscreen.ledger.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_text
-from fairscreen.ledger.merkle import root_hash
+from fairscreen.ledger.merkle import EMPTY_ROOT, root_hash
 from fairscreen.ledger.note import NoteVerifier, parse_note
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
 from fairscreen.ledger.tiles import (
@@ -227,7 +227,7 @@ class _Rebuild:
     def root(self, count: int) -> bytes:
         """The root of the tree rebuilt so far (``count`` leaves), from the open tiles."""
         if count == 0:
-            return _sha256(b"").digest()
+            return EMPTY_ROOT
         parts: list[bytes] = []
         for state in reversed(self.levels):
             hashes = [
