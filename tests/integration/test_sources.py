@@ -39,6 +39,7 @@ from fairscreen.adapters.sources import (
     demo_fixtures,
     issue_permit,
 )
+from fairscreen.adapters.sources.recorded import RecordedSource
 from fairscreen.domain.categories import Category, RecordStatus, SourceKind
 from fairscreen.domain.errors import (
     AuthorizationExpired,
@@ -694,3 +695,34 @@ def test_registry_answers_rate_like_the_worked_court_cases(
         assert {**dropped, "record": RECORD_IDS[seed][dropped["record"]]} in report[
             "dropped_statements"
         ]
+
+
+def test_the_recorded_source_answers_from_the_records_in_hand() -> None:
+    """A category's records answer ``ok``; none, or only ``not_found`` status records,
+    answer ``not_found``; only ``source_unavailable`` ones answer that, without records."""
+    unreachable = {
+        "id": "emp-0",
+        "category": "employment_history",
+        "status": "source_unavailable",
+        "source": {"id": "employers", "kind": "registry"},
+    }
+    absent = {**unreachable, "id": "deg-0", "category": "education", "status": "not_found"}
+    source = RecordedSource([LITIGATION_RECORD, unreachable, absent], now=lambda: NOW)
+
+    def ask(category: Category) -> SourceAnswer:
+        return source.fetch(query(category), permit_for(category))
+
+    found = ask(Category.LITIGATION)
+    assert (found.status, found.records, found.attempts) == (
+        RecordStatus.OK,
+        (LITIGATION_RECORD,),
+        1,
+    )
+    assert found.records[0] is not LITIGATION_RECORD  # a copy: the caller cannot alter it
+    for category, status in (
+        (Category.EMPLOYMENT_HISTORY, RecordStatus.SOURCE_UNAVAILABLE),
+        (Category.EDUCATION, RecordStatus.NOT_FOUND),
+        (Category.REFERENCE, RecordStatus.NOT_FOUND),
+    ):
+        answer = ask(category)
+        assert (answer.status, answer.records, answer.attempts) == (status, (), 1), category

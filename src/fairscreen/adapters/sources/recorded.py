@@ -47,26 +47,16 @@ class RecordedSource:
         held = [r for r in self._records if r.get("category") == query.category.value]
         statuses = {r.get("status", "ok") for r in held}
         if held and statuses == {RecordStatus.SOURCE_UNAVAILABLE.value}:
-            return SourceAnswer(
-                self._source_id,
-                SourceKind.REGISTRY,
-                query.category,
-                RecordStatus.SOURCE_UNAVAILABLE,
-                attempts=1,
-            )
-        if not held or statuses == {RecordStatus.NOT_FOUND.value}:
-            return SourceAnswer(
-                self._source_id,
-                SourceKind.REGISTRY,
-                query.category,
-                RecordStatus.NOT_FOUND,
-                attempts=1,
-            )
+            status = RecordStatus.SOURCE_UNAVAILABLE
+        elif not held or statuses == {RecordStatus.NOT_FOUND.value}:
+            status = RecordStatus.NOT_FOUND
+        else:
+            status = RecordStatus.OK
         return SourceAnswer(
             self._source_id,
             SourceKind.REGISTRY,
             query.category,
-            RecordStatus.OK,
-            records=tuple(copy.deepcopy(held)),
+            status,
+            records=tuple(copy.deepcopy(held)) if status is RecordStatus.OK else (),
             attempts=1,
         )
