@@ -421,6 +421,58 @@ def test_credit_rules(run: Any) -> None:
     assert exclusion_of(old, "cr-1") == "OUTSIDE_LOOKBACK"
 
 
+# --- exclusion precedence ----------------------------------------------------------------------
+
+
+def _from(record_: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """``record_`` with its identity or source changed."""
+    changed = {**record_, **changes}
+    if "kind" in changes:
+        changed["source"] = {**record_["source"], "kind": changed.pop("kind")}
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("record_", "categories", "expected"),
+    [
+        # Each pair of neighbours in PRODUCT.md §4's table, both applying: the first wins.
+        (_from(litigation(), identity=UNMATCHED), ["enforcement"], "NOT_IN_SCOPE"),
+        (
+            _from(litigation(cause="离婚纠纷"), identity=UNMATCHED),
+            ["litigation"],
+            "IDENTITY_UNMATCHED",
+        ),
+        (_from(litigation(cause="离婚纠纷"), kind="witness"), ["litigation"], "PROHIBITED_TOPIC"),
+        (_from(litigation(party_role="plaintiff"), kind="witness"), ["litigation"], "UNVERIFIED"),
+        (
+            litigation(party_role="plaintiff", outcome="dismissed"),
+            ["litigation"],
+            "LITIGATION_RIGHTS",
+        ),
+        (
+            litigation(outcome="dismissed", decided_on="2010-01-01"),
+            ["litigation"],
+            "NO_ADVERSE_JUDGMENT",
+        ),
+        (
+            litigation(cause="物业服务合同纠纷", decided_on="2010-01-01"),
+            ["litigation"],
+            "OUTSIDE_LOOKBACK",
+        ),
+    ],
+)
+def test_where_several_exclusions_apply_the_first_in_the_table_is_reported(
+    run: Any, record_: dict[str, Any], categories: list[str], expected: str
+) -> None:
+    assert exclusion_of(run(case([record_], categories=categories)), "lit-1") == expected
+
+
+def test_a_sealed_juvenile_record_wins_over_no_adverse_judgment(run: Any) -> None:
+    acquitted = crim(convicted=False, offence_date="2006-01-01", judgment_date="2006-06-01")
+    report = run(case([acquitted], tier="safety", categories=["criminal_record"]))
+    assert exclusion_of(report, "crim-1") == "SEALED_JUVENILE_RECORD"
+
+
 # --- default lookbacks (PRODUCT.md §4: litigation 5 years, criminal record 7, credit 5) --------
 
 
