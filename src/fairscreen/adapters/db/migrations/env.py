@@ -4,8 +4,9 @@ configured URL (``alembic -x`` style use), online or as offline SQL."""
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
-from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.engine import create_engine, is_sqlite
 from fairscreen.adapters.db.tables import metadata
 
 
@@ -24,12 +25,11 @@ def _run_online() -> None:
     _migrate(connection)
 
 
-def _migrate(connection: object) -> None:
-    dialect = getattr(connection, "dialect", None)
+def _migrate(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=metadata,
-        render_as_batch=getattr(dialect, "name", "") == "sqlite",
+        render_as_batch=is_sqlite(connection),
         compare_type=True,
     )
     with context.begin_transaction():
