@@ -2,7 +2,7 @@
 headers every page carries, and the route class that turns errors into pages.
 
 Errors become pages in the visitor's language with the status the API would give
-(:data:`fairscreen.entrypoints.api.problems.STATUS`); the page shows the error's stable
+(:func:`fairscreen.entrypoints.api.problems.status_of`); the page shows the error's stable
 code and a generic text, never the input that caused it. A missing id and another
 tenant's id raise the same ``NotFound`` in the services and so render the same page.
 """
@@ -25,7 +25,7 @@ from jinja2.runtime import Context
 from starlette.exceptions import HTTPException
 
 from fairscreen.domain.errors import FairscreenError
-from fairscreen.entrypoints.api.problems import STATUS
+from fairscreen.entrypoints.api.problems import status_of
 from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, LANGUAGES, all_categories, catalog
 from fairscreen.entrypoints.web.policy import (
     HOME,
@@ -162,7 +162,7 @@ def error_page(request: Request, error: Exception) -> Response:
     if isinstance(error, CsrfRefused):
         status, code = 403, error.code
     elif isinstance(error, FairscreenError):
-        status = next((STATUS[k] for k in type(error).__mro__ if k in STATUS), 500)
+        status = status_of(error)
         code = error.code
     elif isinstance(error, RequestValidationError):
         status, code = 422, "INVALID_INPUT"
