@@ -17,27 +17,14 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairscreen.entrypoints.api.problems import PROBLEM_JSON, TITLES, TYPE_BASE
+from fairscreen.entrypoints.api.problems import PROBLEM_JSON, problem_body
 
 log = logging.getLogger("fairscreen.api")
 MiB = 1024 * 1024
 
 
-def _problem_bytes(status: int, code: str, detail: str) -> bytes:
-    return json.dumps(
-        {
-            "type": TYPE_BASE + code.lower().replace("_", "-"),
-            "title": TITLES.get(status, "Error"),
-            "status": status,
-            "detail": detail,
-            "code": code,
-            "field": None,
-        }
-    ).encode()
-
-
 async def _send_problem(send: Send, status: int, code: str, detail: str) -> None:
-    body = _problem_bytes(status, code, detail)
+    body = json.dumps(problem_body(status, code, detail)).encode()
     await send(
         {
             "type": "http.response.start",

@@ -80,6 +80,20 @@ def status_of(error: e.FairscreenError) -> int:
     return 500
 
 
+def problem_body(
+    status: int, code: str, detail: str | None = None, field: str | None = None
+) -> dict[str, Any]:
+    """The problem document (RFC 9457 members plus ``code`` and ``field``)."""
+    return {
+        "type": TYPE_BASE + code.lower().replace("_", "-"),
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "field": field,
+    }
+
+
 def problem(
     status: int,
     code: str,
@@ -88,14 +102,7 @@ def problem(
     field: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + code.lower().replace("_", "-"),
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "field": field,
-    }
+    body = problem_body(status, code, detail, field)
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
