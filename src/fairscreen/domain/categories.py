@@ -135,12 +135,6 @@ CATEGORY_LABELS: dict[Category, dict[str, str]] = {
 }
 
 
-class CategoryClass(StrEnum):
-    PERMITTED = "permitted"
-    SENSITIVE = "sensitive"
-    PROHIBITED = "prohibited"
-
-
 PERMITTED: frozenset[Category] = frozenset(
     {
         Category.IDENTITY,
@@ -162,14 +156,6 @@ NEED_LEGAL_BASIS: frozenset[Category] = frozenset(
 )
 #: The canonical order of categories: reports list categories in this order.
 CATEGORY_ORDER: dict[Category, int] = {category: i for i, category in enumerate(Category)}
-
-
-def category_class(category: Category) -> CategoryClass:
-    if category in PERMITTED:
-        return CategoryClass.PERMITTED
-    if category in SENSITIVE:
-        return CategoryClass.SENSITIVE
-    return CategoryClass.PROHIBITED
 
 
 class Tier(StrEnum):

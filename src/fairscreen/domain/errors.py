@@ -42,17 +42,6 @@ class ScopeViolation(InvalidInput):
     code = "SCOPE_VIOLATION"
 
 
-class ProtectedAttribute(InvalidInput):
-    """An input carries a protected attribute (sex, age, ethnicity, ...) that the data
-    model refuses to hold (PRODUCT.md §4; Employment Promotion Law)."""
-
-    code = "PROTECTED_ATTRIBUTE"
-
-
-class UnknownProfile(InvalidInput):
-    code = "UNKNOWN_PROFILE"
-
-
 class RulebookInvalid(InvalidInput):
     """A rulebook file is malformed or does not cover every rule of the contract."""
 

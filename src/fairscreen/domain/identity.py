@@ -63,7 +63,3 @@ class IdentityMatcher:
         ):
             return MatchStrength.WEAK
         return MatchStrength.UNMATCHED
-
-
-def match_identity(subject: Subject, identity: RecordIdentity | None) -> MatchStrength:
-    return IdentityMatcher(subject).match(identity)
