@@ -120,6 +120,36 @@ def test_credit_is_not_allowed_for_tier_safety() -> None:
     assert error_for(document) == "role.categories.credit: not allowed for tier safety"
 
 
+#: PRODUCT.md P2: what each tier may add to the permitted set.
+TIER_SENSITIVE = {
+    "standard": {"health_certificate"},
+    "trust": {"credit", "criminal_record"},
+    "safety": {"criminal_record", "health_certificate"},
+}
+
+
+@pytest.mark.parametrize("tier", sorted(TIER_SENSITIVE))
+@pytest.mark.parametrize("category", ["criminal_record", "credit", "health_certificate"])
+def test_each_tier_may_add_exactly_its_sensitive_categories(tier: str, category: str) -> None:
+    document = case([identity_ok()], tier=tier, categories=["identity"])
+    document["role"]["categories"][category] = {
+        "justification": "a justification long enough",
+        "legal_basis": "the law that requires this check for the job",
+    }
+    if category in TIER_SENSITIVE[tier]:
+        assert evaluate_case(dumps(document)).document["status"] == "completed"
+    else:
+        assert error_for(document) == f"role.categories.{category}: not allowed for tier {tier}"
+
+
+def test_a_health_certificate_needs_its_legal_basis() -> None:
+    document = base()
+    document["role"]["categories"]["health_certificate"] = {
+        "justification": "a justification long enough"
+    }
+    assert error_for(document).startswith("role.categories.health_certificate.legal_basis:")
+
+
 def test_a_prohibited_category_in_a_profile_is_refused() -> None:
     document = base()
     document["role"]["categories"]["religion"] = {"justification": "a justification long enough"}
