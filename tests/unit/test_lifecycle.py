@@ -71,6 +71,16 @@ def test_a_revocation_before_release_withdraws_and_destroys() -> None:
     assert not revocation_destroys_data(S.DECIDED)
 
 
+def test_a_revocation_after_release_destroys_the_data_unless_a_decision_was_recorded() -> None:
+    """PRODUCT.md P1: the data is kept only when the report was released *and* decided."""
+    assert transition(S.RELEASED, S.WITHDRAWN) is S.WITHDRAWN
+    assert revocation_destroys_data(S.RELEASED)
+    for state in (S.DECIDED, S.ARCHIVED):
+        assert not revocation_destroys_data(state)
+        with pytest.raises(InvalidTransition):
+            transition(state, S.WITHDRAWN)
+
+
 def test_only_a_case_not_yet_released_can_expire() -> None:
     """An authorization that lapses before release expires the case (PRODUCT.md §3); once
     released, the report no longer depends on it."""
