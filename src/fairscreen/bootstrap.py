@@ -7,7 +7,7 @@ passed on, so nothing below reads the environment or picks an implementation its
 from __future__ import annotations
 
 import base64
-import os
+import binascii
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -19,6 +19,7 @@ from fairscreen.adapters.db.migrations import upgrade
 from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
+from fairscreen.adapters.secret_files import write_secret_once
 from fairscreen.adapters.sources.file_registry import FileRegistrySource
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.config import Settings
@@ -27,6 +28,7 @@ from fairscreen.services.context import ServiceConfig, Services
 from fairscreen.services.evaluation import current_rulebook, published_rulebook_digests
 
 PSEUDONYM_KEY_FILE = "pseudonym.key"
+PSEUDONYM_KEY_BYTES = 32
 
 
 def key_provider(settings: Settings) -> KeyProvider:
@@ -36,18 +38,30 @@ def key_provider(settings: Settings) -> KeyProvider:
 
 
 def pseudonym_key(settings: Settings) -> bytes:
-    """The HMAC key behind every pseudonym and blind index (never in the ledger)."""
+    """The HMAC key behind every pseudonym and blind index (never in the ledger): from
+    ``FAIRSCREEN_PSEUDONYM_KEY`` with ``key_provider=env``, else a file in the keys
+    directory, made once (0600) by whichever process gets there first."""
     if settings.key_provider == "env":
         if not settings.pseudonym_key:
             raise ValueError("FAIRSCREEN_PSEUDONYM_KEY: required with key_provider=env")
-        return base64.b64decode(settings.pseudonym_key)
+        return _checked_pseudonym_key(settings.pseudonym_key, "FAIRSCREEN_PSEUDONYM_KEY")
     path: Path = settings.keys_dir / PSEUDONYM_KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
-    return base64.b64decode(path.read_text().strip())
+        write_secret_once(path, base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    if path.stat().st_mode & 0o077:
+        raise ValueError(f"{path} is readable by others; chmod 600")
+    return _checked_pseudonym_key(path.read_text().strip(), str(path))
+
+
+def _checked_pseudonym_key(text: str, where: str) -> bytes:
+    """A wrong key makes every pseudonym wrong, silently: refuse it instead."""
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{where}: the pseudonym key is not base64") from exc
+    if len(key) < PSEUDONYM_KEY_BYTES:
+        raise ValueError(f"{where}: the pseudonym key must be at least 32 bytes")
+    return key
 
 
 def build_services(

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from fairscreen.adapters.crypto import KEY_BYTES, SecretKey, check_label, open_sealed, seal
+from fairscreen.adapters.secret_files import write_secret_once
 from fairscreen.domain.errors import CryptoError, DecryptionFailed
 
 MASTER_ENV = "FAIRSCREEN_MASTER_KEY"
@@ -118,14 +119,12 @@ class FileKeyProvider(LocalKeyProvider):
         return keys
 
     def _write_new_key(self) -> SecretKey:
-        self._dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         material = os.urandom(KEY_BYTES)
         key = SecretKey(master_key_id(material), material)
         path = self._dir / f"{key.key_id}.key"
-        # O_EXCL: never overwrite a key file (that would shred every subject key under it).
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(base64.b64encode(material).decode() + "\n")
+        # Never overwrite a key file (that would shred every subject key under it).
+        if not write_secret_once(path, base64.b64encode(material).decode() + "\n"):
+            raise CryptoError(f"{path} exists already")
         return key
 
     def generate_key(self) -> str:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 from pathlib import Path
 from typing import Literal
 
+from fairscreen.adapters.secret_files import write_secret_once
 from fairscreen.domain.errors import LedgerError
 from fairscreen.ledger.note import NoteSigner, parse_skey
 
@@ -40,15 +40,10 @@ def load_file_signer(keys_dir: Path, origin: str, *, create: bool = True) -> Not
     if not path.exists():
         if not create:
             raise LedgerError(f"no ledger signing key at {path}")
-        keys_dir.mkdir(parents=True, exist_ok=True)
         signer = NoteSigner.generate(origin)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            # Another process created it first: use theirs.
+        if not write_secret_once(path, signer.skey + "\n"):
+            # Another process created it first: use theirs (whole, never half-written).
             return load_file_signer(keys_dir, origin, create=False)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(signer.skey + "\n")
         (keys_dir / VKEY_FILE).write_text(signer.verifier.vkey + "\n")
         return signer
     try:
