@@ -14,6 +14,7 @@ from fairscreen.ledger.entries import (
     ActorRole,
     EventType,
     LedgerEntry,
+    Outcome,
     check_entry,
     decode_entry,
     derive_pseudonym,
@@ -40,6 +41,24 @@ VOCABULARY = {
 
 def test_event_vocabulary_is_exactly_the_issue_list() -> None:
     assert {str(t) for t in EventType} == VOCABULARY
+
+
+def test_outcome_vocabulary_is_the_disputes_and_the_decisions() -> None:
+    """PRODUCT.md P4: a disputed finding ends upheld, corrected or removed; P6: the
+    decision is hired or not hired."""
+    assert {str(o) for o in Outcome} == {"upheld", "corrected", "removed", "hired", "not_hired"}
+
+
+def test_actor_roles_are_the_products_actors_and_the_system() -> None:
+    """PRODUCT.md §2's five actors, and the system for scheduled work (the purge job)."""
+    assert {str(r) for r in ActorRole} == {
+        "candidate",
+        "employer",
+        "agency",
+        "regulator",
+        "operator",
+        "system",
+    }
 
 
 def test_a_full_entry_is_canonical_json_and_round_trips() -> None:
