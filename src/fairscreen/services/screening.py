@@ -92,6 +92,8 @@ from fairscreen.services.records import redact_for_storage
 
 S = CaseState
 EMPLOYER, AGENCY, CANDIDATE = ActorRole.EMPLOYER, ActorRole.AGENCY, ActorRole.CANDIDATE
+#: the purpose an order states when the employer writes none (P1: every notice names one)
+DEFAULT_PURPOSE = "pre-employment screening for the offered role"
 #: the authorization notice is written in these (templates/authorization.<lang>.txt.j2)
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 ADVERSE_ACTION_RIGHTS = {
@@ -315,7 +317,7 @@ def order_check(
     subject_id: str,
     profile_id: str,
     requested: Sequence[str],
-    purpose: str = "pre-employment screening for the offered role",
+    purpose: str = DEFAULT_PURPOSE,
     agency_id: str | None = None,
     claims: Mapping[str, Any] | None = None,
 ) -> str:

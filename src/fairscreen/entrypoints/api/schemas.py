@@ -13,6 +13,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from fairscreen.services.screening import DEFAULT_PURPOSE
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Category = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -171,7 +173,7 @@ class OrderIn(In):
     subject_id: Id
     profile_id: Id
     requested: Annotated[list[Category], Field(min_length=1, max_length=20)]
-    purpose: Text200 = "pre-employment screening for the offered role"
+    purpose: Text200 = DEFAULT_PURPOSE
     agency_id: Id | None = None
 
 

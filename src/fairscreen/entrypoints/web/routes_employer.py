@@ -148,7 +148,7 @@ def order(page: PageDep) -> Response:
             "birth_date": page.field("birth_date").strip(),
         },
     )
-    purpose = page.field("purpose").strip() or "pre-employment screening for the offered role"
+    purpose = page.field("purpose").strip() or screening.DEFAULT_PURPOSE
     case_id = screening.order_check(
         page.services,
         actor,
