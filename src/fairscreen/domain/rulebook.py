@@ -13,7 +13,7 @@ import hashlib
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -62,6 +62,8 @@ class Rulebook:
     title: Texts
     #: the groups each tier may hold relevant, derived from ``groups`` once at parse time
     tier_groups: Mapping[Tier, frozenset[CauseGroup]]
+    #: the listed causes by normalised text, derived from ``groups`` once at parse time
+    cause_index: _CauseIndex = field(repr=False, compare=False)
 
     def groups_by_tier(self) -> dict[Tier, frozenset[CauseGroup]]:
         return dict(self.tier_groups)
@@ -69,7 +71,7 @@ class Rulebook:
     def map_cause(self, text: str) -> CauseGroup:
         """The group of a 案由 / offence text: exact text first, then the longest listed
         text it contains, else ``other`` (never relevant)."""
-        return _cause_index(self).lookup(text)
+        return self.cause_index.lookup(text)
 
 
 def normalize_cause(text: str) -> str:
@@ -92,23 +94,14 @@ class _CauseIndex:
         return CauseGroup.OTHER
 
 
-_CAUSE_INDEXES: dict[str, _CauseIndex] = {}
-
-
-def _cause_index(rulebook: Rulebook) -> _CauseIndex:
-    index = _CAUSE_INDEXES.get(rulebook.sha256)
-    if index is None:
-        pairs = [
-            (normalize_cause(cause), group.id)
-            for group in rulebook.groups.values()
-            for cause in group.causes
-        ]
-        index = _CauseIndex(
-            exact=MappingProxyType(dict(pairs)),
-            by_length=tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))),
-        )
-        _CAUSE_INDEXES[rulebook.sha256] = index
-    return index
+def _index_causes(groups: Mapping[CauseGroup, Group]) -> _CauseIndex:
+    pairs = [
+        (normalize_cause(cause), group.id) for group in groups.values() for cause in group.causes
+    ]
+    return _CauseIndex(
+        exact=MappingProxyType(dict(pairs)),
+        by_length=tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))),
+    )
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -241,4 +234,5 @@ def parse_rulebook(content: bytes) -> Rulebook:
         tier_groups=MappingProxyType(
             {tier: frozenset(g.id for g in groups.values() if tier in g.tiers) for tier in Tier}
         ),
+        cause_index=_index_causes(groups),
     )
