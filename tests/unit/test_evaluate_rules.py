@@ -182,6 +182,21 @@ def test_employment_rules(run: Any, records: list[dict[str, Any]], expected: lis
     assert rules(report) == expected
 
 
+def test_an_employer_name_matches_trimmed_and_case_folded(run: Any) -> None:
+    claims = {
+        "employment": [{"employer": "Example Tech Ltd", "start": "2016-07", "end": "2023-09"}]
+    }
+    report = run(
+        case(
+            [emp(employer="  EXAMPLE TECH ltd ")], categories=["employment_history"], claims=claims
+        )
+    )
+    assert rules(report) == []
+    assert [(f["records"], f["verification"]) for f in report["findings"]] == [
+        (["emp-1"], "verified")
+    ]
+
+
 def test_an_open_ended_claim_compares_with_the_evaluation_month(run: Any) -> None:
     claims = {"employment": [{"employer": "示例科技有限公司", "start": "2016-07", "end": None}]}
     report = run(case([emp(end="2024-01")], categories=["employment_history"], claims=claims))
