@@ -1,10 +1,10 @@
-"""The shipped rulebook holds PRODUCT.md §4's cause and offence groups, as the spec lists them."""
+"""The shipped rulebook holds PRODUCT.md §4's rule lights and cause and offence groups."""
 
 from __future__ import annotations
 
 import pytest
 
-from fairscreen.domain.categories import CauseGroup, Tier
+from fairscreen.domain.categories import CauseGroup, Light, Tier
 from fairscreen.services.evaluation import current_rulebook
 
 #: PRODUCT.md §4: each group, its example causes and offences, and the tiers it is relevant to.
@@ -66,3 +66,38 @@ def test_an_unknown_cause_is_other_and_never_relevant() -> None:
 
 def test_family_cases_are_a_prohibited_topic() -> None:
     assert current_rulebook().groups[CauseGroup.FAMILY].prohibited_topic is not None
+
+
+#: PRODUCT.md §4, rules v1: each rule's light.
+RULE_LIGHTS = {
+    "ID_MISMATCH": "red",
+    "EDU_FALSIFIED": "red",
+    "EDU_UNVERIFIABLE": "blue",
+    "EMP_FABRICATED": "red",
+    "EMP_DATES_MATERIAL": "yellow",
+    "EMP_UNVERIFIABLE": "blue",
+    "LIC_INVALID": "red",
+    "LIC_EXPIRED": "blue",
+    "LIC_UNVERIFIABLE": "blue",
+    "HEALTH_CERT_INVALID": "blue",
+    "LIT_RELEVANT_JUDGMENT": "yellow",
+    "ENF_ACTIVE_DEBTOR": "yellow",
+    "CREDIT_SERIOUS_DELINQUENCY": "yellow",
+    "CRIM_RELEVANT_CONVICTION": "red",
+    "REF_CORROBORATED_CONCERN": "yellow",
+    "CHECK_INCOMPLETE": "blue",
+}
+
+
+def test_each_rule_has_its_light() -> None:
+    rules = current_rulebook().rules
+    assert {str(rule_id): str(rule.light) for rule_id, rule in rules.items()} == RULE_LIGHTS
+
+
+def test_the_lights_run_from_green_to_red() -> None:
+    assert sorted(Light, key=lambda light: light.severity) == [
+        Light.GREEN,
+        Light.BLUE,
+        Light.YELLOW,
+        Light.RED,
+    ]
