@@ -79,6 +79,7 @@ from fairscreen.ledger.checkpoint import make_tlog_proof
 from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry, ReasonCode
 from fairscreen.ledger.entries import Outcome as LedgerOutcome
 from fairscreen.services.case_file import (
+    CASE_SCHEMA,
     ClaimsIn,
     RecordIn,
     RoleIn,
@@ -758,7 +759,7 @@ def case_file(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> dict[str, 
         "document_sha256": row["text_sha256"],
     }
     return {
-        "schema": "fairscreen/case/v1",
+        "schema": CASE_SCHEMA,
         "case_id": case["pseudonym"],
         "as_of": svc.now().astimezone(zone).date().isoformat(),
         "employer": {"id": case["employer_id"]},

@@ -24,7 +24,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from fairscreen.adapters.db.ledger_store import reading
@@ -34,6 +33,7 @@ from fairscreen.ledger.audit import Violation
 from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
 from fairscreen.ledger.verify import verify_log
 from fairscreen.services.context import Services
+from fairscreen.services.evaluation import shipped_rulebook_files
 from fairscreen.services.screening import audit_ledger
 
 MAX_LEVEL = 63
@@ -171,21 +171,14 @@ class PublishedRulebook:
 
 @cache
 def published_rulebooks() -> tuple[PublishedRulebook, ...]:
-    """Every rulebook file shipped with this release (``fairscreen/rulebook/v*.toml``)."""
-    folder = resources.files("fairscreen.rulebook")
-    found = []
-    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
-        if item.name.startswith("v") and item.name.endswith(".toml"):
-            content = item.read_bytes()
-            found.append(
-                PublishedRulebook(
-                    parse_rulebook(content).version,
-                    hashlib.sha256(content).hexdigest(),
-                    item.name,
-                    content,
-                )
-            )
-    return tuple(found)
+    """Every rulebook file shipped with this release (``fairscreen/rulebook/v*.toml``),
+    parsed once per process."""
+    return tuple(
+        PublishedRulebook(
+            parse_rulebook(content).version, hashlib.sha256(content).hexdigest(), name, content
+        )
+        for name, content in shipped_rulebook_files()
+    )
 
 
 def rulebook_by_version(version: str) -> PublishedRulebook:
