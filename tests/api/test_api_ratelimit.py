@@ -1,6 +1,6 @@
 """Sign-in attempts per client address (entrypoints/api/ratelimit.py): the API's and the
-portal's sign-in requests count together; beyond the limit a 429 with Retry-After, and
-nothing reaches the service."""
+portals' sign-in requests (candidates' codes, staff tokens) count together; beyond the
+limit a 429 with Retry-After, and nothing reaches the service."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_the_eleventh_sign_in_request_in_a_minute_is_refused(
 ) -> None:
     world = make_world(database_url, tmp_path)
     calls: list[str] = []
-    for name in ("request_sign_in_code", "exchange_sign_in_code"):
+    for name in ("request_sign_in_code", "exchange_sign_in_code", "authenticate"):
         real = getattr(accounts, name)
 
         def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
@@ -82,5 +82,12 @@ def test_the_eleventh_sign_in_request_in_a_minute_is_refused(
         headers={"Accept": "text/html"},
     )
     assert page.status_code == 429 and "尝试次数过多" in page.text
+    # The staff portal's token sign-in is a sign-in too: no token is tried beyond the limit.
+    page = client.get("/sign-in")
+    token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    staff = client.post(
+        "/sign-in", data={"csrf": token, "token": "guess"}, headers={"Accept": "text/html"}
+    )
+    assert staff.status_code == 429 and "尝试次数过多" in staff.text
     assert len(calls) == 10  # nothing beyond the limit reached the service
     world.svc.engine.dispose()

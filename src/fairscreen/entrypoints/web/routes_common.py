@@ -45,7 +45,7 @@ def sign_in_form(page: PageDep) -> Response:
     return render(page, "sign_in.html", failed=False)
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=[Depends(limit_sign_in)])
 def sign_in(page: PageDep) -> Response:
     token = page.field("token").strip()
     try:
