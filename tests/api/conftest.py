@@ -4,17 +4,13 @@ regulator and an operator, and candidates signed in through the one-time-code fl
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient
 
 from factories import OTHER_ID
 from fairscreen.entrypoints.api import create_app

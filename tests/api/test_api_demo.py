@@ -3,14 +3,10 @@ through, accounts for every role, a clean audit — and still clean after the sc
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import httpx
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient
 
 from fairscreen.adapters.notify import MemoryNotifier
 from fairscreen.bootstrap import build_services

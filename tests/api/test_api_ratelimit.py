@@ -4,15 +4,11 @@ limit a 429 with Retry-After, and nothing reaches the service."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient
 
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter

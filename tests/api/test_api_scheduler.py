@@ -4,13 +4,9 @@ whose review window ended and publishes a checkpoint, without anyone asking."""
 from __future__ import annotations
 
 import time
-import warnings
 
 import pytest
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient
 
 from api.conftest import Api, many_sign_ins, order_over_api, sign_over_api
 from fairscreen.entrypoints.api import create_app

@@ -6,7 +6,6 @@ per role whose session cookie holds that role's token."""
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,10 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient
 
 from api.conftest import Api, build_api, many_sign_ins
 from fairscreen.entrypoints.api import create_app
