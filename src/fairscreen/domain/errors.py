@@ -129,12 +129,6 @@ class CaseDestroyed(FairscreenError):
     code = "CASE_DESTROYED"
 
 
-class SourceUnavailable(FairscreenError):
-    """A source could not be queried; the category becomes CHECK_INCOMPLETE."""
-
-    code = "SOURCE_UNAVAILABLE"
-
-
 # --- encryption at rest (P5) ----------------------------------------------------------------
 
 

@@ -36,7 +36,6 @@ STATUS: dict[type[e.FairscreenError], int] = {
     e.AuthorizationRefused: 409,
     e.CaseDestroyed: 410,
     e.KeyDestroyed: 410,
-    e.SourceUnavailable: 503,
     e.LedgerError: 500,
     e.CryptoError: 500,
     e.FairscreenError: 500,
@@ -55,7 +54,6 @@ TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
-    503: "Service unavailable",
 }
 
 #: Codes of problems that are not domain errors.
