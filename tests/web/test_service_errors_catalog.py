@@ -1,6 +1,7 @@
 """The error pages' translations of service refusals (``catalogs/service_errors.json``):
 complete in every language, never stale, and covering every refusal a person meets on the
-way through a case (state machine, authorization, destroyed data)."""
+way through a case (state machine, authorization, destroyed data, a role profile's scope)
+and every refusal a portal page raises itself."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ MUST_TRANSLATE = {
     "AuthorizationRevoked",
     "AuthorizationWrongEmployer",
     "CaseDestroyed",
+    "ScopeViolation",
 }
 
 
@@ -82,6 +84,23 @@ def test_every_refusal_on_the_way_through_a_case_is_translated(lang: str) -> Non
     translate = Translator(lang)
     missing = [(where, text) for where, text in refusals if translate.detail(text) is None]
     assert missing == []
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
+def test_every_refusal_a_portal_page_raises_is_translated(lang: str) -> None:
+    refusals = [
+        (where, text)
+        for where, text in _raised_messages({"InvalidInput", "ScopeViolation"})
+        if where.startswith("entrypoints/web/")
+    ]
+    assert len(refusals) >= 5
+    translate = Translator(lang)
+    assert [(w, text) for w, text in refusals if translate.detail(text) is None] == []
+
+
+def test_a_tier_name_in_a_refusal_reads_as_its_label() -> None:
+    text = Translator("zh-Hans").detail("not allowed for tier standard")
+    assert text == "“普通”级别的岗位不得调查此项。"
 
 
 def test_a_state_name_in_a_refusal_reads_as_its_label() -> None:

@@ -218,6 +218,13 @@ def test_candidate_sign_in_with_a_one_time_code_and_sign_out(web: Web) -> None:
     )
 
 
+def test_a_mistyped_candidate_id_is_explained_in_the_candidates_language(web: Web) -> None:
+    refused = web.post("anonymous", "/candidate/sign-in/code", {"candidate_id": "张三的编号"})
+    assert refused.status_code == 422
+    assert "请填写邀请中给出的候选人编号。" in refused.text
+    assert 'lang="en"' not in refused.text.split("<main", 1)[1]
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [("", "zh-Hans"), ("?lang=en", "en"), ("?lang=zh-Hant", "zh-Hant"), ("?lang=xx", "zh-Hans")],

@@ -93,9 +93,12 @@ class Translator:
         return None
 
     def _label(self, value: str) -> str:
-        """A state or category name by its label in this language; anything else as is."""
+        """A state, tier or category name by its label in this language; anything else
+        as is."""
         if f"state.{value}" in catalog():
             return self.state(value)
+        if f"tier.{value}" in catalog():
+            return self(f"tier.{value}")
         return self.category(value)
 
     def category(self, name: str) -> str:
