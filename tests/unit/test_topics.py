@@ -198,6 +198,19 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("他户口还在老家农村", "household_registration"),
         ("Their wedding back in his hometown was lovely.", "marital_status"),
         ("He moved back to his hometown.", "household_registration"),
+        # held-out round 5: job phrases masked, the prohibited remark beside them still caught
+        ("他在人力资源部负责跟工会的沟通协调", None),
+        ("他在工会很活跃", "union_membership"),
+        ("He was the HR liaison to the trade union.", None),
+        ("He is active in the union.", "union_membership"),
+        ("她的包装设计带有民族风", None),
+        ("她家保留着很多民族风俗", "ethnicity"),
+        ("聽講佢係基", "sexual_orientation"),
+        ("佢係基層出身", None),
+        ("She's expecting, due around March.", "pregnancy_or_fertility"),
+        ("She's expecting the results tomorrow.", None),
+        ("She's religious about code reviews.", None),
+        ("She's religious about going to Mass.", "religion"),
     ],
 )
 def test_context_rules(classifier: TopicClassifier, text: str, expected: str | None) -> None:
@@ -214,6 +227,11 @@ def test_evasion_by_spacing_zero_width_and_width_is_normalised(classifier: Topic
     assert classifier.prohibited_topic("生\u200b活作风") == "private_life"
     assert classifier.prohibited_topic("ＨＥ ＩＳ ＧＡＹ") == "sexual_orientation"
     assert normalise("ＡＢＣ，Ｄ") == "abc,d"
+    # a word spelt out in single letters is one word again; two letters stay apart
+    assert normalise("他好像是 H I V 阳 性") == "他好像是 hiv 阳性"
+    assert normalise("an A and a B") == "an a and a b"
+    assert classifier.prohibited_topic("他好像是 H I V 阳 性！") == "infectious_disease_carrier"
+    assert classifier.prohibited_topic("Someone said he is g a y.") == "sexual_orientation"
 
 
 def test_default_classifier_is_cached_and_is_the_lexicon_classifier() -> None:

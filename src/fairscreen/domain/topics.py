@@ -119,7 +119,8 @@ _T2S_PAIRS = (
     "專专 併并 購购 "
     "轉转 擔担 預预 駕驾 掛挂 溝沟 竇窦 義义 瘡疮 進进 繞绕 設设 佔占 腎肾 曬晒 "
     "轟轰 煙烟 槍枪 贅赘 癱瘫 瘓痪 湊凑 髒脏 討讨 亞亚 閱阅 眾众 黃黄 國国 錢钱 "
-    "痺痹 攤摊 隻只 邊边 烏乌 餅饼 纏缠 報报 裝装 託托"
+    "痺痹 攤摊 隻只 邊边 烏乌 餅饼 纏缠 報报 裝装 託托 "
+    "篩筛 貧贫 電电"
 )
 _T2S: dict[int, str] = {}
 for _pair in _T2S_PAIRS.split():
@@ -151,6 +152,10 @@ _CLEANUP |= {
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+# Three or more single Latin letters spaced out ("h i v", "g a y") are one word spelt out
+# to dodge a filter; English has no run of three one-letter words worth keeping apart.
+_SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?: [a-z]){2,}(?![a-z0-9])")
+_SPACED_HINT = re.compile(" [a-z] [a-z]")  # a literal start: a third of the cost to rule out
 
 
 # NFKC costs about 2 µs on a Chinese sentence; text made only of ASCII, CJK ideographs
@@ -172,9 +177,16 @@ def _fold(text: str) -> str:
     if _NEEDS_CLEANUP.search(folded):
         folded = folded.translate(_CLEANUP)
     collapsed = " ".join(folded.split())
-    if " " in collapsed and not collapsed.isascii():
-        collapsed = _SPACE_BETWEEN_CJK.sub("", collapsed)
+    if " " in collapsed:
+        if _SPACED_HINT.search(collapsed):
+            collapsed = _SPACED_LETTERS.sub(_unspaced, collapsed)
+        if not collapsed.isascii():
+            collapsed = _SPACE_BETWEEN_CJK.sub("", collapsed)
     return collapsed
+
+
+def _unspaced(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "")
 
 
 def _simplified(folded: str) -> str:
@@ -274,6 +286,35 @@ ALLOW_PATTERNS: tuple[str, ...] = (
     "工会(?:app|小程序|官网|网站)",
     "代表(?:公司|资方|管理层|厂方)(?:参加|参与|主持|负责)?了?集体(?:协商|谈判)",
     "职工之家的?(?:装修|建设|设计|改造)",
+    # held-out round 5: maternity products, family-business and religious clients, public
+    # bodies and reporting systems, accessibility projects, HR's liaison with the union,
+    # design styles and work idioms; each masks the job phrase only
+    "孕妇(?:(?:同|和|与|及|跟|、|/)(?:婴儿|婴幼儿|婴童|儿童))?(?:奶粉|装|服装|用品|护肤品|营养品|保健品)"
+    "(?=(?:的|嘅)?(?:这条|那条)?(?:产品)?(?:线|品类|类目|电商|网店|品牌|业务|市场|渠道|供应链|销售|事业部|"
+    "门店|店铺|生意|赛道|项目))",
+    "亲(?<=[「“\"'＂]亲)生孩子(?=[」”\"'＂])|"
+    "把(?:这个|那个|自己的?)?(?:产品|项目|系统|新品|代码库?|作品|模块|app|平台|品牌)当(?:成|作|做)?(?:自己的?)?亲生孩子",
+    # (clients counted in firms: 好几家/不少家/几十家 家族企业; keyed on 家, not on 很, 不, 好)
+    "家族(?:企业|事业|生意)的?客户|家(?<=[几多十百少数]家)家族企业的?"
+    "(?:第二代|二代|第三代|新生代)?(?:老板|企业主|掌门人|接班人|客户)?|家族(?:办公室|信托)",
+    "民族风(?!俗)",
+    "(?:原住民族|民族事务)委员会",
+    "信(?<=(?:近乎|几乎|接近|堪比|如同|犹如)信)仰(?:般)?的?"
+    "(?:坚持|执着|执念|热情|追求|态度|程度|地步|虔诚|专注|敬畏)",
+    "清(?<=(?:负责|办理|拿到|拿下|申请|搞定|取得|完成)清)真(?:食品)?认证|"
+    "清(?<=(?:负责|办理|拿到|拿下|申请|搞定|取得|完成)了清)真(?:食品)?认证|"
+    "清真(?:食品)?认证(?:餐厅|产品|食品)?(?:的|嘅)?(?:供应链|业务|市场|申请|流程|审核|项目|咨询|标准|机构|体系)|"
+    "清真(?:食品)?(?:产业|供应链|出口)",
+    "(?:帮|为|给|替)(?:好几|几|多|数|十几|几十|上百|不少|许多|很多)(?:间|家|座|所|个)(?:寺庙|宫庙|庙宇|教会|教堂|清真寺|道观|佛寺)"
+    "(?=[^,。.!?;]{0,8}(?:系统|平台|网站|官网|app|小程序|软件|信息化|数字化|数据库|crm|erp))",
+    "传染病(?:疫情)?(?:网络)?(?:通报|直报|监测|报告|上报|预警|防控)(?:信息)?"
+    "(?:系统|模块|模组|平台|接口|软件|功能|项目|数据)",
+    "面向(?:残障|残疾|视障|听障|盲人|聋人|轮椅|身障|身心障碍)(?:人士|用户|人群|群体|者|朋友|使用者)?的|"
+    "(?:为|给)(?:残障|残疾|视障|听障|身障)(?:人士|用户|人群|群体)(?:设计|开发|定制|打造)的?",
+    # (HR's duty: 负责跟工会沟通, 代表公司与工会协商; keyed on 工, the lookbehind reads the duty)
+    "工(?<=负责[跟同与和]工)会的?(?:沟通|协调|联络|对接|谈判|协商)(?:协调|联络|对接|工作)?|工(?<=负责对接工)会|"
+    "工(?<=(?:公司|资方|厂方)[跟同与和]工)会的?(?:沟通|协调|联络|对接|谈判|协商)|"
+    "工(?<=管理层[跟同与和]工)会的?(?:沟通|协调|联络|对接|谈判|协商)",
     # en: idioms and technical terms
     *(
         r"married to (?:his|her|their|the|that|this|our|its) (?:(?!of |to |and )[a-z-]+ ){0,2}"
@@ -281,8 +322,8 @@ ALLOW_PATTERNS: tuple[str, ...] = (
         r"repo|repository|project|system|platform|stack|framework|pipeline|database|service|"
         r"monolith|backlog|tooling|spreadsheets?|inbox|kpis?|numbers)(?!'s| (?:lead|leader|"
         r"manager|head|founder|owner|director|boss|ceo|cto|partner|guy|girl|woman|man)(?![a-z]))",
-        r"religious (?:devotion|zeal|fervou?r|dedication|discipline|rigou?r|attention|care|"
-        r"commitment) (?:to|for|about) (?:the |his |her |their |our |a |an |every )?(?:code|"
+        r"religious (?:(?:devotion|zeal|fervou?r|dedication|discipline|rigou?r|attention|care|"
+        r"commitment) (?:to|for|about)|about) (?:the |his |her |their |our |a |an |every )?(?:code|"
         r"testing|tests?|unit tests?|reviews?|code reviews?|documentation|docs|process|processes|"
         r"deadlines?|details?|quality|craft|work|job|clients?|customers?|schedules?|specs?|"
         r"standards|security|performance|metrics|data|accuracy|refactoring|typing|linting|style|"
@@ -358,7 +399,9 @@ ALLOW_PATTERNS: tuple[str, ...] = (
         r"husband(?:s|ed|ing)? (?:our|the|its|their|his|her) (?:resources|budget|cash|energy)",
         r"stroke of (?:genius|luck)",
         r"sick (?:of|and tired)",
-        r"maternity[- ](?:ward|wards|unit|units|hospital|clinic|wear|brand|products?)",
+        r"maternity(?: (?:and|&) baby(?:[- ]care)?)?[- ](?:ward|wards|unit|units|hospital|clinic|"
+        r"wear|brand|products?|category|categories|line|lines|range|section|department|vertical|segment|"
+        r"aisle)",
         r"religious[- ](?:sector|organi[sz]ations?|institutions?|charity|charities|clients?|"
         r"publishers?|publishing)",
         r"divorced from (?:reality|the business|the users|the customers?)",
@@ -383,6 +426,20 @@ ALLOW_PATTERNS: tuple[str, ...] = (
         r"wheelchair[- ](?:accessible|accessibility|access|ramps?|friendly)",
         r"far-(?:left|right) (?:column|side|corner|panel|pane|edge|margin|menu|sidebar|of the)",
         r"industrial action (?:contingency|planning|response|readiness)",
+        # held-out round 5
+        r"muslim[- ]majority (?:markets?|countries|economies|regions|nations|territories)",
+        r"(?:got|gets|getting|obtained|secured|handled|handles|managed|manages|led|leads|ran|runs|"
+        r"completed|renewed|drove|owned|owns|oversaw|oversees) (?:the |our |a |an |their |its "
+        r"|all )?(?:[a-z']+ )?halal[- ]certifications?",
+        r"halal[- ](?:certification|certified|food|product)s? (?:process|audits?|bod(?:y|ies)|"
+        r"requirements|standards|compliance|renewals?|applications?|paperwork|supply chains?|"
+        r"markets?|exports?|suppliers?|sector|industry|business|brands?|range)|halal (?:markets?|"
+        r"sector|industry|supply chains?|exports?)",
+        r"(?:accessibility|usability|ux|ada|wcag) (?:audits?|reviews?|testing|tests|work|projects?|"
+        r"improvements?|features?|requirements|retrofits?) for (?:wheelchair|blind|deaf|disabled|"
+        r"visually impaired|hearing[- ]impaired|screen[- ]reader) (?:users|customers|visitors|"
+        r"staff)",
+        r"liaison (?:to|with) (?:the )?(?:trade |labou?r |workers'? )?unions?",
     ),
 )
 
@@ -421,6 +478,8 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         ),
         # held-out round 4: wedding gifts and banquets
         "喜饼|喜帖|好事近|(?:办|摆)了?(?:几桌)?酒(?![会店吧水])",
+        # held-out round 5: not yet settled with a partner
+        "(?:他|她|跟|和|与|同)另一半(?:还|都|也|一直)?(?:没|没有|未|还没)(?:定下来|着落|结婚|领证|办酒)",
     ),
     "pregnancy_or_fertility": (
         "怀孕|孕期|孕妇|备孕|不孕|不育|孕检|身孕|有孕|孕吐|早孕|孕产|产假|产检|生育|生孩子|生小孩|"
@@ -431,8 +490,9 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"infertil\w*|miscarr\w*|childbirth|breastfeed\w*|postpartum|family planning",
             r"expecting (?:a baby|a child|twins|her first|his first|their first|another)",
             r"(?:having|had|have|has) a baby|new baby|baby on the way",
-            r"expecting in (?:the )?(?:spring|summer|autumn|fall|winter)|(?:is|(?:he|she|they)'s) "
-            r"expecting[.!]",
+            r"expecting in (?:the )?(?:spring|summer|autumn|fall|winter)|(?:is|are|"
+            r"(?:he|she|they)'s|they're) expecting(?:[.!,;]| again(?![a-z])| (?:a |another |their "
+            r"|her |his )?(?:little one|baby|bub)(?![a-z]))",
             r"trying (?:for a baby|to conceive|for kids|for a child)",
             r"plans? to have (?:kids|children|a baby|a child)",
             r"start(?:s|ing)? a family|conceive a child|give birth|gave birth",
@@ -462,7 +522,8 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"(?:kid|child|little one|another one|second|third) on the way|surroga(?:te|cy)|egg[- "
             r"]freezing|(?:froze|freezing|freeze) (?:her|his) eggs",
             r"birth control|contracepti\w*|on the pill",
-            r"(?:she's|she is|she was) due (?:any day|to give birth|next month|in (?:january|"
+            r"(?:she's|she is|she was) due (?:any day|to give birth|next month|(?:in|around|"
+            r"in early|in late|in mid-?|early in|late in|at the end of) (?:january|"
             r"february|march|april|may|june|july|august|september|october|november|december|the "
             r"spring|the summer|the autumn|the fall|the winter)(?! (?:for|to) ))",
         ),
@@ -634,6 +695,9 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         r"(?:weeks|months)",
         r"(?:he|she|they)(?:'s| is| was| were| has been| have been)? (?:still )?on "
         r"(?:tablets|pills|medication|meds) for",
+        # held-out round 5: poor health in general, always ill (not 跑医院: a sales rep's job)
+        "身体(?:一直|向来|本来|素来|一向|最近|也|都|有点|有些|比较|好像|似乎)*(?:不太|不大|不怎么|不是很|不是太|不很)"
+        "(?:好|行|健康|舒服|硬朗)|三天两头(?:住院|看病|打针|吃药|请病假|生病|病倒|发烧|看医生)",
     ),
     "infectious_disease_carrier": (
         "乙肝|乙型肝炎|丙肝|肝炎|b肝|c肝|带原|爱滋|携带者|大三阳|小三阳|艾滋|结核|梅毒|性病|传染病|病毒携带|"
@@ -857,6 +921,8 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         "(?:人家|别人)的?(?:老公|老婆)|个有(?:老公|老婆|家室|家庭)的(?:人|女人|男人)|"
         "(?:女的|男的|女人|男人|女同事|男同事|异性)(?:之间)?的?关系(?:有点|有些|一直)?不清不楚|"
         "泡在(?:麻将馆|棋牌室|赌场|酒吧|夜店|网吧|会所|ktv|歌厅|洗浴中心)|续摊|(?:去|泡|跑)[「“\"'＂]酒店[」”\"'＂]",
+        # held-out round 5: a little flutter (Cantonese 赌两手), not 赌一把 (taking a risk)
+        "赌(?:两|几)(?:手|把|铺|局)",
     ),
     "social_media_private": (
         "朋友圈|微博|抖音|小红书|微信(?:动态|状态|签名|头像)|qq空间|社交(?:媒体|账号|平台)|"
@@ -884,6 +950,11 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         # held-out round 4: an alt account, a close-friends list
         "(?:他|她)有(?:个|一个|好几个|几个)小号|(?:只|仅)(?:对|给)(?:几个|少数|一些)?(?:熟人|好友|朋友|亲友)可见",
         r"close[- ]friends? (?:list|story|stories)|finsta",
+        # held-out round 5: a private or locked account
+        "私人(?:ig|instagram|insta|fb|facebook|twitter|threads|脸书|微博|推特|抖音|小红书|帐号|主页)(?![a-z])",
+        r"(?:ig|instagram|insta|fb|facebook|twitter|threads) ?(?:的|嘅)?私人|(?:locked|protected|"
+        r"secret|private) (?:x|twitter|instagram|insta|ig|facebook|fb|tiktok|threads|snapchat) "
+        r"(?:accounts?|profiles?|pages?)",
     ),
     "political_views": (
         "政治(?:观点|立场|倾向|态度|见解|信仰|主张|面貌|身份|活动)|政见|党员|入党|党派|民主党派|"
@@ -934,6 +1005,13 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         "看不惯(?:现在的?|现行的?)?(?:这套|这个)?体制(?![内外])|"
         "对(?:现在|现行|如今)?的?(?:这套|这个)体制(?![内外])(?:特别|很|非常|一直)?(?:看不惯|不满|有意见|有怨气)|"
         "(?:骂|批评|抨击)体制|反体制",
+        # held-out round 5: volunteering for a candidate, campaigning in an election
+        r"volunteer(?:ed|s|ing)? (?:for|on|with|in) (?:a|an|the|his|her|their) (?:[a-z]+ )?"
+        r"(?:candidate's|politician's|party's|senator's|mayor's|mp's|congressman's|"
+        r"congresswoman's|councillor's|councilor's|presidential|mayoral|political|election|"
+        r"re-?election|senate|congressional|parliamentary) campaign",
+        r"campaign(?:ed|ing)? for (?:[a-z'-]+ ){1,3}(?:in|during|before|ahead of) (?:the|last|this|"
+        r"that|a|an) (?:[a-z-]+ )?(?:elections?|primary|primaries|referendum|ballot)",
     ),
     "union_membership": (
         "工会|罢工|集体谈判|劳工组织",
@@ -963,7 +1041,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         r"organi[sz]e(?=\s*(?:[,.;:!?)—–]|$))",
     ),
     "genetic_data": (
-        "基因(?:检测|测序|报告|缺陷|筛查|数据|突变|病)|遗传(?:病|疾病|缺陷|史|风险)|家族(?:遗传|病史)|"
+        "基因(?:检测|测序|报告|缺陷|筛查|筛检|数据|突变|病)|遗传(?:病|疾病|缺陷|史|风险)|家族(?:遗传|病史)|"
         "染色体|dna(?:检测|鉴定|报告)|亲子鉴定",
         *(
             r"genetic (?:test\w*|screening|data|disorders?|conditions?|predisposition|markers?|"
@@ -975,7 +1053,7 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         ),
         "(?:父亲|母亲|爸爸|妈妈|爸|妈|父母|爸妈|家里人|家人|爷爷|奶奶)(?:都|也|曾|以前|之前)?(?:得过|患过|死于|有)"
         "(?:癌|肿瘤|心脏病|糖尿病|高血压|精神病|老年痴呆|阿尔茨海默|帕金森|遗传病)|家族性|基因(?:不好|有问题|有缺陷)|"
-        "(?:致病|易感|突变)基因|遗传性|家族(?:中|里)?(?:有)?.{0,6}病史|地中海贫血|地贫|祖源",
+        "(?:致病|易感|突变)基因|遗传性|家族(?:中|里)?(?:有)?.{0,6}病史|地中海型?贫血|地贫|祖源",
         *(
             r"runs in (?:his|her|their|the) family|carries (?:the|a) (?:\w+ )?gene",
             r"huntington'?s|genetically (?:predisposed|at risk)|genetic predisposition",
@@ -987,6 +1065,8 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         r"ancestry kits?|(?:spit|saliva)[- ]in[- ]a[- ]tube|(?:two|one|both|a) cop(?:y|ies) of the "
         r"(?:\w+ ){0,2}"
         r"(?:gene|variant|allele|mutation)|apoe4?",
+        # held-out round 5: carrying a disease gene (not 技术基因, 公司的基因)
+        "(?:带有|带着|携带)[^,。.!?;]{0,8}?(?:病|贫血|癌|症|缺陷)的?(?:致病|易感|突变)?基因",
     ),
     "disability": (
         "残疾|残障|残废|残联|伤残|身障|身心障碍|视障|听障|聋哑|聋人|盲人|失明|失聪|轮椅|截肢|假肢|"
@@ -1024,6 +1104,8 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         r"(?:not (?:too |very |that |so )?steady|unsteady) on (?:his|her|their) feet|"
         r"walking (?:stick|frame)|"
         r"zimmer frame|(?:uses|walks with|needs) a stick(?! and| or|-)",
+        # held-out round 5: deaf in one ear
+        "(?:一只|一边|一侧|左|右|两只|双)耳(?:朵)?(?:几乎|完全|基本|都|已经)?(?:听不见|听不到|听不清|失聪|聋)",
     ),
     "public_security_violation": (
         "治安(?:处罚|拘留|案件|违法|管理处罚)|行政拘留|拘留|进过局子|进局子|被警察|被公安|"
@@ -1074,7 +1156,11 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
 # Entries that hold only for text written in Traditional characters (Taiwan and Hong Kong
 # usage), matched after Traditional → Simplified conversion.
 HANT_LEXICON: Mapping[str, tuple[str, ...]] = {
-    "sexual_orientation": ("同志",),
+    "sexual_orientation": (
+        "同志",
+        # held-out round 5: Cantonese 佢係基 (not 基层, 基本, 基金, …: the sentence ends)
+        "佢(?:系|好|好似|似)基(?:佬)?(?=[。.,!?;~…]|$|嘅|㗎|架|喎|啦|囉|呀|啊|咩|嘛|嚟)",
+    ),
     "ethnicity": (
         "本省人|外省人|新住民",
         "外省籍|闽南人|福佬|河洛人|番仔|山地人|阿差",
