@@ -595,6 +595,52 @@ def test_an_investigator_label_naming_a_prohibited_topic_drops_the_statement(run
     ]
 
 
+def test_two_witnesses_on_a_hobby_are_private_life_not_a_corroborated_concern(run: Any) -> None:
+    # REF_CORROBORATED_CONCERN needs a negative *job-performance* assertion (PRODUCT.md §4);
+    # a remark the investigator files under hobbies is about private life (Civil Code
+    # art. 1032) and is dropped, whatever the classifier makes of its text.
+    def golf(label: str) -> dict[str, str]:
+        return {
+            "text": "He is a terrible golfer.",
+            "topic": label,
+            "assertion": "bad_golfer",
+            "polarity": "negative",
+        }
+
+    records = [witness("ref-1", "p-1", golf("hobbies")), witness("ref-2", "p-2", golf("Hobbies"))]
+    report = run(case(records, categories=["reference"]))
+    assert report["rating"]["light"] == "green" and rules(report) == []
+    assert [d["topic"] for d in report["dropped_statements"]] == ["private_life", "private_life"]
+    assert "golfer" not in dumps(report).decode()
+
+
+@pytest.mark.parametrize(
+    ("label", "topic"),
+    [
+        ("Marriage", "marital_status"),
+        ("social life", "private_life"),
+        ("mental-health", "health_condition"),
+        ("politics", "political_views"),
+        ("hukou", "household_registration"),
+    ],
+)
+def test_everyday_labels_for_a_prohibited_topic_drop_the_statement(
+    run: Any, label: str, topic: str
+) -> None:
+    labelled = {"text": "表现一般。", "topic": label, "polarity": "neutral"}
+    report = run(case([witness("ref-1", "p-1", labelled)], categories=["reference"]))
+    assert report["dropped_statements"] == [{"record": "ref-1", "index": 0, "topic": topic}]
+
+
+@pytest.mark.parametrize("label", ["job_performance", "conduct", "teamwork", "personal", None])
+def test_a_job_label_or_none_keeps_the_statement(run: Any, label: str | None) -> None:
+    labelled = {"text": "多次未按期交付项目。", "topic": label, "assertion": "late"}
+    if label is None:
+        del labelled["topic"]
+    report = run(case([witness("ref-1", "p-1", labelled)], categories=["reference"]))
+    assert report["dropped_statements"] == []
+
+
 # --- scope -------------------------------------------------------------------------------------
 
 

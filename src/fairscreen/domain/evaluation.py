@@ -368,9 +368,7 @@ class _Evaluation:
         investigator's own topic label); None when none is left."""
         kept: list[tuple[int, Statement]] = []
         for index, statement in enumerate(data.statements):
-            topic = self.classifier.prohibited_topic(statement.text)
-            if topic is None and statement.topic in PROHIBITED_TOPIC_NAMES:
-                topic = statement.topic
+            topic = statement_topic(self.classifier, statement.text, statement.topic)
             if topic is None:
                 kept.append((index, statement))
             else:
@@ -380,8 +378,61 @@ class _Evaluation:
         return _KeptStatements(tuple(kept))
 
 
-#: An investigator's topic label that names a prohibited category drops the statement too.
 PROHIBITED_TOPIC_NAMES = frozenset(c.value for c in PROHIBITED)
+#: An investigator's topic label that names a prohibited category drops the statement too,
+#: and so do the everyday labels for one: a referee's remark filed under "hobbies" or
+#: "lifestyle" is about the candidate's private life (Civil Code art. 1032), not about the
+#: labour contract (Labour Contract Law art. 8). Labels are compared case-folded, with
+#: spaces and hyphens read as underscores.
+TOPIC_LABELS: Mapping[str, str] = (
+    {name: name for name in PROHIBITED_TOPIC_NAMES}
+    | {
+        label: Category.PRIVATE_LIFE.value
+        for label in (
+            "private",
+            "personal_life",
+            "private_matters",
+            "hobby",
+            "hobbies",
+            "leisure",
+            "pastimes",
+            "lifestyle",
+            "social_life",
+            "romance",
+            "dating",
+            "sex_life",
+        )
+    }
+    | {
+        "marriage": Category.MARITAL_STATUS.value,
+        "family": Category.FAMILY_BACKGROUND.value,
+        "pregnancy": Category.PREGNANCY_OR_FERTILITY.value,
+        "fertility": Category.PREGNANCY_OR_FERTILITY.value,
+        "health": Category.HEALTH_CONDITION.value,
+        "medical": Category.HEALTH_CONDITION.value,
+        "mental_health": Category.HEALTH_CONDITION.value,
+        "politics": Category.POLITICAL_VIEWS.value,
+        "political": Category.POLITICAL_VIEWS.value,
+        "faith": Category.RELIGION.value,
+        "religious_beliefs": Category.RELIGION.value,
+        "race": Category.ETHNICITY.value,
+        "ethnic_origin": Category.ETHNICITY.value,
+        "hukou": Category.HOUSEHOLD_REGISTRATION.value,
+        "sexuality": Category.SEXUAL_ORIENTATION.value,
+        "genetics": Category.GENETIC_DATA.value,
+        "trade_union": Category.UNION_MEMBERSHIP.value,
+        "social_media": Category.SOCIAL_MEDIA_PRIVATE.value,
+    }
+)
+
+
+def statement_topic(classifier: TopicClassifier, text: str, label: str | None) -> str | None:
+    """The prohibited category a witness statement touches: the classifier's reading of
+    its text, else the investigator's ``label`` when it names one (``TOPIC_LABELS``)."""
+    topic = classifier.prohibited_topic(text)
+    if topic is None and label:
+        topic = TOPIC_LABELS.get(label.strip().casefold().replace(" ", "_").replace("-", "_"))
+    return topic
 
 
 @dataclass(frozen=True, slots=True)

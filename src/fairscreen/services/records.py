@@ -12,7 +12,11 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from fairscreen.domain.categories import Category
-from fairscreen.domain.evaluation import HEALTH_CERTIFICATE_FIELDS, PROHIBITED_TOPIC_NAMES
+from fairscreen.domain.evaluation import (
+    HEALTH_CERTIFICATE_FIELDS,
+    PROHIBITED_TOPIC_NAMES,
+    statement_topic,
+)
 from fairscreen.domain.topics import TopicClassifier
 
 
@@ -31,10 +35,12 @@ def redact_for_storage(
                 for statement in data.get("statements") or []:
                     if not isinstance(statement, dict):
                         continue
-                    text = statement.get("text")
-                    topic = classifier.prohibited_topic(text) if isinstance(text, str) else None
-                    if topic is None and statement.get("topic") in PROHIBITED_TOPIC_NAMES:
-                        topic = statement["topic"]
+                    text, label = statement.get("text"), statement.get("topic")
+                    topic = statement_topic(
+                        classifier,
+                        text if isinstance(text, str) else "",
+                        label if isinstance(label, str) else None,
+                    )
                     if topic is not None:
                         statement.clear()
                         statement.update({"text": "", "topic": topic})
