@@ -117,7 +117,12 @@ def _every_shape() -> list[dict[str, Any]]:
         tier="safety",
         categories=[*SAFETY, "health_certificate"],
     )
-    safety["role"] = role("safety", SAFETY, relevant_groups=["violence"])
+    safety["role"] = role(
+        "safety",
+        SAFETY,
+        relevant_groups=["violence"],
+        relevance_justification="guards the site at night, alone",
+    )
     safety["role"]["categories"]["litigation"]["lookback_years"] = 3
     trust = case(
         [record("cred-1", "credit", {"serious_delinquency": True, "reported_on": "2023-01-01"})],

@@ -323,6 +323,7 @@ def test_the_profile_lookback_overrides_the_default(run: Any) -> None:
 def test_a_profile_may_narrow_relevance(run: Any) -> None:
     document = case([litigation()], categories=["litigation"])
     document["role"]["relevant_groups"] = []
+    document["role"]["relevance_justification"] = "a back-office role with no client money"
     assert exclusion_of(run(document), "lit-1") == "NOT_JOB_RELATED"
 
 

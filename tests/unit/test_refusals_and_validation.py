@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from factories import case, dumps, identity_ok
+from fairscreen.domain.categories import Tier
 from fairscreen.domain.errors import InvalidInput, ScopeViolation
-from fairscreen.services.evaluation import builtin_profiles, evaluate_case
+from fairscreen.services.evaluation import builtin_profiles, current_rulebook, evaluate_case
 
 
 def refusal(document: dict[str, Any]) -> str:
@@ -176,6 +177,28 @@ def test_relevance_outside_the_tier_is_refused() -> None:
     document = base()
     document["role"]["relevant_groups"] = ["violence"]
     assert error_for(document) == "role.relevant_groups.violence: not allowed for tier standard"
+
+
+def test_narrowed_relevance_needs_a_written_justification() -> None:
+    # PRODUCT.md §4: a profile narrows or widens relevance "with a written justification,
+    # as it does for categories".
+    document = base()
+    document["role"]["relevant_groups"] = []  # the standard tier's one group left out
+    assert error_for(document) == (
+        "role.relevance_justification: a written necessity justification of at least 10 "
+        "characters is required"
+    )
+    document["role"]["relevance_justification"] = "短"
+    assert error_for(document).startswith("role.relevance_justification: ")
+    document["role"]["relevance_justification"] = "only handles invoices, never cash"
+    assert not evaluate_case(dumps(document)).refused
+
+
+def test_the_tiers_own_relevance_needs_no_justification() -> None:
+    document = base()
+    own = current_rulebook().groups_by_tier()[Tier.STANDARD]
+    document["role"]["relevant_groups"] = sorted(group.value for group in own)
+    assert not evaluate_case(dumps(document)).refused
 
 
 def test_an_unknown_profile_is_refused() -> None:

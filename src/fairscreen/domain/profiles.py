@@ -3,7 +3,9 @@
 A profile that asks for a category outside its tier is refused, naming the category and
 the tier; so is a relevance group the tier does not allow. Criminal records and health
 certificates need the law that requires the check for the job (``legal_basis``); every
-category needs a written necessity justification (PIPL art. 6: minimal and necessary).
+category needs a written necessity justification (PIPL art. 6: minimal and necessary), and
+so does a choice of relevance groups other than the tier's own (PRODUCT.md §4: "with a
+written justification, as it does for categories").
 """
 
 from __future__ import annotations
@@ -34,12 +36,7 @@ def validate_profile(
             raise ScopeViolation("a prohibited category, never allowed for any role", field=where)
         if category not in allowed:
             raise ScopeViolation(f"not allowed for tier {profile.tier.value}", field=where)
-        if len(requirement.justification.strip()) < MIN_JUSTIFICATION_LENGTH:
-            raise ScopeViolation(
-                f"a written necessity justification of at least "
-                f"{MIN_JUSTIFICATION_LENGTH} characters is required",
-                field=f"{where}.justification",
-            )
+        _require_justification(requirement.justification, f"{where}.justification")
         if category in NEED_LEGAL_BASIS and not (requirement.legal_basis or "").strip():
             raise ScopeViolation(
                 "the law that requires this check for the job is required",
@@ -55,7 +52,20 @@ def validate_profile(
                     f"not allowed for tier {profile.tier.value}",
                     field=f"{path}.relevant_groups.{group.value}",
                 )
+        if profile.relevant_groups != tier_groups:
+            _require_justification(
+                profile.relevance_justification, f"{path}.relevance_justification"
+            )
     return profile
+
+
+def _require_justification(text: str | None, field: str) -> None:
+    if len((text or "").strip()) < MIN_JUSTIFICATION_LENGTH:
+        raise ScopeViolation(
+            f"a written necessity justification of at least "
+            f"{MIN_JUSTIFICATION_LENGTH} characters is required",
+            field=field,
+        )
 
 
 def relevant_groups(
