@@ -234,6 +234,25 @@ def test_evasion_by_spacing_zero_width_and_width_is_normalised(classifier: Topic
     assert classifier.prohibited_topic("Someone said he is g a y.") == "sexual_orientation"
 
 
+def test_letters_joined_by_one_repeated_separator_are_one_word(classifier: TopicClassifier) -> None:
+    # held-out round 6: "H-B-V携带" hid the word behind hyphens
+    assert normalise("他好像是H-B-V携带") == "他好像是hbv携带"
+    assert normalise("h.i.v, g*a*y, x_y_z, a/b/c") == "hiv, gay, xyz, abc"
+    assert classifier.prohibited_topic("他好像是H-B-V携带。") == "infectious_disease_carrier"
+    assert classifier.prohibited_topic("Rumour is he's g-a-y.") == "sexual_orientation"
+    # two letters, mixed separators and longer words stay as they are
+    assert normalise("e.g. the U.S. team ran an A-B test") == "e.g. the u.s. team ran an a-b test"
+    assert normalise("a-b.c t-shirt v1.2.3 x-ray-z") == "a-b.c t-shirt v1.2.3 x-ray-z"
+
+
+def test_traditional_characters_added_in_round_6_are_mapped(classifier: TopicClassifier) -> None:
+    # 凍卵, 胰島素 and 虔誠 were read as unknown characters before held-out round 6
+    assert normalise("凍卵、胰島素、虔誠、預訂、飯店") == "冻卵、胰岛素、虔诚、预订、饭店"
+    assert normalise("顧問、協商、廠") == "顾问、协商、厂"
+    assert classifier.prohibited_topic("她之前提過有在凍卵。") == "pregnancy_or_fertility"
+    assert classifier.prohibited_topic("佢每日要打胰島素。") == "health_condition"
+
+
 def test_default_classifier_is_cached_and_is_the_lexicon_classifier() -> None:
     assert default_classifier() is default_classifier()
     assert isinstance(default_classifier(), LexiconTopicClassifier)
