@@ -617,6 +617,9 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
         "头胎|胎教|剖腹产|剖宫产|顺产|怀了(?:孕|孩子|宝宝|二胎|老二|双胞胎|一个|个|身孕|头胎)|"
         "挺(?:着|著)(?:大)?肚子|(?:她|老婆|媳妇|太太)(?:好像|可能|已经|又)?有了(?=[。.,!?;]|$)|"
         "当妈了|当爹了|当爸了|要当(?:妈|爸|爹)|升级当(?:妈|爸)|初为人(?:母|父)|人工生殖",
+        # found by the acceptance pass: 刚当了爸爸 (not 做了妈妈的工作, "talked mum round")
+        "(?:当|做)了(?:爸爸|妈妈|爹|父亲|母亲)(?!的)",
+        r"(?:just|recently|newly|finally) became a (?:mum|mom|mother|dad|father|parent)(?![a-z])",
         *(
             r"baby bump|bun in the oven|eating for two|in the family way",
             r"(?:is|was|(?:she|he)'s) with child(?![- ](?:process|node|class|component|element|"
@@ -1129,6 +1132,16 @@ LEXICON: Mapping[str, tuple[str, ...]] = {
             r"brexit|trump|socialism|abortion|gun control)",
             r"political (?:rants?|posts?|comments?|remarks|arguments?|talk)",
             r"signed (?:a|the) petition|(?:marched|marches|marching) (?:for|against)",
+            # found by the acceptance pass: opinions of the government as such, not of a
+            # government client's tender, contract or payments
+            r"(?:critici[sz](?:e|es|ed|ing)|critical of|complain(?:s|ed|ing)? (?:a lot |all the "
+            r"time |constantly )?about|attacks?|slams?|bash(?:es|ing)?|hates?) (?:the |our )?"
+            r"government(?!'s (?:tenders?|procurement|contracts?|rfps?|bids?|clients?|projects?|"
+            r"specs?|requirements?|payments?|portal|systems?)| (?:clients?|contracts?|tenders?|"
+            r"agenc(?:y|ies)|departments?|customers?|accounts?|projects?|portals?|systems?|"
+            r"bids?|work|sector)(?![a-z]))",
+            r"(?:taiwan|taiwanese|tibet|tibetan|hong kong|xinjiang|uyghur|east turkestan) "
+            r"independence",
         ),
         # held-out round 4: grievances against "the system"
         "看不惯(?:现在的?|现行的?)?(?:这套|这个)?体制(?![内外])|"
