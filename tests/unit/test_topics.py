@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fairscreen.domain import topics
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.topics import (
     PROHIBITED_TOPICS,
@@ -409,6 +410,23 @@ def test_every_entry_compiles_though_entries_compile_when_first_met() -> None:
     classifier.compile_all()
     assert classifier.prohibited_topic("He is gay.") == "sexual_orientation"
     assert classifier.prohibited_topic("项目交付按时，沟通协调能力强。") is None
+
+
+def test_a_statement_without_latin_letters_or_digits_never_builds_the_english_trie(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The English entries are one large regex (~0.3 s to build): a Chinese-only case must
+    not pay for it (`fairscreen evaluate` on a bench case: 0.54 s with it, 0.23 s without)."""
+    classifier = LexiconTopicClassifier()
+
+    def refuse(alternatives: list[str]) -> str:
+        raise AssertionError("the English trie was built")
+
+    monkeypatch.setattr(topics, "_trie", refuse)
+    assert classifier.prohibited_topic("此人生活作风存在问题。") == "private_life"
+    assert classifier.prohibited_topic("项目交付按时，沟通协调能力强。") is None
+    with pytest.raises(AssertionError, match="English trie"):
+        classifier.prohibited_topic("He is gay.")
 
 
 @pytest.mark.parametrize(

@@ -1670,8 +1670,10 @@ class _Dispatcher:
     def _search(self, text: str, pos: int) -> re.Match[str] | None:
         """The canonical hit at the leftmost position ≥ ``pos`` where any entry matches."""
         english: int | None = None
-        if self._english is not None and _WORD_CHAR.search(text, pos) is not None:
-            found = self._english.search(text, pos)
+        # The word-character test first: reading ``_english`` compiles the trie, which a
+        # statement without a Latin letter or digit must never pay for.
+        if _WORD_CHAR.search(text, pos) is not None and (trie := self._english) is not None:
+            found = trie.search(text, pos)
             english = found.start() if found is not None else None
         if self._chinese is not None and not text.isascii():
             at, pairs, singles = self._at, self._chinese_pairs, self._chinese_singles
