@@ -13,6 +13,10 @@ from fairscreen.bootstrap import build_services
 from fairscreen.config import Settings
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.scheduler import tick
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import accounts, case_queries
+from fairscreen.services import screening as s
+from fairscreen.services.context import Actor
 from fairscreen.services.demo_seed import fresh_sign_in_codes, seed_demo
 
 
@@ -56,3 +60,51 @@ def test_the_demo_world(examples_dir: Path, tmp_path: Path) -> None:
     assert report.failed_steps == () and report.destroyed == 0
     assert client.get("/v1/ledger/audit", headers=bearer("regulator")).json()["ok"]
     assert client.get("/v1/ledger/status", headers=bearer("regulator")).json()["verified"]
+
+
+def test_a_new_candidate_in_the_demo_world_can_be_investigated(
+    examples_dir: Path, tmp_path: Path
+) -> None:
+    """The demo runs on a story clock; a subject without example records is answered by an
+    empty source that must check its permit on that clock too (on the wall clock the
+    story's permits had expired, so every new case stuck in ``investigating``)."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}", data_dir=tmp_path)
+    paths = [examples_dir / f"seed-{n}.case.json" for n in ("luo", "zhang", "wang")]
+    seed = seed_demo(
+        lambda clock, sources: build_services(
+            settings, sources=sources, clock=clock, notifier=MemoryNotifier()
+        ),
+        paths,
+    )
+    svc = seed.services
+    employer = accounts.authenticate(svc, seed.tokens["employer"]).actor
+    agency = accounts.authenticate(svc, seed.tokens["agency"]).actor
+    subject = s.register_candidate(
+        svc, {"name": "测试丙", "national_id": "999999199211300023", "birth_date": "1992-11-30"}
+    )
+    profile = s.use_builtin_profile(svc, employer, "software-engineer")
+    case_id = s.order_check(
+        svc,
+        employer,
+        subject_id=subject,
+        profile_id=profile,
+        requested=["identity", "education", "employment_history"],
+        agency_id=agency.id,
+    )
+    candidate = Actor(ActorRole.CANDIDATE, subject)
+    notice = s.authorization_notice(svc, candidate, case_id, "zh-Hans")
+    s.sign_authorization(
+        svc,
+        candidate,
+        case_id,
+        text_sha256=notice.sha256,
+        lang="zh-Hans",
+        categories=list(notice.categories),
+        claims={},
+    )
+    result = s.run_investigation(svc, agency, case_id)
+    assert result.queried == ("identity", "education", "employment_history")
+    [summary] = [
+        c for c in case_queries.list_cases(svc, agency, limit=100) if c["case_id"] == case_id
+    ]
+    assert summary["state"] == "candidate_review"

@@ -43,11 +43,16 @@ class StoryClock:
 
 
 class SubjectRecords:
-    """A source answering each subject from their own example's records."""
+    """A source answering each subject from their own example's records, and anyone else
+    with no records. Every answer checks the query permit on the story clock ``now``,
+    the clock the service issued the permit by (on the wall clock a permit of the story
+    would have expired long ago)."""
 
-    def __init__(self, by_national_id: Mapping[str, RecordedSource]) -> None:
+    def __init__(
+        self, by_national_id: Mapping[str, RecordedSource], now: Callable[[], datetime]
+    ) -> None:
         self._by_id = dict(by_national_id)
-        self._nobody = RecordedSource([], source_id="demo-records")
+        self._nobody = RecordedSource([], source_id="demo-records", now=now)
 
     @property
     def source_id(self) -> str:
@@ -93,7 +98,8 @@ def seed_demo(
                 d["records"], source_id="demo-records", now=clock
             )
             for d in documents
-        }
+        },
+        now=clock,
     )
     assert isinstance(svc.sources, dict)
     svc.sources.clear()
