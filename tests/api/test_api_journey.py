@@ -9,7 +9,7 @@ import json
 
 import httpx
 
-from api.conftest import Api, order_over_api, sign_over_api
+from api.conftest import REQUESTED, Api, order_over_api, sign_over_api
 from fairscreen.entrypoints.api.scheduler import tick
 
 
@@ -116,6 +116,33 @@ def test_operator_reads_a_report_only_with_a_reason(api: Api) -> None:
     assert bare.status_code == 403 and bare.json()["field"] == "reason"
     given = api.call("operator", "GET", f"/v1/cases/{case_id}/report?reason=complaint 42")
     assert given.status_code == 200
+
+
+def test_an_employer_running_its_own_check_sees_the_light_only_once_released(api: Api) -> None:
+    """No agency: the employer runs the sources itself, but the candidate still sees the
+    result first (PRODUCT.md P4): the light is not in the investigation's answer."""
+    ordered = api.call(
+        "employer",
+        "POST",
+        "/v1/cases",
+        json={
+            "subject_id": api.ids["candidate"],
+            "profile_id": api.ids["profile"],
+            "requested": REQUESTED,
+        },
+    )
+    assert ordered.status_code == 201, ordered.text
+    case_id = ordered.json()["id"]
+    sign_over_api(api, case_id)
+    ran = api.call("employer", "POST", f"/v1/cases/{case_id}/investigation")
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["light"] is None and ran.json()["queried"]
+    assert api.call("employer", "GET", f"/v1/cases/{case_id}").json()["light"] is None
+    api.later(hours=1)
+    assert (
+        api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={}).status_code == 204
+    )
+    assert api.call("employer", "GET", f"/v1/cases/{case_id}").json()["light"] == "yellow"
 
 
 def test_deletion_then_the_certificate(api: Api) -> None:

@@ -624,7 +624,9 @@ def revoke_authorization(svc: Services, actor: Actor, case_id: str) -> None:
 class InvestigationResult:
     queried: tuple[str, ...]
     incomplete: tuple[str, ...]
-    light: str
+    #: the agency's to see; None for an employer investigating its own case, who sees the
+    #: light only once the report is released (PRODUCT.md P4: the candidate sees it first)
+    light: str | None
 
 
 def run_investigation(svc: Services, actor: Actor, case_id: str) -> InvestigationResult:
@@ -697,7 +699,7 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
     return InvestigationResult(
         queried=tuple(c.value for c in scope_categories),
         incomplete=tuple(a.category.value for a in answers if a.incomplete),
-        light=light,
+        light=light if actor.role is AGENCY else None,
     )
 
 

@@ -211,7 +211,10 @@ class ReceiptIdOut(Out):
 class InvestigationOut(Out):
     queried: list[str]
     incomplete: list[str]
-    light: str
+    light: str | None = Field(
+        description="the light, for the case's agency; null for an employer running its own "
+        "check, who sees it once the report is released (the candidate sees it first)"
+    )
 
 
 class ReportOut(Out):
