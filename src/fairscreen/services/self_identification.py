@@ -82,8 +82,14 @@ def fairness_overview(
     """Per dimension (sex, age band): the rated cases' light distribution and flag rate
     (yellow or red) with impact ratios and four-fifths flags, and among decided cases the
     hiring rate with the same. A regulator sees any employer; an employer its own only.
-    Groups under ``min_group`` are suppressed everywhere, counts included."""
-    validate_min_group(min_group)
+    Groups under ``min_group`` are suppressed everywhere, counts included; ``min_group``
+    may be raised, never lowered below the default of 10 (PRODUCT.md §7): a smaller group
+    would let an employer tie one of its candidates to their sex or age band."""
+    if validate_min_group(min_group) < DEFAULT_MIN_GROUP:
+        raise InvalidInput(
+            f"must be at least {DEFAULT_MIN_GROUP}: a smaller group could single out a candidate",
+            field="min_group",
+        )
     if actor.role is ActorRole.EMPLOYER:
         if employer_id not in (None, actor.id):
             raise NotFound("no such employer", field="employer_id")

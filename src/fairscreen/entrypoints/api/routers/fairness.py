@@ -43,11 +43,14 @@ def fairness_report(
     role_id: Annotated[str | None, Query(max_length=100)] = None,
     since: Annotated[datetime | None, Query()] = None,
     until: Annotated[datetime | None, Query()] = None,
-    min_group: Annotated[int, Query(ge=1, le=10_000)] = 10,
+    min_group: Annotated[
+        int, Query(ge=self_identification.DEFAULT_MIN_GROUP, le=10_000)
+    ] = self_identification.DEFAULT_MIN_GROUP,
 ) -> FairnessOut:
     """Per sex and age band: light distribution, share flagged (yellow/red) and share not
     hired, each with impact ratios and the four-fifths flag; groups under ``min_group``
-    suppressed everywhere. A regulator may name any employer; an employer sees its own."""
+    (10 at least: it may be raised, never lowered) suppressed everywhere. A regulator may
+    name any employer; an employer sees its own."""
     return FairnessOut.model_validate(
         self_identification.fairness_overview(
             svc,
