@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from fairscreen.domain.fairness import DEFAULT_MIN_GROUP
 from fairscreen.entrypoints.api.deps import ActorDep, ServicesDep
 from fairscreen.entrypoints.api.schemas import FairnessOut, SelfIdentificationIn
 from fairscreen.services import self_identification
@@ -43,9 +44,7 @@ def fairness_report(
     role_id: Annotated[str | None, Query(max_length=100)] = None,
     since: Annotated[datetime | None, Query()] = None,
     until: Annotated[datetime | None, Query()] = None,
-    min_group: Annotated[
-        int, Query(ge=self_identification.DEFAULT_MIN_GROUP, le=10_000)
-    ] = self_identification.DEFAULT_MIN_GROUP,
+    min_group: Annotated[int, Query(ge=DEFAULT_MIN_GROUP, le=10_000)] = DEFAULT_MIN_GROUP,
 ) -> FairnessOut:
     """Per sex and age band: light distribution, share flagged (yellow/red) and share not
     hired, each with impact ratios and the four-fifths flag; groups under ``min_group``
