@@ -407,6 +407,11 @@ def test_a_sensitive_category_without_its_own_consent_is_not_queried(world: Worl
     )
     scope_set = [e for e in ledger_entries(world) if e.type.value == "scope.set"][-1]
     assert scope_set.categories == ("identity",)
+    # The consent receipt says the same: credit is not among the consented categories.
+    receipt = s.consent_receipt(world.svc, world.candidate, case_id)
+    purpose = receipt["services"][0]["purposes"][0]
+    assert purpose["piiCategory"] == ["identity"]
+    assert receipt["sensitive"] is False and receipt["spiCat"] == []
     result = s.run_investigation(world.svc, world.agency, case_id)
     assert result.queried == ("identity",)
     assert audit(world) == []

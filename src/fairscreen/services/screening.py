@@ -73,7 +73,7 @@ from fairscreen.domain.lifecycle import (
 )
 from fairscreen.domain.model import Authorization
 from fairscreen.domain.profiles import validate_profile
-from fairscreen.domain.scope import Scope, effective_scope
+from fairscreen.domain.scope import Scope, effective_scope, is_consented
 from fairscreen.ledger.audit import Violation, audit_entries
 from fairscreen.ledger.checkpoint import make_tlog_proof
 from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry, ReasonCode
@@ -557,7 +557,12 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
         assert employer is not None
         subject = uow.repo.subject(case["subject_id"])
         assert subject is not None
-        categories = json.loads(row["categories"])
+        # What the candidate consented to: a sensitive category ticked without its own
+        # separate consent (PRODUCT.md P1, PIPL art. 29) is not consented, as in the scope.
+        authorization = _domain_authorization(case, row)
+        categories = [
+            c for c in json.loads(row["categories"]) if is_consented(Category(c), authorization)
+        ]
         sensitive = set(json.loads(row["sensitive"]))
     return {
         "version": "KI-CR-v1.1.0",
