@@ -24,6 +24,7 @@ from fairscreen.domain.errors import (
 )
 from fairscreen.ledger.audit import audit_entries
 from fairscreen.ledger.entries import ActorRole, LedgerEntry, decode_entry
+from fairscreen.services import case_queries
 from fairscreen.services import screening as s
 from fairscreen.services.context import Actor
 from fairscreen.services.evaluation import evaluate_case
@@ -331,6 +332,32 @@ def test_deletion_request_and_purge_shred_everything(world: World) -> None:
     with world.svc.uow() as uow:
         subject = uow.repo.subject(world.candidate.id)
         assert subject is not None and subject["identity_ct"] == b""
+    # Nothing of the rating survives on the tombstone, for anyone who may still list it.
+    for actor in (world.candidate, world.agency, world.employer):
+        summary = case_queries.case_summary(world.svc, actor, case_id)
+        assert summary["state"] == "destroyed"
+        assert summary["light"] is None and summary["outcome"] is None
+    assert audit(world) == []
+
+
+def test_a_decided_case_keeps_neither_light_nor_outcome_once_destroyed(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.accept_report(world.svc, world.candidate, case_id)
+    s.record_decision(
+        world.svc,
+        world.employer,
+        case_id,
+        outcome="not_hired",
+        reason="另有人选",
+        cites_report=False,
+    )
+    assert case_queries.case_summary(world.svc, world.candidate, case_id)["outcome"] == "not_hired"
+    world.clock.advance(days=180)  # not hired: 180 days after the decision
+    assert s.purge(world.svc).destroyed == (case_id,)
+    for actor in (world.candidate, world.agency, world.employer):
+        summary = case_queries.case_summary(world.svc, actor, case_id)
+        assert (summary["state"], summary["light"], summary["outcome"]) == ("destroyed", None, None)
     assert audit(world) == []
 
 

@@ -1389,7 +1389,11 @@ def _destroy_many(
     ids = [str(case["id"]) for case, _ in cases]
     records = uow.repo.record_counts(ids)
     uow.keys.destroy_many(KeyKind.CASE, [str(case["pseudonym"]) for case, _ in cases])
-    uow.repo.delete_content_many(ids, state=S.DESTROYED.value, updated_at=now)
+    # The light and the outcome go too: they are the report's and the decision's results,
+    # and a destroyed case keeps nothing of either (PRODUCT.md P6).
+    uow.repo.delete_content_many(
+        ids, state=S.DESTROYED.value, updated_at=now, light=None, outcome=None
+    )
     certificates = []
     for case, reason in cases:
         count = records.get(str(case["id"]), 0)

@@ -416,7 +416,8 @@ class ServiceRepository:
     def delete_content_many(self, case_ids: Sequence[str], **tombstone: Any) -> None:
         """Delete every row that holds the cases' content; the case rows stay as
         tombstones (ids, pseudonym, state and times: no personal data), their claims
-        wiped and ``tombstone`` set in the same statement."""
+        wiped and ``tombstone`` set in the same statement (the caller clears the light
+        and outcome there too)."""
         for table in (t.records, t.reports, t.disputes, t.decisions, t.notices, t.authorizations):
             self.connection.execute(sa.delete(table).where(self._one_of(table.c.case_id, case_ids)))
         self.update_cases(case_ids, claims_ct=None, **tombstone)
