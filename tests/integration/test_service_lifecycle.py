@@ -366,6 +366,7 @@ def test_a_legal_hold_defers_destruction(world: World) -> None:
     s.run_investigation(world.svc, world.agency, case_id)
     s.request_deletion(world.svc, world.candidate)
     s.set_legal_hold(world.svc, OPERATOR, case_id, hold=True)
+    assert ledger_types(world)[-1] == "retention.hold"  # logged when placed, not at the purge
     world.clock.advance(days=16)
     result = s.purge(world.svc)
     assert result.destroyed == () and result.held == ((case_id, "legal_hold"),)
