@@ -4,6 +4,7 @@ every transition, every refusal, and a clean compliance audit of the ledger afte
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,18 @@ def test_reading_after_destruction_is_refused(world: World) -> None:
     certificate = s.destruction_certificate(world.svc, world.candidate, case_id)
     assert certificate["receipt"].startswith("c2sp.org/tlog-proof@v1")
     assert audit(world) == []
+
+
+def test_a_candidate_born_in_the_future_is_refused_and_nothing_is_written(world: World) -> None:
+    before = snapshot(world)
+    tomorrow = (world.clock() + timedelta(days=1)).date().isoformat()
+    with pytest.raises(InvalidInput) as refused:
+        s.register_candidate(
+            world.svc,
+            {"name": "测试丁", "national_id": "999999209901010011", "birth_date": tomorrow},
+        )
+    assert refused.value.field == "subject.birth_date"
+    assert snapshot(world) == before
 
 
 def test_other_tenants_and_candidates_see_nothing(world: World, database_url: str) -> None:

@@ -235,6 +235,8 @@ def register_candidate(svc: Services, identity: Mapping[str, Any]) -> str:
         subject = SubjectIn.model_validate_json(json.dumps(dict(identity)))
     except ValidationError as exc:
         raise invalid_input(exc, ("subject",)) from exc
+    if subject.birth_date > svc.now().astimezone(svc.config.zone).date():
+        raise InvalidInput("must not be in the future", field="subject.birth_date")
     lookup = hashlib.sha256(
         svc.pseudonym_key + b"|lookup|" + normalize_id_number(subject.national_id).encode()
     ).hexdigest()
