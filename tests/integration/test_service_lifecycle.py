@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_fixtures import OPERATOR, ROLE, World, make_world, order_and_sign
+from service_fixtures import OPERATOR, REQUESTED, ROLE, World, make_world, order_and_sign
 
 from factories import SUBJECT
 from fairscreen.adapters.db.ledger_store import reading
@@ -214,6 +214,45 @@ def test_reading_after_destruction_is_refused(world: World) -> None:
     certificate = s.destruction_certificate(world.svc, world.candidate, case_id)
     assert certificate["receipt"].startswith("c2sp.org/tlog-proof@v1")
     assert audit(world) == []
+
+
+def test_an_order_or_a_signature_of_no_category_is_refused_and_changes_nothing(
+    world: World,
+) -> None:
+    """A check of nothing would end green with every category "not consented"."""
+    before = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        s.order_check(
+            world.svc,
+            world.employer,
+            subject_id=world.candidate.id,
+            profile_id=world.profile_id,
+            requested=[],
+            agency_id=world.agency.id,
+        )
+    assert refused.value.field == "requested"
+    assert snapshot(world) == before
+    case_id = s.order_check(
+        world.svc,
+        world.employer,
+        subject_id=world.candidate.id,
+        profile_id=world.profile_id,
+        requested=REQUESTED,
+        agency_id=world.agency.id,
+    )
+    notice = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans")
+    ordered = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        s.sign_authorization(
+            world.svc,
+            world.candidate,
+            case_id,
+            text_sha256=notice.sha256,
+            lang="zh-Hans",
+            categories=[],
+        )
+    assert refused.value.field == "categories"
+    assert snapshot(world) == ordered
 
 
 def test_a_candidate_born_in_the_future_is_refused_and_nothing_is_written(world: World) -> None:

@@ -327,7 +327,7 @@ def order_check(
     """The employer orders a check for a role; the case waits for the candidate's
     signature (state ``ordered``). Nothing is queried before it."""
     require_role(actor, EMPLOYER)
-    categories = _categories(requested, "requested")
+    categories = _categories(requested, "requested", at_least_one=True)
     if not purpose.strip() or len(purpose) > 200:
         raise InvalidInput("1 to 200 characters", field="purpose")
     if claims is not None:
@@ -368,7 +368,7 @@ def order_check(
     return case_id
 
 
-def _categories(values: Iterable[str], field: str) -> list[str]:
+def _categories(values: Iterable[str], field: str, *, at_least_one: bool = False) -> list[str]:
     chosen: list[str] = []
     for index, value in enumerate(values):
         try:
@@ -377,6 +377,10 @@ def _categories(values: Iterable[str], field: str) -> list[str]:
             raise InvalidInput(f"unknown category {value!r}", field=f"{field}[{index}]") from exc
         if category.value not in chosen:
             chosen.append(category.value)
+    if at_least_one and not chosen:
+        # A check of nothing would end green with every category "not consented": an
+        # order or a signature must name at least one category.
+        raise InvalidInput("choose at least one category", field=field)
     return chosen
 
 
@@ -468,7 +472,7 @@ def sign_authorization(
     consents to categories, sensitive ones separately (PIPL art. 29). Then the effective
     scope is set (P2). Returns the consent receipt id."""
     require_role(actor, CANDIDATE)
-    consented = _categories(categories, "categories")
+    consented = _categories(categories, "categories", at_least_one=True)
     sensitive = _categories(sensitive_consented, "sensitive_categories_consented")
     for index, name in enumerate(sensitive):
         if Category(name) not in SENSITIVE:
