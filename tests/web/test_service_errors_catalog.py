@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, service_errors
+from fairscreen.services import case_file
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "fairscreen"
 #: refusals every person can meet in the portals: each must read in their language
@@ -71,8 +72,21 @@ def test_every_entry_reads_in_every_language_with_the_same_blanks() -> None:
             assert set(re.findall(r"\{(\w+)\}", entry[lang])) == blanks, (entry["en"], lang)
 
 
+def _validation_messages() -> list[str]:
+    """What the input validation says (services/case_file.py ``_message``) for the errors a
+    portal form can meet."""
+    simple = list(case_file._SIMPLE_MESSAGES.values())
+    shaped = [
+        {"type": "string_too_short", "ctx": {"min_length": 1}},
+        {"type": "greater_than_equal", "ctx": {"ge": 0}},
+        {"type": "string_pattern_mismatch", "ctx": {"pattern": case_file.MONTH_PATTERN}},
+        {"type": "literal_error", "input": "x", "ctx": {"expected": "'a' or 'b'"}},
+    ]
+    return simple + [case_file._message(error) for error in shaped]
+
+
 def test_every_entry_still_matches_a_message_the_code_raises() -> None:
-    messages = [text for _, text in _raised_messages()]
+    messages = [text for _, text in _raised_messages()] + _validation_messages()
     for pattern, entry in service_errors():
         assert any(pattern.match(text) for text in messages), f"stale entry: {entry['en']}"
 
@@ -96,6 +110,14 @@ def test_every_refusal_a_portal_page_raises_is_translated(lang: str) -> None:
     assert len(refusals) >= 5
     translate = Translator(lang)
     assert [(w, text) for w, text in refusals if translate.detail(text) is None] == []
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant"])
+def test_what_a_form_field_is_told_is_translated(lang: str) -> None:
+    translate = Translator(lang)
+    assert [text for text in _validation_messages() if translate.detail(text) is None] == []
+    assert translate.detail("must have at least 1 characters") is not None
+    assert translate.detail("not a real calendar date") is not None
 
 
 def test_a_tier_name_in_a_refusal_reads_as_its_label() -> None:

@@ -386,14 +386,14 @@ def test_evidence_upload_is_size_and_type_limited(web: Web) -> None:
     )
     assert wrong.status_code == 422
     fine = web.post(
-        "candidate", path, form, files={"evidence": ("a.png", b"\x89PNG\r\n", "image/png")}
+        "candidate", path, form, files={"evidence": ("a.png", b"\x89PNG\r\n\x1a\n", "image/png")}
     )
     assert fine.status_code == 303
     page = web.get("agency", f"/agency/cases/{case_id}")
     link = re.search(r'href="(/agency/cases/[^"]+/evidence)"', page.text)
     assert link
     download = web.get("agency", link.group(1))
-    assert download.content == b"\x89PNG\r\n"
+    assert download.content == b"\x89PNG\r\n\x1a\n"
     assert download.headers["content-disposition"].startswith("attachment")
     assert web.get("agency_b", link.group(1)).status_code == 404
 

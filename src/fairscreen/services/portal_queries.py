@@ -37,6 +37,22 @@ EVIDENCE_TYPES = {
 EVIDENCE_MAX_BYTES = 64 * 1024
 
 
+def _looks_like(content_type: str, data: bytes) -> bool:
+    """The file is what its declared type says, by its first bytes: a browser's label
+    (from the file name) is not trusted, since the agency opens the file as that type."""
+    if content_type == "application/pdf":
+        return data.startswith(b"%PDF-")
+    if content_type == "image/png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    if content_type == "image/jpeg":
+        return data.startswith(b"\xff\xd8\xff")
+    try:  # text/plain: UTF-8 text without control characters other than whitespace
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\t\n\r" for ch in text)
+
+
 def tier_categories(svc: Services, tier: str) -> list[dict[str, Any]]:
     """What a profile of ``tier`` may ask for: each category, whether it is sensitive
     (separate consent), whether it needs a legal basis, and its default lookback in
@@ -152,6 +168,8 @@ def pack_evidence(filename: str, content_type: str, data: bytes, note: str = "")
         raise InvalidInput("the file is empty", field="evidence")
     if len(data) > EVIDENCE_MAX_BYTES:
         raise InvalidInput(f"at most {EVIDENCE_MAX_BYTES // 1024} KiB", field="evidence")
+    if not _looks_like(content_type, data):
+        raise InvalidInput("the file's content is not of its declared type", field="evidence")
     safe_name = "".join(ch for ch in filename[-80:] if ch.isprintable() and ch not in '\\/"')
     return json.dumps(
         {
