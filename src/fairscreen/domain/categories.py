@@ -164,6 +164,14 @@ class Tier(StrEnum):
     SAFETY = "safety"
 
 
+#: How each tier is named to people: in the authorization notice and on the portal pages.
+TIER_LABELS: dict[Tier, dict[str, str]] = {
+    Tier.STANDARD: {"zh-Hans": "普通", "en": "standard", "zh-Hant": "普通"},
+    Tier.TRUST: {"zh-Hans": "信任类", "en": "trust", "zh-Hant": "信任類"},
+    Tier.SAFETY: {"zh-Hans": "安全类", "en": "safety", "zh-Hant": "安全類"},
+}
+
+
 #: What each tier may add to the permitted set (PRODUCT.md P2).
 TIER_SENSITIVE: dict[Tier, frozenset[Category]] = {
     Tier.STANDARD: frozenset({Category.HEALTH_CERTIFICATE}),

@@ -43,6 +43,7 @@ from fairscreen.domain.categories import (
     CATEGORY_LABELS,
     PROHIBITED,
     SENSITIVE,
+    TIER_LABELS,
     Category,
     SourceKind,
     Tier,
@@ -95,6 +96,13 @@ S = CaseState
 EMPLOYER, AGENCY, CANDIDATE = ActorRole.EMPLOYER, ActorRole.AGENCY, ActorRole.CANDIDATE
 #: the purpose an order states when the employer writes none (P1: every notice names one)
 DEFAULT_PURPOSE = "pre-employment screening for the offered role"
+#: The default purpose as the notice states it in each language (an employer's own
+#: purpose is shown as written).
+DEFAULT_PURPOSE_TEXT = {
+    "zh-Hans": "对所录用岗位的入职前背景调查",
+    "en": DEFAULT_PURPOSE,
+    "zh-Hant": "對所錄用崗位的入職前背景調查",
+}
 #: the authorization notice is written in these (templates/authorization.<lang>.txt.j2)
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 ADVERSE_ACTION_RIGHTS = {
@@ -430,8 +438,10 @@ def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> A
         agency_name=agency["name"] if agency else None,
         role_title=role.get("title") or role["id"],
         role_id=role["id"],
-        tier=role["tier"],
-        purpose=case["purpose"],
+        tier=TIER_LABELS[Tier(role["tier"])][lang],
+        purpose=DEFAULT_PURPOSE_TEXT[lang]
+        if case["purpose"] == DEFAULT_PURPOSE
+        else case["purpose"],
         review_days=case["review_days"],
         rulebook_version=svc.rulebook.version,
         rulebook_sha256=svc.rulebook.sha256,
