@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ S = CaseState
 EMPLOYER, AGENCY, CANDIDATE = ActorRole.EMPLOYER, ActorRole.AGENCY, ActorRole.CANDIDATE
 #: the purpose an order states when the employer writes none (P1: every notice names one)
 DEFAULT_PURPOSE = "pre-employment screening for the offered role"
+_ID_NUMBER = re.compile("[0-9A-Z]{6,32}")
 #: The default purpose as the notice states it in each language (an employer's own
 #: purpose is shown as written).
 DEFAULT_PURPOSE_TEXT = {
@@ -245,6 +247,13 @@ def register_candidate(svc: Services, identity: Mapping[str, Any]) -> str:
         raise invalid_input(exc, ("subject",)) from exc
     if subject.birth_date > svc.now().astimezone(svc.config.zone).date():
         raise InvalidInput("must not be in the future", field="subject.birth_date")
+    if not _ID_NUMBER.fullmatch(normalize_id_number(subject.national_id)):
+        # Not a checksum test (a foreigner's passport number is a valid identifier too),
+        # but "abc" or a name typed into the wrong field is caught before it is stored.
+        raise InvalidInput(
+            "an identity document number: 6 to 32 letters and digits",
+            field="subject.national_id",
+        )
     lookup = hashlib.sha256(
         svc.pseudonym_key + b"|lookup|" + normalize_id_number(subject.national_id).encode()
     ).hexdigest()
