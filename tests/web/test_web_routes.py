@@ -736,3 +736,44 @@ def _sign_on_the_page(web: Web, case_id: str, page: str, lang: str) -> dict[str,
         "candidate", f"/candidate/cases/{case_id}/consent-receipt.json"
     ).json()
     return receipt
+
+
+def test_fixed_texts_in_traditional_and_refusals_that_say_what_happened(web: Web) -> None:
+    """The usability review's findings: the rulebook page's own headings in zh-Hant (the
+    rule texts themselves come from the rulebook), the rights a candidate still has once
+    not hired (no dispute after the decision), a neutral banner after a decision, and an
+    expired form told apart from a role that may not act."""
+    rulebook = web.get("anonymous", "/rulebook?lang=zh-Hant").text
+    for simplified in ("输入什么", "灯色", "法律依据", "案由与罪名类别", "版本历史", "单独同意"):
+        assert simplified not in rulebook, simplified
+    assert "輸入什麼" in rulebook and "版本歷程" in rulebook and "法律依據" in rulebook
+
+    case_id = _released(web)
+    decided = web.post(
+        "employer",
+        f"/employer/cases/{case_id}/decision",
+        {"outcome": "not_hired", "reason": "不符合岗位要求", "cites_report": "yes"},
+    )
+    assert decided.status_code == 303 and "done=decided" in decided.headers["location"]
+    banner = web.get("employer", decided.headers["location"]).text
+    assert 'role="status">决定已记录。' in banner and "录用决定已记录" not in banner
+    notice = web.get("candidate", f"/candidate/cases/{case_id}?lang=zh-Hant").text
+    assert "您有權要求用人單位說明作出此項決定的理由" in notice
+    assert "提出异议（个人信息保护法" not in notice and "提出異議（" not in notice
+    english = web.get("candidate", f"/candidate/cases/{case_id}?lang=en").text
+    assert "to ask the employer to explain this decision" in english
+    assert "contest any finding" not in english
+
+    # an expired form, signed out: its own message and a way to sign in again
+    anonymous = web.client("anonymous")
+    expired = anonymous.post("/sign-in?lang=zh-Hans", data={"csrf": "stale", "token": "x"})
+    assert expired.status_code == 403 and "CSRF_REFUSED" in expired.text
+    assert "表单已过期或来自其他网站" in expired.text and "您的角色不能" not in expired.text
+    assert 'class="button secondary" href="/sign-in"' in expired.text
+    # signed in: the same message, no sign-in offer
+    expired = web.client("employer").post("/sign-out", data={"csrf": "stale"})
+    assert "表单已过期或来自其他网站" in expired.text and 'href="/sign-in"' not in expired.text
+    # a role that may not open a page is told so, without talk of forms
+    forbidden = web.get("employer", "/regulator")
+    assert forbidden.status_code == 403 and "您的角色不能打开此页面" in forbidden.text
+    assert "表单" not in forbidden.text.split("<main", 1)[1]
