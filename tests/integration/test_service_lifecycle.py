@@ -141,7 +141,12 @@ def test_an_adverse_decision_sends_a_notice(world: World) -> None:
     assert len(sent) == 1 and sent[0].fields["rules"] == ["LIT_RELEVANT_JUDGMENT"]
     exported = s.export_subject_data(world.svc, world.candidate)
     [notice] = [n for n in exported["cases"][0]["notices"] if n["kind"] == "adverse_action"]
-    assert notice["body"]["rights"]["en"].startswith("You have the right")
+    rights = notice["body"]["rights"]
+    assert rights["en"].startswith("You have the right")
+    assert set(rights) == {"zh-Hans", "en", "zh-Hant"}
+    # decided: no dispute is possible any more, so the notice must not offer one
+    assert "contest" not in rights["en"] and "异议" not in rights["zh-Hans"]
+    assert "異議" not in rights["zh-Hant"] and "个" not in rights["zh-Hant"]
 
 
 # --- refusals: each with its own error, nothing changed ----------------------------------------

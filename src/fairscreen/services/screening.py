@@ -107,11 +107,18 @@ DEFAULT_PURPOSE_TEXT = {
 }
 #: the authorization notice is written in these (templates/authorization.<lang>.txt.j2)
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
+#: The rights left after the decision (the review window, where findings are disputed, is
+#: over): stated in the notice the candidate is sent and shown on the portals as stored.
 ADVERSE_ACTION_RIGHTS = {
-    "zh-Hans": "您有权要求说明理由，并对报告中的任何发现提出异议"
-    "（个人信息保护法第24条、第44—47条）。",
-    "en": "You have the right to an explanation and to contest any finding of the report "
-    "(PIPL art. 24, 44-47).",
+    "zh-Hans": "您有权要求用人单位说明作出这一决定的理由（《个人信息保护法》第24条）；"
+    "有权查阅、复制、更正和删除您的个人信息（第44—47条）；"
+    "也可以向劳动保障监察机构或个人信息保护主管部门投诉。",
+    "en": "You have the right to ask the employer to explain this decision (PIPL art. 24); "
+    "to access, copy, correct and delete your personal information (PIPL art. 44–47); and "
+    "to complain to the labour inspectorate or the personal-information protection authority.",
+    "zh-Hant": "您有權要求用人單位說明作出此項決定的理由（《個人信息保護法》第24條）；"
+    "有權查閱、複製、更正及刪除您的個人資料（第44—47條）；"
+    "也可以向勞動監察機關或個人資料保護主管機關申訴。",
 }
 _templates = Environment(
     loader=PackageLoader("fairscreen", "templates"),
