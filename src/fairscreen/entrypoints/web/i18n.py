@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from fairscreen.domain.categories import CATEGORY_LABELS, Category
+from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
 
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 DEFAULT = "zh-Hans"
@@ -97,9 +97,15 @@ class Translator:
         as is."""
         if f"state.{value}" in catalog():
             return self.state(value)
-        if f"tier.{value}" in catalog():
-            return self(f"tier.{value}")
+        if value in TIER_LABELS:
+            return self.tier(value)
         return self.category(value)
+
+    def tier(self, name: str) -> str:
+        try:
+            return TIER_LABELS[Tier(name)][self.lang]
+        except ValueError:  # not a tier: shown as it is
+            return name
 
     def category(self, name: str) -> str:
         try:
