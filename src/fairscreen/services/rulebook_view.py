@@ -100,8 +100,36 @@ HEADINGS = {
         "recompute_text": "Anyone holding the case file and the rulebook version can recompute "
         "the rating; the output is byte-identical:",
     },
+    "zh-Hant": {
+        "version": "版本",
+        "lights": "燈色",
+        "rules": "規則",
+        "rule": "規則",
+        "light": "燈色",
+        "when": "條件",
+        "basis": "法律依據",
+        "exclusions": "排除代碼（帶有排除代碼的發現不影響燈色，也不會呈現給用人單位）",
+        "groups": "案由與罪名類別",
+        "group": "類別",
+        "tiers": "相關職位等級",
+        "causes": "範例",
+        "categories": "核查類別",
+        "permitted": "允許",
+        "sensitive": "敏感（須另行單獨同意，並受職位等級限制）",
+        "prohibited": "禁止（任何職位都不得蒐集）",
+        "none": "無",
+        "inputs": "輸入什麼",
+        "inputs_text": "一份案件檔案（case.schema.json）：用人單位、職位設定（等級，以及"
+        "每個類別的必要性說明）、候選人的身分（姓名、身分證號碼、出生日期，僅用於比對紀錄"
+        "）、候選人的聲明（學歷、工作經歷、執業資格）、簽署的授權書、所申請核查的類別，以"
+        "及資料來源傳回的紀錄。性別、年齡、婚姻、民族等受保護的特徵在資料模型中並不存在，"
+        "含有這類欄位的輸入一律拒絕。",
+        "history": "版本歷程",
+        "recompute": "如何自行驗證",
+        "recompute_text": "任何人都可以用同一份案件檔案和同一版本的規則重新計算評級，"
+        "結果逐位元組完全相同：",
+    },
 }
-HEADINGS["zh-Hant"] = HEADINGS["zh-Hans"]
 
 
 def _text(texts: Any, lang: str) -> str:
