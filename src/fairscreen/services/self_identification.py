@@ -69,6 +69,13 @@ def withdraw_self_identification(svc: Services, actor: Actor) -> None:
         uow.commit()
 
 
+def _unshown(measure: dict[str, Any], values: tuple[str, ...]) -> dict[str, Any]:
+    """``suppressed`` as every value of the dimension not shown, present or not: naming
+    only the small groups that exist would tell an employer who filters down to one case
+    that candidate's sex or age band (PRODUCT.md §7: never visible to the employer)."""
+    return {**measure, "suppressed": [v for v in values if v not in measure["groups"]]}
+
+
 def fairness_overview(
     svc: Services,
     actor: Actor,
@@ -132,8 +139,8 @@ def fairness_overview(
         flag_report = flags.report(min_group=min_group)
         hiring_report = hiring.report(min_group=min_group)
         report["dimensions"][dimension] = {
-            "flagged": flag_report.as_dict(),
-            "not_hired": hiring_report.as_dict(),
+            "flagged": _unshown(flag_report.as_dict(), DIMENSIONS[dimension]),
+            "not_hired": _unshown(hiring_report.as_dict(), DIMENSIONS[dimension]),
             "lights": {
                 group: {
                     light: lights[group].get(light, 0)
