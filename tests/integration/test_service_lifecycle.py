@@ -260,6 +260,64 @@ def test_an_order_or_a_signature_of_no_category_is_refused_and_changes_nothing(
     assert snapshot(world) == ordered
 
 
+def test_an_order_the_profile_cannot_serve_is_refused(world: World) -> None:
+    """Only prohibited or out-of-profile categories: the notice would ask for nothing."""
+    before = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        s.order_check(
+            world.svc,
+            world.employer,
+            subject_id=world.candidate.id,
+            profile_id=world.profile_id,
+            requested=["marital_status", "credit"],
+            agency_id=world.agency.id,
+        )
+    assert refused.value.field == "requested"
+    assert snapshot(world) == before
+
+
+def test_a_signature_covering_only_a_sensitive_category_without_its_consent_is_refused(
+    world: World,
+) -> None:
+    role = {
+        **ROLE,
+        "id": "teller",
+        "tier": "trust",
+        "categories": {"credit": {"justification": "岗位经手客户资金，需核实严重失信记录"}},
+    }
+    profile_id = s.define_role_profile(world.svc, world.employer, role)
+    case_id = s.order_check(
+        world.svc,
+        world.employer,
+        subject_id=world.candidate.id,
+        profile_id=profile_id,
+        requested=["credit"],
+        agency_id=world.agency.id,
+    )
+    notice = s.authorization_notice(world.svc, world.candidate, case_id)
+    before = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        s.sign_authorization(
+            world.svc,
+            world.candidate,
+            case_id,
+            text_sha256=notice.sha256,
+            lang="zh-Hans",
+            categories=["credit"],  # ticked, but without its separate consent
+        )
+    assert refused.value.field == "categories"
+    assert snapshot(world) == before
+    s.sign_authorization(
+        world.svc,
+        world.candidate,
+        case_id,
+        text_sha256=notice.sha256,
+        lang="zh-Hans",
+        categories=["credit"],
+        sensitive_consented=["credit"],
+    )
+
+
 def test_a_candidate_born_in_the_future_is_refused_and_nothing_is_written(world: World) -> None:
     before = snapshot(world)
     tomorrow = (world.clock() + timedelta(days=1)).date().isoformat()

@@ -361,6 +361,12 @@ def order_check(
         profile = uow.repo.profile(profile_id)
         if profile is None or profile["employer_id"] != actor.id:
             raise NotFound("no such role profile", field="profile_id")
+        needed = json.loads(profile["body"])["categories"]
+        if not any(c in needed and Category(c) not in PROHIBITED for c in categories):
+            # the notice would ask for nothing, so the case could never be signed
+            raise InvalidInput(
+                "none of the requested categories is in the role profile", field="requested"
+            )
         subject = uow.repo.subject(subject_id)
         if subject is None:
             raise NotFound("no such candidate", field="subject_id")
@@ -507,6 +513,14 @@ def sign_authorization(
             )
     if claims is not None:
         _check_claims(claims)
+    # What the signature lets the check use: a sensitive category counts only with its own
+    # separate consent (PIPL art. 29). Nothing usable would rate a check of nothing green.
+    covered = sorted(c for c in consented if Category(c) not in SENSITIVE or c in sensitive)
+    if not covered:
+        raise InvalidInput(
+            "no category the check may use: a sensitive one needs its own separate consent",
+            field="categories",
+        )
     now = svc.now()
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
@@ -535,7 +549,6 @@ def sign_authorization(
         )
         if claims is not None:
             uow.repo.set_claims(case, claims)
-        covered = sorted(c for c in consented if Category(c) not in SENSITIVE or c in sensitive)
         log_event(
             svc,
             uow,
