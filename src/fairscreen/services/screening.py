@@ -98,6 +98,7 @@ EMPLOYER, AGENCY, CANDIDATE = ActorRole.EMPLOYER, ActorRole.AGENCY, ActorRole.CA
 #: the purpose an order states when the employer writes none (P1: every notice names one)
 DEFAULT_PURPOSE = "pre-employment screening for the offered role"
 _ID_NUMBER = re.compile("[0-9A-Z]{6,32}")
+_ID_PUNCTUATION = re.compile(r"[()/\-]")
 #: The default purpose as the notice states it in each language (an employer's own
 #: purpose is shown as written).
 DEFAULT_PURPOSE_TEXT = {
@@ -254,9 +255,10 @@ def register_candidate(svc: Services, identity: Mapping[str, Any]) -> str:
         raise invalid_input(exc, ("subject",)) from exc
     if subject.birth_date > svc.now().astimezone(svc.config.zone).date():
         raise InvalidInput("must not be in the future", field="subject.birth_date")
-    if not _ID_NUMBER.fullmatch(normalize_id_number(subject.national_id)):
-        # Not a checksum test (a foreigner's passport number is a valid identifier too),
-        # but "abc" or a name typed into the wrong field is caught before it is stored.
+    if not _ID_NUMBER.fullmatch(_ID_PUNCTUATION.sub("", normalize_id_number(subject.national_id))):
+        # Not a checksum test (a foreigner's passport number is a valid identifier too) and
+        # punctuation as printed is fine (Hong Kong A123456(7), Macau 1/123456/7), but "abc"
+        # or Chinese characters typed into the field are caught before anything is stored.
         raise InvalidInput(
             "an identity document number: 6 to 32 letters and digits",
             field="subject.national_id",
@@ -1434,10 +1436,10 @@ def _destroy_many(
     ids = [str(case["id"]) for case, _ in cases]
     records = uow.repo.record_counts(ids)
     uow.keys.destroy_many(KeyKind.CASE, [str(case["pseudonym"]) for case, _ in cases])
-    # The light and the outcome go too: they are the report's and the decision's results,
-    # and a destroyed case keeps nothing of either (PRODUCT.md P6).
+    # The light, the outcome and whether it was adverse go too: they are the report's and
+    # the decision's results, and the case row keeps none of them (PRODUCT.md P6).
     uow.repo.delete_content_many(
-        ids, state=S.DESTROYED.value, updated_at=now, light=None, outcome=None
+        ids, state=S.DESTROYED.value, updated_at=now, light=None, outcome=None, adverse=None
     )
     certificates = []
     for case, reason in cases:
