@@ -623,6 +623,10 @@ def test_two_witnesses_on_a_hobby_are_private_life_not_a_corroborated_concern(ru
         ("mental-health", "health_condition"),
         ("politics", "political_views"),
         ("hukou", "household_registration"),
+        ("婚姻", "marital_status"),
+        ("私生活", "private_life"),
+        ("兴趣爱好", "private_life"),
+        ("健康", "health_condition"),
     ],
 )
 def test_everyday_labels_for_a_prohibited_topic_drop_the_statement(
@@ -633,7 +637,9 @@ def test_everyday_labels_for_a_prohibited_topic_drop_the_statement(
     assert report["dropped_statements"] == [{"record": "ref-1", "index": 0, "topic": topic}]
 
 
-@pytest.mark.parametrize("label", ["job_performance", "conduct", "teamwork", "personal", None])
+@pytest.mark.parametrize(
+    "label", ["job_performance", "conduct", "teamwork", "health_and_safety", "工作表现", None]
+)
 def test_a_job_label_or_none_keeps_the_statement(run: Any, label: str | None) -> None:
     labelled = {"text": "多次未按期交付项目。", "topic": label, "assertion": "late"}
     if label is None:

@@ -422,16 +422,27 @@ TOPIC_LABELS: Mapping[str, str] = (
         "genetics": Category.GENETIC_DATA.value,
         "trade_union": Category.UNION_MEMBERSHIP.value,
         "social_media": Category.SOCIAL_MEDIA_PRIVATE.value,
+        # labels a Chinese investigator writes that the classifier, reading a label as
+        # text, does not take for a topic on its own (婚姻, 私生活, 宗教, 户口 … it does)
+        "爱好": Category.PRIVATE_LIFE.value,
+        "兴趣爱好": Category.PRIVATE_LIFE.value,
+        "愛好": Category.PRIVATE_LIFE.value,
+        "興趣愛好": Category.PRIVATE_LIFE.value,
+        "健康": Category.HEALTH_CONDITION.value,
+        "政治": Category.POLITICAL_VIEWS.value,
+        "家庭": Category.FAMILY_BACKGROUND.value,
     }
 )
 
 
 def statement_topic(classifier: TopicClassifier, text: str, label: str | None) -> str | None:
     """The prohibited category a witness statement touches: the classifier's reading of
-    its text, else the investigator's ``label`` when it names one (``TOPIC_LABELS``)."""
+    its text, else the investigator's ``label`` when it names one (``TOPIC_LABELS``, or
+    the classifier reading the label itself: 婚姻, 私生活, "marital status")."""
     topic = classifier.prohibited_topic(text)
     if topic is None and label:
-        topic = TOPIC_LABELS.get(label.strip().casefold().replace(" ", "_").replace("-", "_"))
+        key = label.strip().casefold().replace(" ", "_").replace("-", "_")
+        topic = TOPIC_LABELS.get(key) or classifier.prohibited_topic(label)
     return topic
 
 
