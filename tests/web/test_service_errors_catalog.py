@@ -122,7 +122,7 @@ def test_what_a_form_field_is_told_is_translated(lang: str) -> None:
 
 def test_a_tier_name_in_a_refusal_reads_as_its_label() -> None:
     text = Translator("zh-Hans").detail("not allowed for tier standard")
-    assert text == "“普通”级别的岗位不得调查此项。"
+    assert text == "“普通”级别的岗位不允许此项。"
 
 
 def test_a_state_name_in_a_refusal_reads_as_its_label() -> None:

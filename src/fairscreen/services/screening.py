@@ -102,9 +102,9 @@ _ID_PUNCTUATION = re.compile(r"[()/\-]")
 #: The default purpose as the notice states it in each language (an employer's own
 #: purpose is shown as written).
 DEFAULT_PURPOSE_TEXT = {
-    "zh-Hans": "对所录用岗位的入职前背景调查",
+    "zh-Hans": "对拟聘岗位的入职前背景调查",
     "en": DEFAULT_PURPOSE,
-    "zh-Hant": "對所錄用崗位的入職前背景調查",
+    "zh-Hant": "對擬聘崗位的入職前背景調查",
 }
 #: the authorization notice is written in these (templates/authorization.<lang>.txt.j2)
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
