@@ -442,6 +442,8 @@ def test_consent_receipt(world: World) -> None:
     case_id = order_and_sign(world)
     receipt = s.consent_receipt(world.svc, world.candidate, case_id)
     assert receipt["version"] == "KI-CR-v1.1.0"
+    # the purpose as the candidate read it in the notice they signed (zh-Hans)
+    assert receipt["services"][0]["purposes"][0]["purpose"] == "对拟聘岗位的入职前背景调查"
     assert receipt["services"][0]["purposes"][0]["piiCategory"] == [
         "education",
         "employment_history",

@@ -629,7 +629,9 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
                 "service": "pre-employment background screening",
                 "purposes": [
                     {
-                        "purpose": row["purpose"],
+                        "purpose": DEFAULT_PURPOSE_TEXT.get(row["lang"], row["purpose"])
+                        if row["purpose"] == DEFAULT_PURPOSE
+                        else row["purpose"],
                         "purposeCategory": ["employment"],
                         "consentType": "EXPLICIT",
                         "piiCategory": categories,
@@ -676,8 +678,9 @@ def revoke_authorization(svc: Services, actor: Actor, case_id: str) -> None:
 class InvestigationResult:
     queried: tuple[str, ...]
     incomplete: tuple[str, ...]
-    #: the agency's to see; None for an employer investigating its own case, who sees the
-    #: light only once the report is released (PRODUCT.md P4: the candidate sees it first)
+    #: the agency's to see; for an employer investigating its own case None (and no
+    #: ``incomplete``, which would imply a blue light): it sees the result only once the
+    #: report is released (PRODUCT.md P4: the candidate sees it first)
     light: str | None
 
 
@@ -750,7 +753,9 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
         uow.commit()
     return InvestigationResult(
         queried=tuple(c.value for c in scope_categories),
-        incomplete=tuple(a.category.value for a in answers if a.incomplete),
+        incomplete=tuple(a.category.value for a in answers if a.incomplete)
+        if actor.role is AGENCY
+        else (),
         light=light if actor.role is AGENCY else None,
     )
 

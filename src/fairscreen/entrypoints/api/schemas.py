@@ -213,7 +213,8 @@ class InvestigationOut(Out):
     incomplete: list[str]
     light: str | None = Field(
         description="the light, for the case's agency; null for an employer running its own "
-        "check, who sees it once the report is released (the candidate sees it first)"
+        "check (and `incomplete` empty), who sees the result once the report is released "
+        "(the candidate sees it first)"
     )
 
 
