@@ -777,3 +777,179 @@ def test_fixed_texts_in_traditional_and_refusals_that_say_what_happened(web: Web
     forbidden = web.get("employer", "/regulator")
     assert forbidden.status_code == 403 and "您的角色不能打开此页面" in forbidden.text
     assert "表单" not in forbidden.text.split("<main", 1)[1]
+
+
+def _local(web: Web, moment: Any) -> str:
+    """A time as the pages print it (the service's calendar)."""
+    return str(moment.astimezone(web.api.world.svc.config.zone).strftime("%Y-%m-%d %H:%M"))
+
+
+def test_a_pending_deletion_request_is_shown_instead_of_the_form(web: Web) -> None:
+    """After asking for deletion the candidate sees when they asked and the day it is
+    carried out by (15 days: PRODUCT.md P6), not the form again; a second post (a stale
+    tab) does not restart the 15 days."""
+    from datetime import timedelta
+
+    form = 'action="/candidate/deletion-request"'
+    before = web.get("candidate", "/candidate").text
+    assert form in before and 'id="deletion-status"' not in before
+    asked = web.api.world.clock()
+    done = web.post("candidate", "/candidate/deletion-request", {"confirm": "yes"})
+    assert done.status_code == 303 and done.headers["location"] == "/candidate?done=deletion"
+    web.api.later(days=2)
+    web.refresh_candidates()
+    after = web.get("candidate", "/candidate?lang=zh-Hant").text
+    assert form not in after
+    status = re.search(r'id="deletion-status".*?</section>', after, re.S)
+    assert status, "no pending deletion request shown"
+    due = asked + timedelta(days=15)
+    assert f"您於 {_local(web, asked)} 要求刪除" in status.group(0)
+    assert f"在 {_local(web, due)} 之前執行" in status.group(0)
+    again = web.post("candidate", "/candidate/deletion-request", {"confirm": "yes"})
+    assert again.status_code == 303
+    english = web.get("candidate", "/candidate?lang=en").text
+    assert f"carried out by {_local(web, due)}" in english
+    # the other candidate asked for nothing: their form is still there
+    assert form in web.get("candidate_b", "/candidate").text
+
+
+def test_a_revoked_authorization_is_shown_with_its_time_and_not_offered_again(
+    web: Web,
+) -> None:
+    """A decided case keeps its report after a revocation (P1): its page says the
+    authorization was revoked, when, and until when the data is kept; no revoke form."""
+    case_id = _released(web)
+    decided = web.post(
+        "employer",
+        f"/employer/cases/{case_id}/decision",
+        {"outcome": "hired", "reason": "合适"},
+    )
+    assert decided.status_code == 303
+    path = f"/candidate/cases/{case_id}"
+    form = f'action="/candidate/cases/{case_id}/revocation"'
+    assert form in web.get("candidate", path).text
+    revoked_at = web.api.world.clock()
+    done = web.post("candidate", f"{path}/revocation", {"confirm": "yes"})
+    assert done.status_code == 303 and done.headers["location"] == f"{path}?done=revoked"
+    page = web.get("candidate", f"{path}?lang=zh-Hant").text
+    assert form not in page
+    notice = re.search(r'id="revoked">(.*?)</div>', page, re.S)
+    assert notice, "the revocation is not shown"
+    assert f"您已於 {_local(web, revoked_at)} 撤回授權" in notice.group(1)
+    assert "依保存期限保留" in notice.group(1)
+    assert web.get("candidate", path).status_code == 200  # the report is still readable
+    # posting the stale form again is refused, and says so
+    again = web.post("candidate", f"{path}/revocation", {"confirm": "yes"})
+    assert again.status_code == 409
+    # a case whose authorization stands shows no such notice
+    other = _released(web)
+    assert 'id="revoked"' not in web.get("candidate", f"/candidate/cases/{other}").text
+
+
+def _selfid_status(html: str) -> str:
+    found = re.search(r'id="selfid-status">(.*?)</div>', html, re.S)
+    assert found, "no self-identification status"
+    return found.group(1)
+
+
+def test_self_identification_status_is_shown_to_the_candidate_alone(web: Web) -> None:
+    """Answered, declined or nothing stored (never answered, or withdrawn), with the way
+    to withdraw; never the answers, and nothing of it on anyone else's pages."""
+    home = web.get("candidate", "/candidate").text
+    assert "我们没有保存您的任何回答" in _selfid_status(home)
+    assert 'action="/candidate/self-identification/withdrawal"' not in home  # nothing to withdraw
+    answered_at = web.api.world.clock()
+    web.post(
+        "candidate",
+        "/candidate/self-identification",
+        {"consent": "yes", "sex": "female", "age_band": "25_34"},
+    )
+    home = web.get("candidate", "/candidate?lang=zh-Hant").text
+    status = _selfid_status(home)
+    assert f"您已於 {_local(web, answered_at)} 自願提供資料" in status
+    assert "女" not in status and "25–34" not in status
+    assert 'action="/candidate/self-identification/withdrawal"' in home
+    assert "selected" not in home  # the form does not come back filled in
+    assert "刪除我提供過的信息" in home
+    # declining replaces the answers; the page says so
+    web.post("candidate", "/candidate/self-identification", {"consent": "no"})
+    home = web.get("candidate", "/candidate?lang=en").text
+    assert "you chose not to answer" in _selfid_status(home)
+    assert "Delete this choice" in home and 'name="consent" value="no"' not in home
+    # withdrawn: nothing stored, and the form is offered again
+    withdrawn = web.post("candidate", "/candidate/self-identification/withdrawal")
+    assert withdrawn.headers["location"] == "/candidate?done=self_id_withdrawn"
+    home = web.get("candidate", withdrawn.headers["location"] + "&lang=zh-Hans").text
+    assert "已删除您自愿提供的信息" in home and "我们没有保存您的任何回答" in _selfid_status(home)
+    assert 'action="/candidate/self-identification/withdrawal"' not in home
+    # another candidate's page knows nothing of it
+    web.post("candidate", "/candidate/self-identification", {"consent": "yes", "sex": "female"})
+    assert "我们没有保存您的任何回答" in _selfid_status(web.get("candidate_b", "/candidate").text)
+    case_id = _released(web)
+    for who, path in (
+        ("employer", f"/employer/cases/{case_id}"),
+        ("agency", f"/agency/cases/{case_id}"),
+        ("regulator", "/regulator/fairness"),
+    ):
+        html = web.get(who, path).text
+        assert 'id="selfid-status"' not in html and "自愿提供了信息" not in html, who
+
+
+def test_an_error_page_links_back_to_the_page_the_form_was_on(web: Web) -> None:
+    """返回上一页 next to 返回首页, as a plain link: for a form, to the page it is on
+    (from the route, so without script and without the Referer); for a page, to the page
+    before when the browser says which (this site only); never for an expired form's
+    history (its token would come back)."""
+    from fairscreen.entrypoints.web.policy import FORM_PAGES
+
+    posts = {path for method, path in PAGE_ROLES if method == "POST"}
+    gets = {path for method, path in PAGE_ROLES if method == "GET"}
+    assert set(FORM_PAGES) == posts - {"/sign-out"}
+    assert set(FORM_PAGES.values()) <= gets
+
+    def back(html: str) -> str | None:
+        found = re.search(r'<a class="tap" id="back" href="([^"]*)"([^>]*)>([^<]*)</a>', html)
+        return found.group(1) if found else None
+
+    unticked = web.post("candidate", "/candidate/deletion-request", {})
+    assert unticked.status_code == 422 and back(unticked.text) == "/candidate"
+    assert ">返回上一页</a>" in unticked.text and ">返回首页</a>" in unticked.text
+    assert "data-history-back" in unticked.text
+    case_id = order_over_api(web.api)
+    sign_over_api(web.api, case_id)
+    web.api.call("agency", "POST", f"/v1/cases/{case_id}/investigation")
+    web.refresh_candidates()
+    bad = web.post(
+        "candidate",
+        f"/candidate/cases/{case_id}/disputes",
+        {"finding_id": "LIT-3", "statement": "不是我"},
+        files={"evidence": ("a.png", b"not a png", "image/png")},
+    )
+    assert bad.status_code == 422 and back(bad.text) == f"/candidate/cases/{case_id}"
+    wrong = web.post(
+        "employer", f"/employer/cases/{case_id}/decision", {"outcome": "x", "reason": "y"}
+    )
+    assert back(wrong.text) == f"/employer/cases/{case_id}"
+    for lang, word in (("en", ">Back</a>"), ("zh-Hant", ">返回上一頁</a>")):
+        web.client("candidate").cookies.set("fs_lang", lang)
+        assert word in web.post("candidate", "/candidate/deletion-request", {}).text
+    web.client("candidate").cookies.set("fs_lang", "zh-Hans")
+    # a page that is not there: back to where the visitor came from, if on this site
+    came_from = {"Referer": f"http://testserver/candidate/cases/{case_id}?lang=en"}
+    missing = web.get("candidate", "/candidate/cases/case_nothing", headers=came_from)
+    assert (
+        missing.status_code == 404 and back(missing.text) == f"/candidate/cases/{case_id}?lang=en"
+    )
+    for referer in (
+        "https://evil.example/candidate",
+        "http://testserver//evil.example/x",
+        "http://testserver/candidate/sign-in/code",  # a form's answer, not a page
+        "javascript:alert(1)",
+    ):
+        page = web.get("candidate", "/candidate/cases/case_nothing", headers={"Referer": referer})
+        assert back(page.text) is None, referer
+        assert ">返回首页</a>" in page.text
+    # an expired form: the link leads to a fresh copy of the page, not back in history
+    expired = web.client("candidate").post("/candidate/deletion-request", data={"csrf": "old"})
+    assert expired.status_code == 403 and back(expired.text) == "/candidate"
+    assert "data-history-back" not in expired.text

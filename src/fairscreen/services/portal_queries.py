@@ -18,8 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from fairscreen.adapters.db import case_tables as t
+from fairscreen.adapters.db.selfid_tables import self_identifications
 from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
 from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.lifecycle import destruction_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.screening import log_event, visible_case
@@ -210,7 +212,91 @@ def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:
     )
     with svc.engine.connect() as connection:
         rows = connection.execute(query).all()
-    return {
-        str(case_id): due if due.tzinfo is not None else due.replace(tzinfo=UTC)
-        for case_id, due in rows
-    }
+    return {str(case_id): _aware(due) for case_id, due in rows}
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time as an aware one (SQLite hands back naive UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionRequest:
+    """The candidate's pending deletion request: when it was made and the day by which
+    it is carried out (PRODUCT.md P6: within 15 days; an open dispute or a legal hold
+    defers a case, with the reason recorded)."""
+
+    requested_at: datetime
+    due: datetime
+
+
+def deletion_request(svc: Services, actor: Actor) -> DeletionRequest | None:
+    """The caller's own deletion request as ``screening.request_deletion`` recorded it
+    (``subjects.deletion_requested_at``), or None. Times only: nothing is decrypted."""
+    require_role(actor, ActorRole.CANDIDATE)
+    query = sa.select(t.subjects.c.deletion_requested_at).where(t.subjects.c.id == actor.id)
+    with svc.engine.connect() as connection:
+        requested = connection.execute(query).scalar_one_or_none()
+    if requested is None:
+        return None
+    requested = _aware(requested)
+    due = destruction_due(
+        svc.config.retention,
+        tier=Tier.STANDARD,  # the tier matters only to a decided case's retention
+        outcome=None,
+        decided_at=None,
+        deletion_requested_at=requested,
+    )
+    assert due is not None  # a deletion request always makes the subject's data due
+    return DeletionRequest(requested_at=requested, due=due)
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """A revoked authorization: when, and when the case's data is due for destruction
+    (kept after a revocation only once the report was released and decided, P1)."""
+
+    revoked_at: datetime
+    destruction_due: datetime | None
+
+
+def revocation(svc: Services, actor: Actor, case_id: str) -> Revocation | None:
+    """Whether the candidate revoked the authorization of their own case, and when; None
+    when it stands (or was never signed). Another candidate's case reads as None: the
+    page has already asked ``case_queries.case_summary``, which says ``NotFound``."""
+    require_role(actor, ActorRole.CANDIDATE)
+    query = (
+        sa.select(t.authorizations.c.revoked_at, t.cases.c.destruction_due)
+        .select_from(t.authorizations.join(t.cases, t.cases.c.id == t.authorizations.c.case_id))
+        .where(t.cases.c.id == case_id, t.cases.c.subject_id == actor.id)
+    )
+    with svc.engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None or row.revoked_at is None:
+        return None
+    due = _aware(row.destruction_due) if row.destruction_due is not None else None
+    return Revocation(revoked_at=_aware(row.revoked_at), destruction_due=due)
+
+
+@dataclass(frozen=True, slots=True)
+class SelfIdentificationStatus:
+    """Whether the candidate answered the voluntary questions or declined, and when —
+    never the answers (PRODUCT.md §7: they are read only for aggregate reports)."""
+
+    declined: bool
+    answered_at: datetime
+
+
+def self_identification_status(svc: Services, actor: Actor) -> SelfIdentificationStatus | None:
+    """The caller's own self-identification status, or None when nothing is stored (never
+    answered, or withdrawn: withdrawing deletes the row). Reads no encrypted column."""
+    require_role(actor, ActorRole.CANDIDATE)
+    table = self_identifications
+    query = sa.select(table.c.declined, table.c.answered_at).where(table.c.subject_id == actor.id)
+    with svc.engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    return SelfIdentificationStatus(
+        declined=bool(row.declined), answered_at=_aware(row.answered_at)
+    )

@@ -95,6 +95,27 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/regulator/fairness"): ONLY_REGULATOR,
 }
 
+#: The page each form is on (POST route → GET route): an error page's "Back" link leads
+#: there, without script. The sign-out form is on every page: its Back is the Referer.
+FORM_PAGES: dict[str, str] = {
+    "/sign-in": "/sign-in",
+    "/candidate/sign-in/code": "/candidate/sign-in",
+    "/candidate/sign-in": "/candidate/sign-in",
+    "/candidate/cases/{case_id}/authorization": "/candidate/cases/{case_id}/authorization",
+    "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",
+    "/candidate/cases/{case_id}/acceptance": "/candidate/cases/{case_id}",
+    "/candidate/cases/{case_id}/disputes": "/candidate/cases/{case_id}",
+    "/candidate/deletion-request": "/candidate",
+    "/candidate/self-identification": "/candidate",
+    "/candidate/self-identification/withdrawal": "/candidate",
+    "/employer/profiles": "/employer/profiles",
+    "/employer/profiles/builtin": "/employer/profiles",
+    "/employer/cases": "/employer/cases/new",
+    "/employer/cases/{case_id}/decision": "/employer/cases/{case_id}",
+    "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
+    "/agency/cases/{case_id}/disputes/{dispute_id}/resolution": "/agency/cases/{case_id}",
+}
+
 #: Where each role lands after signing in.
 HOME = {
     CANDIDATE: "/candidate",

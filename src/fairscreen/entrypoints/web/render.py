@@ -10,10 +10,11 @@ tenant's id raise the same ``NotFound`` in the services and so render the same p
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
@@ -25,11 +26,14 @@ from jinja2.runtime import Context
 from starlette.exceptions import HTTPException
 
 from fairscreen.domain.errors import FairscreenError
+from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.api.problems import status_of
 from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, LANGUAGES, all_categories, catalog
 from fairscreen.entrypoints.web.policy import (
+    FORM_PAGES,
     HOME,
     LANG_COOKIE,
+    PAGE_ROLES,
     SID_COOKIE,
     CsrfRefused,
     Page,
@@ -153,6 +157,38 @@ def attachment(page: Page, body: bytes, *, filename: str, media_type: str) -> Re
     return _finish(page, response)
 
 
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: the pages a GET opens, as patterns: a Referer is linked back to only if it is one
+_GET_PAGES = [
+    re.compile(re.sub(r"\\\{\w+\\\}", _ID.pattern, re.escape(path)))
+    for method, path in PAGE_ROLES
+    if method == "GET"
+]
+
+
+def back_link(request: Request) -> str | None:
+    """Where an error page's "Back" leads: for a form, the page it is on (its route in
+    :data:`FORM_PAGES`, filled with the request's ids); otherwise the page before, when
+    the browser said so (a Referer of this site; path and query only), else nowhere."""
+    method, template = route_template(request)
+    target = FORM_PAGES.get(template) if method == "POST" else None
+    if target is not None:
+        for name, value in request.path_params.items():
+            if not _ID.fullmatch(str(value)):
+                return None
+            target = target.replace("{" + name + "}", str(value))
+        return target
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.scheme in ("http", "https") and referer.netloc == request.url.netloc
+    if not same_site or not referer.path.startswith("/") or referer.path.startswith("//"):
+        return None
+    if referer.path == request.url.path and method == "GET":
+        return None  # the page itself
+    if not any(page.fullmatch(referer.path) for page in _GET_PAGES):
+        return None  # not a page a link can open (a form's answer, a download)
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
 def error_page(request: Request, error: Exception) -> Response:
     page = base_page(request)
     if page.principal is None:
@@ -181,6 +217,7 @@ def error_page(request: Request, error: Exception) -> Response:
         code=code,
         field=field,
         message=message,
+        back=back_link(request),
     )
 
 

@@ -40,11 +40,14 @@ def _json(page: Page, document: Any, filename: str) -> Response:
 
 @router.get("")
 def my_cases(page: PageDep) -> Response:
-    cases = case_queries.list_cases(page.services, _actor(page), limit=100)
+    actor = _actor(page)
+    cases = case_queries.list_cases(page.services, actor, limit=100)
     return render(
         page,
         "candidate/home.html",
         cases=cases,
+        deletion=portal_queries.deletion_request(page.services, actor),
+        selfid=portal_queries.self_identification_status(page.services, actor),
         sexes=self_identification.SEX,
         age_bands=self_identification.AGE_BANDS,
     )
@@ -61,6 +64,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
     if summary["state"] in ("decided", "archived"):
         notices = portal_queries.case_notices(page.services, actor, case_id)
     disputed = {d["finding_id"] for d in (report or {}).get("disputes", []) if not d["outcome"]}
+    revoked = portal_queries.revocation(page.services, actor, case_id)
     return render(
         page,
         "candidate/case.html",
@@ -69,7 +73,8 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         notices=notices,
         open_findings=disputed,
         signed=summary["state"] in SIGNED,
-        can_revoke=summary["state"] in SIGNED,
+        revoked=revoked,
+        can_revoke=summary["state"] in SIGNED and revoked is None,
         evidence_kib=portal_queries.EVIDENCE_MAX_BYTES // 1024,
     )
 
@@ -188,7 +193,9 @@ def my_data(page: PageDep) -> Response:
 def deletion(page: PageDep) -> Response:
     if page.field("confirm") != "yes":
         raise InvalidInput("tick the box to confirm", field="confirm")
-    screening.request_deletion(page.services, _actor(page))
+    # A second request (a stale tab's form) would restart the 15 days: the first stands.
+    if portal_queries.deletion_request(page.services, _actor(page)) is None:
+        screening.request_deletion(page.services, _actor(page))
     return redirect(page, "/candidate?done=deletion")
 
 

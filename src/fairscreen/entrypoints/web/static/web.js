@@ -10,3 +10,21 @@
     history.replaceState(null, "", window.location.pathname + window.location.search);
   }
 })();
+
+/* An error page's "Back" link leads to the page the form was on, which works without
+   script but shows the form empty. Where the previous history entry is that same page,
+   going back in history instead keeps what was typed (the browser restores a form's
+   fields on a history navigation). */
+(function () {
+  "use strict";
+  var back = document.querySelector("a[data-history-back]");
+  if (!back || !document.referrer || window.history.length < 2) return;
+  var from;
+  try { from = new URL(document.referrer); } catch (e) { return; }
+  var to = new URL(back.href);
+  if (from.origin !== to.origin || from.pathname !== to.pathname) return;
+  back.addEventListener("click", function (event) {
+    event.preventDefault();
+    window.history.back();
+  });
+})();
