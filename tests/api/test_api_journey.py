@@ -5,6 +5,7 @@ view and records a decision, the regulator reads the checkpoint and the audit.""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import httpx
@@ -39,6 +40,21 @@ def test_the_whole_journey(api: Api) -> None:
     report = api.call("candidate", "GET", f"/v1/cases/{case_id}/report").json()
     adverse = [f for f in report["report"]["findings"] if f["disposition"] == "adverse"]
     assert [f["id"] for f in adverse] == ["LIT-3"]
+    forged = json.dumps(
+        {
+            "kind": "fairscreen/evidence/v1",
+            "filename": "scan.png",
+            "content_type": "image/png",
+            "data": base64.b64encode(b"<script>alert(1)</script>").decode(),
+        }
+    )
+    refused = api.call(
+        "candidate",
+        "POST",
+        f"/v1/cases/{case_id}/disputes",
+        json={"finding_ids": ["LIT-3"], "statement": "不是我的案件。", "evidence": forged},
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "evidence"
     opened = api.call(
         "candidate",
         "POST",

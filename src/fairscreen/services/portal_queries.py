@@ -8,9 +8,6 @@ evidence of an open dispute) are logged in the ledger like any other report read
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,35 +21,12 @@ from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lifecycle import destruction_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.context import Actor, Services, require_role
+from fairscreen.services.evidence_files import parse_evidence
 from fairscreen.services.screening import log_event, visible_case
 
 #: Categories a profile of this tier may carry, and the ones needing a legal basis
 #: (PRODUCT.md P2: criminal record and health certificate only where a law requires).
 LEGAL_BASIS_REQUIRED = frozenset({Category.CRIMINAL_RECORD, Category.HEALTH_CERTIFICATE})
-EVIDENCE_TYPES = {
-    "application/pdf": ".pdf",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "text/plain": ".txt",
-}
-#: the service keeps evidence as text of at most 100,000 characters; base64 grows 4/3
-EVIDENCE_MAX_BYTES = 64 * 1024
-
-
-def _looks_like(content_type: str, data: bytes) -> bool:
-    """The file is what its declared type says, by its first bytes: a browser's label
-    (from the file name) is not trusted, since the agency opens the file as that type."""
-    if content_type == "application/pdf":
-        return data.startswith(b"%PDF-")
-    if content_type == "image/png":
-        return data.startswith(b"\x89PNG\r\n\x1a\n")
-    if content_type == "image/jpeg":
-        return data.startswith(b"\xff\xd8\xff")
-    try:  # text/plain: UTF-8 text without control characters other than whitespace
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return all(ch.isprintable() or ch in "\t\n\r" for ch in text)
 
 
 def tier_categories(svc: Services, tier: str) -> list[dict[str, Any]]:
@@ -160,44 +134,6 @@ def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, Disput
             )
         uow.commit()
     return files
-
-
-def pack_evidence(filename: str, content_type: str, data: bytes, note: str = "") -> str:
-    """An uploaded file as the text the service keeps in a dispute's evidence field."""
-    if content_type not in EVIDENCE_TYPES:
-        raise InvalidInput("must be a PDF, PNG, JPEG or plain text file", field="evidence")
-    if not data:
-        raise InvalidInput("the file is empty", field="evidence")
-    if len(data) > EVIDENCE_MAX_BYTES:
-        raise InvalidInput(f"at most {EVIDENCE_MAX_BYTES // 1024} KiB", field="evidence")
-    if not _looks_like(content_type, data):
-        raise InvalidInput("the file's content is not of its declared type", field="evidence")
-    safe_name = "".join(ch for ch in filename[-80:] if ch.isprintable() and ch not in '\\/"')
-    return json.dumps(
-        {
-            "kind": "fairscreen/evidence/v1",
-            "filename": safe_name or "evidence",
-            "content_type": content_type,
-            "size": len(data),
-            "note": note,
-            "data": base64.b64encode(data).decode("ascii"),
-        },
-        ensure_ascii=False,
-    )
-
-
-def parse_evidence(text: str | None) -> dict[str, Any] | None:
-    """The evidence of a dispute as a file (``data`` as bytes), or a plain note."""
-    if not text:
-        return None
-    try:
-        packed = json.loads(text)
-        if isinstance(packed, dict) and packed.get("kind") == "fairscreen/evidence/v1":
-            packed["data"] = base64.b64decode(packed["data"], validate=True)
-            return packed
-    except (ValueError, KeyError, binascii.Error):
-        pass
-    return {"filename": None, "content_type": "text/plain", "note": text, "data": b""}
 
 
 def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:

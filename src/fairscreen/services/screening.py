@@ -91,6 +91,7 @@ from fairscreen.services.case_file import (
 )
 from fairscreen.services.context import SYSTEM, Actor, Services, require_role
 from fairscreen.services.evaluation import builtin_profiles, evaluate_case
+from fairscreen.services.evidence_files import check_evidence
 from fairscreen.services.records import redact_for_storage
 
 S = CaseState
@@ -1022,6 +1023,8 @@ def open_dispute(
         raise InvalidInput("1 to 4000 characters", field="statement")
     if evidence is not None and len(evidence) > 100_000:
         raise InvalidInput("at most 100,000 characters", field="evidence")
+    if evidence is not None:
+        check_evidence(evidence)
     now = svc.now()
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)

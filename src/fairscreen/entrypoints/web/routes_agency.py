@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
-from fairscreen.services import case_queries, portal_queries, screening
+from fairscreen.services import case_queries, evidence_files, portal_queries, screening
 from fairscreen.services.context import Actor
 
 router = APIRouter(prefix="/agency", route_class=WebRoute, include_in_schema=False)
@@ -129,5 +129,5 @@ def evidence(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
     if found is None or found.evidence is None or not found.evidence.get("data"):
         raise NotFound("no such evidence")
     media = found.evidence["content_type"]
-    suffix = portal_queries.EVIDENCE_TYPES.get(media, ".bin")
+    suffix = evidence_files.EVIDENCE_TYPES.get(media, ".bin")
     return attachment(page, found.evidence["data"], filename=f"evidence{suffix}", media_type=media)

@@ -13,7 +13,13 @@ from fairscreen.domain.errors import InvalidInput
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
-from fairscreen.services import case_queries, portal_queries, screening, self_identification
+from fairscreen.services import (
+    case_queries,
+    evidence_files,
+    portal_queries,
+    screening,
+    self_identification,
+)
 from fairscreen.services.context import Actor
 
 router = APIRouter(prefix="/candidate", route_class=WebRoute, include_in_schema=False)
@@ -75,7 +81,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         signed=summary["state"] in SIGNED,
         revoked=revoked,
         can_revoke=summary["state"] in SIGNED and revoked is None,
-        evidence_kib=portal_queries.EVIDENCE_MAX_BYTES // 1024,
+        evidence_kib=evidence_files.EVIDENCE_MAX_BYTES // 1024,
     )
 
 
@@ -159,8 +165,8 @@ async def dispute(page: PageDep, case_id: CaseId) -> Response:
     evidence = None
     upload = page.upload("evidence")
     if upload is not None and not isinstance(upload, str) and upload.filename:
-        data = await upload.read(portal_queries.EVIDENCE_MAX_BYTES + 1)
-        evidence = portal_queries.pack_evidence(upload.filename, upload.content_type or "", data)
+        data = await upload.read(evidence_files.EVIDENCE_MAX_BYTES + 1)
+        evidence = evidence_files.pack_evidence(upload.filename, upload.content_type or "", data)
     screening.open_dispute(
         page.services,
         _actor(page),

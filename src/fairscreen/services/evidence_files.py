@@ -1,0 +1,116 @@
+"""A candidate's dispute evidence as a file (PRODUCT.md P4): the text the service keeps in
+a dispute's ``evidence`` field, whether it came from the portal's upload or the API.
+
+A file is kept only if its bytes are what its declared type says: the agency downloads it
+as that type, so a label (from a file name, or written into the JSON by an API client) is
+never trusted. A file read back that fails the same check is served as opaque bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import unicodedata
+from typing import Any
+
+from fairscreen.domain.errors import InvalidInput
+
+KIND = "fairscreen/evidence/v1"
+EVIDENCE_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "text/plain": ".txt",
+}
+#: the service keeps evidence as text of at most 100,000 characters; base64 grows 4/3
+EVIDENCE_MAX_BYTES = 64 * 1024
+OPAQUE = "application/octet-stream"
+_TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # Notepad's UTF-8 with BOM; Chinese Windows
+
+
+def matches_type(content_type: str, data: bytes) -> bool:
+    """Whether ``data`` is a file of ``content_type``, by its first bytes (plain text:
+    UTF-8, with or without a BOM, or GB18030, without control characters other than
+    tab, line breaks and form feed)."""
+    if content_type == "application/pdf":
+        return data.startswith(b"%PDF-")
+    if content_type == "image/png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    if content_type == "image/jpeg":
+        return data.startswith(b"\xff\xd8\xff")
+    if content_type != "text/plain":
+        return False
+    for encoding in _TEXT_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return all(unicodedata.category(ch) != "Cc" or ch in "\t\n\r\f" for ch in text)
+    return False
+
+
+def pack_evidence(filename: str, content_type: str, data: bytes, note: str = "") -> str:
+    """An uploaded file as the text the service keeps in a dispute's evidence field."""
+    if content_type not in EVIDENCE_TYPES:
+        raise InvalidInput("must be a PDF, PNG, JPEG or plain text file", field="evidence")
+    if not data:
+        raise InvalidInput("the file is empty", field="evidence")
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise InvalidInput(f"at most {EVIDENCE_MAX_BYTES // 1024} KiB", field="evidence")
+    if not matches_type(content_type, data):
+        raise InvalidInput("the file's content is not of its declared type", field="evidence")
+    safe_name = "".join(ch for ch in filename[-80:] if ch.isprintable() and ch not in '\\/"')
+    return json.dumps(
+        {
+            "kind": KIND,
+            "filename": safe_name or "evidence",
+            "content_type": content_type,
+            "size": len(data),
+            "note": note,
+            "data": base64.b64encode(data).decode("ascii"),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _packed(text: str) -> dict[str, Any] | None:
+    """The packed file in ``text`` (``data`` as bytes), or None for a plain note."""
+    try:
+        packed = json.loads(text)
+    except ValueError:
+        return None
+    if not (isinstance(packed, dict) and packed.get("kind") == KIND):
+        return None
+    try:
+        packed["data"] = base64.b64decode(packed["data"], validate=True)
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        packed["data"] = None
+    return packed
+
+
+def check_evidence(text: str) -> None:
+    """Refuse evidence that claims to be a file and is not the file it says (an API
+    client can write the JSON of a packed file itself); a plain note passes."""
+    packed = _packed(text)
+    if packed is None:
+        return
+    data, content_type = packed["data"], packed.get("content_type")
+    if not isinstance(data, bytes) or not isinstance(content_type, str):
+        raise InvalidInput("a packed file needs base64 data and a content_type", field="evidence")
+    pack_evidence(str(packed.get("filename") or ""), content_type, data)
+
+
+def parse_evidence(text: str | None) -> dict[str, Any] | None:
+    """The evidence of a dispute as a file (``data`` as bytes), or a plain note. A stored
+    file that is not what it says (kept before the check existed) comes back as opaque
+    bytes, so no browser opens it as the type it claims."""
+    if not text:
+        return None
+    packed = _packed(text)
+    if packed is None or packed["data"] is None:
+        return {"filename": None, "content_type": "text/plain", "note": text, "data": b""}
+    content_type = packed.get("content_type")
+    if content_type not in EVIDENCE_TYPES or not matches_type(content_type, packed["data"]):
+        packed["content_type"] = OPAQUE
+    return packed
