@@ -260,6 +260,33 @@ def test_an_order_or_a_signature_of_no_category_is_refused_and_changes_nothing(
     assert snapshot(world) == ordered
 
 
+def test_the_portals_order_of_a_new_candidate_stores_nothing_when_refused(world: World) -> None:
+    """Registering and ordering in one step: an employer who forgets to tick a category (or
+    names a profile that is not theirs) leaves no orphaned identity behind."""
+    newcomer = {"name": "测试戊", "national_id": "999999199505050055", "birth_date": "1995-05-05"}
+    before = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        s.order_for_candidate(
+            world.svc, world.employer, newcomer, profile_id=world.profile_id, requested=[]
+        )
+    assert refused.value.field == "requested"
+    with pytest.raises(NotFound):
+        s.order_for_candidate(
+            world.svc, world.employer, newcomer, profile_id="prof_nothing", requested=REQUESTED
+        )
+    assert snapshot(world) == before
+    subject_id, case_id = s.order_for_candidate(
+        world.svc,
+        world.employer,
+        newcomer,
+        profile_id=world.profile_id,
+        requested=REQUESTED,
+        agency_id=world.agency.id,
+    )
+    assert s.register_candidate(world.svc, newcomer) == subject_id
+    assert case_queries.case_summary(world.svc, world.employer, case_id)["state"] == "ordered"
+
+
 def test_an_order_the_profile_cannot_serve_is_refused(world: World) -> None:
     """Only prohibited or out-of-profile categories: the notice would ask for nothing."""
     before = snapshot(world)

@@ -250,6 +250,15 @@ def register_candidate(svc: Services, identity: Mapping[str, Any]) -> str:
     """A candidate (subject), identified by name, national ID and birth date; a returning
     candidate (same ID number) gets their existing id. The identity is stored encrypted;
     a keyed hash of the ID number (a blind index) finds them again."""
+    subject, lookup = _checked_identity(svc, identity)
+    with svc.uow() as uow:
+        subject_id = _add_subject(svc, uow, subject, lookup)
+        uow.commit()
+    return subject_id
+
+
+def _checked_identity(svc: Services, identity: Mapping[str, Any]) -> tuple[SubjectIn, str]:
+    """The identity validated, and its blind index; nothing is written."""
     try:
         subject = SubjectIn.model_validate_json(json.dumps(dict(identity)))
     except ValidationError as exc:
@@ -267,19 +276,21 @@ def register_candidate(svc: Services, identity: Mapping[str, Any]) -> str:
     lookup = hashlib.sha256(
         svc.pseudonym_key + b"|lookup|" + normalize_id_number(subject.national_id).encode()
     ).hexdigest()
-    with svc.uow() as uow:
-        existing = uow.repo.subject_by_lookup(lookup)
-        if existing is not None:
-            return str(existing["id"])
-        subject_id = _new_id("sub")
-        uow.repo.add_subject(
-            id=subject_id,
-            pseudonym=svc.pseudonym("subj", subject_id),
-            lookup=lookup,
-            identity=subject.model_dump(mode="json", exclude_none=True),
-            now=svc.now(),
-        )
-        uow.commit()
+    return subject, lookup
+
+
+def _add_subject(svc: Services, uow: SqlUnitOfWork, subject: SubjectIn, lookup: str) -> str:
+    existing = uow.repo.subject_by_lookup(lookup)
+    if existing is not None:
+        return str(existing["id"])
+    subject_id = _new_id("sub")
+    uow.repo.add_subject(
+        id=subject_id,
+        pseudonym=svc.pseudonym("subj", subject_id),
+        lookup=lookup,
+        identity=subject.model_dump(mode="json", exclude_none=True),
+        now=svc.now(),
+    )
     return subject_id
 
 
@@ -353,51 +364,118 @@ def order_check(
 ) -> str:
     """The employer orders a check for a role; the case waits for the candidate's
     signature (state ``ordered``). Nothing is queried before it."""
+    order = _checked_order(actor, requested, purpose, claims)
+    with svc.uow() as uow:
+        case_id = _add_case(
+            svc,
+            uow,
+            actor,
+            order,
+            subject_id=subject_id,
+            profile_id=profile_id,
+            agency_id=agency_id,
+        )
+        uow.commit()
+    return case_id
+
+
+def order_for_candidate(
+    svc: Services,
+    actor: Actor,
+    identity: Mapping[str, Any],
+    *,
+    profile_id: str,
+    requested: Sequence[str],
+    purpose: str = DEFAULT_PURPOSE,
+    agency_id: str | None = None,
+) -> tuple[str, str]:
+    """Register the candidate and order the check in one step (the portal's order form):
+    every input is checked first and both are written in one transaction, so a refused
+    order stores nothing, not even the candidate's identity. Returns (subject, case)."""
+    order = _checked_order(actor, requested, purpose, None)
+    subject, lookup = _checked_identity(svc, identity)
+    with svc.uow() as uow:
+        subject_id = _add_subject(svc, uow, subject, lookup)
+        case_id = _add_case(
+            svc,
+            uow,
+            actor,
+            order,
+            subject_id=subject_id,
+            profile_id=profile_id,
+            agency_id=agency_id,
+        )
+        uow.commit()
+    return subject_id, case_id
+
+
+@dataclass(frozen=True, slots=True)
+class _Order:
+    categories: list[str]
+    purpose: str
+    claims: Mapping[str, Any] | None
+
+
+def _checked_order(
+    actor: Actor, requested: Sequence[str], purpose: str, claims: Mapping[str, Any] | None
+) -> _Order:
+    """What an order asks, validated without reading or writing anything."""
     require_role(actor, EMPLOYER)
     categories = _categories(requested, "requested", at_least_one=True)
     if not purpose.strip() or len(purpose) > 200:
         raise InvalidInput("1 to 200 characters", field="purpose")
     if claims is not None:
         _check_claims(claims)
-    now = svc.now()
-    with svc.uow() as uow:
-        profile = uow.repo.profile(profile_id)
-        if profile is None or profile["employer_id"] != actor.id:
-            raise NotFound("no such role profile", field="profile_id")
-        needed = json.loads(profile["body"])["categories"]
-        if not any(c in needed and Category(c) not in PROHIBITED for c in categories):
-            # the notice would ask for nothing, so the case could never be signed
-            raise InvalidInput(
-                "none of the requested categories is in the role profile", field="requested"
-            )
-        subject = uow.repo.subject(subject_id)
-        if subject is None:
-            raise NotFound("no such candidate", field="subject_id")
-        if agency_id is not None:
-            agency = uow.repo.tenant(agency_id)
-            if agency is None or agency["kind"] != "agency":
-                raise NotFound("no such agency", field="agency_id")
-        case_id = _new_id("case")
-        uow.repo.add_case(
-            id=case_id,
-            pseudonym=svc.pseudonym("case", case_id),
-            subject_pseudonym=subject["pseudonym"],
-            employer_id=actor.id,
-            agency_id=agency_id,
-            subject_id=subject_id,
-            profile_id=profile_id,
-            tier=profile["tier"],
-            state=S.ORDERED.value,
-            requested=_json(categories),
-            purpose=purpose.strip(),
-            review_days=svc.config.review_days,
-            accepted=False,
-            legal_hold=False,
-            created_at=now,
-            updated_at=now,
-            claims=None if claims is None else dict(claims),
+    return _Order(categories, purpose.strip(), claims)
+
+
+def _add_case(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    actor: Actor,
+    order: _Order,
+    *,
+    subject_id: str,
+    profile_id: str,
+    agency_id: str | None,
+) -> str:
+    profile = uow.repo.profile(profile_id)
+    if profile is None or profile["employer_id"] != actor.id:
+        raise NotFound("no such role profile", field="profile_id")
+    needed = json.loads(profile["body"])["categories"]
+    if not any(c in needed and Category(c) not in PROHIBITED for c in order.categories):
+        # the notice would ask for nothing, so the case could never be signed
+        raise InvalidInput(
+            "none of the requested categories is in the role profile", field="requested"
         )
-        uow.commit()
+    subject = uow.repo.subject(subject_id)
+    if subject is None:
+        raise NotFound("no such candidate", field="subject_id")
+    if agency_id is not None:
+        agency = uow.repo.tenant(agency_id)
+        if agency is None or agency["kind"] != "agency":
+            raise NotFound("no such agency", field="agency_id")
+    case_id = _new_id("case")
+    now = svc.now()
+    uow.repo.add_case(
+        id=case_id,
+        pseudonym=svc.pseudonym("case", case_id),
+        subject_pseudonym=subject["pseudonym"],
+        employer_id=actor.id,
+        agency_id=agency_id,
+        subject_id=subject_id,
+        profile_id=profile_id,
+        tier=profile["tier"],
+        state=S.ORDERED.value,
+        requested=_json(order.categories),
+        purpose=order.purpose,
+        review_days=svc.config.review_days,
+        accepted=False,
+        legal_hold=False,
+        created_at=now,
+        updated_at=now,
+        claims=None if order.claims is None else dict(order.claims),
+    )
     return case_id
 
 

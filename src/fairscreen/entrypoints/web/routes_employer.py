@@ -137,25 +137,19 @@ def order_form(page: PageDep, profile: Id = None) -> Response:
 
 @router.post("/cases")
 def order(page: PageDep) -> Response:
-    """Register the candidate (their identity is stored encrypted) and order the check;
-    the case waits for the candidate's signature."""
-    actor = _actor(page)
-    subject_id = screening.register_candidate(
+    """Register the candidate (their identity is stored encrypted) and order the check, in
+    one step: a refused order stores nothing. The case waits for the candidate's signature."""
+    subject_id, case_id = screening.order_for_candidate(
         page.services,
+        _actor(page),
         {
             "name": page.field("name").strip(),
             "national_id": page.field("national_id").strip(),
             "birth_date": page.field("birth_date").strip(),
         },
-    )
-    purpose = page.field("purpose").strip() or screening.DEFAULT_PURPOSE
-    case_id = screening.order_check(
-        page.services,
-        actor,
-        subject_id=subject_id,
         profile_id=page.field("profile_id"),
         requested=page.fields("requested"),
-        purpose=purpose,
+        purpose=page.field("purpose").strip() or screening.DEFAULT_PURPOSE,
         agency_id=page.field("agency_id") or None,
     )
     return redirect(page, f"/employer/cases/{case_id}?done=ordered&candidate={subject_id}")
