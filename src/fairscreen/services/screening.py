@@ -364,17 +364,9 @@ def order_check(
 ) -> str:
     """The employer orders a check for a role; the case waits for the candidate's
     signature (state ``ordered``). Nothing is queried before it."""
-    order = _checked_order(actor, requested, purpose, claims)
+    order = _checked_order(actor, profile_id, agency_id, requested, purpose, claims)
     with svc.uow() as uow:
-        case_id = _add_case(
-            svc,
-            uow,
-            actor,
-            order,
-            subject_id=subject_id,
-            profile_id=profile_id,
-            agency_id=agency_id,
-        )
+        case_id = _add_case(svc, uow, actor, order, subject_id)
         uow.commit()
     return case_id
 
@@ -392,32 +384,31 @@ def order_for_candidate(
     """Register the candidate and order the check in one step (the portal's order form):
     every input is checked first and both are written in one transaction, so a refused
     order stores nothing, not even the candidate's identity. Returns (subject, case)."""
-    order = _checked_order(actor, requested, purpose, None)
+    order = _checked_order(actor, profile_id, agency_id, requested, purpose, None)
     subject, lookup = _checked_identity(svc, identity)
     with svc.uow() as uow:
         subject_id = _add_subject(svc, uow, subject, lookup)
-        case_id = _add_case(
-            svc,
-            uow,
-            actor,
-            order,
-            subject_id=subject_id,
-            profile_id=profile_id,
-            agency_id=agency_id,
-        )
+        case_id = _add_case(svc, uow, actor, order, subject_id)
         uow.commit()
     return subject_id, case_id
 
 
 @dataclass(frozen=True, slots=True)
 class _Order:
+    profile_id: str
+    agency_id: str | None
     categories: list[str]
     purpose: str
     claims: Mapping[str, Any] | None
 
 
 def _checked_order(
-    actor: Actor, requested: Sequence[str], purpose: str, claims: Mapping[str, Any] | None
+    actor: Actor,
+    profile_id: str,
+    agency_id: str | None,
+    requested: Sequence[str],
+    purpose: str,
+    claims: Mapping[str, Any] | None,
 ) -> _Order:
     """What an order asks, validated without reading or writing anything."""
     require_role(actor, EMPLOYER)
@@ -426,19 +417,13 @@ def _checked_order(
         raise InvalidInput("1 to 200 characters", field="purpose")
     if claims is not None:
         _check_claims(claims)
-    return _Order(categories, purpose.strip(), claims)
+    return _Order(profile_id, agency_id, categories, purpose.strip(), claims)
 
 
 def _add_case(
-    svc: Services,
-    uow: SqlUnitOfWork,
-    actor: Actor,
-    order: _Order,
-    *,
-    subject_id: str,
-    profile_id: str,
-    agency_id: str | None,
+    svc: Services, uow: SqlUnitOfWork, actor: Actor, order: _Order, subject_id: str
 ) -> str:
+    profile_id, agency_id = order.profile_id, order.agency_id
     profile = uow.repo.profile(profile_id)
     if profile is None or profile["employer_id"] != actor.id:
         raise NotFound("no such role profile", field="profile_id")
