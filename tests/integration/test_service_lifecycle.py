@@ -485,7 +485,12 @@ def test_deletion_request_and_purge_shred_everything(world: World) -> None:
     case_id = order_and_sign(world)
     s.run_investigation(world.svc, world.agency, case_id)
     s.request_deletion(world.svc, world.candidate)
-    world.clock.advance(days=14)
+    world.clock.advance(days=10)
+    asked_again = ledger_types(world)
+    # asking again does not push the destruction later, and logs nothing new
+    assert s.request_deletion(world.svc, world.candidate) == [case_id]
+    assert ledger_types(world) == asked_again
+    world.clock.advance(days=4)
     assert s.purge(world.svc).destroyed == ()
     world.clock.advance(days=1)
     assert s.purge(world.svc).destroyed == (case_id,)

@@ -1367,10 +1367,17 @@ def request_deletion(svc: Services, actor: Actor) -> list[str]:
         subject = uow.repo.subject(actor.id)
         if subject is None:
             raise NotFound("no such candidate", field="subject_id")
-        uow.repo.update_subject(actor.id, deletion_requested_at=now)
+        # Asking again changes nothing: the first request's 15 days keep running (a second
+        # request must not push the destruction later).
+        uow.repo.update_subject(
+            actor.id, deletion_requested_at=subject["deletion_requested_at"] or now
+        )
         for case in uow.repo.cases_where(
             t.cases.c.subject_id == actor.id, t.cases.c.state != S.DESTROYED.value
         ):
+            if case["deletion_requested_at"] is not None:
+                affected.append(str(case["id"]))
+                continue
             due = destruction_due(
                 svc.config.retention,
                 tier=Tier(case["tier"]),
