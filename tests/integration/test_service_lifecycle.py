@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_fixtures import OPERATOR, REQUESTED, ROLE, World, make_world, order_and_sign
+from service_fixtures import (
+    CLAIMS,
+    OPERATOR,
+    REQUESTED,
+    ROLE,
+    World,
+    make_world,
+    order_and_sign,
+)
 
 from factories import SUBJECT
 from fairscreen.adapters.db.ledger_store import reading
@@ -536,6 +544,63 @@ def test_a_legal_hold_defers_destruction(world: World) -> None:
     result = s.purge(world.svc)
     assert result.destroyed == () and result.held == ((case_id, "legal_hold"),)
     assert "retention.hold" in ledger_types(world)
+    assert audit(world) == []
+
+
+def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_claim(
+    world: World,
+) -> None:
+    """P4: a disputed finding ends upheld, corrected or removed, and the rating is
+    recomputed. A claim nobody's records answer (EMP_UNVERIFIABLE) has no records to
+    delete: removing it must drop the claim too, or the re-rating brings it back."""
+    case_id = s.order_check(
+        world.svc,
+        world.employer,
+        subject_id=world.candidate.id,
+        profile_id=world.profile_id,
+        requested=REQUESTED,
+        agency_id=world.agency.id,
+    )
+    claims = {
+        **CLAIMS,
+        "employment": [
+            *CLAIMS["employment"],
+            {"employer": "查无此公司", "start": "2010-01", "end": "2012-06"},
+        ],
+    }
+    notice = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans")
+    s.sign_authorization(
+        world.svc,
+        world.candidate,
+        case_id,
+        text_sha256=notice.sha256,
+        lang="zh-Hans",
+        categories=list(notice.categories),
+        claims=claims,
+    )
+    s.run_investigation(world.svc, world.agency, case_id)
+    report = s.read_report(world.svc, world.candidate, case_id)["report"]
+    [unverifiable] = [f for f in report["findings"] if f["rule"] == "EMP_UNVERIFIABLE"]
+    [dispute_id] = s.open_dispute(
+        world.svc,
+        world.candidate,
+        case_id,
+        finding_ids=[unverifiable["id"]],
+        statement="这段经历是写错了，请删除。",
+    )
+    s.resolve_dispute(
+        world.svc,
+        world.agency,
+        case_id,
+        dispute_id,
+        outcome="removed",
+        answer="无法核实，按候选人要求删除该条经历。",
+    )
+    again = s.read_report(world.svc, world.candidate, case_id)["report"]
+    assert "EMP_UNVERIFIABLE" not in {f["rule"] for f in again["findings"]}
+    assert [f for f in again["findings"] if f["category"] == "employment_history"] == [
+        f for f in report["findings"] if f["id"] == "EMP-1"
+    ]
     assert audit(world) == []
 
 

@@ -1163,6 +1163,12 @@ def resolve_dispute(
         finding = next(f for f in report.get("findings", []) if f["id"] == dispute["finding_id"])
         if decided is DomainDisputeOutcome.REMOVED:
             uow.repo.delete_records(case, finding["records"])
+            claim = finding.get("claim")
+            if claim is not None:
+                # A claim-based finding (a degree, a spell of employment, a licence) comes
+                # from the claim itself, with or without records: re-rated, it would come
+                # back (unverifiable instead of gone), so the claim goes with its records.
+                _drop_claim(uow, case, finding["category"], int(claim))
         elif decided is DomainDisputeOutcome.CORRECTED:
             stored = {r["id"] for r in uow.repo.records(case)}
             allowed = {c.value for c in _effective(uow, case)}
@@ -1188,8 +1194,25 @@ def resolve_dispute(
             outcome=LedgerOutcome(decided.value),
         )
         if _open_disputes(uow, case) == 0:
+            case = _reload(uow, case)  # the claims may have changed above
             _rate_and_open_review(svc, uow, case, actor)  # disputed → a new review window
         uow.commit()
+
+
+#: Which list of the case's claims a claim-based finding's ``claim`` index points into.
+CLAIM_LISTS = {
+    Category.EDUCATION.value: "education",
+    Category.EMPLOYMENT_HISTORY.value: "employment",
+    Category.PROFESSIONAL_LICENSE.value: "licenses",
+}
+
+
+def _drop_claim(uow: SqlUnitOfWork, case: RowMapping, category: str, index: int) -> None:
+    claims = uow.repo.claims(case)
+    listed = list(claims.get(CLAIM_LISTS[category], []))
+    if 0 <= index < len(listed):
+        del listed[index]
+        uow.repo.set_claims(case, {**claims, CLAIM_LISTS[category]: listed})
 
 
 def _check_records(records: Sequence[Mapping[str, Any]]) -> None:
