@@ -604,6 +604,32 @@ def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_clai
     assert audit(world) == []
 
 
+def test_a_finding_is_disputed_once_and_only_within_the_review_window(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.open_dispute(
+        world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="不是我的案件。"
+    )
+    before = snapshot(world)
+    with pytest.raises(InvalidTransition) as refused:  # two open answers could disagree
+        s.open_dispute(
+            world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="再说一次。"
+        )
+    assert refused.value.field == "finding_ids[0]"
+    assert snapshot(world) == before
+
+    late = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, late)
+    world.clock.advance(days=world.svc.config.review_days, hours=1)  # the scheduler is late
+    before = snapshot(world)
+    with pytest.raises(InvalidTransition) as refused:
+        s.open_dispute(
+            world.svc, world.candidate, late, finding_ids=["LIT-3"], statement="太晚了。"
+        )
+    assert refused.value.field == "window_ends"
+    assert snapshot(world) == before
+
+
 def test_an_open_dispute_defers_destruction_and_is_logged_once(world: World) -> None:
     """P6: a pending dispute defers destruction with its reason recorded, one
     ``retention.hold`` per reason however often the purge runs; once answered, the

@@ -1093,10 +1093,18 @@ def open_dispute(
         case = visible_case(uow, actor, case_id)
         report = uow.repo.report(case)
         known = {f["id"] for f in (report or {}).get("findings", [])}
+        open_findings = {d["finding_id"] for d in uow.repo.disputes(case) if d["outcome"] is None}
         for index, finding in enumerate(finding_ids):
             if finding not in known:
                 raise InvalidInput("no such finding in the report", field=f"finding_ids[{index}]")
+            if finding in open_findings:  # two open answers to one finding could disagree
+                raise InvalidTransition(
+                    "this finding is already disputed", field=f"finding_ids[{index}]"
+                )
         if CaseState(case["state"]) is S.CANDIDATE_REVIEW:
+            if case["window_ends"] is not None and now >= case["window_ends"]:
+                # The release is due (the scheduler may not have run yet): too late (P4).
+                raise InvalidTransition("the review window has ended", field="window_ends")
             case = _move(uow, svc, case, S.DISPUTED)
         elif CaseState(case["state"]) is not S.DISPUTED:
             transition(CaseState(case["state"]), S.DISPUTED)
