@@ -630,6 +630,38 @@ def test_a_finding_is_disputed_once_and_only_within_the_review_window(world: Wor
     assert snapshot(world) == before
 
 
+def test_a_dispute_answered_after_the_authorization_lapsed_is_rated_as_of_the_check(
+    world: World,
+) -> None:
+    """Each answer opens a new review window, so a second dispute can be answered after
+    the 30-day authorization has lapsed; the re-rating reads the records as of the
+    investigation (when the authorization was valid) instead of refusing for ever."""
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    first = s.read_report(world.svc, world.candidate, case_id)["report"]
+    world.clock.advance(days=2)
+    [dispute] = s.open_dispute(
+        world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="不是我。"
+    )
+    world.clock.advance(days=14)
+    s.resolve_dispute(
+        world.svc, world.agency, case_id, dispute, outcome="upheld", answer="经复核属实。"
+    )
+    world.clock.advance(days=4)
+    [dispute] = s.open_dispute(
+        world.svc, world.candidate, case_id, finding_ids=["EMP-1"], statement="日期有误。"
+    )
+    world.clock.advance(days=14)  # day 34: the authorization (30 days) has lapsed
+    s.resolve_dispute(
+        world.svc, world.agency, case_id, dispute, outcome="upheld", answer="经复核属实。"
+    )
+    again = s.read_report(world.svc, world.candidate, case_id)["report"]
+    assert again["as_of"] == first["as_of"] and again["status"] == "completed"
+    summary = case_queries.case_summary(world.svc, world.candidate, case_id)
+    assert summary["state"] == "candidate_review"
+    assert audit(world) == []
+
+
 def test_an_open_dispute_defers_destruction_and_is_logged_once(world: World) -> None:
     """P6: a pending dispute defers destruction with its reason recorded, one
     ``retention.hold`` per reason however often the purge runs; once answered, the

@@ -881,10 +881,15 @@ def case_file(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> dict[str, 
         "revoked_at": row["revoked_at"].astimezone(zone).isoformat() if row["revoked_at"] else None,
         "document_sha256": row["text_sha256"],
     }
+    # The evaluation date is the investigation's: a re-rating after a dispute reads the
+    # same records as of the same day (and the authorization valid then), however long the
+    # dispute took, so an authorization lapsing meanwhile cannot strand the case.
+    rated = uow.repo.report(case)
+    as_of = rated["as_of"] if rated else svc.now().astimezone(zone).date().isoformat()
     return {
         "schema": CASE_SCHEMA,
         "case_id": case["pseudonym"],
-        "as_of": svc.now().astimezone(zone).date().isoformat(),
+        "as_of": as_of,
         "employer": {"id": case["employer_id"]},
         "role": role,
         "subject": uow.repo.subject_identity(subject),
