@@ -545,6 +545,16 @@ def test_a_legal_hold_defers_destruction(world: World) -> None:
     assert result.destroyed == () and result.held == ((case_id, "legal_hold"),)
     assert "retention.hold" in ledger_types(world)
     assert audit(world) == []
+    # Lifted: logged too, so the audit knows the case is due again from now.
+    world.clock.advance(days=30)
+    s.set_legal_hold(world.svc, OPERATOR, case_id, hold=False)
+    lift = ledger_entries(world)[-1]
+    assert lift.type.value == "retention.hold" and lift.expires_at == lift.at
+    assert audit(world) == []
+    world.clock.advance(days=3)  # nobody purged: overdue from the lift on
+    assert [v.rule.value for v in audit(world)] == ["destruction-overdue"]
+    assert s.purge(world.svc).destroyed == (case_id,)
+    assert [v.rule.value for v in audit(world)] == ["destruction-late"]
 
 
 def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_claim(

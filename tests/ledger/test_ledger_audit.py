@@ -147,7 +147,7 @@ BROKEN: dict[AuditRule, tuple[list[Mapping], int]] = {
         ],
         18,
     ),
-    AuditRule.DESTRUCTION_LATE: (_replace(14, when=at(194)), 14),
+    AuditRule.DESTRUCTION_LATE: (_replace(14, when=at(195)), 14),
 }
 
 
@@ -174,8 +174,59 @@ def test_a_hold_placed_after_the_due_does_not_excuse_lateness() -> None:
 def test_overdue_destruction_is_reported_with_as_of() -> None:
     log = clean_log()[:14]  # case a decided, due day 193, never destroyed
     assert run(log) == []
-    assert run(log, as_of=T0 + timedelta(days=194)) == [(13, AuditRule.DESTRUCTION_OVERDUE)]
+    assert run(log, as_of=T0 + timedelta(days=195)) == [(13, AuditRule.DESTRUCTION_OVERDUE)]
     assert run(log, as_of=T0 + timedelta(days=192)) == []
+    assert run(log, as_of=T0 + timedelta(days=193, hours=23)) == []  # within the day's grace
+
+
+def test_a_purge_some_minutes_after_the_due_is_on_time() -> None:
+    """Periods are in days and the purge runs on a schedule: DESTRUCTION_GRACE."""
+    assert run(_replace(14, when=at(193, hours=0.5))) == []
+    assert run(_replace(14, when=at(194, hours=0.02))) == [
+        (14, AuditRule.DESTRUCTION_LATE)
+    ]
+
+
+def test_a_lifted_legal_hold_stops_covering() -> None:
+    """An indefinite hold lifted by a retention.hold of the same reason whose expires_at is
+    its own time: the case is due again from the lift."""
+    log = clean_log()
+    log[16] = {k: v for k, v in log[16].items() if k != "expires_at"}  # held indefinitely
+    lift = entry(
+        "retention.hold",
+        "b",
+        role="operator",
+        actor="usr_ops",
+        when=at(90),
+        expires_at=at(90),
+        reason="legal_hold",
+    )
+    held = [*log[:17], lift]
+    assert run(held, as_of=T0 + timedelta(days=90, hours=12)) == []
+    assert run(held, as_of=T0 + timedelta(days=95)) == [(15, AuditRule.DESTRUCTION_OVERDUE)]
+    late = [*held, entry("data.destroyed", "b", role="system", actor="sys_purge", when=at(95))]
+    assert run(late) == [(18, AuditRule.DESTRUCTION_LATE)]
+    on_time = [*held, entry("data.destroyed", "b", role="system", actor="sys_purge", when=at(90))]
+    assert run(on_time) == []
+
+
+def test_a_dispute_open_at_the_due_defers_destruction_until_it_is_resolved() -> None:
+    """P6: a pending dispute defers destruction (the purge logs its hold only when it
+    runs, after the due): the open dispute itself covers the delay."""
+    log = clean_log()[:16]  # case b: deletion requested day 35, due day 50
+    disputed = [
+        *log,
+        entry("dispute.opened", "b", role="candidate", actor="subj_b", when=at(45)),
+    ]
+    assert run(disputed, as_of=T0 + timedelta(days=70)) == []
+    resolved = [
+        *disputed,
+        entry(
+            "dispute.resolved", "b", role="agency", actor="usr_ag", when=at(58), outcome="upheld"
+        ),
+    ]
+    assert run(resolved, as_of=T0 + timedelta(days=58, hours=20)) == []
+    assert run(resolved, as_of=T0 + timedelta(days=60)) == [(15, AuditRule.DESTRUCTION_OVERDUE)]
 
 
 def test_release_without_any_review_window() -> None:

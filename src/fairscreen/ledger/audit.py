@@ -20,10 +20,13 @@ their ``at`` fields. The rules, each with a stable code:
 - ``rating-unpublished-rulebook`` (§4): a ``report.rated`` whose ``rulebook_sha256`` is
   missing or not in the published set (an empty set publishes nothing: fail closed);
 - ``read-after-destruction`` (P5/P6): a ``report.read`` after the case's ``data.destroyed``;
-- ``destruction-late`` (P6): a ``data.destroyed`` after the earliest ``due`` announced for
-  the case (on it, a ``deletion.requested`` or a ``decision.recorded``), unless a
-  ``retention.hold`` placed before that due covers the delay (until its ``expires_at``,
-  or indefinitely without one);
+- ``destruction-late`` (P6): a ``data.destroyed`` more than a day (``DESTRUCTION_GRACE``)
+  after the earliest ``due`` announced for the case (on it, a ``deletion.requested`` or a
+  ``decision.recorded``), unless the delay is covered: by a ``retention.hold`` placed
+  within that time (until its ``expires_at``, or indefinitely without one, until a later
+  ``retention.hold`` of the same reason whose ``expires_at`` is its own time lifts it), or
+  by a dispute that was open then (until it was resolved: P6, a pending dispute defers
+  destruction);
 - ``destruction-overdue`` (P6, only with ``as_of``): a case whose due passed before
   ``as_of`` with no destruction and no hold;
 - ``entry-malformed``: a stored entry that is not a guarded, canonical entry.
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from fairscreen.domain.errors import LedgerEntryRefused
@@ -84,10 +87,17 @@ class _Authorization:
     revoked_all_at: datetime | None = None
 
 
+#: Retention periods are set in days (PIPL art. 47: "within 15 days"; P6: 180 and 365 days
+#: after the decision), and a purge runs on a schedule, not at the due instant: a case
+#: destroyed within a day of its due is on time.
+DESTRUCTION_GRACE = timedelta(days=1)
+
+
 @dataclass
 class _Hold:
     at: datetime
     until: datetime | None
+    reason: ReasonCode | None = None
 
 
 @dataclass
@@ -99,6 +109,8 @@ class _Case:
     due: datetime | None = None
     due_index: int | None = None
     holds: list[_Hold] = field(default_factory=list)
+    #: each span a dispute of the case was open: (opened, resolved or None while open)
+    disputed: list[_Hold] = field(default_factory=list)
 
 
 class ComplianceAudit:
@@ -224,10 +236,14 @@ class ComplianceAudit:
             case.window_ends = entry.window_ends
 
     def _dispute_opened(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        if case.open_disputes == 0:
+            case.disputed.append(_Hold(entry.at, None))
         case.open_disputes += 1
 
     def _dispute_resolved(self, index: int, entry: LedgerEntry, case: _Case) -> None:
         case.open_disputes = max(0, case.open_disputes - 1)
+        if case.open_disputes == 0 and case.disputed and case.disputed[-1].until is None:
+            case.disputed[-1].until = entry.at
 
     def _released(self, index: int, entry: LedgerEntry, case: _Case) -> None:
         if case.open_disputes:
@@ -290,17 +306,25 @@ class ComplianceAudit:
             case.due, case.due_index = due, index
 
     def _hold(self, index: int, entry: LedgerEntry, case: _Case) -> None:
-        case.holds.append(_Hold(entry.at, entry.expires_at))
+        if entry.expires_at is not None and entry.expires_at <= entry.at:
+            # a lift: the open holds of this reason end now
+            for hold in case.holds:
+                if hold.reason == entry.reason and hold.until is None:
+                    hold.until = entry.expires_at
+            return
+        case.holds.append(_Hold(entry.at, entry.expires_at, entry.reason))
 
     def _deadline(self, case: _Case) -> datetime | None:
-        """The due, extended by holds placed before it; None when held indefinitely."""
+        """The due plus the grace, extended by every hold or open dispute that began by
+        then (each may extend it for the next); None while one holds indefinitely."""
         assert case.due is not None
-        deadline = case.due
-        for hold in case.holds:
-            if hold.at <= deadline:
-                if hold.until is None:
+        deadline = case.due + DESTRUCTION_GRACE
+        spans = sorted([*case.holds, *case.disputed], key=lambda span: span.at)
+        for span in spans:
+            if span.at <= deadline:
+                if span.until is None:
                     return None
-                deadline = max(deadline, hold.until)
+                deadline = max(deadline, span.until + DESTRUCTION_GRACE)
         return deadline
 
     def _destroyed(self, index: int, entry: LedgerEntry, case: _Case) -> None:

@@ -1431,13 +1431,26 @@ def request_deletion(svc: Services, actor: Actor) -> list[str]:
 
 
 def set_legal_hold(svc: Services, actor: Actor, case_id: str, *, hold: bool) -> None:
-    """An operator places or lifts a legal hold; destruction waits while it stands."""
+    """An operator places or lifts a legal hold; destruction waits while it stands. Both
+    are logged: a lift is a ``retention.hold`` of the same reason that expires as it is
+    written, so the audit knows the case is due again (without it, the hold would excuse
+    any delay for ever)."""
     require_role(actor, ActorRole.OPERATOR)
+    now = svc.now()
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
-        uow.repo.update_case(case["id"], legal_hold=hold, updated_at=svc.now())
-        if hold:
-            log_event(svc, uow, EventType.RETENTION_HOLD, case, actor, reason=ReasonCode.LEGAL_HOLD)
+        if bool(case["legal_hold"]) == hold:
+            return  # nothing changes, nothing to log
+        uow.repo.update_case(case["id"], legal_hold=hold, updated_at=now)
+        log_event(
+            svc,
+            uow,
+            EventType.RETENTION_HOLD,
+            case,
+            actor,
+            reason=ReasonCode.LEGAL_HOLD,
+            expires_at=None if hold else now,
+        )
         uow.commit()
 
 
