@@ -489,6 +489,18 @@ def test_consent_receipt(world: World) -> None:
     assert SUBJECT["name"] not in json.dumps(receipt, ensure_ascii=False)
 
 
+def test_a_report_is_not_released_after_its_candidate_asked_for_deletion(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    s.request_deletion(world.svc, world.candidate)
+    world.clock.advance(days=world.svc.config.review_days, hours=1)
+    assert s.release_due(world.svc) == []
+    assert case_queries.case_summary(world.svc, world.employer, case_id)["light"] is None
+    world.clock.advance(days=15 - world.svc.config.review_days)
+    assert s.purge(world.svc).destroyed == (case_id,)
+    assert audit(world) == []
+
+
 def test_deletion_request_and_purge_shred_everything(world: World) -> None:
     case_id = order_and_sign(world)
     s.run_investigation(world.svc, world.agency, case_id)

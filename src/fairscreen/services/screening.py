@@ -1058,11 +1058,15 @@ def _release(svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor) 
 
 
 def release_due(svc: Services) -> list[str]:
-    """The scheduler: release every report whose review window ended without a dispute."""
+    """The scheduler: release every report whose review window ended without a dispute,
+    unless its candidate has asked for deletion: the case is then on its way to
+    destruction, and nothing more of it goes to the employer (PIPL art. 47)."""
     released = []
     with svc.uow() as uow:
         due = uow.repo.cases_where(
-            t.cases.c.state == S.CANDIDATE_REVIEW.value, t.cases.c.window_ends <= svc.now()
+            t.cases.c.state == S.CANDIDATE_REVIEW.value,
+            t.cases.c.window_ends <= svc.now(),
+            t.cases.c.deletion_requested_at.is_(None),
         )
         for case in due:
             if _open_disputes(uow, case):
