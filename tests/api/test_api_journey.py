@@ -124,6 +124,15 @@ def test_the_whole_journey(api: Api) -> None:
     assert api.tokens["candidate"] not in json.dumps(exported.json())
 
 
+def test_a_legal_hold_is_true_or_false_only(api: Api) -> None:
+    case_id = order_over_api(api)
+    path = f"/v1/cases/{case_id}/legal-hold"
+    for loose in ("yes", 1, "true"):
+        refused = api.call("operator", "PUT", path, json={"hold": loose})
+        assert refused.status_code == 422 and refused.json()["field"] == "hold", loose
+    assert api.call("operator", "PUT", path, json={"hold": True}).status_code == 204
+
+
 def test_operator_reads_a_report_only_with_a_reason(api: Api) -> None:
     case_id = order_over_api(api)
     sign_over_api(api, case_id)

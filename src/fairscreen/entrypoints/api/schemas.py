@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from fairscreen.services.screening import DEFAULT_PURPOSE
 
@@ -121,7 +121,7 @@ class AccountCreatedOut(Out):
 
 
 class LegalHoldIn(In):
-    hold: bool
+    hold: StrictBool  # true or false only: "yes" or 1 must not place a hold by accident
 
 
 class RotationOut(Out):
