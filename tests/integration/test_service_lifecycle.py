@@ -311,6 +311,36 @@ def test_an_order_the_profile_cannot_serve_is_refused(world: World) -> None:
     assert snapshot(world) == before
 
 
+def test_an_empty_profile_and_a_consent_outside_the_signature_are_refused(world: World) -> None:
+    before = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        s.define_role_profile(world.svc, world.employer, {**ROLE, "id": "empty", "categories": {}})
+    assert refused.value.field == "role.categories"
+    assert snapshot(world) == before
+    case_id = s.order_check(
+        world.svc,
+        world.employer,
+        subject_id=world.candidate.id,
+        profile_id=world.profile_id,
+        requested=REQUESTED,
+        agency_id=world.agency.id,
+    )
+    notice = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans")
+    ordered = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        s.sign_authorization(
+            world.svc,
+            world.candidate,
+            case_id,
+            text_sha256=notice.sha256,
+            lang="zh-Hans",
+            categories=["identity"],
+            sensitive_consented=["credit"],  # separately consented, but not consented at all
+        )
+    assert refused.value.field == "sensitive_categories_consented[0]"
+    assert snapshot(world) == ordered
+
+
 def test_a_signature_covering_only_a_sensitive_category_without_its_consent_is_refused(
     world: World,
 ) -> None:

@@ -302,6 +302,8 @@ def define_role_profile(svc: Services, actor: Actor, role: Mapping[str, Any]) ->
     except ValidationError as exc:
         raise invalid_input(exc, ("role",)) from exc
     validate_profile(role_profile_from(parsed), svc.rulebook.groups_by_tier())
+    if not parsed.categories:  # every order for it would be refused: nothing to check
+        raise InvalidInput("a role profile needs at least one category", field="role.categories")
     profile_id = _new_id("prf")
     with svc.uow() as uow:
         try:  # SQLite refuses the duplicate at the insert, PostgreSQL may at the commit
@@ -576,6 +578,11 @@ def sign_authorization(
         if Category(name) not in SENSITIVE:
             raise InvalidInput(
                 "not a sensitive category", field=f"sensitive_categories_consented[{index}]"
+            )
+        if name not in consented:  # a separate consent to something not consented at all
+            raise InvalidInput(
+                "not among the categories consented",
+                field=f"sensitive_categories_consented[{index}]",
             )
     if claims is not None:
         _check_claims(claims)
