@@ -182,9 +182,7 @@ def test_overdue_destruction_is_reported_with_as_of() -> None:
 def test_a_purge_some_minutes_after_the_due_is_on_time() -> None:
     """Periods are in days and the purge runs on a schedule: DESTRUCTION_GRACE."""
     assert run(_replace(14, when=at(193, hours=0.5))) == []
-    assert run(_replace(14, when=at(194, hours=0.02))) == [
-        (14, AuditRule.DESTRUCTION_LATE)
-    ]
+    assert run(_replace(14, when=at(194, hours=0.02))) == [(14, AuditRule.DESTRUCTION_LATE)]
 
 
 def test_a_lifted_legal_hold_stops_covering() -> None:
