@@ -633,6 +633,8 @@ def test_sensitive_categories_are_separate_consents(web: Web) -> None:
     profiles = web.get("employer", "/employer/cases/new").text
     profile_id = re.search(r'value="(prf_[0-9a-f]+)"[^>]*>幼儿园教师', profiles)
     assert profile_id
+    # the default purpose is named as the notice the candidate signs will state it
+    assert "默认：对拟聘岗位的入职前背景调查。" in profiles
     from factories import SUBJECT
 
     ordered = web.post(

@@ -132,6 +132,7 @@ def order_form(page: PageDep, profile: Id = None) -> Response:
         profiles=profiles,
         chosen=chosen,
         agencies=portal_queries.list_agencies(page.services, _actor(page)),
+        default_purpose=screening.DEFAULT_PURPOSE_TEXT,  # as the notice will state it
     )
 
 
