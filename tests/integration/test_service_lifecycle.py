@@ -19,7 +19,7 @@ from service_fixtures import (
     order_and_sign,
 )
 
-from factories import SUBJECT
+from factories import SUBJECT, litigation
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.db.repository import ServiceRepository
 from fairscreen.domain.categories import CATEGORY_LABELS, Category
@@ -597,6 +597,42 @@ def test_a_legal_hold_defers_destruction(world: World) -> None:
     assert [v.rule.value for v in audit(world)] == ["destruction-overdue"]
     assert s.purge(world.svc).destroyed == (case_id,)
     assert [v.rule.value for v in audit(world)] == ["destruction-late"]
+
+
+def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: World) -> None:
+    case_id = order_and_sign(world)
+    s.run_investigation(world.svc, world.agency, case_id)
+    [dispute] = s.open_dispute(
+        world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="我是原告。"
+    )
+    corrected = litigation("lit-3", cause="合同诈骗罪", party_role="plaintiff")
+    broken = {**corrected, "data": {k: v for k, v in corrected["data"].items() if k != "case_no"}}
+    before = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        s.resolve_dispute(
+            world.svc,
+            world.agency,
+            case_id,
+            dispute,
+            outcome="corrected",
+            answer="更正当事人地位。",
+            corrected_records=[broken],
+        )
+    assert refused.value.field == "corrected_records[0].data.case_no"
+    assert snapshot(world) == before
+    s.resolve_dispute(
+        world.svc,
+        world.agency,
+        case_id,
+        dispute,
+        outcome="corrected",
+        answer="更正当事人地位。",
+        corrected_records=[corrected],
+    )
+    again = s.read_report(world.svc, world.candidate, case_id)["report"]
+    [lit3] = [f for f in again["findings"] if f["records"] == ["lit-3"]]
+    assert lit3["exclusion"] == "LITIGATION_RIGHTS" and lit3["rule"] is None
+    assert audit(world) == []
 
 
 def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_claim(

@@ -502,18 +502,21 @@ def _record_data(category: Category, data: BaseModel) -> m.RecordData:
     raise AssertionError(f"no data shape for {category}")  # pragma: no cover
 
 
-def _record(index: int, record: RecordIn) -> m.Record:
+def record_from(index: int, record: RecordIn, where: str = "records") -> m.Record:
+    """One record as the domain reads it, its data checked against its category's shape;
+    errors name ``<where>[index]…`` (a case file's ``records``, or a dispute answer's
+    ``corrected_records``)."""
     category = Category(record.category)
     status = RecordStatus(record.status)
     data: m.RecordData | None = None
     if status is RecordStatus.OK and category not in PROHIBITED:
         # A prohibited category's data is never read: it is discarded NOT_IN_SCOPE.
         if record.data is None:
-            raise InvalidInput("required when status is ok", field=f"records[{index}].data")
+            raise InvalidInput("required when status is ok", field=f"{where}[{index}].data")
         try:
             parsed = DATA_MODELS[category].model_validate(record.data)
         except ValidationError as exc:
-            raise invalid_input(exc, ("records", index, "data")) from exc
+            raise invalid_input(exc, (where, index, "data")) from exc
         data = _record_data(category, parsed)
     identity = record.identity
     return m.Record(
@@ -580,7 +583,7 @@ def _read_stepwise(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) 
     return _case(
         case,
         role=_role(case.role, profiles),
-        records=tuple(_record(i, r) for i, r in enumerate(case.records)),
+        records=tuple(record_from(i, r) for i, r in enumerate(case.records)),
         claims=m.Claims(
             education=tuple(
                 m.EducationClaim(c.institution, c.degree, c.graduation_year, c.major)

@@ -87,6 +87,7 @@ from fairscreen.services.case_file import (
     RoleIn,
     SubjectIn,
     invalid_input,
+    record_from,
     role_profile_from,
 )
 from fairscreen.services.context import SYSTEM, Actor, Services, require_role
@@ -1196,10 +1197,10 @@ def resolve_dispute(
         elif decided is DomainDisputeOutcome.CORRECTED:
             stored = {r["id"] for r in uow.repo.records(case)}
             allowed = {c.value for c in _effective(uow, case)}
+            _check_records(corrected_records)  # as given, so errors name the input's index
             corrected = redact_for_storage(
                 [dict(r) for r in corrected_records], allowed, svc.classifier
             )
-            _check_records(corrected)
             for record in corrected:
                 if record["id"] in stored:
                     uow.repo.replace_record(case, record)
@@ -1240,11 +1241,15 @@ def _drop_claim(uow: SqlUnitOfWork, case: RowMapping, category: str, index: int)
 
 
 def _check_records(records: Sequence[Mapping[str, Any]]) -> None:
+    """Corrected records, checked as a case file's are (their data against its category's
+    shape too), errors naming ``corrected_records[i]…`` rather than failing later, in the
+    re-rating, under the case file's record index."""
     for index, record in enumerate(records):
         try:
-            RecordIn.model_validate_json(json.dumps(dict(record)))
+            parsed = RecordIn.model_validate_json(json.dumps(dict(record)))
         except ValidationError as exc:
             raise invalid_input(exc, ("corrected_records", index)) from exc
+        record_from(index, parsed, where="corrected_records")
 
 
 def record_decision(
