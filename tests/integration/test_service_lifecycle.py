@@ -607,8 +607,8 @@ def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: Worl
     )
     corrected = litigation("lit-3", cause="合同诈骗罪", party_role="plaintiff")
     broken = {**corrected, "data": {k: v for k, v in corrected["data"].items() if k != "case_no"}}
-    before = snapshot(world)
-    with pytest.raises(InvalidInput) as refused:
+
+    def correct(records: list[dict[str, Any]]) -> None:
         s.resolve_dispute(
             world.svc,
             world.agency,
@@ -616,19 +616,15 @@ def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: Worl
             dispute,
             outcome="corrected",
             answer="更正当事人地位。",
-            corrected_records=[broken],
+            corrected_records=records,
         )
+
+    before = snapshot(world)
+    with pytest.raises(InvalidInput) as refused:
+        correct([broken])
     assert refused.value.field == "corrected_records[0].data.case_no"
     assert snapshot(world) == before
-    s.resolve_dispute(
-        world.svc,
-        world.agency,
-        case_id,
-        dispute,
-        outcome="corrected",
-        answer="更正当事人地位。",
-        corrected_records=[corrected],
-    )
+    correct([corrected])
     again = s.read_report(world.svc, world.candidate, case_id)["report"]
     [lit3] = [f for f in again["findings"] if f["records"] == ["lit-3"]]
     assert lit3["exclusion"] == "LITIGATION_RIGHTS" and lit3["rule"] is None
