@@ -751,6 +751,12 @@ def test_fixed_texts_in_traditional_and_refusals_that_say_what_happened(web: Web
     assert "輸入什麼" in rulebook and "版本歷程" in rulebook and "法律依據" in rulebook
 
     case_id = _released(web)
+    loose = web.post(  # a box is ticked (yes) or not: "1" is refused, not read as "not"
+        "employer",
+        f"/employer/cases/{case_id}/decision",
+        {"outcome": "not_hired", "reason": "不符合岗位要求", "cites_report": "1"},
+    )
+    assert loose.status_code == 422 and "复选框只能勾选或不勾选" in loose.text
     decided = web.post(
         "employer",
         f"/employer/cases/{case_id}/decision",

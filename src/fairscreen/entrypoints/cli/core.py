@@ -75,8 +75,12 @@ def _examples_dir(explicit: Path | None) -> Path:
     """Where the worked cases live: --examples, $FAIRSCREEN_SHARED, or ../shared next to
     the current directory or the source checkout."""
     candidates = []
-    if explicit is not None:
-        candidates.append(explicit)
+    if explicit is not None:  # named: that folder or nothing, never a silent fallback
+        if (explicit / f"{EXAMPLE_CASES[0]}.case.json").is_file():
+            return explicit
+        raise InvalidInput(
+            f"holds no {EXAMPLE_CASES[0]}.case.json (the worked examples)", field="--examples"
+        )
     if os.environ.get("FAIRSCREEN_SHARED"):
         candidates.append(Path(os.environ["FAIRSCREEN_SHARED"]) / "spec" / "examples")
     candidates.append(Path.cwd().parent / "shared" / "spec" / "examples")

@@ -10,6 +10,9 @@ import sys
 from typing import NoReturn
 
 import typer
+from alembic.util.exc import CommandError
+from pydantic import ValidationError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from fairscreen.domain.errors import (
     AuthorizationRefused,
@@ -43,8 +46,16 @@ def fail(error: FairscreenError) -> NoReturn:
     raise typer.Exit(exit_code_for(error))
 
 
+def _setting(error: ValidationError) -> str:
+    """A settings error as the environment variable it came from, never its value."""
+    first = error.errors(include_url=False)[0]
+    name = "_".join(str(part) for part in first["loc"]).upper()
+    return f"FAIRSCREEN_{name}: {first['msg']}"
+
+
 def run_guarded(app: typer.Typer) -> None:
-    """Run the Typer app so that no traceback ever reaches a user."""
+    """Run the Typer app so that no traceback ever reaches a user: a bad setting, database
+    URL or revision is named in one line (exit 2), an unreachable database too (exit 1)."""
     try:
         app(standalone_mode=True)
     except FairscreenError as error:
@@ -54,6 +65,23 @@ def run_guarded(app: typer.Typer) -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except ValidationError as error:  # the settings (environment), read at start-up
+        print(f"error: {_setting(error)}", file=sys.stderr)
+        sys.exit(EXIT_INVALID)
+    except ArgumentError:
+        print("error: database-url: is not a usable SQLAlchemy URL", file=sys.stderr)
+        sys.exit(EXIT_INVALID)
+    except OperationalError as error:
+        # the driver's first line says why (host, port, file), never a password
+        cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+        print(
+            f"error: the database could not be used: {cause[0] if cause else ''}".rstrip(": "),
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_FINDINGS)
+    except CommandError as error:  # alembic: an unknown revision and the like
+        print(f"error: revision: {error}", file=sys.stderr)
+        sys.exit(EXIT_INVALID)
     except Exception as error:  # noqa: BLE001 - the last guard: report, never a traceback
         print(f"internal error: {type(error).__name__}", file=sys.stderr)
         sys.exit(EXIT_INTERNAL)

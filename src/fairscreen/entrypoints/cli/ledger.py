@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -54,6 +55,9 @@ _CHUNK = 8192
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
+
+
+_SHA256 = re.compile("[0-9a-f]{64}")
 
 
 @contextmanager
@@ -382,6 +386,8 @@ def audit_command(
         except (OSError, UnicodeDecodeError) as exc:
             fail(InvalidInput(f"cannot read {rulebooks_file}: {exc}", field="rulebooks"))
         published |= {line.strip().lower() for line in lines if line.strip()}
+    if any(not _SHA256.fullmatch(digest) for digest in published):
+        fail(InvalidInput("must be SHA-256 digests (64 hex digits)", field="rulebook"))
     if not published:
         published = set(published_rulebook_digests())
     moment = None

@@ -38,7 +38,7 @@ def serve(
         bool, typer.Option("--demo", help="a fresh demo database with accounts and cases")
     ] = False,
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8000,
     scheduler_interval: Annotated[
         float, typer.Option("--scheduler-interval", help="seconds between scheduler runs; 0 off")
     ] = 30.0,

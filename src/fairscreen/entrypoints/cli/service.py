@@ -24,7 +24,8 @@ def purge(
     from fairscreen.config import Settings
     from fairscreen.services.screening import purge as run_purge
 
-    result = run_purge(build_services(Settings()), dry_run=dry_run)
+    # A dry run reads only: it never migrates (creates) the schema of the database it looks at.
+    result = run_purge(build_services(Settings(), migrate=not dry_run), dry_run=dry_run)
     console = Console()
     if dry_run:
         console.print(f"due for destruction: {len(result.due)}; would be held: {len(result.held)}")

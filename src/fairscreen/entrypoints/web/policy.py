@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.datastructures import FormData
 
-from fairscreen.domain.errors import FairscreenError, NotFound, PermissionDenied
+from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.web.i18n import Translator, choose
 from fairscreen.ledger.entries import ActorRole
@@ -171,6 +171,14 @@ class Page:
     def field(self, name: str, default: str = "") -> str:
         value = self.form.get(name) if self.form is not None else None
         return value if isinstance(value, str) else default
+
+    def ticked(self, name: str) -> bool:
+        """A checkbox (value ``yes``): ticked or not; any other value is refused rather
+        than read as "not ticked" (a client sending ``1`` meant yes)."""
+        value = self.field(name)
+        if value not in ("", "yes"):
+            raise InvalidInput("a box: ticked (yes) or not", field=name)
+        return value == "yes"
 
     def fields(self, name: str) -> list[str]:
         if self.form is None:

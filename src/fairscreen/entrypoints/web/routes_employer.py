@@ -188,6 +188,6 @@ def decide(page: PageDep, case_id: CaseId) -> Response:
         case_id,
         outcome=page.field("outcome"),
         reason=page.field("reason"),
-        cites_report=page.field("cites_report") == "yes",
+        cites_report=page.ticked("cites_report"),
     )
     return redirect(page, f"/employer/cases/{case_id}?done=decided")
