@@ -650,6 +650,11 @@ def test_sensitive_categories_are_separate_consents(web: Web) -> None:
     assert ordered.status_code == 303, ordered.text
     case_id = ordered.headers["location"].split("/")[-1].split("?")[0]
     assert SUBJECT["national_id"] not in ordered.headers["location"]
+    # the id to hand to the candidate comes from the case, never from the address
+    forged = "sub_" + "0" * 32
+    waiting = web.get("employer", f"/employer/cases/{case_id}?candidate={forged}").text
+    assert f'<code id="candidate-id">{forged}' not in waiting
+    assert f'<code id="candidate-id">{web.api.ids["candidate"]}</code>' in waiting
     page = web.get("candidate", f"/candidate/cases/{case_id}/authorization").text
     assert 'name="sensitive" value="criminal_record"' in page
     assert 'name="category" value="criminal_record"' not in page

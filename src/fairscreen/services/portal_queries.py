@@ -82,6 +82,15 @@ def case_notices(svc: Services, actor: Actor, case_id: str) -> list[dict[str, An
     return notices
 
 
+def candidate_to_invite(svc: Services, actor: Actor, case_id: str) -> str | None:
+    """The candidate id the employer hands to the candidate, from the case itself, while
+    the case waits for their signature; None once signed."""
+    require_role(actor, ActorRole.EMPLOYER)
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        return str(case["subject_id"]) if case["state"] == "ordered" else None
+
+
 def decision_of(svc: Services, actor: Actor, case_id: str) -> dict[str, Any] | None:
     """The decision recorded on the employer's own case (outcome, reason, time)."""
     require_role(actor, ActorRole.EMPLOYER)

@@ -140,7 +140,7 @@ def order_form(page: PageDep, profile: Id = None) -> Response:
 def order(page: PageDep) -> Response:
     """Register the candidate (their identity is stored encrypted) and order the check, in
     one step: a refused order stores nothing. The case waits for the candidate's signature."""
-    subject_id, case_id = screening.order_for_candidate(
+    _, case_id = screening.order_for_candidate(
         page.services,
         _actor(page),
         {
@@ -153,11 +153,11 @@ def order(page: PageDep) -> Response:
         purpose=page.field("purpose").strip() or screening.DEFAULT_PURPOSE,
         agency_id=page.field("agency_id") or None,
     )
-    return redirect(page, f"/employer/cases/{case_id}?done=ordered&candidate={subject_id}")
+    return redirect(page, f"/employer/cases/{case_id}?done=ordered")
 
 
 @router.get("/cases/{case_id}")
-def case_page(page: PageDep, case_id: CaseId, candidate: Id = None) -> Response:
+def case_page(page: PageDep, case_id: CaseId) -> Response:
     actor = _actor(page)
     summary = case_queries.case_summary(page.services, actor, case_id)
     view = None
@@ -175,7 +175,9 @@ def case_page(page: PageDep, case_id: CaseId, candidate: Id = None) -> Response:
         view=view,
         decision=decision,
         notices=notices,
-        candidate_id=candidate if candidate and candidate.startswith("sub_") else None,
+        # from the case, never from the address: a crafted link must not put another id
+        # on the page for the employer to hand out
+        candidate_id=portal_queries.candidate_to_invite(page.services, actor, case_id),
     )
 
 
