@@ -398,6 +398,33 @@ def test_evidence_upload_is_size_and_type_limited(web: Web) -> None:
     assert web.get("agency_b", link.group(1)).status_code == 404
 
 
+def test_an_answered_dispute_stays_on_the_candidates_page_when_its_finding_is_gone(
+    web: Web,
+) -> None:
+    api = web.api
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    api.call("agency", "POST", f"/v1/cases/{case_id}/investigation")
+    opened = api.call(
+        "candidate",
+        "POST",
+        f"/v1/cases/{case_id}/disputes",
+        json={"finding_ids": ["LIT-3"], "statement": "这个判决不是我的，请删除。"},
+    )
+    (dispute_id,) = opened.json()["dispute_ids"]
+    answered = api.call(
+        "agency",
+        "POST",
+        f"/v1/cases/{case_id}/disputes/{dispute_id}/resolution",
+        json={"outcome": "removed", "answer": "无法重新核实，已删除该记录。"},
+    )
+    assert answered.status_code == 204, answered.text
+    page = web.get("candidate", f"/candidate/cases/{case_id}").text
+    section = page.split('id="answered-h"', 1)[1].split("</section>", 1)[0]
+    for shown in ("这个判决不是我的，请删除。", "无法重新核实，已删除该记录。", "删除", "LIT-3"):
+        assert shown in section, shown
+
+
 def test_candidate_downloads_and_deletion(web: Web) -> None:
     case_id = _released(web)
     receipt = web.get("candidate", f"/candidate/cases/{case_id}/consent-receipt.json")
