@@ -39,6 +39,12 @@ def fairscreen(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPr
         (("demo", "--examples", "/nonexistent/folder"), {}, 2, "--examples"),
         (("ledger", "audit", "--rulebook", "deadbeef"), {}, 2, "rulebook"),
         (
+            ("ledger", "checkpoint"),
+            {"FAIRSCREEN_DATABASE_URL": "sqlite:////nonexistent-root/dir/x.db"},
+            2,
+            "database-url",
+        ),
+        (
             ("serve", "--port", "18996"),
             {"FAIRSCREEN_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"},
             1,
@@ -53,6 +59,7 @@ def test_a_bad_setting_or_argument_is_one_line_with_its_exit_code(
     assert done.returncode == code, done.stderr
     assert says in done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert not Path("/nonexistent-root").exists()  # a mistyped SQLite URL made no folders
 
 
 def test_a_dry_run_purge_creates_no_schema(tmp_path: Path) -> None:

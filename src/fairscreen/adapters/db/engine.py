@@ -25,6 +25,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
+from fairscreen.domain.errors import InvalidInput
+
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
 _BEGIN_OPTION = "fairscreen_sqlite_begin"
@@ -51,7 +53,13 @@ def create_engine(
         return sa.create_engine(parsed, **engine_options)
     path = sqlite_file(parsed)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # The file's own folder is made (var/ for the default URL), never a chain of them:
+        # a mistyped URL must not leave directories across the file system.
+        if not path.parent.parent.is_dir():
+            raise InvalidInput(
+                f"no folder {path.parent.parent} to put {path.name} in", field="database-url"
+            )
+        path.parent.mkdir(exist_ok=True)
     engine = sa.create_engine(parsed, **engine_options)
 
     @event.listens_for(engine, "connect")
