@@ -96,6 +96,7 @@ def seed(folder: Path, cases_to_sign: int) -> World:
     from fairscreen.services import accounts
     from fairscreen.services import screening as s
     from fairscreen.services.context import Actor
+    from fairscreen.services.demo import sign_as_shown
 
     example = _example()
     notifier = MemoryNotifier()
@@ -123,16 +124,7 @@ def seed(folder: Path, cases_to_sign: int) -> World:
         )
 
     case_id = order()
-    notice = s.authorization_notice(svc, candidate, case_id, "zh-Hans")
-    s.sign_authorization(
-        svc,
-        candidate,
-        case_id,
-        text_sha256=notice.sha256,
-        lang="zh-Hans",
-        categories=list(notice.categories),
-        claims=example.get("claims", {}),
-    )
+    sign_as_shown(svc, candidate, case_id, claims=example.get("claims", {}))
     s.run_investigation(svc, agency, case_id)
     s.accept_report(svc, candidate, case_id)
     to_sign = []

@@ -17,6 +17,7 @@ from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts, case_queries
 from fairscreen.services import screening as s
 from fairscreen.services.context import Actor
+from fairscreen.services.demo import sign_as_shown
 from fairscreen.services.demo_seed import fresh_sign_in_codes, seed_demo
 
 
@@ -91,17 +92,7 @@ def test_a_new_candidate_in_the_demo_world_can_be_investigated(
         requested=["identity", "education", "employment_history"],
         agency_id=agency.id,
     )
-    candidate = Actor(ActorRole.CANDIDATE, subject)
-    notice = s.authorization_notice(svc, candidate, case_id, "zh-Hans")
-    s.sign_authorization(
-        svc,
-        candidate,
-        case_id,
-        text_sha256=notice.sha256,
-        lang="zh-Hans",
-        categories=list(notice.categories),
-        claims={},
-    )
+    sign_as_shown(svc, Actor(ActorRole.CANDIDATE, subject), case_id, claims={})
     result = s.run_investigation(svc, agency, case_id)
     assert result.queried == ("identity", "education", "employment_history")
     [summary] = [

@@ -17,6 +17,7 @@ from fairscreen.domain.categories import Category
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import screening as s
 from fairscreen.services.context import Actor, Services
+from fairscreen.services.demo import sign_as_shown
 from fairscreen.services.self_identification import record_self_identification
 
 START = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
@@ -128,25 +129,27 @@ def make_world(
     )
 
 
+def order(world: World, **changes: Any) -> str:
+    """The world's employer orders a check of the world's candidate through its agency;
+    ``changes`` override any argument of ``order_check``."""
+    arguments: dict[str, Any] = {
+        "subject_id": world.candidate.id,
+        "profile_id": world.profile_id,
+        "requested": REQUESTED,
+        "agency_id": world.agency.id,
+    }
+    return s.order_check(world.svc, world.employer, **(arguments | changes))
+
+
+def sign(world: World, case_id: str, **signature: Any) -> str:
+    """The world's candidate signs the notice as shown (``sign_as_shown``), with the
+    world's claims unless ``signature`` says otherwise."""
+    return sign_as_shown(world.svc, world.candidate, case_id, **({"claims": CLAIMS} | signature))
+
+
 def order_and_sign(world: World, lang: str = "zh-Hans") -> str:
-    case_id = s.order_check(
-        world.svc,
-        world.employer,
-        subject_id=world.candidate.id,
-        profile_id=world.profile_id,
-        requested=REQUESTED,
-        agency_id=world.agency.id,
-    )
-    notice = s.authorization_notice(world.svc, world.candidate, case_id, lang)
-    s.sign_authorization(
-        world.svc,
-        world.candidate,
-        case_id,
-        text_sha256=notice.sha256,
-        lang=lang,
-        categories=list(notice.categories),
-        claims=CLAIMS,
-    )
+    case_id = order(world)
+    sign(world, case_id, lang=lang)
     return case_id
 
 
@@ -178,23 +181,8 @@ def people(world: World, count: int, sex: str, age_band: str, *, flagged: bool) 
             ),
         )
         record_self_identification(world.svc, candidate, consent=True, sex=sex, age_band=age_band)
-        case_id = s.order_check(
-            world.svc,
-            world.employer,
-            subject_id=candidate.id,
-            profile_id=world.profile_id,
-            requested=["litigation"],
-            agency_id=world.agency.id,
-        )
-        notice = s.authorization_notice(world.svc, candidate, case_id, "en")
-        s.sign_authorization(
-            world.svc,
-            candidate,
-            case_id,
-            text_sha256=notice.sha256,
-            lang="en",
-            categories=["litigation"],
-        )
+        case_id = order(world, subject_id=candidate.id, requested=["litigation"])
+        sign_as_shown(world.svc, candidate, case_id, lang="en", categories=["litigation"])
         judgment = litigation("lit-1", cause="合同诈骗罪" if flagged else "物业服务合同纠纷")
         judgment["identity"] = {"national_id": national_id}
         original = world.svc.sources

@@ -16,7 +16,9 @@ from service_fixtures import (
     ROLE,
     World,
     make_world,
+    order,
     order_and_sign,
+    sign,
 )
 
 from factories import SUBJECT, litigation
@@ -235,35 +237,13 @@ def test_an_order_or_a_signature_of_no_category_is_refused_and_changes_nothing(
     """A check of nothing would end green with every category "not consented"."""
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        s.order_check(
-            world.svc,
-            world.employer,
-            subject_id=world.candidate.id,
-            profile_id=world.profile_id,
-            requested=[],
-            agency_id=world.agency.id,
-        )
+        order(world, requested=[])
     assert refused.value.field == "requested"
     assert snapshot(world) == before
-    case_id = s.order_check(
-        world.svc,
-        world.employer,
-        subject_id=world.candidate.id,
-        profile_id=world.profile_id,
-        requested=REQUESTED,
-        agency_id=world.agency.id,
-    )
-    notice = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans")
+    case_id = order(world)
     ordered = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        s.sign_authorization(
-            world.svc,
-            world.candidate,
-            case_id,
-            text_sha256=notice.sha256,
-            lang="zh-Hans",
-            categories=[],
-        )
+        sign(world, case_id, categories=[])
     assert refused.value.field == "categories"
     assert snapshot(world) == ordered
 
@@ -299,14 +279,7 @@ def test_an_order_the_profile_cannot_serve_is_refused(world: World) -> None:
     """Only prohibited or out-of-profile categories: the notice would ask for nothing."""
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        s.order_check(
-            world.svc,
-            world.employer,
-            subject_id=world.candidate.id,
-            profile_id=world.profile_id,
-            requested=["marital_status", "credit"],
-            agency_id=world.agency.id,
-        )
+        order(world, requested=["marital_status", "credit"])
     assert refused.value.field == "requested"
     assert snapshot(world) == before
 
@@ -317,26 +290,10 @@ def test_an_empty_profile_and_a_consent_outside_the_signature_are_refused(world:
         s.define_role_profile(world.svc, world.employer, {**ROLE, "id": "empty", "categories": {}})
     assert refused.value.field == "role.categories"
     assert snapshot(world) == before
-    case_id = s.order_check(
-        world.svc,
-        world.employer,
-        subject_id=world.candidate.id,
-        profile_id=world.profile_id,
-        requested=REQUESTED,
-        agency_id=world.agency.id,
-    )
-    notice = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans")
+    case_id = order(world)
     ordered = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        s.sign_authorization(
-            world.svc,
-            world.candidate,
-            case_id,
-            text_sha256=notice.sha256,
-            lang="zh-Hans",
-            categories=["identity"],
-            sensitive_consented=["credit"],  # separately consented, but not consented at all
-        )
+        sign(world, case_id, categories=["identity"], sensitive_consented=["credit"])
     assert refused.value.field == "sensitive_categories_consented[0]"
     assert snapshot(world) == ordered
 
@@ -351,36 +308,13 @@ def test_a_signature_covering_only_a_sensitive_category_without_its_consent_is_r
         "categories": {"credit": {"justification": "岗位经手客户资金，需核实严重失信记录"}},
     }
     profile_id = s.define_role_profile(world.svc, world.employer, role)
-    case_id = s.order_check(
-        world.svc,
-        world.employer,
-        subject_id=world.candidate.id,
-        profile_id=profile_id,
-        requested=["credit"],
-        agency_id=world.agency.id,
-    )
-    notice = s.authorization_notice(world.svc, world.candidate, case_id)
+    case_id = order(world, profile_id=profile_id, requested=["credit"])
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        s.sign_authorization(
-            world.svc,
-            world.candidate,
-            case_id,
-            text_sha256=notice.sha256,
-            lang="zh-Hans",
-            categories=["credit"],  # ticked, but without its separate consent
-        )
+        sign(world, case_id, categories=["credit"])
     assert refused.value.field == "categories"
     assert snapshot(world) == before
-    s.sign_authorization(
-        world.svc,
-        world.candidate,
-        case_id,
-        text_sha256=notice.sha256,
-        lang="zh-Hans",
-        categories=["credit"],
-        sensitive_consented=["credit"],
-    )
+    sign(world, case_id, categories=["credit"], sensitive_consented=["credit"])
 
 
 def test_a_candidate_born_in_the_future_is_refused_and_nothing_is_written(world: World) -> None:
@@ -470,14 +404,7 @@ def test_signing_a_different_text_is_refused(world: World) -> None:
 
 
 def test_the_notice_names_every_pipl_item(world: World) -> None:
-    case_id = s.order_check(
-        world.svc,
-        world.employer,
-        subject_id=world.candidate.id,
-        profile_id=world.profile_id,
-        requested=["identity", "litigation"],
-        agency_id=world.agency.id,
-    )
+    case_id = order(world, requested=["identity", "litigation"])
     zh = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans").text
     en = s.authorization_notice(world.svc, world.candidate, case_id, "en").text
     for part in ("某食品公司", "某背调机构", "目的", "保存期限", "您的权利", "撤回", "180"):
@@ -637,14 +564,7 @@ def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_clai
     """P4: a disputed finding ends upheld, corrected or removed, and the rating is
     recomputed. A claim nobody's records answer (EMP_UNVERIFIABLE) has no records to
     delete: removing it must drop the claim too, or the re-rating brings it back."""
-    case_id = s.order_check(
-        world.svc,
-        world.employer,
-        subject_id=world.candidate.id,
-        profile_id=world.profile_id,
-        requested=REQUESTED,
-        agency_id=world.agency.id,
-    )
+    case_id = order(world)
     claims = {
         **CLAIMS,
         "employment": [
@@ -652,16 +572,7 @@ def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_clai
             {"employer": "查无此公司", "start": "2010-01", "end": "2012-06"},
         ],
     }
-    notice = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans")
-    s.sign_authorization(
-        world.svc,
-        world.candidate,
-        case_id,
-        text_sha256=notice.sha256,
-        lang="zh-Hans",
-        categories=list(notice.categories),
-        claims=claims,
-    )
+    sign(world, case_id, claims=claims)
     s.run_investigation(world.svc, world.agency, case_id)
     report = s.read_report(world.svc, world.candidate, case_id)["report"]
     [unverifiable] = [f for f in report["findings"] if f["rule"] == "EMP_UNVERIFIABLE"]
@@ -787,14 +698,7 @@ def test_a_sensitive_category_without_its_own_consent_is_not_queried(world: Worl
         },
     }
     profile_id = s.define_role_profile(world.svc, world.employer, role)
-    case_id = s.order_check(
-        world.svc,
-        world.employer,
-        subject_id=world.candidate.id,
-        profile_id=profile_id,
-        requested=["identity", "credit"],
-        agency_id=world.agency.id,
-    )
+    case_id = order(world, profile_id=profile_id, requested=["identity", "credit"])
     notice = s.authorization_notice(world.svc, world.candidate, case_id)
     assert notice.sensitive == ("credit",)
     s.sign_authorization(
@@ -851,14 +755,7 @@ def test_no_source_is_called_without_a_valid_authorization(world: World, how: st
     counting = CountingSource(next(iter(world.svc.sources.values())))
     world.svc.sources = {category: counting for category in world.svc.sources}
     if how == "never_signed":
-        case_id = s.order_check(
-            world.svc,
-            world.employer,
-            subject_id=world.candidate.id,
-            profile_id=world.profile_id,
-            requested=["identity"],
-            agency_id=world.agency.id,
-        )
+        case_id = order(world, requested=["identity"])
     else:
         case_id = order_and_sign(world)
         if how == "revoked":

@@ -37,6 +37,31 @@ class DemoClock:
         return self.now
 
 
+def sign_as_shown(
+    svc: Services,
+    candidate: Actor,
+    case_id: str,
+    *,
+    lang: str = "zh-Hans",
+    categories: Iterable[str] | None = None,
+    **signature: Any,
+) -> str:
+    """The candidate signs the notice exactly as the service shows it (its SHA-256), for the
+    demo, the benchmarks and the tests; ``categories`` default to all it asks for, the rest
+    (``sensitive_consented``, ``claims``) go to ``sign_authorization`` as they are. A real
+    candidate signs in the portal, the hash proving the text they read."""
+    notice = s.authorization_notice(svc, candidate, case_id, lang)
+    return s.sign_authorization(
+        svc,
+        candidate,
+        case_id,
+        text_sha256=notice.sha256,
+        lang=lang,
+        categories=list(notice.categories if categories is None else categories),
+        **signature,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class DemoCase:
     name: str
@@ -79,7 +104,7 @@ def run_example(
     )
     clock.now = signed_at.astimezone(UTC)
     notice = s.authorization_notice(svc, candidate, case_id, "zh-Hans")
-    s.sign_authorization(
+    s.sign_authorization(  # what the example's authorization consents to, of what is asked
         svc,
         candidate,
         case_id,

@@ -28,7 +28,7 @@ from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts, transparency
 from fairscreen.services import screening as s
 from fairscreen.services.context import Actor, Services
-from fairscreen.services.demo import OPERATOR, DemoCase, DemoClock, run_demo
+from fairscreen.services.demo import OPERATOR, DemoCase, DemoClock, run_demo, sign_as_shown
 
 
 class StoryClock:
@@ -143,17 +143,7 @@ def seed_demo(
         )
 
     def sign(case_id: str, subject: str, claims: Mapping[str, Any]) -> None:
-        candidate = Actor(ActorRole.CANDIDATE, subject)
-        notice = s.authorization_notice(svc, candidate, case_id, "zh-Hans")
-        s.sign_authorization(
-            svc,
-            candidate,
-            case_id,
-            text_sha256=notice.sha256,
-            lang="zh-Hans",
-            categories=list(notice.categories),
-            claims=claims,
-        )
+        sign_as_shown(svc, Actor(ActorRole.CANDIDATE, subject), case_id, claims=claims)
 
     seed.cases["ordered"] = order(subjects[0])
     for state, index in (("candidate_review", 1), ("disputed", 2), ("released", 0)):
