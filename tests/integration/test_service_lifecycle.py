@@ -657,6 +657,40 @@ def test_a_dispute_answered_after_the_authorization_lapsed_is_rated_as_of_the_ch
     assert audit(world) == []
 
 
+def test_two_claims_removed_in_one_round_are_the_two_disputed(world: World) -> None:
+    """Each removal names its claim by its index in the disputed report: removing the
+    first must not shift the second onto a claim nobody disputed."""
+    case_id = order(world)
+    employment = [
+        *CLAIMS["employment"],
+        *(
+            {"employer": f"查无此公司{n}", "start": f"201{n}-01", "end": f"201{n}-06"}
+            for n in (1, 2, 3)
+        ),
+    ]
+    sign(world, case_id, claims={**CLAIMS, "employment": employment})
+    s.run_investigation(world.svc, world.agency, case_id)
+    report = s.read_report(world.svc, world.candidate, case_id)["report"]
+    by_claim = {
+        f["claim"]: f["id"] for f in report["findings"] if f["category"] == "employment_history"
+    }
+    disputes = s.open_dispute(
+        world.svc,
+        world.candidate,
+        case_id,
+        finding_ids=[by_claim[1], by_claim[2]],
+        statement="这两段经历写错了。",
+    )
+    for dispute in disputes:
+        s.resolve_dispute(
+            world.svc, world.agency, case_id, dispute, outcome="removed", answer="已删除。"
+        )
+    with world.svc.uow() as uow:
+        kept = uow.repo.claims(uow.repo.case(case_id))["employment"]  # type: ignore[arg-type]
+    assert [c["employer"] for c in kept] == ["示例科技有限公司", "查无此公司3"]
+    assert audit(world) == []
+
+
 def test_an_open_dispute_defers_destruction_and_is_logged_once(world: World) -> None:
     """P6: a pending dispute defers destruction with its reason recorded, one
     ``retention.hold`` per reason however often the purge runs; once answered, the

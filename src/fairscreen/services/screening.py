@@ -1219,7 +1219,7 @@ def resolve_dispute(
             outcome=LedgerOutcome(decided.value),
         )
         if _open_disputes(uow, case) == 0:
-            case = _reload(uow, case)  # the claims may have changed above
+            case = _compact_claims(uow, case)
             _rate_and_open_review(svc, uow, case, actor)  # disputed → a new review window
         uow.commit()
 
@@ -1233,11 +1233,28 @@ CLAIM_LISTS = {
 
 
 def _drop_claim(uow: SqlUnitOfWork, case: RowMapping, category: str, index: int) -> None:
+    """Blank the claim a removed finding answered. Blanked, not deleted: the other open
+    disputes of the round name claims by their index in the report they dispute, so the
+    indices must hold until the round ends (``_compact_claims``, before the re-rating)."""
     claims = uow.repo.claims(case)
     listed = list(claims.get(CLAIM_LISTS[category], []))
     if 0 <= index < len(listed):
-        del listed[index]
+        listed[index] = None
         uow.repo.set_claims(case, {**claims, CLAIM_LISTS[category]: listed})
+
+
+def _live_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: [c for c in listed if c is not None] for name, listed in claims.items()}
+
+
+def _compact_claims(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:
+    """The case, read again, with its blanked claims gone (the round of disputes is over)."""
+    case = _reload(uow, case)
+    claims = uow.repo.claims(case)
+    kept = _live_claims(claims)
+    if kept != claims:
+        uow.repo.set_claims(case, kept)
+    return _reload(uow, case)
 
 
 def _check_records(records: Sequence[Mapping[str, Any]]) -> None:
@@ -1361,7 +1378,7 @@ def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
                 "state": case["state"],
                 "employer": case["employer_id"],
                 "requested_categories": json.loads(case["requested"]),
-                "claims": uow.repo.claims(case),
+                "claims": _live_claims(uow.repo.claims(case)),
                 "authorization": None
                 if row is None
                 else {
