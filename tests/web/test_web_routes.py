@@ -425,6 +425,16 @@ def test_an_answered_dispute_stays_on_the_candidates_page_when_its_finding_is_go
         assert shown in section, shown
 
 
+def test_the_employer_still_opens_a_destroyed_case(web: Web) -> None:
+    """A destroyed case stays in the employer's list as a tombstone: its page opens (with
+    nothing of its content), it is not a 410 error page."""
+    case_id = order_over_api(web.api)
+    sign_over_api(web.api, case_id)
+    assert web.post("candidate", f"/candidate/cases/{case_id}/revocation", {"confirm": "yes"})
+    page = web.get("employer", f"/employer/cases/{case_id}")
+    assert page.status_code == 200 and 'id="candidate-id"' not in page.text
+
+
 def test_candidate_downloads_and_deletion(web: Web) -> None:
     case_id = _released(web)
     receipt = web.get("candidate", f"/candidate/cases/{case_id}/consent-receipt.json")

@@ -86,8 +86,8 @@ def candidate_to_invite(svc: Services, actor: Actor, case_id: str) -> str | None
     """The candidate id the employer hands to the candidate, from the case itself, while
     the case waits for their signature; None once signed."""
     require_role(actor, ActorRole.EMPLOYER)
-    with svc.uow() as uow:
-        case = visible_case(uow, actor, case_id)
+    with svc.reader() as uow:
+        case = visible_case(uow, actor, case_id, allow_destroyed=True)
         return str(case["subject_id"]) if case["state"] == "ordered" else None
 
 

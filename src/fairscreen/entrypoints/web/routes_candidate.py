@@ -199,9 +199,8 @@ def my_data(page: PageDep) -> Response:
 def deletion(page: PageDep) -> Response:
     if page.field("confirm") != "yes":
         raise InvalidInput("tick the box to confirm", field="confirm")
-    # A second request (a stale tab's form) would restart the 15 days: the first stands.
-    if portal_queries.deletion_request(page.services, _actor(page)) is None:
-        screening.request_deletion(page.services, _actor(page))
+    # A second request (a stale tab's form) changes nothing: the service keeps the first.
+    screening.request_deletion(page.services, _actor(page))
     return redirect(page, "/candidate?done=deletion")
 
 
