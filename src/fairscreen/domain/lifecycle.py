@@ -152,6 +152,11 @@ class RetentionPolicy:
         return self.hired_days if outcome is Outcome.HIRED else self.not_hired_days
 
 
+def deletion_due(policy: RetentionPolicy, requested_at: datetime) -> datetime:
+    """When a candidate's deletion request must have been carried out (PIPL art. 47)."""
+    return requested_at + timedelta(days=policy.deletion_request_days)
+
+
 def destruction_due(
     policy: RetentionPolicy,
     *,
@@ -169,7 +174,7 @@ def destruction_due(
     if outcome is not None and decided_at is not None:
         candidates.append(decided_at + timedelta(days=policy.days(tier, outcome)))
     if deletion_requested_at is not None:
-        candidates.append(deletion_requested_at + timedelta(days=policy.deletion_request_days))
+        candidates.append(deletion_due(policy, deletion_requested_at))
     if ended_at is not None:
         candidates.append(ended_at)
     return min(candidates) if candidates else None

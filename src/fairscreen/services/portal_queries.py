@@ -9,7 +9,7 @@ evidence of an open dispute) are logged in the ledger like any other report read
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.selfid_tables import self_identifications
 from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
 from fairscreen.domain.errors import InvalidInput
-from fairscreen.domain.lifecycle import destruction_due
+from fairscreen.domain.lifecycle import deletion_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evidence_files import parse_evidence
@@ -157,12 +157,7 @@ def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:
     )
     with svc.engine.connect() as connection:
         rows = connection.execute(query).all()
-    return {str(case_id): _aware(due) for case_id, due in rows}
-
-
-def _aware(moment: datetime) -> datetime:
-    """A stored time as an aware one (SQLite hands back naive UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return {str(case_id): due for case_id, due in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,15 +179,7 @@ def deletion_request(svc: Services, actor: Actor) -> DeletionRequest | None:
         requested = connection.execute(query).scalar_one_or_none()
     if requested is None:
         return None
-    requested = _aware(requested)
-    due = destruction_due(
-        svc.config.retention,
-        tier=Tier.STANDARD,  # the tier matters only to a decided case's retention
-        outcome=None,
-        decided_at=None,
-        deletion_requested_at=requested,
-    )
-    assert due is not None  # a deletion request always makes the subject's data due
+    due = deletion_due(svc.config.retention, requested)
     return DeletionRequest(requested_at=requested, due=due)
 
 
@@ -219,8 +206,7 @@ def revocation(svc: Services, actor: Actor, case_id: str) -> Revocation | None:
         row = connection.execute(query).first()
     if row is None or row.revoked_at is None:
         return None
-    due = _aware(row.destruction_due) if row.destruction_due is not None else None
-    return Revocation(revoked_at=_aware(row.revoked_at), destruction_due=due)
+    return Revocation(revoked_at=row.revoked_at, destruction_due=row.destruction_due)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +228,4 @@ def self_identification_status(svc: Services, actor: Actor) -> SelfIdentificatio
         row = connection.execute(query).first()
     if row is None:
         return None
-    return SelfIdentificationStatus(
-        declined=bool(row.declined), answered_at=_aware(row.answered_at)
-    )
+    return SelfIdentificationStatus(declined=bool(row.declined), answered_at=row.answered_at)
