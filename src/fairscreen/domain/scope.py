@@ -8,7 +8,7 @@ a sensitive category needs its own separate consent, PIPL art. 29).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from fairscreen.domain.categories import (
@@ -36,10 +36,14 @@ class Scope:
         return category in self.effective
 
 
+def covers(category: Category, categories: Collection[str], sensitive: Collection[str]) -> bool:
+    """Consented: among ``categories``, and a sensitive one also among ``sensitive``, its
+    separate consent (PIPL art. 29)."""
+    return category in categories and (category not in SENSITIVE or category in sensitive)
+
+
 def is_consented(category: Category, authorization: Authorization) -> bool:
-    if category not in authorization.categories:
-        return False
-    return category not in SENSITIVE or category in authorization.sensitive_categories_consented
+    return covers(category, authorization.categories, authorization.sensitive_categories_consented)
 
 
 def effective_scope(

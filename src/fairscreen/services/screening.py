@@ -75,7 +75,7 @@ from fairscreen.domain.lifecycle import (
 )
 from fairscreen.domain.model import Authorization
 from fairscreen.domain.profiles import validate_profile
-from fairscreen.domain.scope import Scope, effective_scope, is_consented
+from fairscreen.domain.scope import Scope, covers, effective_scope, is_consented
 from fairscreen.ledger.audit import Violation, audit_entries
 from fairscreen.ledger.checkpoint import make_tlog_proof
 from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry, ReasonCode
@@ -108,6 +108,14 @@ DEFAULT_PURPOSE_TEXT = {
     "en": DEFAULT_PURPOSE,
     "zh-Hant": "對擬聘崗位的入職前背景調查",
 }
+
+
+def purpose_text(purpose: str, lang: str) -> str:
+    """An order's purpose as a notice in ``lang`` states it: the default in that language,
+    an employer's own purpose as written."""
+    return DEFAULT_PURPOSE_TEXT.get(lang, purpose) if purpose == DEFAULT_PURPOSE else purpose
+
+
 #: the authorization notice is written in these (templates/authorization.<lang>.txt.j2)
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 #: The rights left after the decision (the review window, where findings are disputed, is
@@ -530,9 +538,7 @@ def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> A
         role_title=role.get("title") or role["id"],
         role_id=role["id"],
         tier=TIER_LABELS[Tier(role["tier"])][lang],
-        purpose=DEFAULT_PURPOSE_TEXT[lang]
-        if case["purpose"] == DEFAULT_PURPOSE
-        else case["purpose"],
+        purpose=purpose_text(case["purpose"], lang),
         review_days=case["review_days"],
         rulebook_version=svc.rulebook.version,
         rulebook_sha256=svc.rulebook.sha256,
@@ -589,7 +595,7 @@ def sign_authorization(
         _check_claims(claims)
     # What the signature lets the check use: a sensitive category counts only with its own
     # separate consent (PIPL art. 29). Nothing usable would rate a check of nothing green.
-    covered = sorted(c for c in consented if Category(c) not in SENSITIVE or c in sensitive)
+    covered = sorted(c for c in consented if covers(Category(c), consented, sensitive))
     if not covered:
         raise InvalidInput(
             "no category the check may use: a sensitive one needs its own separate consent",
@@ -701,9 +707,7 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
                 "service": "pre-employment background screening",
                 "purposes": [
                     {
-                        "purpose": DEFAULT_PURPOSE_TEXT.get(row["lang"], row["purpose"])
-                        if row["purpose"] == DEFAULT_PURPOSE
-                        else row["purpose"],
+                        "purpose": purpose_text(row["purpose"], row["lang"]),
                         "purposeCategory": ["employment"],
                         "consentType": "EXPLICIT",
                         "piiCategory": categories,
@@ -870,7 +874,9 @@ def _permit(
     )
 
 
-def case_file(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> dict[str, Any]:
+def case_file(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, as_of: str | None = None
+) -> dict[str, Any]:
     """The case as a ``case.schema.json`` document: what ``fairscreen evaluate`` reads.
     The service rates exactly this, so anyone holding it can recompute the report."""
     zone = svc.config.zone
@@ -892,8 +898,9 @@ def case_file(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> dict[str, 
     # The evaluation date is the investigation's: a re-rating after a dispute reads the
     # same records as of the same day (and the authorization valid then), however long the
     # dispute took, so an authorization lapsing meanwhile cannot strand the case.
-    rated = uow.repo.report(case)
-    as_of = rated["as_of"] if rated else svc.now().astimezone(zone).date().isoformat()
+    if as_of is None:  # a caller holding the report passes its as_of (no second decryption)
+        rated = uow.repo.report(case)
+        as_of = rated["as_of"] if rated else svc.now().astimezone(zone).date().isoformat()
     return {
         "schema": CASE_SCHEMA,
         "case_id": case["pseudonym"],
@@ -908,10 +915,12 @@ def case_file(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> dict[str, 
     }
 
 
-def _rate_and_open_review(svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor) -> str:
+def _rate_and_open_review(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, as_of: str | None = None
+) -> str:
     """Rate the stored case with the domain (the same code as ``fairscreen evaluate``),
     keep the report encrypted, and open the candidate's review window (P4)."""
-    document = case_file(svc, uow, case)
+    document = case_file(svc, uow, case, as_of)
     outcome = evaluate_case(json.dumps(document, ensure_ascii=False), svc.rulebook, svc.classifier)
     if outcome.refused:
         raise AuthorizationRefused(outcome.document["refusal"]["message"])
@@ -1110,7 +1119,7 @@ def open_dispute(
         case = visible_case(uow, actor, case_id)
         report = uow.repo.report(case)
         known = {f["id"] for f in (report or {}).get("findings", [])}
-        open_findings = {d["finding_id"] for d in uow.repo.disputes(case) if d["outcome"] is None}
+        open_findings = uow.repo.open_disputed_findings(case["id"])
         for index, finding in enumerate(finding_ids):
             if finding not in known:
                 raise InvalidInput("no such finding in the report", field=f"finding_ids[{index}]")
@@ -1220,7 +1229,8 @@ def resolve_dispute(
         )
         if _open_disputes(uow, case) == 0:
             case = _compact_claims(uow, case)
-            _rate_and_open_review(svc, uow, case, actor)  # disputed → a new review window
+            # disputed → rated again as of the investigation, and a new review window
+            _rate_and_open_review(svc, uow, case, actor, report.get("as_of"))
         uow.commit()
 
 

@@ -332,6 +332,13 @@ class ServiceRepository:
         )
         return int(self.connection.execute(query).scalar_one())
 
+    def open_disputed_findings(self, case_id: str) -> set[str]:
+        """The findings of the case with an unanswered dispute (nothing decrypted)."""
+        query = sa.select(t.disputes.c.finding_id).where(
+            t.disputes.c.case_id == case_id, t.disputes.c.outcome.is_(None)
+        )
+        return {str(finding) for finding in self.connection.execute(query).scalars()}
+
     def resolve_dispute(
         self, case: RowMapping, dispute_id: str, *, answer: str, **values: Any
     ) -> None:
