@@ -134,18 +134,17 @@ def api(database_url: str, tmp_path: Path) -> Iterator[Api]:
         built.world.svc.engine.dispose()
 
 
-def order_over_api(api: Api, requested: list[str] | None = None) -> str:
-    answer = api.call(
-        "employer",
-        "POST",
-        "/v1/cases",
-        json={
-            "subject_id": api.ids["candidate"],
-            "profile_id": api.ids["profile"],
-            "requested": requested or REQUESTED,
-            "agency_id": api.ids["agency"],
-        },
-    )
+def order_over_api(api: Api, requested: list[str] | None = None, *, agency: bool = True) -> str:
+    """The employer orders a check of the candidate, through its agency or (``agency``
+    false) running the check itself."""
+    order: dict[str, Any] = {
+        "subject_id": api.ids["candidate"],
+        "profile_id": api.ids["profile"],
+        "requested": requested or REQUESTED,
+    }
+    if agency:
+        order["agency_id"] = api.ids["agency"]
+    answer = api.call("employer", "POST", "/v1/cases", json=order)
     assert answer.status_code == 201, answer.text
     return str(answer.json()["id"])
 

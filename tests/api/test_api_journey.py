@@ -10,7 +10,7 @@ import json
 
 import httpx
 
-from api.conftest import REQUESTED, Api, order_over_api, sign_over_api
+from api.conftest import Api, order_over_api, sign_over_api
 from fairscreen.entrypoints.api.scheduler import tick
 
 
@@ -146,18 +146,7 @@ def test_operator_reads_a_report_only_with_a_reason(api: Api) -> None:
 def test_an_employer_running_its_own_check_sees_the_light_only_once_released(api: Api) -> None:
     """No agency: the employer runs the sources itself, but the candidate still sees the
     result first (PRODUCT.md P4): the light is not in the investigation's answer."""
-    ordered = api.call(
-        "employer",
-        "POST",
-        "/v1/cases",
-        json={
-            "subject_id": api.ids["candidate"],
-            "profile_id": api.ids["profile"],
-            "requested": REQUESTED,
-        },
-    )
-    assert ordered.status_code == 201, ordered.text
-    case_id = ordered.json()["id"]
+    case_id = order_over_api(api, agency=False)
     sign_over_api(api, case_id)
     ran = api.call("employer", "POST", f"/v1/cases/{case_id}/investigation")
     assert ran.status_code == 200, ran.text

@@ -52,14 +52,7 @@ def matches_type(content_type: str, data: bytes) -> bool:
 
 def pack_evidence(filename: str, content_type: str, data: bytes, note: str = "") -> str:
     """An uploaded file as the text the service keeps in a dispute's evidence field."""
-    if content_type not in EVIDENCE_TYPES:
-        raise InvalidInput("must be a PDF, PNG, JPEG or plain text file", field="evidence")
-    if not data:
-        raise InvalidInput("the file is empty", field="evidence")
-    if len(data) > EVIDENCE_MAX_BYTES:
-        raise InvalidInput(f"at most {EVIDENCE_MAX_BYTES // 1024} KiB", field="evidence")
-    if not matches_type(content_type, data):
-        raise InvalidInput("the file's content is not of its declared type", field="evidence")
+    _check_file(content_type, data)
     safe_name = "".join(ch for ch in filename[-80:] if ch.isprintable() and ch not in '\\/"')
     return json.dumps(
         {
@@ -72,6 +65,17 @@ def pack_evidence(filename: str, content_type: str, data: bytes, note: str = "")
         },
         ensure_ascii=False,
     )
+
+
+def _check_file(content_type: str, data: bytes) -> None:
+    if content_type not in EVIDENCE_TYPES:
+        raise InvalidInput("must be a PDF, PNG, JPEG or plain text file", field="evidence")
+    if not data:
+        raise InvalidInput("the file is empty", field="evidence")
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise InvalidInput(f"at most {EVIDENCE_MAX_BYTES // 1024} KiB", field="evidence")
+    if not matches_type(content_type, data):
+        raise InvalidInput("the file's content is not of its declared type", field="evidence")
 
 
 def _packed(text: str) -> dict[str, Any] | None:
@@ -98,7 +102,7 @@ def check_evidence(text: str) -> None:
     data, content_type = packed["data"], packed.get("content_type")
     if not isinstance(data, bytes) or not isinstance(content_type, str):
         raise InvalidInput("a packed file needs base64 data and a content_type", field="evidence")
-    pack_evidence(str(packed.get("filename") or ""), content_type, data)
+    _check_file(content_type, data)
 
 
 def parse_evidence(text: str | None) -> dict[str, Any] | None:

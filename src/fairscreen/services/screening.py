@@ -274,7 +274,8 @@ def _checked_identity(svc: Services, identity: Mapping[str, Any]) -> tuple[Subje
         raise invalid_input(exc, ("subject",)) from exc
     if subject.birth_date > svc.now().astimezone(svc.config.zone).date():
         raise InvalidInput("must not be in the future", field="subject.birth_date")
-    if not _ID_NUMBER.fullmatch(_ID_PUNCTUATION.sub("", normalize_id_number(subject.national_id))):
+    number = normalize_id_number(subject.national_id)
+    if not _ID_NUMBER.fullmatch(_ID_PUNCTUATION.sub("", number)):
         # Not a checksum test (a foreigner's passport number is a valid identifier too) and
         # punctuation as printed is fine (Hong Kong A123456(7), Macau 1/123456/7), but "abc"
         # or Chinese characters typed into the field are caught before anything is stored.
@@ -282,9 +283,7 @@ def _checked_identity(svc: Services, identity: Mapping[str, Any]) -> tuple[Subje
             "an identity document number: 6 to 32 letters and digits",
             field="subject.national_id",
         )
-    lookup = hashlib.sha256(
-        svc.pseudonym_key + b"|lookup|" + normalize_id_number(subject.national_id).encode()
-    ).hexdigest()
+    lookup = hashlib.sha256(svc.pseudonym_key + b"|lookup|" + number.encode()).hexdigest()
     return subject, lookup
 
 
