@@ -41,7 +41,7 @@ def _page_routes() -> set[tuple[str, str]]:
     }
 
 
-def _disputed_case(web: Web) -> tuple[str, str]:
+def _disputed_case(web: Web, statement: str = "不是我的案件") -> tuple[str, str]:
     api = web.api
     case_id = order_over_api(api)
     sign_over_api(api, case_id)
@@ -50,7 +50,7 @@ def _disputed_case(web: Web) -> tuple[str, str]:
         "candidate",
         "POST",
         f"/v1/cases/{case_id}/disputes",
-        json={"finding_ids": ["LIT-3"], "statement": "不是我的案件"},
+        json={"finding_ids": ["LIT-3"], "statement": statement},
     )
     assert answer.status_code == 201, answer.text
     return case_id, str(answer.json()["dispute_ids"][0])
@@ -402,16 +402,7 @@ def test_an_answered_dispute_stays_on_the_candidates_page_when_its_finding_is_go
     web: Web,
 ) -> None:
     api = web.api
-    case_id = order_over_api(api)
-    sign_over_api(api, case_id)
-    api.call("agency", "POST", f"/v1/cases/{case_id}/investigation")
-    opened = api.call(
-        "candidate",
-        "POST",
-        f"/v1/cases/{case_id}/disputes",
-        json={"finding_ids": ["LIT-3"], "statement": "这个判决不是我的，请删除。"},
-    )
-    (dispute_id,) = opened.json()["dispute_ids"]
+    case_id, dispute_id = _disputed_case(web, "这个判决不是我的，请删除。")
     answered = api.call(
         "agency",
         "POST",
