@@ -207,3 +207,18 @@ def test_every_command_loads_on_its_own(command: str) -> None:
     result = fairscreen(command, "--help")
     assert result.returncode == 0, result.stderr.decode()
     assert f"fairscreen {command}" in " ".join(result.stdout.decode().split())
+
+
+def test_evaluate_loads_no_database_library(examples_dir: Path) -> None:
+    """``evaluate`` needs no database (PRODUCT.md §5), so it must not pay for importing
+    SQLAlchemy or Alembic (~0.25 s a process; the CLI's error guard once did)."""
+    case_file = str(examples_dir / "seed-zhang.case.json")
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "fairscreen", "evaluate", case_file],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()}
+    assert not imported & {"sqlalchemy", "alembic"}

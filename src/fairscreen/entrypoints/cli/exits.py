@@ -10,9 +10,6 @@ import sys
 from typing import NoReturn
 
 import typer
-from alembic.util.exc import CommandError
-from pydantic import ValidationError
-from sqlalchemy.exc import ArgumentError, OperationalError
 
 from fairscreen.domain.errors import (
     AuthorizationRefused,
@@ -46,11 +43,37 @@ def fail(error: FairscreenError) -> NoReturn:
     raise typer.Exit(exit_code_for(error))
 
 
-def _setting(error: ValidationError) -> str:
-    """A settings error as the environment variable it came from, never its value."""
-    first = error.errors(include_url=False)[0]
-    name = "_".join(str(part) for part in first["loc"]).upper()
-    return f"FAIRSCREEN_{name}: {first['msg']}"
+def _imported(module: str, name: str) -> type[BaseException] | None:
+    """An exception class of a library, only if the library is loaded already: an error
+    of a library nobody imported cannot have happened, and importing SQLAlchemy and
+    Alembic here would cost every command (``evaluate`` among them) ~0.25 s."""
+    loaded = sys.modules.get(module)
+    found = getattr(loaded, name, None) if loaded is not None else None
+    return found if isinstance(found, type) and issubclass(found, BaseException) else None
+
+
+def _known(error: Exception) -> tuple[str, int] | None:
+    """A one-line message and exit code for the library errors a user can cause: a bad
+    FAIRSCREEN_* setting, an unusable or unreachable database URL, an unknown revision."""
+    settings = _imported("pydantic", "ValidationError")
+    if settings is not None and isinstance(error, settings):
+        first = error.errors(include_url=False)[0]  # type: ignore[attr-defined]
+        name = "_".join(str(part) for part in first["loc"]).upper()
+        return f"FAIRSCREEN_{name}: {first['msg']}", EXIT_INVALID
+    argument = _imported("sqlalchemy.exc", "ArgumentError")
+    if argument is not None and isinstance(error, argument):
+        return "database-url: is not a usable SQLAlchemy URL", EXIT_INVALID
+    operational = _imported("sqlalchemy.exc", "OperationalError")
+    if operational is not None and isinstance(error, operational):
+        # the driver's first line says why (host, port, file), never a password
+        cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+        return f"the database could not be used: {cause[0] if cause else ''}".rstrip(
+            ": "
+        ), EXIT_FINDINGS
+    revision = _imported("alembic.util.exc", "CommandError")
+    if revision is not None and isinstance(error, revision):
+        return f"revision: {error}", EXIT_INVALID
+    return None
 
 
 def run_guarded(app: typer.Typer) -> None:
@@ -65,23 +88,10 @@ def run_guarded(app: typer.Typer) -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except ValidationError as error:  # the settings (environment), read at start-up
-        print(f"error: {_setting(error)}", file=sys.stderr)
-        sys.exit(EXIT_INVALID)
-    except ArgumentError:
-        print("error: database-url: is not a usable SQLAlchemy URL", file=sys.stderr)
-        sys.exit(EXIT_INVALID)
-    except OperationalError as error:
-        # the driver's first line says why (host, port, file), never a password
-        cause = str(getattr(error, "orig", None) or error).strip().splitlines()
-        print(
-            f"error: the database could not be used: {cause[0] if cause else ''}".rstrip(": "),
-            file=sys.stderr,
-        )
-        sys.exit(EXIT_FINDINGS)
-    except CommandError as error:  # alembic: an unknown revision and the like
-        print(f"error: revision: {error}", file=sys.stderr)
-        sys.exit(EXIT_INVALID)
     except Exception as error:  # noqa: BLE001 - the last guard: report, never a traceback
+        known = _known(error)
+        if known is not None:
+            print(f"error: {known[0]}", file=sys.stderr)
+            sys.exit(known[1])
         print(f"internal error: {type(error).__name__}", file=sys.stderr)
         sys.exit(EXIT_INTERNAL)
