@@ -61,8 +61,9 @@ def _settings(folder: Path) -> Any:
 
 
 def _example() -> dict[str, Any]:
-    shared = Path(os.environ.get("FAIRSCREEN_SHARED", ROOT.parent / "shared"))
-    return dict(json.loads((shared / "spec/examples/seed-luo.case.json").read_text("utf-8")))
+    from fairscreen.services.worked_examples import worked_examples
+
+    return dict(json.loads(worked_examples()[0].read_text("utf-8")))
 
 
 # --- the server (a child process) ------------------------------------------------------------

@@ -43,12 +43,11 @@ SECRETS = [
 ]
 
 
-def run_demo(tmp_path: Path, database_url: str, shared_dir: Path) -> str:
+def run_demo(tmp_path: Path, database_url: str) -> str:
     env = {
         **os.environ,
         "FAIRSCREEN_DATABASE_URL": database_url,
         "FAIRSCREEN_DATA_DIR": str(tmp_path / "var"),
-        "FAIRSCREEN_SHARED": str(shared_dir),
     }
     result = subprocess.run(
         [sys.executable, "-m", "fairscreen", "demo", "--lang", "en"],
@@ -68,9 +67,9 @@ def leaks(data: bytes) -> list[str]:
     return [secret for secret in SECRETS if secret.encode("utf-8") in data]
 
 
-def test_demo_on_sqlite_leaves_no_plaintext(tmp_path: Path, shared_dir: Path) -> None:
+def test_demo_on_sqlite_leaves_no_plaintext(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    run_demo(tmp_path, f"sqlite:///{db}", shared_dir)
+    run_demo(tmp_path, f"sqlite:///{db}")
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert db in files
     for path in files:
@@ -79,11 +78,11 @@ def test_demo_on_sqlite_leaves_no_plaintext(tmp_path: Path, shared_dir: Path) ->
 
 @pytest.mark.postgres
 def test_demo_on_postgresql_leaves_no_plaintext_in_pg_dump(
-    tmp_path: Path, postgres_url: str, shared_dir: Path
+    tmp_path: Path, postgres_url: str
 ) -> None:
     if shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")
-    run_demo(tmp_path, postgres_url, shared_dir)
+    run_demo(tmp_path, postgres_url)
     schema = postgres_url.rsplit("search_path%3D", 1)[1]
     url = sa.make_url(postgres_url)
     dump = subprocess.run(

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,7 +128,7 @@ def run_example(
 
 
 def run_demo(
-    build: Callable[[DemoClock, dict[Category, Any]], Services], examples: Iterable[Path]
+    build: Callable[[DemoClock, dict[Category, Any]], Services], examples: Iterable[Traversable]
 ) -> tuple[list[DemoCase], list[Violation], Services]:
     """Run each example through a service built by ``build`` (given the demo clock and
     the source table it fills per example); return the cases and the audit's verdict."""

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from fairscreen.adapters.sources.port import QueryPermit, SourceAnswer, SourceQuery
@@ -80,7 +80,7 @@ class DemoSeed:
 
 
 def seed_demo(
-    build: Callable[[Any, dict[Category, Any]], Services], examples: list[Path]
+    build: Callable[[Any, dict[Category, Any]], Services], examples: list[Traversable]
 ) -> DemoSeed:
     """Build the demo world with ``build(clock, sources)`` (the composition root)."""
     documents = [json.loads(path.read_text("utf-8")) for path in examples]
