@@ -150,3 +150,30 @@ class KeyDestroyed(CryptoError):
     """The subject's or case's key was destroyed (crypto-shredding, PRODUCT.md P6)."""
 
     code = "KEY_DESTROYED"
+
+
+# --- operations: storage, schema, backups ----------------------------------------------------
+
+
+class LogRolledBack(LedgerError):
+    """The log is smaller than, or inconsistent with, a checkpoint it signed earlier (its
+    high-water mark): the database was restored from an older backup or replaced. A log
+    must never go backwards unseen (RFC 9162 §2.1.4: every signed tree is a prefix of the
+    next)."""
+
+    code = "LOG_ROLLED_BACK"
+
+
+class SchemaDrift(FairscreenError):
+    """The database is at the latest revision, yet its schema is not the one the code
+    declares (a released migration was edited, or the schema was changed by hand)."""
+
+    code = "SCHEMA_DRIFT"
+
+
+class StorageUnavailable(FairscreenError):
+    """The database or a key file cannot be written: the disk is full, the storage is
+    read-only, or a file's permissions forbid it. Nothing was written; the message says
+    which and how to mend it."""
+
+    code = "STORAGE_UNAVAILABLE"

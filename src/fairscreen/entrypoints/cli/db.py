@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from fairscreen.adapters.db.migrations import upgrade
+from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.migrations import schema_differences, upgrade
 from fairscreen.config import Settings
-from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.errors import InvalidInput, SchemaDrift
 from fairscreen.entrypoints.cli.exits import fail
 
 db_app = typer.Typer(help="The database schema: migrations.")
@@ -27,12 +28,25 @@ def upgrade_command(
     ] = None,
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
-    """Create or migrate the schema to the latest revision (idempotent)."""
+    """Create or migrate the schema to the latest revision (idempotent); at ``head``, then
+    compare the schema with the tables the code declares and fail on any difference."""
     url = database_url or Settings().database_url
+    engine = create_engine(url)
     try:
-        upgrade(url, revision)
+        upgrade(engine, revision)
+        differences = schema_differences(engine) if revision == "head" else []
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
         fail(InvalidInput(f"cannot migrate the database: {reason}", field="database-url"))
+    finally:
+        engine.dispose()
+    if differences:
+        fail(
+            SchemaDrift(
+                f"the database is at revision {revision} but its schema differs from the "
+                f"code: {', '.join(differences)}; a released migration was edited or the "
+                "schema was changed by hand (see docs/operations.md, 'Schema drift')"
+            )
+        )
     typer.echo(f"database is at revision {revision}")

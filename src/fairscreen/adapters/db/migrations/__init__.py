@@ -40,6 +40,34 @@ def upgrade(target: str | Engine, revision: str = "head") -> None:
             engine.dispose()
 
 
+def schema_differences(target: Engine) -> list[str]:
+    """How the database's schema differs from the tables the code declares, one line per
+    difference (Alembic's autogenerate comparison, as ``alembic check`` runs it); empty
+    when they agree. Being at ``head`` is not enough: a revision edited after release
+    leaves databases stamped ``head`` without its edits."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from fairscreen.adapters.db.tables import metadata
+
+    with target.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), metadata)
+    return [_describe(diff) for diff in diffs]
+
+
+def _describe(diff: object) -> str:
+    """``add_column cases.hold_logged``, ``add_index ix_cases_due``: names, never data."""
+    if isinstance(diff, list):  # column modifications come grouped
+        return "; ".join(_describe(item) for item in diff)
+    if not isinstance(diff, tuple) or not diff:
+        return str(diff)
+    action, *rest = diff
+    names = [getattr(item, "name", None) or str(item) for item in rest if item is not None]
+    if action.endswith("_column") and len(rest) >= 3:
+        return f"{action} {rest[1]}.{getattr(rest[2], 'name', rest[2])}"
+    return f"{action} {names[0] if names else ''}".strip()
+
+
 def current_revision(target: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

@@ -1,0 +1,1 @@
+"""Released variants of migrations that were later edited in place (test fixtures)."""
