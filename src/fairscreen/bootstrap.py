@@ -16,6 +16,7 @@ from pathlib import Path
 from fairscreen.adapters.crypto import KeyProvider
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.migrations import upgrade
+from fairscreen.adapters.high_water import high_water
 from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
@@ -79,20 +80,24 @@ def build_services(
     if sources is None:
         registry = FileRegistrySource.demo(now=clock)
         sources = {category: registry for category in registry.categories}
+    signer = load_ledger_signer(
+        settings.key_provider,
+        origin=settings.ledger_origin,
+        keys_dir=settings.keys_dir,
+        env_value=settings.ledger_signing_key,
+    )
     return Services(
         engine=engine,
         key_provider=key_provider(settings),
         pseudonym_key=pseudonym_key(settings),
-        signer=load_ledger_signer(
-            settings.key_provider,
-            origin=settings.ledger_origin,
-            keys_dir=settings.keys_dir,
-            env_value=settings.ledger_signing_key,
-        ),
+        signer=signer,
         sources=sources,
         notifier=notifier or ConsoleFileNotifier(settings.data_dir / "notifications.jsonl"),
         rulebook=current_rulebook(),
         published_rulebooks=published_rulebook_digests(),
         config=config or ServiceConfig(webhook_private_targets=settings.webhook_private_targets),
         clock=clock,
+        high_water=high_water(
+            settings.data_dir, settings.ledger_origin, settings.database_url, signer.verifier
+        ),
     )

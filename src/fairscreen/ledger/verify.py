@@ -55,6 +55,8 @@ class FindingKind(StrEnum):
     CHECKPOINT_MISMATCH = "checkpoint-mismatch"
     CHECKPOINT_FORK = "checkpoint-fork"
     SIGNATURE_INVALID = "signature-invalid"
+    #: smaller than, or inconsistent with, the high-water mark (ledger/high_water.py)
+    ROLLED_BACK = "rolled-back"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from fairscreen.domain.lifecycle import DEFAULT_REVIEW_DAYS, RetentionPolicy
 from fairscreen.domain.rulebook import Rulebook
 from fairscreen.domain.topics import TopicClassifier, default_classifier
 from fairscreen.ledger.entries import ActorRole, derive_pseudonym
+from fairscreen.ledger.high_water import HighWater
 from fairscreen.ledger.note import NoteSigner
 from fairscreen.services.evidence import EvidenceLog
 
@@ -75,6 +76,9 @@ class Services:
     config: ServiceConfig = field(default_factory=ServiceConfig)
     clock: Callable[[], datetime] = utc_now
     classifier: TopicClassifier = field(default_factory=default_classifier)
+    #: the log's high-water mark outside the database (ledger/high_water.py); None in
+    #: tests that build services by hand and never restore a database
+    high_water: HighWater | None = None
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceLog(self.uow)

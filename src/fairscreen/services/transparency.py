@@ -58,8 +58,11 @@ def parse_tile_path(path: str) -> tuple[int, int | None]:
 
 
 def latest_checkpoint(svc: Services) -> str:
-    """The latest published checkpoint (a C2SP signed note)."""
+    """The latest published checkpoint (a C2SP signed note); never one of a log that went
+    back behind its high-water mark (it would contradict what the log signed before)."""
     with reading(svc.engine) as log:
+        if svc.high_water is not None:
+            svc.high_water.check(log)
         latest = log.latest_checkpoint()
     if latest is None:
         raise NotFound("no checkpoint has been published yet", field="checkpoint")
@@ -67,11 +70,27 @@ def latest_checkpoint(svc: Services) -> str:
 
 
 def publish_checkpoint(svc: Services) -> str:
-    """Sign a checkpoint of the current tree when it grew (the scheduler calls this)."""
+    """Sign a checkpoint of the current tree when it grew (the scheduler calls this); never
+    over a log that went back behind its high-water mark. The mark follows once the
+    checkpoint is committed (before, a failed commit would leave it above the log)."""
     from fairscreen.adapters.db.ledger_store import writing
 
     with writing(svc.engine) as log:
-        return log.publish(svc.signer, now=svc.now()).note
+        if svc.high_water is not None:
+            svc.high_water.check(log)
+        note = log.publish(svc.signer, now=svc.now()).note
+    follow_high_water(svc)
+    return note
+
+
+def follow_high_water(svc: Services) -> None:
+    """Refuse (``LOG_ROLLED_BACK``) a log behind or beside its high-water mark, else raise
+    the mark to the latest checkpoint the log published: ``serve`` runs this at start-up
+    and the scheduler before every tick."""
+    if svc.high_water is None:
+        return
+    with reading(svc.engine) as log:
+        svc.high_water.follow(log)
 
 
 def tile(svc: Services, level: int, path: str) -> bytes:

@@ -36,6 +36,8 @@ STATUS: dict[type[e.FairscreenError], int] = {
     e.AuthorizationRefused: 409,
     e.CaseDestroyed: 410,
     e.KeyDestroyed: 410,
+    e.LogRolledBack: 503,
+    e.StorageUnavailable: 503,
     e.LedgerError: 500,
     e.CryptoError: 500,
     e.FairscreenError: 500,
@@ -54,6 +56,7 @@ TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal error",
+    503: "Service unavailable",
 }
 
 #: Codes of problems that are not domain errors.
@@ -68,6 +71,16 @@ HTTP_CODES = {
     422: "INVALID_INPUT",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+#: What a client is told when the server cannot work on its storage: the cause, without
+#: the server's paths (the operator's log line has those).
+UNAVAILABLE = {
+    e.LogRolledBack.code: "the evidence ledger is older than a checkpoint it signed "
+    "(a database restored from an old backup); the operator must restore a newer one",
+    e.StorageUnavailable.code: "the server's storage cannot be written (disk full or "
+    "read-only); nothing was changed, try again later",
 }
 
 
@@ -108,6 +121,11 @@ def problem(
 
 def from_error(error: e.FairscreenError) -> JSONResponse:
     status = status_of(error)
+    if status == 503:
+        # Our own messages (sizes, paths, the OS's reason), never a value: the operator
+        # reads the cause in the log, the client the kind of outage.
+        log.error("request failed: %s: %s", error.code, error)
+        return problem(status, error.code, UNAVAILABLE.get(error.code))
     if status >= 500:
         # A server-side failure: its message may name internals; log the type only.
         log.error("request failed: %s (%s)", type(error).__name__, error.code)

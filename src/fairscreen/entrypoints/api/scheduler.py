@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fairscreen.adapters.db.lease import exclusive_lease
 from fairscreen.adapters.outbound import tenant_client
+from fairscreen.domain.errors import LogRolledBack
 from fairscreen.services import screening, transparency, webhooks
 from fairscreen.services.context import Services
 
@@ -47,6 +48,13 @@ def tick(svc: Services, client: httpx.Client) -> TickReport:
 def _steps(svc: Services, client: httpx.Client) -> TickReport:
     released = destroyed = queued = delivered = 0
     failed: list[str] = []
+    try:
+        # A database put back from an older backup must not release, destroy or publish
+        # anything: it would revive what the newer log had revoked (docs/operations.md).
+        transparency.follow_high_water(svc)
+    except LogRolledBack as exc:
+        log.error("the ledger went backwards; the scheduler does nothing: %s", exc)
+        return TickReport(failed_steps=("high_water",))
     try:
         released = len(screening.release_due(svc))
     except Exception as exc:  # noqa: BLE001 - one failing step must not stop the others

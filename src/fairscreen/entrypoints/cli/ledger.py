@@ -26,17 +26,19 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.ledger_store import reading, writing
+from fairscreen.adapters.high_water import high_water
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.tile_directory import TileDirectoryStore, export_tiles
 from fairscreen.config import Settings
-from fairscreen.domain.errors import FairscreenError, InvalidInput, LedgerError
+from fairscreen.domain.errors import FairscreenError, InvalidInput, LedgerError, LogRolledBack
 from fairscreen.entrypoints.cli.exits import EXIT_FINDINGS, fail
 from fairscreen.ledger.audit import ComplianceAudit, Violation
 from fairscreen.ledger.checkpoint import make_tlog_proof
 from fairscreen.ledger.entries import encode_entry
+from fairscreen.ledger.high_water import HighWater
 from fairscreen.ledger.note import NoteSigner, parse_vkey
 from fairscreen.ledger.store import LedgerStore
-from fairscreen.ledger.verify import VerifyReport, verify_log
+from fairscreen.ledger.verify import Finding, FindingKind, VerifyReport, verify_log
 from fairscreen.services.evaluation import published_rulebook_digests
 
 ledger_app = typer.Typer(help="The evidence ledger: checkpoints, proofs, verify, audit.")
@@ -87,6 +89,25 @@ def _signer(settings: Settings) -> NoteSigner:
     )
 
 
+def _high_water(settings: Settings, database_url: str | None, signer: NoteSigner) -> HighWater:
+    return high_water(
+        settings.data_dir,
+        settings.ledger_origin,
+        database_url or settings.database_url,
+        signer.verifier,
+    )
+
+
+def _publish(engine: Engine, signer: NoteSigner, mark: HighWater, *, force: bool = False) -> Any:
+    """Publish over a log that has not gone back behind its mark, then raise the mark."""
+    with writing(engine) as log:
+        mark.check(log)
+        stored = log.publish(signer, force=force)
+    with reading(engine) as log:
+        mark.follow(log)
+    return stored
+
+
 def _progress(total: int, what: str) -> Progress:
     return Progress(
         TextColumn(f"[bold]{what}"),
@@ -123,10 +144,10 @@ def publish_command(
     try:
         with _engine(database_url) as (engine, settings):
             signer = _signer(settings)
+            mark = _high_water(settings, database_url, signer)
             last_id = None
             while True:
-                with writing(engine) as log:
-                    stored = log.publish(signer, force=force)
+                stored = _publish(engine, signer, mark, force=force)
                 if stored.id != last_id:
                     typer.echo(stored.note, nl=False)
                     last_id = stored.id
@@ -180,8 +201,8 @@ def append_command(
             with writing(engine) as log:
                 result = log.append(encoded)
             if publish:
-                with writing(engine) as log:
-                    log.publish(_signer(settings))
+                signer = _signer(settings)
+                _publish(engine, signer, _high_water(settings, database_url, signer))
         typer.echo(f"appended {len(encoded)} entries; the log now holds {result.size}")
     except FairscreenError as error:
         fail(error)
@@ -194,15 +215,31 @@ def verify_command(
         list[Path] | None,
         typer.Option(help="A checkpoint you kept (signed note); may be repeated."),
     ] = None,
+    ignore_high_water: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-high-water",
+            help="Do not compare with the high-water mark in the data directory (checking a "
+            "copy on purpose older than the live log).",
+        ),
+    ] = False,
 ) -> None:
-    """Recompute the tree from every entry; check every tile and checkpoint."""
+    """Recompute the tree from every entry; check every tile and checkpoint, and that the
+    log has not gone back behind the largest checkpoint it signed (its high-water mark)."""
     try:
         given = [path.read_text(encoding="utf-8") for path in checkpoint or []]
     except (OSError, UnicodeDecodeError) as exc:
         fail(InvalidInput(f"cannot read a checkpoint file: {exc}", field="checkpoint"))
     try:
         with _engine(database_url) as (engine, settings), reading(engine) as log:
-            verifier = _signer(settings).verifier
+            signer = _signer(settings)
+            verifier = signer.verifier
+            rolled_back = None
+            if not ignore_high_water:
+                try:
+                    _high_water(settings, database_url, signer).check(log)
+                except LogRolledBack as error:
+                    rolled_back = error
             total = log.size()
             with _progress(total, "verify") as progress:
                 task = progress.add_task("verify", total=total)
@@ -214,6 +251,8 @@ def verify_command(
                 )
     except FairscreenError as error:
         fail(error)
+    if rolled_back is not None:
+        report.findings.insert(0, Finding(FindingKind.ROLLED_BACK, None, str(rolled_back)))
     _print_report(report)
 
 

@@ -65,12 +65,29 @@ def serve(
     console = Console()
     base = f"http://{host}:{port}"
     services = _demo(settings, examples, console, base) if demo else build_services(settings)
+    _refuse_a_log_gone_back(services)
     app = create_app(services, scheduler_interval=scheduler_interval or None)
     console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")
     server.run(app, host=host, port=port)
 
 
+def _refuse_a_log_gone_back(services: Any) -> None:
+    """Serve nothing from a database older than the log it replaced (a restore of an old
+    backup): it would revive revoked cases and hand out receipts for indices the newer log
+    already signed. One line says how to recover (docs/operations.md, 'Restoring')."""
+    from fairscreen.domain.errors import LogRolledBack
+    from fairscreen.entrypoints.cli.exits import fail
+    from fairscreen.services.transparency import follow_high_water
+
+    try:
+        follow_high_water(services)
+    except LogRolledBack as error:
+        services.engine.dispose()
+        fail(error)
+
+
 def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> Any:
+    from fairscreen.adapters.high_water import FileMarkStore, mark_path
     from fairscreen.adapters.notify import ConsoleFileNotifier
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
@@ -80,6 +97,9 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
     data_dir: Path = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     database_url = _demo_database(settings)
+    if "database_url" not in settings.model_fields_set:
+        # demo.db was just replaced by an empty one on purpose: its old mark goes with it
+        FileMarkStore(mark_path(data_dir, settings.ledger_origin, database_url)).forget()
     demo_settings = Settings(
         environment="development", database_url=database_url, data_dir=data_dir
     )

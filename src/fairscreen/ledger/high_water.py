@@ -1,0 +1,116 @@
+"""The log's high-water mark: the largest checkpoint it ever signed, kept outside the
+log's own database, so that a log that went backwards is noticed.
+
+A Merkle log promises that every tree it signs is a prefix of every later one (RFC 9162
+§2.1.4, consistency). A database restored from an older backup breaks that promise
+silently: the log is smaller, or holds other entries at indices it already signed, and a
+receipt handed out for one of those indices still verifies offline. The database cannot
+tell, since it went back with the log; a copy of the latest signed checkpoint kept
+elsewhere can. This is what a certificate-transparency log operator checks on the day they
+restore: the restored tree must contain the last tree head they signed.
+
+:class:`HighWater` over a :class:`MarkStore` (a file in the data directory today;
+witnesses' cosigned checkpoints can feed :meth:`HighWater.raise_to` later):
+
+1. :meth:`HighWater.check` raises :class:`LogRolledBack` when the log holds fewer entries
+   than the mark, or a different tree at the mark's size;
+2. :meth:`HighWater.raise_to` moves the mark up to a checkpoint the log signed, after
+   step 1 and only when the log holds that checkpoint's tree; the mark never goes down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from fairscreen.domain.errors import LedgerError, LogRolledBack, SignatureInvalid
+from fairscreen.ledger.checkpoint import Checkpoint, open_checkpoint
+from fairscreen.ledger.log import Log
+from fairscreen.ledger.note import NoteVerifier
+
+#: What the operator reads after every refusal: the one way back that keeps the promise.
+RECOVERY = (
+    "restore a backup of the database that holds at least {size} entries (or the newer "
+    "database itself); never serve the older one (docs/operations.md, 'Restoring')"
+)
+
+
+class MarkStore(Protocol):
+    """Where the mark lives: anywhere but the log's own database."""
+
+    @property
+    def location(self) -> str:
+        """Names the place for the operator (a path, a URL); never secret."""
+        ...
+
+    def read(self) -> str | None:
+        """The stored signed checkpoint note, or None when no mark was ever set."""
+        ...
+
+    def write(self, note: str) -> None:
+        """Replace the stored note durably and atomically (all or nothing)."""
+        ...
+
+
+@dataclass(frozen=True)
+class HighWater:
+    store: MarkStore
+    verifier: NoteVerifier
+
+    def mark(self) -> Checkpoint | None:
+        """The checkpoint of the mark, its signature checked with the log's key."""
+        note = self.store.read()
+        if note is None:
+            return None
+        try:
+            return open_checkpoint(note, self.verifier)
+        except (SignatureInvalid, LedgerError) as exc:
+            raise LogRolledBack(
+                f"the high-water mark in {self.store.location} is not a checkpoint signed by "
+                f"this log's key ({exc}); the key or the origin changed, or the file was "
+                "altered (docs/operations.md, 'Restoring')"
+            ) from exc
+
+    def check(self, log: Log) -> Checkpoint | None:
+        """Refuse a log that is smaller than, or inconsistent with, the mark; return it."""
+        mark = self.mark()
+        if mark is None:
+            return None
+        size = log.size()
+        if size < mark.size:
+            raise LogRolledBack(
+                f"the log holds {size} entries, but it signed a checkpoint of size "
+                f"{mark.size} (kept in {self.store.location}): the database is older than "
+                f"the log it replaced; " + RECOVERY.format(size=mark.size)
+            )
+        if log.root(mark.size) != mark.root:
+            raise LogRolledBack(
+                f"the log's first {mark.size} entries are not the tree it signed at that size "
+                f"(kept in {self.store.location}): the database was replaced by another "
+                f"log's, or restored and then written to; " + RECOVERY.format(size=mark.size)
+            )
+        return mark
+
+    def raise_to(self, log: Log, note: str) -> Checkpoint | None:
+        """Check the log against the mark, then make ``note`` the mark when it signs a
+        larger tree that this log holds. Returns the mark in force afterwards."""
+        mark = self.check(log)
+        checkpoint = open_checkpoint(note, self.verifier)
+        if mark is not None and checkpoint.size <= mark.size:
+            return mark
+        if checkpoint.size > log.size() or log.root(checkpoint.size) != checkpoint.root:
+            raise LogRolledBack(
+                f"a checkpoint of size {checkpoint.size} is not a tree this log holds; the "
+                f"high-water mark in {self.store.location} stays at "
+                f"{mark.size if mark is not None else 0}"
+            )
+        self.store.write(note)
+        return checkpoint
+
+    def follow(self, log: Log) -> Checkpoint | None:
+        """Check the log, then raise the mark to the latest checkpoint stored in it (every
+        checkpoint the log published, whichever process published it)."""
+        latest = log.latest_checkpoint()
+        if latest is None:
+            return self.check(log)
+        return self.raise_to(log, latest.note)

@@ -1,0 +1,178 @@
+"""Nothing goes backwards unseen: a database put back from an older backup is refused by
+``ledger verify`` and ``serve`` (and does nothing in the scheduler), because the largest
+checkpoint the log signed is kept outside its database.
+
+The restore is a real one: on SQLite the database file is copied aside and copied back
+(what an operator's file backup does); on both databases every table is dumped and
+restored row by row (what a logical dump does)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from ledger_factories import at, entry
+from typer.testing import CliRunner, Result
+
+from backups import dump, restore
+from fairscreen.adapters.db.ledger_store import append_batch, reading, writing
+from fairscreen.adapters.high_water import FileMarkStore, mark_path
+from fairscreen.domain.errors import LogRolledBack
+from fairscreen.entrypoints.cli import app
+from fairscreen.ledger.checkpoint import Checkpoint, sign_checkpoint
+from fairscreen.ledger.high_water import HighWater
+from fairscreen.ledger.note import NoteSigner
+
+
+def _entries(count: int, offset: int = 0) -> list[bytes]:
+    return [
+        json.dumps(entry("source.queried", when=at(1, offset + i), category="education")).encode()
+        for i in range(count)
+    ]
+
+
+class MemoryMark:
+    def __init__(self) -> None:
+        self.note: str | None = None
+        self.location = "memory"
+
+    def read(self) -> str | None:
+        return self.note
+
+    def write(self, note: str) -> None:
+        self.note = note
+
+
+def test_the_mark_follows_the_log_and_refuses_it_once_it_went_back(
+    engine: sa.Engine, database_url: str, signer: NoteSigner
+) -> None:
+    mark = HighWater(MemoryMark(), signer.verifier)
+    append_batch(engine, _entries(40), guard=False)
+    with writing(engine) as log:
+        log.publish(signer)
+    saved = dump(database_url)
+    append_batch(engine, _entries(25, 40), guard=False)
+    with writing(engine) as log:
+        log.publish(signer)
+        assert mark.follow(log) is not None
+    assert mark.mark() is not None and mark.mark().size == 65  # type: ignore[union-attr]
+
+    restore(database_url, saved)
+    with reading(engine) as log, pytest.raises(LogRolledBack, match="holds 40 entries, but it"):
+        mark.follow(log)
+
+    # Written to after the restore: as large as the mark again, but another tree.
+    append_batch(engine, _entries(25, 1000), guard=False)
+    with reading(engine) as log, pytest.raises(LogRolledBack, match="not the tree it signed"):
+        mark.check(log)
+    assert mark.mark().size == 65  # type: ignore[union-attr]  # never lowered
+
+
+def test_the_mark_never_goes_down_and_accepts_only_a_tree_the_log_holds(
+    engine: sa.Engine, signer: NoteSigner
+) -> None:
+    mark = HighWater(MemoryMark(), signer.verifier)
+    append_batch(engine, _entries(10), guard=False)
+    with writing(engine) as log:
+        small = log.publish(signer).note
+    append_batch(engine, _entries(10, 10), guard=False)
+    with writing(engine) as log:
+        large = log.publish(signer).note
+        mark.raise_to(log, large)
+        assert mark.raise_to(log, small).size == 20  # type: ignore[union-attr]
+    # A mark signed by another key (another log, or a forged file) is refused, not obeyed.
+    other = NoteSigner("fairscreen.test/ledger", bytes(range(1, 33)))
+    with reading(engine) as log:
+        mark.store.write(sign_checkpoint(Checkpoint(other.name, 20, log.root(20)), other))
+        with pytest.raises(LogRolledBack, match="not a checkpoint signed by this log's key"):
+            mark.check(log)
+
+
+# --- the operator's view: CLI -------------------------------------------------------------------
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "FAIRSCREEN_DATABASE_URL": database_url,
+        "FAIRSCREEN_DATA_DIR": str(tmp_path / "var"),
+        "FAIRSCREEN_LEDGER_ORIGIN": "fairscreen.test/ledger",
+        "FAIRSCREEN_KEY_PROVIDER": "file",
+    }
+
+
+def cli(env: dict[str, str], *arguments: str) -> Result:
+    result = CliRunner().invoke(app, list(arguments), env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def _grow(env: dict[str, str], tmp_path: Path, count: int, offset: int) -> None:
+    source = tmp_path / f"entries-{offset}.jsonl"
+    source.write_text("\n".join(e.decode() for e in _entries(count, offset)) + "\n")
+    result = cli(env, "ledger", "append", str(source), "--publish")
+    assert result.exit_code == 0, result.output
+
+
+def _refusals(env: dict[str, str]) -> None:
+    verified = cli(env, "ledger", "verify")
+    assert verified.exit_code == 1, verified.output
+    assert "rolled-back: the log holds 50 entries, but it signed a checkpoint of size 80" in (
+        verified.output
+    )
+    assert "restore a backup of the database that holds at least 80 entries" in verified.output
+    # A copy checked on purpose as what it is: intact in itself.
+    assert cli(env, "ledger", "verify", "--ignore-high-water").exit_code == 0
+    served = cli(env, "serve", "--port", "1", "--scheduler-interval", "0")
+    assert served.exit_code == 1
+    assert served.output.count("\n") == 1 and "error: the log holds 50 entries" in served.output
+    published = cli(env, "ledger", "publish")
+    assert published.exit_code == 1 and "holds 50 entries" in published.output
+
+
+def test_a_restored_dump_is_refused_by_verify_serve_and_publish(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    url = env["FAIRSCREEN_DATABASE_URL"]
+    assert cli(env, "db", "upgrade").exit_code == 0
+    _grow(env, tmp_path, 50, 0)
+    saved = dump(url)
+    _grow(env, tmp_path, 30, 50)
+    assert cli(env, "ledger", "verify").exit_code == 0
+    restore(url, saved)
+    _refusals(env)
+    # The way back the line names: the newer database again.
+    _grow(env, tmp_path, 30, 50)
+    assert cli(env, "ledger", "verify").exit_code == 0
+
+
+def test_a_sqlite_file_put_back_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    env = {
+        "FAIRSCREEN_DATABASE_URL": sqlite_url,
+        "FAIRSCREEN_DATA_DIR": str(tmp_path / "var"),
+        "FAIRSCREEN_LEDGER_ORIGIN": "fairscreen.test/ledger",
+        "FAIRSCREEN_KEY_PROVIDER": "file",
+    }
+    database = Path(sa.make_url(sqlite_url).database or "")
+    assert cli(env, "db", "upgrade").exit_code == 0
+    _grow(env, tmp_path, 50, 0)
+    shutil.copyfile(database, tmp_path / "backup.db")
+    _grow(env, tmp_path, 30, 50)
+    shutil.copyfile(tmp_path / "backup.db", database)
+    _refusals(env)
+    mark = mark_path(tmp_path / "var", "fairscreen.test/ledger", sqlite_url)
+    assert FileMarkStore(mark).read() is not None
+
+
+def test_the_mark_is_kept_per_database(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    first = mark_path(data, "o/ledger", f"sqlite:///{tmp_path / 'a.db'}")
+    assert first == mark_path(data, "o/ledger", f"sqlite:///{tmp_path / 'x' / '..' / 'a.db'}")
+    assert first != mark_path(data, "o/ledger", f"sqlite:///{tmp_path / 'b.db'}")
+    assert first != mark_path(data, "other/ledger", f"sqlite:///{tmp_path / 'a.db'}")
+    assert mark_path(data, "o", "postgresql+psycopg://u:secret@h/db") == mark_path(
+        data, "o", "postgresql+psycopg://u:other@h/db"
+    )
