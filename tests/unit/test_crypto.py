@@ -24,6 +24,7 @@ from fairscreen.adapters.crypto import (
     WrappedKey,
     field_aad,
     open_sealed,
+    retire_master_key,
     rotate_master_key,
 )
 from fairscreen.adapters.keys_provider import (
@@ -285,7 +286,7 @@ def test_kms_port_with_a_fake_kms(store: InMemoryKeyStore) -> None:
 # --- rotation ----------------------------------------------------------------------------------
 
 
-def test_rotation_rewraps_subject_keys_only_and_retires_the_old_master(
+def test_rotation_re_keys_subjects_and_retires_the_old_master_only_when_unused(
     tmp_path: Path, store: InMemoryKeyStore
 ) -> None:
     provider = FileKeyProvider(tmp_path)
@@ -295,10 +296,14 @@ def test_rotation_rewraps_subject_keys_only_and_retires_the_old_master(
     for n in range(3):
         envelope.open_case(f"case-{n}", f"subj-{n % 2}")
         blobs[f"case-{n}"] = envelope.encrypt(f"case-{n}", "report", PLAINTEXT + bytes([n]))
+    subjects_before = dict(store.items(KeyKind.SUBJECT))
     case_keys_before = dict(store.items(KeyKind.CASE))
 
     new = provider.generate_key()
     assert new != old and provider.current_key_id() == new
+    with pytest.raises(CryptoError, match="still wraps 2 subject key"):
+        retire_master_key(provider, store, old)  # nothing is retired while in use
+    assert old in provider.key_ids()
     report = rotate_master_key(provider, store)
     assert (report.to_key_id, report.rewrapped, report.already_current, report.skipped) == (
         new,
@@ -306,18 +311,52 @@ def test_rotation_rewraps_subject_keys_only_and_retires_the_old_master(
         0,
         0,
     )
-    assert report.complete
-    assert all(wrapped.wrapped_by == new for _, wrapped in store.items(KeyKind.SUBJECT))
-    assert dict(store.items(KeyKind.CASE)) == case_keys_before  # case keys untouched
+    assert report.complete and report.case_keys == 3
+    after = dict(store.items(KeyKind.SUBJECT))
+    # Re-keyed, not rewrapped: new subject keys (new ids, new material) under the new
+    # master key; the case keys keep their ids (the data is untouched) under them.
+    assert all(after[s].wrapped_by == new for s in after)
+    assert not {k.key_id for k in after.values()} & {k.key_id for k in subjects_before.values()}
+    for case, wrapped in store.items(KeyKind.CASE):
+        assert wrapped.key_id == case_keys_before[case].key_id
+        assert wrapped.wrapped_by == after[wrapped.subject or ""].key_id
     assert rotate_master_key(provider, store).already_current == 2  # re-running is safe
 
-    provider.retire(old)
+    retire_master_key(provider, store, old)
     assert old not in FileKeyProvider(tmp_path).key_ids()
     fresh = EnvelopeCipher(FileKeyProvider(tmp_path), store)
     for n in range(3):
         assert fresh.decrypt(f"case-{n}", "report", blobs[f"case-{n}"]) == PLAINTEXT + bytes([n])
-    with pytest.raises(CryptoError):
-        provider.retire(new)
+    with pytest.raises(CryptoError, match="is current"):
+        retire_master_key(provider, store, new)
+
+
+def test_a_process_learns_of_a_new_master_key_or_refuses_to_wrap(
+    tmp_path: Path, store: InMemoryKeyStore
+) -> None:
+    """Issue 18 item 2: a server kept its old key set after ``keys rotate`` in another
+    process, read 500s and wrapped a new candidate under the old key."""
+    server = FileKeyProvider(tmp_path)
+    serving = EnvelopeCipher(server, store)
+    serving.open_case("case-1", "subj-1")
+    blob = serving.encrypt("case-1", "report", PLAINTEXT)
+
+    operator = FileKeyProvider(tmp_path)  # the CLI, another process
+    new = operator.generate_key()
+    rotate_master_key(operator, store)
+    assert serving.decrypt("case-1", "report", blob) == PLAINTEXT  # no restart needed
+    serving.open_case("case-2", "subj-2")
+    assert store.get(KeyKind.SUBJECT, "subj-2").wrapped_by == new  # type: ignore[union-attr]
+
+    # A provider that cannot learn (the environment's) refuses to wrap under its old key.
+    old_key, new_key = SecretKey.generate("mk-old"), SecretKey.generate("mk-new")
+    memory = InMemoryKeyStore()
+    stale = EnvelopeCipher(LocalKeyProvider([old_key], "mk-old"), memory)
+    stale.open_case("case-1", "subj-1")
+    rotate_master_key(LocalKeyProvider([old_key, new_key], "mk-new"), memory)
+    with pytest.raises(CryptoError, match="'mk-new' is current"):
+        stale.open_case("case-2", "subj-2")
+    assert memory.get(KeyKind.SUBJECT, "subj-2") is None
 
 
 def test_rotation_goes_on_past_a_key_it_cannot_unwrap(store: InMemoryKeyStore) -> None:
@@ -327,7 +366,10 @@ def test_rotation_goes_on_past_a_key_it_cannot_unwrap(store: InMemoryKeyStore) -
         envelope.open_case(f"case-{n}", f"subj-{n}")
     corrupt = store.get(KeyKind.SUBJECT, "subj-1")
     assert corrupt is not None
-    broken = WrappedKey(corrupt.key_id, corrupt.wrapped_by, corrupt.blob[:-1] + b"\x00")
+    # one tag bit flipped (writing 0x00 over the last byte left it intact 1 time in 256)
+    broken = WrappedKey(
+        corrupt.key_id, corrupt.wrapped_by, corrupt.blob[:-1] + bytes([corrupt.blob[-1] ^ 1])
+    )
     assert store.replace(KeyKind.SUBJECT, "subj-1", corrupt, broken)
     report = rotate_master_key(LocalKeyProvider([old, new], "mk-new"), store)
     assert (report.rewrapped, report.failed, report.complete) == (2, ("subj-1",), False)

@@ -21,8 +21,14 @@ Sources and rules:
 - Crypto-shredding (PRODUCT.md P6): destroying a subject's or a case's wrapped key leaves
   its ciphertexts undecryptable by any key that remains; decryption then raises
   :class:`~fairscreen.domain.errors.KeyDestroyed`.
-- Master-key rotation (:func:`rotate_master_key`) rewraps subject keys only; case keys and
-  data ciphertexts are not touched.
+- Master-key rotation (:func:`rotate_master_key`) *re-keys* every subject: a new subject
+  key (new material, new id) wrapped by the new master key, and the subject's case keys
+  rewrapped under it. Data ciphertexts are not touched. Rewrapping the old material was
+  not enough: a backup's case-key rows, wrapped by a subject key whose material lived on
+  under the new master key, opened destroyed cases (issue 18).
+- The master key every process must wrap new subject keys with is recorded in the key
+  store (:data:`KeyKind.MASTER`, owner :data:`CURRENT_MASTER`): a process whose provider
+  names another one refreshes it, and refuses to wrap when it still does.
 
 Unwrapped keys are never cached across calls: a cache would let a shredded key keep
 decrypting until it expired. Library errors are translated into the project's error family
@@ -199,10 +205,31 @@ class KeyProvider(Protocol):
         """Decrypt a blob from :meth:`wrap`; raise ``DecryptionFailed`` if it fails."""
         ...
 
+    def refresh(self) -> None:
+        """Learn of master keys made or retired by another process since start-up (a
+        key file written by ``keys rotate``); nothing for providers that cannot change."""
+        ...
+
+    def retire(self, key_id: str) -> None:
+        """Forget (and where it can, delete) a master key. Callers go through
+        :func:`retire_master_key`, which refuses while anything is wrapped under it."""
+        ...
+
+
+class SubjectKeyChanged(CryptoError):
+    """A case key was wrapped by a subject key that a rotation re-keyed meanwhile: wrap
+    it again under the subject's new key (:meth:`EnvelopeCipher.open_case` does)."""
+
 
 class KeyKind(StrEnum):
     SUBJECT = "subject"
     CASE = "case"
+    #: one row, owner :data:`CURRENT_MASTER`: the master key id new subject keys must be
+    #: wrapped with (its ``key_id``); written by a rotation
+    MASTER = "master"
+
+
+CURRENT_MASTER = "current"
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +286,29 @@ class KeyStore(Protocol):
         the store changes."""
         ...
 
+    def case_keys_of(self, subject: str) -> list[tuple[str, WrappedKey]]:
+        """The live case keys of ``subject`` (by case owner)."""
+        ...
+
+    def rekey(
+        self,
+        subject: str,
+        old: WrappedKey,
+        new: WrappedKey,
+        case_keys: list[tuple[str, WrappedKey, WrappedKey]],
+    ) -> bool:
+        """Swap the subject's key ``old`` for ``new`` and each ``(case, old, new)`` case
+        key, all or nothing; False (nothing changed) when any of them changed meanwhile."""
+        ...
+
+    def count_wrapped_by(self, kind: KeyKind, key_id: str) -> int:
+        """How many live keys of ``kind`` are wrapped by ``key_id``."""
+        ...
+
+    def set_current_master(self, key_id: str) -> None:
+        """Record the master key every process must wrap new subject keys with."""
+        ...
+
 
 class InMemoryKeyStore:
     """A :class:`KeyStore` in a dict: for tests and the offline demo."""
@@ -299,6 +349,33 @@ class InMemoryKeyStore:
             snapshot = [(owner, key) for (k, owner), key in self._keys.items() if k == kind]
         return iter(snapshot)
 
+    def case_keys_of(self, subject: str) -> list[tuple[str, WrappedKey]]:
+        return [(owner, key) for owner, key in self.items(KeyKind.CASE) if key.subject == subject]
+
+    def rekey(
+        self,
+        subject: str,
+        old: WrappedKey,
+        new: WrappedKey,
+        case_keys: list[tuple[str, WrappedKey, WrappedKey]],
+    ) -> bool:
+        with self._lock:
+            if self._keys.get((KeyKind.SUBJECT, subject)) != old or any(
+                self._keys.get((KeyKind.CASE, case)) != before for case, before, _ in case_keys
+            ):
+                return False
+            self._keys[(KeyKind.SUBJECT, subject)] = new
+            for case, _, after in case_keys:
+                self._keys[(KeyKind.CASE, case)] = after
+            return True
+
+    def count_wrapped_by(self, kind: KeyKind, key_id: str) -> int:
+        return sum(1 for _, key in self.items(kind) if key.wrapped_by == key_id)
+
+    def set_current_master(self, key_id: str) -> None:
+        with self._lock:
+            self._keys[(KeyKind.MASTER, CURRENT_MASTER)] = WrappedKey(key_id, "-", b"")
+
 
 # --- the envelope ---------------------------------------------------------------------------
 
@@ -333,15 +410,23 @@ class EnvelopeCipher:
             return existing.key_id
         if self._store.is_destroyed(KeyKind.CASE, case):
             raise KeyDestroyed(f"the key of case {case!r} was destroyed")
-        subject_key = self._subject_key(subject, create=True)
         data_key = DataKey.generate(new_key_id("ck"))
-        wrapped = WrappedKey(
-            key_id=data_key.key_id,
-            wrapped_by=subject_key.key_id,
-            blob=seal(subject_key, data_key.material, case_key_aad(case, subject, data_key.key_id)),
-            subject=subject,
-        )
-        return self._store.add(KeyKind.CASE, case, wrapped).key_id
+        for attempt in (1, 2):
+            subject_key = self._subject_key(subject, create=True)
+            wrapped = WrappedKey(
+                key_id=data_key.key_id,
+                wrapped_by=subject_key.key_id,
+                blob=seal(
+                    subject_key, data_key.material, case_key_aad(case, subject, data_key.key_id)
+                ),
+                subject=subject,
+            )
+            try:
+                return self._store.add(KeyKind.CASE, case, wrapped).key_id
+            except SubjectKeyChanged:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _subject_key(self, subject: str, *, create: bool) -> SecretKey:
         wrapped = self._store.get(KeyKind.SUBJECT, subject)
@@ -349,7 +434,7 @@ class EnvelopeCipher:
             if self._store.is_destroyed(KeyKind.SUBJECT, subject) or not create:
                 raise KeyDestroyed(f"the key of subject {subject!r} was destroyed or never issued")
             key = SecretKey.generate(new_key_id("sk"))
-            master_id = self._provider.current_key_id()
+            master_id = self._current_master()
             candidate = WrappedKey(
                 key_id=key.key_id,
                 wrapped_by=master_id,
@@ -364,6 +449,25 @@ class EnvelopeCipher:
             wrapped.wrapped_by, wrapped.blob, context=subject_key_aad(subject, wrapped.key_id)
         )
         return SecretKey(wrapped.key_id, material)
+
+    def _current_master(self) -> str:
+        """The master key to wrap a new subject key with: the provider's current one, as
+        long as it is the one the key store records (a rotation by another process moves
+        it on). A provider that lags is refreshed; one that still lags is refused, so
+        nothing new is ever wrapped under a key that is being retired."""
+        held = self._provider.current_key_id()
+        recorded = self._store.get(KeyKind.MASTER, CURRENT_MASTER)
+        if recorded is None or recorded.key_id == held:
+            return held
+        self._provider.refresh()
+        held = self._provider.current_key_id()
+        if recorded.key_id != held:
+            raise CryptoError(
+                f"master key {recorded.key_id!r} is current (a rotation moved to it), but "
+                f"this process would wrap with {held!r}: give it the new master key "
+                "(FAIRSCREEN_MASTER_KEY, first entry, or the KMS key list) and restart it"
+            )
+        return held
 
     def _case_key(self, case: str) -> DataKey:
         check_label(case, "case")
@@ -425,12 +529,19 @@ class RotationReport:
     """What :func:`rotate_master_key` did: counts and key ids only."""
 
     to_key_id: str
+    #: subjects re-keyed: a new subject key under ``to_key_id``, their case keys rewrapped
     rewrapped: int
     already_current: int
     skipped: int  # changed or shredded while the rotation ran
     #: Pseudonyms of subjects whose key could not be unwrapped (corrupt row, master key
     #: missing): the old master key must not be retired while this is non-empty.
     failed: tuple[str, ...] = ()
+    #: case keys rewrapped under their subject's new key
+    case_keys: int = 0
+    #: master keys retired after the rotation (``retire=True``)
+    retired: tuple[str, ...] = ()
+    #: master keys kept because something is still wrapped under them, with the count
+    kept: tuple[tuple[str, int], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -441,46 +552,114 @@ class RotationReport:
 def rotate_master_key(
     provider: KeyProvider, store: KeyStore, *, to_key_id: str | None = None
 ) -> RotationReport:
-    """Rewrap every subject key under master key ``to_key_id`` (default: the provider's
-    current key), without touching case keys or data ciphertexts.
+    """Re-key every subject under master key ``to_key_id`` (default: the provider's
+    current key), without touching data ciphertexts.
 
-    1. for each live subject key not yet under the target: unwrap it with its old master
-       key, wrap it with the target, bound to the same subject and key id;
-    2. compare-and-swap it into the store, so a key shredded meanwhile stays shredded;
-    3. a key that cannot be unwrapped is listed in ``failed`` and the rotation goes on:
+    1. record the target as the current master key in the store, so every process wraps
+       new subject keys under it (or refuses) from the moment this commits;
+    2. for each live subject key not yet under the target: unwrap it with its old master
+       key, make a *new* subject key wrapped by the target, and rewrap each of the
+       subject's case keys (material unchanged, so data stays readable) under it;
+    3. swap the subject key and its case keys in together, compare-and-swap, so a key
+       shredded or issued meanwhile is never overwritten (the subject counts as skipped
+       and the next run takes it);
+    4. a key that cannot be unwrapped is listed in ``failed`` and the rotation goes on:
        one corrupt row must not block every other subject's rotation;
-    4. once the report is ``complete``, the old master key can be retired from the provider.
+    5. once the report is ``complete``, :func:`retire_master_key` can retire the old keys.
 
-    Re-running is safe: keys already under the target are counted, not rewrapped.
+    Re-running is safe: subjects already under the target are counted, not re-keyed.
     """
+    provider.refresh()
     target = to_key_id or provider.current_key_id()
     if target not in provider.key_ids():
         raise CryptoError(f"master key {target!r} is not held by the key provider")
-    rewrapped = current = skipped = 0
+    store.set_current_master(target)
+    rekeyed = current = skipped = case_keys = 0
     failed: list[str] = []
     for subject, wrapped in store.items(KeyKind.SUBJECT):
         if wrapped.wrapped_by == target:
             current += 1
             continue
-        context = subject_key_aad(subject, wrapped.key_id)
         try:
-            material = provider.unwrap(wrapped.wrapped_by, wrapped.blob, context=context)
+            old_key = SecretKey(
+                wrapped.key_id,
+                provider.unwrap(
+                    wrapped.wrapped_by,
+                    wrapped.blob,
+                    context=subject_key_aad(subject, wrapped.key_id),
+                ),
+            )
+            rewrapped_cases = _open_case_keys(store, subject, old_key)
         except CryptoError:
             failed.append(subject)
             continue
+        new_key = SecretKey.generate(new_key_id("sk"))
         new = WrappedKey(
-            key_id=wrapped.key_id,
+            key_id=new_key.key_id,
             wrapped_by=target,
-            blob=provider.wrap(target, material, context=context),
+            blob=provider.wrap(
+                target, new_key.material, context=subject_key_aad(subject, new_key.key_id)
+            ),
         )
-        if store.replace(KeyKind.SUBJECT, subject, wrapped, new):
-            rewrapped += 1
+        moved = [
+            (
+                case,
+                before,
+                WrappedKey(
+                    key_id=before.key_id,
+                    wrapped_by=new_key.key_id,
+                    blob=seal(new_key, material, case_key_aad(case, subject, before.key_id)),
+                    subject=subject,
+                ),
+            )
+            for case, before, material in rewrapped_cases
+        ]
+        if store.rekey(subject, wrapped, new, moved):
+            rekeyed += 1
+            case_keys += len(moved)
         else:
             skipped += 1
     return RotationReport(
         to_key_id=target,
-        rewrapped=rewrapped,
+        rewrapped=rekeyed,
         already_current=current,
         skipped=skipped,
         failed=tuple(failed),
+        case_keys=case_keys,
     )
+
+
+def _open_case_keys(
+    store: KeyStore, subject: str, subject_key: SecretKey
+) -> list[tuple[str, WrappedKey, bytes]]:
+    """The subject's live case keys with their material, opened with its (old) key."""
+    opened = []
+    for case, wrapped in store.case_keys_of(subject):
+        if wrapped.wrapped_by != subject_key.key_id:
+            raise DecryptionFailed(f"case key {wrapped.key_id} names another subject key")
+        material = open_sealed(
+            subject_key,
+            wrapped.blob,
+            case_key_aad(case, subject, wrapped.key_id),
+            what=f"case key {wrapped.key_id}",
+        )
+        opened.append((case, wrapped, material))
+    return opened
+
+
+def retire_master_key(provider: KeyProvider, store: KeyStore, key_id: str) -> None:
+    """Retire a master key, only when nothing is wrapped under it any more: retiring a key
+    that still wraps subject keys would shred those subjects (issue 18). The current key
+    (the provider's, or the one the store records) is never retired."""
+    recorded = store.get(KeyKind.MASTER, CURRENT_MASTER)
+    if key_id == provider.current_key_id() or (recorded is not None and recorded.key_id == key_id):
+        raise CryptoError(f"master key {key_id!r} is current and cannot be retired")
+    if key_id not in provider.key_ids():
+        raise CryptoError(f"master key {key_id!r} is not held by the key provider")
+    still = store.count_wrapped_by(KeyKind.SUBJECT, key_id)
+    if still:
+        raise CryptoError(
+            f"master key {key_id!r} still wraps {still} subject key(s): run 'fairscreen keys "
+            "rotate' until it reports none failed, then retire it"
+        )
+    provider.retire(key_id)

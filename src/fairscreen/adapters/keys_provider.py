@@ -77,6 +77,17 @@ class LocalKeyProvider:
     def unwrap(self, key_id: str, blob: bytes, *, context: bytes) -> bytes:
         return open_sealed(self._key(key_id), blob, context, what=f"key under {key_id}")
 
+    def refresh(self) -> None:
+        """Keys held in memory cannot change under this process."""
+
+    def retire(self, key_id: str) -> None:
+        """Forget the key in this process (whoever gave it, e.g. the environment, must
+        drop it too). Only through ``crypto.retire_master_key``, which checks first."""
+        if key_id == self._current:
+            raise CryptoError("the current master key cannot be retired")
+        self._key(key_id)
+        del self._keys[key_id]
+
 
 # --- file -------------------------------------------------------------------------------------
 
@@ -93,11 +104,47 @@ class FileKeyProvider(LocalKeyProvider):
             key = self._write_new_key()
             keys = [key]
             _write_atomic(current_file, key.key_id + "\n")
+        self._seen = self._version()
+        super().__init__(keys, self._read_current())
+
+    def _read_current(self) -> str:
+        current_file = self._dir / _CURRENT
         try:
-            current = current_file.read_text().strip()
+            return current_file.read_text().strip()
         except OSError as exc:
             raise CryptoError(f"cannot read {current_file}: {exc.strerror}") from exc
-        super().__init__(keys, current)
+
+    def _version(self) -> tuple[int, ...]:
+        """What changes when another process makes or retires a key: the folder's and
+        CURRENT's modification times (a stat each, no read)."""
+        try:
+            folder, current = self._dir.stat(), (self._dir / _CURRENT).stat()
+        except OSError:
+            return ()
+        return (folder.st_mtime_ns, current.st_mtime_ns, current.st_ino)
+
+    def refresh(self) -> None:
+        """Reload the keys when another process (``keys rotate``) changed the folder, so a
+        running server learns of a new master key without a restart."""
+        version = self._version()
+        if version == self._seen:
+            return
+        keys = self._load_all()
+        current = self._read_current()
+        if current not in {key.key_id for key in keys}:
+            raise CryptoError(f"current master key {current!r} has no key file in {self._dir}")
+        self._keys = {key.key_id: key for key in keys}
+        self._current = current
+        self._seen = version
+
+    def current_key_id(self) -> str:
+        self.refresh()
+        return self._current
+
+    def _key(self, key_id: str) -> SecretKey:
+        if key_id not in self._keys:
+            self.refresh()
+        return super()._key(key_id)
 
     def _load_all(self) -> list[SecretKey]:
         if not self._dir.is_dir():
@@ -134,19 +181,15 @@ class FileKeyProvider(LocalKeyProvider):
         self._keys[key.key_id] = key
         _write_atomic(self._dir / _CURRENT, key.key_id + "\n")
         self._current = key.key_id
+        self._seen = self._version()
         return key.key_id
 
     def retire(self, key_id: str) -> None:
-        """Delete a master key file once no subject key is wrapped by it any more.
-
-        Deleting a key that still wraps subject keys shreds those subjects: the caller
-        (``fairscreen keys rotate``) checks the rotation report first.
-        """
-        if key_id == self._current:
-            raise CryptoError("the current master key cannot be retired")
-        self._key(key_id)
-        (self._dir / f"{key_id}.key").unlink()
-        del self._keys[key_id]
+        """Delete a master key file. Deleting a key that still wraps subject keys shreds
+        those subjects: only ``crypto.retire_master_key`` calls this, after counting."""
+        super().retire(key_id)
+        (self._dir / f"{key_id}.key").unlink(missing_ok=True)
+        self._seen = self._version()
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -214,6 +257,26 @@ class KmsKeyProvider(ABC):
 
     @abstractmethod
     def kms_decrypt(self, key_id: str, blob: bytes, context: bytes) -> bytes: ...
+
+    def refresh(self) -> None:  # noqa: B027 - deliberately nothing, not abstract
+        """The KMS is asked for its key list on every call: nothing to reload."""
+
+    def retire(self, key_id: str) -> None:
+        """Schedule the key's deletion in the KMS (``kms_schedule_deletion``)."""
+        try:
+            self.kms_schedule_deletion(key_id)
+        except CryptoError:
+            raise
+        except Exception as exc:  # any SDK failure becomes our error, cause kept
+            raise CryptoError(f"KMS deletion of {key_id!r} failed: {type(exc).__name__}") from exc
+
+    def kms_schedule_deletion(self, key_id: str) -> None:
+        """Override to schedule the deletion (AWS ``ScheduleKeyDeletion``, Vault
+        ``delete``); by default the operator does it in the KMS and is told so."""
+        raise CryptoError(
+            f"schedule the deletion of master key {key_id!r} in the KMS, and drop it from "
+            "the plug-in's key list"
+        )
 
     def current_key_id(self) -> str:
         ids = self.kms_key_ids()

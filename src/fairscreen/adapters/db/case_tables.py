@@ -182,6 +182,8 @@ wrapped_keys = sa.Table(
     sa.Column("destroyed_at", TIME, nullable=True),
     sa.PrimaryKeyConstraint("owner", "kind"),
 )
+#: a subject's case keys, re-keyed together when the master key rotates
+sa.Index("ix_wrapped_keys_subject", wrapped_keys.c.subject)
 
 #: Destruction certificates (PRODUCT.md P6): what, when, ledger index, tlog-proof receipt.
 certificates = sa.Table(

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fairscreen.adapters.crypto import KeyKind, WrappedKey
+from fairscreen.adapters.crypto import CURRENT_MASTER, KeyKind, SubjectKeyChanged, WrappedKey
 from fairscreen.adapters.db.case_tables import wrapped_keys as t
-from fairscreen.adapters.db.engine import one_of
+from fairscreen.adapters.db.engine import is_sqlite, one_of
 from fairscreen.domain.errors import KeyDestroyed
 
 #: Built once: the lookup runs for every field sealed or opened.
@@ -63,6 +63,8 @@ class SqlKeyStore:
                 raise KeyDestroyed(f"the {kind.value} key of {owner!r} was destroyed")
             return _wrapped(row)
         self._forget(kind, [owner])
+        if kind is KeyKind.CASE and key.subject is not None:
+            self._hold_subject_key(key.subject, key.wrapped_by)
         self._connection.execute(
             sa.insert(t).values(
                 kind=kind.value,
@@ -74,6 +76,23 @@ class SqlKeyStore:
             )
         )
         return key
+
+    def _hold_subject_key(self, subject: str, key_id: str) -> None:
+        """A case key goes in only while its subject key is still the one that wrapped it.
+        On PostgreSQL the row is held (``FOR SHARE``) until commit, so a rotation re-keying
+        the subject waits for this case key and then re-keys it too; a rotation that got
+        there first leaves no such row, and the caller wraps again under the new key.
+        SQLite's writers hold the whole database, so nothing can change in between."""
+        if is_sqlite(self._connection):
+            return
+        self._forget(KeyKind.SUBJECT, [subject])
+        held = self._connection.execute(
+            sa.select(t.c.key_id)
+            .where(t.c.owner == subject, t.c.kind == KeyKind.SUBJECT.value, t.c.key_id == key_id)
+            .with_for_update(read=True)
+        ).first()
+        if held is None:
+            raise SubjectKeyChanged(f"subject key {key_id} was re-keyed meanwhile")
 
     def replace(self, kind: KeyKind, owner: str, old: WrappedKey, new: WrappedKey) -> bool:
         self._forget(kind, [owner])
@@ -132,3 +151,72 @@ class SqlKeyStore:
             sa.select(t).where(t.c.kind == kind.value, t.c.blob.is_not(None)).order_by(t.c.owner)
         ).all()
         return iter([(row.owner, _wrapped(row)) for row in rows])
+
+    def case_keys_of(self, subject: str) -> list[tuple[str, WrappedKey]]:
+        rows = self._connection.execute(
+            sa.select(t).where(
+                t.c.subject == subject, t.c.kind == KeyKind.CASE.value, t.c.blob.is_not(None)
+            )
+        ).all()
+        return [(row.owner, _wrapped(row)) for row in rows]
+
+    def rekey(
+        self,
+        subject: str,
+        old: WrappedKey,
+        new: WrappedKey,
+        case_keys: list[tuple[str, WrappedKey, WrappedKey]],
+    ) -> bool:
+        """All or nothing, in a savepoint: the subject key first (its row lock makes a
+        concurrent case key wait, see :meth:`_hold_subject_key`), then each case key by
+        compare-and-swap, then a check that no case key of the subject is left under the
+        old subject key (one issued meanwhile): then everything is undone."""
+        self._forget(KeyKind.SUBJECT, [subject])
+        self._forget(KeyKind.CASE, [case for case, _, _ in case_keys])
+        savepoint = self._connection.begin_nested()
+        try:
+            swapped = self.replace(KeyKind.SUBJECT, subject, old, new) and all(
+                self.replace(KeyKind.CASE, case, before, after) for case, before, after in case_keys
+            )
+            if swapped:
+                left = self._connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(t)
+                    .where(
+                        t.c.subject == subject,
+                        t.c.kind == KeyKind.CASE.value,
+                        t.c.wrapped_by == old.key_id,
+                        t.c.blob.is_not(None),
+                    )
+                ).scalar_one()
+                swapped = left == 0
+        except BaseException:
+            savepoint.rollback()
+            raise
+        if swapped:
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+        return swapped
+
+    def count_wrapped_by(self, kind: KeyKind, key_id: str) -> int:
+        return int(
+            self._connection.execute(
+                sa.select(sa.func.count())
+                .select_from(t)
+                .where(t.c.kind == kind.value, t.c.wrapped_by == key_id, t.c.blob.is_not(None))
+            ).scalar_one()
+        )
+
+    def set_current_master(self, key_id: str) -> None:
+        owner, kind = CURRENT_MASTER, KeyKind.MASTER
+        self._forget(kind, [owner])
+        updated = self._connection.execute(
+            sa.update(t).where(t.c.owner == owner, t.c.kind == kind.value).values(key_id=key_id)
+        )
+        if not updated.rowcount:
+            self._connection.execute(
+                sa.insert(t).values(
+                    kind=kind.value, owner=owner, key_id=key_id, wrapped_by="-", blob=b""
+                )
+            )
