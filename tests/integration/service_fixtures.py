@@ -166,10 +166,13 @@ def iter_all_tables(world: World) -> Iterator[tuple[str, list[Any]]]:
 _SERIAL = iter(range(1, 1000))
 
 
-def people(world: World, count: int, sex: str, age_band: str, *, flagged: bool) -> None:
-    """``count`` synthetic candidates who answered (sex, age band), each with a rated case:
-    a relevant fraud judgment (yellow) when ``flagged``, else a property-service dispute
-    that never counts (green)."""
+def people(
+    world: World, count: int, sex: str, age_band: str, *, flagged: bool, release: bool = True
+) -> list[tuple[Actor, str]]:
+    """``count`` synthetic candidates who answered (sex, age band), each with a rated case,
+    released unless ``release`` is false: a relevant fraud judgment (yellow) when
+    ``flagged``, else a property-service dispute that never counts (green)."""
+    made: list[tuple[Actor, str]] = []
     for _ in range(count):
         serial = next(_SERIAL)
         national_id = f"99999919900101{serial:03d}X"
@@ -191,3 +194,7 @@ def people(world: World, count: int, sex: str, age_band: str, *, flagged: bool) 
             s.run_investigation(world.svc, world.agency, case_id)
         finally:
             world.svc.sources = original
+        if release:
+            s.accept_report(world.svc, candidate, case_id)
+        made.append((candidate, case_id))
+    return made

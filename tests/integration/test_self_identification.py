@@ -99,7 +99,9 @@ def test_aggregates_suppress_small_groups_and_stay_within_the_employer(world: Wo
     people(world, 10, "female", "25_34", flagged=False)
     people(world, 10, "male", "25_34", flagged=True)
     people(world, 3, "another", "35_44", flagged=True)
+    world.clock.advance(days=40)  # into the next quarter: the first one has ended
     report = fairness_overview(world.svc, Actor(ActorRole.REGULATOR, "reg-1"))
+    assert report["quarter"] == "2024-Q1"
     sex = report["dimensions"]["sex"]
     assert set(sex["flagged"]["groups"]) == {"female", "male"}
     assert sex["flagged"]["suppressed"] == ["another"]
@@ -123,3 +125,40 @@ def test_aggregates_suppress_small_groups_and_stay_within_the_employer(world: Wo
         fairness_overview(world.svc, other, employer_id=world.employer.id)
     with pytest.raises(PermissionDenied):
         fairness_overview(world.svc, world.agency)
+
+
+def test_reports_cover_ended_quarters_and_released_cases_and_never_change(world: World) -> None:
+    """PRODUCT.md §7, issue 12 item 3: with free ``since``/``until`` an employer cut two
+    reports around one case's creation and read that candidate's sex and unreleased light.
+    Now the period is an ended calendar quarter, only released cases count, and a
+    quarter's report is fixed once made."""
+    regulator = Actor(ActorRole.REGULATOR, "reg-1")
+    people(world, 10, "female", "25_34", flagged=False)
+    people(world, 10, "male", "25_34", flagged=True)
+    # One more candidate, rated but not released: not counted in this quarter, ever.
+    [(candidate, unreleased)] = people(world, 1, "female", "25_34", flagged=True, release=False)
+
+    with pytest.raises(InvalidInput, match="not ended") as raised:
+        fairness_overview(world.svc, world.employer, quarter="2024-Q1")
+    assert raised.value.field == "quarter"
+    with pytest.raises(InvalidInput) as bad:
+        fairness_overview(world.svc, world.employer, quarter="2024-03")
+    assert bad.value.field == "quarter"
+    with pytest.raises(InvalidInput) as narrowed:
+        fairness_overview(world.svc, world.employer, role_id="teacher")
+    assert narrowed.value.field == "role_id"
+
+    world.clock.advance(days=40)
+    first = fairness_overview(world.svc, world.employer)
+    assert first["quarter"] == "2024-Q1"
+    assert first["dimensions"]["sex"]["flagged"]["groups"]["female"]["n"] == 10
+    assert fairness_overview(world.svc, world.employer, quarter="2024-Q1") == first
+    # The unreleased report is released now, inside the next quarter: the ended
+    # quarter's report does not move by that one candidate.
+    s.accept_report(world.svc, candidate, unreleased)
+    assert fairness_overview(world.svc, world.employer) == first
+    # The regulator's own view is fixed the same way, and covers the same cases.
+    assert (
+        fairness_overview(world.svc, regulator, employer_id=world.employer.id)["dimensions"]
+        == first["dimensions"]
+    )

@@ -399,6 +399,5 @@ class FairnessOut(Out):
     min_group: int
     employer: str | None
     role: str | None
-    since: str | None
-    until: str | None
+    quarter: str
     dimensions: dict[str, FairnessDimensionOut]
