@@ -39,7 +39,7 @@ from fairscreen.services.case_events import (
     move_case,
     visible_case,
 )
-from fairscreen.services.case_file import CASE_SCHEMA
+from fairscreen.services.case_models import CASE_SCHEMA
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evaluation import evaluate_case
 from fairscreen.services.records import redact_for_storage

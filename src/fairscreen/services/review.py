@@ -38,7 +38,8 @@ from fairscreen.services.case_events import (
     reload_case,
     visible_case,
 )
-from fairscreen.services.case_file import RecordIn, invalid_input, record_from
+from fairscreen.services.case_file import record_from
+from fairscreen.services.case_models import RecordIn, invalid_input
 from fairscreen.services.context import SYSTEM, Actor, Services, require_role
 from fairscreen.services.evidence_files import check_evidence
 from fairscreen.services.investigation import rate_and_open_review

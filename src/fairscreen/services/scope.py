@@ -33,13 +33,8 @@ from fairscreen.services.case_events import (
     dump_json,
     new_id,
 )
-from fairscreen.services.case_file import (
-    ClaimsIn,
-    RoleIn,
-    SubjectIn,
-    invalid_input,
-    role_profile_from,
-)
+from fairscreen.services.case_file import role_profile_from
+from fairscreen.services.case_models import ClaimsIn, RoleIn, SubjectIn, invalid_input
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evaluation import builtin_profiles
 
