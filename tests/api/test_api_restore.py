@@ -14,7 +14,8 @@ from backups import dump, restore
 from fairscreen.adapters.db.case_tables import cases
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.scheduler import tick
-from fairscreen.services import screening as s
+from fairscreen.services.authorization import revoke_authorization
+from fairscreen.services.investigation import run_investigation
 from integration.service_fixtures import make_world, order_and_sign
 
 
@@ -30,11 +31,11 @@ def test_the_scheduler_does_nothing_on_a_database_older_than_its_log(
 ) -> None:
     world = make_world(database_url, tmp_path)
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     with httpx.Client() as client:
         assert tick(world.svc, client).failed_steps == ()
         saved = dump(database_url)
-        s.revoke_authorization(world.svc, world.candidate, case_id)
+        revoke_authorization(world.svc, world.candidate, case_id)
         assert tick(world.svc, client).failed_steps == ()
         restore(database_url, saved)
         assert _state(world.svc.engine, case_id) == "candidate_review"  # revived by the restore
