@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
-from fairscreen.adapters.crypto import KeyKind, RotationReport, rotate_master_key
+from fairscreen.adapters.crypto import (
+    KeyKind,
+    RotationReport,
+    retire_master_key,
+    rotate_master_key,
+)
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import Tier
@@ -379,11 +384,46 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
     return certificate
 
 
-def rotate_keys(svc: Services, actor: Actor, *, to_key_id: str | None = None) -> RotationReport:
-    """Rewrap every subject key under the current (or named) master key, in one
-    transaction, without touching case keys or data (PRODUCT.md P5)."""
+def rotate_keys(
+    svc: Services, actor: Actor, *, to_key_id: str | None = None, retire: bool = False
+) -> RotationReport:
+    """Re-key every subject under the current (or named) master key (PRODUCT.md P5), and
+    with ``retire`` retire every other master key nothing is wrapped under any more. The
+    API (``POST /v1/keys/rotation``) and the CLI (``keys rotate``) both come here.
+
+    1. one transaction: record the target as current in the key store, then re-key every
+       subject not under it (``crypto.rotate_master_key``); a crash rolls it back and a
+       re-run takes it up again;
+    2. with ``retire``, a second transaction, once every process sees the target as
+       current: re-key what was wrapped meanwhile under an older key, count what each
+       older key still wraps, and retire those that wrap nothing
+       (``crypto.retire_master_key`` counts again); a key still in use is kept and named
+       in the report, never retired.
+    """
     require_role(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
     with svc.uow() as uow:
         report = rotate_master_key(svc.key_provider, uow.keys, to_key_id=to_key_id)
         uow.commit()
-    return report
+    if not retire:
+        return report
+    retired: list[str] = []
+    kept: list[tuple[str, int]] = []
+    with svc.uow() as uow:
+        stragglers = rotate_master_key(svc.key_provider, uow.keys, to_key_id=report.to_key_id)
+        for key_id in sorted(svc.key_provider.key_ids() - {report.to_key_id}):
+            still = uow.keys.count_wrapped_by(KeyKind.SUBJECT, key_id)
+            if still:
+                kept.append((key_id, still))
+            else:
+                retire_master_key(svc.key_provider, uow.keys, key_id)
+                retired.append(key_id)
+        uow.commit()
+    return replace(
+        report,
+        rewrapped=report.rewrapped + stragglers.rewrapped,
+        case_keys=report.case_keys + stragglers.case_keys,
+        skipped=stragglers.skipped,
+        failed=stragglers.failed,
+        retired=tuple(retired),
+        kept=tuple(kept),
+    )

@@ -124,12 +124,26 @@ class LegalHoldIn(In):
     hold: StrictBool  # true or false only: "yes" or 1 must not place a hold by accident
 
 
+class RotationIn(In):
+    #: retire every older master key nothing is wrapped under any more
+    retire: StrictBool = False
+
+
+class RetainedKeyOut(Out):
+    key_id: str
+    still_wraps: int
+
+
 class RotationOut(Out):
     to_key_id: str
+    #: subjects re-keyed (a new subject key under ``to_key_id``)
     rewrapped: int
+    case_keys: int
     already_current: int
     skipped: int
     failed: int
+    retired: list[str]
+    kept: list[RetainedKeyOut]
 
 
 # --- candidates, profiles ------------------------------------------------------------------------

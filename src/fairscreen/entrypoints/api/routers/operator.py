@@ -14,6 +14,8 @@ from fairscreen.entrypoints.api.schemas import (
     IdOut,
     LegalHoldIn,
     Page,
+    RetainedKeyOut,
+    RotationIn,
     RotationOut,
     TenantIn,
     TokenOut,
@@ -70,15 +72,20 @@ def revoke_token(svc: ServicesDep, actor: ActorDep, token_id: IdPath) -> None:
 
 
 @router.post("/keys/rotation")
-def rotate_keys(svc: ServicesDep, actor: ActorDep) -> RotationOut:
-    """Rewrap every subject key under the current master key (PRODUCT.md P5)."""
-    report = retention.rotate_keys(svc, actor)
+def rotate_keys(svc: ServicesDep, actor: ActorDep, body: RotationIn | None = None) -> RotationOut:
+    """Re-key every subject under the current master key (PRODUCT.md P5); with
+    ``{"retire": true}`` also retire the older master keys nothing uses any more (the
+    same path as ``fairscreen keys rotate --retire``)."""
+    report = retention.rotate_keys(svc, actor, retire=body is not None and body.retire)
     return RotationOut(
         to_key_id=report.to_key_id,
         rewrapped=report.rewrapped,
+        case_keys=report.case_keys,
         already_current=report.already_current,
         skipped=report.skipped,
         failed=len(report.failed),
+        retired=list(report.retired),
+        kept=[RetainedKeyOut(key_id=k, still_wraps=n) for k, n in report.kept],
     )
 
 

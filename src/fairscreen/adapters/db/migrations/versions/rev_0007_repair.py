@@ -12,7 +12,7 @@ revision (tests/integration/test_migration_history.py builds a database at every
 revision, including both earlier ``0002_service``, and upgrades it to head).
 
 Revision ID: 0007_repair
-Revises: 0005_lookups
+Revises: 0010_privacy
 Create Date: 2026-12-04
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_repair"
-down_revision = "0005_lookups"
+down_revision = "0010_privacy"
 branch_labels = None
 depends_on = None
 
@@ -40,5 +40,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Deliberately nothing: the column and the index belong to 0002_service as it stands
-    # today, and a database going back to 0005_lookups must keep them.
+    # today, and a database going back to an earlier revision must keep them.
     pass
