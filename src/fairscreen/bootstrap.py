@@ -15,8 +15,9 @@ from pathlib import Path
 
 from fairscreen.adapters.crypto import KeyProvider
 from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.key_store import create_key_store, move_wrapped_keys
 from fairscreen.adapters.db.migrations import upgrade
-from fairscreen.adapters.high_water import high_water
+from fairscreen.adapters.high_water import database_identity, high_water
 from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
@@ -74,9 +75,16 @@ def build_services(
     config: ServiceConfig | None = None,
     migrate: bool = True,
 ) -> Services:
+    if database_identity(settings.key_store_database) == database_identity(settings.database_url):
+        raise ValueError("key_store_url: must name another database than database_url")
     engine = create_engine(settings.database_url)
+    if settings.key_store_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # the default key store's home
+    key_engine = create_engine(settings.key_store_database)
     if migrate:
         upgrade(engine)
+        create_key_store(key_engine)
+        move_wrapped_keys(engine, key_engine)
     if sources is None:
         registry = FileRegistrySource.demo(now=clock)
         sources = {category: registry for category in registry.categories}
@@ -97,6 +105,7 @@ def build_services(
         published_rulebooks=published_rulebook_digests(),
         config=config or ServiceConfig(webhook_private_targets=settings.webhook_private_targets),
         clock=clock,
+        key_engine=key_engine,
         high_water=high_water(
             settings.data_dir, settings.ledger_origin, settings.database_url, signer.verifier
         ),

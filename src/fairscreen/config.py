@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/fairscreen.db"
     #: Where development keys and other local state live.
     data_dir: Path = Path("var")
+    #: The key store: the wrapped subject and case keys, in a database apart from the data
+    #: so the data's backups hold no key (docs/operations.md, 'Backups'). Default: the
+    #: SQLite file ``<data_dir>/keystore.db``; PostgreSQL by URL (another database than
+    #: ``database_url``'s, with its own, short backup retention).
+    key_store_url: str | None = None
     #: The origin line of the ledger's checkpoints (C2SP tlog-checkpoint).
     ledger_origin: str = "fairscreen.example/ledger"
     #: Where the master, ledger signing and pseudonym keys come from: ``file`` (under
@@ -45,6 +50,10 @@ class Settings(BaseSettings):
                     "webhook_private_targets: production webhooks go to public addresses only"
                 )
         return self
+
+    @property
+    def key_store_database(self) -> str:
+        return self.key_store_url or f"sqlite:///{self.data_dir / 'keystore.db'}"
 
     @property
     def keys_dir(self) -> Path:

@@ -130,8 +130,9 @@ def test_purged_ciphertexts_cannot_be_decrypted(database_url: str, tmp_path: Pat
     request_deletion(world.svc, world.candidate)
     world.clock.advance(days=15)
     assert purge(world.svc).destroyed == (case_id,)
-    with world.svc.engine.connect() as connection:
-        cipher = EnvelopeCipher(world.svc.key_provider, SqlKeyStore(connection))
+    assert world.svc.key_engine is not None
+    with world.svc.engine.connect() as connection, world.svc.key_engine.connect() as keys:
+        cipher = EnvelopeCipher(world.svc.key_provider, SqlKeyStore(keys))
         for label, field, blob in kept:
             with pytest.raises(KeyDestroyed):
                 cipher.decrypt(label, field, blob)

@@ -216,11 +216,6 @@ class KeyProvider(Protocol):
         ...
 
 
-class SubjectKeyChanged(CryptoError):
-    """A case key was wrapped by a subject key that a rotation re-keyed meanwhile: wrap
-    it again under the subject's new key (:meth:`EnvelopeCipher.open_case` does)."""
-
-
 class KeyKind(StrEnum):
     SUBJECT = "subject"
     CASE = "case"
@@ -410,23 +405,15 @@ class EnvelopeCipher:
             return existing.key_id
         if self._store.is_destroyed(KeyKind.CASE, case):
             raise KeyDestroyed(f"the key of case {case!r} was destroyed")
+        subject_key = self._subject_key(subject, create=True)
         data_key = DataKey.generate(new_key_id("ck"))
-        for attempt in (1, 2):
-            subject_key = self._subject_key(subject, create=True)
-            wrapped = WrappedKey(
-                key_id=data_key.key_id,
-                wrapped_by=subject_key.key_id,
-                blob=seal(
-                    subject_key, data_key.material, case_key_aad(case, subject, data_key.key_id)
-                ),
-                subject=subject,
-            )
-            try:
-                return self._store.add(KeyKind.CASE, case, wrapped).key_id
-            except SubjectKeyChanged:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        wrapped = WrappedKey(
+            key_id=data_key.key_id,
+            wrapped_by=subject_key.key_id,
+            blob=seal(subject_key, data_key.material, case_key_aad(case, subject, data_key.key_id)),
+            subject=subject,
+        )
+        return self._store.add(KeyKind.CASE, case, wrapped).key_id
 
     def _subject_key(self, subject: str, *, create: bool) -> SecretKey:
         wrapped = self._store.get(KeyKind.SUBJECT, subject)

@@ -79,16 +79,21 @@ class Services:
     #: the log's high-water mark outside the database (ledger/high_water.py); None in
     #: tests that build services by hand and never restore a database
     high_water: HighWater | None = None
+    #: the key store's database (adapters/db/key_store.py); None keeps the keys beside
+    #: the data (tests that build services by hand)
+    key_engine: Engine | None = None
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceLog(self.uow)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.key_provider)
+        return SqlUnitOfWork(self.engine, self.key_provider, key_engine=self.key_engine)
 
     def reader(self) -> SqlUnitOfWork:
         """A read snapshot: decrypts, changes nothing, takes no writer lock."""
-        return SqlUnitOfWork(self.engine, self.key_provider, write=False)
+        return SqlUnitOfWork(
+            self.engine, self.key_provider, write=False, key_engine=self.key_engine
+        )
 
     def now(self) -> datetime:
         moment = self.clock()

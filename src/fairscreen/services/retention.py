@@ -22,6 +22,7 @@ from fairscreen.adapters.crypto import (
     rotate_master_key,
 )
 from fairscreen.adapters.db import case_tables as t
+from fairscreen.adapters.db.engine import checkpoint_wal
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import Tier
 from fairscreen.domain.errors import NotFound
@@ -252,6 +253,12 @@ def purge(svc: Services, *, dry_run: bool = False, batch: int = 500) -> PurgeRes
                 uow.commit()  # a dry run leaves the unit of work to roll back
     if not dry_run:
         _shred_departed_subjects(svc)
+        if destroyed:
+            # What was destroyed must leave the files themselves, not linger in the WAL
+            # (secure_delete zeroes the rows; adapters/db/engine.py).
+            for engine in (svc.engine, svc.key_engine):
+                if engine is not None:
+                    checkpoint_wal(engine)
     return PurgeResult(tuple(destroyed), tuple(held), tuple(would))
 
 

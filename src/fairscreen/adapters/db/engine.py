@@ -10,7 +10,11 @@ writers queue instead of failing halfway). Each connection also gets:
 - ``synchronous=FULL`` by default: a committed ledger batch survives power loss, not just
   a crashed process (evidence must not vanish after it was acknowledged);
 - ``busy_timeout``: a second writer waits for the lock instead of failing at once;
-- ``foreign_keys=ON``.
+- ``foreign_keys=ON``;
+- ``secure_delete=ON``: deleted rows are overwritten with zeros, not left in free pages
+  for a copy of the file to find (set here, not left to how SQLite was built: Debian
+  builds it on, others do not). :func:`checkpoint_wal` then moves a purge from the WAL
+  into the file itself (issue 18).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ def create_engine(
             cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")
         finally:
             cursor.close()
 
@@ -81,6 +86,19 @@ def create_engine(
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def checkpoint_wal(engine: Engine) -> bool:
+    """Copy the WAL into the SQLite file and empty it (``wal_checkpoint(TRUNCATE)``); True
+    when complete. Until then a purge lives only in the WAL, and a copy of the main file
+    alone (a backup taken while a server holds the file open) still holds what it
+    destroyed. A reader holding an old snapshot makes it incomplete: the next purge
+    tries again. Nothing to do on PostgreSQL."""
+    if not is_sqlite(engine):
+        return True
+    with engine.connect() as connection:
+        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    return not busy
 
 
 def is_sqlite(connection: Connection | Engine) -> bool:

@@ -1,6 +1,16 @@
-"""The wrapped-key store on the database (``wrapped_keys``), the ``KeyStore`` of
-``adapters/crypto.py``. It works inside the caller's transaction, so a key issued for a
-case commits or rolls back with the case itself.
+"""The wrapped-key store (``wrapped_keys``), the ``KeyStore`` of ``adapters/crypto.py``,
+in a database of its own: the key store (``FAIRSCREEN_KEY_STORE_URL``, by default the
+SQLite file ``<data dir>/keystore.db``).
+
+Why apart (issue 18): a backup of the data holds ciphertexts for as long as the backup is
+kept; if it held the wrapped keys too, a destroyed case would open again from the backup
+with any master key that still exists. Kept apart, the data's backups hold no key at all,
+and the key store's own backups are kept only for a short, documented time
+(docs/operations.md, 'Backups'), which bounds how long a destroyed case stays recoverable.
+The unit of work commits the key store's transaction just before the data's, so a key
+issued for a case is stored before the case is (an orphan key is harmless; a case
+without its key would not be), and a key shredded by the purge is gone even if the
+data's commit then fails (the purge destroys the case again on its next run).
 
 A store lives as long as one unit of work, and remembers the rows it has read: every
 field sealed or opened asks for the case key and the subject key, so writing one case
@@ -16,15 +26,65 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from fairscreen.adapters.crypto import CURRENT_MASTER, KeyKind, SubjectKeyChanged, WrappedKey
+from fairscreen.adapters.crypto import CURRENT_MASTER, KeyKind, WrappedKey
 from fairscreen.adapters.db.case_tables import wrapped_keys as t
-from fairscreen.adapters.db.engine import is_sqlite, one_of
+from fairscreen.adapters.db.engine import one_of
 from fairscreen.domain.errors import KeyDestroyed
 
 #: Built once: the lookup runs for every field sealed or opened.
 _ROW = sa.select(t).where(t.c.owner == sa.bindparam("owner"), t.c.kind == sa.bindparam("kind"))
 
 Row = sa.Row[tuple[object, ...]]
+
+
+def create_key_store(engine: sa.Engine) -> None:
+    """The key store's schema (one table and its index) in its own database. Version 1:
+    a later change of it gets a migration of its own, as the data's schema does."""
+    t.create(engine, checkfirst=True)
+
+
+def move_wrapped_keys(data: sa.Engine, keys: sa.Engine, *, batch: int = 2000) -> int:
+    """Move the wrapped keys a database kept beside its data (before the key store was
+    apart) into the key store, and delete them from the data; return how many moved.
+
+    Runs at every start (``build_services``) and is a no-op once the data holds none.
+    Each batch commits in the key store first, then deletes in the data, so a crash in
+    between leaves rows in both, and the next run keeps the key store's (a tombstone
+    wins over a live key, so nothing destroyed comes back)."""
+    from fairscreen.adapters.db.engine import begin_write
+
+    moved = 0
+    while True:
+        with begin_write(data) as source, begin_write(keys) as target:
+            rows = source.execute(sa.select(t).limit(batch)).mappings().all()
+            if not rows:
+                return moved
+            owners = [str(row["owner"]) for row in rows]
+            present = {
+                (row.owner, row.kind): row
+                for row in target.execute(sa.select(t).where(one_of(target, t.c.owner, owners)))
+            }
+            fresh = [dict(row) for row in rows if (row["owner"], row["kind"]) not in present]
+            if fresh:
+                target.execute(sa.insert(t), fresh)
+            for row in rows:
+                kept = present.get((row["owner"], row["kind"]))
+                if (
+                    kept is not None
+                    and row["destroyed_at"] is not None
+                    and kept.destroyed_at is None
+                ):
+                    target.execute(
+                        sa.update(t)
+                        .where(t.c.owner == row["owner"], t.c.kind == row["kind"])
+                        .values(blob=None, destroyed_at=row["destroyed_at"])
+                    )
+            source.execute(
+                sa.delete(t).where(
+                    sa.tuple_(t.c.owner, t.c.kind).in_([(r["owner"], r["kind"]) for r in rows])
+                )
+            )
+            moved += len(rows)
 
 
 def _wrapped(row: Row) -> WrappedKey:
@@ -63,8 +123,6 @@ class SqlKeyStore:
                 raise KeyDestroyed(f"the {kind.value} key of {owner!r} was destroyed")
             return _wrapped(row)
         self._forget(kind, [owner])
-        if kind is KeyKind.CASE and key.subject is not None:
-            self._hold_subject_key(key.subject, key.wrapped_by)
         self._connection.execute(
             sa.insert(t).values(
                 kind=kind.value,
@@ -76,23 +134,6 @@ class SqlKeyStore:
             )
         )
         return key
-
-    def _hold_subject_key(self, subject: str, key_id: str) -> None:
-        """A case key goes in only while its subject key is still the one that wrapped it.
-        On PostgreSQL the row is held (``FOR SHARE``) until commit, so a rotation re-keying
-        the subject waits for this case key and then re-keys it too; a rotation that got
-        there first leaves no such row, and the caller wraps again under the new key.
-        SQLite's writers hold the whole database, so nothing can change in between."""
-        if is_sqlite(self._connection):
-            return
-        self._forget(KeyKind.SUBJECT, [subject])
-        held = self._connection.execute(
-            sa.select(t.c.key_id)
-            .where(t.c.owner == subject, t.c.kind == KeyKind.SUBJECT.value, t.c.key_id == key_id)
-            .with_for_update(read=True)
-        ).first()
-        if held is None:
-            raise SubjectKeyChanged(f"subject key {key_id} was re-keyed meanwhile")
 
     def replace(self, kind: KeyKind, owner: str, old: WrappedKey, new: WrappedKey) -> bool:
         self._forget(kind, [owner])
@@ -167,10 +208,11 @@ class SqlKeyStore:
         new: WrappedKey,
         case_keys: list[tuple[str, WrappedKey, WrappedKey]],
     ) -> bool:
-        """All or nothing, in a savepoint: the subject key first (its row lock makes a
-        concurrent case key wait, see :meth:`_hold_subject_key`), then each case key by
+        """All or nothing, in a savepoint: the subject key, then each case key, by
         compare-and-swap, then a check that no case key of the subject is left under the
-        old subject key (one issued meanwhile): then everything is undone."""
+        old subject key (one issued meanwhile): then everything is undone. (Writers hold
+        the ledger's lock for their whole unit of work, so none runs in between today;
+        the check keeps the store correct without relying on that.)"""
         self._forget(KeyKind.SUBJECT, [subject])
         self._forget(KeyKind.CASE, [case for case, _, _ in case_keys])
         savepoint = self._connection.begin_nested()

@@ -1,6 +1,7 @@
 """The unit of work of the screening service: one writer transaction on the database in
-which state changes, their ciphertexts, wrapped keys and their ledger entries commit
-together or not at all (PRODUCT.md §6: "in the same transaction as the change").
+which state changes, their ciphertexts and their ledger entries commit together or not at
+all (PRODUCT.md §6: "in the same transaction as the change"), and one on the key store
+(adapters/db/key_store.py), committed just before it.
 
 It rolls back unless told to commit (cosmicpython's rule). On entry it takes the ledger's
 writer lock (``BEGIN IMMEDIATE`` on SQLite, ``pg_advisory_xact_lock`` on PostgreSQL), so
@@ -61,11 +62,20 @@ def payload_digest(payload: Mapping[str, Any]) -> tuple[str, bytes]:
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine, key_provider: KeyProvider, *, write: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        key_provider: KeyProvider,
+        *,
+        write: bool = True,
+        key_engine: Engine | None = None,
+    ) -> None:
         """``write=False``: a reader — one snapshot, no writer lock, nothing to commit
-        (decrypting needs only reads; the evidence of a read goes to the ledger apart)."""
+        (decrypting needs only reads; the evidence of a read goes to the ledger apart).
+        ``key_engine``: the key store's database (None: the keys live beside the data)."""
         self._write = write
         self._engine = engine
+        self._key_engine = key_engine
         self._key_provider = key_provider
         self._entries: list[bytes] = []
         self._payloads: dict[str, str] = {}
@@ -96,7 +106,16 @@ class SqlUnitOfWork:
         self.ledger_store = SqlLedgerStore(self.connection)
         if self._write:
             self.ledger_store.lock_for_append()
-        self.keys = SqlKeyStore(self.connection)
+        self._key_connection: Connection | None = None
+        self._key_transaction: sa.RootTransaction | None = None
+        if self._key_engine is None:
+            self.keys = SqlKeyStore(self.connection)
+        else:
+            # Taken after the data's writer lock, always in this order: no deadlock.
+            key_connection = self._key_engine.connect()
+            self._key_connection = as_writer(key_connection) if self._write else key_connection
+            self._key_transaction = self._key_connection.begin()
+            self.keys = SqlKeyStore(self._key_connection)
         self.cipher = EnvelopeCipher(self._key_provider, self.keys)
         self.repo = ServiceRepository(self.connection, self.cipher)
         return self
@@ -108,9 +127,13 @@ class SqlUnitOfWork:
         trace: TracebackType | None,
     ) -> None:
         try:
+            if self._key_transaction is not None and self._key_transaction.is_active:
+                self._key_transaction.rollback()
             if not self._committed and self._transaction.is_active:
                 self._transaction.rollback()
         finally:
+            if self._key_connection is not None:
+                self._key_connection.close()
             self.connection.close()
             self._release_local_lock()
 
@@ -164,6 +187,8 @@ class SqlUnitOfWork:
         self._flush_payloads()
         if self._entries:
             self.appended = Log(self.ledger_store).append(self._entries)
+        if self._key_transaction is not None:
+            self._key_transaction.commit()  # keys first: a case is never stored keyless
         self._transaction.commit()
         self._committed = True
         return self.appended
