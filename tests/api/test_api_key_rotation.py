@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from api.conftest import Api, released_case
 from fairscreen.adapters.crypto import CURRENT_MASTER, EnvelopeCipher, KeyKind
-from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.keys_provider import FileKeyProvider
 from fairscreen.domain.errors import CryptoError
 from fairscreen.entrypoints.cli import app
@@ -91,6 +90,6 @@ def test_a_lagging_process_refuses_to_wrap_under_an_old_key(api: Api) -> None:
         uow.keys.set_current_master("mk-0000000000000000")
         uow.commit()
     with svc.uow() as uow:
-        cipher = EnvelopeCipher(svc.key_provider, SqlKeyStore(uow.connection))
+        cipher = EnvelopeCipher(svc.key_provider, uow.keys)
         with pytest.raises(CryptoError, match="'mk-0000000000000000' is current"):
             cipher.open_case("case-new", "subj-new")

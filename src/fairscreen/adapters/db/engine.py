@@ -29,7 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
-from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.errors import InvalidInput, StorageUnavailable
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -168,3 +168,83 @@ def holds_tables(url: str) -> bool:
         return bool(sa.inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+# --- storage that cannot be written -------------------------------------------------------------
+
+#: PostgreSQL SQLSTATEs: disk_full, read_only_sql_transaction, insufficient_privilege
+_PG_DISK_FULL, _PG_READ_ONLY = "53100", "25006"
+
+
+def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageUnavailable | None:
+    """A :class:`StorageUnavailable` naming the cause when ``error`` (a driver error, as
+    SQLAlchemy wraps it, or an ``OSError``) means the storage cannot be written: the disk
+    is full, the database is read-only, or a SQLite file beside it (``-wal``, ``-shm``)
+    cannot be written. None for any other error. Messages carry paths and the driver's
+    reason, never a value."""
+    import errno
+
+    cause = getattr(error, "orig", None) or error
+    text = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    state = getattr(cause, "sqlstate", None) or getattr(
+        getattr(cause, "diag", None), "sqlstate", None
+    )
+    number = getattr(cause, "errno", None)
+    where = _where(url)
+    if (
+        number == errno.ENOSPC
+        or state == _PG_DISK_FULL
+        or "disk is full" in text
+        or ("No space left on device" in text)
+    ):
+        return StorageUnavailable(
+            f"the disk is full{where} ({text}); nothing was written: free space and retry"
+        )
+    if (
+        number == errno.EROFS
+        or state == _PG_READ_ONLY
+        or "readonly database" in text
+        or ("read-only" in text)
+    ):
+        return StorageUnavailable(
+            f"the database is read-only{where} ({text}); nothing was written: "
+            + _sqlite_remedy(url)
+        )
+    if "unable to open database file" in text or number == errno.EACCES:
+        return StorageUnavailable(
+            f"the database cannot be opened for writing{where} ({text}): " + _sqlite_remedy(url)
+        )
+    return None
+
+
+def _where(url: sa.URL | None) -> str:
+    if url is None:
+        return ""
+    path = sqlite_file(url) if url.get_backend_name() == "sqlite" else None
+    return f" at {path}" if path is not None else f" at {url.render_as_string(hide_password=True)}"
+
+
+def _sqlite_remedy(url: sa.URL | None) -> str:
+    """What to mend, naming the file: SQLite needs to write the folder, the file and its
+    ``-wal`` and ``-shm`` (a read-only ``-shm`` left behind keeps every write failing
+    after the database itself was made writable again)."""
+    path = sqlite_file(url) if url is not None and url.get_backend_name() == "sqlite" else None
+    if path is None:
+        return "make the database writable (its server, its role's rights, its disk)"
+    import os
+
+    for candidate in (
+        path.parent,
+        path,
+        path.with_name(path.name + "-wal"),
+        path.with_name(path.name + "-shm"),
+    ):
+        if candidate.exists() and not os.access(candidate, os.W_OK):
+            mode = candidate.stat().st_mode & 0o777
+            if candidate.name.endswith(("-wal", "-shm")):
+                return (
+                    f"{candidate} is not writable (mode {mode:o}): remove it while no process "
+                    "has the database open (SQLite makes it again), or chmod u+w it"
+                )
+            return f"{candidate} is not writable (mode {mode:o}): chmod u+w it"
+    return f"make {path}, its folder and its -wal and -shm files writable, and the disk too"

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from fairscreen.adapters.db.engine import begin_read, begin_write
+from fairscreen.adapters.db.engine import begin_read, begin_write, storage_problem
 from fairscreen.adapters.db.tables import ledger_checkpoints
-from fairscreen.domain.errors import LedgerError
+from fairscreen.domain.errors import FairscreenError, LedgerError
 from fairscreen.ledger.entries import LedgerEntry, decode_entry
 from fairscreen.ledger.log import AppendResult, Log
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
@@ -74,7 +74,7 @@ class SqlLedgerStore(LedgerStore):
             cursor.execute(self._sql(statement), params)
             return list(cursor.fetchall()) if cursor.description else []
         except self._driver_error as exc:
-            raise _database_error(exc) from exc
+            raise _database_error(exc, self._connection.engine.url) from exc
 
     # --- the port -----------------------------------------------------------------------------
 
@@ -91,6 +91,9 @@ class SqlLedgerStore(LedgerStore):
                 # (waiting up to busy_timeout); a stale snapshot fails here, not halfway.
                 cursor.execute("UPDATE ledger_state SET size = size WHERE id = 1")
         except Exception as exc:
+            problem = storage_problem(exc, self._connection.engine.url)
+            if problem is not None:
+                raise problem from exc
             raise LedgerError(
                 f"could not take the ledger writer lock: {type(exc).__name__}: {exc}"
             ) from exc
@@ -191,7 +194,7 @@ class SqlLedgerStore(LedgerStore):
                 .returning(ledger_checkpoints.c.id)
             )
         except DBAPIError as exc:
-            raise _database_error(exc.orig or exc) from exc
+            raise _database_error(exc.orig or exc, self._connection.engine.url) from exc
         return int(result.scalar_one())
 
     def _checkpoints(self, query: sa.Select[Any]) -> list[StoredCheckpoint]:
@@ -199,7 +202,7 @@ class SqlLedgerStore(LedgerStore):
         try:
             rows = list(self._connection.execute(query))
         except DBAPIError as exc:
-            raise _database_error(exc.orig or exc) from exc
+            raise _database_error(exc.orig or exc, self._connection.engine.url) from exc
         for row in rows:
             published = row.published_at  # aware UTC: the column type sees to it
             found.append(
@@ -217,7 +220,12 @@ class SqlLedgerStore(LedgerStore):
         return found[0] if found else None
 
 
-def _database_error(cause: BaseException) -> LedgerError:
+def _database_error(cause: BaseException, url: sa.URL | None = None) -> FairscreenError:
+    """The ledger's error for a driver error: the storage's own (disk full, read-only)
+    when that is the cause, so it reaches the log and the caller with its reason."""
+    problem = storage_problem(cause, url)
+    if problem is not None:
+        return problem
     text = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
     hint = ""
     if "no such table" in text or "does not exist" in text:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
 from fairscreen.adapters.db.case_tables import event_payloads
-from fairscreen.adapters.db.engine import as_writer, is_sqlite, one_of
+from fairscreen.adapters.db.engine import as_writer, is_sqlite, one_of, storage_problem
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.ledger_store import SqlLedgerStore
 from fairscreen.adapters.db.repository import ServiceRepository
@@ -59,6 +60,19 @@ def payload_digest(payload: Mapping[str, Any]) -> tuple[str, bytes]:
     purge's database work (bench/service.py)."""
     body = orjson.dumps(dict(payload), option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(body).hexdigest(), body
+
+
+@contextmanager
+def _storage_errors(url: sa.URL) -> Iterator[None]:
+    """A full disk or a read-only file says so, with its cause, on every surface (the
+    driver's error stays the cause); any other error passes unchanged."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        problem = storage_problem(exc, url)
+        if problem is not None:
+            raise problem from exc
+        raise
 
 
 class SqlUnitOfWork:
@@ -100,6 +114,10 @@ class SqlUnitOfWork:
             self._local_lock = None
 
     def _begin(self) -> SqlUnitOfWork:
+        with _storage_errors(self._engine.url):
+            return self._open()
+
+    def _open(self) -> SqlUnitOfWork:
         connection = self._engine.connect()
         self.connection: Connection = as_writer(connection) if self._write else connection
         self._transaction = self.connection.begin()
@@ -136,6 +154,11 @@ class SqlUnitOfWork:
                 self._key_connection.close()
             self.connection.close()
             self._release_local_lock()
+        if isinstance(error, sa.exc.DBAPIError):
+            # A statement of the use case hit a full disk or a read-only file: say so.
+            problem = storage_problem(error, self._engine.url)
+            if problem is not None:
+                raise problem from error
 
     def log(self, entry: LedgerEntry) -> None:
         """Queue a guarded ledger entry; it is appended in this transaction at commit."""
@@ -184,11 +207,14 @@ class SqlUnitOfWork:
         """Append the queued entries and commit everything, or raise and keep nothing."""
         if not self._write:
             raise RuntimeError("a reader has nothing to commit")
-        self._flush_payloads()
-        if self._entries:
-            self.appended = Log(self.ledger_store).append(self._entries)
-        if self._key_transaction is not None:
-            self._key_transaction.commit()  # keys first: a case is never stored keyless
-        self._transaction.commit()
+        with _storage_errors(self._engine.url):
+            self._flush_payloads()
+            if self._entries:
+                self.appended = Log(self.ledger_store).append(self._entries)
+        if self._key_transaction is not None and self._key_engine is not None:
+            with _storage_errors(self._key_engine.url):
+                self._key_transaction.commit()  # keys first: a case is never stored keyless
+        with _storage_errors(self._engine.url):
+            self._transaction.commit()
         self._committed = True
         return self.appended

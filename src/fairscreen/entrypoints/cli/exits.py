@@ -63,6 +63,13 @@ def _known(error: Exception) -> tuple[str, int] | None:
     argument = _imported("sqlalchemy.exc", "ArgumentError")
     if argument is not None and isinstance(error, argument):
         return "database-url: is not a usable SQLAlchemy URL", EXIT_INVALID
+    driver = _imported("sqlalchemy.exc", "DBAPIError")
+    if driver is not None and isinstance(error, driver):
+        from fairscreen.adapters.db.engine import storage_problem
+
+        problem = storage_problem(error)
+        if problem is not None:  # disk full, read-only: the cause and the remedy
+            return str(problem), EXIT_FINDINGS
     operational = _imported("sqlalchemy.exc", "OperationalError")
     if operational is not None and isinstance(error, operational):
         # the driver's first line says why (host, port, file), never a password

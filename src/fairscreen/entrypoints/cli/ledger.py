@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.engine import create_engine, storage_problem
 from fairscreen.adapters.db.ledger_store import reading, writing
 from fairscreen.adapters.high_water import high_water
 from fairscreen.adapters.ledger_keys import load_ledger_signer
@@ -73,6 +73,9 @@ def _engine(database_url: str | None) -> Iterator[tuple[Engine, Settings]]:
     try:
         yield engine, settings
     except SQLAlchemyError as exc:
+        problem = storage_problem(exc, engine.url)
+        if problem is not None:
+            raise problem from exc
         cause = getattr(exc, "orig", None) or exc
         reason = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
         raise LedgerError(f"database error: {type(cause).__name__}: {reason}") from exc

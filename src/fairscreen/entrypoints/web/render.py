@@ -189,6 +189,13 @@ def back_link(request: Request) -> str | None:
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
+#: The kind of outage, said to the person in their language (messages.json).
+UNAVAILABLE_CAUSES = {
+    "STORAGE_UNAVAILABLE": "error.storage_unavailable",
+    "LOG_ROLLED_BACK": "error.log_rolled_back",
+}
+
+
 def error_page(request: Request, error: Exception) -> Response:
     page = base_page(request)
     if page.principal is None:
@@ -209,6 +216,9 @@ def error_page(request: Request, error: Exception) -> Response:
         status, code = 500, "INTERNAL"
     field = getattr(error, "field", None) if status in (409, 422) else None
     message = getattr(error, "message", None) if status in (409, 422) else None
+    if status == 503:
+        # the operator's cause (paths, the driver's reason) goes to the log, not the page
+        log.error("web page failed: %s: %s", code, error)
     return render(
         page,
         "error.html",
@@ -217,6 +227,7 @@ def error_page(request: Request, error: Exception) -> Response:
         code=code,
         field=field,
         message=message,
+        cause=UNAVAILABLE_CAUSES.get(code),
         back=back_link(request),
     )
 
