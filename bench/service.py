@@ -4,6 +4,8 @@
   each step its own transaction with its ledger entries, on each database;
 - baseline in the same run: the offline evaluation of the same case file (the rating's
   own cost, without database, encryption or ledger);
+- the same lifecycles with the wrapped keys beside the data (as before the key store was
+  a database apart, issue 18): what the second transaction per unit of work costs;
 - the time to purge N expired cases (default 100,000; target ≥ 2,000 cases/s): cases are
   seeded straight through the repository (decided, due yesterday, with encrypted records,
   report and decision), then ``purge`` destroys them all: crypto-shredding, row deletion,
@@ -37,6 +39,7 @@ sys.path[:0] = [
 
 from service_fixtures import CLAIMS, make_world, order_and_sign  # noqa: E402
 
+from fairscreen.adapters.db.key_store import move_wrapped_keys  # noqa: E402
 from fairscreen.services.evaluation import evaluate_case  # noqa: E402
 from fairscreen.services.investigation import case_file, run_investigation  # noqa: E402
 from fairscreen.services.retention import purge  # noqa: E402
@@ -60,8 +63,14 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
-def lifecycles(database_url: str, folder: Path, count: int) -> tuple[float, float]:
+def lifecycles(
+    database_url: str, folder: Path, count: int, *, keys_apart: bool = True
+) -> tuple[float, float]:
     world = make_world(database_url, folder)
+    if not keys_apart and world.svc.key_engine is not None:
+        # the keys made so far go back beside the data, and every later one lands there
+        move_wrapped_keys(world.svc.key_engine, world.svc.engine)
+        world.svc.key_engine = None
     order_and_sign(world)  # warm up
     start = time.perf_counter()
     for _ in range(count):
@@ -165,6 +174,7 @@ def main() -> None:
         "database",
         "lifecycles/s (authorize → released)",
         "baseline: offline evaluations/s",
+        "lifecycles/s, keys beside the data",
         f"purge {args.purge:,} expired: cases/s",
         "purge seconds",
     ):
@@ -178,15 +188,24 @@ def main() -> None:
             if maker is None:
                 url_a, url_b = f"sqlite:///{folder / 'a.db'}", f"sqlite:///{folder / 'b.db'}"
                 rate, baseline = lifecycles(url_a, folder / "a", args.lifecycles)
+                url_c = f"sqlite:///{folder / 'c.db'}"
+                beside, _ = lifecycles(url_c, folder / "c", args.lifecycles, keys_apart=False)
                 purged, seconds, destroyed = purge_rate(url_b, folder / "b", args.purge)
             else:
                 with postgres_schema() as url_a:
                     rate, baseline = lifecycles(url_a, folder / "a", args.lifecycles)
+                with postgres_schema() as url_c:
+                    beside, _ = lifecycles(url_c, folder / "c", args.lifecycles, keys_apart=False)
                 with postgres_schema() as url_b:
                     purged, seconds, destroyed = purge_rate(url_b, folder / "b", args.purge)
             assert destroyed >= args.purge
             table.add_row(
-                name, f"{rate:,.1f}", f"{baseline:,.0f}", f"{purged:,.0f}", f"{seconds:,.1f}"
+                name,
+                f"{rate:,.1f}",
+                f"{baseline:,.0f}",
+                f"{beside:,.1f}",
+                f"{purged:,.0f}",
+                f"{seconds:,.1f}",
             )
     Console().print(table)
 
