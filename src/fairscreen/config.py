@@ -49,6 +49,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "webhook_private_targets: production webhooks go to public addresses only"
                 )
+            if self.key_store_url is None or self.key_store_url.startswith("sqlite"):
+                raise ValueError(
+                    "key_store_url: production keeps the wrapped keys in a PostgreSQL "
+                    "database apart from the data, with its own backups (docs/operations.md)"
+                )
         return self
 
     @property

@@ -144,3 +144,17 @@ def test_production_refuses_private_webhook_targets() -> None:
             key_provider="env",
             webhook_private_targets=True,
         )
+
+
+def test_production_needs_a_key_store_apart_on_postgresql() -> None:
+    base = {
+        "environment": "production",
+        "database_url": "postgresql+psycopg://db/fairscreen",
+        "key_provider": "env",
+    }
+    with pytest.raises(ValueError, match="key_store_url"):
+        Settings(**base)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="key_store_url"):
+        Settings(**base, key_store_url="sqlite:///var/keystore.db")  # type: ignore[arg-type]
+    kept = Settings(**base, key_store_url="postgresql+psycopg://keys/fairscreen")  # type: ignore[arg-type]
+    assert kept.key_store_database == "postgresql+psycopg://keys/fairscreen"
