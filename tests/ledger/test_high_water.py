@@ -126,7 +126,8 @@ def _refusals(env: dict[str, str]) -> None:
     assert "restore a backup of the database that holds at least 80 entries" in verified.output
     # A copy checked on purpose as what it is: intact in itself.
     assert cli(env, "ledger", "verify", "--ignore-high-water").exit_code == 0
-    served = cli(env, "serve", "--port", "1", "--scheduler-interval", "0")
+    # an address no server can bind: without the refusal the test fails, it never hangs
+    served = cli(env, "serve", "--host", "256.0.0.1", "--scheduler-interval", "0")
     assert served.exit_code == 1
     assert served.output.count("\n") == 1 and "error: the log holds 50 entries" in served.output
     published = cli(env, "ledger", "publish")
