@@ -19,7 +19,7 @@ from fairscreen.adapters.db.migrations import upgrade
 from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
-from fairscreen.adapters.secret_files import write_secret_once
+from fairscreen.adapters.secret_files import private_directory, write_secret_once
 from fairscreen.adapters.sources.file_registry import FileRegistrySource
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.config import Settings
@@ -73,6 +73,7 @@ def build_services(
     config: ServiceConfig | None = None,
     migrate: bool = True,
 ) -> Services:
+    private_directory(settings.data_dir)  # keys, the SQLite file, notifications: 0700
     engine = create_engine(settings.database_url)
     if migrate:
         upgrade(engine)

@@ -11,6 +11,8 @@ writers queue instead of failing halfway). Each connection also gets:
   a crashed process (evidence must not vanish after it was acknowledged);
 - ``busy_timeout``: a second writer waits for the lock instead of failing at once;
 - ``foreign_keys=ON``.
+
+A SQLite file is created with mode 0600 (an existing one is narrowed to it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
+from fairscreen.adapters.secret_files import private_file
 from fairscreen.domain.errors import InvalidInput
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
@@ -59,7 +62,10 @@ def create_engine(
             raise InvalidInput(
                 f"no folder {path.parent.parent} to put {path.name} in", field="database-url"
             )
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        # The database holds personal data (encrypted) and tokens' hashes: its owner's
+        # alone. SQLite gives the -wal and -shm files the database file's mode.
+        private_file(path)
     engine = sa.create_engine(parsed, **engine_options)
 
     @event.listens_for(engine, "connect")

@@ -72,13 +72,14 @@ def serve(
 
 def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> Any:
     from fairscreen.adapters.notify import ConsoleFileNotifier
+    from fairscreen.adapters.secret_files import private_directory
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
     from fairscreen.services.demo_seed import fresh_sign_in_codes, seed_demo
     from fairscreen.services.worked_examples import worked_examples
 
     data_dir: Path = settings.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     database_url = _demo_database(settings)
     demo_settings = Settings(
         environment="development", database_url=database_url, data_dir=data_dir
