@@ -32,12 +32,47 @@ class BlockedDestination(httpx.ConnectError):
     """The receiver's address is not on the public internet; nothing was sent."""
 
 
+#: IPv6 prefixes that carry an IPv4 address in their last 32 bits: IPv4-compatible
+#: (RFC 4291 §2.5.5.1), IPv4-translated (RFC 2765 §2.1), and the NAT64 well-known prefix
+#: (RFC 6052 §2.1). A gateway turns them into the IPv4 address they carry.
+_LOW_32_BITS_IPV4 = tuple(
+    ipaddress.IPv6Network(prefix) for prefix in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+)
+#: Local-use NAT64 (RFC 8215): the IPv4 address may sit anywhere in it; never public.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to through a translator or tunnel:
+    IPv4-mapped and -compatible, IPv4-translated, NAT64, 6to4 (RFC 3056) and Teredo
+    (RFC 4380: its server and its client)."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if any(ip in prefix for prefix in _LOW_32_BITS_IPV4):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    return found
+
+
 def is_public(address: str) -> bool:
     """True for a unicast address on the public internet (not loopback, private, shared,
-    link-local, reserved, multicast or unspecified); IPv4-mapped IPv6 counts as IPv4."""
+    link-local, reserved, multicast or unspecified). An IPv6 address that carries an IPv4
+    one (:func:`embedded_ipv4`) is public only if that IPv4 address is: ``::127.0.0.1``,
+    ``64:ff9b::a00:5`` or ``2002:7f00:1::`` reach loopback or the private network through
+    a translator as surely as the IPv4 literal does. (A NAT64 prefix an operator chose
+    for its own network cannot be recognised from outside; such networks should not
+    route that prefix from this service.)"""
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone id names a link
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
+        carried = embedded_ipv4(ip)
+        if carried:
+            return all(v4.is_global and not v4.is_multicast for v4 in carried)
     return ip.is_global and not ip.is_multicast
 
 
