@@ -101,6 +101,20 @@ def create_account(
         raise InvalidInput("must be employer, agency, regulator or operator", field="role") from exc
     if account_role not in ACCOUNT_ROLES:
         raise InvalidInput("must be employer, agency, regulator or operator", field="role")
+    return _create_account(svc, account_role, label, tenant_id)
+
+
+def create_operator_on_console(svc: Services, *, label: str) -> tuple[str, IssuedToken]:
+    """An operator account made by whoever holds the service's settings and database on
+    the machine (``fairscreen admin create-operator``): the way to the first operator,
+    since over the API only an operator creates accounts. Returns its id and its token
+    (shown once)."""
+    return _create_account(svc, ActorRole.OPERATOR, label, None)
+
+
+def _create_account(
+    svc: Services, account_role: ActorRole, label: str, tenant_id: str | None
+) -> tuple[str, IssuedToken]:
     if not label.strip() or len(label) > 100:
         raise InvalidInput("1 to 100 characters", field="label")
     kind = ACCOUNT_ROLES[account_role]
@@ -110,7 +124,7 @@ def create_account(
             if tenant is None or tenant["kind"] != kind:
                 raise NotFound(f"no such {kind}", field="tenant_id")
         elif tenant_id is not None:
-            raise InvalidInput(f"a {role} account has no tenant", field="tenant_id")
+            raise InvalidInput(f"a {account_role.value} account has no tenant", field="tenant_id")
         account_id = _new_id("acc")
         uow.connection.execute(
             sa.insert(a.accounts).values(
