@@ -199,7 +199,19 @@ def test_profiles_lists_the_builtins() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["evaluate", "demo", "profiles", "rulebook", "purge", "keys", "serve", "ledger", "db", "audit", "admin"],
+    [
+        "evaluate",
+        "demo",
+        "profiles",
+        "rulebook",
+        "purge",
+        "keys",
+        "serve",
+        "ledger",
+        "db",
+        "audit",
+        "admin",
+    ],
 )
 def test_every_command_loads_on_its_own(command: str) -> None:
     """The CLI imports only the module of the command run: each must still be reachable
