@@ -3,10 +3,11 @@ and passed in. Outside development it refuses the default, well-known secrets.""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +33,29 @@ class Settings(BaseSettings):
     #: developing). Off by default, refused in production: an employer's URL must not
     #: reach inside our network.
     webhook_private_targets: bool = False
+    #: The reverse proxies in front of the service whose ``X-Forwarded-For`` /
+    #: ``X-Forwarded-Proto`` are believed: comma-separated addresses or networks
+    #: (``10.0.0.5,10.1.0.0/16``). Empty by default: the client address is the one that
+    #: connected. Anything else would let any caller on a listed address (loopback
+    #: included) pick the address the sign-in limit counts.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(
+                        "trusted_proxies: comma-separated IP addresses or networks"
+                    ) from exc
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:

@@ -13,10 +13,11 @@ import asyncio
 import contextlib
 import importlib
 import importlib.util
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fairscreen.entrypoints.api import problems
 from fairscreen.entrypoints.api.middleware import ContainErrors, LimitBody, MiB
@@ -71,10 +72,13 @@ def create_app(
     max_body_bytes: int = MiB,
     web: bool = True,
     sign_in_limiter: AddressLimiter | None = None,
+    trusted_proxies: Sequence[str] = (),
 ) -> FastAPI:
     """The API over ``services``. ``scheduler_interval`` (seconds) runs the scheduler in
     the background while the app is served; None (tests) leaves it off.
-    ``sign_in_limiter`` counts sign-in requests per address (default: 10 a minute)."""
+    ``sign_in_limiter`` counts sign-in requests per address (default: 10 a minute).
+    ``trusted_proxies`` (addresses or networks; default none) are the only peers whose
+    ``X-Forwarded-For`` names the client: from anyone else it is ignored."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +109,8 @@ def create_app(
     problems.install(app)
     app.add_middleware(LimitBody, max_bytes=max_body_bytes)
     app.add_middleware(ContainErrors)
+    if trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     if web:
         mount_web(app, services)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -65,7 +65,11 @@ def serve(
     console = Console()
     base = f"http://{host}:{port}"
     services = _demo(settings, examples, console, base) if demo else build_services(settings)
-    app = create_app(services, scheduler_interval=scheduler_interval or None)
+    app = create_app(
+        services,
+        scheduler_interval=scheduler_interval or None,
+        trusted_proxies=settings.trusted_proxy_list,
+    )
     console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")
     server.run(app, host=host, port=port)
 
