@@ -21,6 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fairscreen.entrypoints.api import problems
 from fairscreen.entrypoints.api.middleware import ContainErrors, LimitBody, MiB
+from fairscreen.entrypoints.api.nul import RefuseNul
 from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES, enforce
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.entrypoints.api.routers import (
@@ -107,6 +108,7 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router, dependencies=[Depends(enforce)])
     problems.install(app)
+    app.add_middleware(RefuseNul)  # inside LimitBody: it reads bodies already capped
     app.add_middleware(LimitBody, max_bytes=max_body_bytes)
     app.add_middleware(ContainErrors)
     if trusted_proxies:

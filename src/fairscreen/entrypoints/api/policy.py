@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fairscreen.domain.errors import PermissionDenied
+from fairscreen.entrypoints.api.nul import refuse_if_marked
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
 from fairscreen.services.accounts import Principal, Unauthenticated
@@ -114,6 +115,7 @@ def enforce(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """The policy check every route runs first; returns the caller (None if public)."""
+    refuse_if_marked(request.state)  # a NUL anywhere in the request (entrypoints/api/nul.py)
     allowed = ROUTE_ROLES.get(route_template(request))
     if allowed is None:
         raise PermissionDenied("this route is not open to anyone", field="route")

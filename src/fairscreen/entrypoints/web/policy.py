@@ -6,7 +6,8 @@ Every page runs :func:`page_context` first. It
 
 1. looks the route up in :data:`PAGE_ROLES` (a route missing from the table is a 404
    for everyone: nothing is reachable by accident);
-2. checks the CSRF token on every POST (a per-session token in the form, bound to the
+2. refuses a NUL character anywhere in the request (``entrypoints/api/nul.py``), then
+   checks the CSRF token on every POST (a per-session token in the form, bound to the
    ``fs_sid`` cookie by HMAC; an ``Origin`` of another site is refused as well);
 3. authenticates the session cookie (the account's API token, or the candidate's
    short-lived token) through :func:`fairscreen.services.accounts.authenticate`;
@@ -29,6 +30,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
+from fairscreen.entrypoints.api.nul import form_field_with_nul, refuse_if_marked, refuse_nul
 from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.web.i18n import Translator, choose
 from fairscreen.ledger.entries import ActorRole
@@ -253,9 +255,13 @@ async def page_context(request: Request) -> Page:
     if allowed is None:
         raise NotFound("no such page")
     page = base_page(request)
+    refuse_if_marked(request.state)  # a NUL in the path, query or a urlencoded form
     if method == "POST":
         form = await request.form(max_files=2, max_fields=200, max_part_size=MAX_FORM_PART)
         page.form = form
+        nul_field = form_field_with_nul(form.multi_items())  # a multipart form's text
+        if nul_field is not None:
+            refuse_nul(nul_field)
         sent = form.get(CSRF_FIELD)
         if (
             page.new_sid
