@@ -135,9 +135,9 @@ def seed(folder: Path, cases_to_sign: int) -> World:
     _, employer_token = accounts.create_account(
         svc, operator, role="employer", label="bench", tenant_id=employer.id
     )
-    accounts.request_sign_in_code(svc, candidate.id)
+    session = accounts.request_sign_in_code(svc, candidate.id, requester="bench")
     code = notifier.sent[-1].fields["code"]
-    candidate_token = accounts.exchange_sign_in_code(svc, candidate.id, code)
+    candidate_token = accounts.exchange_sign_in_code(svc, candidate.id, session, code)
     svc.engine.dispose()
     return World(candidate_token.token, employer_token.token, case_id, to_sign)
 

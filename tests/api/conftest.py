@@ -58,11 +58,13 @@ class Api:
         before = len(notifier.sent)
         answer = self.client.post("/v1/auth/candidate/code", json={"candidate_id": candidate_id})
         assert answer.status_code == 202, answer.text
+        session = answer.json()["code_session"]
         sent = [n for n in notifier.sent[before:] if n.kind == "sign_in"]
         assert len(sent) == 1
         code = sent[0].fields["code"]
         answer = self.client.post(
-            "/v1/auth/candidate/token", json={"candidate_id": candidate_id, "code": code}
+            "/v1/auth/candidate/token",
+            json={"candidate_id": candidate_id, "code_session": session, "code": code},
         )
         assert answer.status_code == 200, answer.text
         return str(answer.json()["token"])

@@ -45,12 +45,13 @@ def test_the_demo_world(examples_dir: Path, tmp_path: Path) -> None:
     mine = client.get("/v1/cases", headers=bearer("employer")).json()["items"]
     assert len(mine) == 4
 
-    fresh_sign_in_codes(seed.services, seed.candidates)
+    sessions = fresh_sign_in_codes(seed.services, seed.candidates)
     codes = [n.fields["code"] for n in notifier.sent if n.kind == "sign_in"]
     assert len(codes) == 3
     luo = seed.candidates["seed-luo"]
     signed_in = client.post(
-        "/v1/auth/candidate/token", json={"candidate_id": luo, "code": codes[0]}
+        "/v1/auth/candidate/token",
+        json={"candidate_id": luo, "code_session": sessions[luo], "code": codes[0]},
     )
     assert signed_in.status_code == 200
 

@@ -67,7 +67,10 @@ def test_the_eleventh_sign_in_request_in_a_minute_is_refused(
         )
         assert answer.status_code == 200
     assert len(calls) == 10
-    refused = client.post("/v1/auth/candidate/token", json={"candidate_id": candidate, "code": "0"})
+    refused = client.post(
+        "/v1/auth/candidate/token",
+        json={"candidate_id": candidate, "code_session": "scs_" + "a" * 32, "code": "00000000"},
+    )
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["code"] == "RATE_LIMITED"

@@ -197,14 +197,20 @@ def test_candidate_sign_in_with_a_one_time_code_and_sign_out(web: Web) -> None:
     asked = web.post("anonymous", "/candidate/sign-in/code", {"candidate_id": candidate_id})
     unknown = web.post("anonymous", "/candidate/sign-in/code", {"candidate_id": "sub_nobody"})
     # the same page whether or not the candidate exists
-    strip = re.compile(r'(name="(csrf|candidate_id)" value=")[^"]+"')
+    strip = re.compile(r'(name="(csrf|candidate_id|code_session)" value=")[^"]+"')
     assert strip.sub("", asked.text) == strip.sub("", unknown.text)
     code = next(n for n in notifier.sent[before:] if n.kind == "sign_in").fields["code"]
-    wrong = web.post(
-        "anonymous", "/candidate/sign-in", {"candidate_id": candidate_id, "code": "00000000"}
-    )
+    # the code is bound to the session in the page that asked for it
+    session = re.search(r'name="code_session" value="([^"]+)"', asked.text)
+    assert session is not None
+    fields = {"candidate_id": candidate_id, "code_session": session.group(1)}
+    wrong = web.post("anonymous", "/candidate/sign-in", {**fields, "code": "00000000"})
     assert wrong.status_code == 401
-    done = web.post("anonymous", "/candidate/sign-in", {"candidate_id": candidate_id, "code": code})
+    unbound = web.post(
+        "anonymous", "/candidate/sign-in", {"candidate_id": candidate_id, "code": code}
+    )
+    assert unbound.status_code == 401
+    done = web.post("anonymous", "/candidate/sign-in", {**fields, "code": code})
     assert done.status_code == 303 and done.headers["location"] == "/candidate"
     client = web.client("anonymous")
     assert client.get("/candidate").status_code == 200

@@ -10,6 +10,20 @@
   and is used once; its keyed hash (HMAC with the pseudonym key) is stored, since a short
   code hashed without a key could be brute-forced from a stolen table.
 
+  Anyone who knows a candidate id can ask for a code, so asking must not let a stranger
+  lock the candidate out (issue 12 item 4):
+
+  1. each request opens a **code session**: a random handle given to the asker only,
+     without which its code cannot be exchanged (a code is bound to the request that
+     asked for it: the candidate's code is useless in a stranger's session and the other
+     way round);
+  2. wrong tries count against that session alone, so a stranger's wrong guesses never
+     spend the tries of the code the candidate holds;
+  3. the hourly allowance of codes is per candidate *and asking address* (kept as a
+     keyed hash, never the address), so strangers elsewhere cannot use up the
+     candidate's; the per-address sign-in rate limit (entrypoints/api/ratelimit.py)
+     bounds how many codes any one address can have sent.
+
 Every failure to authenticate is the same :class:`Unauthenticated`, whatever the cause
 (unknown, revoked, expired, wrong code), so a caller learns nothing about which.
 """
@@ -20,7 +34,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +48,7 @@ from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.context import Actor, Services, require_role
 
 TOKEN_PREFIX = "fs_"  # noqa: S105 - a prefix that marks tokens, not a secret
+CODE_SESSION_PREFIX = "scs_"
 CANDIDATE_TOKEN_LIFETIME = timedelta(minutes=30)
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 5
@@ -202,6 +216,7 @@ def _issue(
     account_id: str | None = None,
     subject_id: str | None = None,
     lifetime: timedelta | None = None,
+    kind: str = "api",
 ) -> IssuedToken:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = _new_id("tok")
@@ -216,6 +231,7 @@ def _issue(
             subject_id=subject_id,
             created_at=now,
             expires_at=expires,
+            kind=kind,
         )
     )
     return IssuedToken(token_id, token, expires)
@@ -272,25 +288,37 @@ def _code_hash(svc: Services, code_id: str, code: str) -> str:
     ).hexdigest()
 
 
-def request_sign_in_code(svc: Services, candidate_id: str) -> None:
-    """Send a one-time code to the candidate through the notifier. Says nothing about
-    whether the candidate exists (an unknown id, or too many codes this hour, sends
-    nothing and returns the same)."""
+def _requester_key(svc: Services, requester: str) -> str:
+    """Who asked, as a keyed hash: an address is personal data and is never stored."""
+    return hmac.new(
+        svc.pseudonym_key, f"sign-in-requester|{requester}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def request_sign_in_code(svc: Services, candidate_id: str, *, requester: str) -> str:
+    """Send a one-time code to the candidate through the notifier, bound to a new code
+    session; returns the session's handle, for the asker alone. Says nothing about
+    whether the candidate exists: an unknown id, or an asker past its hourly allowance,
+    gets a handle like any other and nothing is sent. ``requester`` is the asking
+    client's address."""
+    handle = CODE_SESSION_PREFIX + secrets.token_urlsafe(24)
     now = svc.now()
+    asker = _requester_key(svc, requester)
     with svc.uow() as uow:
         subject = uow.repo.subject(candidate_id)
         if subject is None:  # a candidate who asked for deletion still signs in (P6 certificate)
-            return
+            return handle
         recent = uow.connection.execute(
             sa.select(sa.func.count())
             .select_from(a.sign_in_codes)
             .where(
                 a.sign_in_codes.c.subject_id == candidate_id,
+                a.sign_in_codes.c.requester == asker,
                 a.sign_in_codes.c.created_at > now - timedelta(hours=1),
             )
         ).scalar_one()
         if recent >= CODES_PER_HOUR:
-            return
+            return handle
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         code_id = _new_id("sic")
         expires = now + CODE_LIFETIME
@@ -302,6 +330,8 @@ def request_sign_in_code(svc: Services, candidate_id: str) -> None:
                 created_at=now,
                 expires_at=expires,
                 attempts=0,
+                session_hash=token_hash(handle),
+                requester=asker,
             )
         )
         uow.commit()
@@ -312,48 +342,53 @@ def request_sign_in_code(svc: Services, candidate_id: str) -> None:
             {"code": code, "expires_at": expires.isoformat()},
         )
     )
+    return handle
 
 
-def exchange_sign_in_code(svc: Services, candidate_id: str, code: str) -> IssuedToken:
-    """A short-lived candidate token for a valid, unused, unexpired code of this
-    candidate. Every try counts against the code; a wrong code never says why."""
+def exchange_sign_in_code(
+    svc: Services, candidate_id: str, code_session: str, code: str
+) -> IssuedToken:
+    """A short-lived candidate token for the valid, unused, unexpired code of this code
+    session. Every try counts against the session's code (and no other); a wrong code
+    never says why."""
+    if not code_session.startswith(CODE_SESSION_PREFIX) or len(code_session) > 100:
+        raise Unauthenticated("invalid or expired credentials")
     now = svc.now()
+    codes = a.sign_in_codes
+    live = (
+        codes.c.session_hash == token_hash(code_session),
+        codes.c.subject_id == candidate_id,
+        codes.c.used_at.is_(None),
+        codes.c.expires_at > now,
+        codes.c.attempts < CODE_TRIES,
+    )
     with svc.uow() as uow:
-        rows: Sequence[RowMapping] = (
+        row = uow.connection.execute(sa.select(codes).where(*live)).mappings().first()
+        # The try is counted first, and only while tries remain: two tries at once
+        # cannot both pass the limit.
+        counted = row is not None and (
             uow.connection.execute(
-                sa.select(a.sign_in_codes).where(
-                    a.sign_in_codes.c.subject_id == candidate_id,
-                    a.sign_in_codes.c.used_at.is_(None),
-                    a.sign_in_codes.c.expires_at > now,
-                    a.sign_in_codes.c.attempts < CODE_TRIES,
-                )
-            )
-            .mappings()
-            .all()
+                sa.update(codes)
+                .where(codes.c.id == row["id"], *live)
+                .values(attempts=codes.c.attempts + 1)
+            ).rowcount
+            == 1
         )
-        match = None
-        for row in rows:
-            uow.connection.execute(
-                sa.update(a.sign_in_codes)
-                .where(a.sign_in_codes.c.id == row["id"])
-                .values(attempts=row["attempts"] + 1)
-            )
-            if hmac.compare_digest(_code_hash(svc, row["id"], code), row["code_hash"]):
-                match = row
-        if match is None:
-            uow.commit()  # the failed tries count
+        if (
+            row is None
+            or not counted
+            or not hmac.compare_digest(_code_hash(svc, row["id"], code), row["code_hash"])
+        ):
+            uow.commit()  # the failed try counts
             raise Unauthenticated("invalid or expired credentials")
-        uow.connection.execute(
-            sa.update(a.sign_in_codes)
-            .where(a.sign_in_codes.c.id == match["id"])
-            .values(used_at=now)
-        )
+        uow.connection.execute(sa.update(codes).where(codes.c.id == row["id"]).values(used_at=now))
         issued = _issue(
             uow.connection,
             svc,
             role=ActorRole.CANDIDATE,
             subject_id=candidate_id,
             lifetime=CANDIDATE_TOKEN_LIFETIME,
+            kind="candidate",
         )
         uow.commit()
     return issued

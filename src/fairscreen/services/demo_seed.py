@@ -169,10 +169,13 @@ def seed_demo(
     return seed
 
 
-def fresh_sign_in_codes(svc: Services, candidates: Mapping[str, str]) -> None:
-    """Send each demo candidate a sign-in code (the demo notifier prints it)."""
-    for candidate_id in candidates.values():
-        accounts.request_sign_in_code(svc, candidate_id)
+def fresh_sign_in_codes(svc: Services, candidates: Mapping[str, str]) -> dict[str, str]:
+    """Send each demo candidate a sign-in code (the demo notifier prints it); returns the
+    code session each code is bound to, by candidate id."""
+    return {
+        candidate_id: accounts.request_sign_in_code(svc, candidate_id, requester="demo console")
+        for candidate_id in candidates.values()
+    }
 
 
 __all__ = ["DemoClock", "DemoSeed", "SubjectRecords", "fresh_sign_in_codes", "seed_demo"]

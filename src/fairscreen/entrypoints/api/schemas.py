@@ -74,8 +74,14 @@ class SignInCodeRequest(In):
     candidate_id: Id
 
 
+class CodeSessionOut(Out):
+    #: pass it with the code to ``/v1/auth/candidate/token``: the code works only with it
+    code_session: str
+
+
 class SignInCodeExchange(In):
     candidate_id: Id
+    code_session: Annotated[str, StringConstraints(pattern=r"^scs_[A-Za-z0-9_-]{16,64}$")]
     code: Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 
 

@@ -97,7 +97,7 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         paths,
     )
     svc = seed.services
-    fresh_sign_in_codes(svc, seed.candidates)
+    sessions = fresh_sign_in_codes(svc, seed.candidates)
 
     import sqlalchemy as sa
 
@@ -109,10 +109,14 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         link = f"{base}/sign-in#token={token}" if role != "operator" else "(API only)"
         typer.echo(f"  {role:<10} {link}")
         typer.echo(f"  {'':<10} API: Authorization: Bearer {token}")
-    typer.echo(f"candidates ({base}/candidate/sign-in; codes last 10 minutes):")
+    typer.echo("candidates (each code works with its link only, for 10 minutes):")
     for label, candidate_id in seed.candidates.items():
         code = notifier.codes.get(svc.pseudonym("subj", candidate_id), "-")
-        typer.echo(f"  {label:<10} candidate_id {candidate_id}  code {code}")
+        link = (
+            f"{base}/candidate/sign-in#candidate_id={candidate_id}"
+            f"&code_session={sessions[candidate_id]}"
+        )
+        typer.echo(f"  {label:<10} {link}  code {code}")
     typer.echo("  new codes: POST /v1/auth/candidate/code (written to notifications.jsonl)")
     cases = Table("state", "case_id")
     for state, case_id in seed.cases.items():

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from fairscreen.domain.errors import InvalidInput, PermissionDenied
-from fairscreen.entrypoints.api.ratelimit import limit_sign_in
+from fairscreen.entrypoints.api.ratelimit import client_address, limit_sign_in
 from fairscreen.entrypoints.web.policy import (
     HOME,
     SESSION_COOKIE,
@@ -61,7 +61,14 @@ def sign_in(page: PageDep) -> Response:
 
 @router.get("/candidate/sign-in")
 def candidate_sign_in_form(page: PageDep) -> Response:
-    return render(page, "candidate_sign_in.html", step="request", candidate_id="", failed=False)
+    return render(
+        page,
+        "candidate_sign_in.html",
+        step="request",
+        candidate_id="",
+        code_session="",
+        failed=False,
+    )
 
 
 def _candidate_id(page: Page) -> str:
@@ -75,9 +82,16 @@ def _candidate_id(page: Page) -> str:
 def candidate_request_code(page: PageDep) -> Response:
     """The same answer whether or not the id exists (the service sends nothing then)."""
     candidate_id = _candidate_id(page)
-    accounts.request_sign_in_code(page.services, candidate_id)
+    code_session = accounts.request_sign_in_code(
+        page.services, candidate_id, requester=client_address(page.request)
+    )
     return render(
-        page, "candidate_sign_in.html", step="code", candidate_id=candidate_id, failed=False
+        page,
+        "candidate_sign_in.html",
+        step="code",
+        candidate_id=candidate_id,
+        code_session=code_session,
+        failed=False,
     )
 
 
@@ -85,8 +99,9 @@ def candidate_request_code(page: PageDep) -> Response:
 def candidate_sign_in(page: PageDep) -> Response:
     candidate_id = _candidate_id(page)
     code = page.field("code").strip()
+    code_session = page.field("code_session").strip()
     try:
-        issued = accounts.exchange_sign_in_code(page.services, candidate_id, code)
+        issued = accounts.exchange_sign_in_code(page.services, candidate_id, code_session, code)
     except Unauthenticated:
         return render(
             page,
@@ -94,6 +109,7 @@ def candidate_sign_in(page: PageDep) -> Response:
             status=401,
             step="code",
             candidate_id=candidate_id,
+            code_session=code_session,
             failed=True,
         )
     _start_session(page, issued.token)
