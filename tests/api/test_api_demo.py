@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from fastapi.testclient import TestClient
 
 from fairscreen.adapters.notify import MemoryNotifier
@@ -57,8 +56,7 @@ def test_the_demo_world(examples_dir: Path, tmp_path: Path) -> None:
 
     audit = client.get("/v1/ledger/audit", headers=bearer("regulator")).json()
     assert audit["ok"], audit["violations"]
-    with httpx.Client() as http:
-        report = tick(seed.services, http)
+    report = tick(seed.services)
     assert report.failed_steps == () and report.destroyed == 0
     assert client.get("/v1/ledger/audit", headers=bearer("regulator")).json()["ok"]
     assert client.get("/v1/ledger/status", headers=bearer("regulator")).json()["verified"]

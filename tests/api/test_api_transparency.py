@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 
-import httpx
 import pytest
 
 from api.conftest import Api, order_over_api, released_case
@@ -39,8 +38,7 @@ def _tile_path(index: int) -> str:
 
 
 def _publish(api: Api) -> None:
-    with httpx.Client() as client:
-        assert tick(api.world.svc, client).failed_steps == ()
+    assert tick(api.world.svc).failed_steps == ()
 
 
 def test_a_verifier_recomputes_the_checkpoint_from_tiles(api: Api) -> None:

@@ -19,6 +19,7 @@ refused in production).
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import Callable, Sequence
@@ -93,6 +94,31 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def _port(request: httpx.Request) -> int:
+    return request.url.port or (443 if request.url.scheme == "https" else 80)
+
+
+def _refuse_written_host(request: httpx.Request) -> None:
+    if non_public_reason(request.url.host) is not None:
+        raise BlockedDestination("the receiver's address is not public", request=request)
+
+
+def _route_to_checked(request: httpx.Request, addresses: Sequence[str]) -> None:
+    """Refuse unless every address is public; then point the request at the first one,
+    the ``Host`` header and the TLS server name staying the name."""
+    host = request.url.host
+    if not addresses or not all(is_public(a) for a in addresses):
+        raise BlockedDestination("the receiver's address is not public", request=request)
+    if not _is_literal(host):
+        request.url = request.url.copy_with(host=addresses[0])
+        if request.url.scheme == "https":
+            request.extensions = {**request.extensions, "sni_hostname": host}
+
+
+def _unresolved(request: httpx.Request, exc: OSError) -> httpx.ConnectError:
+    return httpx.ConnectError("the receiver's name does not resolve", request=request)
+
+
 class PublicOnlyTransport(httpx.BaseTransport):
     """Sends a request only to a public address, and to the very address it checked."""
 
@@ -101,27 +127,44 @@ class PublicOnlyTransport(httpx.BaseTransport):
         self._resolve = resolver
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        _refuse_written_host(request)
         host = request.url.host
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
-        if non_public_reason(host) is not None:
-            raise BlockedDestination("the receiver's address is not public", request=request)
         try:
-            addresses = [host] if _is_literal(host) else list(self._resolve(host, port))
+            addresses = [host] if _is_literal(host) else list(self._resolve(host, _port(request)))
         except OSError as exc:
-            raise httpx.ConnectError(
-                "the receiver's name does not resolve", request=request
-            ) from exc
-        if not addresses or not all(is_public(a) for a in addresses):
-            raise BlockedDestination("the receiver's address is not public", request=request)
-        if not _is_literal(host):
-            # Connect to the checked address; Host header and TLS name stay the name.
-            request.url = request.url.copy_with(host=addresses[0])
-            if request.url.scheme == "https":
-                request.extensions = {**request.extensions, "sni_hostname": host}
+            raise _unresolved(request, exc) from exc
+        _route_to_checked(request, addresses)
         return self._inner.handle_request(request)
 
     def close(self) -> None:
         self._inner.close()
+
+
+class AsyncPublicOnlyTransport(httpx.AsyncBaseTransport):
+    """:class:`PublicOnlyTransport` for an ``httpx.AsyncClient`` (the webhook deliveries,
+    which run concurrently, each under a total deadline). The name is resolved in a
+    worker thread: ``getaddrinfo`` blocks."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, resolver: Resolver = resolve) -> None:
+        self._inner = inner
+        self._resolve = resolver
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        _refuse_written_host(request)
+        host = request.url.host
+        try:
+            addresses = (
+                [host]
+                if _is_literal(host)
+                else list(await asyncio.to_thread(self._resolve, host, _port(request)))
+            )
+        except OSError as exc:
+            raise _unresolved(request, exc) from exc
+        _route_to_checked(request, addresses)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 def _is_literal(host: str) -> bool:
@@ -140,3 +183,11 @@ def tenant_client(*, allow_private: bool = False) -> httpx.Client:
     if not allow_private:
         transport = PublicOnlyTransport(transport)
     return httpx.Client(transport=transport, follow_redirects=False)
+
+
+def tenant_async_client(*, allow_private: bool = False) -> httpx.AsyncClient:
+    """:func:`tenant_client` for asynchronous use (the webhook deliveries)."""
+    transport: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport()
+    if not allow_private:
+        transport = AsyncPublicOnlyTransport(transport)
+    return httpx.AsyncClient(transport=transport, follow_redirects=False)
