@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 
-
 from api.conftest import Api, order_over_api, sign_over_api
 from fairscreen.entrypoints.api.scheduler import tick
 

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from api.conftest import OTHER_SUBJECT, Api, many_sign_ins, order_over_api, sign_over_api
 from factories import SUBJECT
 from fairscreen.adapters.db import account_tables as a
-from fairscreen.entrypoints.api import create_app
 from fairscreen.adapters.outbound import AsyncPublicOnlyTransport
+from fairscreen.entrypoints.api import create_app
 from fairscreen.services import webhooks
 from local_http import serve_locally
 
