@@ -55,7 +55,7 @@ def test_0005_keeps_the_keys_and_goes_down_and_up(database_url: str) -> None:
                 ),
                 [{**row, "at": now if row["blob"] is None else None} for row in rows],
             )
-        upgrade(engine, "0005_lookups")  # this revision's own step (later ones follow it)
+        upgrade(engine, "0005_lookups")
         assert current_revision(engine) == "0005_lookups"
 
         def stored() -> set[tuple[object, ...]]:
@@ -88,7 +88,7 @@ def test_0008_marks_candidate_tokens_and_goes_down_and_up(database_url: str) -> 
     engine = create_engine(database_url)
     now = datetime(2026, 1, 2, tzinfo=UTC)
     try:
-        upgrade(engine, "0005_lookups")
+        upgrade(engine, "0010_privacy")
         with engine.begin() as connection:
             connection.execute(
                 sa.text(
@@ -109,7 +109,7 @@ def test_0008_marks_candidate_tokens_and_goes_down_and_up(database_url: str) -> 
 
         assert kinds() == {"tok_a": "api", "tok_c": "candidate"}
         with engine.connect() as connection:
-            command.downgrade(alembic_config(connection), "0005_lookups")
+            command.downgrade(alembic_config(connection), "0010_privacy")
             connection.commit()
         assert "kind" not in {c["name"] for c in sa.inspect(engine).get_columns("api_tokens")}
         upgrade(engine)

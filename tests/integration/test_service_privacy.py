@@ -19,7 +19,8 @@ from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.domain.errors import KeyDestroyed
-from fairscreen.services import screening as s
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.retention import purge, request_deletion
 
 #: What the three worked examples must never leave readable.
 SECRETS = [
@@ -109,7 +110,7 @@ def test_demo_on_postgresql_leaves_no_plaintext_in_pg_dump(
 def test_purged_ciphertexts_cannot_be_decrypted(database_url: str, tmp_path: Path) -> None:
     world = make_world(database_url, tmp_path)
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     with world.svc.engine.connect() as connection:
         kept: list[tuple[str, str, bytes]] = []
         case = (
@@ -126,9 +127,9 @@ def test_purged_ciphertexts_cannot_be_decrypted(database_url: str, tmp_path: Pat
         )
         kept.append((case["pseudonym"], "report", bytes(report["body_ct"])))
     assert len(kept) > 5
-    s.request_deletion(world.svc, world.candidate)
+    request_deletion(world.svc, world.candidate)
     world.clock.advance(days=15)
-    assert s.purge(world.svc).destroyed == (case_id,)
+    assert purge(world.svc).destroyed == (case_id,)
     with world.svc.engine.connect() as connection:
         cipher = EnvelopeCipher(world.svc.key_provider, SqlKeyStore(connection))
         for label, field, blob in kept:
