@@ -137,7 +137,8 @@ def use_builtin_profile(svc: Services, actor: Actor, profile: str) -> str:
     """Copy a built-in profile (``fairscreen profiles``) into the employer's own."""
     builtin = builtin_profiles().get(profile)
     if builtin is None:
-        raise InvalidInput(f"unknown built-in profile {profile!r}", field="profile")
+        # The detail names the rule, never the value sent (docs/api.md: no echo).
+        raise InvalidInput("not one of the built-in profiles", field="profile")
     role: dict[str, Any] = {
         "id": builtin.id,
         "title": builtin.title,
@@ -281,7 +282,9 @@ def checked_categories(
         try:
             category = Category(value)
         except ValueError as exc:
-            raise InvalidInput(f"unknown category {value!r}", field=f"{field}[{index}]") from exc
+            raise InvalidInput(
+                "not one of the rulebook's categories", field=f"{field}[{index}]"
+            ) from exc
         if category.value not in chosen:
             chosen.append(category.value)
     if at_least_one and not chosen:

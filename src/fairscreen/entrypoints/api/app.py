@@ -20,6 +20,7 @@ from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fairscreen.entrypoints.api import problems
+from fairscreen.entrypoints.api.docs import install_docs
 from fairscreen.entrypoints.api.middleware import ContainErrors, LimitBody, MiB
 from fairscreen.entrypoints.api.nul import RefuseNul
 from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES, enforce
@@ -101,8 +102,10 @@ def create_app(
         description="See docs/api.md: authentication, roles, problem details, pagination, "
         "webhooks, transparency endpoints.",
         lifespan=lifespan,
+        docs_url=None,  # our own /docs: assets from the package, a strict CSP (docs.py)
         redoc_url=None,
     )
+    install_docs(app)
     app.state.services = services
     app.state.sign_in_limiter = sign_in_limiter or AddressLimiter()
     for module in ROUTERS:
