@@ -188,3 +188,40 @@ def test_the_migration_matches_the_account_tables(api: Api) -> None:
     names = set(a.__dict__) & {t.name for t in metadata.sorted_tables}
     assert names >= {"accounts", "api_tokens", "sign_in_codes", "webhook_outbox"}
     assert [d for d in differences if any(n in str(d) for n in names)] == []
+
+
+def test_the_operator_lists_tokens_and_disables_an_account(api: Api) -> None:
+    """Issue 12 item 12: an account's tokens and sessions can be listed (never their
+    secrets) and revoked, and a disabled account's every credential stops at once."""
+    made = api.call(
+        "operator",
+        "POST",
+        "/v1/accounts",
+        json={"role": "agency", "label": "desk", "tenant_id": api.ids["agency"]},
+    ).json()
+    account_id, first = made["account_id"], made["token"]
+    second = api.call("operator", "POST", f"/v1/accounts/{account_id}/tokens").json()
+    listed = api.call("operator", "GET", f"/v1/accounts/{account_id}/tokens")
+    assert listed.status_code == 200
+    assert {t["token_id"] for t in listed.json()} == {first["token_id"], second["token_id"]}
+    assert all(t["kind"] == "api" and t["revoked_at"] is None for t in listed.json())
+    assert first["token"] not in listed.text and second["token"] not in listed.text
+    assert api.call("employer", "GET", f"/v1/accounts/{account_id}/tokens").status_code == 403
+    assert api.call("operator", "GET", "/v1/accounts/acc_nobody/tokens").status_code == 404
+
+    def me(token: str) -> int:
+        headers = {"Authorization": f"Bearer {token}"}
+        return int(api.client.get("/v1/auth/me", headers=headers).status_code)
+
+    assert me(first["token"]) == 200 and me(second["token"]) == 200
+    assert api.call("operator", "DELETE", f"/v1/tokens/{first['token_id']}").status_code == 204
+    assert me(first["token"]) == 401 and me(second["token"]) == 200
+    assert api.call("operator", "DELETE", f"/v1/accounts/{account_id}").status_code == 204
+    assert me(second["token"]) == 401
+    after = api.call("operator", "GET", f"/v1/accounts/{account_id}/tokens").json()
+    assert all(t["revoked_at"] is not None for t in after)
+    accounts_page = api.call("operator", "GET", "/v1/accounts?limit=100").json()["items"]
+    assert next(a for a in accounts_page if a["account_id"] == account_id)["disabled"]
+    assert api.call("operator", "DELETE", f"/v1/accounts/{account_id}").status_code == 404
+    issued = api.call("operator", "POST", f"/v1/accounts/{account_id}/tokens")
+    assert issued.status_code == 404  # no new token for a disabled account

@@ -3,7 +3,15 @@
 - **API tokens** for employer, agency, regulator and operator accounts: 256 random bits,
   shown once when issued, stored as their SHA-256 (a hash of a high-entropy secret needs
   no salt or slow KDF: OWASP ASVS v4 §2.9 / §3.5), revocable, and scoped: an employer's or
-  agency's token acts for its tenant only.
+  agency's token acts for its tenant only. The operator lists an account's tokens
+  (never the secrets) and revokes any, and disables an account, which ends every token
+  and session of it at once.
+- **Portal sessions** (issue 12 item 12): signing in to a staff portal with an API token
+  starts a session with a credential of its own (the same kind of secret, ``kind``
+  ``portal``), which the browser's cookie carries instead of the API token. It lives 8
+  hours and signing out revokes it; the API token it was started with stays with its
+  owner, never in a browser cookie. A staff member sees their account's tokens and
+  sessions on the portal and can end any of them.
 - **Candidates** sign in with a one-time code sent through the notifier port (the
   notification carries the code, addressed by pseudonym: never a name or number),
   exchanged for a short-lived candidate token. A code lives 10 minutes, allows 5 tries
@@ -43,7 +51,7 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.notify import Notification
-from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound
+from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.context import Actor, Services, require_role
 
@@ -54,6 +62,7 @@ CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 5
 CODES_PER_HOUR = 5
 CODE_DIGITS = 8
+PORTAL_SESSION_LIFETIME = timedelta(hours=8)
 
 #: Which accounts exist, and whether each acts for a tenant of which kind.
 ACCOUNT_ROLES: dict[ActorRole, str | None] = {
@@ -85,11 +94,13 @@ class IssuedToken:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a token belongs to: the actor the use cases see, and the token's own id."""
+    """Who a token belongs to: the actor the use cases see, the token's own id, and its
+    kind (``api``, ``portal`` or ``candidate``)."""
 
     actor: Actor
     token_id: str
     account_id: str | None
+    kind: str = "api"
 
 
 def _new_id(prefix: str) -> str:
@@ -207,16 +218,100 @@ def revoke_token(svc: Services, actor: Actor, token_id: str) -> None:
 
 
 def sign_out(svc: Services, principal: Principal) -> None:
-    """Revoke the caller's own token."""
+    """Revoke the caller's own token (or portal session)."""
     _revoke(svc, principal.token_id)
 
 
-def _revoke(svc: Services, token_id: str) -> None:
+def list_tokens(svc: Services, actor: Actor, account_id: str) -> list[dict[str, Any]]:
+    """An account's tokens and portal sessions, newest first (operator): ids, kinds and
+    times, never a secret."""
+    require_role(actor, ActorRole.OPERATOR)
+    with svc.engine.connect() as connection:
+        if _account(connection, account_id) is None:
+            raise NotFound("no such account", field="account_id")
+        return _tokens_of(connection, account_id)
+
+
+def list_own_tokens(svc: Services, principal: Principal) -> list[dict[str, Any]]:
+    """The caller's account's tokens and portal sessions (a staff member's own)."""
+    if principal.account_id is None:
+        raise PermissionDenied("only an account has tokens to list", field="actor")
+    with svc.engine.connect() as connection:
+        return _tokens_of(connection, principal.account_id)
+
+
+def revoke_own_token(svc: Services, principal: Principal, token_id: str) -> None:
+    """End one token or portal session of the caller's own account; another account's
+    token does not exist for the caller."""
+    if principal.account_id is None:
+        raise PermissionDenied("only an account has tokens to revoke", field="actor")
+    _revoke(svc, token_id, account_id=principal.account_id)
+
+
+def disable_account(svc: Services, actor: Actor, account_id: str) -> None:
+    """Disable an account (operator): every token and portal session of it stops working
+    at once (``authenticate`` refuses a disabled account's tokens), and no new token is
+    issued to it. The account stays on record."""
+    require_role(actor, ActorRole.OPERATOR)
+    now = svc.now()
     with svc.uow() as uow:
         done = uow.connection.execute(
+            sa.update(a.accounts)
+            .where(a.accounts.c.id == account_id, a.accounts.c.disabled_at.is_(None))
+            .values(disabled_at=now)
+        )
+        if done.rowcount != 1:
+            raise NotFound("no such account", field="account_id")
+        uow.connection.execute(
             sa.update(a.api_tokens)
-            .where(a.api_tokens.c.id == token_id, a.api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=svc.now())
+            .where(a.api_tokens.c.account_id == account_id, a.api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        uow.commit()
+
+
+def start_portal_session(svc: Services, api_token: str) -> tuple[Principal, IssuedToken]:
+    """A staff portal session for the holder of an account's API token: a credential of
+    its own, for 8 hours (the browser keeps it, not the API token)."""
+    principal = authenticate(svc, api_token)
+    if principal.kind != "api" or principal.account_id is None:
+        raise Unauthenticated("invalid or expired credentials")
+    with svc.uow() as uow:
+        issued = _issue(
+            uow.connection,
+            svc,
+            role=principal.actor.role,
+            account_id=principal.account_id,
+            lifetime=PORTAL_SESSION_LIFETIME,
+            kind="portal",
+        )
+        uow.commit()
+    return principal, issued
+
+
+def _tokens_of(connection: sa.Connection, account_id: str) -> list[dict[str, Any]]:
+    tokens = a.api_tokens
+    rows = connection.execute(
+        sa.select(
+            tokens.c.id,
+            tokens.c.kind,
+            tokens.c.created_at,
+            tokens.c.expires_at,
+            tokens.c.revoked_at,
+        )
+        .where(tokens.c.account_id == account_id)
+        .order_by(tokens.c.created_at.desc(), tokens.c.id)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def _revoke(svc: Services, token_id: str, *, account_id: str | None = None) -> None:
+    conditions = [a.api_tokens.c.id == token_id, a.api_tokens.c.revoked_at.is_(None)]
+    if account_id is not None:
+        conditions.append(a.api_tokens.c.account_id == account_id)
+    with svc.uow() as uow:
+        done = uow.connection.execute(
+            sa.update(a.api_tokens).where(*conditions).values(revoked_at=svc.now())
         )
         if done.rowcount != 1:
             raise NotFound("no such token", field="token_id")
@@ -271,6 +366,7 @@ _TOKEN_QUERY = (
         a.api_tokens.c.account_id,
         a.api_tokens.c.expires_at,
         a.api_tokens.c.revoked_at,
+        a.api_tokens.c.kind,
         a.accounts.c.tenant_id,
         a.accounts.c.disabled_at,
     )
@@ -299,7 +395,7 @@ def authenticate(svc: Services, token: str) -> Principal:
         actor_id = row["account_id"]
     if not actor_id:
         raise Unauthenticated("invalid or expired credentials")
-    return Principal(Actor(role, str(actor_id)), str(row["id"]), row["account_id"])
+    return Principal(Actor(role, str(actor_id)), str(row["id"]), row["account_id"], row["kind"])
 
 
 # --- candidates: one-time codes -----------------------------------------------------------------

@@ -50,6 +50,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/v1/accounts"): frozenset({OPERATOR}),
     ("POST", "/v1/accounts"): frozenset({OPERATOR}),
     ("POST", "/v1/accounts/{account_id}/tokens"): frozenset({OPERATOR}),
+    ("GET", "/v1/accounts/{account_id}/tokens"): frozenset({OPERATOR}),
+    ("DELETE", "/v1/accounts/{account_id}"): frozenset({OPERATOR}),
     ("DELETE", "/v1/tokens/{token_id}"): frozenset({OPERATOR}),
     ("POST", "/v1/keys/rotation"): frozenset({OPERATOR}),
     ("PUT", "/v1/cases/{case_id}/legal-hold"): frozenset({OPERATOR}),

@@ -121,6 +121,17 @@ class AccountOut(Out):
     disabled: bool
 
 
+class TokenInfoOut(Out):
+    """A token or portal session as listed: never its secret."""
+
+    token_id: str
+    #: ``api`` (an account's API token) or ``portal`` (a staff portal session)
+    kind: str
+    created_at: Moment
+    expires_at: Moment | None = None
+    revoked_at: Moment | None = None
+
+
 class AccountCreatedOut(Out):
     account_id: str
     token: TokenOut

@@ -9,8 +9,9 @@ Every page runs :func:`page_context` first. It
 2. refuses a NUL character anywhere in the request (``entrypoints/api/nul.py``), then
    checks the CSRF token on every POST (a per-session token in the form, bound to the
    ``fs_sid`` cookie by HMAC; an ``Origin`` of another site is refused as well);
-3. authenticates the session cookie (the account's API token, or the candidate's
-   short-lived token) through :func:`fairscreen.services.accounts.authenticate`;
+3. authenticates the session cookie (a staff portal session's own credential, or the
+   candidate's short-lived token; never an account's API token) through
+   :func:`fairscreen.services.accounts.authenticate`;
 4. refuses a role the table does not list.
 
 The services then check again what the caller may do to which object: another tenant's
@@ -44,6 +45,7 @@ PUBLIC: frozenset[ActorRole] = frozenset()
 SIGNED_IN = frozenset({CANDIDATE, EMPLOYER, AGENCY, REGULATOR, ActorRole.OPERATOR})
 ONLY_CANDIDATE, ONLY_EMPLOYER = frozenset({CANDIDATE}), frozenset({EMPLOYER})
 ONLY_AGENCY, ONLY_REGULATOR = frozenset({AGENCY}), frozenset({REGULATOR})
+STAFF = frozenset({EMPLOYER, AGENCY, REGULATOR})
 
 SESSION_COOKIE = "fs_session"
 SID_COOKIE = "fs_sid"
@@ -61,6 +63,9 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/sign-in"): PUBLIC,
     ("GET", "/rulebook"): PUBLIC,
     ("POST", "/sign-out"): SIGNED_IN,
+    # --- a staff member's own account: its tokens and portal sessions ----------------------
+    ("GET", "/account"): STAFF,
+    ("POST", "/account/tokens/{token_id}/revocation"): STAFF,
     # --- candidate (求职者) ----------------------------------------------------------------
     ("GET", "/candidate"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}"): ONLY_CANDIDATE,
@@ -103,6 +108,7 @@ FORM_PAGES: dict[str, str] = {
     "/sign-in": "/sign-in",
     "/candidate/sign-in/code": "/candidate/sign-in",
     "/candidate/sign-in": "/candidate/sign-in",
+    "/account/tokens/{token_id}/revocation": "/account",
     "/candidate/cases/{case_id}/authorization": "/candidate/cases/{case_id}/authorization",
     "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/acceptance": "/candidate/cases/{case_id}",
@@ -239,13 +245,17 @@ def _same_origin(request: Request) -> bool:
 
 
 def signed_in(request: Request, services: Services) -> Principal | None:
+    """The session cookie's principal: a portal session or a candidate's token. An
+    account's API token in the cookie (a session from before portal sessions) is not a
+    session: the visitor signs in again."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     try:
-        return accounts.authenticate(services, token)
+        principal = accounts.authenticate(services, token)
     except Unauthenticated:
         return None
+    return principal if principal.kind in ("portal", "candidate") else None
 
 
 async def page_context(request: Request) -> Page:

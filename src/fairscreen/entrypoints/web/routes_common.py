@@ -28,8 +28,10 @@ PageDep = Annotated[Page, Depends(page_context)]
 
 
 def _start_session(page: Page, token: str) -> None:
-    """A new session: the token in an HttpOnly, SameSite=Strict cookie, and a fresh
-    session id (so a CSRF token from before signing in is worth nothing after)."""
+    """A new session: its own credential (a portal session's, or a candidate's
+    short-lived token; never an account's API token) in an HttpOnly, SameSite=Strict
+    cookie, and a fresh session id (so a CSRF token from before signing in is worth
+    nothing after)."""
     page.cookies[SESSION_COOKIE] = token
     page.sid = new_sid()
     page.cookies[SID_COOKIE] = page.sid
@@ -55,7 +57,11 @@ def sign_in(page: PageDep) -> Response:
     home_path = HOME.get(principal.actor.role)
     if home_path is None or principal.actor.role is ActorRole.CANDIDATE:
         raise PermissionDenied("this account has no web portal", field="token")
-    _start_session(page, token)
+    try:
+        _, session = accounts.start_portal_session(page.services, token)
+    except Unauthenticated:  # a portal session's own credential pasted as a token
+        return render(page, "sign_in.html", status=401, failed=True)
+    _start_session(page, session.token)
     return redirect(page, home_path)
 
 
@@ -118,10 +124,9 @@ def candidate_sign_in(page: PageDep) -> Response:
 
 @router.post("/sign-out")
 def sign_out(page: PageDep) -> Response:
-    """Ends the browser session. A candidate's short-lived token is revoked too; a staff
-    account's API token is only forgotten by the browser (it may be in use elsewhere;
-    an operator revokes it)."""
-    if page.principal is not None and page.principal.actor.role is ActorRole.CANDIDATE:
+    """Ends the browser session and revokes its credential (the portal session, or the
+    candidate's short-lived token): a copy of the cookie is worth nothing after."""
+    if page.principal is not None:
         accounts.sign_out(page.services, page.principal)
     page.cookies[SESSION_COOKIE] = None
     page.sid = new_sid()
