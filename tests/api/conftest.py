@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from factories import OTHER_ID
 from fairscreen.entrypoints.api import create_app
+from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
@@ -36,6 +37,15 @@ ROLE_OF: dict[str, ActorRole] = {
 }
 #: Everyone a test can act as: ``anonymous`` (no token), then each of :data:`ROLE_OF`.
 IDENTITIES = ("anonymous", *ROLE_OF)
+
+
+def caller_for(method: str, path: str) -> str:
+    """Someone the policy table lets call the route (tenant A's, when it is a tenant's)."""
+    roles = ROUTE_ROLES[(method, path)]
+    if roles is PUBLIC:
+        return "anonymous"
+    first = sorted(roles)[0]
+    return next(who for who, role in ROLE_OF.items() if role is first)
 
 
 @dataclass

@@ -7,18 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from api.conftest import Api
-from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES
-from fairscreen.ledger.entries import ActorRole
+from api.conftest import Api, caller_for
+from fairscreen.entrypoints.api.policy import ROUTE_ROLES
 
 CANARY = "Zq9canary"
-WHO = {
-    ActorRole.CANDIDATE: "candidate",
-    ActorRole.EMPLOYER: "employer",
-    ActorRole.AGENCY: "agency",
-    ActorRole.REGULATOR: "regulator",
-    ActorRole.OPERATOR: "operator",
-}
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -54,14 +46,11 @@ def _requests(document: dict[str, Any]) -> list[tuple[str, str, str, dict[str, A
     found = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            template = path
-            roles = ROUTE_ROLES.get((method.upper(), path)) or ROUTE_ROLES.get(
-                (method.upper(), path.replace("{path}", "{path:path}"))
-            )
-            if roles is None:
+            template = path.replace("{path}", "{path:path}")
+            if (method.upper(), template) not in ROUTE_ROLES:
                 continue
-            who = "anonymous" if roles is PUBLIC else WHO[sorted(roles)[0]]
-            url = re.sub(r"\{[^}]+\}", CANARY, template)
+            who = caller_for(method.upper(), template)
+            url = re.sub(r"\{[^}]+\}", CANARY, path)
             query = {
                 p["name"]: CANARY for p in operation.get("parameters", []) if p["in"] == "query"
             }

@@ -9,24 +9,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.conftest import Api
+from api.conftest import Api, caller_for
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.app import api_routes
-from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES
-from fairscreen.ledger.entries import ActorRole
-
-WHO = {
-    ActorRole.CANDIDATE: "candidate",
-    ActorRole.EMPLOYER: "employer",
-    ActorRole.AGENCY: "agency",
-    ActorRole.REGULATOR: "regulator",
-    ActorRole.OPERATOR: "operator",
-}
-
-
-def _caller(method: str, path: str) -> str:
-    roles = ROUTE_ROLES[(method, path)]
-    return "anonymous" if roles is PUBLIC else WHO[sorted(roles)[0]]
 
 
 def _assert_refused(answer: Any, field: str) -> None:
@@ -38,7 +23,7 @@ def _assert_refused(answer: Any, field: str) -> None:
 
 def test_a_nul_in_the_path_query_or_body_is_refused_on_every_route(api: Api) -> None:
     for method, path in api_routes():
-        who = _caller(method, path)
+        who = caller_for(method, path)
         if "{" in path:
             url = re.sub(r"\{[^}]+\}", "x%00y", path)
             _assert_refused(api.call(who, method, url), "path")
