@@ -74,6 +74,7 @@ def build_services(
     migrate: bool = True,
 ) -> Services:
     private_directory(settings.data_dir)  # keys, the SQLite file, notifications: 0700
+    private_directory(settings.keys_dir)
     engine = create_engine(settings.database_url)
     if migrate:
         upgrade(engine)

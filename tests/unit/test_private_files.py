@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notification
 from fairscreen.adapters.secret_files import private_directory
+from fairscreen.bootstrap import build_services
+from fairscreen.config import Settings
 
 
 def _mode(path: Path) -> int:
@@ -63,3 +65,11 @@ def test_the_data_directory_is_narrowed_to_its_owner(tmp_path: Path) -> None:
     data.mkdir(mode=0o755)
     data.chmod(0o755)
     assert _mode(private_directory(data)) == 0o700
+
+
+def test_the_service_keeps_its_data_directory_and_keys_to_itself(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path}/var/f.db")
+    build_services(settings).engine.dispose()
+    assert _mode(settings.data_dir) == 0o700
+    assert _mode(settings.keys_dir) == 0o700
+    assert _mode(tmp_path / "var" / "f.db") == 0o600
