@@ -161,6 +161,18 @@ def test_an_endpoint_gets_only_later_events_and_can_be_removed(
 # --- receivers must be public (server-side request forgery) ----------------------------------
 
 
+def _refused_at_registration(api: Api, url: str) -> dict[str, str]:
+    """Register ``url`` as the employer, with private receivers refused: a 422 naming the
+    field, not the URL; returns the problem."""
+    api.world.svc.config = replace(api.world.svc.config, webhook_private_targets=False)
+    answer = api.call("employer", "POST", "/v1/webhooks", json={"url": url})
+    assert answer.status_code == 422, answer.text
+    problem: dict[str, str] = answer.json()
+    assert problem["field"] == "url"
+    assert url not in answer.text  # the detail names the rule, not the input
+    return problem
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -179,11 +191,8 @@ def test_an_endpoint_gets_only_later_events_and_can_be_removed(
 )
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_private_receiver_is_refused_and_nothing_is_stored(api: Api, url: str) -> None:
-    api.world.svc.config = replace(api.world.svc.config, webhook_private_targets=False)
-    answer = api.call("employer", "POST", "/v1/webhooks", json={"url": url})
-    assert answer.status_code == 422, answer.text
-    problem = answer.json()
-    assert problem["field"] == "url" and "public address" in problem["detail"]
+    problem = _refused_at_registration(api, url)
+    assert "public address" in problem["detail"]
     assert api.call("employer", "GET", "/v1/webhooks").json()["items"] == []
 
 
@@ -368,11 +377,7 @@ def test_a_huge_answer_is_never_read(api: Api, hostile: HostileReceiver) -> None
 )
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_registration_refuses_a_host_the_client_would_read_otherwise(api: Api, url: str) -> None:
-    api.world.svc.config = replace(api.world.svc.config, webhook_private_targets=False)
-    answer = api.call("employer", "POST", "/v1/webhooks", json={"url": url})
-    assert answer.status_code == 422, answer.text
-    assert answer.json()["field"] == "url"
-    assert url.split("/")[2] not in answer.text  # the detail names the rule, not the input
+    _refused_at_registration(api, url)
     assert api.call("employer", "GET", "/v1/webhooks").json()["items"] == []
     punycode = api.call(
         "employer", "POST", "/v1/webhooks", json={"url": "https://xn--bcher-kva.example/h"}
