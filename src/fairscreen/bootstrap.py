@@ -79,7 +79,7 @@ def build_services(
     if sources is None:
         registry = FileRegistrySource.demo(now=clock)
         sources = {category: registry for category in registry.categories}
-    return Services(
+    services = Services(
         engine=engine,
         key_provider=key_provider(settings),
         pseudonym_key=pseudonym_key(settings),
@@ -96,3 +96,19 @@ def build_services(
         config=config or ServiceConfig(webhook_private_targets=settings.webhook_private_targets),
         clock=clock,
     )
+    if migrate:
+        _seal_legacy_plaintext(services)  # the part of the upgrade that needs keys
+    return services
+
+
+def _seal_legacy_plaintext(services: Services) -> None:
+    """Encrypt what a database from before ``0010_privacy`` holds in plaintext (the
+    employers' purposes): the migration cannot, it has no keys. Looked for with a reader,
+    so a database with nothing left to seal (every one after the first start) is not
+    written to."""
+    with services.reader() as uow:
+        if not uow.repo.has_legacy_purposes():
+            return
+    with services.uow() as uow:
+        uow.repo.seal_legacy_purposes()
+        uow.commit()

@@ -19,6 +19,7 @@ from fairscreen.services.accounts import register_tenant
 from fairscreen.services.context import Actor, Services
 from fairscreen.services.demo import sign_as_shown
 from fairscreen.services.investigation import run_investigation
+from fairscreen.services.review import accept_report
 from fairscreen.services.scope import define_role_profile, order_check, register_candidate
 from fairscreen.services.self_identification import record_self_identification
 
@@ -119,7 +120,7 @@ def make_world(
     agency_id = register_tenant(svc, OPERATOR, kind="agency", name="某背调机构")
     employer = Actor(ActorRole.EMPLOYER, employer_id)
     profile_id = define_role_profile(svc, employer, ROLE)
-    subject_id = register_candidate(svc, SUBJECT)
+    subject_id = register_candidate(svc, employer, SUBJECT)
     return World(
         svc,
         clock,
@@ -165,7 +166,8 @@ def iter_all_tables(world: World) -> Iterator[tuple[str, list[Any]]]:
             yield table.name, list(connection.execute(sa.select(table)).all())
 
 
-_SERIAL = iter(range(1, 1000))
+#: Serial numbers of synthetic people, clear of the fixtures' own ID numbers (SUBJECT is 001).
+_SERIAL = iter(range(100, 1000))
 
 
 def people(
@@ -182,6 +184,7 @@ def people(
             ActorRole.CANDIDATE,
             register_candidate(
                 world.svc,
+                world.employer,
                 {"name": f"测试{serial}", "national_id": national_id, "birth_date": "1990-01-01"},
             ),
         )
@@ -197,6 +200,6 @@ def people(
         finally:
             world.svc.sources = original
         if release:
-            s.accept_report(world.svc, candidate, case_id)
+            accept_report(world.svc, candidate, case_id)
         made.append((candidate, case_id))
     return made

@@ -95,6 +95,11 @@ class Services:
     def pseudonym(self, prefix: str, identifier: str) -> str:
         return derive_pseudonym(prefix, self.pseudonym_key, identifier)
 
-    def actor_pseudonym(self, actor: Actor) -> str:
-        prefix = {ActorRole.CANDIDATE: "subj", ActorRole.SYSTEM: "sys"}.get(actor.role, "usr")
+    def actor_pseudonym(self, actor: Actor, *, case: str) -> str:
+        """The actor as the ledger names them in ``case``. A candidate's pseudonym is
+        derived per case, so the public log never links two cases of one person
+        (PRODUCT.md §6); staff and the system keep one pseudonym throughout."""
+        if actor.role is ActorRole.CANDIDATE:
+            return self.pseudonym("subj", f"{actor.role.value}:{actor.id}:case:{case}")
+        prefix = "sys" if actor.role is ActorRole.SYSTEM else "usr"
         return self.pseudonym(prefix, f"{actor.role.value}:{actor.id}")

@@ -11,6 +11,9 @@ fetch without an account to check the ledger and the rules.
 - The published rulebooks by version and by SHA-256, as the exact bytes that were hashed.
 - The ledger's status for the regulator (size, latest checkpoint, a full verification)
   and the compliance audit.
+- One entry's details for the regulator (:func:`entry_details`): what the public entry
+  only commits to (PRODUCT.md §6), read through this authorized path, each read itself
+  an entry of the log.
 
 The tree logic is the ledger's own (:mod:`fairscreen.ledger.log`, ``tiles``); this module
 only reads it through one snapshot per call and checks the public inputs, so a bad
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,12 +34,16 @@ from functools import cache
 from typing import Any
 
 from fairscreen.adapters.db.ledger_store import reading
+from fairscreen.adapters.db.unit_of_work import payload_commitment
 from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.lifecycle import CaseState
 from fairscreen.domain.rulebook import parse_rulebook
 from fairscreen.ledger.audit import Violation, audit_entries
+from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode, decode_entry
 from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
 from fairscreen.ledger.verify import verify_log
-from fairscreen.services.context import Services
+from fairscreen.services.case_events import OPERATOR_REASON_FIELD, log_event
+from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evaluation import shipped_rulebook_files
 
 MAX_LEVEL = 63
@@ -241,3 +250,61 @@ def compliance_audit(svc: Services) -> tuple[int, list[Violation]]:
     with reading(svc.engine) as log:
         size = log.size()
     return size, audit_ledger(svc, as_of=svc.now())
+
+
+def entry_details(svc: Services, actor: Actor, index: int) -> dict[str, Any]:
+    """What entry ``index`` commits to, for a regulator or an operator (PRODUCT.md §6: the
+    public log says nothing about a person; the regulator reads details through its
+    console, and each read is itself logged).
+
+    1. read the entry; 2. find its payload by the commitment it carries; 3. while the
+    case's keys exist, open the commitment (recompute it under the case's commitment key)
+    and an operator's recorded reason; 4. log the read (``report.read``, reason
+    ``audit``) in the same transaction. A destroyed case's payload and keys are gone:
+    the entry alone is given, and nothing was read, so nothing is logged."""
+    require_role(actor, ActorRole.REGULATOR, ActorRole.OPERATOR)
+    with svc.uow() as uow:
+        log = uow.ledger()
+        if not 0 <= index < log.size():
+            raise NotFound("no entry at that index", field="index")
+        raw = log.entry(index)
+        entry = decode_entry(raw)
+        details: dict[str, Any] = {
+            "index": index,
+            "entry": json.loads(raw),
+            "payload": None,
+            "commitment_opens": None,
+            "recorded_reason": None,
+            "read_logged": False,
+        }
+        case = uow.repo.case_by_pseudonym(entry.case)
+        body = uow.repo.event_payload(entry.commitment)
+        if case is None or case["state"] == CaseState.DESTROYED.value or body is None:
+            return details
+        key = uow.cipher.commitment_key(entry.case)
+        opened = (
+            payload_commitment(key, body)
+            if entry.v >= 2
+            else hashlib.sha256(body).hexdigest()  # version 1 committed with plain SHA-256
+        )
+        details["commitment_opens"] = hmac.compare_digest(opened, entry.commitment)
+        payload = json.loads(body)
+        sealed = payload.pop("recorded_reason_ct", None)
+        if isinstance(sealed, str):
+            details["recorded_reason"] = uow.cipher.decrypt_text(
+                entry.case, OPERATOR_REASON_FIELD, base64.b64decode(sealed)
+            )
+        details["payload"] = payload
+        log_event(
+            svc,
+            uow,
+            EventType.REPORT_READ,
+            case,
+            actor,
+            payload={"reason": ReasonCode.AUDIT.value, "entry": index},
+            commitment_key=key,
+            reason=ReasonCode.AUDIT,
+        )
+        uow.commit()
+    details["read_logged"] = True
+    return details

@@ -86,6 +86,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- the regulator: ledger status and the compliance audit --------------------------------
     ("GET", "/v1/ledger/status"): frozenset({REGULATOR, OPERATOR}),
     ("GET", "/v1/ledger/audit"): frozenset({REGULATOR, OPERATOR}),
+    ("GET", "/v1/ledger/entries/{index}"): frozenset({REGULATOR, OPERATOR}),
 }
 
 _bearer = HTTPBearer(auto_error=False, description="An API token or a candidate token.")
