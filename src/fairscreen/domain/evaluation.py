@@ -199,7 +199,8 @@ class _Evaluation:
     ) -> None:
         """Add a finding; one whose rule fires unexcluded is also a reason for the light.
         A ``disagreement`` (verified records of one claim that disagree) is said in the
-        summary, before the rule's text, and listed in the finding."""
+        summary, before the rule's text, and listed in the finding; the reason's ``text``
+        stays the rule's own."""
         light: Light | None = None
         if exclusion is not None:
             disposition, texts = Disposition.EXCLUDED, self.rulebook.exclusions[exclusion]
@@ -210,12 +211,11 @@ class _Evaluation:
             disposition = DISPOSITION_OF_LIGHT[light]
         else:
             disposition, texts = Disposition.NEUTRAL, NEUTRAL_TEXTS[neutral]
-        if disagreement is not None:
-            texts = disagreement.summary(texts, self.source_of)
+        said = texts if disagreement is None else disagreement.summary(texts, self.source_of)
         if detail:
-            summary = {lang: f"{detail} — {text}" for lang, text in texts.items()}
+            summary = {lang: f"{detail} — {text}" for lang, text in said.items()}
         else:
-            summary = dict(texts)
+            summary = dict(said)
         count = self.counters.get(category, 0) + 1
         self.counters[category] = count
         finding_id = f"{PREFIX[category]}-{count}"
