@@ -541,29 +541,30 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
         lambda claim: _fold(claim.employer),
         lambda data: _fold(data.employer) if isinstance(data, EmploymentData) else None,
     )
+    employers = [_fold(claim.employer) for claim in claims]
     spells_by_employer: dict[str, list[EmploymentClaim]] = {}
-    for claim in claims:
-        spells_by_employer.setdefault(_fold(claim.employer), []).append(claim)
+    if len(set(employers)) < len(employers):  # a spell claimed twice at one employer
+        for employer, claim in zip(employers, claims, strict=True):
+            spells_by_employer.setdefault(employer, []).append(claim)
     for index, claim, matches in matched:
         detail = f"{claim.employer} · {claim.start}–{claim.end or '…'}"
-        about = _records_about(claim, spells_by_employer[_fold(claim.employer)], matches, today)
-        # A registry's "not employed" fires no rule (EMP_FABRICATED is the claimed
-        # employer's word): it is listed with the finding but has no say in it.
-        speaking = [
-            item
-            for item in about
-            if isinstance(item.data, EmploymentData)
-            and (item.data.employed or item.record.source.kind is SourceKind.ISSUER)
-        ]
-        outcomes = [
-            RuleId.EMP_FABRICATED
-            if not item.data.employed
-            else None
-            if _employment_deviation(claim, item.data, today) <= tolerance
-            else RuleId.EMP_DATES_MATERIAL
-            for item in speaking
-            if isinstance(item.data, EmploymentData)
-        ]
+        spells = spells_by_employer.get(employers[index])
+        about = matches if spells is None else _records_about(claim, spells, matches, today)
+        # Each record read alone. A registry's "not employed" fires no rule
+        # (EMP_FABRICATED is the claimed employer's word): it is listed with the finding
+        # but has no say in it.
+        speaking: list[_Triaged] = []
+        outcomes: list[RuleId | None] = []
+        for item in about:
+            data = item.data
+            assert isinstance(data, EmploymentData)
+            if data.employed:
+                speaking.append(item)
+                material = _employment_deviation(claim, data, today) > tolerance
+                outcomes.append(RuleId.EMP_DATES_MATERIAL if material else None)
+            elif item.record.source.kind is SourceKind.ISSUER:
+                speaking.append(item)
+                outcomes.append(RuleId.EMP_FABRICATED)
         rule, disagreement = _decide(
             speaking,
             outcomes,
