@@ -135,7 +135,9 @@ def test_tile_paths_are_parsed_exactly_as_tlog_tiles_writes_them() -> None:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_rulebooks_by_version_and_hash(api: Api) -> None:
     listed = api.client.get("/v1/transparency/rulebooks").json()
-    assert listed and listed[0]["version"] == api.world.svc.rulebook.version
+    # oldest first, as the public rulebook page's history: the current one is the last
+    assert [b["version"] for b in listed] == ["1.0.0", "1.1.0"]
+    assert listed[-1]["version"] == api.world.svc.rulebook.version
     for book in listed:
         by_version = api.client.get(f"/v1/transparency/rulebooks/{book['version']}")
         by_hash = api.client.get(f"/v1/transparency/rulebooks/sha256/{book['sha256']}")

@@ -250,7 +250,7 @@ def test_rulebook_page_in_each_language_with_version_and_sha256(web: Web) -> Non
             assert f'id="rule-{rule.value}"' in page.text
         # the public model page: what goes in, each version's hash, how to recompute
         assert 'id="inputs"' in page.text and 'id="history"' in page.text
-        assert "fairscreen evaluate CASE.json --rulebook v1.toml" in page.text
+        assert "fairscreen evaluate CASE.json --rulebook v1.1.toml" in page.text
         assert page.text.count(rulebook.sha256) >= 2  # the header and the history row
 
 
