@@ -6,8 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WitnessSetting(BaseModel):
+    """A witness the log asks to cosign its checkpoints (C2SP tlog-witness)."""
+
+    #: its cosigner verifier key, ``name+hex8+base64(0x04 ‖ Ed25519 public key)``
+    vkey: str
+    #: its submission prefix, e.g. ``https://witness.regulator.example`` (the log POSTs
+    #: to ``<url>/add-checkpoint``)
+    url: str
 
 
 class Settings(BaseSettings):
@@ -32,6 +42,12 @@ class Settings(BaseSettings):
     #: developing). Off by default, refused in production: an employer's URL must not
     #: reach inside our network.
     webhook_private_targets: bool = False
+    #: The witnesses asked to cosign each new checkpoint, as JSON:
+    #: ``FAIRSCREEN_WITNESSES='[{"vkey": "witness.example/w1+…", "url": "https://…"}]'``.
+    witnesses: list[WitnessSetting] = Field(default_factory=list)
+    #: Seconds a witness may take to answer before the log moves on (and asks again at
+    #: the next publication).
+    witness_timeout: float = Field(default=5.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:

@@ -55,7 +55,7 @@ def test_0005_keeps_the_keys_and_goes_down_and_up(database_url: str) -> None:
                 ),
                 [{**row, "at": now if row["blob"] is None else None} for row in rows],
             )
-        upgrade(engine)
+        upgrade(engine, "0005_lookups")
         assert current_revision(engine) == "0005_lookups"
 
         def stored() -> set[tuple[object, ...]]:

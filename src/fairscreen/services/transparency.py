@@ -58,12 +58,13 @@ def parse_tile_path(path: str) -> tuple[int, int | None]:
 
 
 def latest_checkpoint(svc: Services) -> str:
-    """The latest published checkpoint (a C2SP signed note)."""
+    """The latest published checkpoint (a C2SP signed note), with the cosignatures of the
+    witnesses that have cosigned it so far (C2SP tlog-cosignature)."""
     with reading(svc.engine) as log:
         latest = log.latest_checkpoint()
     if latest is None:
         raise NotFound("no checkpoint has been published yet", field="checkpoint")
-    return latest.note
+    return latest.cosigned_note
 
 
 def publish_checkpoint(svc: Services) -> str:
@@ -122,7 +123,7 @@ def inclusion_proof(svc: Services, index: int, tree_size: int | None = None) -> 
             raise InvalidInput("outside 0 .. tree_size - 1", field="index")
         proof = log.inclusion_proof(index, size)
         entry = log.entry(index)
-        notes = [c.note for c in log.store.read_checkpoints() if c.size == size]
+        notes = [c.cosigned_note for c in log.store.read_checkpoints() if c.size == size]
     return {
         "index": proof.index,
         "tree_size": proof.size,
@@ -216,7 +217,7 @@ def ledger_status(svc: Services) -> dict[str, Any]:
             "size": latest.size,
             "root_hash": _b64(latest.root),
             "published_at": latest.published_at,
-            "note": latest.note,
+            "note": latest.cosigned_note,
         },
         "log_key": svc.signer.verifier.vkey,
     }
