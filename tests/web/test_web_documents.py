@@ -105,9 +105,9 @@ def read_pdf(web: Web, who: str, path: str, name: str) -> str:
     return text
 
 
-def _decided_case(web: Web) -> str:
-    """Ordered, signed, investigated (LIT-3 is yellow), accepted, then not hired with
-    the report cited: the candidate holds every notice."""
+def _investigated_case(web: Web) -> str:
+    """Ordered, signed and investigated: the report (LIT-3 is yellow) is in the
+    candidate's review window."""
     api = web.api
     case_id = order_over_api(api)
     sign_over_api(api, case_id)
@@ -138,7 +138,7 @@ def _check(text: str, lang: str, kind: str, case_id: str, *musts: str) -> None:
 
 
 def test_every_document_as_pdf_in_every_language(web: Web) -> None:
-    case_id = _decided_case(web)
+    case_id = _investigated_case(web)
     base = f"/candidate/cases/{case_id}"
     texts: dict[tuple[str, str], str] = {}
 

@@ -22,7 +22,7 @@ from fairscreen.adapters.pdf import html_to_pdf
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, environment
 from fairscreen.services import documents
-from fairscreen.services.context import Actor
+from fairscreen.services.context import Actor, Services
 
 router = APIRouter(prefix="/candidate", route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
@@ -56,87 +56,67 @@ def render_pdf(page: Page, template: str, case_id: str, **values: Any) -> bytes:
     return html_to_pdf(html, title=page.t(f"doc.{template}.title"))
 
 
-async def _pdf(
-    page: Page, case_id: str, template: str, filename: str, build: Callable[[], dict[str, Any]]
-) -> Response:
-    """Gather the data (the service checks who may see it), then print it off the event
-    loop: a PDF takes a few hundred milliseconds of CPU."""
-
-    def make() -> bytes:
-        return render_pdf(page, template, case_id, **build())
-
-    body = await run_in_threadpool(make)
-    return attachment(
-        page, body, filename=f"{filename}-{case_id}.pdf", media_type="application/pdf"
-    )
+Build = Callable[[Services, Actor, str], dict[str, Any]]
 
 
-@router.get("/cases/{case_id}/report.pdf")
-async def report_pdf(page: PageDep, case_id: CaseId) -> Response:
-    actor = _actor(page)
-    return await _pdf(
-        page,
-        case_id,
-        "report",
-        "report",
-        lambda: {"result": documents.report_copy(page.services, actor, case_id)},
-    )
+def _report(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    return {"result": documents.report_copy(svc, actor, case_id)}
 
 
-@router.get("/cases/{case_id}/authorization.pdf")
-async def authorization_pdf(page: PageDep, case_id: CaseId) -> Response:
-    actor = _actor(page)
-    return await _pdf(
-        page,
-        case_id,
-        "authorization",
-        "authorization",
-        lambda: {"doc": documents.signed_authorization(page.services, actor, case_id)},
-    )
+def _authorization(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    return {"doc": documents.signed_authorization(svc, actor, case_id)}
 
 
-@router.get("/cases/{case_id}/pre-adverse-notice.pdf")
-async def pre_adverse_pdf(page: PageDep, case_id: CaseId) -> Response:
-    actor = _actor(page)
-
-    def build() -> dict[str, Any]:
-        notice = documents.pre_adverse_notice(page.services, actor, case_id)
-        return {"doc": notice, "result": notice["report"], "rights": notice["rights"]}
-
-    return await _pdf(page, case_id, "pre_adverse", "pre-adverse-notice", build)
+def _pre_adverse(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    notice = documents.pre_adverse_notice(svc, actor, case_id)
+    return {"doc": notice, "result": notice["report"], "rights": notice["rights"]}
 
 
-@router.get("/cases/{case_id}/adverse-action-notice.pdf")
-async def adverse_pdf(page: PageDep, case_id: CaseId) -> Response:
-    actor = _actor(page)
-    return await _pdf(
-        page,
-        case_id,
-        "adverse",
-        "adverse-action-notice",
-        lambda: {"doc": documents.adverse_action_notice(page.services, actor, case_id)},
-    )
+def _adverse(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    return {"doc": documents.adverse_action_notice(svc, actor, case_id)}
 
 
-@router.get("/cases/{case_id}/consent-receipt.pdf")
-async def receipt_pdf(page: PageDep, case_id: CaseId) -> Response:
-    actor = _actor(page)
-
-    def build() -> dict[str, Any]:
-        receipt = documents.consent_receipt(page.services, actor, case_id)
-        consented = datetime.fromtimestamp(receipt["consentTimestamp"], UTC)
-        return {"doc": receipt, "consented_at": consented}
-
-    return await _pdf(page, case_id, "receipt", "consent-receipt", build)
+def _receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    receipt = documents.consent_receipt(svc, actor, case_id)
+    return {
+        "doc": receipt,
+        "consented_at": datetime.fromtimestamp(receipt["consentTimestamp"], UTC),
+    }
 
 
-@router.get("/cases/{case_id}/certificate.pdf")
-async def certificate_pdf(page: PageDep, case_id: CaseId) -> Response:
-    actor = _actor(page)
-    return await _pdf(
-        page,
-        case_id,
-        "certificate",
-        "destruction-certificate",
-        lambda: {"doc": documents.destruction_certificate(page.services, actor, case_id)},
+def _certificate(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    return {"doc": documents.destruction_certificate(svc, actor, case_id)}
+
+
+#: ``/candidate/cases/{case_id}/<file name>.pdf`` → its template and its data.
+DOCUMENTS: dict[str, tuple[str, Build]] = {
+    "report": ("report", _report),
+    "authorization": ("authorization", _authorization),
+    "pre-adverse-notice": ("pre_adverse", _pre_adverse),
+    "adverse-action-notice": ("adverse", _adverse),
+    "consent-receipt": ("receipt", _receipt),
+    "certificate": ("certificate", _certificate),
+}
+
+
+def _endpoint(name: str, template: str, build: Build) -> Callable[..., Any]:
+    async def document(page: PageDep, case_id: CaseId) -> Response:
+        """Gather the data (the service checks who may see it), then print it off the
+        event loop: a PDF takes a few hundred milliseconds of CPU."""
+        actor = _actor(page)
+
+        def make() -> bytes:
+            return render_pdf(page, template, case_id, **build(page.services, actor, case_id))
+
+        body = await run_in_threadpool(make)
+        filename = f"{name}-{case_id}.pdf"
+        return attachment(page, body, filename=filename, media_type="application/pdf")
+
+    document.__name__ = f"{template}_pdf"
+    return document
+
+
+for _name, (_template, _build) in DOCUMENTS.items():
+    router.add_api_route(
+        f"/cases/{{case_id}}/{_name}.pdf", _endpoint(_name, _template, _build), methods=["GET"]
     )
