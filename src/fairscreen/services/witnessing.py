@@ -70,14 +70,24 @@ class WitnessOutcome:
     detail: str
 
 
+def _cosigned_by(checkpoint: StoredCheckpoint, peer: WitnessPeer) -> bool:
+    """Whether a valid cosignature of ``peer`` is stored with ``checkpoint`` (a line that
+    does not verify counts as none: the witness is asked again)."""
+    if not checkpoint.cosignatures:
+        return False
+    try:
+        return bool(verify_cosignatures(checkpoint.cosigned_note, [peer.key]))
+    except LedgerError:
+        return False
+
+
 def _last_cosigned_size(checkpoints: Sequence[StoredCheckpoint], peer: WitnessPeer) -> int:
-    """The largest size among stored checkpoints this witness cosigned (0 if none)."""
-    sizes = [
-        c.size
-        for c in checkpoints
-        if c.cosignatures and verify_cosignatures(c.cosigned_note, [peer.key])
-    ]
-    return max(sizes, default=0)
+    """The size of the latest stored checkpoint this witness cosigned (0 if none): a
+    witness only moves forward, so the newest one it cosigned is its state."""
+    for checkpoint in reversed(checkpoints):
+        if _cosigned_by(checkpoint, peer):
+            return checkpoint.size
+    return 0
 
 
 def _request(engine: Engine, latest: StoredCheckpoint, old_size: int) -> AddCheckpoint:
@@ -126,7 +136,7 @@ def cosign_latest(
         if latest is None:
             return []
         checkpoints = ledger.store.read_checkpoints()
-        wanted = [p for p in peers if not verify_cosignatures(latest.cosigned_note, [p.key])]
+        wanted = [p for p in peers if not _cosigned_by(latest, p)]
         plans = [(peer, _last_cosigned_size(checkpoints, peer)) for peer in wanted]
     outcomes = []
     for peer, old in plans:
