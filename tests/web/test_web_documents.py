@@ -254,3 +254,51 @@ def test_the_destruction_certificate_carries_its_proof(web: Web) -> None:
     assert _inclusion_root(leaf, index, int(size), proof) == base64.b64decode(root)
     assert leaf.hex() in flat
     assert re.search(r"\bfairscreen\b", text)
+
+
+def test_the_regulator_finds_the_certificates_entry_by_index_and_by_case(web: Web) -> None:
+    import dataclasses
+
+    from fairscreen.entrypoints.api.scheduler import tick
+    from fairscreen.ledger.cosignature import generate_cosigner
+    from fairscreen.services.witnessing import WitnessPeer
+
+    api = web.api
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    assert web.post("candidate", f"/candidate/cases/{case_id}/revocation", {"confirm": "yes"})
+    certificate = web.get("candidate", f"/candidate/cases/{case_id}/certificate.json").json()
+    index, pseudonym = certificate["ledger_index"], certificate["case"]
+
+    by_index = web.get("regulator", f"/regulator/entries?q={index}")
+    assert by_index.status_code == 200
+    assert f'id="entry-{index}"' in by_index.text and "data.destroyed" in by_index.text
+    assert pseudonym in by_index.text
+    by_case = web.get("regulator", f"/regulator/entries?q={pseudonym}")
+    assert by_case.status_code == 200
+    listed = re.findall(r'id="entry-(\d+)"', by_case.text)
+    assert str(index) in listed and len(listed) >= 3  # signed, scope set, ..., destroyed
+    assert "authorization.signed" in by_case.text
+    for value in SUBJECT.values():
+        if isinstance(value, str) and len(value) > 3:
+            assert value not in by_case.text
+    assert web.get("regulator", "/regulator/entries?q=nonsense").status_code == 422
+    assert web.get("regulator", "/regulator/entries?q=99999999").status_code == 404
+    assert web.get("regulator", "/regulator/entries").status_code == 200  # the form alone
+    assert web.get("employer", f"/regulator/entries?q={index}").status_code == 403
+
+    # The ledger page explains itself, and names the witnesses and whether they cosigned.
+    page = web.get("regulator", "/regulator")
+    assert 'id="explain-trail"' in page.text and "/regulator/entries" in page.text
+    assert "运营方没有配置见证方" in page.text
+    svc = api.world.svc
+    peer = WitnessPeer.parse(
+        generate_cosigner("witness.test/w9").verifier.vkey, "http://127.0.0.1:9"
+    )
+    svc.config = dataclasses.replace(svc.config, witnesses=(peer,), witness_timeout=0.5)
+    import httpx
+
+    with httpx.Client() as client:
+        assert tick(svc, client).failed_steps == ()  # the witness is down: not a failure
+    page = web.get("regulator", "/regulator")
+    assert "witness.test/w9" in page.text and "尚未联署" in page.text

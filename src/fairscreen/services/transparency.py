@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from fairscreen.adapters.db.ledger_store import reading
-from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.errors import InvalidInput, LedgerError, NotFound
 from fairscreen.domain.rulebook import parse_rulebook
 from fairscreen.ledger.audit import Violation
+from fairscreen.ledger.cosignature import verify_cosignatures
 from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
 from fairscreen.ledger.verify import verify_log
 from fairscreen.services.context import Services
@@ -228,3 +231,96 @@ def compliance_audit(svc: Services) -> tuple[int, list[Violation]]:
     with reading(svc.engine) as log:
         size = log.size()
     return size, audit_ledger(svc, as_of=svc.now())
+
+
+# --- the regulator's lookup and the witnesses ---------------------------------------------------
+
+_CASE_PSEUDONYM = re.compile(r"^case_[0-9a-f]{32}$")
+#: The most entries one lookup lists (a case has a few dozen; the rest is a scan's cap).
+LOOKUP_LIMIT = 200
+_SCAN_CHUNK = 8192
+
+
+def lookup_entries(svc: Services, query: str) -> dict[str, Any]:
+    """Ledger entries by index (``1234``, as printed on a destruction certificate) or by
+    case pseudonym (``case_`` + 32 hex, as entries and certificates name the case), each
+    with its inclusion proof against the latest checkpoint. Entries hold pseudonyms and
+    codes only (the ledger's guard), so nothing personal is shown.
+
+    A case lookup scans the log in chunks (no index of pseudonyms is kept beside the log,
+    by design: the log is the only record the regulator needs to trust)."""
+    text = query.strip()
+    if text.isdigit():
+        kind = "index"
+    elif _CASE_PSEUDONYM.match(text):
+        kind = "case"
+    else:
+        raise InvalidInput(
+            "a ledger index (digits) or a case pseudonym (case_ and 32 hex digits)",
+            field="q",
+        )
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+        if latest is None:
+            raise NotFound("no checkpoint has been published yet", field="checkpoint")
+        size = latest.size
+        if kind == "index":
+            index = int(text)
+            if index >= size:
+                raise NotFound(
+                    f"no entry {index} under the latest checkpoint (size {size})", field="q"
+                )
+            found = log.store.read_entries(index, index + 1)
+        else:
+            needle = f'"case":"{text}"'.encode()
+            found = []
+            for start in range(0, size, _SCAN_CHUNK):
+                rows = log.store.read_entries(start, min(start + _SCAN_CHUNK, size))
+                found += [(i, data) for i, data in rows if needle in data]
+                if len(found) >= LOOKUP_LIMIT:
+                    break
+        entries = []
+        for index, data in found[:LOOKUP_LIMIT]:
+            proof = log.inclusion_proof(index, size)
+            entries.append(
+                {
+                    "index": index,
+                    "entry": json.loads(data),
+                    "raw": data.decode("utf-8", errors="replace"),
+                    "leaf_hash": _b64(proof.leaf_hash),
+                    "proof": [_b64(h) for h in proof.proof],
+                }
+            )
+    return {
+        "query": text,
+        "kind": kind,
+        "entries": entries,
+        "truncated": len(found) > LOOKUP_LIMIT,
+        "tree_size": size,
+        "root_hash": _b64(latest.root),
+        "checkpoint": latest.cosigned_note,
+    }
+
+
+def witness_status(svc: Services) -> list[dict[str, Any]]:
+    """Each configured witness and its cosignature of the latest checkpoint, checked with
+    its key: name, whether it cosigned, and when (its timestamp)."""
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+    status = []
+    for peer in svc.config.witnesses:
+        found = []
+        if latest is not None:
+            try:
+                found = verify_cosignatures(latest.cosigned_note, [peer.key])
+            except LedgerError:
+                found = []
+        status.append(
+            {
+                "name": peer.name,
+                "vkey": peer.key.vkey,
+                "cosigned": bool(found),
+                "at": datetime.fromtimestamp(found[0].timestamp, UTC) if found else None,
+            }
+        )
+    return status

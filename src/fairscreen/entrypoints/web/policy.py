@@ -97,6 +97,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
     # --- regulator (劳动监管部门) ----------------------------------------------------------
     ("GET", "/regulator"): ONLY_REGULATOR,
+    ("GET", "/regulator/entries"): ONLY_REGULATOR,
     ("GET", "/regulator/audit"): ONLY_REGULATOR,
     ("GET", "/regulator/statistics"): ONLY_REGULATOR,
     ("GET", "/regulator/fairness"): ONLY_REGULATOR,

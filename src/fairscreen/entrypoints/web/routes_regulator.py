@@ -26,7 +26,20 @@ LIGHT_COLOURS = {
 
 @router.get("")
 def ledger(page: PageDep) -> Response:
-    return render(page, "regulator/ledger.html", ledger=transparency.ledger_status(page.services))
+    return render(
+        page,
+        "regulator/ledger.html",
+        ledger=transparency.ledger_status(page.services),
+        witnesses=transparency.witness_status(page.services),
+    )
+
+
+@router.get("/entries")
+def entries(page: PageDep, q: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    """Ledger entries by index (the one printed on a destruction certificate) or by case
+    pseudonym, each with its inclusion proof (no query: the form alone)."""
+    found = transparency.lookup_entries(page.services, q) if q else None
+    return render(page, "regulator/entries.html", found=found)
 
 
 @router.get("/audit")
