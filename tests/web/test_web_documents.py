@@ -302,3 +302,62 @@ def test_the_regulator_finds_the_certificates_entry_by_index_and_by_case(web: We
         assert tick(svc, client).failed_steps == ()  # the witness is down: not a failure
     page = web.get("regulator", "/regulator")
     assert "witness.test/w9" in page.text and "尚未联署" in page.text
+
+
+def test_the_audit_is_a_checklist_per_rule_filtered_by_employer_and_period(web: Web) -> None:
+    """A labour inspector's question: did employer X screen lawfully in a period?"""
+    from fairscreen.adapters.db.ledger_store import append_batch
+    from fairscreen.ledger.entries import encode_entry
+    from ledger.ledger_factories import entry, pseudonym
+
+    api = web.api
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    assert api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
+    rogue = pseudonym("emp", "rogue employer")
+    append_batch(
+        api.world.svc.engine,
+        [
+            encode_entry(
+                entry(
+                    "source.queried",
+                    case="rogue case",
+                    when="2024-03-02T01:00:00Z",
+                    category="education",
+                    employer=rogue,
+                )
+            )
+        ],
+    )
+    page = web.get("regulator", "/regulator/audit")
+    assert page.status_code == 200
+    rows = re.findall(r'<tr id="rule-([a-z-]+)">', page.text)
+    assert len(rows) == 12 and "query-without-authorization" in rows
+    assert "没有求职者签署的授权书就查询了信息来源" in page.text  # the rule in plain Chinese
+    assert "在签署授权之前就查询了信息来源" in page.text  # the violation in plain Chinese
+    index = re.search(r'href="/regulator/entries\?q=(\d+)#entry-\d+"', page.text)
+    assert index is not None
+    unsigned = web.get("regulator", f"/regulator/entries?q={index.group(1)}")
+    assert unsigned.status_code == 200  # sequenced after the latest checkpoint:
+    assert "下一次发布检查点后即可给出包含证明" in unsigned.text  # listed, proof to come
+    assert rogue in page.text  # the employer filter offers it
+
+    only_rogue = web.get("regulator", f"/regulator/audit?employer={rogue}&period=2024-Q1")
+    assert "在签署授权之前就查询了信息来源" in only_rogue.text
+    assert "范围：1 个条目" in only_rogue.text
+    real = re.findall(r'<option value="(emp_[0-9a-f]{32})"', page.text)
+    lawful = next(e for e in real if e != rogue)
+    clean = web.get("regulator", f"/regulator/audit?employer={lawful}&period=2024-03")
+    assert 'class="notice ok"' in clean.text and "在签署授权之前" not in clean.text
+    checked = re.search(
+        r'<tr id="rule-query-outside-authorization">.*?<td>(\d+)</td>', clean.text, re.S
+    )
+    assert checked is not None and int(checked.group(1)) > 0  # its queries were checked
+    other_year = web.get("regulator", f"/regulator/audit?employer={rogue}&period=2023")
+    assert "范围：0 个条目" in other_year.text and 'class="notice ok"' in other_year.text
+    english = web.get("regulator", "/regulator/audit?lang=en")
+    assert "queried a source before any authorization was signed" in english.text
+    hant = web.get("regulator", "/regulator/audit?lang=zh-Hant")
+    assert "在簽署授權之前就查詢了資訊來源" in hant.text
+    assert web.get("regulator", "/regulator/audit?period=last-quarter").status_code == 422
+    assert web.get("regulator", "/regulator/audit?employer=acme").status_code == 422

@@ -244,8 +244,9 @@ _SCAN_CHUNK = 8192
 def lookup_entries(svc: Services, query: str) -> dict[str, Any]:
     """Ledger entries by index (``1234``, as printed on a destruction certificate) or by
     case pseudonym (``case_`` + 32 hex, as entries and certificates name the case), each
-    with its inclusion proof against the latest checkpoint. Entries hold pseudonyms and
-    codes only (the ledger's guard), so nothing personal is shown.
+    with its inclusion proof against the latest checkpoint when it is under one (an entry
+    sequenced since is listed without, until the next publication). Entries hold
+    pseudonyms and codes only (the ledger's guard), so nothing personal is shown.
 
     A case lookup scans the log in chunks (no index of pseudonyms is kept beside the log,
     by design: the log is the only record the regulator needs to trust)."""
@@ -261,15 +262,12 @@ def lookup_entries(svc: Services, query: str) -> dict[str, Any]:
         )
     with reading(svc.engine) as log:
         latest = log.latest_checkpoint()
-        if latest is None:
-            raise NotFound("no checkpoint has been published yet", field="checkpoint")
-        size = latest.size
+        signed = latest.size if latest is not None else 0
+        size = log.size()
         if kind == "index":
             index = int(text)
             if index >= size:
-                raise NotFound(
-                    f"no entry {index} under the latest checkpoint (size {size})", field="q"
-                )
+                raise NotFound(f"no entry {index} in a log of {size} entries", field="q")
             found = log.store.read_entries(index, index + 1)
         else:
             needle = f'"case":"{text}"'.encode()
@@ -277,18 +275,18 @@ def lookup_entries(svc: Services, query: str) -> dict[str, Any]:
             for start in range(0, size, _SCAN_CHUNK):
                 rows = log.store.read_entries(start, min(start + _SCAN_CHUNK, size))
                 found += [(i, data) for i, data in rows if needle in data]
-                if len(found) >= LOOKUP_LIMIT:
+                if len(found) > LOOKUP_LIMIT:
                     break
         entries = []
         for index, data in found[:LOOKUP_LIMIT]:
-            proof = log.inclusion_proof(index, size)
+            proof = log.inclusion_proof(index, signed) if index < signed else None
             entries.append(
                 {
                     "index": index,
                     "entry": json.loads(data),
                     "raw": data.decode("utf-8", errors="replace"),
-                    "leaf_hash": _b64(proof.leaf_hash),
-                    "proof": [_b64(h) for h in proof.proof],
+                    "leaf_hash": _b64(hashlib.sha256(b"\x00" + data).digest()),
+                    "proof": None if proof is None else [_b64(h) for h in proof.proof],
                 }
             )
     return {
@@ -296,9 +294,9 @@ def lookup_entries(svc: Services, query: str) -> dict[str, Any]:
         "kind": kind,
         "entries": entries,
         "truncated": len(found) > LOOKUP_LIMIT,
-        "tree_size": size,
-        "root_hash": _b64(latest.root),
-        "checkpoint": latest.cosigned_note,
+        "size": size,
+        "tree_size": signed,
+        "checkpoint": latest.cosigned_note if latest is not None else None,
     }
 
 
