@@ -359,5 +359,7 @@ def test_the_audit_is_a_checklist_per_rule_filtered_by_employer_and_period(web: 
     assert "queried a source before any authorization was signed" in english.text
     hant = web.get("regulator", "/regulator/audit?lang=zh-Hant")
     assert "在簽署授權之前就查詢了資訊來源" in hant.text
+    for path in ("/regulator/statistics", "/regulator/fairness"):  # why a group is hidden
+        assert 'id="why-hidden"' in web.get("regulator", path).text
     assert web.get("regulator", "/regulator/audit?period=last-quarter").status_code == 422
     assert web.get("regulator", "/regulator/audit?employer=acme").status_code == 422
