@@ -12,6 +12,7 @@ the witness is run by someone else (a regulator), on another machine.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -96,36 +97,42 @@ def _now() -> str:
 
 
 class SqliteWitnessState(WitnessState):
-    """The witness's state in ``<data_dir>/witness.db``."""
+    """The witness's state in ``<data_dir>/witness.db``.
+
+    One connection, opened once and shared by the server's threads under a lock (the
+    lock serialises the check-and-store as ``BEGIN IMMEDIATE`` does across processes):
+    opening a connection and setting its pragmas per request cost more than the
+    request's cryptography (bench/witness.py)."""
 
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._path = data_dir / STATE_FILE
-        with self._connect() as connection:
-            connection.executescript(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE).
-        connection = sqlite3.connect(self._path, timeout=10, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
-        return connection
+        self._connection = sqlite3.connect(
+            self._path, timeout=10, isolation_level=None, check_same_thread=False
+        )
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=FULL")  # persisted before answering
+        self._connection.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._connection.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
+        with self._lock:
+            connection = self._connection
             try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise LedgerError(f"witness state {self._path}: {exc}") from exc
-        finally:
-            connection.close()
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise LedgerError(f"witness state {self._path}: {exc}") from exc
 
     @contextmanager
     def locked(self, origin: str) -> Iterator[OriginRecord]:
