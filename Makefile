@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: run demo test lint typecheck imports check bench clean
 
@@ -14,9 +16,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## The main job: the service with a fresh demo database (the three worked court cases and
-## cases in every state), web portals and API on http://127.0.0.1:8000, sign-in links printed.
+## cases in every state), web portals and API on http://$(HOST):$(PORT), sign-in links printed.
 run: $(STAMP)
-	$(BIN)/fairscreen serve --demo
+	$(BIN)/fairscreen serve --demo --host $(HOST) --port $(PORT)
 
 ## The three worked court cases through the live service, ending with a ledger audit.
 demo: $(STAMP)

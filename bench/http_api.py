@@ -61,8 +61,9 @@ def _settings(folder: Path) -> Any:
 
 
 def _example() -> dict[str, Any]:
-    shared = Path(os.environ.get("FAIRSCREEN_SHARED", ROOT.parent / "shared"))
-    return dict(json.loads((shared / "spec/examples/seed-luo.case.json").read_text("utf-8")))
+    from fairscreen.services.worked_examples import worked_examples
+
+    return dict(json.loads(worked_examples()[0].read_text("utf-8")))
 
 
 # --- the server (a child process) ------------------------------------------------------------
@@ -94,9 +95,13 @@ def seed(folder: Path, cases_to_sign: int) -> World:
     from fairscreen.domain.categories import Category
     from fairscreen.ledger.entries import ActorRole
     from fairscreen.services import accounts
-    from fairscreen.services import screening as s
+    from fairscreen.services.accounts import register_tenant
+    from fairscreen.services.authorization import authorization_notice
     from fairscreen.services.context import Actor
     from fairscreen.services.demo import sign_as_shown
+    from fairscreen.services.investigation import run_investigation
+    from fairscreen.services.review import accept_report
+    from fairscreen.services.scope import define_role_profile, order_check, register_candidate
 
     example = _example()
     notifier = MemoryNotifier()
@@ -105,16 +110,14 @@ def seed(folder: Path, cases_to_sign: int) -> World:
         _settings(folder), sources={c: source for c in Category}, notifier=notifier
     )
     operator = Actor(ActorRole.OPERATOR, "bench")
-    employer = Actor(
-        ActorRole.EMPLOYER, s.register_tenant(svc, operator, kind="employer", name="E")
-    )
-    agency = Actor(ActorRole.AGENCY, s.register_tenant(svc, operator, kind="agency", name="A"))
-    profile = s.define_role_profile(svc, employer, example["role"])
-    candidate = Actor(ActorRole.CANDIDATE, s.register_candidate(svc, example["subject"]))
+    employer = Actor(ActorRole.EMPLOYER, register_tenant(svc, operator, kind="employer", name="E"))
+    agency = Actor(ActorRole.AGENCY, register_tenant(svc, operator, kind="agency", name="A"))
+    profile = define_role_profile(svc, employer, example["role"])
+    candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, example["subject"]))
     requested = example["requested_categories"]
 
     def order() -> str:
-        return s.order_check(
+        return order_check(
             svc,
             employer,
             subject_id=candidate.id,
@@ -125,12 +128,12 @@ def seed(folder: Path, cases_to_sign: int) -> World:
 
     case_id = order()
     sign_as_shown(svc, candidate, case_id, claims=example.get("claims", {}))
-    s.run_investigation(svc, agency, case_id)
-    s.accept_report(svc, candidate, case_id)
+    run_investigation(svc, agency, case_id)
+    accept_report(svc, candidate, case_id)
     to_sign = []
     for _ in range(cases_to_sign):
         ordered = order()
-        to_sign.append((ordered, s.authorization_notice(svc, candidate, ordered, "zh-Hans").sha256))
+        to_sign.append((ordered, authorization_notice(svc, candidate, ordered, "zh-Hans").sha256))
     _, employer_token = accounts.create_account(
         svc, operator, role="employer", label="bench", tenant_id=employer.id
     )

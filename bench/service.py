@@ -37,8 +37,11 @@ sys.path[:0] = [
 
 from service_fixtures import CLAIMS, make_world, order_and_sign  # noqa: E402
 
-from fairscreen.services import screening as s  # noqa: E402
 from fairscreen.services.evaluation import evaluate_case  # noqa: E402
+from fairscreen.services.investigation import case_file, run_investigation  # noqa: E402
+from fairscreen.services.retention import purge  # noqa: E402
+from fairscreen.services.review import accept_report  # noqa: E402
+from fairscreen.services.transparency import audit_ledger  # noqa: E402
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -63,11 +66,11 @@ def lifecycles(database_url: str, folder: Path, count: int) -> tuple[float, floa
     start = time.perf_counter()
     for _ in range(count):
         case_id = order_and_sign(world)
-        s.run_investigation(world.svc, world.agency, case_id)
-        s.accept_report(world.svc, world.candidate, case_id)
+        run_investigation(world.svc, world.agency, case_id)
+        accept_report(world.svc, world.candidate, case_id)
     elapsed = time.perf_counter() - start
     with world.svc.uow() as uow:
-        document = s.case_file(world.svc, uow, uow.repo.case(case_id))  # type: ignore[arg-type]
+        document = case_file(world.svc, uow, uow.repo.case(case_id))  # type: ignore[arg-type]
     payload = json.dumps(document, ensure_ascii=False)
     start = time.perf_counter()
     for _ in range(count):
@@ -81,7 +84,7 @@ def seed_expired(database_url: str, folder: Path, count: int) -> tuple[object, f
     world = make_world(database_url, folder)
     svc = world.svc
     case_id = order_and_sign(world)
-    s.run_investigation(svc, world.agency, case_id)
+    run_investigation(svc, world.agency, case_id)
     with svc.uow() as uow:
         template = uow.repo.case(case_id)
         assert template is not None
@@ -143,9 +146,9 @@ def seed_expired(database_url: str, folder: Path, count: int) -> tuple[object, f
 def purge_rate(database_url: str, folder: Path, count: int) -> tuple[float, float, int]:
     svc, _seconds_to_seed = seed_expired(database_url, folder, count)
     start = time.perf_counter()
-    result = s.purge(svc)  # type: ignore[arg-type]
+    result = purge(svc)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
-    violations = s.audit_ledger(svc)  # type: ignore[arg-type]
+    violations = audit_ledger(svc)  # type: ignore[arg-type]
     assert not violations, violations[:3]
     return len(result.destroyed) / elapsed, elapsed, len(result.destroyed)
 

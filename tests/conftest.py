@@ -21,22 +21,19 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-def _shared_dir() -> Path:
-    configured = os.environ.get("FAIRSCREEN_SHARED")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared"
+PACKAGE_DATA = REPO_ROOT / "src" / "fairscreen" / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    path = _shared_dir()
-    if not (path / "spec" / "PRODUCT.md").is_file():
-        pytest.fail(f"../shared not found at {path} (set FAIRSCREEN_SHARED)")
-    return path
+def examples_dir() -> Path:
+    """The worked court cases the package carries (``fairscreen/data/examples``)."""
+    return PACKAGE_DATA / "examples"
 
 
 @pytest.fixture(scope="session")
-def examples_dir(shared_dir: Path) -> Path:
-    return shared_dir / "spec" / "examples"
+def schema_dir() -> Path:
+    """The input and output contracts of ``evaluate`` the package carries."""
+    return PACKAGE_DATA / "schema"
 
 
 def _postgres_reachable() -> str | None:
@@ -94,22 +91,22 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def report_schema_validator(shared_dir: Path) -> object:
+def report_schema_validator(schema_dir: Path) -> object:
     """A validator for ``report.schema.json`` (the output contract of ``evaluate``)."""
     import json
 
     from jsonschema import Draft202012Validator
 
-    schema = json.loads((shared_dir / "spec" / "report.schema.json").read_text("utf-8"))
+    schema = json.loads((schema_dir / "report.schema.json").read_text("utf-8"))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @pytest.fixture(scope="session")
-def case_schema_validator(shared_dir: Path) -> object:
+def case_schema_validator(schema_dir: Path) -> object:
     """A validator for ``case.schema.json`` (the input contract of ``evaluate``)."""
     import json
 
     from jsonschema import Draft202012Validator
 
-    schema = json.loads((shared_dir / "spec" / "case.schema.json").read_text("utf-8"))
+    schema = json.loads((schema_dir / "case.schema.json").read_text("utf-8"))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

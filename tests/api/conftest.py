@@ -17,8 +17,9 @@ from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
-from fairscreen.services import screening as s
+from fairscreen.services.accounts import register_tenant
 from fairscreen.services.context import Actor
+from fairscreen.services.scope import register_candidate
 from integration.service_fixtures import OPERATOR, REQUESTED, World, make_world
 
 OTHER_SUBJECT = {"name": "测试乙", "national_id": OTHER_ID, "birth_date": "1985-02-02"}
@@ -100,9 +101,9 @@ def build_api(database_url: str, tmp_path: Path) -> Api:
     )
     api = Api(world, client)
     svc = world.svc
-    employer_b = s.register_tenant(svc, OPERATOR, kind="employer", name="另一家公司")
-    agency_b = s.register_tenant(svc, OPERATOR, kind="agency", name="另一家背调机构")
-    candidate_b = s.register_candidate(svc, OTHER_SUBJECT)
+    employer_b = register_tenant(svc, OPERATOR, kind="employer", name="另一家公司")
+    agency_b = register_tenant(svc, OPERATOR, kind="agency", name="另一家背调机构")
+    candidate_b = register_candidate(svc, OTHER_SUBJECT)
     api.ids.update(
         employer=world.employer.id,
         agency=world.agency.id,

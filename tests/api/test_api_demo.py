@@ -15,10 +15,11 @@ from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.scheduler import tick
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts, case_queries
-from fairscreen.services import screening as s
 from fairscreen.services.context import Actor
 from fairscreen.services.demo import sign_as_shown
 from fairscreen.services.demo_seed import fresh_sign_in_codes, seed_demo
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.scope import order_check, register_candidate, use_builtin_profile
 
 
 def test_the_demo_world(examples_dir: Path, tmp_path: Path) -> None:
@@ -80,11 +81,11 @@ def test_a_new_candidate_in_the_demo_world_can_be_investigated(
     svc = seed.services
     employer = accounts.authenticate(svc, seed.tokens["employer"]).actor
     agency = accounts.authenticate(svc, seed.tokens["agency"]).actor
-    subject = s.register_candidate(
+    subject = register_candidate(
         svc, {"name": "测试丙", "national_id": "999999199211300023", "birth_date": "1992-11-30"}
     )
-    profile = s.use_builtin_profile(svc, employer, "software-engineer")
-    case_id = s.order_check(
+    profile = use_builtin_profile(svc, employer, "software-engineer")
+    case_id = order_check(
         svc,
         employer,
         subject_id=subject,
@@ -93,7 +94,7 @@ def test_a_new_candidate_in_the_demo_world_can_be_investigated(
         agency_id=agency.id,
     )
     sign_as_shown(svc, Actor(ActorRole.CANDIDATE, subject), case_id, claims={})
-    result = s.run_investigation(svc, agency, case_id)
+    result = run_investigation(svc, agency, case_id)
     assert result.queried == ("identity", "education", "employment_history")
     [summary] = [
         c for c in case_queries.list_cases(svc, agency, limit=100) if c["case_id"] == case_id

@@ -58,3 +58,53 @@ def test_fairscreen_serve_goes_through_the_runner(
     assert captured["port"] == 8124 and captured["frozen"] > 10_000
     assert len(compiled) == 1  # the topic lexicon compiled before the first request
     assert "/docs" in result.output
+
+
+def test_serve_demo_refuses_a_named_database_that_holds_anything(tmp_path: Any) -> None:
+    """A real process: one line naming the setting, exit 2, the database untouched."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    existing = tmp_path / "production.db"
+    with sqlite3.connect(existing) as connection:
+        connection.execute("create table payroll (id integer)")
+    before = existing.read_bytes()
+    env = {
+        **os.environ,
+        "FAIRSCREEN_DATABASE_URL": f"sqlite:///{existing}",
+        "FAIRSCREEN_DATA_DIR": str(tmp_path / "var"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "fairscreen", "serve", "--demo", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "database-url" in result.stderr and "already holds tables" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert existing.read_bytes() == before  # nothing was written into it
+
+
+def test_serve_demo_seeds_the_named_empty_database_and_says_so(
+    captured: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fairscreen.entrypoints.cli import app
+
+    named = tmp_path / "trial.db"
+    monkeypatch.delenv("FAIRSCREEN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FAIRSCREEN_DATA_DIR", str(tmp_path / "var"))
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--demo", "--database-url", f"sqlite:///{named}", "--scheduler-interval", "0"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert str(named) in result.output.replace("\n", "")
+    assert named.stat().st_size > 0
+    assert not (tmp_path / "var" / "demo.db").exists()  # not silently somewhere else
+    assert "app" in captured

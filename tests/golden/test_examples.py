@@ -1,6 +1,7 @@
 """The three worked court cases (Luo, Zhang, Wang) give exactly what ``expected.json`` says.
 
-Read from ``../shared/spec/examples``; nothing is copied into the project.
+Read from the package's own copy (``fairscreen/data/examples``), the one ``fairscreen demo``
+and ``serve --demo`` run; ``test_bundled_copies.py`` keeps it equal to the team's reference.
 """
 
 from __future__ import annotations

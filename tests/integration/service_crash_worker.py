@@ -8,7 +8,9 @@ from pathlib import Path
 
 from service_fixtures import make_world, order_and_sign
 
-from fairscreen.services import screening as s
+from fairscreen.services.decision import record_decision
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.review import accept_report
 
 
 def main() -> None:
@@ -18,11 +20,11 @@ def main() -> None:
     while True:
         case_id = order_and_sign(world)
         print(f"ack {case_id} scoped", flush=True)
-        s.run_investigation(world.svc, world.agency, case_id)
+        run_investigation(world.svc, world.agency, case_id)
         print(f"ack {case_id} candidate_review", flush=True)
-        s.accept_report(world.svc, world.candidate, case_id)
+        accept_report(world.svc, world.candidate, case_id)
         print(f"ack {case_id} released", flush=True)
-        s.record_decision(world.svc, world.employer, case_id, outcome="hired", reason="ok")
+        record_decision(world.svc, world.employer, case_id, outcome="hired", reason="ok")
         print(f"ack {case_id} decided", flush=True)
 
 

@@ -15,9 +15,12 @@ from fairscreen.bootstrap import build_services
 from fairscreen.config import Settings
 from fairscreen.domain.categories import Category
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import screening as s
+from fairscreen.services.accounts import register_tenant
 from fairscreen.services.context import Actor, Services
 from fairscreen.services.demo import sign_as_shown
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.review import accept_report
+from fairscreen.services.scope import define_role_profile, order_check, register_candidate
 from fairscreen.services.self_identification import record_self_identification
 
 START = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
@@ -113,11 +116,11 @@ def make_world(
     svc = build_services(
         settings, sources={c: source for c in Category}, notifier=notifier, clock=clock
     )
-    employer_id = s.register_tenant(svc, OPERATOR, kind="employer", name="某食品公司")
-    agency_id = s.register_tenant(svc, OPERATOR, kind="agency", name="某背调机构")
+    employer_id = register_tenant(svc, OPERATOR, kind="employer", name="某食品公司")
+    agency_id = register_tenant(svc, OPERATOR, kind="agency", name="某背调机构")
     employer = Actor(ActorRole.EMPLOYER, employer_id)
-    profile_id = s.define_role_profile(svc, employer, ROLE)
-    subject_id = s.register_candidate(svc, SUBJECT)
+    profile_id = define_role_profile(svc, employer, ROLE)
+    subject_id = register_candidate(svc, SUBJECT)
     return World(
         svc,
         clock,
@@ -138,7 +141,7 @@ def order(world: World, **changes: Any) -> str:
         "requested": REQUESTED,
         "agency_id": world.agency.id,
     }
-    return s.order_check(world.svc, world.employer, **(arguments | changes))
+    return order_check(world.svc, world.employer, **(arguments | changes))
 
 
 def sign(world: World, case_id: str, **signature: Any) -> str:
@@ -166,16 +169,19 @@ def iter_all_tables(world: World) -> Iterator[tuple[str, list[Any]]]:
 _SERIAL = iter(range(1, 1000))
 
 
-def people(world: World, count: int, sex: str, age_band: str, *, flagged: bool) -> None:
-    """``count`` synthetic candidates who answered (sex, age band), each with a rated case:
-    a relevant fraud judgment (yellow) when ``flagged``, else a property-service dispute
-    that never counts (green)."""
+def people(
+    world: World, count: int, sex: str, age_band: str, *, flagged: bool, release: bool = True
+) -> list[tuple[Actor, str]]:
+    """``count`` synthetic candidates who answered (sex, age band), each with a rated case,
+    released unless ``release`` is false: a relevant fraud judgment (yellow) when
+    ``flagged``, else a property-service dispute that never counts (green)."""
+    made: list[tuple[Actor, str]] = []
     for _ in range(count):
         serial = next(_SERIAL)
         national_id = f"99999919900101{serial:03d}X"
         candidate = Actor(
             ActorRole.CANDIDATE,
-            s.register_candidate(
+            register_candidate(
                 world.svc,
                 {"name": f"测试{serial}", "national_id": national_id, "birth_date": "1990-01-01"},
             ),
@@ -188,6 +194,10 @@ def people(world: World, count: int, sex: str, age_band: str, *, flagged: bool) 
         original = world.svc.sources
         world.svc.sources = {c: RecordedSource([judgment], now=world.clock) for c in original}
         try:
-            s.run_investigation(world.svc, world.agency, case_id)
+            run_investigation(world.svc, world.agency, case_id)
         finally:
             world.svc.sources = original
+        if release:
+            accept_report(world.svc, candidate, case_id)
+        made.append((candidate, case_id))
+    return made

@@ -15,8 +15,11 @@ from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.errors import CaseDestroyed, LedgerError
 from fairscreen.ledger.entries import decode_entry
-from fairscreen.services import screening as s
+from fairscreen.services.authorization import revoke_authorization
 from fairscreen.services.evidence import EvidenceLog
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.review import read_report
+from fairscreen.services.transparency import audit_ledger
 
 
 @pytest.fixture
@@ -33,30 +36,30 @@ def reads_logged(world: World) -> int:
 
 def test_concurrent_reads_are_each_logged_once(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     before = reads_logged(world)
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(
-            pool.map(lambda _: s.read_report(world.svc, world.candidate, case_id), range(40))
+            pool.map(lambda _: read_report(world.svc, world.candidate, case_id), range(40))
         )
     assert all(
         r["report"]["rating"]["light"] == results[0]["report"]["rating"]["light"] for r in results
     )
     assert reads_logged(world) == before + 40
-    assert s.audit_ledger(world.svc, as_of=world.clock.now) == []
+    assert audit_ledger(world.svc, as_of=world.clock.now) == []
 
 
 def test_a_read_whose_evidence_cannot_be_committed_shows_nothing(
     world: World, tmp_path: Path
 ) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     # A ledger that cannot take the entry: a database without the schema.
     unmigrated = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     world.svc.evidence = EvidenceLog(lambda: SqlUnitOfWork(unmigrated, world.svc.key_provider))
     before = reads_logged(world)
     with pytest.raises(LedgerError):
-        s.read_report(world.svc, world.candidate, case_id)
+        read_report(world.svc, world.candidate, case_id)
     assert reads_logged(world) == before
     unmigrated.dispose()
 
@@ -68,13 +71,13 @@ def test_a_read_that_meets_a_destruction_shows_nothing_and_logs_nothing(
     revokes and the case is destroyed (P1: revocation before release destroys). The
     reader gets CASE_DESTROYED, no report.read follows data.destroyed, the audit is clean."""
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     before = reads_logged(world)
     evidence = world.svc.evidence
     record = evidence.record
 
     def destroyed_in_between(*args: object) -> int:
-        s.revoke_authorization(world.svc, world.candidate, case_id)
+        revoke_authorization(world.svc, world.candidate, case_id)
         with world.svc.reader() as uow:
             case = uow.repo.case(case_id)
             assert case is not None and case["state"] == "destroyed"
@@ -82,7 +85,7 @@ def test_a_read_that_meets_a_destruction_shows_nothing_and_logs_nothing(
 
     monkeypatch.setattr(evidence, "record", destroyed_in_between)
     with pytest.raises(CaseDestroyed):
-        s.read_report(world.svc, world.candidate, case_id)
+        read_report(world.svc, world.candidate, case_id)
     monkeypatch.undo()
     assert reads_logged(world) == before
-    assert s.audit_ledger(world.svc, as_of=world.clock.now) == []
+    assert audit_ledger(world.svc, as_of=world.clock.now) == []

@@ -16,7 +16,7 @@ from service_fixtures import World, make_world, order_and_sign
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.lease import exclusive_lease
 from fairscreen.entrypoints.api.scheduler import tick
-from fairscreen.services import screening as s
+from fairscreen.services.investigation import run_investigation
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -76,7 +76,7 @@ def world(database_url: str, tmp_path: Path) -> World:
 
 def test_a_tick_without_the_lease_does_nothing(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     world.clock.advance(days=30)  # the review window ended: the release is due
     with httpx.Client() as client:
         with exclusive_lease(world.svc.engine, "scheduler") as held:

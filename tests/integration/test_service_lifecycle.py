@@ -36,9 +36,38 @@ from fairscreen.domain.errors import (
 from fairscreen.ledger.audit import audit_entries
 from fairscreen.ledger.entries import ActorRole, LedgerEntry, decode_entry
 from fairscreen.services import case_queries
-from fairscreen.services import screening as s
+from fairscreen.services.accounts import register_tenant
+from fairscreen.services.authorization import (
+    authorization_notice,
+    consent_receipt,
+    revoke_authorization,
+    sign_authorization,
+)
 from fairscreen.services.context import Actor
+from fairscreen.services.decision import record_decision
 from fairscreen.services.evaluation import evaluate_case
+from fairscreen.services.investigation import case_file, run_investigation
+from fairscreen.services.retention import (
+    destruction_certificate,
+    export_subject_data,
+    purge,
+    request_deletion,
+    set_legal_hold,
+)
+from fairscreen.services.review import (
+    _release,
+    accept_report,
+    open_dispute,
+    read_report,
+    release_due,
+    resolve_dispute,
+)
+from fairscreen.services.scope import (
+    define_role_profile,
+    order_check,
+    order_for_candidate,
+    register_candidate,
+)
 
 
 @pytest.fixture
@@ -66,12 +95,12 @@ def audit(world: World) -> list[Any]:
 def test_the_whole_journey(world: World) -> None:
     svc, clock = world.svc, world.clock
     case_id = order_and_sign(world)
-    result = s.run_investigation(svc, world.agency, case_id)
+    result = run_investigation(svc, world.agency, case_id)
     assert result.light == "yellow"  # lit-3: a relevant fraud judgment against the candidate
     assert "marital_status" not in result.queried
 
     # P4: the candidate sees everything first; the employer sees nothing yet.
-    report = s.read_report(svc, world.candidate, case_id)["report"]
+    report = read_report(svc, world.candidate, case_id)["report"]
     assert {f["exclusion"] for f in report["findings"]} >= {
         "NOT_JOB_RELATED",
         "LITIGATION_RIGHTS",
@@ -81,12 +110,12 @@ def test_the_whole_journey(world: World) -> None:
         {"record": "ref-1", "index": 0, "topic": "private_life"}
     ]
     with pytest.raises(InvalidTransition):
-        s.read_report(svc, world.employer, case_id)
-    assert s.release_due(svc) == []  # the review window is still open
+        read_report(svc, world.employer, case_id)
+    assert release_due(svc) == []  # the review window is still open
 
     # The candidate disputes the fraud finding; the agency cannot re-verify it: removed.
     finding = next(f["id"] for f in report["findings"] if f["rule"] == "LIT_RELEVANT_JUDGMENT")
-    [dispute] = s.open_dispute(
+    [dispute] = open_dispute(
         svc,
         world.candidate,
         case_id,
@@ -95,51 +124,51 @@ def test_the_whole_journey(world: World) -> None:
         evidence="判决书当事人身份证号不符",
     )
     clock.advance(days=10)
-    assert s.release_due(svc) == []  # never released during a dispute
-    s.resolve_dispute(
+    assert release_due(svc) == []  # never released during a dispute
+    resolve_dispute(
         svc, world.agency, case_id, dispute, outcome="removed", answer="无法再次核实，已删除。"
     )
-    after = s.read_report(svc, world.candidate, case_id)["report"]
+    after = read_report(svc, world.candidate, case_id)["report"]
     assert after["rating"]["light"] == "green"
 
     # The window passes without a new dispute: released by the scheduler.
     clock.advance(days=5)
-    assert s.release_due(svc) == [case_id]
-    view = s.read_report(svc, world.employer, case_id)["employer_view"]
+    assert release_due(svc) == [case_id]
+    view = read_report(svc, world.employer, case_id)["employer_view"]
     assert view["light"] == "green" and view["reasons"] == []
     text = json.dumps(view, ensure_ascii=False)
     for secret in ("物业", "生活作风", "合同诈骗", SUBJECT["name"], SUBJECT["national_id"]):
         assert secret not in text
 
-    s.record_decision(svc, world.employer, case_id, outcome="hired", reason="面试表现良好")
+    record_decision(svc, world.employer, case_id, outcome="hired", reason="面试表现良好")
     assert ledger_types(world)[:2] == ["authorization.signed", "scope.set"]
     assert audit(world) == []
 
 
 def test_the_service_report_equals_the_offline_evaluation(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     with world.svc.uow() as uow:
-        document = s.case_file(world.svc, uow, uow.repo.case(case_id))  # type: ignore[arg-type]
+        document = case_file(world.svc, uow, uow.repo.case(case_id))  # type: ignore[arg-type]
     offline = evaluate_case(json.dumps(document, ensure_ascii=False)).document
-    served = s.read_report(world.svc, world.candidate, case_id)["report"]
+    served = read_report(world.svc, world.candidate, case_id)["report"]
     assert served == offline
 
 
 def test_accepting_releases_at_once_and_the_audit_accepts_it(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.accept_report(world.svc, world.candidate, case_id, statement="我对报告无异议。")
-    view = s.read_report(world.svc, world.employer, case_id)["employer_view"]
+    run_investigation(world.svc, world.agency, case_id)
+    accept_report(world.svc, world.candidate, case_id, statement="我对报告无异议。")
+    view = read_report(world.svc, world.employer, case_id)["employer_view"]
     assert view["statement"] == "我对报告无异议。"
     assert audit(world) == []
 
 
 def test_an_adverse_decision_sends_a_notice(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.accept_report(world.svc, world.candidate, case_id)
-    s.record_decision(
+    run_investigation(world.svc, world.agency, case_id)
+    accept_report(world.svc, world.candidate, case_id)
+    record_decision(
         world.svc,
         world.employer,
         case_id,
@@ -149,7 +178,7 @@ def test_an_adverse_decision_sends_a_notice(world: World) -> None:
     )
     sent = [n for n in world.notifier.sent if n.kind == "adverse_action"]
     assert len(sent) == 1 and sent[0].fields["rules"] == ["LIT_RELEVANT_JUDGMENT"]
-    exported = s.export_subject_data(world.svc, world.candidate)
+    exported = export_subject_data(world.svc, world.candidate)
     [notice] = [n for n in exported["cases"][0]["notices"] if n["kind"] == "adverse_action"]
     rights = notice["body"]["rights"]
     assert rights["en"].startswith("You have the right")
@@ -170,10 +199,10 @@ def snapshot(world: World) -> list[tuple[str, list[Any]]]:
 
 def test_querying_after_revocation_is_refused(world: World) -> None:
     case_id = order_and_sign(world)
-    s.revoke_authorization(world.svc, world.candidate, case_id)
+    revoke_authorization(world.svc, world.candidate, case_id)
     before = snapshot(world)
     with pytest.raises(CaseDestroyed):
-        s.run_investigation(world.svc, world.agency, case_id)
+        run_investigation(world.svc, world.agency, case_id)
     assert snapshot(world) == before
     assert "data.destroyed" in ledger_types(world)
     assert audit(world) == []
@@ -184,20 +213,20 @@ def test_an_expired_authorization_stops_the_investigation(world: World) -> None:
     world.clock.advance(days=31)
     before = snapshot(world)
     with pytest.raises(AuthorizationRefused):
-        s.run_investigation(world.svc, world.agency, case_id)
+        run_investigation(world.svc, world.agency, case_id)
     assert snapshot(world) == before
 
 
 def test_releasing_before_the_window_and_during_a_dispute_is_refused(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     with world.svc.uow() as uow:
         case = uow.repo.case(case_id)
         assert case is not None
         with pytest.raises(InvalidTransition, match="window"):
-            s._release(world.svc, uow, case, world.agency)
-    report = s.read_report(world.svc, world.candidate, case_id)["report"]
-    s.open_dispute(
+            _release(world.svc, uow, case, world.agency)
+    report = read_report(world.svc, world.candidate, case_id)["report"]
+    open_dispute(
         world.svc,
         world.candidate,
         case_id,
@@ -209,24 +238,24 @@ def test_releasing_before_the_window_and_during_a_dispute_is_refused(world: Worl
         case = uow.repo.case(case_id)
         assert case is not None
         with pytest.raises(InvalidTransition, match="dispute"):
-            s._release(world.svc, uow, case, world.agency)
+            _release(world.svc, uow, case, world.agency)
     with pytest.raises(InvalidTransition):
-        s.accept_report(world.svc, world.candidate, case_id)
+        accept_report(world.svc, world.candidate, case_id)
     assert audit(world) == []
 
 
 def test_reading_after_destruction_is_refused(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.accept_report(world.svc, world.candidate, case_id)
-    s.record_decision(world.svc, world.employer, case_id, outcome="not_hired", reason="另有人选")
+    run_investigation(world.svc, world.agency, case_id)
+    accept_report(world.svc, world.candidate, case_id)
+    record_decision(world.svc, world.employer, case_id, outcome="not_hired", reason="另有人选")
     world.clock.advance(days=180)  # exactly when due: the scheduler's purge runs on time
-    result = s.purge(world.svc)
+    result = purge(world.svc)
     assert result.destroyed == (case_id,)
     for actor in (world.candidate, world.employer, world.agency):
         with pytest.raises(CaseDestroyed):
-            s.read_report(world.svc, actor, case_id)
-    certificate = s.destruction_certificate(world.svc, world.candidate, case_id)
+            read_report(world.svc, actor, case_id)
+    certificate = destruction_certificate(world.svc, world.candidate, case_id)
     assert certificate["receipt"].startswith("c2sp.org/tlog-proof@v1")
     assert audit(world) == []
 
@@ -254,16 +283,16 @@ def test_the_portals_order_of_a_new_candidate_stores_nothing_when_refused(world:
     newcomer = {"name": "测试戊", "national_id": "999999199505050055", "birth_date": "1995-05-05"}
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        s.order_for_candidate(
+        order_for_candidate(
             world.svc, world.employer, newcomer, profile_id=world.profile_id, requested=[]
         )
     assert refused.value.field == "requested"
     with pytest.raises(NotFound):
-        s.order_for_candidate(
+        order_for_candidate(
             world.svc, world.employer, newcomer, profile_id="prof_nothing", requested=REQUESTED
         )
     assert snapshot(world) == before
-    subject_id, case_id = s.order_for_candidate(
+    subject_id, case_id = order_for_candidate(
         world.svc,
         world.employer,
         newcomer,
@@ -271,7 +300,7 @@ def test_the_portals_order_of_a_new_candidate_stores_nothing_when_refused(world:
         requested=REQUESTED,
         agency_id=world.agency.id,
     )
-    assert s.register_candidate(world.svc, newcomer) == subject_id
+    assert register_candidate(world.svc, newcomer) == subject_id
     assert case_queries.case_summary(world.svc, world.employer, case_id)["state"] == "ordered"
 
 
@@ -287,7 +316,7 @@ def test_an_order_the_profile_cannot_serve_is_refused(world: World) -> None:
 def test_an_empty_profile_and_a_consent_outside_the_signature_are_refused(world: World) -> None:
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
-        s.define_role_profile(world.svc, world.employer, {**ROLE, "id": "empty", "categories": {}})
+        define_role_profile(world.svc, world.employer, {**ROLE, "id": "empty", "categories": {}})
     assert refused.value.field == "role.categories"
     assert snapshot(world) == before
     case_id = order(world)
@@ -307,7 +336,7 @@ def test_a_signature_covering_only_a_sensitive_category_without_its_consent_is_r
         "tier": "trust",
         "categories": {"credit": {"justification": "岗位经手客户资金，需核实严重失信记录"}},
     }
-    profile_id = s.define_role_profile(world.svc, world.employer, role)
+    profile_id = define_role_profile(world.svc, world.employer, role)
     case_id = order(world, profile_id=profile_id, requested=["credit"])
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
@@ -321,20 +350,20 @@ def test_a_candidate_born_in_the_future_is_refused_and_nothing_is_written(world:
     before = snapshot(world)
     tomorrow = (world.clock() + timedelta(days=1)).date().isoformat()
     with pytest.raises(InvalidInput) as refused:
-        s.register_candidate(
+        register_candidate(
             world.svc,
             {"name": "测试丁", "national_id": "999999209901010011", "birth_date": tomorrow},
         )
     assert refused.value.field == "subject.birth_date"
     for wrong in ("abc", "张三", "someone@example.com", "1" * 33):
         with pytest.raises(InvalidInput) as refused:
-            s.register_candidate(
+            register_candidate(
                 world.svc, {"name": "测试丁", "national_id": wrong, "birth_date": "1990-01-01"}
             )
         assert refused.value.field == "subject.national_id"
     assert snapshot(world) == before
     for printed in ("e1234567 8", "A123456(7)", "B654321（3）", "1/123456/7"):
-        registered = s.register_candidate(
+        registered = register_candidate(
             world.svc, {"name": "Test Person", "national_id": printed, "birth_date": "1990-01-01"}
         )
         assert registered.startswith("sub")
@@ -342,37 +371,37 @@ def test_a_candidate_born_in_the_future_is_refused_and_nothing_is_written(world:
 
 def test_other_tenants_and_candidates_see_nothing(world: World, database_url: str) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     other_employer = Actor(
-        ActorRole.EMPLOYER, s.register_tenant(world.svc, OPERATOR, kind="employer", name="别家")
+        ActorRole.EMPLOYER, register_tenant(world.svc, OPERATOR, kind="employer", name="别家")
     )
     other_candidate = Actor(
         ActorRole.CANDIDATE,
-        s.register_candidate(
+        register_candidate(
             world.svc,
             {"name": "测试乙", "national_id": "999999199202020022", "birth_date": "1992-02-02"},
         ),
     )
     other_agency = Actor(
-        ActorRole.AGENCY, s.register_tenant(world.svc, OPERATOR, kind="agency", name="别的机构")
+        ActorRole.AGENCY, register_tenant(world.svc, OPERATOR, kind="agency", name="别的机构")
     )
     before = snapshot(world)
     for actor in (other_employer, other_candidate, other_agency):
         with pytest.raises(NotFound):
-            s.read_report(world.svc, actor, case_id)
+            read_report(world.svc, actor, case_id)
     with pytest.raises(NotFound):
-        s.read_report(world.svc, world.candidate, "case_doesnotexist")
+        read_report(world.svc, world.candidate, "case_doesnotexist")
     with pytest.raises(PermissionDenied):
-        s.read_report(world.svc, Actor(ActorRole.REGULATOR, "reg-1"), case_id)
+        read_report(world.svc, Actor(ActorRole.REGULATOR, "reg-1"), case_id)
     with pytest.raises(PermissionDenied):
-        s.read_report(world.svc, Actor(ActorRole.OPERATOR, "op-1"), case_id)
+        read_report(world.svc, Actor(ActorRole.OPERATOR, "op-1"), case_id)
     assert snapshot(world) == before
 
 
 def test_a_profile_outside_its_tier_is_refused(world: World) -> None:
     role = dict(ROLE_WITH_CRIMINAL)
     with pytest.raises(InvalidInput, match="not allowed for tier standard"):
-        s.define_role_profile(world.svc, world.employer, role)
+        define_role_profile(world.svc, world.employer, role)
 
 
 ROLE_WITH_CRIMINAL = {
@@ -385,7 +414,7 @@ ROLE_WITH_CRIMINAL = {
 
 
 def test_signing_a_different_text_is_refused(world: World) -> None:
-    case_id = s.order_check(
+    case_id = order_check(
         world.svc,
         world.employer,
         subject_id=world.candidate.id,
@@ -393,7 +422,7 @@ def test_signing_a_different_text_is_refused(world: World) -> None:
         requested=["identity"],
     )
     with pytest.raises(InvalidInput, match="text_sha256"):
-        s.sign_authorization(
+        sign_authorization(
             world.svc,
             world.candidate,
             case_id,
@@ -405,13 +434,13 @@ def test_signing_a_different_text_is_refused(world: World) -> None:
 
 def test_the_notice_names_every_pipl_item(world: World) -> None:
     case_id = order(world, requested=["identity", "litigation"])
-    zh = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hans").text
-    en = s.authorization_notice(world.svc, world.candidate, case_id, "en").text
+    zh = authorization_notice(world.svc, world.candidate, case_id, "zh-Hans").text
+    en = authorization_notice(world.svc, world.candidate, case_id, "en").text
     for part in ("某食品公司", "某背调机构", "目的", "保存期限", "您的权利", "撤回", "180"):
         assert part in zh
     for part in ("Purpose", "How long it is kept", "Your rights", "revoke", "Kinds of source"):
         assert part in en
-    hant = s.authorization_notice(world.svc, world.candidate, case_id, "zh-Hant").text
+    hant = authorization_notice(world.svc, world.candidate, case_id, "zh-Hant").text
     for part in ("某食品公司", "目的", "保存期限", "您的權利", "撤回", "180", "銷毀"):
         assert part in hant
     assert len({zh, en, hant}) == 3
@@ -426,13 +455,13 @@ def test_the_notice_names_every_pipl_item(world: World) -> None:
     assert "pre-employment screening for the offered role" in en and "tier standard" in en
     assert "pre-employment" not in zh + hant and "standard" not in zh + hant
     with pytest.raises(InvalidInput) as refused:
-        s.authorization_notice(world.svc, world.candidate, case_id, "fr")
+        authorization_notice(world.svc, world.candidate, case_id, "fr")
     assert refused.value.field == "lang"
 
 
 def test_consent_receipt(world: World) -> None:
     case_id = order_and_sign(world)
-    receipt = s.consent_receipt(world.svc, world.candidate, case_id)
+    receipt = consent_receipt(world.svc, world.candidate, case_id)
     assert receipt["version"] == "KI-CR-v1.1.0"
     # the purpose as the candidate read it in the notice they signed (zh-Hans)
     assert receipt["services"][0]["purposes"][0]["purpose"] == "对拟聘岗位的入职前背景调查"
@@ -448,29 +477,29 @@ def test_consent_receipt(world: World) -> None:
 
 def test_a_report_is_not_released_after_its_candidate_asked_for_deletion(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.request_deletion(world.svc, world.candidate)
+    run_investigation(world.svc, world.agency, case_id)
+    request_deletion(world.svc, world.candidate)
     world.clock.advance(days=world.svc.config.review_days, hours=1)
-    assert s.release_due(world.svc) == []
+    assert release_due(world.svc) == []
     assert case_queries.case_summary(world.svc, world.employer, case_id)["light"] is None
     world.clock.advance(days=15 - world.svc.config.review_days)
-    assert s.purge(world.svc).destroyed == (case_id,)
+    assert purge(world.svc).destroyed == (case_id,)
     assert audit(world) == []
 
 
 def test_deletion_request_and_purge_shred_everything(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.request_deletion(world.svc, world.candidate)
+    run_investigation(world.svc, world.agency, case_id)
+    request_deletion(world.svc, world.candidate)
     world.clock.advance(days=10)
     asked_again = ledger_types(world)
     # asking again does not push the destruction later, and logs nothing new
-    assert s.request_deletion(world.svc, world.candidate) == [case_id]
+    assert request_deletion(world.svc, world.candidate) == [case_id]
     assert ledger_types(world) == asked_again
     world.clock.advance(days=4)
-    assert s.purge(world.svc).destroyed == ()
+    assert purge(world.svc).destroyed == ()
     world.clock.advance(days=1)
-    assert s.purge(world.svc).destroyed == (case_id,)
+    assert purge(world.svc).destroyed == (case_id,)
     with world.svc.uow() as uow:
         subject = uow.repo.subject(world.candidate.id)
         assert subject is not None and subject["identity_ct"] == b""
@@ -484,9 +513,9 @@ def test_deletion_request_and_purge_shred_everything(world: World) -> None:
 
 def test_a_decided_case_keeps_neither_light_nor_outcome_once_destroyed(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.accept_report(world.svc, world.candidate, case_id)
-    s.record_decision(
+    run_investigation(world.svc, world.agency, case_id)
+    accept_report(world.svc, world.candidate, case_id)
+    record_decision(
         world.svc,
         world.employer,
         case_id,
@@ -496,7 +525,7 @@ def test_a_decided_case_keeps_neither_light_nor_outcome_once_destroyed(world: Wo
     )
     assert case_queries.case_summary(world.svc, world.candidate, case_id)["outcome"] == "not_hired"
     world.clock.advance(days=180)  # not hired: 180 days after the decision
-    assert s.purge(world.svc).destroyed == (case_id,)
+    assert purge(world.svc).destroyed == (case_id,)
     for actor in (world.candidate, world.agency, world.employer):
         summary = case_queries.case_summary(world.svc, actor, case_id)
         assert (summary["state"], summary["light"], summary["outcome"]) == ("destroyed", None, None)
@@ -505,38 +534,38 @@ def test_a_decided_case_keeps_neither_light_nor_outcome_once_destroyed(world: Wo
 
 def test_a_legal_hold_defers_destruction(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.request_deletion(world.svc, world.candidate)
-    s.set_legal_hold(world.svc, OPERATOR, case_id, hold=True)
+    run_investigation(world.svc, world.agency, case_id)
+    request_deletion(world.svc, world.candidate)
+    set_legal_hold(world.svc, OPERATOR, case_id, hold=True)
     assert ledger_types(world)[-1] == "retention.hold"  # logged when placed, not at the purge
     world.clock.advance(days=16)
-    result = s.purge(world.svc)
+    result = purge(world.svc)
     assert result.destroyed == () and result.held == ((case_id, "legal_hold"),)
     assert "retention.hold" in ledger_types(world)
     assert audit(world) == []
     # Lifted: logged too, so the audit knows the case is due again from now.
     world.clock.advance(days=30)
-    s.set_legal_hold(world.svc, OPERATOR, case_id, hold=False)
+    set_legal_hold(world.svc, OPERATOR, case_id, hold=False)
     lift = ledger_entries(world)[-1]
     assert lift.type.value == "retention.hold" and lift.expires_at == lift.at
     assert audit(world) == []
     world.clock.advance(days=3)  # nobody purged: overdue from the lift on
     assert [v.rule.value for v in audit(world)] == ["destruction-overdue"]
-    assert s.purge(world.svc).destroyed == (case_id,)
+    assert purge(world.svc).destroyed == (case_id,)
     assert [v.rule.value for v in audit(world)] == ["destruction-late"]
 
 
 def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    [dispute] = s.open_dispute(
+    run_investigation(world.svc, world.agency, case_id)
+    [dispute] = open_dispute(
         world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="我是原告。"
     )
     corrected = litigation("lit-3", cause="合同诈骗罪", party_role="plaintiff")
     broken = {**corrected, "data": {k: v for k, v in corrected["data"].items() if k != "case_no"}}
 
     def correct(records: list[dict[str, Any]]) -> None:
-        s.resolve_dispute(
+        resolve_dispute(
             world.svc,
             world.agency,
             case_id,
@@ -552,7 +581,7 @@ def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: Worl
     assert refused.value.field == "corrected_records[0].data.case_no"
     assert snapshot(world) == before
     correct([corrected])
-    again = s.read_report(world.svc, world.candidate, case_id)["report"]
+    again = read_report(world.svc, world.candidate, case_id)["report"]
     [lit3] = [f for f in again["findings"] if f["records"] == ["lit-3"]]
     assert lit3["exclusion"] == "LITIGATION_RIGHTS" and lit3["rule"] is None
     assert audit(world) == []
@@ -573,17 +602,17 @@ def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_clai
         ],
     }
     sign(world, case_id, claims=claims)
-    s.run_investigation(world.svc, world.agency, case_id)
-    report = s.read_report(world.svc, world.candidate, case_id)["report"]
+    run_investigation(world.svc, world.agency, case_id)
+    report = read_report(world.svc, world.candidate, case_id)["report"]
     [unverifiable] = [f for f in report["findings"] if f["rule"] == "EMP_UNVERIFIABLE"]
-    [dispute_id] = s.open_dispute(
+    [dispute_id] = open_dispute(
         world.svc,
         world.candidate,
         case_id,
         finding_ids=[unverifiable["id"]],
         statement="这段经历是写错了，请删除。",
     )
-    s.resolve_dispute(
+    resolve_dispute(
         world.svc,
         world.agency,
         case_id,
@@ -591,7 +620,7 @@ def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_clai
         outcome="removed",
         answer="无法核实，按候选人要求删除该条经历。",
     )
-    again = s.read_report(world.svc, world.candidate, case_id)["report"]
+    again = read_report(world.svc, world.candidate, case_id)["report"]
     assert "EMP_UNVERIFIABLE" not in {f["rule"] for f in again["findings"]}
     assert [f for f in again["findings"] if f["category"] == "employment_history"] == [
         f for f in report["findings"] if f["id"] == "EMP-1"
@@ -601,26 +630,24 @@ def test_a_removed_finding_is_gone_from_the_report_even_when_it_came_from_a_clai
 
 def test_a_finding_is_disputed_once_and_only_within_the_review_window(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.open_dispute(
+    run_investigation(world.svc, world.agency, case_id)
+    open_dispute(
         world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="不是我的案件。"
     )
     before = snapshot(world)
     with pytest.raises(InvalidTransition) as refused:  # two open answers could disagree
-        s.open_dispute(
+        open_dispute(
             world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="再说一次。"
         )
     assert refused.value.field == "finding_ids[0]"
     assert snapshot(world) == before
 
     late = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, late)
+    run_investigation(world.svc, world.agency, late)
     world.clock.advance(days=world.svc.config.review_days, hours=1)  # the scheduler is late
     before = snapshot(world)
     with pytest.raises(InvalidTransition) as refused:
-        s.open_dispute(
-            world.svc, world.candidate, late, finding_ids=["LIT-3"], statement="太晚了。"
-        )
+        open_dispute(world.svc, world.candidate, late, finding_ids=["LIT-3"], statement="太晚了。")
     assert refused.value.field == "window_ends"
     assert snapshot(world) == before
 
@@ -632,25 +659,25 @@ def test_a_dispute_answered_after_the_authorization_lapsed_is_rated_as_of_the_ch
     the 30-day authorization has lapsed; the re-rating reads the records as of the
     investigation (when the authorization was valid) instead of refusing for ever."""
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    first = s.read_report(world.svc, world.candidate, case_id)["report"]
+    run_investigation(world.svc, world.agency, case_id)
+    first = read_report(world.svc, world.candidate, case_id)["report"]
     world.clock.advance(days=2)
-    [dispute] = s.open_dispute(
+    [dispute] = open_dispute(
         world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="不是我。"
     )
     world.clock.advance(days=14)
-    s.resolve_dispute(
+    resolve_dispute(
         world.svc, world.agency, case_id, dispute, outcome="upheld", answer="经复核属实。"
     )
     world.clock.advance(days=4)
-    [dispute] = s.open_dispute(
+    [dispute] = open_dispute(
         world.svc, world.candidate, case_id, finding_ids=["EMP-1"], statement="日期有误。"
     )
     world.clock.advance(days=14)  # day 34: the authorization (30 days) has lapsed
-    s.resolve_dispute(
+    resolve_dispute(
         world.svc, world.agency, case_id, dispute, outcome="upheld", answer="经复核属实。"
     )
-    again = s.read_report(world.svc, world.candidate, case_id)["report"]
+    again = read_report(world.svc, world.candidate, case_id)["report"]
     assert again["as_of"] == first["as_of"] and again["status"] == "completed"
     summary = case_queries.case_summary(world.svc, world.candidate, case_id)
     assert summary["state"] == "candidate_review"
@@ -669,12 +696,12 @@ def test_two_claims_removed_in_one_round_are_the_two_disputed(world: World) -> N
         ),
     ]
     sign(world, case_id, claims={**CLAIMS, "employment": employment})
-    s.run_investigation(world.svc, world.agency, case_id)
-    report = s.read_report(world.svc, world.candidate, case_id)["report"]
+    run_investigation(world.svc, world.agency, case_id)
+    report = read_report(world.svc, world.candidate, case_id)["report"]
     by_claim = {
         f["claim"]: f["id"] for f in report["findings"] if f["category"] == "employment_history"
     }
-    disputes = s.open_dispute(
+    disputes = open_dispute(
         world.svc,
         world.candidate,
         case_id,
@@ -682,7 +709,7 @@ def test_two_claims_removed_in_one_round_are_the_two_disputed(world: World) -> N
         statement="这两段经历写错了。",
     )
     for dispute in disputes:
-        s.resolve_dispute(
+        resolve_dispute(
             world.svc, world.agency, case_id, dispute, outcome="removed", answer="已删除。"
         )
     with world.svc.uow() as uow:
@@ -696,26 +723,26 @@ def test_an_open_dispute_defers_destruction_and_is_logged_once(world: World) -> 
     ``retention.hold`` per reason however often the purge runs; once answered, the
     case is destroyed."""
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    report = s.read_report(world.svc, world.candidate, case_id)["report"]
-    [dispute] = s.open_dispute(
+    run_investigation(world.svc, world.agency, case_id)
+    report = read_report(world.svc, world.candidate, case_id)["report"]
+    [dispute] = open_dispute(
         world.svc,
         world.candidate,
         case_id,
         finding_ids=[report["findings"][0]["id"]],
         statement="有误",
     )
-    s.request_deletion(world.svc, world.candidate)
+    request_deletion(world.svc, world.candidate)
     world.clock.advance(days=15)  # due now: the hold is placed in time, so the audit agrees
     for _ in range(2):
-        result = s.purge(world.svc)
+        result = purge(world.svc)
         assert result.destroyed == () and result.held == ((case_id, "open_dispute"),)
     holds = [e for e in ledger_entries(world) if e.type.value == "retention.hold"]
     assert [str(h.reason) for h in holds] == ["pending_dispute"]
-    s.resolve_dispute(
+    resolve_dispute(
         world.svc, world.agency, case_id, dispute, outcome="upheld", answer="已复核，维持。"
     )
-    assert s.purge(world.svc).destroyed == (case_id,)
+    assert purge(world.svc).destroyed == (case_id,)
     assert audit(world) == []
 
 
@@ -731,11 +758,11 @@ def test_a_sensitive_category_without_its_own_consent_is_not_queried(world: Worl
             "credit": {"justification": "岗位经手客户资金，需核实严重失信记录"},
         },
     }
-    profile_id = s.define_role_profile(world.svc, world.employer, role)
+    profile_id = define_role_profile(world.svc, world.employer, role)
     case_id = order(world, profile_id=profile_id, requested=["identity", "credit"])
-    notice = s.authorization_notice(world.svc, world.candidate, case_id)
+    notice = authorization_notice(world.svc, world.candidate, case_id)
     assert notice.sensitive == ("credit",)
-    s.sign_authorization(
+    sign_authorization(
         world.svc,
         world.candidate,
         case_id,
@@ -746,18 +773,18 @@ def test_a_sensitive_category_without_its_own_consent_is_not_queried(world: Worl
     scope_set = [e for e in ledger_entries(world) if e.type.value == "scope.set"][-1]
     assert scope_set.categories == ("identity",)
     # The consent receipt says the same: credit is not among the consented categories.
-    receipt = s.consent_receipt(world.svc, world.candidate, case_id)
+    receipt = consent_receipt(world.svc, world.candidate, case_id)
     purpose = receipt["services"][0]["purposes"][0]
     assert purpose["piiCategory"] == ["identity"]
     assert receipt["sensitive"] is False and receipt["spiCat"] == []
-    result = s.run_investigation(world.svc, world.agency, case_id)
+    result = run_investigation(world.svc, world.agency, case_id)
     assert result.queried == ("identity",)
     assert audit(world) == []
 
 
 def test_nothing_personal_in_any_plaintext_column(world: World) -> None:
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     blob = repr(snapshot(world))
     for secret in (SUBJECT["name"], SUBJECT["national_id"], "生活作风", "物业服务", "民初"):
         assert secret not in blob
@@ -793,16 +820,16 @@ def test_no_source_is_called_without_a_valid_authorization(world: World, how: st
     else:
         case_id = order_and_sign(world)
         if how == "revoked":
-            s.revoke_authorization(world.svc, world.candidate, case_id)
+            revoke_authorization(world.svc, world.candidate, case_id)
         else:
             world.clock.advance(days=30)
     with pytest.raises((AuthorizationRefused, CaseDestroyed, InvalidTransition)):
-        s.run_investigation(world.svc, world.agency, case_id)
+        run_investigation(world.svc, world.agency, case_id)
     assert counting.calls == 0
     # and with a valid one the same source is called, once per category in scope
     fresh = order_and_sign(world) if how != "never_signed" else None
     if fresh is not None:
-        s.run_investigation(world.svc, world.agency, fresh)
+        run_investigation(world.svc, world.agency, fresh)
         assert counting.calls == 5
 
 
@@ -810,14 +837,14 @@ def test_a_revocation_after_the_decision_keeps_the_decided_report(world: World) 
     """PRODUCT.md P1: revocation destroys what was gathered unless the report was already
     released and decided; then it only stops further processing."""
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
-    s.accept_report(world.svc, world.candidate, case_id)
-    s.record_decision(world.svc, world.employer, case_id, outcome="hired", reason="录用")
-    s.revoke_authorization(world.svc, world.candidate, case_id)
-    assert s.read_report(world.svc, world.candidate, case_id)["state"] == "decided"
-    assert s.read_report(world.svc, world.employer, case_id)["employer_view"]["light"]
+    run_investigation(world.svc, world.agency, case_id)
+    accept_report(world.svc, world.candidate, case_id)
+    record_decision(world.svc, world.employer, case_id, outcome="hired", reason="录用")
+    revoke_authorization(world.svc, world.candidate, case_id)
+    assert read_report(world.svc, world.candidate, case_id)["state"] == "decided"
+    assert read_report(world.svc, world.employer, case_id)["employer_view"]["light"]
     assert "data.destroyed" not in ledger_types(world)
     assert ledger_types(world).count("authorization.revoked") == 1
     with pytest.raises(InvalidTransition):
-        s.revoke_authorization(world.svc, world.candidate, case_id)
+        revoke_authorization(world.svc, world.candidate, case_id)
     assert audit(world) == []

@@ -19,7 +19,8 @@ from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.domain.errors import KeyDestroyed
-from fairscreen.services import screening as s
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.retention import purge, request_deletion
 
 #: What the three worked examples must never leave readable.
 SECRETS = [
@@ -43,12 +44,11 @@ SECRETS = [
 ]
 
 
-def run_demo(tmp_path: Path, database_url: str, shared_dir: Path) -> str:
+def run_demo(tmp_path: Path, database_url: str) -> str:
     env = {
         **os.environ,
         "FAIRSCREEN_DATABASE_URL": database_url,
         "FAIRSCREEN_DATA_DIR": str(tmp_path / "var"),
-        "FAIRSCREEN_SHARED": str(shared_dir),
     }
     result = subprocess.run(
         [sys.executable, "-m", "fairscreen", "demo", "--lang", "en"],
@@ -68,9 +68,9 @@ def leaks(data: bytes) -> list[str]:
     return [secret for secret in SECRETS if secret.encode("utf-8") in data]
 
 
-def test_demo_on_sqlite_leaves_no_plaintext(tmp_path: Path, shared_dir: Path) -> None:
+def test_demo_on_sqlite_leaves_no_plaintext(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    run_demo(tmp_path, f"sqlite:///{db}", shared_dir)
+    run_demo(tmp_path, f"sqlite:///{db}")
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert db in files
     for path in files:
@@ -79,11 +79,11 @@ def test_demo_on_sqlite_leaves_no_plaintext(tmp_path: Path, shared_dir: Path) ->
 
 @pytest.mark.postgres
 def test_demo_on_postgresql_leaves_no_plaintext_in_pg_dump(
-    tmp_path: Path, postgres_url: str, shared_dir: Path
+    tmp_path: Path, postgres_url: str
 ) -> None:
     if shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")
-    run_demo(tmp_path, postgres_url, shared_dir)
+    run_demo(tmp_path, postgres_url)
     schema = postgres_url.rsplit("search_path%3D", 1)[1]
     url = sa.make_url(postgres_url)
     dump = subprocess.run(
@@ -110,7 +110,7 @@ def test_demo_on_postgresql_leaves_no_plaintext_in_pg_dump(
 def test_purged_ciphertexts_cannot_be_decrypted(database_url: str, tmp_path: Path) -> None:
     world = make_world(database_url, tmp_path)
     case_id = order_and_sign(world)
-    s.run_investigation(world.svc, world.agency, case_id)
+    run_investigation(world.svc, world.agency, case_id)
     with world.svc.engine.connect() as connection:
         kept: list[tuple[str, str, bytes]] = []
         case = (
@@ -127,9 +127,9 @@ def test_purged_ciphertexts_cannot_be_decrypted(database_url: str, tmp_path: Pat
         )
         kept.append((case["pseudonym"], "report", bytes(report["body_ct"])))
     assert len(kept) > 5
-    s.request_deletion(world.svc, world.candidate)
+    request_deletion(world.svc, world.candidate)
     world.clock.advance(days=15)
-    assert s.purge(world.svc).destroyed == (case_id,)
+    assert purge(world.svc).destroyed == (case_id,)
     with world.svc.engine.connect() as connection:
         cipher = EnvelopeCipher(world.svc.key_provider, SqlKeyStore(connection))
         for label, field, blob in kept:

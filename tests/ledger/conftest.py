@@ -1,4 +1,5 @@
-"""Fixtures of the ledger tests: the shared test vectors, a migrated database, a signer."""
+"""Fixtures of the ledger tests: the published test vectors (``tests/data/vectors``, their
+sources named there), a migrated database, a signer."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from fairscreen.ledger.note import NoteSigner
 
 
 @pytest.fixture(scope="session")
-def vectors(shared_dir: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((shared_dir / "vectors" / "tlog.json").read_text())
+def vectors() -> dict[str, Any]:
+    path = Path(__file__).resolve().parent.parent / "data" / "vectors" / "tlog.json"
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
     return data
 
 

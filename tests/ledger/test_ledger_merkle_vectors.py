@@ -1,4 +1,4 @@
-"""RFC 9162 functions against the published vectors in ../shared/vectors/tlog.json
+"""RFC 9162 functions against the published vectors in tests/data/vectors/tlog.json
 (transparency-dev/merkle trees, proofs and must-reject probes)."""
 
 from __future__ import annotations

@@ -256,3 +256,22 @@ def test_ratios_are_at_most_one_and_the_reference_has_one(
         assert metrics.four_fifths_violation is (metrics.impact_ratio < 0.8)
     if best > 0:
         assert report.groups[reference].impact_ratio == 1.0
+
+
+def test_quarters_are_fixed_calendar_periods() -> None:
+    from datetime import date
+
+    from fairscreen.domain.errors import InvalidInput
+    from fairscreen.domain.fairness import Quarter, last_ended_quarter
+
+    q4 = Quarter.parse("2025-Q4")
+    assert (q4.first_day, q4.next_first_day) == (date(2025, 10, 1), date(2026, 1, 1))
+    assert Quarter.parse("2026-Q1").previous() == q4 and q4.label == "2025-Q4"
+    assert Quarter.containing(date(2026, 6, 30)) == Quarter(2026, 2)
+    assert not Quarter(2026, 2).has_ended(date(2026, 6, 30))
+    assert Quarter(2026, 2).has_ended(date(2026, 7, 1))
+    assert last_ended_quarter(date(2026, 1, 1)) == q4
+    for bad in ("2026-Q5", "2026-03", "26-Q1", " 2026-Q1"):
+        with pytest.raises(InvalidInput) as raised:
+            Quarter.parse(bad)
+        assert raised.value.field == "quarter"

@@ -149,10 +149,10 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     shot(candidate, f"{prefix}-04-candidate-home")
     candidate.click(f"a[href='/candidate/cases/{case_id}/authorization']")
     notice = candidate.locator("#notice-text").inner_text()
-    from fairscreen.services import screening
+    from fairscreen.services import authorization
     from fairscreen.services.context import Actor
 
-    signed_text = screening.authorization_notice(
+    signed_text = authorization.authorization_notice(
         api.world.svc, Actor(api.world.candidate.role, api.ids["candidate"]), case_id, lang
     ).text
     assert [line.strip() for line in notice.strip().splitlines()] == [

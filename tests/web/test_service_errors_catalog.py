@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, service_errors
-from fairscreen.services import case_file
+from fairscreen.services import case_models
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "fairscreen"
 #: refusals every person can meet in the portals: each must read in their language
@@ -73,16 +73,16 @@ def test_every_entry_reads_in_every_language_with_the_same_blanks() -> None:
 
 
 def _validation_messages() -> list[str]:
-    """What the input validation says (services/case_file.py ``_message``) for the errors a
+    """What the input validation says (services/case_models.py ``_message``) for the errors a
     portal form can meet."""
-    simple = list(case_file._SIMPLE_MESSAGES.values())
+    simple = list(case_models._SIMPLE_MESSAGES.values())
     shaped = [
         {"type": "string_too_short", "ctx": {"min_length": 1}},
         {"type": "greater_than_equal", "ctx": {"ge": 0}},
-        {"type": "string_pattern_mismatch", "ctx": {"pattern": case_file.MONTH_PATTERN}},
+        {"type": "string_pattern_mismatch", "ctx": {"pattern": case_models.MONTH_PATTERN}},
         {"type": "literal_error", "input": "x", "ctx": {"expected": "'a' or 'b'"}},
     ]
-    return simple + [case_file._message(error) for error in shaped]
+    return simple + [case_models._message(error) for error in shaped]
 
 
 def test_every_entry_still_matches_a_message_the_code_raises() -> None:

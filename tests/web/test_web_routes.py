@@ -23,7 +23,7 @@ from api.conftest import (
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.web.policy import PAGE_ROLES, PUBLIC
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import screening
+from fairscreen.services import review
 from fairscreen.services.context import Actor
 from web.conftest import Web, csrf_of
 
@@ -274,7 +274,7 @@ def _released(web: Web, statement: str | None = None) -> str:
 def test_employer_pages_never_show_anything_excluded_or_unverified(web_any_db: Web) -> None:
     web = web_any_db
     case_id = _released(web)
-    full = screening.read_report(
+    full = review.read_report(
         web.api.world.svc, Actor(ActorRole.CANDIDATE, web.api.ids["candidate"]), case_id
     )["report"]
     hidden = [
@@ -713,6 +713,7 @@ def test_the_fairness_console_draws_charts_from_reported_groups(web: Web) -> Non
     people(world, 10, "female", "25_34", flagged=False)
     people(world, 10, "male", "25_34", flagged=True)
     people(world, 2, "another", "35_44", flagged=True)
+    world.clock.advance(days=40)  # reports cover quarters that have ended
     page = web.get("regulator", "/regulator/fairness?lang=en")
     assert page.status_code == 200
     assert page.text.count("<svg") >= 2

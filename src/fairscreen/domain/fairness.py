@@ -28,8 +28,10 @@ triples — one per person, or with ``count`` for pre-aggregated rows such as a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
@@ -271,3 +273,53 @@ class FairnessAccumulator:
 
     def report(self, *, min_group: int = DEFAULT_MIN_GROUP) -> FairnessReport:
         return fairness_report(self.counts, with_outcome=self.with_outcome, min_group=min_group)
+
+
+_QUARTER = re.compile(r"(?P<year>\d{4})-Q(?P<number>[1-4])")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Quarter:
+    """A calendar quarter, the one period an aggregate report covers (PRODUCT.md §7):
+    fixed and closed, so no two reports can be cut to differ by one candidate."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        match = _QUARTER.fullmatch(text)
+        if match is None:
+            raise InvalidInput("must be a calendar quarter such as 2026-Q3", field="quarter")
+        return cls(int(match["year"]), int(match["number"]))
+
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-Q{self.number}"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def next_first_day(self) -> date:
+        """The first day after the quarter: it has ended once this day has begun."""
+        if self.number == 4:
+            return date(self.year + 1, 1, 1)
+        return date(self.year, 3 * self.number + 1, 1)
+
+    def previous(self) -> Quarter:
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
+
+    def has_ended(self, today: date) -> bool:
+        return today >= self.next_first_day
+
+
+def last_ended_quarter(today: date) -> Quarter:
+    return Quarter.containing(today).previous()

@@ -86,6 +86,29 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# --- tenants (operator) -----------------------------------------------------------------------
+
+
+def register_tenant(svc: Services, actor: Actor, *, kind: str, name: str) -> str:
+    """An employer or agency organisation (operator only)."""
+    require_role(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
+    if kind not in ("employer", "agency"):
+        raise InvalidInput("must be employer or agency", field="kind")
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("1 to 200 characters", field="name")
+    tenant_id = _new_id(kind[:3])
+    with svc.uow() as uow:
+        uow.repo.add_tenant(
+            id=tenant_id,
+            kind=kind,
+            name=name.strip(),
+            pseudonym=svc.pseudonym("emp", tenant_id),
+            created_at=svc.now(),
+        )
+        uow.commit()
+    return tenant_id
+
+
 # --- accounts and their tokens (operator) ------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 summary (issue 5). No decryption and no ledger entry: a summary holds ids, states,
 times and, where the reader may see it, the light; never report content.
 
-Visibility follows the service's rule (``screening._visible``): an employer sees its own
+Visibility follows the service's rule (``case_events._visible``): an employer sees its own
 cases, an agency the cases it runs, a candidate their own, an operator every case's
 metadata; anyone else sees nothing, and someone else's case does not exist for them.
 The light is part of the report: the employer sees it only once the report is released,

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +21,14 @@ from fairscreen.adapters.sources.recorded import RecordedSource
 from fairscreen.domain.categories import Category
 from fairscreen.ledger.audit import Violation
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import screening as s
+from fairscreen.services.accounts import register_tenant
+from fairscreen.services.authorization import authorization_notice, sign_authorization
 from fairscreen.services.context import Actor, Services
+from fairscreen.services.decision import record_decision
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.review import accept_report, read_report
+from fairscreen.services.scope import define_role_profile, order_check, register_candidate
+from fairscreen.services.transparency import audit_ledger
 
 OPERATOR = Actor(ActorRole.OPERATOR, "demo-operator")
 
@@ -50,8 +56,8 @@ def sign_as_shown(
     demo, the benchmarks and the tests; ``categories`` default to all it asks for, the rest
     (``sensitive_consented``, ``claims``) go to ``sign_authorization`` as they are. A real
     candidate signs in the portal, the hash proving the text they read."""
-    notice = s.authorization_notice(svc, candidate, case_id, lang)
-    return s.sign_authorization(
+    notice = authorization_notice(svc, candidate, case_id, lang)
+    return sign_authorization(
         svc,
         candidate,
         case_id,
@@ -84,16 +90,16 @@ def run_example(
     clock.now = signed_at.astimezone(UTC) - timedelta(hours=1)
     employer = Actor(
         ActorRole.EMPLOYER,
-        s.register_tenant(
+        register_tenant(
             svc, OPERATOR, kind="employer", name=example["employer"].get("name", "employer")
         ),
     )
     agency = Actor(
-        ActorRole.AGENCY, s.register_tenant(svc, OPERATOR, kind="agency", name="示例背调机构")
+        ActorRole.AGENCY, register_tenant(svc, OPERATOR, kind="agency", name="示例背调机构")
     )
-    profile_id = s.define_role_profile(svc, employer, example["role"])
-    candidate = Actor(ActorRole.CANDIDATE, s.register_candidate(svc, example["subject"]))
-    case_id = s.order_check(
+    profile_id = define_role_profile(svc, employer, example["role"])
+    candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, example["subject"]))
+    case_id = order_check(
         svc,
         employer,
         subject_id=candidate.id,
@@ -103,8 +109,8 @@ def run_example(
         agency_id=agency.id,
     )
     clock.now = signed_at.astimezone(UTC)
-    notice = s.authorization_notice(svc, candidate, case_id, "zh-Hans")
-    s.sign_authorization(  # what the example's authorization consents to, of what is asked
+    notice = authorization_notice(svc, candidate, case_id, "zh-Hans")
+    sign_authorization(  # what the example's authorization consents to, of what is asked
         svc,
         candidate,
         case_id,
@@ -115,20 +121,18 @@ def run_example(
         claims=example.get("claims", {}),
     )
     clock.now = as_of.astimezone(UTC)
-    s.run_investigation(svc, agency, case_id)
-    report = s.read_report(svc, candidate, case_id)["report"]
+    run_investigation(svc, agency, case_id)
+    report = read_report(svc, candidate, case_id)["report"]
     clock.now += timedelta(hours=2)
-    s.accept_report(svc, candidate, case_id)
-    view = s.read_report(svc, employer, case_id)["employer_view"]
+    accept_report(svc, candidate, case_id)
+    view = read_report(svc, employer, case_id)["employer_view"]
     outcome = "hired" if view["light"] in ("green", "blue") else "not_hired"
-    s.record_decision(
-        svc, employer, case_id, outcome=outcome, reason="演示：依据面试与报告作出决定"
-    )
+    record_decision(svc, employer, case_id, outcome=outcome, reason="演示：依据面试与报告作出决定")
     return DemoCase(example["case_id"], case_id, report, view)
 
 
 def run_demo(
-    build: Callable[[DemoClock, dict[Category, Any]], Services], examples: Iterable[Path]
+    build: Callable[[DemoClock, dict[Category, Any]], Services], examples: Iterable[Traversable]
 ) -> tuple[list[DemoCase], list[Violation], Services]:
     """Run each example through a service built by ``build`` (given the demo clock and
     the source table it fills per example); return the cases and the audit's verdict."""
@@ -138,5 +142,5 @@ def run_demo(
     cases = [
         run_example(svc, clock, json.loads(path.read_text("utf-8")), sources) for path in examples
     ]
-    violations = s.audit_ledger(svc, as_of=clock.now)
+    violations = audit_ledger(svc, as_of=clock.now)
     return cases, violations, svc

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from fairscreen.adapters.sources.port import QueryPermit, SourceAnswer, SourceQuery
@@ -26,9 +26,12 @@ from fairscreen.adapters.sources.recorded import RecordedSource
 from fairscreen.domain.categories import Category
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts, transparency
-from fairscreen.services import screening as s
+from fairscreen.services.accounts import register_tenant
 from fairscreen.services.context import Actor, Services
 from fairscreen.services.demo import OPERATOR, DemoCase, DemoClock, run_demo, sign_as_shown
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.review import accept_report, open_dispute, read_report
+from fairscreen.services.scope import define_role_profile, order_check, register_candidate
 
 
 class StoryClock:
@@ -80,7 +83,7 @@ class DemoSeed:
 
 
 def seed_demo(
-    build: Callable[[Any, dict[Category, Any]], Services], examples: list[Path]
+    build: Callable[[Any, dict[Category, Any]], Services], examples: list[Traversable]
 ) -> DemoSeed:
     """Build the demo world with ``build(clock, sources)`` (the composition root)."""
     documents = [json.loads(path.read_text("utf-8")) for path in examples]
@@ -108,10 +111,10 @@ def seed_demo(
     # 2. A demo employer and agency with accounts, and the other roles' accounts.
     seed = DemoSeed(svc, worked)
     employer = Actor(
-        ActorRole.EMPLOYER, s.register_tenant(svc, OPERATOR, kind="employer", name="演示用人单位")
+        ActorRole.EMPLOYER, register_tenant(svc, OPERATOR, kind="employer", name="演示用人单位")
     )
     agency = Actor(
-        ActorRole.AGENCY, s.register_tenant(svc, OPERATOR, kind="agency", name="演示背调机构")
+        ActorRole.AGENCY, register_tenant(svc, OPERATOR, kind="agency", name="演示背调机构")
     )
     for role, tenant in (
         ("employer", employer.id),
@@ -125,15 +128,15 @@ def seed_demo(
         seed.tokens[role] = issued.token
 
     # 3. Cases in the states a person walks through, for the worked examples' subjects.
-    subjects = [s.register_candidate(svc, d["subject"]) for d in documents]
+    subjects = [register_candidate(svc, d["subject"]) for d in documents]
     labels = [path.name.split(".")[0] for path in examples]
     seed.candidates = dict(zip(labels, subjects, strict=True))
     role = documents[0]["role"]
-    profile = s.define_role_profile(svc, employer, role)
+    profile = define_role_profile(svc, employer, role)
     requested = list(role["categories"])
 
     def order(subject: str) -> str:
-        return s.order_check(
+        return order_check(
             svc,
             employer,
             subject_id=subject,
@@ -149,11 +152,11 @@ def seed_demo(
     for state, index in (("candidate_review", 1), ("disputed", 2), ("released", 0)):
         case_id = order(subjects[index])
         sign(case_id, subjects[index], documents[index].get("claims", {}))
-        s.run_investigation(svc, agency, case_id)
+        run_investigation(svc, agency, case_id)
         candidate = Actor(ActorRole.CANDIDATE, subjects[index])
         if state == "disputed":
-            report = s.read_report(svc, candidate, case_id)["report"]
-            s.open_dispute(
+            report = read_report(svc, candidate, case_id)["report"]
+            open_dispute(
                 svc,
                 candidate,
                 case_id,
@@ -161,7 +164,7 @@ def seed_demo(
                 statement="演示：此项记录与本人经历不符。",
             )
         elif state == "released":
-            s.accept_report(svc, candidate, case_id)
+            accept_report(svc, candidate, case_id)
         seed.cases[state] = case_id
     for case in worked:
         seed.cases.setdefault("decided", case.case_id)

@@ -27,10 +27,11 @@ from typing import Any
 
 from fairscreen.domain.categories import Light
 from fairscreen.domain.errors import InvalidTransition, NotFound
-from fairscreen.ledger.checkpoint import TlogProof, parse_checkpoint_text, parse_tlog_proof
+from fairscreen.ledger.checkpoint import parse_checkpoint_text, parse_tlog_proof
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.ledger.note import parse_note
-from fairscreen.services import portal_queries, screening
+from fairscreen.services import authorization, decision, portal_queries, retention, review
+from fairscreen.services.case_events import visible_case
 from fairscreen.services.context import Actor, Services, require_role
 
 #: The states in which the candidate holds a report (the case page shows it in these).
@@ -42,7 +43,7 @@ ADVERSE_LIGHTS = frozenset({Light.YELLOW.value, Light.RED.value})
 def report_copy(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
     """The candidate's copy of the report, as the case page shows it."""
     require_role(actor, ActorRole.CANDIDATE)
-    return screening.read_report(svc, actor, case_id)
+    return review.read_report(svc, actor, case_id)
 
 
 def signed_authorization(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def signed_authorization(svc: Services, actor: Actor, case_id: str) -> dict[str,
     the SHA-256 recorded at signing, and whether the kept text still hashes to it."""
     require_role(actor, ActorRole.CANDIDATE)
     with svc.reader() as uow:
-        case = screening.visible_case(uow, actor, case_id, allow_destroyed=False)
+        case = visible_case(uow, actor, case_id, allow_destroyed=False)
         row = uow.repo.authorization(case["id"])
         if row is None:
             raise NotFound("no authorization signed for this case", field="case_id")
@@ -90,7 +91,7 @@ def pre_adverse_notice(svc: Services, actor: Actor, case_id: str) -> dict[str, A
         "window_ends": result["window_ends"],
         "disputes": result["disputes"],
         "rulebook": report["rulebook"],
-        "rights": screening.ADVERSE_ACTION_RIGHTS,
+        "rights": decision.ADVERSE_ACTION_RIGHTS,
         "report": result,
     }
 
@@ -107,35 +108,20 @@ def adverse_action_notice(svc: Services, actor: Actor, case_id: str) -> dict[str
 
 def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
     """The consent receipt (Kantara v1.1), with the case id the candidate knows."""
-    return {"case_id": case_id, **screening.consent_receipt(svc, actor, case_id)}
-
-
-def _cosigned(svc: Services, proof: TlogProof) -> str:
-    """The checkpoint the proof is anchored to, with the witnesses' cosignatures if any
-    were received for it (a receipt a regulator checks with their keys too)."""
-    from fairscreen.adapters.db.ledger_store import reading
-
-    size = parse_checkpoint_text(parse_note(proof.checkpoint_note)[0]).size
-    with reading(svc.engine) as log:
-        for stored in reversed(log.store.read_checkpoints()):
-            if stored.size == size and stored.note == proof.checkpoint_note:
-                return stored.cosigned_note
-    return proof.checkpoint_note
+    return {"case_id": case_id, **authorization.consent_receipt(svc, actor, case_id)}
 
 
 def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
     """The destruction certificate: what was destroyed, when and why, the ``data.destroyed``
     entry's ledger index, its inclusion proof (base64 hashes), the signed checkpoint it
     proves against, the whole C2SP tlog-proof receipt and the log's key."""
-    certificate = screening.destruction_certificate(svc, actor, case_id)
+    certificate = retention.destruction_certificate(svc, actor, case_id)
     proof = parse_tlog_proof(certificate["receipt"])
-    note = _cosigned(svc, proof)
+    note = proof.checkpoint_note
     checkpoint = parse_checkpoint_text(parse_note(note)[0])
-    receipt = TlogProof(proof.index, proof.proof, note, proof.extra).text()
     return {
         **certificate,
         "case_id": case_id,
-        "receipt": receipt,
         "proof": [base64.b64encode(h).decode() for h in proof.proof],
         "checkpoint": note,
         "tree_size": checkpoint.size,

@@ -27,7 +27,8 @@ from fairscreen.domain.profiles import validate_profile
 from fairscreen.domain.report import RulebookRef, refused_document
 from fairscreen.domain.rulebook import Rulebook, parse_rulebook
 from fairscreen.domain.topics import TopicClassifier, default_classifier
-from fairscreen.services.case_file import RoleIn, invalid_input, parse_case, role_profile_from
+from fairscreen.services.case_file import parse_case, role_profile_from
+from fairscreen.services.case_models import RoleIn, invalid_input
 
 CURRENT_RULEBOOK = "v1.toml"
 

@@ -20,9 +20,9 @@ from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_cate
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lifecycle import deletion_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
+from fairscreen.services.case_events import log_event, visible_case
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evidence_files import parse_evidence
-from fairscreen.services.screening import log_event, visible_case
 
 #: Categories a profile of this tier may carry, and the ones needing a legal basis
 #: (PRODUCT.md P2: criminal record and health certificate only where a law requires).
@@ -171,7 +171,7 @@ class DeletionRequest:
 
 
 def deletion_request(svc: Services, actor: Actor) -> DeletionRequest | None:
-    """The caller's own deletion request as ``screening.request_deletion`` recorded it
+    """The caller's own deletion request as ``retention.request_deletion`` recorded it
     (``subjects.deletion_requested_at``), or None. Times only: nothing is decrypted."""
     require_role(actor, ActorRole.CANDIDATE)
     query = sa.select(t.subjects.c.deletion_requested_at).where(t.subjects.c.id == actor.id)

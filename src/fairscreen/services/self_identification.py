@@ -4,20 +4,28 @@ After signing, a candidate may give their sex and age band under a separate cons
 decline. The answers live in their own table under their own key, linked to the
 candidate only: no case refers to them, the rating never reads them (the case file the
 rating runs on has no field for them), and neither the employer nor the agency can read
-them. They serve one purpose: aggregate reports per employer, role and period — light
-distribution, adverse decisions, four-fifths flags — in which any group of fewer than 10
-people is suppressed (the same pure code as ``fairscreen audit fairness``).
+them. They serve one purpose: aggregate reports per employer, role and ended calendar quarter
+— light distribution, adverse decisions, four-fifths flags — over released cases only, in
+which any group of fewer than 10 people is suppressed (the same pure code as ``fairscreen
+audit fairness``), each fixed once made.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from fairscreen.adapters.db import case_tables as t
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
-from fairscreen.domain.fairness import DEFAULT_MIN_GROUP, FairnessAccumulator, validate_min_group
+from fairscreen.domain.fairness import (
+    DEFAULT_MIN_GROUP,
+    FairnessAccumulator,
+    Quarter,
+    last_ended_quarter,
+    validate_min_group,
+)
+from fairscreen.domain.lifecycle import CaseState
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.context import Actor, Services
 
@@ -25,6 +33,7 @@ SEX = ("female", "male", "another")
 AGE_BANDS = ("under_25", "25_34", "35_44", "45_54", "55_plus")
 DIMENSIONS = {"sex": SEX, "age_band": AGE_BANDS}
 FLAGGED_LIGHTS = frozenset({"yellow", "red"})
+LIGHTS = ("green", "blue", "yellow", "red")
 
 
 def record_self_identification(
@@ -76,22 +85,31 @@ def _unshown(measure: dict[str, Any], values: tuple[str, ...]) -> dict[str, Any]
     return {**measure, "suppressed": [v for v in values if v not in measure["groups"]]}
 
 
+#: Cases whose report the employer has seen: the only ones a report counts (PRODUCT.md §7).
+RELEASED_STATES = (CaseState.RELEASED, CaseState.DECIDED, CaseState.ARCHIVED)
+
+
 def fairness_overview(
     svc: Services,
     actor: Actor,
     *,
     employer_id: str | None = None,
     role_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    quarter: str | None = None,
     min_group: int = DEFAULT_MIN_GROUP,
 ) -> dict[str, Any]:
-    """Per dimension (sex, age band): the rated cases' light distribution and flag rate
-    (yellow or red) with impact ratios and four-fifths flags, and among decided cases the
-    hiring rate with the same. A regulator sees any employer; an employer its own only.
-    Groups under ``min_group`` are suppressed everywhere, counts included; ``min_group``
-    may be raised, never lowered below the default of 10 (PRODUCT.md §7): a smaller group
-    would let an employer tie one of its candidates to their sex or age band."""
+    """Per dimension (sex, age band), over one calendar quarter that has ended (the last
+    one by default) and the released cases created in it: the light distribution and
+    flag rate (yellow or red) with impact ratios and four-fifths flags, and among decided
+    cases the hiring rate with the same (PRODUCT.md §7).
+
+    Why it is cut this way (docs/fairness.md has the whole argument): groups under
+    ``min_group`` (10 at least; it may be raised, never lowered) are suppressed
+    everywhere; the period is a fixed, closed quarter and the report is fixed the first
+    time it is asked for after the quarter ends, so two reads never differ by one case
+    (released, decided or destroyed in between); an employer sees its own cases, whole
+    (a report narrowed to one role, compared with the whole, could single one out), and
+    never a case it has not been shown."""
     if validate_min_group(min_group) < DEFAULT_MIN_GROUP:
         raise InvalidInput(
             f"must be at least {DEFAULT_MIN_GROUP}: a smaller group could single out a candidate",
@@ -100,53 +118,104 @@ def fairness_overview(
     if actor.role is ActorRole.EMPLOYER:
         if employer_id not in (None, actor.id):
             raise NotFound("no such employer", field="employer_id")
+        if role_id is not None:
+            raise InvalidInput(
+                "employers see their organisation as a whole: a report narrowed to one "
+                "role, compared with the whole, could single out a candidate",
+                field="role_id",
+            )
         employer_id = actor.id
     elif actor.role not in (ActorRole.REGULATOR, ActorRole.OPERATOR):
         raise PermissionDenied(f"{actor.role.value} may not read fairness reports", field="actor")
-    conditions: list[Any] = [t.cases.c.light.is_not(None)]
-    if employer_id is not None:
-        conditions.append(t.cases.c.employer_id == employer_id)
-    if since is not None:
-        conditions.append(t.cases.c.created_at >= since)
-    if until is not None:
-        conditions.append(t.cases.c.created_at < until)
+    today = svc.now().astimezone(svc.config.zone).date()
+    period = last_ended_quarter(today) if quarter is None else Quarter.parse(quarter)
+    if not period.has_ended(today):
+        raise InvalidInput(
+            "has not ended yet: reports cover calendar quarters that have ended",
+            field="quarter",
+        )
+    scope = f"{employer_id or '*'}|{role_id or '*'}"
     with svc.uow() as uow:
-        answers = uow.repo.self_identifications()
-        cases = uow.repo.cases_where(*conditions)
-        if role_id is not None:
-            profile_ids = uow.repo.profile_ids_for_role(role_id, employer_id)
-            cases = [c for c in cases if c["profile_id"] in profile_ids]
+        counts = uow.repo.fairness_snapshot(scope, period.label)
+        if counts is None:
+            counts = _quarter_counts(svc, uow, period, employer_id, role_id)
+            uow.repo.put_fairness_snapshot(scope, period.label, counts, svc.now())
+            uow.commit()
     report: dict[str, Any] = {
         "min_group": min_group,
         "employer": svc.pseudonym("emp", employer_id) if employer_id else None,
         "role": role_id,
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
+        "quarter": period.label,
         "dimensions": {},
     }
     for dimension in DIMENSIONS:
         flags = FairnessAccumulator(with_outcome=False)
         hiring = FairnessAccumulator(with_outcome=False)
-        lights: dict[str, Counter[str]] = {}
-        for case in cases:
-            group = answers.get(str(case["subject_id"]), {}).get(dimension)
-            if group is None:
-                continue
-            flags.add(group, case["light"] in FLAGGED_LIGHTS)
-            lights.setdefault(group, Counter())[case["light"]] += 1
-            if case["outcome"] is not None:
-                hiring.add(group, case["outcome"] != "hired")
+        stored = counts[dimension]
+        for group, cell in stored["rated"].items():
+            flags.add(group, True, count=cell["flagged"])
+            flags.add(group, False, count=cell["n"] - cell["flagged"])
+        for group, cell in stored["decided"].items():
+            hiring.add(group, True, count=cell["not_hired"])
+            hiring.add(group, False, count=cell["n"] - cell["not_hired"])
         flag_report = flags.report(min_group=min_group)
         hiring_report = hiring.report(min_group=min_group)
         report["dimensions"][dimension] = {
             "flagged": _unshown(flag_report.as_dict(), DIMENSIONS[dimension]),
             "not_hired": _unshown(hiring_report.as_dict(), DIMENSIONS[dimension]),
             "lights": {
-                group: {
-                    light: lights[group].get(light, 0)
-                    for light in ("green", "blue", "yellow", "red")
-                }
-                for group in sorted(flag_report.groups)
+                group: stored["rated"][group]["lights"] for group in sorted(flag_report.groups)
             },
         }
     return report
+
+
+def _quarter_counts(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    period: Quarter,
+    employer_id: str | None,
+    role_id: str | None,
+) -> dict[str, Any]:
+    """Per dimension and group, the counts a report is made of, for the released cases
+    created in ``period``; a group of fewer than the default minimum is not kept at all,
+    so no stored cell is small enough to point at one person."""
+    zone = svc.config.zone
+    start = datetime.combine(period.first_day, time(), zone)
+    end = datetime.combine(period.next_first_day, time(), zone)
+    conditions: list[Any] = [
+        t.cases.c.light.is_not(None),
+        t.cases.c.state.in_([str(state) for state in RELEASED_STATES]),
+        t.cases.c.created_at >= start,
+        t.cases.c.created_at < end,
+    ]
+    if employer_id is not None:
+        conditions.append(t.cases.c.employer_id == employer_id)
+    answers = uow.repo.self_identifications()
+    cases = uow.repo.cases_where(*conditions)
+    if role_id is not None:
+        profile_ids = uow.repo.profile_ids_for_role(role_id, employer_id)
+        cases = [c for c in cases if c["profile_id"] in profile_ids]
+    counts: dict[str, Any] = {}
+    for dimension in DIMENSIONS:
+        rated: dict[str, dict[str, Any]] = {}
+        decided: dict[str, dict[str, int]] = {}
+        for case in cases:
+            group = answers.get(str(case["subject_id"]), {}).get(dimension)
+            if group is None:
+                continue
+            cell = rated.setdefault(
+                group, {"n": 0, "flagged": 0, "lights": dict.fromkeys(LIGHTS, 0)}
+            )
+            cell["n"] += 1
+            cell["flagged"] += case["light"] in FLAGGED_LIGHTS
+            cell["lights"][case["light"]] += 1
+            if case["outcome"] is not None:
+                hired = decided.setdefault(group, {"n": 0, "not_hired": 0})
+                hired["n"] += 1
+                hired["not_hired"] += case["outcome"] != "hired"
+        counts[dimension] = {
+            "rated": {g: c for g, c in rated.items() if c["n"] >= DEFAULT_MIN_GROUP},
+            "decided": {g: c for g, c in decided.items() if c["n"] >= DEFAULT_MIN_GROUP},
+        }
+    return counts

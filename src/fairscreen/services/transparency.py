@@ -23,6 +23,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -31,13 +32,12 @@ from typing import Any
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.domain.errors import InvalidInput, LedgerError, NotFound
 from fairscreen.domain.rulebook import parse_rulebook
-from fairscreen.ledger.audit import Violation
+from fairscreen.ledger.audit import Violation, audit_entries
 from fairscreen.ledger.cosignature import verify_cosignatures
 from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
 from fairscreen.ledger.verify import verify_log
 from fairscreen.services.context import Services
 from fairscreen.services.evaluation import shipped_rulebook_files
-from fairscreen.services.screening import audit_ledger
 
 MAX_LEVEL = 63
 _TILE_PATH = re.compile(r"^((?:x\d{3}/)*\d{3})(?:\.p/([1-9]\d{0,2}))?$")
@@ -224,6 +224,19 @@ def ledger_status(svc: Services) -> dict[str, Any]:
         },
         "log_key": svc.signer.verifier.vkey,
     }
+
+
+def audit_ledger(svc: Services, *, as_of: datetime | None = None) -> list[Violation]:
+    """The compliance audit over this service's whole ledger (streamed in chunks)."""
+
+    def entries() -> Iterator[tuple[int, bytes]]:
+        with reading(svc.engine) as log:
+            size = log.size()
+            store = log.store
+            for start in range(0, size, 4096):
+                yield from store.read_entries(start, min(start + 4096, size))
+
+    return audit_entries(entries(), svc.published_rulebooks, as_of=as_of)
 
 
 def compliance_audit(svc: Services) -> tuple[int, list[Violation]]:

@@ -135,3 +135,18 @@ def begin_read(engine: Engine) -> Iterator[Connection]:
         with connection.begin() as transaction:
             yield connection
             transaction.rollback()
+
+
+def holds_tables(url: str) -> bool:
+    """True when the database at ``url`` already has tables. Asking changes nothing: a
+    SQLite file that does not exist is not created, and one that does is opened without
+    the pragmas above (switching it to WAL would rewrite its header)."""
+    parsed = sa.make_url(url)
+    path = sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
+    if path is not None and not path.exists():
+        return False
+    engine = sa.create_engine(parsed)
+    try:
+        return bool(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

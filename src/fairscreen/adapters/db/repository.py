@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.engine import one_of
-from fairscreen.adapters.db.selfid_tables import self_identifications
+from fairscreen.adapters.db.selfid_tables import fairness_snapshots, self_identifications
 from fairscreen.domain.lifecycle import CaseState
 
 Json = Any
@@ -464,6 +464,22 @@ class ServiceRepository:
     def delete_self_identification(self, subject_id: str) -> None:
         table = self_identifications
         self.connection.execute(sa.delete(table).where(table.c.subject_id == subject_id))
+
+    def fairness_snapshot(self, scope: str, quarter: str) -> dict[str, Any] | None:
+        table = fairness_snapshots
+        body = self.connection.execute(
+            sa.select(table.c.body).where(table.c.scope == scope, table.c.quarter == quarter)
+        ).scalar_one_or_none()
+        return None if body is None else dict(json.loads(body))
+
+    def put_fairness_snapshot(
+        self, scope: str, quarter: str, body: Mapping[str, Any], now: datetime
+    ) -> None:
+        self.connection.execute(
+            sa.insert(fairness_snapshots).values(
+                scope=scope, quarter=quarter, body=json.dumps(body, sort_keys=True), created_at=now
+            )
+        )
 
     def self_identifications(self) -> dict[str, dict[str, str]]:
         """Every consented answer by subject id (aggregate reports only)."""

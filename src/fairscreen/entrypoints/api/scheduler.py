@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fairscreen.adapters.db.lease import exclusive_lease
 from fairscreen.adapters.outbound import tenant_client
-from fairscreen.services import screening, transparency, webhooks, witnessing
+from fairscreen.services import retention, review, transparency, webhooks, witnessing
 from fairscreen.services.context import Services
 
 log = logging.getLogger("fairscreen.scheduler")
@@ -49,12 +49,12 @@ def _steps(svc: Services, client: httpx.Client) -> TickReport:
     released = destroyed = queued = delivered = 0
     failed: list[str] = []
     try:
-        released = len(screening.release_due(svc))
+        released = len(review.release_due(svc))
     except Exception as exc:  # noqa: BLE001 - one failing step must not stop the others
         log.error("release_due failed: %s", type(exc).__name__)
         failed.append("release_due")
     try:
-        destroyed = len(screening.purge(svc).destroyed)
+        destroyed = len(retention.purge(svc).destroyed)
     except Exception as exc:  # noqa: BLE001
         log.error("purge failed: %s", type(exc).__name__)
         failed.append("purge")

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from fairscreen.services.screening import DEFAULT_PURPOSE
+from fairscreen.services.scope import DEFAULT_PURPOSE
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -399,6 +399,5 @@ class FairnessOut(Out):
     min_group: int
     employer: str | None
     role: str | None
-    since: str | None
-    until: str | None
+    quarter: str
     dimensions: dict[str, FairnessDimensionOut]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -22,8 +21,7 @@ from fairscreen.services.evaluation import (
     render_report,
 )
 from fairscreen.services.rulebook_view import rulebook_document, rulebook_markdown
-
-EXAMPLE_CASES = ("seed-luo", "seed-zhang", "seed-wang")
+from fairscreen.services.worked_examples import worked_examples
 
 
 class Lang(StrEnum):
@@ -69,29 +67,6 @@ def evaluate(
     sys.stdout.flush()
     if outcome.refused:
         raise typer.Exit(EXIT_REFUSED)
-
-
-def _examples_dir(explicit: Path | None) -> Path:
-    """Where the worked cases live: --examples, $FAIRSCREEN_SHARED, or ../shared next to
-    the current directory or the source checkout."""
-    candidates = []
-    if explicit is not None:  # named: that folder or nothing, never a silent fallback
-        if (explicit / f"{EXAMPLE_CASES[0]}.case.json").is_file():
-            return explicit
-        raise InvalidInput(
-            f"holds no {EXAMPLE_CASES[0]}.case.json (the worked examples)", field="--examples"
-        )
-    if os.environ.get("FAIRSCREEN_SHARED"):
-        candidates.append(Path(os.environ["FAIRSCREEN_SHARED"]) / "spec" / "examples")
-    candidates.append(Path.cwd().parent / "shared" / "spec" / "examples")
-    candidates.append(Path(__file__).resolve().parents[5] / "shared" / "spec" / "examples")
-    for candidate in candidates:
-        if (candidate / f"{EXAMPLE_CASES[0]}.case.json").is_file():
-            return candidate
-    raise InvalidInput(
-        "the worked examples were not found (pass --examples DIR or set FAIRSCREEN_SHARED)",
-        field="--examples",
-    )
 
 
 DEMO_LABELS = {
@@ -174,7 +149,8 @@ def _demo_table(document: dict[str, Any], lang: str) -> Table:
 def demo(
     lang: Annotated[Lang, typer.Option("--lang", help="zh-Hans, en or zh-Hant")] = Lang.ZH_HANS,
     examples: Annotated[
-        Path | None, typer.Option("--examples", help="folder with the worked example cases")
+        Path | None,
+        typer.Option("--examples", help="a folder with the three worked cases (default: bundled)"),
     ] = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="only the offline evaluation: no database")
@@ -183,8 +159,7 @@ def demo(
     """Run the three worked court cases (Luo, Zhang, Wang): light, reasons and what was
     excluded and why. By default they go through the live service on the configured
     database (FAIRSCREEN_DATABASE_URL), ending with a compliance audit of the ledger."""
-    folder = _examples_dir(examples)
-    paths = [folder / f"{name}.case.json" for name in EXAMPLE_CASES]
+    paths = worked_examples(examples)
     console = Console()
     if offline:
         for path in paths:

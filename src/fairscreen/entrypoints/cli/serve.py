@@ -1,10 +1,13 @@
 """``fairscreen serve [--demo] [--host 127.0.0.1] [--port 8000]``: the HTTP API (and the
 web portals, once they exist) under uvicorn, with the scheduler in the background.
 
-``--demo`` builds a fresh SQLite database under the data dir (``demo.db``) with the worked
-cases and cases in every state a person walks through, and prints sign-in tokens and
-candidates' one-time codes: demo only, never in production. FastAPI and uvicorn are
-imported inside the command, so other commands start as fast as before.
+``--demo`` seeds a database with the worked cases and cases in every state a person walks
+through, and prints where it went, sign-in tokens and candidates' one-time codes: demo
+only, never in production. The database is ``--database-url`` or ``FAIRSCREEN_DATABASE_URL``
+when one is given, and must then be empty (the demo never writes into a database that
+holds anything); otherwise a fresh SQLite file ``<data dir>/demo.db``, replaced each time.
+FastAPI, uvicorn and SQLAlchemy are imported inside the command, so other commands start
+as fast as before.
 """
 
 from __future__ import annotations
@@ -43,7 +46,14 @@ def serve(
         float, typer.Option("--scheduler-interval", help="seconds between scheduler runs; 0 off")
     ] = 30.0,
     examples: Annotated[
-        Path | None, typer.Option("--examples", help="folder with the worked example cases")
+        Path | None,
+        typer.Option("--examples", help="a folder with the three worked cases (default: bundled)"),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", help="the database (default: FAIRSCREEN_DATABASE_URL, see --demo)"
+        ),
     ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the release/purge/webhook scheduler."""
@@ -51,7 +61,7 @@ def serve(
     from fairscreen.config import Settings
     from fairscreen.entrypoints.api import create_app, server
 
-    settings = Settings()
+    settings = Settings() if database_url is None else Settings(database_url=database_url)
     console = Console()
     base = f"http://{host}:{port}"
     services = _demo(settings, examples, console, base) if demo else build_services(settings)
@@ -64,22 +74,17 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
     from fairscreen.adapters.notify import ConsoleFileNotifier
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
-    from fairscreen.entrypoints.cli.core import EXAMPLE_CASES, _examples_dir
     from fairscreen.services.demo_seed import fresh_sign_in_codes, seed_demo
+    from fairscreen.services.worked_examples import worked_examples
 
     data_dir: Path = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    database = data_dir / "demo.db"
-    for leftover in (database, data_dir / "demo.db-wal", data_dir / "demo.db-shm"):
-        leftover.unlink(missing_ok=True)
+    database_url = _demo_database(settings)
     demo_settings = Settings(
-        environment="development",
-        database_url=f"sqlite:///{database}",
-        data_dir=data_dir,
+        environment="development", database_url=database_url, data_dir=data_dir
     )
     notifier = _DemoNotifier(ConsoleFileNotifier(data_dir / "notifications.jsonl", echo=False))
-    folder = _examples_dir(examples)
-    paths = [folder / f"{name}.case.json" for name in EXAMPLE_CASES]
+    paths = worked_examples(examples)
     seed = seed_demo(
         lambda clock, sources: build_services(
             demo_settings, sources=sources, clock=clock, notifier=notifier
@@ -89,7 +94,10 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
     svc = seed.services
     fresh_sign_in_codes(svc, seed.candidates)
 
-    console.print(f"[bold]demo database[/bold]: {database} (demo only: tokens below are real)")
+    import sqlalchemy as sa
+
+    shown = sa.make_url(database_url).render_as_string(hide_password=True)
+    console.print(f"[bold]demo database[/bold]: {shown} (demo only: tokens below are real)")
     # Plain lines, not a table: tokens and links must be copyable whole at any width.
     typer.echo("sign in (the token rides in the URL fragment: the browser never sends it):")
     for role, token in seed.tokens.items():
@@ -106,6 +114,30 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         cases.add_row(state, case_id)
     console.print(cases)
     return svc
+
+
+def _demo_database(settings: Any) -> str:
+    """The URL the demo seeds: the one named (``--database-url`` or the variable), which
+    must hold nothing yet, or a fresh ``<data dir>/demo.db``."""
+    from fairscreen.adapters.db.engine import holds_tables
+    from fairscreen.domain.errors import InvalidInput
+
+    if "database_url" in settings.model_fields_set:
+        if holds_tables(settings.database_url):
+            raise InvalidInput(
+                "already holds tables; the demo seeds only an empty database (name a new "
+                "one, or leave FAIRSCREEN_DATABASE_URL unset for a fresh <data dir>/demo.db)",
+                field="database-url",
+            )
+        return str(settings.database_url)
+    database = settings.data_dir / "demo.db"
+    for leftover in (
+        database,
+        database.with_name("demo.db-wal"),
+        database.with_name("demo.db-shm"),
+    ):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite:///{database}"
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ def purge(
     and legal holds defer it, with the reason in the ledger (PRODUCT.md P6)."""
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
-    from fairscreen.services.screening import purge as run_purge
+    from fairscreen.services.retention import purge as run_purge
 
     # A dry run reads only: it never migrates (creates) the schema of the database it looks at.
     result = run_purge(build_services(Settings(), migrate=not dry_run), dry_run=dry_run)
@@ -49,7 +49,7 @@ def rotate(
     from fairscreen.config import Settings
     from fairscreen.ledger.entries import ActorRole
     from fairscreen.services.context import Actor
-    from fairscreen.services.screening import rotate_keys
+    from fairscreen.services.retention import rotate_keys
 
     report = rotate_keys(
         build_services(Settings()), Actor(ActorRole.OPERATOR, "cli"), to_key_id=to_key

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
-from fairscreen.services import case_queries, evidence_files, portal_queries, screening
+from fairscreen.services import case_queries, evidence_files, investigation, portal_queries, review
 from fairscreen.services.context import Actor
 
 router = APIRouter(prefix="/agency", route_class=WebRoute, include_in_schema=False)
@@ -56,7 +56,7 @@ def _case_page(
     *,
     result: dict[str, Any] | None = None,
     files: dict[str, portal_queries.DisputeFile] | None = None,
-    ran: screening.InvestigationResult | None = None,
+    ran: investigation.InvestigationResult | None = None,
 ) -> Response:
     """The case page: the disputes to answer (``result`` and ``files``, when disputed)
     or what an investigation just ran (``ran``)."""
@@ -82,7 +82,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
     return _case_page(
         page,
         summary,
-        result=screening.read_report(page.services, actor, case_id),
+        result=review.read_report(page.services, actor, case_id),
         files=portal_queries.dispute_files(page.services, actor, case_id),
     )
 
@@ -91,7 +91,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
 def run(page: PageDep, case_id: CaseId) -> Response:
     """Query a source for each category in scope; show what came back incomplete."""
     actor = _actor(page)
-    ran = screening.run_investigation(page.services, actor, case_id)
+    ran = investigation.run_investigation(page.services, actor, case_id)
     return _case_page(page, case_queries.case_summary(page.services, actor, case_id), ran=ran)
 
 
@@ -109,7 +109,7 @@ def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
         if not isinstance(loaded, list) or not all(isinstance(r, dict) for r in loaded):
             raise InvalidInput("a JSON list of records", field="corrected_records")
         corrected = loaded
-    screening.resolve_dispute(
+    review.resolve_dispute(
         page.services,
         _actor(page),
         case_id,

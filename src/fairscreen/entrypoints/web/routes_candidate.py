@@ -14,10 +14,12 @@ from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
 from fairscreen.services import (
+    authorization,
     case_queries,
     evidence_files,
     portal_queries,
-    screening,
+    retention,
+    review,
     self_identification,
 )
 from fairscreen.services.context import Actor
@@ -66,7 +68,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
     report = None
     notices: list[dict[str, Any]] = []
     if summary["state"] in REPORTED:
-        report = screening.read_report(page.services, actor, case_id)
+        report = review.read_report(page.services, actor, case_id)
     if summary["state"] in ("decided", "archived"):
         notices = portal_queries.case_notices(page.services, actor, case_id)
     disputed = {d["finding_id"] for d in (report or {}).get("disputes", []) if not d["outcome"]}
@@ -87,7 +89,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
 
 @router.get("/cases/{case_id}/authorization")
 def authorization_page(page: PageDep, case_id: CaseId) -> Response:
-    notice = screening.authorization_notice(
+    notice = authorization.authorization_notice(
         page.services, _actor(page), case_id, NOTICE_LANGUAGE[page.lang]
     )
     summary = case_queries.case_summary(page.services, _actor(page), case_id)
@@ -130,7 +132,7 @@ def sign(page: PageDep, case_id: CaseId) -> Response:
     """Sign exactly the text shown (its SHA-256 travels with the form); each sensitive
     category is a consent of its own (PIPL art. 29)."""
     sensitive = page.fields("sensitive")
-    screening.sign_authorization(
+    authorization.sign_authorization(
         page.services,
         _actor(page),
         case_id,
@@ -147,14 +149,14 @@ def sign(page: PageDep, case_id: CaseId) -> Response:
 def revoke(page: PageDep, case_id: CaseId) -> Response:
     if page.field("confirm") != "yes":
         raise InvalidInput("tick the box to confirm", field="confirm")
-    screening.revoke_authorization(page.services, _actor(page), case_id)
+    authorization.revoke_authorization(page.services, _actor(page), case_id)
     return redirect(page, f"/candidate/cases/{case_id}?done=revoked")
 
 
 @router.post("/cases/{case_id}/acceptance")
 def accept(page: PageDep, case_id: CaseId) -> Response:
     statement = page.field("statement").strip() or None
-    screening.accept_report(page.services, _actor(page), case_id, statement=statement)
+    review.accept_report(page.services, _actor(page), case_id, statement=statement)
     return redirect(page, f"/candidate/cases/{case_id}?done=accepted")
 
 
@@ -167,7 +169,7 @@ async def dispute(page: PageDep, case_id: CaseId) -> Response:
     if upload is not None and not isinstance(upload, str) and upload.filename:
         data = await upload.read(evidence_files.EVIDENCE_MAX_BYTES + 1)
         evidence = evidence_files.pack_evidence(upload.filename, upload.content_type or "", data)
-    screening.open_dispute(
+    review.open_dispute(
         page.services,
         _actor(page),
         case_id,
@@ -180,19 +182,19 @@ async def dispute(page: PageDep, case_id: CaseId) -> Response:
 
 @router.get("/cases/{case_id}/consent-receipt.json")
 def receipt(page: PageDep, case_id: CaseId) -> Response:
-    document = screening.consent_receipt(page.services, _actor(page), case_id)
+    document = authorization.consent_receipt(page.services, _actor(page), case_id)
     return _json(page, document, "consent-receipt.json")
 
 
 @router.get("/cases/{case_id}/certificate.json")
 def certificate(page: PageDep, case_id: CaseId) -> Response:
-    document = screening.destruction_certificate(page.services, _actor(page), case_id)
+    document = retention.destruction_certificate(page.services, _actor(page), case_id)
     return _json(page, document, "destruction-certificate.json")
 
 
 @router.get("/data.json")
 def my_data(page: PageDep) -> Response:
-    return _json(page, screening.export_subject_data(page.services, _actor(page)), "my-data.json")
+    return _json(page, retention.export_subject_data(page.services, _actor(page)), "my-data.json")
 
 
 @router.post("/deletion-request")
@@ -200,7 +202,7 @@ def deletion(page: PageDep) -> Response:
     if page.field("confirm") != "yes":
         raise InvalidInput("tick the box to confirm", field="confirm")
     # A second request (a stale tab's form) changes nothing: the service keeps the first.
-    screening.request_deletion(page.services, _actor(page))
+    retention.request_deletion(page.services, _actor(page))
     return redirect(page, "/candidate?done=deletion")
 
 

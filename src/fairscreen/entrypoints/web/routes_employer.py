@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
-from fairscreen.services import case_queries, portal_queries, screening
+from fairscreen.services import case_queries, decision, portal_queries, review, scope
 from fairscreen.services.context import Actor
 from fairscreen.services.evaluation import builtin_profiles
 
@@ -106,7 +106,7 @@ def create_profile(page: PageDep) -> Response:
         "categories": categories,
     }
     try:
-        screening.define_role_profile(
+        scope.define_role_profile(
             page.services, _actor(page), {k: v for k, v in role.items() if v is not None}
         )
     except InvalidInput as error:
@@ -116,7 +116,7 @@ def create_profile(page: PageDep) -> Response:
 
 @router.post("/profiles/builtin")
 def builtin(page: PageDep) -> Response:
-    screening.use_builtin_profile(page.services, _actor(page), page.field("profile"))
+    scope.use_builtin_profile(page.services, _actor(page), page.field("profile"))
     return redirect(page, "/employer/profiles?done=profile")
 
 
@@ -132,7 +132,7 @@ def order_form(page: PageDep, profile: Id = None) -> Response:
         profiles=profiles,
         chosen=chosen,
         agencies=portal_queries.list_agencies(page.services, _actor(page)),
-        default_purpose=screening.DEFAULT_PURPOSE_TEXT,  # as the notice will state it
+        default_purpose=scope.DEFAULT_PURPOSE_TEXT,  # as the notice will state it
     )
 
 
@@ -140,7 +140,7 @@ def order_form(page: PageDep, profile: Id = None) -> Response:
 def order(page: PageDep) -> Response:
     """Register the candidate (their identity is stored encrypted) and order the check, in
     one step: a refused order stores nothing. The case waits for the candidate's signature."""
-    _, case_id = screening.order_for_candidate(
+    _, case_id = scope.order_for_candidate(
         page.services,
         _actor(page),
         {
@@ -150,7 +150,7 @@ def order(page: PageDep) -> Response:
         },
         profile_id=page.field("profile_id"),
         requested=page.fields("requested"),
-        purpose=page.field("purpose").strip() or screening.DEFAULT_PURPOSE,
+        purpose=page.field("purpose").strip() or scope.DEFAULT_PURPOSE,
         agency_id=page.field("agency_id") or None,
     )
     return redirect(page, f"/employer/cases/{case_id}?done=ordered")
@@ -164,7 +164,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
     decision = None
     notices: list[dict[str, Any]] = []
     if summary["state"] in case_queries.RELEASED:
-        view = screening.read_report(page.services, actor, case_id)["employer_view"]
+        view = review.read_report(page.services, actor, case_id)["employer_view"]
     if summary["state"] in ("decided", "archived"):
         decision = portal_queries.decision_of(page.services, actor, case_id)
         notices = portal_queries.case_notices(page.services, actor, case_id)
@@ -184,7 +184,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
 @router.post("/cases/{case_id}/decision")
 def decide(page: PageDep, case_id: CaseId) -> Response:
     """A person records the decision and its reason; the light is advice (PIPL art. 24)."""
-    screening.record_decision(
+    decision.record_decision(
         page.services,
         _actor(page),
         case_id,

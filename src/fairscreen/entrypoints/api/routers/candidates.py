@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 
 from fairscreen.entrypoints.api.deps import ActorDep, ServicesDep
 from fairscreen.entrypoints.api.schemas import CandidateIn, DeletionOut, IdOut
-from fairscreen.services import screening
+from fairscreen.services import retention, scope
 
 router = APIRouter(prefix="/v1", tags=["candidates"])
 
@@ -18,16 +18,16 @@ router = APIRouter(prefix="/v1", tags=["candidates"])
 def register_candidate(svc: ServicesDep, actor: ActorDep, body: CandidateIn) -> IdOut:
     """Register the candidate a check will be ordered for (name, ID number, birth date,
     stored encrypted); a returning candidate keeps their id."""
-    return IdOut(id=screening.register_candidate(svc, body.model_dump(mode="json")))
+    return IdOut(id=scope.register_candidate(svc, body.model_dump(mode="json")))
 
 
 @router.get("/me/data")
 def export_data(svc: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """Everything held about the signed-in candidate (PIPL art. 45)."""
-    return screening.export_subject_data(svc, actor)
+    return retention.export_subject_data(svc, actor)
 
 
 @router.post("/me/deletion-request")
 def request_deletion(svc: ServicesDep, actor: ActorDep) -> DeletionOut:
     """Every case of the candidate becomes due for destruction within 15 days (PIPL art. 47)."""
-    return DeletionOut(cases=screening.request_deletion(svc, actor))
+    return DeletionOut(cases=retention.request_deletion(svc, actor))

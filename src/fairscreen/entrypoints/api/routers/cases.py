@@ -26,7 +26,15 @@ from fairscreen.entrypoints.api.schemas import (
     ResolutionIn,
     SignIn,
 )
-from fairscreen.services import case_queries, screening
+from fairscreen.services import (
+    authorization,
+    case_queries,
+    decision,
+    investigation,
+    retention,
+    review,
+    scope,
+)
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 CaseId = Annotated[str, Path(max_length=64)]
@@ -51,7 +59,7 @@ def list_cases(
 @router.post("", status_code=status.HTTP_201_CREATED)
 def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> IdOut:
     """Order a check for a role; the case waits for the candidate's signature."""
-    case_id = screening.order_check(
+    case_id = scope.order_check(
         svc,
         actor,
         subject_id=body.subject_id,
@@ -76,7 +84,7 @@ def authorization_notice(
     lang: Annotated[Literal["zh-Hans", "en", "zh-Hant"], Query()] = "zh-Hans",
 ) -> NoticeOut:
     """The authorization text to sign (every notice item), and its SHA-256."""
-    notice = screening.authorization_notice(svc, actor, case_id, lang)
+    notice = authorization.authorization_notice(svc, actor, case_id, lang)
     return NoticeOut(
         lang=notice.lang,
         text=notice.text,
@@ -91,7 +99,7 @@ def sign_authorization(
     svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: SignIn
 ) -> ReceiptIdOut:
     """Sign the text shown (its SHA-256 must match); sensitive categories separately."""
-    receipt = screening.sign_authorization(
+    receipt = authorization.sign_authorization(
         svc,
         actor,
         case_id,
@@ -107,19 +115,19 @@ def sign_authorization(
 @router.post("/{case_id}/authorization/revocation", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_authorization(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> None:
     """Revoke at once: no further queries; data destroyed unless already decided."""
-    screening.revoke_authorization(svc, actor, case_id)
+    authorization.revoke_authorization(svc, actor, case_id)
 
 
 @router.get("/{case_id}/consent-receipt")
 def consent_receipt(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> dict[str, Any]:
     """The consent receipt (Kantara Consent Receipt v1.1)."""
-    return screening.consent_receipt(svc, actor, case_id)
+    return authorization.consent_receipt(svc, actor, case_id)
 
 
 @router.post("/{case_id}/investigation")
 def run_investigation(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> InvestigationOut:
     """Query the sources within the effective scope, rate, open the candidate's review."""
-    result = screening.run_investigation(svc, actor, case_id)
+    result = investigation.run_investigation(svc, actor, case_id)
     return InvestigationOut(
         queried=list(result.queried), incomplete=list(result.incomplete), light=result.light
     )
@@ -134,7 +142,7 @@ def read_report(
 ) -> ReportOut:
     """The full report: the candidate first, the case's agency for disputes, an operator
     only with a ``reason`` (recorded in the ledger)."""
-    result = screening.read_report(svc, actor, case_id, reason=reason)
+    result = review.read_report(svc, actor, case_id, reason=reason)
     return ReportOut(
         case_id=result["case_id"],
         state=result["state"],
@@ -147,7 +155,7 @@ def read_report(
 @router.get("/{case_id}/employer-view")
 def employer_view(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> EmployerViewOut:
     """The released employer view: the light, its reasons, verified findings only."""
-    result = screening.read_report(svc, actor, case_id)
+    result = review.read_report(svc, actor, case_id)
     return EmployerViewOut(
         case_id=result["case_id"], state=result["state"], employer_view=result["employer_view"]
     )
@@ -158,7 +166,7 @@ def accept_report(
     svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: AcceptIn | None = None
 ) -> None:
     """The candidate accepts the report (optionally with a statement); it is released."""
-    screening.accept_report(svc, actor, case_id, statement=body.statement if body else None)
+    review.accept_report(svc, actor, case_id, statement=body.statement if body else None)
 
 
 @router.post("/{case_id}/disputes", status_code=status.HTTP_201_CREATED)
@@ -166,7 +174,7 @@ def open_dispute(
     svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: DisputeIn
 ) -> DisputeIdsOut:
     """Dispute findings with a statement and evidence; answered within 15 days."""
-    ids = screening.open_dispute(
+    ids = review.open_dispute(
         svc,
         actor,
         case_id,
@@ -186,7 +194,7 @@ def resolve_dispute(
     body: ResolutionIn,
 ) -> None:
     """The agency answers one disputed finding: upheld, corrected or removed."""
-    screening.resolve_dispute(
+    review.resolve_dispute(
         svc,
         actor,
         case_id,
@@ -200,7 +208,7 @@ def resolve_dispute(
 @router.post("/{case_id}/decision", status_code=status.HTTP_204_NO_CONTENT)
 def record_decision(svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: DecisionIn) -> None:
     """A person records the decision and its reason (the light is advice)."""
-    screening.record_decision(
+    decision.record_decision(
         svc,
         actor,
         case_id,
@@ -213,4 +221,4 @@ def record_decision(svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: De
 @router.get("/{case_id}/certificate")
 def destruction_certificate(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> dict[str, Any]:
     """The destruction certificate with its tlog-proof receipt."""
-    return screening.destruction_certificate(svc, actor, case_id)
+    return retention.destruction_certificate(svc, actor, case_id)

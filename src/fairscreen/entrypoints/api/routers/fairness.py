@@ -4,11 +4,11 @@ self-identification, and the aggregate disparity report for regulators and emplo
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
+from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.fairness import DEFAULT_MIN_GROUP
 from fairscreen.entrypoints.api.deps import ActorDep, ServicesDep
 from fairscreen.entrypoints.api.schemas import FairnessOut, SelfIdentificationIn
@@ -38,26 +38,36 @@ def withdraw_self_identification(svc: ServicesDep, actor: ActorDep) -> Response:
 
 @router.get("/fairness")
 def fairness_report(
+    request: Request,
     svc: ServicesDep,
     actor: ActorDep,
     employer_id: Annotated[str | None, Query(max_length=100)] = None,
     role_id: Annotated[str | None, Query(max_length=100)] = None,
-    since: Annotated[datetime | None, Query()] = None,
-    until: Annotated[datetime | None, Query()] = None,
+    quarter: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}-Q[1-4]$", description="an ended calendar quarter; default the last"),
+    ] = None,
     min_group: Annotated[int, Query(ge=DEFAULT_MIN_GROUP, le=10_000)] = DEFAULT_MIN_GROUP,
 ) -> FairnessOut:
-    """Per sex and age band: light distribution, share flagged (yellow/red) and share not
-    hired, each with impact ratios and the four-fifths flag; groups under ``min_group``
-    (10 at least: it may be raised, never lowered) suppressed everywhere. A regulator may
-    name any employer; an employer sees its own."""
+    """Per sex and age band, over one ended calendar quarter (the last by default) and the
+    released cases created in it: light distribution, share flagged (yellow/red) and share
+    not hired, each with impact ratios and the four-fifths flag; groups under ``min_group``
+    (10 at least: it may be raised, never lowered) suppressed everywhere. Each quarter's
+    report is fixed once made. A regulator may name any employer and role; an employer
+    sees its own organisation, whole."""
+    for retired in ("since", "until"):
+        if retired in request.query_params:  # said plainly, never silently ignored
+            raise InvalidInput(
+                "is not accepted: reports cover ended calendar quarters (quarter=YYYY-Qn)",
+                field=retired,
+            )
     return FairnessOut.model_validate(
         self_identification.fairness_overview(
             svc,
             actor,
             employer_id=employer_id,
             role_id=role_id,
-            since=since,
-            until=until,
+            quarter=quarter,
             min_group=min_group,
         )
     )

@@ -18,7 +18,7 @@ from fairscreen.entrypoints.api.schemas import (
     TenantIn,
     TokenOut,
 )
-from fairscreen.services import accounts, screening
+from fairscreen.services import accounts, retention
 
 router = APIRouter(prefix="/v1", tags=["operator"])
 IdPath = Annotated[str, Path(max_length=64)]
@@ -26,7 +26,7 @@ IdPath = Annotated[str, Path(max_length=64)]
 
 @router.post("/tenants", status_code=status.HTTP_201_CREATED)
 def create_tenant(svc: ServicesDep, actor: ActorDep, body: TenantIn) -> IdOut:
-    return IdOut(id=screening.register_tenant(svc, actor, kind=body.kind, name=body.name))
+    return IdOut(id=accounts.register_tenant(svc, actor, kind=body.kind, name=body.name))
 
 
 @router.get("/accounts")
@@ -72,7 +72,7 @@ def revoke_token(svc: ServicesDep, actor: ActorDep, token_id: IdPath) -> None:
 @router.post("/keys/rotation")
 def rotate_keys(svc: ServicesDep, actor: ActorDep) -> RotationOut:
     """Rewrap every subject key under the current master key (PRODUCT.md P5)."""
-    report = screening.rotate_keys(svc, actor)
+    report = retention.rotate_keys(svc, actor)
     return RotationOut(
         to_key_id=report.to_key_id,
         rewrapped=report.rewrapped,
@@ -84,4 +84,4 @@ def rotate_keys(svc: ServicesDep, actor: ActorDep) -> RotationOut:
 
 @router.put("/cases/{case_id}/legal-hold", status_code=status.HTTP_204_NO_CONTENT)
 def legal_hold(svc: ServicesDep, actor: ActorDep, case_id: IdPath, body: LegalHoldIn) -> None:
-    screening.set_legal_hold(svc, actor, case_id, hold=body.hold)
+    retention.set_legal_hold(svc, actor, case_id, hold=body.hold)

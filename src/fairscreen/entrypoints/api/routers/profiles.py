@@ -12,7 +12,7 @@ from fairscreen.entrypoints.api.schemas import (
     ProfileOut,
     RoleProfileIn,
 )
-from fairscreen.services import case_queries, screening
+from fairscreen.services import case_queries, scope
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 
@@ -30,10 +30,10 @@ def list_profiles(svc: ServicesDep, actor: ActorDep, page: PageDep) -> Page[Prof
 def define_profile(svc: ServicesDep, actor: ActorDep, body: RoleProfileIn) -> IdOut:
     """A role profile, checked against its tier's limits (necessity, minimal intrusion)."""
     role = body.model_dump(mode="json", exclude_none=True)
-    return IdOut(id=screening.define_role_profile(svc, actor, role))
+    return IdOut(id=scope.define_role_profile(svc, actor, role))
 
 
 @router.post("/builtin", status_code=status.HTTP_201_CREATED)
 def use_builtin(svc: ServicesDep, actor: ActorDep, body: BuiltinProfileIn) -> IdOut:
     """Copy a built-in profile (``fairscreen profiles``) into the employer's own."""
-    return IdOut(id=screening.use_builtin_profile(svc, actor, body.profile))
+    return IdOut(id=scope.use_builtin_profile(svc, actor, body.profile))

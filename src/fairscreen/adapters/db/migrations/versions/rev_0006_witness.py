@@ -1,7 +1,7 @@
 """Witness cosignatures of published checkpoints (C2SP tlog-witness, tlog-cosignature).
 
 Revision ID: 0006_witness
-Revises: 0005_lookups
+Revises: 0010_privacy (rechained after merging main, which brought 0010_privacy on 0005_lookups)
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_witness"
-down_revision = "0005_lookups"
+down_revision = "0010_privacy"
 branch_labels = None
 depends_on = None
 

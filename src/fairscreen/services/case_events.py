@@ -1,0 +1,180 @@
+"""What the six procedures share: ids, ledger events, loading a case, moving its state.
+
+Each procedure (``authorization``, ``scope``, ``investigation``, ``review``, ``decision``,
+``retention``; PRODUCT.md §3) is one module of use cases, one function per use case. Each
+use case runs in one unit of work: it loads what it needs, asks the domain what may
+happen (state machine, authorization, scope, rating, retention), stores the result
+(personal values encrypted at the repository boundary) and appends its ledger event in
+the same transaction, so the case and the ledger always agree. A refused step raises the
+project's error and changes nothing.
+
+Who may see a case: its employer, its candidate and its agency; to anyone else it does
+not exist (``NotFound``, never "forbidden", so ids do not leak across tenants).
+
+The procedures import this module and not each other, except for the calls the
+import-linter contract names (``pyproject.toml``); this module imports no procedure.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork, payload_digest
+from fairscreen.domain.categories import Category
+from fairscreen.domain.errors import AuthorizationRefused, CaseDestroyed, NotFound
+from fairscreen.domain.lifecycle import CaseState, transition
+from fairscreen.domain.model import Authorization
+from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry
+from fairscreen.services.context import Actor, Services
+
+S = CaseState
+EMPLOYER, AGENCY, CANDIDATE = ActorRole.EMPLOYER, ActorRole.AGENCY, ActorRole.CANDIDATE
+
+
+def new_id(prefix: str) -> str:
+    """A fresh random id, ``<prefix>_<32 hex digits>``."""
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def dump_json(value: Any) -> str:
+    """JSON as the case rows keep it: keys sorted, non-ASCII as written."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# --- the ledger ---------------------------------------------------------------------------
+
+
+def event_entry(
+    svc: Services,
+    event: EventType,
+    case: RowMapping,
+    actor: Actor,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> tuple[LedgerEntry, str, bytes]:
+    """The guarded entry for ``event``, and its payload (ids and codes only, kept in the
+    database) with the SHA-256 the entry carries."""
+    body = {"event": event.value, "case": case["pseudonym"], **(payload or {})}
+    digest, encoded = payload_digest(body)
+    entry = LedgerEntry(
+        type=event,
+        case=case["pseudonym"],
+        actor_role=actor.role,
+        actor=svc.actor_pseudonym(actor),
+        at=svc.now(),
+        digest=digest,
+        employer=svc.pseudonym("emp", case["employer_id"]),
+        **fields,
+    )
+    return entry, digest, encoded
+
+
+def log_event(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    event: EventType,
+    case: RowMapping,
+    actor: Actor,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """Append ``event`` for ``case`` in this unit of work, with its payload."""
+    entry, digest, body = event_entry(svc, event, case, actor, payload=payload, **fields)
+    uow.keep_payload_body(digest, body)
+    uow.log(entry)
+
+
+# --- loading a case and moving its state ------------------------------------------------------
+
+
+def _visible(case: RowMapping, actor: Actor) -> bool:
+    if actor.role is EMPLOYER:
+        return bool(case["employer_id"] == actor.id)
+    if actor.role is CANDIDATE:
+        return bool(case["subject_id"] == actor.id)
+    if actor.role is AGENCY:
+        return bool(case["agency_id"] == actor.id)
+    return actor.role in (ActorRole.SYSTEM, ActorRole.OPERATOR)
+
+
+def visible_case(
+    uow: SqlUnitOfWork, actor: Actor, case_id: str, *, allow_destroyed: bool = False
+) -> RowMapping:
+    """The case, if ``actor`` may see it (else ``NotFound``) and it was not destroyed."""
+    case = uow.repo.case(case_id)
+    if case is None or not _visible(case, actor):
+        raise NotFound("no such case", field="case_id")
+    if case["state"] == S.DESTROYED and not allow_destroyed:
+        raise CaseDestroyed("the case's data was destroyed", field="case_id")
+    return case
+
+
+def reload_case(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:
+    """The case's row as this unit of work now holds it."""
+    fresh = uow.repo.case(case["id"])
+    assert fresh is not None
+    return fresh
+
+
+def move_case(
+    uow: SqlUnitOfWork, svc: Services, case: RowMapping, target: CaseState, **values: Any
+) -> RowMapping:
+    """Move the case to ``target`` if the state machine allows it (else the domain's
+    ``InvalidTransition``), with ``values`` set on its row; the case as it now stands."""
+    transition(CaseState(case["state"]), target)
+    uow.repo.update_case(case["id"], state=target.value, updated_at=svc.now(), **values)
+    return reload_case(uow, case)
+
+
+def case_role(uow: SqlUnitOfWork, case: RowMapping) -> dict[str, Any]:
+    """The role profile the case was ordered for, as stored (``case.schema.json`` role)."""
+    profile = uow.repo.profile(case["profile_id"])
+    assert profile is not None
+    return dict(json.loads(profile["body"]))
+
+
+def domain_authorization(case: RowMapping, row: RowMapping | None) -> Authorization:
+    """The case's signed authorization as the domain checks it; none signed refuses."""
+    if row is None:
+        raise AuthorizationRefused("no signed authorization for this case")
+    return Authorization(
+        employer_id=case["employer_id"],
+        purpose=row["purpose"],
+        categories=frozenset(Category(c) for c in json.loads(row["categories"])),
+        sensitive_categories_consented=frozenset(Category(c) for c in json.loads(row["sensitive"])),
+        signed_at=row["signed_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"] if row["revoked_at"] else None,
+    )
+
+
+def dispute_summaries(uow: SqlUnitOfWork, case: RowMapping) -> list[dict[str, Any]]:
+    """The case's disputes as the candidate and the agency see them."""
+    return [
+        {
+            k: d[k]
+            for k in (
+                "id",
+                "finding_id",
+                "opened_at",
+                "due_at",
+                "outcome",
+                "resolved_at",
+                "statement",
+                "answer",
+            )
+        }
+        for d in uow.repo.disputes(case)
+    ]
+
+
+def live_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The claims without those blanked by a removed finding (``review._drop_claim``)."""
+    return {name: [c for c in listed if c is not None] for name, listed in claims.items()}

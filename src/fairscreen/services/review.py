@@ -1,0 +1,344 @@
+"""P4 结果反馈, the candidate's review (PRODUCT.md §3 P4): reading the report (every read
+recorded, P5), accepting it, disputing findings and the agency's answers, and releasing
+the report to the employer once the window passed without dispute or the candidate
+accepted.
+
+When the last open dispute of a round is answered the case is rated again
+(``investigation.rate_and_open_review``) and the candidate reviews it again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.engine import RowMapping
+
+from fairscreen.adapters.db import case_tables as t
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.categories import Category
+from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from fairscreen.domain.lifecycle import CaseState, check_release, dispute_due, transition
+from fairscreen.domain.lifecycle import DisputeOutcome as DomainDisputeOutcome
+from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
+from fairscreen.ledger.entries import Outcome as LedgerOutcome
+from fairscreen.services.case_events import (
+    AGENCY,
+    CANDIDATE,
+    EMPLOYER,
+    S,
+    dispute_summaries,
+    event_entry,
+    live_claims,
+    log_event,
+    move_case,
+    new_id,
+    reload_case,
+    visible_case,
+)
+from fairscreen.services.case_file import record_from
+from fairscreen.services.case_models import RecordIn, invalid_input
+from fairscreen.services.context import SYSTEM, Actor, Services, require_role
+from fairscreen.services.evidence_files import check_evidence
+from fairscreen.services.investigation import rate_and_open_review
+from fairscreen.services.records import redact_for_storage
+from fairscreen.services.scope import effective_categories
+
+
+def read_report(
+    svc: Services, actor: Actor, case_id: str, *, reason: str | None = None
+) -> dict[str, Any]:
+    """Decrypt a report for someone allowed to read it, and log the read (P5): the
+    candidate reads the full report first; the agency reads it to answer disputes; the
+    employer reads only the employer view, only once released; an operator only with a
+    recorded reason; a regulator never."""
+    require_role(actor, CANDIDATE, AGENCY, EMPLOYER, ActorRole.OPERATOR)
+    # 1. decrypt from a read snapshot (no writer lock), deciding what this reader may see;
+    with svc.reader() as uow:
+        case = visible_case(uow, actor, case_id)
+        report = uow.repo.report(case)
+        if report is None:
+            raise InvalidTransition("the case has not been rated yet", field="case_id")
+        state = CaseState(case["state"])
+        if actor.role is EMPLOYER:
+            if state not in (S.RELEASED, S.DECIDED, S.ARCHIVED):
+                raise InvalidTransition("the report is not released yet", field="case_id")
+            code = ReasonCode.EMPLOYER_VIEW
+            view: dict[str, Any] = dict(report["employer_view"])
+            view["statement"] = _statement(uow, case)
+            result = {"case_id": case["id"], "state": state.value, "employer_view": view}
+        elif actor.role is ActorRole.OPERATOR:
+            if not reason or not reason.strip():
+                raise PermissionDenied(
+                    "an operator reads a report only with a recorded reason", field="reason"
+                )
+            code = ReasonCode.AUDIT
+            result = {"case_id": case["id"], "state": state.value, "report": report}
+        else:
+            code = ReasonCode.CANDIDATE_REVIEW if actor.role is CANDIDATE else ReasonCode.DISPUTE
+            result = {
+                "case_id": case["id"],
+                "state": state.value,
+                "report": report,
+                "window_ends": case["window_ends"],
+                "disputes": dispute_summaries(uow, case),
+            }
+    # 2. the read is evidence: it is in the ledger (group-committed) before data leaves.
+    entry, digest, body = event_entry(
+        svc, EventType.REPORT_READ, case, actor, payload={"reason": code.value}, reason=code
+    )
+    svc.evidence.record(entry, digest, body)
+    return result
+
+
+def _statement(uow: SqlUnitOfWork, case: RowMapping) -> str | None:
+    statements = [n for n in uow.repo.notices(case) if n["kind"] == "candidate_statement"]
+    return str(statements[-1]["body"]["text"]) if statements else None
+
+
+def accept_report(
+    svc: Services, actor: Actor, case_id: str, *, statement: str | None = None
+) -> None:
+    """The candidate accepts the report (optionally with a statement the employer will
+    see); it is released at once."""
+    require_role(actor, CANDIDATE)
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        if statement is not None:
+            _add_statement(svc, uow, case, statement)
+        uow.repo.update_case(case["id"], accepted=True)
+        _release(svc, uow, reload_case(uow, case), actor)
+        uow.commit()
+
+
+def _add_statement(svc: Services, uow: SqlUnitOfWork, case: RowMapping, statement: str) -> None:
+    if not statement.strip() or len(statement) > 2000:
+        raise InvalidInput("1 to 2000 characters", field="statement")
+    uow.repo.add_notice(
+        case,
+        id=new_id("ntc"),
+        kind="candidate_statement",
+        body={"text": statement.strip()},
+        created_at=svc.now(),
+    )
+
+
+def _open_disputes(uow: SqlUnitOfWork, case: RowMapping) -> int:
+    return uow.repo.open_dispute_count(case["id"])
+
+
+def _release(svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor) -> None:
+    now = svc.now()
+    check_release(
+        CaseState(case["state"]),
+        now=now,
+        window_ends=case["window_ends"],
+        accepted=bool(case["accepted"]),
+        open_disputes=_open_disputes(uow, case),
+    )
+    case = move_case(uow, svc, case, S.RELEASED)
+    reason = ReasonCode.CANDIDATE_ACCEPTED if case["accepted"] else None
+    log_event(svc, uow, EventType.REPORT_RELEASED, case, actor, reason=reason)
+
+
+def release_due(svc: Services) -> list[str]:
+    """The scheduler: release every report whose review window ended without a dispute,
+    unless its candidate has asked for deletion: the case is then on its way to
+    destruction, and nothing more of it goes to the employer (PIPL art. 47)."""
+    released = []
+    with svc.uow() as uow:
+        due = uow.repo.cases_where(
+            t.cases.c.state == S.CANDIDATE_REVIEW.value,
+            t.cases.c.window_ends <= svc.now(),
+            t.cases.c.deletion_requested_at.is_(None),
+        )
+        for case in due:
+            if _open_disputes(uow, case):
+                continue
+            _release(svc, uow, case, SYSTEM)
+            released.append(str(case["id"]))
+        uow.commit()
+    return released
+
+
+def open_dispute(
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    *,
+    finding_ids: Sequence[str],
+    statement: str,
+    evidence: str | None = None,
+) -> list[str]:
+    """The candidate disputes findings with a statement (and evidence); the case freezes
+    until the agency answers each, within 15 days (P4)."""
+    require_role(actor, CANDIDATE)
+    if not finding_ids:
+        raise InvalidInput("name at least one finding", field="finding_ids")
+    if not statement.strip() or len(statement) > 4000:
+        raise InvalidInput("1 to 4000 characters", field="statement")
+    if evidence is not None and len(evidence) > 100_000:
+        raise InvalidInput("at most 100,000 characters", field="evidence")
+    if evidence is not None:
+        check_evidence(evidence)
+    now = svc.now()
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        report = uow.repo.report(case)
+        known = {f["id"] for f in (report or {}).get("findings", [])}
+        open_findings = uow.repo.open_disputed_findings(case["id"])
+        for index, finding in enumerate(finding_ids):
+            if finding not in known:
+                raise InvalidInput("no such finding in the report", field=f"finding_ids[{index}]")
+            if finding in open_findings:  # two open answers to one finding could disagree
+                raise InvalidTransition(
+                    "this finding is already disputed", field=f"finding_ids[{index}]"
+                )
+        if CaseState(case["state"]) is S.CANDIDATE_REVIEW:
+            if case["window_ends"] is not None and now >= case["window_ends"]:
+                # The release is due (the scheduler may not have run yet): too late (P4).
+                raise InvalidTransition("the review window has ended", field="window_ends")
+            case = move_case(uow, svc, case, S.DISPUTED)
+        elif CaseState(case["state"]) is not S.DISPUTED:
+            transition(CaseState(case["state"]), S.DISPUTED)
+        ids = []
+        due = dispute_due(now)
+        for finding in dict.fromkeys(finding_ids):
+            dispute_id = new_id("dsp")
+            uow.repo.add_dispute(
+                case,
+                id=dispute_id,
+                finding_id=finding,
+                statement=statement.strip(),
+                evidence=evidence,
+                opened_at=now,
+                due_at=due,
+            )
+            log_event(
+                svc,
+                uow,
+                EventType.DISPUTE_OPENED,
+                case,
+                actor,
+                payload={"dispute": dispute_id, "finding": finding},
+            )
+            ids.append(dispute_id)
+        uow.commit()
+    return ids
+
+
+def resolve_dispute(
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    dispute_id: str,
+    *,
+    outcome: str,
+    answer: str,
+    corrected_records: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """The agency answers one disputed finding: ``upheld`` (unchanged), ``corrected``
+    (its records replaced by the corrected ones) or ``removed`` (it could not be
+    re-verified: its records go). When the last open dispute is answered the case is
+    rated again and the candidate reviews it again."""
+    require_role(actor, AGENCY, EMPLOYER)
+    try:
+        decided = DomainDisputeOutcome(outcome)
+    except ValueError as exc:
+        raise InvalidInput("must be upheld, corrected or removed", field="outcome") from exc
+    if not answer.strip() or len(answer) > 4000:
+        raise InvalidInput("1 to 4000 characters", field="answer")
+    if decided is DomainDisputeOutcome.CORRECTED and not corrected_records:
+        raise InvalidInput("a correction needs the corrected records", field="corrected_records")
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        if actor.role is EMPLOYER and case["agency_id"] is not None:
+            raise PermissionDenied("the case's agency answers its disputes", field="actor")
+        disputes = {d["id"]: d for d in uow.repo.disputes(case)}
+        dispute = disputes.get(dispute_id)
+        if dispute is None:
+            raise NotFound("no such dispute", field="dispute_id")
+        if dispute["outcome"] is not None:
+            raise InvalidTransition("this dispute was already answered", field="dispute_id")
+        report = uow.repo.report(case) or {}
+        finding = next(f for f in report.get("findings", []) if f["id"] == dispute["finding_id"])
+        if decided is DomainDisputeOutcome.REMOVED:
+            uow.repo.delete_records(case, finding["records"])
+            claim = finding.get("claim")
+            if claim is not None:
+                # A claim-based finding (a degree, a spell of employment, a licence) comes
+                # from the claim itself, with or without records: re-rated, it would come
+                # back (unverifiable instead of gone), so the claim goes with its records.
+                _drop_claim(uow, case, finding["category"], int(claim))
+        elif decided is DomainDisputeOutcome.CORRECTED:
+            stored = {r["id"] for r in uow.repo.records(case)}
+            allowed = {c.value for c in effective_categories(uow, case)}
+            _check_records(corrected_records)  # as given, so errors name the input's index
+            corrected = redact_for_storage(
+                [dict(r) for r in corrected_records], allowed, svc.classifier
+            )
+            for record in corrected:
+                if record["id"] in stored:
+                    uow.repo.replace_record(case, record)
+                else:
+                    uow.repo.put_records(case, [record], svc.now())
+        uow.repo.resolve_dispute(
+            case, dispute_id, answer=answer.strip(), outcome=decided.value, resolved_at=svc.now()
+        )
+        log_event(
+            svc,
+            uow,
+            EventType.DISPUTE_RESOLVED,
+            case,
+            actor,
+            payload={"dispute": dispute_id, "finding": dispute["finding_id"]},
+            outcome=LedgerOutcome(decided.value),
+        )
+        if _open_disputes(uow, case) == 0:
+            case = _compact_claims(uow, case)
+            # disputed → rated again as of the investigation, and a new review window
+            rate_and_open_review(svc, uow, case, actor, report.get("as_of"))
+        uow.commit()
+
+
+#: Which list of the case's claims a claim-based finding's ``claim`` index points into.
+CLAIM_LISTS = {
+    Category.EDUCATION.value: "education",
+    Category.EMPLOYMENT_HISTORY.value: "employment",
+    Category.PROFESSIONAL_LICENSE.value: "licenses",
+}
+
+
+def _drop_claim(uow: SqlUnitOfWork, case: RowMapping, category: str, index: int) -> None:
+    """Blank the claim a removed finding answered. Blanked, not deleted: the other open
+    disputes of the round name claims by their index in the report they dispute, so the
+    indices must hold until the round ends (``_compact_claims``, before the re-rating)."""
+    claims = uow.repo.claims(case)
+    listed = list(claims.get(CLAIM_LISTS[category], []))
+    if 0 <= index < len(listed):
+        listed[index] = None
+        uow.repo.set_claims(case, {**claims, CLAIM_LISTS[category]: listed})
+
+
+def _compact_claims(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:
+    """The case, read again, with its blanked claims gone (the round of disputes is over)."""
+    case = reload_case(uow, case)
+    claims = uow.repo.claims(case)
+    kept = live_claims(claims)
+    if kept != claims:
+        uow.repo.set_claims(case, kept)
+    return reload_case(uow, case)
+
+
+def _check_records(records: Sequence[Mapping[str, Any]]) -> None:
+    """Corrected records, checked as a case file's are (their data against its category's
+    shape too), errors naming ``corrected_records[i]…`` rather than failing later, in the
+    re-rating, under the case file's record index."""
+    for index, record in enumerate(records):
+        try:
+            parsed = RecordIn.model_validate_json(json.dumps(dict(record)))
+        except ValidationError as exc:
+            raise invalid_input(exc, ("corrected_records", index)) from exc
+        record_from(index, parsed, where="corrected_records")

@@ -1,0 +1,311 @@
+"""P2 确定范围, scope and ordering (PRODUCT.md §3 P2): the candidate, the employer's role
+profiles (bounded by their tier), the order, and the effective scope of a case
+(*requested ∩ profile ∩ consented*, with the reason for each category left out).
+
+Nothing is queried when a check is ordered: the case waits for the candidate's signature
+(``authorization``), which sets the effective scope computed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.engine import RowMapping
+
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.categories import PROHIBITED, Category
+from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.identity import normalize_id_number
+from fairscreen.domain.profiles import validate_profile
+from fairscreen.domain.scope import Scope, effective_scope
+from fairscreen.services.case_events import (
+    EMPLOYER,
+    S,
+    case_role,
+    domain_authorization,
+    dump_json,
+    new_id,
+)
+from fairscreen.services.case_file import role_profile_from
+from fairscreen.services.case_models import ClaimsIn, RoleIn, SubjectIn, invalid_input
+from fairscreen.services.context import Actor, Services, require_role
+from fairscreen.services.evaluation import builtin_profiles
+
+#: the purpose an order states when the employer writes none (P1: every notice names one)
+DEFAULT_PURPOSE = "pre-employment screening for the offered role"
+_ID_NUMBER = re.compile("[0-9A-Z]{6,32}")
+_ID_PUNCTUATION = re.compile(r"[()/\-]")
+#: The default purpose as the notice states it in each language (an employer's own
+#: purpose is shown as written).
+DEFAULT_PURPOSE_TEXT = {
+    "zh-Hans": "对拟聘岗位的入职前背景调查",
+    "en": DEFAULT_PURPOSE,
+    "zh-Hant": "對擬聘崗位的入職前背景調查",
+}
+
+
+def purpose_text(purpose: str, lang: str) -> str:
+    """An order's purpose as a notice in ``lang`` states it: the default in that language,
+    an employer's own purpose as written."""
+    return DEFAULT_PURPOSE_TEXT.get(lang, purpose) if purpose == DEFAULT_PURPOSE else purpose
+
+
+def register_candidate(svc: Services, identity: Mapping[str, Any]) -> str:
+    """A candidate (subject), identified by name, national ID and birth date; a returning
+    candidate (same ID number) gets their existing id. The identity is stored encrypted;
+    a keyed hash of the ID number (a blind index) finds them again."""
+    subject, lookup = _checked_identity(svc, identity)
+    with svc.uow() as uow:
+        subject_id = _add_subject(svc, uow, subject, lookup)
+        uow.commit()
+    return subject_id
+
+
+def _checked_identity(svc: Services, identity: Mapping[str, Any]) -> tuple[SubjectIn, str]:
+    """The identity validated, and its blind index; nothing is written."""
+    try:
+        subject = SubjectIn.model_validate_json(json.dumps(dict(identity)))
+    except ValidationError as exc:
+        raise invalid_input(exc, ("subject",)) from exc
+    if subject.birth_date > svc.now().astimezone(svc.config.zone).date():
+        raise InvalidInput("must not be in the future", field="subject.birth_date")
+    number = normalize_id_number(subject.national_id)
+    if not _ID_NUMBER.fullmatch(_ID_PUNCTUATION.sub("", number)):
+        # Not a checksum test (a foreigner's passport number is a valid identifier too) and
+        # punctuation as printed is fine (Hong Kong A123456(7), Macau 1/123456/7), but "abc"
+        # or Chinese characters typed into the field are caught before anything is stored.
+        raise InvalidInput(
+            "an identity document number: 6 to 32 letters and digits",
+            field="subject.national_id",
+        )
+    lookup = hashlib.sha256(svc.pseudonym_key + b"|lookup|" + number.encode()).hexdigest()
+    return subject, lookup
+
+
+def _add_subject(svc: Services, uow: SqlUnitOfWork, subject: SubjectIn, lookup: str) -> str:
+    existing = uow.repo.subject_by_lookup(lookup)
+    if existing is not None:
+        return str(existing["id"])
+    subject_id = new_id("sub")
+    uow.repo.add_subject(
+        id=subject_id,
+        pseudonym=svc.pseudonym("subj", subject_id),
+        lookup=lookup,
+        identity=subject.model_dump(mode="json", exclude_none=True),
+        now=svc.now(),
+    )
+    return subject_id
+
+
+def define_role_profile(svc: Services, actor: Actor, role: Mapping[str, Any]) -> str:
+    """A role profile of the employer, validated against its tier (PRODUCT.md P2)."""
+    require_role(actor, EMPLOYER)
+    try:
+        parsed = RoleIn.model_validate(dict(role))
+    except ValidationError as exc:
+        raise invalid_input(exc, ("role",)) from exc
+    validate_profile(role_profile_from(parsed), svc.rulebook.groups_by_tier())
+    if not parsed.categories:  # every order for it would be refused: nothing to check
+        raise InvalidInput("a role profile needs at least one category", field="role.categories")
+    profile_id = new_id("prf")
+    with svc.uow() as uow:
+        try:  # SQLite refuses the duplicate at the insert, PostgreSQL may at the commit
+            uow.repo.add_profile(
+                id=profile_id,
+                employer_id=actor.id,
+                role_id=parsed.id,
+                tier=parsed.tier,
+                body=parsed.model_dump(mode="json", exclude_none=True),
+                created_at=svc.now(),
+            )
+            uow.commit()
+        except sa.exc.IntegrityError as exc:
+            raise InvalidInput(
+                "this employer already has a profile with this id", field="role.id"
+            ) from exc
+    return profile_id
+
+
+def use_builtin_profile(svc: Services, actor: Actor, profile: str) -> str:
+    """Copy a built-in profile (``fairscreen profiles``) into the employer's own."""
+    builtin = builtin_profiles().get(profile)
+    if builtin is None:
+        raise InvalidInput(f"unknown built-in profile {profile!r}", field="profile")
+    role: dict[str, Any] = {
+        "id": builtin.id,
+        "title": builtin.title,
+        "tier": builtin.tier.value,
+        "categories": {
+            c.value: {
+                k: v
+                for k, v in (
+                    ("justification", r.justification),
+                    ("lookback_years", r.lookback_years),
+                    ("legal_basis", r.legal_basis),
+                )
+                if v is not None
+            }
+            for c, r in builtin.categories.items()
+        },
+    }
+    if builtin.relevance_justification:
+        role["relevance_justification"] = builtin.relevance_justification
+    return define_role_profile(svc, actor, role)
+
+
+def order_check(
+    svc: Services,
+    actor: Actor,
+    *,
+    subject_id: str,
+    profile_id: str,
+    requested: Sequence[str],
+    purpose: str = DEFAULT_PURPOSE,
+    agency_id: str | None = None,
+    claims: Mapping[str, Any] | None = None,
+) -> str:
+    """The employer orders a check for a role; the case waits for the candidate's
+    signature (state ``ordered``). Nothing is queried before it."""
+    order = _checked_order(actor, profile_id, agency_id, requested, purpose, claims)
+    with svc.uow() as uow:
+        case_id = _add_case(svc, uow, actor, order, subject_id)
+        uow.commit()
+    return case_id
+
+
+def order_for_candidate(
+    svc: Services,
+    actor: Actor,
+    identity: Mapping[str, Any],
+    *,
+    profile_id: str,
+    requested: Sequence[str],
+    purpose: str = DEFAULT_PURPOSE,
+    agency_id: str | None = None,
+) -> tuple[str, str]:
+    """Register the candidate and order the check in one step (the portal's order form):
+    every input is checked first and both are written in one transaction, so a refused
+    order stores nothing, not even the candidate's identity. Returns (subject, case)."""
+    order = _checked_order(actor, profile_id, agency_id, requested, purpose, None)
+    subject, lookup = _checked_identity(svc, identity)
+    with svc.uow() as uow:
+        subject_id = _add_subject(svc, uow, subject, lookup)
+        case_id = _add_case(svc, uow, actor, order, subject_id)
+        uow.commit()
+    return subject_id, case_id
+
+
+@dataclass(frozen=True, slots=True)
+class _Order:
+    profile_id: str
+    agency_id: str | None
+    categories: list[str]
+    purpose: str
+    claims: Mapping[str, Any] | None
+
+
+def _checked_order(
+    actor: Actor,
+    profile_id: str,
+    agency_id: str | None,
+    requested: Sequence[str],
+    purpose: str,
+    claims: Mapping[str, Any] | None,
+) -> _Order:
+    """What an order asks, validated without reading or writing anything."""
+    require_role(actor, EMPLOYER)
+    categories = checked_categories(requested, "requested", at_least_one=True)
+    if not purpose.strip() or len(purpose) > 200:
+        raise InvalidInput("1 to 200 characters", field="purpose")
+    if claims is not None:
+        check_claims(claims)
+    return _Order(profile_id, agency_id, categories, purpose.strip(), claims)
+
+
+def _add_case(
+    svc: Services, uow: SqlUnitOfWork, actor: Actor, order: _Order, subject_id: str
+) -> str:
+    profile_id, agency_id = order.profile_id, order.agency_id
+    profile = uow.repo.profile(profile_id)
+    if profile is None or profile["employer_id"] != actor.id:
+        raise NotFound("no such role profile", field="profile_id")
+    needed = json.loads(profile["body"])["categories"]
+    if not any(c in needed and Category(c) not in PROHIBITED for c in order.categories):
+        # the notice would ask for nothing, so the case could never be signed
+        raise InvalidInput(
+            "none of the requested categories is in the role profile", field="requested"
+        )
+    subject = uow.repo.subject(subject_id)
+    if subject is None:
+        raise NotFound("no such candidate", field="subject_id")
+    if agency_id is not None:
+        agency = uow.repo.tenant(agency_id)
+        if agency is None or agency["kind"] != "agency":
+            raise NotFound("no such agency", field="agency_id")
+    case_id = new_id("case")
+    now = svc.now()
+    uow.repo.add_case(
+        id=case_id,
+        pseudonym=svc.pseudonym("case", case_id),
+        subject_pseudonym=subject["pseudonym"],
+        employer_id=actor.id,
+        agency_id=agency_id,
+        subject_id=subject_id,
+        profile_id=profile_id,
+        tier=profile["tier"],
+        state=S.ORDERED.value,
+        requested=dump_json(order.categories),
+        purpose=order.purpose,
+        review_days=svc.config.review_days,
+        accepted=False,
+        legal_hold=False,
+        created_at=now,
+        updated_at=now,
+        claims=None if order.claims is None else dict(order.claims),
+    )
+    return case_id
+
+
+def checked_categories(
+    values: Iterable[str], field: str, *, at_least_one: bool = False
+) -> list[str]:
+    chosen: list[str] = []
+    for index, value in enumerate(values):
+        try:
+            category = Category(value)
+        except ValueError as exc:
+            raise InvalidInput(f"unknown category {value!r}", field=f"{field}[{index}]") from exc
+        if category.value not in chosen:
+            chosen.append(category.value)
+    if at_least_one and not chosen:
+        # A check of nothing would end green with every category "not consented": an
+        # order or a signature must name at least one category.
+        raise InvalidInput("choose at least one category", field=field)
+    return chosen
+
+
+def check_claims(claims: Mapping[str, Any]) -> None:
+    try:
+        ClaimsIn.model_validate_json(json.dumps(dict(claims)))
+    except ValidationError as exc:
+        raise invalid_input(exc, ("claims",)) from exc
+
+
+def case_scope(uow: SqlUnitOfWork, case: RowMapping) -> Scope:
+    """requested ∩ profile ∩ consented (PRODUCT.md P2), the same domain function as offline."""
+    return effective_scope(
+        (Category(c) for c in json.loads(case["requested"])),
+        role_profile_from(RoleIn.model_validate(case_role(uow, case))),
+        domain_authorization(case, uow.repo.authorization(case["id"])),
+    )
+
+
+def effective_categories(uow: SqlUnitOfWork, case: RowMapping) -> list[Category]:
+    return list(case_scope(uow, case).effective)
