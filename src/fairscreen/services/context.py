@@ -22,6 +22,7 @@ from fairscreen.domain.topics import TopicClassifier, default_classifier
 from fairscreen.ledger.entries import ActorRole, derive_pseudonym
 from fairscreen.ledger.note import NoteSigner
 from fairscreen.services.evidence import EvidenceLog
+from fairscreen.services.witnessing import WitnessPeer
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,9 @@ class ServiceConfig:
     #: webhook receivers on loopback or private networks: development and tests only
     #: (adapters/outbound.py; refused in production by ``Settings``)
     webhook_private_targets: bool = False
+    #: the witnesses asked to cosign each new checkpoint (services/witnessing.py)
+    witnesses: tuple[WitnessPeer, ...] = ()
+    witness_timeout: float = 5.0
 
     @property
     def zone(self) -> ZoneInfo:

@@ -395,7 +395,11 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
         entry = log.entry(int(row["ledger_index"]))
         uow.commit()
     certificate: dict[str, Any] = json.loads(row["body"])
-    certificate["receipt"] = make_tlog_proof(int(row["ledger_index"]), proof.proof, checkpoint.note)
+    # The checkpoint with the witnesses' cosignatures received so far (C2SP tlog-witness):
+    # a receipt a regulator can check against their keys as well as the log's.
+    certificate["receipt"] = make_tlog_proof(
+        int(row["ledger_index"]), proof.proof, checkpoint.cosigned_note
+    )
     certificate["entry"] = entry.decode("utf-8")
     certificate["log_key"] = svc.signer.verifier.vkey
     return certificate

@@ -29,16 +29,17 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.db.unit_of_work import payload_commitment
-from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.errors import InvalidInput, LedgerError, NotFound
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.domain.rulebook import parse_rulebook
 from fairscreen.ledger.audit import Violation, audit_entries
+from fairscreen.ledger.cosignature import verify_cosignatures
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode, decode_entry
 from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
 from fairscreen.ledger.verify import verify_log
@@ -68,12 +69,13 @@ def parse_tile_path(path: str) -> tuple[int, int | None]:
 
 
 def latest_checkpoint(svc: Services) -> str:
-    """The latest published checkpoint (a C2SP signed note)."""
+    """The latest published checkpoint (a C2SP signed note), with the cosignatures of the
+    witnesses that have cosigned it so far (C2SP tlog-cosignature)."""
     with reading(svc.engine) as log:
         latest = log.latest_checkpoint()
     if latest is None:
         raise NotFound("no checkpoint has been published yet", field="checkpoint")
-    return latest.note
+    return latest.cosigned_note
 
 
 def publish_checkpoint(svc: Services) -> str:
@@ -132,7 +134,7 @@ def inclusion_proof(svc: Services, index: int, tree_size: int | None = None) -> 
             raise InvalidInput("outside 0 .. tree_size - 1", field="index")
         proof = log.inclusion_proof(index, size)
         entry = log.entry(index)
-        notes = [c.note for c in log.store.read_checkpoints() if c.size == size]
+        notes = [c.cosigned_note for c in log.store.read_checkpoints() if c.size == size]
     return {
         "index": proof.index,
         "tree_size": proof.size,
@@ -226,7 +228,7 @@ def ledger_status(svc: Services) -> dict[str, Any]:
             "size": latest.size,
             "root_hash": _b64(latest.root),
             "published_at": latest.published_at,
-            "note": latest.note,
+            "note": latest.cosigned_note,
         },
         "log_key": svc.signer.verifier.vkey,
     }
@@ -308,3 +310,94 @@ def entry_details(svc: Services, actor: Actor, index: int) -> dict[str, Any]:
         uow.commit()
     details["read_logged"] = True
     return details
+
+
+# --- the regulator's lookup and the witnesses ---------------------------------------------------
+
+_CASE_PSEUDONYM = re.compile(r"^case_[0-9a-f]{32}$")
+#: The most entries one lookup lists (a case has a few dozen; the rest is a scan's cap).
+LOOKUP_LIMIT = 200
+_SCAN_CHUNK = 8192
+
+
+def lookup_entries(svc: Services, query: str) -> dict[str, Any]:
+    """Ledger entries by index (``1234``, as printed on a destruction certificate) or by
+    case pseudonym (``case_`` + 32 hex, as entries and certificates name the case), each
+    with its inclusion proof against the latest checkpoint when it is under one (an entry
+    sequenced since is listed without, until the next publication). Entries hold
+    pseudonyms and codes only (the ledger's guard), so nothing personal is shown.
+
+    A case lookup scans the log in chunks (no index of pseudonyms is kept beside the log,
+    by design: the log is the only record the regulator needs to trust)."""
+    text = query.strip()
+    if text.isdigit():
+        kind = "index"
+    elif _CASE_PSEUDONYM.match(text):
+        kind = "case"
+    else:
+        raise InvalidInput(
+            "a ledger index (digits) or a case pseudonym (case_ and 32 hex digits)",
+            field="q",
+        )
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+        signed = latest.size if latest is not None else 0
+        size = log.size()
+        if kind == "index":
+            index = int(text)
+            if index >= size:
+                raise NotFound(f"no entry {index} in a log of {size} entries", field="q")
+            found = log.store.read_entries(index, index + 1)
+        else:
+            needle = f'"case":"{text}"'.encode()
+            found = []
+            for start in range(0, size, _SCAN_CHUNK):
+                rows = log.store.read_entries(start, min(start + _SCAN_CHUNK, size))
+                found += [(i, data) for i, data in rows if needle in data]
+                if len(found) > LOOKUP_LIMIT:
+                    break
+        entries = []
+        for index, data in found[:LOOKUP_LIMIT]:
+            proof = log.inclusion_proof(index, signed) if index < signed else None
+            entries.append(
+                {
+                    "index": index,
+                    "entry": json.loads(data),
+                    "raw": data.decode("utf-8", errors="replace"),
+                    "leaf_hash": _b64(hashlib.sha256(b"\x00" + data).digest()),
+                    "proof": None if proof is None else [_b64(h) for h in proof.proof],
+                }
+            )
+    return {
+        "query": text,
+        "kind": kind,
+        "entries": entries,
+        "truncated": len(found) > LOOKUP_LIMIT,
+        "size": size,
+        "tree_size": signed,
+        "checkpoint": latest.cosigned_note if latest is not None else None,
+    }
+
+
+def witness_status(svc: Services) -> list[dict[str, Any]]:
+    """Each configured witness and its cosignature of the latest checkpoint, checked with
+    its key: name, whether it cosigned, and when (its timestamp)."""
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+    status = []
+    for peer in svc.config.witnesses:
+        found = []
+        if latest is not None:
+            try:
+                found = verify_cosignatures(latest.cosigned_note, [peer.key])
+            except LedgerError:
+                found = []
+        status.append(
+            {
+                "name": peer.name,
+                "vkey": peer.key.vkey,
+                "cosigned": bool(found),
+                "at": datetime.fromtimestamp(found[0].timestamp, UTC) if found else None,
+            }
+        )
+    return status

@@ -19,7 +19,13 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from fairscreen.entrypoints.api import problems
-from fairscreen.entrypoints.api.middleware import ContainErrors, LimitBody, MiB
+from fairscreen.entrypoints.api.middleware import (
+    ContainErrors,
+    LimitBody,
+    MiB,
+    TlogPrefix,
+    origin_prefix,
+)
 from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES, enforce
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.entrypoints.api.routers import (
@@ -104,6 +110,7 @@ def create_app(
         app.include_router(module.router, dependencies=[Depends(enforce)])
     problems.install(app)
     app.add_middleware(LimitBody, max_bytes=max_body_bytes)
+    app.add_middleware(TlogPrefix, prefix=origin_prefix(services.signer.name))
     app.add_middleware(ContainErrors)
     if web:
         mount_web(app, services)

@@ -30,8 +30,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- public: health and transparency (PRODUCT.md §6) ----------------------------------
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/checkpoint"): PUBLIC,
+    ("HEAD", "/checkpoint"): PUBLIC,
     ("GET", "/tile/entries/{path:path}"): PUBLIC,
+    ("HEAD", "/tile/entries/{path:path}"): PUBLIC,
     ("GET", "/tile/{level}/{path:path}"): PUBLIC,
+    ("HEAD", "/tile/{level}/{path:path}"): PUBLIC,
     ("GET", "/v1/transparency/log-key"): PUBLIC,
     ("GET", "/v1/transparency/proofs/inclusion"): PUBLIC,
     ("GET", "/v1/transparency/proofs/consistency"): PUBLIC,

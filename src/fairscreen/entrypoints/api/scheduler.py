@@ -1,10 +1,11 @@
 """The scheduler: what ``serve`` runs in the background on an interval.
 
 One tick (:func:`tick`) releases the reports whose review window ended, destroys what is
-due (P6), publishes a checkpoint when the log grew, turns new ledger events into webhook
-outbox rows and delivers what is due; one process at a time per database. Each step is
-the service's own use case; a failing step is logged by its error type and the others
-still run. Off unless an interval is given (tests call :func:`tick` themselves).
+due (P6), publishes a checkpoint when the log grew and asks the witnesses to cosign it,
+turns new ledger events into webhook outbox rows and delivers what is due; one process
+at a time per database. Each step is the service's own use case; a failing step is
+logged by its error type and the others still run. Off unless an interval is given
+(tests call :func:`tick` themselves).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fairscreen.adapters.db.lease import exclusive_lease
 from fairscreen.adapters.outbound import tenant_client
-from fairscreen.services import retention, review, transparency, webhooks
+from fairscreen.services import retention, review, transparency, webhooks, witnessing
 from fairscreen.services.context import Services
 
 log = logging.getLogger("fairscreen.scheduler")
@@ -62,6 +63,13 @@ def _steps(svc: Services, client: httpx.Client) -> TickReport:
     except Exception as exc:  # noqa: BLE001
         log.error("publish failed: %s", type(exc).__name__)
         failed.append("publish")
+    try:
+        # A witness down or refusing is logged there and asked again next tick; only an
+        # error of our own (the database) counts as a failed step.
+        witnessing.request_cosignatures(svc)
+    except Exception as exc:  # noqa: BLE001
+        log.error("witnessing failed: %s", type(exc).__name__)
+        failed.append("witness")
     try:
         queued = webhooks.collect_events(svc)
         delivered = webhooks.deliver_due(svc, client).delivered
