@@ -106,6 +106,10 @@ NOT_PERSONAL = {
         "ledger_checkpoints.note",
         "webhook_outbox.body",
     },
+    "the log's checkpoints' cosignatures: a witness's name and signature line": {
+        "ledger_cosignatures.cosigner",
+        "ledger_cosignatures.line",
+    },
     "the organisations' own settings, about no candidate": {
         "tenants.name",
         "accounts.label",
