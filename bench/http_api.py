@@ -113,7 +113,7 @@ def seed(folder: Path, cases_to_sign: int) -> World:
     employer = Actor(ActorRole.EMPLOYER, register_tenant(svc, operator, kind="employer", name="E"))
     agency = Actor(ActorRole.AGENCY, register_tenant(svc, operator, kind="agency", name="A"))
     profile = define_role_profile(svc, employer, example["role"])
-    candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, example["subject"]))
+    candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, employer, example["subject"]))
     requested = example["requested_categories"]
 
     def order() -> str:

@@ -24,8 +24,10 @@ from fairscreen.adapters.sources.file_registry import FileRegistrySource
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.config import Settings
 from fairscreen.domain.categories import Category
+from fairscreen.domain.errors import LedgerError
 from fairscreen.services.context import ServiceConfig, Services
 from fairscreen.services.evaluation import current_rulebook, published_rulebook_digests
+from fairscreen.services.witnessing import WitnessPeer
 
 PSEUDONYM_KEY_FILE = "pseudonym.key"
 PSEUDONYM_KEY_BYTES = 32
@@ -64,6 +66,25 @@ def _checked_pseudonym_key(text: str, where: str) -> bytes:
     return key
 
 
+def witness_peers(settings: Settings) -> tuple[WitnessPeer, ...]:
+    """The configured witnesses, their keys checked now rather than at first publication."""
+    peers = []
+    for number, witness in enumerate(settings.witnesses):
+        try:
+            peers.append(WitnessPeer.parse(witness.vkey, witness.url))
+        except LedgerError as exc:
+            raise ValueError(f"FAIRSCREEN_WITNESSES[{number}]: {exc.message}") from exc
+    return tuple(peers)
+
+
+def service_config(settings: Settings) -> ServiceConfig:
+    return ServiceConfig(
+        webhook_private_targets=settings.webhook_private_targets,
+        witnesses=witness_peers(settings),
+        witness_timeout=settings.witness_timeout,
+    )
+
+
 def build_services(
     settings: Settings,
     *,
@@ -81,7 +102,7 @@ def build_services(
     if sources is None:
         registry = FileRegistrySource.demo(now=clock)
         sources = {category: registry for category in registry.categories}
-    return Services(
+    services = Services(
         engine=engine,
         key_provider=key_provider(settings),
         pseudonym_key=pseudonym_key(settings),
@@ -95,6 +116,22 @@ def build_services(
         notifier=notifier or ConsoleFileNotifier(settings.data_dir / "notifications.jsonl"),
         rulebook=current_rulebook(),
         published_rulebooks=published_rulebook_digests(),
-        config=config or ServiceConfig(webhook_private_targets=settings.webhook_private_targets),
+        config=config or service_config(settings),
         clock=clock,
     )
+    if migrate:
+        _seal_legacy_plaintext(services)  # the part of the upgrade that needs keys
+    return services
+
+
+def _seal_legacy_plaintext(services: Services) -> None:
+    """Encrypt what a database from before ``0010_privacy`` holds in plaintext (the
+    employers' purposes): the migration cannot, it has no keys. Looked for with a reader,
+    so a database with nothing left to seal (every one after the first start) is not
+    written to."""
+    with services.reader() as uow:
+        if not uow.repo.has_legacy_purposes():
+            return
+    with services.uow() as uow:
+        uow.repo.seal_legacy_purposes()
+        uow.commit()

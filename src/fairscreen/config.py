@@ -7,8 +7,18 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WitnessSetting(BaseModel):
+    """A witness the log asks to cosign its checkpoints (C2SP tlog-witness)."""
+
+    #: its cosigner verifier key, ``name+hex8+base64(0x04 ‖ Ed25519 public key)``
+    vkey: str
+    #: its submission prefix, e.g. ``https://witness.regulator.example`` (the log POSTs
+    #: to ``<url>/add-checkpoint``)
+    url: str
 
 
 class Settings(BaseSettings):
@@ -20,7 +30,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/fairscreen.db"
     #: Where development keys and other local state live.
     data_dir: Path = Path("var")
-    #: The origin line of the ledger's checkpoints (C2SP tlog-checkpoint).
+    #: The origin line of the ledger's checkpoints (C2SP tlog-checkpoint): the log's URL
+    #: prefix without its scheme (C2SP tlog-tiles), e.g. ``fairscreen.example/ledger``
+    #: for a log read at ``https://fairscreen.example/ledger/checkpoint`` (the API serves
+    #: the tiles under the origin's path as well as at its root; docs/ledger.md).
     ledger_origin: str = "fairscreen.example/ledger"
     #: Where the master, ledger signing and pseudonym keys come from: ``file`` (under
     #: ``data_dir``), ``env`` (``FAIRSCREEN_MASTER_KEY`` / ``FAIRSCREEN_LEDGER_SIGNING_KEY``
@@ -56,6 +69,26 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+
+    #: The witnesses asked to cosign each new checkpoint, as JSON:
+    #: ``FAIRSCREEN_WITNESSES='[{"vkey": "witness.example/w1+…", "url": "https://…"}]'``.
+    witnesses: list[WitnessSetting] = Field(default_factory=list)
+    #: Seconds a witness may take to answer before the log moves on (and asks again at
+    #: the next publication).
+    witness_timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("ledger_origin")
+    @classmethod
+    def _origin_is_a_url_prefix(cls, origin: str) -> str:
+        """tlog-tiles: the origin is a URL prefix of the log, scheme removed, no trailing
+        slash; signed-note: a key name has no spaces and no '+'."""
+        if "://" in origin:
+            raise ValueError("the ledger origin is the log's URL prefix without its scheme")
+        if not origin or origin.endswith("/") or origin.startswith("/"):
+            raise ValueError("the ledger origin is host[/path], without a leading or trailing /")
+        if "+" in origin or any(ch.isspace() for ch in origin):
+            raise ValueError("the ledger origin must not contain spaces or '+'")
+        return origin
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:

@@ -115,7 +115,7 @@ def build_api(database_url: str, tmp_path: Path) -> Api:
     svc = world.svc
     employer_b = register_tenant(svc, OPERATOR, kind="employer", name="另一家公司")
     agency_b = register_tenant(svc, OPERATOR, kind="agency", name="另一家背调机构")
-    candidate_b = register_candidate(svc, OTHER_SUBJECT)
+    candidate_b = register_candidate(svc, Actor(ActorRole.EMPLOYER, employer_b), OTHER_SUBJECT)
     api.ids.update(
         employer=world.employer.id,
         agency=world.agency.id,

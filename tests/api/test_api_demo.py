@@ -61,6 +61,40 @@ def test_the_demo_world(examples_dir: Path, tmp_path: Path) -> None:
     assert report.failed_steps == () and report.destroyed == 0
     assert client.get("/v1/ledger/audit", headers=bearer("regulator")).json()["ok"]
     assert client.get("/v1/ledger/status", headers=bearer("regulator")).json()["verified"]
+    outsider_reads_nothing_about_a_person(client)
+
+
+def outsider_reads_nothing_about_a_person(client: TestClient) -> None:
+    """PRODUCT.md §6, issue 12 item 1: the demo's public entry bundles, read as anyone
+    may (no account), carry no light, rule, outcome or dispute result, no time finer
+    than a second, and no candidate pseudonym shared by two cases."""
+    import json
+
+    checkpoint = client.get("/checkpoint").text.splitlines()
+    size = int(checkpoint[1])
+    entries: list[dict[str, object]] = []
+    for start in range(0, size, 256):
+        width = min(256, size - start)
+        number = f"{start // 256:03d}"
+        path = f"/tile/entries/{number}" + ("" if width == 256 else f".p/{width}")
+        bundle = client.get(path).content
+        while bundle:
+            length = int.from_bytes(bundle[:2], "big")
+            entries.append(json.loads(bundle[2 : 2 + length]))
+            bundle = bundle[2 + length :]
+    assert len(entries) == size
+    text = json.dumps(entries)
+    for said in ("green", "blue", "yellow", "red", "hired", "upheld", "corrected", "removed"):
+        assert f'"{said}"' not in text
+    assert '"outcome"' not in text and '"digest"' not in text
+    cases_of: dict[str, set[str]] = {}
+    for entry in entries:
+        assert all("." not in str(entry.get(f, "")) for f in ("at", "window_ends", "due"))
+        actor = entry["actor"]
+        assert isinstance(actor, dict)
+        if actor["role"] == "candidate":
+            cases_of.setdefault(str(actor["pseudonym"]), set()).add(str(entry["case"]))
+    assert cases_of and all(len(cases) == 1 for cases in cases_of.values())
 
 
 def test_a_new_candidate_in_the_demo_world_can_be_investigated(
@@ -81,7 +115,9 @@ def test_a_new_candidate_in_the_demo_world_can_be_investigated(
     employer = accounts.authenticate(svc, seed.tokens["employer"]).actor
     agency = accounts.authenticate(svc, seed.tokens["agency"]).actor
     subject = register_candidate(
-        svc, {"name": "测试丙", "national_id": "999999199211300023", "birth_date": "1992-11-30"}
+        svc,
+        employer,
+        {"name": "测试丙", "national_id": "999999199211300023", "birth_date": "1992-11-30"},
     )
     profile = use_builtin_profile(svc, employer, "software-engineer")
     case_id = order_check(

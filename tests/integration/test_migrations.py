@@ -88,7 +88,7 @@ def test_0008_marks_candidate_tokens_and_goes_down_and_up(database_url: str) -> 
     engine = create_engine(database_url)
     now = datetime(2026, 1, 2, tzinfo=UTC)
     try:
-        upgrade(engine, "0010_privacy")
+        upgrade(engine, "0006_witness")
         with engine.begin() as connection:
             connection.execute(
                 sa.text(
@@ -109,7 +109,7 @@ def test_0008_marks_candidate_tokens_and_goes_down_and_up(database_url: str) -> 
 
         assert kinds() == {"tok_a": "api", "tok_c": "candidate"}
         with engine.connect() as connection:
-            command.downgrade(alembic_config(connection), "0010_privacy")
+            command.downgrade(alembic_config(connection), "0006_witness")
             connection.commit()
         assert "kind" not in {c["name"] for c in sa.inspect(engine).get_columns("api_tokens")}
         upgrade(engine)

@@ -175,6 +175,14 @@ def _is_literal(host: str) -> bool:
     return True
 
 
+def operator_client(*, timeout: float) -> httpx.Client:
+    """The client for URLs the operator configured (the log's witnesses): any address,
+    loopback included (a witness may run beside the log), no redirects, and every
+    request bounded by ``timeout`` seconds so a witness that hangs cannot stall a
+    publication."""
+    return httpx.Client(follow_redirects=False, timeout=httpx.Timeout(timeout))
+
+
 def tenant_client(*, allow_private: bool = False) -> httpx.Client:
     """The client for requests to tenant-chosen URLs: no redirects followed (a public
     receiver could redirect to a private one), public addresses only unless

@@ -150,3 +150,9 @@ class KeyDestroyed(CryptoError):
     """The subject's or case's key was destroyed (crypto-shredding, PRODUCT.md P6)."""
 
     code = "KEY_DESTROYED"
+
+
+class DocumentRenderingFailed(FairscreenError):
+    """A document (PDF) could not be made: a missing font library, a broken template."""
+
+    code = "DOCUMENT_RENDERING_FAILED"

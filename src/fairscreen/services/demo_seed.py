@@ -128,7 +128,7 @@ def seed_demo(
         seed.tokens[role] = issued.token
 
     # 3. Cases in the states a person walks through, for the worked examples' subjects.
-    subjects = [register_candidate(svc, d["subject"]) for d in documents]
+    subjects = [register_candidate(svc, employer, d["subject"]) for d in documents]
     labels = [path.name.split(".")[0] for path in examples]
     seed.candidates = dict(zip(labels, subjects, strict=True))
     role = documents[0]["role"]

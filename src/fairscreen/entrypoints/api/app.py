@@ -21,7 +21,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fairscreen.entrypoints.api import problems
 from fairscreen.entrypoints.api.docs import install_docs
-from fairscreen.entrypoints.api.middleware import ContainErrors, LimitBody, MiB
+from fairscreen.entrypoints.api.middleware import (
+    ContainErrors,
+    LimitBody,
+    MiB,
+    TlogPrefix,
+    origin_prefix,
+)
 from fairscreen.entrypoints.api.nul import RefuseNul
 from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES, enforce
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter
@@ -113,6 +119,7 @@ def create_app(
     problems.install(app)
     app.add_middleware(RefuseNul)  # inside LimitBody: it reads bodies already capped
     app.add_middleware(LimitBody, max_bytes=max_body_bytes)
+    app.add_middleware(TlogPrefix, prefix=origin_prefix(services.signer.name))
     app.add_middleware(ContainErrors)
     if trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))

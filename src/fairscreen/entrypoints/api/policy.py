@@ -31,8 +31,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- public: health and transparency (PRODUCT.md §6) ----------------------------------
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/checkpoint"): PUBLIC,
+    ("HEAD", "/checkpoint"): PUBLIC,
     ("GET", "/tile/entries/{path:path}"): PUBLIC,
+    ("HEAD", "/tile/entries/{path:path}"): PUBLIC,
     ("GET", "/tile/{level}/{path:path}"): PUBLIC,
+    ("HEAD", "/tile/{level}/{path:path}"): PUBLIC,
     ("GET", "/v1/transparency/log-key"): PUBLIC,
     ("GET", "/v1/transparency/proofs/inclusion"): PUBLIC,
     ("GET", "/v1/transparency/proofs/consistency"): PUBLIC,
@@ -89,6 +92,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- the regulator: ledger status and the compliance audit --------------------------------
     ("GET", "/v1/ledger/status"): frozenset({REGULATOR, OPERATOR}),
     ("GET", "/v1/ledger/audit"): frozenset({REGULATOR, OPERATOR}),
+    ("GET", "/v1/ledger/entries/{index}"): frozenset({REGULATOR, OPERATOR}),
 }
 
 _bearer = HTTPBearer(auto_error=False, description="An API token or a candidate token.")

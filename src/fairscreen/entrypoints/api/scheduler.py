@@ -3,9 +3,9 @@
 Two loops, each under its own lease (one process at a time per database):
 
 - :func:`tick` releases the reports whose review window ended, destroys what is due
-  (P6), publishes a checkpoint when the log grew and turns new ledger events into webhook
-  outbox rows. Each step is the service's own use case; a failing step is logged by its
-  error type and the others still run.
+  (P6), publishes a checkpoint when the log grew and asks the witnesses to cosign it, and
+  turns new ledger events into webhook outbox rows. Each step is the service's own use
+  case; a failing step is logged by its error type and the others still run.
 - :func:`deliver` sends the webhook messages that are due. It runs apart from the tick,
   so a receiver that is slow, broken or hostile can delay no release, purge or
   checkpoint (issue 12 item 5); each message has its own deadline
@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fairscreen.adapters.db.lease import exclusive_lease
 from fairscreen.adapters.outbound import tenant_async_client
-from fairscreen.services import retention, review, transparency, webhooks
+from fairscreen.services import retention, review, transparency, webhooks, witnessing
 from fairscreen.services.context import Services
 
 log = logging.getLogger("fairscreen.scheduler")
@@ -69,6 +69,13 @@ def _steps(svc: Services) -> TickReport:
     except Exception as exc:  # noqa: BLE001
         log.error("publish failed: %s", type(exc).__name__)
         failed.append("publish")
+    try:
+        # A witness down or refusing is logged there and asked again next tick; only an
+        # error of our own (the database) counts as a failed step.
+        witnessing.request_cosignatures(svc)
+    except Exception as exc:  # noqa: BLE001
+        log.error("witnessing failed: %s", type(exc).__name__)
+        failed.append("witness")
     try:
         queued = webhooks.collect_events(svc)
     except Exception as exc:  # noqa: BLE001

@@ -363,6 +363,21 @@ class AuditOut(Out):
     violations: list[ViolationOut]
 
 
+class EntryDetailsOut(Out):
+    """One entry and what it commits to (the regulator's logged read, PRODUCT.md §6)."""
+
+    index: int
+    entry: dict[str, Any]
+    #: the payload (ids and codes), or null once the case's data was destroyed
+    payload: dict[str, Any] | None
+    #: whether the payload opens the entry's commitment; null when it cannot be checked
+    commitment_opens: bool | None
+    #: an operator's own reason for reading a report (``report.read`` with ``audit``)
+    recorded_reason: str | None
+    #: whether this read was itself logged (nothing is read, or logged, for a destroyed case)
+    read_logged: bool
+
+
 class StatsGroupOut(Out):
     employer: str
     period: str

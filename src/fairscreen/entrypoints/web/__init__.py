@@ -21,6 +21,7 @@ from fairscreen.entrypoints.web import (
     routes_agency,
     routes_candidate,
     routes_common,
+    routes_documents,
     routes_employer,
     routes_regulator,
 )
@@ -32,6 +33,7 @@ ROUTERS = (
     routes_common,
     routes_account,
     routes_candidate,
+    routes_documents,
     routes_employer,
     routes_agency,
     routes_regulator,

@@ -76,6 +76,13 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/cases/{case_id}/disputes"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/consent-receipt.json"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/certificate.json"): ONLY_CANDIDATE,
+    # the documents to keep, as PDF (routes_documents.py)
+    ("GET", "/candidate/cases/{case_id}/report.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/authorization.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/pre-adverse-notice.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/adverse-action-notice.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/consent-receipt.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/certificate.pdf"): ONLY_CANDIDATE,
     ("GET", "/candidate/data.json"): ONLY_CANDIDATE,
     ("POST", "/candidate/deletion-request"): ONLY_CANDIDATE,
     ("POST", "/candidate/self-identification"): ONLY_CANDIDATE,
@@ -97,6 +104,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
     # --- regulator (劳动监管部门) ----------------------------------------------------------
     ("GET", "/regulator"): ONLY_REGULATOR,
+    ("GET", "/regulator/entries"): ONLY_REGULATOR,
     ("GET", "/regulator/audit"): ONLY_REGULATOR,
     ("GET", "/regulator/statistics"): ONLY_REGULATOR,
     ("GET", "/regulator/fairness"): ONLY_REGULATOR,

@@ -10,7 +10,7 @@ API tokens (issue 12 items 4 and 12).
   a one-time code).
 
 Revision ID: 0008_sessions
-Revises: 0010_privacy
+Revises: 0006_witness
 Create Date: 2026-12-04
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_sessions"
-down_revision = "0010_privacy"
+down_revision = "0006_witness"
 branch_labels = None
 depends_on = None
 
