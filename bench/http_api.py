@@ -113,7 +113,7 @@ def seed(folder: Path, cases_to_sign: int) -> World:
     employer = Actor(ActorRole.EMPLOYER, register_tenant(svc, operator, kind="employer", name="E"))
     agency = Actor(ActorRole.AGENCY, register_tenant(svc, operator, kind="agency", name="A"))
     profile = define_role_profile(svc, employer, example["role"])
-    candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, example["subject"]))
+    candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, employer, example["subject"]))
     requested = example["requested_categories"]
 
     def order() -> str:
@@ -137,9 +137,9 @@ def seed(folder: Path, cases_to_sign: int) -> World:
     _, employer_token = accounts.create_account(
         svc, operator, role="employer", label="bench", tenant_id=employer.id
     )
-    accounts.request_sign_in_code(svc, candidate.id)
+    session = accounts.request_sign_in_code(svc, candidate.id, requester="bench")
     code = notifier.sent[-1].fields["code"]
-    candidate_token = accounts.exchange_sign_in_code(svc, candidate.id, code)
+    candidate_token = accounts.exchange_sign_in_code(svc, candidate.id, session, code)
     svc.engine.dispose()
     return World(candidate_token.token, employer_token.token, case_id, to_sign)
 

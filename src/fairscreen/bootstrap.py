@@ -21,13 +21,15 @@ from fairscreen.adapters.high_water import database_identity, high_water
 from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
-from fairscreen.adapters.secret_files import write_secret_once
+from fairscreen.adapters.secret_files import private_directory, write_secret_once
 from fairscreen.adapters.sources.file_registry import FileRegistrySource
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.config import Settings
 from fairscreen.domain.categories import Category
+from fairscreen.domain.errors import LedgerError
 from fairscreen.services.context import ServiceConfig, Services
 from fairscreen.services.evaluation import current_rulebook, published_rulebook_digests
+from fairscreen.services.witnessing import WitnessPeer
 
 PSEUDONYM_KEY_FILE = "pseudonym.key"
 PSEUDONYM_KEY_BYTES = 32
@@ -66,6 +68,25 @@ def _checked_pseudonym_key(text: str, where: str) -> bytes:
     return key
 
 
+def witness_peers(settings: Settings) -> tuple[WitnessPeer, ...]:
+    """The configured witnesses, their keys checked now rather than at first publication."""
+    peers = []
+    for number, witness in enumerate(settings.witnesses):
+        try:
+            peers.append(WitnessPeer.parse(witness.vkey, witness.url))
+        except LedgerError as exc:
+            raise ValueError(f"FAIRSCREEN_WITNESSES[{number}]: {exc.message}") from exc
+    return tuple(peers)
+
+
+def service_config(settings: Settings) -> ServiceConfig:
+    return ServiceConfig(
+        webhook_private_targets=settings.webhook_private_targets,
+        witnesses=witness_peers(settings),
+        witness_timeout=settings.witness_timeout,
+    )
+
+
 def build_services(
     settings: Settings,
     *,
@@ -75,6 +96,8 @@ def build_services(
     config: ServiceConfig | None = None,
     migrate: bool = True,
 ) -> Services:
+    private_directory(settings.data_dir)  # keys, the SQLite file, notifications: 0700
+    private_directory(settings.keys_dir)
     if database_identity(settings.key_store_database) == database_identity(settings.database_url):
         raise ValueError("key_store_url: must name another database than database_url")
     engine = create_engine(settings.database_url)
@@ -94,7 +117,7 @@ def build_services(
         keys_dir=settings.keys_dir,
         env_value=settings.ledger_signing_key,
     )
-    return Services(
+    services = Services(
         engine=engine,
         key_provider=key_provider(settings),
         pseudonym_key=pseudonym_key(settings),
@@ -103,10 +126,26 @@ def build_services(
         notifier=notifier or ConsoleFileNotifier(settings.data_dir / "notifications.jsonl"),
         rulebook=current_rulebook(),
         published_rulebooks=published_rulebook_digests(),
-        config=config or ServiceConfig(webhook_private_targets=settings.webhook_private_targets),
+        config=config or service_config(settings),
         clock=clock,
         key_engine=key_engine,
         high_water=high_water(
             settings.data_dir, settings.ledger_origin, settings.database_url, signer.verifier
         ),
     )
+    if migrate:
+        _seal_legacy_plaintext(services)  # the part of the upgrade that needs keys
+    return services
+
+
+def _seal_legacy_plaintext(services: Services) -> None:
+    """Encrypt what a database from before ``0010_privacy`` holds in plaintext (the
+    employers' purposes): the migration cannot, it has no keys. Looked for with a reader,
+    so a database with nothing left to seal (every one after the first start) is not
+    written to."""
+    with services.reader() as uow:
+        if not uow.repo.has_legacy_purposes():
+            return
+    with services.uow() as uow:
+        uow.repo.seal_legacy_purposes()
+        uow.commit()

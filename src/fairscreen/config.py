@@ -3,11 +3,22 @@ and passed in. Outside development it refuses the default, well-known secrets.""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WitnessSetting(BaseModel):
+    """A witness the log asks to cosign its checkpoints (C2SP tlog-witness)."""
+
+    #: its cosigner verifier key, ``name+hex8+base64(0x04 ‖ Ed25519 public key)``
+    vkey: str
+    #: its submission prefix, e.g. ``https://witness.regulator.example`` (the log POSTs
+    #: to ``<url>/add-checkpoint``)
+    url: str
 
 
 class Settings(BaseSettings):
@@ -24,7 +35,10 @@ class Settings(BaseSettings):
     #: SQLite file ``<data_dir>/keystore.db``; PostgreSQL by URL (another database than
     #: ``database_url``'s, with its own, short backup retention).
     key_store_url: str | None = None
-    #: The origin line of the ledger's checkpoints (C2SP tlog-checkpoint).
+    #: The origin line of the ledger's checkpoints (C2SP tlog-checkpoint): the log's URL
+    #: prefix without its scheme (C2SP tlog-tiles), e.g. ``fairscreen.example/ledger``
+    #: for a log read at ``https://fairscreen.example/ledger/checkpoint`` (the API serves
+    #: the tiles under the origin's path as well as at its root; docs/ledger.md).
     ledger_origin: str = "fairscreen.example/ledger"
     #: Where the master, ledger signing and pseudonym keys come from: ``file`` (under
     #: ``data_dir``), ``env`` (``FAIRSCREEN_MASTER_KEY`` / ``FAIRSCREEN_LEDGER_SIGNING_KEY``
@@ -37,6 +51,49 @@ class Settings(BaseSettings):
     #: developing). Off by default, refused in production: an employer's URL must not
     #: reach inside our network.
     webhook_private_targets: bool = False
+    #: The reverse proxies in front of the service whose ``X-Forwarded-For`` /
+    #: ``X-Forwarded-Proto`` are believed: comma-separated addresses or networks
+    #: (``10.0.0.5,10.1.0.0/16``). Empty by default: the client address is the one that
+    #: connected. Anything else would let any caller on a listed address (loopback
+    #: included) pick the address the sign-in limit counts.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(
+                        "trusted_proxies: comma-separated IP addresses or networks"
+                    ) from exc
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+
+    #: The witnesses asked to cosign each new checkpoint, as JSON:
+    #: ``FAIRSCREEN_WITNESSES='[{"vkey": "witness.example/w1+…", "url": "https://…"}]'``.
+    witnesses: list[WitnessSetting] = Field(default_factory=list)
+    #: Seconds a witness may take to answer before the log moves on (and asks again at
+    #: the next publication).
+    witness_timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("ledger_origin")
+    @classmethod
+    def _origin_is_a_url_prefix(cls, origin: str) -> str:
+        """tlog-tiles: the origin is a URL prefix of the log, scheme removed, no trailing
+        slash; signed-note: a key name has no spaces and no '+'."""
+        if "://" in origin:
+            raise ValueError("the ledger origin is the log's URL prefix without its scheme")
+        if not origin or origin.endswith("/") or origin.startswith("/"):
+            raise ValueError("the ledger origin is host[/path], without a leading or trailing /")
+        if "+" in origin or any(ch.isspace() for ch in origin):
+            raise ValueError("the ledger origin must not contain spaces or '+'")
+        return origin
 
     @model_validator(mode="after")
     def _refuse_development_defaults_in_production(self) -> Settings:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from factories import OTHER_ID
 from fairscreen.entrypoints.api import create_app
+from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
@@ -38,6 +39,15 @@ ROLE_OF: dict[str, ActorRole] = {
 IDENTITIES = ("anonymous", *ROLE_OF)
 
 
+def caller_for(method: str, path: str) -> str:
+    """Someone the policy table lets call the route (tenant A's, when it is a tenant's)."""
+    roles = ROUTE_ROLES[(method, path)]
+    if roles is PUBLIC:
+        return "anonymous"
+    first = sorted(roles)[0]
+    return next(who for who, role in ROLE_OF.items() if role is first)
+
+
 @dataclass
 class Api:
     world: World
@@ -59,11 +69,13 @@ class Api:
         before = len(notifier.sent)
         answer = self.client.post("/v1/auth/candidate/code", json={"candidate_id": candidate_id})
         assert answer.status_code == 202, answer.text
+        session = answer.json()["code_session"]
         sent = [n for n in notifier.sent[before:] if n.kind == "sign_in"]
         assert len(sent) == 1
         code = sent[0].fields["code"]
         answer = self.client.post(
-            "/v1/auth/candidate/token", json={"candidate_id": candidate_id, "code": code}
+            "/v1/auth/candidate/token",
+            json={"candidate_id": candidate_id, "code_session": session, "code": code},
         )
         assert answer.status_code == 200, answer.text
         return str(answer.json()["token"])
@@ -103,7 +115,7 @@ def build_api(database_url: str, tmp_path: Path) -> Api:
     svc = world.svc
     employer_b = register_tenant(svc, OPERATOR, kind="employer", name="另一家公司")
     agency_b = register_tenant(svc, OPERATOR, kind="agency", name="另一家背调机构")
-    candidate_b = register_candidate(svc, OTHER_SUBJECT)
+    candidate_b = register_candidate(svc, Actor(ActorRole.EMPLOYER, employer_b), OTHER_SUBJECT)
     api.ids.update(
         employer=world.employer.id,
         agency=world.agency.id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from fastapi.testclient import TestClient
 
 from fairscreen.adapters.notify import MemoryNotifier
@@ -46,22 +45,56 @@ def test_the_demo_world(examples_dir: Path, tmp_path: Path) -> None:
     mine = client.get("/v1/cases", headers=bearer("employer")).json()["items"]
     assert len(mine) == 4
 
-    fresh_sign_in_codes(seed.services, seed.candidates)
+    sessions = fresh_sign_in_codes(seed.services, seed.candidates)
     codes = [n.fields["code"] for n in notifier.sent if n.kind == "sign_in"]
     assert len(codes) == 3
     luo = seed.candidates["seed-luo"]
     signed_in = client.post(
-        "/v1/auth/candidate/token", json={"candidate_id": luo, "code": codes[0]}
+        "/v1/auth/candidate/token",
+        json={"candidate_id": luo, "code_session": sessions[luo], "code": codes[0]},
     )
     assert signed_in.status_code == 200
 
     audit = client.get("/v1/ledger/audit", headers=bearer("regulator")).json()
     assert audit["ok"], audit["violations"]
-    with httpx.Client() as http:
-        report = tick(seed.services, http)
+    report = tick(seed.services)
     assert report.failed_steps == () and report.destroyed == 0
     assert client.get("/v1/ledger/audit", headers=bearer("regulator")).json()["ok"]
     assert client.get("/v1/ledger/status", headers=bearer("regulator")).json()["verified"]
+    outsider_reads_nothing_about_a_person(client)
+
+
+def outsider_reads_nothing_about_a_person(client: TestClient) -> None:
+    """PRODUCT.md §6, issue 12 item 1: the demo's public entry bundles, read as anyone
+    may (no account), carry no light, rule, outcome or dispute result, no time finer
+    than a second, and no candidate pseudonym shared by two cases."""
+    import json
+
+    checkpoint = client.get("/checkpoint").text.splitlines()
+    size = int(checkpoint[1])
+    entries: list[dict[str, object]] = []
+    for start in range(0, size, 256):
+        width = min(256, size - start)
+        number = f"{start // 256:03d}"
+        path = f"/tile/entries/{number}" + ("" if width == 256 else f".p/{width}")
+        bundle = client.get(path).content
+        while bundle:
+            length = int.from_bytes(bundle[:2], "big")
+            entries.append(json.loads(bundle[2 : 2 + length]))
+            bundle = bundle[2 + length :]
+    assert len(entries) == size
+    text = json.dumps(entries)
+    for said in ("green", "blue", "yellow", "red", "hired", "upheld", "corrected", "removed"):
+        assert f'"{said}"' not in text
+    assert '"outcome"' not in text and '"digest"' not in text
+    cases_of: dict[str, set[str]] = {}
+    for entry in entries:
+        assert all("." not in str(entry.get(f, "")) for f in ("at", "window_ends", "due"))
+        actor = entry["actor"]
+        assert isinstance(actor, dict)
+        if actor["role"] == "candidate":
+            cases_of.setdefault(str(actor["pseudonym"]), set()).add(str(entry["case"]))
+    assert cases_of and all(len(cases) == 1 for cases in cases_of.values())
 
 
 def test_a_new_candidate_in_the_demo_world_can_be_investigated(
@@ -82,7 +115,9 @@ def test_a_new_candidate_in_the_demo_world_can_be_investigated(
     employer = accounts.authenticate(svc, seed.tokens["employer"]).actor
     agency = accounts.authenticate(svc, seed.tokens["agency"]).actor
     subject = register_candidate(
-        svc, {"name": "测试丙", "national_id": "999999199211300023", "birth_date": "1992-11-30"}
+        svc,
+        employer,
+        {"name": "测试丙", "national_id": "999999199211300023", "birth_date": "1992-11-30"},
     )
     profile = use_builtin_profile(svc, employer, "software-engineer")
     case_id = order_check(

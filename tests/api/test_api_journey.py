@@ -8,8 +8,6 @@ from __future__ import annotations
 import base64
 import json
 
-import httpx
-
 from api.conftest import Api, order_over_api, sign_over_api
 from fairscreen.entrypoints.api.scheduler import tick
 
@@ -104,8 +102,7 @@ def test_the_whole_journey(api: Api) -> None:
 
     # 8. The scheduler publishes a checkpoint; the regulator reads it, the status and
     #    the audit. The regulator never reads a report.
-    with httpx.Client() as client:
-        assert tick(api.world.svc, client).failed_steps == ()
+    assert tick(api.world.svc).failed_steps == ()
     checkpoint = api.client.get("/checkpoint")
     assert checkpoint.status_code == 200
     status = api.call("regulator", "GET", "/v1/ledger/status").json()
@@ -167,8 +164,7 @@ def test_deletion_then_the_certificate(api: Api) -> None:
     asked = api.call("candidate", "POST", "/v1/me/deletion-request")
     assert asked.status_code == 200 and asked.json()["cases"] == [case_id]
     api.later(days=16)
-    with httpx.Client() as client:
-        assert tick(api.world.svc, client).destroyed == 1
+    assert tick(api.world.svc).destroyed == 1
     api.later(minutes=1)  # a fresh sign-in after the destruction still works
     gone = api.call("employer", "GET", f"/v1/cases/{case_id}/employer-view")
     assert gone.status_code == 410 and gone.json()["code"] == "CASE_DESTROYED"

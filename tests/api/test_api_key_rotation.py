@@ -47,7 +47,7 @@ def test_rotation_from_the_cli_while_the_server_runs(
     report = api.call("employer", "GET", f"/v1/cases/{case_id}/employer-view")
     assert report.status_code == 200, report.text
     # A candidate registered now is wrapped under the new key, not the server's old one.
-    register_candidate(svc, NEWCOMER)
+    register_candidate(svc, api.world.employer, NEWCOMER)
     with svc.uow() as uow:
         wrapped_by = {key.wrapped_by for _, key in uow.keys.items(KeyKind.SUBJECT)}
         assert uow.keys.get(KeyKind.MASTER, CURRENT_MASTER).key_id == new  # type: ignore[union-attr]

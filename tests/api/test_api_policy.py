@@ -23,6 +23,7 @@ DUMMY = {
     "level": "0",
     "digest": "0" * 64,
     "version": "0.0.0",
+    "index": "0",
 }
 
 

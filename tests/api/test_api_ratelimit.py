@@ -67,7 +67,10 @@ def test_the_eleventh_sign_in_request_in_a_minute_is_refused(
         )
         assert answer.status_code == 200
     assert len(calls) == 10
-    refused = client.post("/v1/auth/candidate/token", json={"candidate_id": candidate, "code": "0"})
+    refused = client.post(
+        "/v1/auth/candidate/token",
+        json={"candidate_id": candidate, "code_session": "scs_" + "a" * 32, "code": "00000000"},
+    )
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["code"] == "RATE_LIMITED"
@@ -87,3 +90,42 @@ def test_the_eleventh_sign_in_request_in_a_minute_is_refused(
     assert staff.status_code == 429 and "尝试次数过多" in staff.text
     assert len(calls) == 10  # nothing beyond the limit reached the service
     world.svc.engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_forwarded_for_counts_only_from_a_listed_proxy(database_url: str, tmp_path: Path) -> None:
+    """Issue 12 item 11: a caller on loopback that sends its own ``X-Forwarded-For`` must
+    not choose the address the limit counts; only a proxy the operator lists may."""
+    world = make_world(database_url, tmp_path)
+    body = {"candidate_id": world.candidate.id}
+
+    def statuses(app: Any, forwarded: list[str]) -> list[int]:
+        client = TestClient(app, client=("127.0.0.1", 40000))
+        return [
+            client.post(
+                "/v1/auth/candidate/code", json=body, headers={"X-Forwarded-For": address}
+            ).status_code
+            for address in forwarded
+        ]
+
+    spoofed = [f"198.51.100.{i}" for i in range(4)]
+    unlisted = create_app(world.svc, sign_in_limiter=AddressLimiter(limit=3))
+    assert statuses(unlisted, spoofed) == [202, 202, 202, 429]  # one caller, one count
+    listed = create_app(
+        world.svc, sign_in_limiter=AddressLimiter(limit=3), trusted_proxies=["127.0.0.0/8"]
+    )
+    assert statuses(listed, spoofed) == [202] * 4  # the proxy's clients count apart
+    assert statuses(listed, ["203.0.113.9"] * 4)[-1] == 429
+    world.svc.engine.dispose()
+
+
+def test_trusted_proxies_must_be_addresses() -> None:
+    from fairscreen.config import Settings
+
+    assert Settings().trusted_proxy_list == []
+    assert Settings(trusted_proxies=" 10.0.0.5, 10.1.0.0/16").trusted_proxy_list == [
+        "10.0.0.5",
+        "10.1.0.0/16",
+    ]
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        Settings(trusted_proxies="proxy.example")

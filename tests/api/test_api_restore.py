@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -32,15 +31,14 @@ def test_the_scheduler_does_nothing_on_a_database_older_than_its_log(
     world = make_world(database_url, tmp_path)
     case_id = order_and_sign(world)
     run_investigation(world.svc, world.agency, case_id)
-    with httpx.Client() as client:
-        assert tick(world.svc, client).failed_steps == ()
-        saved = dump(database_url)
-        revoke_authorization(world.svc, world.candidate, case_id)
-        assert tick(world.svc, client).failed_steps == ()
-        restore(database_url, saved)
-        assert _state(world.svc.engine, case_id) == "candidate_review"  # revived by the restore
-        world.clock.advance(days=30)
-        report = tick(world.svc, client)
+    assert tick(world.svc).failed_steps == ()
+    saved = dump(database_url)
+    revoke_authorization(world.svc, world.candidate, case_id)
+    assert tick(world.svc).failed_steps == ()
+    restore(database_url, saved)
+    assert _state(world.svc.engine, case_id) == "candidate_review"  # revived by the restore
+    world.clock.advance(days=30)
+    report = tick(world.svc)
     assert report.failed_steps == ("high_water",) and report.released == 0
     assert _state(world.svc.engine, case_id) == "candidate_review"
     # The public checkpoint of the older tree is not served as if it were the latest.

@@ -6,17 +6,34 @@ then proofs, rulebooks and suppressed statistics."""
 from __future__ import annotations
 
 import base64
+import dataclasses
+import gzip
 import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
-import httpx
 import pytest
+import uvicorn
 
 from api.conftest import Api, order_over_api, released_case
+from fairscreen.adapters.witness_store import SqliteWitnessState
+from fairscreen.entrypoints.api.middleware import origin_prefix
+from fairscreen.entrypoints.api.routers.public import accepts_gzip
 from fairscreen.entrypoints.api.scheduler import tick
+from fairscreen.entrypoints.witness_app import create_witness_app
 from fairscreen.ledger.checkpoint import open_checkpoint
+from fairscreen.ledger.cosignature import (
+    generate_cosigner,
+    parse_cosigner_vkey,
+    verify_cosignatures,
+)
 from fairscreen.ledger.merkle import verify_consistency, verify_inclusion
 from fairscreen.ledger.note import parse_vkey
+from fairscreen.ledger.witness import Witness
 from fairscreen.services.transparency import parse_tile_path
+from fairscreen.services.witnessing import WitnessPeer
 
 
 def _mth(leaves: list[bytes]) -> bytes:
@@ -39,8 +56,7 @@ def _tile_path(index: int) -> str:
 
 
 def _publish(api: Api) -> None:
-    with httpx.Client() as client:
-        assert tick(api.world.svc, client).failed_steps == ()
+    assert tick(api.world.svc).failed_steps == ()
 
 
 def test_a_verifier_recomputes_the_checkpoint_from_tiles(api: Api) -> None:
@@ -135,7 +151,9 @@ def test_tile_paths_are_parsed_exactly_as_tlog_tiles_writes_them() -> None:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_rulebooks_by_version_and_hash(api: Api) -> None:
     listed = api.client.get("/v1/transparency/rulebooks").json()
-    assert listed and listed[0]["version"] == api.world.svc.rulebook.version
+    # oldest first, as the public rulebook page's history: the current one is the last
+    assert [b["version"] for b in listed] == ["1.0.0", "1.1.0"]
+    assert listed[-1]["version"] == api.world.svc.rulebook.version
     for book in listed:
         by_version = api.client.get(f"/v1/transparency/rulebooks/{book['version']}")
         by_hash = api.client.get(f"/v1/transparency/rulebooks/sha256/{book['sha256']}")
@@ -167,3 +185,127 @@ def test_statistics_suppress_small_groups(api: Api) -> None:
     assert _suppress({"a": 20, "b": 3, "c": 12}) == {"a": 20, "b": None, "c": None}
     assert _suppress({"a": 20, "b": 30}) == {"a": 20, "b": 30}
     assert api.client.get("/v1/transparency/statistics?period=day").status_code == 422
+
+
+# --- C2SP tlog-tiles to the letter: caching, compression, HEAD, the origin's prefix ----------
+
+
+def test_accept_encoding_is_read_as_rfc_9110_says() -> None:
+    assert accepts_gzip("gzip")
+    assert accepts_gzip("br, gzip;q=0.5, identity")
+    assert accepts_gzip("*")
+    assert accepts_gzip("x-gzip")
+    assert not accepts_gzip(None)
+    assert not accepts_gzip("identity")
+    assert not accepts_gzip("gzip;q=0")
+    assert not accepts_gzip("*;q=0")
+    assert not accepts_gzip("gzip;q=nonsense")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_tiles_are_immutable_bundles_compressed_and_head_answered(api: Api) -> None:
+    released_case(api)
+    _publish(api)
+    client = api.client
+    note = client.get("/checkpoint")
+    assert note.headers["cache-control"] == "no-store"
+    assert note.headers["content-type"] == "text/plain; charset=utf-8"
+    size = open_checkpoint(note.text, api.world.svc.signer.verifier).size
+    assert 0 < size < 256
+    partial = f"000.p/{size}"
+
+    # Partial tiles and bundles never change: immutable, as full ones.
+    tile = client.get(f"/tile/0/{partial}")
+    assert tile.headers["cache-control"] == "public, max-age=31536000, immutable"
+    plain = client.get(f"/tile/entries/{partial}", headers={"Accept-Encoding": "identity"})
+    assert plain.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "Accept-Encoding"
+    refused = client.get(f"/tile/entries/{partial}", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers and refused.content == plain.content
+
+    # Asked for gzip, the bundle goes gzip-compressed; the raw bytes inflate to the bundle.
+    with client.stream(
+        "GET", f"/tile/entries/{partial}", headers={"Accept-Encoding": "gzip"}
+    ) as compressed:
+        assert compressed.headers["content-encoding"] == "gzip"
+        raw = b"".join(compressed.iter_raw())
+    assert gzip.decompress(raw) == plain.content
+    assert len(raw) < len(plain.content)
+    # Tiles are hashes: not worth compressing, sent as they are.
+    assert "content-encoding" not in client.get(f"/tile/0/{partial}").headers
+
+    # HEAD: the headers of GET, no body.
+    for path, got in (
+        ("/checkpoint", note),
+        (f"/tile/0/{partial}", tile),
+        (f"/tile/entries/{partial}", plain),
+    ):
+        head = client.head(path, headers={"Accept-Encoding": "identity"})
+        assert head.status_code == 200, path
+        assert head.content == b"", path
+        assert int(head.headers["content-length"]) == len(got.content), path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["cache-control"] == got.headers["cache-control"], path
+    assert client.head("/tile/0/999").status_code == 404
+    assert client.head(f"/tile/entries/000.p/{size + 1}").status_code == 404
+
+    # The log is also served under its origin's path: the origin is its URL prefix.
+    prefix = origin_prefix(api.world.svc.signer.name)
+    assert prefix, "the test log's origin has a path"
+    assert client.get(f"{prefix}/checkpoint").text == note.text
+    assert client.get(f"{prefix}/tile/0/{partial}").content == tile.content
+    assert client.head(f"{prefix}/checkpoint").status_code == 200
+    assert client.get(f"{prefix}/healthz").status_code == 404  # only the tlog resources
+
+
+@pytest.fixture
+def witness_url(api: Api, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A witness for the test log, served by uvicorn on a loopback port."""
+    cosigner = generate_cosigner("witness.test/w1")
+    witness = Witness(
+        cosigner=cosigner,
+        logs={api.world.svc.signer.name: [api.world.svc.signer.verifier]},
+        state=SqliteWitnessState(tmp_path / "witness"),
+        clock=lambda: int(time.time()),
+    )
+    config = uvicorn.Config(create_witness_app(witness), host="127.0.0.1", port=0)
+    config.log_level = "warning"
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield cosigner.verifier.vkey, f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_checkpoint_is_served_cosigned_by_the_witnesses(
+    api: Api, witness_url: tuple[str, str]
+) -> None:
+    vkey, url = witness_url
+    svc = api.world.svc
+    svc.config = dataclasses.replace(svc.config, witnesses=(WitnessPeer.parse(vkey, url),))
+    released_case(api)
+    _publish(api)  # the scheduler publishes, then asks the witness
+    note = api.client.get("/checkpoint").text
+    open_checkpoint(note, parse_vkey(api.client.get("/v1/transparency/log-key").text))
+    (cosignature,) = verify_cosignatures(note, [parse_cosigner_vkey(vkey)])
+    assert cosignature.name == "witness.test/w1"
+    size = open_checkpoint(note, svc.signer.verifier).size
+    proof = api.client.get(f"/v1/transparency/proofs/inclusion?index=0&tree_size={size}")
+    assert proof.json()["checkpoint"] == note  # offline proofs carry the cosignature too
+
+    # The log grows: the next tick sends the witness a consistency proof, and it cosigns.
+    released_case(api)
+    _publish(api)
+    newer = api.client.get("/checkpoint").text
+    assert open_checkpoint(newer, svc.signer.verifier).size > size
+    assert len(verify_cosignatures(newer, [parse_cosigner_vkey(vkey)])) == 1

@@ -8,7 +8,6 @@ import json
 import logging
 from typing import Any
 
-import httpx
 import pytest
 
 from api.conftest import Api, order_over_api, released_case, sign_over_api
@@ -71,8 +70,8 @@ def test_the_regulators_answers_hold_no_personal_data(api: Api) -> None:
         json={"outcome": "hired", "reason": "the checks are in order", "cites_report": True},
     )
     assert decided.status_code == 204, decided.text
-    with httpx.Client() as client:  # a checkpoint published, as the scheduler would
-        assert tick(api.world.svc, client).failed_steps == ()
+    # a checkpoint published, as the scheduler would
+    assert tick(api.world.svc).failed_steps == ()
     queries = {
         "/v1/transparency/proofs/inclusion": {"index": 0},
         "/v1/transparency/proofs/consistency": {"first": 1},

@@ -4,6 +4,8 @@ bounded attempts, only the employer's own cases, no personal data in a body."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -11,10 +13,14 @@ from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
-from api.conftest import OTHER_SUBJECT, Api, order_over_api, sign_over_api
+from api.conftest import OTHER_SUBJECT, Api, many_sign_ins, order_over_api, sign_over_api
 from factories import SUBJECT
-from fairscreen.adapters.outbound import PublicOnlyTransport
+from fairscreen.adapters.db import account_tables as a
+from fairscreen.adapters.outbound import AsyncPublicOnlyTransport
+from fairscreen.entrypoints.api import create_app
 from fairscreen.services import webhooks
 from local_http import serve_locally
 
@@ -79,13 +85,12 @@ def test_signed_delivery_retry_and_backoff(api: Api, receiver: Receiver) -> None
     receiver.script["/hook"] = [500]
     assert webhooks.collect_events(svc) == 2
     assert webhooks.collect_events(svc) == 0  # the cursor moved: nothing twice
-    with httpx.Client() as client:
-        first = webhooks.deliver_due(svc, client)
-        assert (first.delivered, first.retried, first.failed) == (1, 1, 0)
-        clock.advance(seconds=20)  # before the backoff (30 s): nothing is due
-        assert webhooks.deliver_due(svc, client) == webhooks.DeliveryReport()
-        clock.advance(seconds=15)
-        assert webhooks.deliver_due(svc, client).delivered == 1
+    first = webhooks.deliver_due(svc, httpx.AsyncClient)
+    assert (first.delivered, first.retried, first.failed) == (1, 1, 0)
+    clock.advance(seconds=20)  # before the backoff (30 s): nothing is due
+    assert webhooks.deliver_due(svc, httpx.AsyncClient) == webhooks.DeliveryReport()
+    clock.advance(seconds=15)
+    assert webhooks.deliver_due(svc, httpx.AsyncClient).delivered == 1
 
     assert len(receiver.received) == 3
     events = []
@@ -125,11 +130,10 @@ def test_retries_are_bounded(api: Api, receiver: Receiver) -> None:
     api.call("candidate", "POST", f"/v1/cases/{case_id}/authorization/revocation")  # destroyed
     queued = webhooks.collect_events(svc)
     assert queued >= 1
-    with httpx.Client() as client:
-        reports = []
-        for attempt in range(1, webhooks.MAX_ATTEMPTS + 2):
-            reports.append(webhooks.deliver_due(svc, client))
-            clock.advance(seconds=webhooks.backoff(attempt).total_seconds())
+    reports = []
+    for attempt in range(1, webhooks.MAX_ATTEMPTS + 2):
+        reports.append(webhooks.deliver_due(svc, httpx.AsyncClient))
+        clock.advance(seconds=webhooks.backoff(attempt).total_seconds())
     assert sum(r.failed for r in reports) == queued
     assert len(receiver.received) == webhooks.MAX_ATTEMPTS * queued
     assert webhooks.backoff(1) == timedelta(seconds=30)
@@ -157,6 +161,18 @@ def test_an_endpoint_gets_only_later_events_and_can_be_removed(
 # --- receivers must be public (server-side request forgery) ----------------------------------
 
 
+def _refused_at_registration(api: Api, url: str) -> dict[str, str]:
+    """Register ``url`` as the employer, with private receivers refused: a 422 naming the
+    field, not the URL; returns the problem."""
+    api.world.svc.config = replace(api.world.svc.config, webhook_private_targets=False)
+    answer = api.call("employer", "POST", "/v1/webhooks", json={"url": url})
+    assert answer.status_code == 422, answer.text
+    problem: dict[str, str] = answer.json()
+    assert problem["field"] == "url"
+    assert url not in answer.text  # the detail names the rule, not the input
+    return problem
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -175,11 +191,8 @@ def test_an_endpoint_gets_only_later_events_and_can_be_removed(
 )
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_private_receiver_is_refused_and_nothing_is_stored(api: Api, url: str) -> None:
-    api.world.svc.config = replace(api.world.svc.config, webhook_private_targets=False)
-    answer = api.call("employer", "POST", "/v1/webhooks", json={"url": url})
-    assert answer.status_code == 422, answer.text
-    problem = answer.json()
-    assert problem["field"] == "url" and "public address" in problem["detail"]
+    problem = _refused_at_registration(api, url)
+    assert "public address" in problem["detail"]
     assert api.call("employer", "GET", "/v1/webhooks").json()["items"] == []
 
 
@@ -201,8 +214,197 @@ def test_a_name_that_resolves_inside_is_never_sent_to(api: Api, receiver: Receiv
     api.call("employer", "POST", "/v1/webhooks", json={"url": f"http://hooks.example.com:{port}/"})
     sign_over_api(api, order_over_api(api))
     assert webhooks.collect_events(svc) == 2
-    inside = PublicOnlyTransport(httpx.HTTPTransport(), resolver=lambda _h, _p: ["127.0.0.1"])
-    with httpx.Client(transport=inside, follow_redirects=False) as client:
-        report = webhooks.deliver_due(svc, client)
+
+    def inside() -> httpx.AsyncClient:
+        transport = AsyncPublicOnlyTransport(
+            httpx.AsyncHTTPTransport(), resolver=lambda _h, _p: ["127.0.0.1"]
+        )
+        return httpx.AsyncClient(transport=transport, follow_redirects=False)
+
+    report = webhooks.deliver_due(svc, inside)
     assert (report.delivered, report.retried) == (0, 2)
     assert receiver.received == []
+
+
+# --- one receiver never holds back another (issue 12 item 5) ----------------------------------
+
+
+@dataclass
+class HostileReceiver:
+    url: str
+    #: bytes of the huge answer written before the client went away
+    written: list[int] = field(default_factory=list)
+    #: set when the test ends: a stalling answer stops waiting
+    done: threading.Event = field(default_factory=threading.Event)
+    stalled: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileReceiver]:
+    state = HostileReceiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["content-length"]))
+            if self.path == "/drip":  # the status line, a byte at a time
+                for byte in b"HTTP/1.1 200 OK\r\n":
+                    if state.done.wait(0.3):
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+            elif self.path == "/huge":  # a 2xx with an answer far too big to hold
+                self.send_response(200)
+                self.send_header("content-length", str(400 * 1024 * 1024))
+                self.end_headers()
+                chunk, written = b"x" * 65536, 0
+                try:
+                    while written < 400 * 1024 * 1024:
+                        self.wfile.write(chunk)
+                        written += len(chunk)
+                except OSError:
+                    pass
+                state.written.append(written)
+            elif self.path == "/stall":
+                state.stalled.set()
+                state.done.wait(30)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serve_locally(Handler) as base:
+        state.url = base
+        try:
+            yield state
+        finally:
+            state.done.set()
+
+
+def _employer_b_endpoint(api: Api, url: str) -> None:
+    """A receiver of employer B stored as it was before registration checked more."""
+    with api.world.svc.engine.begin() as connection:
+        connection.execute(
+            sa.insert(a.webhook_endpoints).values(
+                id="whk_stored_before",
+                employer_id=api.ids["employer_b"],
+                url=url,
+                from_index=0,
+                created_at=api.world.clock(),
+            )
+        )
+
+
+def _order_for_b(api: Api) -> None:
+    profile = api.call(
+        "employer_b", "POST", "/v1/profiles/builtin", json={"profile": "general-staff"}
+    ).json()["id"]
+    ordered = api.call(
+        "employer_b",
+        "POST",
+        "/v1/cases",
+        json={
+            "subject_id": api.ids["candidate_b"],
+            "profile_id": profile,
+            "requested": ["identity"],
+        },
+    )
+    assert ordered.status_code == 201, ordered.text
+    case_id = ordered.json()["id"]
+    signed = api.call(
+        "candidate_b", "POST", f"/v1/cases/{case_id}/authorization/revocation"
+    )  # a state change of B's case, into the ledger
+    assert signed.status_code in (200, 204), signed.text
+
+
+@pytest.mark.parametrize("bad_url", ["http://①②⑦.0.0.1/x", "http://[::1/x", "http://x.test:99999/"])
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_receiver_that_cannot_be_parsed_fails_alone(
+    api: Api, receiver: Receiver, bad_url: str
+) -> None:
+    svc = api.world.svc
+    _employer_b_endpoint(api, bad_url)
+    api.call("employer", "POST", "/v1/webhooks", json={"url": receiver.url + "/a"})
+    _order_for_b(api)
+    sign_over_api(api, order_over_api(api))
+    assert webhooks.collect_events(svc) >= 3
+    report = webhooks.deliver_due(svc, httpx.AsyncClient)
+    assert report.delivered == 2 and report.retried >= 1  # A's arrive; B's wait to retry
+    assert {path for path, _, _ in receiver.received} == {"/a"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_dripping_receiver_meets_its_deadline_and_holds_back_nobody(
+    api: Api, receiver: Receiver, hostile: HostileReceiver
+) -> None:
+    svc = api.world.svc
+    _employer_b_endpoint(api, hostile.url + "/drip")
+    api.call("employer", "POST", "/v1/webhooks", json={"url": receiver.url + "/a"})
+    _order_for_b(api)
+    sign_over_api(api, order_over_api(api))
+    webhooks.collect_events(svc)
+    started = time.monotonic()
+    report = webhooks.deliver_due(svc, httpx.AsyncClient, deadline=1.0)
+    took = time.monotonic() - started
+    assert report.delivered == 2 and report.retried >= 1
+    assert took < 4.0, took  # the drip would have taken 17 bytes x 0.3 s, and more
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_huge_answer_is_never_read(api: Api, hostile: HostileReceiver) -> None:
+    svc = api.world.svc
+    api.call("employer", "POST", "/v1/webhooks", json={"url": hostile.url + "/huge"})
+    sign_over_api(api, order_over_api(api))
+    queued = webhooks.collect_events(svc)
+    report = webhooks.deliver_due(svc, httpx.AsyncClient)
+    assert report.delivered == queued  # a 2xx is a delivery, whatever follows it
+    hostile.done.set()
+    deadline = time.monotonic() + 10
+    while len(hostile.written) < queued and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The client went away after the headers: the receiver could push only what the
+    # sockets' buffers hold, nowhere near its 400 MB.
+    assert hostile.written and max(hostile.written) < 64 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://①②⑦.0.0.1/x",  # IDNA maps it to 127.0.0.1
+        "http://127.1/hook",  # resolvers read it as 127.0.0.1
+        "http://bücher.example/hook",  # an international name: its xn-- form, please
+        "http://x.test:99999/hook",
+        "http://under_score.test/hook",
+    ],
+)
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_registration_refuses_a_host_the_client_would_read_otherwise(api: Api, url: str) -> None:
+    _refused_at_registration(api, url)
+    assert api.call("employer", "GET", "/v1/webhooks").json()["items"] == []
+    punycode = api.call(
+        "employer", "POST", "/v1/webhooks", json={"url": "https://xn--bcher-kva.example/h"}
+    )
+    assert punycode.status_code == 201
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_stalled_delivery_delays_no_release(api: Api, hostile: HostileReceiver) -> None:
+    """The scheduler's deliveries run apart from its releases, purges and checkpoints."""
+    api.call("employer", "POST", "/v1/webhooks", json={"url": hostile.url + "/stall"})
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    api.call("agency", "POST", f"/v1/cases/{case_id}/investigation")
+    app = create_app(
+        api.world.svc, scheduler_interval=0.05, web=False, sign_in_limiter=many_sign_ins()
+    )
+    headers = {"Authorization": f"Bearer {api.tokens['employer']}"}
+    with TestClient(app) as client:
+        assert hostile.stalled.wait(10)  # a delivery is now stuck on the receiver
+        api.world.clock.advance(days=30)  # and the review window ends
+        deadline = time.monotonic() + 3
+        state = ""
+        while time.monotonic() < deadline:
+            state = client.get(f"/v1/cases/{case_id}", headers=headers).json()["state"]
+            if state == "released":
+                break
+            time.sleep(0.05)
+        assert state == "released"
+        hostile.done.set()

@@ -120,7 +120,7 @@ def test_another_rulebook_changes_the_rating_and_its_hash(tmp_path: Path) -> Non
     text = rulebook_bytes().decode()
     stricter = text.replace(
         '[rules.EDU_UNVERIFIABLE]\nlight = "blue"', '[rules.EDU_UNVERIFIABLE]\nlight = "yellow"'
-    ).replace('version = "1.0.0"', 'version = "1.0.0-test"')
+    ).replace('version = "1.1.0"', 'version = "1.1.0-test"')
     assert stricter != text
     rulebook = write(tmp_path, stricter.encode(), "rulebook.toml")
     document = case(
@@ -137,7 +137,7 @@ def test_another_rulebook_changes_the_rating_and_its_hash(tmp_path: Path) -> Non
     custom = json.loads(fairscreen("evaluate", path, "--rulebook", rulebook).stdout)
     assert default["rating"]["light"] == "blue" and custom["rating"]["light"] == "yellow"
     assert custom["rulebook"] == {
-        "version": "1.0.0-test",
+        "version": "1.1.0-test",
         "sha256": hashlib.sha256(stricter.encode()).hexdigest(),
     }
 
@@ -183,9 +183,17 @@ def test_rulebook_show_markdown_and_json() -> None:
     assert "规则" in chinese and "版本历史" in chinese and "禁止" in chinese
     # the public model page: inputs, history with each version's hash, how to recompute
     assert (
-        "## Version history" in text and "fairscreen evaluate CASE.json --rulebook v1.toml" in text
+        "## Version history" in text
+        and "fairscreen evaluate CASE.json --rulebook v1.1.toml" in text
     )
-    assert document["history"][0]["sha256"] == hashlib.sha256(rulebook_bytes()).hexdigest()
+    # every version shipped, oldest first: 1.0.0 stays, so its ratings stay recomputable
+    assert [(v["version"], v["file"]) for v in document["history"]] == [
+        ("1.0.0", "v1.toml"),
+        ("1.1.0", "v1.1.toml"),
+    ]
+    assert document["history"][0]["sha256"] == hashlib.sha256(rulebook_bytes("v1.toml")).hexdigest()
+    assert document["history"][-1]["sha256"] == hashlib.sha256(rulebook_bytes()).hexdigest()
+    assert f"`{document['history'][0]['sha256']}`" in text
 
 
 def test_profiles_lists_the_builtins() -> None:
@@ -199,7 +207,19 @@ def test_profiles_lists_the_builtins() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["evaluate", "demo", "profiles", "rulebook", "purge", "keys", "serve", "ledger", "db", "audit"],
+    [
+        "evaluate",
+        "demo",
+        "profiles",
+        "rulebook",
+        "purge",
+        "keys",
+        "serve",
+        "ledger",
+        "db",
+        "audit",
+        "admin",
+    ],
 )
 def test_every_command_loads_on_its_own(command: str) -> None:
     """The CLI imports only the module of the command run: each must still be reachable

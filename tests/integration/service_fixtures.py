@@ -120,7 +120,7 @@ def make_world(
     agency_id = register_tenant(svc, OPERATOR, kind="agency", name="某背调机构")
     employer = Actor(ActorRole.EMPLOYER, employer_id)
     profile_id = define_role_profile(svc, employer, ROLE)
-    subject_id = register_candidate(svc, SUBJECT)
+    subject_id = register_candidate(svc, employer, SUBJECT)
     return World(
         svc,
         clock,
@@ -166,7 +166,8 @@ def iter_all_tables(world: World) -> Iterator[tuple[str, list[Any]]]:
             yield table.name, list(connection.execute(sa.select(table)).all())
 
 
-_SERIAL = iter(range(1, 1000))
+#: Serial numbers of synthetic people, clear of the fixtures' own ID numbers (SUBJECT is 001).
+_SERIAL = iter(range(100, 1000))
 
 
 def people(
@@ -183,6 +184,7 @@ def people(
             ActorRole.CANDIDATE,
             register_candidate(
                 world.svc,
+                world.employer,
                 {"name": f"测试{serial}", "national_id": national_id, "birth_date": "1990-01-01"},
             ),
         )

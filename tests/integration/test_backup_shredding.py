@@ -218,7 +218,7 @@ def test_keys_kept_beside_the_data_move_to_the_key_store(database_url: str, tmp_
     again = make_world(database_url, tmp_path)  # a restart: build_services moves them
     with again.svc.engine.connect() as data:
         assert data.execute(sa.select(sa.func.count()).select_from(t.wrapped_keys)).scalar() == 0
-    assert read_report(again.svc, again.candidate, case_id)["report"] is not None
+    assert read_report(again.svc, world.candidate, case_id)["report"] is not None
     again.svc.engine.dispose()
 
 

@@ -9,7 +9,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import httpx
 import pytest
 from service_fixtures import World, make_world, order_and_sign
 
@@ -78,11 +77,10 @@ def test_a_tick_without_the_lease_does_nothing(world: World) -> None:
     case_id = order_and_sign(world)
     run_investigation(world.svc, world.agency, case_id)
     world.clock.advance(days=30)  # the review window ended: the release is due
-    with httpx.Client() as client:
-        with exclusive_lease(world.svc.engine, "scheduler") as held:
-            assert held
-            assert tick(world.svc, client).skipped
-            with world.svc.reader() as uow:
-                assert uow.repo.case(case_id)["state"] == "candidate_review"  # type: ignore[index]
-        report = tick(world.svc, client)
+    with exclusive_lease(world.svc.engine, "scheduler") as held:
+        assert held
+        assert tick(world.svc).skipped
+        with world.svc.reader() as uow:
+            assert uow.repo.case(case_id)["state"] == "candidate_review"  # type: ignore[index]
+    report = tick(world.svc)
     assert not report.skipped and report.released == 1

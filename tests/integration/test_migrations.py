@@ -82,3 +82,38 @@ def test_0005_keeps_the_keys_and_goes_down_and_up(database_url: str) -> None:
         assert stored() == expected and _differences(engine) == []
     finally:
         engine.dispose()
+
+
+def test_0008_marks_candidate_tokens_and_goes_down_and_up(database_url: str) -> None:
+    engine = create_engine(database_url)
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    try:
+        upgrade(engine, "0006_witness")
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO api_tokens (id, token_hash, role, created_at) "
+                    "VALUES (:id, :hash, :role, :at)"
+                ),
+                [
+                    {"id": "tok_a", "hash": "a" * 64, "role": "operator", "at": now},
+                    {"id": "tok_c", "hash": "c" * 64, "role": "candidate", "at": now},
+                ],
+            )
+        upgrade(engine, "0008_sessions")
+
+        def kinds() -> dict[str, str]:
+            with engine.connect() as connection:
+                result = connection.execute(sa.text("SELECT id, kind FROM api_tokens"))
+                return {str(r[0]): str(r[1]) for r in result}
+
+        assert kinds() == {"tok_a": "api", "tok_c": "candidate"}
+        with engine.connect() as connection:
+            command.downgrade(alembic_config(connection), "0006_witness")
+            connection.commit()
+        assert "kind" not in {c["name"] for c in sa.inspect(engine).get_columns("api_tokens")}
+        upgrade(engine)
+        assert kinds() == {"tok_a": "api", "tok_c": "candidate"}
+        assert _differences(engine) == []
+    finally:
+        engine.dispose()

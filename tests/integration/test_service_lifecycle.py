@@ -4,6 +4,7 @@ every transition, every refusal, and a clean compliance audit of the ledger afte
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -300,7 +301,7 @@ def test_the_portals_order_of_a_new_candidate_stores_nothing_when_refused(world:
         requested=REQUESTED,
         agency_id=world.agency.id,
     )
-    assert register_candidate(world.svc, newcomer) == subject_id
+    assert register_candidate(world.svc, world.employer, newcomer) == subject_id
     assert case_queries.case_summary(world.svc, world.employer, case_id)["state"] == "ordered"
 
 
@@ -352,19 +353,24 @@ def test_a_candidate_born_in_the_future_is_refused_and_nothing_is_written(world:
     with pytest.raises(InvalidInput) as refused:
         register_candidate(
             world.svc,
+            world.employer,
             {"name": "测试丁", "national_id": "999999209901010011", "birth_date": tomorrow},
         )
     assert refused.value.field == "subject.birth_date"
     for wrong in ("abc", "张三", "someone@example.com", "1" * 33):
         with pytest.raises(InvalidInput) as refused:
             register_candidate(
-                world.svc, {"name": "测试丁", "national_id": wrong, "birth_date": "1990-01-01"}
+                world.svc,
+                world.employer,
+                {"name": "测试丁", "national_id": wrong, "birth_date": "1990-01-01"},
             )
         assert refused.value.field == "subject.national_id"
     assert snapshot(world) == before
     for printed in ("e1234567 8", "A123456(7)", "B654321（3）", "1/123456/7"):
         registered = register_candidate(
-            world.svc, {"name": "Test Person", "national_id": printed, "birth_date": "1990-01-01"}
+            world.svc,
+            world.employer,
+            {"name": "Test Person", "national_id": printed, "birth_date": "1990-01-01"},
         )
         assert registered.startswith("sub")
 
@@ -379,6 +385,7 @@ def test_other_tenants_and_candidates_see_nothing(world: World, database_url: st
         ActorRole.CANDIDATE,
         register_candidate(
             world.svc,
+            world.employer,
             {"name": "测试乙", "national_id": "999999199202020022", "birth_date": "1992-02-02"},
         ),
     )
@@ -555,14 +562,16 @@ def test_a_legal_hold_defers_destruction(world: World) -> None:
     assert [v.rule.value for v in audit(world)] == ["destruction-late"]
 
 
-def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: World) -> None:
+def disputed_fraud_finding(
+    world: World,
+) -> tuple[str, Callable[[list[dict[str, Any]]], None]]:
+    """A case whose fraud finding (LIT-3) the candidate disputes: the case, and the
+    agency's answer to the dispute with corrected records."""
     case_id = order_and_sign(world)
     run_investigation(world.svc, world.agency, case_id)
     [dispute] = open_dispute(
         world.svc, world.candidate, case_id, finding_ids=["LIT-3"], statement="我是原告。"
     )
-    corrected = litigation("lit-3", cause="合同诈骗罪", party_role="plaintiff")
-    broken = {**corrected, "data": {k: v for k, v in corrected["data"].items() if k != "case_no"}}
 
     def correct(records: list[dict[str, Any]]) -> None:
         resolve_dispute(
@@ -575,6 +584,14 @@ def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: Worl
             corrected_records=records,
         )
 
+    return case_id, correct
+
+
+def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: World) -> None:
+    case_id, correct = disputed_fraud_finding(world)
+    corrected = litigation("lit-3", cause="合同诈骗罪", party_role="plaintiff")
+    broken = {**corrected, "data": {k: v for k, v in corrected["data"].items() if k != "case_no"}}
+
     before = snapshot(world)
     with pytest.raises(InvalidInput) as refused:
         correct([broken])
@@ -584,6 +601,36 @@ def test_a_correction_is_checked_as_a_case_file_is_and_then_re_rated(world: Worl
     again = read_report(world.svc, world.candidate, case_id)["report"]
     [lit3] = [f for f in again["findings"] if f["records"] == ["lit-3"]]
     assert lit3["exclusion"] == "LITIGATION_RIGHTS" and lit3["rule"] is None
+    assert audit(world) == []
+
+
+def test_a_correction_replaces_only_the_disputed_findings_records_and_is_logged(
+    world: World,
+) -> None:
+    """Issue 12 item 6: an employment dispute answered with a litigation record turned a
+    case yellow, with no query logged. A correction stays in the finding's category,
+    replaces its own records only, and its source is a logged query."""
+    case_id, correct = disputed_fraud_finding(world)
+    fixed = litigation("lit-3", cause="合同诈骗罪", party_role="plaintiff")
+    before = snapshot(world)
+    elsewhere = {**fixed, "category": "employment_history"}
+    with pytest.raises(InvalidInput) as wrong_category:
+        correct([elsewhere])
+    assert wrong_category.value.field == "corrected_records[0].category"
+    with pytest.raises(InvalidInput) as other_finding:
+        correct([{**fixed, "id": "lit-1"}])  # lit-1 is another finding's record
+    assert other_finding.value.field == "corrected_records[0].id"
+    assert snapshot(world) == before
+
+    queried = len([e for e in ledger_entries(world) if e.type.value == "source.queried"])
+    correct([{**fixed, "id": "lit-3b"}])  # a new record in place of lit-3
+    entries = ledger_entries(world)
+    logged = [e for e in entries if e.type.value == "source.queried"]
+    assert len(logged) == queried + 1
+    assert logged[-1].category == "litigation" and logged[-1].reason is not None
+    report = read_report(world.svc, world.candidate, case_id)["report"]
+    records = {r for f in report["findings"] for r in f["records"]}
+    assert "lit-3b" in records and "lit-3" not in records and "lit-1" in records
     assert audit(world) == []
 
 

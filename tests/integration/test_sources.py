@@ -480,8 +480,13 @@ def test_issue_permit_runs_the_authorization_check() -> None:
     tomorrow = _authorization(expires_at=NOW + timedelta(days=1))
     long_ttl = timedelta(days=3)
     assert issue(tomorrow, Category.IDENTITY, ttl=long_ttl).valid_until == NOW + timedelta(days=1)
-    with pytest.raises(AuthorizationExpired):  # the domain is fail-closed on the expiry day
-        issue(_authorization(expires_at=NOW + timedelta(hours=3)), Category.IDENTITY)
+    # on its last day the authorization covers queries until its expiry moment, not after
+    later_today = _authorization(expires_at=NOW + timedelta(minutes=5))
+    assert issue(later_today, Category.IDENTITY).valid_until == NOW + timedelta(minutes=5)
+    with pytest.raises(AuthorizationExpired):
+        issue(_authorization(expires_at=NOW - timedelta(minutes=1)), Category.IDENTITY)
+    with pytest.raises(AuthorizationExpired):
+        issue(_authorization(expires_at=NOW), Category.IDENTITY)
     with pytest.raises(AuthorizationMissing):
         issue(None, Category.IDENTITY)
     with pytest.raises(AuthorizationRevoked):

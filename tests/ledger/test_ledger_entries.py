@@ -86,11 +86,53 @@ def test_the_dataclass_and_the_mapping_give_the_same_bytes() -> None:
         actor_role=ActorRole.AGENCY,
         actor=pseudonym("usr", "agent"),
         at=datetime(2026, 3, 1, 9, 0, 0, 250_000, tzinfo=UTC),
-        digest="0" * 64,
+        commitment="0" * 64,
         category="education",
     )
-    assert b'"at":"2026-03-01T09:00:00.250000Z"' in built.to_bytes()
+    # version 2: whole seconds (floored), the keyed commitment under its own name
+    assert b'"at":"2026-03-01T09:00:00Z"' in built.to_bytes()
+    assert b'"commitment":"' in built.to_bytes() and b'"digest"' not in built.to_bytes()
+    assert b'"v":2' in built.to_bytes()
     assert decode_entry(built.to_bytes()) == built
+
+
+def version_2(**fields: Any) -> dict[str, Any]:
+    mapping = entry("report.rated", role="agency", actor="usr_agent", **fields)
+    mapping["v"] = 2
+    mapping["commitment"] = mapping.pop("digest")
+    return mapping
+
+
+def test_version_2_tells_no_result_and_no_fine_time() -> None:
+    """PRODUCT.md §6, issue 12 item 1: no outcome in clear, times no finer than the audit
+    needs (an employer matched microseconds to find its own case's pseudonym)."""
+    assert decode_entry(encode_entry(version_2())).v == 2
+    cases = [
+        (version_2(outcome="hired"), "outcome"),
+        (version_2(at="2026-03-01T09:00:00.250000Z"), "at"),
+        (version_2(window_ends="2026-03-06T09:00:00.5Z"), "window_ends"),
+        ({**version_2(), "digest": "0" * 64}, "digest"),
+    ]
+    for mapping, field in cases:
+        with pytest.raises(LedgerEntryRefused) as caught:
+            encode_entry(mapping)
+        assert caught.value.field == field
+    without = version_2()
+    del without["commitment"]
+    with pytest.raises(LedgerEntryRefused, match="commitment: is required"):
+        encode_entry(without)
+
+
+def test_version_1_entries_stay_readable() -> None:
+    """Existing logs keep their entries: a version-1 entry, with its plain digest, its
+    outcome and its microseconds, decodes and re-encodes to the same bytes."""
+    old = entry("decision.recorded", role="employer", actor="usr_hr", outcome="not_hired")
+    old["at"] = "2026-03-01T09:00:00.123456Z"
+    data = encode_entry(old)
+    decoded = decode_entry(data)
+    assert decoded.v == 1 and decoded.outcome is Outcome.NOT_HIRED
+    assert decoded.commitment == old["digest"]
+    assert decoded.to_bytes() == data
 
 
 @pytest.mark.parametrize(
@@ -113,7 +155,7 @@ def test_the_dataclass_and_the_mapping_give_the_same_bytes() -> None:
         ({"at": "2026-03-01T09:00:00+08:00"}, "at"),
         ({"at": "2026-02-30T09:00:00Z"}, "at"),
         ({"digest": "abc"}, "digest"),
-        ({"v": 2}, "v"),
+        ({"v": 3}, "v"),
         ({"v": True}, "v"),
         ({"categories": ["education", "hobbies"]}, "categories[1]"),
         ({"categories": ["identity", "education"]}, "categories"),

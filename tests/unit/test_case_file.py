@@ -206,6 +206,6 @@ def test_what_the_stepwise_reading_refuses_the_one_pass_refuses(
 def test_an_unknown_profile_is_refused_by_name_in_one_pass() -> None:
     document = case([identity_ok()], categories=["identity"])
     document["role"] = {"profile": "astronaut"}
-    with pytest.raises(InvalidInput, match="unknown built-in profile") as raised:
+    with pytest.raises(InvalidInput, match="not one of the built-in profiles") as raised:
         _read_in_one_pass(dumps(document), builtin_profiles())
     assert raised.value.field == "role.profile"

@@ -231,6 +231,218 @@ def test_licence_rules(run: Any, records: list[dict[str, Any]], expected: list[s
     assert rules(report) == expected
 
 
+# --- verified records that disagree (PRODUCT.md P3): the adverse one decides -------------------
+
+
+def finding_for_claim(report: dict[str, Any], category: str) -> dict[str, Any]:
+    [finding] = [f for f in report["findings"] if f["category"] == category and "claim" in f]
+    return finding
+
+
+def test_a_degree_the_registry_says_was_never_conferred_is_falsified_though_the_school_confirms(
+    run: Any,
+) -> None:
+    school = record(
+        "edu-school",
+        "education",
+        {"institution": "示例大学", "degree": "bachelor", "graduation_year": 2012},
+        kind="issuer",
+        source_id="school",
+    )
+    registry = record(
+        "edu-chsi",
+        "education",
+        {
+            "institution": "示例大学",
+            "degree": "bachelor",
+            "graduation_year": 2012,
+            "conferred": False,
+        },
+        source_id="chsi",
+    )
+    for records in ([school, registry], [registry, school]):
+        report = run(case(records, categories=["education"], claims=EDU_CLAIM))
+        assert rules(report) == ["EDU_FALSIFIED"] and report["rating"]["light"] == "red"
+        finding = finding_for_claim(report, "education")
+        assert finding["disagreement"] == {"adverse": ["edu-chsi"], "other": ["edu-school"]}
+        assert "the verified sources disagree (chsi against school)" in finding["summary"]["en"]
+        assert "信息来源不一致（chsi 与 school）" in finding["summary"]["zh-Hans"]
+        [reason] = report["employer_view"]["reasons"]
+        assert "disagree" in reason["summary"]["en"]
+
+
+def test_a_school_denial_decides_against_a_registry_confirmation(run: Any) -> None:
+    report = run(
+        case(
+            [edu("edu-1"), edu("edu-2", kind="issuer", conferred=False)],
+            categories=["education"],
+            claims=EDU_CLAIM,
+        )
+    )
+    assert rules(report) == ["EDU_FALSIFIED"]
+    assert finding_for_claim(report, "education")["disagreement"] == {
+        "adverse": ["edu-2"],
+        "other": ["edu-1"],
+    }
+
+
+def test_a_graduation_year_off_in_one_verified_record_is_falsified(run: Any) -> None:
+    report = run(
+        case(
+            [edu("edu-1"), edu("edu-2", kind="issuer", graduation_year=2015)],
+            categories=["education"],
+            claims=EDU_CLAIM,
+        )
+    )
+    assert rules(report) == ["EDU_FALSIFIED"]
+    assert "disagreement" in finding_for_claim(report, "education")
+
+
+def test_verified_records_that_agree_say_nothing_of_disagreement(run: Any) -> None:
+    confirmed = run(
+        case(
+            [edu("edu-1"), edu("edu-2", kind="issuer")], categories=["education"], claims=EDU_CLAIM
+        )
+    )
+    assert rules(confirmed) == []
+    assert "disagreement" not in finding_for_claim(confirmed, "education")
+    both_deny = run(
+        case(
+            [edu("edu-1", conferred=False), edu("edu-2", kind="issuer", conferred=False)],
+            categories=["education"],
+            claims=EDU_CLAIM,
+        )
+    )
+    assert rules(both_deny) == ["EDU_FALSIFIED"]
+    assert "disagreement" not in finding_for_claim(both_deny, "education")
+    # an unverified denial disagrees with nothing: it never counts
+    weak = run(
+        case(
+            [edu("edu-1"), edu("edu-2", kind="issuer", conferred=False, identity=WEAK)],
+            categories=["education"],
+            claims=EDU_CLAIM,
+        )
+    )
+    assert rules(weak) == [] and exclusion_of(weak, "edu-2") == "UNVERIFIED"
+
+
+@pytest.mark.parametrize(
+    ("records", "expected", "adverse"),
+    [
+        # the issuer denies, the social-insurance registry confirms: fabricated
+        (
+            [emp("emp-1", employed=False), emp("emp-2", kind="registry")],
+            ["EMP_FABRICATED"],
+            ["emp-1"],
+        ),
+        # the issuer's dates match, the registry's are 6 months off: material
+        (
+            [emp("emp-1"), emp("emp-2", kind="registry", start="2017-01")],
+            ["EMP_DATES_MATERIAL"],
+            ["emp-2"],
+        ),
+        # a denial and a material difference against a confirmation: the denial decides
+        (
+            [
+                emp("emp-1", kind="registry"),
+                emp("emp-2", employed=False),
+                emp("emp-3", kind="registry", end="2024-03"),
+            ],
+            ["EMP_FABRICATED"],
+            ["emp-2"],
+        ),
+    ],
+)
+def test_an_adverse_verified_employment_record_decides(
+    run: Any, records: list[dict[str, Any]], expected: list[str], adverse: list[str]
+) -> None:
+    report = run(case(records, categories=["employment_history"], claims=EMP_CLAIM))
+    assert rules(report) == expected
+    disagreement = finding_for_claim(report, "employment_history")["disagreement"]
+    assert disagreement["adverse"] == adverse
+    assert sorted(disagreement["adverse"] + disagreement["other"]) == sorted(
+        r["id"] for r in records
+    )
+
+
+def test_a_registry_saying_not_employed_fires_nothing_and_disagrees_with_nothing(
+    run: Any,
+) -> None:
+    report = run(
+        case(
+            [emp("emp-1"), emp("emp-2", kind="registry", employed=False)],
+            categories=["employment_history"],
+            claims=EMP_CLAIM,
+        )
+    )
+    assert rules(report) == []
+    finding = finding_for_claim(report, "employment_history")
+    assert finding["records"] == ["emp-1", "emp-2"] and "disagreement" not in finding
+
+
+def test_two_spells_at_one_employer_each_take_their_own_record(run: Any) -> None:
+    claims = {
+        "employment": [
+            {"employer": "示例科技有限公司", "start": "2012-01", "end": "2014-06"},
+            {"employer": "示例科技有限公司", "start": "2018-03", "end": "2023-09"},
+        ]
+    }
+    records = [
+        emp("emp-1", start="2012-01", end="2014-06"),
+        emp("emp-2", kind="registry", start="2018-03", end="2023-09"),
+    ]
+    report = run(case(records, categories=["employment_history"], claims=claims))
+    assert rules(report) == []
+    findings = [f for f in report["findings"] if "claim" in f]
+    assert [(f["claim"], f["records"]) for f in findings] == [(0, ["emp-1"]), (1, ["emp-2"])]
+    assert all("disagreement" not in f for f in findings)
+    # a third record, 9 months off the second spell, is about that spell, not the first
+    off = emp("emp-3", kind="registry", start="2018-12", end="2023-09")
+    report = run(case([*records, off], categories=["employment_history"], claims=claims))
+    assert rules(report) == ["EMP_DATES_MATERIAL"]
+    first, second = (f for f in report["findings"] if "claim" in f)
+    assert first["rule"] is None and first["records"] == ["emp-1"]
+    assert second["rule"] == "EMP_DATES_MATERIAL"
+    assert second["disagreement"] == {"adverse": ["emp-3"], "other": ["emp-2"]}
+    # a spell that no record is nearest is compared with its employer's records, as before
+    report = run(case(records[:1], categories=["employment_history"], claims=claims))
+    assert rules(report) == ["EMP_DATES_MATERIAL"]
+    assert [f["records"] for f in report["findings"] if "claim" in f] == [["emp-1"], ["emp-1"]]
+
+
+@pytest.mark.parametrize(
+    ("states", "expected"),
+    [
+        ((("valid", "2030-01-01"), ("revoked", None)), "LIC_INVALID"),
+        ((("valid", "2030-01-01"), ("expired", None)), "LIC_EXPIRED"),
+        ((("valid", "2030-01-01"), ("valid", "2024-03-14")), "LIC_EXPIRED"),
+        ((("expired", None), ("revoked", None)), "LIC_INVALID"),
+    ],
+)
+def test_an_adverse_verified_licence_record_decides(
+    run: Any, states: tuple[tuple[str, str | None], ...], expected: str
+) -> None:
+    records = []
+    for n, (status, valid_until) in enumerate(states, start=1):
+        data: dict[str, Any] = {"number": "LIC-0001", "status": status}
+        if valid_until:
+            data["valid_until"] = valid_until
+        records.append(record(f"lic-{n}", "professional_license", data, source_id=f"reg-{n}"))
+    report = run(case(records, categories=["professional_license"], claims=LIC_CLAIM))
+    assert rules(report) == [expected]
+    assert finding_for_claim(report, "professional_license")["disagreement"] == {
+        "adverse": ["lic-2"],
+        "other": ["lic-1"],
+    }
+
+
+def test_a_licence_valid_until_the_evaluation_day_is_valid_that_day(run: Any) -> None:
+    report = run(
+        case([lic("valid", "2024-03-15")], categories=["professional_license"], claims=LIC_CLAIM)
+    )
+    assert rules(report) == []
+
+
 # --- health certificate ----------------------------------------------------------------------
 
 
@@ -390,6 +602,32 @@ def test_a_juvenile_offence_is_sealed_even_when_old_enough_to_be_outside_lookbac
         )
     )
     assert exclusion_of(report, "crim-1") == "SEALED_JUVENILE_RECORD"
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "offence_date", "exclusion"),
+    [
+        ("1990-01-01", "2007-12-31", "SEALED_JUVENILE_RECORD"),
+        ("1990-01-01", "2008-01-01", "SEALED_JUVENILE_RECORD"),  # the 18th birthday itself
+        ("1990-01-01", "2008-01-02", None),  # a full year of age from the day after
+        ("1992-02-29", "2010-02-28", "SEALED_JUVENILE_RECORD"),  # no 29 Feb in 2010
+        ("1992-02-29", "2010-03-01", None),
+        ("1988-02-29", "2006-02-28", "SEALED_JUVENILE_RECORD"),
+    ],
+)
+def test_an_offence_on_the_18th_birthday_is_a_juvenile_offence(
+    run: Any, birth_date: str, offence_date: str, exclusion: str | None
+) -> None:
+    document = case(
+        [identity_ok(), crim(offence_date=offence_date, judgment_date="2020-01-10")],
+        tier="safety",
+        categories=SAFETY,
+        as_of="2024-03-15",
+    )
+    document["subject"]["birth_date"] = birth_date
+    report = run(document)
+    assert exclusion_of(report, "crim-1") == exclusion
+    assert rules(report) == ([] if exclusion else ["CRIM_RELEVANT_CONVICTION"])
 
 
 def test_a_criminal_judgment_in_the_court_database_needs_criminal_record_in_scope(run: Any) -> None:
@@ -718,6 +956,37 @@ def test_name_and_birth_date_alone_never_override_a_different_id_number(run: Any
     assert (
         exclusion_of(run(case([rec], categories=["litigation"])), "lit-1") == "IDENTITY_UNMATCHED"
     )
+
+
+@pytest.mark.parametrize(
+    ("identity", "matched"),
+    [
+        # "equal" is NFKC + white space removed + case-folded (PRODUCT.md P3), nothing looser
+        ({"national_id": "99999919900101001x", "name": "测试甲"}, True),
+        ({"national_id": "９９９９９９１９９００１０１００１Ｘ", "name": "测试甲"}, True),
+        ({"national_id": "999999 19900101 001X", "name": "测试　甲"}, True),  # U+3000
+        ({"national_id": "99999919900101001X", "name": " 测 试 甲 "}, True),
+        ({"national_id": "99999919900101001X", "name": "測試甲"}, False),  # traditional
+        ({"national_id": "99999919900101001Y", "name": "测试甲"}, False),
+        ({"national_id": "999999199001010010", "name": "测试甲"}, False),
+        ({"name": "测试　甲", "birth_date": "1990-01-01"}, True),  # weak, never verifies
+    ],
+)
+def test_identity_equality_is_nfkc_without_white_space_case_folded(
+    run: Any, identity: dict[str, Any], matched: bool
+) -> None:
+    rec = record("lit-1", "litigation", litigation()["data"], identity=identity)
+    exclusion = exclusion_of(run(case([rec], categories=["litigation"])), "lit-1")
+    assert (exclusion != "IDENTITY_UNMATCHED") is matched
+
+
+def test_a_subject_written_with_a_lower_case_x_and_full_width_spaces_matches(run: Any) -> None:
+    document = case([identity_ok(), litigation()], categories=["identity", "litigation"])
+    document["subject"]["national_id"] = "99999919900101001x"
+    document["subject"]["name"] = "测试\u3000甲"
+    report = run(document)
+    assert report["discarded"] == []
+    assert rules(report) == ["LIT_RELEVANT_JUDGMENT"]
 
 
 # --- source failures ----------------------------------------------------------------------

@@ -40,6 +40,19 @@ from local_http import serve_locally
         ("fd12:3456::1", False),
         ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
         ("::ffff:93.184.215.14", True),
+        # IPv6 forms that carry a private or loopback IPv4 address (issue 12 item 10)
+        ("64:ff9b::a00:5", False),  # NAT64 well-known prefix → 10.0.0.5
+        ("64:ff9b::7f00:1", False),  # → 127.0.0.1
+        ("64:ff9b::5db8:d70e", True),  # → 93.184.215.14
+        ("64:ff9b:1::5db8:d70e", False),  # local-use NAT64: never public
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("::a9fe:a9fe", False),  # IPv4-compatible → 169.254.169.254
+        ("::ffff:0:a00:5", False),  # IPv4-translated → 10.0.0.5
+        ("::ffff:0:7f00:1", False),
+        ("2002:7f00:1::", False),  # 6to4 → 127.0.0.1
+        ("2002:c0a8:1::1", False),  # 6to4 → 192.168.0.1
+        ("2002:5db8:d70e::1", True),  # 6to4 of a public address
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
     ],
 )
 def test_which_addresses_are_public(address: str, public: bool) -> None:
@@ -56,6 +69,10 @@ def test_which_addresses_are_public(address: str, public: bool) -> None:
         ("hooks.localhost", True),
         ("127.0.0.1", True),
         ("::1", True),
+        ("64:ff9b::a00:5", True),
+        ("::127.0.0.1", True),
+        ("2002:7f00:1::", True),
+        ("::ffff:0:a00:5", True),
     ],
 )
 def test_registration_refuses_what_is_private_as_written(host: str, refused: bool) -> None:
@@ -85,8 +102,26 @@ def test_the_request_goes_to_the_checked_address_under_its_name() -> None:
 
 @pytest.mark.parametrize(
     "answers",
-    [["127.0.0.1"], ["93.184.215.14", "10.0.0.1"], ["::1"], []],
-    ids=["loopback", "one-of-several-private", "ipv6-loopback", "nothing"],
+    [
+        ["127.0.0.1"],
+        ["93.184.215.14", "10.0.0.1"],
+        ["::1"],
+        [],
+        ["64:ff9b::a00:5"],
+        ["::127.0.0.1"],
+        ["2002:7f00:1::"],
+        ["::ffff:0:a00:5"],
+    ],
+    ids=[
+        "loopback",
+        "one-of-several-private",
+        "ipv6-loopback",
+        "nothing",
+        "aaaa-nat64-private",
+        "aaaa-ipv4-compatible-loopback",
+        "aaaa-6to4-loopback",
+        "aaaa-ipv4-translated-private",
+    ],
 )
 def test_a_name_resolving_inside_is_never_sent(answers: list[str]) -> None:
     seen, inner = _recording()

@@ -35,10 +35,40 @@ def test_an_expired_authorization_is_refused() -> None:
     assert refusal(document) == "AUTHORIZATION_EXPIRED"
 
 
-def test_an_authorization_ending_on_the_evaluation_day_is_no_longer_valid() -> None:
-    document = base()
+def test_an_authorization_expiring_during_the_evaluation_day_covers_that_day() -> None:
+    document = base()  # expires 2024-03-31T09:00:00+08:00
     document["as_of"] = "2024-03-31"
+    outcome = evaluate_case(dumps(document))
+    assert not outcome.refused and outcome.document["status"] == "completed"
+
+
+def test_an_authorization_that_expired_the_day_before_is_refused_as_expired_before() -> None:
+    document = base()
+    document["as_of"] = "2024-04-01"
+    outcome = evaluate_case(dumps(document))
+    assert outcome.document["refusal"] == {
+        "code": "AUTHORIZATION_EXPIRED",
+        "message": "the authorization expired before the evaluation date",
+    }
+
+
+def test_the_expiry_date_is_read_in_its_own_offset() -> None:
+    # 2024-03-31T23:30 at UTC-05:00 is 2024-04-01 in UTC: still the 31st where it was written
+    document = base()
+    document["authorization"]["expires_at"] = "2024-03-31T23:30:00-05:00"
+    document["as_of"] = "2024-03-31"
+    assert not evaluate_case(dumps(document)).refused
+    document["as_of"] = "2024-04-01"
     assert refusal(document) == "AUTHORIZATION_EXPIRED"
+
+
+def test_a_revocation_on_the_evaluation_day_still_refuses() -> None:
+    document = base()
+    document["authorization"]["revoked_at"] = "2024-03-15T23:59:00+08:00"
+    assert refusal(document) == "AUTHORIZATION_REVOKED"
+    document["as_of"] = "2024-03-31"  # also on the expiry day itself
+    document["authorization"]["revoked_at"] = "2024-03-31T08:00:00+08:00"
+    assert refusal(document) == "AUTHORIZATION_REVOKED"
 
 
 def test_a_revoked_authorization_is_refused() -> None:
@@ -204,7 +234,7 @@ def test_the_tiers_own_relevance_needs_no_justification() -> None:
 def test_an_unknown_profile_is_refused() -> None:
     document = base()
     document["role"] = {"profile": "astronaut"}
-    assert error_for(document) == "role.profile: unknown built-in profile 'astronaut'"
+    assert error_for(document) == "role.profile: not one of the built-in profiles"
 
 
 def test_an_unknown_category_is_refused() -> None:

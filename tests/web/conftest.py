@@ -1,7 +1,8 @@
 """The web portals on a live service over a real database: the API tests' world
 (``tests/api/conftest.py``: tenants A and B, a regulator, an operator, candidates signed
 in with one-time codes), served with the portals mounted, and one browser-like client
-per role whose session cookie holds that role's token."""
+per role whose session cookie holds that role's session (a staff portal session started
+with the account's API token, or the candidate's token)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.conftest import Api, build_api, many_sign_ins
+from api.conftest import ROLE_OF, Api, build_api, many_sign_ins
 from fairscreen.entrypoints.api import create_app
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import accounts
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -41,10 +44,18 @@ class Web:
                 follow_redirects=False,
             )
             if who != "anonymous":
-                client.cookies.set("fs_session", self.api.tokens[who])
+                client.cookies.set("fs_session", self.session_token(who))
             client.get("/")  # the session id cookie
             self.clients[who] = client
         return self.clients[who]
+
+    def session_token(self, who: str) -> str:
+        """What the browser's cookie holds for ``who``: a candidate's token, or a staff
+        portal session's own credential (never the account's API token)."""
+        if ROLE_OF[who] is ActorRole.CANDIDATE:
+            return self.api.tokens[who]
+        _, session = accounts.start_portal_session(self.api.world.svc, self.api.tokens[who])
+        return session.token
 
     def get(self, who: str, path: str, **kwargs: Any) -> Any:
         return self.client(who).get(path, **kwargs)
@@ -56,9 +67,11 @@ class Web:
         return client.post(path, data={"csrf": token, **(data or {})}, **kwargs)
 
     def refresh_candidates(self) -> None:
-        for who in ("candidate", "candidate_b"):
-            if who in self.clients:
-                self.clients[who].cookies.set("fs_session", self.api.tokens[who])
+        """After the clock moved on: every browser signs in again (candidates' tokens and
+        portal sessions are short-lived)."""
+        for who, client in self.clients.items():
+            if who != "anonymous":
+                client.cookies.set("fs_session", self.session_token(who))
 
 
 def build_web(database_url: str, tmp_path: Path) -> Web:

@@ -18,6 +18,7 @@ import pytest
 from api.conftest import Api, build_api, many_sign_ins
 from factories import SUBJECT
 from fairscreen.entrypoints.api import create_app
+from fairscreen.services import accounts
 from web.browser import LiveServer, launch, require_browser
 from web.browser import shot as take_shot
 
@@ -393,3 +394,42 @@ def test_candidate_pages_on_a_phone(browser: Any, live: tuple[Api, str]) -> None
     candidate.goto(f"{base}/candidate/cases/{case_id}?lang=en")
     fits()
     shot(candidate, "phone-04-report-en")
+
+
+def test_the_api_docs_draw_from_the_service_alone(browser: Any, live: tuple[Api, str]) -> None:
+    """Issue 12 item 14: Swagger UI from the package under a strict policy, and every
+    request the page makes goes to this service."""
+    _, base = live
+    page = _watch(browser.new_context().new_page())
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda request: elsewhere.append(request.url) if not request.url.startswith(base) else None,
+    )
+    page.goto(f"{base}/docs")
+    page.wait_for_selector(".swagger-ui .information-container .title", timeout=15_000)
+    assert "fairscreen" in page.inner_text(".swagger-ui .information-container .title")
+    page.wait_for_selector(".opblock-tag", timeout=15_000)
+    assert elsewhere == []
+    # no CSP violation, no failed load (no screenshot: Swagger UI's own colours are not
+    # the portals' and fail their contrast check)
+    assert not CONSOLE_ERRORS, CONSOLE_ERRORS
+
+
+def test_a_demo_sign_in_link_signs_the_candidate_in(browser: Any, live: tuple[Api, str]) -> None:
+    """The demo prints a link carrying the candidate id and the code session its code was
+    sent for (issue 12 item 4); the page takes them from the fragment."""
+    api, base = live
+    session = accounts.request_sign_in_code(
+        api.world.svc, api.ids["candidate"], requester="demo console"
+    )
+    code = str(api.world.notifier.sent[-1].fields["code"])
+    page = _watch(browser.new_context().new_page())
+    page.goto(
+        f"{base}/candidate/sign-in#candidate_id={api.ids['candidate']}&code_session={session}"
+    )
+    page.fill("#have-code-code", code)
+    assert "#" not in page.url  # the session left the address bar
+    page.click("#have-code button[type=submit]")
+    page.wait_for_url(f"{base}/candidate")
+    shot(page, "candidate-demo-link")

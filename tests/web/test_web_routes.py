@@ -111,7 +111,7 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert len(pages) == 14
+    assert len(pages) == 20  # the six PDF documents (routes_documents.py) among them
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",
@@ -197,14 +197,20 @@ def test_candidate_sign_in_with_a_one_time_code_and_sign_out(web: Web) -> None:
     asked = web.post("anonymous", "/candidate/sign-in/code", {"candidate_id": candidate_id})
     unknown = web.post("anonymous", "/candidate/sign-in/code", {"candidate_id": "sub_nobody"})
     # the same page whether or not the candidate exists
-    strip = re.compile(r'(name="(csrf|candidate_id)" value=")[^"]+"')
+    strip = re.compile(r'(name="(csrf|candidate_id|code_session)" value=")[^"]+"')
     assert strip.sub("", asked.text) == strip.sub("", unknown.text)
     code = next(n for n in notifier.sent[before:] if n.kind == "sign_in").fields["code"]
-    wrong = web.post(
-        "anonymous", "/candidate/sign-in", {"candidate_id": candidate_id, "code": "00000000"}
-    )
+    # the code is bound to the session in the page that asked for it
+    session = re.search(r'name="code_session" value="([^"]+)"', asked.text)
+    assert session is not None
+    fields = {"candidate_id": candidate_id, "code_session": session.group(1)}
+    wrong = web.post("anonymous", "/candidate/sign-in", {**fields, "code": "00000000"})
     assert wrong.status_code == 401
-    done = web.post("anonymous", "/candidate/sign-in", {"candidate_id": candidate_id, "code": code})
+    unbound = web.post(
+        "anonymous", "/candidate/sign-in", {"candidate_id": candidate_id, "code": code}
+    )
+    assert unbound.status_code == 401
+    done = web.post("anonymous", "/candidate/sign-in", {**fields, "code": code})
     assert done.status_code == 303 and done.headers["location"] == "/candidate"
     client = web.client("anonymous")
     assert client.get("/candidate").status_code == 200
@@ -250,7 +256,7 @@ def test_rulebook_page_in_each_language_with_version_and_sha256(web: Web) -> Non
             assert f'id="rule-{rule.value}"' in page.text
         # the public model page: what goes in, each version's hash, how to recompute
         assert 'id="inputs"' in page.text and 'id="history"' in page.text
-        assert "fairscreen evaluate CASE.json --rulebook v1.toml" in page.text
+        assert "fairscreen evaluate CASE.json --rulebook v1.1.toml" in page.text
         assert page.text.count(rulebook.sha256) >= 2  # the header and the history row
 
 
@@ -580,7 +586,8 @@ def test_the_agency_sees_which_categories_came_back_incomplete(
         client = TestClient(
             create_app(world.svc, sign_in_limiter=many_sign_ins()), follow_redirects=False
         )
-        client.cookies.set("fs_session", issued.token)
+        _, session = accounts.start_portal_session(world.svc, issued.token)
+        client.cookies.set("fs_session", session.token)
         token = csrf_of(client.get(f"/agency/cases/{case_id}").text)
         ran = client.post(f"/agency/cases/{case_id}/investigation", data={"csrf": token})
         assert ran.status_code == 200
@@ -626,6 +633,7 @@ def test_the_agency_queue_shows_each_disputes_deadline(web: Web) -> None:
     html = web.get("agency", "/agency").text
     assert case_id[:17] in html and "还剩 15 天" in html
     web.api.world.clock.advance(days=16)
+    web.refresh_candidates()  # and the agency's portal session, 8 hours long, renewed
     assert "已逾期" in web.get("agency", "/agency").text
     assert case_id[:17] not in web.get("agency_b", "/agency").text
 
@@ -995,3 +1003,82 @@ def test_an_error_page_links_back_to_the_page_the_form_was_on(web: Web) -> None:
     expired = web.client("candidate").post("/candidate/deletion-request", data={"csrf": "old"})
     assert expired.status_code == 403 and back(expired.text) == "/candidate"
     assert "data-history-back" not in expired.text
+
+
+# --- portal sessions, tokens and accounts (issue 12 item 12) ------------------------------------
+
+
+def _api_status(web: Web, token: str) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    return int(web.api.client.get("/v1/auth/me", headers=headers).status_code)
+
+
+def test_a_portal_session_is_its_own_short_lived_credential_and_sign_out_ends_it(
+    web: Web,
+) -> None:
+    api_token = web.api.tokens["employer"]
+    client = web.client("anonymous")
+    before = csrf_of(client.get("/sign-in").text)
+    signed_in = client.post("/sign-in", data={"csrf": before, "token": api_token})
+    assert signed_in.status_code == 303
+    cookie = client.cookies.get("fs_session")
+    assert cookie and cookie != api_token  # the browser never holds the API token
+    assert client.get("/employer").status_code == 200
+    # A copy of the cookie works until sign-out, and not after.
+    assert _api_status(web, cookie) == 200
+    done = client.post("/sign-out", data={"csrf": csrf_of(client.get("/employer").text)})
+    assert done.status_code == 303
+    assert _api_status(web, cookie) == 401
+    stolen = web.client("agency")  # another browser replaying the old cookie
+    stolen.cookies.set("fs_session", cookie)
+    assert stolen.get("/employer").status_code == 303  # sent to sign in
+    assert _api_status(web, api_token) == 200  # the account's API token lives on
+    # A session lasts 8 hours.
+    again = client.post(
+        "/sign-in", data={"csrf": csrf_of(client.get("/sign-in").text), "token": api_token}
+    )
+    assert again.status_code == 303
+    assert client.get("/employer").status_code == 200
+    web.api.world.clock.advance(hours=8, minutes=1)
+    assert client.get("/employer").status_code == 303
+    # An API token put straight into the cookie is no session.
+    client.cookies.set("fs_session", api_token)
+    assert client.get("/employer").status_code == 303
+
+
+def test_staff_see_and_end_their_own_tokens_and_sessions(web: Web) -> None:
+    page = web.get("employer", "/account")
+    assert page.status_code == 200
+    assert web.api.tokens["employer"] not in page.text  # never a secret
+    rows = re.findall(r'id="token-(tok_[0-9a-f]+)"', page.text)
+    assert len(rows) == 2  # the API token and this portal session
+    other = web.get("agency", "/account")
+    assert not set(rows) & set(re.findall(r'id="token-(tok_[0-9a-f]+)"', other.text))
+    # Ending another account's token: it does not exist for this one.
+    agency_token = re.findall(r'id="token-(tok_[0-9a-f]+)"', other.text)[0]
+    refused = web.post("employer", f"/account/tokens/{agency_token}/revocation")
+    assert refused.status_code == 404
+    # Ending the API token from the portal: the API refuses it at once.
+    api_token_id = web.api.client.get(
+        "/v1/auth/me", headers={"Authorization": f"Bearer {web.api.tokens['employer']}"}
+    ).json()["token_id"]
+    ended = web.post("employer", f"/account/tokens/{api_token_id}/revocation")
+    assert ended.status_code == 303 and ended.headers["location"] == "/account?done=token_revoked"
+    assert _api_status(web, web.api.tokens["employer"]) == 401
+    assert web.get("employer", "/account").status_code == 200  # the session goes on
+    # Ending this very session signs out.
+    current = next(r for r in rows if r != api_token_id)
+    ended = web.post("employer", f"/account/tokens/{current}/revocation")
+    assert ended.headers["location"] == "/?done=signed_out"
+    assert web.get("employer", "/account").status_code == 303
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant", "en"])
+def test_the_account_page_reads_in_every_language(web: Web, lang: str) -> None:
+    page = web.get("regulator", f"/account?lang={lang}")
+    assert page.status_code == 200
+    title = {"zh-Hans": "账户的令牌与会话", "zh-Hant": "帳戶的權杖與工作階段"}.get(
+        lang, "account&#39;s tokens and sessions"
+    )
+    assert title in page.text
+    assert web.get("candidate", "/account").status_code == 403

@@ -38,6 +38,8 @@ plaintext.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import threading
@@ -57,6 +59,8 @@ KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # 96 bits, NIST SP 800-38D §8.2.2
 TAG_BYTES = 16
 AAD_PREFIX = b"fairscreen/v1"
+#: What a case's commitment key is derived for (:meth:`EnvelopeCipher.commitment_key`).
+COMMITMENT_KEY_LABEL = b"fairscreen/v1|ledger-commitment"
 #: Labels (pseudonyms, field names, key ids) that go into associated data. A closed
 #: alphabet without ``|`` or ``=`` keeps the layout unambiguous: no label can forge
 #: another label's boundary.
@@ -495,6 +499,15 @@ class EnvelopeCipher:
 
     def decrypt_text(self, case: str, field: str, blob: bytes) -> str:
         return self.decrypt(case, field, blob).decode("utf-8")
+
+    def commitment_key(self, case: str) -> bytes:
+        """The key of the case's ledger commitments (PRODUCT.md §6): HMAC-SHA-256 of a
+        fixed label under the case's data key (HKDF-Expand with one block, RFC 5869 §2.3),
+        so it is shredded with the case key and a destroyed case's commitments can never
+        be opened, and rotating the master key (which rewraps, never changes, case keys)
+        leaves it as it was."""
+        material = self._case_key(case).material
+        return hmac.new(material, COMMITMENT_KEY_LABEL, hashlib.sha256).digest()
 
     # 3. crypto-shredding (PRODUCT.md P6) ------------------------------------------------
 

@@ -1,7 +1,11 @@
 """The notifier port: how the service tells a person something happened (an adverse-action
 notice, a sign-in code). A notification carries ids, codes and links — never the content
 of a report — so whatever transport carries it (console, a file, SMS) holds no personal
-data; the person reads the content in their portal, where it is decrypted for them."""
+data; the person reads the content in their portal, where it is decrypted for them.
+
+Some fields are secrets meant for the recipient alone (a one-time sign-in code): they go
+to the recipient's channel only, never to a log. The console echo masks them, and the
+file the development notifier writes is its owner's alone (0600)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fairscreen.adapters.secret_files import private_directory, private_file
+
+#: Fields only the recipient may read: masked wherever a notification is logged.
+SECRET_FIELDS = frozenset({"code"})
+MASK = "[secret]"
+
 
 @dataclass(frozen=True, slots=True)
 class Notification:
@@ -20,9 +30,14 @@ class Notification:
     kind: str  # e.g. adverse_action, review_opened, sign_in
     fields: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> str:
+    def to_json(self, *, masked: bool = False) -> str:
+        """One JSON line; ``masked`` replaces the secret fields (for logs)."""
+        fields = {
+            name: MASK if masked and name in SECRET_FIELDS else value
+            for name, value in self.fields.items()
+        }
         return json.dumps(
-            {"recipient": self.recipient, "kind": self.kind, **self.fields},
+            {"recipient": self.recipient, "kind": self.kind, **fields},
             ensure_ascii=False,
             sort_keys=True,
             default=str,
@@ -46,20 +61,22 @@ class MemoryNotifier:
 
 
 class ConsoleFileNotifier:
-    """The development notifier: one JSON line per notification on stderr and in a file."""
+    """The development notifier: one JSON line per notification in a file (0600, the
+    recipient's stand-in channel, secrets included) and, masked, on stderr."""
 
     def __init__(self, path: Path | None, *, echo: bool = True) -> None:
         self._path = path
         self._echo = echo
         self._lock = threading.Lock()
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_directory(path.parent)
+            private_file(path)
 
     def send(self, notification: Notification) -> None:
         line = notification.to_json()
         with self._lock:
             if self._echo:
-                sys.stderr.write(f"notify: {line}\n")
+                sys.stderr.write(f"notify: {notification.to_json(masked=True)}\n")
             if self._path is not None:
                 with self._path.open("a", encoding="utf-8") as handle:
                     handle.write(line + "\n")

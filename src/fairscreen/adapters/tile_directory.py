@@ -2,7 +2,8 @@
 
 ``export_tiles`` writes what a regulator needs to check the log with nothing else:
 
-- ``checkpoint``: the signed checkpoint the export is cut at;
+- ``checkpoint``: the signed checkpoint the export is cut at, with the witnesses'
+  cosignatures;
 - ``tile/<L>/<N>[.p/<W>]``: the Merkle tree tiles at that size (content only: the
   interior kept in the database is derived data and is not published);
 - ``tile/entries/<N>[.p/<W>]``: entry bundles, each entry a big-endian uint16 length
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from fairscreen.domain.errors import LedgerError
 from fairscreen.ledger.checkpoint import Checkpoint, parse_checkpoint_text
+from fairscreen.ledger.cosignature import Cosignature
 from fairscreen.ledger.log import Log
 from fairscreen.ledger.note import parse_note
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
@@ -72,7 +74,7 @@ def export_tiles(log: Log, directory: Path) -> Checkpoint:
                 raise LedgerError(f"entry {index} is over 65535 bytes: no tlog-tiles bundle")
             parts.append(len(data).to_bytes(2, "big") + data)
         _write(directory / tile_path("entries", bundle, stop - start), b"".join(parts))
-    _write(directory / CHECKPOINT_FILE, stored.note.encode())
+    _write(directory / CHECKPOINT_FILE, stored.cosigned_note.encode())
     return Checkpoint(parse_checkpoint_text(parse_note(stored.note)[0]).origin, size, stored.root)
 
 
@@ -161,7 +163,14 @@ class TileDirectoryStore(LedgerStore):
     def add_checkpoint(self, size: int, root: bytes, note: str, published_at: datetime) -> int:
         raise LedgerError("an exported tile directory is read-only")
 
+    def add_cosignature(
+        self, checkpoint_id: int, cosignature: Cosignature, received_at: datetime
+    ) -> None:
+        raise LedgerError("an exported tile directory is read-only")
+
     def read_checkpoints(self) -> list[StoredCheckpoint]:
+        """The exported checkpoint: its file holds the log's signature and the
+        witnesses' cosignatures, as ``/checkpoint`` served them."""
         return [
             StoredCheckpoint(
                 1, self._checkpoint.size, self._checkpoint.root, self._note, datetime.now(UTC)

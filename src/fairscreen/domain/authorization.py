@@ -1,9 +1,16 @@
-"""Authorization validity (PRODUCT.md P1; PIPL art. 13-17).
+"""Authorization validity (PRODUCT.md P1 "Validity on a date"; PIPL art. 13-17).
 
 No source may be queried without an authorization that is signed, not expired, not
-revoked, and names this employer (and, where it names one, this role). The check is
-fail-closed: an authorization that ends (expiry or revocation) on a day is not valid for an
-evaluation dated that day, and one signed after the evaluation date does not yet exist.
+revoked, and names this employer (and, where it names one, this role).
+
+An evaluation dated ``as_of`` has a valid authorization when it was signed on or before
+that date, expires on or after it, and was not revoked on or before it; each timestamp is
+read as a calendar date in its own UTC offset (where it was written). So an authorization
+that expires during the ``as_of`` day still covers that day, while a revocation on that day
+ends it at once (a revocation takes effect at once, P1).
+
+A query is a moment, not a day: :func:`check_authorization_at` also refuses a query made
+at or after the authorization's expiry moment, even on its last day.
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ def check_authorization(
     2. it names another employer → ``AUTHORIZATION_WRONG_EMPLOYER``
     3. it names another role, or was signed after ``as_of`` → ``AUTHORIZATION_MISSING``
     4. revoked on or before ``as_of`` → ``AUTHORIZATION_REVOKED``
-    5. expired on or before ``as_of`` → ``AUTHORIZATION_EXPIRED``
+    5. expired before ``as_of`` (expiring during ``as_of`` still covers it) →
+       ``AUTHORIZATION_EXPIRED``
     """
     if authorization is None:
         raise AuthorizationMissing("no signed authorization for this check")
@@ -55,9 +63,25 @@ def check_authorization(
         raise AuthorizationRevoked(
             "the candidate revoked the authorization", field="authorization.revoked_at"
         )
-    if _local_date(authorization.expires_at) <= as_of:
+    if _local_date(authorization.expires_at) < as_of:
         raise AuthorizationExpired(
             "the authorization expired before the evaluation date",
             field="authorization.expires_at",
         )
     return authorization
+
+
+def check_authorization_at(
+    authorization: Authorization | None, *, employer_id: str, role_id: str, at: datetime
+) -> Authorization:
+    """Return the authorization if a source may be queried under it at the moment ``at``:
+    valid on ``at``'s date (:func:`check_authorization`, the date in ``at``'s own offset)
+    and not yet expired at that moment."""
+    valid = check_authorization(
+        authorization, employer_id=employer_id, role_id=role_id, as_of=_local_date(at)
+    )
+    if at >= valid.expires_at:
+        raise AuthorizationExpired(
+            "the authorization expired before this query", field="authorization.expires_at"
+        )
+    return valid

@@ -152,6 +152,12 @@ class KeyDestroyed(CryptoError):
     code = "KEY_DESTROYED"
 
 
+class DocumentRenderingFailed(FairscreenError):
+    """A document (PDF) could not be made: a missing font library, a broken template."""
+
+    code = "DOCUMENT_RENDERING_FAILED"
+
+
 # --- operations: storage, schema, backups ----------------------------------------------------
 
 

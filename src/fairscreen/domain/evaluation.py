@@ -85,7 +85,10 @@ PREFIX = {
 }
 #: Using legal rights is never held against anyone (PRODUCT.md §1, the Zhang case).
 RIGHTS_ROLES = frozenset({"plaintiff", "applicant", "claimant", "third_party"})
-ADULT_AGE = 18  # Criminal Procedure Law art. 286: records of offences before 18 are sealed
+#: Criminal Procedure Law art. 286 seals the records of offences committed under 18; a full
+#: year of age counts from the day after the birthday (SPC Interpretation on juvenile
+#: criminal cases, art. 2), so an offence on the 18th birthday is a juvenile offence.
+ADULT_AGE = 18
 HEALTH_CERTIFICATE_FIELDS = frozenset({"certificate_no", "valid_until"})
 
 # Texts of findings that fire no rule (the rules' and exclusions' texts are the rulebook's).
@@ -118,11 +121,14 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
-def years_before(day: date, years: int) -> date:
+def years_later(day: date, years: int) -> date:
+    """The same calendar day ``years`` later (or earlier, when negative); 29 February in a
+    year that has none is 28 February (Civil Code art. 203: a period with no corresponding
+    day ends on the month's last day)."""
     try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 #: Sources whose record, on a strong identity match, is verified (PRODUCT.md P3).
@@ -189,8 +195,12 @@ class _Evaluation:
         neutral: str = "no_adverse",
         detail: str = "",
         claim: int | None = None,
+        disagreement: _Disagreement | None = None,
     ) -> None:
-        """Add a finding; one whose rule fires unexcluded is also a reason for the light."""
+        """Add a finding; one whose rule fires unexcluded is also a reason for the light.
+        A ``disagreement`` (verified records of one claim that disagree) is said in the
+        summary, before the rule's text, and listed in the finding; the reason's ``text``
+        stays the rule's own."""
         light: Light | None = None
         if exclusion is not None:
             disposition, texts = Disposition.EXCLUDED, self.rulebook.exclusions[exclusion]
@@ -201,10 +211,11 @@ class _Evaluation:
             disposition = DISPOSITION_OF_LIGHT[light]
         else:
             disposition, texts = Disposition.NEUTRAL, NEUTRAL_TEXTS[neutral]
+        said = texts if disagreement is None else disagreement.summary(texts, self.source_of)
         if detail:
-            summary = {lang: f"{detail} — {text}" for lang, text in texts.items()}
+            summary = {lang: f"{detail} — {text}" for lang, text in said.items()}
         else:
-            summary = dict(texts)
+            summary = dict(said)
         count = self.counters.get(category, 0) + 1
         self.counters[category] = count
         finding_id = f"{PREFIX[category]}-{count}"
@@ -224,6 +235,7 @@ class _Evaluation:
                 light=None if light is None else str(light),
                 exclusion=None if exclusion is None else str(exclusion),
                 summary=summary,
+                disagreement=None if disagreement is None else disagreement.document(),
             )
         )
         if rule is not None and light is not None:
@@ -258,7 +270,7 @@ class _Evaluation:
                 self.case.role, category, self.rulebook.default_lookback_years.get(category)
             )
             self.lookback_cutoffs[category] = (
-                None if years is None else years_before(self.case.as_of, years)
+                None if years is None else years_later(self.case.as_of, -years)
             )
         cutoff = self.lookback_cutoffs[category]
         return when is not None and cutoff is not None and when < cutoff
@@ -488,28 +500,26 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
     )
     for index, claim, matches in matched:
         detail = f"{claim.institution} · {claim.degree} · {claim.graduation_year}"
-        records = [item.record.id for item in matches]
-        confirming = [
-            item
+        outcomes = [
+            RuleId.EDU_FALSIFIED
+            if not item.data.conferred
+            or abs(item.data.graduation_year - claim.graduation_year) > tolerance
+            else None
             for item in matches
             if isinstance(item.data, EducationData)
-            and item.data.conferred
-            and abs(item.data.graduation_year - claim.graduation_year) <= tolerance
         ]
-        if confirming:
-            rule = None
-        elif matches:
-            rule = RuleId.EDU_FALSIFIED
-        else:
-            rule = RuleId.EDU_UNVERIFIABLE
+        rule, disagreement = _decide(
+            matches, outcomes, (RuleId.EDU_FALSIFIED,), RuleId.EDU_UNVERIFIABLE
+        )
         ev.add(
             Category.EDUCATION,
-            records,
+            [item.record.id for item in matches],
             verified=bool(matches),
             rule=rule,
             neutral="confirmed",
             detail=detail,
             claim=index,
+            disagreement=disagreement,
         )
     _unclaimed(ev, Category.EDUCATION, bucket, attached)
 
@@ -524,47 +534,78 @@ def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, today: Y
 def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
     tolerance = ev.rulebook.employment_date_tolerance_months
     today = YearMonth.of(ev.case.as_of)
+    claims = ev.case.claims.employment
     matched, attached = _claim_matches(
         bucket,
-        ev.case.claims.employment,
+        claims,
         lambda claim: _fold(claim.employer),
         lambda data: _fold(data.employer) if isinstance(data, EmploymentData) else None,
     )
+    employers = [_fold(claim.employer) for claim in claims]
+    spells_by_employer: dict[str, list[EmploymentClaim]] = {}
+    if len(set(employers)) < len(employers):  # a spell claimed twice at one employer
+        for employer, claim in zip(employers, claims, strict=True):
+            spells_by_employer.setdefault(employer, []).append(claim)
     for index, claim, matches in matched:
         detail = f"{claim.employer} · {claim.start}–{claim.end or '…'}"
-        employed = [
-            item for item in matches if isinstance(item.data, EmploymentData) and item.data.employed
-        ]
-        denied_by_issuer = any(
-            isinstance(item.data, EmploymentData)
-            and not item.data.employed
-            and item.record.source.kind is SourceKind.ISSUER
-            for item in matches
+        spells = spells_by_employer.get(employers[index])
+        about = matches if spells is None else _records_about(claim, spells, matches, today)
+        # Each record read alone. A registry's "not employed" fires no rule
+        # (EMP_FABRICATED is the claimed employer's word): it is listed with the finding
+        # but has no say in it.
+        speaking: list[_Triaged] = []
+        outcomes: list[RuleId | None] = []
+        for item in about:
+            data = item.data
+            assert isinstance(data, EmploymentData)
+            if data.employed:
+                speaking.append(item)
+                material = _employment_deviation(claim, data, today) > tolerance
+                outcomes.append(RuleId.EMP_DATES_MATERIAL if material else None)
+            elif item.record.source.kind is SourceKind.ISSUER:
+                speaking.append(item)
+                outcomes.append(RuleId.EMP_FABRICATED)
+        rule, disagreement = _decide(
+            speaking,
+            outcomes,
+            (RuleId.EMP_FABRICATED, RuleId.EMP_DATES_MATERIAL),
+            RuleId.EMP_UNVERIFIABLE,
         )
-        deviations = [
-            _employment_deviation(claim, item.data, today)
-            for item in employed
-            if isinstance(item.data, EmploymentData)
-        ]
-        if deviations and min(deviations) <= tolerance:
-            rule = None
-        elif denied_by_issuer:
-            rule = RuleId.EMP_FABRICATED
-        elif deviations:
-            rule = RuleId.EMP_DATES_MATERIAL
-        else:
-            rule = RuleId.EMP_UNVERIFIABLE
-        verified = bool(employed) or denied_by_issuer
         ev.add(
             Category.EMPLOYMENT_HISTORY,
-            [item.record.id for item in matches],
-            verified=verified,
+            [item.record.id for item in about],
+            verified=bool(speaking),
             rule=rule,
             neutral="confirmed",
             detail=detail,
             claim=index,
+            disagreement=disagreement,
         )
     _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached)
+
+
+def _records_about(
+    claim: EmploymentClaim,
+    spells: Sequence[EmploymentClaim],
+    matches: list[_Triaged],
+    today: YearMonth,
+) -> list[_Triaged]:
+    """The records about one of several spells claimed at one employer (a rehire): each
+    record showing employment is about the spell(s) its dates are nearest, so one spell's
+    record is neither a material difference nor a disagreement for another; a record
+    without employment is about them all. A spell no record is nearest keeps every record
+    of its employer, as matching by employer alone gives (PRODUCT.md P3)."""
+    if len(spells) == 1:
+        return matches
+    about = [
+        item
+        for item in matches
+        if not isinstance(item.data, EmploymentData)
+        or not item.data.employed
+        or _employment_deviation(claim, item.data, today)
+        == min(_employment_deviation(spell, item.data, today) for spell in spells)
+    ]
+    return about or matches
 
 
 def _license_key(number: str) -> str:
@@ -572,22 +613,19 @@ def _license_key(number: str) -> str:
 
 
 def _license(ev: _Evaluation, bucket: _Bucket) -> None:
+    as_of = ev.case.as_of
     matched, attached = _claim_matches(
         bucket,
         ev.case.claims.licenses,
         lambda claim: _license_key(claim.number),
         lambda data: _license_key(data.number) if isinstance(data, LicenseData) else None,
     )
+
     for index, claim, matches in matched:
-        states = {_license_state(item.data, ev.case.as_of) for item in matches}
-        if not matches:
-            rule = RuleId.LIC_UNVERIFIABLE
-        elif "revoked" in states:
-            rule = RuleId.LIC_INVALID
-        elif "valid" in states:
-            rule = None
-        else:
-            rule = RuleId.LIC_EXPIRED
+        outcomes = [_license_outcome(item.data, as_of) for item in matches]
+        rule, disagreement = _decide(
+            matches, outcomes, (RuleId.LIC_INVALID, RuleId.LIC_EXPIRED), RuleId.LIC_UNVERIFIABLE
+        )
         ev.add(
             Category.PROFESSIONAL_LICENSE,
             [item.record.id for item in matches],
@@ -596,17 +634,71 @@ def _license(ev: _Evaluation, bucket: _Bucket) -> None:
             neutral="confirmed",
             detail=claim.number,
             claim=index,
+            disagreement=disagreement,
         )
     _unclaimed(ev, Category.PROFESSIONAL_LICENSE, bucket, attached)
 
 
-def _license_state(data: object, as_of: date) -> str:
+def _license_outcome(data: object, as_of: date) -> RuleId | None:
+    """What one verified licence record says alone: revoked, expired at ``as_of``, or valid."""
     assert isinstance(data, LicenseData)
     if data.status == "revoked":
-        return "revoked"
+        return RuleId.LIC_INVALID
     if data.status == "expired" or (data.valid_until is not None and data.valid_until < as_of):
-        return "expired"
-    return "valid"
+        return RuleId.LIC_EXPIRED
+    return None
+
+
+#: How a finding says that its verified sources disagree (PRODUCT.md P3), before the text
+#: of the rule that decided it; ``{adverse}`` and ``{other}`` are the sources' ids.
+DISAGREEMENT_TEXTS: Mapping[str, str] = {
+    "zh-Hans": "经核实的信息来源不一致（{adverse} 与 {other}），以不利记录为准",
+    "en": "the verified sources disagree ({adverse} against {other}); the adverse record decides",
+    "zh-Hant": "經核實的資訊來源不一致（{adverse} 與 {other}），以不利記錄為準",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Disagreement:
+    """Verified records about one claim that disagree: the adverse ones, which decided the
+    finding, and the others (PRODUCT.md P3 "Verified records that disagree")."""
+
+    adverse: tuple[str, ...]
+    other: tuple[str, ...]
+
+    def summary(self, texts: Texts, source_of: Mapping[str, str]) -> Texts:
+        adverse = ", ".join(sorted({source_of[r] for r in self.adverse}))
+        other = ", ".join(sorted({source_of[r] for r in self.other}))
+        return {
+            lang: DISAGREEMENT_TEXTS[lang].format(adverse=adverse, other=other) + " — " + text
+            for lang, text in texts.items()
+            if lang in DISAGREEMENT_TEXTS
+        }
+
+    def document(self) -> Document:
+        return {"adverse": list(self.adverse), "other": list(self.other)}
+
+
+def _decide(
+    items: Sequence[_Triaged],
+    outcomes: Sequence[RuleId | None],
+    adverse_rules: Sequence[RuleId],
+    unverifiable: RuleId,
+) -> tuple[RuleId | None, _Disagreement | None]:
+    """The rule of one claim's finding from its verified records, each read alone
+    (``outcomes``, one per record: the rule it would fire, None if it confirms the claim).
+    The adverse record decides, the most severe first (``adverse_rules``); a record that
+    says otherwise makes the finding say that the sources disagree (PRODUCT.md P3).
+    No record: ``unverifiable``."""
+    if not items:
+        return unverifiable, None
+    for rule in adverse_rules:
+        if rule in outcomes:
+            pairs = list(zip(items, outcomes, strict=True))
+            adverse = tuple(item.record.id for item, said in pairs if said is rule)
+            other = tuple(item.record.id for item, said in pairs if said is not rule)
+            return rule, _Disagreement(adverse, other) if other else None
+    return None, None
 
 
 C = TypeVar("C")
@@ -735,7 +827,7 @@ def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
 
 
 def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
-    adult_from = _adulthood(ev.case.subject.birth_date)
+    last_juvenile_day = eighteenth_birthday(ev.case.subject.birth_date)
     for item in bucket.usable:
         data = item.data
         assert isinstance(data, CriminalData)
@@ -744,7 +836,7 @@ def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
         exclusion: Exclusion | None = None
         if not item.verified:
             exclusion = Exclusion.UNVERIFIED
-        elif data.offence_date is not None and data.offence_date < adult_from:
+        elif data.offence_date is not None and data.offence_date <= last_juvenile_day:
             exclusion = Exclusion.SEALED_JUVENILE_RECORD
         elif data.party_role in RIGHTS_ROLES:
             exclusion = Exclusion.LITIGATION_RIGHTS
@@ -765,11 +857,10 @@ def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
     _not_found(ev, Category.CRIMINAL_RECORD, bucket)
 
 
-def _adulthood(birth: date) -> date:
-    try:
-        return birth.replace(year=birth.year + ADULT_AGE)
-    except ValueError:  # born on 29 February: adult on 1 March
-        return date(birth.year + ADULT_AGE, 3, 1)
+def eighteenth_birthday(birth: date) -> date:
+    """The 18th birthday, the last day of minority (PRODUCT.md §4 SEALED_JUVENILE_RECORD);
+    born on 29 February, 28 February of a year without one, so 1 March is adult."""
+    return years_later(birth, ADULT_AGE)
 
 
 def _credit(ev: _Evaluation, bucket: _Bucket) -> None:

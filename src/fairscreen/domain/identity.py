@@ -6,6 +6,9 @@ record has no ID number, and name *and* birth date both equal the subject's). An
 else is unmatched and never used: matching on name and birth date alone when an ID number
 disagrees is the "mixed file" error behind screening firms' largest fines (cf. FCRA
 §607(b) "maximum possible accuracy").
+
+"Equal" is :func:`identity_key` equality: Unicode NFKC, white space removed, case-folded,
+and nothing looser (no transliteration, no simplified/traditional folding, no fuzzy match).
 """
 
 from __future__ import annotations
@@ -15,14 +18,44 @@ import unicodedata
 from fairscreen.domain.categories import MatchStrength
 from fairscreen.domain.model import RecordIdentity, Subject
 
+#: Unicode's White_Space property (PropList.txt), which the comparison removes: tab to
+#: carriage return, the space, NEL, the no-break, Ogham, en/em/thin… spaces, the line and
+#: paragraph separators and the ideographic (full-width) space U+3000. Python's
+#: ``str.split()`` would also remove U+001C-U+001F, which are not white space.
+_WHITE_SPACE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x09, 0x0D),
+    (0x20, 0x20),
+    (0x85, 0x85),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+)
+WHITE_SPACE = dict.fromkeys(
+    point for first, last in _WHITE_SPACE_RANGES for point in range(first, last + 1)
+)
+
+
+def identity_key(value: str) -> str:
+    """The form in which names and ID numbers compare (PRODUCT.md P3 "Equals"): Unicode
+    NFKC, white space removed, case-folded, and nothing looser. So 张 三 equals 张三 (an
+    ideographic space), Ｌｉ　Ｌｅｉ equals LI LEI (full-width letters), and an ID number
+    ending in ``x`` equals one ending in ``X``; 张三 never equals 張三 or Zhang San."""
+    return unicodedata.normalize("NFKC", value).translate(WHITE_SPACE).casefold()
+
 
 def normalize_id_number(value: str) -> str:
-    """Resident ID numbers compare without spaces, and with the check digit X upper-case."""
+    """An ID number as written and indexed (the service's look-up hash is of this form):
+    NFKC, spaces removed, the check digit X upper-case. Matching compares
+    :func:`identity_key`, not this."""
     return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
 def normalize_name(value: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", value).split()).casefold()
+    return identity_key(value)
 
 
 class IdentityMatcher:
@@ -35,16 +68,16 @@ class IdentityMatcher:
 
     def __init__(self, subject: Subject) -> None:
         self._id_text = subject.national_id
-        self._id_number = normalize_id_number(subject.national_id)
+        self._id_number = identity_key(subject.national_id)
         self._name_text = subject.name
-        self._name = normalize_name(subject.name)
+        self._name = identity_key(subject.name)
         self._birth_date = subject.birth_date
 
     def _same_id(self, value: str) -> bool:
-        return value == self._id_text or normalize_id_number(value) == self._id_number
+        return value == self._id_text or identity_key(value) == self._id_number
 
     def _same_name(self, value: str) -> bool:
-        return value == self._name_text or normalize_name(value) == self._name
+        return value == self._name_text or identity_key(value) == self._name
 
     def match(self, identity: RecordIdentity | None) -> MatchStrength:
         if identity is None:

@@ -46,9 +46,12 @@ def finding_document(
     light: str | None,
     exclusion: str | None,
     summary: dict[str, str],
+    disagreement: Document | None = None,
 ) -> Document:
-    """One finding; ``claim`` (the index of the claim it answers) only where there is one."""
-    if claim is None:
+    """One finding; ``claim`` (the index of the claim it answers) only where there is one,
+    and ``disagreement`` (the ids of the adverse records that decided it and of the verified
+    records that say otherwise, PRODUCT.md P3) only where its sources disagree."""
+    if claim is None and disagreement is None:
         return {
             "id": id,
             "category": category,
@@ -66,16 +69,19 @@ def finding_document(
         "category": category,
         "records": records,
         "sources": sources,
-        "claim": claim,
     }
+    if claim is not None:
+        document["claim"] = claim
     document.update(
         verification=verification,
         disposition=disposition,
         rule=rule,
         light=light,
         exclusion=exclusion,
-        summary=summary,
     )
+    if disagreement is not None:
+        document["disagreement"] = disagreement
+    document["summary"] = summary
     return document
 
 

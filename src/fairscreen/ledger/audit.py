@@ -9,7 +9,8 @@ their ``at`` fields. The rules, each with a stable code:
 - ``query-outside-authorization`` (P1): the authorizations of the case do not name the
   queried category (or name another employer);
 - ``query-prohibited-category`` (P2): the queried category is prohibited for every role;
-- ``query-after-expiry`` (P1): every covering authorization had expired (``expires_at``);
+- ``query-after-expiry`` (P1): every covering authorization had expired (``expires_at``),
+  unless the query answers an open dispute of the case (``reason: dispute``, P4);
 - ``query-after-revocation`` (P1): every covering authorization was revoked before the
   query (an ``authorization.revoked`` without ``categories`` revokes all of them);
 - ``release-before-review-window`` (P4): a ``report.released`` with no ``review.opened``
@@ -205,7 +206,13 @@ class ComplianceAudit:
                 f"no authorization signed before {entry.at.isoformat()} names {category}",
             )
             return
-        unexpired = [a for a in covering if a.expires_at is None or entry.at < a.expires_at]
+        # A correction answering the candidate's own dispute (``reason: dispute``) is
+        # asked for by the dispute (P4: the agency re-verifies the disputed finding), so
+        # while one is open the authorization's expiry does not end it; a revocation does.
+        answering = entry.reason is ReasonCode.DISPUTE and case.open_disputes > 0
+        unexpired = [
+            a for a in covering if answering or a.expires_at is None or entry.at < a.expires_at
+        ]
         if not unexpired:
             self._flag(
                 index,

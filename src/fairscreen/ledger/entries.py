@@ -1,22 +1,40 @@
 """Ledger entries: a closed vocabulary, canonical JSON (RFC 8785), and a guard.
 
 PRODUCT.md §6: each entry records an event type, the case pseudonym, the actor's role and
-pseudonym, the time, the SHA-256 of the event's payload (kept in the database), and the
+pseudonym, the time, a commitment to the event's payload (kept in the database), and the
 few non-personal facts the compliance audit needs. **No personal data, ever**: the guard
 refuses any field outside the vocabulary below and any value of the wrong shape, so a
 name, an ID number or a free-text note cannot slip in by accident.
 
-Fields (``v`` 1):
+**The public log tells an outsider nothing about a person** (PRODUCT.md §6). Anyone may
+read it, an employer included, so version 2, written since issue 12, differs from
+version 1 (still read, never rewritten: existing logs keep their entries):
+
+- ``commitment`` replaces ``digest``: HMAC-SHA-256 of the payload under the case's own
+  commitment key (derived from the case's data key and shredded with it), not a plain
+  SHA-256 that anyone could recompute by trying the few possible payloads (4 lights ×
+  a handful of rule IDs recovered every demo rating in 0.3 s);
+- no ``outcome``: a decision (hired / not hired) and a dispute's result stay in the
+  payload, behind the commitment;
+- times are whole seconds: an employer matched its API answer's microseconds with the
+  public ``review.opened`` entry to find its case's pseudonym; the audit needs no finer
+  times (flooring keeps every order it compares: ``a <= b`` implies
+  ``floor(a) <= floor(b)``);
+- a candidate acts under a pseudonym of their own *per case*, so no field links two
+  cases of one person (the service derives it; the guard cannot tell).
+
+Fields:
 
 =================  ==========================================================  ==========
 field              shape                                                       required
 =================  ==========================================================  ==========
-``v``              the integer 1                                               yes
+``v``              1 or 2                                                      yes
 ``type``           an :class:`EventType`                                       yes
 ``case``           pseudonym ``case_<32 hex>``                                 yes
 ``actor``          ``{"role": ActorRole, "pseudonym": subj_|usr_|sys_<32 hex>}``  yes
-``at``             UTC time, RFC 3339 ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``         yes
-``digest``         SHA-256 of the event payload, 64 lowercase hex              yes
+``at``             UTC time, RFC 3339 ``YYYY-MM-DDTHH:MM:SSZ`` (v1: ``[.ffffff]``) yes
+``commitment``     v2: HMAC-SHA-256 of the payload, 64 lowercase hex           yes (v2)
+``digest``         v1: SHA-256 of the payload, 64 lowercase hex                yes (v1)
 ``categories``     sorted, distinct category names (PRODUCT.md §P2)            no
 ``category``       one category name                                           no
 ``rulebook_sha256`` 64 lowercase hex                                           no
@@ -25,7 +43,7 @@ field              shape                                                       r
 ``expires_at``     UTC time (end of an authorization or a retention hold)      no
 ``employer``       pseudonym ``emp_<32 hex>``                                  no
 ``reason``         a :class:`ReasonCode`                                       no
-``outcome``        an :class:`Outcome`                                         no
+``outcome``        v1 only: an :class:`Outcome`                                no
 =================  ==========================================================  ==========
 
 A pseudonym is a fixed prefix and 32 lowercase hex digits (e.g. an HMAC truncated to 128
@@ -50,7 +68,9 @@ import rfc8785
 from fairscreen.domain.categories import PERMITTED, PROHIBITED, SENSITIVE
 from fairscreen.domain.errors import LedgerEntryRefused
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2
+#: Versions a log may hold: every entry ever written stays readable.
+READABLE_VERSIONS = frozenset({1, 2})
 MAX_ENTRY_BYTES = 4096
 
 
@@ -121,8 +141,14 @@ EMPLOYER_PREFIXES = frozenset({"emp"})
 _PSEUDONYM = re.compile(r"(?P<prefix>[a-z]{3,4})_[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+_WHOLE_SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
-REQUIRED_FIELDS = ("v", "type", "case", "actor", "at", "digest")
+#: What each version requires; the commitment's name says what it is.
+REQUIRED_FIELDS = {
+    1: ("v", "type", "case", "actor", "at", "digest"),
+    2: ("v", "type", "case", "actor", "at", "commitment"),
+}
+COMMITMENT_FIELD = {1: "digest", 2: "commitment"}
 OPTIONAL_FIELDS = (
     "categories",
     "category",
@@ -134,6 +160,9 @@ OPTIONAL_FIELDS = (
     "reason",
     "outcome",
 )
+#: Fields a version may no longer carry (they told an outsider a result).
+RETIRED_FIELDS = {1: frozenset[str](), 2: frozenset({"outcome"})}
+TIME_FIELDS = ("at", "window_ends", "due", "expires_at")
 ACTOR_FIELDS = ("role", "pseudonym")
 
 
@@ -145,17 +174,27 @@ def derive_pseudonym(prefix: str, key: bytes, identifier: str) -> str:
     return f"{prefix}_{digest}"
 
 
-def format_time(moment: datetime) -> str:
-    """UTC, RFC 3339, ``Z``; microseconds only when present."""
+def format_time(moment: datetime, *, version: int = ENTRY_VERSION) -> str:
+    """UTC, RFC 3339, ``Z``: whole seconds (floored) from version 2 on; version 1 kept
+    microseconds when present."""
     if moment.tzinfo is None:
         raise LedgerEntryRefused("times must be timezone-aware (UTC)", field="at")
     moment = moment.astimezone(UTC)
-    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if moment.microsecond else "%Y-%m-%dT%H:%M:%SZ"
-    return moment.strftime(pattern)
+    if version >= 2 or not moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _parse_time(value: object, field: str) -> datetime:
-    if not isinstance(value, str) or not _TIME.fullmatch(value):
+def public_time(moment: datetime) -> datetime:
+    """``moment`` as a version-2 entry shows it: UTC, whole seconds."""
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _parse_time(value: object, field: str, *, version: int = ENTRY_VERSION) -> datetime:
+    if version >= 2:
+        if not isinstance(value, str) or not _WHOLE_SECONDS.fullmatch(value):
+            raise LedgerEntryRefused("must be a UTC time YYYY-MM-DDTHH:MM:SSZ", field=field)
+    elif not isinstance(value, str) or not _TIME.fullmatch(value):
         raise LedgerEntryRefused("must be a UTC time YYYY-MM-DDTHH:MM:SS[.ffffff]Z", field=field)
     try:
         return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
@@ -196,14 +235,17 @@ def _category(value: object, field: str) -> str:
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One guarded ledger entry; :meth:`to_bytes` gives its canonical JSON."""
+    """One guarded ledger entry; :meth:`to_bytes` gives its canonical JSON. New entries
+    are version 2 (times floored to whole seconds as they are made); version 1 entries
+    come only from :func:`decode_entry`."""
 
     type: EventType
     case: str
     actor_role: ActorRole
     actor: str
     at: datetime
-    digest: str
+    #: v2: the keyed commitment to the payload; v1: its plain SHA-256 (``digest``)
+    commitment: str
     categories: tuple[str, ...] | None = None
     category: str | None = None
     rulebook_sha256: str | None = None
@@ -213,26 +255,37 @@ class LedgerEntry:
     employer: str | None = None
     reason: ReasonCode | None = None
     outcome: Outcome | None = None
+    v: int = ENTRY_VERSION
 
     def __post_init__(self) -> None:
+        if self.v >= 2:
+            for name in TIME_FIELDS:
+                moment = getattr(self, name)
+                if moment is not None and moment.tzinfo is not None:
+                    object.__setattr__(self, name, public_time(moment))
         check_entry(self.to_mapping())
 
     def to_mapping(self) -> dict[str, Any]:
+        version = self.v
+
+        def time(moment: datetime | None) -> str | None:
+            return format_time(moment, version=version) if moment else None
+
         mapping: dict[str, Any] = {
-            "v": ENTRY_VERSION,
+            "v": version,
             "type": str(self.type),
             "case": self.case,
             "actor": {"role": str(self.actor_role), "pseudonym": self.actor},
-            "at": format_time(self.at),
-            "digest": self.digest,
+            "at": format_time(self.at, version=version),
+            COMMITMENT_FIELD.get(version, "commitment"): self.commitment,
         }
         optional: dict[str, Any] = {
             "categories": list(self.categories) if self.categories is not None else None,
             "category": self.category,
             "rulebook_sha256": self.rulebook_sha256,
-            "window_ends": format_time(self.window_ends) if self.window_ends else None,
-            "due": format_time(self.due) if self.due else None,
-            "expires_at": format_time(self.expires_at) if self.expires_at else None,
+            "window_ends": time(self.window_ends),
+            "due": time(self.due),
+            "expires_at": time(self.expires_at),
             "employer": self.employer,
             "reason": str(self.reason) if self.reason else None,
             "outcome": str(self.outcome) if self.outcome else None,
@@ -254,20 +307,29 @@ def canonical_json(mapping: Mapping[str, Any]) -> bytes:
 
 
 def check_entry(mapping: Mapping[str, Any]) -> LedgerEntry:
-    """The guard: refuse any field outside the vocabulary or of the wrong shape.
+    """The guard: refuse any field outside the vocabulary of the entry's version or of
+    the wrong shape.
 
     Returns the entry as a :class:`LedgerEntry` (without re-running the guard).
     """
-    unknown = sorted(set(mapping) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    version = mapping.get("v")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise LedgerEntryRefused(f"must be one of {sorted(READABLE_VERSIONS)}", field="v")
+    assert isinstance(version, int)
+    required = REQUIRED_FIELDS[version]
+    unknown = sorted(set(mapping) - set(required) - set(OPTIONAL_FIELDS))
     if unknown:
         raise LedgerEntryRefused(
             "is not in the ledger vocabulary (no personal data in the ledger)", field=unknown[0]
         )
-    missing = [name for name in REQUIRED_FIELDS if name not in mapping]
+    retired = sorted(RETIRED_FIELDS[version] & set(mapping))
+    if retired:
+        raise LedgerEntryRefused(
+            f"is not in version {version}: a result is never public", field=retired[0]
+        )
+    missing = [name for name in required if name not in mapping]
     if missing:
         raise LedgerEntryRefused("is required", field=missing[0])
-    if mapping["v"] != ENTRY_VERSION or isinstance(mapping["v"], bool):
-        raise LedgerEntryRefused(f"must be {ENTRY_VERSION}", field="v")
     actor = mapping["actor"]
     if not isinstance(actor, Mapping):
         raise LedgerEntryRefused("must be an object {role, pseudonym}", field="actor")
@@ -284,20 +346,26 @@ def check_entry(mapping: Mapping[str, Any]) -> LedgerEntry:
         names = [_category(c, f"categories[{i}]") for i, c in enumerate(categories)]
         if names != sorted(set(names)):
             raise LedgerEntryRefused("must be sorted and without repeats", field="categories")
+
+    def time(value: object, field: str) -> datetime:
+        return _parse_time(value, field, version=version)
+
+    commitment = COMMITMENT_FIELD[version]
     entry = object.__new__(LedgerEntry)
     values = {
+        "v": version,
         "type": _member(mapping["type"], "type", EventType),
         "case": _pseudonym(mapping["case"], "case", CASE_PREFIXES),
         "actor_role": _member(actor["role"], "actor.role", ActorRole),
         "actor": _pseudonym(actor["pseudonym"], "actor.pseudonym", ACTOR_PREFIXES),
-        "at": _parse_time(mapping["at"], "at"),
-        "digest": _hex64(mapping["digest"], "digest"),
+        "at": time(mapping["at"], "at"),
+        "commitment": _hex64(mapping[commitment], commitment),
         "categories": tuple(categories) if categories is not None else None,
         "category": _optional(mapping, "category", _category),
         "rulebook_sha256": _optional(mapping, "rulebook_sha256", _hex64),
-        "window_ends": _optional(mapping, "window_ends", _parse_time),
-        "due": _optional(mapping, "due", _parse_time),
-        "expires_at": _optional(mapping, "expires_at", _parse_time),
+        "window_ends": _optional(mapping, "window_ends", time),
+        "due": _optional(mapping, "due", time),
+        "expires_at": _optional(mapping, "expires_at", time),
         "employer": _optional(
             mapping, "employer", lambda v, f: _pseudonym(v, f, EMPLOYER_PREFIXES)
         ),

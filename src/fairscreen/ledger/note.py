@@ -7,6 +7,10 @@ A note is UTF-8 text of complete lines, a blank line, then signature lines
 - verifier key (vkey) = ``<name>+<hex8(key id)>+<base64(0x01 ‖ public key)>``;
 - the signature covers the text, including its final newline, and nothing else.
 
+The same key shapes serve C2SP ``tlog-cosignature`` witness keys, whose signature type is
+0x04 (:mod:`fairscreen.ledger.cosignature`): a key carries its ``algorithm`` byte, which
+enters its key id and its vkey, so a witness key can never pass for the log's key.
+
 Go's ``golang.org/x/mod/sumdb/note`` private key form (``PRIVATE+KEY+<name>+<hex8>+
 <base64(0x01 ‖ seed)>``) is read and written too, so keys interoperate with standard
 tooling. Errors raise :class:`SignatureInvalid` (or :class:`LedgerError` for malformed
@@ -27,6 +31,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fairscreen.domain.errors import LedgerError, SignatureInvalid
 
 ALGORITHM_ED25519 = 0x01
+#: C2SP tlog-cosignature/v1: an Ed25519 key whose signatures are timestamped cosignatures.
+ALGORITHM_COSIGNATURE_V1 = 0x04
 SIGNATURE_PREFIX = "\u2014 "
 _SKEY_PREFIX = "PRIVATE+KEY+"
 
@@ -37,10 +43,11 @@ def _check_name(name: str) -> None:
         raise LedgerError(f"note key name {name!r} must be non-empty, without spaces or '+'")
 
 
-def key_id(name: str, public_key: bytes) -> int:
-    """The 32-bit key id of an Ed25519 key named ``name`` (signed-note §Ed25519)."""
+def key_id(name: str, public_key: bytes, algorithm: int = ALGORITHM_ED25519) -> int:
+    """The 32-bit key id of a key named ``name``: ``SHA-256(name ‖ 0x0A ‖ type ‖ key)[:4]``
+    (signed-note §Ed25519; tlog-cosignature with type 0x04)."""
     _check_name(name)
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([ALGORITHM_ED25519]) + public_key)
+    digest = hashlib.sha256(name.encode() + b"\n" + bytes([algorithm]) + public_key)
     return int.from_bytes(digest.digest()[:4], "big")
 
 
@@ -57,24 +64,27 @@ def _public_bytes(public_key: Ed25519PublicKey) -> bytes:
 
 @dataclass(frozen=True)
 class NoteVerifier:
-    """A named Ed25519 public key that checks note signatures."""
+    """A named Ed25519 public key that checks note signatures (``algorithm`` 0x01) or
+    witness cosignatures (0x04)."""
 
     name: str
     public_key: bytes
+    algorithm: int = ALGORITHM_ED25519
 
     def __post_init__(self) -> None:
         _check_name(self.name)
         if len(self.public_key) != 32:
             raise LedgerError(f"verifier {self.name}: Ed25519 public keys are 32 bytes")
+        _check_algorithm(self.algorithm, f"verifier {self.name}")
 
     @property
     def key_id(self) -> int:
-        return key_id(self.name, self.public_key)
+        return key_id(self.name, self.public_key, self.algorithm)
 
     @property
     def vkey(self) -> str:
-        """``name+hex8(keyID)+base64(0x01 ‖ public key)``."""
-        encoded = base64.b64encode(bytes([ALGORITHM_ED25519]) + self.public_key).decode()
+        """``name+hex8(keyID)+base64(type ‖ public key)``."""
+        encoded = base64.b64encode(bytes([self.algorithm]) + self.public_key).decode()
         return f"{self.name}+{self.key_id:08x}+{encoded}"
 
     def verify(self, message: bytes, signature: bytes) -> bool:
@@ -85,15 +95,22 @@ class NoteVerifier:
         return True
 
 
-def _split_key(text: str, what: str) -> tuple[str, str, bytes]:
-    """``name+hex8+base64(0x01 ‖ 32 bytes)`` → name, hex key id, the 32 key bytes."""
+def _check_algorithm(algorithm: int, what: str) -> None:
+    if algorithm not in (ALGORITHM_ED25519, ALGORITHM_COSIGNATURE_V1):
+        raise LedgerError(f"{what}: only Ed25519 keys of type 0x01 or 0x04 are supported")
+
+
+def _split_key(text: str, what: str, algorithm: int) -> tuple[str, str, bytes]:
+    """``name+hex8+base64(type ‖ 32 bytes)`` → name, hex key id, the 32 key bytes."""
     parts = text.split("+", 2)  # base64 may itself hold '+'
     if len(parts) != 3:
-        raise LedgerError(f"{what} must look like name+hex8(keyid)+base64(0x01‖key)")
+        raise LedgerError(f"{what} must look like name+hex8(keyid)+base64(type‖key)")
     name, hex_id, encoded = parts
     raw = _b64decode(encoded, what)
-    if len(raw) != 33 or raw[0] != ALGORITHM_ED25519:
-        raise LedgerError(f"{what} {name}: only Ed25519 keys (type 0x01, 32 bytes) are supported")
+    if len(raw) != 33 or raw[0] != algorithm:
+        raise LedgerError(
+            f"{what} {name}: expected an Ed25519 key of type 0x{algorithm:02x} (32 bytes)"
+        )
     return name, hex_id, raw[1:]
 
 
@@ -102,10 +119,11 @@ def _check_key_id(what: str, name: str, hex_id: str, verifier: NoteVerifier) -> 
         raise LedgerError(f"{what} {name}: key id {hex_id} does not match the key")
 
 
-def parse_vkey(vkey: str) -> NoteVerifier:
-    """Read a verifier key ``name+hex8+base64``; the key id must match the key."""
-    name, hex_id, public = _split_key(vkey.strip(), "vkey")
-    verifier = NoteVerifier(name, public)
+def parse_vkey(vkey: str, algorithm: int = ALGORITHM_ED25519) -> NoteVerifier:
+    """Read a verifier key ``name+hex8+base64`` of signature type ``algorithm``; the key
+    id must match the key."""
+    name, hex_id, public = _split_key(vkey.strip(), "vkey", algorithm)
+    verifier = NoteVerifier(name, public, algorithm)
     _check_key_id("vkey", name, hex_id, verifier)
     return verifier
 
@@ -116,42 +134,50 @@ class NoteSigner:
 
     name: str
     seed: bytes = field(repr=False)
+    algorithm: int = ALGORITHM_ED25519
 
     def __post_init__(self) -> None:
         _check_name(self.name)
         if len(self.seed) != 32:
             raise LedgerError(f"signer {self.name}: Ed25519 private keys are 32-byte seeds")
+        _check_algorithm(self.algorithm, f"signer {self.name}")
 
     @classmethod
-    def generate(cls, name: str) -> NoteSigner:
+    def generate(cls, name: str, algorithm: int = ALGORITHM_ED25519) -> NoteSigner:
         key = Ed25519PrivateKey.generate()
         seed = key.private_bytes_raw()
-        return cls(name, seed)
+        return cls(name, seed, algorithm)
 
     @property
     def verifier(self) -> NoteVerifier:
         public = Ed25519PrivateKey.from_private_bytes(self.seed).public_key()
-        return NoteVerifier(self.name, _public_bytes(public))
+        return NoteVerifier(self.name, _public_bytes(public), self.algorithm)
 
     @property
     def skey(self) -> str:
-        """Go's ``PRIVATE+KEY+name+hex8+base64(0x01 ‖ seed)`` form (keep it secret)."""
-        encoded = base64.b64encode(bytes([ALGORITHM_ED25519]) + self.seed).decode()
+        """Go's ``PRIVATE+KEY+name+hex8+base64(type ‖ seed)`` form (keep it secret)."""
+        encoded = base64.b64encode(bytes([self.algorithm]) + self.seed).decode()
         return f"{_SKEY_PREFIX}{self.name}+{self.verifier.key_id:08x}+{encoded}"
 
     def sign(self, message: bytes) -> bytes:
         return Ed25519PrivateKey.from_private_bytes(self.seed).sign(message)
 
 
-def parse_skey(skey: str) -> NoteSigner:
+def parse_skey(skey: str, algorithm: int = ALGORITHM_ED25519) -> NoteSigner:
     """Read a Go-style private key; the key id must match the derived public key."""
     text = skey.strip()
     if not text.startswith(_SKEY_PREFIX):
         raise LedgerError("private key must start with PRIVATE+KEY+")
-    name, hex_id, seed = _split_key(text[len(_SKEY_PREFIX) :], "private key")
-    signer = NoteSigner(name, seed)
+    name, hex_id, seed = _split_key(text[len(_SKEY_PREFIX) :], "private key", algorithm)
+    signer = NoteSigner(name, seed, algorithm)
     _check_key_id("private key", name, hex_id, signer.verifier)
     return signer
+
+
+def _check_plain(key: NoteVerifier) -> None:
+    """A cosigner key signs timestamped messages, never a bare note text."""
+    if key.algorithm != ALGORITHM_ED25519:
+        raise LedgerError(f"key {key.name} is a cosigner key (type 0x04), not a note key")
 
 
 @dataclass(frozen=True)
@@ -172,6 +198,7 @@ def _check_text(text: str) -> None:
 
 def sign_note(text: str, signer: NoteSigner) -> str:
     """``text``, a blank line, and one Ed25519 signature line by ``signer``."""
+    _check_plain(signer.verifier)
     _check_text(text)
     signature = signer.sign(text.encode())
     blob = signer.verifier.key_id.to_bytes(4, "big") + signature
@@ -209,6 +236,8 @@ def open_note(note: str, verifiers: list[NoteVerifier]) -> tuple[str, list[NoteV
     Returns the text and the verifiers whose signatures were checked.
     """
     text, signatures = parse_note(note)
+    for key in verifiers:
+        _check_plain(key)
     known = {(v.name, v.key_id): v for v in verifiers}
     checked = []
     for signature in signatures:

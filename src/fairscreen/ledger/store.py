@@ -17,18 +17,26 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fairscreen.domain.errors import LedgerError
+from fairscreen.ledger.cosignature import Cosignature, add_signature_lines
 from fairscreen.ledger.tiles import Tile, TileKey
 
 
 @dataclass(frozen=True, slots=True)
 class StoredCheckpoint:
-    """A published checkpoint as stored: the signed note and the values it commits to."""
+    """A published checkpoint as stored: the signed note and the values it commits to,
+    and the witnesses' cosignature lines received for it (C2SP tlog-cosignature)."""
 
     id: int
     size: int
     root: bytes
     note: str
     published_at: datetime
+    cosignatures: tuple[str, ...] = ()
+
+    @property
+    def cosigned_note(self) -> str:
+        """The note as the log signed it, followed by the witnesses' signature lines."""
+        return add_signature_lines(self.note, self.cosignatures)
 
 
 class LedgerStore(abc.ABC):
@@ -70,6 +78,13 @@ class LedgerStore(abc.ABC):
         """Store a published checkpoint; returns its id."""
 
     @abc.abstractmethod
+    def add_cosignature(
+        self, checkpoint_id: int, cosignature: Cosignature, received_at: datetime
+    ) -> None:
+        """Keep a verified witness cosignature of a stored checkpoint (the newest one per
+        witness key replaces the one before)."""
+
+    @abc.abstractmethod
     def read_checkpoints(self) -> list[StoredCheckpoint]:
         """Every stored checkpoint, in publication order."""
 
@@ -86,6 +101,7 @@ class MemoryLedgerStore(LedgerStore):
         self.tiles: dict[TileKey, Tile] = {}
         self.size = 0
         self.checkpoints: list[StoredCheckpoint] = []
+        self.cosignatures: dict[int, dict[tuple[str, int], str]] = {}
 
     def lock_for_append(self) -> None:
         """A single in-memory store has one writer by construction."""
@@ -123,6 +139,21 @@ class MemoryLedgerStore(LedgerStore):
         identifier = len(self.checkpoints) + 1
         self.checkpoints.append(StoredCheckpoint(identifier, size, root, note, published_at))
         return identifier
+
+    def add_cosignature(
+        self, checkpoint_id: int, cosignature: Cosignature, received_at: datetime
+    ) -> None:
+        position = checkpoint_id - 1
+        if not 0 <= position < len(self.checkpoints):
+            raise LedgerError(f"no stored checkpoint #{checkpoint_id} to cosign")
+        stored = self.checkpoints[position]
+        self.cosignatures.setdefault(checkpoint_id, {})[(cosignature.name, cosignature.key_id)] = (
+            cosignature.line
+        )
+        lines = tuple(self.cosignatures[checkpoint_id].values())
+        self.checkpoints[position] = StoredCheckpoint(
+            stored.id, stored.size, stored.root, stored.note, stored.published_at, lines
+        )
 
     def read_checkpoints(self) -> list[StoredCheckpoint]:
         return list(self.checkpoints)

@@ -14,6 +14,10 @@ Steps:
 4. A leaf that disagrees with its stored tile is named by what the signed checkpoint
    says: if the entries no longer give the signed root the *entry* was modified,
    otherwise the *tile* was.
+5. With witness keys (C2SP tlog-cosignature): every cosignature by one of them must
+   verify, and the latest checkpoint must carry a quorum of them. The log's own key
+   cannot tell a forked log from the real one (the operator signs both); witnesses that
+   refuse inconsistent checkpoints can.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from enum import StrEnum
 
 from fairscreen.domain.errors import LedgerError, SignatureInvalid
 from fairscreen.ledger.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_text
+from fairscreen.ledger.cosignature import verify_cosignatures
 from fairscreen.ledger.merkle import EMPTY_ROOT, root_hash
 from fairscreen.ledger.note import NoteVerifier, parse_note
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
@@ -55,6 +60,8 @@ class FindingKind(StrEnum):
     CHECKPOINT_MISMATCH = "checkpoint-mismatch"
     CHECKPOINT_FORK = "checkpoint-fork"
     SIGNATURE_INVALID = "signature-invalid"
+    COSIGNATURE_INVALID = "cosignature-invalid"
+    WITNESS_QUORUM = "witness-quorum"
     #: smaller than, or inconsistent with, the high-water mark (ledger/high_water.py)
     ROLLED_BACK = "rolled-back"
 
@@ -78,6 +85,8 @@ class VerifyReport:
     checkpoints_checked: int = 0
     latest_checkpoint: Checkpoint | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: how many of the witnesses given cosigned the latest checkpoint (None: not asked)
+    cosigned_by: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -316,6 +325,48 @@ def _open_checkpoints(
     return opened
 
 
+def _check_witnesses(
+    store: LedgerStore,
+    given: Sequence[str],
+    witnesses: Sequence[NoteVerifier],
+    quorum: int | None,
+    report: VerifyReport,
+) -> None:
+    """Step 5: valid cosignatures everywhere, and a quorum on the latest checkpoint."""
+    needed = len(witnesses) if quorum is None else quorum
+    if not 1 <= needed <= len(witnesses):
+        raise LedgerError(f"quorum {needed} is outside 1..{len(witnesses)} (the witnesses given)")
+    stored = store.read_checkpoints()
+    notes = [(f"stored checkpoint #{c.id}", c.cosigned_note) for c in stored]
+    notes += [(f"given checkpoint #{i + 1}", note) for i, note in enumerate(given)]
+    cosigners: dict[str, int] = {}
+    for label, note in notes:
+        try:
+            cosigners[label] = len(verify_cosignatures(note, witnesses))
+        except LedgerError as exc:
+            report.findings.append(
+                Finding(FindingKind.COSIGNATURE_INVALID, None, f"{label}: {exc}")
+            )
+            cosigners[label] = 0
+    if not stored:
+        report.findings.append(
+            Finding(FindingKind.WITNESS_QUORUM, None, "no checkpoint published: none cosigned")
+        )
+        return
+    latest = stored[-1]
+    count = cosigners[f"stored checkpoint #{latest.id}"]
+    report.cosigned_by = count
+    if count < needed:
+        report.findings.append(
+            Finding(
+                FindingKind.WITNESS_QUORUM,
+                None,
+                f"the latest checkpoint (size {latest.size}) is cosigned by {count} of the "
+                f"{len(witnesses)} witnesses given, fewer than the quorum of {needed}",
+            )
+        )
+
+
 def verify_log(
     store: LedgerStore,
     verifier: NoteVerifier | None,
@@ -323,11 +374,18 @@ def verify_log(
     checkpoints: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
     chunk_size: int = 8192,
+    witnesses: Sequence[NoteVerifier] = (),
+    quorum: int | None = None,
 ) -> VerifyReport:
-    """Check the stored log end to end; the report lists every finding (none = intact)."""
+    """Check the stored log end to end; the report lists every finding (none = intact).
+
+    With ``witnesses`` (cosigner keys), the latest checkpoint needs cosignatures by
+    ``quorum`` of them (default: all)."""
     size = store.read_size()
     report = VerifyReport(size=size)
     opened = _open_checkpoints(store, verifier, checkpoints, report)
+    if witnesses:
+        _check_witnesses(store, checkpoints, witnesses, quorum, report)
     targets: dict[int, list[tuple[str, Checkpoint]]] = {}
     for label, checkpoint in opened:
         if checkpoint.size <= size:

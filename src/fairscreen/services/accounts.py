@@ -3,12 +3,34 @@
 - **API tokens** for employer, agency, regulator and operator accounts: 256 random bits,
   shown once when issued, stored as their SHA-256 (a hash of a high-entropy secret needs
   no salt or slow KDF: OWASP ASVS v4 §2.9 / §3.5), revocable, and scoped: an employer's or
-  agency's token acts for its tenant only.
+  agency's token acts for its tenant only. The operator lists an account's tokens
+  (never the secrets) and revokes any, and disables an account, which ends every token
+  and session of it at once.
+- **Portal sessions** (issue 12 item 12): signing in to a staff portal with an API token
+  starts a session with a credential of its own (the same kind of secret, ``kind``
+  ``portal``), which the browser's cookie carries instead of the API token. It lives 8
+  hours and signing out revokes it; the API token it was started with stays with its
+  owner, never in a browser cookie. A staff member sees their account's tokens and
+  sessions on the portal and can end any of them.
 - **Candidates** sign in with a one-time code sent through the notifier port (the
   notification carries the code, addressed by pseudonym: never a name or number),
   exchanged for a short-lived candidate token. A code lives 10 minutes, allows 5 tries
   and is used once; its keyed hash (HMAC with the pseudonym key) is stored, since a short
   code hashed without a key could be brute-forced from a stolen table.
+
+  Anyone who knows a candidate id can ask for a code, so asking must not let a stranger
+  lock the candidate out (issue 12 item 4):
+
+  1. each request opens a **code session**: a random handle given to the asker only,
+     without which its code cannot be exchanged (a code is bound to the request that
+     asked for it: the candidate's code is useless in a stranger's session and the other
+     way round);
+  2. wrong tries count against that session alone, so a stranger's wrong guesses never
+     spend the tries of the code the candidate holds;
+  3. the hourly allowance of codes is per candidate *and asking address* (kept as a
+     keyed hash, never the address), so strangers elsewhere cannot use up the
+     candidate's; the per-address sign-in rate limit (entrypoints/api/ratelimit.py)
+     bounds how many codes any one address can have sent.
 
 Every failure to authenticate is the same :class:`Unauthenticated`, whatever the cause
 (unknown, revoked, expired, wrong code), so a caller learns nothing about which.
@@ -20,7 +42,6 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,16 +51,18 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.notify import Notification
-from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound
+from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.context import Actor, Services, require_role
 
 TOKEN_PREFIX = "fs_"  # noqa: S105 - a prefix that marks tokens, not a secret
+CODE_SESSION_PREFIX = "scs_"
 CANDIDATE_TOKEN_LIFETIME = timedelta(minutes=30)
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 5
 CODES_PER_HOUR = 5
 CODE_DIGITS = 8
+PORTAL_SESSION_LIFETIME = timedelta(hours=8)
 
 #: Which accounts exist, and whether each acts for a tenant of which kind.
 ACCOUNT_ROLES: dict[ActorRole, str | None] = {
@@ -71,11 +94,13 @@ class IssuedToken:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a token belongs to: the actor the use cases see, and the token's own id."""
+    """Who a token belongs to: the actor the use cases see, the token's own id, and its
+    kind (``api``, ``portal`` or ``candidate``)."""
 
     actor: Actor
     token_id: str
     account_id: str | None
+    kind: str = "api"
 
 
 def _new_id(prefix: str) -> str:
@@ -124,6 +149,20 @@ def create_account(
         raise InvalidInput("must be employer, agency, regulator or operator", field="role") from exc
     if account_role not in ACCOUNT_ROLES:
         raise InvalidInput("must be employer, agency, regulator or operator", field="role")
+    return _create_account(svc, account_role, label, tenant_id)
+
+
+def create_operator_on_console(svc: Services, *, label: str) -> tuple[str, IssuedToken]:
+    """An operator account made by whoever holds the service's settings and database on
+    the machine (``fairscreen admin create-operator``): the way to the first operator,
+    since over the API only an operator creates accounts. Returns its id and its token
+    (shown once)."""
+    return _create_account(svc, ActorRole.OPERATOR, label, None)
+
+
+def _create_account(
+    svc: Services, account_role: ActorRole, label: str, tenant_id: str | None
+) -> tuple[str, IssuedToken]:
     if not label.strip() or len(label) > 100:
         raise InvalidInput("1 to 100 characters", field="label")
     kind = ACCOUNT_ROLES[account_role]
@@ -133,7 +172,7 @@ def create_account(
             if tenant is None or tenant["kind"] != kind:
                 raise NotFound(f"no such {kind}", field="tenant_id")
         elif tenant_id is not None:
-            raise InvalidInput(f"a {role} account has no tenant", field="tenant_id")
+            raise InvalidInput(f"a {account_role.value} account has no tenant", field="tenant_id")
         account_id = _new_id("acc")
         uow.connection.execute(
             sa.insert(a.accounts).values(
@@ -179,16 +218,100 @@ def revoke_token(svc: Services, actor: Actor, token_id: str) -> None:
 
 
 def sign_out(svc: Services, principal: Principal) -> None:
-    """Revoke the caller's own token."""
+    """Revoke the caller's own token (or portal session)."""
     _revoke(svc, principal.token_id)
 
 
-def _revoke(svc: Services, token_id: str) -> None:
+def list_tokens(svc: Services, actor: Actor, account_id: str) -> list[dict[str, Any]]:
+    """An account's tokens and portal sessions, newest first (operator): ids, kinds and
+    times, never a secret."""
+    require_role(actor, ActorRole.OPERATOR)
+    with svc.engine.connect() as connection:
+        if _account(connection, account_id) is None:
+            raise NotFound("no such account", field="account_id")
+        return _tokens_of(connection, account_id)
+
+
+def list_own_tokens(svc: Services, principal: Principal) -> list[dict[str, Any]]:
+    """The caller's account's tokens and portal sessions (a staff member's own)."""
+    if principal.account_id is None:
+        raise PermissionDenied("only an account has tokens to list", field="actor")
+    with svc.engine.connect() as connection:
+        return _tokens_of(connection, principal.account_id)
+
+
+def revoke_own_token(svc: Services, principal: Principal, token_id: str) -> None:
+    """End one token or portal session of the caller's own account; another account's
+    token does not exist for the caller."""
+    if principal.account_id is None:
+        raise PermissionDenied("only an account has tokens to revoke", field="actor")
+    _revoke(svc, token_id, account_id=principal.account_id)
+
+
+def disable_account(svc: Services, actor: Actor, account_id: str) -> None:
+    """Disable an account (operator): every token and portal session of it stops working
+    at once (``authenticate`` refuses a disabled account's tokens), and no new token is
+    issued to it. The account stays on record."""
+    require_role(actor, ActorRole.OPERATOR)
+    now = svc.now()
     with svc.uow() as uow:
         done = uow.connection.execute(
+            sa.update(a.accounts)
+            .where(a.accounts.c.id == account_id, a.accounts.c.disabled_at.is_(None))
+            .values(disabled_at=now)
+        )
+        if done.rowcount != 1:
+            raise NotFound("no such account", field="account_id")
+        uow.connection.execute(
             sa.update(a.api_tokens)
-            .where(a.api_tokens.c.id == token_id, a.api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=svc.now())
+            .where(a.api_tokens.c.account_id == account_id, a.api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        uow.commit()
+
+
+def start_portal_session(svc: Services, api_token: str) -> tuple[Principal, IssuedToken]:
+    """A staff portal session for the holder of an account's API token: a credential of
+    its own, for 8 hours (the browser keeps it, not the API token)."""
+    principal = authenticate(svc, api_token)
+    if principal.kind != "api" or principal.account_id is None:
+        raise Unauthenticated("invalid or expired credentials")
+    with svc.uow() as uow:
+        issued = _issue(
+            uow.connection,
+            svc,
+            role=principal.actor.role,
+            account_id=principal.account_id,
+            lifetime=PORTAL_SESSION_LIFETIME,
+            kind="portal",
+        )
+        uow.commit()
+    return principal, issued
+
+
+def _tokens_of(connection: sa.Connection, account_id: str) -> list[dict[str, Any]]:
+    tokens = a.api_tokens
+    rows = connection.execute(
+        sa.select(
+            tokens.c.id,
+            tokens.c.kind,
+            tokens.c.created_at,
+            tokens.c.expires_at,
+            tokens.c.revoked_at,
+        )
+        .where(tokens.c.account_id == account_id)
+        .order_by(tokens.c.created_at.desc(), tokens.c.id)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def _revoke(svc: Services, token_id: str, *, account_id: str | None = None) -> None:
+    conditions = [a.api_tokens.c.id == token_id, a.api_tokens.c.revoked_at.is_(None)]
+    if account_id is not None:
+        conditions.append(a.api_tokens.c.account_id == account_id)
+    with svc.uow() as uow:
+        done = uow.connection.execute(
+            sa.update(a.api_tokens).where(*conditions).values(revoked_at=svc.now())
         )
         if done.rowcount != 1:
             raise NotFound("no such token", field="token_id")
@@ -211,6 +334,7 @@ def _issue(
     account_id: str | None = None,
     subject_id: str | None = None,
     lifetime: timedelta | None = None,
+    kind: str = "api",
 ) -> IssuedToken:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = _new_id("tok")
@@ -225,6 +349,7 @@ def _issue(
             subject_id=subject_id,
             created_at=now,
             expires_at=expires,
+            kind=kind,
         )
     )
     return IssuedToken(token_id, token, expires)
@@ -241,6 +366,7 @@ _TOKEN_QUERY = (
         a.api_tokens.c.account_id,
         a.api_tokens.c.expires_at,
         a.api_tokens.c.revoked_at,
+        a.api_tokens.c.kind,
         a.accounts.c.tenant_id,
         a.accounts.c.disabled_at,
     )
@@ -269,7 +395,7 @@ def authenticate(svc: Services, token: str) -> Principal:
         actor_id = row["account_id"]
     if not actor_id:
         raise Unauthenticated("invalid or expired credentials")
-    return Principal(Actor(role, str(actor_id)), str(row["id"]), row["account_id"])
+    return Principal(Actor(role, str(actor_id)), str(row["id"]), row["account_id"], row["kind"])
 
 
 # --- candidates: one-time codes -----------------------------------------------------------------
@@ -281,25 +407,37 @@ def _code_hash(svc: Services, code_id: str, code: str) -> str:
     ).hexdigest()
 
 
-def request_sign_in_code(svc: Services, candidate_id: str) -> None:
-    """Send a one-time code to the candidate through the notifier. Says nothing about
-    whether the candidate exists (an unknown id, or too many codes this hour, sends
-    nothing and returns the same)."""
+def _requester_key(svc: Services, requester: str) -> str:
+    """Who asked, as a keyed hash: an address is personal data and is never stored."""
+    return hmac.new(
+        svc.pseudonym_key, f"sign-in-requester|{requester}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def request_sign_in_code(svc: Services, candidate_id: str, *, requester: str) -> str:
+    """Send a one-time code to the candidate through the notifier, bound to a new code
+    session; returns the session's handle, for the asker alone. Says nothing about
+    whether the candidate exists: an unknown id, or an asker past its hourly allowance,
+    gets a handle like any other and nothing is sent. ``requester`` is the asking
+    client's address."""
+    handle = CODE_SESSION_PREFIX + secrets.token_urlsafe(24)
     now = svc.now()
+    asker = _requester_key(svc, requester)
     with svc.uow() as uow:
         subject = uow.repo.subject(candidate_id)
         if subject is None:  # a candidate who asked for deletion still signs in (P6 certificate)
-            return
+            return handle
         recent = uow.connection.execute(
             sa.select(sa.func.count())
             .select_from(a.sign_in_codes)
             .where(
                 a.sign_in_codes.c.subject_id == candidate_id,
+                a.sign_in_codes.c.requester == asker,
                 a.sign_in_codes.c.created_at > now - timedelta(hours=1),
             )
         ).scalar_one()
         if recent >= CODES_PER_HOUR:
-            return
+            return handle
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         code_id = _new_id("sic")
         expires = now + CODE_LIFETIME
@@ -311,6 +449,8 @@ def request_sign_in_code(svc: Services, candidate_id: str) -> None:
                 created_at=now,
                 expires_at=expires,
                 attempts=0,
+                session_hash=token_hash(handle),
+                requester=asker,
             )
         )
         uow.commit()
@@ -321,48 +461,53 @@ def request_sign_in_code(svc: Services, candidate_id: str) -> None:
             {"code": code, "expires_at": expires.isoformat()},
         )
     )
+    return handle
 
 
-def exchange_sign_in_code(svc: Services, candidate_id: str, code: str) -> IssuedToken:
-    """A short-lived candidate token for a valid, unused, unexpired code of this
-    candidate. Every try counts against the code; a wrong code never says why."""
+def exchange_sign_in_code(
+    svc: Services, candidate_id: str, code_session: str, code: str
+) -> IssuedToken:
+    """A short-lived candidate token for the valid, unused, unexpired code of this code
+    session. Every try counts against the session's code (and no other); a wrong code
+    never says why."""
+    if not code_session.startswith(CODE_SESSION_PREFIX) or len(code_session) > 100:
+        raise Unauthenticated("invalid or expired credentials")
     now = svc.now()
+    codes = a.sign_in_codes
+    live = (
+        codes.c.session_hash == token_hash(code_session),
+        codes.c.subject_id == candidate_id,
+        codes.c.used_at.is_(None),
+        codes.c.expires_at > now,
+        codes.c.attempts < CODE_TRIES,
+    )
     with svc.uow() as uow:
-        rows: Sequence[RowMapping] = (
+        row = uow.connection.execute(sa.select(codes).where(*live)).mappings().first()
+        # The try is counted first, and only while tries remain: two tries at once
+        # cannot both pass the limit.
+        counted = row is not None and (
             uow.connection.execute(
-                sa.select(a.sign_in_codes).where(
-                    a.sign_in_codes.c.subject_id == candidate_id,
-                    a.sign_in_codes.c.used_at.is_(None),
-                    a.sign_in_codes.c.expires_at > now,
-                    a.sign_in_codes.c.attempts < CODE_TRIES,
-                )
-            )
-            .mappings()
-            .all()
+                sa.update(codes)
+                .where(codes.c.id == row["id"], *live)
+                .values(attempts=codes.c.attempts + 1)
+            ).rowcount
+            == 1
         )
-        match = None
-        for row in rows:
-            uow.connection.execute(
-                sa.update(a.sign_in_codes)
-                .where(a.sign_in_codes.c.id == row["id"])
-                .values(attempts=row["attempts"] + 1)
-            )
-            if hmac.compare_digest(_code_hash(svc, row["id"], code), row["code_hash"]):
-                match = row
-        if match is None:
-            uow.commit()  # the failed tries count
+        if (
+            row is None
+            or not counted
+            or not hmac.compare_digest(_code_hash(svc, row["id"], code), row["code_hash"])
+        ):
+            uow.commit()  # the failed try counts
             raise Unauthenticated("invalid or expired credentials")
-        uow.connection.execute(
-            sa.update(a.sign_in_codes)
-            .where(a.sign_in_codes.c.id == match["id"])
-            .values(used_at=now)
-        )
+        uow.connection.execute(sa.update(codes).where(codes.c.id == row["id"]).values(used_at=now))
         issued = _issue(
             uow.connection,
             svc,
             role=ActorRole.CANDIDATE,
             subject_id=candidate_id,
             lifetime=CANDIDATE_TOKEN_LIFETIME,
+            kind="candidate",
         )
         uow.commit()
     return issued

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
-from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork, payload_digest
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork, payload_body, payload_commitment
 from fairscreen.domain.categories import Category
 from fairscreen.domain.errors import AuthorizationRefused, CaseDestroyed, NotFound
 from fairscreen.domain.lifecycle import CaseState, transition
@@ -48,6 +48,9 @@ def dump_json(value: Any) -> str:
 
 # --- the ledger ---------------------------------------------------------------------------
 
+#: The encrypted field of a ``report.read`` payload that holds an operator's own reason.
+OPERATOR_REASON_FIELD = "operator_reason"
+
 
 def event_entry(
     svc: Services,
@@ -55,24 +58,30 @@ def event_entry(
     case: RowMapping,
     actor: Actor,
     *,
+    commitment_key: bytes,
     payload: Mapping[str, Any] | None = None,
     **fields: Any,
 ) -> tuple[LedgerEntry, str, bytes]:
     """The guarded entry for ``event``, and its payload (ids and codes only, kept in the
-    database) with the SHA-256 the entry carries."""
-    body = {"event": event.value, "case": case["pseudonym"], **(payload or {})}
-    digest, encoded = payload_digest(body)
+    database) with the commitment the entry carries.
+
+    What the public entry must not say (PRODUCT.md §6) goes in the payload: the light and
+    rule IDs, a decision, a dispute's result. The entry carries only a commitment to it,
+    keyed by the case's commitment key, and the candidate appears under a pseudonym of
+    this case alone."""
+    body = payload_body({"event": event.value, "case": case["pseudonym"], **(payload or {})})
+    commitment = payload_commitment(commitment_key, body)
     entry = LedgerEntry(
         type=event,
         case=case["pseudonym"],
         actor_role=actor.role,
-        actor=svc.actor_pseudonym(actor),
+        actor=svc.actor_pseudonym(actor, case=str(case["id"])),
         at=svc.now(),
-        digest=digest,
+        commitment=commitment,
         employer=svc.pseudonym("emp", case["employer_id"]),
         **fields,
     )
-    return entry, digest, encoded
+    return entry, commitment, body
 
 
 def log_event(
@@ -83,11 +92,17 @@ def log_event(
     actor: Actor,
     *,
     payload: Mapping[str, Any] | None = None,
+    commitment_key: bytes | None = None,
     **fields: Any,
 ) -> None:
-    """Append ``event`` for ``case`` in this unit of work, with its payload."""
-    entry, digest, body = event_entry(svc, event, case, actor, payload=payload, **fields)
-    uow.keep_payload_body(digest, body)
+    """Append ``event`` for ``case`` in this unit of work, with its payload. The case's
+    commitment key is read from its keys unless given (the purge gives it: it shreds
+    the keys before it logs the destruction)."""
+    key = commitment_key or uow.cipher.commitment_key(case["pseudonym"])
+    entry, commitment, body = event_entry(
+        svc, event, case, actor, commitment_key=key, payload=payload, **fields
+    )
+    uow.keep_payload_body(commitment, body, case["pseudonym"])
     uow.log(entry)
 
 
@@ -140,7 +155,7 @@ def case_role(uow: SqlUnitOfWork, case: RowMapping) -> dict[str, Any]:
     return dict(json.loads(profile["body"]))
 
 
-def domain_authorization(case: RowMapping, row: RowMapping | None) -> Authorization:
+def domain_authorization(case: RowMapping, row: Mapping[str, Any] | None) -> Authorization:
     """The case's signed authorization as the domain checks it; none signed refuses."""
     if row is None:
         raise AuthorizationRefused("no signed authorization for this case")

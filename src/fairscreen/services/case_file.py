@@ -69,7 +69,7 @@ def _role(raw: dict[str, Any], profiles: Mapping[str, m.RoleProfile]) -> m.RoleP
             raise invalid_input(exc, ("role",)) from exc
         profile = profiles.get(ref.profile)
         if profile is None:
-            raise InvalidInput(f"unknown built-in profile {ref.profile!r}", field="role.profile")
+            raise InvalidInput("not one of the built-in profiles", field="role.profile")
         return profile
     try:
         role = RoleIn.model_validate(raw)

@@ -23,6 +23,7 @@ from fairscreen.ledger.entries import ActorRole, derive_pseudonym
 from fairscreen.ledger.high_water import HighWater
 from fairscreen.ledger.note import NoteSigner
 from fairscreen.services.evidence import EvidenceLog
+from fairscreen.services.witnessing import WitnessPeer
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,9 @@ class ServiceConfig:
     #: webhook receivers on loopback or private networks: development and tests only
     #: (adapters/outbound.py; refused in production by ``Settings``)
     webhook_private_targets: bool = False
+    #: the witnesses asked to cosign each new checkpoint (services/witnessing.py)
+    witnesses: tuple[WitnessPeer, ...] = ()
+    witness_timeout: float = 5.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -104,6 +108,11 @@ class Services:
     def pseudonym(self, prefix: str, identifier: str) -> str:
         return derive_pseudonym(prefix, self.pseudonym_key, identifier)
 
-    def actor_pseudonym(self, actor: Actor) -> str:
-        prefix = {ActorRole.CANDIDATE: "subj", ActorRole.SYSTEM: "sys"}.get(actor.role, "usr")
+    def actor_pseudonym(self, actor: Actor, *, case: str) -> str:
+        """The actor as the ledger names them in ``case``. A candidate's pseudonym is
+        derived per case, so the public log never links two cases of one person
+        (PRODUCT.md §6); staff and the system keep one pseudonym throughout."""
+        if actor.role is ActorRole.CANDIDATE:
+            return self.pseudonym("subj", f"{actor.role.value}:{actor.id}:case:{case}")
+        prefix = "sys" if actor.role is ActorRole.SYSTEM else "usr"
         return self.pseudonym(prefix, f"{actor.role.value}:{actor.id}")

@@ -12,7 +12,6 @@ from fairscreen.domain.categories import Tier
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lifecycle import Outcome, destruction_due
 from fairscreen.ledger.entries import EventType
-from fairscreen.ledger.entries import Outcome as LedgerOutcome
 from fairscreen.services.case_events import EMPLOYER, S, log_event, move_case, new_id, visible_case
 from fairscreen.services.context import Actor, Services, require_role
 
@@ -83,7 +82,7 @@ def record_decision(
             EventType.DECISION_RECORDED,
             case,
             actor,
-            outcome=LedgerOutcome(decided.value),
+            payload={"outcome": decided.value},
             due=due,
         )
         if adverse:

@@ -98,7 +98,7 @@ def run_example(
         ActorRole.AGENCY, register_tenant(svc, OPERATOR, kind="agency", name="示例背调机构")
     )
     profile_id = define_role_profile(svc, employer, example["role"])
-    candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, example["subject"]))
+    candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, employer, example["subject"]))
     case_id = order_check(
         svc,
         employer,

@@ -128,7 +128,7 @@ def seed_demo(
         seed.tokens[role] = issued.token
 
     # 3. Cases in the states a person walks through, for the worked examples' subjects.
-    subjects = [register_candidate(svc, d["subject"]) for d in documents]
+    subjects = [register_candidate(svc, employer, d["subject"]) for d in documents]
     labels = [path.name.split(".")[0] for path in examples]
     seed.candidates = dict(zip(labels, subjects, strict=True))
     role = documents[0]["role"]
@@ -172,10 +172,13 @@ def seed_demo(
     return seed
 
 
-def fresh_sign_in_codes(svc: Services, candidates: Mapping[str, str]) -> None:
-    """Send each demo candidate a sign-in code (the demo notifier prints it)."""
-    for candidate_id in candidates.values():
-        accounts.request_sign_in_code(svc, candidate_id)
+def fresh_sign_in_codes(svc: Services, candidates: Mapping[str, str]) -> dict[str, str]:
+    """Send each demo candidate a sign-in code (the demo notifier prints it); returns the
+    code session each code is bound to, by candidate id."""
+    return {
+        candidate_id: accounts.request_sign_in_code(svc, candidate_id, requester="demo console")
+        for candidate_id in candidates.values()
+    }
 
 
 __all__ = ["DemoClock", "DemoSeed", "SubjectRecords", "fresh_sign_in_codes", "seed_demo"]

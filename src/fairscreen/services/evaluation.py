@@ -30,22 +30,33 @@ from fairscreen.domain.topics import TopicClassifier, default_classifier
 from fairscreen.services.case_file import parse_case, role_profile_from
 from fairscreen.services.case_models import RoleIn, invalid_input
 
-CURRENT_RULEBOOK = "v1.toml"
+CURRENT_RULEBOOK = "v1.1.toml"
 
 
 def rulebook_bytes(name: str = CURRENT_RULEBOOK) -> bytes:
     return resources.files("fairscreen.rulebook").joinpath(name).read_bytes()
 
 
+def _release_order(name: str) -> tuple[int, ...]:
+    """``v1.toml`` < ``v1.1.toml`` < ``v1.10.toml`` < ``v2.toml``: the version in the
+    file name, compared as numbers (as text, ``v1.1.toml`` would sort before ``v1.toml``)."""
+    return tuple(int(part) for part in name.removeprefix("v").removesuffix(".toml").split("."))
+
+
 @cache
 def shipped_rulebook_files() -> tuple[tuple[str, bytes], ...]:
     """Every rulebook file this release ships (``fairscreen/rulebook/v*.toml``) with its
-    bytes, by file name, oldest first: read once per process."""
+    bytes, by the version in its file name, oldest first: read once per process. A change
+    of meaning is a new file beside the old ones, so every past rating stays recomputable."""
     folder = resources.files("fairscreen.rulebook")
+    shipped = [
+        entry
+        for entry in folder.iterdir()
+        if entry.name.startswith("v") and entry.name.endswith(".toml")
+    ]
     return tuple(
         (entry.name, entry.read_bytes())
-        for entry in sorted(folder.iterdir(), key=lambda item: item.name)
-        if entry.name.startswith("v") and entry.name.endswith(".toml")
+        for entry in sorted(shipped, key=lambda item: _release_order(item.name))
     )
 
 

@@ -94,7 +94,7 @@ class EvidenceLog:
                 if not batch:
                     return
                 for item in batch:
-                    uow.keep_payload_body(item.digest, item.body)
+                    uow.keep_payload_body(item.digest, item.body, item.entry.case)
                     uow.log(item.entry)
                 appended = uow.commit()
         except Exception as exc:  # noqa: BLE001 - every waiting reader must hear of it

@@ -7,6 +7,7 @@ certificates with their inclusion proof, and master-key rotation.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,7 +26,7 @@ from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.engine import checkpoint_wal
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import Tier
-from fairscreen.domain.errors import NotFound
+from fairscreen.domain.errors import KeyDestroyed, NotFound
 from fairscreen.domain.lifecycle import (
     CaseState,
     HoldReason,
@@ -271,6 +272,16 @@ def destroy_case(
 CONTENT_DESTROYED = ["records", "report", "disputes", "decision", "notices", "authorization"]
 
 
+def _last_commitment_key(uow: SqlUnitOfWork, pseudonym: str) -> bytes:
+    """The case's commitment key for its last entries; a case whose keys are already gone
+    (its subject's key shredded) commits under a key nobody keeps: unopenable, as every
+    other commitment of the case already is."""
+    try:
+        return uow.cipher.commitment_key(pseudonym)
+    except KeyDestroyed:
+        return secrets.token_bytes(32)
+
+
 def _destroy_many(
     svc: Services,
     uow: SqlUnitOfWork,
@@ -294,12 +305,22 @@ def _destroy_many(
             state = transition(state, S.WITHDRAWN)
         transition(state, S.DESTROYED)
     ids = [str(case["id"]) for case, _ in cases]
+    pseudonyms = [str(case["pseudonym"]) for case, _ in cases]
     records = uow.repo.record_counts(ids)
-    uow.keys.destroy_many(KeyKind.CASE, [str(case["pseudonym"]) for case, _ in cases])
+    # The destruction's own entries still commit under each case's key, read before the
+    # keys go; after this, no commitment of these cases can ever be opened (§6).
+    commitment_keys = {p: _last_commitment_key(uow, p) for p in pseudonyms}
+    uow.keys.destroy_many(KeyKind.CASE, pseudonyms)
     # The light, the outcome and whether it was adverse go too: they are the report's and
     # the decision's results, and the case row keeps none of them (PRODUCT.md P6).
     uow.repo.delete_content_many(
-        ids, state=S.DESTROYED.value, updated_at=now, light=None, outcome=None, adverse=None
+        ids,
+        pseudonyms,
+        state=S.DESTROYED.value,
+        updated_at=now,
+        light=None,
+        outcome=None,
+        adverse=None,
     )
     certificates = []
     for case, reason in cases:
@@ -312,6 +333,7 @@ def _destroy_many(
             case,
             actor,
             payload={"records": count, "reason": reason.value},
+            commitment_key=commitment_keys[str(case["pseudonym"])],
             reason=reason,
             due=due,
         )
@@ -385,7 +407,11 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
         entry = log.entry(int(row["ledger_index"]))
         uow.commit()
     certificate: dict[str, Any] = json.loads(row["body"])
-    certificate["receipt"] = make_tlog_proof(int(row["ledger_index"]), proof.proof, checkpoint.note)
+    # The checkpoint with the witnesses' cosignatures received so far (C2SP tlog-witness):
+    # a receipt a regulator can check against their keys as well as the log's.
+    certificate["receipt"] = make_tlog_proof(
+        int(row["ledger_index"]), proof.proof, checkpoint.cosigned_note
+    )
     certificate["entry"] = entry.decode("utf-8")
     certificate["log_key"] = svc.signer.verifier.vkey
     return certificate

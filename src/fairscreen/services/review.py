@@ -9,6 +9,7 @@ When the last open dispute of a round is answered the case is rated again
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,11 +24,11 @@ from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound, 
 from fairscreen.domain.lifecycle import CaseState, check_release, dispute_due, transition
 from fairscreen.domain.lifecycle import DisputeOutcome as DomainDisputeOutcome
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
-from fairscreen.ledger.entries import Outcome as LedgerOutcome
 from fairscreen.services.case_events import (
     AGENCY,
     CANDIDATE,
     EMPLOYER,
+    OPERATOR_REASON_FIELD,
     S,
     dispute_summaries,
     event_entry,
@@ -56,8 +57,10 @@ def read_report(
     recorded reason; a regulator never."""
     require_role(actor, CANDIDATE, AGENCY, EMPLOYER, ActorRole.OPERATOR)
     # 1. decrypt from a read snapshot (no writer lock), deciding what this reader may see;
+    payload: dict[str, Any] = {}
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
+        commitment_key = uow.cipher.commitment_key(case["pseudonym"])
         report = uow.repo.report(case)
         if report is None:
             raise InvalidTransition("the case has not been rated yet", field="case_id")
@@ -76,6 +79,12 @@ def read_report(
                 )
             code = ReasonCode.AUDIT
             result = {"case_id": case["id"], "state": state.value, "report": report}
+            # The operator's own words are kept too (P5: who, when, why), encrypted
+            # under the case key, in the payload the entry commits to.
+            recorded = uow.cipher.encrypt_text(
+                case["pseudonym"], OPERATOR_REASON_FIELD, reason.strip()
+            )
+            payload["recorded_reason_ct"] = base64.b64encode(recorded).decode("ascii")
         else:
             code = ReasonCode.CANDIDATE_REVIEW if actor.role is CANDIDATE else ReasonCode.DISPUTE
             result = {
@@ -87,7 +96,13 @@ def read_report(
             }
     # 2. the read is evidence: it is in the ledger (group-committed) before data leaves.
     entry, digest, body = event_entry(
-        svc, EventType.REPORT_READ, case, actor, payload={"reason": code.value}, reason=code
+        svc,
+        EventType.REPORT_READ,
+        case,
+        actor,
+        commitment_key=commitment_key,
+        payload={"reason": code.value, **payload},
+        reason=code,
     )
     svc.evidence.record(entry, digest, body)
     return result
@@ -273,17 +288,30 @@ def resolve_dispute(
                 # back (unverifiable instead of gone), so the claim goes with its records.
                 _drop_claim(uow, case, finding["category"], int(claim))
         elif decided is DomainDisputeOutcome.CORRECTED:
-            stored = {r["id"] for r in uow.repo.records(case)}
-            allowed = {c.value for c in effective_categories(uow, case)}
+            category = str(finding["category"])
+            _check_correction(corrected_records, category, finding, uow.repo.records(case))
             _check_records(corrected_records)  # as given, so errors name the input's index
+            allowed = {c.value for c in effective_categories(uow, case)}
             corrected = redact_for_storage(
                 [dict(r) for r in corrected_records], allowed, svc.classifier
             )
-            for record in corrected:
-                if record["id"] in stored:
-                    uow.repo.replace_record(case, record)
-                else:
-                    uow.repo.put_records(case, [record], svc.now())
+            # The finding's own records are replaced, nothing else: a correction is a new
+            # answer from a source for that one category, and is logged as one.
+            uow.repo.delete_records(case, finding["records"])
+            uow.repo.put_records(case, corrected, svc.now())
+            log_event(
+                svc,
+                uow,
+                EventType.SOURCE_QUERIED,
+                case,
+                actor,
+                payload={
+                    "source": sorted({str(r["source"]["id"]) for r in corrected}),
+                    "dispute": dispute_id,
+                },
+                category=category,
+                reason=ReasonCode.DISPUTE,
+            )
         uow.repo.resolve_dispute(
             case, dispute_id, answer=answer.strip(), outcome=decided.value, resolved_at=svc.now()
         )
@@ -293,8 +321,11 @@ def resolve_dispute(
             EventType.DISPUTE_RESOLVED,
             case,
             actor,
-            payload={"dispute": dispute_id, "finding": dispute["finding_id"]},
-            outcome=LedgerOutcome(decided.value),
+            payload={
+                "dispute": dispute_id,
+                "finding": dispute["finding_id"],
+                "outcome": decided.value,
+            },
         )
         if _open_disputes(uow, case) == 0:
             case = _compact_claims(uow, case)
@@ -330,6 +361,33 @@ def _compact_claims(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:
     if kept != claims:
         uow.repo.set_claims(case, kept)
     return reload_case(uow, case)
+
+
+def _check_correction(
+    records: Sequence[Mapping[str, Any]],
+    category: str,
+    finding: Mapping[str, Any],
+    stored: Sequence[Mapping[str, Any]],
+) -> None:
+    """A correction answers one disputed finding (issue 12 item 6): its records are of the
+    finding's category and replace the finding's own records, never another finding's. An
+    answer to an employment dispute that carried a litigation record turned a blue case
+    yellow, with no query logged."""
+    own = set(finding["records"])
+    others = {str(r["id"]) for r in stored} - own
+    for index, record in enumerate(records):
+        if record.get("category") != category:
+            raise InvalidInput(
+                f"must be {category}: a correction replaces the disputed finding's own "
+                "records, in its category",
+                field=f"corrected_records[{index}].category",
+            )
+        if record.get("id") in others:
+            raise InvalidInput(
+                "names a record of another finding: a correction replaces only the "
+                "disputed finding's own records",
+                field=f"corrected_records[{index}].id",
+            )
 
 
 def _check_records(records: Sequence[Mapping[str, Any]]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import RowMapping
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import PROHIBITED, Category
 from fairscreen.domain.errors import InvalidInput, NotFound
-from fairscreen.domain.identity import normalize_id_number
+from fairscreen.domain.identity import normalize_id_number, normalize_name
 from fairscreen.domain.profiles import validate_profile
 from fairscreen.domain.scope import Scope, effective_scope
 from fairscreen.services.case_events import (
@@ -57,19 +57,27 @@ def purpose_text(purpose: str, lang: str) -> str:
     return DEFAULT_PURPOSE_TEXT.get(lang, purpose) if purpose == DEFAULT_PURPOSE else purpose
 
 
-def register_candidate(svc: Services, identity: Mapping[str, Any]) -> str:
-    """A candidate (subject), identified by name, national ID and birth date; a returning
-    candidate (same ID number) gets their existing id. The identity is stored encrypted;
-    a keyed hash of the ID number (a blind index) finds them again."""
-    subject, lookup = _checked_identity(svc, identity)
+def register_candidate(svc: Services, actor: Actor, identity: Mapping[str, Any]) -> str:
+    """The employer's record of a candidate (subject): name, national ID and birth date,
+    stored encrypted. Each employer keeps its own records (PRODUCT.md §2): the blind index
+    that finds a returning candidate (a keyed hash of the ID number) is keyed by the
+    employer too, so registering never returns, reuses or reveals another employer's
+    record of that person, nor whether they were ever screened, and one employer's typo
+    can never change another's result. The same employer registering the same number again
+    gets its record back, if the name and birth date agree with it."""
+    require_role(actor, EMPLOYER)
+    subject, lookup = _checked_identity(svc, actor, identity)
     with svc.uow() as uow:
-        subject_id = _add_subject(svc, uow, subject, lookup)
+        subject_id = _add_subject(svc, uow, actor, subject, lookup)
         uow.commit()
     return subject_id
 
 
-def _checked_identity(svc: Services, identity: Mapping[str, Any]) -> tuple[SubjectIn, str]:
-    """The identity validated, and its blind index; nothing is written."""
+def _checked_identity(
+    svc: Services, actor: Actor, identity: Mapping[str, Any]
+) -> tuple[SubjectIn, str]:
+    """The identity validated, and its blind index within the employer's records;
+    nothing is written."""
     try:
         subject = SubjectIn.model_validate_json(json.dumps(dict(identity)))
     except ValidationError as exc:
@@ -85,17 +93,36 @@ def _checked_identity(svc: Services, identity: Mapping[str, Any]) -> tuple[Subje
             "an identity document number: 6 to 32 letters and digits",
             field="subject.national_id",
         )
-    lookup = hashlib.sha256(svc.pseudonym_key + b"|lookup|" + number.encode()).hexdigest()
-    return subject, lookup
+    scoped = f"|lookup|{actor.id}|{number}".encode()
+    return subject, hashlib.sha256(svc.pseudonym_key + scoped).hexdigest()
 
 
-def _add_subject(svc: Services, uow: SqlUnitOfWork, subject: SubjectIn, lookup: str) -> str:
+def _add_subject(
+    svc: Services, uow: SqlUnitOfWork, actor: Actor, subject: SubjectIn, lookup: str
+) -> str:
     existing = uow.repo.subject_by_lookup(lookup)
     if existing is not None:
+        # The employer's own record: the same person only if the rest agrees, compared as
+        # identities are (NFKC, no white space, case-folded); otherwise say so rather
+        # than silently keep one and drop the other.
+        kept = uow.repo.subject_identity(existing)
+        if normalize_name(str(kept["name"])) != normalize_name(subject.name):
+            raise InvalidInput(
+                "this ID number is already registered by your organisation under another "
+                "name: check which one is right",
+                field="subject.name",
+            )
+        if str(kept["birth_date"]) != subject.birth_date.isoformat():
+            raise InvalidInput(
+                "this ID number is already registered by your organisation with another "
+                "birth date: check which one is right",
+                field="subject.birth_date",
+            )
         return str(existing["id"])
     subject_id = new_id("sub")
     uow.repo.add_subject(
         id=subject_id,
+        employer_id=actor.id,
         pseudonym=svc.pseudonym("subj", subject_id),
         lookup=lookup,
         identity=subject.model_dump(mode="json", exclude_none=True),
@@ -137,7 +164,8 @@ def use_builtin_profile(svc: Services, actor: Actor, profile: str) -> str:
     """Copy a built-in profile (``fairscreen profiles``) into the employer's own."""
     builtin = builtin_profiles().get(profile)
     if builtin is None:
-        raise InvalidInput(f"unknown built-in profile {profile!r}", field="profile")
+        # The detail names the rule, never the value sent (docs/api.md: no echo).
+        raise InvalidInput("not one of the built-in profiles", field="profile")
     role: dict[str, Any] = {
         "id": builtin.id,
         "title": builtin.title,
@@ -194,9 +222,9 @@ def order_for_candidate(
     every input is checked first and both are written in one transaction, so a refused
     order stores nothing, not even the candidate's identity. Returns (subject, case)."""
     order = _checked_order(actor, profile_id, agency_id, requested, purpose, None)
-    subject, lookup = _checked_identity(svc, identity)
+    subject, lookup = _checked_identity(svc, actor, identity)
     with svc.uow() as uow:
-        subject_id = _add_subject(svc, uow, subject, lookup)
+        subject_id = _add_subject(svc, uow, actor, subject, lookup)
         case_id = _add_case(svc, uow, actor, order, subject_id)
         uow.commit()
     return subject_id, case_id
@@ -243,7 +271,9 @@ def _add_case(
             "none of the requested categories is in the role profile", field="requested"
         )
     subject = uow.repo.subject(subject_id)
-    if subject is None:
+    # Another employer's record of a person does not exist for this one (PRODUCT.md §2);
+    # a record from before records were kept per employer has no owner.
+    if subject is None or subject["employer_id"] not in (None, actor.id):
         raise NotFound("no such candidate", field="subject_id")
     if agency_id is not None:
         agency = uow.repo.tenant(agency_id)
@@ -281,7 +311,9 @@ def checked_categories(
         try:
             category = Category(value)
         except ValueError as exc:
-            raise InvalidInput(f"unknown category {value!r}", field=f"{field}[{index}]") from exc
+            raise InvalidInput(
+                "not one of the rulebook's categories", field=f"{field}[{index}]"
+            ) from exc
         if category.value not in chosen:
             chosen.append(category.value)
     if at_least_one and not chosen:

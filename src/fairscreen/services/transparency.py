@@ -11,6 +11,9 @@ fetch without an account to check the ledger and the rules.
 - The published rulebooks by version and by SHA-256, as the exact bytes that were hashed.
 - The ledger's status for the regulator (size, latest checkpoint, a full verification)
   and the compliance audit.
+- One entry's details for the regulator (:func:`entry_details`): what the public entry
+  only commits to (PRODUCT.md §6), read through this authorized path, each read itself
+  an entry of the log.
 
 The tree logic is the ledger's own (:mod:`fairscreen.ledger.log`, ``tiles``); this module
 only reads it through one snapshot per call and checks the public inputs, so a bad
@@ -21,20 +24,27 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from fairscreen.adapters.db.ledger_store import reading
-from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.adapters.db.unit_of_work import payload_commitment
+from fairscreen.domain.errors import InvalidInput, LedgerError, NotFound
+from fairscreen.domain.lifecycle import CaseState
 from fairscreen.domain.rulebook import parse_rulebook
 from fairscreen.ledger.audit import Violation, audit_entries
+from fairscreen.ledger.cosignature import verify_cosignatures
+from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode, decode_entry
 from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
 from fairscreen.ledger.verify import verify_log
-from fairscreen.services.context import Services
+from fairscreen.services.case_events import OPERATOR_REASON_FIELD, log_event
+from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evaluation import shipped_rulebook_files
 
 MAX_LEVEL = 63
@@ -59,15 +69,16 @@ def parse_tile_path(path: str) -> tuple[int, int | None]:
 
 
 def latest_checkpoint(svc: Services) -> str:
-    """The latest published checkpoint (a C2SP signed note); never one of a log that went
-    back behind its high-water mark (it would contradict what the log signed before)."""
+    """The latest published checkpoint (a C2SP signed note), with the cosignatures of the
+    witnesses that have cosigned it so far (C2SP tlog-cosignature); never one of a log that
+    went back behind its high-water mark (it would contradict what the log signed before)."""
     with reading(svc.engine) as log:
         if svc.high_water is not None:
             svc.high_water.check(log)
         latest = log.latest_checkpoint()
     if latest is None:
         raise NotFound("no checkpoint has been published yet", field="checkpoint")
-    return latest.note
+    return latest.cosigned_note
 
 
 def publish_checkpoint(svc: Services) -> str:
@@ -142,7 +153,7 @@ def inclusion_proof(svc: Services, index: int, tree_size: int | None = None) -> 
             raise InvalidInput("outside 0 .. tree_size - 1", field="index")
         proof = log.inclusion_proof(index, size)
         entry = log.entry(index)
-        notes = [c.note for c in log.store.read_checkpoints() if c.size == size]
+        notes = [c.cosigned_note for c in log.store.read_checkpoints() if c.size == size]
     return {
         "index": proof.index,
         "tree_size": proof.size,
@@ -236,7 +247,7 @@ def ledger_status(svc: Services) -> dict[str, Any]:
             "size": latest.size,
             "root_hash": _b64(latest.root),
             "published_at": latest.published_at,
-            "note": latest.note,
+            "note": latest.cosigned_note,
         },
         "log_key": svc.signer.verifier.vkey,
     }
@@ -260,3 +271,152 @@ def compliance_audit(svc: Services) -> tuple[int, list[Violation]]:
     with reading(svc.engine) as log:
         size = log.size()
     return size, audit_ledger(svc, as_of=svc.now())
+
+
+def entry_details(svc: Services, actor: Actor, index: int) -> dict[str, Any]:
+    """What entry ``index`` commits to, for a regulator or an operator (PRODUCT.md §6: the
+    public log says nothing about a person; the regulator reads details through its
+    console, and each read is itself logged).
+
+    1. read the entry; 2. find its payload by the commitment it carries; 3. while the
+    case's keys exist, open the commitment (recompute it under the case's commitment key)
+    and an operator's recorded reason; 4. log the read (``report.read``, reason
+    ``audit``) in the same transaction. A destroyed case's payload and keys are gone:
+    the entry alone is given, and nothing was read, so nothing is logged."""
+    require_role(actor, ActorRole.REGULATOR, ActorRole.OPERATOR)
+    with svc.uow() as uow:
+        log = uow.ledger()
+        if not 0 <= index < log.size():
+            raise NotFound("no entry at that index", field="index")
+        raw = log.entry(index)
+        entry = decode_entry(raw)
+        details: dict[str, Any] = {
+            "index": index,
+            "entry": json.loads(raw),
+            "payload": None,
+            "commitment_opens": None,
+            "recorded_reason": None,
+            "read_logged": False,
+        }
+        case = uow.repo.case_by_pseudonym(entry.case)
+        body = uow.repo.event_payload(entry.commitment)
+        if case is None or case["state"] == CaseState.DESTROYED.value or body is None:
+            return details
+        key = uow.cipher.commitment_key(entry.case)
+        opened = (
+            payload_commitment(key, body)
+            if entry.v >= 2
+            else hashlib.sha256(body).hexdigest()  # version 1 committed with plain SHA-256
+        )
+        details["commitment_opens"] = hmac.compare_digest(opened, entry.commitment)
+        payload = json.loads(body)
+        sealed = payload.pop("recorded_reason_ct", None)
+        if isinstance(sealed, str):
+            details["recorded_reason"] = uow.cipher.decrypt_text(
+                entry.case, OPERATOR_REASON_FIELD, base64.b64decode(sealed)
+            )
+        details["payload"] = payload
+        log_event(
+            svc,
+            uow,
+            EventType.REPORT_READ,
+            case,
+            actor,
+            payload={"reason": ReasonCode.AUDIT.value, "entry": index},
+            commitment_key=key,
+            reason=ReasonCode.AUDIT,
+        )
+        uow.commit()
+    details["read_logged"] = True
+    return details
+
+
+# --- the regulator's lookup and the witnesses ---------------------------------------------------
+
+_CASE_PSEUDONYM = re.compile(r"^case_[0-9a-f]{32}$")
+#: The most entries one lookup lists (a case has a few dozen; the rest is a scan's cap).
+LOOKUP_LIMIT = 200
+_SCAN_CHUNK = 8192
+
+
+def lookup_entries(svc: Services, query: str) -> dict[str, Any]:
+    """Ledger entries by index (``1234``, as printed on a destruction certificate) or by
+    case pseudonym (``case_`` + 32 hex, as entries and certificates name the case), each
+    with its inclusion proof against the latest checkpoint when it is under one (an entry
+    sequenced since is listed without, until the next publication). Entries hold
+    pseudonyms and codes only (the ledger's guard), so nothing personal is shown.
+
+    A case lookup scans the log in chunks (no index of pseudonyms is kept beside the log,
+    by design: the log is the only record the regulator needs to trust)."""
+    text = query.strip()
+    if text.isdigit():
+        kind = "index"
+    elif _CASE_PSEUDONYM.match(text):
+        kind = "case"
+    else:
+        raise InvalidInput(
+            "a ledger index (digits) or a case pseudonym (case_ and 32 hex digits)",
+            field="q",
+        )
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+        signed = latest.size if latest is not None else 0
+        size = log.size()
+        if kind == "index":
+            index = int(text)
+            if index >= size:
+                raise NotFound(f"no entry {index} in a log of {size} entries", field="q")
+            found = log.store.read_entries(index, index + 1)
+        else:
+            needle = f'"case":"{text}"'.encode()
+            found = []
+            for start in range(0, size, _SCAN_CHUNK):
+                rows = log.store.read_entries(start, min(start + _SCAN_CHUNK, size))
+                found += [(i, data) for i, data in rows if needle in data]
+                if len(found) > LOOKUP_LIMIT:
+                    break
+        entries = []
+        for index, data in found[:LOOKUP_LIMIT]:
+            proof = log.inclusion_proof(index, signed) if index < signed else None
+            entries.append(
+                {
+                    "index": index,
+                    "entry": json.loads(data),
+                    "raw": data.decode("utf-8", errors="replace"),
+                    "leaf_hash": _b64(hashlib.sha256(b"\x00" + data).digest()),
+                    "proof": None if proof is None else [_b64(h) for h in proof.proof],
+                }
+            )
+    return {
+        "query": text,
+        "kind": kind,
+        "entries": entries,
+        "truncated": len(found) > LOOKUP_LIMIT,
+        "size": size,
+        "tree_size": signed,
+        "checkpoint": latest.cosigned_note if latest is not None else None,
+    }
+
+
+def witness_status(svc: Services) -> list[dict[str, Any]]:
+    """Each configured witness and its cosignature of the latest checkpoint, checked with
+    its key: name, whether it cosigned, and when (its timestamp)."""
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+    status = []
+    for peer in svc.config.witnesses:
+        found = []
+        if latest is not None:
+            try:
+                found = verify_cosignatures(latest.cosigned_note, [peer.key])
+            except LedgerError:
+                found = []
+        status.append(
+            {
+                "name": peer.name,
+                "vkey": peer.key.vkey,
+                "cosigned": bool(found),
+                "at": datetime.fromtimestamp(found[0].timestamp, UTC) if found else None,
+            }
+        )
+    return status

@@ -27,8 +27,9 @@ accounts = sa.Table(
     sa.Column("disabled_at", TIME, nullable=True),
 )
 
-#: Bearer tokens: SHA-256 of a 256-bit random token. An account's token, or a
-#: candidate's short-lived token (``subject_id``) from a one-time sign-in code.
+#: Bearer tokens: SHA-256 of a 256-bit random token. ``kind``: an account's API token
+#: (``api``), a staff portal session (``portal``: short-lived, revoked at sign-out), or a
+#: candidate's short-lived token (``candidate``, ``subject_id``) from a one-time code.
 api_tokens = sa.Table(
     "api_tokens",
     metadata,
@@ -40,10 +41,14 @@ api_tokens = sa.Table(
     sa.Column("created_at", TIME, nullable=False),
     sa.Column("expires_at", TIME, nullable=True),
     sa.Column("revoked_at", TIME, nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False, server_default="api"),
 )
+sa.Index("ix_api_tokens_account", api_tokens.c.account_id)
 
 #: One-time sign-in codes for candidates: a keyed hash of the code, a short life and a
-#: small number of tries.
+#: small number of tries. ``session_hash``: SHA-256 of the code session handed to the
+#: asker (the code works only with it; tries count per session); ``requester``: a keyed
+#: hash of the asking address (each asker has its own hourly allowance).
 sign_in_codes = sa.Table(
     "sign_in_codes",
     metadata,
@@ -54,6 +59,8 @@ sign_in_codes = sa.Table(
     sa.Column("expires_at", TIME, nullable=False),
     sa.Column("used_at", TIME, nullable=True),
     sa.Column("attempts", sa.SmallInteger, nullable=False),
+    sa.Column("session_hash", sa.String(64), nullable=True),
+    sa.Column("requester", sa.String(64), nullable=True),
 )
 sa.Index("ix_sign_in_codes_subject", sign_in_codes.c.subject_id)
 

@@ -28,7 +28,11 @@ subjects = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("pseudonym", sa.String(40), nullable=False, unique=True),
-    #: blind index: HMAC of the normalised ID number, to find a returning candidate
+    #: whose record this is: each employer keeps its own (PRODUCT.md §2; revision
+    #: ``0010_privacy``); null for a record made before, when one record was shared
+    sa.Column("employer_id", sa.String(64), sa.ForeignKey("tenants.id"), nullable=True),
+    #: blind index: keyed hash of the employer and the normalised ID number, to find the
+    #: employer's own returning candidate (records made before 0010 hash the number alone)
     sa.Column("lookup", sa.String(64), nullable=False, unique=True),
     sa.Column("identity_ct", sa.LargeBinary, nullable=False),
     sa.Column("created_at", TIME, nullable=False),
@@ -59,7 +63,11 @@ cases = sa.Table(
     sa.Column("tier", sa.String(16), nullable=False),
     sa.Column("state", sa.String(24), nullable=False),
     sa.Column("requested", sa.Text, nullable=False),  # JSON list of category names
-    sa.Column("purpose", sa.String(200), nullable=False),
+    #: the employer's purpose in its own words, encrypted (free text can name anyone)
+    sa.Column("purpose_ct", sa.LargeBinary, nullable=True),
+    #: before ``0010_privacy`` the purpose in plaintext; sealed into ``purpose_ct`` and
+    #: emptied when the service starts on an upgraded database, never written again
+    sa.Column("purpose", sa.String(200), nullable=True),
     #: the candidate's claims (degrees, employment spells, licences) as JSON, encrypted
     sa.Column("claims_ct", sa.LargeBinary, nullable=True),
     sa.Column("review_days", sa.SmallInteger, nullable=False),
@@ -89,7 +97,9 @@ authorizations = sa.Table(
     sa.Column("lang", sa.String(8), nullable=False),
     sa.Column("text_sha256", sa.String(64), nullable=False),
     sa.Column("text_ct", sa.LargeBinary, nullable=False),
-    sa.Column("purpose", sa.String(200), nullable=False),
+    sa.Column("purpose_ct", sa.LargeBinary, nullable=True),
+    #: legacy plaintext, as ``cases.purpose``
+    sa.Column("purpose", sa.String(200), nullable=True),
     sa.Column("categories", sa.Text, nullable=False),
     sa.Column("sensitive", sa.Text, nullable=False),
     sa.Column("signed_at", TIME, nullable=False),
@@ -157,14 +167,18 @@ notices = sa.Table(
 )
 sa.Index("ix_notices_case", notices.c.case_id)  # read per case, deleted per purge batch
 
-#: The payload of each ledger entry, whose SHA-256 the entry carries (PRODUCT.md §6):
-#: canonical JSON of ids, pseudonyms and codes only.
+#: The payload of each ledger entry (PRODUCT.md §6): JSON of ids, pseudonyms and codes
+#: only, under the value its entry carries in ``digest`` (a version-2 entry's keyed
+#: commitment, a version-1 entry's SHA-256). ``case_pseudonym`` says whose it is, so the
+#: rows go with the case's data (revision ``0010_privacy``).
 event_payloads = sa.Table(
     "event_payloads",
     metadata,
     sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("case_pseudonym", sa.String(40), nullable=True),
     sa.Column("body", sa.Text, nullable=False),
 )
+sa.Index("ix_event_payloads_case", event_payloads.c.case_pseudonym)
 
 #: Wrapped subject and case keys (adapters/crypto.py KeyStore); a destroyed key keeps
 #: its row with no blob, so "destroyed" and "never issued" stay distinguishable. The key

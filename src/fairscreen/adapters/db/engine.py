@@ -15,6 +15,8 @@ writers queue instead of failing halfway). Each connection also gets:
   for a copy of the file to find (set here, not left to how SQLite was built: Debian
   builds it on, others do not). :func:`checkpoint_wal` then moves a purge from the WAL
   into the file itself (issue 18).
+
+A SQLite file is created with mode 0600 (an existing one is narrowed to it).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
+from fairscreen.adapters.secret_files import private_file
 from fairscreen.domain.errors import InvalidInput, StorageUnavailable
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
@@ -63,7 +66,10 @@ def create_engine(
             raise InvalidInput(
                 f"no folder {path.parent.parent} to put {path.name} in", field="database-url"
             )
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        # The database holds personal data (encrypted) and tokens' hashes: its owner's
+        # alone. SQLite gives the -wal and -shm files the database file's mode.
+        private_file(path)
     engine = sa.create_engine(parsed, **engine_options)
 
     @event.listens_for(engine, "connect")

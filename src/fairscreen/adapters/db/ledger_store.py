@@ -25,8 +25,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from fairscreen.adapters.db.engine import begin_read, begin_write, storage_problem
-from fairscreen.adapters.db.tables import ledger_checkpoints
+from fairscreen.adapters.db.tables import ledger_checkpoints, ledger_cosignatures
 from fairscreen.domain.errors import FairscreenError, LedgerError
+from fairscreen.ledger.cosignature import Cosignature
 from fairscreen.ledger.entries import LedgerEntry, decode_entry
 from fairscreen.ledger.log import AppendResult, Log
 from fairscreen.ledger.store import LedgerStore, StoredCheckpoint
@@ -197,16 +198,60 @@ class SqlLedgerStore(LedgerStore):
             raise _database_error(exc.orig or exc, self._connection.engine.url) from exc
         return int(result.scalar_one())
 
+    def add_cosignature(
+        self, checkpoint_id: int, cosignature: Cosignature, received_at: datetime
+    ) -> None:
+        key = {
+            "checkpoint_id": checkpoint_id,
+            "cosigner": cosignature.name,
+            "key_id": cosignature.key_id,
+        }
+        table = ledger_cosignatures
+        try:
+            self._connection.execute(
+                table.delete().where(*(table.c[name] == value for name, value in key.items()))
+            )
+            self._connection.execute(
+                table.insert().values(
+                    **key,
+                    timestamp=cosignature.timestamp,
+                    line=cosignature.line,
+                    received_at=received_at,
+                )
+            )
+        except DBAPIError as exc:
+            raise _database_error(exc.orig or exc) from exc
+
     def _checkpoints(self, query: sa.Select[Any]) -> list[StoredCheckpoint]:
         found = []
         try:
             rows = list(self._connection.execute(query))
+            lines: dict[int, list[str]] = {}
+            if rows:
+                # One range query, not an IN list: verify reads every checkpoint.
+                table = ledger_cosignatures
+                ids = {row.id for row in rows}
+                cosigned = self._connection.execute(
+                    sa.select(table.c.checkpoint_id, table.c.line)
+                    .where(table.c.checkpoint_id.between(min(ids), max(ids)))
+                    .order_by(table.c.checkpoint_id, table.c.cosigner, table.c.key_id)
+                )
+                for checkpoint_id, line in cosigned:
+                    if checkpoint_id in ids:
+                        lines.setdefault(int(checkpoint_id), []).append(line)
         except DBAPIError as exc:
             raise _database_error(exc.orig or exc, self._connection.engine.url) from exc
         for row in rows:
             published = row.published_at  # aware UTC: the column type sees to it
             found.append(
-                StoredCheckpoint(row.id, int(row.size), bytes(row.root), row.note, published)
+                StoredCheckpoint(
+                    row.id,
+                    int(row.size),
+                    bytes(row.root),
+                    row.note,
+                    published,
+                    tuple(lines.get(row.id, ())),
+                )
             )
         return found
 

@@ -77,13 +77,21 @@ class ServiceRepository:
         return self._one(sa.select(t.subjects).where(t.subjects.c.id == subject_id))
 
     def add_subject(
-        self, *, id: str, pseudonym: str, lookup: str, identity: Mapping[str, Any], now: datetime
+        self,
+        *,
+        id: str,
+        employer_id: str,
+        pseudonym: str,
+        lookup: str,
+        identity: Mapping[str, Any],
+        now: datetime,
     ) -> None:
         label = identity_label(pseudonym)
         self.cipher.open_case(label, pseudonym)
         self.connection.execute(
             sa.insert(t.subjects).values(
                 id=id,
+                employer_id=employer_id,
                 pseudonym=pseudonym,
                 lookup=lookup,
                 identity_ct=self._seal(label, "identity", dict(identity)),
@@ -129,10 +137,57 @@ class ServiceRepository:
 
     # --- cases -------------------------------------------------------------------------
 
-    def add_case(self, *, claims: Mapping[str, Any] | None, **values: Any) -> None:
-        self.cipher.open_case(values["pseudonym"], values.pop("subject_pseudonym"))
-        claims_ct = None if claims is None else self._seal(values["pseudonym"], "claims", claims)
-        self.connection.execute(sa.insert(t.cases).values(claims_ct=claims_ct, **values))
+    def add_case(self, *, claims: Mapping[str, Any] | None, purpose: str, **values: Any) -> None:
+        label = values["pseudonym"]
+        self.cipher.open_case(label, values.pop("subject_pseudonym"))
+        claims_ct = None if claims is None else self._seal(label, "claims", claims)
+        purpose_ct = self.cipher.encrypt_text(label, "purpose", purpose)
+        self.connection.execute(
+            sa.insert(t.cases).values(claims_ct=claims_ct, purpose_ct=purpose_ct, **values)
+        )
+
+    def case_purpose(self, case: Mapping[Any, Any]) -> str:
+        """The employer's stated purpose of the case (or of its authorization row)."""
+        if case["purpose_ct"] is None:  # a legacy row not sealed yet
+            return str(case["purpose"])
+        return self.cipher.decrypt_text(
+            str(case["pseudonym"]), "purpose", bytes(case["purpose_ct"])
+        )
+
+    def has_legacy_purposes(self) -> bool:
+        return any(
+            self.connection.execute(
+                sa.select(table.c.purpose).where(table.c.purpose.is_not(None)).limit(1)
+            ).first()
+            for table in (t.cases, t.authorizations)
+        )
+
+    def seal_legacy_purposes(self) -> int:
+        """Encrypt the plaintext purposes written before ``0010_privacy`` and empty them
+        (a destroyed case's is emptied: its keys are gone, and so is what it said).
+        Idempotent; returns how many rows were sealed or emptied."""
+        done = 0
+        for table in (t.cases, t.authorizations):
+            case_id = t.cases.c.id if table is t.cases else table.c.case_id
+            query = (
+                sa.select(
+                    case_id.label("id"), t.cases.c.pseudonym, t.cases.c.state, table.c.purpose
+                )
+                .select_from(table if table is t.cases else table.join(t.cases))
+                .where(table.c.purpose.is_not(None))
+            )
+            key_column = t.cases.c.id if table is t.cases else table.c.case_id
+            for row in self.connection.execute(query).all():
+                sealed = None
+                if row.state != CaseState.DESTROYED.value:
+                    sealed = self.cipher.encrypt_text(row.pseudonym, "purpose", row.purpose)
+                self.connection.execute(
+                    sa.update(table)
+                    .where(key_column == row.id)
+                    .values(purpose=None, purpose_ct=sealed)
+                )
+                done += 1
+        return done
 
     def case(self, case_id: str) -> RowMapping | None:
         return self._one(sa.select(t.cases).where(t.cases.c.id == case_id))
@@ -181,19 +236,31 @@ class ServiceRepository:
 
     # --- authorization -----------------------------------------------------------------
 
-    def put_authorization(self, case: RowMapping, *, text: str, **values: Any) -> None:
+    def put_authorization(
+        self, case: RowMapping, *, text: str, purpose: str, **values: Any
+    ) -> None:
         self.connection.execute(
             sa.insert(t.authorizations).values(
                 case_id=case["id"],
                 text_ct=self.cipher.encrypt_text(case["pseudonym"], "authorization_text", text),
+                purpose_ct=self.cipher.encrypt_text(case["pseudonym"], "purpose", purpose),
                 **values,
             )
         )
 
-    def authorization(self, case_id: str) -> RowMapping | None:
-        return self._one(sa.select(t.authorizations).where(t.authorizations.c.case_id == case_id))
+    def authorization(self, case_id: str) -> dict[str, Any] | None:
+        """The case's authorization row, its purpose decrypted (``purpose``)."""
+        query = (
+            sa.select(t.authorizations, t.cases.c.pseudonym)
+            .join(t.cases, t.cases.c.id == t.authorizations.c.case_id)
+            .where(t.authorizations.c.case_id == case_id)
+        )
+        row = self._one(query)
+        if row is None:
+            return None
+        return {**row, "purpose": self.case_purpose(row)}
 
-    def authorization_text(self, case: RowMapping, row: RowMapping) -> str:
+    def authorization_text(self, case: RowMapping, row: Mapping[str, Any]) -> str:
         return self.cipher.decrypt_text(
             case["pseudonym"], "authorization_text", bytes(row["text_ct"])
         )
@@ -234,17 +301,6 @@ class ServiceRepository:
             dict(self._open(case["pseudonym"], f"record.{row['record_id']}", row["body_ct"]))
             for row in self.connection.execute(query).mappings()
         ]
-
-    def replace_record(self, case: RowMapping, record: Mapping[str, Any]) -> None:
-        self.connection.execute(
-            sa.update(t.records)
-            .where(t.records.c.case_id == case["id"], t.records.c.record_id == record["id"])
-            .values(
-                category=record["category"],
-                status=record.get("status", "ok"),
-                body_ct=self._seal(case["pseudonym"], f"record.{record['id']}", dict(record)),
-            )
-        )
 
     def delete_records(self, case: RowMapping, record_ids: Iterable[str]) -> None:
         ids = list(record_ids)
@@ -420,14 +476,28 @@ class ServiceRepository:
         )
         return {str(case_id): int(count) for case_id, count in self.connection.execute(query)}
 
-    def delete_content_many(self, case_ids: Sequence[str], **tombstone: Any) -> None:
-        """Delete every row that holds the cases' content; the case rows stay as
+    def delete_content_many(
+        self, case_ids: Sequence[str], pseudonyms: Sequence[str], **tombstone: Any
+    ) -> None:
+        """Delete every row that holds the cases' content, their ledger entries' payloads
+        included (a rating's light and rule IDs, a decision); the case rows stay as
         tombstones (ids, pseudonym, state and times: no personal data), their claims
         wiped and ``tombstone`` set in the same statement (the caller clears the light
         and outcome there too)."""
         for table in (t.records, t.reports, t.disputes, t.decisions, t.notices, t.authorizations):
             self.connection.execute(sa.delete(table).where(self._one_of(table.c.case_id, case_ids)))
-        self.update_cases(case_ids, claims_ct=None, **tombstone)
+        payloads = t.event_payloads
+        self.connection.execute(
+            sa.delete(payloads).where(self._one_of(payloads.c.case_pseudonym, pseudonyms))
+        )
+        self.update_cases(case_ids, claims_ct=None, purpose_ct=None, purpose=None, **tombstone)
+
+    def event_payload(self, commitment: str) -> bytes | None:
+        """The payload an entry commits to, as stored, by the value the entry carries."""
+        body = self.connection.execute(
+            sa.select(t.event_payloads.c.body).where(t.event_payloads.c.digest == commitment)
+        ).scalar_one_or_none()
+        return None if body is None else str(body).encode("utf-8")
 
     def update_cases(self, case_ids: Sequence[str], **values: Any) -> None:
         self.connection.execute(

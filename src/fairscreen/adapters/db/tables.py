@@ -89,3 +89,23 @@ ledger_checkpoints = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("published_at", TIME, nullable=False),
 )
+
+#: Witness cosignatures (C2SP tlog-cosignature) of a published checkpoint: one signature
+#: line per witness key, the latest it gave. The checkpoint's own note stays as the log
+#: signed it; ``/checkpoint`` serves it with these lines added.
+ledger_cosignatures = sa.Table(
+    "ledger_cosignatures",
+    metadata,
+    sa.Column(
+        "checkpoint_id",
+        sa.Integer,
+        sa.ForeignKey("ledger_checkpoints.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("cosigner", sa.String(255), primary_key=True),
+    sa.Column("key_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("line", sa.Text, nullable=False),
+    sa.Column("received_at", TIME, nullable=False),
+)

@@ -11,6 +11,7 @@ concurrent state changes queue instead of racing the log's tree size.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
@@ -51,15 +52,21 @@ def _sqlite_writer_lock(engine: Engine) -> threading.Lock | None:
         return lock
 
 
-def payload_digest(payload: Mapping[str, Any]) -> tuple[str, bytes]:
-    """SHA-256 (hex) of a payload's JSON with sorted keys, and the JSON itself.
+def payload_body(payload: Mapping[str, Any]) -> bytes:
+    """A payload's JSON with sorted keys: the bytes a ledger entry commits to.
 
     The payload stays in the database beside the entry; what matters is that the stored
-    bytes hash to the entry's digest. orjson rather than RFC 8785 here: the entries
+    bytes open the entry's commitment. orjson rather than RFC 8785 here: the entries
     themselves are RFC 8785, and canonicalising every payload too cost more than a
     purge's database work (bench/service.py)."""
-    body = orjson.dumps(dict(payload), option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(body).hexdigest(), body
+    return orjson.dumps(dict(payload), option=orjson.OPT_SORT_KEYS)
+
+
+def payload_commitment(key: bytes, body: bytes) -> str:
+    """The keyed commitment to ``body`` a version-2 entry carries (PRODUCT.md §6):
+    HMAC-SHA-256 under the case's commitment key, hex. Without the key it cannot be
+    recomputed from a guessed payload, and the key is shredded with the case."""
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
 @contextmanager
@@ -92,7 +99,7 @@ class SqlUnitOfWork:
         self._key_engine = key_engine
         self._key_provider = key_provider
         self._entries: list[bytes] = []
-        self._payloads: dict[str, str] = {}
+        self._payloads: dict[str, tuple[str, str]] = {}
         self._base_size: int | None = None
         self._committed = False
         self._local_lock: threading.Lock | None = None
@@ -164,20 +171,16 @@ class SqlUnitOfWork:
         """Queue a guarded ledger entry; it is appended in this transaction at commit."""
         self._entries.append(entry.to_bytes())
 
-    def keep_payload(self, payload: Mapping[str, Any]) -> str:
-        """Queue an event payload (ids and codes only) for storage; return its SHA-256.
-        Payloads are written in bulk at commit, like the entries that carry their digest."""
-        digest, body = payload_digest(payload)
-        self.keep_payload_body(digest, body)
-        return digest
-
-    def keep_payload_body(self, digest: str, body: bytes) -> None:
-        self._payloads.setdefault(digest, body.decode("utf-8"))
+    def keep_payload_body(self, commitment: str, body: bytes, case: str) -> None:
+        """Queue an event payload (ids and codes only) under the commitment its entry
+        carries, for the case (pseudonym) it is about; written in bulk at commit, like
+        the entries, and deleted with the case's data (PRODUCT.md §6)."""
+        self._payloads.setdefault(commitment, (case, body.decode("utf-8")))
 
     def _flush_payloads(self) -> None:
-        digests = list(self._payloads)
-        for start in range(0, len(digests), 500):
-            chunk = digests[start : start + 500]
+        commitments = list(self._payloads)
+        for start in range(0, len(commitments), 500):
+            chunk = commitments[start : start + 500]
             stored = {
                 row.digest
                 for row in self.connection.execute(
@@ -186,7 +189,11 @@ class SqlUnitOfWork:
                     )
                 )
             }
-            fresh = [{"digest": d, "body": self._payloads[d]} for d in chunk if d not in stored]
+            fresh = [
+                {"digest": c, "case_pseudonym": self._payloads[c][0], "body": self._payloads[c][1]}
+                for c in chunk
+                if c not in stored
+            ]
             if fresh:
                 self.connection.execute(sa.insert(event_payloads), fresh)
 

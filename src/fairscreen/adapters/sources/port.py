@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from fairscreen.domain.authorization import check_authorization
+from fairscreen.domain.authorization import check_authorization_at
 from fairscreen.domain.categories import (
     PROHIBITED,
     Category,
@@ -134,14 +134,12 @@ def issue_permit(
     """A permit for ``categories``, or the refusal that says why not.
 
     1. the authorization must be valid at ``at`` for this employer and role
-       (:func:`fairscreen.domain.authorization.check_authorization`: missing, wrong
-       employer, revoked, expired);
+       (:func:`fairscreen.domain.authorization.check_authorization_at`: missing, wrong
+       employer, revoked, expired on ``at``'s date or at that moment);
     2. each category must be consented, sensitive ones separately (PIPL art. 29);
     3. the permit lives until the authorization expires, and at most ``ttl``.
     """
-    valid = check_authorization(
-        authorization, employer_id=employer_id, role_id=role_id, as_of=at.date()
-    )
+    valid = check_authorization_at(authorization, employer_id=employer_id, role_id=role_id, at=at)
     wanted = frozenset(categories)
     for category in sorted(wanted):
         if category in PROHIBITED:

@@ -13,13 +13,22 @@ import asyncio
 import contextlib
 import importlib
 import importlib.util
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fairscreen.entrypoints.api import problems
-from fairscreen.entrypoints.api.middleware import ContainErrors, LimitBody, MiB
+from fairscreen.entrypoints.api.docs import install_docs
+from fairscreen.entrypoints.api.middleware import (
+    ContainErrors,
+    LimitBody,
+    MiB,
+    TlogPrefix,
+    origin_prefix,
+)
+from fairscreen.entrypoints.api.nul import RefuseNul
 from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES, enforce
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.entrypoints.api.routers import (
@@ -71,10 +80,13 @@ def create_app(
     max_body_bytes: int = MiB,
     web: bool = True,
     sign_in_limiter: AddressLimiter | None = None,
+    trusted_proxies: Sequence[str] = (),
 ) -> FastAPI:
     """The API over ``services``. ``scheduler_interval`` (seconds) runs the scheduler in
     the background while the app is served; None (tests) leaves it off.
-    ``sign_in_limiter`` counts sign-in requests per address (default: 10 a minute)."""
+    ``sign_in_limiter`` counts sign-in requests per address (default: 10 a minute).
+    ``trusted_proxies`` (addresses or networks; default none) are the only peers whose
+    ``X-Forwarded-For`` names the client: from anyone else it is ignored."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -96,15 +108,21 @@ def create_app(
         description="See docs/api.md: authentication, roles, problem details, pagination, "
         "webhooks, transparency endpoints.",
         lifespan=lifespan,
+        docs_url=None,  # our own /docs: assets from the package, a strict CSP (docs.py)
         redoc_url=None,
     )
+    install_docs(app)
     app.state.services = services
     app.state.sign_in_limiter = sign_in_limiter or AddressLimiter()
     for module in ROUTERS:
         app.include_router(module.router, dependencies=[Depends(enforce)])
     problems.install(app)
+    app.add_middleware(RefuseNul)  # inside LimitBody: it reads bodies already capped
     app.add_middleware(LimitBody, max_bytes=max_body_bytes)
+    app.add_middleware(TlogPrefix, prefix=origin_prefix(services.signer.name))
     app.add_middleware(ContainErrors)
+    if trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     if web:
         mount_web(app, services)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""Two ASGI middlewares, outermost first:
+"""Three ASGI middlewares, outermost first:
 
 - :class:`ContainErrors`: anything unexpected becomes a 500 problem; the log gets the
   error's type and the route's template, never a message, a traceback or a value (an
@@ -6,6 +6,7 @@
   transparency routes) get ``Cache-Control: no-store``.
 - :class:`LimitBody`: a request body over ``max_bytes`` is refused with a 413 problem,
   by its ``Content-Length`` before it is read, or while it streams in when it has none.
+- :class:`TlogPrefix`: the tlog-tiles resources under the ledger origin's path too.
 """
 
 from __future__ import annotations
@@ -121,3 +122,30 @@ class LimitBody:
         except _TooLarge:
             if not started:
                 await _send_problem(send, 413, "REQUEST_TOO_LARGE", detail)
+
+
+def origin_prefix(origin: str) -> str:
+    """The URL path of a log whose checkpoint origin is ``origin`` (C2SP tlog-tiles: the
+    origin SHOULD be a URL prefix of the log without its scheme): ``"/ledger"`` for
+    ``fairscreen.example/ledger``, ``""`` for a bare host."""
+    _, _, path = origin.partition("/")
+    return f"/{path}" if path else ""
+
+
+class TlogPrefix:
+    """Serves the tlog-tiles resources under the origin's path as well as at the root:
+    with origin ``fairscreen.example/ledger``, ``/ledger/checkpoint`` and
+    ``/ledger/tile/…`` are ``/checkpoint`` and ``/tile/…``, so the URL prefix
+    ``https://fairscreen.example/ledger`` and the origin line match (docs/ledger.md)."""
+
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.prefix and scope["type"] == "http":
+            path = str(scope.get("path", ""))
+            rest = path[len(self.prefix) :] if path.startswith(self.prefix + "/") else ""
+            if rest == "/checkpoint" or rest.startswith("/tile/"):
+                scope = {**scope, "path": rest, "raw_path": rest.encode()}
+        await self.app(scope, receive, send)

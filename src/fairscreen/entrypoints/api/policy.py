@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fairscreen.domain.errors import PermissionDenied
+from fairscreen.entrypoints.api.nul import refuse_if_marked
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
 from fairscreen.services.accounts import Principal, Unauthenticated
@@ -30,8 +31,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- public: health and transparency (PRODUCT.md §6) ----------------------------------
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/checkpoint"): PUBLIC,
+    ("HEAD", "/checkpoint"): PUBLIC,
     ("GET", "/tile/entries/{path:path}"): PUBLIC,
+    ("HEAD", "/tile/entries/{path:path}"): PUBLIC,
     ("GET", "/tile/{level}/{path:path}"): PUBLIC,
+    ("HEAD", "/tile/{level}/{path:path}"): PUBLIC,
     ("GET", "/v1/transparency/log-key"): PUBLIC,
     ("GET", "/v1/transparency/proofs/inclusion"): PUBLIC,
     ("GET", "/v1/transparency/proofs/consistency"): PUBLIC,
@@ -49,6 +53,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/v1/accounts"): frozenset({OPERATOR}),
     ("POST", "/v1/accounts"): frozenset({OPERATOR}),
     ("POST", "/v1/accounts/{account_id}/tokens"): frozenset({OPERATOR}),
+    ("GET", "/v1/accounts/{account_id}/tokens"): frozenset({OPERATOR}),
+    ("DELETE", "/v1/accounts/{account_id}"): frozenset({OPERATOR}),
     ("DELETE", "/v1/tokens/{token_id}"): frozenset({OPERATOR}),
     ("POST", "/v1/keys/rotation"): frozenset({OPERATOR}),
     ("PUT", "/v1/cases/{case_id}/legal-hold"): frozenset({OPERATOR}),
@@ -86,6 +92,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- the regulator: ledger status and the compliance audit --------------------------------
     ("GET", "/v1/ledger/status"): frozenset({REGULATOR, OPERATOR}),
     ("GET", "/v1/ledger/audit"): frozenset({REGULATOR, OPERATOR}),
+    ("GET", "/v1/ledger/entries/{index}"): frozenset({REGULATOR, OPERATOR}),
 }
 
 _bearer = HTTPBearer(auto_error=False, description="An API token or a candidate token.")
@@ -114,6 +121,7 @@ def enforce(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """The policy check every route runs first; returns the caller (None if public)."""
+    refuse_if_marked(request.state)  # a NUL anywhere in the request (entrypoints/api/nul.py)
     allowed = ROUTE_ROLES.get(route_template(request))
     if allowed is None:
         raise PermissionDenied("this route is not open to anyone", field="route")

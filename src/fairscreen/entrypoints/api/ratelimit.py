@@ -55,11 +55,15 @@ class AddressLimiter:
             return 0.0
 
 
+def client_address(request: Request) -> str:
+    """The address that connected (or, behind a listed proxy, its client: app.py)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def limit_sign_in(request: Request) -> None:
     """Dependency of the sign-in routes (API and portal): 429 beyond the limit."""
     limiter: AddressLimiter = request.app.state.sign_in_limiter
-    address = request.client.host if request.client else "unknown"
-    wait = limiter.wait_for(address)
+    wait = limiter.wait_for(client_address(request))
     if wait > 0:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,

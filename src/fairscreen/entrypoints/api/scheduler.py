@@ -1,25 +1,33 @@
 """The scheduler: what ``serve`` runs in the background on an interval.
 
-One tick (:func:`tick`) releases the reports whose review window ended, destroys what is
-due (P6), publishes a checkpoint when the log grew, turns new ledger events into webhook
-outbox rows and delivers what is due; one process at a time per database. Each step is
-the service's own use case; a failing step is logged by its error type and the others
-still run. Off unless an interval is given (tests call :func:`tick` themselves).
+Two loops, each under its own lease (one process at a time per database):
+
+- :func:`tick` releases the reports whose review window ended, destroys what is due
+  (P6), publishes a checkpoint when the log grew and asks the witnesses to cosign it, and
+  turns new ledger events into webhook outbox rows. Each step is the service's own use
+  case; a failing step is logged by its error type and the others still run.
+- :func:`deliver` sends the webhook messages that are due. It runs apart from the tick,
+  so a receiver that is slow, broken or hostile can delay no release, purge or
+  checkpoint (issue 12 item 5); each message has its own deadline
+  (``services/webhooks.py``).
+
+Off unless an interval is given (tests call :func:`tick` and :func:`deliver` themselves).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 from starlette.concurrency import run_in_threadpool
 
 from fairscreen.adapters.db.lease import exclusive_lease
-from fairscreen.adapters.outbound import tenant_client
+from fairscreen.adapters.outbound import tenant_async_client
 from fairscreen.domain.errors import LogRolledBack
-from fairscreen.services import retention, review, transparency, webhooks
+from fairscreen.services import retention, review, transparency, webhooks, witnessing
 from fairscreen.services.context import Services
 
 log = logging.getLogger("fairscreen.scheduler")
@@ -30,23 +38,22 @@ class TickReport:
     released: int = 0
     destroyed: int = 0
     queued: int = 0
-    delivered: int = 0
     failed_steps: tuple[str, ...] = ()
     #: another process held the scheduler lease: this one did nothing
     skipped: bool = False
 
 
-def tick(svc: Services, client: httpx.Client) -> TickReport:
+def tick(svc: Services) -> TickReport:
     """One run of every step, under the scheduler lease (adapters/db/lease.py): with two
     ``serve`` processes on one database, one of them ticks and the other skips."""
     with exclusive_lease(svc.engine, "scheduler") as held:
         if not held:
             return TickReport(skipped=True)
-        return _steps(svc, client)
+        return _steps(svc)
 
 
-def _steps(svc: Services, client: httpx.Client) -> TickReport:
-    released = destroyed = queued = delivered = 0
+def _steps(svc: Services) -> TickReport:
+    released = destroyed = queued = 0
     failed: list[str] = []
     try:
         # A database put back from an older backup must not release, destroy or publish
@@ -71,18 +78,52 @@ def _steps(svc: Services, client: httpx.Client) -> TickReport:
         log.error("publish failed: %s", type(exc).__name__)
         failed.append("publish")
     try:
-        queued = webhooks.collect_events(svc)
-        delivered = webhooks.deliver_due(svc, client).delivered
+        # A witness down or refusing is logged there and asked again next tick; only an
+        # error of our own (the database) counts as a failed step.
+        witnessing.request_cosignatures(svc)
     except Exception as exc:  # noqa: BLE001
-        log.error("webhooks failed: %s", type(exc).__name__)
+        log.error("witnessing failed: %s", type(exc).__name__)
+        failed.append("witness")
+    try:
+        queued = webhooks.collect_events(svc)
+    except Exception as exc:  # noqa: BLE001
+        log.error("webhook outbox failed: %s", type(exc).__name__)
         failed.append("webhooks")
-    return TickReport(released, destroyed, queued, delivered, tuple(failed))
+    return TickReport(released, destroyed, queued, tuple(failed))
+
+
+def deliver(svc: Services, new_client: webhooks.ClientFactory) -> webhooks.DeliveryReport | None:
+    """Send the due webhook messages under the delivery lease; None if another process
+    holds it."""
+    with exclusive_lease(svc.engine, "webhook-delivery") as held:
+        if not held:
+            return None
+        return webhooks.deliver_due(svc, new_client)
+
+
+async def _every(interval: float, step: Callable[[], object], name: str) -> None:
+    while True:
+        try:
+            await run_in_threadpool(step)
+        except Exception as exc:  # noqa: BLE001 - the loop outlives one failed round
+            log.error("%s failed: %s", name, type(exc).__name__)
+        await asyncio.sleep(interval)
 
 
 async def run_periodically(svc: Services, interval: float) -> None:
-    """Tick every ``interval`` seconds until cancelled (in a worker thread: the service
-    is blocking I/O)."""
-    with tenant_client(allow_private=svc.config.webhook_private_targets) as client:
-        while True:
-            await run_in_threadpool(tick, svc, client)
-            await asyncio.sleep(interval)
+    """Tick and deliver every ``interval`` seconds, each loop on its own, until cancelled
+    (in worker threads: the service is blocking I/O)."""
+    allow_private = svc.config.webhook_private_targets
+    deliveries = asyncio.create_task(
+        _every(
+            interval,
+            lambda: deliver(svc, lambda: tenant_async_client(allow_private=allow_private)),
+            "webhook delivery",
+        )
+    )
+    try:
+        await _every(interval, lambda: tick(svc), "tick")
+    finally:
+        deliveries.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await deliveries

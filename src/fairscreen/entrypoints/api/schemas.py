@@ -74,8 +74,14 @@ class SignInCodeRequest(In):
     candidate_id: Id
 
 
+class CodeSessionOut(Out):
+    #: pass it with the code to ``/v1/auth/candidate/token``: the code works only with it
+    code_session: str
+
+
 class SignInCodeExchange(In):
     candidate_id: Id
+    code_session: Annotated[str, StringConstraints(pattern=r"^scs_[A-Za-z0-9_-]{16,64}$")]
     code: Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 
 
@@ -113,6 +119,17 @@ class AccountOut(Out):
     label: str
     created_at: Moment
     disabled: bool
+
+
+class TokenInfoOut(Out):
+    """A token or portal session as listed: never its secret."""
+
+    token_id: str
+    #: ``api`` (an account's API token) or ``portal`` (a staff portal session)
+    kind: str
+    created_at: Moment
+    expires_at: Moment | None = None
+    revoked_at: Moment | None = None
 
 
 class AccountCreatedOut(Out):
@@ -358,6 +375,21 @@ class AuditOut(Out):
     ok: bool
     entries: int
     violations: list[ViolationOut]
+
+
+class EntryDetailsOut(Out):
+    """One entry and what it commits to (the regulator's logged read, PRODUCT.md §6)."""
+
+    index: int
+    entry: dict[str, Any]
+    #: the payload (ids and codes), or null once the case's data was destroyed
+    payload: dict[str, Any] | None
+    #: whether the payload opens the entry's commitment; null when it cannot be checked
+    commitment_opens: bool | None
+    #: an operator's own reason for reading a report (``report.read`` with ``audit``)
+    recorded_reason: str | None
+    #: whether this read was itself logged (nothing is read, or logged, for a destroyed case)
+    read_logged: bool
 
 
 class StatsGroupOut(Out):

@@ -37,4 +37,14 @@ def run(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> None:
 
     compile_on_start(app)
     freeze_startup_heap()
-    uvicorn.run(app, host=host, port=port, workers=1, log_level=log_level, access_log=False)
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from loopback;
+    # the app believes it only from the proxies the operator lists (create_app).
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        workers=1,
+        log_level=log_level,
+        access_log=False,
+        proxy_headers=False,
+    )

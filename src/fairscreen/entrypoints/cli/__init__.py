@@ -31,9 +31,17 @@ MODULES = {
     "ledger": "ledger",
     "db": "db",
     "audit": "audit",
+    "witness": "witness",
+    "admin": "admin",
 }
 #: Command groups that a module exposes as a Typer app of its own.
-GROUPS = {"ledger": "ledger_app", "db": "db_app", "audit": "audit_app"}
+GROUPS = {
+    "ledger": "ledger_app",
+    "db": "db_app",
+    "audit": "audit_app",
+    "witness": "witness_app",
+    "admin": "admin_app",
+}
 
 
 def build_app(modules: Iterable[str] | None = None) -> typer.Typer:

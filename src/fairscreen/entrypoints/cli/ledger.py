@@ -28,18 +28,22 @@ from fairscreen.adapters.db.engine import create_engine, storage_problem
 from fairscreen.adapters.db.ledger_store import reading, writing
 from fairscreen.adapters.high_water import high_water
 from fairscreen.adapters.ledger_keys import load_ledger_signer
+from fairscreen.adapters.outbound import operator_client
 from fairscreen.adapters.tile_directory import TileDirectoryStore, export_tiles
+from fairscreen.bootstrap import witness_peers
 from fairscreen.config import Settings
 from fairscreen.domain.errors import FairscreenError, InvalidInput, LedgerError, LogRolledBack
 from fairscreen.entrypoints.cli.exits import EXIT_FINDINGS, fail
 from fairscreen.ledger.audit import ComplianceAudit, Violation
 from fairscreen.ledger.checkpoint import make_tlog_proof
+from fairscreen.ledger.cosignature import parse_cosigner_vkey
 from fairscreen.ledger.entries import encode_entry
 from fairscreen.ledger.high_water import HighWater
-from fairscreen.ledger.note import NoteSigner, parse_vkey
+from fairscreen.ledger.note import NoteSigner, NoteVerifier, parse_vkey
 from fairscreen.ledger.store import LedgerStore
 from fairscreen.ledger.verify import Finding, FindingKind, VerifyReport, verify_log
 from fairscreen.services.evaluation import published_rulebook_digests
+from fairscreen.services.witnessing import cosign_latest
 
 ledger_app = typer.Typer(help="The evidence ledger: checkpoints, proofs, verify, audit.")
 
@@ -141,18 +145,33 @@ def publish_command(
         typer.Option(help="Keep publishing every SECONDS until interrupted (Ctrl-C)."),
     ] = None,
 ) -> None:
-    """Sign a checkpoint of the current tree and store it; print it."""
+    """Sign a checkpoint of the current tree and store it; ask the configured witnesses
+    (FAIRSCREEN_WITNESSES) to cosign it; print it as cosigned."""
     if every is not None and every <= 0:
         fail(InvalidInput("must be a positive number of seconds", field="every"))
     try:
         with _engine(database_url) as (engine, settings):
             signer = _signer(settings)
+            try:
+                peers = witness_peers(settings)
+            except ValueError as exc:
+                raise InvalidInput(str(exc), field="FAIRSCREEN_WITNESSES") from exc
             mark = _high_water(settings, database_url, signer)
             last_id = None
             while True:
                 stored = _publish(engine, signer, mark, force=force)
+                if peers:
+                    with operator_client(timeout=settings.witness_timeout) as client:
+                        outcomes = cosign_latest(engine, peers, client, datetime.now(UTC))
+                    for outcome in outcomes:
+                        verdict = "cosigned" if outcome.cosigned else "did not cosign"
+                        typer.echo(
+                            f"witness {outcome.witness} {verdict}: {outcome.detail}", err=True
+                        )
+                    with reading(engine) as log:
+                        stored = log.latest_checkpoint() or stored
                 if stored.id != last_id:
-                    typer.echo(stored.note, nl=False)
+                    typer.echo(stored.cosigned_note, nl=False)
                     last_id = stored.id
                 if every is None:
                     return
@@ -169,7 +188,7 @@ def checkpoint_command(database_url: DatabaseUrl = None) -> None:
             latest = log.latest_checkpoint()
         if latest is None:
             raise LedgerError("no checkpoint has been published yet (fairscreen ledger publish)")
-        typer.echo(latest.note, nl=False)
+        typer.echo(latest.cosigned_note, nl=False)
     except FairscreenError as error:
         fail(error)
 
@@ -211,6 +230,32 @@ def append_command(
         fail(error)
 
 
+Witnesses = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--witness",
+        help="A witness's cosigner vkey (name+hex8+base64(0x04‖key)); may be repeated. "
+        "The latest checkpoint must then carry a quorum of their cosignatures.",
+    ),
+]
+Quorum = Annotated[
+    int | None,
+    typer.Option("--quorum", help="How many of the --witness keys must cosign (default: all)."),
+]
+
+
+def _witness_keys(vkeys: list[str] | None, quorum: int | None) -> list[NoteVerifier]:
+    keys = []
+    for vkey in vkeys or []:
+        try:
+            keys.append(parse_cosigner_vkey(vkey))
+        except FairscreenError as error:
+            fail(InvalidInput(str(error), field="witness"))
+    if quorum is not None and not 1 <= quorum <= len(keys):
+        fail(InvalidInput(f"must be 1..{len(keys)} (the --witness keys given)", field="quorum"))
+    return keys
+
+
 @ledger_app.command("verify")
 def verify_command(
     database_url: DatabaseUrl = None,
@@ -226,9 +271,12 @@ def verify_command(
             "copy on purpose older than the live log).",
         ),
     ] = False,
+    witness: Witnesses = None,
+    quorum: Quorum = None,
 ) -> None:
     """Recompute the tree from every entry; check every tile and checkpoint, and that the
     log has not gone back behind the largest checkpoint it signed (its high-water mark)."""
+    witnesses = _witness_keys(witness, quorum)
     try:
         given = [path.read_text(encoding="utf-8") for path in checkpoint or []]
     except (OSError, UnicodeDecodeError) as exc:
@@ -251,6 +299,8 @@ def verify_command(
                     verifier,
                     checkpoints=given,
                     progress=lambda done: progress.update(task, completed=done),
+                    witnesses=witnesses,
+                    quorum=quorum,
                 )
     except FairscreenError as error:
         fail(error)
@@ -274,9 +324,12 @@ def _print_report(report: VerifyReport) -> None:
         if report.latest_checkpoint is not None
         else "no checkpoint published yet: checked against the stored tiles only"
     )
+    cosigned = (
+        f"; cosigned by {report.cosigned_by} witness(es)" if report.cosigned_by is not None else ""
+    )
     typer.echo(
         f"OK: {report.checked} entries, root {_b64(report.root)}; "
-        f"{report.checkpoints_checked} checkpoint(s) checked; {signed}"
+        f"{report.checkpoints_checked} checkpoint(s) checked; {signed}{cosigned}"
     )
 
 
@@ -300,11 +353,17 @@ def export_command(
 def verify_tiles_command(
     directory: Annotated[Path, typer.Argument(help="An exported tile directory.")],
     vkey: Annotated[str, typer.Option("--vkey", help="The log's verifier key.")],
+    witness: Witnesses = None,
+    quorum: Quorum = None,
 ) -> None:
-    """Verify an exported tile directory offline, with nothing but the log's vkey."""
+    """Verify an exported tile directory offline, with nothing but the log's vkey (and
+    the witnesses' keys)."""
+    witnesses = _witness_keys(witness, quorum)
     try:
         verifier = parse_vkey(vkey)
-        report = verify_log(TileDirectoryStore(directory), verifier)
+        report = verify_log(
+            TileDirectoryStore(directory), verifier, witnesses=witnesses, quorum=quorum
+        )
     except FairscreenError as error:
         fail(error)
     _print_report(report)
@@ -341,7 +400,7 @@ def prove_command(
         stored = checkpoints.get(tree_size)
         if stored is None:
             fail(LedgerError(f"no published checkpoint of size {tree_size} to anchor a tlog-proof"))
-        typer.echo(make_tlog_proof(index, proof.proof, stored.note), nl=False)
+        typer.echo(make_tlog_proof(index, proof.proof, stored.cosigned_note), nl=False)
         return
     payload: dict[str, Any] = {
         "index": proof.index,
@@ -352,7 +411,7 @@ def prove_command(
         "entry": entry.decode("utf-8", errors="replace"),
     }
     if tree_size in checkpoints:
-        payload["checkpoint"] = checkpoints[tree_size].note
+        payload["checkpoint"] = checkpoints[tree_size].cosigned_note
     typer.echo(json.dumps(payload, indent=2))
 
 

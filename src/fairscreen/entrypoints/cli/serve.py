@@ -66,7 +66,11 @@ def serve(
     base = f"http://{host}:{port}"
     services = _demo(settings, examples, console, base) if demo else build_services(settings)
     _refuse_a_log_gone_back(services)
-    app = create_app(services, scheduler_interval=scheduler_interval or None)
+    app = create_app(
+        services,
+        scheduler_interval=scheduler_interval or None,
+        trusted_proxies=settings.trusted_proxy_list,
+    )
     console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")
     server.run(app, host=host, port=port)
 
@@ -89,13 +93,14 @@ def _refuse_a_log_gone_back(services: Any) -> None:
 def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> Any:
     from fairscreen.adapters.high_water import FileMarkStore, mark_path
     from fairscreen.adapters.notify import ConsoleFileNotifier
+    from fairscreen.adapters.secret_files import private_directory
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
     from fairscreen.services.demo_seed import fresh_sign_in_codes, seed_demo
     from fairscreen.services.worked_examples import worked_examples
 
     data_dir: Path = settings.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     database_url = _demo_database(settings)
     if "database_url" not in settings.model_fields_set:
         # demo.db was just replaced by an empty one on purpose: its old mark goes with it
@@ -112,7 +117,7 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         paths,
     )
     svc = seed.services
-    fresh_sign_in_codes(svc, seed.candidates)
+    sessions = fresh_sign_in_codes(svc, seed.candidates)
 
     import sqlalchemy as sa
 
@@ -124,10 +129,14 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         link = f"{base}/sign-in#token={token}" if role != "operator" else "(API only)"
         typer.echo(f"  {role:<10} {link}")
         typer.echo(f"  {'':<10} API: Authorization: Bearer {token}")
-    typer.echo(f"candidates ({base}/candidate/sign-in; codes last 10 minutes):")
+    typer.echo("candidates (each code works with its link only, for 10 minutes):")
     for label, candidate_id in seed.candidates.items():
         code = notifier.codes.get(svc.pseudonym("subj", candidate_id), "-")
-        typer.echo(f"  {label:<10} candidate_id {candidate_id}  code {code}")
+        link = (
+            f"{base}/candidate/sign-in#candidate_id={candidate_id}"
+            f"&code_session={sessions[candidate_id]}"
+        )
+        typer.echo(f"  {label:<10} {link}  code {code}")
     typer.echo("  new codes: POST /v1/auth/candidate/code (written to notifications.jsonl)")
     cases = Table("state", "case_id")
     for state, case_id in seed.cases.items():

@@ -17,9 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from fairscreen.entrypoints.web import (
+    routes_account,
     routes_agency,
     routes_candidate,
     routes_common,
+    routes_documents,
     routes_employer,
     routes_regulator,
 )
@@ -27,7 +29,15 @@ from fairscreen.entrypoints.web.policy import PAGE_ROLES
 from fairscreen.entrypoints.web.render import error_page
 from fairscreen.services.context import Services
 
-ROUTERS = (routes_common, routes_candidate, routes_employer, routes_agency, routes_regulator)
+ROUTERS = (
+    routes_common,
+    routes_account,
+    routes_candidate,
+    routes_documents,
+    routes_employer,
+    routes_agency,
+    routes_regulator,
+)
 
 __all__ = ["PAGE_ROLES", "mount"]
 

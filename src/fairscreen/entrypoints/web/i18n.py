@@ -30,10 +30,20 @@ LANGUAGE_NAMES = {"zh-Hans": "简体中文", "en": "English", "zh-Hant": "繁體
 NOTICE_LANGUAGE = {"zh-Hans": "zh-Hans", "en": "en", "zh-Hant": "zh-Hant"}
 
 
+#: The message catalogs, merged: the pages', the documents' (PDF) and the regulator's
+#: ledger explanations and lookup.
+CATALOG_FILES = ("catalogs/messages.json", "catalogs/documents.json", "catalogs/regulator.json")
+
+
 @cache
 def catalog() -> dict[str, dict[str, str]]:
-    text = resources.files(__package__).joinpath("catalogs/messages.json").read_text("utf-8")
-    loaded: dict[str, dict[str, str]] = json.loads(text)
+    loaded: dict[str, dict[str, str]] = {}
+    for name in CATALOG_FILES:
+        text = resources.files(__package__).joinpath(name).read_text("utf-8")
+        part: dict[str, dict[str, str]] = json.loads(text)
+        if set(part) & set(loaded):
+            raise ValueError(f"{name} repeats keys of another catalog")
+        loaded.update(part)
     return loaded
 
 

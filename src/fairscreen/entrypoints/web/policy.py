@@ -6,10 +6,12 @@ Every page runs :func:`page_context` first. It
 
 1. looks the route up in :data:`PAGE_ROLES` (a route missing from the table is a 404
    for everyone: nothing is reachable by accident);
-2. checks the CSRF token on every POST (a per-session token in the form, bound to the
+2. refuses a NUL character anywhere in the request (``entrypoints/api/nul.py``), then
+   checks the CSRF token on every POST (a per-session token in the form, bound to the
    ``fs_sid`` cookie by HMAC; an ``Origin`` of another site is refused as well);
-3. authenticates the session cookie (the account's API token, or the candidate's
-   short-lived token) through :func:`fairscreen.services.accounts.authenticate`;
+3. authenticates the session cookie (a staff portal session's own credential, or the
+   candidate's short-lived token; never an account's API token) through
+   :func:`fairscreen.services.accounts.authenticate`;
 4. refuses a role the table does not list.
 
 The services then check again what the caller may do to which object: another tenant's
@@ -29,6 +31,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
+from fairscreen.entrypoints.api.nul import form_field_with_nul, refuse_if_marked, refuse_nul
 from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.web.i18n import Translator, choose
 from fairscreen.ledger.entries import ActorRole
@@ -42,6 +45,7 @@ PUBLIC: frozenset[ActorRole] = frozenset()
 SIGNED_IN = frozenset({CANDIDATE, EMPLOYER, AGENCY, REGULATOR, ActorRole.OPERATOR})
 ONLY_CANDIDATE, ONLY_EMPLOYER = frozenset({CANDIDATE}), frozenset({EMPLOYER})
 ONLY_AGENCY, ONLY_REGULATOR = frozenset({AGENCY}), frozenset({REGULATOR})
+STAFF = frozenset({EMPLOYER, AGENCY, REGULATOR})
 
 SESSION_COOKIE = "fs_session"
 SID_COOKIE = "fs_sid"
@@ -59,6 +63,9 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/sign-in"): PUBLIC,
     ("GET", "/rulebook"): PUBLIC,
     ("POST", "/sign-out"): SIGNED_IN,
+    # --- a staff member's own account: its tokens and portal sessions ----------------------
+    ("GET", "/account"): STAFF,
+    ("POST", "/account/tokens/{token_id}/revocation"): STAFF,
     # --- candidate (求职者) ----------------------------------------------------------------
     ("GET", "/candidate"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}"): ONLY_CANDIDATE,
@@ -69,6 +76,13 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/cases/{case_id}/disputes"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/consent-receipt.json"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/certificate.json"): ONLY_CANDIDATE,
+    # the documents to keep, as PDF (routes_documents.py)
+    ("GET", "/candidate/cases/{case_id}/report.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/authorization.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/pre-adverse-notice.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/adverse-action-notice.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/consent-receipt.pdf"): ONLY_CANDIDATE,
+    ("GET", "/candidate/cases/{case_id}/certificate.pdf"): ONLY_CANDIDATE,
     ("GET", "/candidate/data.json"): ONLY_CANDIDATE,
     ("POST", "/candidate/deletion-request"): ONLY_CANDIDATE,
     ("POST", "/candidate/self-identification"): ONLY_CANDIDATE,
@@ -90,6 +104,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
     # --- regulator (劳动监管部门) ----------------------------------------------------------
     ("GET", "/regulator"): ONLY_REGULATOR,
+    ("GET", "/regulator/entries"): ONLY_REGULATOR,
     ("GET", "/regulator/audit"): ONLY_REGULATOR,
     ("GET", "/regulator/statistics"): ONLY_REGULATOR,
     ("GET", "/regulator/fairness"): ONLY_REGULATOR,
@@ -101,6 +116,7 @@ FORM_PAGES: dict[str, str] = {
     "/sign-in": "/sign-in",
     "/candidate/sign-in/code": "/candidate/sign-in",
     "/candidate/sign-in": "/candidate/sign-in",
+    "/account/tokens/{token_id}/revocation": "/account",
     "/candidate/cases/{case_id}/authorization": "/candidate/cases/{case_id}/authorization",
     "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/acceptance": "/candidate/cases/{case_id}",
@@ -237,13 +253,17 @@ def _same_origin(request: Request) -> bool:
 
 
 def signed_in(request: Request, services: Services) -> Principal | None:
+    """The session cookie's principal: a portal session or a candidate's token. An
+    account's API token in the cookie (a session from before portal sessions) is not a
+    session: the visitor signs in again."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     try:
-        return accounts.authenticate(services, token)
+        principal = accounts.authenticate(services, token)
     except Unauthenticated:
         return None
+    return principal if principal.kind in ("portal", "candidate") else None
 
 
 async def page_context(request: Request) -> Page:
@@ -253,9 +273,13 @@ async def page_context(request: Request) -> Page:
     if allowed is None:
         raise NotFound("no such page")
     page = base_page(request)
+    refuse_if_marked(request.state)  # a NUL in the path, query or a urlencoded form
     if method == "POST":
         form = await request.form(max_files=2, max_fields=200, max_part_size=MAX_FORM_PART)
         page.form = form
+        nul_field = form_field_with_nul(form.multi_items())  # a multipart form's text
+        if nul_field is not None:
+            refuse_nul(nul_field)
         sent = form.get(CSRF_FIELD)
         if (
             page.new_sid

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from fairscreen.domain.errors import InvalidInput, PermissionDenied
-from fairscreen.entrypoints.api.ratelimit import limit_sign_in
+from fairscreen.entrypoints.api.ratelimit import client_address, limit_sign_in
 from fairscreen.entrypoints.web.policy import (
     HOME,
     SESSION_COOKIE,
@@ -28,8 +28,10 @@ PageDep = Annotated[Page, Depends(page_context)]
 
 
 def _start_session(page: Page, token: str) -> None:
-    """A new session: the token in an HttpOnly, SameSite=Strict cookie, and a fresh
-    session id (so a CSRF token from before signing in is worth nothing after)."""
+    """A new session: its own credential (a portal session's, or a candidate's
+    short-lived token; never an account's API token) in an HttpOnly, SameSite=Strict
+    cookie, and a fresh session id (so a CSRF token from before signing in is worth
+    nothing after)."""
     page.cookies[SESSION_COOKIE] = token
     page.sid = new_sid()
     page.cookies[SID_COOKIE] = page.sid
@@ -55,13 +57,24 @@ def sign_in(page: PageDep) -> Response:
     home_path = HOME.get(principal.actor.role)
     if home_path is None or principal.actor.role is ActorRole.CANDIDATE:
         raise PermissionDenied("this account has no web portal", field="token")
-    _start_session(page, token)
+    try:
+        _, session = accounts.start_portal_session(page.services, token)
+    except Unauthenticated:  # a portal session's own credential pasted as a token
+        return render(page, "sign_in.html", status=401, failed=True)
+    _start_session(page, session.token)
     return redirect(page, home_path)
 
 
 @router.get("/candidate/sign-in")
 def candidate_sign_in_form(page: PageDep) -> Response:
-    return render(page, "candidate_sign_in.html", step="request", candidate_id="", failed=False)
+    return render(
+        page,
+        "candidate_sign_in.html",
+        step="request",
+        candidate_id="",
+        code_session="",
+        failed=False,
+    )
 
 
 def _candidate_id(page: Page) -> str:
@@ -75,9 +88,16 @@ def _candidate_id(page: Page) -> str:
 def candidate_request_code(page: PageDep) -> Response:
     """The same answer whether or not the id exists (the service sends nothing then)."""
     candidate_id = _candidate_id(page)
-    accounts.request_sign_in_code(page.services, candidate_id)
+    code_session = accounts.request_sign_in_code(
+        page.services, candidate_id, requester=client_address(page.request)
+    )
     return render(
-        page, "candidate_sign_in.html", step="code", candidate_id=candidate_id, failed=False
+        page,
+        "candidate_sign_in.html",
+        step="code",
+        candidate_id=candidate_id,
+        code_session=code_session,
+        failed=False,
     )
 
 
@@ -85,8 +105,9 @@ def candidate_request_code(page: PageDep) -> Response:
 def candidate_sign_in(page: PageDep) -> Response:
     candidate_id = _candidate_id(page)
     code = page.field("code").strip()
+    code_session = page.field("code_session").strip()
     try:
-        issued = accounts.exchange_sign_in_code(page.services, candidate_id, code)
+        issued = accounts.exchange_sign_in_code(page.services, candidate_id, code_session, code)
     except Unauthenticated:
         return render(
             page,
@@ -94,6 +115,7 @@ def candidate_sign_in(page: PageDep) -> Response:
             status=401,
             step="code",
             candidate_id=candidate_id,
+            code_session=code_session,
             failed=True,
         )
     _start_session(page, issued.token)
@@ -102,10 +124,9 @@ def candidate_sign_in(page: PageDep) -> Response:
 
 @router.post("/sign-out")
 def sign_out(page: PageDep) -> Response:
-    """Ends the browser session. A candidate's short-lived token is revoked too; a staff
-    account's API token is only forgotten by the browser (it may be in use elsewhere;
-    an operator revokes it)."""
-    if page.principal is not None and page.principal.actor.role is ActorRole.CANDIDATE:
+    """Ends the browser session and revokes its credential (the portal session, or the
+    candidate's short-lived token): a copy of the cookie is worth nothing after."""
+    if page.principal is not None:
         accounts.sign_out(page.services, page.principal)
     page.cookies[SESSION_COOKIE] = None
     page.sid = new_sid()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fairscreen.entrypoints.web.charts import bar_chart
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, render
-from fairscreen.services import self_identification, stats, transparency
+from fairscreen.services import compliance_checklist, self_identification, stats, transparency
 
 router = APIRouter(prefix="/regulator", route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
@@ -26,13 +26,34 @@ LIGHT_COLOURS = {
 
 @router.get("")
 def ledger(page: PageDep) -> Response:
-    return render(page, "regulator/ledger.html", ledger=transparency.ledger_status(page.services))
+    return render(
+        page,
+        "regulator/ledger.html",
+        ledger=transparency.ledger_status(page.services),
+        witnesses=transparency.witness_status(page.services),
+    )
+
+
+@router.get("/entries")
+def entries(page: PageDep, q: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    """Ledger entries by index (the one printed on a destruction certificate) or by case
+    pseudonym, each with its inclusion proof (no query: the form alone)."""
+    found = transparency.lookup_entries(page.services, q) if q else None
+    return render(page, "regulator/entries.html", found=found)
 
 
 @router.get("/audit")
-def audit(page: PageDep) -> Response:
-    size, violations = transparency.compliance_audit(page.services)
-    return render(page, "regulator/audit.html", size=size, violations=violations)
+def audit(
+    page: PageDep,
+    employer: Annotated[str | None, Query(max_length=40)] = None,
+    period: Annotated[str | None, Query(max_length=7)] = None,
+) -> Response:
+    """The audit as a checklist per rule of PRODUCT.md §6, for one employer pseudonym and
+    one period if asked (each violation links to its entry and inclusion proof)."""
+    checklist = compliance_checklist.compliance_checklist(
+        page.services, employer=employer or None, period=period or None
+    )
+    return render(page, "regulator/audit.html", checklist=checklist)
 
 
 @router.get("/statistics")

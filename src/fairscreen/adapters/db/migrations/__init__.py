@@ -7,13 +7,15 @@ the current head; ``fairscreen db upgrade`` and the test session call :func:`upg
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.engine import create_engine, is_sqlite
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 
@@ -32,12 +34,37 @@ def upgrade(target: str | Engine, revision: str = "head") -> None:
     """Bring the database at ``target`` (a URL or an engine) up to ``revision``."""
     engine = create_engine(target) if isinstance(target, str) else target
     try:
-        with engine.connect() as connection:
+        with engine.connect() as connection, _sqlite_foreign_keys_deferred(connection):
             command.upgrade(alembic_config(connection), revision)
             connection.commit()
     finally:
         if isinstance(target, str):
             engine.dispose()
+
+
+@contextmanager
+def _sqlite_foreign_keys_deferred(connection: Connection) -> Iterator[None]:
+    """SQLite's batch mode rebuilds a table by copy, drop and rename; with foreign keys on,
+    dropping a table that other rows reference fails (``subjects`` under ``cases`` in
+    0010_privacy), so a database *with data* could not be upgraded. As Alembic's SQLite
+    notes advise, foreign keys are off while the migrations run (outside any transaction:
+    SQLite ignores the pragma inside one), every reference is checked afterwards
+    (``foreign_key_check``), and they are on again before the connection goes back."""
+    if not is_sqlite(connection):
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        connection.rollback()
+        if broken:
+            tables = sorted({str(row[0]) for row in broken})
+            raise RuntimeError(f"migration left rows pointing nowhere in {', '.join(tables)}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 def schema_differences(target: Engine) -> list[str]:

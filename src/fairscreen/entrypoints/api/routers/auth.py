@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from fairscreen.entrypoints.api.deps import PrincipalDep, ServicesDep
-from fairscreen.entrypoints.api.ratelimit import limit_sign_in
+from fairscreen.entrypoints.api.ratelimit import client_address, limit_sign_in
 from fairscreen.entrypoints.api.schemas import (
+    CodeSessionOut,
     MeOut,
     SignInCodeExchange,
     SignInCodeRequest,
@@ -22,16 +23,21 @@ router = APIRouter(prefix="/v1/auth", tags=["auth"])
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(limit_sign_in)],
 )
-def request_code(svc: ServicesDep, body: SignInCodeRequest) -> None:
-    """Send a one-time sign-in code to the candidate (through the notifier). The answer
-    is the same whether or not the candidate exists."""
-    accounts.request_sign_in_code(svc, body.candidate_id)
+def request_code(svc: ServicesDep, body: SignInCodeRequest, request: Request) -> CodeSessionOut:
+    """Send a one-time sign-in code to the candidate (through the notifier), bound to the
+    code session in the answer: the code works only with it. The answer is the same
+    whether or not the candidate exists."""
+    handle = accounts.request_sign_in_code(
+        svc, body.candidate_id, requester=client_address(request)
+    )
+    return CodeSessionOut(code_session=handle)
 
 
 @router.post("/candidate/token", dependencies=[Depends(limit_sign_in)])
 def exchange_code(svc: ServicesDep, body: SignInCodeExchange) -> TokenOut:
-    """Exchange a one-time code for a short-lived candidate token."""
-    issued = accounts.exchange_sign_in_code(svc, body.candidate_id, body.code)
+    """Exchange a one-time code, with the code session it was sent for, for a
+    short-lived candidate token."""
+    issued = accounts.exchange_sign_in_code(svc, body.candidate_id, body.code_session, body.code)
     return TokenOut(token_id=issued.id, token=issued.token, expires_at=issued.expires_at)
 
 

@@ -17,8 +17,11 @@ router = APIRouter(prefix="/v1", tags=["candidates"])
 @router.post("/candidates", status_code=status.HTTP_201_CREATED)
 def register_candidate(svc: ServicesDep, actor: ActorDep, body: CandidateIn) -> IdOut:
     """Register the candidate a check will be ordered for (name, ID number, birth date,
-    stored encrypted); a returning candidate keeps their id."""
-    return IdOut(id=scope.register_candidate(svc, body.model_dump(mode="json")))
+    stored encrypted). Each employer keeps its own records: registering never returns or
+    reveals another employer's record of the person; the same employer registering the
+    same ID number again gets its record back, if name and birth date agree (else a 422
+    naming the field that differs)."""
+    return IdOut(id=scope.register_candidate(svc, actor, body.model_dump(mode="json")))
 
 
 @router.get("/me/data")

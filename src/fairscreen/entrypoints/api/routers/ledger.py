@@ -1,11 +1,19 @@
-"""The regulator's (and operator's) view of the ledger: status and compliance audit."""
+"""The regulator's (and operator's) view of the ledger: status, compliance audit, and an
+entry's details through the logged path."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from fairscreen.entrypoints.api.deps import ActorDep, ServicesDep
-from fairscreen.entrypoints.api.schemas import AuditOut, LedgerStatusOut, ViolationOut
+from fairscreen.entrypoints.api.schemas import (
+    AuditOut,
+    EntryDetailsOut,
+    LedgerStatusOut,
+    ViolationOut,
+)
 from fairscreen.services import transparency
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
@@ -29,3 +37,14 @@ def audit(svc: ServicesDep, actor: ActorDep) -> AuditOut:
             for v in violations
         ],
     )
+
+
+@router.get("/entries/{index}")
+def entry_details(
+    svc: ServicesDep, actor: ActorDep, index: Annotated[int, Path(ge=0, le=2**53)]
+) -> EntryDetailsOut:
+    """What entry ``index`` commits to — the light and rule IDs of a rating, a decision,
+    a dispute's result, an operator's recorded reason — and whether it opens the entry's
+    keyed commitment. Each such read is itself an entry of the log (``report.read``,
+    reason ``audit``); a destroyed case has nothing left to read."""
+    return EntryDetailsOut.model_validate(transparency.entry_details(svc, actor, index))

@@ -18,6 +18,7 @@ from fairscreen.entrypoints.api.schemas import (
     RotationIn,
     RotationOut,
     TenantIn,
+    TokenInfoOut,
     TokenOut,
 )
 from fairscreen.services import accounts, retention
@@ -64,6 +65,28 @@ def create_account(svc: ServicesDep, actor: ActorDep, body: AccountIn) -> Accoun
 def issue_token(svc: ServicesDep, actor: ActorDep, account_id: IdPath) -> TokenOut:
     issued = accounts.issue_token(svc, actor, account_id)
     return TokenOut(token_id=issued.id, token=issued.token, expires_at=issued.expires_at)
+
+
+@router.get("/accounts/{account_id}/tokens")
+def list_tokens(svc: ServicesDep, actor: ActorDep, account_id: IdPath) -> list[TokenInfoOut]:
+    """The account's API tokens and portal sessions, newest first (never a secret)."""
+    return [
+        TokenInfoOut(
+            token_id=r["id"],
+            kind=r["kind"],
+            created_at=r["created_at"],
+            expires_at=r["expires_at"],
+            revoked_at=r["revoked_at"],
+        )
+        for r in accounts.list_tokens(svc, actor, account_id)
+    ]
+
+
+@router.delete("/accounts/{account_id}", status_code=status.HTTP_204_NO_CONTENT)
+def disable_account(svc: ServicesDep, actor: ActorDep, account_id: IdPath) -> None:
+    """Disable the account: every token and portal session of it stops at once; the
+    account stays on record."""
+    accounts.disable_account(svc, actor, account_id)
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,12 +1,25 @@
 """Public routes, no token: health, the C2SP tlog-tiles read API, proofs, the published
-rulebooks and aggregate statistics (PRODUCT.md §6; issue 5 item 2)."""
+rulebooks and aggregate statistics (PRODUCT.md §6; issue 5 item 2).
+
+The tlog-tiles resources follow https://c2sp.org/tlog-tiles to the letter:
+
+- ``/checkpoint`` is ``text/plain; charset=utf-8`` and mutable (``no-store``);
+- every tile and entry bundle, full *or partial*, is immutable: a partial tile
+  ``.p/W`` is the first W hashes of its tile, which never change once written, so it is
+  cached as long as a full one;
+- entry bundles are sent gzip-compressed (``Content-Encoding: gzip``, ``Vary:
+  Accept-Encoding``) when the request's ``Accept-Encoding`` accepts gzip, as the spec
+  recommends; tiles are hashes, which do not compress, and go as they are;
+- ``HEAD`` is answered on all three, with the headers a ``GET`` would have.
+"""
 
 from __future__ import annotations
 
+import gzip
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from fairscreen.domain.errors import NotFound
 from fairscreen.entrypoints.api.deps import ServicesDep
@@ -22,7 +35,6 @@ router = APIRouter(tags=["transparency"])
 
 _LEVEL = re.compile(r"^(0|[1-9][0-9]?)$")
 IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT = "public, max-age=5"
 
 
 def _binary(description: str) -> dict[int | str, dict[str, object]]:
@@ -38,14 +50,46 @@ def _text(description: str, media: str = "text/plain") -> dict[int | str, dict[s
     return {200: {"description": description, "content": {media: {"schema": {"type": "string"}}}}}
 
 
-def _tile_response(content: bytes, path: str) -> Response:
-    """A full tile never changes (cached for a year); a partial one (``.p/W``) grows."""
-    full = ".p/" not in path
-    return Response(
-        content,
-        media_type="application/octet-stream",
-        headers={"Cache-Control": IMMUTABLE if full else SHORT},
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header (RFC 9110 §12.5.3) accepts gzip: named, or
+    ``*``, with a quality above zero (``gzip;q=0`` refuses it)."""
+    if not accept_encoding:
+        return False
+    qualities: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, _, parameters = item.strip().partition(";")
+        quality = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        qualities[coding.strip().lower()] = quality
+    return qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0))) > 0
+
+
+def _tile_response(content: bytes, *, compress: bool = False) -> Response:
+    """A tile or bundle, full or partial, never changes: cached for a year."""
+    headers = {"Cache-Control": IMMUTABLE}
+    if compress:
+        # mtime=0: the same bundle compresses to the same bytes every time.
+        content = gzip.compress(content, compresslevel=6, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return Response(content, media_type="application/octet-stream", headers=headers)
+
+
+def _bundle_response(content: bytes, request: Request) -> Response:
+    response = _tile_response(
+        content, compress=accepts_gzip(request.headers.get("accept-encoding"))
     )
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+def _head(response: Response) -> Response:
+    """The ``GET`` response's status and headers (its Content-Length too), no body."""
+    return Response(b"", status_code=response.status_code, headers=dict(response.headers))
 
 
 @router.get("/healthz", tags=["health"], response_class=Response, responses=_text("ok"))
@@ -66,15 +110,33 @@ def checkpoint(svc: ServicesDep) -> Response:
     )
 
 
+@router.head("/checkpoint", response_class=Response)
+def checkpoint_head(svc: ServicesDep) -> Response:
+    """The checkpoint's headers (C2SP tlog-tiles), without the note."""
+    return _head(checkpoint(svc))
+
+
 @router.get(
     "/tile/entries/{path:path}",
     response_class=Response,
     responses=_binary("An entry bundle: each entry as a big-endian uint16 length and its bytes."),
 )
 def entry_bundle(
-    svc: ServicesDep, path: Annotated[str, Path(max_length=64, description="x001/234[.p/W]")]
+    svc: ServicesDep,
+    request: Request,
+    path: Annotated[str, Path(max_length=64, description="x001/234[.p/W]")],
 ) -> Response:
-    return _tile_response(transparency.entry_bundle(svc, path), path)
+    return _bundle_response(transparency.entry_bundle(svc, path), request)
+
+
+@router.head("/tile/entries/{path:path}", response_class=Response)
+def entry_bundle_head(
+    svc: ServicesDep,
+    request: Request,
+    path: Annotated[str, Path(max_length=64, description="x001/234[.p/W]")],
+) -> Response:
+    """An entry bundle's headers, without its bytes."""
+    return _head(entry_bundle(svc, request, path))
 
 
 @router.get(
@@ -89,7 +151,17 @@ def tile(
 ) -> Response:
     if not _LEVEL.match(level):
         raise NotFound("no such tile", field="level")
-    return _tile_response(transparency.tile(svc, int(level), path), path)
+    return _tile_response(transparency.tile(svc, int(level), path))
+
+
+@router.head("/tile/{level}/{path:path}", response_class=Response)
+def tile_head(
+    svc: ServicesDep,
+    level: Annotated[str, Path(max_length=2)],
+    path: Annotated[str, Path(max_length=64, description="x001/234[.p/W]")],
+) -> Response:
+    """A tile's headers, without its hashes."""
+    return _head(tile(svc, level, path))
 
 
 @router.get(

@@ -11,6 +11,23 @@
   }
 })();
 
+/* A demo candidate's sign-in link carries the candidate id and the code session its code
+   was sent for in the fragment (#candidate_id=...&code_session=...): fill them into the
+   "I have a code" form, show it, and remove them from the address bar and history. */
+(function () {
+  "use strict";
+  var form = document.getElementById("have-code");
+  if (!form) return;
+  var candidate = /(?:^#|&)candidate_id=([^&]+)/.exec(window.location.hash);
+  var session = /(?:^#|&)code_session=([^&]+)/.exec(window.location.hash);
+  if (!candidate || !session) return;
+  document.getElementById("have-code-candidate").value = decodeURIComponent(candidate[1]);
+  document.getElementById("have-code-session").value = decodeURIComponent(session[1]);
+  document.getElementById("have-code-code").required = true;
+  form.hidden = false;
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+})();
+
 /* An error page's "Back" link leads to the page the form was on, which works without
    script but shows the form empty. Where the previous history entry is that same page,
    going back in history instead keeps what was typed (the browser restores a form's

@@ -12,7 +12,7 @@ revision (tests/integration/test_migration_history.py builds a database at every
 revision, including both earlier ``0002_service``, and upgrades it to head).
 
 Revision ID: 0007_repair
-Revises: 0010_privacy
+Revises: 0008_sessions
 Create Date: 2026-12-04
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_repair"
-down_revision = "0010_privacy"
+down_revision = "0008_sessions"
 branch_labels = None
 depends_on = None
 

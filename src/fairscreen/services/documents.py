@@ -1,0 +1,130 @@
+"""The documents a candidate keeps (背调报告, 授权书, 预告知书, 不录用通知, 同意回执,
+销毁证明): the data of each, taken from the same use cases as the pages and the JSON
+downloads, so a PDF can never say something the portal does not.
+
+Each function is the candidate's own (the case must be theirs; another's looks missing),
+and reading a document is logged as the page's read is (P5):
+
+- :func:`report_copy`: the full report, as on the case page (``read_report``);
+- :func:`signed_authorization`: the authorization text exactly as signed, its SHA-256
+  as recorded when it was signed, and whether the stored text still hashes to it;
+- :func:`pre_adverse_notice`: before any decision, the findings that weigh against the
+  candidate, the end of the review window and the right to dispute (PRODUCT.md P4);
+- :func:`adverse_action_notice`: the notice sent with an adverse decision citing the
+  report (reasons, rule ids, rights);
+- :func:`consent_receipt`: the Kantara consent receipt;
+- :func:`destruction_certificate`: the certificate with its ledger index, inclusion proof
+  and the checkpoint it proves against (cosigned by the witnesses when they have), and
+  the case id the candidate knows.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from fairscreen.domain.categories import Light
+from fairscreen.domain.errors import InvalidTransition, NotFound
+from fairscreen.ledger.checkpoint import parse_checkpoint_text, parse_tlog_proof
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.ledger.note import parse_note
+from fairscreen.services import authorization, decision, portal_queries, retention, review
+from fairscreen.services.case_events import visible_case
+from fairscreen.services.context import Actor, Services, require_role
+
+#: The states in which the candidate holds a report (the case page shows it in these).
+REPORTED = frozenset({"candidate_review", "disputed", "released", "decided", "archived"})
+#: Lights that weigh against the candidate in a decision (green and blue do not).
+ADVERSE_LIGHTS = frozenset({Light.YELLOW.value, Light.RED.value})
+
+
+def report_copy(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    """The candidate's copy of the report, as the case page shows it."""
+    require_role(actor, ActorRole.CANDIDATE)
+    return review.read_report(svc, actor, case_id)
+
+
+def signed_authorization(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    """The authorization as signed: text, language, time, validity, consented categories,
+    the SHA-256 recorded at signing, and whether the kept text still hashes to it."""
+    require_role(actor, ActorRole.CANDIDATE)
+    with svc.reader() as uow:
+        case = visible_case(uow, actor, case_id, allow_destroyed=False)
+        row = uow.repo.authorization(case["id"])
+        if row is None:
+            raise NotFound("no authorization signed for this case", field="case_id")
+        text = uow.repo.authorization_text(case, row)
+    return {
+        "case_id": case["id"],
+        "text": text,
+        "lang": row["lang"],
+        "sha256": row["text_sha256"],
+        "sha256_matches": hashlib.sha256(text.encode("utf-8")).hexdigest() == row["text_sha256"],
+        "signed_at": row["signed_at"],
+        "expires_at": row["expires_at"],
+        "revoked_at": row["revoked_at"],
+        "categories": json.loads(row["categories"]),
+        "sensitive": json.loads(row["sensitive"]),
+        "receipt_id": row["receipt_id"],
+    }
+
+
+def pre_adverse_notice(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    """What may weigh against the candidate before anyone decides (PRODUCT.md P4): the
+    rating's reasons that weigh against them, the findings they rest on, the review
+    window, the disputes and the candidate's rights; the report copy goes with it
+    (``report``), read once."""
+    result = report_copy(svc, actor, case_id)
+    if result["state"] not in REPORTED:
+        raise InvalidTransition("the report is not ready yet", field="case_id")
+    report = result["report"]
+    reasons = [r for r in report["rating"]["reasons"] if r.get("light") in ADVERSE_LIGHTS]
+    cited = {r.get("finding") for r in reasons}
+    return {
+        "case_id": result["case_id"],
+        "state": result["state"],
+        "light": report["rating"]["light"],
+        "reasons": reasons,
+        "findings": [f for f in report["findings"] if f["id"] in cited],
+        "window_ends": result["window_ends"],
+        "disputes": result["disputes"],
+        "rulebook": report["rulebook"],
+        "rights": decision.ADVERSE_ACTION_RIGHTS,
+        "report": result,
+    }
+
+
+def adverse_action_notice(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    """The adverse-action notice sent with the decision (``record_decision``)."""
+    require_role(actor, ActorRole.CANDIDATE)
+    notices = portal_queries.case_notices(svc, actor, case_id)
+    if not notices:
+        raise NotFound("no adverse-action notice was sent for this case", field="case_id")
+    notice = notices[-1]
+    return {"case_id": case_id, "created_at": notice["created_at"], **notice["body"]}
+
+
+def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    """The consent receipt (Kantara v1.1), with the case id the candidate knows."""
+    return {"case_id": case_id, **authorization.consent_receipt(svc, actor, case_id)}
+
+
+def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
+    """The destruction certificate: what was destroyed, when and why, the ``data.destroyed``
+    entry's ledger index, its inclusion proof (base64 hashes), the signed checkpoint it
+    proves against, the whole C2SP tlog-proof receipt and the log's key."""
+    certificate = retention.destruction_certificate(svc, actor, case_id)
+    proof = parse_tlog_proof(certificate["receipt"])
+    note = proof.checkpoint_note
+    checkpoint = parse_checkpoint_text(parse_note(note)[0])
+    return {
+        **certificate,
+        "case_id": case_id,
+        "proof": [base64.b64encode(h).decode() for h in proof.proof],
+        "checkpoint": note,
+        "tree_size": checkpoint.size,
+        "root_hash": base64.b64encode(checkpoint.root).decode(),
+        "leaf_hash": hashlib.sha256(b"\x00" + certificate["entry"].encode()).hexdigest(),
+    }
