@@ -16,6 +16,8 @@ from fairscreen.entrypoints.api.app import api_routes
 
 def _assert_refused(answer: Any, field: str) -> None:
     assert answer.status_code == 422, answer.text
+    if answer.request.method == "HEAD":
+        return  # the same refusal, without its body
     problem = answer.json()
     assert problem["code"] == "INVALID_INPUT" and problem["field"] == field
     assert "\x00" not in answer.text and "\\u0000" not in answer.text
