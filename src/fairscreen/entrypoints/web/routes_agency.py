@@ -13,13 +13,25 @@ from fastapi import APIRouter, Depends, Path, Response
 from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
-from fairscreen.services import case_queries, evidence_files, investigation, portal_queries, review
+from fairscreen.services import (
+    agency_desk,
+    case_queries,
+    evidence_files,
+    investigation,
+    portal_queries,
+    review,
+)
 from fairscreen.services.context import Actor
 
 router = APIRouter(prefix="/agency", route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
 CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 DisputeId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+#: The states in which the case page shows the investigator's brief (before and while
+#: querying, and while the candidate reviews or disputes).
+BRIEFED = frozenset(
+    {"ordered", "authorized", "scoped", "investigating", "candidate_review", "disputed"}
+)
 QUEUES = (
     ("to_run", ("scoped", "investigating")),
     ("disputed", ("disputed",)),
@@ -46,6 +58,7 @@ def queue(page: PageDep) -> Response:
         "agency/queue.html",
         queues=queues,
         deadlines=portal_queries.dispute_deadlines(page.services, _actor(page)),
+        desk=agency_desk.desk_queue(page.services, _actor(page)),
         now=page.services.now(),
     )
 
@@ -60,10 +73,14 @@ def _case_page(
 ) -> Response:
     """The case page: the disputes to answer (``result`` and ``files``, when disputed)
     or what an investigation just ran (``ran``)."""
+    brief = None
+    if summary["state"] in BRIEFED:
+        brief = agency_desk.case_brief(page.services, _actor(page), summary["case_id"])
     return render(
         page,
         "agency/case.html",
         case=summary,
+        brief=brief,
         result=result,
         files=files or {},
         findings={f["id"]: f for f in (result or {}).get("report", {}).get("findings", [])},
