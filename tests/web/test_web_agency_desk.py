@@ -46,3 +46,64 @@ def test_the_queue_and_the_brief_say_what_the_investigator_needs(web: Web) -> No
     # Another agency sees none of it.
     assert web.get("agency_b", f"/agency/cases/{to_run}").status_code == 404
     assert to_run not in web.get("agency_b", "/agency").text
+
+
+def test_a_dispute_is_corrected_through_a_form_of_the_records_fields(web: Web) -> None:
+    from factories import SUBJECT
+
+    api = web.api
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    assert api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
+    disputed = api.call(
+        "candidate",
+        "POST",
+        f"/v1/cases/{case_id}/disputes",
+        json={"finding_ids": ["LIT-3"], "statement": "该案已被驳回"},
+    )
+    assert disputed.status_code == 201, disputed.text
+    dispute_id = disputed.json()["dispute_ids"][0]
+
+    page = web.get("agency", f"/agency/cases/{case_id}")
+    assert page.status_code == 200
+    assert 'name="corrected_records"' not in page.text  # no raw JSON to edit
+    assert SUBJECT["national_id"] not in page.text  # nor the ID number the source matched
+    options = re.findall(r'<select[^>]*name="rec-0-data-outcome">(.*?)</select>', page.text, re.S)
+    assert (
+        options
+        and 'value="dismissed"' in options[0]
+        and 'value="judgment_against" selected' in options[0]
+    )
+    sources = re.findall(r'name="rec-0-source">\s*<option value="([^"]+)"', page.text)
+    assert sources and sources[0].endswith("|registry")  # the held record's source first
+    fields = dict(re.findall(r'name="(rec-0-[a-z_-]+)"[^>]*value="([^"]*)"', page.text))
+    form = {
+        "outcome": "corrected",
+        "answer": "经法院复核，该案已驳回起诉，记录已更正。",
+        "rec-0-id": fields["rec-0-id"],
+        "rec-0-source": sources[0],
+        "rec-0-status": "ok",
+        "rec-0-data-case_no": fields["rec-0-data-case_no"],
+        "rec-0-data-cause": fields["rec-0-data-cause"],
+        "rec-0-data-case_type": "civil",
+        "rec-0-data-party_role": "defendant",
+        "rec-0-data-outcome": "dismissed",
+    }
+    path = f"/agency/cases/{case_id}/disputes/{dispute_id}/resolution"
+    # Bad input names the field and changes nothing.
+    bad = web.post("agency", path, {**form, "rec-0-data-outcome": "acquitted"})
+    assert bad.status_code == 422 and "corrected_records[0].data.outcome" in bad.text
+    forged = web.post("agency", path, {**form, "rec-0-source": "anywhere|registry"})
+    assert forged.status_code == 422 and "corrected_records[0].source" in forged.text
+    missing = web.post("agency", path, {**form, "rec-0-data-case_no": ""})
+    assert missing.status_code == 422 and "corrected_records[0].data.case_no" in missing.text
+    state = api.call("agency", "GET", f"/v1/cases/{case_id}").json()["state"]
+    assert state == "disputed"
+
+    done = web.post("agency", path, form)
+    assert done.status_code == 303, done.text[:500]
+    web.refresh_candidates()
+    report = api.call("candidate", "GET", f"/v1/cases/{case_id}/report").json()
+    assert report["report"]["rating"]["light"] == "green"  # the judgment was dismissed
+    (answered,) = [d for d in report["disputes"] if d["id"] == dispute_id]
+    assert answered["outcome"] == "corrected"

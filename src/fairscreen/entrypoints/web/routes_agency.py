@@ -4,13 +4,13 @@ which categories came back incomplete), answering disputes within their deadline
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.errors import NotFound
+from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
 from fairscreen.services import (
@@ -86,7 +86,13 @@ def _case_page(
         findings={f["id"]: f for f in (result or {}).get("report", {}).get("findings", [])},
         ran=ran,
         now=page.services.now(),
-        as_json=lambda value: json.dumps(value, ensure_ascii=False, indent=2),
+        data_fields=record_form.data_fields,
+        sources={
+            d: record_form.record_sources(
+                f.records, record_form.configured_source(page.services.sources)
+            )
+            for d, f in (files or {}).items()
+        },
     )
 
 
@@ -114,18 +120,17 @@ def run(page: PageDep, case_id: CaseId) -> Response:
 
 @router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
 def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
+    """Answer a dispute; a correction comes as the structured form of the records held
+    (record_form.py), turned into records here and validated by the service."""
     outcome = page.field("outcome")
     corrected: list[dict[str, Any]] = []
     if outcome == "corrected":
-        try:
-            loaded = json.loads(page.field("corrected_records") or "[]")
-        except ValueError as exc:
-            raise InvalidInput("a JSON list of records", field="corrected_records") from exc
-        if isinstance(loaded, dict):
-            loaded = [loaded]
-        if not isinstance(loaded, list) or not all(isinstance(r, dict) for r in loaded):
-            raise InvalidInput("a JSON list of records", field="corrected_records")
-        corrected = loaded
+        files = portal_queries.dispute_files(page.services, _actor(page), case_id)
+        held = files[dispute_id].records if dispute_id in files else []
+        sources = record_form.record_sources(
+            held, record_form.configured_source(page.services.sources)
+        )
+        corrected = record_form.corrected_records(page.field, held, sources)
     review.resolve_dispute(
         page.services,
         _actor(page),
