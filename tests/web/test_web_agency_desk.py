@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from api.conftest import order_over_api, sign_over_api
-from web.conftest import Web
+from web.conftest import Web, disputed_case
 
 
 def test_the_queue_and_the_brief_say_what_the_investigator_needs(web: Web) -> None:
@@ -52,17 +52,7 @@ def test_a_dispute_is_corrected_through_a_form_of_the_records_fields(web: Web) -
     from factories import SUBJECT
 
     api = web.api
-    case_id = order_over_api(api)
-    sign_over_api(api, case_id)
-    assert api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
-    disputed = api.call(
-        "candidate",
-        "POST",
-        f"/v1/cases/{case_id}/disputes",
-        json={"finding_ids": ["LIT-3"], "statement": "该案已被驳回"},
-    )
-    assert disputed.status_code == 201, disputed.text
-    dispute_id = disputed.json()["dispute_ids"][0]
+    case_id, dispute_id = disputed_case(web, "该案已被驳回")
 
     page = web.get("agency", f"/agency/cases/{case_id}")
     assert page.status_code == 200
