@@ -40,3 +40,29 @@ def serve_locally(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def serve_asgi(app: Any) -> Iterator[str]:
+    """Serve an ASGI ``app`` with uvicorn on an ephemeral port of 127.0.0.1, in a thread;
+    yields the base URL (a real HTTP server, as a client on the network meets it)."""
+    import time
+
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started or not thread.is_alive():
+            break
+        time.sleep(0.02)
+    if not server.started:
+        raise RuntimeError("uvicorn did not start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -13,14 +13,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.conftest import Api, released_case
 from fairscreen.adapters.db.ledger_store import append_batch, writing
@@ -29,6 +26,7 @@ from fairscreen.entrypoints.api.scheduler import tick
 from fairscreen.ledger.cosignature import cosign, generate_cosigner
 from fairscreen.ledger.entries import encode_entry
 from ledger.ledger_factories import at, entry
+from local_http import serve_asgi
 
 CLIENT = Path(__file__).resolve().parent.parent / "go" / "tlogclient"
 GOPATH = Path("/usr/share/gocode")
@@ -59,21 +57,8 @@ def go_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def served(api: Api) -> Iterator[str]:
     """The app on a loopback port, as a client on the internet would meet it."""
-    config = uvicorn.Config(create_app(api.world.svc), host="127.0.0.1", port=0)
-    config.log_level = "warning"
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(250):
-        if server.started:
-            break
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_asgi(create_app(api.world.svc)) as url:
+        yield url
 
 
 def _grow(api: Api, count: int, offset: int) -> None:

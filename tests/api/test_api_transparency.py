@@ -9,13 +9,11 @@ import base64
 import dataclasses
 import gzip
 import hashlib
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.conftest import Api, order_over_api, released_case
 from fairscreen.adapters.witness_store import SqliteWitnessState
@@ -34,6 +32,7 @@ from fairscreen.ledger.note import parse_vkey
 from fairscreen.ledger.witness import Witness
 from fairscreen.services.transparency import parse_tile_path
 from fairscreen.services.witnessing import WitnessPeer
+from local_http import serve_asgi
 
 
 def _mth(leaves: list[bytes]) -> bytes:
@@ -269,21 +268,8 @@ def witness_url(api: Api, tmp_path: Path) -> Iterator[tuple[str, str]]:
         state=SqliteWitnessState(tmp_path / "witness"),
         clock=lambda: int(time.time()),
     )
-    config = uvicorn.Config(create_witness_app(witness), host="127.0.0.1", port=0)
-    config.log_level = "warning"
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield cosigner.verifier.vkey, f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_asgi(create_witness_app(witness)) as url:
+        yield cosigner.verifier.vkey, url
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -74,6 +74,25 @@ class Web:
                 client.cookies.set("fs_session", self.session_token(who))
 
 
+def disputed_case(web: Web, statement: str = "不是我的案件") -> tuple[str, str]:
+    """A case ordered, signed and investigated, whose candidate disputes LIT-3 (the
+    yellow litigation finding); returns the case id and the dispute id."""
+    from api.conftest import order_over_api, sign_over_api
+
+    api = web.api
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    assert api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
+    answer = api.call(
+        "candidate",
+        "POST",
+        f"/v1/cases/{case_id}/disputes",
+        json={"finding_ids": ["LIT-3"], "statement": statement},
+    )
+    assert answer.status_code == 201, answer.text
+    return case_id, str(answer.json()["dispute_ids"][0])
+
+
 def build_web(database_url: str, tmp_path: Path) -> Web:
     return Web(build_api(database_url, tmp_path))
 

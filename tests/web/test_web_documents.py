@@ -220,6 +220,9 @@ def test_the_destruction_certificate_carries_its_proof(web: Web) -> None:
     api = web.api
     case_id = order_over_api(api)
     sign_over_api(api, case_id)
+    for kind in ("report", "pre-adverse-notice"):  # nothing rated yet: refused, not empty
+        early = web.get("candidate", f"/candidate/cases/{case_id}/{kind}.pdf")
+        assert early.status_code == 409, (kind, early.status_code)
     done = web.post("candidate", f"/candidate/cases/{case_id}/revocation", {"confirm": "yes"})
     assert done.status_code == 303
     page = web.get("candidate", f"/candidate/cases/{case_id}")

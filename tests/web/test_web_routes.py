@@ -26,6 +26,7 @@ from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import review
 from fairscreen.services.context import Actor
 from web.conftest import Web, csrf_of
+from web.conftest import disputed_case as _disputed_case
 
 
 def _page_routes() -> set[tuple[str, str]]:
@@ -39,21 +40,6 @@ def _page_routes() -> set[tuple[str, str]]:
         for method in getattr(route, "methods", None) or ()
         if method != "HEAD"
     }
-
-
-def _disputed_case(web: Web, statement: str = "不是我的案件") -> tuple[str, str]:
-    api = web.api
-    case_id = order_over_api(api)
-    sign_over_api(api, case_id)
-    assert api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
-    answer = api.call(
-        "candidate",
-        "POST",
-        f"/v1/cases/{case_id}/disputes",
-        json={"finding_ids": ["LIT-3"], "statement": statement},
-    )
-    assert answer.status_code == 201, answer.text
-    return case_id, str(answer.json()["dispute_ids"][0])
 
 
 def _fill(template: str, case_id: str, dispute_id: str) -> str:

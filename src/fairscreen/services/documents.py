@@ -26,7 +26,7 @@ import json
 from typing import Any
 
 from fairscreen.domain.categories import Light
-from fairscreen.domain.errors import InvalidTransition, NotFound
+from fairscreen.domain.errors import NotFound
 from fairscreen.ledger.checkpoint import parse_checkpoint_text, parse_tlog_proof
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.ledger.note import parse_note
@@ -34,8 +34,6 @@ from fairscreen.services import authorization, decision, portal_queries, retenti
 from fairscreen.services.case_events import visible_case
 from fairscreen.services.context import Actor, Services, require_role
 
-#: The states in which the candidate holds a report (the case page shows it in these).
-REPORTED = frozenset({"candidate_review", "disputed", "released", "decided", "archived"})
 #: Lights that weigh against the candidate in a decision (green and blue do not).
 ADVERSE_LIGHTS = frozenset({Light.YELLOW.value, Light.RED.value})
 
@@ -76,9 +74,7 @@ def pre_adverse_notice(svc: Services, actor: Actor, case_id: str) -> dict[str, A
     rating's reasons that weigh against them, the findings they rest on, the review
     window, the disputes and the candidate's rights; the report copy goes with it
     (``report``), read once."""
-    result = report_copy(svc, actor, case_id)
-    if result["state"] not in REPORTED:
-        raise InvalidTransition("the report is not ready yet", field="case_id")
+    result = report_copy(svc, actor, case_id)  # refuses a case not rated yet
     report = result["report"]
     reasons = [r for r in report["rating"]["reasons"] if r.get("light") in ADVERSE_LIGHTS]
     cited = {r.get("finding") for r in reasons}

@@ -30,9 +30,14 @@ LANGUAGE_NAMES = {"zh-Hans": "简体中文", "en": "English", "zh-Hant": "繁體
 NOTICE_LANGUAGE = {"zh-Hans": "zh-Hans", "en": "en", "zh-Hant": "zh-Hant"}
 
 
-#: The message catalogs, merged: the pages', the documents' (PDF) and the regulator's
-#: ledger explanations and lookup.
-CATALOG_FILES = ("catalogs/messages.json", "catalogs/documents.json", "catalogs/regulator.json")
+#: The message catalogs, merged: the pages', the documents' (PDF), the regulator's ledger
+#: explanations, lookup and checklist, and the agency desk's brief.
+CATALOG_FILES = (
+    "catalogs/messages.json",
+    "catalogs/documents.json",
+    "catalogs/regulator.json",
+    "catalogs/desk.json",
+)
 
 
 @cache

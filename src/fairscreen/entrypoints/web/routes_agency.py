@@ -4,22 +4,34 @@ which categories came back incomplete), answering disputes within their deadline
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.errors import NotFound
+from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
-from fairscreen.services import case_queries, evidence_files, investigation, portal_queries, review
+from fairscreen.services import (
+    agency_desk,
+    case_queries,
+    evidence_files,
+    investigation,
+    portal_queries,
+    review,
+)
 from fairscreen.services.context import Actor
 
 router = APIRouter(prefix="/agency", route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
 CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 DisputeId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+#: The states in which the case page shows the investigator's brief (before and while
+#: querying, and while the candidate reviews or disputes).
+BRIEFED = frozenset(
+    {"ordered", "authorized", "scoped", "investigating", "candidate_review", "disputed"}
+)
 QUEUES = (
     ("to_run", ("scoped", "investigating")),
     ("disputed", ("disputed",)),
@@ -46,6 +58,7 @@ def queue(page: PageDep) -> Response:
         "agency/queue.html",
         queues=queues,
         deadlines=portal_queries.dispute_deadlines(page.services, _actor(page)),
+        desk=agency_desk.desk_queue(page.services, _actor(page)),
         now=page.services.now(),
     )
 
@@ -60,16 +73,26 @@ def _case_page(
 ) -> Response:
     """The case page: the disputes to answer (``result`` and ``files``, when disputed)
     or what an investigation just ran (``ran``)."""
+    brief = None
+    if summary["state"] in BRIEFED:
+        brief = agency_desk.case_brief(page.services, _actor(page), summary["case_id"])
     return render(
         page,
         "agency/case.html",
         case=summary,
+        brief=brief,
         result=result,
         files=files or {},
         findings={f["id"]: f for f in (result or {}).get("report", {}).get("findings", [])},
         ran=ran,
         now=page.services.now(),
-        as_json=lambda value: json.dumps(value, ensure_ascii=False, indent=2),
+        data_fields=record_form.data_fields,
+        sources={
+            d: record_form.record_sources(
+                f.records, record_form.configured_source(page.services.sources)
+            )
+            for d, f in (files or {}).items()
+        },
     )
 
 
@@ -97,18 +120,17 @@ def run(page: PageDep, case_id: CaseId) -> Response:
 
 @router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
 def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
+    """Answer a dispute; a correction comes as the structured form of the records held
+    (record_form.py), turned into records here and validated by the service."""
     outcome = page.field("outcome")
     corrected: list[dict[str, Any]] = []
     if outcome == "corrected":
-        try:
-            loaded = json.loads(page.field("corrected_records") or "[]")
-        except ValueError as exc:
-            raise InvalidInput("a JSON list of records", field="corrected_records") from exc
-        if isinstance(loaded, dict):
-            loaded = [loaded]
-        if not isinstance(loaded, list) or not all(isinstance(r, dict) for r in loaded):
-            raise InvalidInput("a JSON list of records", field="corrected_records")
-        corrected = loaded
+        files = portal_queries.dispute_files(page.services, _actor(page), case_id)
+        held = files[dispute_id].records if dispute_id in files else []
+        sources = record_form.record_sources(
+            held, record_form.configured_source(page.services.sources)
+        )
+        corrected = record_form.corrected_records(page.field, held, sources)
     review.resolve_dispute(
         page.services,
         _actor(page),
