@@ -19,6 +19,7 @@ from fairscreen.services.accounts import register_tenant
 from fairscreen.services.context import Actor, Services
 from fairscreen.services.demo import sign_as_shown
 from fairscreen.services.investigation import run_investigation
+from fairscreen.services.review import accept_report
 from fairscreen.services.scope import define_role_profile, order_check, register_candidate
 from fairscreen.services.self_identification import record_self_identification
 
@@ -197,6 +198,6 @@ def people(
         finally:
             world.svc.sources = original
         if release:
-            s.accept_report(world.svc, candidate, case_id)
+            accept_report(world.svc, candidate, case_id)
         made.append((candidate, case_id))
     return made
