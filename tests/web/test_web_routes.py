@@ -56,8 +56,16 @@ def _disputed_case(web: Web, statement: str = "不是我的案件") -> tuple[str
     return case_id, str(answer.json()["dispute_ids"][0])
 
 
+#: a referee's link no invitation ever had: its pages answer 404, like a missing case's
+UNKNOWN_REFEREE_TOKEN = "u" * 43
+
+
 def _fill(template: str, case_id: str, dispute_id: str) -> str:
-    return template.replace("{case_id}", case_id).replace("{dispute_id}", dispute_id)
+    return (
+        template.replace("{case_id}", case_id)
+        .replace("{dispute_id}", dispute_id)
+        .replace("{token}", UNKNOWN_REFEREE_TOKEN)
+    )
 
 
 def test_the_table_covers_every_page_and_nothing_else(web: Web) -> None:

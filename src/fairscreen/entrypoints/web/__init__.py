@@ -21,13 +21,21 @@ from fairscreen.entrypoints.web import (
     routes_candidate,
     routes_common,
     routes_employer,
+    routes_referee,
     routes_regulator,
 )
 from fairscreen.entrypoints.web.policy import PAGE_ROLES
 from fairscreen.entrypoints.web.render import error_page
 from fairscreen.services.context import Services
 
-ROUTERS = (routes_common, routes_candidate, routes_employer, routes_agency, routes_regulator)
+ROUTERS = (
+    routes_common,
+    routes_candidate,
+    routes_employer,
+    routes_agency,
+    routes_regulator,
+    routes_referee,
+)
 
 __all__ = ["PAGE_ROLES", "mount"]
 

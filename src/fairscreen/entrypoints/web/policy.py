@@ -59,6 +59,10 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/sign-in"): PUBLIC,
     ("GET", "/rulebook"): PUBLIC,
     ("POST", "/sign-out"): SIGNED_IN,
+    # --- referee (证明人): public with a token. The single-use link's token is the only
+    # credential; the service checks it on every request (services/references.py) ------
+    ("GET", "/referee/{token}"): PUBLIC,
+    ("POST", "/referee/{token}"): PUBLIC,
     # --- candidate (求职者) ----------------------------------------------------------------
     ("GET", "/candidate"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}"): ONLY_CANDIDATE,
@@ -86,6 +90,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/agency"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
     ("POST", "/agency/cases/{case_id}/investigation"): ONLY_AGENCY,
+    ("POST", "/agency/cases/{case_id}/referees"): ONLY_AGENCY,
     ("POST", "/agency/cases/{case_id}/disputes/{dispute_id}/resolution"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
     # --- regulator (劳动监管部门) ----------------------------------------------------------
@@ -113,6 +118,8 @@ FORM_PAGES: dict[str, str] = {
     "/employer/cases": "/employer/cases/new",
     "/employer/cases/{case_id}/decision": "/employer/cases/{case_id}",
     "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
+    "/agency/cases/{case_id}/referees": "/agency/cases/{case_id}",
+    "/referee/{token}": "/referee/{token}",
     "/agency/cases/{case_id}/disputes/{dispute_id}/resolution": "/agency/cases/{case_id}",
 }
 

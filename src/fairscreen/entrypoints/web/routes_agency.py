@@ -13,7 +13,14 @@ from fastapi import APIRouter, Depends, Path, Response
 from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
-from fairscreen.services import case_queries, evidence_files, investigation, portal_queries, review
+from fairscreen.services import (
+    case_queries,
+    evidence_files,
+    investigation,
+    portal_queries,
+    references,
+    review,
+)
 from fairscreen.services.context import Actor
 
 router = APIRouter(prefix="/agency", route_class=WebRoute, include_in_schema=False)
@@ -68,9 +75,17 @@ def _case_page(
         files=files or {},
         findings={f["id"]: f for f in (result or {}).get("report", {}).get("findings", [])},
         ran=ran,
+        referees=_referees(page, summary),
         now=page.services.now(),
         as_json=lambda value: json.dumps(value, ensure_ascii=False, indent=2),
     )
+
+
+def _referees(page: Page, summary: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The case's referees' invitations, where the case still takes answers."""
+    if summary["state"] not in {s.value for s in references.OPEN_STATES}:
+        return None
+    return references.list_invitations(page.services, _actor(page), summary["case_id"])
 
 
 @router.get("/cases/{case_id}")
@@ -93,6 +108,24 @@ def run(page: PageDep, case_id: CaseId) -> Response:
     actor = _actor(page)
     ran = investigation.run_investigation(page.services, actor, case_id)
     return _case_page(page, case_queries.case_summary(page.services, actor, case_id), ran=ran)
+
+
+@router.post("/cases/{case_id}/referees")
+def invite_referee(page: PageDep, case_id: CaseId) -> Response:
+    """Send a referee the questionnaire's single-use link (through the notifier)."""
+    days = page.field("days", str(references.DEFAULT_DAYS))
+    if not days.isdigit():
+        raise InvalidInput("a whole number of days", field="days")
+    references.invite_referee(
+        page.services,
+        _actor(page),
+        case_id,
+        name=page.field("name"),
+        contact=page.field("contact"),
+        lang=page.field("lang", "zh-Hans"),
+        days=int(days),
+    )
+    return redirect(page, f"/agency/cases/{case_id}?done=invited")
 
 
 @router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
