@@ -75,13 +75,14 @@ def answer(page: PageDep, token: Token) -> Response:
     except ReferenceLinkInvalid as refused:
         return _link_refused(page, refused)
     ids = [question.id for question in form.questionnaire.questions]
-    values = {
-        "relation": page.field("relation"),
-        "choices": {i: page.field(f"answer.{i}") for i in ids if page.field(f"answer.{i}")},
-        "comments": {i: page.field(f"comment.{i}") for i in ids if page.field(f"comment.{i}")},
-    }
+    relation = page.field("relation")
+    choices = {i: page.field(f"answer.{i}") for i in ids if page.field(f"answer.{i}")}
+    comments = {i: page.field(f"comment.{i}") for i in ids if page.field(f"comment.{i}")}
+    values: dict[str, Any] = {"relation": relation, "choices": choices, "comments": comments}
     try:
-        submitted = references.submit_answers(page.services, token, **values)
+        submitted = references.submit_answers(
+            page.services, token, relation=relation, choices=choices, comments=comments
+        )
     except ReferenceLinkInvalid as refused:
         return _link_refused(page, refused)
     except InvalidInput as error:
@@ -90,7 +91,7 @@ def answer(page: PageDep, token: Token) -> Response:
         # The removed comment is not sent back: the form holds the rest, the referee
         # rewrites it about the work or leaves it out.
         for removed in submitted.answers.dropped:
-            values["comments"].pop(removed.question, None)
+            comments.pop(removed.question, None)
         return _form(
             page, token, form, status=422, values=values, dropped=submitted.answers.dropped
         )
