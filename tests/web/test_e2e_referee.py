@@ -9,39 +9,20 @@ go to ``test-artifacts/screenshots/``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.conftest import Api, build_api, many_sign_ins, order_over_api, sign_over_api
-from fairscreen.entrypoints.api import create_app
+from api.conftest import Api, order_over_api, sign_over_api
 from fairscreen.entrypoints.web.i18n import Translator
 from fairscreen.services import references
-from web.browser import LiveServer, launch, require_browser, shot
+from web.browser import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 PROHIBITED = "他离婚以后情绪很差，听说身体也不太好，经常去医院。"
 REWRITTEN = "按时完成季度质检报告，数据准确。"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    yield from launch()
-
-
-@pytest.fixture
-def live(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Api, str]]:
-    api = build_api(sqlite_url, tmp_path)
-    try:
-        with LiveServer(create_app(api.world.svc, sign_in_limiter=many_sign_ins())) as server:
-            yield api, server.url
-    finally:
-        api.world.svc.engine.dispose()
 
 
 def _watched(context: Any) -> tuple[Any, list[str]]:

@@ -59,21 +59,25 @@ def _form(
     )
 
 
-@router.get("/{token}")
-def questionnaire(page: PageDep, token: Token) -> Response:
+def _opened(page: Page, token: str) -> references.RefereeForm | Response:
+    """The form behind the link, or the page that says why the link cannot be used."""
     try:
-        form = references.open_invitation(page.services, token)
+        return references.open_invitation(page.services, token)
     except ReferenceLinkInvalid as refused:
         return _link_refused(page, refused)
-    return _form(page, token, form)
+
+
+@router.get("/{token}")
+def questionnaire(page: PageDep, token: Token) -> Response:
+    form = _opened(page, token)
+    return form if isinstance(form, Response) else _form(page, token, form)
 
 
 @router.post("/{token}")
 def answer(page: PageDep, token: Token) -> Response:
-    try:
-        form = references.open_invitation(page.services, token)
-    except ReferenceLinkInvalid as refused:
-        return _link_refused(page, refused)
+    form = _opened(page, token)
+    if isinstance(form, Response):
+        return form
     ids = [question.id for question in form.questionnaire.questions]
     relation = page.field("relation")
     choices = {i: page.field(f"answer.{i}") for i in ids if page.field(f"answer.{i}")}
