@@ -119,7 +119,7 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert len(pages) == 14
+    assert len(pages) == 15
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",
@@ -131,6 +131,8 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         "text_sha256": "0" * 64,
         "notice_lang": "zh-Hans",
         "category": ["identity"],
+        "name": "x",
+        "contact": "x@example.test",
     }
     for method, who, template in pages:
         fake_case, fake_dispute = f"case_{uuid.uuid4().hex}", f"dsp_{uuid.uuid4().hex}"
