@@ -41,9 +41,22 @@ def test_the_demo_world(examples_dir: Path, tmp_path: Path) -> None:
         for case in client.get("/v1/cases?limit=100", headers=bearer("operator")).json()["items"]
     }
     assert states >= {"ordered", "candidate_review", "disputed", "released", "decided"}
-    assert set(seed.cases) == {"ordered", "candidate_review", "disputed", "released", "decided"}
+    assert set(seed.cases) == {
+        "ordered",
+        "candidate_review",
+        "disputed",
+        "released",
+        "decided",
+        "referee_invited",
+    }
     mine = client.get("/v1/cases", headers=bearer("employer")).json()["items"]
-    assert len(mine) == 4
+    assert len(mine) == 5
+    # the referee's invitation is in the outbox, with the link and no name or contact
+    (invited,) = [n for n in notifier.sent if n.kind == "reference_invitation"]
+    assert invited.fields["case"] and str(invited.fields["link"]).startswith("/referee/")
+    assert "演示证明人" not in invited.to_json() and "example.test" not in invited.to_json()
+    referee_page = TestClient(create_app(seed.services)).get(str(invited.fields["link"]))
+    assert referee_page.status_code == 200 and "只谈工作" in referee_page.text
 
     sessions = fresh_sign_in_codes(seed.services, seed.candidates)
     codes = [n.fields["code"] for n in notifier.sent if n.kind == "sign_in"]

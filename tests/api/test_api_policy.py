@@ -91,6 +91,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/v1/cases/{case_id}/decision"): {"outcome": "not_hired", "reason": "理由"},
     ("PUT", "/v1/cases/{case_id}/legal-hold"): {"hold": True},
+    ("POST", "/v1/cases/{case_id}/referees"): {"name": "某人", "contact": "r@example.test"},
 }
 
 

@@ -121,6 +121,28 @@ def web_any_db(database_url: str, tmp_path: Path) -> Iterator[Web]:
         yield built
 
 
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """A headless Chromium (Debian's); skips without one, outside CI."""
+    from web.browser import launch, require_browser
+
+    require_browser()
+    yield from launch()
+
+
+@pytest.fixture
+def live(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Api, str]]:
+    """The portals' world served by uvicorn on loopback, and its base URL."""
+    from web.browser import LiveServer
+
+    api = build_api(sqlite_url, tmp_path)
+    try:
+        with LiveServer(create_app(api.world.svc, sign_in_limiter=many_sign_ins())) as server:
+            yield api, server.url
+    finally:
+        api.world.svc.engine.dispose()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "browser: drives a real headless Chromium (skips without one, outside CI)"

@@ -8,17 +8,13 @@ walks the candidate's pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.conftest import Api, build_api, many_sign_ins
+from api.conftest import Api
 from factories import SUBJECT
-from fairscreen.entrypoints.api import create_app
 from fairscreen.services import accounts
-from web.browser import LiveServer, launch, require_browser
 from web.browser import shot as take_shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,22 +37,6 @@ TEXT = {
     "zh-Hans": {"verified": "已验证", "clean": "未发现违规", "yellow": "黄灯", "green": "绿灯"},
     "en": {"verified": "Verified", "clean": "No violation", "yellow": "yellow", "green": "green"},
 }
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require_browser()
-    yield from launch()
-
-
-@pytest.fixture
-def live(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Api, str]]:
-    api = build_api(sqlite_url, tmp_path)
-    try:
-        with LiveServer(create_app(api.world.svc, sign_in_limiter=many_sign_ins())) as server:
-            yield api, server.url
-    finally:
-        api.world.svc.engine.dispose()
 
 
 def _code(api: Api, before: int) -> str:

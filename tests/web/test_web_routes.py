@@ -42,8 +42,16 @@ def _page_routes() -> set[tuple[str, str]]:
     }
 
 
+#: a referee's link no invitation ever had: its pages answer 404, like a missing case's
+UNKNOWN_REFEREE_TOKEN = "u" * 43
+
+
 def _fill(template: str, case_id: str, dispute_id: str) -> str:
-    return template.replace("{case_id}", case_id).replace("{dispute_id}", dispute_id)
+    return (
+        template.replace("{case_id}", case_id)
+        .replace("{dispute_id}", dispute_id)
+        .replace("{token}", UNKNOWN_REFEREE_TOKEN)
+    )
 
 
 def test_the_table_covers_every_page_and_nothing_else(web: Web) -> None:
@@ -97,7 +105,7 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert len(pages) == 20  # the six PDF documents (routes_documents.py) among them
+    assert len(pages) == 21  # the six PDF documents and the referee form among them
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",
@@ -109,6 +117,8 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         "text_sha256": "0" * 64,
         "notice_lang": "zh-Hans",
         "category": ["identity"],
+        "name": "x",
+        "contact": "x@example.test",
     }
     for method, who, template in pages:
         fake_case, fake_dispute = f"case_{uuid.uuid4().hex}", f"dsp_{uuid.uuid4().hex}"

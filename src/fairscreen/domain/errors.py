@@ -129,6 +129,21 @@ class CaseDestroyed(FairscreenError):
     code = "CASE_DESTROYED"
 
 
+class ReferenceLinkInvalid(FairscreenError):
+    """A referee's questionnaire link that cannot be used: ``reason`` is ``unknown`` (no
+    such link, or its case was destroyed), ``used`` (answered already: single use),
+    ``expired``, or ``closed`` (the case left the investigation, or the authorization
+    no longer covers references)."""
+
+    code = "REFERENCE_LINK_INVALID"
+    REASONS = ("unknown", "used", "expired", "closed")
+
+    def __init__(self, reason: str) -> None:
+        assert reason in self.REASONS
+        super().__init__(f"this questionnaire link cannot be used: {reason}", field="token")
+        self.reason = reason
+
+
 # --- encryption at rest (P5) ----------------------------------------------------------------
 
 

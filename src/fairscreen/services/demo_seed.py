@@ -30,6 +30,7 @@ from fairscreen.services.accounts import register_tenant
 from fairscreen.services.context import Actor, Services
 from fairscreen.services.demo import OPERATOR, DemoCase, DemoClock, run_demo, sign_as_shown
 from fairscreen.services.investigation import run_investigation
+from fairscreen.services.references import invite_referee
 from fairscreen.services.review import accept_report, open_dispute, read_report
 from fairscreen.services.scope import define_role_profile, order_check, register_candidate
 
@@ -166,6 +167,26 @@ def seed_demo(
         elif state == "released":
             accept_report(svc, candidate, case_id)
         seed.cases[state] = case_id
+    # 4. A signed case whose agency asked a referee the structured questionnaire: the
+    #    link is in the outbox (notifications.jsonl), the referee answers on the web page.
+    asked = next(
+        (i for i, d in enumerate(documents) if "reference" in d["role"]["categories"]), None
+    )
+    if asked is not None:
+        document = documents[asked]
+        case_id = order_check(
+            svc,
+            employer,
+            subject_id=subjects[asked],
+            profile_id=define_role_profile(svc, employer, document["role"]),
+            requested=list(document["role"]["categories"]),
+            agency_id=agency.id,
+        )
+        sign(case_id, subjects[asked], document.get("claims", {}))
+        invite_referee(
+            svc, agency, case_id, name="演示证明人", contact="referee@example.test", lang="zh-Hans"
+        )
+        seed.cases["referee_invited"] = case_id
     for case in worked:
         seed.cases.setdefault("decided", case.case_id)
     transparency.publish_checkpoint(svc)

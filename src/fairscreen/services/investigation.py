@@ -72,7 +72,7 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
         if actor.role is EMPLOYER and case["agency_id"] is not None:
             raise PermissionDenied("the case's agency runs its investigation", field="actor")
         scope_categories = effective_categories(uow, case)
-        permit = _permit(svc, uow, case, scope_categories)
+        permit = query_permit(svc, uow, case, scope_categories)
         if CaseState(case["state"]) is not S.INVESTIGATING:  # a retry after a crash re-queries
             case = move_case(uow, svc, case, S.INVESTIGATING)
         for category in scope_categories:
@@ -108,7 +108,7 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
         case = visible_case(uow, actor, case_id)
         if CaseState(case["state"]) is not S.INVESTIGATING:
             raise InvalidTransition("the case left investigation meanwhile", field="case_id")
-        _permit(svc, uow, case, scope_categories)  # a revocation meanwhile refuses here
+        query_permit(svc, uow, case, scope_categories)  # a revocation meanwhile refuses here
         records: list[dict[str, Any]] = []
         seen: set[str] = set()
         for answer in answers:
@@ -137,9 +137,11 @@ def _source_id(svc: Services, category: Category) -> str:
     return source.source_id if source is not None else "none"
 
 
-def _permit(
+def query_permit(
     svc: Services, uow: SqlUnitOfWork, case: RowMapping, categories: Sequence[Category]
 ) -> QueryPermit:
+    """A permit to query ``categories`` for the case now, or the refusal that says why not
+    (no valid authorization, a category not consented)."""
     return issue_permit(
         domain_authorization(case, uow.repo.authorization(case["id"])),
         authorization_ref=case["pseudonym"],

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.engine import one_of
+from fairscreen.adapters.db.reference_tables import reference_invitations
 from fairscreen.adapters.db.selfid_tables import fairness_snapshots, self_identifications
 from fairscreen.domain.lifecycle import CaseState
 
@@ -458,6 +459,48 @@ class ServiceRepository:
             for row in self.connection.execute(query).mappings()
         ]
 
+    # --- referees' invitations (structured reference checks) ----------------------------
+
+    def add_invitation(
+        self, case: RowMapping, *, referee: Mapping[str, Any], **values: Any
+    ) -> None:
+        """A referee's invitation; their name and contact sealed under the case key."""
+        sealed = self._seal(case["pseudonym"], f"referee.{values['id']}", dict(referee))
+        self.connection.execute(
+            sa.insert(reference_invitations).values(case_id=case["id"], referee_ct=sealed, **values)
+        )
+
+    def invitation_by_token_hash(self, token_hash: str) -> RowMapping | None:
+        table = reference_invitations
+        return self._one(sa.select(table).where(table.c.token_hash == token_hash))
+
+    def invitations(self, case: RowMapping) -> list[dict[str, Any]]:
+        """The case's invitations, each with its referee's name and contact opened."""
+        table = reference_invitations
+        query = (
+            sa.select(table)
+            .where(table.c.case_id == case["id"])
+            .order_by(table.c.created_at, table.c.id)
+        )
+        return [
+            {
+                **dict(row),
+                "referee": self._open(case["pseudonym"], f"referee.{row['id']}", row["referee_ct"]),
+            }
+            for row in self.connection.execute(query).mappings()
+        ]
+
+    def mark_invitation_answered(self, invitation_id: str, at: datetime) -> bool:
+        """Mark the invitation used; False if it was already (single use, even when two
+        submissions race: the update matches an unanswered row once)."""
+        table = reference_invitations
+        result = self.connection.execute(
+            sa.update(table)
+            .where(table.c.id == invitation_id, table.c.answered_at.is_(None))
+            .values(answered_at=at)
+        )
+        return result.rowcount == 1
+
     # --- destruction -----------------------------------------------------------------------
 
     def record_counts(self, case_ids: Sequence[str]) -> dict[str, int]:
@@ -484,7 +527,15 @@ class ServiceRepository:
         tombstones (ids, pseudonym, state and times: no personal data), their claims
         wiped and ``tombstone`` set in the same statement (the caller clears the light
         and outcome there too)."""
-        for table in (t.records, t.reports, t.disputes, t.decisions, t.notices, t.authorizations):
+        for table in (
+            t.records,
+            t.reports,
+            t.disputes,
+            t.decisions,
+            t.notices,
+            reference_invitations,
+            t.authorizations,
+        ):
             self.connection.execute(sa.delete(table).where(self._one_of(table.c.case_id, case_ids)))
         payloads = t.event_payloads
         self.connection.execute(

@@ -40,13 +40,25 @@ from fairscreen.entrypoints.api.routers import (
     operator,
     profiles,
     public,
+    references,
     webhooks,
 )
 from fairscreen.entrypoints.api.scheduler import run_periodically
 from fairscreen.services.context import Services
 
 API_VERSION = "1.0.0"
-ROUTERS = (public, auth, operator, candidates, profiles, cases, webhooks, ledger, fairness)
+ROUTERS = (
+    public,
+    auth,
+    operator,
+    candidates,
+    profiles,
+    cases,
+    references,
+    webhooks,
+    ledger,
+    fairness,
+)
 #: Problem responses documented on every operation (plus ``default``).
 PROBLEM_STATUSES = (
     "400",

@@ -77,6 +77,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/v1/cases/{case_id}/authorization/revocation"): frozenset({CANDIDATE}),
     ("GET", "/v1/cases/{case_id}/consent-receipt"): frozenset({CANDIDATE}),
     ("POST", "/v1/cases/{case_id}/investigation"): frozenset({AGENCY, EMPLOYER}),
+    ("POST", "/v1/cases/{case_id}/referees"): frozenset({AGENCY, EMPLOYER}),
+    ("GET", "/v1/cases/{case_id}/referees"): frozenset({AGENCY, EMPLOYER}),
     ("GET", "/v1/cases/{case_id}/report"): frozenset({CANDIDATE, AGENCY, OPERATOR}),
     ("POST", "/v1/cases/{case_id}/acceptance"): frozenset({CANDIDATE}),
     ("POST", "/v1/cases/{case_id}/disputes"): frozenset({CANDIDATE}),

@@ -35,6 +35,7 @@ STATUS: dict[type[e.FairscreenError], int] = {
     e.InvalidTransition: 409,
     e.AuthorizationRefused: 409,
     e.CaseDestroyed: 410,
+    e.ReferenceLinkInvalid: 410,
     e.KeyDestroyed: 410,
     e.LogRolledBack: 503,
     e.StorageUnavailable: 503,

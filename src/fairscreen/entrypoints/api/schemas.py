@@ -447,3 +447,31 @@ class FairnessOut(Out):
     role: str | None
     quarter: str
     dimensions: dict[str, FairnessDimensionOut]
+
+
+# --- structured reference checks (issue 15 item 4) --------------------------------------------
+
+
+class RefereeIn(In):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    contact: Annotated[str, StringConstraints(min_length=3, max_length=200)] = Field(
+        description="an e-mail address or a phone number; encrypted under the case key"
+    )
+    lang: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
+    days: Annotated[int, Field(ge=1, le=14, strict=True)] = 7
+
+
+class RefereeInvitedOut(Out):
+    id: str
+    expires_at: Moment
+
+
+class InvitationOut(Out):
+    id: str
+    name: str
+    contact: str
+    lang: str
+    state: Literal["open", "answered", "expired"]
+    created_at: Moment
+    expires_at: Moment
+    answered_at: Moment | None

@@ -22,17 +22,21 @@ from rich.table import Table
 
 
 class _DemoNotifier:
-    """The console notifier, keeping the latest sign-in code per recipient to print."""
+    """The console notifier, keeping the latest sign-in code per recipient and the
+    referees' questionnaire links to print."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self.codes: dict[str, str] = {}
+        self.referee_links: list[str] = []
         self._lock = threading.Lock()
 
     def send(self, notification: Any) -> None:
-        if notification.kind == "sign_in":
-            with self._lock:
+        with self._lock:
+            if notification.kind == "sign_in":
                 self.codes[notification.recipient] = str(notification.fields["code"])
+            elif notification.kind == "reference_invitation":
+                self.referee_links.append(str(notification.fields["link"]))
         self._inner.send(notification)
 
 
@@ -138,6 +142,8 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         )
         typer.echo(f"  {label:<10} {link}  code {code}")
     typer.echo("  new codes: POST /v1/auth/candidate/code (written to notifications.jsonl)")
+    for link in notifier.referee_links:
+        typer.echo(f"referee's questionnaire (single use, from notifications.jsonl): {base}{link}")
     cases = Table("state", "case_id")
     for state, case_id in seed.cases.items():
         cases.add_row(state, case_id)

@@ -23,6 +23,7 @@ from fairscreen.entrypoints.web import (
     routes_common,
     routes_documents,
     routes_employer,
+    routes_referee,
     routes_regulator,
 )
 from fairscreen.entrypoints.web.policy import PAGE_ROLES
@@ -37,6 +38,7 @@ ROUTERS = (
     routes_employer,
     routes_agency,
     routes_regulator,
+    routes_referee,
 )
 
 __all__ = ["PAGE_ROLES", "mount"]

@@ -128,6 +128,14 @@ class Translator:
         except ValueError:  # not a category: shown as it is
             return name
 
+    def topic(self, name: str) -> str:
+        """A prohibited topic by its name in this language: a prohibited category's
+        label, or one of the topics that are no category (age, sex or gender,
+        appearance; PRODUCT.md P3)."""
+        if f"topic.{name}" in catalog():
+            return self(f"topic.{name}")
+        return self.category(name)
+
     def state(self, name: str | None) -> str:
         return self(f"state.{name}") if name else ""
 

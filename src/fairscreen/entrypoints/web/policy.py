@@ -66,6 +66,10 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- a staff member's own account: its tokens and portal sessions ----------------------
     ("GET", "/account"): STAFF,
     ("POST", "/account/tokens/{token_id}/revocation"): STAFF,
+    # --- referee (证明人): public with a token. The single-use link's token is the only
+    # credential; the service checks it on every request (services/references.py) ------
+    ("GET", "/referee/{token}"): PUBLIC,
+    ("POST", "/referee/{token}"): PUBLIC,
     # --- candidate (求职者) ----------------------------------------------------------------
     ("GET", "/candidate"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}"): ONLY_CANDIDATE,
@@ -100,6 +104,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/agency"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
     ("POST", "/agency/cases/{case_id}/investigation"): ONLY_AGENCY,
+    ("POST", "/agency/cases/{case_id}/referees"): ONLY_AGENCY,
     ("POST", "/agency/cases/{case_id}/disputes/{dispute_id}/resolution"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
     # --- regulator (劳动监管部门) ----------------------------------------------------------
@@ -129,6 +134,8 @@ FORM_PAGES: dict[str, str] = {
     "/employer/cases": "/employer/cases/new",
     "/employer/cases/{case_id}/decision": "/employer/cases/{case_id}",
     "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
+    "/agency/cases/{case_id}/referees": "/agency/cases/{case_id}",
+    "/referee/{token}": "/referee/{token}",
     "/agency/cases/{case_id}/disputes/{dispute_id}/resolution": "/agency/cases/{case_id}",
 }
 

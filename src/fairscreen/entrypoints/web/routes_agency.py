@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from fairscreen.domain.errors import NotFound
+from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
@@ -19,6 +19,7 @@ from fairscreen.services import (
     evidence_files,
     investigation,
     portal_queries,
+    references,
     review,
 )
 from fairscreen.services.context import Actor
@@ -85,6 +86,7 @@ def _case_page(
         files=files or {},
         findings={f["id"]: f for f in (result or {}).get("report", {}).get("findings", [])},
         ran=ran,
+        referees=_referees(page, summary),
         now=page.services.now(),
         data_fields=record_form.data_fields,
         sources={
@@ -94,6 +96,13 @@ def _case_page(
             for d, f in (files or {}).items()
         },
     )
+
+
+def _referees(page: Page, summary: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The case's referees' invitations, where the case still takes answers."""
+    if summary["state"] not in {s.value for s in references.OPEN_STATES}:
+        return None
+    return references.list_invitations(page.services, _actor(page), summary["case_id"])
 
 
 @router.get("/cases/{case_id}")
@@ -116,6 +125,24 @@ def run(page: PageDep, case_id: CaseId) -> Response:
     actor = _actor(page)
     ran = investigation.run_investigation(page.services, actor, case_id)
     return _case_page(page, case_queries.case_summary(page.services, actor, case_id), ran=ran)
+
+
+@router.post("/cases/{case_id}/referees")
+def invite_referee(page: PageDep, case_id: CaseId) -> Response:
+    """Send a referee the questionnaire's single-use link (through the notifier)."""
+    days = page.field("days", str(references.DEFAULT_DAYS))
+    if not days.isdigit():
+        raise InvalidInput("a whole number of days", field="days")
+    references.invite_referee(
+        page.services,
+        _actor(page),
+        case_id,
+        name=page.field("name"),
+        contact=page.field("contact"),
+        lang=page.field("lang", "zh-Hans"),
+        days=int(days),
+    )
+    return redirect(page, f"/agency/cases/{case_id}?done=invited")
 
 
 @router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
