@@ -3,6 +3,12 @@
 One chain of revisions serves SQLite and PostgreSQL (SQLite runs in Alembic's batch mode,
 so later ``ALTER``s work there too). Features add a revision whose ``down_revision`` is
 the current head; ``fairscreen db upgrade`` and the test session call :func:`upgrade`.
+
+A revision's number is its name, not its place: six were written side by side in one
+session and chained afterwards, so the chain runs 0001 … 0005_lookups → 0010_privacy →
+0006_witness → 0008_sessions → 0007_repair → 0009_keystore → 0011_references (each file's
+``down_revision`` says it). A released revision is never edited (0007_repair exists
+because 0002 once was).
 """
 
 from __future__ import annotations
