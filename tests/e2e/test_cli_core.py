@@ -16,10 +16,13 @@ from factories import case, dumps, identity_ok
 from fairscreen.services.evaluation import rulebook_bytes
 
 
-def fairscreen(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def fairscreen(
+    *args: str, stdin: bytes | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "fairscreen", *args],
         input=stdin,
+        cwd=cwd,
         capture_output=True,
         timeout=60,
         check=False,
@@ -159,8 +162,10 @@ def test_a_broken_rulebook_exits_2(tmp_path: Path, examples_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-Hans"])
-def test_demo_shows_the_three_cases(lang: str) -> None:
-    result = fairscreen("demo", "--lang", lang)
+def test_demo_shows_the_three_cases(lang: str, tmp_path: Path) -> None:
+    # its own folder: the default database (var/fairscreen.db) is made there, never in
+    # the checkout, where an older one could be lying
+    result = fairscreen("demo", "--lang", lang, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
     for name in ("seed-luo", "seed-zhang", "seed-wang"):
