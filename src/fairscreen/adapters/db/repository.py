@@ -169,15 +169,14 @@ class ServiceRepository:
         Idempotent; returns how many rows were sealed or emptied."""
         done = 0
         for table in (t.cases, t.authorizations):
-            case_id = t.cases.c.id if table is t.cases else table.c.case_id
+            key_column = t.cases.c.id if table is t.cases else table.c.case_id
             query = (
                 sa.select(
-                    case_id.label("id"), t.cases.c.pseudonym, t.cases.c.state, table.c.purpose
+                    key_column.label("id"), t.cases.c.pseudonym, t.cases.c.state, table.c.purpose
                 )
                 .select_from(table if table is t.cases else table.join(t.cases))
                 .where(table.c.purpose.is_not(None))
             )
-            key_column = t.cases.c.id if table is t.cases else table.c.case_id
             for row in self.connection.execute(query).all():
                 sealed = None
                 if row.state != CaseState.DESTROYED.value:
