@@ -98,7 +98,7 @@ def log_event(
     """Append ``event`` for ``case`` in this unit of work, with its payload. The case's
     commitment key is read from its keys unless given (the purge gives it: it shreds
     the keys before it logs the destruction)."""
-    key = commitment_key or uow.cipher.commitment_key(case["pseudonym"])
+    key = commitment_key or uow.commitment_key(case["pseudonym"])
     entry, commitment, body = event_entry(
         svc, event, case, actor, commitment_key=key, payload=payload, **fields
     )

@@ -277,7 +277,7 @@ def _last_commitment_key(uow: SqlUnitOfWork, pseudonym: str) -> bytes:
     (its subject's key shredded) commits under a key nobody keeps: unopenable, as every
     other commitment of the case already is."""
     try:
-        return uow.cipher.commitment_key(pseudonym)
+        return uow.commitment_key(pseudonym)
     except KeyDestroyed:
         return secrets.token_bytes(32)
 

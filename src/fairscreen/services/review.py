@@ -60,7 +60,7 @@ def read_report(
     payload: dict[str, Any] = {}
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
-        commitment_key = uow.cipher.commitment_key(case["pseudonym"])
+        commitment_key = uow.commitment_key(case["pseudonym"])
         report = uow.repo.report(case)
         if report is None:
             raise InvalidTransition("the case has not been rated yet", field="case_id")

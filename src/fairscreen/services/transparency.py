@@ -302,7 +302,7 @@ def entry_details(svc: Services, actor: Actor, index: int) -> dict[str, Any]:
         body = uow.repo.event_payload(entry.commitment)
         if case is None or case["state"] == CaseState.DESTROYED.value or body is None:
             return details
-        key = uow.cipher.commitment_key(entry.case)
+        key = uow.commitment_key(entry.case)
         opened = (
             payload_commitment(key, body)
             if entry.v >= 2

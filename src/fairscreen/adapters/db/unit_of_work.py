@@ -100,6 +100,7 @@ class SqlUnitOfWork:
         self._key_provider = key_provider
         self._entries: list[bytes] = []
         self._payloads: dict[str, tuple[str, str]] = {}
+        self._commitment_keys: dict[str, bytes] = {}
         self._base_size: int | None = None
         self._committed = False
         self._local_lock: threading.Lock | None = None
@@ -170,6 +171,15 @@ class SqlUnitOfWork:
     def log(self, entry: LedgerEntry) -> None:
         """Queue a guarded ledger entry; it is appended in this transaction at commit."""
         self._entries.append(entry.to_bytes())
+
+    def commitment_key(self, case: str) -> bytes:
+        """The case's commitment key (``EnvelopeCipher.commitment_key``), unwrapped once per
+        unit of work: an investigation logs a query per category, and each unwrap reads
+        the case and subject keys again. Nothing outlives the transaction."""
+        key = self._commitment_keys.get(case)
+        if key is None:
+            key = self._commitment_keys[case] = self.cipher.commitment_key(case)
+        return key
 
     def keep_payload_body(self, commitment: str, body: bytes, case: str) -> None:
         """Queue an event payload (ids and codes only) under the commitment its entry
