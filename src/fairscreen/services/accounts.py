@@ -42,6 +42,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -414,7 +415,13 @@ def _requester_key(svc: Services, requester: str) -> str:
     ).hexdigest()
 
 
-def request_sign_in_code(svc: Services, candidate_id: str, *, requester: str) -> str:
+#: Sends a code (and the time it expires) to the candidate's own phone or mailbox.
+CodeDelivery = Callable[[str, datetime], None]
+
+
+def request_sign_in_code(
+    svc: Services, candidate_id: str, *, requester: str, deliver: CodeDelivery | None = None
+) -> str:
     """Send a one-time code to the candidate through the notifier, bound to a new code
     session; returns the session's handle, for the asker alone. Says nothing about
     whether the candidate exists: an unknown id, or an asker past its hourly allowance,
@@ -454,6 +461,9 @@ def request_sign_in_code(svc: Services, candidate_id: str, *, requester: str) ->
             )
         )
         uow.commit()
+    if deliver is not None:  # to the number or address the invitation went to
+        deliver(code, expires)
+        return handle
     svc.notifier.send(
         Notification(
             subject["pseudonym"],
