@@ -66,8 +66,7 @@ def parse_contact(text: str, *, field: str = "contact") -> Contact:
     if (found := _MAINLAND.fullmatch(number)) is not None:
         return Contact(MOBILE, "+86" + found.group(1))
     raise InvalidInput(
-        "not a mobile number: mainland 1[3-9] and 9 digits, Hong Kong +852 and 8 digits, "
-        "Taiwan +886 9 and 8 digits",
+        "not a mobile number: mainland 1[3-9] + 9 digits, +852 8 digits, +886 9 + 8 digits",
         field=field,
     )
 

@@ -153,6 +153,7 @@ class InvitationView:
     role, and where the code will go (masked)."""
 
     case_id: str
+    state: str
     employer: str
     role_title: str
     channel: str  # mobile or email
@@ -198,6 +199,7 @@ def open_invitation(svc: Services, token: str) -> InvitationView:
         contact = _contact(uow, case)
         return InvitationView(
             case_id=str(case["id"]),
+            state=str(case["state"]),
             employer=str(employer["name"]),
             role_title=str(case_role(uow, case).get("title") or ""),
             channel=contact.kind,

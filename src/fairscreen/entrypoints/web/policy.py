@@ -61,6 +61,12 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/candidate/sign-in"): PUBLIC,
     ("POST", "/candidate/sign-in/code"): PUBLIC,
     ("POST", "/candidate/sign-in"): PUBLIC,
+    # the candidate's invitation link: public with its single-use token (issue 13 item 2)
+    ("GET", "/candidate/invitation/{token}"): PUBLIC,
+    ("POST", "/candidate/invitation/{token}/code"): PUBLIC,
+    ("POST", "/candidate/invitation/{token}"): PUBLIC,
+    # the development outbox: exists only in the served demo (404 otherwise)
+    ("GET", "/dev/outbox"): PUBLIC,
     ("GET", "/rulebook"): PUBLIC,
     ("POST", "/sign-out"): SIGNED_IN,
     # --- a staff member's own account: its tokens and portal sessions ----------------------
@@ -121,6 +127,8 @@ FORM_PAGES: dict[str, str] = {
     "/sign-in": "/sign-in",
     "/candidate/sign-in/code": "/candidate/sign-in",
     "/candidate/sign-in": "/candidate/sign-in",
+    "/candidate/invitation/{token}/code": "/candidate/invitation/{token}",
+    "/candidate/invitation/{token}": "/candidate/invitation/{token}",
     "/account/tokens/{token_id}/revocation": "/account",
     "/candidate/cases/{case_id}/authorization": "/candidate/cases/{case_id}/authorization",
     "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",

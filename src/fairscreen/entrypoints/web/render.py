@@ -82,7 +82,18 @@ environment = Environment(
 )
 environment.filters["local"] = _local
 environment.globals.update(
-    LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, CATEGORIES=all_categories()
+    #: states before the report is released (the employer sees "not released yet")
+    PRE_RELEASE=(
+        "ordered",
+        "authorized",
+        "scoped",
+        "investigating",
+        "candidate_review",
+        "disputed",
+    ),
+    LANGUAGES=LANGUAGES,
+    LANGUAGE_NAMES=LANGUAGE_NAMES,
+    CATEGORIES=all_categories(),
 )
 
 

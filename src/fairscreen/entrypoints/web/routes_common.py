@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 
-from fairscreen.domain.errors import InvalidInput, PermissionDenied
+from fairscreen.domain.errors import InvalidInput, InvitationInvalid, NotFound, PermissionDenied
 from fairscreen.entrypoints.api.ratelimit import client_address, limit_sign_in
 from fairscreen.entrypoints.web.policy import (
     HOME,
@@ -19,7 +19,7 @@ from fairscreen.entrypoints.web.policy import (
 )
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import accounts
+from fairscreen.services import accounts, invitations
 from fairscreen.services.accounts import Unauthenticated
 from fairscreen.services.rulebook_view import HEADINGS, rulebook_document
 
@@ -120,6 +120,95 @@ def candidate_sign_in(page: PageDep) -> Response:
         )
     _start_session(page, issued.token)
     return redirect(page, "/candidate")
+
+
+# --- the candidate's invitation link (issue 13 item 2) ---------------------------------------
+
+InvitationToken = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def _invitation_refused(page: Page, error: InvitationInvalid) -> Response:
+    """404 for a link that never was (or whose case is gone), 410 for a spent or expired
+    one; the page offers the ordinary sign-in."""
+    status = 404 if error.reason == "unknown" else 410
+    return render(page, "candidate/invitation.html", status=status, refused=error.reason)
+
+
+def _invitation_page(
+    page: Page,
+    token: str,
+    view: invitations.InvitationView,
+    *,
+    code_session: str = "",
+    failed: bool = False,
+    status: int = 200,
+) -> Response:
+    return render(
+        page,
+        "candidate/invitation.html",
+        status=status,
+        refused=None,
+        token=token,
+        view=view,
+        code_session=code_session,
+        failed=failed,
+    )
+
+
+@router.get("/candidate/invitation/{token}")
+def invitation(page: PageDep, token: InvitationToken) -> Response:
+    """Who invites, for which role, and where the code will go (masked). Opening the link
+    sends nothing and spends nothing (a mail client's preview must not)."""
+    try:
+        view = invitations.open_invitation(page.services, token)
+    except InvitationInvalid as error:
+        return _invitation_refused(page, error)
+    return _invitation_page(page, token, view)
+
+
+@router.post("/candidate/invitation/{token}/code", dependencies=[Depends(limit_sign_in)])
+def invitation_code(page: PageDep, token: InvitationToken) -> Response:
+    try:
+        view = invitations.open_invitation(page.services, token)
+        code_session = invitations.request_code(
+            page.services, token, requester=client_address(page.request), lang=page.lang
+        )
+    except InvitationInvalid as error:
+        return _invitation_refused(page, error)
+    return _invitation_page(page, token, view, code_session=code_session)
+
+
+@router.post("/candidate/invitation/{token}", dependencies=[Depends(limit_sign_in)])
+def invitation_sign_in(page: PageDep, token: InvitationToken) -> Response:
+    """The code sent for this link signs the candidate in and opens their case; the link
+    is spent then (single use)."""
+    code_session = page.field("code_session").strip()
+    try:
+        view = invitations.open_invitation(page.services, token)
+        issued, case_id = invitations.sign_in(
+            page.services, token, code_session, page.field("code").strip()
+        )
+    except InvitationInvalid as error:
+        return _invitation_refused(page, error)
+    except Unauthenticated:
+        return _invitation_page(
+            page, token, view, code_session=code_session, failed=True, status=401
+        )
+    _start_session(page, issued.token)
+    target = f"/candidate/cases/{case_id}"
+    if view.state == "ordered":
+        target += "/authorization"
+    return redirect(page, target)
+
+
+@router.get("/dev/outbox")
+def dev_outbox(page: PageDep) -> Response:
+    """The development outbox (SMS, and e-mail without SMTP): only in the served demo,
+    where the numbers and addresses are the demo's own; a 404 everywhere else."""
+    outbox = page.services.messenger.outbox
+    if not page.services.config.demo or outbox is None:
+        raise NotFound("no such page")
+    return render(page, "dev_outbox.html", messages=list(reversed(outbox.messages)))
 
 
 @router.post("/sign-out")

@@ -11,9 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from fairscreen.domain.errors import InvalidInput
+from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
-from fairscreen.services import case_queries, decision, portal_queries, review, scope
+from fairscreen.services import case_queries, decision, invitations, portal_queries, review, scope
+from fairscreen.services.case_cards import case_cards
 from fairscreen.services.context import Actor
 from fairscreen.services.evaluation import builtin_profiles
 
@@ -54,7 +56,12 @@ def cases(
         grouped[row["state"]].append(row)
     sections = [(s, grouped[s]) for s in STATE_ORDER if grouped.get(s)]
     return render(
-        page, "employer/cases.html", sections=sections, states=STATE_ORDER, state=state or ""
+        page,
+        "employer/cases.html",
+        sections=sections,
+        states=STATE_ORDER,
+        state=state or "",
+        cards=case_cards(page.services, _actor(page), [row["case_id"] for row in rows]),
     )
 
 
@@ -139,7 +146,12 @@ def order_form(page: PageDep, profile: Id = None) -> Response:
 @router.post("/cases")
 def order(page: PageDep) -> Response:
     """Register the candidate (their identity is stored encrypted) and order the check, in
-    one step: a refused order stores nothing. The case waits for the candidate's signature."""
+    one step: a refused order stores nothing. The case waits for the candidate's signature;
+    the invitation goes to the mobile number or e-mail address entered (issue 13 item 2),
+    in the language of the page, under the name as entered."""
+    invitee = invitations.checked_invitee(
+        page.field("name"), page.field("contact"), NOTICE_LANGUAGE[page.lang]
+    )
     _, case_id = scope.order_for_candidate(
         page.services,
         _actor(page),
@@ -152,6 +164,7 @@ def order(page: PageDep) -> Response:
         requested=page.fields("requested"),
         purpose=page.field("purpose").strip() or scope.DEFAULT_PURPOSE,
         agency_id=page.field("agency_id") or None,
+        invitee=invitee,
     )
     return redirect(page, f"/employer/cases/{case_id}?done=ordered")
 
@@ -172,6 +185,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         page,
         "employer/case.html",
         case=summary,
+        card=case_cards(page.services, actor, [case_id]).get(case_id),
         view=view,
         decision=decision,
         notices=notices,

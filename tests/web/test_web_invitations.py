@@ -1,0 +1,162 @@
+"""Whose case it is and the candidate's invitation in the portals (issue 13 items 1, 2
+and 11), in zh-Hans, en and zh-Hant: the employer orders with the candidate's mobile;
+every list and case page names the candidate (as entered), the role, the state and the
+next date; the candidate opens the link, gets the code on the masked number, lands on
+their case and sees employer and role; the development outbox exists only in the demo;
+a destroyed case never reads "not released yet"."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from api.conftest import order_over_api, sign_over_api
+from fairscreen.adapters.db import case_tables as t
+from web.conftest import Web, csrf_of
+
+PERSON = {"name": "测试丙", "national_id": "99999919930303003X", "birth_date": "1993-03-03"}
+MASKED = {
+    "zh-Hans": "尾号 9001 的手机",
+    "en": "the mobile ending 9001",
+    "zh-Hant": "末四碼 9001 的手機",
+}
+ROLE = {"zh-Hans": "岗位", "en": "Role", "zh-Hant": "職位"}
+
+
+def _order(web: Web, lang: str, contact: str = "139 0013 9001") -> Any:
+    return web.post(
+        "employer",
+        f"/employer/cases?lang={lang}",
+        {
+            "profile_id": web.api.ids["profile"],
+            "requested": ["identity", "education"],
+            "agency_id": web.api.ids["agency"],
+            "contact": contact,
+            **PERSON,
+        },
+    )
+
+
+def _outbox(web: Web) -> Any:
+    outbox = web.api.world.svc.messenger.outbox
+    assert outbox is not None
+    return outbox
+
+
+def _link(web: Web) -> str:
+    invitation = [m for m in _outbox(web).messages if m.kind == "invitation"][-1]
+    found = re.search(r"https?://[^/\s]+(/candidate/invitation/[A-Za-z0-9_-]+)", invitation.body)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "en", "zh-Hant"])
+def test_the_candidate_is_invited_by_mobile_and_lands_on_their_case(web: Web, lang: str) -> None:
+    ordered = _order(web, lang)
+    assert ordered.status_code == 303, ordered.text
+    case_id = ordered.headers["location"].split("/")[-1].split("?")[0]
+
+    # every staff view names the candidate as entered, the role and the state
+    listing = web.get("employer", f"/employer?lang={lang}").text
+    assert PERSON["name"] in listing and "质量专员" in listing
+    page = web.get("employer", f"/employer/cases/{case_id}?lang={lang}").text
+    assert f'<span id="case-candidate">{PERSON["name"]}</span>' in page
+    assert '<strong id="case-role">质量专员</strong>' in page
+    assert PERSON["national_id"] not in page and "13900139001" not in page
+    assert PERSON["name"] in web.get("agency", f"/agency?lang={lang}").text
+
+    # the candidate, in a browser of their own, opens the link
+    candidate = web.client("anonymous")
+    link = _link(web)
+    opened = candidate.get(f"{link}?lang={lang}")
+    assert opened.status_code == 200
+    assert MASKED[lang] in opened.text and "某食品公司" in opened.text
+    assert "13900139001" not in opened.text
+    sent = len(_outbox(web).messages)
+    code_page = candidate.post(f"{link}/code", data={"csrf": csrf_of(opened.text)})
+    assert code_page.status_code == 200 and MASKED[lang] in code_page.text
+    message = _outbox(web).messages[-1]
+    assert len(_outbox(web).messages) == sent + 1
+    assert (message.channel, message.to, message.kind) == ("sms", "+8613900139001", "code")
+    code = re.search(r"\d{8}", message.body)
+    session = re.search(r'name="code_session" value="([^"]+)"', code_page.text)
+    assert code and session
+    wrong = candidate.post(
+        link,
+        data={
+            "csrf": csrf_of(code_page.text),
+            "code_session": session[1],
+            "code": f"{(int(code[0]) + 1) % 10**8:08d}",
+        },
+    )
+    assert wrong.status_code == 401
+    signed = candidate.post(
+        link, data={"csrf": csrf_of(code_page.text), "code_session": session[1], "code": code[0]}
+    )
+    assert signed.status_code == 303
+    assert signed.headers["location"] == f"/candidate/cases/{case_id}/authorization"
+    home = candidate.get(f"/candidate?lang={lang}")
+    assert home.status_code == 200
+    assert re.search(r'<h3 class="case-title">某食品公司 · 质量专员</h3>', home.text)
+    case_page = candidate.get(f"/candidate/cases/{case_id}?lang={lang}").text
+    assert ROLE[lang] in case_page and "质量专员" in case_page and "某食品公司" in case_page
+    # the link is spent
+    again = candidate.get(link)
+    assert again.status_code == 410
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("zh-Hans", "手机号码格式不正确"),
+        ("en", "not a mobile number"),
+        ("zh-Hant", "手機號碼格式不正確"),
+    ],
+)
+def test_a_bad_mobile_is_refused_in_the_readers_language_and_nothing_is_stored(
+    web: Web, lang: str, text: str
+) -> None:
+    with web.api.world.svc.engine.connect() as connection:
+        before = connection.execute(sa.select(sa.func.count()).select_from(t.cases)).scalar()
+    refused = _order(web, lang, contact="12800138000")
+    assert refused.status_code == 422
+    assert text in refused.text and "12800138000" not in refused.text
+    with web.api.world.svc.engine.connect() as connection:
+        after = connection.execute(sa.select(sa.func.count()).select_from(t.cases)).scalar()
+    assert after == before
+    assert _outbox(web).messages == []
+
+
+def test_the_development_outbox_exists_only_in_the_demo(web: Web) -> None:
+    assert _order(web, "zh-Hans").status_code == 303
+    assert web.get("anonymous", "/dev/outbox").status_code == 404
+    svc = web.api.world.svc
+    svc.config = dataclasses.replace(svc.config, demo=True)
+    shown = web.get("anonymous", "/dev/outbox")
+    assert shown.status_code == 200
+    assert "+8613900139001" in shown.text and "/candidate/invitation/" in shown.text
+
+
+def test_status_text_follows_the_state_and_gives_the_date(web: Web) -> None:
+    api = web.api
+    in_review = order_over_api(api)
+    sign_over_api(api, in_review)
+    assert api.call("agency", "POST", f"/v1/cases/{in_review}/investigation").status_code == 200
+    page = web.get("employer", f"/employer/cases/{in_review}").text
+    status = re.search(r'<div class="notice" role="status" id="case-status">([^<]*)</div>', page)
+    assert status and "审阅期至 20" in status[1]
+    assert "报告尚未发布" in page  # before release, and only then
+    candidate = web.get("candidate", f"/candidate/cases/{in_review}?lang=en").text
+    assert "Review window ends 20" in candidate
+
+    revoked = order_over_api(api)
+    sign_over_api(api, revoked)
+    answer = api.call("candidate", "POST", f"/v1/cases/{revoked}/authorization/revocation")
+    assert answer.status_code in (200, 204), answer.text
+    page = web.get("employer", f"/employer/cases/{revoked}").text
+    assert "案件资料已销毁" in page
+    assert "报告尚未发布" not in page  # a destroyed case is not "waiting for release"
