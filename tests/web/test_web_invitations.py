@@ -160,3 +160,78 @@ def test_status_text_follows_the_state_and_gives_the_date(web: Web) -> None:
     page = web.get("employer", f"/employer/cases/{revoked}").text
     assert "案件资料已销毁" in page
     assert "报告尚未发布" not in page  # a destroyed case is not "waiting for release"
+
+
+# --- issue 13 item 14: the smaller things --------------------------------------------------
+
+WARNING = {
+    "zh-Hans": "身份证号中的出生日期是 1993-03-03",
+    "en": "The ID number carries the birth date 1993-03-03",
+    "zh-Hant": "身分證號中的出生日期是 1993-03-03",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "en", "zh-Hant"])
+def test_a_birth_date_other_than_the_ids_is_questioned_then_confirmed(web: Web, lang: str) -> None:
+    form = {
+        "profile_id": web.api.ids["profile"],
+        "requested": ["identity"],
+        "agency_id": web.api.ids["agency"],
+        "contact": "13900139003",
+        **PERSON,
+        "birth_date": "1993-03-04",
+    }
+    warned = web.post("employer", f"/employer/cases?lang={lang}", form)
+    assert warned.status_code == 422
+    assert WARNING[lang] in warned.text and 'name="birth_date_confirmed"' in warned.text
+    assert 'value="1993-03-04"' in warned.text and f'value="{PERSON["name"]}"' in warned.text
+    assert _outbox(web).messages == []  # nothing ordered, nobody invited
+    confirmed = web.post(
+        "employer", f"/employer/cases?lang={lang}", form | {"birth_date_confirmed": "yes"}
+    )
+    assert confirmed.status_code == 303
+    other = {"national_id": "99999919960606006X", "birth_date": "1996-06-06"}
+    matching = web.post("employer", "/employer/cases", form | other)
+    assert matching.status_code == 303  # the same date: no question asked
+
+
+def test_after_a_deletion_request_a_pending_case_offers_no_signature(web: Web) -> None:
+    api = web.api
+    pending = order_over_api(api)
+    page = web.get("candidate", f"/candidate/cases/{pending}").text
+    assert f'href="/candidate/cases/{pending}/authorization"' in page
+    asked = web.post("candidate", "/candidate/deletion-request", {"confirm": "yes"})
+    assert asked.status_code == 303
+    home = web.get("candidate", "/candidate").text
+    assert f'href="/candidate/cases/{pending}/authorization"' not in home
+    page = web.get("candidate", f"/candidate/cases/{pending}").text
+    assert 'id="no-sign"' in page
+    assert f'href="/candidate/cases/{pending}/authorization"' not in page
+    refused = api.call("candidate", "GET", f"/v1/cases/{pending}/authorization?lang=zh-Hans").json()
+    signed = api.call(
+        "candidate",
+        "POST",
+        f"/v1/cases/{pending}/authorization",
+        json={
+            "text_sha256": refused["sha256"],
+            "lang": "zh-Hans",
+            "categories": ["identity"],
+        },
+    )
+    assert signed.status_code == 422 and "deletion was requested" in signed.text
+
+
+def test_revoking_warns_that_it_likely_ends_the_application(web: Web) -> None:
+    api = web.api
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    for lang, text in (
+        ("zh-Hans", "这通常意味着您的这次求职申请就此结束"),
+        ("en", "which usually ends this application"),
+        ("zh-Hant", "這通常意味著您的這次求職申請就此結束"),
+    ):
+        page = web.get("candidate", f"/candidate/cases/{case_id}?lang={lang}").text
+        warning = re.search(r'id="revoke-warning">([^<]+)<', page)
+        assert warning and text in warning[1]
+    unconfirmed = web.post("candidate", f"/candidate/cases/{case_id}/revocation", {})
+    assert unconfirmed.status_code == 422  # the confirmation step is required

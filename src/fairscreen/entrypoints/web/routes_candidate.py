@@ -79,6 +79,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         page,
         "candidate/case.html",
         case=summary,
+        deletion=portal_queries.deletion_request(page.services, actor),
         card=case_cards(page.services, actor, [case_id]).get(case_id),
         result=report,
         notices=notices,

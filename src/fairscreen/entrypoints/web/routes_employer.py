@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.identity import embedded_birth_date
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
@@ -127,8 +128,9 @@ def builtin(page: PageDep) -> Response:
     return redirect(page, "/employer/profiles?done=profile")
 
 
-@router.get("/cases/new")
-def order_form(page: PageDep, profile: Id = None) -> Response:
+def _order_page(
+    page: Page, profile: str | None, *, birth_date_warning: Any = None, status: int = 200
+) -> Response:
     profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
     chosen = next((p for p in profiles if p["profile_id"] == profile), None)
     if chosen is None and profiles:
@@ -136,11 +138,19 @@ def order_form(page: PageDep, profile: Id = None) -> Response:
     return render(
         page,
         "employer/order.html",
+        status=status,
         profiles=profiles,
         chosen=chosen,
         agencies=portal_queries.list_agencies(page.services, _actor(page)),
         default_purpose=scope.DEFAULT_PURPOSE_TEXT,  # as the notice will state it
+        form=page.form,
+        birth_date_warning=birth_date_warning,
     )
+
+
+@router.get("/cases/new")
+def order_form(page: PageDep, profile: Id = None) -> Response:
+    return _order_page(page, profile)
 
 
 @router.post("/cases")
@@ -149,6 +159,17 @@ def order(page: PageDep) -> Response:
     one step: a refused order stores nothing. The case waits for the candidate's signature;
     the invitation goes to the mobile number or e-mail address entered (issue 13 item 2),
     in the language of the page, under the name as entered."""
+    embedded = embedded_birth_date(page.field("national_id"))
+    typed = page.field("birth_date").strip()
+    if (
+        embedded is not None
+        and typed
+        and embedded.isoformat() != typed
+        and not page.ticked("birth_date_confirmed")
+    ):
+        # a typo in either is likelier than a card that is wrong: ask before ordering
+        # (issue 13 item 14), keeping what was typed
+        return _order_page(page, page.field("profile_id"), birth_date_warning=embedded, status=422)
     invitee = invitations.checked_invitee(
         page.field("name"), page.field("contact"), NOTICE_LANGUAGE[page.lang]
     )
