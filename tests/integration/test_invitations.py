@@ -244,3 +244,56 @@ def test_an_e_mail_invitation_arrives_over_smtp(
     assert len(received) == 2
     code_mail = email.message_from_bytes(received[1].content, policy=policy.default)
     assert re.search(r"code: \d{8}\.", code_mail.get_body().get_content())
+
+
+# --- HR hears when a report is released (issue 13 item 11) ---------------------------------
+
+
+def test_hr_is_e_mailed_when_a_report_is_released(
+    world: World, smtp_server: tuple[int, list[Any]]
+) -> None:
+    import email
+    from email import policy
+
+    from service_fixtures import order_and_sign
+
+    from factories import SUBJECT
+    from fairscreen.services import release_notice
+    from fairscreen.services.investigation import run_investigation
+    from fairscreen.services.review import accept_report, release_due
+
+    port, received = smtp_server
+    world.svc.messenger = Messenger(
+        sms=development_messenger().sms,
+        mail=SmtpMailer(SmtpSettings(host="127.0.0.1", port=port, security="none")),
+    )
+    # without an address nothing is sent, and the release is not held up
+    quiet = order_and_sign(world)
+    run_investigation(world.svc, world.agency, quiet)
+    accept_report(world.svc, world.candidate, quiet)
+    assert received == []
+
+    with pytest.raises(InvalidInput) as refused:
+        release_notice.set_notification_email(world.svc, world.employer, "13800138000")
+    assert refused.value.field == "notify_email"
+    release_notice.set_notification_email(world.svc, world.employer, "HR@Example.TEST")
+    assert release_notice.notification_email(world.svc, world.employer) == "HR@example.test"
+    with world.svc.engine.connect() as connection:
+        sealed = connection.execute(sa.select(t.tenants.c.notify_email_ct)).scalars().all()
+    assert not any(b"example.test" in bytes(s) for s in sealed if s is not None)
+
+    accepted = order_and_sign(world)
+    run_investigation(world.svc, world.agency, accepted)
+    accept_report(world.svc, world.candidate, accepted)
+    waited = order_and_sign(world)
+    run_investigation(world.svc, world.agency, waited)
+    world.clock.advance(days=11)
+    assert release_due(world.svc) == [waited]
+    assert [e.rcpt_tos for e in received] == [["HR@example.test"], ["HR@example.test"]]
+    for envelope, case_id in zip(received, (accepted, waited), strict=True):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        assert message["X-Fairscreen-Kind"] == "report_released"
+        body = message.get_body().get_content()
+        assert f"http://127.0.0.1:8000/employer/cases/{case_id}" in body and "质量专员" in body
+        for personal in (SUBJECT["name"], SUBJECT["national_id"], "green", "yellow", "绿灯"):
+            assert personal not in body

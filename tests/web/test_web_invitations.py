@@ -235,3 +235,53 @@ def test_revoking_warns_that_it_likely_ends_the_application(web: Web) -> None:
         assert warning and text in warning[1]
     unconfirmed = web.post("candidate", f"/candidate/cases/{case_id}/revocation", {})
     assert unconfirmed.status_code == 422  # the confirmation step is required
+
+
+@pytest.mark.parametrize(
+    ("lang", "saved", "bad"),
+    [
+        ("zh-Hans", "通知邮箱已保存", "电子邮箱格式不正确"),
+        ("en", "The notification e-mail is saved", "not an e-mail address"),
+        ("zh-Hant", "通知郵件已儲存", "電子郵件地址格式不正確"),
+    ],
+)
+def test_the_employer_sets_where_release_e_mails_go(
+    web: Web, lang: str, saved: str, bad: str
+) -> None:
+    page = web.get("employer", f"/employer?lang={lang}").text
+    assert 'action="/employer/notification-email"' in page
+    refused = web.post(
+        "employer", f"/employer/notification-email?lang={lang}", {"notify_email": "hr@"}
+    )
+    assert refused.status_code == 422 and bad in refused.text
+    done = web.post("employer", "/employer/notification-email", {"notify_email": "hr@example.test"})
+    assert done.status_code == 303 and done.headers["location"] == "/employer?done=notify_email"
+    shown = web.get("employer", f"/employer?done=notify_email&lang={lang}").text
+    assert saved in shown and 'value="hr@example.test"' in shown
+
+
+def test_the_ordinary_sign_in_says_where_the_code_went(web: Web) -> None:
+    ordered = _order(web, "zh-Hans")
+    case_id = ordered.headers["location"].split("/")[-1].split("?")[0]
+    with web.api.world.svc.engine.connect() as connection:
+        subject_id = connection.execute(
+            sa.select(t.cases.c.subject_id).where(t.cases.c.id == case_id)
+        ).scalar_one()
+    candidate = web.client("anonymous")
+    form = candidate.get("/candidate/sign-in?lang=en")
+    sent = candidate.post(
+        "/candidate/sign-in/code",
+        data={"csrf": csrf_of(form.text), "candidate_id": subject_id},
+    )
+    assert sent.status_code == 200
+    assert "A code was sent to the mobile ending 9001" in sent.text
+    message = _outbox(web).messages[-1]
+    assert (message.kind, message.to) == ("code", "+8613900139001")
+    assert "code: " in message.body  # in the language of the page
+    # a candidate without a contact (ordered over the API) is told nothing more
+    other = web.client("candidate")
+    plain = other.post(
+        "/candidate/sign-in/code",
+        data={"csrf": csrf_of(other.get("/candidate/sign-in").text), "candidate_id": "x" * 10},
+    )
+    assert plain.status_code == 200 and 'id="code-sent"' not in plain.text

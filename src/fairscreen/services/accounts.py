@@ -426,7 +426,8 @@ def request_sign_in_code(
     session; returns the session's handle, for the asker alone. Says nothing about
     whether the candidate exists: an unknown id, or an asker past its hourly allowance,
     gets a handle like any other and nothing is sent. ``requester`` is the asking
-    client's address."""
+    client's address. ``deliver`` sends the
+    code to the candidate's own phone or mailbox (``invitations``) instead of the notifier."""
     handle = CODE_SESSION_PREFIX + secrets.token_urlsafe(24)
     now = svc.now()
     asker = _requester_key(svc, requester)

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import RowMapping
 
+from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.contact import MOBILE, Contact, mask, parse_contact
 from fairscreen.domain.errors import InvalidInput, InvitationInvalid
@@ -215,15 +216,48 @@ def request_code(svc: Services, token: str, *, requester: str, lang: str) -> str
         _, case = _usable(svc, uow, token)
         contact = _contact(uow, case)
         subject_id = str(case["subject_id"])
+    return _request_to(svc, contact, subject_id, requester=requester, lang=lang)
 
-    def deliver(code: str, expires: datetime) -> None:
-        minutes = int(accounts.CODE_LIFETIME.total_seconds() // 60)
-        _send(
-            svc, contact, "code", lang if lang in LANGS else "zh-Hans", code=code, minutes=minutes
-        )
-        del expires
+
+def _request_to(
+    svc: Services, contact: Contact, subject_id: str, *, requester: str, lang: str
+) -> str:
+    """A code for the subject, sent to ``contact`` in ``lang``; the code session's handle."""
+    language = lang if lang in LANGS else "zh-Hans"
+    minutes = int(accounts.CODE_LIFETIME.total_seconds() // 60)
+
+    def deliver(code: str, _expires: datetime) -> None:
+        _send(svc, contact, "code", language, code=code, minutes=minutes)
 
     return accounts.request_sign_in_code(svc, subject_id, requester=requester, deliver=deliver)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSent:
+    """A code session's handle, and where its code went (masked) when it went to the
+    candidate's own phone or mailbox; None when it went through the notifier."""
+
+    code_session: str
+    channel: str | None = None
+    destination: str | None = None
+
+
+def request_code_by_candidate_id(
+    svc: Services, candidate_id: str, *, requester: str, lang: str
+) -> CodeSent:
+    """The ordinary sign-in (candidate id): the code goes to the contact of the
+    candidate's latest case that has one, and the page says where, masked; a candidate
+    without one (ordered over the API) gets it through the notifier as before. An
+    unknown id gets a handle like any other and nothing is sent."""
+    with svc.reader() as uow:
+        cases = uow.repo.cases_where(
+            t.cases.c.subject_id == candidate_id, t.cases.c.contact_ct.is_not(None)
+        )
+        contact = _contact(uow, cases[-1]) if cases else None
+    if contact is None:
+        return CodeSent(accounts.request_sign_in_code(svc, candidate_id, requester=requester))
+    handle = _request_to(svc, contact, candidate_id, requester=requester, lang=lang)
+    return CodeSent(handle, contact.kind, mask(contact))
 
 
 def sign_in(svc: Services, token: str, code_session: str, code: str) -> tuple[IssuedToken, str]:

@@ -21,6 +21,9 @@ tenants = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("pseudonym", sa.String(40), nullable=False, unique=True),
     sa.Column("created_at", TIME, nullable=False),
+    #: an employer's address for "a report was released" e-mails (issue 13 item 11),
+    #: encrypted under a key of the tenant's own (``tenant.<pseudonym>``; ``0015``)
+    sa.Column("notify_email_ct", sa.LargeBinary, nullable=True),
 )
 
 subjects = sa.Table(

@@ -36,6 +36,11 @@ def identity_label(subject_pseudonym: str) -> str:
     return f"identity.{subject_pseudonym}"
 
 
+def tenant_label(tenant_pseudonym: str) -> str:
+    """An organisation's own settings (its notification address) have a key of their own."""
+    return f"tenant.{tenant_pseudonym}"
+
+
 def selfid_label(subject_pseudonym: str) -> str:
     """Self-identification has a key of its own, wrapped by the subject's (PRODUCT.md §7)."""
     return f"selfid.{subject_pseudonym}"
@@ -68,6 +73,26 @@ class ServiceRepository:
 
     def tenant(self, tenant_id: str) -> RowMapping | None:
         return self._one(sa.select(t.tenants).where(t.tenants.c.id == tenant_id))
+
+    def set_tenant_notify_email(self, tenant: RowMapping, email: str | None) -> None:
+        """An employer's "report released" address, sealed under a key of the tenant's
+        own (None removes it)."""
+        label = tenant_label(str(tenant["pseudonym"]))
+        sealed = None
+        if email is not None:
+            self.cipher.open_case(label, label)
+            sealed = self.cipher.encrypt_text(label, "notify_email", email)
+        self.connection.execute(
+            sa.update(t.tenants)
+            .where(t.tenants.c.id == tenant["id"])
+            .values(notify_email_ct=sealed)
+        )
+
+    def tenant_notify_email(self, tenant: RowMapping) -> str | None:
+        if tenant["notify_email_ct"] is None:
+            return None
+        label = tenant_label(str(tenant["pseudonym"]))
+        return self.cipher.decrypt_text(label, "notify_email", bytes(tenant["notify_email_ct"]))
 
     # --- subjects ----------------------------------------------------------------------
 

@@ -99,6 +99,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/self-identification/withdrawal"): ONLY_CANDIDATE,
     # --- employer (用人单位) ---------------------------------------------------------------
     ("GET", "/employer"): ONLY_EMPLOYER,
+    ("POST", "/employer/notification-email"): ONLY_EMPLOYER,
     ("GET", "/employer/profiles"): ONLY_EMPLOYER,
     ("POST", "/employer/profiles"): ONLY_EMPLOYER,
     ("POST", "/employer/profiles/builtin"): ONLY_EMPLOYER,
@@ -129,6 +130,7 @@ FORM_PAGES: dict[str, str] = {
     "/candidate/sign-in": "/candidate/sign-in",
     "/candidate/invitation/{token}/code": "/candidate/invitation/{token}",
     "/candidate/invitation/{token}": "/candidate/invitation/{token}",
+    "/employer/notification-email": "/employer",
     "/account/tokens/{token_id}/revocation": "/account",
     "/candidate/cases/{case_id}/authorization": "/candidate/cases/{case_id}/authorization",
     "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",

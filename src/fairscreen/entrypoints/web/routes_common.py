@@ -88,15 +88,16 @@ def _candidate_id(page: Page) -> str:
 def candidate_request_code(page: PageDep) -> Response:
     """The same answer whether or not the id exists (the service sends nothing then)."""
     candidate_id = _candidate_id(page)
-    code_session = accounts.request_sign_in_code(
-        page.services, candidate_id, requester=client_address(page.request)
+    sent = invitations.request_code_by_candidate_id(
+        page.services, candidate_id, requester=client_address(page.request), lang=page.lang
     )
     return render(
         page,
         "candidate_sign_in.html",
         step="code",
         candidate_id=candidate_id,
-        code_session=code_session,
+        code_session=sent.code_session,
+        sent=sent,
         failed=False,
     )
 

@@ -15,7 +15,15 @@ from fairscreen.domain.identity import embedded_birth_date
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
-from fairscreen.services import case_queries, decision, invitations, portal_queries, review, scope
+from fairscreen.services import (
+    case_queries,
+    decision,
+    invitations,
+    portal_queries,
+    release_notice,
+    review,
+    scope,
+)
 from fairscreen.services.case_cards import case_cards
 from fairscreen.services.context import Actor
 from fairscreen.services.evaluation import builtin_profiles
@@ -63,7 +71,15 @@ def cases(
         states=STATE_ORDER,
         state=state or "",
         cards=case_cards(page.services, _actor(page), [row["case_id"] for row in rows]),
+        notify_email=release_notice.notification_email(page.services, _actor(page)),
     )
+
+
+@router.post("/notification-email")
+def notification_email(page: PageDep) -> Response:
+    """Where "a report was released" e-mails go (issue 13 item 11); empty stops them."""
+    release_notice.set_notification_email(page.services, _actor(page), page.field("notify_email"))
+    return redirect(page, "/employer?done=notify_email")
 
 
 def _profiles_page(page: Page, tier: str, *, error: Any = None, status: int = 200) -> Response:

@@ -1,6 +1,7 @@
 """Whose case it is and how to reach them (issue 13 items 1-2): the candidate's name as
 the employer knows it and their contact, encrypted under the case key, and the
-candidate's single-use invitation links (only a keyed hash of each token).
+candidate's single-use invitation links (only a keyed hash of each token); an employer's
+address for "report released" e-mails, encrypted.
 
 Revision ID: 0015_case_contacts
 Revises: 0011_references
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("tenants") as batch:
+        batch.add_column(sa.Column("notify_email_ct", sa.LargeBinary(), nullable=True))
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("candidate_name_ct", sa.LargeBinary(), nullable=True))
         batch.add_column(sa.Column("contact_ct", sa.LargeBinary(), nullable=True))
@@ -47,3 +50,5 @@ def downgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("contact_ct")
         batch.drop_column("candidate_name_ct")
+    with op.batch_alter_table("tenants") as batch:
+        batch.drop_column("notify_email_ct")
