@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -58,13 +58,6 @@ class CaseCard:
 
     def __repr__(self) -> str:
         return f"CaseCard({self.case_id}, {self.state})"
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands times back naive; they were stored in UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def case_cards(
@@ -126,7 +119,7 @@ def case_cards(
                 role_id=str(role["id"]),
                 employer=str(row["name"]),
                 candidate=name,
-                next_date=_aware(dates.get(kind or "")),
+                next_date=dates.get(kind or ""),
                 next_kind=kind if dates.get(kind or "") is not None else None,
             )
     return cards

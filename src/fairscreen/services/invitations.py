@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import RowMapping
 
@@ -161,11 +161,6 @@ class InvitationView:
     destination: str  # masked
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands times back naive; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _usable(svc: Services, uow: SqlUnitOfWork, token: str) -> tuple[RowMapping, RowMapping]:
     if not token or len(token) > 100:
         raise InvitationInvalid("unknown")
@@ -177,7 +172,7 @@ def _usable(svc: Services, uow: SqlUnitOfWork, token: str) -> tuple[RowMapping, 
         raise InvitationInvalid("unknown")
     if invitation["used_at"] is not None:
         raise InvitationInvalid("used")
-    if _aware(invitation["expires_at"]) <= svc.now():
+    if invitation["expires_at"] <= svc.now():
         raise InvitationInvalid("expired")
     if case["contact_ct"] is None:  # pragma: no cover - a link is made only with a contact
         raise InvitationInvalid("unknown")
