@@ -107,6 +107,11 @@ def test_the_candidate_is_invited_by_mobile_and_lands_on_their_case(web: Web, la
     # the link is spent
     again = candidate.get(link)
     assert again.status_code == 410
+    # what was entered about them is in their own data (PIPL art. 45)
+    export = candidate.get("/candidate/data.json").json()
+    mine = next(c for c in export["cases"] if c["case_id"] == case_id)
+    assert mine["name_as_entered"] == PERSON["name"]
+    assert mine["contact"] == {"kind": "mobile", "value": "+8613900139001"}
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,7 @@ def candidate_sign_in_form(page: PageDep) -> Response:
         step="request",
         candidate_id="",
         code_session="",
+        sent=None,
         failed=False,
     )
 
@@ -117,6 +118,7 @@ def candidate_sign_in(page: PageDep) -> Response:
             step="code",
             candidate_id=candidate_id,
             code_session=code_session,
+            sent=None,
             failed=True,
         )
     _start_session(page, issued.token)
