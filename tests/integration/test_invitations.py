@@ -279,7 +279,9 @@ def test_hr_is_e_mailed_when_a_report_is_released(
     release_notice.set_notification_email(world.svc, world.employer, "HR@Example.TEST")
     assert release_notice.notification_email(world.svc, world.employer) == "HR@example.test"
     with world.svc.engine.connect() as connection:
-        sealed = connection.execute(sa.select(t.tenants.c.notify_email_ct)).scalars().all()
+        sealed = (
+            connection.execute(sa.select(t.employer_settings.c.notify_email_ct)).scalars().all()
+        )
     assert not any(b"example.test" in bytes(s) for s in sealed if s is not None)
 
     accepted = order_and_sign(world)

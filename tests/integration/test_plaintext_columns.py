@@ -61,6 +61,7 @@ NOT_PERSONAL = {
         "candidate_invitations.id",
         "candidate_invitations.case_id",
         "candidate_invitations.token_hash",
+        "employer_settings.tenant_id",
         "reference_invitations.person_id",
         "sign_in_codes.session_hash",
         "sign_in_codes.requester",

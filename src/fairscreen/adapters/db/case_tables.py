@@ -21,8 +21,15 @@ tenants = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("pseudonym", sa.String(40), nullable=False, unique=True),
     sa.Column("created_at", TIME, nullable=False),
-    #: an employer's address for "a report was released" e-mails (issue 13 item 11),
-    #: encrypted under a key of the tenant's own (``tenant.<pseudonym>``; ``0015``)
+)
+
+#: An employer's own settings (issue 13 item 11; ``0015_case_contacts``): the address for
+#: "a report was released" e-mails, encrypted under a key of the tenant's own
+#: (``tenant.<pseudonym>``). A row per employer that set one.
+employer_settings = sa.Table(
+    "employer_settings",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), sa.ForeignKey("tenants.id"), primary_key=True),
     sa.Column("notify_email_ct", sa.LargeBinary, nullable=True),
 )
 

@@ -78,21 +78,24 @@ class ServiceRepository:
         """An employer's "report released" address, sealed under a key of the tenant's
         own (None removes it)."""
         label = tenant_label(str(tenant["pseudonym"]))
-        sealed = None
+        table = t.employer_settings
+        self.connection.execute(sa.delete(table).where(table.c.tenant_id == tenant["id"]))
         if email is not None:
             self.cipher.open_case(label, label)
             sealed = self.cipher.encrypt_text(label, "notify_email", email)
-        self.connection.execute(
-            sa.update(t.tenants)
-            .where(t.tenants.c.id == tenant["id"])
-            .values(notify_email_ct=sealed)
-        )
+            self.connection.execute(
+                sa.insert(table).values(tenant_id=tenant["id"], notify_email_ct=sealed)
+            )
 
     def tenant_notify_email(self, tenant: RowMapping) -> str | None:
-        if tenant["notify_email_ct"] is None:
+        table = t.employer_settings
+        sealed = self.connection.execute(
+            sa.select(table.c.notify_email_ct).where(table.c.tenant_id == tenant["id"])
+        ).scalar_one_or_none()
+        if sealed is None:
             return None
         label = tenant_label(str(tenant["pseudonym"]))
-        return self.cipher.decrypt_text(label, "notify_email", bytes(tenant["notify_email_ct"]))
+        return self.cipher.decrypt_text(label, "notify_email", bytes(sealed))
 
     # --- subjects ----------------------------------------------------------------------
 

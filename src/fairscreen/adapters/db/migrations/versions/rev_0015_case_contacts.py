@@ -20,8 +20,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tenants") as batch:
-        batch.add_column(sa.Column("notify_email_ct", sa.LargeBinary(), nullable=True))
+    op.create_table(
+        "employer_settings",
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("notify_email_ct", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_employer_settings_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_employer_settings")),
+    )
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("candidate_name_ct", sa.LargeBinary(), nullable=True))
         batch.add_column(sa.Column("contact_ct", sa.LargeBinary(), nullable=True))
@@ -50,5 +57,4 @@ def downgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("contact_ct")
         batch.drop_column("candidate_name_ct")
-    with op.batch_alter_table("tenants") as batch:
-        batch.drop_column("notify_email_ct")
+    op.drop_table("employer_settings")
