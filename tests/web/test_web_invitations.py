@@ -67,6 +67,8 @@ def test_the_candidate_is_invited_by_mobile_and_lands_on_their_case(web: Web, la
     assert f'<span id="case-candidate">{PERSON["name"]}</span>' in page
     assert '<strong id="case-role">质量专员</strong>' in page
     assert PERSON["national_id"] not in page and "13900139001" not in page
+    invited = re.search(r'id="invited">([^<]+)<', page)
+    assert invited and MASKED[lang] in invited[1]
     assert PERSON["name"] in web.get("agency", f"/agency?lang={lang}").text
 
     # the candidate, in a browser of their own, opens the link

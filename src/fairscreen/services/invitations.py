@@ -29,10 +29,11 @@ from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.contact import MOBILE, Contact, mask, parse_contact
 from fairscreen.domain.errors import InvalidInput, InvitationInvalid
 from fairscreen.domain.lifecycle import CaseState
+from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
 from fairscreen.services.accounts import IssuedToken
-from fairscreen.services.case_events import case_role
-from fairscreen.services.context import Services
+from fairscreen.services.case_events import case_role, visible_case
+from fairscreen.services.context import Actor, Services, require_role
 
 INVITATION_DAYS = 14
 NAME_MAX = 100
@@ -272,3 +273,15 @@ def sign_in(svc: Services, token: str, code_session: str, code: str) -> tuple[Is
         accounts.sign_out(svc, accounts.authenticate(svc, issued.token))
         raise InvitationInvalid("used")
     return issued, str(case["id"])
+
+
+def invited_at(svc: Services, actor: Actor, case_id: str) -> tuple[str, str] | None:
+    """For the employer's case page: where the invitation went, masked (channel and
+    destination), or None for a case ordered without one or destroyed."""
+    require_role(actor, ActorRole.EMPLOYER)
+    with svc.reader() as uow:
+        case = visible_case(uow, actor, case_id, allow_destroyed=True)
+        if case["contact_ct"] is None:
+            return None
+        contact = _contact(uow, case)
+        return contact.kind, mask(contact)

@@ -223,6 +223,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         "employer/case.html",
         case=summary,
         card=case_cards(page.services, actor, [case_id]).get(case_id),
+        invited=invitations.invited_at(page.services, actor, case_id),
         view=view,
         decision=decision,
         notices=notices,
