@@ -298,6 +298,7 @@ def _tokens_of(connection: sa.Connection, account_id: str) -> list[dict[str, Any
             tokens.c.created_at,
             tokens.c.expires_at,
             tokens.c.revoked_at,
+            tokens.c.label,
         )
         .where(tokens.c.account_id == account_id)
         .order_by(tokens.c.created_at.desc(), tokens.c.id)

@@ -1,0 +1,762 @@
+"""Staff accounts with an e-mail and a password (issue 13 items 3 and 13): sign-up of an
+employer, sign-in with an optional second factor, invitations of colleagues, and the
+integrators' API tokens of an account. API tokens and portal sessions themselves stay in
+:mod:`fairscreen.services.accounts`.
+
+Rules and their sources:
+
+- **Passwords** are kept only as argon2id hashes (RFC 9106; ``argon2-cffi``'s defaults,
+  its "low memory" profile: t=3, m=64 MiB, p=4), never in any other form. A password is
+  10 to 128 characters, any script (NIST SP 800-63B §5.1.1.2: length, not composition
+  rules; no truncation). A hash made with weaker parameters is re-made at the next
+  sign-in.
+- **E-mail addresses are personal data** (PIPL art. 4): each is encrypted under a key of
+  its own account (envelope label ``staff.<account id>``; an invitation's under
+  ``staffinv.<id>``) and found through a keyed blind index, the HMAC-SHA-256 of the
+  normalised address under a key derived from the pseudonym key, so a stolen table
+  neither shows an address nor lets one be confirmed without the key. Removing a
+  colleague shreds their key and empties the index.
+- **Sign-in** answers one :class:`~fairscreen.services.accounts.Unauthenticated` for an
+  unknown address, a wrong password and a locked account alike, so it never says which
+  of the two was wrong; an unknown address still costs one argon2 verification, so the
+  timing does not tell either. Five wrong passwords or codes in a row refuse the account
+  for 15 minutes (OWASP ASVS v4 §2.2.1), on top of the per-address limit of the sign-in
+  routes (``entrypoints/api/ratelimit.py``).
+- **TOTP** (RFC 6238, SHA-1, 6 digits, 30 s; what authenticator apps read): optional;
+  enrolment stores the secret encrypted and turns it on only once a code from it is
+  shown. A code is accepted in the step before, at, or after the server's, and each time
+  step once (a code seen by someone over the shoulder cannot be replayed). Between the
+  password and the code the browser holds a *challenge*: the account id and an expiry,
+  HMAC-signed, valid 5 minutes; it is no session and opens nothing else.
+- **Invitations**: the organisation's administrator invites a colleague by e-mail; the
+  link (256 random bits, stored as SHA-256) works once and for 7 days, and the
+  administrator sees and revokes pending invitations and removes colleagues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyotp
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import RowMapping
+
+from fairscreen.adapters.db import account_tables as a
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.notify import Notification
+from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services.accounts import (
+    ACCOUNT_ROLES,
+    PORTAL_SESSION_LIFETIME,
+    IssuedToken,
+    Principal,
+    Unauthenticated,
+    _account,
+    _issue,
+    register_tenant,
+    token_hash,
+)
+from fairscreen.services.context import Actor, Services
+
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+EMAIL_MAX = 254  # RFC 5321 §4.5.3.1.3, a path's limit
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+CHALLENGE_LIFETIME = timedelta(minutes=5)
+INVITATION_LIFETIME = timedelta(days=7)
+INVITATION_PREFIX = "fsi_"
+TOTP_ISSUER = "fairscreen"
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory parameters
+#: verified against for an unknown address, so the answer takes as long as for a known one
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_SYSTEM = Actor(ActorRole.SYSTEM, "sign-up")
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def account_label(account_id: str) -> str:
+    """The envelope label an account's e-mail and TOTP secret are sealed under."""
+    return f"staff.{account_id}"
+
+
+def _invitation_label(invitation_id: str) -> str:
+    return f"staffinv.{invitation_id}"
+
+
+# --- passwords and addresses ----------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash (PHC string) of a password that meets the length rule."""
+    check_password_rule(password)
+    return _hasher.hash(password)
+
+
+def check_password_rule(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise InvalidInput(
+            f"a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters", field="password"
+        )
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    """An address as compared: NFKC, trimmed, lower-cased (the local part too: no mail
+    service of note tells ``Li.Wei`` from ``li.wei``); refused unless it looks like one
+    address (one ``@``, a dot in the domain, no spaces, at most 254 characters)."""
+    value = unicodedata.normalize("NFKC", email).strip().lower()
+    local, at, domain = value.partition("@")
+    if (
+        not at
+        or not local
+        or "@" in domain
+        or "." not in domain.strip(".")
+        or any(c.isspace() for c in value)
+        or len(value) > EMAIL_MAX
+    ):
+        raise InvalidInput("an e-mail address such as name@example.com", field="email")
+    return value
+
+
+def email_index(svc: Services, email: str) -> str:
+    """The keyed blind index of a (normalised) address: HMAC-SHA-256 under a key of its
+    own derived from the pseudonym key."""
+    key = hmac.new(svc.pseudonym_key, b"fairscreen|staff-email-index", hashlib.sha256).digest()
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def _seal(uow: SqlUnitOfWork, label: str, field: str, text: str) -> bytes:
+    uow.cipher.open_case(label, label)
+    return uow.cipher.encrypt_text(label, field, text)
+
+
+# --- sign-up: an employer and its first administrator ----------------------------------------
+
+
+def sign_up_employer(
+    svc: Services, *, email: str, password: str, organisation: str
+) -> tuple[Principal, IssuedToken]:
+    """An HR person signs their organisation up: a new employer, its first account (the
+    administrator) with this e-mail and password, and a portal session for it. An address
+    that already has an account is refused (``field: email``): sign in instead."""
+    address = normalise_email(email)
+    check_password_rule(password)
+    if not organisation.strip() or len(organisation.strip()) > 200:
+        raise InvalidInput("1 to 200 characters", field="organisation")
+    index = email_index(svc, address)
+    with svc.engine.connect() as connection:
+        if _by_index(connection, index) is not None:
+            raise InvalidInput("this e-mail address already has an account", field="email")
+    tenant_id = register_tenant(svc, _SYSTEM, kind="employer", name=organisation.strip())
+    account_id = create_staff_account(
+        svc,
+        role=ActorRole.EMPLOYER,
+        tenant_id=tenant_id,
+        email=address,
+        password=password,
+        admin=True,
+        label="administrator",
+    )
+    return start_session(svc, account_id)
+
+
+def create_staff_account(
+    svc: Services,
+    *,
+    role: ActorRole,
+    tenant_id: str | None,
+    email: str,
+    password: str,
+    admin: bool,
+    label: str,
+    uow: SqlUnitOfWork | None = None,
+) -> str:
+    """An account that signs in with an e-mail and a password (sign-up, an accepted
+    invitation, ``fairscreen admin create-staff``)."""
+    address = normalise_email(email)
+    digest = hash_password(password)
+    kind = ACCOUNT_ROLES.get(role, "none")
+    if role is ActorRole.OPERATOR or kind == "none":
+        raise InvalidInput("must be employer, agency or regulator", field="role")
+    account_id = _new_id("acc")
+
+    def insert(unit: SqlUnitOfWork) -> None:
+        if kind is not None:
+            tenant = unit.repo.tenant(tenant_id) if tenant_id else None
+            if tenant is None or tenant["kind"] != kind:
+                raise NotFound(f"no such {kind}", field="tenant_id")
+        index = email_index(svc, address)
+        if _by_index(unit.connection, index) is not None:
+            raise InvalidInput("this e-mail address already has an account", field="email")
+        unit.connection.execute(
+            sa.insert(a.accounts).values(
+                id=account_id,
+                role=role.value,
+                tenant_id=tenant_id if kind is not None else None,
+                label=label,
+                created_at=svc.now(),
+                email_ct=_seal(unit, account_label(account_id), "email", address),
+                email_index=index,
+                password_hash=digest,
+                is_admin=admin,
+            )
+        )
+
+    if uow is not None:
+        insert(uow)
+        return account_id
+    with svc.uow() as unit:
+        insert(unit)
+        unit.commit()
+    return account_id
+
+
+def start_session(svc: Services, account_id: str) -> tuple[Principal, IssuedToken]:
+    """A portal session (8 hours) for an account that has just proved who it is."""
+    with svc.uow() as uow:
+        account = _account(uow.connection, account_id)
+        if account is None or account["disabled_at"] is not None:
+            raise Unauthenticated("invalid or expired credentials")
+        role = ActorRole(account["role"])
+        issued = _issue(
+            uow.connection,
+            svc,
+            role=role,
+            account_id=account_id,
+            lifetime=PORTAL_SESSION_LIFETIME,
+            kind="portal",
+        )
+        uow.commit()
+    actor_id = account["tenant_id"] if ACCOUNT_ROLES[role] is not None else account_id
+    return Principal(Actor(role, str(actor_id)), issued.id, account_id, "portal"), issued
+
+
+# --- sign-in ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignInStep:
+    """The answer to a right e-mail and password: a session, or (with TOTP on) the
+    challenge the code must be sent with."""
+
+    session: tuple[Principal, IssuedToken] | None = None
+    challenge: str | None = None
+
+    def __repr__(self) -> str:
+        return "SignInStep(session)" if self.session else "SignInStep(challenge)"
+
+
+def sign_in(svc: Services, email: str, password: str) -> SignInStep:
+    """Step 1 of a staff sign-in (see the module docstring for the rules)."""
+    try:
+        index = email_index(svc, email)
+    except InvalidInput:
+        index = None
+    with svc.engine.connect() as connection:
+        account = _by_index(connection, index) if index else None
+    if account is None or account["password_hash"] is None:
+        verify_password(_DUMMY_HASH, password)  # the same work as for a known address
+        raise Unauthenticated("invalid or expired credentials")
+    now = svc.now()
+    locked = account["locked_until"] is not None and account["locked_until"] > now
+    if locked or account["disabled_at"] is not None:
+        verify_password(_DUMMY_HASH, password)
+        raise Unauthenticated("invalid or expired credentials")
+    if not verify_password(account["password_hash"], password):
+        _count_failure(svc, account["id"])
+        raise Unauthenticated("invalid or expired credentials")
+    if _hasher.check_needs_rehash(account["password_hash"]):
+        _set(svc, account["id"], password_hash=_hasher.hash(password))
+    if account["totp_enabled_at"] is not None:
+        return SignInStep(challenge=_challenge(svc, account["id"], now))
+    _set(svc, account["id"], failed_sign_ins=0, locked_until=None)
+    return SignInStep(session=start_session(svc, account["id"]))
+
+
+def complete_sign_in(svc: Services, challenge: str, code: str) -> tuple[Principal, IssuedToken]:
+    """Step 2 with TOTP on: the challenge of step 1 and a current code."""
+    account_id = _challenged_account(svc, challenge)
+    now = svc.now()
+    with svc.uow() as uow:
+        account = _account(uow.connection, account_id)
+        if (
+            account is None
+            or account["disabled_at"] is not None
+            or account["totp_enabled_at"] is None
+            or (account["locked_until"] is not None and account["locked_until"] > now)
+        ):
+            raise Unauthenticated("invalid or expired credentials")
+        secret = uow.cipher.decrypt_text(
+            account_label(account_id), "totp", bytes(account["totp_ct"])
+        )
+        step = _matching_step(secret, code, now, after=account["totp_last_step"])
+        if step is None:
+            uow.commit()
+        else:
+            uow.connection.execute(
+                sa.update(a.accounts)
+                .where(a.accounts.c.id == account_id)
+                .values(totp_last_step=step, failed_sign_ins=0, locked_until=None)
+            )
+            uow.commit()
+    if step is None:
+        _count_failure(svc, account_id)
+        raise Unauthenticated("invalid or expired credentials")
+    return start_session(svc, account_id)
+
+
+def _matching_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:
+    """The time step (RFC 6238 §4) whose code ``code`` is, within one step of ``now`` and
+    later than ``after`` (a step is used once); None otherwise."""
+    code = code.strip().replace(" ", "")
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if (after is None or step > after) and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _challenge_key(svc: Services) -> bytes:
+    return hmac.new(svc.pseudonym_key, b"fairscreen|staff-totp-challenge", hashlib.sha256).digest()
+
+
+def _challenge(svc: Services, account_id: str, now: datetime) -> str:
+    expires = int((now + CHALLENGE_LIFETIME).timestamp())
+    body = f"{account_id}.{expires}"
+    mac = hmac.new(_challenge_key(svc), body.encode(), hashlib.sha256).hexdigest()
+    return f"{body}.{mac}"
+
+
+def _challenged_account(svc: Services, challenge: str) -> str:
+    account_id, _, rest = challenge.partition(".")
+    expires, _, mac = rest.partition(".")
+    expected = hmac.new(
+        _challenge_key(svc), f"{account_id}.{expires}".encode(), hashlib.sha256
+    ).hexdigest()
+    if (
+        not hmac.compare_digest(mac, expected)
+        or not expires.isdigit()
+        or int(expires) <= svc.now().timestamp()
+    ):
+        raise Unauthenticated("invalid or expired credentials")
+    return account_id
+
+
+def _count_failure(svc: Services, account_id: str) -> None:
+    """One more wrong password or code; the fifth in a row locks the account for 15
+    minutes (and starts the count again)."""
+    accounts = a.accounts
+    with svc.uow() as uow:
+        failures = uow.connection.execute(
+            sa.update(accounts)
+            .where(accounts.c.id == account_id)
+            .values(failed_sign_ins=accounts.c.failed_sign_ins + 1)
+            .returning(accounts.c.failed_sign_ins)
+        ).scalar_one()
+        if failures >= MAX_FAILURES:
+            uow.connection.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(failed_sign_ins=0, locked_until=svc.now() + LOCKOUT)
+            )
+        uow.commit()
+
+
+def _set(svc: Services, account_id: str, **values: Any) -> None:
+    with svc.uow() as uow:
+        uow.connection.execute(
+            sa.update(a.accounts).where(a.accounts.c.id == account_id).values(**values)
+        )
+        uow.commit()
+
+
+# --- the signed-in account: profile, TOTP, API tokens -------------------------------------------
+
+
+def _own(principal: Principal) -> str:
+    if principal.account_id is None:
+        raise PermissionDenied("only an account has settings", field="actor")
+    return principal.account_id
+
+
+def own_account(svc: Services, principal: Principal) -> dict[str, Any]:
+    """The caller's own account: e-mail (decrypted for its holder), organisation, whether
+    it is the administrator, whether TOTP is on."""
+    account_id = _own(principal)
+    with svc.reader() as uow:
+        account = _account(uow.connection, account_id)
+        if account is None:
+            raise NotFound("no such account", field="account_id")
+        tenant = uow.repo.tenant(account["tenant_id"]) if account["tenant_id"] else None
+        email = (
+            uow.cipher.decrypt_text(account_label(account_id), "email", bytes(account["email_ct"]))
+            if account["email_ct"] is not None
+            else None
+        )
+    return {
+        "id": account_id,
+        "role": account["role"],
+        "email": email,
+        "organisation": tenant["name"] if tenant else None,
+        "is_admin": bool(account["is_admin"]),
+        "totp_enabled": account["totp_enabled_at"] is not None,
+        "has_password": account["password_hash"] is not None,
+    }
+
+
+def begin_totp(svc: Services, principal: Principal) -> tuple[str, str]:
+    """A new TOTP secret for the caller (stored encrypted, not yet on): the secret in
+    base32, to type, and its ``otpauth://`` URI, for a QR code."""
+    account_id = _own(principal)
+    secret = pyotp.random_base32()
+    with svc.uow() as uow:
+        account = _account(uow.connection, account_id)
+        if account is None or account["password_hash"] is None:
+            raise PermissionDenied(
+                "only an account with a password has a second step", field="actor"
+            )
+        if account["totp_enabled_at"] is not None:
+            raise InvalidInput("two-step sign-in is already on", field="totp")
+        uow.connection.execute(
+            sa.update(a.accounts)
+            .where(a.accounts.c.id == account_id)
+            .values(totp_ct=_seal(uow, account_label(account_id), "totp", secret))
+        )
+        uow.commit()
+    name = f"{principal.actor.role.value}-{account_id[-6:]}"  # no address in the QR code
+    return secret, pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=TOTP_ISSUER)
+
+
+def pending_totp(svc: Services, principal: Principal) -> tuple[str, str] | None:
+    """The secret being enrolled (not yet confirmed) and its URI, or None."""
+    account_id = _own(principal)
+    with svc.reader() as uow:
+        account = _account(uow.connection, account_id)
+        if account is None or account["totp_ct"] is None or account["totp_enabled_at"]:
+            return None
+        secret = uow.cipher.decrypt_text(
+            account_label(account_id), "totp", bytes(account["totp_ct"])
+        )
+    name = f"{principal.actor.role.value}-{account_id[-6:]}"
+    return secret, pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=TOTP_ISSUER)
+
+
+def confirm_totp(svc: Services, principal: Principal, code: str) -> None:
+    """Turn TOTP on once a code from the new secret is shown (so a mistyped secret
+    cannot lock its holder out)."""
+    account_id = _own(principal)
+    now = svc.now()
+    with svc.uow() as uow:
+        account = _account(uow.connection, account_id)
+        if account is None or account["totp_ct"] is None or account["totp_enabled_at"]:
+            raise InvalidInput("start setting up two-step sign-in first", field="totp")
+        secret = uow.cipher.decrypt_text(
+            account_label(account_id), "totp", bytes(account["totp_ct"])
+        )
+        step = _matching_step(secret, code, now, after=None)
+        if step is None:
+            raise InvalidInput(
+                "the code does not match: check the phone's time and try again", field="code"
+            )
+        uow.connection.execute(
+            sa.update(a.accounts)
+            .where(a.accounts.c.id == account_id)
+            .values(totp_enabled_at=now, totp_last_step=step)
+        )
+        uow.commit()
+
+
+def create_own_api_token(svc: Services, principal: Principal, label: str) -> IssuedToken:
+    """An API token of the caller's own account, for an integration (shown once)."""
+    account_id = _own(principal)
+    if not label.strip() or len(label.strip()) > 100:
+        raise InvalidInput("1 to 100 characters", field="label")
+    with svc.uow() as uow:
+        issued = _issue(uow.connection, svc, role=principal.actor.role, account_id=account_id)
+        uow.connection.execute(
+            sa.update(a.api_tokens)
+            .where(a.api_tokens.c.id == issued.id)
+            .values(label=label.strip())
+        )
+        uow.commit()
+    return issued
+
+
+# --- colleagues and invitations (the organisation's administrator) ---------------------------
+
+
+def _admin(svc: Services, principal: Principal) -> RowMapping:
+    account_id = _own(principal)
+    with svc.engine.connect() as connection:
+        account = _account(connection, account_id)
+    if account is None or not account["is_admin"]:
+        raise PermissionDenied(
+            "only the organisation's administrator manages colleagues", field="actor"
+        )
+    return account
+
+
+def invite_colleague(
+    svc: Services, principal: Principal, email: str, *, base_url: str = ""
+) -> tuple[str, str]:
+    """Invite a colleague into the administrator's organisation, with the same role;
+    returns the invitation id and its link path (``/invitations/<token>``), which the
+    notifier also carries. The link works once, for 7 days."""
+    admin = _admin(svc, principal)
+    address = normalise_email(email)
+    index = email_index(svc, address)
+    token = INVITATION_PREFIX + secrets.token_urlsafe(32)
+    invitation_id = _new_id("inv")
+    now = svc.now()
+    with svc.uow() as uow:
+        if _by_index(uow.connection, index) is not None:
+            raise InvalidInput("this e-mail address already has an account", field="email")
+        uow.connection.execute(
+            sa.insert(a.staff_invitations).values(
+                id=invitation_id,
+                tenant_id=admin["tenant_id"],
+                role=admin["role"],
+                invited_by=admin["id"],
+                email_ct=_seal(uow, _invitation_label(invitation_id), "email", address),
+                email_index=index,
+                token_hash=token_hash(token),
+                created_at=now,
+                expires_at=now + INVITATION_LIFETIME,
+            )
+        )
+        uow.commit()
+    path = f"/invitations/{token}"
+    svc.notifier.send(
+        Notification(
+            svc.pseudonym("usr", f"invitation:{invitation_id}"),
+            "staff_invitation",
+            {"link": base_url + path, "expires_at": (now + INVITATION_LIFETIME).isoformat()},
+        )
+    )
+    return invitation_id, path
+
+
+def colleagues(svc: Services, principal: Principal) -> dict[str, list[dict[str, Any]]]:
+    """The organisation's accounts and its invitations (administrator only), e-mails
+    decrypted for the administrator."""
+    admin = _admin(svc, principal)
+    accounts, invitations = a.accounts, a.staff_invitations
+    same_org = (
+        accounts.c.tenant_id == admin["tenant_id"]
+        if admin["tenant_id"] is not None
+        else sa.and_(accounts.c.tenant_id.is_(None), accounts.c.role == admin["role"])
+    )
+    with svc.reader() as uow:
+        people = []
+        for row in uow.connection.execute(
+            sa.select(accounts).where(same_org).order_by(accounts.c.created_at)
+        ).mappings():
+            if row["email_ct"] is None:
+                continue  # an integration's token-only account: no person
+            people.append(
+                {
+                    "id": row["id"],
+                    "email": uow.cipher.decrypt_text(
+                        account_label(row["id"]), "email", bytes(row["email_ct"])
+                    ),
+                    "is_admin": bool(row["is_admin"]),
+                    "totp": row["totp_enabled_at"] is not None,
+                    "created_at": row["created_at"],
+                    "self": row["id"] == admin["id"],
+                }
+            )
+        pending = []
+        for row in uow.connection.execute(
+            sa.select(invitations)
+            .where(
+                invitations.c.invited_by.in_(sa.select(accounts.c.id).where(same_org)),
+                invitations.c.accepted_at.is_(None),
+                invitations.c.revoked_at.is_(None),
+            )
+            .order_by(invitations.c.created_at.desc())
+        ).mappings():
+            pending.append(
+                {
+                    "id": row["id"],
+                    "email": uow.cipher.decrypt_text(
+                        _invitation_label(row["id"]), "email", bytes(row["email_ct"])
+                    ),
+                    "created_at": row["created_at"],
+                    "expires_at": row["expires_at"],
+                    "expired": row["expires_at"] <= svc.now(),
+                }
+            )
+    return {"accounts": people, "invitations": pending}
+
+
+def revoke_invitation(svc: Services, principal: Principal, invitation_id: str) -> None:
+    """Void a pending invitation of the administrator's organisation; its address's key
+    is shredded."""
+    admin = _admin(svc, principal)
+    invitations = a.staff_invitations
+    with svc.uow() as uow:
+        done = uow.connection.execute(
+            sa.update(invitations)
+            .where(
+                invitations.c.id == invitation_id,
+                _same_tenant(invitations.c.tenant_id, admin["tenant_id"]),
+                invitations.c.role == admin["role"],
+                invitations.c.accepted_at.is_(None),
+                invitations.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=svc.now())
+        )
+        if done.rowcount != 1:
+            raise NotFound("no such invitation", field="invitation_id")
+        _shred(uow, _invitation_label(invitation_id))
+        uow.commit()
+
+
+def remove_colleague(svc: Services, principal: Principal, account_id: str) -> None:
+    """Remove a colleague of the administrator's organisation (never oneself): the
+    account is disabled, every token and session of it ends at once, and its e-mail's
+    key is shredded and its blind index emptied (the address may be invited again)."""
+    admin = _admin(svc, principal)
+    if account_id == admin["id"]:
+        raise InvalidInput("you cannot remove your own account", field="account_id")
+    accounts = a.accounts
+    now = svc.now()
+    with svc.uow() as uow:
+        done = uow.connection.execute(
+            sa.update(accounts)
+            .where(
+                accounts.c.id == account_id,
+                _same_tenant(accounts.c.tenant_id, admin["tenant_id"]),
+                accounts.c.role == admin["role"],
+                accounts.c.disabled_at.is_(None),
+            )
+            .values(disabled_at=now, email_index=None)
+        )
+        if done.rowcount != 1:
+            raise NotFound("no such account", field="account_id")
+        uow.connection.execute(
+            sa.update(a.api_tokens)
+            .where(a.api_tokens.c.account_id == account_id, a.api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        _shred(uow, account_label(account_id))
+        uow.commit()
+
+
+def _same_tenant(column: sa.ColumnElement[Any], tenant_id: str | None) -> sa.ColumnElement[bool]:
+    return column.is_(None) if tenant_id is None else column == tenant_id
+
+
+def invitation(svc: Services, token: str) -> dict[str, Any]:
+    """What the invitee's page shows: the organisation, the role and the address the
+    account will have. An unknown, used, revoked or expired link is one refusal."""
+    with svc.reader() as uow:
+        row = _live_invitation(uow.connection, svc, token)
+        tenant = uow.repo.tenant(row["tenant_id"]) if row["tenant_id"] else None
+        email = uow.cipher.decrypt_text(
+            _invitation_label(row["id"]), "email", bytes(row["email_ct"])
+        )
+    return {
+        "organisation": tenant["name"] if tenant else None,
+        "role": row["role"],
+        "email": email,
+        "expires_at": row["expires_at"],
+    }
+
+
+def accept_invitation(svc: Services, token: str, password: str) -> tuple[Principal, IssuedToken]:
+    """The invitee sets their password: the account is made, the link is used up (a
+    second use, even at the same moment, is refused), and a session starts."""
+    check_password_rule(password)
+    invitations = a.staff_invitations
+    with svc.uow() as uow:
+        row = _live_invitation(uow.connection, svc, token)
+        email = uow.cipher.decrypt_text(
+            _invitation_label(row["id"]), "email", bytes(row["email_ct"])
+        )
+        account_id = create_staff_account(
+            svc,
+            role=ActorRole(row["role"]),
+            tenant_id=row["tenant_id"],
+            email=email,
+            password=password,
+            admin=False,
+            label="colleague",
+            uow=uow,
+        )
+        used = uow.connection.execute(
+            sa.update(invitations)
+            .where(invitations.c.id == row["id"], invitations.c.accepted_at.is_(None))
+            .values(accepted_at=svc.now(), account_id=account_id)
+        )
+        if used.rowcount != 1:
+            raise _invalid_link()
+        _shred(uow, _invitation_label(row["id"]))
+        uow.commit()
+    return start_session(svc, account_id)
+
+
+def _invalid_link() -> NotFound:
+    return NotFound(
+        "this invitation link is not valid: it was used, withdrawn or has expired", field="token"
+    )
+
+
+def _shred(uow: SqlUnitOfWork, label: str) -> None:
+    """Destroy the keys an address was sealed under: it can never be read again."""
+    uow.cipher.shred_case(label)
+    uow.cipher.shred_subject(label)
+
+
+def _live_invitation(connection: sa.Connection, svc: Services, token: str) -> RowMapping:
+    invitations = a.staff_invitations
+    if not token.startswith(INVITATION_PREFIX) or len(token) > 100:
+        raise _invalid_link()
+    row = (
+        connection.execute(
+            sa.select(invitations).where(invitations.c.token_hash == token_hash(token))
+        )
+        .mappings()
+        .first()
+    )
+    if (
+        row is None
+        or row["accepted_at"] is not None
+        or row["revoked_at"] is not None
+        or row["expires_at"] <= svc.now()
+    ):
+        raise _invalid_link()
+    return row
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+def _by_index(connection: sa.Connection, index: str) -> RowMapping | None:
+    return (
+        connection.execute(sa.select(a.accounts).where(a.accounts.c.email_index == index))
+        .mappings()
+        .first()
+    )
