@@ -6,7 +6,6 @@ invitations (single use, expiry, revocation), removing a colleague, sign-out."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-
 from pathlib import Path
 
 import pyotp
@@ -157,7 +156,7 @@ def test_totp_is_asked_after_the_password_and_a_code_works_once(world: World) ->
     with pytest.raises(Unauthenticated):
         staff_accounts.complete_sign_in(world.svc, step.challenge, "12345")
     code = totp.at(world.clock.now)
-    principal, session = staff_accounts.complete_sign_in(world.svc, step.challenge, code)
+    principal, _session = staff_accounts.complete_sign_in(world.svc, step.challenge, code)
     assert principal.account_id == admin.account_id
     with pytest.raises(Unauthenticated):  # the same code again: replay
         staff_accounts.complete_sign_in(world.svc, step.challenge, code)

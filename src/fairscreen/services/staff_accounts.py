@@ -571,7 +571,9 @@ def colleagues(svc: Services, principal: Principal) -> dict[str, list[dict[str, 
     with svc.reader() as uow:
         people = []
         for row in uow.connection.execute(
-            sa.select(accounts).where(same_org).order_by(accounts.c.created_at)
+            sa.select(accounts)
+            .where(same_org, accounts.c.disabled_at.is_(None))  # a removed one is shredded
+            .order_by(accounts.c.created_at)
         ).mappings():
             if row["email_ct"] is None:
                 continue  # an integration's token-only account: no person
@@ -712,16 +714,13 @@ def accept_invitation(svc: Services, token: str, password: str) -> tuple[Princip
             .values(accepted_at=svc.now(), account_id=account_id)
         )
         if used.rowcount != 1:
-            raise _invalid_link()
+            raise NotFound(
+                "this invitation link is not valid: it was used, withdrawn or has expired",
+                field="token",
+            )
         _shred(uow, _invitation_label(row["id"]))
         uow.commit()
     return start_session(svc, account_id)
-
-
-def _invalid_link() -> NotFound:
-    return NotFound(
-        "this invitation link is not valid: it was used, withdrawn or has expired", field="token"
-    )
 
 
 def _shred(uow: SqlUnitOfWork, label: str) -> None:
@@ -733,7 +732,10 @@ def _shred(uow: SqlUnitOfWork, label: str) -> None:
 def _live_invitation(connection: sa.Connection, svc: Services, token: str) -> RowMapping:
     invitations = a.staff_invitations
     if not token.startswith(INVITATION_PREFIX) or len(token) > 100:
-        raise _invalid_link()
+        raise NotFound(
+            "this invitation link is not valid: it was used, withdrawn or has expired",
+            field="token",
+        )
     row = (
         connection.execute(
             sa.select(invitations).where(invitations.c.token_hash == token_hash(token))
@@ -747,7 +749,10 @@ def _live_invitation(connection: sa.Connection, svc: Services, token: str) -> Ro
         or row["revoked_at"] is not None
         or row["expires_at"] <= svc.now()
     ):
-        raise _invalid_link()
+        raise NotFound(
+            "this invitation link is not valid: it was used, withdrawn or has expired",
+            field="token",
+        )
     return row
 
 
