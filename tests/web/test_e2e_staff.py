@@ -142,7 +142,7 @@ def test_sign_up_set_up_invite_and_two_step_sign_in(
     colleague.goto(f"{base}/sign-in")
     colleague.fill("#email", f"colleague-{device}@example.test")
     colleague.fill("#password", COLLEAGUE_PASSWORD)
-    _submit(colleague, "/sign-in")
+    _submit(colleague, "/sign-in/password")
     assert colleague.locator("input[name=challenge]").count() == 1
     _fits(colleague, width)
     shot(colleague, f"{prefix}-07-two-step-sign-in")

@@ -16,12 +16,8 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from api.conftest import many_sign_ins
-from fairscreen.domain.errors import InvalidInput
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator
-from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import accounts
-from fairscreen.services.context import Actor
 from web.conftest import Web, csrf_of
 
 PASSWORD = "保安公司 hr 的长密码"
@@ -112,9 +108,11 @@ def test_a_failed_sign_in_never_says_which_was_wrong(web: Web, lang: str) -> Non
     _sign_up(web)
     client = _browser(web)
     client.get(f"/?lang={lang}")
-    wrong_password = _post(client, "/sign-in", {"email": "hr@example.test", "password": "x" * 12})
+    wrong_password = _post(
+        client, "/sign-in/password", {"email": "hr@example.test", "password": "x" * 12}
+    )
     wrong_address = _post(
-        client, "/sign-in", {"email": "nobody@example.test", "password": PASSWORD}
+        client, "/sign-in/password", {"email": "nobody@example.test", "password": PASSWORD}
     )
     assert wrong_password.status_code == wrong_address.status_code == 401
     text = _esc(Translator(lang)("staff.signin_failed"))
@@ -152,7 +150,7 @@ def test_two_step_sign_in_and_sign_out_through_the_pages(web: Web) -> None:
     assert thief.get("/employer").status_code == 303
 
     clock.advance(seconds=60)
-    step = _post(client, "/sign-in", {"email": "hr@example.test", "password": PASSWORD})
+    step = _post(client, "/sign-in/password", {"email": "hr@example.test", "password": PASSWORD})
     assert step.status_code == 200 and 'name="challenge"' in step.text
     challenge = re.search(r'name="challenge" value="([^"]+)"', step.text)
     assert challenge
@@ -281,14 +279,3 @@ def test_a_role_code_in_chinese_works_and_a_refusal_keeps_the_form(web: Web) -> 
     assert "保安员（夜班）" in web.get("employer", "/employer/profiles").text
     too_long = web.post("employer", "/employer/profiles", {**typed, "role_id": "岗" * 65})
     assert too_long.status_code == 422 and 'id="role_id-error"' in too_long.text
-
-
-def test_the_agency_picker_lists_each_agency_once(web: Web) -> None:
-    operator = Actor(ActorRole.OPERATOR, "op")
-    with pytest.raises(InvalidInput) as refused:
-        accounts.register_tenant(web.api.world.svc, operator, kind="agency", name="某背调机构")
-    assert refused.value.field == "name"
-    web.post("employer", "/employer/profiles/builtin", {"profile": "general-staff"})
-    page = web.get("employer", "/employer/cases/new").text
-    names = re.findall(r'<option value="age_[^"]+"[^>]*>([^<]+)</option>', page)
-    assert names and len(names) == len(set(names))

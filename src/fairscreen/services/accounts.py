@@ -50,7 +50,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
-from fairscreen.adapters.db.case_tables import tenants
 from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole
@@ -117,8 +116,7 @@ def token_hash(token: str) -> str:
 
 def register_tenant(svc: Services, actor: Actor, *, kind: str, name: str) -> str:
     """An employer or agency organisation (operator only; an employer also signs itself
-    up: services/staff_accounts.py). Agencies are what employers pick from when they
-    order, so two agencies never share a name (the picker would show one twice)."""
+    up: services/staff_accounts.py)."""
     require_role(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
     if kind not in ("employer", "agency"):
         raise InvalidInput("must be employer or agency", field="kind")
@@ -126,15 +124,6 @@ def register_tenant(svc: Services, actor: Actor, *, kind: str, name: str) -> str
         raise InvalidInput("1 to 200 characters", field="name")
     tenant_id = _new_id(kind[:3])
     with svc.uow() as uow:
-        if (
-            kind == "agency"
-            and uow.connection.execute(
-                sa.select(sa.func.count())
-                .select_from(tenants)
-                .where(tenants.c.kind == "agency", tenants.c.name == name.strip())
-            ).scalar_one()
-        ):
-            raise InvalidInput("an agency of this name is registered already", field="name")
         uow.repo.add_tenant(
             id=tenant_id,
             kind=kind,

@@ -179,6 +179,47 @@ def sign_up_employer(
     return start_session(svc, account_id)
 
 
+def create_admin_on_console(
+    svc: Services,
+    *,
+    role: str,
+    email: str,
+    password: str,
+    organisation: str | None = None,
+    tenant_id: str | None = None,
+) -> tuple[str, str | None]:
+    """The first administrator of an agency or of the regulator (or of an employer not
+    signing itself up), made by whoever holds the service's settings and database on the
+    machine (``fairscreen admin create-staff``), as ``create-operator`` makes the first
+    operator. An employer or agency is the one named by ``tenant_id``, or a new one called
+    ``organisation``. Returns the account id and the organisation's id."""
+    try:
+        account_role = ActorRole(role)
+    except ValueError as exc:
+        raise InvalidInput("must be employer, agency or regulator", field="role") from exc
+    kind = ACCOUNT_ROLES.get(account_role, "none")
+    if account_role is ActorRole.OPERATOR or kind == "none":
+        raise InvalidInput("must be employer, agency or regulator", field="role")
+    normalise_email(email)
+    check_password_rule(password)
+    if kind is not None and tenant_id is None:
+        if organisation is None or not organisation.strip():
+            raise InvalidInput("name the organisation, or give its tenant id", field="organisation")
+        tenant_id = register_tenant(svc, _SYSTEM, kind=kind, name=organisation)
+    elif kind is None:
+        tenant_id = None
+    account_id = create_staff_account(
+        svc,
+        role=account_role,
+        tenant_id=tenant_id,
+        email=email,
+        password=password,
+        admin=True,
+        label="administrator",
+    )
+    return account_id, tenant_id
+
+
 def create_staff_account(
     svc: Services,
     *,

@@ -69,6 +69,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- staff accounts with a password (issue 13 items 3 and 13; routes_staff.py) ------
     ("GET", "/sign-up"): PUBLIC,
     ("POST", "/sign-up"): PUBLIC,
+    ("POST", "/sign-in/password"): PUBLIC,
     ("POST", "/sign-in/two-step"): PUBLIC,
     # the invitation's single-use link is the credential; the service checks it
     ("GET", "/invitations/{token}"): PUBLIC,
@@ -141,6 +142,7 @@ FORM_PAGES: dict[str, str] = {
     "/candidate/sign-in": "/candidate/sign-in",
     "/account/tokens/{token_id}/revocation": "/account",
     "/sign-up": "/sign-up",
+    "/sign-in/password": "/sign-in",
     "/sign-in/two-step": "/sign-in",
     "/invitations/{token}": "/invitations/{token}",
     "/account/two-step": "/account/two-step",

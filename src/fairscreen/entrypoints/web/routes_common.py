@@ -45,39 +45,41 @@ def home(page: PageDep) -> Response:
 
 @router.get("/sign-in")
 def sign_in_form(page: PageDep) -> Response:
-    return render(page, "sign_in.html", failed=False, email="")
+    return render(page, "sign_in.html", failed="", email="")
+
+
+@router.post("/sign-in/password", dependencies=[Depends(limit_sign_in)])
+def sign_in_with_password(page: PageDep) -> Response:
+    """An e-mail and a password (issue 13 item 3), then a TOTP code where the account
+    turned it on. A failure never says which of the address and the password was wrong."""
+    email = page.field("email")
+    try:
+        step = staff_accounts.sign_in(page.services, email, page.field("password"))
+    except Unauthenticated:
+        return render(page, "sign_in.html", status=401, failed="password", email=email)
+    if step.session is None:
+        return render(page, "staff/two_step_sign_in.html", challenge=step.challenge, failed=False)
+    principal, session = step.session
+    start_browser_session(page, session.token)
+    return redirect(page, HOME.get(principal.actor.role, "/"))
 
 
 @router.post("/sign-in", dependencies=[Depends(limit_sign_in)])
 def sign_in(page: PageDep) -> Response:
-    """An e-mail and a password (issue 13 item 3), then a TOTP code where the account
-    turned it on; or, for integrators, an account's API token. A failure never says
-    which of the address and the password was wrong."""
-    if page.form is not None and "email" in page.form:
-        email = page.field("email")
-        try:
-            step = staff_accounts.sign_in(page.services, email, page.field("password"))
-        except Unauthenticated:
-            return render(page, "sign_in.html", status=401, failed=True, email=email)
-        if step.session is None:
-            return render(
-                page, "staff/two_step_sign_in.html", challenge=step.challenge, failed=False
-            )
-        principal, session = step.session
-        start_browser_session(page, session.token)
-        return redirect(page, HOME.get(principal.actor.role, "/"))
+    """An integrator's sign-in with an account's API token (the portal session gets a
+    credential of its own)."""
     token = page.field("token").strip()
     try:
         principal = accounts.authenticate(page.services, token)
     except Unauthenticated:
-        return render(page, "sign_in.html", status=401, failed=True, email="")
+        return render(page, "sign_in.html", status=401, failed="token", email="")
     home_path = HOME.get(principal.actor.role)
     if home_path is None or principal.actor.role is ActorRole.CANDIDATE:
         raise PermissionDenied("this account has no web portal", field="token")
     try:
         _, session = accounts.start_portal_session(page.services, token)
     except Unauthenticated:  # a portal session's own credential pasted as a token
-        return render(page, "sign_in.html", status=401, failed=True, email="")
+        return render(page, "sign_in.html", status=401, failed="token", email="")
     start_browser_session(page, session.token)
     return redirect(page, home_path)
 
