@@ -15,7 +15,7 @@ from service_fixtures import World, make_world
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
-from fairscreen.services import accounts, staff_accounts
+from fairscreen.services import accounts, colleagues, staff_accounts
 from fairscreen.services.accounts import Principal, Unauthenticated
 
 EMAIL = "hr.lead@example.test"
@@ -173,74 +173,74 @@ def secret_not_stored_plain(world: World, secret: str) -> bool:
 
 def test_an_invitation_works_once_and_makes_a_colleague(world: World) -> None:
     admin = _admin(world)
-    invitation_id, path = staff_accounts.invite_colleague(world.svc, admin, COLLEAGUE)
+    invitation_id, path = colleagues.invite_colleague(world.svc, admin, COLLEAGUE)
     token = path.rsplit("/", 1)[1]
     assert world.notifier.sent[-1].kind == "staff_invitation"
     assert b"example.test" not in _all_bytes(world).lower()
-    shown = staff_accounts.invitation(world.svc, token)
+    shown = colleagues.invitation(world.svc, token)
     assert shown["email"] == COLLEAGUE.lower() and shown["organisation"] == "示例保安服务有限公司"
-    listed = staff_accounts.colleagues(world.svc, admin)
+    listed = colleagues.colleagues(world.svc, admin)
     assert [i["id"] for i in listed["invitations"]] == [invitation_id]
-    principal, session = staff_accounts.accept_invitation(world.svc, token, "another long pass")
+    principal, session = colleagues.accept_invitation(world.svc, token, "another long pass")
     assert principal.actor == admin.actor  # the same organisation, the same role
     assert accounts.authenticate(world.svc, session.token).account_id == principal.account_id
     with pytest.raises(NotFound) as used:
-        staff_accounts.accept_invitation(world.svc, token, "another long pass")
+        colleagues.accept_invitation(world.svc, token, "another long pass")
     assert used.value.field == "token"
-    listed = staff_accounts.colleagues(world.svc, admin)
+    listed = colleagues.colleagues(world.svc, admin)
     assert listed["invitations"] == []
     assert {p["email"] for p in listed["accounts"]} == {EMAIL, COLLEAGUE.lower()}
     # only the administrator invites
     with pytest.raises(PermissionDenied):
-        staff_accounts.invite_colleague(world.svc, principal, "third@example.test")
+        colleagues.invite_colleague(world.svc, principal, "third@example.test")
 
 
 def test_an_invitation_expires_after_7_days(world: World) -> None:
     admin = _admin(world)
-    _, path = staff_accounts.invite_colleague(world.svc, admin, COLLEAGUE)
+    _, path = colleagues.invite_colleague(world.svc, admin, COLLEAGUE)
     token = path.rsplit("/", 1)[1]
     world.clock.advance(days=7, seconds=1)
     with pytest.raises(NotFound):
-        staff_accounts.invitation(world.svc, token)
+        colleagues.invitation(world.svc, token)
     with pytest.raises(NotFound):
-        staff_accounts.accept_invitation(world.svc, token, "another long pass")
-    assert staff_accounts.colleagues(world.svc, admin)["invitations"][0]["expired"]
+        colleagues.accept_invitation(world.svc, token, "another long pass")
+    assert colleagues.colleagues(world.svc, admin)["invitations"][0]["expired"]
 
 
 def test_a_revoked_invitation_no_longer_works(world: World) -> None:
     admin = _admin(world)
-    invitation_id, path = staff_accounts.invite_colleague(world.svc, admin, COLLEAGUE)
-    staff_accounts.revoke_invitation(world.svc, admin, invitation_id)
+    invitation_id, path = colleagues.invite_colleague(world.svc, admin, COLLEAGUE)
+    colleagues.revoke_invitation(world.svc, admin, invitation_id)
     with pytest.raises(NotFound):
-        staff_accounts.accept_invitation(world.svc, path.rsplit("/", 1)[1], "another long pass")
+        colleagues.accept_invitation(world.svc, path.rsplit("/", 1)[1], "another long pass")
     with pytest.raises(NotFound):  # twice
-        staff_accounts.revoke_invitation(world.svc, admin, invitation_id)
+        colleagues.revoke_invitation(world.svc, admin, invitation_id)
     # another organisation's administrator cannot touch it
     other, _ = staff_accounts.sign_up_employer(
         world.svc, email="other@example.test", password=PASSWORD, organisation="别家"
     )
-    second, _ = staff_accounts.invite_colleague(world.svc, admin, "second@example.test")
+    second, _ = colleagues.invite_colleague(world.svc, admin, "second@example.test")
     with pytest.raises(NotFound):
-        staff_accounts.revoke_invitation(world.svc, other, second)
+        colleagues.revoke_invitation(world.svc, other, second)
 
 
 def test_removing_a_colleague_ends_their_sessions_and_shreds_the_address(world: World) -> None:
     admin = _admin(world)
-    _, path = staff_accounts.invite_colleague(world.svc, admin, COLLEAGUE)
-    colleague, session = staff_accounts.accept_invitation(
+    _, path = colleagues.invite_colleague(world.svc, admin, COLLEAGUE)
+    colleague, session = colleagues.accept_invitation(
         world.svc, path.rsplit("/", 1)[1], "another long pass"
     )
     assert colleague.account_id is not None
     with pytest.raises(InvalidInput):
-        staff_accounts.remove_colleague(world.svc, admin, str(admin.account_id))
-    staff_accounts.remove_colleague(world.svc, admin, colleague.account_id)
+        colleagues.remove_colleague(world.svc, admin, str(admin.account_id))
+    colleagues.remove_colleague(world.svc, admin, colleague.account_id)
     with pytest.raises(Unauthenticated):
         accounts.authenticate(world.svc, session.token)
     with pytest.raises(Unauthenticated):
         staff_accounts.sign_in(world.svc, COLLEAGUE, "another long pass")
     assert _row(world, colleague.account_id)["email_index"] is None
     # the address may be invited again
-    staff_accounts.invite_colleague(world.svc, admin, COLLEAGUE)
+    colleagues.invite_colleague(world.svc, admin, COLLEAGUE)
 
 
 def test_api_tokens_of_the_settings_page_carry_a_label_and_work_on_the_api(world: World) -> None:

@@ -263,12 +263,18 @@ def disable_account(svc: Services, actor: Actor, account_id: str) -> None:
         )
         if done.rowcount != 1:
             raise NotFound("no such account", field="account_id")
-        uow.connection.execute(
-            sa.update(a.api_tokens)
-            .where(a.api_tokens.c.account_id == account_id, a.api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
+        end_every_token(uow.connection, account_id, now)
         uow.commit()
+
+
+def end_every_token(connection: sa.Connection, account_id: str, now: datetime) -> None:
+    """Revoke every live API token and portal session of an account (it is disabled or
+    removed: nothing of it may keep working)."""
+    connection.execute(
+        sa.update(a.api_tokens)
+        .where(a.api_tokens.c.account_id == account_id, a.api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def start_portal_session(svc: Services, api_token: str) -> tuple[Principal, IssuedToken]:

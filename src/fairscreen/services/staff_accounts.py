@@ -1,7 +1,7 @@
 """Staff accounts with an e-mail and a password (issue 13 items 3 and 13): sign-up of an
-employer, sign-in with an optional second factor, invitations of colleagues, and the
-integrators' API tokens of an account. API tokens and portal sessions themselves stay in
-:mod:`fairscreen.services.accounts`.
+employer, sign-in with an optional second factor, and the integrators' API tokens of an
+account. Invitations of colleagues are :mod:`fairscreen.services.colleagues`; API tokens
+and portal sessions themselves stay in :mod:`fairscreen.services.accounts`.
 
 Rules and their sources:
 
@@ -28,9 +28,6 @@ Rules and their sources:
   step once (a code seen by someone over the shoulder cannot be replayed). Between the
   password and the code the browser holds a *challenge*: the account id and an expiry,
   HMAC-signed, valid 5 minutes; it is no session and opens nothing else.
-- **Invitations**: the organisation's administrator invites a colleague by e-mail; the
-  link (256 random bits, stored as SHA-256) works once and for 7 days, and the
-  administrator sees and revokes pending invitations and removes colleagues.
 """
 
 from __future__ import annotations
@@ -52,7 +49,6 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
-from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.accounts import (
@@ -64,7 +60,6 @@ from fairscreen.services.accounts import (
     _account,
     _issue,
     register_tenant,
-    token_hash,
 )
 from fairscreen.services.context import Actor, Services
 
@@ -73,8 +68,6 @@ EMAIL_MAX = 254  # RFC 5321 §4.5.3.1.3, a path's limit
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 CHALLENGE_LIFETIME = timedelta(minutes=5)
-INVITATION_LIFETIME = timedelta(days=7)
-INVITATION_PREFIX = "fsi_"
 TOTP_ISSUER = "fairscreen"
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory parameters
@@ -90,10 +83,6 @@ def _new_id(prefix: str) -> str:
 def account_label(account_id: str) -> str:
     """The envelope label an account's e-mail and TOTP secret are sealed under."""
     return f"staff.{account_id}"
-
-
-def _invitation_label(invitation_id: str) -> str:
-    return f"staffinv.{invitation_id}"
 
 
 # --- passwords and addresses ----------------------------------------------------------------
@@ -144,7 +133,7 @@ def email_index(svc: Services, email: str) -> str:
     return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
 
-def _seal(uow: SqlUnitOfWork, label: str, field: str, text: str) -> bytes:
+def seal_for(uow: SqlUnitOfWork, label: str, field: str, text: str) -> bytes:
     uow.cipher.open_case(label, label)
     return uow.cipher.encrypt_text(label, field, text)
 
@@ -164,7 +153,7 @@ def sign_up_employer(
         raise InvalidInput("1 to 200 characters", field="organisation")
     index = email_index(svc, address)
     with svc.engine.connect() as connection:
-        if _by_index(connection, index) is not None:
+        if account_by_email_index(connection, index) is not None:
             raise InvalidInput("this e-mail address already has an account", field="email")
     tenant_id = register_tenant(svc, _SYSTEM, kind="employer", name=organisation.strip())
     account_id = create_staff_account(
@@ -246,7 +235,7 @@ def create_staff_account(
             if tenant is None or tenant["kind"] != kind:
                 raise NotFound(f"no such {kind}", field="tenant_id")
         index = email_index(svc, address)
-        if _by_index(unit.connection, index) is not None:
+        if account_by_email_index(unit.connection, index) is not None:
             raise InvalidInput("this e-mail address already has an account", field="email")
         unit.connection.execute(
             sa.insert(a.accounts).values(
@@ -255,7 +244,7 @@ def create_staff_account(
                 tenant_id=tenant_id if kind is not None else None,
                 label=label,
                 created_at=svc.now(),
-                email_ct=_seal(unit, account_label(account_id), "email", address),
+                email_ct=seal_for(unit, account_label(account_id), "email", address),
                 email_index=index,
                 password_hash=digest,
                 is_admin=admin,
@@ -313,7 +302,7 @@ def sign_in(svc: Services, email: str, password: str) -> SignInStep:
     except InvalidInput:
         index = None
     with svc.engine.connect() as connection:
-        account = _by_index(connection, index) if index else None
+        account = account_by_email_index(connection, index) if index else None
     if account is None or account["password_hash"] is None:
         verify_password(_DUMMY_HASH, password)  # the same work as for a known address
         raise Unauthenticated("invalid or expired credentials")
@@ -436,7 +425,7 @@ def _set(svc: Services, account_id: str, **values: Any) -> None:
 # --- the signed-in account: profile, TOTP, API tokens -------------------------------------------
 
 
-def _own(principal: Principal) -> str:
+def own_account_id(principal: Principal) -> str:
     if principal.account_id is None:
         raise PermissionDenied("only an account has settings", field="actor")
     return principal.account_id
@@ -445,7 +434,7 @@ def _own(principal: Principal) -> str:
 def own_account(svc: Services, principal: Principal) -> dict[str, Any]:
     """The caller's own account: e-mail (decrypted for its holder), organisation, whether
     it is the administrator, whether TOTP is on."""
-    account_id = _own(principal)
+    account_id = own_account_id(principal)
     with svc.reader() as uow:
         account = _account(uow.connection, account_id)
         if account is None:
@@ -470,7 +459,7 @@ def own_account(svc: Services, principal: Principal) -> dict[str, Any]:
 def begin_totp(svc: Services, principal: Principal) -> tuple[str, str]:
     """A new TOTP secret for the caller (stored encrypted, not yet on): the secret in
     base32, to type, and its ``otpauth://`` URI, for a QR code."""
-    account_id = _own(principal)
+    account_id = own_account_id(principal)
     secret = pyotp.random_base32()
     with svc.uow() as uow:
         account = _account(uow.connection, account_id)
@@ -483,7 +472,7 @@ def begin_totp(svc: Services, principal: Principal) -> tuple[str, str]:
         uow.connection.execute(
             sa.update(a.accounts)
             .where(a.accounts.c.id == account_id)
-            .values(totp_ct=_seal(uow, account_label(account_id), "totp", secret))
+            .values(totp_ct=seal_for(uow, account_label(account_id), "totp", secret))
         )
         uow.commit()
     name = f"{principal.actor.role.value}-{account_id[-6:]}"  # no address in the QR code
@@ -492,7 +481,7 @@ def begin_totp(svc: Services, principal: Principal) -> tuple[str, str]:
 
 def pending_totp(svc: Services, principal: Principal) -> tuple[str, str] | None:
     """The secret being enrolled (not yet confirmed) and its URI, or None."""
-    account_id = _own(principal)
+    account_id = own_account_id(principal)
     with svc.reader() as uow:
         account = _account(uow.connection, account_id)
         if account is None or account["totp_ct"] is None or account["totp_enabled_at"]:
@@ -507,7 +496,7 @@ def pending_totp(svc: Services, principal: Principal) -> tuple[str, str] | None:
 def confirm_totp(svc: Services, principal: Principal, code: str) -> None:
     """Turn TOTP on once a code from the new secret is shown (so a mistyped secret
     cannot lock its holder out)."""
-    account_id = _own(principal)
+    account_id = own_account_id(principal)
     now = svc.now()
     with svc.uow() as uow:
         account = _account(uow.connection, account_id)
@@ -531,7 +520,7 @@ def confirm_totp(svc: Services, principal: Principal, code: str) -> None:
 
 def create_own_api_token(svc: Services, principal: Principal, label: str) -> IssuedToken:
     """An API token of the caller's own account, for an integration (shown once)."""
-    account_id = _own(principal)
+    account_id = own_account_id(principal)
     if not label.strip() or len(label.strip()) > 100:
         raise InvalidInput("1 to 100 characters", field="label")
     with svc.uow() as uow:
@@ -545,262 +534,16 @@ def create_own_api_token(svc: Services, principal: Principal, label: str) -> Iss
     return issued
 
 
-# --- colleagues and invitations (the organisation's administrator) ---------------------------
-
-
-def _admin(svc: Services, principal: Principal) -> RowMapping:
-    account_id = _own(principal)
-    with svc.engine.connect() as connection:
-        account = _account(connection, account_id)
-    if account is None or not account["is_admin"]:
-        raise PermissionDenied(
-            "only the organisation's administrator manages colleagues", field="actor"
-        )
-    return account
-
-
-def invite_colleague(
-    svc: Services, principal: Principal, email: str, *, base_url: str = ""
-) -> tuple[str, str]:
-    """Invite a colleague into the administrator's organisation, with the same role;
-    returns the invitation id and its link path (``/invitations/<token>``), which the
-    notifier also carries. The link works once, for 7 days."""
-    admin = _admin(svc, principal)
-    address = normalise_email(email)
-    index = email_index(svc, address)
-    token = INVITATION_PREFIX + secrets.token_urlsafe(32)
-    invitation_id = _new_id("inv")
-    now = svc.now()
-    with svc.uow() as uow:
-        if _by_index(uow.connection, index) is not None:
-            raise InvalidInput("this e-mail address already has an account", field="email")
-        uow.connection.execute(
-            sa.insert(a.staff_invitations).values(
-                id=invitation_id,
-                tenant_id=admin["tenant_id"],
-                role=admin["role"],
-                invited_by=admin["id"],
-                email_ct=_seal(uow, _invitation_label(invitation_id), "email", address),
-                email_index=index,
-                token_hash=token_hash(token),
-                created_at=now,
-                expires_at=now + INVITATION_LIFETIME,
-            )
-        )
-        uow.commit()
-    path = f"/invitations/{token}"
-    svc.notifier.send(
-        Notification(
-            svc.pseudonym("usr", f"invitation:{invitation_id}"),
-            "staff_invitation",
-            {"link": base_url + path, "expires_at": (now + INVITATION_LIFETIME).isoformat()},
-        )
-    )
-    return invitation_id, path
-
-
-def colleagues(svc: Services, principal: Principal) -> dict[str, list[dict[str, Any]]]:
-    """The organisation's accounts and its invitations (administrator only), e-mails
-    decrypted for the administrator."""
-    admin = _admin(svc, principal)
-    accounts, invitations = a.accounts, a.staff_invitations
-    same_org = (
-        accounts.c.tenant_id == admin["tenant_id"]
-        if admin["tenant_id"] is not None
-        else sa.and_(accounts.c.tenant_id.is_(None), accounts.c.role == admin["role"])
-    )
-    with svc.reader() as uow:
-        people = []
-        for row in uow.connection.execute(
-            sa.select(accounts)
-            .where(same_org, accounts.c.disabled_at.is_(None))  # a removed one is shredded
-            .order_by(accounts.c.created_at)
-        ).mappings():
-            if row["email_ct"] is None:
-                continue  # an integration's token-only account: no person
-            people.append(
-                {
-                    "id": row["id"],
-                    "email": uow.cipher.decrypt_text(
-                        account_label(row["id"]), "email", bytes(row["email_ct"])
-                    ),
-                    "is_admin": bool(row["is_admin"]),
-                    "totp": row["totp_enabled_at"] is not None,
-                    "created_at": row["created_at"],
-                    "self": row["id"] == admin["id"],
-                }
-            )
-        pending = []
-        for row in uow.connection.execute(
-            sa.select(invitations)
-            .where(
-                invitations.c.invited_by.in_(sa.select(accounts.c.id).where(same_org)),
-                invitations.c.accepted_at.is_(None),
-                invitations.c.revoked_at.is_(None),
-            )
-            .order_by(invitations.c.created_at.desc())
-        ).mappings():
-            pending.append(
-                {
-                    "id": row["id"],
-                    "email": uow.cipher.decrypt_text(
-                        _invitation_label(row["id"]), "email", bytes(row["email_ct"])
-                    ),
-                    "created_at": row["created_at"],
-                    "expires_at": row["expires_at"],
-                    "expired": row["expires_at"] <= svc.now(),
-                }
-            )
-    return {"accounts": people, "invitations": pending}
-
-
-def revoke_invitation(svc: Services, principal: Principal, invitation_id: str) -> None:
-    """Void a pending invitation of the administrator's organisation; its address's key
-    is shredded."""
-    admin = _admin(svc, principal)
-    invitations = a.staff_invitations
-    with svc.uow() as uow:
-        done = uow.connection.execute(
-            sa.update(invitations)
-            .where(
-                invitations.c.id == invitation_id,
-                _same_tenant(invitations.c.tenant_id, admin["tenant_id"]),
-                invitations.c.role == admin["role"],
-                invitations.c.accepted_at.is_(None),
-                invitations.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=svc.now())
-        )
-        if done.rowcount != 1:
-            raise NotFound("no such invitation", field="invitation_id")
-        _shred(uow, _invitation_label(invitation_id))
-        uow.commit()
-
-
-def remove_colleague(svc: Services, principal: Principal, account_id: str) -> None:
-    """Remove a colleague of the administrator's organisation (never oneself): the
-    account is disabled, every token and session of it ends at once, and its e-mail's
-    key is shredded and its blind index emptied (the address may be invited again)."""
-    admin = _admin(svc, principal)
-    if account_id == admin["id"]:
-        raise InvalidInput("you cannot remove your own account", field="account_id")
-    accounts = a.accounts
-    now = svc.now()
-    with svc.uow() as uow:
-        done = uow.connection.execute(
-            sa.update(accounts)
-            .where(
-                accounts.c.id == account_id,
-                _same_tenant(accounts.c.tenant_id, admin["tenant_id"]),
-                accounts.c.role == admin["role"],
-                accounts.c.disabled_at.is_(None),
-            )
-            .values(disabled_at=now, email_index=None)
-        )
-        if done.rowcount != 1:
-            raise NotFound("no such account", field="account_id")
-        uow.connection.execute(
-            sa.update(a.api_tokens)
-            .where(a.api_tokens.c.account_id == account_id, a.api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-        _shred(uow, account_label(account_id))
-        uow.commit()
-
-
-def _same_tenant(column: sa.ColumnElement[Any], tenant_id: str | None) -> sa.ColumnElement[bool]:
-    return column.is_(None) if tenant_id is None else column == tenant_id
-
-
-def invitation(svc: Services, token: str) -> dict[str, Any]:
-    """What the invitee's page shows: the organisation, the role and the address the
-    account will have. An unknown, used, revoked or expired link is one refusal."""
-    with svc.reader() as uow:
-        row = _live_invitation(uow.connection, svc, token)
-        tenant = uow.repo.tenant(row["tenant_id"]) if row["tenant_id"] else None
-        email = uow.cipher.decrypt_text(
-            _invitation_label(row["id"]), "email", bytes(row["email_ct"])
-        )
-    return {
-        "organisation": tenant["name"] if tenant else None,
-        "role": row["role"],
-        "email": email,
-        "expires_at": row["expires_at"],
-    }
-
-
-def accept_invitation(svc: Services, token: str, password: str) -> tuple[Principal, IssuedToken]:
-    """The invitee sets their password: the account is made, the link is used up (a
-    second use, even at the same moment, is refused), and a session starts."""
-    check_password_rule(password)
-    invitations = a.staff_invitations
-    with svc.uow() as uow:
-        row = _live_invitation(uow.connection, svc, token)
-        email = uow.cipher.decrypt_text(
-            _invitation_label(row["id"]), "email", bytes(row["email_ct"])
-        )
-        account_id = create_staff_account(
-            svc,
-            role=ActorRole(row["role"]),
-            tenant_id=row["tenant_id"],
-            email=email,
-            password=password,
-            admin=False,
-            label="colleague",
-            uow=uow,
-        )
-        used = uow.connection.execute(
-            sa.update(invitations)
-            .where(invitations.c.id == row["id"], invitations.c.accepted_at.is_(None))
-            .values(accepted_at=svc.now(), account_id=account_id)
-        )
-        if used.rowcount != 1:
-            raise NotFound(
-                "this invitation link is not valid: it was used, withdrawn or has expired",
-                field="token",
-            )
-        _shred(uow, _invitation_label(row["id"]))
-        uow.commit()
-    return start_session(svc, account_id)
-
-
-def _shred(uow: SqlUnitOfWork, label: str) -> None:
+def shred_label(uow: SqlUnitOfWork, label: str) -> None:
     """Destroy the keys an address was sealed under: it can never be read again."""
     uow.cipher.shred_case(label)
     uow.cipher.shred_subject(label)
 
 
-def _live_invitation(connection: sa.Connection, svc: Services, token: str) -> RowMapping:
-    invitations = a.staff_invitations
-    if not token.startswith(INVITATION_PREFIX) or len(token) > 100:
-        raise NotFound(
-            "this invitation link is not valid: it was used, withdrawn or has expired",
-            field="token",
-        )
-    row = (
-        connection.execute(
-            sa.select(invitations).where(invitations.c.token_hash == token_hash(token))
-        )
-        .mappings()
-        .first()
-    )
-    if (
-        row is None
-        or row["accepted_at"] is not None
-        or row["revoked_at"] is not None
-        or row["expires_at"] <= svc.now()
-    ):
-        raise NotFound(
-            "this invitation link is not valid: it was used, withdrawn or has expired",
-            field="token",
-        )
-    return row
-
-
 # --- rows -------------------------------------------------------------------------------------
 
 
-def _by_index(connection: sa.Connection, index: str) -> RowMapping | None:
+def account_by_email_index(connection: sa.Connection, index: str) -> RowMapping | None:
     return (
         connection.execute(sa.select(a.accounts).where(a.accounts.c.email_index == index))
         .mappings()

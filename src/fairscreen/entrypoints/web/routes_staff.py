@@ -20,7 +20,7 @@ from fairscreen.entrypoints.api.ratelimit import limit_sign_in
 from fairscreen.entrypoints.web.policy import HOME, Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
 from fairscreen.entrypoints.web.routes_common import start_browser_session
-from fairscreen.services import accounts, case_queries, staff_accounts
+from fairscreen.services import accounts, case_queries, colleagues, staff_accounts
 from fairscreen.services.accounts import Unauthenticated
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -95,36 +95,33 @@ def sign_in_code(page: PageDep) -> Response:
 def invitation(page: PageDep, token: InvitationToken) -> Response:
     """A used, withdrawn or expired link says so, and whom to ask (a 404 all the same)."""
     try:
-        shown = staff_accounts.invitation(page.services, token)
+        shown = colleagues.invitation(page.services, token)
     except NotFound as error:
-        return render(
-            page,
-            "staff/invitation.html",
-            status=404,
-            invitation=None,
-            token="",
-            error=_error(page, error),
-        )
+        return _invalid_invitation(page, error)
     return render(page, "staff/invitation.html", invitation=shown, token=token, error=None)
+
+
+def _invalid_invitation(page: Page, error: NotFound) -> Response:
+    return render(
+        page,
+        "staff/invitation.html",
+        status=404,
+        invitation=None,
+        token="",
+        error=_error(page, error),
+    )
 
 
 @router.post("/invitations/{token}", dependencies=[Depends(limit_sign_in)])
 def accept(page: PageDep, token: InvitationToken) -> Response:
     try:
-        principal, session = staff_accounts.accept_invitation(
+        principal, session = colleagues.accept_invitation(
             page.services, token, page.field("password")
         )
     except NotFound as error:
-        return render(
-            page,
-            "staff/invitation.html",
-            status=404,
-            invitation=None,
-            token="",
-            error=_error(page, error),
-        )
+        return _invalid_invitation(page, error)
     except InvalidInput as error:
-        shown = staff_accounts.invitation(page.services, token)
+        shown = colleagues.invitation(page.services, token)
         return render(
             page,
             "staff/invitation.html",
@@ -185,7 +182,7 @@ def two_step_confirm(page: PageDep) -> Response:
 
 
 def _colleagues_page(page: Page, *, status: int = 200, **values: Any) -> Response:
-    listed = staff_accounts.colleagues(page.services, _principal(page))
+    listed = colleagues.colleagues(page.services, _principal(page))
     defaults: dict[str, Any] = {"error": None, "link": None, "email": ""}
     return render(
         page, "staff/colleagues.html", status=status, listed=listed, **(defaults | values)
@@ -193,7 +190,7 @@ def _colleagues_page(page: Page, *, status: int = 200, **values: Any) -> Respons
 
 
 @router.get("/account/colleagues")
-def colleagues(page: PageDep) -> Response:
+def colleagues_page(page: PageDep) -> Response:
     """A colleague who is not the administrator is told who manages colleagues."""
     try:
         return _colleagues_page(page)
@@ -207,7 +204,7 @@ def invite(page: PageDep) -> Response:
     stored only as a hash."""
     email = page.field("email")
     try:
-        _, path = staff_accounts.invite_colleague(
+        _, path = colleagues.invite_colleague(
             page.services, _principal(page), email, base_url=str(page.request.base_url).rstrip("/")
         )
     except InvalidInput as error:
@@ -218,13 +215,13 @@ def invite(page: PageDep) -> Response:
 
 @router.post("/account/colleagues/invitations/revocation")
 def revoke_invitation(page: PageDep) -> Response:
-    staff_accounts.revoke_invitation(page.services, _principal(page), page.field("invitation_id"))
+    colleagues.revoke_invitation(page.services, _principal(page), page.field("invitation_id"))
     return redirect(page, "/account/colleagues?done=invitation_revoked")
 
 
 @router.post("/account/colleagues/removal")
 def remove(page: PageDep) -> Response:
-    staff_accounts.remove_colleague(page.services, _principal(page), page.field("account_id"))
+    colleagues.remove_colleague(page.services, _principal(page), page.field("account_id"))
     return redirect(page, "/account/colleagues?done=colleague_removed")
 
 
@@ -277,7 +274,7 @@ def setup(page: PageDep) -> Response:
     cases = case_queries.list_cases(page.services, principal.actor, state=None, limit=1)
     invited = (
         bool(
-            (listed := staff_accounts.colleagues(page.services, principal))["invitations"]
+            (listed := colleagues.colleagues(page.services, principal))["invitations"]
             or len(listed["accounts"]) > 1
         )
         if own["is_admin"]
