@@ -279,3 +279,32 @@ def test_a_role_code_in_chinese_works_and_a_refusal_keeps_the_form(web: Web) -> 
     assert "保安员（夜班）" in web.get("employer", "/employer/profiles").text
     too_long = web.post("employer", "/employer/profiles", {**typed, "role_id": "岗" * 65})
     assert too_long.status_code == 422 and 'id="role_id-error"' in too_long.text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_template_once_used_reads_in_the_readers_language(web: Web, lang: str) -> None:
+    used = web.post("employer", "/employer/profiles/builtin", {"profile": "kindergarten-teacher"})
+    assert used.status_code == 303
+    page = web.get("employer", f"/employer/profiles?lang={lang}").text
+    yours = page[: page.index('id="templates-h"')]
+    title = Translator(lang)("template.kindergarten-teacher")
+    assert _esc(title) in yours
+    assert "kindergarten-teacher" not in yours and " / " not in yours
+    order = web.get("employer", f"/employer/cases/new?lang={lang}").text
+    assert "kindergarten teacher" not in order if lang != "en" else "幼儿园教师" not in order
+
+
+def test_sign_in_forms_are_rate_limited_per_address(web: Web) -> None:
+    from fairscreen.entrypoints.api.ratelimit import AddressLimiter
+
+    client = TestClient(
+        create_app(web.api.world.svc, sign_in_limiter=AddressLimiter(limit=3)),
+        follow_redirects=False,
+    )
+    client.get("/")
+    answers = [
+        _post(client, "/sign-in/password", {"email": "a@example.test", "password": "x" * 12})
+        for _ in range(4)
+    ]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert "HTTP_429" in answers[-1].text

@@ -70,8 +70,7 @@ def _templates(page: Page) -> list[dict[str, Any]]:
     the reasons from the rulebook's ``profiles.toml``."""
     shown = []
     for template_id, profile in sorted(builtin_profiles().items()):
-        key = f"template.{template_id}"
-        title = page.t(key) if key != page.t(key) else _in_language(profile.title or "", page.lang)
+        title = _template_title(page, template_id, profile.title or "")
         shown.append(
             {
                 "id": template_id,
@@ -88,6 +87,34 @@ def _templates(page: Page) -> list[dict[str, Any]]:
             }
         )
     return shown
+
+
+def _template_title(page: Page, template_id: str, title: str) -> str:
+    """A built-in template's title: the catalogue's, in the reader's language (zh-Hant
+    too), else the template's own ``中文 / English`` text."""
+    key = f"template.{template_id}"
+    shown = page.t(key)
+    return shown if shown != key else _in_language(title, page.lang)
+
+
+def _shown_in_language(page: Page, profile: dict[str, Any]) -> dict[str, Any]:
+    """A profile copied from a built-in template shows its title and reasons in the
+    reader's language (the template's texts are ``中文 / English``); an employer's own
+    texts are shown as written."""
+    role = profile["role"]
+    if role.get("id") not in builtin_profiles():
+        return profile
+    lang = page.lang
+    categories = {
+        name: {**requirement, "justification": _in_language(requirement["justification"], lang)}
+        for name, requirement in role["categories"].items()
+    }
+    title = _template_title(page, role["id"], role.get("title") or "")
+    return {
+        **profile,
+        "from_template": True,
+        "role": {**role, "title": title, "categories": categories},
+    }
 
 
 #: where a refusal's field is shown: the form control it concerns
@@ -118,7 +145,10 @@ def _error_target(field: str | None) -> str:
 def _profiles_page(
     page: Page, tier: str, *, error: FairscreenError | None = None, status: int = 200
 ) -> Response:
-    profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
+    profiles = [
+        _shown_in_language(page, profile)
+        for profile in case_queries.list_profiles(page.services, _actor(page), limit=100)
+    ]
     refusal = None
     if error is not None:
         translated = page.t.detail(error.message)
@@ -200,7 +230,10 @@ def builtin(page: PageDep) -> Response:
 
 @router.get("/cases/new")
 def order_form(page: PageDep, profile: Id = None) -> Response:
-    profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
+    profiles = [
+        _shown_in_language(page, p)
+        for p in case_queries.list_profiles(page.services, _actor(page), limit=100)
+    ]
     chosen = next((p for p in profiles if p["profile_id"] == profile), None)
     if chosen is None and profiles:
         chosen = profiles[0]
