@@ -70,8 +70,14 @@ def test_sign_up_leads_to_the_set_up_in_each_language(web: Web, lang: str) -> No
         assert _esc(t(key)) in page.text, key
     assert "示例保安服务有限公司" in page.text
     assert "岗位画像" not in page.text and "崗位畫像" not in page.text
-    for path in ("/account", "/account/two-step", "/account/colleagues", "/account/api-tokens"):
-        assert client.get(path).status_code == 200, path
+    for path, key in (
+        ("/account", "staff.account_title"),
+        ("/account/two-step", "staff.two_step_intro"),
+        ("/account/colleagues", "staff.invite_h"),
+        ("/account/api-tokens", "staff.api_intro"),
+    ):
+        shown = client.get(path)
+        assert shown.status_code == 200 and _esc(t(key)) in shown.text, path
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
