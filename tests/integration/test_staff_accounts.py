@@ -48,6 +48,13 @@ def _row(world: World, account_id: str) -> sa.RowMapping:
         )
 
 
+def _tenants(world: World) -> int:
+    from fairscreen.adapters.db.case_tables import tenants
+
+    with world.svc.engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(tenants)).scalar_one())
+
+
 def _all_bytes(world: World) -> bytes:
     """Every value of the account tables, as bytes, to search for a plaintext."""
     out = []
@@ -81,11 +88,13 @@ def test_email_is_encrypted_and_found_by_its_keyed_index(world: World) -> None:
 
 def test_sign_up_refuses_a_taken_address_and_bad_fields(world: World) -> None:
     _admin(world)
+    tenants_before = _tenants(world)
     with pytest.raises(InvalidInput) as taken:
         staff_accounts.sign_up_employer(
             world.svc, email=EMAIL.upper(), password=PASSWORD, organisation="另一家"
         )
     assert taken.value.field == "email"
+    assert _tenants(world) == tenants_before  # a refused sign-up leaves no organisation
     for email, password, organisation, field in (
         ("not-an-address", PASSWORD, "X", "email"),
         ("a@b.test", "short", "X", "password"),

@@ -50,6 +50,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole
@@ -122,16 +123,23 @@ def register_tenant(svc: Services, actor: Actor, *, kind: str, name: str) -> str
         raise InvalidInput("must be employer or agency", field="kind")
     if not name.strip() or len(name) > 200:
         raise InvalidInput("1 to 200 characters", field="name")
-    tenant_id = _new_id(kind[:3])
     with svc.uow() as uow:
-        uow.repo.add_tenant(
-            id=tenant_id,
-            kind=kind,
-            name=name.strip(),
-            pseudonym=svc.pseudonym("emp", tenant_id),
-            created_at=svc.now(),
-        )
+        tenant_id = add_tenant(svc, uow, kind=kind, name=name)
         uow.commit()
+    return tenant_id
+
+
+def add_tenant(svc: Services, uow: SqlUnitOfWork, *, kind: str, name: str) -> str:
+    """Write a (checked) organisation in ``uow``: sign-up makes the employer and its
+    administrator in one transaction, so a refused account leaves no organisation."""
+    tenant_id = _new_id(kind[:3])
+    uow.repo.add_tenant(
+        id=tenant_id,
+        kind=kind,
+        name=name.strip(),
+        pseudonym=svc.pseudonym("emp", tenant_id),
+        created_at=svc.now(),
+    )
     return tenant_id
 
 

@@ -59,6 +59,7 @@ from fairscreen.services.accounts import (
     Unauthenticated,
     _account,
     _issue,
+    add_tenant,
     register_tenant,
 )
 from fairscreen.services.context import Actor, Services
@@ -151,20 +152,19 @@ def sign_up_employer(
     check_password_rule(password)
     if not organisation.strip() or len(organisation.strip()) > 200:
         raise InvalidInput("1 to 200 characters", field="organisation")
-    index = email_index(svc, address)
-    with svc.engine.connect() as connection:
-        if account_by_email_index(connection, index) is not None:
-            raise InvalidInput("this e-mail address already has an account", field="email")
-    tenant_id = register_tenant(svc, _SYSTEM, kind="employer", name=organisation.strip())
-    account_id = create_staff_account(
-        svc,
-        role=ActorRole.EMPLOYER,
-        tenant_id=tenant_id,
-        email=address,
-        password=password,
-        admin=True,
-        label="administrator",
-    )
+    with svc.uow() as uow:  # the organisation and its administrator, or neither
+        tenant_id = add_tenant(svc, uow, kind="employer", name=organisation)
+        account_id = create_staff_account(
+            svc,
+            role=ActorRole.EMPLOYER,
+            tenant_id=tenant_id,
+            email=address,
+            password=password,
+            admin=True,
+            label="administrator",
+            uow=uow,
+        )
+        uow.commit()
     return start_session(svc, account_id)
 
 
