@@ -42,6 +42,8 @@ from fairscreen.services.invitations import Invitee
 
 #: the purpose an order states when the employer writes none (P1: every notice names one)
 DEFAULT_PURPOSE = "pre-employment screening for the offered role"
+#: a role profile's own code: any script, this many characters at most
+ROLE_ID_MAX = 64
 _ID_NUMBER = re.compile("[0-9A-Z]{6,32}")
 _ID_PUNCTUATION = re.compile(r"[()/\-]")
 #: The default purpose as the notice states it in each language (an employer's own
@@ -140,6 +142,9 @@ def define_role_profile(svc: Services, actor: Actor, role: Mapping[str, Any]) ->
         parsed = RoleIn.model_validate(dict(role))
     except ValidationError as exc:
         raise invalid_input(exc, ("role",)) from exc
+    if len(parsed.id.strip()) > ROLE_ID_MAX or not parsed.id.strip():
+        # any script (保安员 is as good a code as security-guard): the length is the rule
+        raise InvalidInput(f"1 to {ROLE_ID_MAX} characters, in any script", field="role.id")
     validate_profile(role_profile_from(parsed), svc.rulebook.groups_by_tier())
     if not parsed.categories:  # every order for it would be refused: nothing to check
         raise InvalidInput("a role profile needs at least one category", field="role.categories")

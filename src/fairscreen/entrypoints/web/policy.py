@@ -72,6 +72,25 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- a staff member's own account: its tokens and portal sessions ----------------------
     ("GET", "/account"): STAFF,
     ("POST", "/account/tokens/{token_id}/revocation"): STAFF,
+    # --- staff accounts with a password (issue 13 items 3 and 13; routes_staff.py) ------
+    ("GET", "/sign-up"): PUBLIC,
+    ("POST", "/sign-up"): PUBLIC,
+    ("POST", "/sign-in/password"): PUBLIC,
+    ("POST", "/sign-in/two-step"): PUBLIC,
+    # the invitation's single-use link is the credential; the service checks it
+    ("GET", "/invitations/{token}"): PUBLIC,
+    ("POST", "/invitations/{token}"): PUBLIC,
+    ("GET", "/account/two-step"): STAFF,
+    ("POST", "/account/two-step"): STAFF,
+    ("POST", "/account/two-step/confirmation"): STAFF,
+    # the service lets only the organisation's administrator in
+    ("GET", "/account/colleagues"): STAFF,
+    ("POST", "/account/colleagues/invitations"): STAFF,
+    ("POST", "/account/colleagues/invitations/revocation"): STAFF,
+    ("POST", "/account/colleagues/removal"): STAFF,
+    ("GET", "/account/api-tokens"): STAFF,
+    ("POST", "/account/api-tokens"): STAFF,
+    ("GET", "/employer/setup"): ONLY_EMPLOYER,
     # --- referee (证明人): public with a token. The single-use link's token is the only
     # credential; the service checks it on every request (services/references.py) ------
     ("GET", "/referee/{token}"): PUBLIC,
@@ -132,6 +151,16 @@ FORM_PAGES: dict[str, str] = {
     "/candidate/invitation/{token}": "/candidate/invitation/{token}",
     "/employer/notification-email": "/employer",
     "/account/tokens/{token_id}/revocation": "/account",
+    "/sign-up": "/sign-up",
+    "/sign-in/password": "/sign-in",
+    "/sign-in/two-step": "/sign-in",
+    "/invitations/{token}": "/invitations/{token}",
+    "/account/two-step": "/account/two-step",
+    "/account/two-step/confirmation": "/account/two-step",
+    "/account/colleagues/invitations": "/account/colleagues",
+    "/account/colleagues/invitations/revocation": "/account/colleagues",
+    "/account/colleagues/removal": "/account/colleagues",
+    "/account/api-tokens": "/account/api-tokens",
     "/candidate/cases/{case_id}/authorization": "/candidate/cases/{case_id}/authorization",
     "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/acceptance": "/candidate/cases/{case_id}",

@@ -1,5 +1,6 @@
-"""Public pages: home, sign-in (staff paste their API token; candidates get a one-time
-code through the notifier), sign-out, and the public rulebook (PRODUCT.md §4)."""
+"""Public pages: home, sign-in (staff with their e-mail and password, or an integrator's
+API token; candidates get a one-time code through the notifier), sign-out, and the public
+rulebook (PRODUCT.md §4)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from fairscreen.entrypoints.web.policy import (
 )
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import accounts, invitations
+from fairscreen.services import accounts, invitations, staff_accounts
 from fairscreen.services.accounts import Unauthenticated
 from fairscreen.services.rulebook_view import HEADINGS, rulebook_document
 
@@ -27,7 +28,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
 
 
-def _start_session(page: Page, token: str) -> None:
+def start_browser_session(page: Page, token: str) -> None:
     """A new session: its own credential (a portal session's, or a candidate's
     short-lived token; never an account's API token) in an HttpOnly, SameSite=Strict
     cookie, and a fresh session id (so a CSRF token from before signing in is worth
@@ -44,24 +45,42 @@ def home(page: PageDep) -> Response:
 
 @router.get("/sign-in")
 def sign_in_form(page: PageDep) -> Response:
-    return render(page, "sign_in.html", failed=False)
+    return render(page, "sign_in.html", failed="", email="")
+
+
+@router.post("/sign-in/password", dependencies=[Depends(limit_sign_in)])
+def sign_in_with_password(page: PageDep) -> Response:
+    """An e-mail and a password (issue 13 item 3), then a TOTP code where the account
+    turned it on. A failure never says which of the address and the password was wrong."""
+    email = page.field("email")
+    try:
+        step = staff_accounts.sign_in(page.services, email, page.field("password"))
+    except Unauthenticated:
+        return render(page, "sign_in.html", status=401, failed="password", email=email)
+    if step.session is None:
+        return render(page, "staff/two_step_sign_in.html", challenge=step.challenge, failed=False)
+    principal, session = step.session
+    start_browser_session(page, session.token)
+    return redirect(page, HOME.get(principal.actor.role, "/"))
 
 
 @router.post("/sign-in", dependencies=[Depends(limit_sign_in)])
 def sign_in(page: PageDep) -> Response:
+    """An integrator's sign-in with an account's API token (the portal session gets a
+    credential of its own)."""
     token = page.field("token").strip()
     try:
         principal = accounts.authenticate(page.services, token)
     except Unauthenticated:
-        return render(page, "sign_in.html", status=401, failed=True)
+        return render(page, "sign_in.html", status=401, failed="token", email="")
     home_path = HOME.get(principal.actor.role)
     if home_path is None or principal.actor.role is ActorRole.CANDIDATE:
         raise PermissionDenied("this account has no web portal", field="token")
     try:
         _, session = accounts.start_portal_session(page.services, token)
     except Unauthenticated:  # a portal session's own credential pasted as a token
-        return render(page, "sign_in.html", status=401, failed=True)
-    _start_session(page, session.token)
+        return render(page, "sign_in.html", status=401, failed="token", email="")
+    start_browser_session(page, session.token)
     return redirect(page, home_path)
 
 
@@ -121,7 +140,7 @@ def candidate_sign_in(page: PageDep) -> Response:
             sent=None,
             failed=True,
         )
-    _start_session(page, issued.token)
+    start_browser_session(page, issued.token)
     return redirect(page, "/candidate")
 
 
@@ -197,7 +216,7 @@ def invitation_sign_in(page: PageDep, token: InvitationToken) -> Response:
         return _invitation_page(
             page, token, view, code_session=code_session, failed=True, status=401
         )
-    _start_session(page, issued.token)
+    start_browser_session(page, issued.token)
     target = f"/candidate/cases/{case_id}"
     if view.state == "ordered":
         target += "/authorization"

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.errors import FairscreenError, InvalidInput
 from fairscreen.domain.identity import embedded_birth_date
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
@@ -82,8 +82,106 @@ def notification_email(page: PageDep) -> Response:
     return redirect(page, "/employer?done=notify_email")
 
 
-def _profiles_page(page: Page, tier: str, *, error: Any = None, status: int = 200) -> Response:
-    profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
+def _in_language(text: str, lang: str) -> str:
+    """A built-in template's ``中文 / English`` text in the reader's language."""
+    chinese, _, english = text.partition(" / ")
+    return english.strip() if lang == "en" and english else chinese.strip()
+
+
+def _templates(page: Page) -> list[dict[str, Any]]:
+    """The built-in role templates with what each checks, why, and on which legal basis:
+    shown before anything is chosen (issue 13 item 13). Titles come from the catalogue,
+    the reasons from the rulebook's ``profiles.toml``."""
+    shown = []
+    for template_id, profile in sorted(builtin_profiles().items()):
+        title = _template_title(page, template_id, profile.title or "")
+        shown.append(
+            {
+                "id": template_id,
+                "title": title,
+                "tier": profile.tier.value,
+                "checks": [
+                    {
+                        "category": category.value,
+                        "why": _in_language(requirement.justification, page.lang),
+                        "legal_basis": requirement.legal_basis,
+                    }
+                    for category, requirement in profile.categories.items()
+                ],
+            }
+        )
+    return shown
+
+
+def _template_title(page: Page, template_id: str, title: str) -> str:
+    """A built-in template's title: the catalogue's, in the reader's language (zh-Hant
+    too), else the template's own ``中文 / English`` text."""
+    key = f"template.{template_id}"
+    shown = page.t(key)
+    return shown if shown != key else _in_language(title, page.lang)
+
+
+def _shown_in_language(page: Page, profile: dict[str, Any]) -> dict[str, Any]:
+    """A profile copied from a built-in template shows its title and reasons in the
+    reader's language (the template's texts are ``中文 / English``); an employer's own
+    texts are shown as written."""
+    role = profile["role"]
+    if role.get("id") not in builtin_profiles():
+        return profile
+    lang = page.lang
+    categories = {
+        name: {**requirement, "justification": _in_language(requirement["justification"], lang)}
+        for name, requirement in role["categories"].items()
+    }
+    title = _template_title(page, role["id"], role.get("title") or "")
+    return {
+        **profile,
+        "from_template": True,
+        "role": {**role, "title": title, "categories": categories},
+    }
+
+
+#: where a refusal's field is shown: the form control it concerns
+_ERROR_TARGETS = (
+    ("role.id", "role_id"),
+    ("role.title", "title"),
+    ("role.tier", "tier"),
+)
+
+
+def _error_target(field: str | None) -> str:
+    """The id of the form control a refused field belongs to (``role.categories.credit.
+    justification`` → ``justification_credit``), or ``categories`` for the group."""
+    if not field:
+        return ""
+    for prefix, target in _ERROR_TARGETS:
+        if field == prefix:
+            return target
+    parts = field.split(".")
+    if len(parts) >= 3 and parts[:2] == ["role", "categories"]:
+        name = parts[2]
+        what = parts[3] if len(parts) > 3 else ""
+        names = {"lookback_years": "lookback", "legal_basis": "legal_basis"}
+        return f"{names.get(what, 'justification')}_{name}"
+    return "categories"
+
+
+def _profiles_page(
+    page: Page, tier: str, *, error: FairscreenError | None = None, status: int = 200
+) -> Response:
+    profiles = [
+        _shown_in_language(page, profile)
+        for profile in case_queries.list_profiles(page.services, _actor(page), limit=100)
+    ]
+    refusal = None
+    if error is not None:
+        translated = page.t.detail(error.message)
+        refusal = {
+            "target": _error_target(error.field),
+            "text": translated or error.message,
+            "translated": translated is not None,
+            "code": error.code,
+        }
     return render(
         page,
         "employer/profiles.html",
@@ -92,10 +190,18 @@ def _profiles_page(page: Page, tier: str, *, error: Any = None, status: int = 20
         tier=tier,
         tiers=TIERS,
         allowed=portal_queries.tier_categories(page.services, tier),
-        builtins=sorted(builtin_profiles()),
-        error=error,
-        form=page.form,
+        templates=_templates(page),
+        error=refusal,
+        typed=_typed(page),
     )
+
+
+def _typed(page: Page) -> dict[str, Any]:
+    """What the refused form held, to show it again (nothing is lost on a refusal)."""
+    if page.form is None:
+        return {"ticked": set()}
+    values = {k: v for k, v in page.form.items() if isinstance(v, str) and k != "csrf"}
+    return {**values, "ticked": set(page.fields("category"))}
 
 
 @router.get("/profiles")
@@ -111,6 +217,14 @@ def create_profile(page: PageDep) -> Response:
     """A role profile: each category with its necessity text (and lookback, and for
     criminal record / health certificate the legal basis); the tier bounds the choice."""
     tier = page.field("tier", "standard")
+    try:
+        scope.define_role_profile(page.services, _actor(page), _role_of_form(page, tier))
+    except InvalidInput as error:  # a ScopeViolation too: the form is shown again
+        return _profiles_page(page, tier if tier in TIERS else "standard", error=error, status=422)
+    return redirect(page, "/employer/profiles?done=profile")
+
+
+def _role_of_form(page: Page, tier: str) -> dict[str, Any]:
     categories: dict[str, dict[str, Any]] = {}
     for name in page.fields("category"):
         requirement: dict[str, Any] = {"justification": page.field(f"justification_{name}")}
@@ -129,13 +243,7 @@ def create_profile(page: PageDep) -> Response:
         "tier": tier,
         "categories": categories,
     }
-    try:
-        scope.define_role_profile(
-            page.services, _actor(page), {k: v for k, v in role.items() if v is not None}
-        )
-    except InvalidInput as error:
-        return _profiles_page(page, tier if tier in TIERS else "standard", error=error, status=422)
-    return redirect(page, "/employer/profiles?done=profile")
+    return {k: v for k, v in role.items() if v is not None}
 
 
 @router.post("/profiles/builtin")
@@ -147,7 +255,10 @@ def builtin(page: PageDep) -> Response:
 def _order_page(
     page: Page, profile: str | None, *, birth_date_warning: Any = None, status: int = 200
 ) -> Response:
-    profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
+    profiles = [
+        _shown_in_language(page, p)
+        for p in case_queries.list_profiles(page.services, _actor(page), limit=100)
+    ]
     chosen = next((p for p in profiles if p["profile_id"] == profile), None)
     if chosen is None and profiles:
         chosen = profiles[0]
