@@ -61,6 +61,10 @@ class ServiceConfig:
     #: the witnesses asked to cosign each new checkpoint (services/witnessing.py)
     witnesses: tuple[WitnessPeer, ...] = ()
     witness_timeout: float = 5.0
+    #: a request integrates its own ledger entries at commit (True), or leaves them
+    #: pending for the sequencer (False); None: inline on SQLite (one writer anyway),
+    #: the sequencer on PostgreSQL (issue 16; services/sequencer.py)
+    sequence_inline: bool | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -91,7 +95,12 @@ class Services:
         self.evidence = EvidenceLog(self.uow)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.key_provider, key_engine=self.key_engine)
+        return SqlUnitOfWork(
+            self.engine,
+            self.key_provider,
+            key_engine=self.key_engine,
+            sequence_inline=self.config.sequence_inline,
+        )
 
     def reader(self) -> SqlUnitOfWork:
         """A read snapshot: decrypts, changes nothing, takes no writer lock."""

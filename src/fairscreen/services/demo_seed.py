@@ -33,6 +33,7 @@ from fairscreen.services.investigation import run_investigation
 from fairscreen.services.references import invite_referee
 from fairscreen.services.review import accept_report, open_dispute, read_report
 from fairscreen.services.scope import define_role_profile, order_check, register_candidate
+from fairscreen.services.sequencer import integrate_all
 
 
 class StoryClock:
@@ -189,6 +190,9 @@ def seed_demo(
         seed.cases["referee_invited"] = case_id
     for case in worked:
         seed.cases.setdefault("decided", case.case_id)
+    # On PostgreSQL the entries wait for the sequencer: the demo integrates them itself
+    # so its first checkpoint covers every seeded case.
+    integrate_all(svc.engine)
     transparency.publish_checkpoint(svc)
     return seed
 

@@ -38,6 +38,7 @@ STATUS: dict[type[e.FairscreenError], int] = {
     e.ReferenceLinkInvalid: 410,
     e.KeyDestroyed: 410,
     e.LogRolledBack: 503,
+    e.LedgerPending: 503,
     e.StorageUnavailable: 503,
     e.LedgerError: 500,
     e.CryptoError: 500,
