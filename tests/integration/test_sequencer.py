@@ -16,12 +16,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from service_fixtures import World, make_world, order_and_sign
 from typer.testing import CliRunner
 
 from fairscreen.adapters.db.engine import begin_read
 from fairscreen.adapters.db.lease import exclusive_lease
-from fairscreen.adapters.db.ledger_store import pending_count, reading
+from fairscreen.adapters.db.ledger_store import ADVISORY_LOCK_CLASS, pending_count, reading
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.errors import LedgerPending
 from fairscreen.entrypoints.cli import app
 from fairscreen.services.authorization import revoke_authorization
@@ -138,6 +140,7 @@ HOLDER = """
 import sys, time
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.lease import exclusive_lease
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 with exclusive_lease(create_engine(sys.argv[1]), sys.argv[2]) as held:
     print("held" if held else "refused", flush=True)
     time.sleep(3600)
@@ -167,3 +170,74 @@ def test_when_the_holder_dies_another_process_takes_over(world: World) -> None:
             holder.wait(timeout=30)
     assert not report.skipped and report.integrated > 0 and report.published
     assert pending(world) == 0
+
+
+@pytest.mark.postgres
+def test_requests_commit_while_the_ledger_lock_is_held(postgres_url: str, tmp_path: Path) -> None:
+    """The ledger lock (the sequencer's) held elsewhere for the whole time: requests that
+    log entries and requests that log none still commit (before issue 16 each of them
+    waited for it)."""
+    world = make_world(postgres_url, tmp_path)
+    engine = world.svc.engine
+    with engine.connect() as holder:
+        holder.execute(
+            sa.text("SELECT pg_advisory_lock(:key, hashtext(current_schema()))"),
+            {"key": ADVISORY_LOCK_CLASS},
+        )
+        holder.commit()
+        done: list[str] = []
+
+        def requests() -> None:
+            case_id = order_and_sign(world)  # registration and orders log nothing, signing does
+            run_investigation(world.svc, world.agency, case_id)
+            done.append(case_id)
+
+        worker = threading.Thread(target=requests, daemon=True)
+        worker.start()
+        worker.join(timeout=120)  # a liveness bound: with the old lock this never ends
+        assert done, "a request waited for the ledger lock"
+        assert pending(world) > 0
+        holder.execute(
+            sa.text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
+            {"key": ADVISORY_LOCK_CLASS},
+        )
+        holder.commit()
+    assert integrate(engine).integrated > 0
+
+
+@pytest.mark.postgres
+def test_two_writers_on_one_case_queue_on_its_row(postgres_url: str, tmp_path: Path) -> None:
+    """No ledger lock serialises writers any more: a writer that loads a case holds its
+    row until it commits, so a second writer of the case waits and then sees the first's
+    state (its entries are then queued after the first's)."""
+    world = make_world(postgres_url, tmp_path)
+    case_id = order_and_sign(world)
+    seen: list[str] = []
+
+    def writer() -> SqlUnitOfWork:
+        # Keys beside the data: the tests' SQLite key store would serialise the two
+        # writers on its own write lock (production keeps its keys in PostgreSQL).
+        return SqlUnitOfWork(world.svc.engine, world.svc.key_provider)
+
+    def second_writer() -> None:
+        with writer() as uow:
+            case = uow.repo.case(case_id)
+            assert case is not None
+            seen.append(str(case["state"]))
+
+    with writer() as first:
+        assert first.repo.case(case_id) is not None
+        waiting = threading.Thread(target=second_writer)
+        waiting.start()
+        with world.svc.engine.connect() as watcher:
+            for _ in range(200):  # until the second writer waits on the row (10 s at most)
+                blocked = watcher.execute(
+                    sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                ).scalar_one()
+                if blocked or seen:
+                    break
+                time.sleep(0.05)
+        first.repo.update_case(case_id, state="withdrawn")
+        first.commit()
+    waiting.join(timeout=60)
+    assert seen == ["withdrawn"]
