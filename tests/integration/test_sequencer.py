@@ -92,6 +92,20 @@ def test_requests_leave_entries_pending_and_the_loop_integrates_and_publishes(
     assert audit_ledger(world.svc, as_of=world.clock.now) == []
 
 
+def test_by_default_sqlite_integrates_at_commit_and_postgresql_leaves_it_to_the_sequencer(
+    database_url: str, tmp_path: Path
+) -> None:
+    world = make_world(database_url, tmp_path)  # the default: sequence_inline=None
+    before = size(world)
+    order_and_sign(world)
+    if world.svc.engine.dialect.name == "sqlite":
+        assert pending(world) == 0 and size(world) > before
+    else:
+        queued = pending(world)
+        assert queued > 0 and size(world) == before
+        assert integrate(world.svc.engine).integrated == queued
+
+
 def test_a_destruction_certificate_waits_for_its_entry(world: World) -> None:
     case_id = order_and_sign(world)
     revoke_authorization(world.svc, world.candidate, case_id)  # destroys the case (P1)

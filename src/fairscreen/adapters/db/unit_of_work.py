@@ -255,13 +255,3 @@ class SqlUnitOfWork:
             self._transaction.commit()
         self._committed = True
         return self.pending_ids
-
-    def indices(self) -> list[int]:
-        """After an inline commit: the log index of each entry, in the order logged."""
-        if self.integrated is None:
-            raise ValueError("the entries were not integrated in this unit of work")
-        where = {
-            p: self.integrated.appended.first_index + i
-            for i, p in enumerate(self.integrated.pending_ids)
-        }
-        return [where[p] for p in self.pending_ids]
