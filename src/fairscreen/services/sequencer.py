@@ -114,7 +114,12 @@ def sequence_round(
     """One round of the loop: under the lease, integrate everything pending, then (when
     ``publish`` and the tree grew past the latest checkpoint) publish and (``witnesses``)
     ask the witnesses to cosign. A log behind its high-water mark is neither extended nor
-    signed (docs/operations.md)."""
+    signed (docs/operations.md). An idle round (nothing pending, nothing to publish)
+    is one read: the loop runs every fraction of a second in every process."""
+    if not publish:
+        with begin_read(svc.engine) as connection:
+            if pending_count(connection) == 0:
+                return SequencerReport()
     with exclusive_lease(svc.engine, LEASE) as held:
         if not held:
             return SequencerReport(skipped=True)
