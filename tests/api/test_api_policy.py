@@ -24,6 +24,7 @@ DUMMY = {
     "digest": "0" * 64,
     "version": "0.0.0",
     "index": "0",
+    "pending_id": "1",
 }
 
 

@@ -3,13 +3,18 @@ whose review window ended and publishes a checkpoint, without anyone asking."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.conftest import Api, many_sign_ins, order_over_api, sign_over_api
+from fairscreen.adapters.db.engine import begin_write
+from fairscreen.adapters.db.ledger_store import queue_pending
 from fairscreen.entrypoints.api import create_app
+from fairscreen.ledger.entries import encode_entry
+from ledger.ledger_factories import at, entry
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -30,3 +35,23 @@ def test_the_background_scheduler_releases_and_publishes(api: Api) -> None:
         headers = {"Authorization": f"Bearer {api.tokens['employer']}"}
         state = client.get(f"/v1/cases/{case_id}", headers=headers).json()["state"]
     assert state == "released"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_serve_runs_the_sequencer_and_stops_it_at_shutdown(api: Api) -> None:
+    svc = api.world.svc
+    with begin_write(svc.engine) as connection:
+        (pending_id,) = queue_pending(
+            connection, [encode_entry(entry("source.queried", when=at(1, 0), category="education"))]
+        )
+    app = create_app(svc, sequencer_interval=0.02, web=False, sign_in_limiter=many_sign_ins())
+    with TestClient(app) as client:  # the lifespan starts the sequencer's thread
+        deadline = time.monotonic() + 30
+        answer = client.get(f"/v1/transparency/pending/{pending_id}").json()
+        while answer["inclusion"] is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            answer = client.get(f"/v1/transparency/pending/{pending_id}").json()
+        assert [t for t in threading.enumerate() if t.name == "fairscreen-sequencer"]
+    # Integrated and published by the loop; stopped with the app.
+    assert answer["state"] == "integrated" and answer["inclusion"] is not None
+    assert not [t for t in threading.enumerate() if t.name == "fairscreen-sequencer"]

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from api.conftest import Api, order_over_api, released_case
+from fairscreen.adapters.db.engine import begin_write
+from fairscreen.adapters.db.ledger_store import queue_pending
 from fairscreen.adapters.witness_store import SqliteWitnessState
 from fairscreen.entrypoints.api.middleware import origin_prefix
 from fairscreen.entrypoints.api.routers.public import accepts_gzip
@@ -27,11 +29,14 @@ from fairscreen.ledger.cosignature import (
     parse_cosigner_vkey,
     verify_cosignatures,
 )
+from fairscreen.ledger.entries import encode_entry
 from fairscreen.ledger.merkle import verify_consistency, verify_inclusion
 from fairscreen.ledger.note import parse_vkey
 from fairscreen.ledger.witness import Witness
+from fairscreen.services.sequencer import integrate_all
 from fairscreen.services.transparency import parse_tile_path
 from fairscreen.services.witnessing import WitnessPeer
+from ledger.ledger_factories import at, entry
 from local_http import serve_asgi
 
 
@@ -295,3 +300,43 @@ def test_the_checkpoint_is_served_cosigned_by_the_witnesses(
     newer = api.client.get("/checkpoint").text
     assert open_checkpoint(newer, svc.signer.verifier).size > size
     assert len(verify_cosignatures(newer, [parse_cosigner_vkey(vkey)])) == 1
+
+
+def test_an_entry_is_found_by_its_pending_id_then_by_index_and_proof(api: Api) -> None:
+    """Issue 16: a request's entry is pending until the sequencer integrates it; the API
+    answers its state, then its index, then its inclusion proof once a checkpoint covers
+    it."""
+    client, svc = api.client, api.world.svc
+    order_over_api(api)
+    _publish(api)
+    with begin_write(svc.engine) as connection:
+        (pending_id,) = queue_pending(
+            connection,
+            [encode_entry(entry("source.queried", when=at(1, 0), category="education"))],
+        )
+    first = client.get(f"/v1/transparency/pending/{pending_id}")
+    assert first.status_code == 200
+    assert first.json() == {
+        "pending_id": pending_id,
+        "state": "pending",
+        "index": None,
+        "inclusion": None,
+    }
+    integrate_all(svc.engine)
+    integrated = client.get(f"/v1/transparency/pending/{pending_id}").json()
+    assert integrated["state"] == "integrated" and integrated["inclusion"] is None
+    index = integrated["index"]
+    _publish(api)
+    proven = client.get(f"/v1/transparency/pending/{pending_id}").json()
+    assert proven["index"] == index and proven["inclusion"]["index"] == index
+    checkpoint = open_checkpoint(proven["inclusion"]["checkpoint"], svc.signer.verifier)
+    verify_inclusion(
+        base64.b64decode(proven["inclusion"]["leaf_hash"]),
+        index,
+        checkpoint.size,
+        [base64.b64decode(h) for h in proven["inclusion"]["proof"]],
+        checkpoint.root,
+    )
+    missing = client.get(f"/v1/transparency/pending/{pending_id + 1000}")
+    assert missing.status_code == 404 and missing.json()["field"] == "pending_id"
+    assert client.get("/v1/transparency/pending/0").status_code == 422

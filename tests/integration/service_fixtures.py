@@ -22,6 +22,7 @@ from fairscreen.services.investigation import run_investigation
 from fairscreen.services.review import accept_report
 from fairscreen.services.scope import define_role_profile, order_check, register_candidate
 from fairscreen.services.self_identification import record_self_identification
+from fairscreen.services.sequencer import integrate_all
 
 START = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
 OPERATOR = Actor(ActorRole.OPERATOR, "op-1")
@@ -96,6 +97,12 @@ class World:
     agency: Actor
     candidate: Actor
     profile_id: str
+
+
+def settle(world: World) -> None:
+    """Integrate the pending ledger entries (the sequencer's pass, synchronously): on
+    PostgreSQL a request only queues its entries; on SQLite it integrated them itself."""
+    integrate_all(world.svc.engine)
 
 
 def make_world(

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from service_fixtures import World, make_world, order_and_sign
+from service_fixtures import World, make_world, order_and_sign, settle
 
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.ledger_store import reading
@@ -28,6 +28,7 @@ def world(database_url: str, tmp_path: Path) -> World:
 
 
 def reads_logged(world: World) -> int:
+    settle(world)
     with reading(world.svc.engine) as log:
         return sum(
             decode_entry(log.entry(i)).type.value == "report.read" for i in range(log.size())
@@ -46,6 +47,7 @@ def test_concurrent_reads_are_each_logged_once(world: World) -> None:
         r["report"]["rating"]["light"] == results[0]["report"]["rating"]["light"] for r in results
     )
     assert reads_logged(world) == before + 40
+    settle(world)
     assert audit_ledger(world.svc, as_of=world.clock.now) == []
 
 
@@ -88,4 +90,5 @@ def test_a_read_that_meets_a_destruction_shows_nothing_and_logs_nothing(
         read_report(world.svc, world.candidate, case_id)
     monkeypatch.undo()
     assert reads_logged(world) == before
+    settle(world)
     assert audit_ledger(world.svc, as_of=world.clock.now) == []

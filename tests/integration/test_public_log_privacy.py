@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 import sqlalchemy as sa
-from service_fixtures import OPERATOR, World, make_world, order_and_sign
+from service_fixtures import OPERATOR, World, make_world, order_and_sign, settle
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.ledger_store import reading
@@ -35,6 +35,7 @@ def world(database_url: str, tmp_path: Path) -> World:
 
 
 def public_entries(world: World) -> list[dict[str, object]]:
+    settle(world)
     with reading(world.svc.engine) as log:
         return [json.loads(log.entry(i)) for i in range(log.size())]
 
@@ -131,6 +132,7 @@ def test_the_regulator_reads_details_through_the_logged_path(world: World) -> No
     assert len(logged) == 3 and all(e["actor"]["role"] == "regulator" for e in logged)  # type: ignore[index]
     with pytest.raises(PermissionDenied):
         entry_details(world.svc, world.employer, rated)
+    settle(world)
     assert compliance_audit(world.svc)[1] == []
 
 
@@ -149,6 +151,7 @@ def test_destruction_leaves_nothing_to_open(world: World) -> None:
     assert details["payload"] is None and details["commitment_opens"] is None
     assert details["read_logged"] is False
     assert len(public_entries(world)) == len(entries)  # nothing was read, nothing logged
+    settle(world)
     assert compliance_audit(world.svc)[1] == []
     assert ledger_status(world.svc)["verified"] is True
 
@@ -192,6 +195,7 @@ def test_a_log_of_version_1_entries_extended_with_version_2_verifies_and_audits(
     with writing(world.svc.engine) as log:
         log.append([encode_entry(m) for m in v1])
     two_cases_of_one_person(world)
+    settle(world)
     status = ledger_status(world.svc)
     assert status["verified"] is True, status
     size, violations = compliance_audit(world.svc)

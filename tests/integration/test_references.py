@@ -18,6 +18,7 @@ from service_fixtures import (
     make_world,
     order,
     order_and_sign,
+    settle,
 )
 
 from fairscreen.adapters.db.ledger_store import reading
@@ -96,6 +97,7 @@ def finding(report: dict[str, Any], assertion: str) -> dict[str, Any]:
 
 
 def ledger(world: World) -> list[Any]:
+    settle(world)
     with reading(world.svc.engine) as log:
         return [decode_entry(log.entry(i)) for i in range(log.size())]
 
@@ -159,6 +161,7 @@ def test_two_referees_agreeing_verify_the_point_and_the_audit_stays_clean(world:
     assert concern_found["rule"] == "REF_CORROBORATED_CONCERN"
     assert finding(report, "reliability_high")["verification"] == "verified"
     assert report["rating"]["light"] in ("yellow", "red")
+    settle(world)
     with reading(world.svc.engine) as log:
         entries = [log.entry(i) for i in range(log.size())]
     assert (

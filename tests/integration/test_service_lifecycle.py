@@ -19,6 +19,7 @@ from service_fixtures import (
     make_world,
     order,
     order_and_sign,
+    settle,
     sign,
 )
 
@@ -77,6 +78,7 @@ def world(database_url: str, tmp_path: Path) -> World:
 
 
 def ledger_entries(world: World) -> list[LedgerEntry]:
+    settle(world)
     with reading(world.svc.engine) as log:
         return [decode_entry(log.entry(i)) for i in range(log.size())]
 
@@ -86,6 +88,7 @@ def ledger_types(world: World) -> list[str]:
 
 
 def audit(world: World) -> list[Any]:
+    settle(world)
     with reading(world.svc.engine) as log:
         entries = [log.entry(i) for i in range(log.size())]
     return list(
@@ -256,6 +259,7 @@ def test_reading_after_destruction_is_refused(world: World) -> None:
     for actor in (world.candidate, world.employer, world.agency):
         with pytest.raises(CaseDestroyed):
             read_report(world.svc, actor, case_id)
+    settle(world)
     certificate = destruction_certificate(world.svc, world.candidate, case_id)
     assert certificate["receipt"].startswith("c2sp.org/tlog-proof@v1")
     assert audit(world) == []

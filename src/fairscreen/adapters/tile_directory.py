@@ -156,7 +156,12 @@ class TileDirectoryStore(LedgerStore):
         return self._size - 1 if self._size else None
 
     def write_append(
-        self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
+        self,
+        old_size: int,
+        entries: Sequence[bytes],
+        tiles: Sequence[Tile],
+        new_size: int,
+        pending_ids: Sequence[int] | None = None,
     ) -> None:
         raise LedgerError("an exported tile directory is read-only")
 

@@ -80,6 +80,13 @@ class LedgerError(FairscreenError):
     code = "LEDGER_ERROR"
 
 
+class LedgerPending(LedgerError):
+    """The entry was committed and waits for the sequencer: it has no index (and so no
+    proof) yet (issue 16). Asking again shortly succeeds."""
+
+    code = "LEDGER_PENDING"
+
+
 class ProofInvalid(LedgerError):
     """A Merkle inclusion or consistency proof does not verify (RFC 9162 §2.1.3, §2.1.4)."""
 

@@ -87,8 +87,11 @@ class Log:
 
     # --- sequencing -----------------------------------------------------------------------
 
-    def append(self, entries: Sequence[bytes]) -> AppendResult:
-        """Sequence ``entries`` as one atomic batch inside the store's unit of work.
+    def append(
+        self, entries: Sequence[bytes], pending_ids: Sequence[int] | None = None
+    ) -> AppendResult:
+        """Sequence ``entries`` as one atomic batch inside the store's unit of work
+        (``pending_ids``: the id each had while pending, stored beside it).
 
         Takes the writer lock first, so concurrent writers queue up rather than fork.
         """
@@ -101,7 +104,7 @@ class Log:
         leaves = [_sha256(b"\x00" + entry).digest() for entry in entries]
         tiles = extend_tiles(size, edge, leaves)
         new_size = size + len(entries)
-        self._store.write_append(size, entries, tiles, new_size)
+        self._store.write_append(size, entries, tiles, new_size, pending_ids)
         return AppendResult(size, new_size)
 
     # --- reading the tree -------------------------------------------------------------------
@@ -214,7 +217,10 @@ class Log:
 
         When the latest checkpoint already covers the current size it is returned as is
         (unless ``force``), so publishing on an interval does not pile up equal notes.
+        Takes the writer lock first: two publishers at once (the sequencer and
+        ``fairscreen ledger publish``) sign one checkpoint per size, not two.
         """
+        self._store.lock_for_append()
         size = self._store.read_size()
         latest = self._store.latest_checkpoint()
         if latest is not None and latest.size == size and not force:

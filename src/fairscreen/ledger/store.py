@@ -68,10 +68,16 @@ class LedgerStore(abc.ABC):
 
     @abc.abstractmethod
     def write_append(
-        self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
+        self,
+        old_size: int,
+        entries: Sequence[bytes],
+        tiles: Sequence[Tile],
+        new_size: int,
+        pending_ids: Sequence[int] | None = None,
     ) -> None:
-        """Store entries at ``old_size…``, upsert ``tiles`` and move the size, or fail
-        without a trace if the size is no longer ``old_size``."""
+        """Store entries at ``old_size…`` (with the pending id each had, when sequenced
+        from the pending entries), upsert ``tiles`` and move the size, or fail without a
+        trace if the size is no longer ``old_size``."""
 
     @abc.abstractmethod
     def add_checkpoint(self, size: int, root: bytes, note: str, published_at: datetime) -> int:
@@ -123,7 +129,12 @@ class MemoryLedgerStore(LedgerStore):
         return max(self.entries, default=None)
 
     def write_append(
-        self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
+        self,
+        old_size: int,
+        entries: Sequence[bytes],
+        tiles: Sequence[Tile],
+        new_size: int,
+        pending_ids: Sequence[int] | None = None,
     ) -> None:
         if self.size != old_size:
             raise LedgerError(

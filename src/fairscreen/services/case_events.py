@@ -94,16 +94,17 @@ def log_event(
     payload: Mapping[str, Any] | None = None,
     commitment_key: bytes | None = None,
     **fields: Any,
-) -> None:
-    """Append ``event`` for ``case`` in this unit of work, with its payload. The case's
-    commitment key is read from its keys unless given (the purge gives it: it shreds
-    the keys before it logs the destruction)."""
+) -> int:
+    """Log ``event`` for ``case`` in this unit of work, with its payload; its position
+    among the unit's entries (``SqlUnitOfWork.after_queue``). The case's commitment key
+    is read from its keys unless given (the purge gives it: it shreds the keys before it
+    logs the destruction)."""
     key = commitment_key or uow.commitment_key(case["pseudonym"])
     entry, commitment, body = event_entry(
         svc, event, case, actor, commitment_key=key, payload=payload, **fields
     )
     uow.keep_payload_body(commitment, body, case["pseudonym"])
-    uow.log(entry)
+    return uow.log(entry)
 
 
 # --- loading a case and moving its state ------------------------------------------------------

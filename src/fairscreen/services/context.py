@@ -67,6 +67,10 @@ class ServiceConfig:
     #: the served demo (``fairscreen serve --demo``): only then does the development
     #: outbox page exist (``/dev/outbox``)
     demo: bool = False
+    #: a request integrates its own ledger entries at commit (True), or leaves them
+    #: pending for the sequencer (False); None: inline on SQLite (one writer anyway),
+    #: the sequencer on PostgreSQL (issue 16; services/sequencer.py)
+    sequence_inline: bool | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -100,7 +104,12 @@ class Services:
         self.evidence = EvidenceLog(self.uow)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.key_provider, key_engine=self.key_engine)
+        return SqlUnitOfWork(
+            self.engine,
+            self.key_provider,
+            key_engine=self.key_engine,
+            sequence_inline=self.config.sequence_inline,
+        )
 
     def reader(self) -> SqlUnitOfWork:
         """A read snapshot: decrypts, changes nothing, takes no writer lock."""

@@ -28,6 +28,7 @@ from fairscreen.services.decision import record_decision
 from fairscreen.services.investigation import run_investigation
 from fairscreen.services.review import accept_report, read_report
 from fairscreen.services.scope import define_role_profile, order_check, register_candidate
+from fairscreen.services.sequencer import integrate_all
 from fairscreen.services.transparency import audit_ledger
 
 OPERATOR = Actor(ActorRole.OPERATOR, "demo-operator")
@@ -154,5 +155,8 @@ def run_demo(
         run_example(svc, clock, json.loads(path.read_text("utf-8")), sources, agency)
         for path in examples
     ]
+    # The audit reads integrated entries: on PostgreSQL the demo integrates its own
+    # pending entries first (one sequencer pass; on SQLite they are in already).
+    integrate_all(svc.engine)
     violations = audit_ledger(svc, as_of=clock.now)
     return cases, violations, svc

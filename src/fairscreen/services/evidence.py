@@ -5,12 +5,14 @@ each read in its own transaction costs one ``fsync`` per read, one writer at a t
 load the reads queue behind each other's disk flushes. So a read is decrypted from a read
 snapshot, and its entry goes to this committer: one background thread takes whatever
 entries are waiting, appends them (with their payloads) in one transaction, and wakes
-each reader once its entry is durable — Tessera's sequencing, for the service. A reader
-that cannot get its entry committed gets an error, never the data.
+each reader once its entry is durable (queued as pending; the sequencer integrates it
+like any other, issue 16). A reader that cannot get its entry committed gets an error,
+never the data.
 
 A read decrypted from a snapshot can meet a purge that destroys the case before its
-entry is committed. The committer holds the writer lock, so it looks: a reader whose case
-was destroyed meanwhile gets ``CaseDestroyed`` and no entry is written. The data never
+entry is committed. The committer holds the cases' rows (shared, on PostgreSQL; SQLite's
+write lock) until it commits, so it looks: a reader whose case was destroyed meanwhile
+gets ``CaseDestroyed`` and no entry is written. The data never
 leaves, and the ledger never shows a read after the case's ``data.destroyed`` (which the
 compliance audit would rightly flag).
 """
@@ -48,7 +50,7 @@ class EvidenceLog:
         self._thread: threading.Thread | None = None
 
     def record(self, entry: LedgerEntry, digest: str, body: bytes) -> int:
-        """Append ``entry`` (its payload ``body`` hashes to ``digest``); return its index
+        """Log ``entry`` (its payload ``body`` hashes to ``digest``); return its pending id
         once committed. Raises ``LedgerError`` when it could not be committed."""
         done: Future[int] = Future()
         self._queue.put(_Evidence(entry, digest, body, done))
@@ -96,13 +98,12 @@ class EvidenceLog:
                 for item in batch:
                     uow.keep_payload_body(item.digest, item.body, item.entry.case)
                     uow.log(item.entry)
-                appended = uow.commit()
+                pending_ids = uow.commit()
         except Exception as exc:  # noqa: BLE001 - every waiting reader must hear of it
             error = LedgerError(f"the read evidence could not be committed: {type(exc).__name__}")
             error.__cause__ = exc
             for item in batch:
                 item.done.set_exception(error)
             return
-        assert appended is not None
-        for offset, item in enumerate(batch):
-            item.done.set_result(appended.first_index + offset)
+        for item, pending_id in zip(batch, pending_ids, strict=True):
+            item.done.set_result(pending_id)

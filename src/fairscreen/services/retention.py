@@ -24,9 +24,10 @@ from fairscreen.adapters.crypto import (
 )
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.engine import checkpoint_wal
+from fairscreen.adapters.db.ledger_store import pending_status as pending_index
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import Tier
-from fairscreen.domain.errors import KeyDestroyed, NotFound
+from fairscreen.domain.errors import KeyDestroyed, LedgerPending, NotFound
 from fairscreen.domain.lifecycle import (
     CaseState,
     HoldReason,
@@ -297,7 +298,8 @@ def _destroy_many(
     2. crypto-shred the case keys: every ciphertext of the cases becomes unreadable;
     3. delete the content rows and mark the cases destroyed (the case row stays as a
        tombstone of ids, pseudonym, state and times);
-    4. log ``data.destroyed`` for each, and keep a certificate naming its ledger index.
+    4. log ``data.destroyed`` for each, and keep a certificate naming its entry (its pending
+       id; the index once the sequencer integrated it).
     """
     if not cases:
         return
@@ -325,11 +327,11 @@ def _destroy_many(
         outcome=None,
         adverse=None,
     )
-    certificates = []
+    certificates: list[tuple[int, dict[str, Any]]] = []
     for case, reason in cases:
         count = records.get(str(case["id"]), 0)
         due = case["destruction_due"] if case["destruction_due"] else None
-        log_event(
+        position = log_event(
             svc,
             uow,
             EventType.DATA_DESTROYED,
@@ -340,31 +342,40 @@ def _destroy_many(
             reason=reason,
             due=due,
         )
-        index = uow.last_queued_index()
         certificates.append(
-            {
-                "id": new_id("crt"),
-                "case_pseudonym": case["pseudonym"],
-                "subject_pseudonym": svc.pseudonym("subj", case["subject_id"]),
-                "destroyed_at": now,
-                "ledger_index": index,
-                "body": dump_json(
-                    {
-                        "case": case["pseudonym"],
-                        "destroyed_at": now.isoformat(),
-                        "what": {
-                            "categories": json.loads(case["requested"]),
-                            "records": count,
-                            "content": CONTENT_DESTROYED,
-                        },
-                        "method": "crypto-shredding (case key destroyed) and deletion of rows",
-                        "reason": reason.value,
-                        "ledger_index": index,
-                    }
-                ),
-            }
+            (
+                position,
+                {
+                    "id": new_id("crt"),
+                    "case_pseudonym": case["pseudonym"],
+                    "subject_pseudonym": svc.pseudonym("subj", case["subject_id"]),
+                    "destroyed_at": now,
+                    # Known once the sequencer integrates the entry; until then the
+                    # certificate names its pending id (destruction_certificate).
+                    "ledger_index": None,
+                    "body": dump_json(
+                        {
+                            "case": case["pseudonym"],
+                            "destroyed_at": now.isoformat(),
+                            "what": {
+                                "categories": json.loads(case["requested"]),
+                                "records": count,
+                                "content": CONTENT_DESTROYED,
+                            },
+                            "method": "crypto-shredding (case key destroyed) and deletion of rows",
+                            "reason": reason.value,
+                        }
+                    ),
+                },
+            )
         )
-    uow.repo.add_certificates(certificates)
+
+    def keep_certificates(pending_ids: list[int]) -> None:
+        uow.repo.add_certificates(
+            [{**row, "ledger_pending_id": pending_ids[position]} for position, row in certificates]
+        )
+
+    uow.after_queue(keep_certificates)
 
 
 def _shred_departed_subjects(svc: Services) -> None:
@@ -402,19 +413,27 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
         row = uow.repo.certificate(case["pseudonym"])
         if row is None:
             raise NotFound("the case has not been destroyed", field="case_id")
+        index = row["ledger_index"]
+        if index is None:
+            index = pending_index(uow.connection, int(row["ledger_pending_id"]))
+        if index is None:
+            raise LedgerPending(
+                "the destruction is not yet in the log; ask again in a few seconds",
+                field="case_id",
+            )
         log = uow.ledger()
         checkpoint = log.latest_checkpoint()
-        if checkpoint is None or checkpoint.size <= row["ledger_index"]:
+        if checkpoint is None or checkpoint.size <= index:
             checkpoint = log.publish(svc.signer, now=svc.now())
-        proof = log.inclusion_proof(int(row["ledger_index"]), checkpoint.size)
-        entry = log.entry(int(row["ledger_index"]))
+        proof = log.inclusion_proof(index, checkpoint.size)
+        entry = log.entry(index)
         uow.commit()
     certificate: dict[str, Any] = json.loads(row["body"])
+    certificate["ledger_index"] = index
+    certificate["ledger_pending_id"] = row["ledger_pending_id"]
     # The checkpoint with the witnesses' cosignatures received so far (C2SP tlog-witness):
     # a receipt a regulator can check against their keys as well as the log's.
-    certificate["receipt"] = make_tlog_proof(
-        int(row["ledger_index"]), proof.proof, checkpoint.cosigned_note
-    )
+    certificate["receipt"] = make_tlog_proof(index, proof.proof, checkpoint.cosigned_note)
     certificate["entry"] = entry.decode("utf-8")
     certificate["log_key"] = svc.signer.verifier.vkey
     return certificate

@@ -33,7 +33,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from fairscreen.adapters.db.ledger_store import reading
+from fairscreen.adapters.db.engine import begin_read
+from fairscreen.adapters.db.ledger_store import SqlLedgerStore, pending_status, reading
 from fairscreen.adapters.db.unit_of_work import payload_commitment
 from fairscreen.domain.errors import InvalidInput, LedgerError, NotFound
 from fairscreen.domain.lifecycle import CaseState
@@ -41,6 +42,7 @@ from fairscreen.domain.rulebook import parse_rulebook
 from fairscreen.ledger.audit import Violation, audit_entries
 from fairscreen.ledger.cosignature import verify_cosignatures
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode, decode_entry
+from fairscreen.ledger.log import Log
 from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
 from fairscreen.ledger.verify import verify_log
 from fairscreen.services.case_events import OPERATOR_REASON_FIELD, log_event
@@ -93,6 +95,13 @@ def publish_checkpoint(svc: Services) -> str:
         note = log.publish(svc.signer, now=svc.now()).note
     follow_high_water(svc)
     return note
+
+
+def unpublished(svc: Services) -> int:
+    """How many integrated entries no checkpoint covers yet."""
+    with reading(svc.engine) as log:
+        latest = log.latest_checkpoint()
+        return log.size() - (latest.size if latest is not None else 0)
 
 
 def follow_high_water(svc: Services) -> None:
@@ -162,6 +171,27 @@ def inclusion_proof(svc: Services, index: int, tree_size: int | None = None) -> 
         "proof": [_b64(h) for h in proof.proof],
         "entry": entry.decode("utf-8", errors="replace"),
         "checkpoint": notes[-1] if notes else None,
+    }
+
+
+def pending_entry(svc: Services, pending_id: int) -> dict[str, Any]:
+    """Where the entry queued as ``pending_id`` stands (issue 16): ``pending`` until the
+    sequencer integrated it, then its index, with its inclusion proof against the latest
+    checkpoint once one covers it (``None`` until the next publication)."""
+    with begin_read(svc.engine) as connection:
+        try:
+            index = pending_status(connection, pending_id)
+        except LedgerError as exc:
+            raise NotFound("no entry was queued with this pending id", field="pending_id") from exc
+        latest = Log(SqlLedgerStore(connection)).latest_checkpoint()
+    inclusion = None
+    if index is not None and latest is not None and index < latest.size:
+        inclusion = inclusion_proof(svc, index, latest.size)
+    return {
+        "pending_id": pending_id,
+        "state": "pending" if index is None else "integrated",
+        "index": index,
+        "inclusion": inclusion,
     }
 
 

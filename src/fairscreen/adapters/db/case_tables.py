@@ -236,6 +236,8 @@ certificates = sa.Table(
     sa.Column("case_pseudonym", sa.String(40), nullable=False, unique=True),
     sa.Column("subject_pseudonym", sa.String(40), nullable=False),
     sa.Column("destroyed_at", TIME, nullable=False),
-    sa.Column("ledger_index", sa.BigInteger, nullable=False),
+    #: known once the sequencer integrated the entry (its pending id is kept until then)
+    sa.Column("ledger_index", sa.BigInteger, nullable=True),
     sa.Column("body", sa.Text, nullable=False),
+    sa.Column("ledger_pending_id", sa.BigInteger, nullable=True),
 )

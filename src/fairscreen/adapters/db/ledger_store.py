@@ -1,12 +1,17 @@
 """The ledger's store port over SQLAlchemy: SQLite or PostgreSQL, one schema.
 
-A :class:`SqlLedgerStore` works inside a transaction its caller owns, so the service can
-append its ledger event in the same transaction as the state change it records
-(:func:`append_in_transaction`). One writer at a time: on PostgreSQL the append takes a
-transaction-scoped advisory lock (``pg_advisory_xact_lock``); on SQLite it takes the
-database write lock with its first write (or already holds it after
-:func:`~fairscreen.adapters.db.engine.begin_write`'s ``BEGIN IMMEDIATE``). Readers take
-no lock.
+A :class:`SqlLedgerStore` works inside a transaction its caller owns. The service does
+not sequence in its requests (issue 16): it queues its entries in ``ledger_pending`` in
+the same transaction as the state change they record (:func:`queue_pending`, no lock),
+and the sequencer moves them into the tree in batches (:func:`integrate_pending`), in
+pending-id order, deleting them from ``ledger_pending`` in the same transaction; the
+entry keeps its pending id (unique), so an entry is integrated once or not at all.
+
+One sequencer at a time: on PostgreSQL integrating (and publishing) takes a
+transaction-scoped advisory lock (``pg_advisory_xact_lock``); on SQLite the database
+write lock with its first write (or already held after
+:func:`~fairscreen.adapters.db.engine.begin_write`'s ``BEGIN IMMEDIATE``). Readers and
+requests take no ledger lock.
 
 The hot paths (appending, reading tiles and entries) go to the DB-API cursor of the same
 connection with plain SQL: SQLAlchemy's per-statement overhead is larger than a whole
@@ -15,8 +20,10 @@ proof's worth of work. Everything else uses SQLAlchemy Core.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from fairscreen.adapters.db.engine import begin_read, begin_write, storage_problem
-from fairscreen.adapters.db.tables import ledger_checkpoints, ledger_cosignatures
+from fairscreen.adapters.db.tables import ledger_checkpoints, ledger_cosignatures, ledger_pending
 from fairscreen.domain.errors import FairscreenError, LedgerError
 from fairscreen.ledger.cosignature import Cosignature
 from fairscreen.ledger.entries import LedgerEntry, decode_entry
@@ -151,8 +158,18 @@ class SqlLedgerStore(LedgerStore):
         return None if not rows or rows[0][0] is None else int(rows[0][0])
 
     def write_append(
-        self, old_size: int, entries: Sequence[bytes], tiles: Sequence[Tile], new_size: int
+        self,
+        old_size: int,
+        entries: Sequence[bytes],
+        tiles: Sequence[Tile],
+        new_size: int,
+        pending_ids: Sequence[int] | None = None,
     ) -> None:
+        ids: Sequence[int | None] = (
+            pending_ids if pending_ids is not None else [None] * len(entries)
+        )
+        if len(ids) != len(entries):
+            raise LedgerError(f"append: {len(entries)} entries but {len(ids)} pending ids")
         cursor = self._cursor()
         try:
             cursor.execute(
@@ -165,8 +182,11 @@ class SqlLedgerStore(LedgerStore):
                     "without the writer lock?)"
                 )
             cursor.executemany(
-                self._sql("INSERT INTO ledger_entries (idx, data) VALUES (?, ?)"),
-                [(old_size + offset, entry) for offset, entry in enumerate(entries)],
+                self._sql("INSERT INTO ledger_entries (idx, data, pending_id) VALUES (?, ?, ?)"),
+                [
+                    (old_size + offset, entry, pending)
+                    for offset, (entry, pending) in enumerate(zip(entries, ids, strict=True))
+                ],
             )
             cursor.executemany(
                 self._sql(
@@ -184,6 +204,18 @@ class SqlLedgerStore(LedgerStore):
                 f"append of {len(entries)} entries at {old_size} failed: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
+        finally:
+            cursor.close()
+
+    def delete_pending(self, ids: Sequence[int]) -> None:
+        """Delete the pending rows ``ids`` (just integrated, in this transaction)."""
+        cursor = self._cursor()
+        try:
+            cursor.executemany(
+                self._sql("DELETE FROM ledger_pending WHERE id = ?"), [(i,) for i in ids]
+            )
+        except self._driver_error as exc:
+            raise _database_error(exc, self._connection.engine.url) from exc
         finally:
             cursor.close()
 
@@ -307,6 +339,87 @@ def append_in_transaction(
     else:
         data = [e.to_bytes() if isinstance(e, LedgerEntry) else e for e in entries]
     return Log(SqlLedgerStore(connection)).append(data)
+
+
+# --- pending entries and the sequencer (issue 16) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Integration:
+    """One pass of the sequencer: where the batch landed, which pending entries it held
+    (in order: ``pending_ids[i]`` is at index ``appended.first_index + i``) and how long
+    each waited from being queued to being integrated (seconds)."""
+
+    appended: AppendResult
+    pending_ids: tuple[int, ...]
+    delays: tuple[float, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.pending_ids)
+
+
+def queue_pending(connection: Connection, entries: Sequence[bytes]) -> list[int]:
+    """Queue guarded entry bytes in the caller's transaction; their pending ids, in order.
+
+    Takes no ledger lock: concurrent requests queue side by side. Call it last in the
+    transaction (at commit), after every row lock the transaction takes, so an entry
+    that depends on another transaction's (it waited for that one's lock) gets a larger
+    id, and the sequencer's id order keeps the order of cause and effect."""
+    if not entries:
+        return []
+    now = time.time()
+    try:
+        result = connection.execute(
+            ledger_pending.insert().returning(ledger_pending.c.id, sort_by_parameter_order=True),
+            [{"data": entry, "queued_at": now} for entry in entries],
+        )
+        return [int(row[0]) for row in result]
+    except DBAPIError as exc:
+        raise _database_error(exc.orig or exc, connection.engine.url) from exc
+
+
+def pending_count(connection: Connection) -> int:
+    """How many entries wait for the sequencer."""
+    return int(
+        connection.execute(sa.select(sa.func.count()).select_from(ledger_pending)).scalar_one()
+    )
+
+
+def integrate_pending(connection: Connection, limit: int | None = None) -> Integration:
+    """Move up to ``limit`` pending entries (all when None), oldest id first, into the
+    tree, inside the caller's transaction: appended with their pending ids and deleted
+    from ``ledger_pending`` together, so a crash anywhere leaves them either pending or
+    integrated, never both, never lost. Takes the sequencer's lock first, so a second
+    sequencer waits and then finds the rows gone."""
+    store = SqlLedgerStore(connection)
+    store.lock_for_append()
+    query = "SELECT id, data, queued_at FROM ledger_pending ORDER BY id"
+    rows = store._run(query + (f" LIMIT {int(limit)}" if limit is not None else ""))
+    if not rows:
+        size = store.read_size()
+        return Integration(AppendResult(size, size), (), ())
+    ids = tuple(int(row[0]) for row in rows)
+    appended = Log(store).append([bytes(row[1]) for row in rows], pending_ids=ids)
+    # By id, never by range: an entry with a smaller id committed since the SELECT
+    # (READ COMMITTED) is still pending and must stay so.
+    store.delete_pending(ids)
+    now = time.time()
+    return Integration(appended, ids, tuple(max(0.0, now - float(row[2])) for row in rows))
+
+
+def pending_status(connection: Connection, pending_id: int) -> int | None:
+    """The log index of the entry queued as ``pending_id`` once integrated; None while it
+    waits. ``LedgerError`` when no such entry was ever queued (or it was rolled back)."""
+    store = SqlLedgerStore(connection)
+    # Pending first: integration deletes the row and adds the entry in one commit, so
+    # in this order a read between two statements cannot miss it in both places.
+    if store._run("SELECT 1 FROM ledger_pending WHERE id = ?", (pending_id,)):
+        return None
+    found = store._run("SELECT idx FROM ledger_entries WHERE pending_id = ?", (pending_id,))
+    if found:
+        return int(found[0][0])
+    raise LedgerError(f"no pending entry {pending_id}")
 
 
 def append_batch(

@@ -47,9 +47,16 @@ def selfid_label(subject_pseudonym: str) -> str:
 
 
 class ServiceRepository:
-    def __init__(self, connection: Connection, cipher: EnvelopeCipher) -> None:
+    def __init__(
+        self, connection: Connection, cipher: EnvelopeCipher, *, lock_rows: bool = False
+    ) -> None:
+        """``lock_rows``: a writer on PostgreSQL locks the cases it loads (``FOR UPDATE``)
+        until it commits. No ledger lock serialises the writers any more (issue 16), so
+        two requests on one case queue on its row instead: the second sees the first's
+        state, and its ledger entry is queued after the first's."""
         self.connection = connection
         self.cipher = cipher
+        self._lock_rows = lock_rows
 
     # --- generic helpers ---------------------------------------------------------------
 
@@ -270,19 +277,23 @@ class ServiceRepository:
                 done += 1
         return done
 
+    def _locked(self, query: sa.Select[Any], *, shared: bool = False) -> sa.Select[Any]:
+        return query.with_for_update(read=shared) if self._lock_rows else query
+
     def case(self, case_id: str) -> RowMapping | None:
-        return self._one(sa.select(t.cases).where(t.cases.c.id == case_id))
+        return self._one(self._locked(sa.select(t.cases).where(t.cases.c.id == case_id)))
 
     def case_by_pseudonym(self, pseudonym: str) -> RowMapping | None:
-        return self._one(sa.select(t.cases).where(t.cases.c.pseudonym == pseudonym))
+        return self._one(self._locked(sa.select(t.cases).where(t.cases.c.pseudonym == pseudonym)))
 
     def destroyed_pseudonyms(self, pseudonyms: Iterable[str]) -> set[str]:
-        """Which of these case pseudonyms belong to destroyed cases."""
-        query = sa.select(t.cases.c.pseudonym).where(
-            self._one_of(t.cases.c.pseudonym, sorted(pseudonyms)),
-            t.cases.c.state == CaseState.DESTROYED.value,
+        """Which of these case pseudonyms belong to destroyed cases. A writer holds the
+        cases (shared) until it commits, so a purge cannot destroy one in between."""
+        query = sa.select(t.cases.c.pseudonym, t.cases.c.state).where(
+            self._one_of(t.cases.c.pseudonym, sorted(pseudonyms))
         )
-        return {str(row.pseudonym) for row in self.connection.execute(query)}
+        rows = self.connection.execute(self._locked(query.order_by(t.cases.c.id), shared=True))
+        return {str(row.pseudonym) for row in rows if row.state == CaseState.DESTROYED.value}
 
     def update_case(self, case_id: str, **values: Any) -> None:
         self.connection.execute(sa.update(t.cases).where(t.cases.c.id == case_id).values(**values))
@@ -291,7 +302,7 @@ class ServiceRepository:
         query = sa.select(t.cases).where(*conditions).order_by(t.cases.c.created_at, t.cases.c.id)
         if limit is not None:
             query = query.limit(limit)
-        return self.connection.execute(query).mappings().all()
+        return self.connection.execute(self._locked(query)).mappings().all()
 
     def due_case_ids(self, now: datetime, *, exclude_state: str) -> list[str]:
         query = (
@@ -305,7 +316,7 @@ class ServiceRepository:
         query = (
             sa.select(t.cases).where(self._one_of(t.cases.c.id, case_ids)).order_by(t.cases.c.id)
         )
-        return self.connection.execute(query).mappings().all()
+        return self.connection.execute(self._locked(query)).mappings().all()
 
     def claims(self, case: RowMapping) -> dict[str, Any]:
         if case["claims_ct"] is None:

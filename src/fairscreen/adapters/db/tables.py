@@ -55,6 +55,26 @@ ledger_entries = sa.Table(
     metadata,
     sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
+    #: the id the entry had while pending (None for entries appended directly, and for
+    #: those sequenced before revision 0012): unique, so no entry is integrated twice
+    sa.Column("pending_id", sa.BigInteger, nullable=True, unique=True),
+)
+
+#: Entries committed by a request but not yet in the tree (issue 16): the sequencer moves
+#: them into ``ledger_entries`` in id order, deleting them in the same transaction.
+#: ``queued_at`` (POSIX seconds) measures the integration delay.
+ledger_pending = sa.Table(
+    "ledger_pending",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("queued_at", sa.Float, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 #: C2SP tlog-tiles: ``hashes`` is the tile's content (width × 32 bytes); ``interior`` the

@@ -3,9 +3,13 @@ which state changes, their ciphertexts and their ledger entries commit together 
 all (PRODUCT.md §6: "in the same transaction as the change"), and one on the key store
 (adapters/db/key_store.py), committed just before it.
 
-It rolls back unless told to commit (cosmicpython's rule). On entry it takes the ledger's
-writer lock (``BEGIN IMMEDIATE`` on SQLite, ``pg_advisory_xact_lock`` on PostgreSQL), so
-concurrent state changes queue instead of racing the log's tree size.
+It rolls back unless told to commit (cosmicpython's rule). Its ledger entries are queued
+as pending entries at commit (``ledger_store.queue_pending``), with no ledger lock: the
+sequencer integrates them into the tree apart (issue 16). On PostgreSQL concurrent
+writers on one case queue on the case's row (``ServiceRepository(lock_rows=True)``); on
+SQLite a writer holds the database write lock (``BEGIN IMMEDIATE``) anyway, so there it
+integrates its own entries in the same transaction (``sequence_inline``), and an index is
+known at commit.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import hashlib
 import hmac
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
@@ -27,10 +31,15 @@ from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
 from fairscreen.adapters.db.case_tables import event_payloads
 from fairscreen.adapters.db.engine import as_writer, is_sqlite, one_of, storage_problem
 from fairscreen.adapters.db.key_store import SqlKeyStore
-from fairscreen.adapters.db.ledger_store import SqlLedgerStore
+from fairscreen.adapters.db.ledger_store import (
+    Integration,
+    SqlLedgerStore,
+    integrate_pending,
+    queue_pending,
+)
 from fairscreen.adapters.db.repository import ServiceRepository
 from fairscreen.ledger.entries import LedgerEntry
-from fairscreen.ledger.log import AppendResult, Log
+from fairscreen.ledger.log import Log
 
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _SQLITE_WRITERS_GUARD = threading.Lock()
@@ -90,10 +99,14 @@ class SqlUnitOfWork:
         *,
         write: bool = True,
         key_engine: Engine | None = None,
+        sequence_inline: bool | None = None,
     ) -> None:
         """``write=False``: a reader — one snapshot, no writer lock, nothing to commit
         (decrypting needs only reads; the evidence of a read goes to the ledger apart).
-        ``key_engine``: the key store's database (None: the keys live beside the data)."""
+        ``key_engine``: the key store's database (None: the keys live beside the data).
+        ``sequence_inline``: integrate the pending entries into the tree in this
+        transaction at commit (None: on SQLite, where a writer holds the write lock
+        anyway; on PostgreSQL the sequencer does it apart)."""
         self._write = write
         self._engine = engine
         self._key_engine = key_engine
@@ -101,10 +114,14 @@ class SqlUnitOfWork:
         self._entries: list[bytes] = []
         self._payloads: dict[str, tuple[str, str]] = {}
         self._commitment_keys: dict[str, bytes] = {}
-        self._base_size: int | None = None
+        self._after_queue: list[Callable[[list[int]], None]] = []
         self._committed = False
         self._local_lock: threading.Lock | None = None
-        self.appended: AppendResult | None = None
+        self._inline = is_sqlite(engine) if sequence_inline is None else sequence_inline
+        #: after commit: the pending id of each entry, in the order logged
+        self.pending_ids: list[int] = []
+        #: after commit: the integration done in it (inline sequencing), else None
+        self.integrated: Integration | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         self._local_lock = _sqlite_writer_lock(self._engine) if self._write else None
@@ -130,8 +147,6 @@ class SqlUnitOfWork:
         self.connection: Connection = as_writer(connection) if self._write else connection
         self._transaction = self.connection.begin()
         self.ledger_store = SqlLedgerStore(self.connection)
-        if self._write:
-            self.ledger_store.lock_for_append()
         self._key_connection: Connection | None = None
         self._key_transaction: sa.RootTransaction | None = None
         if self._key_engine is None:
@@ -143,7 +158,9 @@ class SqlUnitOfWork:
             self._key_transaction = self._key_connection.begin()
             self.keys = SqlKeyStore(self._key_connection)
         self.cipher = EnvelopeCipher(self._key_provider, self.keys)
-        self.repo = ServiceRepository(self.connection, self.cipher)
+        self.repo = ServiceRepository(
+            self.connection, self.cipher, lock_rows=self._write and not is_sqlite(self._engine)
+        )
         return self
 
     def __exit__(
@@ -168,9 +185,17 @@ class SqlUnitOfWork:
             if problem is not None:
                 raise problem from error
 
-    def log(self, entry: LedgerEntry) -> None:
-        """Queue a guarded ledger entry; it is appended in this transaction at commit."""
+    def log(self, entry: LedgerEntry) -> int:
+        """Queue a guarded ledger entry; it is queued as pending in this transaction at
+        commit. Returns its position among this unit's entries (see :meth:`after_queue`)."""
         self._entries.append(entry.to_bytes())
+        return len(self._entries) - 1
+
+    def after_queue(self, write: Callable[[list[int]], None]) -> None:
+        """Call ``write(pending_ids)`` at commit, once the entries are queued, in this
+        transaction: rows that name an entry (a destruction certificate) keep its pending
+        id. The ids are taken last, after every row lock (``queue_pending``)."""
+        self._after_queue.append(write)
 
     def commitment_key(self, case: str) -> bytes:
         """The case's commitment key (``EnvelopeCipher.commitment_key``), unwrapped once per
@@ -207,31 +232,26 @@ class SqlUnitOfWork:
             if fresh:
                 self.connection.execute(sa.insert(event_payloads), fresh)
 
-    def last_queued_index(self) -> int:
-        """The log index the most recently queued entry will have once committed (this
-        unit of work holds the writer lock, so nothing can be sequenced in between)."""
-        if not self._entries:
-            raise ValueError("no entry queued")
-        if self._base_size is None:
-            self._base_size = self.ledger_store.read_size()
-        return self._base_size + len(self._entries) - 1
-
     def ledger(self) -> Log:
         """The log as this transaction sees it (for proofs and sizes)."""
         return Log(self.ledger_store)
 
-    def commit(self) -> AppendResult | None:
-        """Append the queued entries and commit everything, or raise and keep nothing."""
+    def commit(self) -> list[int]:
+        """Queue the entries as pending and commit everything, or raise and keep nothing;
+        the entries' pending ids (:attr:`pending_ids`)."""
         if not self._write:
             raise RuntimeError("a reader has nothing to commit")
         with _storage_errors(self._engine.url):
             self._flush_payloads()
-            if self._entries:
-                self.appended = Log(self.ledger_store).append(self._entries)
+            self.pending_ids = queue_pending(self.connection, self._entries)
+            for write in self._after_queue:
+                write(self.pending_ids)
+            if self._inline and self._entries:
+                self.integrated = integrate_pending(self.connection)
         if self._key_transaction is not None and self._key_engine is not None:
             with _storage_errors(self._key_engine.url):
                 self._key_transaction.commit()  # keys first: a case is never stored keyless
         with _storage_errors(self._engine.url):
             self._transaction.commit()
         self._committed = True
-        return self.appended
+        return self.pending_ids

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import importlib
 import importlib.util
+import threading
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -45,6 +46,7 @@ from fairscreen.entrypoints.api.routers import (
 )
 from fairscreen.entrypoints.api.scheduler import run_periodically
 from fairscreen.services.context import Services
+from fairscreen.services.sequencer import run_sequencer
 
 API_VERSION = "1.0.0"
 ROUTERS = (
@@ -89,6 +91,7 @@ def create_app(
     services: Services,
     *,
     scheduler_interval: float | None = None,
+    sequencer_interval: float | None = None,
     max_body_bytes: int = MiB,
     web: bool = True,
     sign_in_limiter: AddressLimiter | None = None,
@@ -96,6 +99,8 @@ def create_app(
 ) -> FastAPI:
     """The API over ``services``. ``scheduler_interval`` (seconds) runs the scheduler in
     the background while the app is served; None (tests) leaves it off.
+    ``sequencer_interval`` (seconds) runs the ledger's sequencer (services/sequencer.py)
+    on a thread of its own while the app is served; None leaves it off.
     ``sign_in_limiter`` counts sign-in requests per address (default: 10 a minute).
     ``trusted_proxies`` (addresses or networks; default none) are the only peers whose
     ``X-Forwarded-For`` names the client: from anyone else it is ignored."""
@@ -105,9 +110,23 @@ def create_app(
         task = None
         if scheduler_interval:
             task = asyncio.create_task(run_periodically(services, scheduler_interval))
+        stop_sequencer = threading.Event()
+        sequencer_thread = None
+        if sequencer_interval:
+            sequencer_thread = threading.Thread(
+                target=run_sequencer,
+                args=(services, stop_sequencer),
+                kwargs={"interval": sequencer_interval},
+                name="fairscreen-sequencer",
+                daemon=True,
+            )
+            sequencer_thread.start()
         try:
             yield
         finally:
+            stop_sequencer.set()
+            if sequencer_thread is not None:
+                sequencer_thread.join()
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

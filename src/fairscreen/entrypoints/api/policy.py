@@ -39,6 +39,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/v1/transparency/log-key"): PUBLIC,
     ("GET", "/v1/transparency/proofs/inclusion"): PUBLIC,
     ("GET", "/v1/transparency/proofs/consistency"): PUBLIC,
+    ("GET", "/v1/transparency/pending/{pending_id}"): PUBLIC,
     ("GET", "/v1/transparency/rulebooks"): PUBLIC,
     ("GET", "/v1/transparency/rulebooks/sha256/{digest}"): PUBLIC,
     ("GET", "/v1/transparency/rulebooks/{version}"): PUBLIC,

@@ -39,6 +39,7 @@ STATUS: dict[type[e.FairscreenError], int] = {
     e.InvitationInvalid: 410,
     e.KeyDestroyed: 410,
     e.LogRolledBack: 503,
+    e.LedgerPending: 503,
     e.StorageUnavailable: 503,
     e.LedgerError: 500,
     e.CryptoError: 500,

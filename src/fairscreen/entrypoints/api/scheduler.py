@@ -3,9 +3,11 @@
 Two loops, each under its own lease (one process at a time per database):
 
 - :func:`tick` releases the reports whose review window ended, destroys what is due
-  (P6), publishes a checkpoint when the log grew and asks the witnesses to cosign it, and
-  turns new ledger events into webhook outbox rows. Each step is the service's own use
-  case; a failing step is logged by its error type and the others still run.
+  (P6), runs a round of the ledger's sequencer (integrate the pending entries, publish a
+  checkpoint when the log grew: services/sequencer.py, under its own lease, so it is
+  skipped while the sequencer's loop runs elsewhere), asks the witnesses to cosign the
+  latest checkpoint, and turns new ledger events into webhook outbox rows. Each step is
+  the service's own use case; a failing step is logged by its error type and the others still run.
 - :func:`deliver` sends the webhook messages that are due. It runs apart from the tick,
   so a receiver that is slow, broken or hostile can delay no release, purge or
   checkpoint (issue 12 item 5); each message has its own deadline
@@ -29,6 +31,7 @@ from fairscreen.adapters.outbound import tenant_async_client
 from fairscreen.domain.errors import LogRolledBack
 from fairscreen.services import retention, review, transparency, webhooks, witnessing
 from fairscreen.services.context import Services
+from fairscreen.services.sequencer import sequence_round
 
 log = logging.getLogger("fairscreen.scheduler")
 
@@ -73,7 +76,7 @@ def _steps(svc: Services) -> TickReport:
         log.error("purge failed: %s", type(exc).__name__)
         failed.append("purge")
     try:
-        transparency.publish_checkpoint(svc)
+        sequence_round(svc, witnesses=False)
     except Exception as exc:  # noqa: BLE001
         log.error("publish failed: %s", type(exc).__name__)
         failed.append("publish")

@@ -333,6 +333,16 @@ class InclusionProofOut(Out):
     checkpoint: str | None
 
 
+class PendingEntryOut(Out):
+    """An entry committed by a request: pending until the sequencer integrates it, then
+    its index, and its inclusion proof once a checkpoint covers it (issue 16)."""
+
+    pending_id: int
+    state: Literal["pending", "integrated"]
+    index: int | None
+    inclusion: InclusionProofOut | None
+
+
 class ConsistencyProofOut(Out):
     first: int
     second: int

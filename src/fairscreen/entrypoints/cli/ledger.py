@@ -43,6 +43,7 @@ from fairscreen.ledger.note import NoteSigner, NoteVerifier, parse_vkey
 from fairscreen.ledger.store import LedgerStore
 from fairscreen.ledger.verify import Finding, FindingKind, VerifyReport, verify_log
 from fairscreen.services.evaluation import published_rulebook_digests
+from fairscreen.services.sequencer import DEFAULT_BATCH, integrate, integrate_all, sequencer_lease
 from fairscreen.services.witnessing import cosign_latest
 
 ledger_app = typer.Typer(help="The evidence ledger: checkpoints, proofs, verify, audit.")
@@ -57,6 +58,8 @@ DatabaseUrl = Annotated[
 ]
 
 _CHUNK = 8192
+#: seconds ``publish`` and ``integrate`` wait for the sequencer lease
+LEASE_WAIT = 30.0
 
 
 def _b64(value: bytes) -> str:
@@ -145,8 +148,9 @@ def publish_command(
         typer.Option(help="Keep publishing every SECONDS until interrupted (Ctrl-C)."),
     ] = None,
 ) -> None:
-    """Sign a checkpoint of the current tree and store it; ask the configured witnesses
-    (FAIRSCREEN_WITNESSES) to cosign it; print it as cosigned."""
+    """Integrate the pending entries, sign a checkpoint of the tree and store it (under
+    the sequencer's lease); ask the configured witnesses (FAIRSCREEN_WITNESSES) to
+    cosign it; print it as cosigned."""
     if every is not None and every <= 0:
         fail(InvalidInput("must be a positive number of seconds", field="every"))
     try:
@@ -159,7 +163,16 @@ def publish_command(
             mark = _high_water(settings, database_url, signer)
             last_id = None
             while True:
-                stored = _publish(engine, signer, mark, force=force)
+                # Under the sequencer's lease, after integrating what is pending: never
+                # beside a running sequencer, never two checkpoints at one size.
+                with sequencer_lease(engine, wait=LEASE_WAIT) as held:
+                    if not held:
+                        raise LedgerError(
+                            f"the sequencer lease stayed taken for {LEASE_WAIT:g} s "
+                            "(a running sequencer publishes on its own)"
+                        )
+                    integrate_all(engine)
+                    stored = _publish(engine, signer, mark, force=force)
                 if peers:
                     with operator_client(timeout=settings.witness_timeout) as client:
                         outcomes = cosign_latest(engine, peers, client, datetime.now(UTC))
@@ -176,6 +189,31 @@ def publish_command(
                 if every is None:
                     return
                 time.sleep(every)
+    except FairscreenError as error:
+        fail(error)
+
+
+@ledger_app.command("integrate")
+def integrate_command(
+    database_url: DatabaseUrl = None,
+    batch: Annotated[int, typer.Option(min=1, help="Entries per transaction.")] = DEFAULT_BATCH,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for the sequencer lease.")
+    ] = LEASE_WAIT,
+) -> None:
+    """Integrate every pending entry into the tree now (one sequencer pass, under the
+    sequencer's lease); prints how many and the log's size."""
+    try:
+        with _engine(database_url) as (engine, _settings):
+            report = integrate(engine, batch_size=batch, wait=wait)
+            if report.skipped:
+                raise LedgerError(
+                    f"the sequencer lease stayed taken for {wait:g} s (a running sequencer "
+                    "integrates on its own)"
+                )
+            with reading(engine) as log:
+                size = log.size()
+        typer.echo(f"integrated {report.integrated} entries; the log now holds {size}")
     except FairscreenError as error:
         fail(error)
 

@@ -49,6 +49,14 @@ def serve(
     scheduler_interval: Annotated[
         float, typer.Option("--scheduler-interval", help="seconds between scheduler runs; 0 off")
     ] = 30.0,
+    sequencer_interval: Annotated[
+        float,
+        typer.Option(
+            "--sequencer-interval",
+            help="seconds between the ledger sequencer's rounds (pending entries into the "
+            "tree, checkpoints); 0 off",
+        ),
+    ] = 0.2,
     examples: Annotated[
         Path | None,
         typer.Option("--examples", help="a folder with the three worked cases (default: bundled)"),
@@ -73,6 +81,7 @@ def serve(
     app = create_app(
         services,
         scheduler_interval=scheduler_interval or None,
+        sequencer_interval=sequencer_interval or None,
         trusted_proxies=settings.trusted_proxy_list,
     )
     console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")

@@ -26,6 +26,7 @@ from fairscreen.entrypoints.api.deps import ServicesDep
 from fairscreen.entrypoints.api.schemas import (
     ConsistencyProofOut,
     InclusionProofOut,
+    PendingEntryOut,
     RulebookOut,
     StatsOut,
 )
@@ -181,6 +182,15 @@ def inclusion_proof(
 ) -> InclusionProofOut:
     """RFC 9162 §2.1.3, hashes in base64; ``tree_size`` defaults to the latest checkpoint."""
     return InclusionProofOut(**transparency.inclusion_proof(svc, index, tree_size))
+
+
+@router.get("/v1/transparency/pending/{pending_id}")
+def pending_entry(
+    svc: ServicesDep, pending_id: Annotated[int, Path(ge=1, le=2**53)]
+) -> PendingEntryOut:
+    """An entry by the pending id its request was given: ``pending`` until the sequencer
+    integrates it, then its index, and its inclusion proof once a checkpoint covers it."""
+    return PendingEntryOut(**transparency.pending_entry(svc, pending_id))
 
 
 @router.get("/v1/transparency/proofs/consistency")
