@@ -339,15 +339,18 @@ def complete_sign_in(svc: Services, challenge: str, code: str) -> tuple[Principa
             account_label(account_id), "totp", bytes(account["totp_ct"])
         )
         step = _matching_step(secret, code, now, after=account["totp_last_step"])
-        if step is None:
-            uow.commit()
-        else:
-            uow.connection.execute(
+        # The step is claimed by a conditional update: no ledger-wide lock serialises
+        # sign-ins any more (issue 16), so two requests with one code must not both pass.
+        if step is not None:
+            last = a.accounts.c.totp_last_step
+            claimed = uow.connection.execute(
                 sa.update(a.accounts)
-                .where(a.accounts.c.id == account_id)
+                .where(a.accounts.c.id == account_id, sa.or_(last.is_(None), last < step))
                 .values(totp_last_step=step, failed_sign_ins=0, locked_until=None)
-            )
-            uow.commit()
+            ).rowcount
+            if claimed != 1:
+                step = None
+        uow.commit()
     if step is None:
         _count_failure(svc, account_id)
         raise Unauthenticated("invalid or expired credentials")
