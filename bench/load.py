@@ -233,8 +233,8 @@ def servers(
             logs.append(log)
             worker = [sys.executable, "-m", "fairscreen", "worker"]
             started.append(subprocess.Popen(worker, env=env, stdout=log, stderr=log))
-        for url in urls:
-            _wait_healthy(url, started)
+        for n, url in enumerate(urls):
+            _wait_healthy(url, started, folder / f"serve-{n}.log")
         yield urls, [process.pid for process in started[:count]]
     finally:
         for process in started:
@@ -249,18 +249,25 @@ def servers(
             log.close()
 
 
-def _wait_healthy(url: str, processes: list[subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + 60
+class StartFailed(Exception):
+    pass
+
+
+def _wait_healthy(url: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
+    """Until ``url/healthz`` answers; a loaded machine may take a while to start four
+    processes (imports, the topic lexicon's compilation, the start-up checks)."""
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if any(process.poll() is not None for process in processes):
-            raise SystemExit(f"a server exited while starting; see its log ({url})")
+            tail = log.read_text("utf-8", "replace")[-2000:]
+            raise StartFailed(f"a server exited while starting ({url}):\n{tail}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"{url} did not start within 60 s")
+    raise StartFailed(f"{url} did not start within 240 s")
 
 
 @dataclass
@@ -486,7 +493,11 @@ def main() -> None:
     rows = []
     for processes in (int(p) for p in args.processes.split(",")):
         for clients in (int(c) for c in args.clients.split(",")):
-            rows.append(run_one(args, processes, clients, workers))
+            try:
+                rows.append(run_one(args, processes, clients, workers))
+            except StartFailed as failed:  # the other configurations still run
+                print(f"{processes} proc × {clients} clients: {failed}", file=sys.stderr)
+                continue
             print(
                 f"{processes} proc × {clients} clients: {rows[-1].rate:.1f} lifecycles/s",
                 file=sys.stderr,
