@@ -173,6 +173,10 @@ def test_metrics_are_for_operators_or_listed_addresses(api: Api) -> None:
     allowed = TestClient(app, client=("10.0.0.7", 4000)).get("/metrics")
     assert allowed.status_code == 200 and "fairscreen_gauges_up 1.0" in allowed.text
     assert TestClient(app, client=("10.0.1.7", 4000)).get("/metrics").status_code == 401
+    # A method of the caller's invention is counted, but under "other": no new series.
+    assert TestClient(app).request("BREW", "/v1/cases").status_code == 405
+    scrape = TestClient(app, client=("10.0.0.7", 4000)).get("/metrics").text
+    assert 'method="other",route="/v1/cases",status="405"' in scrape and "BREW" not in scrape
 
 
 def test_a_trusted_proxy_names_the_request(api: Api) -> None:

@@ -48,6 +48,9 @@ request_id_var: ContextVar[str | None] = ContextVar("fairscreen_request_id", def
 #: What an ``X-Request-ID`` from a trusted proxy may be; anything else is replaced.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 UNMATCHED = "unmatched"
+#: The methods a label may name; any other (a client may send any token) is ``other``,
+#: so no caller can add series to the registry.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -172,6 +175,7 @@ class ObserveRequests:
             elapsed = time.perf_counter() - started
             self.metrics.in_flight.dec()
             method = str(scope.get("method", ""))
+            method = method if method in METHODS else "other"
             route = route_label(scope)
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.duration.labels(method, route).observe(elapsed)
