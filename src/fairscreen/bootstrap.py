@@ -20,6 +20,13 @@ from fairscreen.adapters.db.migrations import upgrade
 from fairscreen.adapters.high_water import database_identity, high_water
 from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
+from fairscreen.adapters.messages import (
+    DevOutbox,
+    Mailer,
+    Messenger,
+    SmtpMailer,
+    SmtpSettings,
+)
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
 from fairscreen.adapters.secret_files import private_directory, write_secret_once
 from fairscreen.adapters.sources.file_registry import FileRegistrySource
@@ -84,7 +91,27 @@ def service_config(settings: Settings) -> ServiceConfig:
         webhook_private_targets=settings.webhook_private_targets,
         witnesses=witness_peers(settings),
         witness_timeout=settings.witness_timeout,
+        public_url=settings.public_url,
     )
+
+
+def settings_messenger(settings: Settings) -> Messenger:
+    """SMS to the development outbox (no SMS provider's adapter is configured yet: one
+    plugs into ``adapters.messages.SmsSender``), e-mail over SMTP when a host is set."""
+    outbox = DevOutbox()
+    mail: Mailer = outbox
+    if settings.smtp_host:
+        mail = SmtpMailer(
+            SmtpSettings(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                security=settings.smtp_security,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                sender=settings.smtp_sender,
+            )
+        )
+    return Messenger(sms=outbox, mail=mail, outbox=outbox)
 
 
 def build_services(
@@ -92,6 +119,7 @@ def build_services(
     *,
     sources: Mapping[Category, SourcePort] | None = None,
     notifier: Notifier | None = None,
+    messenger: Messenger | None = None,
     clock: Callable[[], datetime] = utc_now,
     config: ServiceConfig | None = None,
     migrate: bool = True,
@@ -129,6 +157,7 @@ def build_services(
         config=config or service_config(settings),
         clock=clock,
         key_engine=key_engine,
+        messenger=messenger or settings_messenger(settings),
         high_water=high_water(
             settings.data_dir, settings.ledger_origin, settings.database_url, signer.verifier
         ),

@@ -68,6 +68,27 @@ class Settings(BaseSettings):
     #: time, level, logger, message, request_id, route, status, duration_ms).
     log_format: Literal["text", "json"] = "text"
 
+    #: The address people reach the portals at: the candidate's invitation links start
+    #: with it (``https://screening.example.com``).
+    public_url: str = "http://127.0.0.1:8000"
+    #: E-mail (the candidate's invitation and codes, HR's "report released"): an SMTP
+    #: server. Unset, e-mail goes to the development outbox, like SMS.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: ``starttls`` (port 587), ``tls`` (implicit TLS, port 465) or ``none`` (a relay on
+    #: this machine or network only)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_sender: str = "fairscreen <no-reply@fairscreen.example>"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or " " in value:
+            raise ValueError("public_url: an http:// or https:// address")
+        return value.rstrip("/")
+
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _proxies_are_addresses(cls, value: str, info: ValidationInfo) -> str:

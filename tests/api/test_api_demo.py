@@ -13,7 +13,7 @@ from fairscreen.config import Settings
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.scheduler import tick
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import accounts, case_queries
+from fairscreen.services import accounts, case_queries, portal_queries
 from fairscreen.services.context import Actor
 from fairscreen.services.demo import sign_as_shown
 from fairscreen.services.demo_seed import fresh_sign_in_codes, seed_demo
@@ -48,9 +48,24 @@ def test_the_demo_world(examples_dir: Path, tmp_path: Path) -> None:
         "released",
         "decided",
         "referee_invited",
+        "invited",
     }
     mine = client.get("/v1/cases", headers=bearer("employer")).json()["items"]
-    assert len(mine) == 5
+    assert len(mine) == 6
+    # the invited candidate's SMS is in the development outbox, its link opens the case's
+    # invitation, where the code goes to the masked number
+    outbox = seed.services.messenger.outbox
+    assert outbox is not None
+    (sms,) = [m for m in outbox.messages if m.kind == "invitation"]
+    assert (sms.channel, sms.to) == ("sms", "+8613800138000")
+    link = sms.body.split("http://127.0.0.1:8000", 1)[1].split()[0]
+    invitation_page = TestClient(create_app(seed.services)).get(link)
+    assert invitation_page.status_code == 200 and "尾号 8000 的手机" in invitation_page.text
+    # the worked examples share one agency: the order form's picker lists each once
+    # (issue 13 item 13: the same agency was listed three times)
+    employer = accounts.authenticate(seed.services, seed.tokens["employer"]).actor
+    names = [a["name"] for a in portal_queries.list_agencies(seed.services, employer)]
+    assert sorted(names) == ["演示背调机构", "示例背调机构"]
     # the referee's invitation is in the outbox, with the link and no name or contact
     (invited,) = [n for n in notifier.sent if n.kind == "reference_invitation"]
     assert invited.fields["case"] and str(invited.fields["link"]).startswith("/referee/")

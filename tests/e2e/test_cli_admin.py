@@ -57,3 +57,37 @@ def test_create_operator_refuses_an_empty_label_and_makes_nothing(tmp_path: Path
     )
     operator = accounts.Actor(ActorRole.OPERATOR, "check")
     assert accounts.list_accounts(svc, operator, limit=10, after=None) == []
+
+
+def test_create_staff_makes_an_agencys_first_administrator(tmp_path: Path) -> None:
+    """``fairscreen admin create-staff``: an agency's first administrator, who signs in
+    with the e-mail and the password (read from FAIRSCREEN_NEW_PASSWORD here)."""
+    from fairscreen.services import staff_accounts
+
+    os.environ["FAIRSCREEN_NEW_PASSWORD"] = "agency admin long password"
+    try:
+        done = _run(
+            tmp_path,
+            "create-staff",
+            "--role",
+            "agency",
+            "--email",
+            "desk@agency.example.test",
+            "--organisation",
+            "示例背调机构",
+        )
+        refused = _run(tmp_path, "create-staff", "--role", "agency", "--email", "x@example.test")
+    finally:
+        del os.environ["FAIRSCREEN_NEW_PASSWORD"]
+    assert done.returncode == 0, done.stderr
+    assert "agency long password" not in done.stdout + done.stderr
+    assert refused.returncode == 2 and "organisation" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    svc = build_services(
+        Settings(data_dir=tmp_path / "var", database_url=f"sqlite:///{tmp_path / 'var' / 'f.db'}")
+    )
+    step = staff_accounts.sign_in(svc, "desk@agency.example.test", "agency admin long password")
+    assert step.session is not None
+    principal, _ = step.session
+    assert principal.actor.role is ActorRole.AGENCY
+    assert staff_accounts.own_account(svc, principal)["is_admin"]

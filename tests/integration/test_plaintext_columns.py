@@ -58,6 +58,10 @@ NOT_PERSONAL = {
         "reference_invitations.id",
         "reference_invitations.case_id",
         "reference_invitations.token_hash",
+        "candidate_invitations.id",
+        "candidate_invitations.case_id",
+        "candidate_invitations.token_hash",
+        "employer_settings.tenant_id",
         "reference_invitations.person_id",
         "sign_in_codes.session_hash",
         "sign_in_codes.requester",
@@ -80,6 +84,17 @@ NOT_PERSONAL = {
         "wrapped_keys.key_id",
         "wrapped_keys.wrapped_by",
         "wrapped_keys.subject",
+        # staff accounts (issue 13 item 3): the e-mail's keyed blind index (HMAC under a
+        # key derived from the pseudonym key), the argon2id hash of the password, and
+        # the invitation's ids and the SHA-256 of its link's token
+        "accounts.email_index",
+        "accounts.password_hash",
+        "staff_invitations.id",
+        "staff_invitations.tenant_id",
+        "staff_invitations.invited_by",
+        "staff_invitations.account_id",
+        "staff_invitations.email_index",
+        "staff_invitations.token_hash",
     },
     "fixed vocabularies (kinds, roles, states, lights, outcomes, categories, languages)": {
         "tenants.kind",
@@ -87,6 +102,7 @@ NOT_PERSONAL = {
         "accounts.role",
         "api_tokens.role",
         "api_tokens.kind",
+        "staff_invitations.role",
         "role_profiles.tier",
         "cases.tier",
         "cases.state",
@@ -121,6 +137,7 @@ NOT_PERSONAL = {
     "the organisations' own settings, about no candidate": {
         "tenants.name",
         "accounts.label",
+        "api_tokens.label",  # what an integration's token is for, chosen by its maker
         "webhook_endpoints.url",
         "role_profiles.role_id",
         "role_profiles.body",

@@ -29,7 +29,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+#: where screenshots go: ``FAIRSCREEN_SCREENSHOT_DIR``, else test-artifacts/screenshots/
+SCREENSHOTS = Path(
+    os.environ.get("FAIRSCREEN_SCREENSHOT_DIR")
+    or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+)
 
 
 def browser_missing() -> str | None:

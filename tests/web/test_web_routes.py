@@ -676,6 +676,7 @@ def test_sensitive_categories_are_separate_consents(web: Web) -> None:
             "profile_id": profile_id.group(1),
             "requested": ["identity", "criminal_record"],
             "agency_id": web.api.ids["agency"],
+            "contact": "13900139000",
             **SUBJECT,
         },
     )

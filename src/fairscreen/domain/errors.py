@@ -129,6 +129,20 @@ class CaseDestroyed(FairscreenError):
     code = "CASE_DESTROYED"
 
 
+class InvitationInvalid(FairscreenError):
+    """A candidate's invitation link that cannot be used: ``reason`` is ``unknown`` (no
+    such link, or its case was destroyed), ``used`` (the candidate signed in with it
+    already: single use) or ``expired``."""
+
+    code = "INVITATION_INVALID"
+    REASONS = ("unknown", "used", "expired")
+
+    def __init__(self, reason: str) -> None:
+        assert reason in self.REASONS
+        super().__init__(f"this invitation link cannot be used: {reason}", field="token")
+        self.reason = reason
+
+
 class ReferenceLinkInvalid(FairscreenError):
     """A referee's questionnaire link that cannot be used: ``reason`` is ``unknown`` (no
     such link, or its case was destroyed), ``used`` (answered already: single use),

@@ -13,7 +13,9 @@ and nothing looser (no transliteration, no simplified/traditional folding, no fu
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from datetime import date
 
 from fairscreen.domain.categories import MatchStrength
 from fairscreen.domain.model import RecordIdentity, Subject
@@ -96,3 +98,19 @@ class IdentityMatcher:
         ):
             return MatchStrength.WEAK
         return MatchStrength.UNMATCHED
+
+
+_RESIDENT_ID = re.compile(r"\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]")
+
+
+def embedded_birth_date(national_id: str) -> date | None:
+    """The birth date a mainland resident identity card number carries (GB 11643-1999:
+    digits 7-14 are YYYYMMDD); None for any other document number, or digits that are no
+    real date. The order form warns when it differs from the birth date typed."""
+    found = _RESIDENT_ID.fullmatch(normalize_id_number(national_id))
+    if found is None:
+        return None
+    try:
+        return date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:
+        return None

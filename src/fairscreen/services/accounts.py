@@ -42,6 +42,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +51,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole
@@ -115,22 +117,30 @@ def token_hash(token: str) -> str:
 
 
 def register_tenant(svc: Services, actor: Actor, *, kind: str, name: str) -> str:
-    """An employer or agency organisation (operator only)."""
+    """An employer or agency organisation (operator only; an employer also signs itself
+    up: services/staff_accounts.py)."""
     require_role(actor, ActorRole.OPERATOR, ActorRole.SYSTEM)
     if kind not in ("employer", "agency"):
         raise InvalidInput("must be employer or agency", field="kind")
     if not name.strip() or len(name) > 200:
         raise InvalidInput("1 to 200 characters", field="name")
-    tenant_id = _new_id(kind[:3])
     with svc.uow() as uow:
-        uow.repo.add_tenant(
-            id=tenant_id,
-            kind=kind,
-            name=name.strip(),
-            pseudonym=svc.pseudonym("emp", tenant_id),
-            created_at=svc.now(),
-        )
+        tenant_id = add_tenant(svc, uow, kind=kind, name=name)
         uow.commit()
+    return tenant_id
+
+
+def add_tenant(svc: Services, uow: SqlUnitOfWork, *, kind: str, name: str) -> str:
+    """Write a (checked) organisation in ``uow``: sign-up makes the employer and its
+    administrator in one transaction, so a refused account leaves no organisation."""
+    tenant_id = _new_id(kind[:3])
+    uow.repo.add_tenant(
+        id=tenant_id,
+        kind=kind,
+        name=name.strip(),
+        pseudonym=svc.pseudonym("emp", tenant_id),
+        created_at=svc.now(),
+    )
     return tenant_id
 
 
@@ -262,12 +272,18 @@ def disable_account(svc: Services, actor: Actor, account_id: str) -> None:
         )
         if done.rowcount != 1:
             raise NotFound("no such account", field="account_id")
-        uow.connection.execute(
-            sa.update(a.api_tokens)
-            .where(a.api_tokens.c.account_id == account_id, a.api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
+        end_every_token(uow.connection, account_id, now)
         uow.commit()
+
+
+def end_every_token(connection: sa.Connection, account_id: str, now: datetime) -> None:
+    """Revoke every live API token and portal session of an account (it is disabled or
+    removed: nothing of it may keep working)."""
+    connection.execute(
+        sa.update(a.api_tokens)
+        .where(a.api_tokens.c.account_id == account_id, a.api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def start_portal_session(svc: Services, api_token: str) -> tuple[Principal, IssuedToken]:
@@ -298,6 +314,7 @@ def _tokens_of(connection: sa.Connection, account_id: str) -> list[dict[str, Any
             tokens.c.created_at,
             tokens.c.expires_at,
             tokens.c.revoked_at,
+            tokens.c.label,
         )
         .where(tokens.c.account_id == account_id)
         .order_by(tokens.c.created_at.desc(), tokens.c.id)
@@ -414,12 +431,19 @@ def _requester_key(svc: Services, requester: str) -> str:
     ).hexdigest()
 
 
-def request_sign_in_code(svc: Services, candidate_id: str, *, requester: str) -> str:
+#: Sends a code (and the time it expires) to the candidate's own phone or mailbox.
+CodeDelivery = Callable[[str, datetime], None]
+
+
+def request_sign_in_code(
+    svc: Services, candidate_id: str, *, requester: str, deliver: CodeDelivery | None = None
+) -> str:
     """Send a one-time code to the candidate through the notifier, bound to a new code
     session; returns the session's handle, for the asker alone. Says nothing about
     whether the candidate exists: an unknown id, or an asker past its hourly allowance,
     gets a handle like any other and nothing is sent. ``requester`` is the asking
-    client's address."""
+    client's address. ``deliver`` sends the
+    code to the candidate's own phone or mailbox (``invitations``) instead of the notifier."""
     handle = CODE_SESSION_PREFIX + secrets.token_urlsafe(24)
     now = svc.now()
     asker = _requester_key(svc, requester)
@@ -454,6 +478,9 @@ def request_sign_in_code(svc: Services, candidate_id: str, *, requester: str) ->
             )
         )
         uow.commit()
+    if deliver is not None:  # to the number or address the invitation went to
+        deliver(code, expires)
+        return handle
     svc.notifier.send(
         Notification(
             subject["pseudonym"],

@@ -9,69 +9,31 @@ is written to the ledger: it reads the order and the authorization, not the repo
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
-from fairscreen.adapters.db import case_tables as t
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import portal_queries
+from fairscreen.services.case_cards import case_cards
 from fairscreen.services.case_events import case_role, live_claims, visible_case
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.scope import case_scope
 
-#: Which deadline a case's state answers to: the authorization's end while the sources
-#: are to be queried, the candidate's review window, the dispute's answer date.
-DUE_BY_STATE = {
-    "scoped": "authorization",
-    "investigating": "authorization",
-    "candidate_review": "review",
-    "disputed": "dispute",
-}
-
-
-def _due(state: str, expires: datetime | None, window: datetime | None, dispute: Any) -> Any:
-    kind = DUE_BY_STATE.get(state)
-    return {"authorization": expires, "review": window, "dispute": dispute}.get(kind or "")
-
 
 def desk_queue(svc: Services, actor: Actor) -> dict[str, dict[str, Any]]:
-    """Per case of the agency: role title and id, employer name, and the due date the
-    case's state answers to (with what it is)."""
+    """Per case of the agency: role title and id, employer name, the candidate's name as
+    the employer entered it, and the next date the case's state waits for, with what it
+    is (``case_cards``)."""
     require_role(actor, ActorRole.AGENCY)
-    query = (
-        sa.select(
-            t.cases.c.id,
-            t.cases.c.state,
-            t.cases.c.window_ends,
-            t.role_profiles.c.body,
-            t.tenants.c.name,
-            t.authorizations.c.expires_at,
-        )
-        .select_from(
-            t.cases.join(t.role_profiles, t.role_profiles.c.id == t.cases.c.profile_id)
-            .join(t.tenants, t.tenants.c.id == t.cases.c.employer_id)
-            .outerjoin(t.authorizations, t.authorizations.c.case_id == t.cases.c.id)
-        )
-        .where(t.cases.c.agency_id == actor.id)
-    )
-    with svc.engine.connect() as connection:
-        rows = connection.execute(query).mappings().all()
-    disputes = portal_queries.dispute_deadlines(svc, actor)
-    found = {}
-    for row in rows:
-        role = json.loads(row["body"])
-        state = row["state"]
-        found[row["id"]] = {
-            "role": role.get("title") or role["id"],
-            "role_id": role["id"],
-            "employer": row["name"],
-            "due": _due(state, row["expires_at"], row["window_ends"], disputes.get(row["id"])),
-            "due_kind": DUE_BY_STATE.get(state),
+    return {
+        case_id: {
+            "role": card.role,
+            "role_id": card.role_id,
+            "employer": card.employer,
+            "candidate": card.candidate,
+            "due": card.next_date,
+            "due_kind": card.next_kind,
         }
-    return found
+        for case_id, card in case_cards(svc, actor).items()
+    }
 
 
 def case_brief(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:

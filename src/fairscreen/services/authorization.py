@@ -166,6 +166,13 @@ def sign_authorization(
     now = svc.now()
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
+        subject = uow.repo.subject(case["subject_id"])
+        if subject is not None and subject["deletion_requested_at"] is not None:
+            # P6: the candidate asked for their data to be deleted; a signature now would
+            # start gathering data they asked to be rid of (issue 13 item 14)
+            raise InvalidInput(
+                "a deletion was requested: no new authorization can be signed", field="case_id"
+            )
         notice = _notice(svc, uow, case, lang)
         if text_sha256 != notice.sha256:
             raise InvalidInput("does not match the authorization text shown", field="text_sha256")

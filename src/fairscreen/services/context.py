@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.crypto import KeyProvider
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.messages import Messenger, development_messenger
 from fairscreen.adapters.notify import Notifier
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.domain.categories import Category
@@ -61,6 +62,11 @@ class ServiceConfig:
     #: the witnesses asked to cosign each new checkpoint (services/witnessing.py)
     witnesses: tuple[WitnessPeer, ...] = ()
     witness_timeout: float = 5.0
+    #: the address the candidate's invitation links start with (``FAIRSCREEN_PUBLIC_URL``)
+    public_url: str = "http://127.0.0.1:8000"
+    #: the served demo (``fairscreen serve --demo``): only then does the development
+    #: outbox page exist (``/dev/outbox``)
+    demo: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -86,6 +92,9 @@ class Services:
     #: the key store's database (adapters/db/key_store.py); None keeps the keys beside
     #: the data (tests that build services by hand)
     key_engine: Engine | None = None
+    #: messages to a person's own phone or mailbox (adapters/messages.py): the
+    #: development outbox unless SMTP or an SMS provider is configured
+    messenger: Messenger = field(default_factory=development_messenger)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceLog(self.uow)

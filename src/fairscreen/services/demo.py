@@ -77,8 +77,15 @@ class DemoCase:
 
 
 def run_example(
-    svc: Services, clock: DemoClock, example: dict[str, Any], sources: dict[Category, Any]
+    svc: Services,
+    clock: DemoClock,
+    example: dict[str, Any],
+    sources: dict[Category, Any],
+    agency: Actor | None = None,
 ) -> DemoCase:
+    """One worked example, end to end; ``agency``: the one agency every example of a run
+    shares (one is registered when none is given), so an employer's agency picker lists
+    it once, not once per example (issue 13 item 13)."""
     zone = ZoneInfo(svc.config.timezone)
     authorization = example["authorization"]
     signed_at = datetime.fromisoformat(authorization["signed_at"])
@@ -94,9 +101,10 @@ def run_example(
             svc, OPERATOR, kind="employer", name=example["employer"].get("name", "employer")
         ),
     )
-    agency = Actor(
-        ActorRole.AGENCY, register_tenant(svc, OPERATOR, kind="agency", name="示例背调机构")
-    )
+    if agency is None:
+        agency = Actor(
+            ActorRole.AGENCY, register_tenant(svc, OPERATOR, kind="agency", name="示例背调机构")
+        )
     profile_id = define_role_profile(svc, employer, example["role"])
     candidate = Actor(ActorRole.CANDIDATE, register_candidate(svc, employer, example["subject"]))
     case_id = order_check(
@@ -139,8 +147,12 @@ def run_demo(
     clock = DemoClock()
     sources: dict[Category, Any] = {}
     svc = build(clock, sources)
+    agency = Actor(
+        ActorRole.AGENCY, register_tenant(svc, OPERATOR, kind="agency", name="示例背调机构")
+    )
     cases = [
-        run_example(svc, clock, json.loads(path.read_text("utf-8")), sources) for path in examples
+        run_example(svc, clock, json.loads(path.read_text("utf-8")), sources, agency)
+        for path in examples
     ]
     violations = audit_ledger(svc, as_of=clock.now)
     return cases, violations, svc

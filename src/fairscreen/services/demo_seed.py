@@ -30,9 +30,20 @@ from fairscreen.services.accounts import register_tenant
 from fairscreen.services.context import Actor, Services
 from fairscreen.services.demo import OPERATOR, DemoCase, DemoClock, run_demo, sign_as_shown
 from fairscreen.services.investigation import run_investigation
+from fairscreen.services.invitations import checked_invitee
 from fairscreen.services.references import invite_referee
 from fairscreen.services.review import accept_report, open_dispute, read_report
-from fairscreen.services.scope import define_role_profile, order_check, register_candidate
+from fairscreen.services.scope import (
+    define_role_profile,
+    order_check,
+    order_for_candidate,
+    register_candidate,
+)
+
+#: The demo's invited candidate: synthetic (the 999999 area code is no real region), with
+#: a number of the 138 range that the demo never texts (SMS goes to the outbox).
+INVITED = {"name": "演示候选人", "national_id": "99999919950505005X", "birth_date": "1995-05-05"}
+INVITED_MOBILE = "13800138000"
 
 
 class StoryClock:
@@ -187,6 +198,17 @@ def seed_demo(
             svc, agency, case_id, name="演示证明人", contact="referee@example.test", lang="zh-Hans"
         )
         seed.cases["referee_invited"] = case_id
+    # 5. A candidate invited by mobile (issue 13 item 2): the invitation and its codes go
+    #    to the development outbox, shown at /dev/outbox.
+    _, seed.cases["invited"] = order_for_candidate(
+        svc,
+        employer,
+        INVITED,
+        profile_id=profile,
+        requested=requested,
+        agency_id=agency.id,
+        invitee=checked_invitee(INVITED["name"], INVITED_MOBILE),
+    )
     for case in worked:
         seed.cases.setdefault("decided", case.case_id)
     transparency.publish_checkpoint(svc)

@@ -76,6 +76,9 @@ def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
                 "state": case["state"],
                 "employer": case["employer_id"],
                 "requested_categories": json.loads(case["requested"]),
+                # what the employer entered to invite them (issue 13 items 1-2)
+                "name_as_entered": uow.repo.case_candidate_name(case),
+                "contact": uow.repo.case_contact(case),
                 "claims": live_claims(uow.repo.claims(case)),
                 "authorization": None
                 if row is None

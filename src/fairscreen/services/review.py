@@ -45,6 +45,7 @@ from fairscreen.services.context import SYSTEM, Actor, Services, require_role
 from fairscreen.services.evidence_files import check_evidence
 from fairscreen.services.investigation import rate_and_open_review
 from fairscreen.services.records import redact_for_storage
+from fairscreen.services.release_notice import ReleaseMail, release_mail, send_release_mails
 from fairscreen.services.scope import effective_categories
 
 
@@ -124,8 +125,9 @@ def accept_report(
         if statement is not None:
             _add_statement(svc, uow, case, statement)
         uow.repo.update_case(case["id"], accepted=True)
-        _release(svc, uow, reload_case(uow, case), actor)
+        mail = _release(svc, uow, reload_case(uow, case), actor)
         uow.commit()
+    send_release_mails(svc, [mail] if mail else [])
 
 
 def _add_statement(svc: Services, uow: SqlUnitOfWork, case: RowMapping, statement: str) -> None:
@@ -144,7 +146,10 @@ def _open_disputes(uow: SqlUnitOfWork, case: RowMapping) -> int:
     return uow.repo.open_dispute_count(case["id"])
 
 
-def _release(svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor) -> None:
+def _release(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor
+) -> ReleaseMail | None:
+    """Release the report; returns the e-mail to tell HR, sent once committed."""
     now = svc.now()
     check_release(
         CaseState(case["state"]),
@@ -156,6 +161,7 @@ def _release(svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor) 
     case = move_case(uow, svc, case, S.RELEASED)
     reason = ReasonCode.CANDIDATE_ACCEPTED if case["accepted"] else None
     log_event(svc, uow, EventType.REPORT_RELEASED, case, actor, reason=reason)
+    return release_mail(svc, uow, case)
 
 
 def release_due(svc: Services) -> list[str]:
@@ -163,6 +169,7 @@ def release_due(svc: Services) -> list[str]:
     unless its candidate has asked for deletion: the case is then on its way to
     destruction, and nothing more of it goes to the employer (PIPL art. 47)."""
     released = []
+    mails = []
     with svc.uow() as uow:
         due = uow.repo.cases_where(
             t.cases.c.state == S.CANDIDATE_REVIEW.value,
@@ -172,9 +179,12 @@ def release_due(svc: Services) -> list[str]:
         for case in due:
             if _open_disputes(uow, case):
                 continue
-            _release(svc, uow, case, SYSTEM)
+            mail = _release(svc, uow, case, SYSTEM)
+            if mail is not None:
+                mails.append(mail)
             released.append(str(case["id"]))
         uow.commit()
+    send_release_mails(svc, mails)
     return released
 
 

@@ -25,6 +25,7 @@ from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.domain.identity import normalize_id_number, normalize_name
 from fairscreen.domain.profiles import validate_profile
 from fairscreen.domain.scope import Scope, effective_scope
+from fairscreen.services import invitations
 from fairscreen.services.case_events import (
     EMPLOYER,
     S,
@@ -37,9 +38,12 @@ from fairscreen.services.case_file import role_profile_from
 from fairscreen.services.case_models import ClaimsIn, RoleIn, SubjectIn, invalid_input
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evaluation import builtin_profiles
+from fairscreen.services.invitations import Invitee
 
 #: the purpose an order states when the employer writes none (P1: every notice names one)
 DEFAULT_PURPOSE = "pre-employment screening for the offered role"
+#: a role profile's own code: any script, this many characters at most
+ROLE_ID_MAX = 64
 _ID_NUMBER = re.compile("[0-9A-Z]{6,32}")
 _ID_PUNCTUATION = re.compile(r"[()/\-]")
 #: The default purpose as the notice states it in each language (an employer's own
@@ -138,6 +142,9 @@ def define_role_profile(svc: Services, actor: Actor, role: Mapping[str, Any]) ->
         parsed = RoleIn.model_validate(dict(role))
     except ValidationError as exc:
         raise invalid_input(exc, ("role",)) from exc
+    if len(parsed.id.strip()) > ROLE_ID_MAX or not parsed.id.strip():
+        # any script (保安员 is as good a code as security-guard): the length is the rule
+        raise InvalidInput(f"1 to {ROLE_ID_MAX} characters, in any script", field="role.id")
     validate_profile(role_profile_from(parsed), svc.rulebook.groups_by_tier())
     if not parsed.categories:  # every order for it would be refused: nothing to check
         raise InvalidInput("a role profile needs at least one category", field="role.categories")
@@ -217,16 +224,27 @@ def order_for_candidate(
     requested: Sequence[str],
     purpose: str = DEFAULT_PURPOSE,
     agency_id: str | None = None,
+    invitee: Invitee | None = None,
 ) -> tuple[str, str]:
     """Register the candidate and order the check in one step (the portal's order form):
     every input is checked first and both are written in one transaction, so a refused
-    order stores nothing, not even the candidate's identity. Returns (subject, case)."""
+    order stores nothing, not even the candidate's identity. Returns (subject, case).
+
+    With an ``invitee`` (``invitations.checked_invitee``: the name as the employer knows
+    the candidate and their mobile or e-mail, issue 13 items 1-2) both are kept sealed
+    with the case and, once committed, the invitation link is sent to the contact."""
     order = _checked_order(actor, profile_id, agency_id, requested, purpose, None)
     subject, lookup = _checked_identity(svc, actor, identity)
+    token = None
     with svc.uow() as uow:
         subject_id = _add_subject(svc, uow, actor, subject, lookup)
-        case_id = _add_case(svc, uow, actor, order, subject_id)
+        case_id = _add_case(svc, uow, actor, order, subject_id, invitee)
+        if invitee is not None:
+            token = invitations.add_invitation(svc, uow, case_id)
+        employer = uow.repo.tenant(actor.id)
         uow.commit()
+    if invitee is not None and token is not None and employer is not None:
+        invitations.send_invitation(svc, invitee, str(employer["name"]), token)
     return subject_id, case_id
 
 
@@ -258,7 +276,12 @@ def _checked_order(
 
 
 def _add_case(
-    svc: Services, uow: SqlUnitOfWork, actor: Actor, order: _Order, subject_id: str
+    svc: Services,
+    uow: SqlUnitOfWork,
+    actor: Actor,
+    order: _Order,
+    subject_id: str,
+    invitee: Invitee | None = None,
 ) -> str:
     profile_id, agency_id = order.profile_id, order.agency_id
     profile = uow.repo.profile(profile_id)
@@ -299,6 +322,10 @@ def _add_case(
         created_at=now,
         updated_at=now,
         claims=None if order.claims is None else dict(order.claims),
+        candidate_name=None if invitee is None else invitee.name,
+        contact=None
+        if invitee is None
+        else {"kind": invitee.contact.kind, "value": invitee.contact.value},
     )
     return case_id
 

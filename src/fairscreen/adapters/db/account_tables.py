@@ -25,6 +25,24 @@ accounts = sa.Table(
     sa.Column("label", sa.String(100), nullable=False),
     sa.Column("created_at", TIME, nullable=False),
     sa.Column("disabled_at", TIME, nullable=True),
+    # --- staff sign-in with a password (issue 13 item 3; revision 0014_staff_accounts) ---
+    #: the e-mail address, encrypted under the account's own key (label ``staff.<id>``)
+    sa.Column("email_ct", sa.LargeBinary, nullable=True),
+    #: keyed blind index of the normalised address (HMAC): finds the account at sign-in
+    #: without decrypting every row; emptied when the account is removed
+    sa.Column("email_index", sa.String(64), nullable=True, unique=True),
+    #: argon2id hash (PHC string) of the password; never the password
+    sa.Column("password_hash", sa.String(200), nullable=True),
+    #: the TOTP secret (RFC 6238), encrypted like the e-mail; ``totp_enabled_at`` once
+    #: the holder proved a code from it, ``totp_last_step`` the last time step used
+    sa.Column("totp_ct", sa.LargeBinary, nullable=True),
+    sa.Column("totp_enabled_at", TIME, nullable=True),
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
+    #: the organisation's administrator: invites and removes colleagues
+    sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    #: wrong passwords or codes in a row, and until when sign-in is refused after too many
+    sa.Column("failed_sign_ins", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("locked_until", TIME, nullable=True),
 )
 
 #: Bearer tokens: SHA-256 of a 256-bit random token. ``kind``: an account's API token
@@ -42,8 +60,32 @@ api_tokens = sa.Table(
     sa.Column("expires_at", TIME, nullable=True),
     sa.Column("revoked_at", TIME, nullable=True),
     sa.Column("kind", sa.String(16), nullable=False, server_default="api"),
+    #: what an integrator's API token is for ("ATS sync"), chosen by its maker; no names
+    sa.Column("label", sa.String(100), nullable=True),
 )
 sa.Index("ix_api_tokens_account", api_tokens.c.account_id)
+
+#: A colleague invited by the organisation's administrator (issue 13 item 3): a
+#: single-use link (``token_hash``: SHA-256 of a 256-bit token) that expires; the invitee
+#: sets their password on it. The address is encrypted under the invitation's own key
+#: (label ``staffinv.<id>``), found again through its keyed blind index.
+staff_invitations = sa.Table(
+    "staff_invitations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), sa.ForeignKey("tenants.id"), nullable=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("invited_by", sa.String(64), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("email_ct", sa.LargeBinary, nullable=False),
+    sa.Column("email_index", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("expires_at", TIME, nullable=False),
+    sa.Column("accepted_at", TIME, nullable=True),
+    sa.Column("revoked_at", TIME, nullable=True),
+    sa.Column("account_id", sa.String(64), sa.ForeignKey("accounts.id"), nullable=True),
+)
+sa.Index("ix_staff_invitations_tenant", staff_invitations.c.tenant_id)
 
 #: One-time sign-in codes for candidates: a keyed hash of the code, a short life and a
 #: small number of tries. ``session_hash``: SHA-256 of the code session handed to the

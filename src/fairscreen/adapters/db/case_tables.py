@@ -23,6 +23,16 @@ tenants = sa.Table(
     sa.Column("created_at", TIME, nullable=False),
 )
 
+#: An employer's own settings (issue 13 item 11; ``0015_case_contacts``): the address for
+#: "a report was released" e-mails, encrypted under a key of the tenant's own
+#: (``tenant.<pseudonym>``). A row per employer that set one.
+employer_settings = sa.Table(
+    "employer_settings",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), sa.ForeignKey("tenants.id"), primary_key=True),
+    sa.Column("notify_email_ct", sa.LargeBinary, nullable=True),
+)
+
 subjects = sa.Table(
     "subjects",
     metadata,
@@ -70,6 +80,11 @@ cases = sa.Table(
     sa.Column("purpose", sa.String(200), nullable=True),
     #: the candidate's claims (degrees, employment spells, licences) as JSON, encrypted
     sa.Column("claims_ct", sa.LargeBinary, nullable=True),
+    #: the candidate's name as the employer knows them, and their mobile number or e-mail
+    #: address (issue 13 items 1-2), encrypted under the case key: shredding the case
+    #: shreds them, and destruction empties both (revision ``0015_case_contacts``)
+    sa.Column("candidate_name_ct", sa.LargeBinary, nullable=True),
+    sa.Column("contact_ct", sa.LargeBinary, nullable=True),
     sa.Column("review_days", sa.SmallInteger, nullable=False),
     sa.Column("window_ends", TIME, nullable=True),
     sa.Column("accepted", sa.Boolean, nullable=False, default=False),
@@ -89,6 +104,20 @@ sa.Index("ix_cases_state_due", cases.c.state, cases.c.destruction_due)
 sa.Index("ix_cases_due", cases.c.destruction_due)
 sa.Index("ix_cases_employer", cases.c.employer_id)
 sa.Index("ix_cases_subject", cases.c.subject_id)
+
+#: The candidate's invitation link (issue 13 item 2): single use, expiring; only the
+#: keyed hash of its token is kept. Deleted with the case's content.
+candidate_invitations = sa.Table(
+    "candidate_invitations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", TIME, nullable=False),
+    sa.Column("expires_at", TIME, nullable=False),
+    sa.Column("used_at", TIME, nullable=True),
+)
+sa.Index("ix_candidate_invitations_case", candidate_invitations.c.case_id)
 
 authorizations = sa.Table(
     "authorizations",

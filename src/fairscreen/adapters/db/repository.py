@@ -36,6 +36,11 @@ def identity_label(subject_pseudonym: str) -> str:
     return f"identity.{subject_pseudonym}"
 
 
+def tenant_label(tenant_pseudonym: str) -> str:
+    """An organisation's own settings (its notification address) have a key of their own."""
+    return f"tenant.{tenant_pseudonym}"
+
+
 def selfid_label(subject_pseudonym: str) -> str:
     """Self-identification has a key of its own, wrapped by the subject's (PRODUCT.md §7)."""
     return f"selfid.{subject_pseudonym}"
@@ -68,6 +73,29 @@ class ServiceRepository:
 
     def tenant(self, tenant_id: str) -> RowMapping | None:
         return self._one(sa.select(t.tenants).where(t.tenants.c.id == tenant_id))
+
+    def set_tenant_notify_email(self, tenant: RowMapping, email: str | None) -> None:
+        """An employer's "report released" address, sealed under a key of the tenant's
+        own (None removes it)."""
+        label = tenant_label(str(tenant["pseudonym"]))
+        table = t.employer_settings
+        self.connection.execute(sa.delete(table).where(table.c.tenant_id == tenant["id"]))
+        if email is not None:
+            self.cipher.open_case(label, label)
+            sealed = self.cipher.encrypt_text(label, "notify_email", email)
+            self.connection.execute(
+                sa.insert(table).values(tenant_id=tenant["id"], notify_email_ct=sealed)
+            )
+
+    def tenant_notify_email(self, tenant: RowMapping) -> str | None:
+        table = t.employer_settings
+        sealed = self.connection.execute(
+            sa.select(table.c.notify_email_ct).where(table.c.tenant_id == tenant["id"])
+        ).scalar_one_or_none()
+        if sealed is None:
+            return None
+        label = tenant_label(str(tenant["pseudonym"]))
+        return self.cipher.decrypt_text(label, "notify_email", bytes(sealed))
 
     # --- subjects ----------------------------------------------------------------------
 
@@ -138,14 +166,67 @@ class ServiceRepository:
 
     # --- cases -------------------------------------------------------------------------
 
-    def add_case(self, *, claims: Mapping[str, Any] | None, purpose: str, **values: Any) -> None:
+    def add_case(
+        self,
+        *,
+        claims: Mapping[str, Any] | None,
+        purpose: str,
+        candidate_name: str | None = None,
+        contact: Mapping[str, str] | None = None,
+        **values: Any,
+    ) -> None:
         label = values["pseudonym"]
         self.cipher.open_case(label, values.pop("subject_pseudonym"))
         claims_ct = None if claims is None else self._seal(label, "claims", claims)
         purpose_ct = self.cipher.encrypt_text(label, "purpose", purpose)
-        self.connection.execute(
-            sa.insert(t.cases).values(claims_ct=claims_ct, purpose_ct=purpose_ct, **values)
+        name_ct = (
+            None
+            if candidate_name is None
+            else self.cipher.encrypt_text(label, "candidate_name", candidate_name)
         )
+        contact_ct = None if contact is None else self._seal(label, "contact", dict(contact))
+        self.connection.execute(
+            sa.insert(t.cases).values(
+                claims_ct=claims_ct,
+                purpose_ct=purpose_ct,
+                candidate_name_ct=name_ct,
+                contact_ct=contact_ct,
+                **values,
+            )
+        )
+
+    def case_candidate_name(self, case: Mapping[Any, Any]) -> str | None:
+        """The candidate's name as the employer entered it (None: not given, or destroyed)."""
+        if case["candidate_name_ct"] is None:
+            return None
+        return self.cipher.decrypt_text(
+            str(case["pseudonym"]), "candidate_name", bytes(case["candidate_name_ct"])
+        )
+
+    def case_contact(self, case: Mapping[Any, Any]) -> dict[str, str] | None:
+        """The candidate's contact (``kind``, ``value``) for this case, or None."""
+        if case["contact_ct"] is None:
+            return None
+        return dict(self._open(str(case["pseudonym"]), "contact", case["contact_ct"]))
+
+    # --- the candidate's invitation links ------------------------------------------------
+
+    def add_candidate_invitation(self, **values: Any) -> None:
+        self.connection.execute(sa.insert(t.candidate_invitations).values(**values))
+
+    def candidate_invitation(self, token_hash: str) -> RowMapping | None:
+        table = t.candidate_invitations
+        return self._one(sa.select(table).where(table.c.token_hash == token_hash))
+
+    def use_candidate_invitation(self, invitation_id: str, at: datetime) -> bool:
+        """Mark the link used; False if it already was (single use, even for two at once)."""
+        table = t.candidate_invitations
+        done = self.connection.execute(
+            sa.update(table)
+            .where(table.c.id == invitation_id, table.c.used_at.is_(None))
+            .values(used_at=at)
+        )
+        return done.rowcount == 1
 
     def case_purpose(self, case: Mapping[Any, Any]) -> str:
         """The employer's stated purpose of the case (or of its authorization row)."""
@@ -533,6 +614,7 @@ class ServiceRepository:
             t.decisions,
             t.notices,
             reference_invitations,
+            t.candidate_invitations,
             t.authorizations,
         ):
             self.connection.execute(sa.delete(table).where(self._one_of(table.c.case_id, case_ids)))
@@ -540,7 +622,15 @@ class ServiceRepository:
         self.connection.execute(
             sa.delete(payloads).where(self._one_of(payloads.c.case_pseudonym, pseudonyms))
         )
-        self.update_cases(case_ids, claims_ct=None, purpose_ct=None, purpose=None, **tombstone)
+        self.update_cases(
+            case_ids,
+            claims_ct=None,
+            purpose_ct=None,
+            purpose=None,
+            candidate_name_ct=None,
+            contact_ct=None,
+            **tombstone,
+        )
 
     def event_payload(self, commitment: str) -> bytes | None:
         """The payload an entry commits to, as stored, by the value the entry carries."""

@@ -36,6 +36,7 @@ STATUS: dict[type[e.FairscreenError], int] = {
     e.AuthorizationRefused: 409,
     e.CaseDestroyed: 410,
     e.ReferenceLinkInvalid: 410,
+    e.InvitationInvalid: 410,
     e.KeyDestroyed: 410,
     e.LogRolledBack: 503,
     e.StorageUnavailable: 503,

@@ -96,6 +96,8 @@ def _refuse_a_log_gone_back(services: Any) -> None:
 
 
 def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> Any:
+    import dataclasses
+
     from fairscreen.adapters.high_water import FileMarkStore, mark_path
     from fairscreen.adapters.notify import ConsoleFileNotifier
     from fairscreen.adapters.secret_files import private_directory
@@ -111,7 +113,7 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         # demo.db was just replaced by an empty one on purpose: its old mark goes with it
         FileMarkStore(mark_path(data_dir, settings.ledger_origin, database_url)).forget()
     demo_settings = Settings(
-        environment="development", database_url=database_url, data_dir=data_dir
+        environment="development", database_url=database_url, data_dir=data_dir, public_url=base
     )
     notifier = _DemoNotifier(ConsoleFileNotifier(data_dir / "notifications.jsonl", echo=False))
     paths = worked_examples(examples)
@@ -122,6 +124,8 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         paths,
     )
     svc = seed.services
+    # the demo's development outbox page exists for this service only (adapters/messages.py)
+    svc.config = dataclasses.replace(svc.config, demo=True)
     sessions = fresh_sign_in_codes(svc, seed.candidates)
 
     import sqlalchemy as sa
@@ -143,6 +147,9 @@ def _demo(settings: Any, examples: Path | None, console: Console, base: str) -> 
         )
         typer.echo(f"  {label:<10} {link}  code {code}")
     typer.echo("  new codes: POST /v1/auth/candidate/code (written to notifications.jsonl)")
+    typer.echo(
+        f"development outbox (the invited candidate's SMS: open its link): {base}/dev/outbox"
+    )
     for link in notifier.referee_links:
         typer.echo(f"referee's questionnaire (single use, from notifications.jsonl): {base}{link}")
     cases = Table("state", "case_id")

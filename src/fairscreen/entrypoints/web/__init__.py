@@ -25,6 +25,7 @@ from fairscreen.entrypoints.web import (
     routes_employer,
     routes_referee,
     routes_regulator,
+    routes_staff,
 )
 from fairscreen.entrypoints.web.policy import PAGE_ROLES
 from fairscreen.entrypoints.web.render import error_page
@@ -33,6 +34,7 @@ from fairscreen.services.context import Services
 ROUTERS = (
     routes_common,
     routes_account,
+    routes_staff,
     routes_candidate,
     routes_documents,
     routes_employer,

@@ -31,12 +31,14 @@ NOTICE_LANGUAGE = {"zh-Hans": "zh-Hans", "en": "en", "zh-Hant": "zh-Hant"}
 
 
 #: The message catalogs, merged: the pages', the documents' (PDF), the regulator's ledger
-#: explanations, lookup and checklist, and the agency desk's brief.
+#: explanations, lookup and checklist, the agency desk's brief, and staff accounts and
+#: the first set-up (issue 13).
 CATALOG_FILES = (
     "catalogs/messages.json",
     "catalogs/documents.json",
     "catalogs/regulator.json",
     "catalogs/desk.json",
+    "catalogs/staff.json",
 )
 
 

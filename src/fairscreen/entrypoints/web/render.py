@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 from starlette.exceptions import HTTPException
 
 from fairscreen.domain.errors import FairscreenError
+from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.api.problems import status_of
 from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, LANGUAGES, all_categories, catalog
@@ -41,6 +42,7 @@ from fairscreen.entrypoints.web.policy import (
     base_page,
     signed_in,
 )
+from fairscreen.services.case_queries import RELEASED
 
 log = logging.getLogger("fairscreen.web")
 
@@ -82,7 +84,14 @@ environment = Environment(
 )
 environment.filters["local"] = _local
 environment.globals.update(
-    LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES, CATEGORIES=all_categories()
+    #: states before the report is released (the employer sees "not released yet"): all
+    #: but the released ones and the ends that never release
+    PRE_RELEASE=frozenset(s.value for s in CaseState)
+    - RELEASED
+    - {CaseState.WITHDRAWN.value, CaseState.EXPIRED.value, CaseState.DESTROYED.value},
+    LANGUAGES=LANGUAGES,
+    LANGUAGE_NAMES=LANGUAGE_NAMES,
+    CATEGORIES=all_categories(),
 )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from fairscreen.entrypoints.web.policy import SESSION_COOKIE, Page, new_sid, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
-from fairscreen.services import accounts
+from fairscreen.services import accounts, staff_accounts
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
@@ -30,7 +30,8 @@ def account(page: PageDep) -> Response:
         }
         for row in accounts.list_own_tokens(page.services, page.principal)
     ]
-    return render(page, "account.html", tokens=tokens)
+    own = staff_accounts.own_account(page.services, page.principal)
+    return render(page, "account.html", tokens=tokens, own=own)
 
 
 @router.post("/account/tokens/{token_id}/revocation")

@@ -22,6 +22,7 @@ from fairscreen.services import (
     review,
     self_identification,
 )
+from fairscreen.services.case_cards import case_cards
 from fairscreen.services.context import Actor
 
 router = APIRouter(prefix="/candidate", route_class=WebRoute, include_in_schema=False)
@@ -54,6 +55,7 @@ def my_cases(page: PageDep) -> Response:
         page,
         "candidate/home.html",
         cases=cases,
+        cards=case_cards(page.services, actor, [c["case_id"] for c in cases]),
         deletion=portal_queries.deletion_request(page.services, actor),
         selfid=portal_queries.self_identification_status(page.services, actor),
         sexes=self_identification.SEX,
@@ -77,6 +79,8 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         page,
         "candidate/case.html",
         case=summary,
+        deletion=portal_queries.deletion_request(page.services, actor),
+        card=case_cards(page.services, actor, [case_id]).get(case_id),
         result=report,
         notices=notices,
         open_findings=disputed,

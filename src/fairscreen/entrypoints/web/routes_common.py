@@ -1,13 +1,14 @@
-"""Public pages: home, sign-in (staff paste their API token; candidates get a one-time
-code through the notifier), sign-out, and the public rulebook (PRODUCT.md §4)."""
+"""Public pages: home, sign-in (staff with their e-mail and password, or an integrator's
+API token; candidates get a one-time code through the notifier), sign-out, and the public
+rulebook (PRODUCT.md §4)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 
-from fairscreen.domain.errors import InvalidInput, PermissionDenied
+from fairscreen.domain.errors import InvalidInput, InvitationInvalid, NotFound, PermissionDenied
 from fairscreen.entrypoints.api.ratelimit import client_address, limit_sign_in
 from fairscreen.entrypoints.web.policy import (
     HOME,
@@ -19,7 +20,7 @@ from fairscreen.entrypoints.web.policy import (
 )
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import accounts
+from fairscreen.services import accounts, invitations, staff_accounts
 from fairscreen.services.accounts import Unauthenticated
 from fairscreen.services.rulebook_view import HEADINGS, rulebook_document
 
@@ -27,7 +28,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
 
 
-def _start_session(page: Page, token: str) -> None:
+def start_browser_session(page: Page, token: str) -> None:
     """A new session: its own credential (a portal session's, or a candidate's
     short-lived token; never an account's API token) in an HttpOnly, SameSite=Strict
     cookie, and a fresh session id (so a CSRF token from before signing in is worth
@@ -44,24 +45,42 @@ def home(page: PageDep) -> Response:
 
 @router.get("/sign-in")
 def sign_in_form(page: PageDep) -> Response:
-    return render(page, "sign_in.html", failed=False)
+    return render(page, "sign_in.html", failed="", email="")
+
+
+@router.post("/sign-in/password", dependencies=[Depends(limit_sign_in)])
+def sign_in_with_password(page: PageDep) -> Response:
+    """An e-mail and a password (issue 13 item 3), then a TOTP code where the account
+    turned it on. A failure never says which of the address and the password was wrong."""
+    email = page.field("email")
+    try:
+        step = staff_accounts.sign_in(page.services, email, page.field("password"))
+    except Unauthenticated:
+        return render(page, "sign_in.html", status=401, failed="password", email=email)
+    if step.session is None:
+        return render(page, "staff/two_step_sign_in.html", challenge=step.challenge, failed=False)
+    principal, session = step.session
+    start_browser_session(page, session.token)
+    return redirect(page, HOME.get(principal.actor.role, "/"))
 
 
 @router.post("/sign-in", dependencies=[Depends(limit_sign_in)])
 def sign_in(page: PageDep) -> Response:
+    """An integrator's sign-in with an account's API token (the portal session gets a
+    credential of its own)."""
     token = page.field("token").strip()
     try:
         principal = accounts.authenticate(page.services, token)
     except Unauthenticated:
-        return render(page, "sign_in.html", status=401, failed=True)
+        return render(page, "sign_in.html", status=401, failed="token", email="")
     home_path = HOME.get(principal.actor.role)
     if home_path is None or principal.actor.role is ActorRole.CANDIDATE:
         raise PermissionDenied("this account has no web portal", field="token")
     try:
         _, session = accounts.start_portal_session(page.services, token)
     except Unauthenticated:  # a portal session's own credential pasted as a token
-        return render(page, "sign_in.html", status=401, failed=True)
-    _start_session(page, session.token)
+        return render(page, "sign_in.html", status=401, failed="token", email="")
+    start_browser_session(page, session.token)
     return redirect(page, home_path)
 
 
@@ -73,6 +92,7 @@ def candidate_sign_in_form(page: PageDep) -> Response:
         step="request",
         candidate_id="",
         code_session="",
+        sent=None,
         failed=False,
     )
 
@@ -88,15 +108,16 @@ def _candidate_id(page: Page) -> str:
 def candidate_request_code(page: PageDep) -> Response:
     """The same answer whether or not the id exists (the service sends nothing then)."""
     candidate_id = _candidate_id(page)
-    code_session = accounts.request_sign_in_code(
-        page.services, candidate_id, requester=client_address(page.request)
+    sent = invitations.request_code_by_candidate_id(
+        page.services, candidate_id, requester=client_address(page.request), lang=page.lang
     )
     return render(
         page,
         "candidate_sign_in.html",
         step="code",
         candidate_id=candidate_id,
-        code_session=code_session,
+        code_session=sent.code_session,
+        sent=sent,
         failed=False,
     )
 
@@ -116,10 +137,100 @@ def candidate_sign_in(page: PageDep) -> Response:
             step="code",
             candidate_id=candidate_id,
             code_session=code_session,
+            sent=None,
             failed=True,
         )
-    _start_session(page, issued.token)
+    start_browser_session(page, issued.token)
     return redirect(page, "/candidate")
+
+
+# --- the candidate's invitation link (issue 13 item 2) ---------------------------------------
+
+InvitationToken = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def _invitation_refused(page: Page, error: InvitationInvalid) -> Response:
+    """404 for a link that never was (or whose case is gone), 410 for a spent or expired
+    one; the page offers the ordinary sign-in."""
+    status = 404 if error.reason == "unknown" else 410
+    return render(page, "candidate/invitation.html", status=status, refused=error.reason)
+
+
+def _invitation_page(
+    page: Page,
+    token: str,
+    view: invitations.InvitationView,
+    *,
+    code_session: str = "",
+    failed: bool = False,
+    status: int = 200,
+) -> Response:
+    return render(
+        page,
+        "candidate/invitation.html",
+        status=status,
+        refused=None,
+        token=token,
+        view=view,
+        code_session=code_session,
+        failed=failed,
+    )
+
+
+@router.get("/candidate/invitation/{token}")
+def invitation(page: PageDep, token: InvitationToken) -> Response:
+    """Who invites, for which role, and where the code will go (masked). Opening the link
+    sends nothing and spends nothing (a mail client's preview must not)."""
+    try:
+        view = invitations.open_invitation(page.services, token)
+    except InvitationInvalid as error:
+        return _invitation_refused(page, error)
+    return _invitation_page(page, token, view)
+
+
+@router.post("/candidate/invitation/{token}/code", dependencies=[Depends(limit_sign_in)])
+def invitation_code(page: PageDep, token: InvitationToken) -> Response:
+    try:
+        view = invitations.open_invitation(page.services, token)
+        code_session = invitations.request_code(
+            page.services, token, requester=client_address(page.request), lang=page.lang
+        )
+    except InvitationInvalid as error:
+        return _invitation_refused(page, error)
+    return _invitation_page(page, token, view, code_session=code_session)
+
+
+@router.post("/candidate/invitation/{token}", dependencies=[Depends(limit_sign_in)])
+def invitation_sign_in(page: PageDep, token: InvitationToken) -> Response:
+    """The code sent for this link signs the candidate in and opens their case; the link
+    is spent then (single use)."""
+    code_session = page.field("code_session").strip()
+    try:
+        view = invitations.open_invitation(page.services, token)
+        issued, case_id = invitations.sign_in(
+            page.services, token, code_session, page.field("code").strip()
+        )
+    except InvitationInvalid as error:
+        return _invitation_refused(page, error)
+    except Unauthenticated:
+        return _invitation_page(
+            page, token, view, code_session=code_session, failed=True, status=401
+        )
+    start_browser_session(page, issued.token)
+    target = f"/candidate/cases/{case_id}"
+    if view.state == "ordered":
+        target += "/authorization"
+    return redirect(page, target)
+
+
+@router.get("/dev/outbox")
+def dev_outbox(page: PageDep) -> Response:
+    """The development outbox (SMS, and e-mail without SMTP): only in the served demo,
+    where the numbers and addresses are the demo's own; a 404 everywhere else."""
+    outbox = page.services.messenger.outbox
+    if not page.services.config.demo or outbox is None:
+        raise NotFound("no such page")
+    return render(page, "dev_outbox.html", messages=list(reversed(outbox.messages)))
 
 
 @router.post("/sign-out")

@@ -10,10 +10,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.errors import FairscreenError, InvalidInput
+from fairscreen.domain.identity import embedded_birth_date
+from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
-from fairscreen.services import case_queries, decision, portal_queries, review, scope
+from fairscreen.services import (
+    case_queries,
+    decision,
+    invitations,
+    portal_queries,
+    release_notice,
+    review,
+    scope,
+)
+from fairscreen.services.case_cards import case_cards
 from fairscreen.services.context import Actor
 from fairscreen.services.evaluation import builtin_profiles
 
@@ -54,12 +65,123 @@ def cases(
         grouped[row["state"]].append(row)
     sections = [(s, grouped[s]) for s in STATE_ORDER if grouped.get(s)]
     return render(
-        page, "employer/cases.html", sections=sections, states=STATE_ORDER, state=state or ""
+        page,
+        "employer/cases.html",
+        sections=sections,
+        states=STATE_ORDER,
+        state=state or "",
+        cards=case_cards(page.services, _actor(page), [row["case_id"] for row in rows]),
+        notify_email=release_notice.notification_email(page.services, _actor(page)),
     )
 
 
-def _profiles_page(page: Page, tier: str, *, error: Any = None, status: int = 200) -> Response:
-    profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
+@router.post("/notification-email")
+def notification_email(page: PageDep) -> Response:
+    """Where "a report was released" e-mails go (issue 13 item 11); empty stops them."""
+    release_notice.set_notification_email(page.services, _actor(page), page.field("notify_email"))
+    return redirect(page, "/employer?done=notify_email")
+
+
+def _in_language(text: str, lang: str) -> str:
+    """A built-in template's ``中文 / English`` text in the reader's language."""
+    chinese, _, english = text.partition(" / ")
+    return english.strip() if lang == "en" and english else chinese.strip()
+
+
+def _templates(page: Page) -> list[dict[str, Any]]:
+    """The built-in role templates with what each checks, why, and on which legal basis:
+    shown before anything is chosen (issue 13 item 13). Titles come from the catalogue,
+    the reasons from the rulebook's ``profiles.toml``."""
+    shown = []
+    for template_id, profile in sorted(builtin_profiles().items()):
+        title = _template_title(page, template_id, profile.title or "")
+        shown.append(
+            {
+                "id": template_id,
+                "title": title,
+                "tier": profile.tier.value,
+                "checks": [
+                    {
+                        "category": category.value,
+                        "why": _in_language(requirement.justification, page.lang),
+                        "legal_basis": requirement.legal_basis,
+                    }
+                    for category, requirement in profile.categories.items()
+                ],
+            }
+        )
+    return shown
+
+
+def _template_title(page: Page, template_id: str, title: str) -> str:
+    """A built-in template's title: the catalogue's, in the reader's language (zh-Hant
+    too), else the template's own ``中文 / English`` text."""
+    key = f"template.{template_id}"
+    shown = page.t(key)
+    return shown if shown != key else _in_language(title, page.lang)
+
+
+def _shown_in_language(page: Page, profile: dict[str, Any]) -> dict[str, Any]:
+    """A profile copied from a built-in template shows its title and reasons in the
+    reader's language (the template's texts are ``中文 / English``); an employer's own
+    texts are shown as written."""
+    role = profile["role"]
+    if role.get("id") not in builtin_profiles():
+        return profile
+    lang = page.lang
+    categories = {
+        name: {**requirement, "justification": _in_language(requirement["justification"], lang)}
+        for name, requirement in role["categories"].items()
+    }
+    title = _template_title(page, role["id"], role.get("title") or "")
+    return {
+        **profile,
+        "from_template": True,
+        "role": {**role, "title": title, "categories": categories},
+    }
+
+
+#: where a refusal's field is shown: the form control it concerns
+_ERROR_TARGETS = (
+    ("role.id", "role_id"),
+    ("role.title", "title"),
+    ("role.tier", "tier"),
+)
+
+
+def _error_target(field: str | None) -> str:
+    """The id of the form control a refused field belongs to (``role.categories.credit.
+    justification`` → ``justification_credit``), or ``categories`` for the group."""
+    if not field:
+        return ""
+    for prefix, target in _ERROR_TARGETS:
+        if field == prefix:
+            return target
+    parts = field.split(".")
+    if len(parts) >= 3 and parts[:2] == ["role", "categories"]:
+        name = parts[2]
+        what = parts[3] if len(parts) > 3 else ""
+        names = {"lookback_years": "lookback", "legal_basis": "legal_basis"}
+        return f"{names.get(what, 'justification')}_{name}"
+    return "categories"
+
+
+def _profiles_page(
+    page: Page, tier: str, *, error: FairscreenError | None = None, status: int = 200
+) -> Response:
+    profiles = [
+        _shown_in_language(page, profile)
+        for profile in case_queries.list_profiles(page.services, _actor(page), limit=100)
+    ]
+    refusal = None
+    if error is not None:
+        translated = page.t.detail(error.message)
+        refusal = {
+            "target": _error_target(error.field),
+            "text": translated or error.message,
+            "translated": translated is not None,
+            "code": error.code,
+        }
     return render(
         page,
         "employer/profiles.html",
@@ -68,10 +190,18 @@ def _profiles_page(page: Page, tier: str, *, error: Any = None, status: int = 20
         tier=tier,
         tiers=TIERS,
         allowed=portal_queries.tier_categories(page.services, tier),
-        builtins=sorted(builtin_profiles()),
-        error=error,
-        form=page.form,
+        templates=_templates(page),
+        error=refusal,
+        typed=_typed(page),
     )
+
+
+def _typed(page: Page) -> dict[str, Any]:
+    """What the refused form held, to show it again (nothing is lost on a refusal)."""
+    if page.form is None:
+        return {"ticked": set()}
+    values = {k: v for k, v in page.form.items() if isinstance(v, str) and k != "csrf"}
+    return {**values, "ticked": set(page.fields("category"))}
 
 
 @router.get("/profiles")
@@ -87,6 +217,14 @@ def create_profile(page: PageDep) -> Response:
     """A role profile: each category with its necessity text (and lookback, and for
     criminal record / health certificate the legal basis); the tier bounds the choice."""
     tier = page.field("tier", "standard")
+    try:
+        scope.define_role_profile(page.services, _actor(page), _role_of_form(page, tier))
+    except InvalidInput as error:  # a ScopeViolation too: the form is shown again
+        return _profiles_page(page, tier if tier in TIERS else "standard", error=error, status=422)
+    return redirect(page, "/employer/profiles?done=profile")
+
+
+def _role_of_form(page: Page, tier: str) -> dict[str, Any]:
     categories: dict[str, dict[str, Any]] = {}
     for name in page.fields("category"):
         requirement: dict[str, Any] = {"justification": page.field(f"justification_{name}")}
@@ -105,13 +243,7 @@ def create_profile(page: PageDep) -> Response:
         "tier": tier,
         "categories": categories,
     }
-    try:
-        scope.define_role_profile(
-            page.services, _actor(page), {k: v for k, v in role.items() if v is not None}
-        )
-    except InvalidInput as error:
-        return _profiles_page(page, tier if tier in TIERS else "standard", error=error, status=422)
-    return redirect(page, "/employer/profiles?done=profile")
+    return {k: v for k, v in role.items() if v is not None}
 
 
 @router.post("/profiles/builtin")
@@ -120,26 +252,54 @@ def builtin(page: PageDep) -> Response:
     return redirect(page, "/employer/profiles?done=profile")
 
 
-@router.get("/cases/new")
-def order_form(page: PageDep, profile: Id = None) -> Response:
-    profiles = case_queries.list_profiles(page.services, _actor(page), limit=100)
+def _order_page(
+    page: Page, profile: str | None, *, birth_date_warning: Any = None, status: int = 200
+) -> Response:
+    profiles = [
+        _shown_in_language(page, p)
+        for p in case_queries.list_profiles(page.services, _actor(page), limit=100)
+    ]
     chosen = next((p for p in profiles if p["profile_id"] == profile), None)
     if chosen is None and profiles:
         chosen = profiles[0]
     return render(
         page,
         "employer/order.html",
+        status=status,
         profiles=profiles,
         chosen=chosen,
         agencies=portal_queries.list_agencies(page.services, _actor(page)),
         default_purpose=scope.DEFAULT_PURPOSE_TEXT,  # as the notice will state it
+        form=page.form,
+        birth_date_warning=birth_date_warning,
     )
+
+
+@router.get("/cases/new")
+def order_form(page: PageDep, profile: Id = None) -> Response:
+    return _order_page(page, profile)
 
 
 @router.post("/cases")
 def order(page: PageDep) -> Response:
     """Register the candidate (their identity is stored encrypted) and order the check, in
-    one step: a refused order stores nothing. The case waits for the candidate's signature."""
+    one step: a refused order stores nothing. The case waits for the candidate's signature;
+    the invitation goes to the mobile number or e-mail address entered (issue 13 item 2),
+    in the language of the page, under the name as entered."""
+    embedded = embedded_birth_date(page.field("national_id"))
+    typed = page.field("birth_date").strip()
+    if (
+        embedded is not None
+        and typed
+        and embedded.isoformat() != typed
+        and not page.ticked("birth_date_confirmed")
+    ):
+        # a typo in either is likelier than a card that is wrong: ask before ordering
+        # (issue 13 item 14), keeping what was typed
+        return _order_page(page, page.field("profile_id"), birth_date_warning=embedded, status=422)
+    invitee = invitations.checked_invitee(
+        page.field("name"), page.field("contact"), NOTICE_LANGUAGE[page.lang]
+    )
     _, case_id = scope.order_for_candidate(
         page.services,
         _actor(page),
@@ -152,6 +312,7 @@ def order(page: PageDep) -> Response:
         requested=page.fields("requested"),
         purpose=page.field("purpose").strip() or scope.DEFAULT_PURPOSE,
         agency_id=page.field("agency_id") or None,
+        invitee=invitee,
     )
     return redirect(page, f"/employer/cases/{case_id}?done=ordered")
 
@@ -172,6 +333,8 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         page,
         "employer/case.html",
         case=summary,
+        card=case_cards(page.services, actor, [case_id]).get(case_id),
+        invited=invitations.invited_at(page.services, actor, case_id),
         view=view,
         decision=decision,
         notices=notices,

@@ -1,0 +1,143 @@
+"""Messages to a person's own phone or mailbox (issue 13 item 2): the candidate's
+invitation and sign-in codes, and HR's "report released" e-mail.
+
+Unlike the notifier (``notify.py``), which addresses pseudonyms, these go to a real
+number or address, so they are sent and never logged: the console echo names the channel
+and the kind only. Two ports:
+
+- **e-mail** through SMTP (``SmtpMailer``, stdlib ``smtplib``; STARTTLS or implicit TLS,
+  login when a user is set; settings ``FAIRSCREEN_SMTP_*``, docs/service.md);
+- **SMS** through a provider port (``SmsSender``): a provider's adapter plugs in there.
+  Until one is configured, and in the demo, SMS (and e-mail when no SMTP host is set)
+  go to the **development outbox** (``DevOutbox``), kept in memory and shown only by the
+  demo's ``/dev/outbox`` page.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """One message: ``channel`` is ``sms`` or ``email``; ``kind`` names what it is
+    (``invitation``, ``sign_in_code``, ``report_released``) for the outbox and the echo."""
+
+    channel: str
+    to: str
+    kind: str
+    subject: str
+    body: str
+    sent_at: datetime
+
+    def __repr__(self) -> str:  # never the address or the body (a code may be in it)
+        return f"OutboundMessage({self.channel}, {self.kind})"
+
+
+class SmsSender(Protocol):
+    def send_sms(self, to: str, body: str, *, kind: str) -> None: ...
+
+
+class Mailer(Protocol):
+    def send_mail(self, to: str, subject: str, body: str, *, kind: str) -> None: ...
+
+
+class DevOutbox:
+    """The development outbox: every message kept in memory, newest last (at most
+    ``limit``), for the demo's outbox page and for tests. Never in production."""
+
+    def __init__(self, limit: int = 500) -> None:
+        self._messages: list[OutboundMessage] = []
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def _keep(self, message: OutboundMessage) -> None:
+        with self._lock:
+            self._messages.append(message)
+            del self._messages[: -self._limit]
+
+    def send_sms(self, to: str, body: str, *, kind: str) -> None:
+        self._keep(OutboundMessage("sms", to, kind, "", body, datetime.now(UTC)))
+
+    def send_mail(self, to: str, subject: str, body: str, *, kind: str) -> None:
+        self._keep(OutboundMessage("email", to, kind, subject, body, datetime.now(UTC)))
+
+    @property
+    def messages(self) -> list[OutboundMessage]:
+        with self._lock:
+            return list(self._messages)
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    #: ``starttls`` (port 587), ``tls`` (implicit, port 465) or ``none`` (a local relay)
+    security: str = "starttls"
+    username: str | None = None
+    password: str | None = None
+    sender: str = "fairscreen <no-reply@fairscreen.example>"
+    timeout: float = 10.0
+
+    def __repr__(self) -> str:
+        return f"SmtpSettings({self.host}:{self.port}, {self.security})"
+
+
+class SmtpMailer:
+    """E-mail over SMTP, one connection per message (messages are few: an invitation,
+    a code, a release notice)."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
+
+    def send_mail(self, to: str, subject: str, body: str, *, kind: str) -> None:
+        s = self._settings
+        message = EmailMessage()
+        message["From"] = s.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain="fairscreen")
+        message["X-Fairscreen-Kind"] = kind
+        message.set_content(body)
+        context = ssl.create_default_context()
+        client: smtplib.SMTP
+        if s.security == "tls":
+            client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        with client:
+            if s.security == "starttls":
+                client.starttls(context=context)
+            if s.username:
+                client.login(s.username, s.password or "")
+            client.send_message(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Messenger:
+    """Both ports together, as the services use them; ``outbox`` is the development
+    outbox when one is in use (the demo's page reads it), else None."""
+
+    sms: SmsSender
+    mail: Mailer
+    outbox: DevOutbox | None = None
+
+    def send(self, channel: str, to: str, *, kind: str, subject: str, body: str) -> None:
+        if channel == "sms":
+            self.sms.send_sms(to, body, kind=kind)
+        else:
+            self.mail.send_mail(to, subject, body, kind=kind)
+
+
+def development_messenger() -> Messenger:
+    """Everything to one development outbox (tests, the demo, development)."""
+    outbox = DevOutbox()
+    return Messenger(sms=outbox, mail=outbox, outbox=outbox)
