@@ -7,7 +7,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,10 @@ class WitnessSetting(BaseModel):
     #: its submission prefix, e.g. ``https://witness.regulator.example`` (the log POSTs
     #: to ``<url>/add-checkpoint``)
     url: str
+
+
+def _items(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 class Settings(BaseSettings):
@@ -57,6 +61,12 @@ class Settings(BaseSettings):
     #: connected. Anything else would let any caller on a listed address (loopback
     #: included) pick the address the sign-in limit counts.
     trusted_proxies: str = ""
+    #: Who may read ``/metrics`` without a token (the Prometheus server): comma-separated
+    #: addresses or networks. Empty by default: an operator's token is then needed.
+    metrics_allow: str = ""
+    #: The log's format: ``text`` (one readable line) or ``json`` (one object per line:
+    #: time, level, logger, message, request_id, route, status, duration_ms).
+    log_format: Literal["text", "json"] = "text"
 
     #: The address people reach the portals at: the candidate's invitation links start
     #: with it (``https://screening.example.com``).
@@ -79,22 +89,26 @@ class Settings(BaseSettings):
             raise ValueError("public_url: an http:// or https:// address")
         return value.rstrip("/")
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
-    def _proxies_are_addresses(cls, value: str) -> str:
+    def _proxies_are_addresses(cls, value: str, info: ValidationInfo) -> str:
         for item in (part.strip() for part in value.split(",")):
             if item:
                 try:
                     ipaddress.ip_network(item, strict=False)
                 except ValueError as exc:
                     raise ValueError(
-                        "trusted_proxies: comma-separated IP addresses or networks"
+                        f"{info.field_name}: comma-separated IP addresses or networks"
                     ) from exc
         return value
 
     @property
     def trusted_proxy_list(self) -> list[str]:
-        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+        return _items(self.trusted_proxies)
+
+    @property
+    def metrics_allow_list(self) -> list[str]:
+        return _items(self.metrics_allow)
 
     #: The witnesses asked to cosign each new checkpoint, as JSON:
     #: ``FAIRSCREEN_WITNESSES='[{"vkey": "witness.example/w1+…", "url": "https://…"}]'``.

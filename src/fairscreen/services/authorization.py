@@ -119,7 +119,9 @@ def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> A
 def authorization_notice(
     svc: Services, actor: Actor, case_id: str, lang: str = "zh-Hans"
 ) -> AuthorizationNotice:
-    with svc.uow() as uow:
+    """The notice as the candidate will sign it; a read (no writer lock: rendering it
+    queued behind every state change before)."""
+    with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
         return _notice(svc, uow, case, lang)
 

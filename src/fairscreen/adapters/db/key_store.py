@@ -33,6 +33,20 @@ from fairscreen.domain.errors import KeyDestroyed
 
 #: Built once: the lookup runs for every field sealed or opened.
 _ROW = sa.select(t).where(t.c.owner == sa.bindparam("owner"), t.c.kind == sa.bindparam("kind"))
+#: A case key and, in the same round trip, the subject key that wraps it: opening a case
+#: needs both, one after the other, in every unit of work that reads or writes it.
+_CASE_AND_SUBJECT = sa.select(t).where(
+    sa.or_(
+        sa.and_(t.c.kind == KeyKind.CASE.value, t.c.owner == sa.bindparam("owner")),
+        sa.and_(
+            t.c.kind == KeyKind.SUBJECT.value,
+            t.c.owner
+            == sa.select(t.c.subject)
+            .where(t.c.kind == KeyKind.CASE.value, t.c.owner == sa.bindparam("owner"))
+            .scalar_subquery(),
+        ),
+    )
+)
 
 Row = sa.Row[tuple[object, ...]]
 
@@ -98,9 +112,22 @@ class SqlKeyStore:
 
     def _row(self, kind: KeyKind, owner: str) -> Row | None:
         if (kind, owner) not in self._seen:
-            found = self._connection.execute(_ROW, {"owner": owner, "kind": kind.value}).first()
-            self._seen[(kind, owner)] = found
+            if kind is KeyKind.CASE:
+                self._case_and_subject(owner)
+            else:
+                found = self._connection.execute(_ROW, {"owner": owner, "kind": kind.value})
+                self._seen[(kind, owner)] = found.first()
         return self._seen[(kind, owner)]
+
+    def _case_and_subject(self, case: str) -> None:
+        """Remember the case's key row (or its absence) and its subject's, read together
+        (one round trip instead of two); a subject row already remembered is kept."""
+        self._seen[(KeyKind.CASE, case)] = None
+        for row in self._connection.execute(_CASE_AND_SUBJECT, {"owner": case}):
+            if row.kind == KeyKind.CASE.value:
+                self._seen[(KeyKind.CASE, case)] = row
+            else:
+                self._seen.setdefault((KeyKind.SUBJECT, str(row.owner)), row)
 
     def _forget(self, kind: KeyKind, owners: Sequence[str]) -> None:
         for owner in owners:

@@ -25,11 +25,12 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
 from fairscreen.adapters.db.case_tables import event_payloads
-from fairscreen.adapters.db.engine import as_writer, is_sqlite, one_of, storage_problem
+from fairscreen.adapters.db.engine import as_writer, is_sqlite, storage_problem
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.ledger_store import (
     Integration,
@@ -213,24 +214,18 @@ class SqlUnitOfWork:
         self._payloads.setdefault(commitment, (case, body.decode("utf-8")))
 
     def _flush_payloads(self) -> None:
+        """One ``INSERT … ON CONFLICT DO NOTHING`` per 500 payloads: a payload already
+        stored (the same commitment) stays as it is, without a look-up first."""
         commitments = list(self._payloads)
+        insert = (postgresql.insert if not is_sqlite(self.connection) else sqlite.insert)(
+            event_payloads
+        ).on_conflict_do_nothing(index_elements=["digest"])
         for start in range(0, len(commitments), 500):
-            chunk = commitments[start : start + 500]
-            stored = {
-                row.digest
-                for row in self.connection.execute(
-                    sa.select(event_payloads.c.digest).where(
-                        one_of(self.connection, event_payloads.c.digest, chunk)
-                    )
-                )
-            }
-            fresh = [
+            rows = [
                 {"digest": c, "case_pseudonym": self._payloads[c][0], "body": self._payloads[c][1]}
-                for c in chunk
-                if c not in stored
+                for c in commitments[start : start + 500]
             ]
-            if fresh:
-                self.connection.execute(sa.insert(event_payloads), fresh)
+            self.connection.execute(insert, rows)
 
     def ledger(self) -> Log:
         """The log as this transaction sees it (for proofs and sizes)."""

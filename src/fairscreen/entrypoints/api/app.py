@@ -30,6 +30,7 @@ from fairscreen.entrypoints.api.middleware import (
     origin_prefix,
 )
 from fairscreen.entrypoints.api.nul import RefuseNul
+from fairscreen.entrypoints.api.observability import Metrics, ObserveRequests, networks
 from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES, enforce
 from fairscreen.entrypoints.api.ratelimit import AddressLimiter
 from fairscreen.entrypoints.api.routers import (
@@ -38,6 +39,7 @@ from fairscreen.entrypoints.api.routers import (
     cases,
     fairness,
     ledger,
+    metrics,
     operator,
     profiles,
     public,
@@ -51,6 +53,7 @@ from fairscreen.services.sequencer import run_sequencer
 API_VERSION = "1.0.0"
 ROUTERS = (
     public,
+    metrics,
     auth,
     operator,
     candidates,
@@ -96,6 +99,7 @@ def create_app(
     web: bool = True,
     sign_in_limiter: AddressLimiter | None = None,
     trusted_proxies: Sequence[str] = (),
+    metrics_allow: Sequence[str] = (),
 ) -> FastAPI:
     """The API over ``services``. ``scheduler_interval`` (seconds) runs the scheduler in
     the background while the app is served; None (tests) leaves it off.
@@ -103,7 +107,9 @@ def create_app(
     on a thread of its own while the app is served; None leaves it off.
     ``sign_in_limiter`` counts sign-in requests per address (default: 10 a minute).
     ``trusted_proxies`` (addresses or networks; default none) are the only peers whose
-    ``X-Forwarded-For`` names the client: from anyone else it is ignored."""
+    ``X-Forwarded-For`` names the client: from anyone else it is ignored; only their
+    ``X-Request-ID`` is taken as the request's id. ``metrics_allow`` (addresses or
+    networks) may read ``/metrics`` without a token."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -145,6 +151,8 @@ def create_app(
     install_docs(app)
     app.state.services = services
     app.state.sign_in_limiter = sign_in_limiter or AddressLimiter()
+    app.state.metrics = Metrics(services)
+    app.state.metrics_networks = networks(metrics_allow)
     for module in ROUTERS:
         app.include_router(module.router, dependencies=[Depends(enforce)])
     problems.install(app)
@@ -154,6 +162,10 @@ def create_app(
     app.add_middleware(ContainErrors)
     if trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
+    # outermost: sees the peer that connected, times and counts everything inside
+    app.add_middleware(
+        ObserveRequests, metrics=app.state.metrics, trusted_proxies=list(trusted_proxies)
+    )
     if web:
         mount_web(app, services)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -147,5 +147,9 @@ class TlogPrefix:
             path = str(scope.get("path", ""))
             rest = path[len(self.prefix) :] if path.startswith(self.prefix + "/") else ""
             if rest == "/checkpoint" or rest.startswith("/tile/"):
-                scope = {**scope, "path": rest, "raw_path": rest.encode()}
+                inner = {**scope, "path": rest, "raw_path": rest.encode()}
+                await self.app(inner, receive, send)
+                if "route" in inner:  # the template that answered, for the metrics' label
+                    scope["route"] = inner["route"]
+                return
         await self.app(scope, receive, send)

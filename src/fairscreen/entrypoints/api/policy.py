@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fairscreen.domain.errors import PermissionDenied
 from fairscreen.entrypoints.api.nul import refuse_if_marked
+from fairscreen.entrypoints.api.observability import address_in
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
 from fairscreen.services.accounts import Principal, Unauthenticated
@@ -30,6 +31,8 @@ EVERYONE = frozenset({CANDIDATE, EMPLOYER, AGENCY, REGULATOR, OPERATOR})
 ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- public: health and transparency (PRODUCT.md §6) ----------------------------------
     ("GET", "/healthz"): PUBLIC,
+    # --- operations: metrics (an operator's token, or an address in BY_ADDRESS's list) ----
+    ("GET", "/metrics"): frozenset({OPERATOR}),
     ("GET", "/checkpoint"): PUBLIC,
     ("HEAD", "/checkpoint"): PUBLIC,
     ("GET", "/tile/entries/{path:path}"): PUBLIC,
@@ -98,6 +101,10 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/v1/ledger/entries/{index}"): frozenset({REGULATOR, OPERATOR}),
 }
 
+#: Routes also open, without a token, to a peer in the app's ``metrics_networks``
+#: (``FAIRSCREEN_METRICS_ALLOW``: the Prometheus server that scrapes every process).
+BY_ADDRESS: frozenset[tuple[str, str]] = frozenset({("GET", "/metrics")})
+
 _bearer = HTTPBearer(auto_error=False, description="An API token or a candidate token.")
 
 
@@ -125,11 +132,16 @@ def enforce(
 ) -> Principal | None:
     """The policy check every route runs first; returns the caller (None if public)."""
     refuse_if_marked(request.state)  # a NUL anywhere in the request (entrypoints/api/nul.py)
-    allowed = ROUTE_ROLES.get(route_template(request))
+    key = route_template(request)
+    allowed = ROUTE_ROLES.get(key)
     if allowed is None:
         raise PermissionDenied("this route is not open to anyone", field="route")
     if allowed is PUBLIC:
         return None
+    if key in BY_ADDRESS and credentials is None:
+        peer = request.client.host if request.client else None
+        if address_in(peer, getattr(request.app.state, "metrics_networks", ())):
+            return None
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("a bearer token is required")
     principal = accounts.authenticate(_services(request), credentials.credentials)

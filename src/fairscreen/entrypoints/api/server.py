@@ -14,6 +14,8 @@ import gc
 
 from fastapi import FastAPI
 
+from fairscreen.entrypoints.api.observability import LogFormat, configure_logging
+
 
 def compile_on_start(app: FastAPI) -> None:
     """Compile what the services would otherwise compile on first use (the topic
@@ -31,10 +33,19 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def run(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> None:
-    """Serve ``app`` on ``host:port`` in this process (one worker)."""
+def run(
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    log_format: LogFormat = "text",
+) -> None:
+    """Serve ``app`` on ``host:port`` in this process (one worker), every log line in
+    ``log_format`` (entrypoints/api/observability.py)."""
     import uvicorn
 
+    configure_logging(log_format, log_level)
     compile_on_start(app)
     freeze_startup_heap()
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from loopback;
@@ -47,4 +58,5 @@ def run(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> None:
         log_level=log_level,
         access_log=False,
         proxy_headers=False,
+        log_config=None,  # configure_logging's handler, for uvicorn's loggers too
     )

@@ -83,9 +83,10 @@ def serve(
         scheduler_interval=scheduler_interval or None,
         sequencer_interval=sequencer_interval or None,
         trusted_proxies=settings.trusted_proxy_list,
+        metrics_allow=settings.metrics_allow_list,
     )
     console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")
-    server.run(app, host=host, port=port)
+    server.run(app, host=host, port=port, log_format=settings.log_format)
 
 
 def _refuse_a_log_gone_back(services: Any) -> None:

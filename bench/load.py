@@ -1,0 +1,509 @@
+"""Load benchmark: whole lifecycles over HTTP against 1, 2 and 4 ``serve`` processes on one
+PostgreSQL, driven by locust (headless), with pgbench's commit rate measured in the same
+run as the ceiling to compare with (issue 16 item 6).
+
+For each (processes, clients) pair, on a fresh pair of databases (the data and the key
+store, as production keeps them apart):
+
+1. the world is seeded through the services (an operator, an employer and an agency with
+   API tokens, a role profile, a candidate of the demo sources and the candidate's token
+   from the one-time-code sign-in), which also migrates the schema: the servers then
+   start on a database at head and do not race each other's migrations;
+2. ``processes`` × ``fairscreen serve`` start on 127.0.0.1, each on its own port (a
+   single uvicorn worker each, as ``serve`` runs), with the scheduler as configured, plus
+   ``fairscreen worker`` processes when that command exists (``--workers``);
+3. locust runs ``clients`` users for ``--seconds``, each user bound to one server round
+   robin (locust's host list: ``bench/load/locustfile.py``), each driving lifecycles
+   back to back (closed loop; the eight steps are named in the locustfile);
+4. meanwhile ``/metrics`` of the first server is read every second for the sequencer's
+   backlog (``fairscreen_sequencer_*`` gauges; "-" while no such probe is registered),
+   the servers' CPU time is read from ``/proc`` and the database's commits from
+   ``pg_stat_database``.
+
+The table: lifecycles/s and its ratio to the 1-process row with as many clients (the
+baseline); errors (failed requests: each stops its lifecycle); the servers' CPU ms per
+lifecycle; the database's commits/s and their ratio to pgbench's ``-c 8`` rate; the
+sequencer's backlog; p50/p99 ms per step. The load generator, the servers and PostgreSQL
+share the machine's cores (and, on a shared machine, other work: the load average is
+printed), so compare rows of one run, not runs.
+
+    .venv/bin/python bench/load.py [--processes 1,2,4] [--clients 4,16] [--seconds 15]
+                                   [--port-base 18410] [--postgres URL] [--profile FILE]
+
+``--profile FILE`` samples the first server with py-spy during each run (100 Hz, only the
+thread holding the GIL: waits on the database are left out, and so is C code that runs
+without the GIL, so it sees less than the CPU time from ``/proc``), keeps the raw stacks
+in ``FILE.<proc>x<clients>`` and prints where a lifecycle's CPU went: ms per lifecycle
+per function, inclusive and self (with several processes, per lifecycle that server
+served, assuming an even share).
+
+Needs the ``bench`` extra (``pip install -e '.[bench]'``: locust) and ``pgbench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+HOST = "127.0.0.1"  # loopback only
+ROOT = Path(__file__).resolve().parent.parent
+LOCUSTFILE = ROOT / "bench" / "load" / "locustfile.py"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+STEPS = ("order", "notice", "sign", "investigate", "report", "accept", "employer view", "decision")
+#: A person the demo sources know (src/fairscreen/data/sources/demo: synthetic records).
+CANDIDATE = {"name": "罗示例", "national_id": "999999199001010016", "birth_date": "1990-01-01"}
+
+
+# --- databases -----------------------------------------------------------------------------
+
+
+@contextmanager
+def databases(admin_url: str, *names: str) -> Iterator[list[str]]:
+    """Fresh, empty databases ``names`` (dropped afterwards); their URLs."""
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        base = sa.make_url(admin_url)
+        yield [base.set(database=name).render_as_string(hide_password=False) for name in names]
+    finally:
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def commits(admin_url: str, database: str) -> int:
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
+            query = sa.text("SELECT xact_commit FROM pg_stat_database WHERE datname = :name")
+            return int(connection.execute(query, {"name": database}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def pgbench_rates(admin_url: str, seconds: int) -> dict[int, float]:
+    """pgbench's simple-update transactions (``-N``) per second from 1 and 8 clients, on
+    a scratch database, each for ``seconds``."""
+    url = sa.make_url(admin_url)
+    name = f"fairscreen_load_{uuid.uuid4().hex[:8]}_pgbench"
+    connect = [
+        "-h",
+        url.host or HOST,
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+    ]
+    rates = {}
+    with databases(admin_url, name):
+        subprocess.run(
+            ["pgbench", *connect, "-i", "-q", "-s", "1", name], check=True, capture_output=True
+        )
+        for clients in (1, 8):
+            jobs = str(min(clients, 2))
+            command = ["pgbench", *connect, "-n", "-N", "-c", str(clients), "-j", jobs]
+            done = subprocess.run(
+                [*command, "-T", str(seconds), name],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            found = re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout)
+            assert found, done.stdout
+            rates[clients] = float(found.group(1))
+    return rates
+
+
+# --- the world -----------------------------------------------------------------------------
+
+
+def settings_env(data_url: str, keys_url: str, folder: Path) -> dict[str, str]:
+    return {
+        "FAIRSCREEN_DATABASE_URL": data_url,
+        "FAIRSCREEN_KEY_STORE_URL": keys_url,
+        "FAIRSCREEN_DATA_DIR": str(folder),
+    }
+
+
+def seed(data_url: str, keys_url: str, folder: Path) -> dict[str, Any]:
+    """Migrate and seed through the services; what the locust users need, as JSON."""
+    from fairscreen.adapters.notify import MemoryNotifier
+    from fairscreen.bootstrap import build_services
+    from fairscreen.config import Settings
+    from fairscreen.ledger.entries import ActorRole
+    from fairscreen.services import accounts
+    from fairscreen.services.context import Actor
+    from fairscreen.services.scope import define_role_profile, register_candidate
+    from fairscreen.services.worked_examples import worked_examples
+
+    example = json.loads(worked_examples()[0].read_text("utf-8"))  # Luo: four categories
+    notifier = MemoryNotifier()
+    settings = Settings(database_url=data_url, key_store_url=keys_url, data_dir=folder)
+    svc = build_services(settings, notifier=notifier)
+    try:
+        operator = Actor(ActorRole.OPERATOR, "bench")
+        employer = accounts.register_tenant(svc, operator, kind="employer", name="某食品公司")
+        agency = accounts.register_tenant(svc, operator, kind="agency", name="某背调机构")
+        profile = define_role_profile(svc, Actor(ActorRole.EMPLOYER, employer), example["role"])
+        candidate = register_candidate(svc, Actor(ActorRole.EMPLOYER, employer), CANDIDATE)
+        tokens = {
+            role: accounts.create_account(
+                svc, operator, role=role, label=f"load {role}", tenant_id=tenant
+            )[1].token
+            for role, tenant in (("employer", employer), ("agency", agency), ("operator", None))
+        }
+        session = accounts.request_sign_in_code(svc, candidate, requester="bench")
+        code = str(notifier.sent[-1].fields["code"])
+        candidate_token = accounts.exchange_sign_in_code(svc, candidate, session, code).token
+    finally:
+        svc.engine.dispose()
+        if svc.key_engine is not None:
+            svc.key_engine.dispose()
+    return {
+        **tokens,
+        "candidate": candidate_token,
+        "candidate_id": candidate,
+        "agency_id": agency,
+        "profile_id": profile,
+        "requested": example["requested_categories"],
+        "claims": example.get("claims", {}),
+    }
+
+
+# --- processes -----------------------------------------------------------------------------
+
+
+def has_worker_command() -> bool:
+    found = subprocess.run(
+        [sys.executable, "-m", "fairscreen", "worker", "--help"], capture_output=True, check=False
+    )
+    return found.returncode == 0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of ``pids`` so far (Linux ``/proc``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+@contextmanager
+def servers(
+    count: int, workers: int, port_base: int, env: dict[str, str], folder: Path
+) -> Iterator[tuple[list[str], list[int]]]:
+    """``count`` serve processes (and ``workers`` worker processes); their base URLs and
+    the serve processes' pids. Stopped (SIGTERM, then SIGKILL) on the way out."""
+    started: list[subprocess.Popen[bytes]] = []
+    logs = []
+    urls = [f"http://{HOST}:{port_base + n}" for n in range(count)]
+    try:
+        for n, url in enumerate(urls):
+            log = (folder / f"serve-{n}.log").open("wb")
+            logs.append(log)
+            command = [sys.executable, "-m", "fairscreen", "serve", "--host", HOST]
+            command += ["--port", url.rsplit(":", 1)[1]]
+            started.append(subprocess.Popen(command, env=env, stdout=log, stderr=log))
+        for n in range(workers):
+            log = (folder / f"worker-{n}.log").open("wb")
+            logs.append(log)
+            worker = [sys.executable, "-m", "fairscreen", "worker"]
+            started.append(subprocess.Popen(worker, env=env, stdout=log, stderr=log))
+        for n, url in enumerate(urls):
+            _wait_healthy(url, started, folder / f"serve-{n}.log")
+        yield urls, [process.pid for process in started[:count]]
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in logs:
+            log.close()
+
+
+class StartFailed(Exception):
+    pass
+
+
+def _wait_healthy(url: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
+    """Until ``url/healthz`` answers; a loaded machine may take a while to start four
+    processes (imports, the topic lexicon's compilation, the start-up checks)."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            tail = log.read_text("utf-8", "replace")[-2000:]
+            raise StartFailed(f"a server exited while starting ({url}):\n{tail}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise StartFailed(f"{url} did not start within 240 s")
+
+
+@dataclass
+class Sequencer:
+    """The largest sequencer backlog seen while the load ran (from ``/metrics``)."""
+
+    pending: float | None = None
+    oldest_seconds: float | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def watch(self, url: str, token: str) -> None:
+        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=5) as client:
+            while not self.stop.wait(1.0):
+                try:
+                    text = client.get(f"{url}/metrics").text
+                except httpx.HTTPError:
+                    continue
+                for line in text.splitlines():
+                    if not line.startswith("fairscreen_sequencer_"):
+                        continue
+                    name, _, value = line.rpartition(" ")
+                    if name.endswith("_count"):
+                        self.pending = max(self.pending or 0.0, float(value))
+                    elif name.endswith("_oldest_age_seconds"):
+                        self.oldest_seconds = max(self.oldest_seconds or 0.0, float(value))
+
+    def cell(self) -> str:
+        if self.pending is None:
+            return "-"
+        return f"{self.pending:.0f} / {self.oldest_seconds or 0:.1f} s"
+
+
+# --- one configuration ---------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    processes: int
+    clients: int
+    seconds: float
+    lifecycles: int
+    errors: int
+    cpu_ms: float
+    commits_per_s: float
+    sequencer: str
+    steps: dict[str, tuple[float, float]]
+
+    @property
+    def rate(self) -> float:
+        return self.lifecycles / self.seconds
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
+
+
+def run_one(args: argparse.Namespace, processes: int, clients: int, workers: int) -> Row:
+    tag = uuid.uuid4().hex[:8]
+    names = (f"fairscreen_load_{tag}", f"fairscreen_load_{tag}_keys")
+    with (
+        tempfile.TemporaryDirectory(prefix="fairscreen-load-") as tmp,
+        databases(args.postgres, *names) as (data_url, keys_url),
+    ):
+        folder = Path(tmp)
+        world = seed(data_url, keys_url, folder / "var")
+        env = {**os.environ, **settings_env(data_url, keys_url, folder / "var")}
+        with servers(processes, workers, args.port_base, env, folder) as (urls, pids):
+            world["hosts"] = urls
+            world_file, out_file = folder / "world.json", folder / "out.json"
+            world_file.write_text(json.dumps(world), "utf-8")
+            sequencer = Sequencer()
+            watcher = threading.Thread(
+                target=sequencer.watch, args=(urls[0], world["operator"]), daemon=True
+            )
+            watcher.start()
+            commits_before, cpu_before = commits(args.postgres, names[0]), cpu_seconds(pids)
+            profiler = _profile(args, pids[0], processes, clients)
+            began = time.perf_counter()
+            users = ["-u", str(clients), "-r", str(clients), "-t", f"{args.seconds}s"]
+            quiet = ["--only-summary", "--loglevel", "WARNING", "--stop-timeout", "30"]
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(LOCUSTFILE),
+                    "--headless",
+                    *users,
+                    *quiet,
+                ],
+                env={
+                    **os.environ,
+                    "FAIRSCREEN_LOAD_WORLD": str(world_file),
+                    "FAIRSCREEN_LOAD_OUT": str(out_file),
+                },
+                stdout=subprocess.DEVNULL,
+                stderr=(folder / "locust.log").open("wb"),
+                check=False,
+            )
+            elapsed = time.perf_counter() - began
+            cpu = cpu_seconds(pids) - cpu_before
+            if profiler is not None:
+                profiler.wait(timeout=60)
+            committed = commits(args.postgres, names[0]) - commits_before
+            sequencer.stop.set()
+            watcher.join()
+            if not out_file.exists():
+                sys.exit((folder / "locust.log").read_text())
+            out = json.loads(out_file.read_text("utf-8"))
+    done = len(out["completed"])
+    if profiler is not None and done:
+        print_profile(Path(f"{args.profile}.{processes}x{clients}"), done / processes)
+    return Row(
+        processes=processes,
+        clients=clients,
+        seconds=float(args.seconds),
+        lifecycles=done,
+        errors=sum(out["errors"].values()),
+        cpu_ms=cpu * 1000 / done if done else float("nan"),
+        commits_per_s=committed / elapsed,
+        sequencer=sequencer.cell(),
+        steps={
+            step: (
+                statistics.median(out["times"].get(step) or [float("nan")]),
+                percentile(out["times"].get(step, []), 0.99),
+            )
+            for step in STEPS
+        },
+    )
+
+
+def _profile(
+    args: argparse.Namespace, pid: int, processes: int, clients: int
+) -> subprocess.Popen[bytes] | None:
+    if not args.profile:
+        return None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    out = f"{args.profile}.{processes}x{clients}"
+    command = [spy, "record", "-p", str(pid), "-r", "100", "-d", str(args.seconds)]
+    # --gil: only the thread holding the GIL, i.e. running Python, not waiting on a socket
+    command += ["-f", "raw", "-o", out, "--nonblocking", "--gil"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def print_profile(raw: Path, lifecycles: float, top: int = 30) -> None:
+    """py-spy's raw stacks as CPU ms per lifecycle, per function (file and name; one
+    sample is 10 ms at 100 Hz), inclusive (on the stack) and self (at its top)."""
+    inclusive: dict[str, float] = {}
+    own: dict[str, float] = {}
+    total = 0
+    for line in raw.read_text("utf-8").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        total += count
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+    per = 10.0 / lifecycles  # ms of CPU per sample, per lifecycle
+    print(f"\nprofile {raw.name}: {total * per:.1f} ms CPU per lifecycle sampled")
+    ours = {frame: n for frame, n in inclusive.items() if "fairscreen/" in frame}
+    for title, table in (
+        ("inclusive, fairscreen's", ours),
+        ("inclusive", inclusive),
+        ("self", own),
+    ):
+        print(f"  top {top} by {title} ms/lifecycle:")
+        for frame, count in sorted(table.items(), key=lambda item: -item[1])[:top]:
+            print(f"    {count * per:7.2f}  {frame[:150]}")
+
+
+def print_table(rows: list[Row], pgbench: dict[int, float], workers: int) -> None:
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"\nfairscreen under locust: whole lifecycles (8 requests) over HTTP, PostgreSQL, "
+        f"{HOST}; {os.cpu_count()} CPUs shared by servers, locust and PostgreSQL; "
+        f"{workers} worker process(es); load average after the run {load}"
+    )
+    print(
+        f"pgbench -N (same run, scratch database): {pgbench[1]:,.0f} commits/s from 1 client, "
+        f"{pgbench[8]:,.0f} from 8"
+    )
+    header = ["proc", "clients", "lifecycles/s", "× 1 proc", "errors", "server CPU ms/lc"]
+    header += ["db commits/s", "÷ pgbench c8", "seq. backlog"]
+    header += [f"{step} p50/p99 ms" for step in STEPS]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---:" for _ in header) + "|")
+    baseline = {row.clients: row.rate for row in rows if row.processes == 1}
+    for row in rows:
+        base = baseline.get(row.clients)
+        cells = [
+            str(row.processes),
+            str(row.clients),
+            f"{row.rate:.1f}",
+            f"{row.rate / base:.2f}" if base else "-",
+            str(row.errors),
+            f"{row.cpu_ms:.0f}",
+            f"{row.commits_per_s:,.0f}",
+            f"{row.commits_per_s / pgbench[8]:.2f}",
+            row.sequencer,
+        ]
+        cells += [f"{p50:.0f}/{p99:.0f}" for p50, p99 in row.steps.values()]
+        print("| " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", default="1,2,4", help="serve processes, comma-separated")
+    parser.add_argument("--clients", default="4,16", help="locust users, comma-separated")
+    parser.add_argument("--seconds", type=int, default=15, help="per configuration")
+    parser.add_argument("--workers", type=int, default=None, help="default: 1 if it exists")
+    parser.add_argument("--pgbench-seconds", type=int, default=5)
+    parser.add_argument("--port-base", type=int, default=18410)
+    parser.add_argument("--postgres", default=POSTGRES, help="an admin URL (CREATE DATABASE)")
+    parser.add_argument("--profile", help="py-spy the first server into FILE.<proc>x<clients>")
+    args = parser.parse_args()
+    if shutil.which("pgbench") is None:
+        raise SystemExit("pgbench is needed (Debian: postgresql-client)")
+    workers = args.workers if args.workers is not None else int(has_worker_command())
+    pgbench = pgbench_rates(args.postgres, args.pgbench_seconds)
+    rows = []
+    for processes in (int(p) for p in args.processes.split(",")):
+        for clients in (int(c) for c in args.clients.split(",")):
+            try:
+                rows.append(run_one(args, processes, clients, workers))
+            except StartFailed as failed:  # the other configurations still run
+                print(f"{processes} proc × {clients} clients: {failed}", file=sys.stderr)
+                continue
+            print(
+                f"{processes} proc × {clients} clients: {rows[-1].rate:.1f} lifecycles/s",
+                file=sys.stderr,
+            )
+    print_table(rows, pgbench, workers)
+
+
+if __name__ == "__main__":
+    main()
