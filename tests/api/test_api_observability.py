@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.conftest import Api, build_api, many_sign_ins, order_over_api, sign_over_api
 from factories import SUBJECT
 from fairscreen.adapters.db.gauges import table_backlog
+from fairscreen.adapters.db.tables import ledger_pending
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.observability import log_handler
 from fairscreen.entrypoints.api.scheduler import tick
@@ -286,3 +287,20 @@ def test_the_metrics_allow_list_must_be_addresses() -> None:
         "10.0.3.7",
         "10.1.0.0/16",
     ]
+
+
+def test_the_sequencer_backlog_counts_pending_entries_and_their_age(api: Api) -> None:
+    svc = api.world.svc
+    with svc.engine.begin() as connection:
+        connection.execute(
+            sa.insert(ledger_pending),
+            [{"data": b"entry", "queued_at": svc.now().timestamp() - age} for age in (30, 5)],
+        )
+    readings = {r.name: r.value for r in read_gauges(svc)}
+    assert readings["fairscreen_sequencer_pending_count"] == 2
+    assert 29 <= readings["fairscreen_sequencer_pending_oldest_age_seconds"] <= 31
+    with svc.engine.begin() as connection:
+        connection.execute(sa.delete(ledger_pending))
+    readings = {r.name: r.value for r in read_gauges(svc)}
+    assert readings["fairscreen_sequencer_pending_count"] == 0
+    assert "fairscreen_sequencer_pending_oldest_age_seconds" not in readings  # none waiting

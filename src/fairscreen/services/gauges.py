@@ -2,13 +2,13 @@
 
 A *probe* is a function ``(connection, now) -> readings`` (``adapters/db/gauges.py``):
 counts and ages only, never a value from a row. The checkpoint age and the purge backlog
-are built in. Features that keep a queue in a table plug theirs in with
-:func:`register_probe`, e.g. the ledger sequencer's pending entries::
+and the ledger sequencer's backlog are built in. Features that keep a queue in a table
+plug theirs in with :func:`register_probe`, e.g.::
 
     register_probe(
         functools.partial(
-            table_backlog, table="ledger_pending", created_column="created_at",
-            metric="fairscreen_sequencer_pending", what="Ledger entries not integrated yet",
+            table_backlog, table="jobs", created_column="created_at",
+            metric="fairscreen_jobs", what="Jobs not done yet",
         )
     )
 
@@ -26,7 +26,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fairscreen.adapters.db.engine import begin_read
-from fairscreen.adapters.db.gauges import Reading, checkpoint_age, purge_backlog
+from fairscreen.adapters.db.gauges import (
+    Reading,
+    checkpoint_age,
+    purge_backlog,
+    sequencer_backlog,
+)
 from fairscreen.services.context import Services
 
 log = logging.getLogger("fairscreen.metrics")
@@ -34,7 +39,7 @@ log = logging.getLogger("fairscreen.metrics")
 Probe = Callable[[Connection, datetime], Iterable[Reading]]
 
 #: What every scrape reads; :func:`register_probe` adds to it.
-PROBES: list[Probe] = [checkpoint_age, purge_backlog]
+PROBES: list[Probe] = [checkpoint_age, purge_backlog, sequencer_backlog]
 
 
 def register_probe(probe: Probe) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from fairscreen.adapters.db import case_tables as cases_t
-from fairscreen.adapters.db.tables import TIME, ledger_checkpoints
+from fairscreen.adapters.db.tables import TIME, ledger_checkpoints, ledger_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,32 @@ def purge_backlog(connection: Connection, now: datetime) -> Iterable[Reading]:
         )
         for held in (False, True)
     )
+
+
+def sequencer_backlog(connection: Connection, now: datetime) -> Iterable[Reading]:
+    """Ledger entries committed but not yet integrated by the sequencer, and the age of
+    the oldest (the sequencer's lag; docs/ledger.md, 'Operating the log'). ``queued_at``
+    is POSIX seconds, stamped when the request's transaction recorded the entry."""
+    pending = ledger_pending
+    count, oldest = connection.execute(
+        sa.select(sa.func.count(), sa.func.min(pending.c.queued_at))
+    ).one()
+    readings = [
+        Reading(
+            "fairscreen_sequencer_pending_count",
+            "Ledger entries committed and not integrated yet.",
+            float(count or 0),
+        )
+    ]
+    if oldest is not None:
+        readings.append(
+            Reading(
+                "fairscreen_sequencer_pending_oldest_age_seconds",
+                "Seconds since the oldest pending ledger entry was committed.",
+                max(0.0, now.timestamp() - float(oldest)),
+            )
+        )
+    return readings
 
 
 def table_exists(connection: Connection, table: str) -> bool:
