@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fairscreen.domain.topics import LayeredTopicClassifier, default_classifier
+from fairscreen.domain.topics import LayeredTopicClassifier, TopicClassifier, default_classifier
 
 #: What the card says in words, per language; the figures come from the model file.
 TEXTS: dict[str, dict[str, Any]] = {
@@ -109,10 +109,13 @@ TEXTS: dict[str, dict[str, Any]] = {
 }
 
 
-def model_card(classifier: LayeredTopicClassifier | None = None) -> dict[str, Any]:
+def model_card(classifier: TopicClassifier | None = None) -> dict[str, Any] | None:
     """The card as data: references, training counts and the held-out figures per batch,
-    script and topic (statement texts never appear)."""
+    script and topic (statement texts never appear); None for a classifier without a
+    published model (a test's fake, the lexicon alone)."""
     classifier = classifier or default_classifier()
+    if not isinstance(classifier, LayeredTopicClassifier):
+        return None
     ref = classifier.model_ref
     card = dict(classifier.model.card)
     training = dict(classifier.model.training)
@@ -123,11 +126,17 @@ def model_card(classifier: LayeredTopicClassifier | None = None) -> dict[str, An
         rows = [{"script": "all", **figures["overall"]}]
         rows += [{"script": lang, **values} for lang, values in figures["scripts"].items()]
         batches.append({"batch": key.removeprefix("heldout_"), "rows": rows})
+    counts = {
+        "statements": training.get("corpus_statements", 0),
+        "prohibited": training.get("corpus_prohibited", 0),
+        "twins": training.get("opencc_twins", 0),
+    }
     return {
         "version": ref.version,
         "sha256": ref.sha256,
         "lexicon_sha256": ref.lexicon_sha256,
         "training": training,
+        "data_text": {lang: texts["data_text"].format(**counts) for lang, texts in TEXTS.items()},
         "heldout": batches,
     }
 
@@ -137,9 +146,10 @@ def _ratio(value: float | None) -> str:
 
 
 def model_card_markdown(lang: str = "zh-Hans") -> str:
-    """The card as Markdown (``fairscreen rulebook show``)."""
+    """The card of the shipped filter as Markdown (``fairscreen rulebook show``)."""
     card, texts = model_card(), TEXTS.get(lang, TEXTS["en"])
-    training = card["training"]
+    if card is None:
+        return ""
     lines = [
         f"## {texts['title']}",
         "",
@@ -147,12 +157,7 @@ def model_card_markdown(lang: str = "zh-Hans") -> str:
         "",
         f"- {texts['model']}: `{card['version']}`, SHA-256 `{card['sha256']}`",
         f"- {texts['lexicon']}: `{card['lexicon_sha256']}`",
-        f"- {texts['data']}: "
-        + texts["data_text"].format(
-            statements=training.get("corpus_statements", 0),
-            prohibited=training.get("corpus_prohibited", 0),
-            twins=training.get("opencc_twins", 0),
-        ),
+        f"- {texts['data']}: {card['data_text'][lang if lang in TEXTS else 'en']}",
         "",
         f"### {texts['heldout']}",
         "",
