@@ -39,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import pairwise
+from operator import add
 from typing import Any
 
 from fairscreen.domain.errors import InvalidInput
@@ -54,12 +55,18 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 def features(span: str) -> set[str]:
     """The distinct features of one span of folded, Simplified text."""
+    return _read(span)[0]
+
+
+def _read(span: str) -> tuple[set[str], list[str]]:
+    """The features of a span, and its English words (for the pair across a join)."""
     found: set[str] = set()
     for run in _CHINESE_RUN.findall(span):
-        length = len(run)
+        # n-grams joined in C (map over add): a third faster than slicing in a loop
+        bigrams = list(map(add, run, run[1:]))
         found.update(run)
-        found.update(run[i : i + 2] for i in range(length - 1))
-        found.update(run[i : i + 3] for i in range(length - 2))
+        found.update(bigrams)
+        found.update(map(add, bigrams, run[2:]))
     words = _WORD.findall(span)
     previous = ""
     for word in words:
@@ -69,16 +76,40 @@ def features(span: str) -> set[str]:
         if previous:
             found.add(f"b:{previous} {word}")
         previous = word
-    return found
+    return found, words
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
 
 
 def spans(text: str) -> list[str]:
     """Each sentence of ``text`` and each pair of neighbouring sentences."""
-    sentences = [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
+    sentences = _sentences(text)
     if len(sentences) <= 1:
         return sentences or [text]
     pairs = [f"{a} {b}" for a, b in pairwise(sentences)]
     return sentences + pairs
+
+
+def span_features(text: str) -> list[tuple[str, set[str]]]:
+    """``(span, features(span))`` for each span of :func:`spans`, each sentence read once:
+    a pair's features are its sentences' together, plus the word pair across the join
+    (Chinese n-grams never cross it: the pair is joined with a space)."""
+    sentences = _sentences(text)
+    if len(sentences) <= 1:
+        only = sentences[0] if sentences else text
+        return [(only, features(only))]
+    read = [(sentence, *_read(sentence)) for sentence in sentences]
+    pairs = []
+    for (first, first_features, first_words), (second, second_features, second_words) in pairwise(
+        read
+    ):
+        joined = first_features | second_features
+        if first_words and second_words:
+            joined.add(f"b:{first_words[-1]} {second_words[0]}")
+        pairs.append((f"{first} {second}", joined))
+    return [(sentence, found) for sentence, found, _ in read] + pairs
 
 
 @dataclass(frozen=True)
@@ -98,10 +129,13 @@ class TopicModel:
 
     def score(self, span: str, cue: str | None = None) -> int:
         """The drop score of one span (compare with ``threshold``)."""
-        weights = self.drop_weights
-        total = self.bias + sum(weights.get(feature, 0) for feature in features(span))
+        return self._score(features(span), cue)
+
+    def _score(self, found: set[str], cue: str | None) -> int:
+        get = self.drop_weights.get
+        total = self.bias + sum([get(feature, 0) for feature in found])
         if cue is not None:
-            total += weights.get("cue:" + cue, 0)
+            total += get("cue:" + cue, 0)
         return total
 
     def topic(self, span: str, cue: str | None = None) -> str:
@@ -119,8 +153,8 @@ class TopicModel:
     def prohibited_topic(self, simple: str, cue: str | None = None) -> str | None:
         """The topic of folded, Simplified text, or None when no span reaches the threshold."""
         best_span, best_score = "", self.threshold - 1
-        for span in spans(simple):
-            span_score = self.score(span, cue)
+        for span, found in span_features(simple):
+            span_score = self._score(found, cue)
             if span_score > best_score:
                 best_span, best_score = span, span_score
         if best_score < self.threshold:
