@@ -48,6 +48,7 @@ from fairscreen.domain.topic_names import PROHIBITED_TOPICS, earliest
 LEXICON_FILES: tuple[str, ...] = ("zh", "zh-Hant", "en")
 LEXICON_PACKAGE_DIR = "data/lexicon"
 ALLOW = "allow"
+_CUE = "cue_"
 
 _MASK = "\x1f"  # a unit separator: no lexicon entry contains it, so none can straddle a mask
 _META = frozenset(".^$*+?{}[]\\|()")
@@ -402,6 +403,24 @@ class _Dispatcher:
             pos = hit.start() + 1
         return best
 
+    def best_two(self, text: str, split: int) -> tuple[str | None, str | None]:
+        """In one scan: the earliest group ranked before ``split`` with a hit, and the
+        earliest ranked from ``split`` on (an entry of each kind at the same position:
+        the first kind's)."""
+        first: str | None = None
+        second: str | None = None
+        rank, pos = self._rank, 0
+        while (hit := self._search(text, pos)) is not None:
+            name = hit.lastgroup
+            if name is not None:
+                if rank[name] < split:
+                    if first is None or rank[name] < rank[first]:
+                        first = name
+                elif second is None or rank[name] < rank[second]:
+                    second = name
+            pos = hit.start() + 1
+        return first, second
+
     def mask(self, text: str) -> str:
         """``text`` with every hit replaced by the mask, leftmost first, non-overlapping."""
         pieces: list[str] = []
@@ -578,22 +597,25 @@ class LexiconTopicClassifier:
     def __init__(self, lexicon: TopicLexicon | None = None) -> None:
         lexicon = lexicon if lexicon is not None else shipped_lexicon()
         self._allow = _Dispatcher({ALLOW: lexicon.allow})
-        self._topics = _Dispatcher(_ordered(lexicon.topics))
-        self._cues = _Dispatcher(_ordered(lexicon.cues))
+        # hits and cues in one dispatcher (one scan of the text): hits first, then cues,
+        # each in PROHIBITED_TOPICS order; a cue group is named "cue_" + its topic
+        topics, cues = _ordered(lexicon.topics), _ordered(lexicon.cues)
+        self._split = len(topics)
+        self._topics = _Dispatcher(topics | {_CUE + name: cues[name] for name in cues})
         self._hant_topics = _Dispatcher(_ordered(lexicon.hant_topics))
 
     def compile_all(self) -> None:
         """Compile every entry now (entries are otherwise compiled when first met)."""
-        for dispatcher in (self._allow, self._topics, self._cues, self._hant_topics):
+        for dispatcher in (self._allow, self._topics, self._hant_topics):
             dispatcher.compile_all()
 
     def read(self, folded: str, simple: str) -> LexiconReading:
         """Steps 2–3 on text already folded (``folded``) and made Simplified (``simple``)."""
         masked = self._allow.mask(simple)
-        topic = self._topics.best(masked)
+        topic, cue_group = self._topics.best_two(masked, self._split)
         if simple != folded:
             topic = earliest(topic, self._hant_topics.best(masked))
-        cue = self._cues.best(masked)
+        cue = cue_group.removeprefix(_CUE) if cue_group is not None else None
         return LexiconReading(topic, cue, masked.replace(_MASK, " ") if _MASK in masked else masked)
 
     def prohibited_topic(self, text: str) -> str | None:
