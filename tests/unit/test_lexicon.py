@@ -22,7 +22,10 @@ from fairscreen.domain.topic_model import shipped_model
 from fairscreen.domain.topic_names import PROHIBITED_TOPICS
 from fairscreen.domain.topics import LayeredTopicClassifier
 
-FILES = {name: parse_lexicon_file(name, lexicon_file_text(name)) for name in LEXICON_FILES}
+FILES = {
+    name: parse_lexicon_file(name, lexicon_file_text(name), compile_patterns=True)
+    for name in LEXICON_FILES
+}
 LEXICON = LexiconTopicClassifier(build_lexicon(FILES))
 
 
@@ -107,7 +110,7 @@ def test_a_malformed_file_is_refused_naming_the_entry_and_field(
     text: str, field: str, message: str
 ) -> None:
     with pytest.raises(InvalidInput, match=message) as raised:
-        parse_lexicon_file("zh", text)
+        parse_lexicon_file("zh", text, compile_patterns=True)
     assert field in str(raised.value.field)
 
 

@@ -66,8 +66,8 @@ def test_an_empty_or_blanked_statement_is_kept() -> None:
         ({"bias": 1.5}, "bias"),
         ({"drop_weights": {"x": "1"}}, "drop_weights"),
         ({"topic_bias": [0]}, "topic_bias"),
-        ({"topic_weights": {"x": [0]}}, "topic_weights.x"),
-        ({"topic_weights": {"x": [99, 1]}}, "topic_weights.x"),
+        ({"topic_weights": {"x": [0]}}, "topic_weights"),
+        ({"topic_weights": {"x": [99, 1]}}, "topic_weights"),
     ],
 )
 def test_a_malformed_model_file_is_refused_naming_the_field(
