@@ -69,7 +69,7 @@ from fairscreen.domain.report import (
 )
 from fairscreen.domain.rulebook import Rulebook
 from fairscreen.domain.scope import effective_scope
-from fairscreen.domain.topics import TopicClassifier
+from fairscreen.domain.topics import ModelRef, PublishedClassifier, TopicClassifier
 
 PREFIX = {
     Category.IDENTITY: "ID",
@@ -316,6 +316,7 @@ class _Evaluation:
             dropped_statements=self.dropped,
             light=self.light,
             reasons=self.reasons,
+            topic_model=published_model(self.classifier),
         )
 
     def triage(self, record: Record, buckets: Mapping[Category, _Bucket]) -> None:
@@ -415,7 +416,16 @@ TOPIC_LABELS: Mapping[str, str] = (
             "sex_life",
         )
     }
+    | {name: name for name in ("sex_or_gender", "age", "appearance")}
     | {
+        "sex": "sex_or_gender",
+        "gender": "sex_or_gender",
+        "looks": "appearance",
+        "年龄": "age",
+        "年齡": "age",
+        "性别": "sex_or_gender",
+        "性別": "sex_or_gender",
+        "外貌": "appearance",
         "marriage": Category.MARITAL_STATUS.value,
         "family": Category.FAMILY_BACKGROUND.value,
         "pregnancy": Category.PREGNANCY_OR_FERTILITY.value,
@@ -445,6 +455,11 @@ TOPIC_LABELS: Mapping[str, str] = (
         "家庭": Category.FAMILY_BACKGROUND.value,
     }
 )
+
+
+def published_model(classifier: TopicClassifier) -> ModelRef | None:
+    """The model and lexicon a classifier decides by, when it publishes them."""
+    return classifier.model_ref if isinstance(classifier, PublishedClassifier) else None
 
 
 def statement_topic(classifier: TopicClassifier, text: str, label: str | None) -> str | None:
