@@ -22,7 +22,9 @@ DOCUMENT = json.loads(MODEL_BYTES)
 
 
 def test_features_are_chinese_ngrams_and_english_words_pairs_and_stems() -> None:
-    assert {"离", "离婚", "刚离婚"} <= features("她刚离婚")
+    # Chinese characters and bigrams only: trigrams cost a third of the features and, by
+    # cross-validation on the training corpus, bought no recall (docs/topics.md)
+    assert features("她刚离婚") == {"她", "刚", "离", "婚", "她刚", "刚离", "离婚"}
     assert features("she's pregnant") == {"w:she's", "w:pregnant", "p:pregn", "b:she's pregnant"}
     assert features("") == set()
 

@@ -38,7 +38,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from itertools import pairwise
+from itertools import pairwise, repeat
 from operator import add
 from typing import Any
 
@@ -63,10 +63,8 @@ def _read(span: str) -> tuple[set[str], list[str]]:
     found: set[str] = set()
     for run in _CHINESE_RUN.findall(span):
         # n-grams joined in C (map over add): a third faster than slicing in a loop
-        bigrams = list(map(add, run, run[1:]))
         found.update(run)
-        found.update(bigrams)
-        found.update(map(add, bigrams, run[2:]))
+        found.update(map(add, run, run[1:]))
     words = _WORD.findall(span)
     previous = ""
     for word in words:
@@ -132,10 +130,10 @@ class TopicModel:
         return self._score(features(span), cue)
 
     def _score(self, found: set[str], cue: str | None) -> int:
-        get = self.drop_weights.get
-        total = self.bias + sum([get(feature, 0) for feature in found])
+        # map over (feature, 0) pairs: the look-ups run in C, no list is built
+        total = self.bias + sum(map(self.drop_weights.get, found, repeat(0, len(found))))
         if cue is not None:
-            total += get("cue:" + cue, 0)
+            total += self.drop_weights.get("cue:" + cue, 0)
         return total
 
     def topic(self, span: str, cue: str | None = None) -> str:

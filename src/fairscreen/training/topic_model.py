@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ from fairscreen.services.topic_audit import (
 )
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "topic_model.json"
-VERSION = "2026.12-r7"
+VERSION = "2026.12-r8"
 SCALE = 1000
 SEED = 20261204
 TARGET_RECALL = 0.98
@@ -60,6 +61,7 @@ C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
 # systems", an empty remark): without them the bias, learnt from a corpus with more
 # prohibited statements than job ones, dropped a statement the model knew nothing about.
 BLANK_STATEMENTS = 100
+MIN_DF = 2  # statements a feature must occur in to be learnt
 MIN_TOPIC_WEIGHT = 0.05  # smaller per-topic weights are dropped: they never change a topic
 
 
@@ -122,6 +124,13 @@ def _threshold(scores: Any, y: Any, certain: Any) -> tuple[float, int, float]:
 def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
     lexicon = LexiconTopicClassifier()
     rows = [_reading(lexicon, s.text) for s in statements]
+    # a feature of fewer than MIN_DF statements is noise to fit (a name, a one-off
+    # phrase): left out, the model is smaller and generalises better (cross-validated)
+    seen = Counter(feature for row, _ in rows for feature in row)
+    rows = [
+        ({f: v for f, v in row.items() if seen[f] >= MIN_DF or f.startswith("cue:")}, hit)
+        for row, hit in rows
+    ]
     rows += [({}, False)] * BLANK_STATEMENTS
     vectorizer = DictVectorizer(sort=True)
     x = csr_matrix(vectorizer.fit_transform([row for row, _ in rows]))
