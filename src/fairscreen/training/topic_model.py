@@ -11,7 +11,8 @@
    gives its cue; :func:`fairscreen.domain.topic_model.features` gives the n-grams.
 4. Fit the drop model: an L2 logistic regression (liblinear, fixed seed) on prohibited
    vs job-related (with ``BLANK_STATEMENTS`` featureless job rows, so that nothing known
-   means keep), C chosen by 5-fold cross-validation on the training corpus alone.
+   means keep) over the features met in at least ``MIN_DF`` statements, C chosen by
+   5-fold cross-validation on the training corpus alone.
 5. Choose the threshold on the same cross-validation: the lowest false-drop count at
    which lexicon + model keep recall at or above ``TARGET_RECALL``.
 6. Fit the topic model (multinomial logistic regression) on the prohibited statements.
