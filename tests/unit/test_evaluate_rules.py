@@ -22,6 +22,7 @@ from factories import (
     statement,
     witness,
 )
+from fairscreen.domain.topics import default_classifier
 from fairscreen.services.evaluation import evaluate_case
 
 
@@ -1049,3 +1050,26 @@ def test_the_employer_view_holds_nothing_excluded_or_unverified(run: Any) -> Non
         "NOT_JOB_RELATED",
     ):
         assert secret not in text
+
+
+def test_a_remark_repeated_across_records_is_read_once_and_dropped_everywhere() -> None:
+    # the classifier reads each distinct text once per evaluation (domain/evaluation.py,
+    # _ReadOnce), and every copy of a prohibited remark is still dropped
+    read: list[str] = []
+    shipped = default_classifier()
+
+    class Counting:
+        def prohibited_topic(self, text: str) -> str | None:
+            read.append(text)
+            return shipped.prohibited_topic(text)
+
+    remark = statement("他生活作风不好。", "private_conduct")
+    job = statement("项目交付按时。", "delivers_on_time", "positive")
+    records = [witness(f"ref-{n}", f"p-{n}", remark, job) for n in range(1, 4)]
+    outcome = evaluate_case(dumps(case(records, categories=["reference"])), classifier=Counting())
+    assert sorted(read) == sorted(["他生活作风不好。", "项目交付按时。"])
+    assert [d["record"] for d in outcome.document["dropped_statements"]] == [
+        "ref-1",
+        "ref-2",
+        "ref-3",
+    ]

@@ -25,6 +25,7 @@ from fairscreen.entrypoints.web.policy import PAGE_ROLES, PUBLIC
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import review
 from fairscreen.services.context import Actor
+from fairscreen.services.topic_model_card import model_card
 from web.conftest import Web, csrf_of
 from web.conftest import disputed_case as _disputed_case
 
@@ -254,6 +255,15 @@ def test_rulebook_page_in_each_language_with_version_and_sha256(web: Web) -> Non
         assert 'id="inputs"' in page.text and 'id="history"' in page.text
         assert "fairscreen evaluate CASE.json --rulebook v1.1.toml" in page.text
         assert page.text.count(rulebook.sha256) >= 2  # the header and the history row
+        # the prohibited-topic filter's model card: its hashes, held-out figures, weaknesses
+        ref = web.api.world.svc.classifier.model_ref
+        assert 'id="topic-model"' in page.text
+        assert ref.sha256 in page.text and ref.lexicon_sha256 in page.text
+        card = model_card(web.api.world.svc.classifier)
+        assert card is not None
+        overall = card["heldout"][0]["rows"][0]
+        assert f"{overall['false_drops']} / {overall['kept']}" in page.text
+        assert "<code>appearance</code>" in page.text
 
 
 def _released(web: Web, statement: str | None = None) -> str:

@@ -69,7 +69,7 @@ from fairscreen.domain.report import (
 )
 from fairscreen.domain.rulebook import Rulebook
 from fairscreen.domain.scope import effective_scope
-from fairscreen.domain.topics import TopicClassifier
+from fairscreen.domain.topics import ModelRef, TopicClassifier
 
 PREFIX = {
     Category.IDENTITY: "ID",
@@ -166,6 +166,25 @@ class _Bucket:
     not_found: list[Record] = field(default_factory=list)
 
 
+class _ReadOnce:
+    """A classifier that reads each distinct text once per evaluation (a remark repeated
+    across a case's records, a label used on several statements). It lives as long as
+    the evaluation, which holds the texts anyway; nothing is kept between cases."""
+
+    __slots__ = ("classifier", "topics")
+
+    def __init__(self, classifier: TopicClassifier) -> None:
+        self.classifier = classifier
+        self.topics: dict[str, str | None] = {}
+
+    def prohibited_topic(self, text: str) -> str | None:
+        topics = self.topics
+        if text in topics:
+            return topics[text]
+        topic = topics[text] = self.classifier.prohibited_topic(text)
+        return topic
+
+
 class _Evaluation:
     def __init__(self, case: Case, rulebook: Rulebook, classifier: TopicClassifier) -> None:
         self.case = case
@@ -181,6 +200,7 @@ class _Evaluation:
         self.identity = IdentityMatcher(case.subject)
         self.source_of = {record.id: record.source.id for record in case.records}
         self.lookback_cutoffs: dict[Category, date | None] = {}
+        self.read_once = _ReadOnce(classifier)
 
     # --- findings ---------------------------------------------------------------------
 
@@ -316,6 +336,7 @@ class _Evaluation:
             dropped_statements=self.dropped,
             light=self.light,
             reasons=self.reasons,
+            topic_model=published_model(self.classifier),
         )
 
     def triage(self, record: Record, buckets: Mapping[Category, _Bucket]) -> None:
@@ -380,7 +401,7 @@ class _Evaluation:
         investigator's own topic label); None when none is left."""
         kept: list[tuple[int, Statement]] = []
         for index, statement in enumerate(data.statements):
-            topic = statement_topic(self.classifier, statement.text, statement.topic)
+            topic = statement_topic(self.read_once, statement.text, statement.topic)
             if topic is None:
                 kept.append((index, statement))
             else:
@@ -415,7 +436,16 @@ TOPIC_LABELS: Mapping[str, str] = (
             "sex_life",
         )
     }
+    | {name: name for name in ("sex_or_gender", "age", "appearance")}
     | {
+        "sex": "sex_or_gender",
+        "gender": "sex_or_gender",
+        "looks": "appearance",
+        "年龄": "age",
+        "年齡": "age",
+        "性别": "sex_or_gender",
+        "性別": "sex_or_gender",
+        "外貌": "appearance",
         "marriage": Category.MARITAL_STATUS.value,
         "family": Category.FAMILY_BACKGROUND.value,
         "pregnancy": Category.PREGNANCY_OR_FERTILITY.value,
@@ -445,6 +475,15 @@ TOPIC_LABELS: Mapping[str, str] = (
         "家庭": Category.FAMILY_BACKGROUND.value,
     }
 )
+
+
+def published_model(classifier: TopicClassifier) -> ModelRef | None:
+    """The model and lexicon a classifier decides by, when it publishes them
+    (:class:`~fairscreen.domain.topics.PublishedClassifier`). Read as an attribute:
+    ``isinstance`` against a runtime-checkable Protocol inspects every member and cost
+    ~10 µs of every report."""
+    ref = getattr(classifier, "model_ref", None)
+    return ref if isinstance(ref, ModelRef) else None
 
 
 def statement_topic(classifier: TopicClassifier, text: str, label: str | None) -> str | None:

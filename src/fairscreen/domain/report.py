@@ -20,6 +20,7 @@ from typing import Any
 
 from fairscreen.domain.categories import Light, RefusalCode
 from fairscreen.domain.scope import Scope
+from fairscreen.domain.topic_names import ModelRef
 
 REPORT_SCHEMA = "fairscreen/report/v1"
 Texts = Mapping[str, str]
@@ -99,15 +100,31 @@ def dropped_document(
     return document
 
 
-def _heading(status: str, *, case_id: str, as_of: str, rulebook: RulebookRef) -> Document:
-    """The keys every report starts with, completed or refused."""
-    return {
+def _heading(
+    status: str,
+    *,
+    case_id: str,
+    as_of: str,
+    rulebook: RulebookRef,
+    topic_model: ModelRef | None,
+) -> Document:
+    """The keys every report starts with, completed or refused. ``topic_model`` names the
+    prohibited-topic model and lexicon next to the rulebook (report.schema.json allows
+    extra properties; the rulebook object's own keys stay as the schema names them)."""
+    document: Document = {
         "schema": REPORT_SCHEMA,
         "status": status,
         "case_id": case_id,
         "as_of": as_of,
         "rulebook": {"version": rulebook.version, "sha256": rulebook.sha256},
     }
+    if topic_model is not None:
+        document["topic_model"] = {
+            "version": topic_model.version,
+            "sha256": topic_model.sha256,
+            "lexicon_sha256": topic_model.lexicon_sha256,
+        }
+    return document
 
 
 def report_document(
@@ -123,10 +140,13 @@ def report_document(
     dropped_statements: list[Document],
     light: Light,
     reasons: Sequence[tuple[Document, Document]],
+    topic_model: ModelRef | None = None,
 ) -> Document:
     """The completed report, keys in a fixed order. Each reason comes as its rating entry
     and its employer-view entry (rule, light and the finding's summary)."""
-    document = _heading("completed", case_id=case_id, as_of=as_of, rulebook=rulebook)
+    document = _heading(
+        "completed", case_id=case_id, as_of=as_of, rulebook=rulebook, topic_model=topic_model
+    )
     document.update(
         role={"id": role_id, "tier": tier},
         scope={
@@ -149,9 +169,17 @@ def report_document(
 
 
 def refused_document(
-    *, case_id: str, as_of: str, rulebook: RulebookRef, code: RefusalCode, message: str
+    *,
+    case_id: str,
+    as_of: str,
+    rulebook: RulebookRef,
+    code: RefusalCode,
+    message: str,
+    topic_model: ModelRef | None = None,
 ) -> Document:
     """The report of a check that may not run (no valid authorization)."""
-    document = _heading("refused", case_id=case_id, as_of=as_of, rulebook=rulebook)
+    document = _heading(
+        "refused", case_id=case_id, as_of=as_of, rulebook=rulebook, topic_model=topic_model
+    )
     document["refusal"] = {"code": code.value, "message": message}
     return document

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from fairscreen.domain.categories import RefusalCode
 from fairscreen.domain.errors import AuthorizationRefused, InvalidInput
-from fairscreen.domain.evaluation import evaluate
+from fairscreen.domain.evaluation import evaluate, published_model
 from fairscreen.domain.model import RoleProfile
 from fairscreen.domain.profiles import validate_profile
 from fairscreen.domain.report import RulebookRef, refused_document
@@ -116,9 +116,10 @@ def evaluate_case(
     """Evaluate one case file. Raises ``InvalidInput`` (exit 2) for a bad input; a missing,
     expired, revoked or wrong-employer authorization gives a ``refused`` report (exit 3)."""
     rulebook = rulebook or current_rulebook()
+    classifier = classifier or default_classifier()
     case = parse_case(content, builtin_profiles())
     try:
-        report = evaluate(case, rulebook, classifier or default_classifier())
+        report = evaluate(case, rulebook, classifier)
     except AuthorizationRefused as refusal:
         return Outcome(
             refused_document(
@@ -127,6 +128,7 @@ def evaluate_case(
                 rulebook=RulebookRef(rulebook.version, rulebook.sha256),
                 code=RefusalCode(refusal.code),
                 message=refusal.message,
+                topic_model=published_model(classifier),
             ),
             refused=True,
         )

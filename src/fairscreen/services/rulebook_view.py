@@ -12,7 +12,9 @@ from typing import Any
 
 from fairscreen.domain.categories import PERMITTED, PROHIBITED, SENSITIVE, Category, Tier
 from fairscreen.domain.rulebook import Rulebook, parse_rulebook
+from fairscreen.domain.topics import TopicClassifier
 from fairscreen.services.evaluation import shipped_rulebook_files
+from fairscreen.services.topic_model_card import model_card, model_card_markdown
 
 
 def rulebook_history() -> list[dict[str, str]]:
@@ -187,6 +189,7 @@ def rulebook_markdown(rulebook: Rulebook, lang: str = "zh-Hans") -> str:
     lines += ["", f"## {h['history']}", "", "| version | published | SHA-256 |", "|---|---|---|"]
     lines += [f"| `{v['version']}` | {v['published']} | `{v['sha256']}` |" for v in history]
     shipped = next((v["file"] for v in history if v["sha256"] == rulebook.sha256), "RULEBOOK.toml")
+    lines += ["", model_card_markdown(lang).rstrip(), ""] if model_card() is not None else []
     lines += [
         "",
         f"## {h['recompute']}",
@@ -200,7 +203,11 @@ def rulebook_markdown(rulebook: Rulebook, lang: str = "zh-Hans") -> str:
     return "\n".join(lines) + "\n"
 
 
-def rulebook_document(rulebook: Rulebook) -> dict[str, Any]:
+def rulebook_document(
+    rulebook: Rulebook, classifier: TopicClassifier | None = None
+) -> dict[str, Any]:
+    """The rulebook for machines and for the public page, with the model card of the
+    prohibited-topic filter (``classifier``, the shipped one by default)."""
     return {
         "version": rulebook.version,
         "sha256": rulebook.sha256,
@@ -235,6 +242,7 @@ def rulebook_document(rulebook: Rulebook) -> dict[str, Any]:
             for group in rulebook.groups.values()
         ],
         "history": rulebook_history(),
+        "topic_model": model_card(classifier),
         "parameters": {
             "default_lookback_years": {
                 c.value: years for c, years in rulebook.default_lookback_years.items()

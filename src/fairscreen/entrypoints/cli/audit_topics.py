@@ -1,9 +1,15 @@
 """``fairscreen audit topics``: precision and recall of the prohibited-topic classifier.
 
 PRODUCT.md P3 drops witness statements on prohibited topics (PIPL art. 28–29, Civil Code
-art. 1032–1033, Employment Promotion Law); this command shows, on the labelled corpus,
-how many it drops rightly, how many it misses, and how many job-related statements it
-drops by mistake. Exit 0 when no job-related statement is dropped, 1 otherwise.
+art. 1032–1033, Employment Promotion Law); this command shows how many it drops rightly,
+how many it misses, and how many job-related statements it drops by mistake, per script
+and per topic.
+
+Without ``--corpus`` it audits the training corpus (in-sample) and the two held-out
+batches (text the model never saw), and exits 0 only when each held-out batch meets the
+goal (recall ≥ 0.97, job statements dropped ≤ 3%, overall and per script). With
+``--corpus FILE`` it audits that file and exits 0 only when no job-related statement is
+dropped.
 """
 
 from __future__ import annotations
@@ -20,11 +26,16 @@ from rich.table import Table
 from fairscreen.domain.errors import FairscreenError
 from fairscreen.entrypoints.cli.exits import EXIT_FINDINGS, fail
 from fairscreen.services.topic_audit import (
+    GOAL_FALSE_DROP_RATE,
+    GOAL_RECALL,
+    AuditedSet,
     Scores,
     TopicAudit,
     audit_as_dict,
+    audit_shipped_sets,
     audit_topics,
     load_corpus,
+    meets_goal,
 )
 
 
@@ -49,10 +60,10 @@ def _score_cells(scores: Scores) -> list[str]:
     ]
 
 
-def _print_tables(audit: TopicAudit, console: Console) -> None:
+def _print_tables(audit: TopicAudit, console: Console, name: str = "Corpus") -> None:
     overall = audit.overall
     console.print(
-        f"Corpus: {overall.statements} statements "
+        f"{name}: {overall.statements} statements "
         + "("
         + ", ".join(f"{r.lang} {r.statements}" for r in audit.scripts)
         + f"); {overall.prohibited} on a prohibited topic, "
@@ -110,6 +121,30 @@ def _print_tables(audit: TopicAudit, console: Console) -> None:
     console.print(f"False drops of job-related statements: {audit.false_drops}", style=style)
 
 
+def _print_sets(sets: tuple[AuditedSet, ...], console: Console) -> None:
+    for audited in sets:
+        console.rule(audited.name)
+        _print_tables(audited.audit, console, name=audited.name)
+    summary = Table(
+        title=f"Summary (goal on held-out text: recall ≥ {GOAL_RECALL}, "
+        f"false drops ≤ {GOAL_FALSE_DROP_RATE:.0%} of job statements)"
+    )
+    for heading in ("set", "script", "recall", "false drops", "job statements", "goal"):
+        summary.add_column(heading, justify="right" if heading != "set" else "left")
+    for audited in sets:
+        for report in (*audited.audit.scripts, audited.audit.overall):
+            kept = report.statements - report.prohibited
+            summary.add_row(
+                audited.name,
+                report.lang,
+                _ratio(report.drop.recall),
+                str(report.false_drops),
+                str(kept),
+                ("met" if meets_goal(report) else "missed") if audited.held_out else "in-sample",
+            )
+    console.print(summary)
+
+
 def register(audit_app: typer.Typer) -> None:
     """Add the ``topics`` command to ``audit_app``."""
 
@@ -128,14 +163,33 @@ def register(audit_app: typer.Typer) -> None:
         ] = OutputFormat.TABLE,
     ) -> None:
         """Precision, recall and F1 of the prohibited-topic classifier, per category and
-        per script; exit 1 if any job-related statement is dropped."""
+        per script: on the training corpus and both held-out batches (exit 1 if a held-out
+        batch misses the goal), or on --corpus FILE (exit 1 on any false drop)."""
         try:
-            audit = audit_topics(load_corpus(corpus))
+            if corpus is not None:
+                audit = audit_topics(load_corpus(corpus))
+            else:
+                sets = audit_shipped_sets()
         except FairscreenError as error:
             fail(error)
-        if output_format is OutputFormat.JSON:
-            typer.echo(json.dumps(audit_as_dict(audit), ensure_ascii=False, indent=2))
+        if corpus is not None:
+            if output_format is OutputFormat.JSON:
+                typer.echo(json.dumps(audit_as_dict(audit), ensure_ascii=False, indent=2))
+            else:
+                _print_tables(audit, Console())
+            passed = audit.passed
         else:
-            _print_tables(audit, Console())
-        if not audit.passed:
+            if output_format is OutputFormat.JSON:
+                document = {
+                    "passed": all(s.passed for s in sets if s.held_out),
+                    "sets": [
+                        {"name": s.name, "held_out": s.held_out, **audit_as_dict(s.audit)}
+                        for s in sets
+                    ],
+                }
+                typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+            else:
+                _print_sets(sets, Console())
+            passed = all(s.passed for s in sets if s.held_out)
+        if not passed:
             raise typer.Exit(EXIT_FINDINGS)

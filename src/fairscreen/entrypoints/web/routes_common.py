@@ -23,6 +23,7 @@ from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts, invitations, staff_accounts
 from fairscreen.services.accounts import Unauthenticated
 from fairscreen.services.rulebook_view import HEADINGS, rulebook_document
+from fairscreen.services.topic_model_card import TEXTS as MODEL_CARD_TEXTS
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
@@ -249,10 +250,11 @@ def sign_out(page: PageDep) -> Response:
 @router.get("/rulebook")
 def rulebook(page: PageDep) -> Response:
     """The published rulebook, with its version and SHA-256 (PRODUCT.md §4)."""
-    document = rulebook_document(page.services.rulebook)
+    document = rulebook_document(page.services.rulebook, page.services.classifier)
     return render(
         page,
         "rulebook.html",
         rulebook=document,
         h=HEADINGS.get(page.lang, HEADINGS["en"]),
+        m=MODEL_CARD_TEXTS.get(page.lang, MODEL_CARD_TEXTS["en"]),
     )

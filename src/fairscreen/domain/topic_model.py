@@ -1,0 +1,225 @@
+"""The statistical layer of the prohibited-topic filter (PRODUCT.md P3).
+
+A linear model over character and word n-grams, trained by ``make topics-model``
+(:mod:`fairscreen.training.topic_model`) on the labelled corpus and shipped as a
+versioned data file (``fairscreen/data/topic_model.json``). Inference is the standard
+library only: the file is read once, and a statement costs a set of dictionary look-ups
+and a sum per sentence.
+
+Why this model: measured against the lexicon alone on two blind batches (docs/topics.md,
+"The model"), a char n-gram linear model learns 住院, 医院, 跑医院 and 看病 from a few
+examples each where a phrase list needs every phrase; it needs no download, runs in
+microseconds and its every weight can be published and read.
+
+Features of one span of folded, Simplified text (:func:`features`):
+
+- each run of Chinese characters gives its characters and bigrams (trigrams were dropped in
+  model r8: a third of the features, no recall bought in cross-validation);
+- each English word gives ``w:word`` and ``p:`` plus its first five letters (so
+  "pregnant", "pregnancy" share ``p:pregn``), each pair of neighbouring words ``b:w1 w2``;
+- the lexicon's cue, if any, gives ``cue:topic``.
+
+Decision (:meth:`TopicModel.prohibited_topic`): each sentence, and each pair of
+neighbouring sentences, is a span; the statement is dropped when some span's score
+(bias + the weights of its distinct features) reaches the threshold. The model is
+trained with blank statements among the job ones (:mod:`fairscreen.training.topic_model`),
+so a span with nothing it knows (an empty remark, a phrase the lexicon blanked as a job
+phrase) scores below the threshold: the corpus has more prohibited statements than job
+ones, and without them the bias alone dropped an empty statement. The topic is the
+cue's when the lexicon gave one, else the topic model's best on the highest-scoring
+span. Scoring spans rather than the whole statement keeps a prohibited remark from being
+diluted by job facts around it (PRODUCT.md P3: a mixed statement is dropped whole).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from itertools import pairwise, repeat
+from operator import add
+from typing import Any
+
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.topic_names import PROHIBITED_TOPICS, ModelRef
+
+MODEL_FORMAT = "fairscreen/topic-model/v1"
+MODEL_RESOURCE = "data/topic_model.json"
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$|[^\x00-\x7f]|[a-z]{2})")
+_CHINESE_RUN = re.compile("[\u3400-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def features(span: str) -> set[str]:
+    """The distinct features of one span of folded, Simplified text."""
+    return _read(span)[0]
+
+
+def _read(span: str) -> tuple[set[str], list[str]]:
+    """The features of a span, and its English words (for the pair across a join)."""
+    found: set[str] = set()
+    for run in _CHINESE_RUN.findall(span):
+        # n-grams joined in C (map over add): a third faster than slicing in a loop
+        found.update(run)
+        found.update(map(add, run, run[1:]))
+    words = _WORD.findall(span)
+    previous = ""
+    for word in words:
+        found.add("w:" + word)
+        if len(word) > 5:
+            found.add("p:" + word[:5])
+        if previous:
+            found.add(f"b:{previous} {word}")
+        previous = word
+    return found, words
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
+
+
+def spans(text: str) -> list[str]:
+    """Each sentence of ``text`` and each pair of neighbouring sentences."""
+    sentences = _sentences(text)
+    if len(sentences) <= 1:
+        return sentences or [text]
+    pairs = [f"{a} {b}" for a, b in pairwise(sentences)]
+    return sentences + pairs
+
+
+def span_features(text: str) -> list[tuple[str, set[str]]]:
+    """``(span, features(span))`` for each span of :func:`spans`, each sentence read once:
+    a pair's features are its sentences' together, plus the word pair across the join
+    (Chinese n-grams never cross it: the pair is joined with a space)."""
+    sentences = _sentences(text)
+    if len(sentences) <= 1:
+        only = sentences[0] if sentences else text
+        return [(only, features(only))]
+    read = [(sentence, *_read(sentence)) for sentence in sentences]
+    pairs = []
+    for (first, first_features, first_words), (second, second_features, second_words) in pairwise(
+        read
+    ):
+        joined = first_features | second_features
+        if first_words and second_words:
+            joined.add(f"b:{first_words[-1]} {second_words[0]}")
+        pairs.append((f"{first} {second}", joined))
+    return [(sentence, found) for sentence, found, _ in read] + pairs
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """A trained model: drop weights, per-topic weights and the threshold, in integer
+    units of ``1/scale`` so the file and every score are exact and reproducible."""
+
+    ref: ModelRef
+    scale: int
+    bias: int
+    threshold: int
+    drop_weights: Mapping[str, int]
+    topic_bias: Sequence[int]
+    topic_weights: Mapping[str, Sequence[int]]
+    training: Mapping[str, Any]
+    card: Mapping[str, Any]
+
+    def score(self, span: str, cue: str | None = None) -> int:
+        """The drop score of one span (compare with ``threshold``)."""
+        return self._score(features(span), cue)
+
+    def _score(self, found: set[str], cue: str | None) -> int:
+        # map over (feature, 0) pairs: the look-ups run in C, no list is built
+        total = self.bias + sum(map(self.drop_weights.get, found, repeat(0, len(found))))
+        if cue is not None:
+            total += self.drop_weights.get("cue:" + cue, 0)
+        return total
+
+    def topic(self, span: str, cue: str | None = None) -> str:
+        """The most likely prohibited topic of a span the model drops."""
+        totals = list(self.topic_bias)
+        present = features(span)
+        if cue is not None:
+            present.add("cue:" + cue)
+        for feature in present:
+            flat = self.topic_weights.get(feature, ())
+            for position in range(0, len(flat), 2):
+                totals[flat[position]] += flat[position + 1]
+        best = max(range(len(totals)), key=lambda index: (totals[index], -index))
+        return PROHIBITED_TOPICS[best]
+
+    def prohibited_topic(self, simple: str, cue: str | None = None) -> str | None:
+        """The topic of folded, Simplified text, or None when no span reaches the threshold."""
+        best_span, best_score = "", self.threshold - 1
+        for span, found in span_features(simple):
+            span_score = self._score(found, cue)
+            if span_score > best_score:
+                best_span, best_score = span, span_score
+        if best_score < self.threshold:
+            return None
+        return cue if cue is not None else self.topic(best_span, cue)
+
+
+def _int(document: Mapping[str, object], name: str) -> int:
+    value = document.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput("must be an integer", field=f"topic model.{name}")
+    return value
+
+
+def parse_model(data: bytes) -> TopicModel:
+    """A :class:`TopicModel` from the bytes of its file; the SHA-256 is of those bytes.
+    A file of another format, or whose topics differ from ``PROHIBITED_TOPICS``, is
+    refused (a model trained for other topics would name the wrong ones)."""
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"not JSON ({exc})", field="topic model") from exc
+    if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
+        raise InvalidInput(f"must be a {MODEL_FORMAT} document", field="topic model.format")
+    if document.get("topics") != list(PROHIBITED_TOPICS):
+        raise InvalidInput(
+            "must list the prohibited topics of PRODUCT.md P2–P3 in order",
+            field="topic model.topics",
+        )
+    version = document.get("version")
+    if not isinstance(version, str) or not version:
+        raise InvalidInput("must be a non-empty string", field="topic model.version")
+    drop = document.get("drop_weights")
+    topic = document.get("topic_weights")
+    topic_bias = document.get("topic_bias")
+    if not isinstance(drop, dict) or not all(
+        isinstance(w, int) and not isinstance(w, bool) for w in drop.values()
+    ):
+        raise InvalidInput("must map features to integers", field="topic model.drop_weights")
+    if not isinstance(topic, dict) or not isinstance(topic_bias, list):
+        raise InvalidInput("must be present", field="topic model.topic_weights")
+    if len(topic_bias) != len(PROHIBITED_TOPICS):
+        raise InvalidInput("must give one bias per topic", field="topic model.topic_bias")
+    # flat [topic index, weight, …] lists, read as pairs when a topic is named; checked
+    # here in bulk (building ~30,000 tuples cost more than reading the file)
+    if not all(isinstance(flat, list) and not len(flat) % 2 for flat in topic.values()):
+        raise InvalidInput("must be [index, weight, …] lists", field="topic model.topic_weights")
+    indices = {index for flat in topic.values() for index in flat[::2]}
+    if not indices <= set(range(len(PROHIBITED_TOPICS))):
+        raise InvalidInput("names no topic", field="topic model.topic_weights")
+    card, training = document.get("card", {}), document.get("training", {})
+    return TopicModel(
+        ref=ModelRef(version, hashlib.sha256(data).hexdigest()),
+        scale=_int(document, "scale"),
+        bias=_int(document, "bias"),
+        threshold=_int(document, "threshold"),
+        drop_weights=drop,
+        topic_bias=tuple(int(b) for b in topic_bias),
+        topic_weights=topic,
+        training=training if isinstance(training, dict) else {},
+        card=card if isinstance(card, dict) else {},
+    )
+
+
+def shipped_model() -> TopicModel:
+    """The model of the package's data file, read once per call (callers cache it)."""
+    data = resources.files("fairscreen").joinpath(MODEL_RESOURCE).read_bytes()
+    return parse_model(data)

@@ -1,0 +1,120 @@
+"""The lexicon data files and the engine that reads them (domain/lexicon.py, PRODUCT.md P3)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.lexicon import (
+    ALLOW,
+    LEXICON_FILES,
+    LexiconReading,
+    LexiconTopicClassifier,
+    TopicLexicon,
+    build_lexicon,
+    lexicon_file_text,
+    parse_lexicon_file,
+    shipped_lexicon_sha256,
+)
+from fairscreen.domain.topic_model import shipped_model
+from fairscreen.domain.topic_names import PROHIBITED_TOPICS
+from fairscreen.domain.topics import LayeredTopicClassifier
+
+FILES = {
+    name: parse_lexicon_file(name, lexicon_file_text(name), compile_patterns=True)
+    for name in LEXICON_FILES
+}
+LEXICON = LexiconTopicClassifier(build_lexicon(FILES))
+
+
+@pytest.mark.parametrize("name", LEXICON_FILES)
+def test_each_shipped_file_parses_and_every_pattern_compiles(name: str) -> None:
+    entries = FILES[name]
+    assert entries
+    for entry in entries:
+        assert entry.topic == ALLOW or entry.topic in PROHIBITED_TOPICS
+        for pattern in entry.patterns:
+            re.compile(pattern)
+    LexiconTopicClassifier(build_lexicon({name: entries})).compile_all()
+
+
+def test_the_files_cover_the_new_topics_of_product_p3() -> None:
+    topics = {entry.topic for entries in FILES.values() for entry in entries}
+    assert {"age", "sex_or_gender", "appearance"} <= topics
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("她年纪大了，反应慢。", "age"),
+        ("She's in her late fifties.", "age"),
+        ("这姑娘颜值很高。", "appearance"),
+        ("She's easy on the eye.", "appearance"),
+        ("女孩子嘛，不用太拼。", "sex_or_gender"),
+        ("It's better suited to a man.", "sex_or_gender"),
+        ("佢係基嚟。", "sexual_orientation"),  # zh-Hant only entries, on Traditional text
+        ("他係同志。", "sexual_orientation"),
+        ("他是同志。", None),  # 同志 in Simplified text is "comrade"
+        ("他是個同志。", "sexual_orientation"),  # 個: Traditional, so Taiwan usage applies
+    ],
+)
+def test_entries_of_each_file_fire_where_they_should(text: str, topic: str | None) -> None:
+    assert LEXICON.prohibited_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["她负责员工的产假审批。", "He built software for a trade union.", "他对工作很虔诚。"],
+)
+def test_an_ambiguous_term_is_a_cue_not_a_drop(text: str) -> None:
+    folded = text.casefold()
+    reading = LEXICON.read(folded, folded)
+    assert reading.topic is None
+    assert reading.cue is not None
+
+
+def test_an_unambiguous_term_still_drops_and_a_cue_can_name_the_topic() -> None:
+    lexicon = LexiconTopicClassifier(
+        TopicLexicon(topics={"health_condition": ("住院",)}, cues={"religion": ("信仰",)})
+    )
+    layered = LayeredTopicClassifier(lexicon, shipped_model())
+    assert lexicon.read("他住院了。", "他住院了。") == LexiconReading(
+        "health_condition", None, "他住院了。"
+    )
+    # a hit drops whatever the model says; a cue of an earlier topic names it
+    assert layered.prohibited_topic("他住院了。") == "health_condition"
+    assert layered.prohibited_topic("他住院了，他的信仰很坚定。") == "religion"
+
+
+def test_job_phrases_are_blanked_for_the_model() -> None:
+    reading = LEXICON.read("工作作风扎实。", "工作作风扎实。")
+    assert "作风" not in reading.masked and "扎实" in reading.masked
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("[[entry]]\ntopic = 'gender'\npatterns = ['xy']\n", "zh.toml entry 1.topic", "prohibited"),
+        ("[[entry]]\ntopic = 'age'\npatterns = []\n", "zh.toml entry 1.patterns", "non-empty"),
+        ("[[entry]]\ntopic = 'age'\npatterns = ['(?:老)?人']\n", "entry 1.patterns", "optional"),
+        ("[[entry]]\ntopic = 'age'\npatterns = ['[']\n", "entry 1.patterns", "bad pattern"),
+        ("[[entry]]\ntopic = 'allow'\ncue = true\npatterns = ['xy']\n", "entry 1.cue", "allow"),
+        ("[[entry]]\ntopic = 'age'\nnote = 'x'\npatterns = ['xy']\n", "entry 1", "unknown"),
+        ("topic = 'age'\n", "zh.toml", "unknown"),
+        ("[[entry]\n", "zh.toml", "TOML"),
+    ],
+)
+def test_a_malformed_file_is_refused_naming_the_entry_and_field(
+    text: str, field: str, message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message) as raised:
+        parse_lexicon_file("zh", text, compile_patterns=True)
+    assert field in str(raised.value.field)
+
+
+def test_the_lexicon_digest_names_every_file() -> None:
+    digest = shipped_lexicon_sha256()
+    assert re.fullmatch("[0-9a-f]{64}", digest)
+    assert shipped_lexicon_sha256() == digest

@@ -1,0 +1,137 @@
+"""The statistical layer of the topic filter (domain/topic_model.py) and its published card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.topic_model import MODEL_RESOURCE, features, parse_model, spans
+from fairscreen.domain.topic_names import PROHIBITED_TOPICS
+from fairscreen.domain.topics import default_classifier
+from fairscreen.services.evaluation import evaluate_case
+from fairscreen.services.topic_audit import HELDOUT_RESOURCES, audit_shipped_sets, load_heldout
+from fairscreen.services.topic_model_card import model_card, model_card_markdown
+
+MODEL_BYTES = resources.files("fairscreen").joinpath(MODEL_RESOURCE).read_bytes()
+DOCUMENT = json.loads(MODEL_BYTES)
+
+
+def test_features_are_chinese_ngrams_and_english_words_pairs_and_stems() -> None:
+    # Chinese characters and bigrams only: trigrams cost a third of the features and, by
+    # cross-validation on the training corpus, bought no recall (docs/topics.md)
+    assert features("她刚离婚") == {"她", "刚", "离", "婚", "她刚", "刚离", "离婚"}
+    assert features("she's pregnant") == {"w:she's", "w:pregnant", "p:pregn", "b:she's pregnant"}
+    assert features("") == set()
+
+
+def test_spans_are_sentences_and_neighbouring_pairs() -> None:
+    assert spans("他很好。她也是。") == ["他很好", "她也是", "他很好 她也是"]
+    assert spans("she ships. he tests.") == ["she ships", "he tests", "she ships he tests"]
+    # over-splitting costs nothing: the neighbouring pairs are spans too
+    assert spans("e.g. the u.s. team") == ["e.g", "the u.s", "team", "e.g the u.s", "the u.s team"]
+    assert spans("team.she left") == ["team", "she left", "team she left"]
+    assert spans("") == [""]
+
+
+def test_the_shipped_model_names_its_file_and_its_topics() -> None:
+    classifier = default_classifier()
+    ref = classifier.model_ref
+    assert ref.sha256 == hashlib.sha256(MODEL_BYTES).hexdigest()
+    assert ref.version == DOCUMENT["version"]
+    assert DOCUMENT["topics"] == list(PROHIBITED_TOPICS)
+
+
+def test_a_mixed_statement_is_dropped_whole() -> None:
+    classifier = default_classifier()
+    job = "他的代码评审意见一向中肯，交付也准时。"
+    assert classifier.prohibited_topic(job) is None
+    assert classifier.prohibited_topic(job + "就是身体不太好，经常跑医院。") is not None
+
+
+def test_an_empty_or_blanked_statement_is_kept() -> None:
+    classifier = default_classifier()
+    for text in ("", "。", "民族品牌", "carrier-grade systems"):
+        assert classifier.prohibited_topic(text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"format": "other/v9"}, "format"),
+        ({"topics": ["age"]}, "topics"),
+        ({"version": ""}, "version"),
+        ({"bias": 1.5}, "bias"),
+        ({"drop_weights": {"x": "1"}}, "drop_weights"),
+        ({"topic_bias": [0]}, "topic_bias"),
+        ({"topic_weights": {"x": [0]}}, "topic_weights"),
+        ({"topic_weights": {"x": [99, 1]}}, "topic_weights"),
+    ],
+)
+def test_a_malformed_model_file_is_refused_naming_the_field(
+    change: dict[str, Any], field: str
+) -> None:
+    document = {**DOCUMENT, **change}
+    with pytest.raises(InvalidInput) as raised:
+        parse_model(json.dumps(document).encode())
+    assert field in str(raised.value.field)
+    with pytest.raises(InvalidInput, match="JSON"):
+        parse_model(b"{not json")
+
+
+def test_the_card_in_the_model_file_is_what_the_audit_measures_now() -> None:
+    """The published figures are not copied by hand: they equal a fresh audit."""
+    card = model_card()
+    assert card is not None
+    sets = {s.name: s.audit for s in audit_shipped_sets()}
+    for batch in card["heldout"]:
+        audit = sets[f"held-out {batch['batch']}"]
+        overall = batch["rows"][0]
+        assert overall["recall"] == audit.overall.drop.recall
+        assert overall["false_drops"] == audit.overall.false_drops
+        by_script = {row["script"]: row for row in batch["rows"][1:]}
+        for report in audit.scripts:
+            assert by_script[report.lang]["false_drops"] == report.false_drops
+    assert {b["batch"] for b in card["heldout"]} == set(HELDOUT_RESOURCES)
+    assert DOCUMENT["training"]["corpus_statements"] >= 2400
+
+
+def test_the_card_shows_no_statement_text() -> None:
+    markdown = model_card_markdown("en") + model_card_markdown("zh-Hans")
+    for name in HELDOUT_RESOURCES:
+        for statement in load_heldout(name):
+            assert statement.text not in markdown
+    assert "Known weaknesses" in markdown and "已知弱点" in markdown
+
+
+def test_the_held_out_batches_are_out_of_training() -> None:
+    from fairscreen.services.topic_audit import load_corpus
+
+    training = {s.text for s in load_corpus()}
+    for name in HELDOUT_RESOURCES:
+        batch = load_heldout(name)
+        assert len(batch) >= 300
+        assert {s.lang for s in batch} == {"zh-Hans", "zh-Hant", "en"}
+        assert not training & {s.text for s in batch}
+
+
+def test_every_report_names_the_topic_model_next_to_the_rulebook(examples_dir: Any) -> None:
+    outcome = evaluate_case((examples_dir / "seed-wang.case.json").read_bytes())
+    ref = default_classifier().model_ref
+    assert list(outcome.document)[:6] == [
+        "schema",
+        "status",
+        "case_id",
+        "as_of",
+        "rulebook",
+        "topic_model",
+    ]
+    assert outcome.document["topic_model"] == {
+        "version": ref.version,
+        "sha256": ref.sha256,
+        "lexicon_sha256": ref.lexicon_sha256,
+    }
