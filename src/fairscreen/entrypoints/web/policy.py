@@ -185,7 +185,9 @@ class Page:
 
     @property
     def csrf(self) -> str:
-        return csrf_token(self.services, self.sid)
+        """The form token as a page shows it: masked afresh for every page (see
+        :func:`masked_csrf`)."""
+        return masked_csrf(csrf_token(self.services, self.sid))
 
     @property
     def role(self) -> ActorRole | None:
@@ -218,6 +220,30 @@ def _csrf_key(svc: Services) -> bytes:
 
 def csrf_token(svc: Services, sid: str) -> str:
     return hmac.new(_csrf_key(svc), sid.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def masked_csrf(token: str) -> str:
+    """``token`` as a page carries it: a fresh random mask, then the token XOR the mask.
+    Pages are gzip-compressed, and a secret that reads the same in every response beside
+    text an attacker can make the page echo can be guessed from the compressed lengths
+    (BREACH, CVE-2013-3587); masked afresh, the token's bytes differ in every response
+    while :func:`csrf_matches` still accepts each of them (Django's defence)."""
+    raw = bytes.fromhex(token)
+    mask = secrets.token_bytes(len(raw))
+    return (mask + bytes(a ^ b for a, b in zip(mask, raw, strict=True))).hex()
+
+
+def csrf_matches(sent: str, token: str) -> bool:
+    """Whether ``sent`` (a form's field) is ``token`` under some mask; constant-time."""
+    raw = bytes.fromhex(token)
+    try:
+        data = bytes.fromhex(sent)
+    except ValueError:
+        return False
+    if len(data) != 2 * len(raw):
+        return False
+    mask, masked = data[: len(raw)], data[len(raw) :]
+    return hmac.compare_digest(bytes(a ^ b for a, b in zip(mask, masked, strict=True)), raw)
 
 
 def new_sid() -> str:
@@ -291,7 +317,7 @@ async def page_context(request: Request) -> Page:
         if (
             page.new_sid
             or not isinstance(sent, str)
-            or not hmac.compare_digest(sent, page.csrf)
+            or not csrf_matches(sent, csrf_token(page.services, page.sid))
             or not _same_origin(request)
         ):
             raise CsrfRefused("this form is out of date or came from another site")
