@@ -128,6 +128,9 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     candidate = _candidate(browser, api, base, lang)
     shot(candidate, f"{prefix}-04-candidate-home")
     candidate.click(f"a[href='/candidate/cases/{case_id}/authorization']")
+    # the key points come first; the full text is folded below them (issue 13 item 12)
+    assert not candidate.locator("#notice-text").is_visible()
+    candidate.locator("#full-text summary").click()
     notice = candidate.locator("#notice-text").inner_text()
     from fairscreen.services import authorization
     from fairscreen.services.context import Actor
@@ -140,7 +143,7 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     ]
     for box in candidate.locator("input[name=category]").all():
         box.check()
-    candidate.locator("details summary").click()
+    candidate.locator("form details summary").click()
     candidate.fill("#edu_institution", "示例大学")
     candidate.fill("#edu_year", "2012")
     candidate.fill("#emp_employer", "示例科技有限公司")
@@ -340,6 +343,11 @@ def test_candidate_pages_on_a_phone(browser: Any, live: tuple[Api, str]) -> None
     shot(candidate, "phone-01-candidate-home")
     candidate.goto(f"{base}/candidate/cases/{case_id}/authorization")
     fits()
+    # on a phone the key points start on the first screen, and the page is no wall of text
+    card_top = candidate.evaluate("document.querySelector('#key-points').offsetTop")
+    assert card_top < 844
+    height = candidate.evaluate("document.scrollingElement.scrollHeight")
+    assert height < 3400, f"the authorization page is {height}px tall"
     shot(candidate, "phone-02-authorization")
     # keyboard only: Tab to each consent box and tick it with Space, then Enter on "sign"
     ticked = 0
