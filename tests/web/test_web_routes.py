@@ -51,6 +51,7 @@ def _fill(template: str, case_id: str, dispute_id: str) -> str:
         template.replace("{case_id}", case_id)
         .replace("{dispute_id}", dispute_id)
         .replace("{token}", UNKNOWN_REFEREE_TOKEN)
+        .replace("{file_id}", "evf_unknown")
     )
 
 
@@ -392,7 +393,7 @@ def test_evidence_upload_is_size_and_type_limited(web: Web) -> None:
     )
     assert fine.status_code == 303
     page = web.get("agency", f"/agency/cases/{case_id}")
-    link = re.search(r'href="(/agency/cases/[^"]+/evidence)"', page.text)
+    link = re.search(r'href="(/agency/cases/[^"]+/files/evf_[^"]+)"', page.text)
     assert link
     download = web.get("agency", link.group(1))
     assert download.content == b"\x89PNG\r\n\x1a\n"
@@ -971,7 +972,9 @@ def test_an_error_page_links_back_to_the_page_the_form_was_on(web: Web) -> None:
         {"finding_id": "LIT-3", "statement": "不是我"},
         files={"evidence": ("a.png", b"not a png", "image/png")},
     )
-    assert bad.status_code == 422 and back(bad.text) == f"/candidate/cases/{case_id}"
+    # a refused dispute is no error page: the case page itself, the refusal beside the
+    # file field (issue 13 item 9)
+    assert bad.status_code == 422 and 'id="evidence-LIT-3-error"' in bad.text
     wrong = web.post(
         "employer", f"/employer/cases/{case_id}/decision", {"outcome": "x", "reason": "y"}
     )

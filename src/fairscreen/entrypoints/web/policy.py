@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartParser
 
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.entrypoints.api.nul import form_field_with_nul, refuse_if_marked, refuse_nul
@@ -52,6 +53,11 @@ SID_COOKIE = "fs_sid"
 LANG_COOKIE = "fs_lang"
 CSRF_FIELD = "csrf"
 MAX_FORM_PART = 128 * 1024
+# An uploaded file (an evidence file, at most 10 MB; the request body is capped at 11 MiB
+# by LimitBody) stays in memory instead of being spooled to a temporary file on disk
+# past 1 MB, Starlette's default: a candidate's evidence is personal data, and nothing of
+# it may sit unencrypted on disk (PRODUCT.md P5). The bound: one body per upload request.
+MultiPartParser.spool_max_size = 11 * 1024 * 1024
 
 PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- public: home, sign-in, the rulebook ---------------------------------------------
@@ -107,6 +113,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/agency/cases/{case_id}/referees"): ONLY_AGENCY,
     ("POST", "/agency/cases/{case_id}/disputes/{dispute_id}/resolution"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
+    ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/files/{file_id}"): ONLY_AGENCY,
     # --- regulator (劳动监管部门) ----------------------------------------------------------
     ("GET", "/regulator"): ONLY_REGULATOR,
     ("GET", "/regulator/entries"): ONLY_REGULATOR,

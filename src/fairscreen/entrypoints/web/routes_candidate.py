@@ -63,6 +63,14 @@ def my_cases(page: PageDep) -> Response:
 
 @router.get("/cases/{case_id}")
 def case_page(page: PageDep, case_id: CaseId) -> Response:
+    return _case_view(page, case_id)
+
+
+def _case_view(
+    page: Page, case_id: str, *, dispute_error: dict[str, Any] | None = None
+) -> Response:
+    """The case page; after a refused dispute, the same page (422) with the refusal
+    beside the field of that finding's form and the statement as typed."""
     actor = _actor(page)
     summary = case_queries.case_summary(page.services, actor, case_id)
     report = None
@@ -83,7 +91,9 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         signed=summary["state"] in SIGNED,
         revoked=revoked,
         can_revoke=summary["state"] in SIGNED and revoked is None,
-        evidence_kib=evidence_files.EVIDENCE_MAX_BYTES // 1024,
+        evidence_mb=evidence_files.FILE_MAX_BYTES // 1_000_000,
+        dispute_error=dispute_error,
+        status=422 if dispute_error else 200,
     )
 
 
@@ -213,21 +223,43 @@ def accept(page: PageDep, case_id: CaseId) -> Response:
 
 @router.post("/cases/{case_id}/disputes")
 async def dispute(page: PageDep, case_id: CaseId) -> Response:
-    """Dispute one finding with a statement and, optionally, a file as evidence (kept
-    through the service's evidence field, size-limited)."""
+    """Dispute one finding with a statement and, optionally, a file as evidence: a photo
+    (JPEG, PNG, HEIC) or PDF of up to 10 MB, checked by its content and kept encrypted in
+    chunks; a short plain-text note file still goes into the evidence text. A refusal
+    comes back on the case page, beside the field, in the reader's language."""
     evidence = None
+    evidence_file = None
+    finding = page.field("finding_id")
     upload = page.upload("evidence")
-    if upload is not None and not isinstance(upload, str) and upload.filename:
-        data = await upload.read(evidence_files.EVIDENCE_MAX_BYTES + 1)
-        evidence = evidence_files.pack_evidence(upload.filename, upload.content_type or "", data)
-    review.open_dispute(
-        page.services,
-        _actor(page),
-        case_id,
-        finding_ids=[page.field("finding_id")],
-        statement=page.field("statement"),
-        evidence=evidence,
-    )
+    try:
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            if upload.content_type == "text/plain":
+                data = await upload.read(evidence_files.EVIDENCE_MAX_BYTES + 1)
+                evidence = evidence_files.pack_evidence(upload.filename, "text/plain", data)
+            else:
+                evidence_file = evidence_files.EvidenceUpload(upload.filename, upload.file)
+        review.open_dispute(
+            page.services,
+            _actor(page),
+            case_id,
+            finding_ids=[finding],
+            statement=page.field("statement"),
+            evidence=evidence,
+            evidence_file=evidence_file,
+        )
+    except InvalidInput as refused:
+        local = page.t.detail(refused.message)
+        return _case_view(
+            page,
+            case_id,
+            dispute_error={
+                "finding": finding,
+                "field": "evidence" if refused.field == "evidence" else "statement",
+                "text": local or refused.message,
+                "en": local is None and page.lang != "en",
+                "statement": page.field("statement"),
+            },
+        )
     return redirect(page, f"/candidate/cases/{case_id}?done=disputed")
 
 
