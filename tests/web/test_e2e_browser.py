@@ -289,10 +289,12 @@ def test_the_rulebook_and_the_header_fit_a_phone(browser: Any, live: tuple[Api, 
     shot(candidate, "phone-05-rulebook-zh-Hant")
 
 
-def test_back_from_an_error_page_keeps_what_was_typed(browser: Any, live: tuple[Api, str]) -> None:
-    """An error page's 返回上一页 goes back in history where the form page came just before
-    (web.js), so the statement typed is still there; without script it is a plain link to
-    that page."""
+def test_a_refused_evidence_file_is_told_beside_the_field_with_the_statement_kept(
+    browser: Any, live: tuple[Api, str]
+) -> None:
+    """A dispute whose file is not what it claims to be comes back on the case page
+    itself (issue 13 item 9): the refusal beside the file field, in Chinese, the form
+    open and the statement as typed (before, an error page and a way back)."""
     api, base = live
     from api.conftest import order_over_api, sign_over_api
 
@@ -310,18 +312,17 @@ def test_back_from_an_error_page_keeps_what_was_typed(browser: Any, live: tuple[
     )
     with candidate.expect_navigation():
         finding.locator("button[type=submit]").click()
-    # the browser reports the error page's status; that one is expected here
+    # the browser reports the page's status; that one is expected here
     CONSOLE_ERRORS[:] = [e for e in CONSOLE_ERRORS if "status of 422" not in e]
-    back = candidate.locator("#back")
-    assert back.inner_text() == "返回上一页"
-    assert back.get_attribute("href") == f"/candidate/cases/{case_id}"
-    assert back.bounding_box()["height"] >= 44
-    shot(candidate, "phone-06-error-back")
-    with candidate.expect_navigation():
-        back.click()
-    assert candidate.url == f"{base}/candidate/cases/{case_id}"
+    assert candidate.url.split("?")[0] == f"{base}/candidate/cases/{case_id}/disputes"
+    error = candidate.locator("#evidence-LIT-3-error")
+    assert error.is_visible() and "文件类型不对" in error.inner_text()
+    field = candidate.locator("#evidence-LIT-3")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert "evidence-LIT-3-error" in (field.get_attribute("aria-describedby") or "")
     typed = candidate.locator("#finding-LIT-3 textarea[name=statement]").input_value()
     assert typed == statement
+    shot(candidate, "phone-06-dispute-refused")
 
 
 def test_candidate_pages_on_a_phone(browser: Any, live: tuple[Api, str]) -> None:

@@ -8,6 +8,7 @@ signed text names the employer by name, with no internal ids, and a Chinese titl
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -66,23 +67,22 @@ def test_the_signed_text_has_a_title_of_its_language_and_no_internal_ids(
         assert "個人資料" in text
 
 
+def _sign(web: Web, case_id: str, fields: dict[str, object]) -> Any:
+    """Post the signing form of the text the page showed, with ``fields``."""
+    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', _page(web, case_id))
+    assert sha
+    form = {"text_sha256": sha.group(1), "notice_lang": "zh-Hans", **fields}
+    return web.post("candidate", f"/candidate/cases/{case_id}/authorization", form)
+
+
 def test_no_category_ticked_is_told_beside_the_categories_and_what_was_typed_stays(
     web: Web,
 ) -> None:
     case_id = order_over_api(web.api)
-    page = _page(web, case_id)
-    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', page)
-    assert sha
-    answer = web.post(
-        "candidate",
-        f"/candidate/cases/{case_id}/authorization",
-        {
-            "text_sha256": sha.group(1),
-            "notice_lang": "zh-Hans",
-            "edu_institution": "华东示范大学",
-            "edu_degree": "master",
-            "edu_year": "2015",
-        },
+    answer = _sign(
+        web,
+        case_id,
+        {"edu_institution": "华东示范大学", "edu_degree": "master", "edu_year": "2015"},
     )
     assert answer.status_code == 422
     main = _main(answer.text)
@@ -99,19 +99,10 @@ def test_no_category_ticked_is_told_beside_the_categories_and_what_was_typed_sta
 
 def test_a_wrong_month_is_told_beside_its_field_and_the_ticks_stay(web: Web) -> None:
     case_id = order_over_api(web.api)
-    page = _page(web, case_id)
-    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', page)
-    assert sha
-    answer = web.post(
-        "candidate",
-        f"/candidate/cases/{case_id}/authorization",
-        {
-            "text_sha256": sha.group(1),
-            "notice_lang": "zh-Hans",
-            "category": ["identity"],
-            "emp_employer": "示范物业公司",
-            "emp_start": "2016/07",
-        },
+    answer = _sign(
+        web,
+        case_id,
+        {"category": ["identity"], "emp_employer": "示范物业公司", "emp_start": "2016/07"},
     )
     assert answer.status_code == 422, answer.text[:500]
     main = _main(answer.text)
