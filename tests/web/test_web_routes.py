@@ -106,7 +106,7 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert len(pages) == 21  # the six PDF documents and the referee form among them
+    assert len(pages) == 22  # the six PDF documents, the referee form, an evidence file
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",
