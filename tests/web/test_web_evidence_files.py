@@ -158,13 +158,18 @@ def test_a_file_is_never_held_whole_in_memory_twice(web: Web) -> None:
     assert _stored(web, case_id)[0] == 1
 
 
-def test_evidence_files_are_destroyed_with_the_case(web: Web) -> None:
+def test_evidence_files_are_destroyed_with_the_case(web_any_db: Web) -> None:
+    """On SQLite and PostgreSQL: stored, read back whole, and gone with the case."""
+    web = web_any_db
     case_id = _in_review(web)
     assert (
         _dispute(web, case_id, "a.png", b"\x89PNG\r\n\x1a\n" + bytes(3000), "image/png").status_code
         == 303
     )
     assert _stored(web, case_id)[0] == 1
+    page = web.get("agency", f"/agency/cases/{case_id}").text
+    link = re.search(r'href="(/agency/cases/[^"]+/files/evf_[^"]+)"', page)
+    assert link and web.get("agency", link.group(1)).content == b"\x89PNG\r\n\x1a\n" + bytes(3000)
     revoked = web.api.call("candidate", "POST", f"/v1/cases/{case_id}/authorization/revocation")
     assert revoked.status_code in (200, 204), revoked.text
     assert _stored(web, case_id) == (0, [])
