@@ -29,6 +29,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: the languages whose pages axe-core checks at every screenshot (issue 13: zh-Hans)
+AXE_LANGUAGES = ("zh-Hans",)
 #: where screenshots go: ``FAIRSCREEN_SCREENSHOT_DIR``, else test-artifacts/screenshots/
 SCREENSHOTS = Path(
     os.environ.get("FAIRSCREEN_SCREENSHOT_DIR")
@@ -107,9 +109,14 @@ def launch() -> Iterator[Any]:
 
 def shot(page: Any, name: str) -> Path:
     """Keep a full-page screenshot as a test artifact, after checking that every text on
-    the page has WCAG AA contrast."""
+    the page has WCAG AA contrast and, on a zh-Hans page, that axe-core finds no serious
+    or critical violation (``web/accessibility.py``)."""
+    from web.accessibility import assert_no_serious_axe_violations
+
     failures = contrast_failures(page)
     assert not failures, f"{name}: low contrast: {failures[:5]}"
+    if page.evaluate("() => document.documentElement.lang") in AXE_LANGUAGES:
+        assert_no_serious_axe_violations(page, name)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

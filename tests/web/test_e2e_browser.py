@@ -141,6 +141,9 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     candidate = _candidate(browser, api, base, lang)
     shot(candidate, f"{prefix}-04-candidate-home")
     candidate.click(f"a[href='/candidate/cases/{case_id}/authorization']")
+    # the key points come first; the full text is folded below them (issue 13 item 12)
+    assert not candidate.locator("#notice-text").is_visible()
+    candidate.locator("#full-text summary").click()
     notice = candidate.locator("#notice-text").inner_text()
     from fairscreen.services import authorization
     from fairscreen.services.context import Actor
@@ -153,7 +156,7 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     ]
     for box in candidate.locator("input[name=category]").all():
         box.check()
-    candidate.locator("details summary").click()
+    candidate.locator("form details summary").click()
     candidate.fill("#edu_institution", "示例大学")
     candidate.fill("#edu_year", "2012")
     candidate.fill("#emp_employer", "示例科技有限公司")
@@ -299,10 +302,12 @@ def test_the_rulebook_and_the_header_fit_a_phone(browser: Any, live: tuple[Api, 
     shot(candidate, "phone-05-rulebook-zh-Hant")
 
 
-def test_back_from_an_error_page_keeps_what_was_typed(browser: Any, live: tuple[Api, str]) -> None:
-    """An error page's 返回上一页 goes back in history where the form page came just before
-    (web.js), so the statement typed is still there; without script it is a plain link to
-    that page."""
+def test_a_refused_evidence_file_is_told_beside_the_field_with_the_statement_kept(
+    browser: Any, live: tuple[Api, str]
+) -> None:
+    """A dispute whose file is not what it claims to be comes back on the case page
+    itself (issue 13 item 9): the refusal beside the file field, in Chinese, the form
+    open and the statement as typed (before, an error page and a way back)."""
     api, base = live
     from api.conftest import order_over_api, sign_over_api
 
@@ -320,18 +325,17 @@ def test_back_from_an_error_page_keeps_what_was_typed(browser: Any, live: tuple[
     )
     with candidate.expect_navigation():
         finding.locator("button[type=submit]").click()
-    # the browser reports the error page's status; that one is expected here
+    # the browser reports the page's status; that one is expected here
     CONSOLE_ERRORS[:] = [e for e in CONSOLE_ERRORS if "status of 422" not in e]
-    back = candidate.locator("#back")
-    assert back.inner_text() == "返回上一页"
-    assert back.get_attribute("href") == f"/candidate/cases/{case_id}"
-    assert back.bounding_box()["height"] >= 44
-    shot(candidate, "phone-06-error-back")
-    with candidate.expect_navigation():
-        back.click()
-    assert candidate.url == f"{base}/candidate/cases/{case_id}"
+    assert candidate.url.split("?")[0] == f"{base}/candidate/cases/{case_id}/disputes"
+    error = candidate.locator("#evidence-LIT-3-error")
+    assert error.is_visible() and "文件类型不对" in error.inner_text()
+    field = candidate.locator("#evidence-LIT-3")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert "evidence-LIT-3-error" in (field.get_attribute("aria-describedby") or "")
     typed = candidate.locator("#finding-LIT-3 textarea[name=statement]").input_value()
     assert typed == statement
+    shot(candidate, "phone-06-dispute-refused")
 
 
 def test_candidate_pages_on_a_phone(browser: Any, live: tuple[Api, str]) -> None:
@@ -353,6 +357,11 @@ def test_candidate_pages_on_a_phone(browser: Any, live: tuple[Api, str]) -> None
     shot(candidate, "phone-01-candidate-home")
     candidate.goto(f"{base}/candidate/cases/{case_id}/authorization")
     fits()
+    # on a phone the key points start on the first screen, and the page is no wall of text
+    card_top = candidate.evaluate("document.querySelector('#key-points').offsetTop")
+    assert card_top < 844
+    height = candidate.evaluate("document.scrollingElement.scrollHeight")
+    assert height < 3400, f"the authorization page is {height}px tall"
     shot(candidate, "phone-02-authorization")
     # keyboard only: Tab to each consent box and tick it with Space, then Enter on "sign"
     ticked = 0

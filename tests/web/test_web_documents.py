@@ -162,7 +162,7 @@ def test_every_document_as_pdf_in_every_language(web: Web) -> None:
             "authorization",
             case_id,
             notice["sha256"],
-            "背景调查授权书（fairscreen 授权文本 v1）",  # the text as signed, in zh-Hans
+            "背景调查授权书（第 1 版）",  # the text as signed, in zh-Hans
         )
         _check(
             texts[("consent-receipt", lang)],

@@ -52,6 +52,7 @@ def _fill(template: str, case_id: str, dispute_id: str) -> str:
         template.replace("{case_id}", case_id)
         .replace("{dispute_id}", dispute_id)
         .replace("{token}", UNKNOWN_REFEREE_TOKEN)
+        .replace("{file_id}", "evf_unknown")
     )
 
 
@@ -106,7 +107,7 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert len(pages) == 21  # the six PDF documents and the referee form among them
+    assert len(pages) == 22  # the six PDF documents, the referee form, an evidence file
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",
@@ -402,7 +403,7 @@ def test_evidence_upload_is_size_and_type_limited(web: Web) -> None:
     )
     assert fine.status_code == 303
     page = web.get("agency", f"/agency/cases/{case_id}")
-    link = re.search(r'href="(/agency/cases/[^"]+/evidence)"', page.text)
+    link = re.search(r'href="(/agency/cases/[^"]+/files/evf_[^"]+)"', page.text)
     assert link
     download = web.get("agency", link.group(1))
     assert download.content == b"\x89PNG\r\n\x1a\n"
@@ -982,7 +983,9 @@ def test_an_error_page_links_back_to_the_page_the_form_was_on(web: Web) -> None:
         {"finding_id": "LIT-3", "statement": "不是我"},
         files={"evidence": ("a.png", b"not a png", "image/png")},
     )
-    assert bad.status_code == 422 and back(bad.text) == f"/candidate/cases/{case_id}"
+    # a refused dispute is no error page: the case page itself, the refusal beside the
+    # file field (issue 13 item 9)
+    assert bad.status_code == 422 and 'id="evidence-LIT-3-error"' in bad.text
     wrong = web.post(
         "employer", f"/employer/cases/{case_id}/decision", {"outcome": "x", "reason": "y"}
     )

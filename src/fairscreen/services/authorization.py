@@ -67,6 +67,20 @@ class AuthorizationNotice:
     sha256: str
     categories: tuple[str, ...]
     sensitive: tuple[str, ...]
+    #: the notice's facts a candidate needs before reading it whole (the portal's
+    #: key-points card, issue 13 item 12): the same values the text is rendered from
+    facts: NoticeFacts
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeFacts:
+    employer_name: str
+    agency_name: str | None
+    role_title: str
+    review_days: int
+    retention_not_hired_days: int
+    retention_hired_days: int
+    validity_days: int
 
 
 def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> AuthorizationNotice:
@@ -91,21 +105,28 @@ def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> A
         }
         for c in asked
     ]
-    text = _templates.get_template(f"authorization.{lang}.txt.j2").render(
+    facts = NoticeFacts(
         employer_name=employer["name"],
-        employer_ref=employer["pseudonym"],
         agency_name=agency["name"] if agency else None,
         role_title=role.get("title") or role["id"],
-        role_id=role["id"],
-        tier=TIER_LABELS[Tier(role["tier"])][lang],
-        purpose=purpose_text(uow.repo.case_purpose(case), lang),
         review_days=case["review_days"],
-        rulebook_version=svc.rulebook.version,
-        rulebook_sha256=svc.rulebook.sha256,
-        categories=items,
         retention_not_hired_days=svc.config.retention.days(Tier(case["tier"]), Outcome.NOT_HIRED),
         retention_hired_days=svc.config.retention.days(Tier(case["tier"]), Outcome.HIRED),
         validity_days=svc.config.authorization_days,
+    )
+    text = _templates.get_template(f"authorization.{lang}.txt.j2").render(
+        employer_name=facts.employer_name,
+        agency_name=facts.agency_name,
+        role_title=facts.role_title,
+        tier=TIER_LABELS[Tier(role["tier"])][lang],
+        purpose=purpose_text(uow.repo.case_purpose(case), lang),
+        review_days=facts.review_days,
+        rulebook_version=svc.rulebook.version,
+        rulebook_sha256=svc.rulebook.sha256,
+        categories=items,
+        retention_not_hired_days=facts.retention_not_hired_days,
+        retention_hired_days=facts.retention_hired_days,
+        validity_days=facts.validity_days,
     )
     return AuthorizationNotice(
         lang=lang,
@@ -113,6 +134,7 @@ def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> A
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         categories=tuple(c for c in asked),
         sensitive=tuple(c for c in asked if Category(c) in SENSITIVE),
+        facts=facts,
     )
 
 

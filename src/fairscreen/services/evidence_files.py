@@ -11,8 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import unicodedata
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 from fairscreen.domain.errors import InvalidInput
 
@@ -23,7 +26,8 @@ EVIDENCE_TYPES = {
     "image/jpeg": ".jpg",
     "text/plain": ".txt",
 }
-#: the service keeps evidence as text of at most 100,000 characters; base64 grows 4/3
+#: a file packed into the evidence *text* (the API's ``evidence`` field, at most 100,000
+#: characters; base64 grows 4/3); a file uploaded on the portal is an evidence file
 EVIDENCE_MAX_BYTES = 64 * 1024
 OPAQUE = "application/octet-stream"
 _TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # Notepad's UTF-8 with BOM; Chinese Windows
@@ -118,3 +122,73 @@ def parse_evidence(text: str | None) -> dict[str, Any] | None:
     if content_type not in EVIDENCE_TYPES or not matches_type(content_type, packed["data"]):
         packed["content_type"] = OPAQUE
     return packed
+
+
+# --- evidence files (issue 13 item 9): photos and PDFs up to 10 MB, stored in chunks --------
+
+#: what a portal upload may be, by its content (never its name or declared type)
+FILE_TYPES = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/heic": ".heic",
+}
+#: 10 MB, decimal (a phone's photo of a certificate is 0.5 to 5 MB)
+FILE_MAX_BYTES = 10_000_000
+#: the unit of encryption and storage: what is held in memory besides the upload itself
+CHUNK_BYTES = 256 * 1024
+#: ISO/IEC 23008-12 (HEIF) major brands an iPhone or Android camera writes
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+
+def sniff(head: bytes) -> str | None:
+    """A file's type by its first bytes (at least 12), or None: PDF (``%PDF-``), PNG
+    (its 8-byte signature), JPEG (SOI + a marker), HEIC/HEIF (an ISO BMFF ``ftyp`` box
+    whose major brand is HEIF's)."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "image/heic"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceUpload:
+    """A file a candidate uploads: its name as sent and its bytes, readable once from the
+    start. The portal hands over the upload's own buffer (held in memory, never spooled
+    to an unencrypted file on disk: ``entrypoints/web/policy.py``)."""
+
+    filename: str
+    stream: BinaryIO
+
+    def checked(self) -> tuple[str, int]:
+        """Its type by content and its size, or a refusal naming the field: empty, too
+        large (more than 10 MB), or not a photo or a PDF. Reads only the first bytes."""
+        self.stream.seek(0, os.SEEK_END)
+        size = self.stream.tell()
+        self.stream.seek(0)
+        if size == 0:
+            raise InvalidInput("the file is empty", field="evidence")
+        if size > FILE_MAX_BYTES:
+            raise InvalidInput("at most 10 MB", field="evidence")
+        content_type = sniff(self.stream.read(16))
+        self.stream.seek(0)
+        if content_type is None:
+            raise InvalidInput("must be a photo (JPEG, PNG or HEIC) or a PDF", field="evidence")
+        return content_type, size
+
+    def chunks(self) -> Iterator[bytes]:
+        """The bytes, CHUNK_BYTES at a time."""
+        self.stream.seek(0)
+        while chunk := self.stream.read(CHUNK_BYTES):
+            yield chunk
+
+    @property
+    def safe_name(self) -> str:
+        """The name shown to the agency: printable, no path, at most 80 characters."""
+        name = "".join(ch for ch in self.filename[-80:] if ch.isprintable() and ch not in '\\/"')
+        return name or "evidence"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.selfid_tables import self_identifications
 from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
-from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.domain.lifecycle import deletion_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import log_event, visible_case
@@ -108,6 +108,8 @@ class DisputeFile:
     finding_id: str
     records: list[dict[str, Any]]
     evidence: dict[str, Any] | None
+    #: the evidence files sent with the dispute (id, content_type, size, filename)
+    files: list[dict[str, Any]]
 
 
 def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, DisputeFile]:
@@ -121,6 +123,7 @@ def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, Disput
         findings = {f["id"]: f for f in report.get("findings", [])}
         records = {r["id"]: r for r in uow.repo.records(case)}
         files: dict[str, DisputeFile] = {}
+        uploaded = uow.repo.evidence_files(case)
         for dispute in uow.repo.disputes(case):
             if dispute["outcome"] is not None:
                 continue
@@ -130,6 +133,7 @@ def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, Disput
                 finding_id=dispute["finding_id"],
                 records=[records[r] for r in finding.get("records", []) if r in records],
                 evidence=parse_evidence(dispute["evidence"]),
+                files=[f for f in uploaded if f["dispute_id"] == dispute["id"]],
             )
         if files:
             log_event(
@@ -143,6 +147,40 @@ def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, Disput
             )
         uow.commit()
     return files
+
+
+def evidence_file(
+    svc: Services, actor: Actor, case_id: str, dispute_id: str, file_id: str
+) -> tuple[dict[str, Any], list[bytes]]:
+    """For the case's agency: one evidence file of an open dispute, its description and
+    its bytes as the chunks it was stored in (never joined: the file is held in memory
+    once). Logged as a read for a dispute before the data leaves (P5)."""
+    require_role(actor, ActorRole.AGENCY)
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        open_disputes = {d["id"] for d in uow.repo.disputes(case) if d["outcome"] is None}
+        found = next(
+            (
+                f
+                for f in uow.repo.evidence_files(case)
+                if f["id"] == file_id and f["dispute_id"] == dispute_id
+            ),
+            None,
+        )
+        if found is None or dispute_id not in open_disputes:
+            raise NotFound("no such evidence")
+        chunks = list(uow.repo.evidence_chunks(case, file_id, found["chunks"]))
+        log_event(
+            svc,
+            uow,
+            EventType.REPORT_READ,
+            case,
+            actor,
+            payload={"reason": "dispute_evidence"},
+            reason=ReasonCode.DISPUTE,
+        )
+        uow.commit()
+    return found, chunks
 
 
 def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:

@@ -42,7 +42,7 @@ from fairscreen.services.case_events import (
 from fairscreen.services.case_file import record_from
 from fairscreen.services.case_models import RecordIn, invalid_input
 from fairscreen.services.context import SYSTEM, Actor, Services, require_role
-from fairscreen.services.evidence_files import check_evidence
+from fairscreen.services.evidence_files import EvidenceUpload, check_evidence
 from fairscreen.services.investigation import rate_and_open_review
 from fairscreen.services.records import redact_for_storage
 from fairscreen.services.release_notice import ReleaseMail, release_mail, send_release_mails
@@ -196,8 +196,11 @@ def open_dispute(
     finding_ids: Sequence[str],
     statement: str,
     evidence: str | None = None,
+    evidence_file: EvidenceUpload | None = None,
 ) -> list[str]:
-    """The candidate disputes findings with a statement (and evidence); the case freezes
+    """The candidate disputes findings with a statement (and evidence: a note or packed
+    file as text, and/or a photo or PDF of up to 10 MB as ``evidence_file``, checked by
+    its content and kept encrypted in chunks with the first dispute); the case freezes
     until the agency answers each, within 15 days (P4)."""
     require_role(actor, CANDIDATE)
     if not finding_ids:
@@ -208,6 +211,7 @@ def open_dispute(
         raise InvalidInput("at most 100,000 characters", field="evidence")
     if evidence is not None:
         check_evidence(evidence)
+    file_type = evidence_file.checked()[0] if evidence_file is not None else None
     now = svc.now()
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
@@ -228,7 +232,7 @@ def open_dispute(
             case = move_case(uow, svc, case, S.DISPUTED)
         elif CaseState(case["state"]) is not S.DISPUTED:
             transition(CaseState(case["state"]), S.DISPUTED)
-        ids = []
+        ids: list[str] = []
         due = dispute_due(now)
         for finding in dict.fromkeys(finding_ids):
             dispute_id = new_id("dsp")
@@ -241,6 +245,16 @@ def open_dispute(
                 opened_at=now,
                 due_at=due,
             )
+            if evidence_file is not None and file_type is not None and not ids:
+                uow.repo.add_evidence_file(
+                    case,
+                    file_id=new_id("evf"),
+                    dispute_id=dispute_id,
+                    content_type=file_type,
+                    filename=evidence_file.safe_name,
+                    chunks=evidence_file.chunks(),
+                    created_at=now,
+                )
             log_event(
                 svc,
                 uow,

@@ -175,6 +175,32 @@ disputes = sa.Table(
 )
 sa.Index("ix_disputes_case", disputes.c.case_id)
 
+#: A candidate's evidence file of a dispute (issue 13 item 9: photos and PDFs up to
+#: 10 MB), encrypted under the case's key in chunks (``evidence_chunks``), so neither
+#: writing nor reading one holds it whole in memory twice. ``chunks`` is the count
+#: written: a file read back with fewer is refused, never served truncated.
+evidence_files = sa.Table(
+    "evidence_files",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("dispute_id", sa.String(64), nullable=False),
+    sa.Column("content_type", sa.String(40), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("chunks", sa.Integer, nullable=False),
+    sa.Column("filename_ct", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", TIME, nullable=False),
+)
+sa.Index("ix_evidence_files_case", evidence_files.c.case_id)
+
+evidence_chunks = sa.Table(
+    "evidence_chunks",
+    metadata,
+    sa.Column("file_id", sa.String(64), sa.ForeignKey("evidence_files.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("chunk_ct", sa.LargeBinary, nullable=False),
+)
+
 decisions = sa.Table(
     "decisions",
     metadata,

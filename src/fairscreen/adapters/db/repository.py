@@ -451,6 +451,85 @@ class ServiceRepository:
             )
         )
 
+    def add_evidence_file(
+        self,
+        case: RowMapping,
+        *,
+        file_id: str,
+        dispute_id: str,
+        content_type: str,
+        filename: str,
+        chunks: Iterable[bytes],
+        created_at: datetime,
+    ) -> int:
+        """Store a file chunk by chunk, each encrypted under the case's key with the file
+        and its position as associated data (a chunk moved, swapped or replayed from
+        another file does not decrypt); returns the size. The file row gets its size and
+        count of chunks last, so a file is only ever read whole."""
+        label = case["pseudonym"]
+        files = t.evidence_files
+        self.connection.execute(
+            sa.insert(files).values(
+                id=file_id,
+                case_id=case["id"],
+                dispute_id=dispute_id,
+                content_type=content_type,
+                size=0,
+                chunks=0,
+                filename_ct=self.cipher.encrypt_text(label, f"evidence.{file_id}.name", filename),
+                created_at=created_at,
+            )
+        )
+        size = count = 0
+        for chunk in chunks:
+            count += 1
+            size += len(chunk)
+            self.connection.execute(
+                sa.insert(t.evidence_chunks).values(
+                    file_id=file_id,
+                    seq=count,
+                    chunk_ct=self.cipher.encrypt(label, f"evidence.{file_id}.{count}", chunk),
+                )
+            )
+        self.connection.execute(
+            sa.update(files).where(files.c.id == file_id).values(size=size, chunks=count)
+        )
+        return size
+
+    def evidence_files(self, case: RowMapping) -> list[dict[str, Any]]:
+        """The case's evidence files (no content): id, dispute, type, size, name."""
+        rows = self.connection.execute(
+            sa.select(t.evidence_files)
+            .where(t.evidence_files.c.case_id == case["id"])
+            .order_by(t.evidence_files.c.created_at, t.evidence_files.c.id)
+        ).mappings()
+        label = case["pseudonym"]
+        return [
+            {
+                "id": row["id"],
+                "dispute_id": row["dispute_id"],
+                "content_type": row["content_type"],
+                "size": row["size"],
+                "chunks": row["chunks"],
+                "filename": self.cipher.decrypt_text(
+                    label, f"evidence.{row['id']}.name", bytes(row["filename_ct"])
+                ),
+            }
+            for row in rows
+        ]
+
+    def evidence_chunks(self, case: RowMapping, file_id: str, chunks: int) -> Iterable[bytes]:
+        """The file's plaintext, one chunk at a time, in order; a missing chunk is an
+        error (a truncated file is never served as if whole)."""
+        label = case["pseudonym"]
+        for seq in range(1, chunks + 1):
+            blob = self.connection.execute(
+                sa.select(t.evidence_chunks.c.chunk_ct).where(
+                    t.evidence_chunks.c.file_id == file_id, t.evidence_chunks.c.seq == seq
+                )
+            ).scalar_one()
+            yield self.cipher.decrypt(label, f"evidence.{file_id}.{seq}", bytes(blob))
+
     def disputes(self, case: RowMapping) -> list[dict[str, Any]]:
         query = (
             sa.select(t.disputes)
@@ -618,7 +697,14 @@ class ServiceRepository:
         tombstones (ids, pseudonym, state and times: no personal data), their claims
         wiped and ``tombstone`` set in the same statement (the caller clears the light
         and outcome there too)."""
+        files = sa.select(t.evidence_files.c.id).where(
+            self._one_of(t.evidence_files.c.case_id, case_ids)
+        )
+        self.connection.execute(
+            sa.delete(t.evidence_chunks).where(t.evidence_chunks.c.file_id.in_(files))
+        )
         for table in (
+            t.evidence_files,
             t.records,
             t.reports,
             t.disputes,

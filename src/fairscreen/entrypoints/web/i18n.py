@@ -69,6 +69,19 @@ def service_errors() -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return compiled
 
 
+#: Foreign bodies a legal basis cites by an English abbreviation (the rulebook, a signed
+#: and versioned document, keeps its text): a Chinese reader is shown the name in Chinese
+#: (issue 13 item 10: no English-only basis on a Chinese page).
+LEGAL_TERMS = {
+    "EEOC": {
+        "zh-Hans": "美国平等就业机会委员会",
+        "zh-Hant": "美國平等就業機會委員會",
+        "en": "EEOC",
+    },
+}
+_LEGAL_TERM = re.compile(r"\b(" + "|".join(LEGAL_TERMS) + r")\b\s*")
+
+
 def choose(query_lang: str | None, cookie_lang: str | None) -> str:
     for candidate in (query_lang, cookie_lang):
         if candidate in LANGUAGES:
@@ -117,6 +130,13 @@ class Translator:
         if value in TIER_LABELS:
             return self.tier(value)
         return self.category(value)
+
+    def basis(self, text: str | None) -> str:
+        """A legal basis in this language: an English abbreviation of a foreign body
+        (``EEOC``) by its name in Chinese; the rest as written."""
+        if not text or self.lang == "en":
+            return text or ""
+        return _LEGAL_TERM.sub(lambda found: LEGAL_TERMS[found.group(1)][self.lang], text)
 
     def tier(self, name: str) -> str:
         try:

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartParser
 
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.entrypoints.api.nul import form_field_with_nul, refuse_if_marked, refuse_nul
@@ -52,6 +53,11 @@ SID_COOKIE = "fs_sid"
 LANG_COOKIE = "fs_lang"
 CSRF_FIELD = "csrf"
 MAX_FORM_PART = 128 * 1024
+# An uploaded file (an evidence file, at most 10 MB; the request body is capped at 11 MiB
+# by LimitBody) stays in memory instead of being spooled to a temporary file on disk
+# past 1 MB, Starlette's default: a candidate's evidence is personal data, and nothing of
+# it may sit unencrypted on disk (PRODUCT.md P5). The bound: one body per upload request.
+MultiPartParser.spool_max_size = 11 * 1024 * 1024
 
 PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     # --- public: home, sign-in, the rulebook ---------------------------------------------
@@ -133,6 +139,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/agency/cases/{case_id}/referees"): ONLY_AGENCY,
     ("POST", "/agency/cases/{case_id}/disputes/{dispute_id}/resolution"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
+    ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/files/{file_id}"): ONLY_AGENCY,
     # --- regulator (劳动监管部门) ----------------------------------------------------------
     ("GET", "/regulator"): ONLY_REGULATOR,
     ("GET", "/regulator/entries"): ONLY_REGULATOR,
@@ -224,7 +231,9 @@ class Page:
 
     @property
     def csrf(self) -> str:
-        return csrf_token(self.services, self.sid)
+        """The form token as a page shows it: masked afresh for every page (see
+        :func:`masked_csrf`)."""
+        return masked_csrf(csrf_token(self.services, self.sid))
 
     @property
     def role(self) -> ActorRole | None:
@@ -257,6 +266,30 @@ def _csrf_key(svc: Services) -> bytes:
 
 def csrf_token(svc: Services, sid: str) -> str:
     return hmac.new(_csrf_key(svc), sid.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def masked_csrf(token: str) -> str:
+    """``token`` as a page carries it: a fresh random mask, then the token XOR the mask.
+    Pages are gzip-compressed, and a secret that reads the same in every response beside
+    text an attacker can make the page echo can be guessed from the compressed lengths
+    (BREACH, CVE-2013-3587); masked afresh, the token's bytes differ in every response
+    while :func:`csrf_matches` still accepts each of them (Django's defence)."""
+    raw = bytes.fromhex(token)
+    mask = secrets.token_bytes(len(raw))
+    return (mask + bytes(a ^ b for a, b in zip(mask, raw, strict=True))).hex()
+
+
+def csrf_matches(sent: str, token: str) -> bool:
+    """Whether ``sent`` (a form's field) is ``token`` under some mask; constant-time."""
+    raw = bytes.fromhex(token)
+    try:
+        data = bytes.fromhex(sent)
+    except ValueError:
+        return False
+    if len(data) != 2 * len(raw):
+        return False
+    mask, masked = data[: len(raw)], data[len(raw) :]
+    return hmac.compare_digest(bytes(a ^ b for a, b in zip(mask, masked, strict=True)), raw)
 
 
 def new_sid() -> str:
@@ -330,7 +363,7 @@ async def page_context(request: Request) -> Page:
         if (
             page.new_sid
             or not isinstance(sent, str)
-            or not hmac.compare_digest(sent, page.csrf)
+            or not csrf_matches(sent, csrf_token(page.services, page.sid))
             or not _same_origin(request)
         ):
             raise CsrfRefused("this form is out of date or came from another site")

@@ -101,6 +101,12 @@ def _with_lang(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
+def finish(page: Page, response: Response) -> Response:
+    """A response of a page's own making (a streamed file) with the session's cookies
+    and the security headers."""
+    return _finish(page, response)
+
+
 def _finish(page: Page, response: Response) -> Response:
     secure = page.request.url.scheme == "https"
     if page.new_sid and SID_COOKIE not in page.cookies:

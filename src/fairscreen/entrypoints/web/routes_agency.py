@@ -8,11 +8,12 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
+from fastapi.responses import StreamingResponse
 
 from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page, page_context
-from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
+from fairscreen.entrypoints.web.render import WebRoute, attachment, finish, redirect, render
 from fairscreen.services import (
     agency_desk,
     case_queries,
@@ -180,3 +181,23 @@ def evidence(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
     media = found.evidence["content_type"]
     suffix = evidence_files.EVIDENCE_TYPES.get(media, ".bin")
     return attachment(page, found.evidence["data"], filename=f"evidence{suffix}", media_type=media)
+
+
+FileId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.get("/cases/{case_id}/disputes/{dispute_id}/files/{file_id}")
+def evidence_file(
+    page: PageDep, case_id: CaseId, dispute_id: DisputeId, file_id: FileId
+) -> Response:
+    """An evidence file of up to 10 MB, as an attachment (never rendered inline), sent
+    chunk by chunk as it was stored: held in memory once, never joined into a copy."""
+    found, chunks = portal_queries.evidence_file(
+        page.services, _actor(page), case_id, dispute_id, file_id
+    )
+    media = found["content_type"]
+    suffix = evidence_files.FILE_TYPES.get(media, ".bin")
+    response = StreamingResponse(iter(chunks), media_type=media)
+    response.headers["Content-Length"] = str(found["size"])
+    response.headers["Content-Disposition"] = f'attachment; filename="evidence{suffix}"'
+    return finish(page, response)

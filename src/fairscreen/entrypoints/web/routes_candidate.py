@@ -65,6 +65,14 @@ def my_cases(page: PageDep) -> Response:
 
 @router.get("/cases/{case_id}")
 def case_page(page: PageDep, case_id: CaseId) -> Response:
+    return _case_view(page, case_id)
+
+
+def _case_view(
+    page: Page, case_id: str, *, dispute_error: dict[str, Any] | None = None
+) -> Response:
+    """The case page; after a refused dispute, the same page (422) with the refusal
+    beside the field of that finding's form and the statement as typed."""
     actor = _actor(page)
     summary = case_queries.case_summary(page.services, actor, case_id)
     report = None
@@ -87,23 +95,73 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         signed=summary["state"] in SIGNED,
         revoked=revoked,
         can_revoke=summary["state"] in SIGNED and revoked is None,
-        evidence_kib=evidence_files.EVIDENCE_MAX_BYTES // 1024,
+        evidence_mb=evidence_files.FILE_MAX_BYTES // 1_000_000,
+        dispute_error=dispute_error,
+        status=422 if dispute_error else 200,
     )
 
 
 @router.get("/cases/{case_id}/authorization")
 def authorization_page(page: PageDep, case_id: CaseId) -> Response:
+    return _authorization_form(page, case_id)
+
+
+#: a refused field of the signing form → the control (or group) its message stands beside
+_ERROR_TARGETS = (
+    ("categories", "categories"),
+    ("sensitive_categories_consented", "sensitive"),
+    ("claims.education[0].institution", "edu_institution"),
+    ("claims.education[0].degree", "edu_degree"),
+    ("claims.education[0].graduation_year", "edu_year"),
+    ("claims.employment[0].employer", "emp_employer"),
+    ("claims.employment[0].start", "emp_start"),
+    ("claims.employment[0].end", "emp_end"),
+)
+_TYPED_FIELDS = ("edu_institution", "edu_year", "emp_employer", "emp_start", "emp_end")
+
+
+def _error_target(field: str | None) -> str:
+    """Where a refusal of the signing form is shown: beside its control, or above the
+    form when it is about no control (the text changed since it was shown)."""
+    for prefix, target in _ERROR_TARGETS:
+        if field and (field == prefix or field.startswith((prefix + "[", prefix + "."))):
+            return target
+    return "top"
+
+
+def _authorization_form(page: Page, case_id: str, refused: InvalidInput | None = None) -> Response:
+    """The authorization page: the key points, the full text (folded), the form. After a
+    refused signature, the same page (422) with the refusal beside its field, in the
+    reader's language, and the form as it was filled in."""
     notice = authorization.authorization_notice(
         page.services, _actor(page), case_id, NOTICE_LANGUAGE[page.lang]
     )
     summary = case_queries.case_summary(page.services, _actor(page), case_id)
+    typed: dict[str, Any] = {name: page.field(name) for name in _TYPED_FIELDS}
+    typed["edu_degree"] = page.field("edu_degree", DEGREES[0])
+    typed["categories"] = set(page.fields("category"))
+    typed["sensitive"] = set(page.fields("sensitive"))
+    typed["claims_open"] = any(typed[name] for name in _TYPED_FIELDS)
+    error: dict[str, Any] | None = None
+    if refused is not None:
+        local = page.t.detail(refused.message)
+        target = _error_target(refused.field)
+        error = {
+            "target": target,
+            "text": local or refused.message,
+            "en": local is None and page.lang != "en",
+        }
+        typed["claims_open"] = typed["claims_open"] or target.startswith(("edu", "emp"))
     return render(
         page,
         "candidate/authorization.html",
+        status=422 if refused is not None else 200,
         case=summary,
         notice=notice,
         ordinary=[c for c in notice.categories if c not in notice.sensitive],
         degrees=DEGREES,
+        typed=typed,
+        error=error,
     )
 
 
@@ -136,16 +194,19 @@ def sign(page: PageDep, case_id: CaseId) -> Response:
     """Sign exactly the text shown (its SHA-256 travels with the form); each sensitive
     category is a consent of its own (PIPL art. 29)."""
     sensitive = page.fields("sensitive")
-    authorization.sign_authorization(
-        page.services,
-        _actor(page),
-        case_id,
-        text_sha256=page.field("text_sha256"),
-        lang=page.field("notice_lang"),
-        categories=page.fields("category") + sensitive,
-        sensitive_consented=sensitive,
-        claims=_claims(page),
-    )
+    try:
+        authorization.sign_authorization(
+            page.services,
+            _actor(page),
+            case_id,
+            text_sha256=page.field("text_sha256"),
+            lang=page.field("notice_lang"),
+            categories=page.fields("category") + sensitive,
+            sensitive_consented=sensitive,
+            claims=_claims(page),
+        )
+    except InvalidInput as refused:  # shown on the form itself, what was typed kept
+        return _authorization_form(page, case_id, refused)
     return redirect(page, f"/candidate/cases/{case_id}?done=signed")
 
 
@@ -166,21 +227,43 @@ def accept(page: PageDep, case_id: CaseId) -> Response:
 
 @router.post("/cases/{case_id}/disputes")
 async def dispute(page: PageDep, case_id: CaseId) -> Response:
-    """Dispute one finding with a statement and, optionally, a file as evidence (kept
-    through the service's evidence field, size-limited)."""
+    """Dispute one finding with a statement and, optionally, a file as evidence: a photo
+    (JPEG, PNG, HEIC) or PDF of up to 10 MB, checked by its content and kept encrypted in
+    chunks; a short plain-text note file still goes into the evidence text. A refusal
+    comes back on the case page, beside the field, in the reader's language."""
     evidence = None
+    evidence_file = None
+    finding = page.field("finding_id")
     upload = page.upload("evidence")
-    if upload is not None and not isinstance(upload, str) and upload.filename:
-        data = await upload.read(evidence_files.EVIDENCE_MAX_BYTES + 1)
-        evidence = evidence_files.pack_evidence(upload.filename, upload.content_type or "", data)
-    review.open_dispute(
-        page.services,
-        _actor(page),
-        case_id,
-        finding_ids=[page.field("finding_id")],
-        statement=page.field("statement"),
-        evidence=evidence,
-    )
+    try:
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            if upload.content_type == "text/plain":
+                data = await upload.read(evidence_files.EVIDENCE_MAX_BYTES + 1)
+                evidence = evidence_files.pack_evidence(upload.filename, "text/plain", data)
+            else:
+                evidence_file = evidence_files.EvidenceUpload(upload.filename, upload.file)
+        review.open_dispute(
+            page.services,
+            _actor(page),
+            case_id,
+            finding_ids=[finding],
+            statement=page.field("statement"),
+            evidence=evidence,
+            evidence_file=evidence_file,
+        )
+    except InvalidInput as refused:
+        local = page.t.detail(refused.message)
+        return _case_view(
+            page,
+            case_id,
+            dispute_error={
+                "finding": finding,
+                "field": "evidence" if refused.field == "evidence" else "statement",
+                "text": local or refused.message,
+                "en": local is None and page.lang != "en",
+                "statement": page.field("statement"),
+            },
+        )
     return redirect(page, f"/candidate/cases/{case_id}?done=disputed")
 
 
