@@ -161,6 +161,27 @@ def begin_read(engine: Engine) -> Iterator[Connection]:
             transaction.rollback()
 
 
+#: "fsmg" as a signed 32-bit integer: the class of the migration advisory lock (the
+#: ledger writer's is "fsld", the leases' "fssl"), paired with the schema.
+MIGRATION_LOCK_CLASS = int.from_bytes(b"fsmg", "big", signed=True)
+
+
+def hold_migration_lock(connection: Connection) -> None:
+    """Take the migration lock in the connection's transaction, waiting for a holder to
+    commit: on PostgreSQL ``pg_advisory_xact_lock`` keyed by the schema, released at
+    commit or rollback (or when the process dies). Three processes started together on
+    an empty database used to create the same tables at once, and two died with
+    ``IntegrityError`` (issue 16 item 3); now the second waits, then finds the schema at
+    its revision and does nothing. SQLite needs nothing: its DDL takes the write lock,
+    and Alembic's first statement waits on it (``busy_timeout``)."""
+    if is_sqlite(connection):
+        return
+    connection.execute(
+        sa.text("SELECT pg_advisory_xact_lock(:class, hashtext(current_schema()))"),
+        {"class": MIGRATION_LOCK_CLASS},
+    )
+
+
 def holds_tables(url: str) -> bool:
     """True when the database at ``url`` already has tables. Asking changes nothing: a
     SQLite file that does not exist is not created, and one that does is opened without

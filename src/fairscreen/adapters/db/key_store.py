@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from fairscreen.adapters.crypto import CURRENT_MASTER, KeyKind, WrappedKey
 from fairscreen.adapters.db.case_tables import wrapped_keys as t
-from fairscreen.adapters.db.engine import one_of
+from fairscreen.adapters.db.engine import hold_migration_lock, one_of
 from fairscreen.domain.errors import KeyDestroyed
 
 #: Built once: the lookup runs for every field sealed or opened.
@@ -40,7 +40,9 @@ Row = sa.Row[tuple[object, ...]]
 def create_key_store(engine: sa.Engine) -> None:
     """The key store's schema (one table and its index) in its own database. Version 1:
     a later change of it gets a migration of its own, as the data's schema does."""
-    t.create(engine, checkfirst=True)
+    with engine.begin() as connection:
+        hold_migration_lock(connection)  # processes started together create it once
+        t.create(connection, checkfirst=True)
 
 
 def move_wrapped_keys(data: sa.Engine, keys: sa.Engine, *, batch: int = 2000) -> int:

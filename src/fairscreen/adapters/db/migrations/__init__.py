@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-from fairscreen.adapters.db.engine import create_engine, is_sqlite
+from fairscreen.adapters.db.engine import create_engine, hold_migration_lock, is_sqlite
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 
@@ -37,10 +37,12 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 def upgrade(target: str | Engine, revision: str = "head") -> None:
-    """Bring the database at ``target`` (a URL or an engine) up to ``revision``."""
+    """Bring the database at ``target`` (a URL or an engine) up to ``revision``, under
+    the migration lock (:func:`hold_migration_lock`)."""
     engine = create_engine(target) if isinstance(target, str) else target
     try:
         with engine.connect() as connection, _sqlite_foreign_keys_deferred(connection):
+            hold_migration_lock(connection)
             command.upgrade(alembic_config(connection), revision)
             connection.commit()
     finally:
