@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     #: included) pick the address the sign-in limit counts.
     trusted_proxies: str = ""
 
+    #: How long a PostgreSQL transaction may wait, in milliseconds (0: for ever), set in
+    #: every transaction (works behind PgBouncer in transaction mode): a lock held by
+    #: another process (``lock_timeout``), one statement (``statement_timeout``), and an
+    #: open transaction left idle (``idle_in_transaction_session_timeout``, which ends
+    #: a stalled process's session and frees its locks). docs/operations.md, 'Timeouts'.
+    db_lock_timeout_ms: int = Field(default=5_000, ge=0, le=86_400_000)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0, le=86_400_000)
+    db_idle_in_transaction_timeout_ms: int = Field(default=60_000, ge=0, le=86_400_000)
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:

@@ -25,7 +25,12 @@ from alembic.script import ScriptDirectory
 
 from fairscreen.adapters.db.case_tables import cases
 from fairscreen.adapters.db.engine import create_engine, is_sqlite
-from fairscreen.adapters.db.migrations import alembic_config, current_revision, upgrade
+from fairscreen.adapters.db.migrations import (
+    COMPARE_OPTIONS,
+    alembic_config,
+    current_revision,
+    upgrade,
+)
 from fairscreen.adapters.db.tables import metadata
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -116,7 +121,9 @@ def _seed(engine: sa.Engine, revision: str) -> None:
 
 def _differences(engine: sa.Engine) -> list[object]:
     with engine.connect() as connection:
-        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+        return list(
+            compare_metadata(MigrationContext.configure(connection, opts=COMPARE_OPTIONS), metadata)
+        )
 
 
 @pytest.mark.parametrize("released", list(RELEASED))

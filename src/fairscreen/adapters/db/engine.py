@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.secret_files import private_file
-from fairscreen.domain.errors import InvalidInput, StorageUnavailable
+from fairscreen.domain.errors import DatabaseBusy, InvalidInput, StorageUnavailable
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -47,17 +48,65 @@ def sqlite_file(url: sa.URL) -> Path | None:
     return Path(database)
 
 
+@dataclass(frozen=True, slots=True)
+class PostgresTimeouts:
+    """How long a PostgreSQL transaction may wait, in milliseconds (0: for ever).
+
+    One frozen process (SIGSTOP of the ledger lock's holder) stopped every write of every
+    process for as long as it lasted (issue 16 item 3). With these, a writer queued
+    behind it fails after ``lock_ms`` with ``DATABASE_BUSY`` (503, nothing written), a
+    statement running away is cancelled after ``statement_ms``, and a transaction left
+    open by a stalled client is ended by the server after ``idle_in_transaction_ms``,
+    which releases its locks. Defaults: 5 s, 30 s, 60 s (``FAIRSCREEN_DB_*_TIMEOUT_MS``).
+
+    They are set at the start of every transaction with ``set_config(…, true)`` (the
+    equivalent of ``SET LOCAL``), one statement, so nothing outlives the transaction on
+    the server connection: they work behind PgBouncer in transaction mode, where the
+    next transaction may run on another server connection.
+    """
+
+    lock_ms: int = 5_000
+    statement_ms: int = 30_000
+    idle_in_transaction_ms: int = 60_000
+
+    def __post_init__(self) -> None:
+        for name in ("lock_ms", "statement_ms", "idle_in_transaction_ms"):
+            if not 0 <= getattr(self, name) <= 86_400_000:
+                raise InvalidInput("0 to 86,400,000 milliseconds", field=f"timeouts.{name}")
+
+
+_TIMEOUTS_SQL = (
+    "SELECT set_config('lock_timeout', %(lock)s, true), "
+    "set_config('statement_timeout', %(statement)s, true), "
+    "set_config('idle_in_transaction_session_timeout', %(idle)s, true)"
+)
+
+
 def create_engine(
     url: str,
     *,
     sqlite_synchronous: SqliteSynchronous = "FULL",
     sqlite_busy_timeout_ms: int = 30_000,
+    postgres_timeouts: PostgresTimeouts | None = None,
     **engine_options: Any,
 ) -> Engine:
-    """An engine for ``url`` with the SQLite pragmas and transaction handling above."""
+    """An engine for ``url`` with the SQLite pragmas and transaction handling above, or
+    on PostgreSQL with :class:`PostgresTimeouts` (the defaults unless given)."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, **engine_options)
+        engine = sa.create_engine(parsed, **engine_options)
+        timeouts = postgres_timeouts or PostgresTimeouts()
+        values = {
+            "lock": f"{timeouts.lock_ms}ms",
+            "statement": f"{timeouts.statement_ms}ms",
+            "idle": f"{timeouts.idle_in_transaction_ms}ms",
+        }
+
+        @event.listens_for(engine, "begin")
+        def _limit_waits(connection: Connection) -> None:
+            connection.exec_driver_sql(_TIMEOUTS_SQL, values)
+
+        return engine
     path = sqlite_file(parsed)
     if path is not None:
         # The file's own folder is made (var/ for the default URL), never a chain of them:
@@ -176,6 +225,10 @@ def hold_migration_lock(connection: Connection) -> None:
     and Alembic's first statement waits on it (``busy_timeout``)."""
     if is_sqlite(connection):
         return
+    # A migration may wait for another and run long: no request timeout applies to it.
+    connection.exec_driver_sql(
+        "SELECT set_config('lock_timeout', '0', true), set_config('statement_timeout', '0', true)"
+    )
     connection.execute(
         sa.text("SELECT pg_advisory_xact_lock(:class, hashtext(current_schema()))"),
         {"class": MIGRATION_LOCK_CLASS},
@@ -201,14 +254,22 @@ def holds_tables(url: str) -> bool:
 
 #: PostgreSQL SQLSTATEs: disk_full, read_only_sql_transaction, insufficient_privilege
 _PG_DISK_FULL, _PG_READ_ONLY = "53100", "25006"
+#: lock_not_available (lock_timeout), query_canceled (statement_timeout),
+#: idle_in_transaction_session_timeout
+_PG_GAVE_UP = {
+    "55P03": "a lock was held by another transaction for longer than lock_timeout",
+    "57014": "a statement ran longer than statement_timeout",
+    "25P03": "the transaction stayed idle longer than idle_in_transaction_session_timeout",
+}
 
 
 def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageUnavailable | None:
     """A :class:`StorageUnavailable` naming the cause when ``error`` (a driver error, as
     SQLAlchemy wraps it, or an ``OSError``) means the storage cannot be written: the disk
     is full, the database is read-only, or a SQLite file beside it (``-wal``, ``-shm``)
-    cannot be written. None for any other error. Messages carry paths and the driver's
-    reason, never a value."""
+    cannot be written; a :class:`DatabaseBusy` when PostgreSQL gave up waiting (one of
+    :class:`PostgresTimeouts`). None for any other error. Messages carry paths and the
+    driver's reason, never a value."""
     import errno
 
     cause = getattr(error, "orig", None) or error
@@ -218,6 +279,11 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
     )
     number = getattr(cause, "errno", None)
     where = _where(url)
+    if state in _PG_GAVE_UP:
+        return DatabaseBusy(
+            f"the database gave up waiting{where}: {_PG_GAVE_UP[state]}; nothing was written, "
+            "try again (a process holding locks may be stalled: docs/operations.md)"
+        )
     if (
         number == errno.ENOSPC
         or state == _PG_DISK_FULL

@@ -45,6 +45,11 @@ def create_key_store(engine: sa.Engine) -> None:
         t.create(connection, checkfirst=True)
 
 
+def key_store_exists(engine: sa.Engine) -> bool:
+    """Whether the key store's table was made (``fairscreen db upgrade``)."""
+    return sa.inspect(engine).has_table(t.name)
+
+
 def move_wrapped_keys(data: sa.Engine, keys: sa.Engine, *, batch: int = 2000) -> int:
     """Move the wrapped keys a database kept beside its data (before the key store was
     apart) into the key store, and delete them from the data; return how many moved.

@@ -68,7 +68,13 @@ def serve(
     settings = Settings() if database_url is None else Settings(database_url=database_url)
     console = Console()
     base = f"http://{host}:{port}"
-    services = _demo(settings, examples, console, base) if demo else build_services(settings)
+    # Only the demo migrates (its database is fresh): a production database is brought up
+    # to date once, by `fairscreen db upgrade`, not by every process that starts.
+    services = (
+        _demo(settings, examples, console, base)
+        if demo
+        else build_services(settings, migrate=False, require_schema=True)
+    )
     _refuse_a_log_gone_back(services)
     app = create_app(
         services,
