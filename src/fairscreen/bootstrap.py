@@ -20,6 +20,7 @@ from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine
 from fairscreen.adapters.db.key_store import create_key_store, key_store_exists, move_wrapped_keys
 from fairscreen.adapters.db.migrations import pending_upgrade, upgrade
 from fairscreen.adapters.high_water import database_identity, high_water
+from fairscreen.adapters.jobs import InProcessQueue, JobQueue, ProcrastinateQueue
 from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
@@ -79,6 +80,14 @@ def witness_peers(settings: Settings) -> tuple[WitnessPeer, ...]:
         except LedgerError as exc:
             raise ValueError(f"FAIRSCREEN_WITNESSES[{number}]: {exc.message}") from exc
     return tuple(peers)
+
+
+def job_queue(engine: Engine) -> JobQueue:
+    """Procrastinate on PostgreSQL (``fairscreen worker`` runs the jobs); on SQLite the
+    jobs go to the in-process runner of ``serve``."""
+    if engine.dialect.name == "postgresql":
+        return ProcrastinateQueue()
+    return InProcessQueue()
 
 
 def postgres_timeouts(settings: Settings) -> PostgresTimeouts:
@@ -152,6 +161,7 @@ def build_services(
         high_water=high_water(
             settings.data_dir, settings.ledger_origin, settings.database_url, signer.verifier
         ),
+        jobs=job_queue(engine),
     )
     if migrate or require_schema:
         _seal_legacy_plaintext(services)  # the part of the upgrade that needs keys

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.crypto import KeyProvider
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.jobs import InProcessQueue, JobQueue
 from fairscreen.adapters.notify import Notifier
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.domain.categories import Category
@@ -86,12 +87,17 @@ class Services:
     #: the key store's database (adapters/db/key_store.py); None keeps the keys beside
     #: the data (tests that build services by hand)
     key_engine: Engine | None = None
+    #: where background jobs go (adapters/jobs.py): procrastinate on PostgreSQL, the
+    #: in-process runner's queue on SQLite (bootstrap chooses)
+    jobs: JobQueue = field(default_factory=InProcessQueue)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceLog(self.uow)
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.key_provider, key_engine=self.key_engine)
+        return SqlUnitOfWork(
+            self.engine, self.key_provider, key_engine=self.key_engine, jobs=self.jobs
+        )
 
     def reader(self) -> SqlUnitOfWork:
         """A read snapshot: decrypts, changes nothing, takes no writer lock."""

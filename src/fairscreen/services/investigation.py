@@ -42,6 +42,7 @@ from fairscreen.services.case_events import (
 from fairscreen.services.case_models import CASE_SCHEMA
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evaluation import evaluate_case
+from fairscreen.services.jobs import release_job
 from fairscreen.services.records import redact_for_storage
 from fairscreen.services.scope import effective_categories
 
@@ -227,6 +228,9 @@ def rate_and_open_review(
         uow, svc, case, S.CANDIDATE_REVIEW, light=light, window_ends=ends, accepted=False
     )
     log_event(svc, uow, EventType.REVIEW_OPENED, case, actor, window_ends=ends)
+    # The release at the window's end, committed with the window itself (services/
+    # background.py RELEASE_CASE; the sweep is the backstop).
+    uow.enqueue(release_job(str(case["id"]), ends))
     svc.notifier.send(
         Notification(
             svc.pseudonym("subj", case["subject_id"]),

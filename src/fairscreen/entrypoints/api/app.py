@@ -43,7 +43,7 @@ from fairscreen.entrypoints.api.routers import (
     references,
     webhooks,
 )
-from fairscreen.entrypoints.api.scheduler import run_periodically
+from fairscreen.entrypoints.api.scheduler import run_in_process
 from fairscreen.services.context import Services
 
 API_VERSION = "1.0.0"
@@ -104,7 +104,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = None
         if scheduler_interval:
-            task = asyncio.create_task(run_periodically(services, scheduler_interval))
+            task = asyncio.create_task(run_in_process(services, scheduler_interval))
         try:
             yield
         finally:
