@@ -204,3 +204,27 @@ def test_fairscreen_worker_once_and_its_refusals(postgres_url: str, tmp_path: Pa
     done = worker(postgres_url, "worker", "--once")
     assert done.returncode == 0, done.stderr
     assert "worker stopped" in done.stdout
+
+
+def test_the_jobs_of_a_dead_worker_run_again(world: World) -> None:
+    """A worker killed mid-job leaves it ``doing``; once the worker is known dead (no
+    heartbeat), the upkeep puts the job back and a live worker runs it."""
+    case_id = order_and_sign(world)
+    run_investigation(world.svc, world.agency, case_id)
+    world.clock.advance(days=30)
+    with world.svc.engine.begin() as connection:
+        worker_id = connection.execute(
+            sa.text(
+                "INSERT INTO procrastinate_workers (last_heartbeat) "
+                "VALUES (now() - interval '1 hour') RETURNING id"
+            )
+        ).scalar_one()
+        connection.execute(
+            sa.text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker"),
+            {"worker": worker_id},
+        )
+    asyncio.run(run_worker(world.svc, once=True))
+    assert [j["task_name"] for j in _jobs(world) if j["status"] == "doing"] == []
+    with world.svc.reader() as uow:
+        assert uow.repo.case(case_id)["state"] == "released"  # type: ignore[index]
+    assert len(_entries(world, "report.released")) == 1

@@ -52,13 +52,35 @@ def cron_for(seconds: int) -> str:
     raise ValueError(f"a period of {seconds} s does not divide a minute or an hour")
 
 
+#: the queue's own upkeep: jobs of a dead worker run again
+RETRY_STALLED = "retry_stalled_jobs"
+RETRY_STALLED_EVERY = 60
+#: a worker silent this long (no heartbeat) is dead; procrastinate beats every 10 s
+STALLED_AFTER_SECONDS = 60.0
+
+
 def procrastinate_app(svc: Services) -> procrastinate.App:
-    """Procrastinate's app with every background task registered on it."""
+    """Procrastinate's app with every background task registered on it, and the upkeep
+    that runs again the jobs of a worker that died (kill -9, a lost machine): they stay
+    ``doing`` with its id until then (procrastinate's own recipe)."""
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(svc.engine.url))
     )
     for task in background.TASKS.values():
         _register(app, svc, task)
+
+    async def retry_stalled_jobs(timestamp: int | None = None) -> int:
+        stalled = list(
+            await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+        )
+        for job in stalled:
+            log.warning("job %s of a dead worker runs again", job.task_name)
+            await app.job_manager.retry_job(job)
+        return len(stalled)
+
+    app.periodic(
+        cron=cron_for(RETRY_STALLED_EVERY), periodic_id=RETRY_STALLED, queueing_lock=RETRY_STALLED
+    )(app.task(name=RETRY_STALLED, pass_context=False)(retry_stalled_jobs))
     return app
 
 
@@ -87,14 +109,16 @@ def _register(app: procrastinate.App, svc: Services, task: background.Task) -> N
 
 
 def _defer_every_sweep(app: procrastinate.App) -> None:
-    """One job of each periodic task now (``--once``: a sweep of everything)."""
-    for task in background.TASKS.values():
-        if task.every is None:
-            continue
+    """One job of each periodic task now (``--once``: a sweep of everything), the
+    upkeep first."""
+    sweeps = [(RETRY_STALLED, None)] + [
+        (task.name, task.lock) for task in background.TASKS.values() if task.every is not None
+    ]
+    for name, lock in sweeps:
         try:
-            app.configure_task(task.name, queueing_lock=task.name, lock=task.lock).defer()
+            app.configure_task(name, queueing_lock=name, lock=lock).defer()
         except AlreadyEnqueued:
-            log.debug("%s already waiting", task.name)  # that job does this sweep
+            log.debug("%s already waiting", name)  # that job does this sweep
 
 
 async def run_worker(
