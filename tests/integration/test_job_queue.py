@@ -20,11 +20,21 @@ import sqlalchemy as sa
 from service_fixtures import World, make_world, order_and_sign
 
 from fairscreen.adapters.jobs import InProcessQueue, Job, ProcrastinateQueue
+from fairscreen.adapters.sources.port import (
+    QueryPermit,
+    SourceAnswer,
+    SourcePort,
+    SourceQuery,
+    UnavailableReason,
+    unavailable,
+)
+from fairscreen.domain.categories import Category, SourceKind
 from fairscreen.entrypoints.api.scheduler import run_jobs, start_loops
 from fairscreen.entrypoints.worker import cron_for, run_worker
 from fairscreen.services import retention
-from fairscreen.services.investigation import run_investigation
-from fairscreen.services.jobs import RELEASE_CASE
+from fairscreen.services.background import TASKS
+from fairscreen.services.investigation import run_investigation, start_investigation
+from fairscreen.services.jobs import INVESTIGATE, RELEASE_CASE
 
 
 @pytest.fixture
@@ -228,3 +238,99 @@ def test_the_jobs_of_a_dead_worker_run_again(world: World) -> None:
     with world.svc.reader() as uow:
         assert uow.repo.case(case_id)["state"] == "released"  # type: ignore[index]
     assert len(_entries(world, "report.released")) == 1
+
+
+class DownFor:
+    """A source that times out for its first ``down`` queries, then answers as the
+    wrapped one does (a registry that was down for a while)."""
+
+    def __init__(self, inner: SourcePort, down: int) -> None:
+        self.inner, self.down, self.calls = inner, down, 0
+
+    @property
+    def source_id(self) -> str:
+        return self.inner.source_id
+
+    @property
+    def categories(self) -> frozenset[Category]:
+        return self.inner.categories
+
+    def fetch(self, query: SourceQuery, permit: QueryPermit | None) -> SourceAnswer:
+        self.calls += 1
+        if self.calls <= self.down:
+            return unavailable(
+                self.source_id, SourceKind.REGISTRY, query.category, UnavailableReason.TIMEOUT
+            )
+        return self.inner.fetch(query, permit)
+
+
+def _flaky(world: World, down: int) -> DownFor:
+    """Every category's source: one source that is down for ``down`` queries."""
+    [inner] = {id(s): s for s in world.svc.sources.values()}.values()
+    flaky = DownFor(inner, down)
+    world.svc.sources = dict.fromkeys(world.svc.sources, flaky)
+    return flaky
+
+
+def _state(world: World, case_id: str) -> str:
+    with world.svc.reader() as uow:
+        return str(uow.repo.case(case_id)["state"])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_background_investigation_waits_out_a_source_that_is_down(
+    database_url: str, tmp_path: Path
+) -> None:
+    world = make_world(database_url, tmp_path)
+    case_id = order_and_sign(world)
+    flaky = _flaky(world, down=2)
+    started = start_investigation(world.svc, world.agency, case_id)
+    assert started.queried and started.light is None
+    assert _state(world, case_id) == "investigating"
+    assert run_jobs(world.svc) == 0  # the first try met the source down: not rated
+    assert _state(world, case_id) == "investigating"
+    [retry] = world.svc.jobs.waiting()
+    assert retry.attempt == 1 and retry.run_at is not None
+    assert run_jobs(world.svc) == 0  # not before its backoff, by the service's clock
+    for _ in range(3):
+        world.clock.advance(minutes=5)
+        run_jobs(world.svc)
+    assert _state(world, case_id) == "candidate_review"
+    with world.svc.reader() as uow:
+        records = uow.repo.records(uow.repo.case(case_id))  # type: ignore[arg-type]
+    assert not [r for r in records if r.get("status") == "source_unavailable"]
+    assert len(_entries(world, "report.rated")) == 1
+    assert flaky.calls > 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_on_its_last_try_an_investigation_rates_what_it_has(
+    database_url: str, tmp_path: Path
+) -> None:
+    world = make_world(database_url, tmp_path)
+    case_id = order_and_sign(world)
+    _flaky(world, down=10_000)  # never answers
+    start_investigation(world.svc, world.agency, case_id)
+    for _ in range(TASKS[INVESTIGATE].attempts):
+        run_jobs(world.svc)
+        world.clock.advance(minutes=10)
+    assert _state(world, case_id) == "candidate_review"
+    assert [job.task for job in world.svc.jobs.waiting()] == [RELEASE_CASE]  # none left
+    with world.svc.reader() as uow:
+        records = uow.repo.records(uow.repo.case(case_id))  # type: ignore[arg-type]
+    assert records and all(r.get("status") == "source_unavailable" for r in records)
+
+
+def test_the_worker_retries_an_investigation_with_backoff(world: World) -> None:
+    case_id = order_and_sign(world)
+    _flaky(world, down=1)
+    start_investigation(world.svc, world.agency, case_id)
+    asyncio.run(run_worker(world.svc, once=True))
+    assert _state(world, case_id) == "investigating"
+    [job] = [j for j in _jobs(world) if j["task_name"] == INVESTIGATE]
+    assert job["status"] == "todo"  # failed once, waits for its retry
+    with world.svc.engine.begin() as connection:  # its backoff (2 s) has passed
+        connection.execute(sa.text("UPDATE procrastinate_jobs SET scheduled_at = now()"))
+    asyncio.run(run_worker(world.svc, once=True))
+    assert _state(world, case_id) == "candidate_review"
+    assert len(_entries(world, "report.rated")) == 1

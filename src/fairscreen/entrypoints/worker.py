@@ -89,10 +89,11 @@ def _register(app: procrastinate.App, svc: Services, task: background.Task) -> N
     options: dict[str, Any] = {"name": task.name, "retry": retry, "pass_context": False}
     if task.every is None:
 
-        def body(**kwargs: Any) -> int:
-            return background.run_task(svc, task.name, kwargs)
+        def body(context: procrastinate.JobContext, **kwargs: Any) -> int:
+            assert context.job is not None
+            return background.run_task(svc, task.name, kwargs, attempt=context.job.attempts)
 
-        app.task(**options)(body)
+        app.task(**{**options, "pass_context": True})(body)
         return
 
     def sweep(timestamp: int | None = None) -> int:

@@ -16,27 +16,57 @@ what the newer log had revoked (docs/operations.md).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fairscreen.adapters.outbound import tenant_async_client
-from fairscreen.services import retention, review, transparency, webhooks, witnessing
-from fairscreen.services.context import Services
+from fairscreen.domain.errors import AuthorizationRefused, CaseDestroyed, InvalidTransition
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import (
+    investigation,
+    retention,
+    review,
+    transparency,
+    webhooks,
+    witnessing,
+)
+from fairscreen.services.context import Actor, Services
 from fairscreen.services.jobs import (
     COLLECT_WEBHOOKS,
     DELIVER_WEBHOOKS,
+    INVESTIGATE,
     PUBLISH,
     PURGE_SWEEP,
     RELEASE_CASE,
     RELEASE_SWEEP,
 )
 
+log = logging.getLogger("fairscreen.background")
+
 
 def guard(svc: Services) -> None:
     """Raise ``LogRolledBack`` when the database is older than the log it replaced."""
     transparency.follow_high_water(svc)
+
+
+def investigate_case(
+    svc: Services, case_id: str, role: str, actor_id: str, *, last_try: bool
+) -> int:
+    """Steps 2 and 3 of an investigation started in the background
+    (``investigation.start_investigation``): while sources are down and tries are left,
+    fail so the queue tries again with backoff; on the last try rate what came back. A
+    case that left investigation meanwhile (withdrawn, revoked, destroyed) is left as it
+    is: 0."""
+    actor = Actor(ActorRole(role), actor_id)
+    try:
+        investigation.continue_investigation(svc, actor, case_id, last_try=last_try)
+    except (InvalidTransition, AuthorizationRefused, CaseDestroyed) as exc:
+        log.info("investigation of a case not investigated any more: %s", exc.code)
+        return 0
+    return 1
 
 
 def release_case(svc: Services, case_id: str) -> int:
@@ -84,6 +114,8 @@ class Task:
     guarded: bool
     #: tries before the job is given up (procrastinate marks it failed; it is logged)
     attempts: int = 5
+    #: ``run`` is told whether this is its last try (``last_try=``)
+    knows_last_try: bool = False
 
 
 TASKS: Mapping[str, Task] = {
@@ -91,6 +123,9 @@ TASKS: Mapping[str, Task] = {
     for task in (
         # lock None: the job's own lock (the case's) comes with it when enqueued
         Task(RELEASE_CASE, release_case, None, None, guarded=True),
+        # 10 tries, 2 s doubling: about half an hour of a source down before the case is
+        # rated with the categories it could not answer marked incomplete
+        Task(INVESTIGATE, investigate_case, None, None, False, attempts=10, knows_last_try=True),
         Task(RELEASE_SWEEP, release_sweep, 60, RELEASE_SWEEP, guarded=True),
         Task(PURGE_SWEEP, purge_sweep, 300, PURGE_SWEEP, guarded=True),
         Task(PUBLISH, publish_checkpoint, 10, PUBLISH, guarded=True),
@@ -100,11 +135,14 @@ TASKS: Mapping[str, Task] = {
 }
 
 
-def run_task(svc: Services, name: str, args: Mapping[str, Any]) -> int:
-    """Run one task by name (what a worker or the in-process runner calls)."""
+def run_task(svc: Services, name: str, args: Mapping[str, Any], *, attempt: int = 0) -> int:
+    """Run one task by name (what a worker or the in-process runner calls); ``attempt``:
+    the tries that failed before this one."""
     task = TASKS[name]
     if task.guarded:
         guard(svc)
+    if task.knows_last_try:
+        return task.run(svc, **args, last_try=attempt + 1 >= task.attempts)
     return task.run(svc, **args)
 
 

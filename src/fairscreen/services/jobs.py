@@ -10,6 +10,8 @@ from datetime import datetime
 
 from fairscreen.adapters.jobs import Job
 
+#: an investigation's source queries, rating and review (tried again while sources are down)
+INVESTIGATE = "investigate_case"
 #: one case's release at its review window's end
 RELEASE_CASE = "release_case"
 #: every release due (the backstop of RELEASE_CASE: a job lost, a window set before jobs)
@@ -31,3 +33,11 @@ def case_lock(case_id: str) -> str:
 
 def release_job(case_id: str, window_ends: datetime) -> Job:
     return Job(RELEASE_CASE, {"case_id": case_id}, lock=case_lock(case_id), run_at=window_ends)
+
+
+def investigate_job(case_id: str, role: str, actor_id: str) -> Job:
+    return Job(
+        INVESTIGATE,
+        {"case_id": case_id, "role": role, "actor_id": actor_id},
+        lock=case_lock(case_id),
+    )

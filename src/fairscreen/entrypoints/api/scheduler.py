@@ -123,7 +123,7 @@ def run_jobs(svc: Services) -> int:
     ran = 0
     for job in queue.take_due(svc.now()):
         try:
-            background.run_task(svc, job.task, job.args)
+            background.run_task(svc, job.task, job.args, attempt=job.attempt)
             ran += 1
         except Exception as exc:  # noqa: BLE001 - one job's failure is its own
             attempt = job.attempt + 1
