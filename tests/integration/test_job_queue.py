@@ -334,3 +334,13 @@ def test_the_worker_retries_an_investigation_with_backoff(world: World) -> None:
     asyncio.run(run_worker(world.svc, once=True))
     assert _state(world, case_id) == "candidate_review"
     assert len(_entries(world, "report.rated")) == 1
+
+
+def test_the_in_process_queue_keeps_a_bounded_number_of_jobs() -> None:
+    queue = InProcessQueue(limit=2)
+    queue.committed([Job(RELEASE_CASE, {"case_id": str(n)}) for n in range(3)])
+    queue.committed([Job("collect_webhooks", queueing_lock="c")])
+    assert [job.args["case_id"] for job in queue.waiting()] == ["0", "1"]
+    unbounded = InProcessQueue()
+    unbounded.committed([Job("collect_webhooks", queueing_lock="c")] * 2)
+    assert len(unbounded.waiting()) == 1  # one waiting per queueing lock

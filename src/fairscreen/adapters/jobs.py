@@ -97,12 +97,15 @@ class ProcrastinateQueue:
 
 
 class InProcessQueue:
-    """Jobs handed, once committed, to this process's in-process runner."""
+    """Jobs handed, once committed, to this process's in-process runner. At most
+    ``limit`` wait (a server run with its runner off, ``--scheduler-interval 0``, would
+    otherwise keep every job for ever); past it a job is dropped with a warning, and the
+    sweeps do its work."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 100_000) -> None:
+        self._limit = limit
         self._waiting: list[Job] = []
         self._guard = threading.Lock()
-        self.arrived = threading.Event()
 
     def enqueue(self, connection: Connection, jobs: Sequence[Job]) -> None:
         """Nothing to write: the job exists only once its transaction committed."""
@@ -113,15 +116,20 @@ class InProcessQueue:
             for job in jobs:
                 if job.queueing_lock is not None and job.queueing_lock in waiting:
                     continue
+                if len(self._waiting) >= self._limit:
+                    log.warning(
+                        "in-process job queue full: %s dropped, left to the sweeps", job.task
+                    )
+                    continue
                 self._waiting.append(job)
-        self.arrived.set()
+                if job.queueing_lock is not None:
+                    waiting.add(job.queueing_lock)
 
     def take_due(self, now: datetime) -> list[Job]:
         """Remove and return the jobs whose time has come (``now``: the service's clock)."""
         with self._guard:
             due = [j for j in self._waiting if j.run_at is None or j.run_at <= now]
             self._waiting = [j for j in self._waiting if not (j.run_at is None or j.run_at <= now)]
-            self.arrived.clear()
         return due
 
     def put_back(self, job: Job) -> None:
