@@ -34,7 +34,12 @@ def _start_together(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(SRC)},
+            cwd=tmp_path,  # whatever they make lands here, not in the checkout
+            env={
+                **os.environ,
+                "PYTHONPATH": str(SRC),
+                "FAIRSCREEN_DATA_DIR": str(tmp_path / "var"),
+            },
         )
         for _ in range(count)
     ]
