@@ -118,3 +118,19 @@ def test_every_transaction_carries_the_timeouts_and_nothing_outlives_it(
             raw.rollback()
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_all_timeouts_off_set_nothing_and_leave_the_roles_settings(postgres_url: str) -> None:
+    engine = create_engine(
+        postgres_url,
+        postgres_timeouts=PostgresTimeouts(lock_ms=0, statement_ms=0, idle_in_transaction_ms=0),
+    )
+    try:
+        with engine.begin() as connection:
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == "0"
+            connection.exec_driver_sql("SET lock_timeout = 1234")  # as a role default would
+        with engine.begin() as connection:  # the same pooled session: nothing overrides it
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == "1234ms"
+    finally:
+        engine.dispose()
