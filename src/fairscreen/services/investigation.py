@@ -69,9 +69,7 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
        wins), store the records, rate, open review.
     """
     _begin(svc, actor, case_id)
-    result = continue_investigation(svc, actor, case_id, last_try=True)
-    assert result is not None  # the last try never waits for another
-    return result
+    return continue_investigation(svc, actor, case_id, last_try=True)
 
 
 def start_investigation(svc: Services, actor: Actor, case_id: str) -> InvestigationResult:
