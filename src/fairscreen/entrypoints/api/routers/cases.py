@@ -124,7 +124,15 @@ def consent_receipt(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> dict[
     return authorization.consent_receipt(svc, actor, case_id)
 
 
-@router.post("/{case_id}/investigation")
+@router.post(
+    "/{case_id}/investigation",
+    responses={
+        202: {
+            "model": InvestigationOut,
+            "description": "with `background=true`: started; the categories queried, no light",
+        }
+    },
+)
 def run_investigation(
     svc: ServicesDep,
     actor: ActorDep,
