@@ -79,14 +79,14 @@ def test_thirty_first_starts_end_with_one_master_key(tmp_path: Path) -> None:
 
 
 def test_three_processes_migrating_an_empty_database_all_succeed(
-    postgres_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    """Each runs ``fairscreen db upgrade`` (the migrations and the schema check) on the
-    same empty PostgreSQL schema at once."""
+    """Each runs ``fairscreen db upgrade`` (the migrations, the key store, the schema
+    check) on the same empty database (a PostgreSQL schema, a SQLite file) at once."""
     script = f"""
         import sys
         from fairscreen.entrypoints.cli import main
-        sys.argv = ["fairscreen", "db", "upgrade", "--database-url", {postgres_url!r}]
+        sys.argv = ["fairscreen", "db", "upgrade", "--database-url", {database_url!r}]
         main()
         """
     results = _start_together(script, 3, tmp_path)

@@ -130,9 +130,11 @@ def create_engine(
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # First: switching a new file to WAL takes its lock, and processes starting
+            # together on it must wait for one another there too, not fail "locked".
+            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
-            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA secure_delete=ON")
         finally:
@@ -224,8 +226,10 @@ def hold_migration_lock(connection: Connection) -> None:
     commit or rollback (or when the process dies). Three processes started together on
     an empty database used to create the same tables at once, and two died with
     ``IntegrityError`` (issue 16 item 3); now the second waits, then finds the schema at
-    its revision and does nothing. SQLite needs nothing: its DDL takes the write lock,
-    and Alembic's first statement waits on it (``busy_timeout``)."""
+    its revision and does nothing. On SQLite the migrating connection is a writer from
+    its first statement instead (:func:`as_writer`: ``BEGIN IMMEDIATE``, which waits
+    ``busy_timeout`` for the database's one write lock; a deferred transaction that read
+    first failed "database is locked" when it came to write)."""
     if is_sqlite(connection):
         return
     # A migration may wait for another and run long: no request timeout applies to it.

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from fairscreen.adapters.crypto import CURRENT_MASTER, KeyKind, WrappedKey
 from fairscreen.adapters.db.case_tables import wrapped_keys as t
-from fairscreen.adapters.db.engine import hold_migration_lock, one_of
+from fairscreen.adapters.db.engine import begin_write, hold_migration_lock, one_of
 from fairscreen.domain.errors import KeyDestroyed
 
 #: Built once: the lookup runs for every field sealed or opened.
@@ -40,8 +40,10 @@ Row = sa.Row[tuple[object, ...]]
 def create_key_store(engine: sa.Engine) -> None:
     """The key store's schema (one table and its index) in its own database. Version 1:
     a later change of it gets a migration of its own, as the data's schema does."""
-    with engine.begin() as connection:
-        hold_migration_lock(connection)  # processes started together create it once
+    # A writer from the start (SQLite: BEGIN IMMEDIATE, waiting its turn; PostgreSQL: the
+    # migration lock): processes started together create it once, none fails "locked".
+    with begin_write(engine) as connection:
+        hold_migration_lock(connection)
         t.create(connection, checkfirst=True)
 
 

@@ -21,7 +21,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-from fairscreen.adapters.db.engine import create_engine, hold_migration_lock, is_sqlite
+from fairscreen.adapters.db.engine import (
+    as_writer,
+    create_engine,
+    hold_migration_lock,
+    is_sqlite,
+)
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 
@@ -42,6 +47,7 @@ def upgrade(target: str | Engine, revision: str = "head") -> None:
     engine = create_engine(target) if isinstance(target, str) else target
     try:
         with engine.connect() as connection, _sqlite_foreign_keys_deferred(connection):
+            as_writer(connection)  # SQLite: BEGIN IMMEDIATE, so migrators wait their turn
             hold_migration_lock(connection)
             command.upgrade(alembic_config(connection), revision)
             connection.commit()
