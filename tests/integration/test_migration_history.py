@@ -183,11 +183,14 @@ def test_the_broken_release_is_what_the_repair_mends(sqlite_url: str) -> None:
 
 
 def test_db_upgrade_mends_an_old_release_and_refuses_to_call_a_drifted_schema_head(
-    database_url: str,
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
     from fairscreen.entrypoints.cli import app
+
+    # db upgrade makes the key store too: its default lives under the data folder
+    monkeypatch.setenv("FAIRSCREEN_DATA_DIR", str(tmp_path / "var"))
 
     def db_upgrade() -> tuple[int, str]:
         result = CliRunner().invoke(app, ["db", "upgrade", "--database-url", database_url])
