@@ -13,11 +13,14 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
 from fairscreen.adapters.crypto import KeyProvider
-from fairscreen.adapters.db.engine import create_engine
-from fairscreen.adapters.db.key_store import create_key_store, move_wrapped_keys
-from fairscreen.adapters.db.migrations import upgrade
+from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine
+from fairscreen.adapters.db.key_store import create_key_store, key_store_exists, move_wrapped_keys
+from fairscreen.adapters.db.migrations import pending_upgrade, upgrade
 from fairscreen.adapters.high_water import database_identity, high_water
+from fairscreen.adapters.jobs import InProcessQueue, JobQueue, ProcrastinateQueue
 from fairscreen.adapters.keys_provider import EnvKeyProvider, FileKeyProvider
 from fairscreen.adapters.ledger_keys import load_ledger_signer
 from fairscreen.adapters.messages import (
@@ -33,7 +36,7 @@ from fairscreen.adapters.sources.file_registry import FileRegistrySource
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.config import Settings
 from fairscreen.domain.categories import Category
-from fairscreen.domain.errors import LedgerError
+from fairscreen.domain.errors import LedgerError, SchemaDrift
 from fairscreen.services.context import ServiceConfig, Services
 from fairscreen.services.evaluation import current_rulebook, published_rulebook_digests
 from fairscreen.services.witnessing import WitnessPeer
@@ -86,6 +89,22 @@ def witness_peers(settings: Settings) -> tuple[WitnessPeer, ...]:
     return tuple(peers)
 
 
+def job_queue(engine: Engine) -> JobQueue:
+    """Procrastinate on PostgreSQL (``fairscreen worker`` runs the jobs); on SQLite the
+    jobs go to the in-process runner of ``serve``."""
+    if engine.dialect.name == "postgresql":
+        return ProcrastinateQueue()
+    return InProcessQueue()
+
+
+def postgres_timeouts(settings: Settings) -> PostgresTimeouts:
+    return PostgresTimeouts(
+        lock_ms=settings.db_lock_timeout_ms,
+        statement_ms=settings.db_statement_timeout_ms,
+        idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms,
+    )
+
+
 def service_config(settings: Settings) -> ServiceConfig:
     return ServiceConfig(
         webhook_private_targets=settings.webhook_private_targets,
@@ -123,19 +142,29 @@ def build_services(
     clock: Callable[[], datetime] = utc_now,
     config: ServiceConfig | None = None,
     migrate: bool = True,
+    require_schema: bool = False,
 ) -> Services:
+    """The service over the configured stores. ``migrate``: bring the schemas up to date
+    first (tests, the demo, the CLI's own commands). ``require_schema`` (``serve``,
+    ``worker``): migrate nothing and refuse, with one line naming ``fairscreen db
+    upgrade``, a database that is not at the code's revision or a key store never made
+    (issue 16 item 3: many processes starting must not all migrate)."""
     private_directory(settings.data_dir)  # keys, the SQLite file, notifications: 0700
     private_directory(settings.keys_dir)
     if database_identity(settings.key_store_database) == database_identity(settings.database_url):
         raise ValueError("key_store_url: must name another database than database_url")
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, postgres_timeouts=postgres_timeouts(settings))
     if settings.key_store_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)  # the default key store's home
-    key_engine = create_engine(settings.key_store_database)
+    key_engine = create_engine(
+        settings.key_store_database, postgres_timeouts=postgres_timeouts(settings)
+    )
     if migrate:
         upgrade(engine)
         create_key_store(key_engine)
         move_wrapped_keys(engine, key_engine)
+    elif require_schema:
+        _refuse_unmigrated(engine, key_engine)
     if sources is None:
         registry = FileRegistrySource.demo(now=clock)
         sources = {category: registry for category in registry.categories}
@@ -161,10 +190,22 @@ def build_services(
         high_water=high_water(
             settings.data_dir, settings.ledger_origin, settings.database_url, signer.verifier
         ),
+        jobs=job_queue(engine),
     )
-    if migrate:
+    if migrate or require_schema:
         _seal_legacy_plaintext(services)  # the part of the upgrade that needs keys
     return services
+
+
+def _refuse_unmigrated(engine: Engine, key_engine: Engine) -> None:
+    problem = pending_upgrade(engine)
+    if problem is None and not key_store_exists(key_engine):
+        where = key_engine.url.render_as_string(hide_password=True)
+        problem = f"the key store at {where} has no schema: run `fairscreen db upgrade` first"
+    if problem is not None:
+        engine.dispose()
+        key_engine.dispose()
+        raise SchemaDrift(problem)
 
 
 def _seal_legacy_plaintext(services: Services) -> None:

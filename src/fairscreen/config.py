@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(default=None, repr=False)
     smtp_sender: str = "fairscreen <no-reply@fairscreen.example>"
 
+    #: How long a PostgreSQL transaction may wait, in milliseconds (0: for ever), set in
+    #: every transaction (works behind PgBouncer in transaction mode): a lock held by
+    #: another process (``lock_timeout``), one statement (``statement_timeout``), and an
+    #: open transaction left idle (``idle_in_transaction_session_timeout``, which ends
+    #: a stalled process's session and frees its locks). docs/operations.md, 'Timeouts'.
+    db_lock_timeout_ms: int = Field(default=5_000, ge=0, le=86_400_000)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0, le=86_400_000)
+    db_idle_in_transaction_timeout_ms: int = Field(default=60_000, ge=0, le=86_400_000)
+
     @field_validator("public_url")
     @classmethod
     def _public_url_is_http(cls, value: str) -> str:

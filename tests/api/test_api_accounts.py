@@ -181,10 +181,13 @@ def test_the_migration_matches_the_account_tables(api: Api) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from fairscreen.adapters.db.migrations import COMPARE_OPTIONS
     from fairscreen.adapters.db.tables import metadata
 
     with api.world.svc.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts=COMPARE_OPTIONS), metadata
+        )
     names = set(a.__dict__) & {t.name for t in metadata.sorted_tables}
     assert names >= {"accounts", "api_tokens", "sign_in_codes", "webhook_outbox"}
     assert [d for d in differences if any(n in str(d) for n in names)] == []

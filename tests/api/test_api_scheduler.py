@@ -55,3 +55,26 @@ def test_serve_runs_the_sequencer_and_stops_it_at_shutdown(api: Api) -> None:
     # Integrated and published by the loop; stopped with the app.
     assert answer["state"] == "integrated" and answer["inclusion"] is not None
     assert not [t for t in threading.enumerate() if t.name == "fairscreen-sequencer"]
+
+
+def test_a_background_investigation_is_done_by_the_in_process_runner(api: Api) -> None:
+    """``?background=true`` answers 202 at once; the runner inside ``serve`` queries the
+    sources and opens the review (issue 16 item 2: the same task a worker runs)."""
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    app = create_app(
+        api.world.svc, scheduler_interval=0.05, web=False, sign_in_limiter=many_sign_ins()
+    )
+    headers = {"Authorization": f"Bearer {api.tokens['agency']}"}
+    with TestClient(app) as client:
+        started = client.post(
+            f"/v1/cases/{case_id}/investigation", params={"background": "true"}, headers=headers
+        )
+        assert started.status_code == 202, started.text
+        assert started.json()["light"] is None and started.json()["queried"]
+        deadline = time.monotonic() + 20
+        state = "investigating"
+        while state == "investigating" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            state = client.get(f"/v1/cases/{case_id}", headers=headers).json()["state"]
+    assert state == "candidate_review"

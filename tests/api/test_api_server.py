@@ -53,6 +53,8 @@ def test_fairscreen_serve_goes_through_the_runner(
     monkeypatch.setattr(LexiconTopicClassifier, "compile_all", lambda self: compiled.append(self))
     monkeypatch.setenv("FAIRSCREEN_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.setenv("FAIRSCREEN_DATA_DIR", str(tmp_path))
+    upgraded = CliRunner().invoke(app, ["db", "upgrade"], catch_exceptions=False)
+    assert upgraded.exit_code == 0, upgraded.output
     result = CliRunner().invoke(
         app, ["serve", "--port", "8124", "--scheduler-interval", "0"], catch_exceptions=False
     )
@@ -60,6 +62,56 @@ def test_fairscreen_serve_goes_through_the_runner(
     assert captured["port"] == 8124 and captured["frozen"] > 10_000
     assert len(compiled) == 1  # the topic lexicon compiled before the first request
     assert "/docs" in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_serve_refuses_a_database_not_migrated_and_migrates_nothing(
+    captured: dict[str, Any],
+    database_url: str,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Production ``serve`` does not migrate (issue 16 item 3): on an empty or older
+    database it says, in one line, to run ``fairscreen db upgrade``, and leaves it as it
+    was; after the upgrade it starts."""
+    import sqlalchemy as sa
+
+    from fairscreen.adapters.db.engine import create_engine
+    from fairscreen.adapters.db.migrations import upgrade
+    from fairscreen.entrypoints.cli import build_app
+    from fairscreen.entrypoints.cli.exits import run_guarded
+
+    monkeypatch.setenv("FAIRSCREEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("FAIRSCREEN_DATA_DIR", str(tmp_path))
+    engine = create_engine(database_url)
+
+    def serve() -> tuple[int, str]:
+        monkeypatch.setattr("sys.argv", ["fairscreen", "serve", "--scheduler-interval", "0"])
+        capsys.readouterr()
+        try:
+            run_guarded(build_app(["serve"]))
+        except SystemExit as exited:
+            return int(exited.code or 0), capsys.readouterr().err
+        return 0, capsys.readouterr().err
+
+    try:
+        code, said = serve()
+        assert code == 1 and "port" not in captured  # never started
+        assert said.count("\n") == 1 and "has no schema" in said
+        assert "run `fairscreen db upgrade` first" in said
+        assert sa.inspect(engine).get_table_names() == []  # nothing migrated
+        upgrade(engine, "0009_keystore")
+        code, said = serve()
+        assert code == 1 and "is at revision 0009_keystore" in said and "port" not in captured
+        upgrade(engine)
+        code, said = serve()
+        assert code == 1 and "the key store" in said  # db upgrade makes it, serve does not
+        assert CliRunner().invoke(build_app(["db"]), ["db", "upgrade"]).exit_code == 0
+        code, said = serve()
+        assert code == 0 and captured["port"] == 8000, said
+    finally:
+        engine.dispose()
 
 
 def test_serve_demo_refuses_a_named_database_that_holds_anything(tmp_path: Any) -> None:

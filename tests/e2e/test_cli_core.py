@@ -220,6 +220,7 @@ def test_profiles_lists_the_builtins() -> None:
         "purge",
         "keys",
         "serve",
+        "worker",
         "ledger",
         "db",
         "audit",

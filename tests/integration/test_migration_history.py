@@ -25,7 +25,12 @@ from alembic.script import ScriptDirectory
 
 from fairscreen.adapters.db.case_tables import cases
 from fairscreen.adapters.db.engine import create_engine, is_sqlite
-from fairscreen.adapters.db.migrations import alembic_config, current_revision, upgrade
+from fairscreen.adapters.db.migrations import (
+    COMPARE_OPTIONS,
+    alembic_config,
+    current_revision,
+    upgrade,
+)
 from fairscreen.adapters.db.tables import metadata
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -116,7 +121,9 @@ def _seed(engine: sa.Engine, revision: str) -> None:
 
 def _differences(engine: sa.Engine) -> list[object]:
     with engine.connect() as connection:
-        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+        return list(
+            compare_metadata(MigrationContext.configure(connection, opts=COMPARE_OPTIONS), metadata)
+        )
 
 
 @pytest.mark.parametrize("released", list(RELEASED))
@@ -176,11 +183,14 @@ def test_the_broken_release_is_what_the_repair_mends(sqlite_url: str) -> None:
 
 
 def test_db_upgrade_mends_an_old_release_and_refuses_to_call_a_drifted_schema_head(
-    database_url: str,
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
     from fairscreen.entrypoints.cli import app
+
+    # db upgrade makes the key store too: its default lives under the data folder
+    monkeypatch.setenv("FAIRSCREEN_DATA_DIR", str(tmp_path / "var"))
 
     def db_upgrade() -> tuple[int, str]:
         result = CliRunner().invoke(app, ["db", "upgrade", "--database-url", database_url])

@@ -11,13 +11,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from fairscreen.adapters.db.engine import create_engine
-from fairscreen.adapters.db.migrations import alembic_config, current_revision, upgrade
+from fairscreen.adapters.db.migrations import (
+    COMPARE_OPTIONS,
+    alembic_config,
+    current_revision,
+    upgrade,
+)
 from fairscreen.adapters.db.tables import metadata
 
 
 def _differences(engine: sa.Engine) -> list[object]:
     with engine.connect() as connection:
-        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+        return list(
+            compare_metadata(MigrationContext.configure(connection, opts=COMPARE_OPTIONS), metadata)
+        )
 
 
 def test_head_matches_the_declared_tables(database_url: str) -> None:

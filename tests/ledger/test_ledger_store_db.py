@@ -23,7 +23,12 @@ from fairscreen.adapters.db.ledger_store import (
     reading,
     writing,
 )
-from fairscreen.adapters.db.migrations import alembic_config, current_revision, upgrade
+from fairscreen.adapters.db.migrations import (
+    COMPARE_OPTIONS,
+    alembic_config,
+    current_revision,
+    upgrade,
+)
 from fairscreen.adapters.db.tables import metadata
 from fairscreen.domain.errors import LedgerEntryRefused, LedgerError
 from fairscreen.ledger import merkle
@@ -42,7 +47,9 @@ def test_migrations_are_idempotent_and_match_the_tables(engine: Engine, database
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert current_revision(engine) == head
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts=COMPARE_OPTIONS), metadata
+        )
     # Other features own their tables; this test answers for the ledger's.
     assert [d for d in differences if "ledger_" in str(d)] == []
     with reading(engine) as log:

@@ -98,14 +98,24 @@ class FileKeyProvider(LocalKeyProvider):
 
     def __init__(self, directory: Path) -> None:
         self._dir = Path(directory) / _MASTER_DIR
+        if not (self._dir / _CURRENT).exists():
+            self._create_first_key()
         keys = self._load_all()
-        current_file = self._dir / _CURRENT
-        if not keys:
-            key = self._write_new_key()
-            keys = [key]
-            _write_atomic(current_file, key.key_id + "\n")
         self._seen = self._version()
         super().__init__(keys, self._read_current())
+
+    def _create_first_key(self) -> None:
+        """Make the first master key, once, however many processes start at once on an
+        empty folder. Each writes a key file of its own, then links ``CURRENT`` into place
+        naming it (``write_secret_once``: ``link`` fails if the name exists, and a reader
+        sees no ``CURRENT`` or a whole one). The one whose link wins names the master key
+        of everyone; the others delete their own key file, which wraps nothing. Before,
+        30 simultaneous first starts made three master keys (issue 16 item 3), and
+        subjects wrapped under a losing key were unreadable by the other processes."""
+        key = self._write_new_key()
+        path = self._dir / f"{key.key_id}.key"
+        if not write_secret_once(self._dir / _CURRENT, key.key_id + "\n"):
+            path.unlink(missing_ok=True)  # another process's key is the first
 
     def _read_current(self) -> str:
         current_file = self._dir / _CURRENT
@@ -151,7 +161,10 @@ class FileKeyProvider(LocalKeyProvider):
             return []
         keys = []
         for path in sorted(self._dir.glob("*.key")):
-            mode = path.stat().st_mode
+            try:
+                mode = path.stat().st_mode
+            except FileNotFoundError:
+                continue  # a key that lost the first start's race, deleted meanwhile
             # Like ssh with private keys: a key others can read is refused, not used.
             if mode & (stat.S_IRWXG | stat.S_IRWXO):
                 raise CryptoError(
@@ -159,6 +172,8 @@ class FileKeyProvider(LocalKeyProvider):
                 )
             try:
                 material = base64.b64decode(path.read_text().strip(), validate=True)
+            except FileNotFoundError:
+                continue
             except (binascii.Error, ValueError, OSError) as exc:
                 raise CryptoError(f"{path} is not a base64 master key") from exc
             key_id = path.name.removesuffix(".key")

@@ -219,3 +219,12 @@ class StorageUnavailable(FairscreenError):
     which and how to mend it."""
 
     code = "STORAGE_UNAVAILABLE"
+
+
+class DatabaseBusy(StorageUnavailable):
+    """The database gave up waiting for this transaction (PostgreSQL's ``lock_timeout``,
+    ``statement_timeout`` or ``idle_in_transaction_session_timeout``): another process
+    held what it needed too long (a frozen or stalled process). Nothing was written;
+    trying again later is safe."""
+
+    code = "DATABASE_BUSY"

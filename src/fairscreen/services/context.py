@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.crypto import KeyProvider
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.jobs import InProcessQueue, JobQueue
 from fairscreen.adapters.messages import Messenger, development_messenger
 from fairscreen.adapters.notify import Notifier
 from fairscreen.adapters.sources.port import SourcePort, utc_now
@@ -99,6 +100,9 @@ class Services:
     #: messages to a person's own phone or mailbox (adapters/messages.py): the
     #: development outbox unless SMTP or an SMS provider is configured
     messenger: Messenger = field(default_factory=development_messenger)
+    #: where background jobs go (adapters/jobs.py): procrastinate on PostgreSQL, the
+    #: in-process runner's queue on SQLite (bootstrap chooses)
+    jobs: JobQueue = field(default_factory=InProcessQueue)
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceLog(self.uow)
@@ -109,6 +113,7 @@ class Services:
             self.key_provider,
             key_engine=self.key_engine,
             sequence_inline=self.config.sequence_inline,
+            jobs=self.jobs,
         )
 
     def reader(self) -> SqlUnitOfWork:

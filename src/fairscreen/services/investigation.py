@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.jobs import Job
 from fairscreen.adapters.notify import Notification
 from fairscreen.adapters.sources.port import (
     QueryPermit,
@@ -42,6 +43,7 @@ from fairscreen.services.case_events import (
 from fairscreen.services.case_models import CASE_SCHEMA
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evaluation import evaluate_case
+from fairscreen.services.jobs import investigate_job, release_job
 from fairscreen.services.records import redact_for_storage
 from fairscreen.services.scope import effective_categories
 
@@ -66,29 +68,50 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
     3. in a second transaction: check the authorization again (a revocation in between
        wins), store the records, rate, open review.
     """
-    require_role(actor, AGENCY, EMPLOYER)
-    with svc.uow() as uow:
+    _begin(svc, actor, case_id)
+    return continue_investigation(svc, actor, case_id, last_try=True)
+
+
+def start_investigation(svc: Services, actor: Actor, case_id: str) -> InvestigationResult:
+    """Step 1 of :func:`run_investigation`, and steps 2 and 3 as a background job
+    (``services/background.py`` INVESTIGATE), committed with step 1: real sources are
+    slow and fail, and the job tries again with backoff (issue 16 item 2). Returns the
+    categories queried; the rating comes with the review's opening, once the job ran."""
+    queried = _begin(svc, actor, case_id, job=investigate_job(case_id, actor.role.value, actor.id))
+    return InvestigationResult(queried=queried, incomplete=(), light=None)
+
+
+#: answers worth asking again later: the source was down, not the subject unknown
+TRANSIENT = frozenset(
+    {
+        UnavailableReason.TIMEOUT,
+        UnavailableReason.CONNECTION_ERROR,
+        UnavailableReason.SERVER_ERROR,
+        UnavailableReason.CIRCUIT_OPEN,
+    }
+)
+
+
+class SourcesDown(Exception):
+    """A source was down on a try that is not the last: the job tries again later."""
+
+
+def continue_investigation(
+    svc: Services, actor: Actor, case_id: str, *, last_try: bool
+) -> InvestigationResult:
+    """Steps 2 and 3 of :func:`run_investigation` for a case already ``investigating``.
+    Unless ``last_try``, a source that was down (:data:`TRANSIENT`) raises
+    :class:`SourcesDown` and nothing is stored; on the last try what came back is rated,
+    the categories without an answer marked incomplete."""
+    with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
-        if actor.role is EMPLOYER and case["agency_id"] is not None:
-            raise PermissionDenied("the case's agency runs its investigation", field="actor")
+        if CaseState(case["state"]) is not S.INVESTIGATING:
+            raise InvalidTransition("the case is not being investigated", field="case_id")
         scope_categories = effective_categories(uow, case)
         permit = query_permit(svc, uow, case, scope_categories)
-        if CaseState(case["state"]) is not S.INVESTIGATING:  # a retry after a crash re-queries
-            case = move_case(uow, svc, case, S.INVESTIGATING)
-        for category in scope_categories:
-            log_event(
-                svc,
-                uow,
-                EventType.SOURCE_QUERIED,
-                case,
-                actor,
-                payload={"source": _source_id(svc, category)},
-                category=category.value,
-            )
         subject = uow.repo.subject(case["subject_id"])
         assert subject is not None
         identity = uow.repo.subject_identity(subject)
-        uow.commit()
     identifiers = SubjectIdentifiers(
         national_id=identity["national_id"],
         name=identity["name"],
@@ -104,6 +127,9 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
             )
             continue
         answers.append(source.fetch(query, permit))
+    down = [a.category.value for a in answers if a.reason in TRANSIENT]
+    if down and not last_try:
+        raise SourcesDown(f"sources down for {', '.join(down)}")
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         if CaseState(case["state"]) is not S.INVESTIGATING:
@@ -130,6 +156,34 @@ def run_investigation(svc: Services, actor: Actor, case_id: str) -> Investigatio
         else (),
         light=light if actor.role is AGENCY else None,
     )
+
+
+def _begin(svc: Services, actor: Actor, case_id: str, *, job: Job | None = None) -> tuple[str, ...]:
+    """Step 1: the permit, ``investigating``, a ``source.queried`` per category (and the
+    job of steps 2 and 3, committed with them); the categories to query."""
+    require_role(actor, AGENCY, EMPLOYER)
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        if actor.role is EMPLOYER and case["agency_id"] is not None:
+            raise PermissionDenied("the case's agency runs its investigation", field="actor")
+        scope_categories = effective_categories(uow, case)
+        query_permit(svc, uow, case, scope_categories)
+        if CaseState(case["state"]) is not S.INVESTIGATING:  # a retry after a crash re-queries
+            case = move_case(uow, svc, case, S.INVESTIGATING)
+        for category in scope_categories:
+            log_event(
+                svc,
+                uow,
+                EventType.SOURCE_QUERIED,
+                case,
+                actor,
+                payload={"source": _source_id(svc, category)},
+                category=category.value,
+            )
+        if job is not None:
+            uow.enqueue(job)
+        uow.commit()
+    return tuple(c.value for c in scope_categories)
 
 
 def _source_id(svc: Services, category: Category) -> str:
@@ -227,6 +281,9 @@ def rate_and_open_review(
         uow, svc, case, S.CANDIDATE_REVIEW, light=light, window_ends=ends, accepted=False
     )
     log_event(svc, uow, EventType.REVIEW_OPENED, case, actor, window_ends=ends)
+    # The release at the window's end, committed with the window itself (services/
+    # background.py RELEASE_CASE; the sweep is the backstop).
+    uow.enqueue(release_job(str(case["id"]), ends))
     svc.notifier.send(
         Notification(
             svc.pseudonym("subj", case["subject_id"]),

@@ -168,13 +168,30 @@ def release_due(svc: Services) -> list[str]:
     """The scheduler: release every report whose review window ended without a dispute,
     unless its candidate has asked for deletion: the case is then on its way to
     destruction, and nothing more of it goes to the employer (PIPL art. 47)."""
+    return _release_where(svc)
+
+
+def release_case_if_due(svc: Services, case_id: str) -> bool:
+    """The release job of one case, enqueued when its review window opened
+    (``investigation.rate_and_open_review``): release it if the window ended without a
+    dispute and it is still in review; True if released. Anything else (released,
+    disputed, reopened, withdrawn meanwhile, or not due by the service's clock) leaves
+    it as it is: the sweep (:func:`release_due`) finds it when it is due."""
+    return bool(_release_where(svc, t.cases.c.id == case_id))
+
+
+def _release_where(svc: Services, *conditions: Any) -> list[str]:
     released = []
     mails = []
     with svc.uow() as uow:
+        # Locked and read again as committed: the sweep and a case's own release job may
+        # run at once (in two workers); the second finds the case released and skips it.
         due = uow.repo.cases_where(
             t.cases.c.state == S.CANDIDATE_REVIEW.value,
             t.cases.c.window_ends <= svc.now(),
             t.cases.c.deletion_requested_at.is_(None),
+            *conditions,
+            lock=True,
         )
         for case in due:
             if _open_disputes(uow, case):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.secret_files import private_file
-from fairscreen.domain.errors import InvalidInput, StorageUnavailable
+from fairscreen.domain.errors import DatabaseBusy, InvalidInput, StorageUnavailable
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -47,17 +48,68 @@ def sqlite_file(url: sa.URL) -> Path | None:
     return Path(database)
 
 
+@dataclass(frozen=True, slots=True)
+class PostgresTimeouts:
+    """How long a PostgreSQL transaction may wait, in milliseconds (0: for ever).
+
+    One frozen process (SIGSTOP of the ledger lock's holder) stopped every write of every
+    process for as long as it lasted (issue 16 item 3). With these, a writer queued
+    behind it fails after ``lock_ms`` with ``DATABASE_BUSY`` (503, nothing written), a
+    statement running away is cancelled after ``statement_ms``, and a transaction left
+    open by a stalled client is ended by the server after ``idle_in_transaction_ms``,
+    which releases its locks. Defaults: 5 s, 30 s, 60 s (``FAIRSCREEN_DB_*_TIMEOUT_MS``).
+
+    They are set at the start of every transaction with ``SET LOCAL``, in one message,
+    so nothing outlives the transaction on
+    the server connection: they work behind PgBouncer in transaction mode, where the
+    next transaction may run on another server connection. That is one more round trip
+    per transaction; with all three 0 nothing is set, and the server's settings for the
+    role apply (``ALTER ROLE fairscreen SET lock_timeout = '5s'``, also safe under
+    PgBouncer, at no cost per transaction).
+    """
+
+    lock_ms: int = 5_000
+    statement_ms: int = 30_000
+    idle_in_transaction_ms: int = 60_000
+
+    def __post_init__(self) -> None:
+        for name in ("lock_ms", "statement_ms", "idle_in_transaction_ms"):
+            if not 0 <= getattr(self, name) <= 86_400_000:
+                raise InvalidInput("0 to 86,400,000 milliseconds", field=f"timeouts.{name}")
+
+
 def create_engine(
     url: str,
     *,
     sqlite_synchronous: SqliteSynchronous = "FULL",
     sqlite_busy_timeout_ms: int = 30_000,
+    postgres_timeouts: PostgresTimeouts | None = None,
     **engine_options: Any,
 ) -> Engine:
-    """An engine for ``url`` with the SQLite pragmas and transaction handling above."""
+    """An engine for ``url`` with the SQLite pragmas and transaction handling above, or
+    on PostgreSQL with :class:`PostgresTimeouts` (the defaults unless given)."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, **engine_options)
+        engine = sa.create_engine(parsed, **engine_options)
+        timeouts = postgres_timeouts or PostgresTimeouts()
+        if not (timeouts.lock_ms or timeouts.statement_ms or timeouts.idle_in_transaction_ms):
+            return engine  # all off: the role's or database's own settings apply
+        # Whole numbers checked by PostgresTimeouts: written in, no parameters, so the
+        # three go as one simple-protocol message (parameters cost a parse each time).
+        limits = (
+            f"SET LOCAL lock_timeout = {int(timeouts.lock_ms)}; "
+            f"SET LOCAL statement_timeout = {int(timeouts.statement_ms)}; "
+            "SET LOCAL idle_in_transaction_session_timeout = "
+            f"{int(timeouts.idle_in_transaction_ms)}"
+        )
+
+        @event.listens_for(engine, "begin")
+        def _limit_waits(connection: Connection) -> None:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.execute(limits)
+
+        return engine
     path = sqlite_file(parsed)
     if path is not None:
         # The file's own folder is made (var/ for the default URL), never a chain of them:
@@ -78,9 +130,11 @@ def create_engine(
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # First: switching a new file to WAL takes its lock, and processes starting
+            # together on it must wait for one another there too, not fail "locked".
+            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
-            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA secure_delete=ON")
         finally:
@@ -161,6 +215,33 @@ def begin_read(engine: Engine) -> Iterator[Connection]:
             transaction.rollback()
 
 
+#: "fsmg" as a signed 32-bit integer: the class of the migration advisory lock (the
+#: ledger writer's is "fsld", the leases' "fssl"), paired with the schema.
+MIGRATION_LOCK_CLASS = int.from_bytes(b"fsmg", "big", signed=True)
+
+
+def hold_migration_lock(connection: Connection) -> None:
+    """Take the migration lock in the connection's transaction, waiting for a holder to
+    commit: on PostgreSQL ``pg_advisory_xact_lock`` keyed by the schema, released at
+    commit or rollback (or when the process dies). Three processes started together on
+    an empty database used to create the same tables at once, and two died with
+    ``IntegrityError`` (issue 16 item 3); now the second waits, then finds the schema at
+    its revision and does nothing. On SQLite the migrating connection is a writer from
+    its first statement instead (:func:`as_writer`: ``BEGIN IMMEDIATE``, which waits
+    ``busy_timeout`` for the database's one write lock; a deferred transaction that read
+    first failed "database is locked" when it came to write)."""
+    if is_sqlite(connection):
+        return
+    # A migration may wait for another and run long: no request timeout applies to it.
+    connection.exec_driver_sql(
+        "SELECT set_config('lock_timeout', '0', true), set_config('statement_timeout', '0', true)"
+    )
+    connection.execute(
+        sa.text("SELECT pg_advisory_xact_lock(:class, hashtext(current_schema()))"),
+        {"class": MIGRATION_LOCK_CLASS},
+    )
+
+
 def holds_tables(url: str) -> bool:
     """True when the database at ``url`` already has tables. Asking changes nothing: a
     SQLite file that does not exist is not created, and one that does is opened without
@@ -180,14 +261,22 @@ def holds_tables(url: str) -> bool:
 
 #: PostgreSQL SQLSTATEs: disk_full, read_only_sql_transaction, insufficient_privilege
 _PG_DISK_FULL, _PG_READ_ONLY = "53100", "25006"
+#: lock_not_available (lock_timeout), query_canceled (statement_timeout),
+#: idle_in_transaction_session_timeout
+_PG_GAVE_UP = {
+    "55P03": "a lock was held by another transaction for longer than lock_timeout",
+    "57014": "a statement ran longer than statement_timeout",
+    "25P03": "the transaction stayed idle longer than idle_in_transaction_session_timeout",
+}
 
 
 def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageUnavailable | None:
     """A :class:`StorageUnavailable` naming the cause when ``error`` (a driver error, as
     SQLAlchemy wraps it, or an ``OSError``) means the storage cannot be written: the disk
     is full, the database is read-only, or a SQLite file beside it (``-wal``, ``-shm``)
-    cannot be written. None for any other error. Messages carry paths and the driver's
-    reason, never a value."""
+    cannot be written; a :class:`DatabaseBusy` when PostgreSQL gave up waiting (one of
+    :class:`PostgresTimeouts`). None for any other error. Messages carry paths and the
+    driver's reason, never a value."""
     import errno
 
     cause = getattr(error, "orig", None) or error
@@ -197,6 +286,11 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
     )
     number = getattr(cause, "errno", None)
     where = _where(url)
+    if state in _PG_GAVE_UP:
+        return DatabaseBusy(
+            f"the database gave up waiting{where}: {_PG_GAVE_UP[state]}; nothing was written, "
+            "try again (a process holding locks may be stalled: docs/operations.md)"
+        )
     if (
         number == errno.ENOSPC
         or state == _PG_DISK_FULL

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from fairscreen.adapters.crypto import CURRENT_MASTER, KeyKind, WrappedKey
 from fairscreen.adapters.db.case_tables import wrapped_keys as t
-from fairscreen.adapters.db.engine import one_of
+from fairscreen.adapters.db.engine import begin_write, hold_migration_lock, one_of
 from fairscreen.domain.errors import KeyDestroyed
 
 #: Built once: the lookup runs for every field sealed or opened.
@@ -54,7 +54,16 @@ Row = sa.Row[tuple[object, ...]]
 def create_key_store(engine: sa.Engine) -> None:
     """The key store's schema (one table and its index) in its own database. Version 1:
     a later change of it gets a migration of its own, as the data's schema does."""
-    t.create(engine, checkfirst=True)
+    # A writer from the start (SQLite: BEGIN IMMEDIATE, waiting its turn; PostgreSQL: the
+    # migration lock): processes started together create it once, none fails "locked".
+    with begin_write(engine) as connection:
+        hold_migration_lock(connection)
+        t.create(connection, checkfirst=True)
+
+
+def key_store_exists(engine: sa.Engine) -> bool:
+    """Whether the key store's table was made (``fairscreen db upgrade``)."""
+    return sa.inspect(engine).has_table(t.name)
 
 
 def move_wrapped_keys(data: sa.Engine, keys: sa.Engine, *, batch: int = 2000) -> int:

@@ -1,9 +1,10 @@
 """A lease one process at a time holds on a database: the scheduler's.
 
-Every ``fairscreen serve`` runs the scheduler (release, purge, publish, webhooks). With
-two of them on one database, both would find the same due work: the same outbox rows
-POSTed twice, a purge batch failing because the other destroyed its cases first. So a
-tick runs only under this lease, and a process that cannot take it skips the tick.
+Every ``fairscreen serve`` on SQLite runs the in-process runner (release, purge,
+publish, webhooks; on PostgreSQL ``fairscreen worker`` does, on procrastinate's own
+locks). With two of them on one database, both would find the same due work: the same
+outbox rows POSTed twice. So a tick runs only under this lease, and a process that
+cannot take it skips the tick.
 
 - PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``), keyed by the
   lease's name and the schema, held on a connection of its own for the tick and released

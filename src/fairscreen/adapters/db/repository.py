@@ -298,11 +298,19 @@ class ServiceRepository:
     def update_case(self, case_id: str, **values: Any) -> None:
         self.connection.execute(sa.update(t.cases).where(t.cases.c.id == case_id).values(**values))
 
-    def cases_where(self, *conditions: Any, limit: int | None = None) -> Sequence[RowMapping]:
+    def cases_where(
+        self, *conditions: Any, limit: int | None = None, lock: bool = False
+    ) -> Sequence[RowMapping]:
+        """The cases meeting ``conditions``. ``lock``: each row locked until commit
+        (``FOR UPDATE``); a row another transaction changed meanwhile is read as it
+        committed it, and left out if it no longer meets the conditions (PostgreSQL's
+        READ COMMITTED; SQLite's writer holds the whole database already)."""
         query = sa.select(t.cases).where(*conditions).order_by(t.cases.c.created_at, t.cases.c.id)
         if limit is not None:
             query = query.limit(limit)
-        return self.connection.execute(self._locked(query)).mappings().all()
+        # an explicit lock (purge, release) locks even where a writer's reads don't
+        query = query.with_for_update() if lock else self._locked(query)
+        return self.connection.execute(query).mappings().all()
 
     def due_case_ids(self, now: datetime, *, exclude_state: str) -> list[str]:
         query = (
@@ -312,11 +320,15 @@ class ServiceRepository:
         )
         return [str(row.id) for row in self.connection.execute(query)]
 
-    def cases_by_ids(self, case_ids: Sequence[str]) -> Sequence[RowMapping]:
+    def cases_by_ids(self, case_ids: Sequence[str], *, lock: bool = False) -> Sequence[RowMapping]:
+        """The cases of these ids, in id order (always the same order: two lockers of
+        overlapping batches cannot deadlock). ``lock``: as :meth:`cases_where`."""
         query = (
             sa.select(t.cases).where(self._one_of(t.cases.c.id, case_ids)).order_by(t.cases.c.id)
         )
-        return self.connection.execute(self._locked(query)).mappings().all()
+        # an explicit lock (purge, release) locks even where a writer's reads don't
+        query = query.with_for_update() if lock else self._locked(query)
+        return self.connection.execute(query).mappings().all()
 
     def claims(self, case: RowMapping) -> dict[str, Any]:
         if case["claims_ct"] is None:

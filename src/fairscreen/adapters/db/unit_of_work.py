@@ -39,6 +39,7 @@ from fairscreen.adapters.db.ledger_store import (
     queue_pending,
 )
 from fairscreen.adapters.db.repository import ServiceRepository
+from fairscreen.adapters.jobs import Job, JobQueue
 from fairscreen.ledger.entries import LedgerEntry
 from fairscreen.ledger.log import Log
 
@@ -101,13 +102,17 @@ class SqlUnitOfWork:
         write: bool = True,
         key_engine: Engine | None = None,
         sequence_inline: bool | None = None,
+        jobs: JobQueue | None = None,
     ) -> None:
         """``write=False``: a reader — one snapshot, no writer lock, nothing to commit
         (decrypting needs only reads; the evidence of a read goes to the ledger apart).
         ``key_engine``: the key store's database (None: the keys live beside the data).
         ``sequence_inline``: integrate the pending entries into the tree in this
         transaction at commit (None: on SQLite, where a writer holds the write lock
-        anyway; on PostgreSQL the sequencer does it apart)."""
+        anyway; on PostgreSQL the sequencer does it apart).
+        ``jobs``: the queue :meth:`enqueue` hands its jobs to (adapters/jobs.py)."""
+        self._job_queue = jobs
+        self._jobs: list[Job] = []
         self._write = write
         self._engine = engine
         self._key_engine = key_engine
@@ -186,6 +191,13 @@ class SqlUnitOfWork:
             if problem is not None:
                 raise problem from error
 
+    def enqueue(self, job: Job) -> None:
+        """Ask for background work that exists only if this transaction commits: handed
+        to the job queue in this transaction, at commit (adapters/jobs.py)."""
+        if self._job_queue is None:
+            raise RuntimeError("this unit of work has no job queue")
+        self._jobs.append(job)
+
     def log(self, entry: LedgerEntry) -> int:
         """Queue a guarded ledger entry; it is queued as pending in this transaction at
         commit. Returns its position among this unit's entries (see :meth:`after_queue`)."""
@@ -243,10 +255,14 @@ class SqlUnitOfWork:
                 write(self.pending_ids)
             if self._inline and self._entries:
                 self.integrated = integrate_pending(self.connection)
+            if self._jobs and self._job_queue is not None:
+                self._job_queue.enqueue(self.connection, self._jobs)
         if self._key_transaction is not None and self._key_engine is not None:
             with _storage_errors(self._key_engine.url):
                 self._key_transaction.commit()  # keys first: a case is never stored keyless
         with _storage_errors(self._engine.url):
             self._transaction.commit()
         self._committed = True
+        if self._jobs and self._job_queue is not None:
+            self._job_queue.committed(self._jobs)
         return self.pending_ids

@@ -47,7 +47,7 @@ from fairscreen.entrypoints.api.routers import (
     references,
     webhooks,
 )
-from fairscreen.entrypoints.api.scheduler import run_periodically
+from fairscreen.entrypoints.api.scheduler import run_in_process
 from fairscreen.services.context import Services
 from fairscreen.services.sequencer import run_sequencer
 
@@ -127,7 +127,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         task = None
         if scheduler_interval:
-            task = asyncio.create_task(run_periodically(services, scheduler_interval))
+            task = asyncio.create_task(run_in_process(services, scheduler_interval, loops=()))
         stop_sequencer = threading.Event()
         sequencer_thread = None
         if sequencer_interval:

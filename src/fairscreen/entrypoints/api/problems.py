@@ -84,6 +84,8 @@ UNAVAILABLE = {
     "(a database restored from an old backup); the operator must restore a newer one",
     e.StorageUnavailable.code: "the server's storage cannot be written (disk full or "
     "read-only); nothing was changed, try again later",
+    e.DatabaseBusy.code: "the database gave up waiting for a lock another process held "
+    "too long; nothing was changed, try again",
 }
 
 

@@ -1,17 +1,20 @@
-"""The scheduler: what ``serve`` runs in the background on an interval.
+"""The in-process runner: the background tasks (``services/background.py``) inside
+``serve``, for the SQLite default, where there is no job queue (on PostgreSQL
+``fairscreen worker`` runs them on procrastinate; issue 16 item 2).
 
-Two loops, each under its own lease (one process at a time per database):
-
-- :func:`tick` releases the reports whose review window ended, destroys what is due
-  (P6), runs a round of the ledger's sequencer (integrate the pending entries, publish a
-  checkpoint when the log grew: services/sequencer.py, under its own lease, so it is
-  skipped while the sequencer's loop runs elsewhere), asks the witnesses to cosign the
-  latest checkpoint, and turns new ledger events into webhook outbox rows. Each step is
-  the service's own use case; a failing step is logged by its error type and the others still run.
-- :func:`deliver` sends the webhook messages that are due. It runs apart from the tick,
-  so a receiver that is slow, broken or hostile can delay no release, purge or
-  checkpoint (issue 12 item 5); each message has its own deadline
-  (``services/webhooks.py``).
+- :func:`tick` runs the periodic tasks that change data (the release and purge sweeps,
+  a round of the ledger's sequencer and witnessing, the webhook outbox) under the
+  scheduler lease
+  (adapters/db/lease.py: with two ``serve`` on one SQLite file, one ticks). Each step is
+  its task's function; a failing step is logged by its error type and the others run.
+- :func:`deliver` sends the webhook messages that are due, apart from the tick, so a
+  receiver that is slow, broken or hostile can delay no release, purge or checkpoint
+  (issue 12 item 5).
+- :func:`run_jobs` runs the jobs the use cases enqueued (``InProcessQueue``: a case's
+  release at its window's end) once due by the service's clock, retrying a failed one
+  with backoff; a job lost with the process is done by the next sweep.
+- :func:`run_in_process` runs all three, and the long-running loops
+  (``background.long_running_loops``), until cancelled.
 
 Off unless an interval is given (tests call :func:`tick` and :func:`deliver` themselves).
 """
@@ -21,17 +24,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 
 from fairscreen.adapters.db.lease import exclusive_lease
+from fairscreen.adapters.jobs import InProcessQueue
 from fairscreen.adapters.outbound import tenant_async_client
 from fairscreen.domain.errors import LogRolledBack
-from fairscreen.services import retention, review, transparency, webhooks, witnessing
+from fairscreen.services import background, jobs, webhooks
 from fairscreen.services.context import Services
-from fairscreen.services.sequencer import sequence_round
 
 log = logging.getLogger("fairscreen.scheduler")
 
@@ -55,44 +60,35 @@ def tick(svc: Services) -> TickReport:
         return _steps(svc)
 
 
+#: The tick's steps, in order: (task, what its count adds to the report).
+_TICK = (
+    (jobs.RELEASE_SWEEP, "released"),
+    (jobs.PURGE_SWEEP, "destroyed"),
+    (jobs.PUBLISH, None),
+    (jobs.COLLECT_WEBHOOKS, "queued"),
+)
+
+
 def _steps(svc: Services) -> TickReport:
-    released = destroyed = queued = 0
+    counts = {"released": 0, "destroyed": 0, "queued": 0}
     failed: list[str] = []
     try:
         # A database put back from an older backup must not release, destroy or publish
         # anything: it would revive what the newer log had revoked (docs/operations.md).
-        transparency.follow_high_water(svc)
+        background.guard(svc)
     except LogRolledBack as exc:
         log.error("the ledger went backwards; the scheduler does nothing: %s", exc)
         return TickReport(failed_steps=("high_water",))
-    try:
-        released = len(review.release_due(svc))
-    except Exception as exc:  # noqa: BLE001 - one failing step must not stop the others
-        log.error("release_due failed: %s", type(exc).__name__)
-        failed.append("release_due")
-    try:
-        destroyed = len(retention.purge(svc).destroyed)
-    except Exception as exc:  # noqa: BLE001
-        log.error("purge failed: %s", type(exc).__name__)
-        failed.append("purge")
-    try:
-        sequence_round(svc, witnesses=False)
-    except Exception as exc:  # noqa: BLE001
-        log.error("publish failed: %s", type(exc).__name__)
-        failed.append("publish")
-    try:
-        # A witness down or refusing is logged there and asked again next tick; only an
-        # error of our own (the database) counts as a failed step.
-        witnessing.request_cosignatures(svc)
-    except Exception as exc:  # noqa: BLE001
-        log.error("witnessing failed: %s", type(exc).__name__)
-        failed.append("witness")
-    try:
-        queued = webhooks.collect_events(svc)
-    except Exception as exc:  # noqa: BLE001
-        log.error("webhook outbox failed: %s", type(exc).__name__)
-        failed.append("webhooks")
-    return TickReport(released, destroyed, queued, tuple(failed))
+    for name, counted in _TICK:
+        try:
+            done = background.TASKS[name].run(svc)
+        except Exception as exc:  # noqa: BLE001 - one failing step must not stop the others
+            log.error("%s failed: %s", name, type(exc).__name__)
+            failed.append(name)
+            continue
+        if counted is not None:
+            counts[counted] += done
+    return TickReport(counts["released"], counts["destroyed"], counts["queued"], tuple(failed))
 
 
 def deliver(svc: Services, new_client: webhooks.ClientFactory) -> webhooks.DeliveryReport | None:
@@ -113,20 +109,79 @@ async def _every(interval: float, step: Callable[[], object], name: str) -> None
         await asyncio.sleep(interval)
 
 
-async def run_periodically(svc: Services, interval: float) -> None:
-    """Tick and deliver every ``interval`` seconds, each loop on its own, until cancelled
-    (in worker threads: the service is blocking I/O)."""
+#: the in-process runner's retry delays: 2 s doubling, at most 5 min
+RETRY_BASE_SECONDS = 2.0
+RETRY_MAX_SECONDS = 300.0
+
+
+def run_jobs(svc: Services) -> int:
+    """Run the enqueued jobs that are due by the service's clock; a failed one goes back
+    with a later ``run_at`` until its task's attempts are used up (then it is logged and
+    dropped: the sweep does its work). How many ran."""
+    queue = svc.jobs
+    if not isinstance(queue, InProcessQueue):
+        return 0  # procrastinate's workers run them
+    ran = 0
+    for job in queue.take_due(svc.now()):
+        try:
+            background.run_task(svc, job.task, job.args, attempt=job.attempt)
+            ran += 1
+        except Exception as exc:  # noqa: BLE001 - one job's failure is its own
+            attempt = job.attempt + 1
+            if attempt >= background.TASKS[job.task].attempts:
+                log.error("job %s given up: %s", job.task, type(exc).__name__)
+                continue
+            delay = min(RETRY_BASE_SECONDS * 2 ** (attempt - 1), RETRY_MAX_SECONDS)
+            log.warning("job %s failed (%s), again in %.0f s", job.task, type(exc).__name__, delay)
+            queue.put_back(
+                replace(job, attempt=attempt, run_at=svc.now() + timedelta(seconds=delay))
+            )
+    return ran
+
+
+def start_loops(
+    svc: Services, loops: Sequence[background.BackgroundLoop], stop: threading.Event
+) -> list[threading.Thread]:
+    """Each long-running loop in a thread of its own, until ``stop`` is set (the worker
+    and the in-process runner both start theirs here)."""
+    threads = [
+        threading.Thread(target=loop, args=(svc, stop), name=f"fairscreen-{index}", daemon=True)
+        for index, loop in enumerate(loops)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+async def run_in_process(
+    svc: Services,
+    interval: float,
+    loops: Sequence[background.BackgroundLoop] | None = None,
+) -> None:
+    """Tick, deliver and run due jobs every ``interval`` seconds (jobs at least every
+    second), each on its own, and the long-running loops, until cancelled (in worker
+    threads: the service is blocking I/O)."""
     allow_private = svc.config.webhook_private_targets
-    deliveries = asyncio.create_task(
-        _every(
-            interval,
-            lambda: deliver(svc, lambda: tenant_async_client(allow_private=allow_private)),
-            "webhook delivery",
-        )
-    )
+    stop = threading.Event()
+    threads = start_loops(svc, background.long_running_loops() if loops is None else loops, stop)
+    others = [
+        asyncio.create_task(
+            _every(
+                interval,
+                lambda: deliver(svc, lambda: tenant_async_client(allow_private=allow_private)),
+                "webhook delivery",
+            )
+        ),
+        asyncio.create_task(_every(min(interval, 1.0), lambda: run_jobs(svc), "jobs")),
+    ]
     try:
         await _every(interval, lambda: tick(svc), "tick")
     finally:
-        deliveries.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await deliveries
+        stop.set()
+        for task in others:
+            task.cancel()
+        for task in others:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for thread in threads:
+            await run_in_threadpool(thread.join, 10)

@@ -28,6 +28,7 @@ MODULES = {
     "purge": "service",
     "keys": "service",
     "serve": "serve",
+    "worker": "worker",
     "ledger": "ledger",
     "db": "db",
     "audit": "audit",

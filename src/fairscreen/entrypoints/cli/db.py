@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.key_store import create_key_store, move_wrapped_keys
 from fairscreen.adapters.db.migrations import schema_differences, upgrade
 from fairscreen.config import Settings
 from fairscreen.domain.errors import InvalidInput, SchemaDrift
@@ -30,11 +32,14 @@ def upgrade_command(
 ) -> None:
     """Create or migrate the schema to the latest revision (idempotent); at ``head``, then
     compare the schema with the tables the code declares and fail on any difference."""
-    url = database_url or Settings().database_url
+    settings = Settings()
+    url = database_url or settings.database_url
     engine = create_engine(url)
     try:
         upgrade(engine, revision)
         differences = schema_differences(engine) if revision == "head" else []
+        if revision == "head":
+            _upgrade_key_store(engine, settings)
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc
         reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
@@ -50,3 +55,16 @@ def upgrade_command(
             )
         )
     typer.echo(f"database is at revision {revision}")
+
+
+def _upgrade_key_store(engine: Engine, settings: Settings) -> None:
+    """The key store's schema (its own database) and any wrapped keys still kept beside
+    the data, as ``serve`` did at start-up before it stopped migrating."""
+    if settings.key_store_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # the default key store's home
+    key_engine = create_engine(settings.key_store_database)
+    try:
+        create_key_store(key_engine)
+        move_wrapped_keys(engine, key_engine)
+    finally:
+        key_engine.dispose()

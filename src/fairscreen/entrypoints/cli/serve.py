@@ -47,7 +47,12 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8000,
     scheduler_interval: Annotated[
-        float, typer.Option("--scheduler-interval", help="seconds between scheduler runs; 0 off")
+        float,
+        typer.Option(
+            "--scheduler-interval",
+            help="SQLite: seconds between the in-process runner's rounds; 0 off "
+            "(PostgreSQL: `fairscreen worker` runs them)",
+        ),
     ] = 30.0,
     sequencer_interval: Annotated[
         float,
@@ -76,11 +81,22 @@ def serve(
     settings = Settings() if database_url is None else Settings(database_url=database_url)
     console = Console()
     base = f"http://{host}:{port}"
-    services = _demo(settings, examples, console, base) if demo else build_services(settings)
+    # Only the demo migrates (its database is fresh): a production database is brought up
+    # to date once, by `fairscreen db upgrade`, not by every process that starts.
+    services = (
+        _demo(settings, examples, console, base)
+        if demo
+        else build_services(settings, migrate=False, require_schema=True)
+    )
     _refuse_a_log_gone_back(services)
+    from fairscreen.adapters.jobs import InProcessQueue
+
+    in_process = isinstance(services.jobs, InProcessQueue)
+    if not in_process:  # PostgreSQL: the job queue's workers do the background work
+        console.print("background tasks: run `fairscreen worker` beside this server")
     app = create_app(
         services,
-        scheduler_interval=scheduler_interval or None,
+        scheduler_interval=(scheduler_interval or None) if in_process else None,
         sequencer_interval=sequencer_interval or None,
         trusted_proxies=settings.trusted_proxy_list,
         metrics_allow=settings.metrics_allow_list,

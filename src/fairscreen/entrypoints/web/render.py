@@ -207,6 +207,7 @@ def back_link(request: Request) -> str | None:
 #: The kind of outage, said to the person in their language (messages.json).
 UNAVAILABLE_CAUSES = {
     "STORAGE_UNAVAILABLE": "error.storage_unavailable",
+    "DATABASE_BUSY": "error.database_busy",
     "LOG_ROLLED_BACK": "error.log_rolled_back",
 }
 

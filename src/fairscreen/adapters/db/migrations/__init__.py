@@ -21,7 +21,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-from fairscreen.adapters.db.engine import create_engine, is_sqlite
+from fairscreen.adapters.db.engine import (
+    as_writer,
+    create_engine,
+    hold_migration_lock,
+    is_sqlite,
+)
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 
@@ -37,10 +42,13 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 def upgrade(target: str | Engine, revision: str = "head") -> None:
-    """Bring the database at ``target`` (a URL or an engine) up to ``revision``."""
+    """Bring the database at ``target`` (a URL or an engine) up to ``revision``, under
+    the migration lock (:func:`hold_migration_lock`)."""
     engine = create_engine(target) if isinstance(target, str) else target
     try:
         with engine.connect() as connection, _sqlite_foreign_keys_deferred(connection):
+            as_writer(connection)  # SQLite: BEGIN IMMEDIATE, so migrators wait their turn
+            hold_migration_lock(connection)
             command.upgrade(alembic_config(connection), revision)
             connection.commit()
     finally:
@@ -73,6 +81,17 @@ def _sqlite_foreign_keys_deferred(connection: Connection) -> Iterator[None]:
         raw.execute("PRAGMA foreign_keys=ON")
 
 
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Whether a database object is the schema's own, for every comparison with the
+    code's tables: the job queue's ``procrastinate_*`` tables (revision 0013, PostgreSQL
+    only) are procrastinate's, declared by its own SQL, not by ``tables.py``."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
+#: Pass to ``MigrationContext.configure(connection, opts=COMPARE_OPTIONS)`` to compare.
+COMPARE_OPTIONS = {"include_name": ours}
+
+
 def schema_differences(target: Engine) -> list[str]:
     """How the database's schema differs from the tables the code declares, one line per
     difference (Alembic's autogenerate comparison, as ``alembic check`` runs it); empty
@@ -84,7 +103,9 @@ def schema_differences(target: Engine) -> list[str]:
     from fairscreen.adapters.db.tables import metadata
 
     with target.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), metadata)
+        diffs = compare_metadata(
+            MigrationContext.configure(connection, opts=COMPARE_OPTIONS), metadata
+        )
     return [_describe(diff) for diff in diffs]
 
 
@@ -106,3 +127,25 @@ def current_revision(target: Engine) -> str | None:
 
     with target.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The revision the code's migrations end at."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def pending_upgrade(target: Engine) -> str | None:
+    """Why the database at ``target`` is not ready for this code (not migrated, or at an
+    older or unknown revision), in one line naming ``fairscreen db upgrade``; None when it
+    is at the head revision. Reads only."""
+    current, head = current_revision(target), head_revision()
+    if current == head:
+        return None
+    where = target.url.render_as_string(hide_password=True)
+    found = "has no schema" if current is None else f"is at revision {current}"
+    return (
+        f"the database at {where} {found}, the code needs {head}: run "
+        "`fairscreen db upgrade` first (serve and worker do not migrate)"
+    )

@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from fairscreen.adapters.db.engine import create_engine, is_sqlite
+from fairscreen.adapters.db.migrations import ours
 from fairscreen.adapters.db.tables import metadata
 
 
@@ -31,6 +32,7 @@ def _migrate(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=is_sqlite(connection),
         compare_type=True,
+        include_name=ours,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
@@ -124,9 +124,33 @@ def consent_receipt(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> dict[
     return authorization.consent_receipt(svc, actor, case_id)
 
 
-@router.post("/{case_id}/investigation")
-def run_investigation(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> InvestigationOut:
+@router.post(
+    "/{case_id}/investigation",
+    responses={
+        202: {
+            "model": InvestigationOut,
+            "description": "with `background=true`: started; the categories queried, no light",
+        }
+    },
+)
+def run_investigation(
+    svc: ServicesDep,
+    actor: ActorDep,
+    case_id: CaseId,
+    response: Response,
+    background: Annotated[
+        bool,
+        Query(
+            description="answer 202 at once and query the sources in the background, "
+            "trying again while a source is down; the review opens when done"
+        ),
+    ] = False,
+) -> InvestigationOut:
     """Query the sources within the effective scope, rate, open the candidate's review."""
+    if background:
+        started = investigation.start_investigation(svc, actor, case_id)
+        response.status_code = 202
+        return InvestigationOut(queried=list(started.queried), incomplete=[], light=None)
     result = investigation.run_investigation(svc, actor, case_id)
     return InvestigationOut(
         queried=list(result.queried), incomplete=list(result.incomplete), light=result.light

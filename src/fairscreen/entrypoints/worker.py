@@ -1,0 +1,166 @@
+"""``fairscreen worker``: the background tasks (``services/background.py``) on a real job
+queue, procrastinate on PostgreSQL (issue 16 item 2). Run one or more beside the ``serve``
+processes; none of them runs a loop of its own any more.
+
+- Every task is a procrastinate task with retries and exponential backoff
+  (``Task.attempts``); the jobs the use cases enqueue (a case's release at its window's
+  end) carry their case's ``lock``, so two jobs about one case never run at once.
+- The sweeps (release, purge, publish, webhooks) are procrastinate periodic tasks: each
+  period's job is deferred once across all workers (procrastinate's periodic defers are
+  unique per task and timestamp), its ``queueing_lock`` keeps at most one waiting, and
+  its ``lock`` keeps two from running at once when one overruns its period.
+- The long-running loops (``background.long_running_loops``: the ledger sequencer's
+  place) run in threads beside the queue, and stop with it.
+
+The worker needs a direct (session) connection to PostgreSQL, not PgBouncer in
+transaction mode: procrastinate waits for jobs with ``LISTEN`` (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import procrastinate
+import sqlalchemy as sa
+from procrastinate.exceptions import AlreadyEnqueued
+from starlette.concurrency import run_in_threadpool
+
+from fairscreen.entrypoints.api.scheduler import start_loops
+from fairscreen.services import background
+from fairscreen.services.context import Services
+
+log = logging.getLogger("fairscreen.worker")
+
+
+def libpq_url(url: sa.URL) -> str:
+    """The SQLAlchemy URL as psycopg's own (``postgresql+psycopg://`` → ``postgresql://``,
+    the query, e.g. ``options=-csearch_path=…``, kept)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def cron_for(seconds: int) -> str:
+    """A period as a procrastinate cron line (a sixth field is seconds)."""
+    if seconds < 60 and 60 % seconds == 0:
+        return f"* * * * * */{seconds}"
+    if seconds % 60 == 0 and 60 % (seconds // 60) == 0:
+        return f"*/{seconds // 60} * * * *"
+    raise ValueError(f"a period of {seconds} s does not divide a minute or an hour")
+
+
+#: the queue's own upkeep: jobs of a dead worker run again
+RETRY_STALLED = "retry_stalled_jobs"
+RETRY_STALLED_EVERY = 60
+#: a worker silent this long (no heartbeat) is dead; procrastinate beats every 10 s
+STALLED_AFTER_SECONDS = 60.0
+
+
+def procrastinate_app(svc: Services) -> procrastinate.App:
+    """Procrastinate's app with every background task registered on it, and the upkeep
+    that runs again the jobs of a worker that died (kill -9, a lost machine): they stay
+    ``doing`` with its id until then (procrastinate's own recipe)."""
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=libpq_url(svc.engine.url))
+    )
+    for task in background.TASKS.values():
+        _register(app, svc, task)
+
+    async def retry_stalled_jobs(timestamp: int | None = None) -> int:
+        stalled = list(
+            await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+        )
+        for job in stalled:
+            log.warning("job %s of a dead worker runs again", job.task_name)
+            await app.job_manager.retry_job(job)
+        return len(stalled)
+
+    app.periodic(
+        cron=cron_for(RETRY_STALLED_EVERY), periodic_id=RETRY_STALLED, queueing_lock=RETRY_STALLED
+    )(app.task(name=RETRY_STALLED, pass_context=False)(retry_stalled_jobs))
+    return app
+
+
+def _register(app: procrastinate.App, svc: Services, task: background.Task) -> None:
+    retry = procrastinate.RetryStrategy(max_attempts=task.attempts - 1, exponential_wait=2)
+    options: dict[str, Any] = {"name": task.name, "retry": retry, "pass_context": False}
+    if task.every is None:
+
+        def body(context: procrastinate.JobContext, **kwargs: Any) -> int:
+            assert context.job is not None
+            return background.run_task(svc, task.name, kwargs, attempt=context.job.attempts)
+
+        app.task(**{**options, "pass_context": True})(body)
+        return
+
+    def sweep(timestamp: int | None = None) -> int:
+        """A periodic job: ``timestamp`` is its tick (procrastinate's; a job deferred by
+        ``--once`` has none). A sweep takes no arguments."""
+        return background.run_task(svc, task.name, {})
+
+    app.periodic(
+        cron=cron_for(task.every),
+        periodic_id=task.name,
+        queueing_lock=task.name,
+        lock=task.lock,
+    )(app.task(**options)(sweep))
+
+
+def _defer_every_sweep(app: procrastinate.App) -> None:
+    """One job of each periodic task now (``--once``: a sweep of everything), the
+    upkeep first."""
+    sweeps = [(RETRY_STALLED, None)] + [
+        (task.name, task.lock) for task in background.TASKS.values() if task.every is not None
+    ]
+    for name, lock in sweeps:
+        try:
+            app.configure_task(name, queueing_lock=name, lock=lock).defer()
+        except AlreadyEnqueued:
+            log.debug("%s already waiting", name)  # that job does this sweep
+
+
+async def run_worker(
+    svc: Services,
+    *,
+    concurrency: int = 2,
+    once: bool = False,
+    stop: asyncio.Event | None = None,
+    loops: Sequence[background.BackgroundLoop] | None = None,
+) -> None:
+    """Run the job queue (and the long-running loops) until ``stop`` is set; ``once``:
+    defer one of each sweep, run every job that is due, and return."""
+    app = procrastinate_app(svc)
+    halt = threading.Event()
+    threads = start_loops(svc, background.long_running_loops() if loops is None else loops, halt)
+    try:
+        async with app.open_async():
+            if once:
+                await run_in_threadpool(_defer_every_sweep, app)
+            worker = asyncio.create_task(
+                app.run_worker_async(
+                    concurrency=concurrency,
+                    wait=not once,
+                    install_signal_handlers=False,
+                    delete_jobs="successful",
+                    name="fairscreen",
+                )
+            )
+            if once or stop is None:
+                await worker
+                return
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if worker.done():
+                stopping.cancel()
+                worker.result()  # a worker that died says why
+                return
+            worker.cancel()  # procrastinate finishes the running jobs, then stops
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+    finally:
+        halt.set()
+        for thread in threads:
+            await run_in_threadpool(thread.join, 10)
