@@ -203,3 +203,29 @@ def people(
             accept_report(world.svc, candidate, case_id)
         made.append((candidate, case_id))
     return made
+
+
+def not_hire(
+    world: World, case_id: str, reason: str = "另有人选", cites_report: bool = False
+) -> None:
+    """Not hired, by PRODUCT.md P4's two steps when the light is not green: the
+    pre-adverse notice, its waiting period (5 working days fit in 7 calendar days), then
+    the final decision; in one step on a green light."""
+    from fairscreen.services.decision import record_decision, send_pre_adverse_notice
+
+    with world.svc.reader() as uow:
+        case = uow.repo.case(case_id)
+        assert case is not None
+    if case["light"] != "green":
+        send_pre_adverse_notice(
+            world.svc, world.employer, case_id, reason=reason, cites_report=cites_report
+        )
+        world.clock.advance(days=7)
+    record_decision(
+        world.svc,
+        world.employer,
+        case_id,
+        outcome="not_hired",
+        reason=reason,
+        cites_report=cites_report,
+    )

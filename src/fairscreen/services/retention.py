@@ -321,6 +321,7 @@ def _destroy_many(
         light=None,
         outcome=None,
         adverse=None,
+        adverse_wait_ends=None,
     )
     certificates = []
     for case, reason in cases:

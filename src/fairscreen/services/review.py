@@ -21,7 +21,13 @@ from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import Category
 from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from fairscreen.domain.lifecycle import CaseState, check_release, dispute_due, transition
+from fairscreen.domain.lifecycle import (
+    RELEASED_STATES,
+    CaseState,
+    check_release,
+    dispute_due,
+    transition,
+)
 from fairscreen.domain.lifecycle import DisputeOutcome as DomainDisputeOutcome
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import (
@@ -66,7 +72,7 @@ def read_report(
             raise InvalidTransition("the case has not been rated yet", field="case_id")
         state = CaseState(case["state"])
         if actor.role is EMPLOYER:
-            if state not in (S.RELEASED, S.DECIDED, S.ARCHIVED):
+            if state not in RELEASED_STATES:
                 raise InvalidTransition("the report is not released yet", field="case_id")
             code = ReasonCode.EMPLOYER_VIEW
             view: dict[str, Any] = dict(report["employer_view"])
