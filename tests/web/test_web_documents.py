@@ -119,11 +119,15 @@ def _decide(web: Web, case_id: str) -> None:
     api = web.api
     answer = api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
     assert answer.status_code == 204, answer.text
+    body = {"reason": "岗位要求诚信记录良好", "cites_report": True}
+    sent = api.call("employer", "POST", f"/v1/cases/{case_id}/pre-adverse-notice", json=body)
+    assert sent.status_code == 201, sent.text
+    api.later(days=7)  # the waiting period: 5 working days (PRODUCT.md P4)
     decided = api.call(
         "employer",
         "POST",
         f"/v1/cases/{case_id}/decision",
-        json={"outcome": "not_hired", "reason": "岗位要求诚信记录良好", "cites_report": True},
+        json={"outcome": "not_hired", **body},
     )
     assert decided.status_code == 204, decided.text
     web.refresh_candidates()

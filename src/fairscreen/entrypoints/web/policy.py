@@ -78,6 +78,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/cases/{case_id}/revocation"): ONLY_CANDIDATE,
     ("POST", "/candidate/cases/{case_id}/acceptance"): ONLY_CANDIDATE,
     ("POST", "/candidate/cases/{case_id}/disputes"): ONLY_CANDIDATE,
+    ("POST", "/candidate/cases/{case_id}/adverse-response"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/consent-receipt.json"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/certificate.json"): ONLY_CANDIDATE,
     # the documents to keep, as PDF (routes_documents.py)
@@ -126,6 +127,7 @@ FORM_PAGES: dict[str, str] = {
     "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/acceptance": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/disputes": "/candidate/cases/{case_id}",
+    "/candidate/cases/{case_id}/adverse-response": "/candidate/cases/{case_id}",
     "/candidate/deletion-request": "/candidate",
     "/candidate/self-identification": "/candidate",
     "/candidate/self-identification/withdrawal": "/candidate",

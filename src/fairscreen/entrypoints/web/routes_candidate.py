@@ -16,6 +16,7 @@ from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, re
 from fairscreen.services import (
     authorization,
     case_queries,
+    decision,
     evidence_files,
     portal_queries,
     retention,
@@ -28,10 +29,12 @@ router = APIRouter(prefix="/candidate", route_class=WebRoute, include_in_schema=
 PageDep = Annotated[Page, Depends(page_context)]
 CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
-REPORTED = frozenset({"candidate_review", "disputed", "released", "decided", "archived"})
+REPORTED = frozenset(
+    {"candidate_review", "disputed", "released", "adverse_notice", "decided", "archived"}
+)
 SIGNED = frozenset(
     {"authorized", "scoped", "investigating", "candidate_review", "disputed", "released"}
-    | {"decided", "archived"}
+    | {"adverse_notice", "decided", "archived"}
 )
 DEGREES = ("bachelor", "master", "doctorate", "associate", "other")
 
@@ -69,8 +72,12 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
     notices: list[dict[str, Any]] = []
     if summary["state"] in REPORTED:
         report = review.read_report(page.services, actor, case_id)
-    if summary["state"] in ("decided", "archived"):
+    decided = None
+    if summary["state"] in ("adverse_notice", "decided", "archived"):
         notices = portal_queries.case_notices(page.services, actor, case_id)
+    if summary["state"] in ("decided", "archived"):
+        # every decision and its reason, whatever the outcome (issue 13 item 6)
+        decided = decision.decision_for_candidate(page.services, actor, case_id)
     disputed = {d["finding_id"] for d in (report or {}).get("disputes", []) if not d["outcome"]}
     revoked = portal_queries.revocation(page.services, actor, case_id)
     return render(
@@ -79,6 +86,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         case=summary,
         result=report,
         notices=notices,
+        decision=decided,
         open_findings=disputed,
         signed=summary["state"] in SIGNED,
         revoked=revoked,
@@ -158,6 +166,15 @@ def accept(page: PageDep, case_id: CaseId) -> Response:
     statement = page.field("statement").strip() or None
     review.accept_report(page.services, _actor(page), case_id, statement=statement)
     return redirect(page, f"/candidate/cases/{case_id}?done=accepted")
+
+
+@router.post("/cases/{case_id}/adverse-response")
+def respond(page: PageDep, case_id: CaseId) -> Response:
+    """The candidate answers the employer's pre-adverse notice (PRODUCT.md P4)."""
+    decision.respond_to_notice(
+        page.services, _actor(page), case_id, statement=page.field("statement")
+    )
+    return redirect(page, f"/candidate/cases/{case_id}?done=responded")
 
 
 @router.post("/cases/{case_id}/disputes")
