@@ -213,12 +213,13 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     outcome = "hired" if lang == "zh-Hans" else "not_hired"
     employer.check(f"input[name=outcome][value={outcome}]")
     employer.fill("#reason", "个别评估后作出的决定。")
-    if outcome == "not_hired":
-        employer.check("input[name=cites_report]")
-    employer.click(f"form[action='/employer/cases/{case_id}/decision'] button[type=submit]")
+    # green: no pre-adverse step and no question about the report's part (PRODUCT.md P4)
+    assert employer.locator("input[name=cites_report]").count() == 0
+    with employer.expect_navigation():
+        employer.click(f"form[action='/employer/cases/{case_id}/decision'] button[type=submit]")
+    employer.click("#confirm-submit")  # the confirmation page: nothing is one click
     employer.wait_for_url(f"**/employer/cases/{case_id}?done=decided")
-    if outcome == "not_hired":
-        assert employer.locator("#adverse-1").count() == 1
+    assert employer.locator("#adverse-1").count() == 0
     shot(employer, f"{prefix}-12-employer-decided")
 
     # 8. The scheduler publishes a signed checkpoint; the regulator sees the ledger
@@ -244,7 +245,8 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
 
     # The candidate, last: the adverse-action notice if any, and the sign-out.
     candidate.goto(f"{base}/candidate/cases/{case_id}")
-    assert candidate.locator("#notice-1").count() == (1 if outcome == "not_hired" else 0)
+    assert candidate.locator("#notice-1").count() == 0  # green: no adverse notice
+    assert "个别评估后作出的决定。" in candidate.locator("#decision").inner_text()
     shot(candidate, f"{prefix}-18-candidate-decided")
     with candidate.expect_navigation():
         candidate.click("form[action='/sign-out'] button")

@@ -1,0 +1,115 @@
+"""The two steps of an adverse decision in the portals, in zh-Hans, en and zh-Hant (issue 13
+item 6; PRODUCT.md P4): a confirmation page before either step that changes nothing, the
+pre-adverse notice on the candidate's case with an answer form, the answer on the
+employer's page, the final decision refused during the wait and recorded after it, and
+the decision with its reason on the candidate's case whatever the outcome."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api.conftest import released_case
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import case_queries
+from fairscreen.services.context import Actor
+from web.conftest import Web
+
+LANGS = ("zh-Hans", "en", "zh-Hant")
+#: a catalogue key left unrendered would show as its own name
+RAW_KEY = re.compile(r"\b(pre_adverse|confirm|decision|ecase|ccase)\.[a-z_]+\b")
+
+
+def _released(web: Web) -> str:
+    case_id = released_case(web.api)
+    web.refresh_candidates()
+    return case_id
+
+
+def _state(web: Web, case_id: str) -> str:
+    actor = Actor(ActorRole.EMPLOYER, web.api.ids["employer"])
+    return str(case_queries.case_summary(web.api.world.svc, actor, case_id)["state"])
+
+
+def _text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_hiring_on_yellow_in_two_confirmed_steps(web: Web, lang: str) -> None:
+    case_id = _released(web)
+    for who in ("employer", "candidate"):
+        web.client(who).cookies.set("fs_lang", lang)
+    page = web.get("employer", f"/employer/cases/{case_id}").text
+    assert 'id="light-help"' in page and 'name="cites_report" value="no"' in page
+    assert not RAW_KEY.search(_text(page)), RAW_KEY.search(_text(page))
+    path = f"/employer/cases/{case_id}/decision"
+    form = {"outcome": "not_hired", "reason": "与岗位诚信要求相关", "cites_report": "yes"}
+
+    # 1. the confirmation page says what will happen and changes nothing
+    confirm = web.post("employer", path, form)
+    assert confirm.status_code == 200 and 'id="confirm-submit"' in confirm.text
+    assert 'name="confirmed" value="yes"' in confirm.text
+    assert {"zh-Hans": "等待期至", "en": "waiting period runs until", "zh-Hant": "等待期至"}[
+        lang
+    ] in confirm.text
+    assert not RAW_KEY.search(_text(confirm.text))
+    assert _state(web, case_id) == "released"
+    unanswered = web.post("employer", path, {**form, "cites_report": "", "confirmed": "yes"})
+    assert unanswered.status_code == 422 and _state(web, case_id) == "released"
+
+    # 2. confirmed: the pre-adverse notice reaches the candidate, who answers
+    sent = web.post("employer", path, {**form, "confirmed": "yes"})
+    assert sent.status_code == 303 and "done=pre_adverse" in sent.headers["location"]
+    assert _state(web, case_id) == "adverse_notice"
+    mine = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert 'id="pre-adverse"' in mine and 'id="answer-form"' in mine
+    assert 'id="adverse-banner"' in mine and "与岗位诚信要求相关" in mine
+    assert 'href="/rulebook#rule-LIT_RELEVANT_JUDGMENT"' in mine
+    assert not RAW_KEY.search(_text(mine))
+    answered = web.post(
+        "candidate",
+        f"/candidate/cases/{case_id}/adverse-response",
+        {"statement": "判决已被撤销，撤销裁定可核实"},
+    )
+    assert answered.status_code == 303 and "done=responded" in answered.headers["location"]
+    theirs = web.get("employer", f"/employer/cases/{case_id}").text
+    assert "判决已被撤销，撤销裁定可核实" in theirs and 'id="answer-1"' in theirs
+
+    # 3. the final adverse decision waits for the waiting period
+    early = web.post("employer", path, {**form, "confirmed": "yes"})
+    assert early.status_code == 409 and _state(web, case_id) == "adverse_notice"
+    assert {
+        "zh-Hans": "等待期尚未结束",
+        "en": "waiting period has not ended",
+        "zh-Hant": "等待期尚未結束",
+    }[lang] in early.text
+    web.api.later(days=7)
+    web.refresh_candidates()
+    final_form = {**form, "reason": "核实后仍不符合岗位要求"}
+    final = web.post("employer", path, final_form)
+    assert final.status_code == 200 and 'id="confirm-submit"' in final.text
+    done = web.post("employer", path, {**final_form, "confirmed": "yes"})
+    assert done.status_code == 303 and "done=decided" in done.headers["location"]
+
+    # 4. the candidate sees the decision, its reason and the adverse-action notice
+    mine = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert 'id="decision"' in mine and "核实后仍不符合岗位要求" in mine
+    assert 'id="adverse-action"' in mine and 'id="answer-form"' not in mine
+    assert not RAW_KEY.search(_text(mine))
+
+
+def test_a_hire_is_confirmed_then_shown_to_the_candidate(web: Web) -> None:
+    case_id = _released(web)
+    path = f"/employer/cases/{case_id}/decision"
+    form = {"outcome": "hired", "reason": "面试表现良好"}
+    confirm = web.post("employer", path, form)
+    assert confirm.status_code == 200 and _state(web, case_id) == "released"
+    assert "确认后决定不可撤销" in confirm.text
+    assert web.post("employer", path, {**form, "confirmed": "yes"}).status_code == 303
+    for lang, word in (("zh-Hans", "录用"), ("en", "hired"), ("zh-Hant", "錄用")):
+        web.client("candidate").cookies.set("fs_lang", lang)
+        mine = web.get("candidate", f"/candidate/cases/{case_id}").text
+        assert 'id="decision-outcome">' + word in mine and "面试表现良好" in mine
+        assert 'id="pre-adverse"' not in mine and 'id="adverse-action"' not in mine
