@@ -229,3 +229,32 @@ def not_hire(
         reason=reason,
         cites_report=cites_report,
     )
+
+
+def teacher_case(world: World, declined: set[str]) -> dict[str, object]:
+    """A kindergarten teacher's case (the built-in profile: criminal record and health
+    certificate required by law) whose candidate declined ``declined``, released; the
+    employer view."""
+    from fairscreen.services.authorization import authorization_notice, sign_authorization
+    from fairscreen.services.investigation import run_investigation
+    from fairscreen.services.review import accept_report, read_report
+    from fairscreen.services.scope import use_builtin_profile
+
+    profile_id = use_builtin_profile(world.svc, world.employer, "kindergarten-teacher")
+    requested = ["identity", "education", "criminal_record", "health_certificate", "reference"]
+    case_id = order(world, profile_id=profile_id, requested=requested)
+    notice = authorization_notice(world.svc, world.candidate, case_id)
+    signed = [c for c in notice.categories if c not in declined]
+    sign_authorization(
+        world.svc,
+        world.candidate,
+        case_id,
+        text_sha256=notice.sha256,
+        lang="zh-Hans",
+        categories=signed,
+        sensitive_consented=[c for c in notice.sensitive if c in signed],
+    )
+    run_investigation(world.svc, world.agency, case_id)
+    accept_report(world.svc, world.candidate, case_id)
+    view: dict[str, object] = read_report(world.svc, world.employer, case_id)["employer_view"]
+    return view

@@ -113,3 +113,25 @@ def test_a_hire_is_confirmed_then_shown_to_the_candidate(web: Web) -> None:
         mine = web.get("candidate", f"/candidate/cases/{case_id}").text
         assert 'id="decision-outcome">' + word in mine and "面试表现良好" in mine
         assert 'id="pre-adverse"' not in mine and 'id="adverse-action"' not in mine
+
+
+def test_a_declined_check_required_by_law_is_named_on_the_employer_page(web: Web) -> None:
+    """Issue 13 item 5: the kindergarten teacher who declined the criminal-record check."""
+    from integration.service_fixtures import teacher_case
+
+    teacher_case(web.api.world, declined={"criminal_record"})
+    cases = case_queries.list_cases(
+        web.api.world.svc, Actor(ActorRole.EMPLOYER, web.api.ids["employer"]), limit=10
+    )
+    case_id = cases[0]["case_id"]
+    expected = {
+        "zh-Hans": "未核查：犯罪记录（候选人未授权）— 该岗位依法必须核查",
+        "en": "required by law for this role",
+        "zh-Hant": "該崗位依法必須核查",
+    }
+    for lang, text in expected.items():
+        web.client("employer").cookies.set("fs_lang", lang)
+        page = web.get("employer", f"/employer/cases/{case_id}").text
+        assert 'id="not-checked-criminal_record"' in page
+        assert text in page, lang
+        assert "未成年人保护法 第62条" in page

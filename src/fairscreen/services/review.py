@@ -29,6 +29,7 @@ from fairscreen.domain.lifecycle import (
     transition,
 )
 from fairscreen.domain.lifecycle import DisputeOutcome as DomainDisputeOutcome
+from fairscreen.domain.scope import required_but_declined
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import (
     AGENCY,
@@ -36,6 +37,7 @@ from fairscreen.services.case_events import (
     EMPLOYER,
     OPERATOR_REASON_FIELD,
     S,
+    case_role,
     dispute_summaries,
     event_entry,
     live_claims,
@@ -77,6 +79,11 @@ def read_report(
             code = ReasonCode.EMPLOYER_VIEW
             view: dict[str, Any] = dict(report["employer_view"])
             view["statement"] = _statement(uow, case)
+            legal_bases = {
+                name: requirement.get("legal_basis")
+                for name, requirement in case_role(uow, case).get("categories", {}).items()
+            }
+            view["not_checked"] = required_but_declined(report["scope"]["excluded"], legal_bases)
             result = {"case_id": case["id"], "state": state.value, "employer_view": view}
         elif actor.role is ActorRole.OPERATOR:
             if not reason or not reason.strip():
