@@ -231,6 +231,25 @@ def test_licence_rules(run: Any, records: list[dict[str, Any]], expected: list[s
     assert rules(report) == expected
 
 
+@pytest.mark.parametrize(
+    ("category", "claims"),
+    [("professional_license", LIC_CLAIM), ("education", EDU_CLAIM)],
+)
+def test_no_record_found_for_a_claim_is_its_answer_not_a_clean_check(
+    run: Any, category: str, claims: dict[str, Any]
+) -> None:
+    """Issue 13 items 5 and 8: a register's "no record found" for a claimed licence (or
+    degree) is the claim's unverifiable answer, one finding, never also a verified clean
+    "no record" beside it."""
+    report = run(
+        case([record("x-1", category, status="not_found")], categories=[category], claims=claims)
+    )
+    [finding] = [f for f in report["findings"] if f["category"] == category]
+    assert finding["claim"] == 0 and finding["records"] == ["x-1"]
+    assert finding["verification"] != "verified" and finding["rule"].endswith("_UNVERIFIABLE")
+    assert report["rating"]["light"] == "blue"
+
+
 # --- verified records that disagree (PRODUCT.md P3): the adverse one decides -------------------
 
 

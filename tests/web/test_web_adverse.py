@@ -135,3 +135,55 @@ def test_a_declined_check_required_by_law_is_named_on_the_employer_page(web: Web
         assert 'id="not-checked-criminal_record"' in page
         assert text in page, lang
         assert "未成年人保护法 第62条" in page
+
+
+def test_the_licence_is_claimed_by_its_number_and_unverifiable_without_a_record(
+    web: Web,
+) -> None:
+    """Issue 13 item 5: the form asks for the licence number; a claimed licence no
+    register knows is unverifiable (LIC_UNVERIFIABLE, blue), not a clean check."""
+    from fairscreen.services import review
+    from fairscreen.services.scope import use_builtin_profile
+
+    world = web.api.world
+    profile_id = use_builtin_profile(world.svc, world.employer, "kindergarten-teacher")
+    created = web.api.call(
+        "employer",
+        "POST",
+        "/v1/cases",
+        json={
+            "subject_id": web.api.ids["candidate"],
+            "profile_id": profile_id,
+            "requested": ["identity", "professional_license"],
+            "agency_id": web.api.ids["agency"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    for lang, label in (("zh-Hans", "证书编号"), ("en", "Licence number"), ("zh-Hant", "證書編號")):
+        web.client("candidate").cookies.set("fs_lang", lang)
+        page = web.get("candidate", f"/candidate/cases/{case_id}/authorization").text
+        assert 'name="lic_number"' in page and label in page
+    sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', page)
+    assert sha
+    form = {
+        "text_sha256": sha.group(1),
+        "notice_lang": "zh-Hant",
+        "category": ["identity", "professional_license"],
+        "lic_name": "教師資格證",
+    }
+    no_number = web.post("candidate", f"/candidate/cases/{case_id}/authorization", form)
+    assert no_number.status_code == 422 and "證書上印的編號" in no_number.text
+    signed = web.post(
+        "candidate",
+        f"/candidate/cases/{case_id}/authorization",
+        form | {"lic_number": "20214400000001"},
+    )
+    assert signed.status_code == 303, signed.text
+    assert web.api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
+    candidate = Actor(ActorRole.CANDIDATE, web.api.ids["candidate"])
+    report = review.read_report(world.svc, candidate, case_id)["report"]
+    [licence] = [f for f in report["findings"] if f["category"] == "professional_license"]
+    assert licence["claim"] == 0  # the register's "not found" is its answer, not a 2nd finding
+    assert licence["verification"] != "verified" and licence["rule"] == "LIC_UNVERIFIABLE"
+    assert report["rating"]["light"] != "green"

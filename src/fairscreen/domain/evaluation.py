@@ -513,7 +513,7 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
         )
         ev.add(
             Category.EDUCATION,
-            [item.record.id for item in matches],
+            _claim_records(matches, bucket),
             verified=bool(matches),
             rule=rule,
             neutral="confirmed",
@@ -521,7 +521,7 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.EDUCATION, bucket, attached)
+    _unclaimed(ev, Category.EDUCATION, bucket, attached, matched)
 
 
 def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, today: YearMonth) -> int:
@@ -573,7 +573,7 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
         )
         ev.add(
             Category.EMPLOYMENT_HISTORY,
-            [item.record.id for item in about],
+            _claim_records(about, bucket),
             verified=bool(speaking),
             rule=rule,
             neutral="confirmed",
@@ -581,7 +581,7 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached)
+    _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached, matched)
 
 
 def _records_about(
@@ -628,7 +628,7 @@ def _license(ev: _Evaluation, bucket: _Bucket) -> None:
         )
         ev.add(
             Category.PROFESSIONAL_LICENSE,
-            [item.record.id for item in matches],
+            _claim_records(matches, bucket),
             verified=bool(matches),
             rule=rule,
             neutral="confirmed",
@@ -636,7 +636,7 @@ def _license(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.PROFESSIONAL_LICENSE, bucket, attached)
+    _unclaimed(ev, Category.PROFESSIONAL_LICENSE, bucket, attached, matched)
 
 
 def _license_outcome(data: object, as_of: date) -> RuleId | None:
@@ -725,9 +725,26 @@ def _claim_matches(
     return matched, attached
 
 
-def _unclaimed(ev: _Evaluation, category: Category, bucket: _Bucket, attached: set[str]) -> None:
+def _claim_records(matches: Sequence[_Triaged], bucket: _Bucket) -> list[str]:
+    """The records a claim's finding lists: those that match it or, when none does, the
+    sources' ``not_found`` answers, which are then its answer (issue 13 items 5 and 8: a
+    claimed licence no register knows is unverifiable, never a clean "no record" beside
+    it)."""
+    if matches:
+        return [item.record.id for item in matches]
+    return [record.id for record in bucket.not_found]
+
+
+def _unclaimed(
+    ev: _Evaluation,
+    category: Category,
+    bucket: _Bucket,
+    attached: set[str],
+    matched: Sequence[tuple[int, object, Sequence[_Triaged]]] = (),
+) -> None:
     """Records of a claim category that confirm no claim: verified ones are neutral,
-    unverified ones excluded; a ``not_found`` answer is neutral."""
+    unverified ones excluded; a ``not_found`` answer is neutral unless a claim that no
+    record matched lists it as its answer (``_claim_records``)."""
     for item in bucket.usable:
         if item.record.id in attached:
             continue
@@ -735,7 +752,8 @@ def _unclaimed(ev: _Evaluation, category: Category, bucket: _Bucket, attached: s
             ev.add(category, [item.record.id], verified=True, neutral="no_claim")
         else:
             ev.unverified(category, item)
-    _not_found(ev, category, bucket)
+    if not any(not matches for _, _, matches in matched):
+        _not_found(ev, category, bucket)
 
 
 def _not_found(ev: _Evaluation, category: Category, bucket: _Bucket) -> None:

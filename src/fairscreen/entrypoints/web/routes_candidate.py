@@ -112,7 +112,8 @@ def authorization_page(page: PageDep, case_id: CaseId) -> Response:
 
 
 def _claims(page: Page) -> dict[str, Any] | None:
-    """The candidate's own claims (optional): one degree, one employment spell."""
+    """The candidate's own claims (optional): one degree, one employment spell, one
+    licence (by its number: without one no register can find it)."""
     claims: dict[str, Any] = {}
     institution = page.field("edu_institution").strip()
     if institution:
@@ -132,6 +133,16 @@ def _claims(page: Page) -> dict[str, Any] | None:
         if page.field("emp_end").strip():
             spell["end"] = page.field("emp_end").strip()
         claims["employment"] = [spell]
+    number = page.field("lic_number").strip()
+    if number:  # a licence is found by its number (issue 13 item 5)
+        licence = {"number": number}
+        if page.field("lic_name").strip():
+            licence["name"] = page.field("lic_name").strip()
+        claims["licenses"] = [licence]
+    elif page.field("lic_name").strip():
+        raise InvalidInput(
+            "the licence number, as printed on it", field="claims.licenses[0].number"
+        )
     return claims or None
 
 
