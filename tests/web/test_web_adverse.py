@@ -187,3 +187,30 @@ def test_the_licence_is_claimed_by_its_number_and_unverifiable_without_a_record(
     assert licence["claim"] == 0  # the register's "not found" is its answer, not a 2nd finding
     assert licence["verification"] != "verified" and licence["rule"] == "LIC_UNVERIFIABLE"
     assert report["rating"]["light"] != "green"
+
+
+def test_an_employer_without_an_agency_runs_the_checks_from_its_portal(web: Web) -> None:
+    """Issue 13 item 4: "不委托机构（由本单位核查）" is no dead end: the employer runs the same
+    investigation the agency desk runs; a case that names an agency offers no such form."""
+    from api.conftest import order_over_api, sign_over_api
+
+    own = order_over_api(web.api, agency=False)
+    sign_over_api(web.api, own)
+    for lang, word in (
+        ("zh-Hans", "由本单位核查"),
+        ("en", "Run the checks"),
+        ("zh-Hant", "資料來源"),
+    ):
+        web.client("employer").cookies.set("fs_lang", lang)
+        page = web.get("employer", f"/employer/cases/{own}").text
+        assert 'id="own-checks"' in page and word in page
+    ran = web.post("employer", f"/employer/cases/{own}/investigation")
+    assert ran.status_code == 303 and "done=investigated" in ran.headers["location"]
+    assert _state(web, own) == "candidate_review"
+    assert 'id="own-checks"' not in web.get("employer", f"/employer/cases/{own}").text
+
+    agency_case = order_over_api(web.api)
+    sign_over_api(web.api, agency_case)
+    assert 'id="own-checks"' not in web.get("employer", f"/employer/cases/{agency_case}").text
+    refused = web.post("employer", f"/employer/cases/{agency_case}/investigation")
+    assert refused.status_code >= 400 and _state(web, agency_case) == "scoped"

@@ -105,7 +105,7 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert len(pages) == 22  # the six PDF documents, the referee form, the adverse answer
+    assert len(pages) == 23  # six PDF documents, the referee form, adverse answer, own checks
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",

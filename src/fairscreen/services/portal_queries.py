@@ -96,6 +96,16 @@ def candidate_to_invite(svc: Services, actor: Actor, case_id: str) -> str | None
         return str(case["subject_id"]) if case["state"] == "ordered" else None
 
 
+def runs_own_checks(svc: Services, actor: Actor, case_id: str) -> bool:
+    """Whether the employer runs this case's checks itself (ordered without an agency:
+    "不委托机构（由本单位核查）"), so its portal offers the investigation the agency desk
+    would run, through the same service and source adapters (issue 13 item 4)."""
+    require_role(actor, ActorRole.EMPLOYER)
+    with svc.reader() as uow:
+        case = visible_case(uow, actor, case_id, allow_destroyed=True)
+        return case["agency_id"] is None
+
+
 def decision_of(svc: Services, actor: Actor, case_id: str) -> dict[str, Any] | None:
     """The decision recorded on the employer's own case (outcome, reason, time)."""
     require_role(actor, ActorRole.EMPLOYER)

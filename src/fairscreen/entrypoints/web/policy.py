@@ -101,6 +101,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/employer/cases"): ONLY_EMPLOYER,
     ("GET", "/employer/cases/{case_id}"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/decision"): ONLY_EMPLOYER,
+    ("POST", "/employer/cases/{case_id}/investigation"): ONLY_EMPLOYER,
     # --- agency (背调机构) -----------------------------------------------------------------
     ("GET", "/agency"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
@@ -135,6 +136,7 @@ FORM_PAGES: dict[str, str] = {
     "/employer/profiles/builtin": "/employer/profiles",
     "/employer/cases": "/employer/cases/new",
     "/employer/cases/{case_id}/decision": "/employer/cases/{case_id}",
+    "/employer/cases/{case_id}/investigation": "/employer/cases/{case_id}",
     "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
     "/agency/cases/{case_id}/referees": "/agency/cases/{case_id}",
     "/referee/{token}": "/referee/{token}",

@@ -14,7 +14,14 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
-from fairscreen.services import case_queries, decision, portal_queries, review, scope
+from fairscreen.services import (
+    case_queries,
+    decision,
+    investigation,
+    portal_queries,
+    review,
+    scope,
+)
 from fairscreen.services.context import Actor
 from fairscreen.services.evaluation import builtin_profiles
 
@@ -185,7 +192,18 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         # from the case, never from the address: a crafted link must not put another id
         # on the page for the employer to hand out
         candidate_id=portal_queries.candidate_to_invite(page.services, actor, case_id),
+        own_checks=summary["state"] == "scoped"
+        and portal_queries.runs_own_checks(page.services, actor, case_id),
     )
+
+
+@router.post("/cases/{case_id}/investigation")
+def run_checks(page: PageDep, case_id: CaseId) -> Response:
+    """An employer that ordered without an agency runs the checks itself: the same
+    investigation, sources and ledger entries as the agency desk's (the service refuses
+    it on a case that names an agency)."""
+    investigation.run_investigation(page.services, _actor(page), case_id)
+    return redirect(page, f"/employer/cases/{case_id}?done=investigated")
 
 
 def _cites_report(page: Page) -> bool | None:
