@@ -27,6 +27,7 @@ from typing import TypeVar
 
 from fairscreen.domain.authorization import check_authorization
 from fairscreen.domain.categories import (
+    CATEGORY_LABELS,
     PROHIBITED,
     Category,
     CauseGroup,
@@ -193,7 +194,7 @@ class _Evaluation:
         rule: RuleId | None = None,
         exclusion: Exclusion | None = None,
         neutral: str = "no_adverse",
-        detail: str = "",
+        detail: str | Mapping[str, str] = "",
         claim: int | None = None,
         disagreement: _Disagreement | None = None,
     ) -> None:
@@ -212,7 +213,9 @@ class _Evaluation:
         else:
             disposition, texts = Disposition.NEUTRAL, NEUTRAL_TEXTS[neutral]
         said = texts if disagreement is None else disagreement.summary(texts, self.source_of)
-        if detail:
+        if isinstance(detail, Mapping):  # said per language (issue 13 item 7)
+            summary = {lang: f"{detail.get(lang, detail['en'])} — {t}" for lang, t in said.items()}
+        elif detail:
             summary = {lang: f"{detail} — {text}" for lang, text in said.items()}
         else:
             summary = dict(said)
@@ -301,7 +304,7 @@ class _Evaluation:
                     [record.id],
                     verified=True,
                     rule=RuleId.CHECK_INCOMPLETE,
-                    detail=record.source.id,
+                    detail=_incomplete_detail(category, UNAVAILABLE_TEXTS, record.source.id),
                 )
             EVALUATORS[category](self, bucket)
         return report_document(
@@ -485,6 +488,7 @@ def _identity(ev: _Evaluation, bucket: _Bucket) -> None:
             [r.id for r in bucket.not_found],
             verified=True,
             rule=RuleId.CHECK_INCOMPLETE,
+            detail=_incomplete_detail(Category.IDENTITY, NO_RECORD_TEXTS, ""),
         )
 
 
@@ -499,7 +503,11 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
         ),
     )
     for index, claim, matches in matched:
-        detail = f"{claim.institution} · {claim.degree} · {claim.graduation_year}"
+        level = DEGREE_TEXTS.get(claim.degree, {})
+        detail = {
+            lang: f"{claim.institution} · {level.get(lang, claim.degree)} · {claim.graduation_year}"
+            for lang in LANGS
+        }
         outcomes = [
             RuleId.EDU_FALSIFIED
             if not item.data.conferred
@@ -571,17 +579,52 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
             (RuleId.EMP_FABRICATED, RuleId.EMP_DATES_MATERIAL),
             RuleId.EMP_UNVERIFIABLE,
         )
+        said: str | dict[str, str] = detail
+        if rule is RuleId.EMP_DATES_MATERIAL:
+            deciding = next(
+                item.data
+                for item, outcome in zip(speaking, outcomes, strict=True)
+                if outcome is RuleId.EMP_DATES_MATERIAL
+            )
+            assert isinstance(deciding, EmploymentData)
+            said = _dates_detail(detail, claim, deciding, today)
         ev.add(
             Category.EMPLOYMENT_HISTORY,
             _claim_records(about, bucket),
             verified=bool(speaking),
             rule=rule,
             neutral="confirmed",
-            detail=detail,
+            detail=said,
             claim=index,
             disagreement=disagreement,
         )
     _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached, matched)
+
+
+def _dates_detail(
+    base: str, claim: EmploymentClaim, data: EmploymentData, today: YearMonth
+) -> dict[str, str]:
+    """What differed in a material date difference (issue 13 item 7): the claimed and the
+    recorded month of whichever end differs more, and by how many months."""
+    start = claim.start.months_between(data.start) if data.start else 0
+    end = (claim.end or today).months_between(data.end or today)
+    if start >= end:
+        claimed, recorded, months, which = claim.start, data.start, start, "start"
+    else:
+        claimed, recorded, months, which = claim.end or today, data.end or today, end, "end"
+    return {
+        lang: f"{base} · "
+        + template.format(claimed=claimed, recorded=recorded, months=months, which=words[which])
+        for lang, (template, words) in DATES_TEXTS.items()
+    }
+
+
+def _incomplete_detail(category: Category, texts: Mapping[str, str], source: str) -> dict[str, str]:
+    """Which check was incomplete and why (issue 13 item 7), per language."""
+    return {
+        lang: texts[lang].format(category=CATEGORY_LABELS[category][lang], source=source)
+        for lang in LANGS
+    }
 
 
 def _records_about(
@@ -648,6 +691,43 @@ def _license_outcome(data: object, as_of: date) -> RuleId | None:
         return RuleId.LIC_EXPIRED
     return None
 
+
+LANGS = ("zh-Hans", "en", "zh-Hant")
+#: Degree levels in words (issue 13 item 7: never ``bachelor`` on a Chinese page).
+DEGREE_TEXTS: Mapping[str, Mapping[str, str]] = {
+    "associate": {"zh-Hans": "专科", "en": "associate degree", "zh-Hant": "專科"},
+    "bachelor": {"zh-Hans": "本科（学士）", "en": "bachelor's degree", "zh-Hant": "本科（學士）"},
+    "master": {"zh-Hans": "硕士", "en": "master's degree", "zh-Hant": "碩士"},
+    "doctorate": {"zh-Hans": "博士", "en": "doctorate", "zh-Hant": "博士"},
+    "other": {"zh-Hans": "其他学历", "en": "other qualification", "zh-Hant": "其他學歷"},
+}
+#: A material date difference, said (``which`` is the start or the end of the spell).
+DATES_TEXTS: Mapping[str, tuple[str, Mapping[str, str]]] = {
+    "zh-Hans": (
+        "{which}：候选人填 {claimed}；原单位记录 {recorded}（相差 {months} 个月）",
+        {"start": "入职", "end": "离职"},
+    ),
+    "en": (
+        "{which}: the candidate gave {claimed}; the employer's record says {recorded} "
+        "({months} months apart)",
+        {"start": "start", "end": "end"},
+    ),
+    "zh-Hant": (
+        "{which}：候選人填 {claimed}；原單位記錄 {recorded}（相差 {months} 個月）",
+        {"start": "入職", "end": "離職"},
+    ),
+}
+#: Which check was incomplete and why.
+UNAVAILABLE_TEXTS: Mapping[str, str] = {
+    "zh-Hans": "{category}：数据来源 {source} 暂时无法查询",
+    "en": "{category}: the source {source} could not be queried",
+    "zh-Hant": "{category}：資料來源 {source} 暫時無法查詢",
+}
+NO_RECORD_TEXTS: Mapping[str, str] = {
+    "zh-Hans": "{category}：没有任何来源返回可用记录",
+    "en": "{category}: no source returned a usable record",
+    "zh-Hant": "{category}：沒有任何來源返回可用記錄",
+}
 
 #: How a finding says that its verified sources disagree (PRODUCT.md P3), before the text
 #: of the rule that decided it; ``{adverse}`` and ``{other}`` are the sources' ids.
