@@ -214,3 +214,49 @@ def test_an_employer_without_an_agency_runs_the_checks_from_its_portal(web: Web)
     assert 'id="own-checks"' not in web.get("employer", f"/employer/cases/{agency_case}").text
     refused = web.post("employer", f"/employer/cases/{agency_case}/investigation")
     assert refused.status_code >= 400 and _state(web, agency_case) == "scoped"
+
+
+RULE_LINKS = re.compile(
+    r'<a class="rule-link[^"]*"[^>]*>.*?</a>|<details class="technical">.*?</details>', re.S
+)
+RAW_CODE = re.compile(r"\b[A-Z]{2,}(?:_[A-Z]+)+\b")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_candidates_report_shows_no_raw_code_outside_its_secondary_links(
+    web: Web, lang: str
+) -> None:
+    """Issue 13 items 7 and 8: reasons, exclusions and scope in words; rule and exclusion
+    codes only as secondary links to the rulebook; record ids behind "technical details"."""
+    case_id = _released(web)
+    web.client("candidate").cookies.set("fs_lang", lang)
+    html = web.get("candidate", f"/candidate/cases/{case_id}").text
+    main = html[html.index("<main") : html.index("</main>")]
+    assert 'class="rule-link' in main and '<details class="technical">' in main
+    text = _text(RULE_LINKS.sub(" ", main))
+    assert not RAW_CODE.findall(text), RAW_CODE.findall(text)
+    for raw in ("(NOT_CONSENTED)", "PROHIBITED_TOPIC", "ref-1 —", "lit-3", ":not_found"):
+        assert raw not in text, raw
+
+
+def test_an_incomplete_check_has_no_verified_badge(web: Web) -> None:
+    """Issue 13 item 8: a check whose source could not be queried reads "not completed",
+    never a green 已核实 badge, and its reason says which check and why (item 7)."""
+    from api.conftest import order_over_api, sign_over_api
+    from factories import record
+    from fairscreen.domain.categories import Category
+    from integration.service_fixtures import RecordedSource, sample_records
+
+    world = web.api.world
+    records = [r for r in sample_records() if r["category"] != "litigation"]
+    records.append(record("lit-9", "litigation", status="source_unavailable"))
+    world.svc.sources = {c: RecordedSource(records, now=world.clock) for c in Category}
+    case_id = order_over_api(web.api)
+    sign_over_api(web.api, case_id)
+    assert web.api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
+    web.refresh_candidates()
+    html = web.get("candidate", f"/candidate/cases/{case_id}").text
+    article = html[html.index('id="finding-LIT-1"') :]
+    article = article[: article.index("</article>")]
+    assert "核查未能完成" in article and 'class="badge ok"' not in article
+    assert "民事与行政诉讼记录：数据来源" in article

@@ -87,6 +87,8 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         result=report,
         notices=notices,
         decision=decided,
+        # each exclusion code in words, the code a secondary link (issue 13 item 8)
+        exclusions={str(code): texts for code, texts in page.services.rulebook.exclusions.items()},
         open_findings=disputed,
         signed=summary["state"] in SIGNED,
         revoked=revoked,
