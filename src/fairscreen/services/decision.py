@@ -153,6 +153,30 @@ def _employer_reasons(uow: SqlUnitOfWork, case: RowMapping) -> list[dict[str, An
     ]
 
 
+def _send_notice(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    case: RowMapping,
+    actor: Actor,
+    notice: dict[str, Any],
+    event: EventType,
+    **fields: Any,
+) -> None:
+    """Keep a notice (encrypted with the case), log its event (no content: ids only) and
+    tell the candidate (the rule ids, never the reason's words)."""
+    uow.repo.add_notice(
+        case, id=new_id("ntc"), kind=notice["kind"], body=notice, created_at=svc.now()
+    )
+    log_event(svc, uow, event, case, actor, **fields)
+    svc.notifier.send(
+        Notification(
+            svc.pseudonym("subj", case["subject_id"]),
+            notice["kind"],
+            {"case": case["pseudonym"], "rules": [r["rule"] for r in notice["reasons"]]},
+        )
+    )
+
+
 def send_pre_adverse_notice(
     svc: Services,
     actor: Actor,
@@ -189,15 +213,7 @@ def send_pre_adverse_notice(
             "wait_ends": ends.isoformat(),
             "rights": PRE_ADVERSE_RIGHTS,
         }
-        uow.repo.add_notice(case, id=new_id("ntc"), kind="pre_adverse", body=notice, created_at=now)
-        log_event(svc, uow, EventType.NOTICE_PRE_ADVERSE, case, actor, window_ends=ends)
-        svc.notifier.send(
-            Notification(
-                svc.pseudonym("subj", case["subject_id"]),
-                "pre_adverse",
-                {"case": case["pseudonym"], "rules": [r["rule"] for r in notice["reasons"]]},
-            )
-        )
+        _send_notice(svc, uow, case, actor, notice, EventType.NOTICE_PRE_ADVERSE, window_ends=ends)
         uow.commit()
     return ends
 
@@ -296,17 +312,7 @@ def record_decision(
                 "report_part": report_part,
                 "rights": ADVERSE_ACTION_RIGHTS,
             }
-            uow.repo.add_notice(
-                case, id=new_id("ntc"), kind="adverse_action", body=notice, created_at=now
-            )
-            log_event(svc, uow, EventType.NOTICE_ADVERSE_ACTION, case, actor)
-            svc.notifier.send(
-                Notification(
-                    svc.pseudonym("subj", case["subject_id"]),
-                    "adverse_action",
-                    {"case": case["pseudonym"], "rules": [r["rule"] for r in notice["reasons"]]},
-                )
-            )
+            _send_notice(svc, uow, case, actor, notice, EventType.NOTICE_ADVERSE_ACTION)
         uow.commit()
 
 
