@@ -172,7 +172,7 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
         assert code in report
     shot(candidate, f"{prefix}-07-candidate-report")
     finding = candidate.locator("#finding-LIT-3")
-    finding.locator("summary").click()
+    finding.locator("details.dispute > summary").click()
     finding.locator("textarea[name=statement]").fill("该判决不是我的案件，附法院证明。")
     finding.locator("input[type=file]").set_input_files(
         {"name": "court-letter.txt", "mimeType": "text/plain", "buffer": "证明：非本人".encode()}
@@ -301,7 +301,7 @@ def test_back_from_an_error_page_keeps_what_was_typed(browser: Any, live: tuple[
     candidate = _candidate(browser, api, base, "zh-Hans", **PHONE)
     candidate.goto(f"{base}/candidate/cases/{case_id}")
     finding = candidate.locator("#finding-LIT-3")
-    finding.locator("summary").click()
+    finding.locator("details.dispute > summary").click()
     statement = "该判决不是我的案件，当事人同名。"
     finding.locator("textarea[name=statement]").fill(statement)
     finding.locator("input[type=file]").set_input_files(
