@@ -44,7 +44,7 @@ from operator import add
 from typing import Any
 
 from fairscreen.domain.errors import InvalidInput
-from fairscreen.domain.topic_names import PROHIBITED_TOPICS, ModelRef
+from fairscreen.domain.topic_names import ALLOW_FEATURE, ALLOW_MARK, PROHIBITED_TOPICS, ModelRef
 
 MODEL_FORMAT = "fairscreen/topic-model/v1"
 MODEL_RESOURCE = "data/topic_model.json"
@@ -62,6 +62,8 @@ def features(span: str) -> set[str]:
 def _read(span: str) -> tuple[set[str], list[str]]:
     """The features of a span, and its English words (for the pair across a join)."""
     found: set[str] = set()
+    if ALLOW_MARK in span:  # a job phrase the lexicon blanked (topic_names.ALLOW_MARK)
+        found.add(ALLOW_FEATURE)
     for run in _CHINESE_RUN.findall(span):
         # n-grams joined in C (map over add): a third faster than slicing in a loop
         found.update(run)
