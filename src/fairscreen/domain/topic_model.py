@@ -17,7 +17,11 @@ Features of one span of folded, Simplified text (:func:`features`):
   model r8: a third of the features, no recall bought in cross-validation);
 - each English word gives ``w:word`` and ``p:`` plus its first five letters (so
   "pregnant", "pregnancy" share ``p:pregn``), each pair of neighbouring words ``b:w1 w2``;
-- the lexicon's cue, if any, gives ``cue:topic``.
+- the lexicon's cue, if any, gives ``cue:topic``;
+- a job phrase the lexicon blanked (an ``allow`` entry) leaves ``topic_names.ALLOW_MARK``
+  in its sentence, which gives ``allow`` (model r9): what is left of "He was the HR
+  liaison to the trade union." is "he was the hr", and without the feature the model
+  read that pronoun-and-verb residue as a remark on the person.
 
 Decision (:meth:`TopicModel.prohibited_topic`): each sentence, and each pair of
 neighbouring sentences, is a span; the statement is dropped when some span's score
