@@ -5,13 +5,14 @@ run as the ceiling to compare with (issue 16 item 6).
 For each (processes, clients) pair, on a fresh pair of databases (the data and the key
 store, as production keeps them apart):
 
-1. the world is seeded through the services (an operator, an employer and an agency with
-   API tokens, a role profile, a candidate of the demo sources and the candidate's token
-   from the one-time-code sign-in), which also migrates the schema: the servers then
-   start on a database at head and do not race each other's migrations;
+1. ``fairscreen db upgrade`` migrates both (``serve`` and ``worker`` do not migrate, and
+   refuse a database not at head), then the world is seeded through the services (an
+   operator, an employer and an agency with API tokens, a role profile, a candidate of
+   the demo sources and the candidate's token from the one-time-code sign-in);
 2. ``processes`` × ``fairscreen serve`` start on 127.0.0.1, each on its own port (a
-   single uvicorn worker each, as ``serve`` runs), with the scheduler as configured, plus
-   ``fairscreen worker`` processes when that command exists (``--workers``);
+   single uvicorn worker each, as ``serve`` runs), plus ``fairscreen worker`` processes
+   (``--workers``, default 1): on PostgreSQL they run the background tasks and the
+   ledger's sequencer;
 3. locust runs ``clients`` users for ``--seconds``, each user bound to one server round
    robin (locust's host list: ``bench/load/locustfile.py``), each driving lifecycles
    back to back (closed loop; the eight steps are named in the locustfile);
@@ -29,11 +30,16 @@ printed), so compare rows of one run, not runs.
 
     .venv/bin/python bench/load.py [--processes 1,2,4] [--clients 4,16] [--seconds 15]
                                    [--port-base 18410] [--postgres URL] [--profile FILE]
+                                   [--before OTHER_CHECKOUT]
+
+``--before DIR`` runs each configuration on another checkout's code too (its ``src`` on
+``PYTHONPATH`` of the servers, workers and ``db upgrade``), just before this one's, so a
+change is compared with what it changed under the same load (column ``code``).
 
 ``--profile FILE`` samples the first server with py-spy during each run (100 Hz, only the
 thread holding the GIL: waits on the database are left out, and so is C code that runs
 without the GIL, so it sees less than the CPU time from ``/proc``), keeps the raw stacks
-in ``FILE.<proc>x<clients>`` and prints where a lifecycle's CPU went: ms per lifecycle
+in ``FILE.<code>.<proc>x<clients>`` and prints where a lifecycle's CPU went: ms per lifecycle
 per function, inclusive and self (with several processes, per lifecycle that server
 served, assuming an even share).
 
@@ -147,8 +153,20 @@ def settings_env(data_url: str, keys_url: str, folder: Path) -> dict[str, str]:
     }
 
 
+def upgrade(env: dict[str, str]) -> None:
+    """``fairscreen db upgrade``, as an operator runs it once before starting anything:
+    ``serve`` and ``worker`` do not migrate, and refuse a database not at head."""
+    subprocess.run(
+        [sys.executable, "-m", "fairscreen", "db", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def seed(data_url: str, keys_url: str, folder: Path) -> dict[str, Any]:
-    """Migrate and seed through the services; what the locust users need, as JSON."""
+    """Seed through the services (on a database ``db upgrade`` brought to head); what the
+    locust users need, as JSON."""
     from fairscreen.adapters.notify import MemoryNotifier
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
@@ -161,7 +179,7 @@ def seed(data_url: str, keys_url: str, folder: Path) -> dict[str, Any]:
     example = json.loads(worked_examples()[0].read_text("utf-8"))  # Luo: four categories
     notifier = MemoryNotifier()
     settings = Settings(database_url=data_url, key_store_url=keys_url, data_dir=folder)
-    svc = build_services(settings, notifier=notifier)
+    svc = build_services(settings, notifier=notifier, migrate=False, require_schema=True)
     try:
         operator = Actor(ActorRole.OPERATOR, "bench")
         employer = accounts.register_tenant(svc, operator, kind="employer", name="某食品公司")
@@ -195,13 +213,6 @@ def seed(data_url: str, keys_url: str, folder: Path) -> dict[str, Any]:
 # --- processes -----------------------------------------------------------------------------
 
 
-def has_worker_command() -> bool:
-    found = subprocess.run(
-        [sys.executable, "-m", "fairscreen", "worker", "--help"], capture_output=True, check=False
-    )
-    return found.returncode == 0
-
-
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of ``pids`` so far (Linux ``/proc``)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -215,9 +226,10 @@ def cpu_seconds(pids: list[int]) -> float:
 @contextmanager
 def servers(
     count: int, workers: int, port_base: int, env: dict[str, str], folder: Path
-) -> Iterator[tuple[list[str], list[int]]]:
-    """``count`` serve processes (and ``workers`` worker processes); their base URLs and
-    the serve processes' pids. Stopped (SIGTERM, then SIGKILL) on the way out."""
+) -> Iterator[tuple[list[str], list[int], list[int]]]:
+    """``count`` serve processes (and ``workers`` worker processes); their base URLs, the
+    serve processes' pids and the workers'. Stopped (SIGTERM, then SIGKILL) on the way
+    out."""
     started: list[subprocess.Popen[bytes]] = []
     logs = []
     urls = [f"http://{HOST}:{port_base + n}" for n in range(count)]
@@ -235,7 +247,8 @@ def servers(
             started.append(subprocess.Popen(worker, env=env, stdout=log, stderr=log))
         for n, url in enumerate(urls):
             _wait_healthy(url, started, folder / f"serve-{n}.log")
-        yield urls, [process.pid for process in started[:count]]
+        pids = [process.pid for process in started]
+        yield urls, pids[:count], pids[count:]
     finally:
         for process in started:
             process.terminate()
@@ -305,12 +318,14 @@ class Sequencer:
 
 @dataclass
 class Row:
+    code: str
     processes: int
     clients: int
     seconds: float
     lifecycles: int
     errors: int
     cpu_ms: float
+    worker_cpu_ms: float
     commits_per_s: float
     sequencer: str
     steps: dict[str, tuple[float, float]]
@@ -325,17 +340,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
-def run_one(args: argparse.Namespace, processes: int, clients: int, workers: int) -> Row:
+def run_one(
+    args: argparse.Namespace, processes: int, clients: int, workers: int, code: Path | None = None
+) -> Row:
+    """One configuration; ``code``: another checkout whose ``src`` the servers, workers and
+    ``db upgrade`` run instead of this one's (``--before``)."""
     tag = uuid.uuid4().hex[:8]
+    label = f"{'before' if code is not None else 'now'}.{processes}x{clients}"
     names = (f"fairscreen_load_{tag}", f"fairscreen_load_{tag}_keys")
     with (
         tempfile.TemporaryDirectory(prefix="fairscreen-load-") as tmp,
         databases(args.postgres, *names) as (data_url, keys_url),
     ):
         folder = Path(tmp)
-        world = seed(data_url, keys_url, folder / "var")
         env = {**os.environ, **settings_env(data_url, keys_url, folder / "var")}
-        with servers(processes, workers, args.port_base, env, folder) as (urls, pids):
+        if code is not None:  # ahead of the editable install of this checkout
+            env["PYTHONPATH"] = str(code / "src")
+        upgrade(env)
+        world = seed(data_url, keys_url, folder / "var")
+        with servers(processes, workers, args.port_base, env, folder) as (urls, pids, worker_pids):
             world["hosts"] = urls
             world_file, out_file = folder / "world.json", folder / "out.json"
             world_file.write_text(json.dumps(world), "utf-8")
@@ -345,7 +368,8 @@ def run_one(args: argparse.Namespace, processes: int, clients: int, workers: int
             )
             watcher.start()
             commits_before, cpu_before = commits(args.postgres, names[0]), cpu_seconds(pids)
-            profiler = _profile(args, pids[0], processes, clients)
+            worker_cpu_before = cpu_seconds(worker_pids)
+            profiler = _profile(args, pids[0], label)
             began = time.perf_counter()
             users = ["-u", str(clients), "-r", str(clients), "-t", f"{args.seconds}s"]
             quiet = ["--only-summary", "--loglevel", "WARNING", "--stop-timeout", "30"]
@@ -371,6 +395,7 @@ def run_one(args: argparse.Namespace, processes: int, clients: int, workers: int
             )
             elapsed = time.perf_counter() - began
             cpu = cpu_seconds(pids) - cpu_before
+            worker_cpu = cpu_seconds(worker_pids) - worker_cpu_before
             if profiler is not None:
                 profiler.wait(timeout=60)
             committed = commits(args.postgres, names[0]) - commits_before
@@ -381,14 +406,16 @@ def run_one(args: argparse.Namespace, processes: int, clients: int, workers: int
             out = json.loads(out_file.read_text("utf-8"))
     done = len(out["completed"])
     if profiler is not None and done:
-        print_profile(Path(f"{args.profile}.{processes}x{clients}"), done / processes)
+        print_profile(Path(f"{args.profile}.{label}"), done / processes)
     return Row(
+        code="before" if code is not None else "now",
         processes=processes,
         clients=clients,
         seconds=float(args.seconds),
         lifecycles=done,
         errors=sum(out["errors"].values()),
         cpu_ms=cpu * 1000 / done if done else float("nan"),
+        worker_cpu_ms=worker_cpu * 1000 / done if done else float("nan"),
         commits_per_s=committed / elapsed,
         sequencer=sequencer.cell(),
         steps={
@@ -401,13 +428,11 @@ def run_one(args: argparse.Namespace, processes: int, clients: int, workers: int
     )
 
 
-def _profile(
-    args: argparse.Namespace, pid: int, processes: int, clients: int
-) -> subprocess.Popen[bytes] | None:
+def _profile(args: argparse.Namespace, pid: int, label: str) -> subprocess.Popen[bytes] | None:
     if not args.profile:
         return None
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    out = f"{args.profile}.{processes}x{clients}"
+    out = f"{args.profile}.{label}"
     command = [spy, "record", "-p", str(pid), "-r", "100", "-d", str(args.seconds)]
     # --gil: only the thread holding the GIL, i.e. running Python, not waiting on a socket
     command += ["-f", "raw", "-o", out, "--nonblocking", "--gil"]
@@ -437,8 +462,8 @@ def print_profile(raw: Path, lifecycles: float, top: int = 30) -> None:
         ("self", own),
     ):
         print(f"  top {top} by {title} ms/lifecycle:")
-        for frame, count in sorted(table.items(), key=lambda item: -item[1])[:top]:
-            print(f"    {count * per:7.2f}  {frame[:150]}")
+        for frame, samples in sorted(table.items(), key=lambda item: -item[1])[:top]:
+            print(f"    {samples * per:7.2f}  {frame[:150]}")
 
 
 def print_table(rows: list[Row], pgbench: dict[int, float], workers: int) -> None:
@@ -452,21 +477,25 @@ def print_table(rows: list[Row], pgbench: dict[int, float], workers: int) -> Non
         f"pgbench -N (same run, scratch database): {pgbench[1]:,.0f} commits/s from 1 client, "
         f"{pgbench[8]:,.0f} from 8"
     )
-    header = ["proc", "clients", "lifecycles/s", "× 1 proc", "errors", "server CPU ms/lc"]
+    header = ["code", "proc", "clients", "lifecycles/s", "× 1 proc", "errors"]
+    header += ["server CPU ms/lc"]
+    header += ["worker CPU ms/lc"]
     header += ["db commits/s", "÷ pgbench c8", "seq. backlog"]
     header += [f"{step} p50/p99 ms" for step in STEPS]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---:" for _ in header) + "|")
-    baseline = {row.clients: row.rate for row in rows if row.processes == 1}
+    baseline = {(row.code, row.clients): row.rate for row in rows if row.processes == 1}
     for row in rows:
-        base = baseline.get(row.clients)
+        base = baseline.get((row.code, row.clients))
         cells = [
+            row.code,
             str(row.processes),
             str(row.clients),
             f"{row.rate:.1f}",
             f"{row.rate / base:.2f}" if base else "-",
             str(row.errors),
             f"{row.cpu_ms:.0f}",
+            f"{row.worker_cpu_ms:.0f}",
             f"{row.commits_per_s:,.0f}",
             f"{row.commits_per_s / pgbench[8]:.2f}",
             row.sequencer,
@@ -480,20 +509,27 @@ def main() -> None:
     parser.add_argument("--processes", default="1,2,4", help="serve processes, comma-separated")
     parser.add_argument("--clients", default="4,16", help="locust users, comma-separated")
     parser.add_argument("--seconds", type=int, default=15, help="per configuration")
-    parser.add_argument("--workers", type=int, default=None, help="default: 1 if it exists")
+    parser.add_argument("--workers", type=int, default=1, help="fairscreen worker processes")
     parser.add_argument("--pgbench-seconds", type=int, default=5)
     parser.add_argument("--port-base", type=int, default=18410)
     parser.add_argument("--postgres", default=POSTGRES, help="an admin URL (CREATE DATABASE)")
-    parser.add_argument("--profile", help="py-spy the first server into FILE.<proc>x<clients>")
+    parser.add_argument("--profile", help="py-spy the first server: FILE.<code>.<proc>x<clients>")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout: each configuration runs on its code too, just before this one's",
+    )
     args = parser.parse_args()
     if shutil.which("pgbench") is None:
         raise SystemExit("pgbench is needed (Debian: postgresql-client)")
-    workers = args.workers if args.workers is not None else int(has_worker_command())
+    workers = args.workers
     pgbench = pgbench_rates(args.postgres, args.pgbench_seconds)
     rows = []
     for processes in (int(p) for p in args.processes.split(",")):
         for clients in (int(c) for c in args.clients.split(",")):
             try:
+                if args.before is not None:
+                    rows.append(run_one(args, processes, clients, workers, args.before))
                 rows.append(run_one(args, processes, clients, workers))
             except StartFailed as failed:  # the other configurations still run
                 print(f"{processes} proc × {clients} clients: {failed}", file=sys.stderr)

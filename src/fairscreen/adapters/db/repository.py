@@ -57,6 +57,11 @@ class ServiceRepository:
         self.connection = connection
         self.cipher = cipher
         self._lock_rows = lock_rows
+        #: tenants and role profiles read in this unit of work, by id: no statement
+        #: changes or deletes either row once written, and a unit of work read each up
+        #: to twice (signing an authorization: the scope, then the notice)
+        self._tenants: dict[str, RowMapping] = {}
+        self._profiles: dict[str, RowMapping] = {}
 
     # --- generic helpers ---------------------------------------------------------------
 
@@ -79,7 +84,12 @@ class ServiceRepository:
         self.connection.execute(sa.insert(t.tenants).values(**values))
 
     def tenant(self, tenant_id: str) -> RowMapping | None:
-        return self._one(sa.select(t.tenants).where(t.tenants.c.id == tenant_id))
+        row = self._tenants.get(tenant_id)
+        if row is None:
+            row = self._one(sa.select(t.tenants).where(t.tenants.c.id == tenant_id))
+            if row is not None:  # one not there yet may be added in this unit of work
+                self._tenants[tenant_id] = row
+        return row
 
     def set_tenant_notify_email(self, tenant: RowMapping, email: str | None) -> None:
         """An employer's "report released" address, sealed under a key of the tenant's
@@ -155,7 +165,13 @@ class ServiceRepository:
         )
 
     def profile(self, profile_id: str) -> RowMapping | None:
-        return self._one(sa.select(t.role_profiles).where(t.role_profiles.c.id == profile_id))
+        row = self._profiles.get(profile_id)
+        if row is None:
+            query = sa.select(t.role_profiles).where(t.role_profiles.c.id == profile_id)
+            row = self._one(query)
+            if row is not None:
+                self._profiles[profile_id] = row
+        return row
 
     def profiles_of(self, employer_id: str) -> Sequence[RowMapping]:
         query = (

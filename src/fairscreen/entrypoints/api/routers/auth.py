@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, status
 
 from fairscreen.entrypoints.api.deps import PrincipalDep, ServicesDep
 from fairscreen.entrypoints.api.ratelimit import client_address, limit_sign_in
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import (
     CodeSessionOut,
     MeOut,
@@ -15,7 +16,7 @@ from fairscreen.entrypoints.api.schemas import (
 )
 from fairscreen.services import accounts
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"], route_class=OneTripRoute)
 
 
 @router.post(

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from fairscreen.entrypoints.api.deps import ActorDep, ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import CandidateIn, DeletionOut, IdOut
 from fairscreen.services import retention, scope
 
-router = APIRouter(prefix="/v1", tags=["candidates"])
+router = APIRouter(prefix="/v1", tags=["candidates"], route_class=OneTripRoute)
 
 
 @router.post("/candidates", status_code=status.HTTP_201_CREATED)

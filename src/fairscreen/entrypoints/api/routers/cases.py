@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import (
     AcceptIn,
     CaseNoticeOut,
@@ -43,7 +44,7 @@ from fairscreen.services import (
     scope,
 )
 
-router = APIRouter(prefix="/v1/cases", tags=["cases"])
+router = APIRouter(prefix="/v1/cases", tags=["cases"], route_class=OneTripRoute)
 CaseId = Annotated[str, Path(max_length=64)]
 
 

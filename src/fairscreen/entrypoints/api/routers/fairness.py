@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.fairness import DEFAULT_MIN_GROUP
 from fairscreen.entrypoints.api.deps import ActorDep, ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import FairnessOut, SelfIdentificationIn
 from fairscreen.services import self_identification
 
-router = APIRouter(prefix="/v1", tags=["fairness"])
+router = APIRouter(prefix="/v1", tags=["fairness"], route_class=OneTripRoute)
 
 
 @router.put("/me/self-identification", status_code=status.HTTP_204_NO_CONTENT)

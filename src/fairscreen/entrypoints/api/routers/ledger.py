@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from fairscreen.entrypoints.api.deps import ActorDep, ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import (
     AuditOut,
     EntryDetailsOut,
@@ -16,7 +17,7 @@ from fairscreen.entrypoints.api.schemas import (
 )
 from fairscreen.services import transparency
 
-router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
+router = APIRouter(prefix="/v1/ledger", tags=["ledger"], route_class=OneTripRoute)
 
 
 @router.get("/status")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import (
     AccountCreatedOut,
     AccountIn,
@@ -23,7 +24,7 @@ from fairscreen.entrypoints.api.schemas import (
 )
 from fairscreen.services import accounts, retention
 
-router = APIRouter(prefix="/v1", tags=["operator"])
+router = APIRouter(prefix="/v1", tags=["operator"], route_class=OneTripRoute)
 IdPath = Annotated[str, Path(max_length=64)]
 
 

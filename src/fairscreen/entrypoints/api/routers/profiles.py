@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import (
     BuiltinProfileIn,
     IdOut,
@@ -14,7 +15,7 @@ from fairscreen.entrypoints.api.schemas import (
 )
 from fairscreen.services import case_queries, scope
 
-router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"], route_class=OneTripRoute)
 
 
 @router.get("")

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from fairscreen.domain.errors import NotFound
 from fairscreen.entrypoints.api.deps import ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import (
     ConsistencyProofOut,
     InclusionProofOut,
@@ -32,7 +33,7 @@ from fairscreen.entrypoints.api.schemas import (
 )
 from fairscreen.services import stats, transparency
 
-router = APIRouter(tags=["transparency"])
+router = APIRouter(tags=["transparency"], route_class=OneTripRoute)
 
 _LEVEL = re.compile(r"^(0|[1-9][0-9]?)$")
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -11,10 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from fairscreen.entrypoints.api.deps import ActorDep, ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import InvitationOut, RefereeIn, RefereeInvitedOut
 from fairscreen.services import references
 
-router = APIRouter(prefix="/v1/cases", tags=["references"])
+router = APIRouter(prefix="/v1/cases", tags=["references"], route_class=OneTripRoute)
 CaseId = Annotated[str, Path(max_length=64)]
 
 

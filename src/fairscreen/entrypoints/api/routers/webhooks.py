@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
+from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import Page, WebhookCreatedOut, WebhookIn, WebhookOut
 from fairscreen.services import webhooks
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=OneTripRoute)
 
 
 @router.get("")
