@@ -39,6 +39,19 @@ def step(page: Any, number: int, name: str) -> None:
     shot(page, f"journey-{number:02d}-{name}")
 
 
+def _confirm(employer: Any, says: str, lands: str, number: int, name: str) -> None:
+    """The decision form sent: the confirmation page says ``says`` (step ``number``),
+    confirmed, the case page at ``lands`` (step ``number + 1``)."""
+    with employer.expect_navigation():
+        employer.click("#decision-form button[type=submit]")
+    assert says in employer.locator("#confirm-what").inner_text()
+    step(employer, number, f"employer-confirm-{name}")
+    with employer.expect_navigation():
+        employer.click("#confirm-submit")
+    assert employer.url.endswith(lands)
+    step(employer, number + 1, f"employer-{name}-done")
+
+
 def _latest_sms(browser_context: Any, base: str) -> tuple[Any, str]:
     page = _watch(browser_context.new_page())
     page.goto(f"{base}/dev/outbox")
@@ -134,14 +147,7 @@ def test_invitation_to_final_decision_on_a_phone(browser: Any, live: tuple[Api, 
     employer.check("input[name=outcome][value=not_hired]")
     employer.fill("#reason", "生效判决与岗位诚信要求相关。")
     employer.check("input[name=cites_report][value=yes]")
-    with employer.expect_navigation():
-        employer.click("#decision-form button[type=submit]")
-    assert "等待期至" in employer.locator("#confirm-what").inner_text()
-    step(employer, 12, "employer-confirm-notice")
-    with employer.expect_navigation():
-        employer.click("#confirm-submit")
-    assert employer.url.endswith(f"/employer/cases/{case_id}?done=pre_adverse")
-    step(employer, 13, "employer-notice-sent")
+    _confirm(employer, "等待期至", f"/employer/cases/{case_id}?done=pre_adverse", 12, "notice")
 
     # 7. The candidate reads the notice (reasons, rule IDs, the wait) and answers it.
     phone.goto(f"{base}/candidate/cases/{case_id}")
@@ -164,14 +170,7 @@ def test_invitation_to_final_decision_on_a_phone(browser: Any, live: tuple[Api, 
     employer.fill("#reason", "核实后仍不符合岗位诚信要求。")
     employer.check("input[name=cites_report][value=yes]")
     step(employer, 16, "employer-final")
-    with employer.expect_navigation():
-        employer.click("#decision-form button[type=submit]")
-    assert "不可撤销" in employer.locator("#confirm-what").inner_text()
-    step(employer, 17, "employer-confirm-final")
-    with employer.expect_navigation():
-        employer.click("#confirm-submit")
-    assert employer.url.endswith(f"/employer/cases/{case_id}?done=decided")
-    step(employer, 18, "employer-decided")
+    _confirm(employer, "不可撤销", f"/employer/cases/{case_id}?done=decided", 17, "final")
 
     # 9. The candidate sees the decision, its reason and the adverse-action notice
     #    (signed in again with a new code: a week has passed and the link is spent).
