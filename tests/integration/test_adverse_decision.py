@@ -1,8 +1,9 @@
 """An adverse decision in PRODUCT.md P4's two steps, through the live service on SQLite and
 PostgreSQL (issue 13 item 6): the pre-adverse notice with the report as released and a
 waiting period of 5 working days, the candidate's answer, then the final decision and the
-adverse-action notice; the candidate sees every decision and its reason; the compliance
-audit replays it clean and the public log names no light, rule or reason."""
+adverse-action notice; the candidate sees every decision and its reason; the regulator's
+checklist finds it clean from the decision's payload, and the public log names no light,
+rule or reason, nor has an entry only an adverse decision makes (PRODUCT.md §6)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from service_fixtures import World, iter_all_tables, make_world, order_and_sign
+from service_fixtures import World, iter_all_tables, make_world, order_and_sign, settle
 
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from fairscreen.ledger.audit import AuditRule, audit_entries
-from fairscreen.services import case_queries, portal_queries
+from fairscreen.ledger.entries import ActorRole, EventType
+from fairscreen.services import case_queries, compliance_checklist, portal_queries, transparency
+from fairscreen.services.case_events import log_event
+from fairscreen.services.context import Actor
 from fairscreen.services.decision import (
     decision_for_candidate,
     plan_decision,
@@ -43,14 +47,27 @@ def released(world: World) -> str:
 
 
 def public_log(world: World) -> list[dict[str, object]]:
+    settle(world)
     with reading(world.svc.engine) as log:
         return [json.loads(log.entry(i)) for i in range(log.size())]
 
 
-def audit(world: World) -> list[tuple[str, str | None]]:
+REGULATOR = Actor(ActorRole.REGULATOR, "reg-1")
+
+
+def public_audit(world: World) -> list[tuple[str, str | None]]:
+    """``ledger audit``: the public entries alone."""
+    settle(world)
     with reading(world.svc.engine) as log:
         raw = [(i, log.entry(i)) for i in range(log.size())]
     return [(v.rule.value, v.case) for v in audit_entries(raw, world.svc.published_rulebooks)]
+
+
+def audit(world: World) -> list[tuple[str, str | None]]:
+    """The regulator's checklist: the public audit and the rules on decisions' payloads."""
+    settle(world)
+    found = compliance_checklist.compliance_checklist(world.svc, REGULATOR)
+    return [(v.rule.value, v.case) for rule in found["rules"] for v in rule.violations]
 
 
 def snapshot(world: World) -> list[tuple[str, list[object]]]:
@@ -145,26 +162,29 @@ def test_the_two_steps_with_the_candidates_answer(world: World) -> None:
     with pytest.raises(InvalidTransition):  # the case is decided: no more answers
         respond_to_notice(world.svc, world.candidate, case_id, statement="再补充")
 
-    types = [str(e["type"]) for e in public_log(world)]
-    assert types.index("notice.pre_adverse") < types.index("notice.responded")
-    assert types.index("notice.responded") < types.index("notice.adverse_action")
+    entries = public_log(world)
+    assert not [e for e in entries if str(e["type"]).startswith("notice.")]
+    [decided_at] = [i for i, e in enumerate(entries) if e["type"] == "decision.recorded"]
+    details = transparency.entry_details(world.svc, REGULATOR, decided_at)
+    assert details["commitment_opens"] is True
+    facts = details["payload"]["pre_adverse"]
+    assert details["payload"]["adverse"] is True
+    assert datetime.fromisoformat(facts["wait_ends"]) == ends and facts["responses"] == 1
+    assert datetime.fromisoformat(facts["sent_at"]).replace(tzinfo=None) == sent_at.replace(
+        tzinfo=None
+    )
     assert audit(world) == []
 
 
-def test_the_public_notice_entries_name_no_result(world: World) -> None:
+def test_the_notice_steps_leave_no_public_entry(world: World) -> None:
+    """Only an adverse decision sends a pre-adverse notice and gets answers to it, so
+    neither step is a public entry (its type alone would tell the outcome): the log grows
+    only by the reads of the notices."""
     case_id = released(world)
+    before = len(public_log(world))
     send_pre_adverse_notice(world.svc, world.employer, case_id, reason="诚信", cites_report=False)
     respond_to_notice(world.svc, world.candidate, case_id, statement="我有话要说")
-    world.clock.advance(days=7)
-    record_decision(
-        world.svc, world.employer, case_id, outcome="not_hired", reason="诚信", cites_report=False
-    )
-    notices = [e for e in public_log(world) if str(e["type"]).startswith("notice.")]
-    assert len(notices) == 3
-    text = json.dumps(notices, ensure_ascii=False)
-    for said in ("yellow", "LIT_", "诚信", "有话", "hired", "report_part"):
-        assert said not in text
-    assert "window_ends" in notices[0]
+    assert len(public_log(world)) == before
 
 
 def test_the_employer_may_hire_after_the_candidates_answer(world: World) -> None:
@@ -213,17 +233,36 @@ def test_plan_checks_like_the_recording_and_changes_nothing(world: World) -> Non
     assert snapshot(world) == before
 
 
-def test_the_audit_flags_a_final_adverse_step_logged_without_its_notice(world: World) -> None:
-    """What the audit sees when the service's refusal is bypassed: the final step's entry
-    with no pre-adverse notice before it."""
-    from fairscreen.ledger.entries import EventType
-    from fairscreen.services.case_events import log_event
-
+def test_the_checklist_flags_an_adverse_decision_logged_without_its_notice(
+    world: World,
+) -> None:
+    """What the regulator's checklist sees when the service's refusal is bypassed: an
+    adverse decision whose payload names no pre-adverse notice. The public audit cannot
+    see it (the entry does not say the decision was adverse); the checklist reads the
+    payload, and that read is itself logged."""
     case_id = released(world)
     with world.svc.uow() as uow:
         case = uow.repo.case(case_id)
         assert case is not None
-        log_event(world.svc, uow, EventType.NOTICE_ADVERSE_ACTION, case, world.employer)
+        log_event(
+            world.svc,
+            uow,
+            EventType.DECISION_RECORDED,
+            case,
+            world.employer,
+            payload={"outcome": "not_hired", "adverse": True, "pre_adverse": None},
+        )
         uow.commit()
         pseudonym = str(case["pseudonym"])
+    assert public_audit(world) == []
+    size = len(public_log(world))
     assert audit(world) == [(AuditRule.ADVERSE_WITHOUT_NOTICE.value, pseudonym)]
+    reads = public_log(world)[size:]
+    assert [(e["type"], e["reason"], e["case"]) for e in reads] == [
+        ("report.read", "audit", pseudonym)
+    ]
+
+
+def test_the_checklist_is_the_regulators(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        compliance_checklist.compliance_checklist(world.svc, world.employer)

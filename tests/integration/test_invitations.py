@@ -299,3 +299,45 @@ def test_hr_is_e_mailed_when_a_report_is_released(
         assert f"http://127.0.0.1:8000/employer/cases/{case_id}" in body and "质量专员" in body
         for personal in (SUBJECT["name"], SUBJECT["national_id"], "green", "yellow", "绿灯"):
             assert personal not in body
+
+
+def test_the_release_mail_goes_to_the_hr_account_first(world: World) -> None:
+    """``release_recipient``: the HR staff account's e-mail (the administrator's, else the
+    oldest account's; never a disabled one), then the configured notification address."""
+    from fairscreen.ledger.entries import ActorRole
+    from fairscreen.services import release_notice, staff_accounts
+
+    def recipient() -> str | None:
+        with world.svc.reader() as uow:
+            return release_notice.release_recipient(uow, world.employer.id)
+
+    assert recipient() is None
+    release_notice.set_notification_email(world.svc, world.employer, "team@example.test")
+    assert recipient() == "team@example.test"
+
+    def account(email: str, *, admin: bool) -> str:
+        world.clock.advance(minutes=1)
+        return staff_accounts.create_staff_account(
+            world.svc,
+            role=ActorRole.EMPLOYER,
+            tenant_id=world.employer.id,
+            email=email,
+            password="correct horse battery staple 13",
+            admin=admin,
+            label="staff",
+        )
+
+    account("Colleague@Example.TEST", admin=False)
+    assert recipient() == "colleague@example.test"  # an account's address beats the setting
+    hr = account("hr@example.test", admin=True)
+    assert recipient() == "hr@example.test"  # the administrator first
+    with world.svc.uow() as uow:
+        uow.connection.execute(
+            sa.update(staff_accounts.a.accounts)
+            .where(staff_accounts.a.accounts.c.id == hr)
+            .values(disabled_at=world.svc.now())
+        )
+        uow.commit()
+    assert recipient() == "colleague@example.test"
+    with world.svc.reader() as uow:
+        assert release_notice.release_recipient(uow, "emp_nobody") is None

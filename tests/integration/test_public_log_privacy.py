@@ -20,7 +20,11 @@ from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.domain.errors import PermissionDenied
 from fairscreen.ledger.entries import ActorRole, decode_entry
 from fairscreen.services.context import Actor
-from fairscreen.services.decision import record_decision
+from fairscreen.services.decision import (
+    record_decision,
+    respond_to_notice,
+    send_pre_adverse_notice,
+)
 from fairscreen.services.investigation import run_investigation
 from fairscreen.services.retention import purge, request_deletion
 from fairscreen.services.review import accept_report, read_report
@@ -64,6 +68,41 @@ def test_no_entry_says_a_result_or_a_fine_time(world: World) -> None:
     text = json.dumps(entries)
     for said in ("green", "blue", "yellow", "red", "hired", "LIT_", "EDU_", "upheld"):
         assert said not in text
+
+
+def test_an_adverse_and_a_hire_decision_look_alike(world: World) -> None:
+    """Issue 13 follow-up: a case not hired in P4's two steps (pre-adverse notice, the
+    candidate's answer, the final adverse decision) and a case hired in one step leave
+    public entries of the same types, actors and fields, in the same order: nothing in
+    the log says which case was turned down (PRODUCT.md §6)."""
+    adverse, hired = order_and_sign(world), order_and_sign(world)
+    for case_id in (adverse, hired):
+        run_investigation(world.svc, world.agency, case_id)
+        accept_report(world.svc, world.candidate, case_id)
+    send_pre_adverse_notice(world.svc, world.employer, adverse, reason="诚信", cites_report=True)
+    respond_to_notice(world.svc, world.candidate, adverse, statement="该判决已撤销")
+    record_decision(world.svc, world.employer, hired, outcome="hired", reason="面试优秀")
+    world.clock.advance(days=7)
+    record_decision(
+        world.svc, world.employer, adverse, outcome="not_hired", reason="诚信", cites_report=True
+    )
+    with world.svc.reader() as uow:
+        pseudonyms = {}
+        for case_id in (adverse, hired):
+            case = uow.repo.case(case_id)
+            assert case is not None
+            pseudonyms[case_id] = case["pseudonym"]
+
+    def shapes(case_id: str) -> list[tuple[object, object, tuple[str, ...]]]:
+        return [
+            (e["type"], dict(e["actor"])["role"], tuple(sorted(e)))  # type: ignore[call-overload]
+            for e in public_entries(world)
+            if e["case"] == pseudonyms[case_id]
+        ]
+
+    assert shapes(adverse) == shapes(hired)
+    assert ("decision.recorded", "employer") in [s[:2] for s in shapes(adverse)]
+    assert not [e for e in public_entries(world) if str(e["type"]).startswith("notice.")]
 
 
 def test_a_guessed_payload_cannot_be_confirmed(world: World) -> None:

@@ -37,6 +37,7 @@ from fairscreen.services import references
 from fairscreen.services.accounts import register_tenant
 from fairscreen.services.authorization import revoke_authorization
 from fairscreen.services.context import Actor
+from fairscreen.services.evaluation import reference_questionnaire
 from fairscreen.services.investigation import case_file, run_investigation
 from fairscreen.services.review import read_report
 
@@ -86,12 +87,14 @@ def stored_referee_records(world: World, case_id: str) -> list[dict[str, Any]]:
 
 
 def finding(report: dict[str, Any], assertion: str) -> dict[str, Any]:
-    """The reference finding of the referees' ``assertion`` (named first in its summary)."""
+    """The reference finding of the referees' ``assertion`` (named first in its summary,
+    in words: the questionnaire's label, never the key)."""
+    label = reference_questionnaire().labels[assertion]
     (found,) = [
         f
         for f in report["findings"]
         if references.REFERENCE_SOURCE in f["sources"]
-        and f["summary"]["en"].startswith(f"{assertion} ")
+        and all(f["summary"][lang].startswith(f"{label[lang]} — ") for lang in label)
     ]
     return dict(found)
 

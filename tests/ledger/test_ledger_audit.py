@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from ledger_factories import T0, at, encoded, entry, pseudonym
 
-from fairscreen.ledger.audit import AuditRule, audit_entries
+from fairscreen.ledger.audit import (
+    PAYLOAD_RULES,
+    AuditRule,
+    audit_entries,
+    check_decision_payload,
+)
+from fairscreen.ledger.entries import LedgerEntry, decode_entry
 
 RULEBOOK = hashlib.sha256(b"rulebook v1").hexdigest()
 OTHER_RULEBOOK = hashlib.sha256(b"someone's own rules").hexdigest()
@@ -82,14 +88,12 @@ def clean_log() -> list[Mapping]:
     ]
 
 
-def adverse_log(*, notice: bool = True, final_on: float = 28) -> list[Mapping]:
-    """Case p decided against by PRODUCT.md P4's two steps: the pre-adverse notice on day
-    20 with its waiting period to day 27, the candidate's answer, the final adverse
-    decision on ``final_on``; without ``notice``, the first step is missing."""
+def old_adverse_log(final_on: float = 28) -> list[Mapping]:
+    """Case p decided against in an old log, whose P4 steps were entries of their own
+    (``notice.*``, retired: they told a result): still read, never a violation."""
     hr: dict[str, Any] = {"role": "employer", "actor": "usr_hr"}
-    first = [entry("notice.pre_adverse", "p", when=at(20), window_ends=at(27), **hr)]
     return [
-        *(first if notice else []),
+        entry("notice.pre_adverse", "p", when=at(20), window_ends=at(27), **hr),
         entry("notice.responded", "p", role="candidate", actor="subj_p", when=at(22)),
         entry("decision.recorded", "p", when=at(final_on), due=at(final_on + 180), **hr),
         entry("notice.adverse_action", "p", when=at(final_on), **hr),
@@ -103,8 +107,8 @@ def run(log: list[Mapping], **options: Any) -> list[tuple[int, AuditRule]]:
 
 def test_the_clean_log_has_no_violation() -> None:
     assert run(clean_log()) == []
-    assert run([*clean_log(), *adverse_log()]) == []
-    assert run([*clean_log(), *adverse_log(final_on=27)]) == []  # the wait ends at its end
+    assert run([*clean_log(), *old_adverse_log()]) == []
+    assert run([*clean_log(), *old_adverse_log(final_on=1)]) == []  # not checked publicly
     assert run(clean_log(), as_of=T0 + timedelta(days=400)) == []
 
 
@@ -164,8 +168,6 @@ BROKEN: dict[AuditRule, tuple[list[Mapping], int]] = {
         18,
     ),
     AuditRule.DESTRUCTION_LATE: (_replace(14, when=at(195)), 14),
-    AuditRule.ADVERSE_WITHOUT_NOTICE: ([*clean_log(), *adverse_log(notice=False)], 20),
-    AuditRule.ADVERSE_BEFORE_WAITING_PERIOD: ([*clean_log(), *adverse_log(final_on=26.9)], 21),
 }
 
 
@@ -180,17 +182,52 @@ def test_all_rules_in_scope_are_exercised() -> None:
         AuditRule.DESTRUCTION_OVERDUE,
         AuditRule.ENTRY_MALFORMED,
     }
-    assert replayed == set(AuditRule)
+    assert replayed | set(PAYLOAD_CASES) == set(AuditRule)
+    assert set(PAYLOAD_CASES) == PAYLOAD_RULES
 
 
-def test_a_second_notice_moves_the_wait() -> None:
-    """The latest pre-adverse notice's waiting period is the one the final step waits for."""
-    again = entry(
-        "notice.pre_adverse", "p", role="employer", actor="usr_hr", when=at(25), window_ends=at(32)
+def _decision(final_on: float) -> LedgerEntry:
+    return decode_entry(
+        encoded(entry("decision.recorded", "p", role="employer", actor="usr_hr", when=at(final_on)))
     )
-    log = [*clean_log(), *adverse_log()]
-    log.insert(20, again)
-    assert run(log) == [(22, AuditRule.ADVERSE_BEFORE_WAITING_PERIOD)]
+
+
+def _notice(wait_ends: str | None = "2026-03-28T09:00:00+00:00") -> dict[str, Any]:
+    return {"sent_at": "2026-03-21T09:00:00+00:00", "wait_ends": wait_ends, "responses": 1}
+
+
+#: P4's two steps on a decision's payload (PRODUCT.md §6: the public entries cannot say
+#: that a decision was adverse, so these rules read the payload): rule, day decided,
+#: payload, violated?
+PAYLOAD_CASES: dict[AuditRule, list[tuple[float, dict[str, Any], bool]]] = {
+    AuditRule.ADVERSE_WITHOUT_NOTICE: [
+        (28, {"outcome": "not_hired", "adverse": True, "pre_adverse": None}, True),
+        (28, {"outcome": "hired", "adverse": False, "pre_adverse": None}, False),
+        # not hired on a green light is not adverse: no notice is due
+        (28, {"outcome": "not_hired", "adverse": False, "pre_adverse": None}, False),
+        # a payload written before these facts were kept is not checked
+        (28, {"outcome": "not_hired"}, False),
+    ],
+    AuditRule.ADVERSE_BEFORE_WAITING_PERIOD: [
+        (26.9, {"outcome": "not_hired", "adverse": True, "pre_adverse": _notice()}, True),
+        (27, {"outcome": "not_hired", "adverse": True, "pre_adverse": _notice()}, False),
+        (30, {"outcome": "not_hired", "adverse": True, "pre_adverse": _notice(None)}, True),
+        (30, {"outcome": "not_hired", "adverse": True, "pre_adverse": _notice("soon")}, True),
+        (26, {"outcome": "hired", "adverse": False, "pre_adverse": _notice()}, False),
+    ],
+}
+
+
+@pytest.mark.parametrize("rule", list(PAYLOAD_CASES), ids=str)
+def test_payload_rules(rule: AuditRule) -> None:
+    for day, payload, violated in PAYLOAD_CASES[rule]:
+        found = [v.rule for v in check_decision_payload(7, _decision(day), payload)]
+        assert found == ([rule] if violated else []), (day, payload)
+
+
+def test_payload_rules_examine_decisions_only() -> None:
+    other = decode_entry(encoded(entry("report.read", "p", when=at(1), reason="audit")))
+    assert check_decision_payload(1, other, {"adverse": True}) == []
 
 
 def test_a_hold_placed_after_the_due_does_not_excuse_lateness() -> None:

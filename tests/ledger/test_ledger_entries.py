@@ -11,6 +11,7 @@ from ledger_factories import at, entry, pseudonym
 
 from fairscreen.domain.errors import LedgerEntryRefused
 from fairscreen.ledger.entries import (
+    RETIRED_EVENT_TYPES,
     ActorRole,
     EventType,
     LedgerEntry,
@@ -33,18 +34,34 @@ VOCABULARY = {
     "report.released",
     "report.read",
     "decision.recorded",
-    # issue 13 item 6: PRODUCT.md P4's two steps of an adverse decision
-    "notice.pre_adverse",
-    "notice.responded",
-    "notice.adverse_action",
     "deletion.requested",
     "data.destroyed",
     "retention.hold",
 }
+#: Read in old logs, never written: each was made only by an adverse decision (issue 13
+#: item 6 added them; PRODUCT.md §6 forbids a type that tells a decision's outcome).
+RETIRED = {"notice.pre_adverse", "notice.responded", "notice.adverse_action"}
 
 
 def test_event_vocabulary_is_exactly_the_issue_list() -> None:
-    assert {str(t) for t in EventType} == VOCABULARY
+    assert {str(t) for t in EventType} - RETIRED == VOCABULARY
+    assert {str(t) for t in RETIRED_EVENT_TYPES} == RETIRED
+
+
+@pytest.mark.parametrize("retired", sorted(RETIRED))
+def test_a_retired_type_is_read_but_never_written(retired: str) -> None:
+    old = encode_entry(entry(retired, role="employer", actor="usr_hr", when=at(2)))
+    assert decode_entry(old).type == retired
+    with pytest.raises(LedgerEntryRefused) as refused:
+        LedgerEntry(
+            type=EventType(retired),
+            case=pseudonym("case", "a"),
+            actor_role=ActorRole.EMPLOYER,
+            actor=pseudonym("usr", "hr"),
+            at=datetime(2026, 3, 1, tzinfo=UTC),
+            commitment="0" * 64,
+        )
+    assert refused.value.field == "type"
 
 
 def test_outcome_vocabulary_is_the_disputes_and_the_decisions() -> None:

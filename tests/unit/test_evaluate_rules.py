@@ -832,6 +832,12 @@ def test_corroborated_praise_is_neutral(run: Any) -> None:
     ]
     report = run(case(records, categories=["reference"]))
     assert rules(report) == [] and report["findings"][0]["verification"] == "verified"
+    # the assertion in words, in every language, never its key (issue 13 item 8)
+    summary = report["findings"][0]["summary"]
+    assert summary["zh-Hans"].startswith("按时交付 — ")
+    assert summary["zh-Hant"].startswith("按時交付 — ")
+    assert summary["en"].startswith("Delivers on time — ")
+    assert "delivers_on_time" not in dumps(report["findings"]).decode()
 
 
 def test_a_private_life_remark_is_dropped_unread(run: Any) -> None:
@@ -1029,6 +1035,24 @@ def test_not_found_in_a_claim_free_category_is_clean(run: Any) -> None:
             categories=["identity", "litigation"],
         )
     )
+    assert rules(report) == [] and report["rating"]["light"] == "green"
+
+
+def test_no_reference_found_is_not_verified(run: Any) -> None:
+    """A reference nobody gave verifies nothing (issue 13 item 8: it was shown as
+    "无相关记录 · 已核实"); a court search's "no record" stays a verified clean answer."""
+    report = run(
+        case(
+            [
+                identity_ok(),
+                record("ref-1", "reference", status="not_found"),
+                record("lit-1", "litigation", status="not_found"),
+            ],
+            categories=["identity", "litigation", "reference"],
+        )
+    )
+    verification = {f["records"][0]: f["verification"] for f in report["findings"]}
+    assert verification["ref-1"] == "unverified" and verification["lit-1"] == "verified"
     assert rules(report) == [] and report["rating"]["light"] == "green"
 
 

@@ -59,6 +59,12 @@ def test_every_text_exists_in_every_language() -> None:
         ('low = "responsibilities_not_met"', "questions[0]"),  # a scale without its low band
         ('zh-Hant = "候選人履行其崗位職責的情況如何？", ', "questions[0].text"),
         ('assertion = "would_not_rehire", ', "questions[4].options[1]"),
+        # every assertion has a label, shown in the findings instead of its key (item 8)
+        (
+            'would_rehire = { zh-Hans = "愿意再次聘用", zh-Hant = "願意再次聘用", '
+            'en = "Would hire again" }\n',
+            "labels.would_rehire",
+        ),
     ],
 )
 def test_a_malformed_questionnaire_is_refused_with_its_field(change: str, field: str) -> None:

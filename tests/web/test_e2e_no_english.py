@@ -61,11 +61,13 @@ KNOWN_LEAKS: dict[str, list[str]] = {
     # the rulebook's texts: "trust" tier names, the input file's name, "NFKC", "x"/"X"
     # of the ID-number check digit (an English-only legal basis is shown in Chinese:
     # i18n.LEGAL_TERMS)
-    "rulebook": ["case.schema.json", "trust", "Unicode", "NFKC", "x", "X"],
-    # the test fixture's role profile is titled with its id
-    "profiles": ["qa-specialist"],
-    # a degree claim and a referee's raw answer inside finding summaries (items 7, 8)
-    "candidate report": ["bachelor", "delivers_on_time"],
+    "rulebook": [
+        "case.schema.json", "trust", "Unicode", "NFKC", "x", "X",
+        # the topic model card's section (issue 15), merged since: not fixed here
+        "n-gram", "OpenCC", "a", "all", "en", "zh-Hans", "zh-Hant", "b",
+    ],
+    # (the candidate report is clean since reference findings name the assertion in
+    # words and the rulebook's texts are picked per language, not shown as a map)
     "agency case": ["employment"],
     # the offline verification how-to: command lines and tool names in running text
     "ledger": [

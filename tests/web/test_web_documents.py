@@ -338,6 +338,8 @@ def test_the_audit_is_a_checklist_per_rule_filtered_by_employer_and_period(web: 
     rows = re.findall(r'<tr id="rule-([a-z-]+)">', page.text)
     assert len(rows) == 14 and "query-without-authorization" in rows
     assert "adverse-without-notice" in rows  # issue 13 item 6: P4's two steps audited
+    # ... on the decisions' payloads, read through the console (none decided here)
+    assert 'id="payload-reads"' in page.text and "已通过本控制台读取 0 个决定" in page.text
     assert "没有求职者签署的授权书就查询了信息来源" in page.text  # the rule in plain Chinese
     assert "在签署授权之前就查询了信息来源" in page.text  # the violation in plain Chinese
     index = re.search(r'href="/regulator/entries\?q=(\d+)#entry-\d+"', page.text)

@@ -187,8 +187,15 @@ class _ReadOnce:
 
 
 class _Evaluation:
-    def __init__(self, case: Case, rulebook: Rulebook, classifier: TopicClassifier) -> None:
+    def __init__(
+        self,
+        case: Case,
+        rulebook: Rulebook,
+        classifier: TopicClassifier,
+        labels: Mapping[str, Mapping[str, str]],
+    ) -> None:
         self.case = case
+        self.labels = labels
         self.rulebook = rulebook
         self.classifier = classifier
         self.findings: list[Document] = []
@@ -875,10 +882,14 @@ def _unclaimed(
         _not_found(ev, category, bucket)
 
 
-def _not_found(ev: _Evaluation, category: Category, bucket: _Bucket) -> None:
-    """A source's ``not_found`` answer is a neutral finding (clean, in a claim-free category)."""
+def _not_found(
+    ev: _Evaluation, category: Category, bucket: _Bucket, *, verified: bool = True
+) -> None:
+    """A source's ``not_found`` answer is a neutral finding (clean, in a claim-free
+    category); ``verified=False`` where "no record" verifies nothing (a reference nobody
+    gave, issue 13 item 8)."""
     for record in bucket.not_found:
-        ev.add(category, [record.id], verified=True, neutral="not_found")
+        ev.add(category, [record.id], verified=verified, neutral="not_found")
 
 
 def _health_certificate(ev: _Evaluation, bucket: _Bucket) -> None:
@@ -1053,7 +1064,9 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
         people = {item.record.source.person_id for item, _ in members} - {None}
         records = list(dict.fromkeys(item.record.id for item, _ in members))
         verified = len(people) >= 2
-        detail = assertion
+        # a finding names the assertion in words, never its key (issue 13 item 8); a key
+        # no questionnaire labels (a source's own) is shown as it came
+        detail: str | Mapping[str, str] = ev.labels.get(assertion, assertion)
         if not verified:
             ev.add(
                 Category.REFERENCE,
@@ -1065,7 +1078,8 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
         else:
             rule = RuleId.REF_CORROBORATED_CONCERN if polarity == "negative" else None
             ev.add(Category.REFERENCE, records, verified=True, rule=rule, detail=detail)
-    _not_found(ev, Category.REFERENCE, bucket)
+    # no referee answered: nobody vouched for anything, so nothing is verified
+    _not_found(ev, Category.REFERENCE, bucket, verified=False)
 
 
 EVALUATORS: Mapping[Category, Callable[[_Evaluation, _Bucket], None]] = {
@@ -1082,8 +1096,15 @@ EVALUATORS: Mapping[Category, Callable[[_Evaluation, _Bucket], None]] = {
 }
 
 
-def evaluate(case: Case, rulebook: Rulebook, classifier: TopicClassifier) -> Document:
+def evaluate(
+    case: Case,
+    rulebook: Rulebook,
+    classifier: TopicClassifier,
+    *,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> Document:
     """Evaluate one case (PRODUCT.md P2-P4) into its report document (``report.py``):
     raises ``ScopeViolation`` for a profile outside its tier and an ``AuthorizationRefused``
-    subclass when the check may not run."""
-    return _Evaluation(case, rulebook, classifier).run()
+    subclass when the check may not run. ``labels``: what each reference assertion key
+    means per language (the reference questionnaire's), shown in its findings."""
+    return _Evaluation(case, rulebook, classifier, labels or {}).run()

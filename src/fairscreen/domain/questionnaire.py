@@ -59,6 +59,8 @@ class Questionnaire:
     version: str
     relations: tuple[Option, ...]
     questions: tuple[Question, ...]
+    #: what each assertion key means, per language, as a report's finding shows it
+    labels: Mapping[str, Texts]
 
     def assertion_keys(self) -> dict[str, str]:
         """Every assertion key, with the id of the one question it belongs to."""
@@ -70,13 +72,15 @@ class Questionnaire:
         }
 
     def texts(self) -> list[str]:
-        """Every text a referee reads, in every language (for the topic review)."""
+        """Every text a referee reads, and every assertion's label, in every language
+        (for the topic review)."""
         maps: list[Texts] = [o.text for o in self.relations]
         for question in self.questions:
             maps.append(question.text)
             if question.comment:
                 maps.append(question.comment)
             maps.extend(o.text for o in question.options)
+        maps.extend(self.labels.values())  # shown in the report, reviewed alike
         return [text for texts in maps for text in texts.values()]
 
 
@@ -192,7 +196,14 @@ def parse_questionnaire(text: str) -> Questionnaire:
     version = raw.get("version")
     if not isinstance(version, str) or not version:
         raise InvalidInput("a questionnaire has a version", field="version")
-    return Questionnaire(version, relations, questions)
+    listed = raw.get("labels", {})
+    if not isinstance(listed, dict):
+        raise InvalidInput("labels: a table of assertion keys", field="labels")
+    labels = {key: _texts(texts, f"labels.{key}") for key, texts in listed.items()}
+    unlabelled = sorted(set(seen) - set(labels))
+    if unlabelled:
+        raise InvalidInput("every assertion key needs a label", field=f"labels.{unlabelled[0]}")
+    return Questionnaire(version, relations, questions, labels)
 
 
 # --- a referee's answers ------------------------------------------------------------------

@@ -18,10 +18,6 @@ their ``at`` fields. The rules, each with a stable code:
   early (``reason: candidate_accepted``);
 - ``release-during-dispute`` (P4): a ``report.released`` while a ``dispute.opened`` of the
   case has no ``dispute.resolved`` yet;
-- ``adverse-without-notice`` (P4): a ``notice.adverse_action`` (the final adverse
-  decision) with no ``notice.pre_adverse`` logged for the case before it;
-- ``adverse-before-waiting-period`` (P4): a ``notice.adverse_action`` before the latest
-  pre-adverse notice's waiting period (its ``window_ends``) has ended;
 - ``rating-unpublished-rulebook`` (§4): a ``report.rated`` whose ``rulebook_sha256`` is
   missing or not in the published set (an empty set publishes nothing: fail closed);
 - ``read-after-destruction`` (P5/P6): a ``report.read`` after the case's ``data.destroyed``;
@@ -35,13 +31,26 @@ their ``at`` fields. The rules, each with a stable code:
 - ``destruction-overdue`` (P6, only with ``as_of``): a case whose due passed before
   ``as_of`` with no destruction and no hold;
 - ``entry-malformed``: a stored entry that is not a guarded, canonical entry.
+
+Two rules of P4 need what the public log must not show (PRODUCT.md §6: no entry carries
+a decision outcome, and an event type only an adverse decision makes would): they are
+checked on the committed payload of a ``decision.recorded`` entry, which the regulator
+reads through its authorized console (:func:`check_decision_payload`, ``PAYLOAD_RULES``):
+
+- ``adverse-without-notice``: an adverse decision whose payload names no pre-adverse
+  notice;
+- ``adverse-before-waiting-period``: an adverse decision recorded before that notice's
+  waiting period (``wait_ends``) ended.
+
+Old logs may hold the retired ``notice.*`` entries; the replay reads them and checks
+nothing on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from fairscreen.domain.errors import LedgerEntryRefused
@@ -51,6 +60,7 @@ from fairscreen.ledger.entries import (
     LedgerEntry,
     ReasonCode,
     decode_entry,
+    public_time,
 )
 
 
@@ -69,6 +79,12 @@ class AuditRule(StrEnum):
     DESTRUCTION_LATE = "destruction-late"
     DESTRUCTION_OVERDUE = "destruction-overdue"
     ENTRY_MALFORMED = "entry-malformed"
+
+
+#: The rules checked on a decision's committed payload, not on the public entries.
+PAYLOAD_RULES = frozenset(
+    {AuditRule.ADVERSE_WITHOUT_NOTICE, AuditRule.ADVERSE_BEFORE_WAITING_PERIOD}
+)
 
 
 @dataclass(frozen=True)
@@ -116,8 +132,6 @@ class _Case:
     due: datetime | None = None
     due_index: int | None = None
     holds: list[_Hold] = field(default_factory=list)
-    #: the end of the latest pre-adverse notice's waiting period, once one was sent
-    adverse_wait_ends: datetime | None = None
     #: each span a dispute of the case was open: (opened, resolved or None while open)
     disputed: list[_Hold] = field(default_factory=list)
 
@@ -286,33 +300,6 @@ class ComplianceAudit:
                 f"at {case.window_ends.isoformat()}",
             )
 
-    def _pre_adverse(self, index: int, entry: LedgerEntry, case: _Case) -> None:
-        # a notice without an end would let the final step follow at once: it counts as
-        # a notice whose wait never ends, so the final step is flagged
-        case.adverse_wait_ends = entry.window_ends or datetime.max.replace(tzinfo=entry.at.tzinfo)
-
-    def _adverse_action(self, index: int, entry: LedgerEntry, case: _Case) -> None:
-        if case.adverse_wait_ends is None:
-            self._flag(
-                index,
-                AuditRule.ADVERSE_WITHOUT_NOTICE,
-                entry.case,
-                "final adverse decision with no notice.pre_adverse logged for the case",
-            )
-        elif entry.at < case.adverse_wait_ends:
-            ends = (
-                "never"
-                if case.adverse_wait_ends.year == datetime.max.year
-                else f"at {case.adverse_wait_ends.isoformat()}"
-            )
-            self._flag(
-                index,
-                AuditRule.ADVERSE_BEFORE_WAITING_PERIOD,
-                entry.case,
-                f"final adverse decision at {entry.at.isoformat()}, before the pre-adverse "
-                f"notice's waiting period ends ({ends})",
-            )
-
     # --- §4 rating ------------------------------------------------------------------------------
 
     def _rated(self, index: int, entry: LedgerEntry, case: _Case) -> None:
@@ -416,8 +403,6 @@ _HANDLERS: dict[EventType, _Handler] = {
     EventType.DISPUTE_RESOLVED: ComplianceAudit._dispute_resolved,
     EventType.REPORT_RELEASED: ComplianceAudit._released,
     EventType.REPORT_RATED: ComplianceAudit._rated,
-    EventType.NOTICE_PRE_ADVERSE: ComplianceAudit._pre_adverse,
-    EventType.NOTICE_ADVERSE_ACTION: ComplianceAudit._adverse_action,
     EventType.REPORT_READ: ComplianceAudit._read,
     EventType.RETENTION_HOLD: ComplianceAudit._hold,
     EventType.DATA_DESTROYED: ComplianceAudit._destroyed,
@@ -435,3 +420,49 @@ def audit_entries(
     for index, data in entries:
         audit.add_bytes(index, data)
     return audit.finish(as_of)
+
+
+def _payload_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return public_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def check_decision_payload(
+    index: int, entry: LedgerEntry, payload: Mapping[str, object]
+) -> list[Violation]:
+    """P4's two steps, checked on a ``decision.recorded`` entry and the payload it commits
+    to (written by ``services/decision.py``): an adverse decision (``adverse: true``) needs
+    a ``pre_adverse`` notice, and its time (``at``, whole seconds) must not precede the
+    notice's ``wait_ends`` (floored to whole seconds too, so the order is kept). A notice
+    with no readable ``wait_ends`` counts as a wait that never ends. A payload written
+    before these facts were kept (no ``adverse``) is not checked."""
+    if entry.type is not EventType.DECISION_RECORDED or payload.get("adverse") is not True:
+        return []
+    notice = payload.get("pre_adverse")
+    if not isinstance(notice, Mapping):
+        return [
+            Violation(
+                index,
+                AuditRule.ADVERSE_WITHOUT_NOTICE,
+                entry.case,
+                "adverse decision with no pre-adverse notice sent for the case",
+            )
+        ]
+    ends = _payload_time(notice.get("wait_ends"))
+    if ends is None or entry.at < ends:
+        when = "never" if ends is None else f"at {ends.isoformat()}"
+        return [
+            Violation(
+                index,
+                AuditRule.ADVERSE_BEFORE_WAITING_PERIOD,
+                entry.case,
+                f"adverse decision at {entry.at.isoformat()}, before the pre-adverse "
+                f"notice's waiting period ends ({when})",
+            )
+        ]
+    return []

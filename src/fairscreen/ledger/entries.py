@@ -16,6 +16,9 @@ version 1 (still read, never rewritten: existing logs keep their entries):
   a handful of rule IDs recovered every demo rating in 0.3 s);
 - no ``outcome``: a decision (hired / not hired) and a dispute's result stay in the
   payload, behind the commitment;
+- no event type that only one outcome produces: the adverse-notice steps of P4 are
+  facts in the committed payload of ``decision.recorded`` (every decided case has one),
+  not entries of their own (``RETIRED_EVENT_TYPES``: read in old logs, never written);
 - times are whole seconds: an employer matched its API answer's microseconds with the
   public ``review.opened`` entry to find its case's pseudonym; the audit needs no finer
   times (flooring keeps every order it compares: ``a <= b`` implies
@@ -38,8 +41,7 @@ field              shape                                                       r
 ``categories``     sorted, distinct category names (PRODUCT.md §P2)            no
 ``category``       one category name                                           no
 ``rulebook_sha256`` 64 lowercase hex                                           no
-``window_ends``    UTC time (end of the review window; on ``notice.pre_adverse``  no
-                   the end of its waiting period)
+``window_ends``    UTC time (end of the review window)                          no
 ``due``            UTC time (when the case's data must be destroyed)           no
 ``expires_at``     UTC time (end of an authorization or a retention hold)      no
 ``employer``       pseudonym ``emp_<32 hex>``                                  no
@@ -87,17 +89,25 @@ class EventType(StrEnum):
     REPORT_RELEASED = "report.released"
     REPORT_READ = "report.read"
     DECISION_RECORDED = "decision.recorded"
-    #: PRODUCT.md P4's first step: the pre-adverse notice, with its waiting period's end
-    #: in ``window_ends``; and the candidate's answer to it. The final step's
-    #: ``notice.adverse_action`` is logged with the adverse ``decision.recorded``. These
-    #: three say that an adverse step was taken (the audit must see it to check the two
-    #: steps' order and wait) but no light, no rule and no reason.
+    #: Retired (written only for a few days, read in old logs, never written again: see
+    #: :data:`RETIRED_EVENT_TYPES`). Each existed only for an adverse decision, so its mere
+    #: type told an outsider that a case pseudonym was (about to be) not hired. The notice
+    #: facts now go into the committed payload of ``decision.recorded``, which every
+    #: decided case has, adverse or not.
     NOTICE_PRE_ADVERSE = "notice.pre_adverse"
     NOTICE_RESPONDED = "notice.responded"
     NOTICE_ADVERSE_ACTION = "notice.adverse_action"
     DELETION_REQUESTED = "deletion.requested"
     DATA_DESTROYED = "data.destroyed"
     RETENTION_HOLD = "retention.hold"
+
+
+#: Event types an old log may hold but a new entry may not carry: each existed only for
+#: one outcome (PRODUCT.md §6: no entry carries a decision outcome in clear, and a type
+#: that only an adverse decision produces carries it).
+RETIRED_EVENT_TYPES = frozenset(
+    {EventType.NOTICE_PRE_ADVERSE, EventType.NOTICE_RESPONDED, EventType.NOTICE_ADVERSE_ACTION}
+)
 
 
 class ActorRole(StrEnum):
@@ -267,6 +277,11 @@ class LedgerEntry:
     v: int = ENTRY_VERSION
 
     def __post_init__(self) -> None:
+        if self.type in RETIRED_EVENT_TYPES:
+            raise LedgerEntryRefused(
+                "is retired: only an adverse decision made it, so it told a result",
+                field="type",
+            )
         if self.v >= 2:
             for name in TIME_FIELDS:
                 moment = getattr(self, name)

@@ -9,10 +9,16 @@ One pass over the ledger (the entries alone, as ``ledger audit`` reads them):
    the replay is never cut by the filter);
 3. the filter: entries whose case belongs to the employer asked for and whose time falls
    in the period asked for (``2024``, ``2024-Q1``, ``2024-03``);
-4. per rule of the audit: the entries of the filtered set that the rule examines (its
+4. the rules that need a decision's outcome (``PAYLOAD_RULES``: P4's pre-adverse notice
+   and its wait), which the public log must not show (PRODUCT.md §6): the payload of each
+   ``decision.recorded`` of the filtered set is read through the regulator's console
+   (:func:`fairscreen.services.transparency.open_payload`: the commitment is opened, and
+   each read is itself logged) and checked; a destroyed case's payload is gone and is
+   counted as not readable, one whose commitment does not open is not trusted;
+5. per rule of the audit: the entries of the filtered set that the rule examines (its
    event types), and the violations among them.
 
-Nothing here is personal: entries carry pseudonyms and codes only.
+Nothing returned is personal: entries carry pseudonyms and codes only.
 """
 
 from __future__ import annotations
@@ -26,9 +32,16 @@ from typing import Any
 
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.domain.errors import InvalidInput
-from fairscreen.ledger.audit import AuditRule, Violation, audit_entries
-from fairscreen.ledger.entries import EventType
-from fairscreen.services.context import Services
+from fairscreen.ledger.audit import (
+    PAYLOAD_RULES,
+    AuditRule,
+    Violation,
+    audit_entries,
+    check_decision_payload,
+)
+from fairscreen.ledger.entries import ActorRole, EventType, decode_entry
+from fairscreen.services.context import Actor, Services, require_role
+from fairscreen.services.transparency import open_payload
 
 _EMPLOYER = re.compile(r"^emp_[0-9a-f]{32}$")
 _PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?$")
@@ -43,8 +56,8 @@ EXAMINES: dict[AuditRule, frozenset[str]] = {
     AuditRule.QUERY_AFTER_REVOCATION: frozenset({EventType.SOURCE_QUERIED.value}),
     AuditRule.RELEASE_BEFORE_REVIEW_WINDOW: frozenset({EventType.REPORT_RELEASED.value}),
     AuditRule.RELEASE_DURING_DISPUTE: frozenset({EventType.REPORT_RELEASED.value}),
-    AuditRule.ADVERSE_WITHOUT_NOTICE: frozenset({EventType.NOTICE_ADVERSE_ACTION.value}),
-    AuditRule.ADVERSE_BEFORE_WAITING_PERIOD: frozenset({EventType.NOTICE_ADVERSE_ACTION.value}),
+    AuditRule.ADVERSE_WITHOUT_NOTICE: frozenset({EventType.DECISION_RECORDED.value}),
+    AuditRule.ADVERSE_BEFORE_WAITING_PERIOD: frozenset({EventType.DECISION_RECORDED.value}),
     AuditRule.RATING_UNPUBLISHED_RULEBOOK: frozenset({EventType.REPORT_RATED.value}),
     AuditRule.READ_AFTER_DESTRUCTION: frozenset({EventType.REPORT_READ.value}),
     AuditRule.DESTRUCTION_LATE: frozenset({EventType.DATA_DESTROYED.value}),
@@ -96,6 +109,8 @@ class _Seen:
 @dataclass
 class RuleCheck:
     rule: AuditRule
+    #: checked on decisions' payloads read through the console, not the entries alone
+    reads_payloads: bool = False
     checked: int = 0
     violations: list[Violation] = field(default_factory=list)
 
@@ -109,10 +124,32 @@ def _parse_time(text: Any) -> datetime | None:
         return None
 
 
+def _payload_violations(
+    svc: Services, actor: Actor, decisions: list[tuple[int, bytes]]
+) -> tuple[list[Violation], int, int]:
+    """The payload rules on these ``decision.recorded`` entries; with the number of
+    payloads read and of those that could not be (destroyed, or not opening)."""
+    violations: list[Violation] = []
+    read = unreadable = 0
+    with svc.uow() as uow:
+        for index, data in decisions:
+            entry = decode_entry(data)
+            opened = open_payload(svc, uow, actor, index, entry)
+            if opened is None or not opened.commitment_opens:
+                unreadable += 1
+                continue
+            read += 1
+            violations.extend(check_decision_payload(index, entry, opened.payload))
+        uow.commit()
+    return violations, read, unreadable
+
+
 def compliance_checklist(
-    svc: Services, *, employer: str | None = None, period: str | None = None
+    svc: Services, actor: Actor, *, employer: str | None = None, period: str | None = None
 ) -> dict[str, Any]:
-    """The audit per rule for one employer pseudonym and period (each optional)."""
+    """The audit per rule for one employer pseudonym and period (each optional), for a
+    regulator or an operator (the payload rules read decisions' payloads)."""
+    require_role(actor, ActorRole.REGULATOR, ActorRole.OPERATOR)
     if employer and not _EMPLOYER.match(employer):
         raise InvalidInput("an employer pseudonym: emp_ and 32 hex digits", field="employer")
     window = Period.parse(period) if period else None
@@ -151,8 +188,13 @@ def compliance_checklist(
             return True
         return entry is not None and entry.at is not None and window.holds(entry.at)
 
-    checks = {rule: RuleCheck(rule) for rule in AuditRule}
+    checks = {rule: RuleCheck(rule, rule in PAYLOAD_RULES) for rule in AuditRule}
     kept = [i for i in seen if wanted(i)]
+    decided = EventType.DECISION_RECORDED.value
+    payload_violations, payloads_read, unreadable = _payload_violations(
+        svc, actor, [(i, data) for i, data in raw if seen[i].type == decided and wanted(i)]
+    )
+    violations.extend(payload_violations)
     types = Counter(seen[i].type for i in kept)
     for rule, examined in EXAMINES.items():
         checks[rule].checked = len(kept) if not examined else sum(types[t] for t in examined)
@@ -167,4 +209,6 @@ def compliance_checklist(
         "employers": sorted(set(employers.values())),
         "rules": list(checks.values()),
         "violations": sum(len(c.violations) for c in checks.values()),
+        "payloads_read": payloads_read,
+        "payloads_unreadable": unreadable,
     }

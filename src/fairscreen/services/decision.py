@@ -157,17 +157,16 @@ def _send_notice(
     svc: Services,
     uow: SqlUnitOfWork,
     case: RowMapping,
-    actor: Actor,
     notice: dict[str, Any],
-    event: EventType,
-    **fields: Any,
 ) -> None:
-    """Keep a notice (encrypted with the case), log its event (no content: ids only) and
-    tell the candidate (the rule ids, never the reason's words)."""
+    """Keep a notice (encrypted with the case) and tell the candidate (the rule ids, never
+    the reason's words). No ledger entry of its own: only an adverse decision sends one,
+    so its type alone would tell the public log a result (PRODUCT.md §6); its facts go
+    into the payload of the ``decision.recorded`` that ends the case
+    (:func:`_notice_facts`)."""
     uow.repo.add_notice(
         case, id=new_id("ntc"), kind=notice["kind"], body=notice, created_at=svc.now()
     )
-    log_event(svc, uow, event, case, actor, **fields)
     svc.notifier.send(
         Notification(
             svc.pseudonym("subj", case["subject_id"]),
@@ -175,6 +174,27 @@ def _send_notice(
             {"case": case["pseudonym"], "rules": [r["rule"] for r in notice["reasons"]]},
         )
     )
+
+
+def _notice_facts(notices: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What the regulator's audit checks of P4's first step, kept in the committed payload
+    of ``decision.recorded`` (rules ``adverse-without-notice`` and
+    ``adverse-before-waiting-period``, :func:`fairscreen.ledger.audit.check_decision_payload`):
+    when the latest pre-adverse notice was sent, when its waiting period ended, and how
+    many answers the candidate gave; None when none was sent."""
+    sent = [n for n in notices if n["kind"] == "pre_adverse"]
+    if not sent:
+        return None
+    latest = sent[-1]
+    return {
+        "sent_at": latest["created_at"].isoformat(),
+        "wait_ends": latest["body"]["wait_ends"],
+        "responses": sum(
+            1
+            for n in notices
+            if n["kind"] == "adverse_response" and n["created_at"] >= latest["created_at"]
+        ),
+    }
 
 
 def send_pre_adverse_notice(
@@ -213,7 +233,7 @@ def send_pre_adverse_notice(
             "wait_ends": ends.isoformat(),
             "rights": PRE_ADVERSE_RIGHTS,
         }
-        _send_notice(svc, uow, case, actor, notice, EventType.NOTICE_PRE_ADVERSE, window_ends=ends)
+        _send_notice(svc, uow, case, notice)
         uow.commit()
     return ends
 
@@ -238,7 +258,8 @@ def respond_to_notice(svc: Services, actor: Actor, case_id: str, *, statement: s
             body={"text": text},
             created_at=svc.now(),
         )
-        log_event(svc, uow, EventType.NOTICE_RESPONDED, case, actor)
+        # no ledger entry: only a case with a pre-adverse notice has answers to it
+        # (PRODUCT.md §6); their number goes into the decision's payload
         uow.commit()
 
 
@@ -300,7 +321,11 @@ def record_decision(
             EventType.DECISION_RECORDED,
             case,
             actor,
-            payload={"outcome": decided.value},
+            payload={
+                "outcome": decided.value,
+                "adverse": adverse,
+                "pre_adverse": _notice_facts(uow.repo.notices(case)),
+            },
             due=due,
         )
         if adverse:
@@ -312,7 +337,7 @@ def record_decision(
                 "report_part": report_part,
                 "rights": ADVERSE_ACTION_RIGHTS,
             }
-            _send_notice(svc, uow, case, actor, notice, EventType.NOTICE_ADVERSE_ACTION)
+            _send_notice(svc, uow, case, notice)
         uow.commit()
 
 

@@ -24,6 +24,7 @@ from fairscreen.domain.errors import AuthorizationRefused, InvalidInput
 from fairscreen.domain.evaluation import evaluate, published_model
 from fairscreen.domain.model import RoleProfile
 from fairscreen.domain.profiles import validate_profile
+from fairscreen.domain.questionnaire import Questionnaire, parse_questionnaire
 from fairscreen.domain.report import RulebookRef, refused_document
 from fairscreen.domain.rulebook import Rulebook, parse_rulebook
 from fairscreen.domain.topics import TopicClassifier, default_classifier
@@ -100,6 +101,18 @@ def builtin_profiles() -> Mapping[str, RoleProfile]:
     return profiles
 
 
+QUESTIONNAIRE_RESOURCE = ("data", "questionnaires", "reference.toml")
+
+
+@cache
+def reference_questionnaire() -> Questionnaire:
+    """The reviewed reference questionnaire (package data), parsed once: what referees
+    are asked (``services/references.py``) and what each answer's assertion key means in
+    a report's findings (``evaluate_case``)."""
+    path = resources.files("fairscreen").joinpath(*QUESTIONNAIRE_RESOURCE)
+    return parse_questionnaire(path.read_text("utf-8"))
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """A report document, and whether the check ran (``completed``) or was refused."""
@@ -119,7 +132,7 @@ def evaluate_case(
     classifier = classifier or default_classifier()
     case = parse_case(content, builtin_profiles())
     try:
-        report = evaluate(case, rulebook, classifier)
+        report = evaluate(case, rulebook, classifier, labels=reference_questionnaire().labels)
     except AuthorizationRefused as refusal:
         return Outcome(
             refused_document(

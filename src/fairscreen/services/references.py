@@ -34,8 +34,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from sqlalchemy.engine import RowMapping
@@ -55,7 +53,6 @@ from fairscreen.domain.questionnaire import (
     CheckedAnswers,
     Questionnaire,
     check_answers,
-    parse_questionnaire,
     witness_statements,
 )
 from fairscreen.ledger.entries import EventType
@@ -69,11 +66,11 @@ from fairscreen.services.case_events import (
     visible_case,
 )
 from fairscreen.services.context import Actor, Services, require_role
+from fairscreen.services.evaluation import reference_questionnaire
 from fairscreen.services.investigation import query_permit
 from fairscreen.services.records import redact_for_storage
 from fairscreen.services.scope import effective_categories
 
-QUESTIONNAIRE_RESOURCE = ("data", "questionnaires", "reference.toml")
 #: The source id of the questionnaire's witness records and of its ``source.queried``.
 REFERENCE_SOURCE = "referee-questionnaire"
 #: A questionnaire is answered while the case is investigated, before the report is
@@ -88,13 +85,6 @@ LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 NAME_MAX, CONTACT_MAX = 100, 200
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,19}")
-
-
-@cache
-def reference_questionnaire() -> Questionnaire:
-    """The reviewed questionnaire (package data), parsed once."""
-    path = resources.files("fairscreen").joinpath(*QUESTIONNAIRE_RESOURCE)
-    return parse_questionnaire(path.read_text("utf-8"))
 
 
 def token_hash(svc: Services, token: str) -> str:

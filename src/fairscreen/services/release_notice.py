@@ -1,6 +1,6 @@
 """HR hears when a report is released (issue 13 item 11): an e-mail through the same
-mailer as the candidate's invitation (``adapters/messages.py``), to the employer's
-notification address.
+mailer as the candidate's invitation (``adapters/messages.py``), to the HR staff
+account's e-mail, else the employer's notification address (:func:`release_recipient`).
 
 What it says: that the report of a case for a role was released and where to read it
 and decide. No name, no light, no finding: the report is read in the portal, where every
@@ -22,6 +22,7 @@ from fairscreen.domain.errors import InvalidInput
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.case_events import case_role
 from fairscreen.services.context import Actor, Services, require_role
+from fairscreen.services.staff_accounts import hr_email
 
 log = logging.getLogger("fairscreen.release_notice")
 
@@ -58,11 +59,14 @@ def notification_email(svc: Services, actor: Actor) -> str | None:
 
 
 def release_recipient(uow: SqlUnitOfWork, employer_id: str) -> str | None:
-    """Whom to tell that a report was released: the employer's configured notification
-    address. (When staff accounts carry e-mail addresses, the HR account's comes first:
-    this is the one place to look it up.)"""
+    """Whom to tell that a report was released: the HR staff account's e-mail
+    (``staff_accounts.hr_email``: the administrator's, else the oldest account's), then
+    the employer's configured notification address (an employer still on API tokens has
+    no account with an address); None when neither exists."""
     tenant = uow.repo.tenant(employer_id)
-    return None if tenant is None else uow.repo.tenant_notify_email(tenant)
+    if tenant is None:
+        return None
+    return hr_email(uow, str(tenant["id"])) or uow.repo.tenant_notify_email(tenant)
 
 
 @dataclass(frozen=True, slots=True)

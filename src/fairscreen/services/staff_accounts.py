@@ -546,6 +546,32 @@ def shred_label(uow: SqlUnitOfWork, label: str) -> None:
 # --- rows -------------------------------------------------------------------------------------
 
 
+def hr_email(uow: SqlUnitOfWork, tenant_id: str) -> str | None:
+    """The e-mail of the employer's HR person: its administrator's (the account that
+    signed the organisation up, or the oldest administrator), else its oldest account with
+    an address; disabled accounts (shredded) and token-only integrations never. None when
+    the employer has no such account."""
+    accounts = a.accounts
+    row = (
+        uow.connection.execute(
+            sa.select(accounts.c.id, accounts.c.email_ct)
+            .where(
+                accounts.c.tenant_id == tenant_id,
+                accounts.c.role == ActorRole.EMPLOYER.value,
+                accounts.c.disabled_at.is_(None),
+                accounts.c.email_ct.is_not(None),
+            )
+            .order_by(accounts.c.is_admin.desc(), accounts.c.created_at, accounts.c.id)
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return uow.cipher.decrypt_text(account_label(row["id"]), "email", bytes(row["email_ct"]))
+
+
 def account_by_email_index(connection: sa.Connection, index: str) -> RowMapping | None:
     return (
         connection.execute(sa.select(a.accounts).where(a.accounts.c.email_index == index))

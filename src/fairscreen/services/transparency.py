@@ -35,13 +35,13 @@ from typing import Any
 
 from fairscreen.adapters.db.engine import begin_read
 from fairscreen.adapters.db.ledger_store import SqlLedgerStore, pending_status, reading
-from fairscreen.adapters.db.unit_of_work import payload_commitment
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork, payload_commitment
 from fairscreen.domain.errors import InvalidInput, LedgerError, NotFound
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.domain.rulebook import parse_rulebook
 from fairscreen.ledger.audit import Violation, audit_entries
 from fairscreen.ledger.cosignature import verify_cosignatures
-from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode, decode_entry
+from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry, ReasonCode, decode_entry
 from fairscreen.ledger.log import Log
 from fairscreen.ledger.tiles import HASH_SIZE, TILE_WIDTH, encode_tile_index
 from fairscreen.ledger.verify import verify_log
@@ -303,6 +303,54 @@ def compliance_audit(svc: Services) -> tuple[int, list[Violation]]:
     return size, audit_ledger(svc, as_of=svc.now())
 
 
+@dataclass(frozen=True)
+class OpenedPayload:
+    """What an entry commits to, as the regulator's console reads it."""
+
+    payload: dict[str, Any]
+    commitment_opens: bool
+    recorded_reason: str | None
+
+
+def open_payload(
+    svc: Services, uow: SqlUnitOfWork, actor: Actor, index: int, entry: LedgerEntry
+) -> OpenedPayload | None:
+    """The payload entry ``index`` commits to, for a regulator or an operator, with whether
+    the commitment opens (recomputed under the case's commitment key); the read is logged
+    (``report.read``, reason ``audit``) in ``uow``, which the caller commits (PRODUCT.md §6:
+    each read through the console is itself logged). None, with nothing read or logged,
+    once the case's payload and keys were destroyed."""
+    require_role(actor, ActorRole.REGULATOR, ActorRole.OPERATOR)
+    case = uow.repo.case_by_pseudonym(entry.case)
+    body = uow.repo.event_payload(entry.commitment)
+    if case is None or case["state"] == CaseState.DESTROYED.value or body is None:
+        return None
+    key = uow.commitment_key(entry.case)
+    opened = (
+        payload_commitment(key, body)
+        if entry.v >= 2
+        else hashlib.sha256(body).hexdigest()  # version 1 committed with plain SHA-256
+    )
+    payload = json.loads(body)
+    sealed = payload.pop("recorded_reason_ct", None)
+    reason = (
+        uow.cipher.decrypt_text(entry.case, OPERATOR_REASON_FIELD, base64.b64decode(sealed))
+        if isinstance(sealed, str)
+        else None
+    )
+    log_event(
+        svc,
+        uow,
+        EventType.REPORT_READ,
+        case,
+        actor,
+        payload={"reason": ReasonCode.AUDIT.value, "entry": index},
+        commitment_key=key,
+        reason=ReasonCode.AUDIT,
+    )
+    return OpenedPayload(payload, hmac.compare_digest(opened, entry.commitment), reason)
+
+
 def entry_details(svc: Services, actor: Actor, index: int) -> dict[str, Any]:
     """What entry ``index`` commits to, for a regulator or an operator (PRODUCT.md §6: the
     public log says nothing about a person; the regulator reads details through its
@@ -319,7 +367,6 @@ def entry_details(svc: Services, actor: Actor, index: int) -> dict[str, Any]:
         if not 0 <= index < log.size():
             raise NotFound("no entry at that index", field="index")
         raw = log.entry(index)
-        entry = decode_entry(raw)
         details: dict[str, Any] = {
             "index": index,
             "entry": json.loads(raw),
@@ -328,36 +375,16 @@ def entry_details(svc: Services, actor: Actor, index: int) -> dict[str, Any]:
             "recorded_reason": None,
             "read_logged": False,
         }
-        case = uow.repo.case_by_pseudonym(entry.case)
-        body = uow.repo.event_payload(entry.commitment)
-        if case is None or case["state"] == CaseState.DESTROYED.value or body is None:
+        opened = open_payload(svc, uow, actor, index, decode_entry(raw))
+        if opened is None:
             return details
-        key = uow.commitment_key(entry.case)
-        opened = (
-            payload_commitment(key, body)
-            if entry.v >= 2
-            else hashlib.sha256(body).hexdigest()  # version 1 committed with plain SHA-256
-        )
-        details["commitment_opens"] = hmac.compare_digest(opened, entry.commitment)
-        payload = json.loads(body)
-        sealed = payload.pop("recorded_reason_ct", None)
-        if isinstance(sealed, str):
-            details["recorded_reason"] = uow.cipher.decrypt_text(
-                entry.case, OPERATOR_REASON_FIELD, base64.b64decode(sealed)
-            )
-        details["payload"] = payload
-        log_event(
-            svc,
-            uow,
-            EventType.REPORT_READ,
-            case,
-            actor,
-            payload={"reason": ReasonCode.AUDIT.value, "entry": index},
-            commitment_key=key,
-            reason=ReasonCode.AUDIT,
-        )
         uow.commit()
-    details["read_logged"] = True
+    details.update(
+        payload=opened.payload,
+        commitment_opens=opened.commitment_opens,
+        recorded_reason=opened.recorded_reason,
+        read_logged=True,
+    )
     return details
 
 

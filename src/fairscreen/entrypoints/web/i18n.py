@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -104,8 +105,9 @@ class Translator:
         return text.format(**values) if values else text
 
     def pick(self, texts: Any) -> str:
-        """A text of the domain's ``{"zh-Hans": …, "en": …, "zh-Hant": …}`` maps."""
-        if not isinstance(texts, dict):
+        """A text of the domain's ``{"zh-Hans": …, "en": …, "zh-Hant": …}`` maps (a dict,
+        or a read-only mapping such as the rulebook's: never shown as the map itself)."""
+        if not isinstance(texts, Mapping):
             return str(texts or "")
         return str(texts.get(self.lang) or texts.get("zh-Hans") or texts.get("en") or "")
 

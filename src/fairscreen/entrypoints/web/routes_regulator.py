@@ -50,8 +50,9 @@ def audit(
 ) -> Response:
     """The audit as a checklist per rule of PRODUCT.md §6, for one employer pseudonym and
     one period if asked (each violation links to its entry and inclusion proof)."""
+    assert page.principal is not None
     checklist = compliance_checklist.compliance_checklist(
-        page.services, employer=employer or None, period=period or None
+        page.services, page.principal.actor, employer=employer or None, period=period or None
     )
     return render(page, "regulator/audit.html", checklist=checklist)
 
