@@ -8,6 +8,7 @@ except where ``FAIRSCREEN_REQUIRE_POSTGRES=1`` (CI), where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import uuid
@@ -61,8 +62,8 @@ def postgres_base_url() -> str:
     return POSTGRES_URL
 
 
-@pytest.fixture
-def postgres_url(postgres_base_url: str) -> Iterator[str]:
+@contextlib.contextmanager
+def _fresh_schema(postgres_base_url: str) -> Iterator[str]:
     """A URL whose connections see only a fresh, empty schema (dropped afterwards)."""
     import sqlalchemy as sa
 
@@ -77,6 +78,20 @@ def postgres_url(postgres_base_url: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_base_url: str) -> Iterator[str]:
+    """A URL whose connections see only a fresh, empty schema (dropped afterwards)."""
+    with _fresh_schema(postgres_base_url) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_key_store_url(postgres_base_url: str) -> Iterator[str]:
+    """A second fresh schema, for a key store kept in PostgreSQL as production keeps it."""
+    with _fresh_schema(postgres_base_url) as url:
+        yield url
 
 
 @pytest.fixture

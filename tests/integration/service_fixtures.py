@@ -111,7 +111,12 @@ def make_world(
     records: list[dict[str, Any]] | None = None,
     *,
     webhook_private_targets: bool = False,
+    key_store_url: str | None = None,
 ) -> World:
+    """``key_store_url``: where the wrapped keys go (default: the SQLite key store in the
+    data folder). Tests of concurrent PostgreSQL writers keep them in PostgreSQL too, as
+    production does: a SQLite key store's write lock beside PostgreSQL's row locks can
+    deadlock two writers that take them in opposite orders."""
     clock = Clock()
     notifier = MemoryNotifier()
     source = RecordedSource(records if records is not None else sample_records(), now=clock)
@@ -119,6 +124,7 @@ def make_world(
         database_url=database_url,
         data_dir=tmp_path / "var",
         webhook_private_targets=webhook_private_targets,
+        key_store_url=key_store_url,
     )
     svc = build_services(
         settings, sources={c: source for c in Category}, notifier=notifier, clock=clock

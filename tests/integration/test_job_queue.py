@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from service_fixtures import World, make_world, order_and_sign
+from service_fixtures import World, make_world, order_and_sign, settle
 
 from fairscreen.adapters.jobs import InProcessQueue, Job, ProcrastinateQueue
 from fairscreen.adapters.sources.port import (
@@ -38,8 +38,8 @@ from fairscreen.services.jobs import INVESTIGATE, RELEASE_CASE
 
 
 @pytest.fixture
-def world(postgres_url: str, tmp_path: Path) -> World:
-    made = make_world(postgres_url, tmp_path)
+def world(postgres_url: str, postgres_key_store_url: str, tmp_path: Path) -> World:
+    made = make_world(postgres_url, tmp_path, key_store_url=postgres_key_store_url)
     assert isinstance(made.svc.jobs, ProcrastinateQueue)  # bootstrap's choice on PostgreSQL
     return made
 
@@ -56,6 +56,9 @@ def _jobs(world: World) -> list[dict[str, object]]:
 
 
 def _entries(world: World, kind: str) -> list[dict[str, object]]:
+    """The integrated log's entries of ``kind`` (after one sequencer pass: on PostgreSQL
+    a request only queues its entries)."""
+    settle(world)
     with world.svc.reader() as uow:
         size = uow.ledger_store.read_size()
         found = [json.loads(data) for _, data in uow.ledger_store.read_entries(0, size)]

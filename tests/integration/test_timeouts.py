@@ -23,7 +23,7 @@ from fairscreen.config import Settings
 from fairscreen.domain.errors import DatabaseBusy
 from fairscreen.entrypoints.api.problems import from_error
 from fairscreen.services import webhooks
-from integration.service_fixtures import make_world, order_and_sign
+from integration.service_fixtures import make_world, order_and_sign, settle
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -60,6 +60,7 @@ def test_a_frozen_lock_holder_makes_a_writer_fail_fast_then_is_cut_off(
 ) -> None:
     world = make_world(postgres_url, tmp_path)
     order_and_sign(world)  # ledger entries the webhook outbox has not read yet
+    settle(world)  # integrated: on PostgreSQL a request only queues its entries
     world.svc.engine.dispose()
     world.svc.engine = create_engine(postgres_url, postgres_timeouts=PostgresTimeouts(lock_ms=300))
     child = _frozen_lock_holder(postgres_url, idle_ms=2_000)
