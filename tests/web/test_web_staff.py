@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from api.conftest import many_sign_ins
 from fairscreen.entrypoints.api import create_app
-from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator
+from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, service_errors
 from web.conftest import Web, csrf_of
 
 PASSWORD = "保安公司 hr 的长密码"
@@ -95,8 +95,8 @@ def test_a_refused_sign_up_keeps_what_was_typed_and_says_why_beside_the_field(
     page = answer.text
     assert 'value="某某物业公司"' in page and 'value="typed@example.test"' in page
     assert "short" not in page  # never the password
-    expected = Translator(lang).detail("a password of 10 to 128 characters")
-    assert expected and _esc(expected) in page
+    expected = service_errors()["input.password_low_high_characters"][lang].format(low=10, high=128)
+    assert _esc(expected) in page
     field = re.search(r'<input type="password" id="password"[^>]*>', page)
     assert field and 'aria-invalid="true"' in field.group(0) and "password-error" in field.group(0)
     # the address already taken: the error sits at the e-mail field

@@ -73,7 +73,11 @@ def transition(current: CaseState, target: CaseState) -> CaseState:
     """``target`` if the state machine allows the step; ``InvalidTransition`` otherwise."""
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(
-            f"a case in state {current.value} cannot move to {target.value}", field="state"
+            "a case in state {current} cannot move to {target}",
+            field="state",
+            key="transition.cannot_move",
+            current=current.value,
+            target=target.value,
         )
     return target
 
@@ -94,7 +98,11 @@ class DisputeOutcome(StrEnum):
 
 def review_window_ends(opened_at: datetime, days: int = DEFAULT_REVIEW_DAYS) -> datetime:
     if days not in REVIEW_DAYS_RANGE:
-        raise InvalidInput("the review window is 3 to 10 days", field="review_days")
+        raise InvalidInput(
+            "the review window is 3 to 10 days",
+            field="review_days",
+            key="input.review_window_3_10_days",
+        )
     return opened_at + timedelta(days=days)
 
 
@@ -109,12 +117,17 @@ def check_release(
     """A report is released only after the window passes without dispute, or when the
     candidate accepts; never while a dispute is open (PRODUCT.md P4)."""
     if open_disputes or state is S.DISPUTED:
-        raise InvalidTransition("a dispute is open: the report cannot be released", field="state")
+        raise InvalidTransition(
+            "a dispute is open: the report cannot be released",
+            field="state",
+            key="transition.dispute_open_report_cannot_released",
+        )
     transition(state, S.RELEASED)
     if not accepted and now < window_ends:
         raise InvalidTransition(
             "the candidate's review window has not ended and they have not accepted",
             field="window_ends",
+            key="transition.candidate_review_window_not_ended",
         )
 
 

@@ -47,9 +47,11 @@ def record_decision(
     try:
         decided = Outcome(outcome)
     except ValueError as exc:
-        raise InvalidInput("must be hired or not_hired", field="outcome") from exc
+        raise InvalidInput(
+            "must be hired or not_hired", field="outcome", key="input.must_hired_not_hired"
+        ) from exc
     if not reason.strip() or len(reason) > 2000:
-        raise InvalidInput("1 to 2000 characters", field="reason")
+        raise InvalidInput("1 to 2000 characters", field="reason", key="input.1_2000_characters")
     now = svc.now()
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)

@@ -4,13 +4,14 @@ Messages live in ``catalogs/messages.json``, one entry per key with all three te
 test checks none is missing). The language is chosen by ``?lang=`` (which also sets the
 ``fs_lang`` cookie, so the choice persists), then the cookie, then zh-Hans.
 
-The services explain a refusal in English (``the report is not released yet``); an error
-page shows it in the reader's language through ``catalogs/service_errors.json``: each
-entry is the English message, ``{name}`` standing for a part that varies (a state or
-category name is shown by its own label), with its zh-Hans and zh-Hant texts. A message
-without an entry is shown in English, marked ``lang="en"``; a test checks that every
-entry still matches a message the code raises and that every state-machine and
-authorization refusal has one.
+A service refusal carries a message key and its parameters (``domain/errors.py``); a
+page shows it in the reader's language through ``catalogs/service_errors.json``, keyed
+by that key, each language with the same ``{name}`` placeholders. A parameter that is a
+code is shown by its label (``state``/``current``/``target`` a state, ``category`` a
+category, ``tier`` a tier, ``role`` an actor's role), so no English code reaches a
+Chinese page. A refusal without a key (an operator's error) is shown in English, marked
+``lang="en"``; a test checks that every key the code uses has an entry in all three
+languages with the raise site's English and parameters, and that no entry is stale.
 """
 
 from __future__ import annotations
@@ -55,18 +56,15 @@ def catalog() -> dict[str, dict[str, str]]:
 
 
 @cache
-def service_errors() -> list[tuple[re.Pattern[str], dict[str, str]]]:
-    """The service-error catalog, each English message compiled to a pattern whose
-    ``{name}`` parts capture what varies."""
+def service_errors() -> dict[str, dict[str, str]]:
+    """The service-error catalogue: message key -> its text in each language."""
     text = resources.files(__package__).joinpath("catalogs/service_errors.json").read_text("utf-8")
-    compiled = []
-    for entry in json.loads(text):
-        parts = re.split(r"\{(\w+)\}", entry["en"])
-        body = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
-        compiled.append((re.compile(body + r"\Z"), entry))
-    return compiled
+    loaded: dict[str, dict[str, str]] = json.loads(text)
+    return loaded
+
+
+#: parameters that are codes, by name: shown by their label in the page's language
+_STATE_PARAMS = frozenset({"state", "current", "target"})
 
 
 #: Foreign bodies a legal basis cites by an English abbreviation (the rulebook, a signed
@@ -109,27 +107,27 @@ class Translator:
             return str(texts or "")
         return str(texts.get(self.lang) or texts.get("zh-Hans") or texts.get("en") or "")
 
-    def detail(self, message: str) -> str | None:
-        """A service's English refusal in this language, or None when the catalog has no
-        entry for it (the page then shows the English, marked as such)."""
-        for pattern, entry in service_errors():
-            found = pattern.match(message)
-            if found is None:
-                continue
-            if self.lang == "en":
-                return message
-            values = {name: self._label(value) for name, value in found.groupdict().items()}
-            return entry[self.lang].format(**values)
-        return None
+    def detail(self, error: Any) -> str | None:
+        """A service's refusal (anything with ``key`` and ``params``, a
+        :class:`~fairscreen.domain.errors.FairscreenError`) in this language, or None when
+        it has no key in the catalogue (the page then shows its English, marked as such)."""
+        entry = service_errors().get(getattr(error, "key", None) or "")
+        if entry is None:
+            return None
+        params = getattr(error, "params", {})
+        return entry[self.lang].format(**{name: self._param(name, v) for name, v in params.items()})
 
-    def _label(self, value: str) -> str:
-        """A state, tier or category name by its label in this language; anything else
-        as is."""
-        if f"state.{value}" in catalog():
-            return self.state(value)
-        if value in TIER_LABELS:
-            return self.tier(value)
-        return self.category(value)
+    def _param(self, name: str, value: object) -> str:
+        """A parameter as shown: a state, category or tier code by its label here."""
+        if name in _STATE_PARAMS:
+            return self.state(str(value))
+        if name == "category":
+            return self.category(str(value))
+        if name == "tier":
+            return self.tier(str(value))
+        if name == "role" and f"role.{value}" in catalog():
+            return self(f"role.{value}")
+        return str(value)
 
     def basis(self, text: str | None) -> str:
         """A legal basis in this language: an English abbreviation of a foreign body

@@ -175,7 +175,7 @@ def _profiles_page(
     ]
     refusal = None
     if error is not None:
-        translated = page.t.detail(error.message)
+        translated = page.t.detail(error)
         refusal = {
             "target": _error_target(error.field),
             "text": translated or error.message,
@@ -231,7 +231,11 @@ def _role_of_form(page: Page, tier: str) -> dict[str, Any]:
         lookback = page.field(f"lookback_{name}").strip()
         if lookback:
             if not lookback.isdigit():
-                raise InvalidInput("whole years", field=f"role.categories.{name}.lookback_years")
+                raise InvalidInput(
+                    "whole years",
+                    field=f"role.categories.{name}.lookback_years",
+                    key="input.whole_years",
+                )
             requirement["lookback_years"] = int(lookback)
         basis = page.field(f"legal_basis_{name}").strip()
         if basis:
