@@ -222,10 +222,8 @@ def test_inviting_a_colleague_through_the_pages(web: Web) -> None:
 def test_an_invalid_invitation_link_says_so_in_each_language(web: Web, lang: str) -> None:
     page = _browser(web).get(f"/invitations/fsi_{'u' * 43}?lang={lang}")
     assert page.status_code == 404
-    text = Translator(lang).detail(
-        "this invitation link is not valid: it was used, withdrawn or has expired"
-    )
-    assert text and _esc(text) in page.text
+    text = service_errors()["not_found.invitation_link_not_valid_used"][lang]
+    assert _esc(text) in page.text
 
 
 def test_api_tokens_live_on_their_settings_page(web: Web) -> None:

@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
+from fairscreen.services.review import CLAIM_LISTS
 
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 DEFAULT = "zh-Hans"
@@ -78,6 +79,18 @@ LEGAL_TERMS = {
     },
 }
 _LEGAL_TERM = re.compile(r"\b(" + "|".join(LEGAL_TERMS) + r")\b\s*")
+#: a tier named by its code inside a rulebook's legal basis ("仅限 trust 等级岗位")
+_TIER_WORD = re.compile(r"\s*\b(" + "|".join(t.value for t in Tier) + r")\b\s*")
+
+
+@cache
+def rulebook_hant() -> dict[str, str]:
+    """The shipped rulebooks' legal bases and causes in Traditional script (written by
+    ``python -m fairscreen.training.rulebook_hant``; the rulebook keeps its Simplified
+    text, a zh-Hant page shows the twin)."""
+    text = resources.files(__package__).joinpath("catalogs/rulebook_hant.json").read_text("utf-8")
+    loaded: dict[str, str] = json.loads(text)
+    return loaded
 
 
 def choose(query_lang: str | None, cookie_lang: str | None) -> str:
@@ -130,11 +143,20 @@ class Translator:
         return str(value)
 
     def basis(self, text: str | None) -> str:
-        """A legal basis in this language: an English abbreviation of a foreign body
-        (``EEOC``) by its name in Chinese; the rest as written."""
+        """A legal basis in this language: in Traditional script on a zh-Hant page, an
+        English abbreviation of a foreign body (``EEOC``) by its name in Chinese, a tier
+        named by its code (``trust``) by its label; the rest as written."""
         if not text or self.lang == "en":
             return text or ""
-        return _LEGAL_TERM.sub(lambda found: LEGAL_TERMS[found.group(1)][self.lang], text)
+        text = self.written(text)
+        text = _LEGAL_TERM.sub(lambda found: LEGAL_TERMS[found.group(1)][self.lang], text)
+        left, right = ("「", "」") if self.lang == "zh-Hant" else ("“", "”")
+        return _TIER_WORD.sub(lambda found: f"{left}{self.tier(found.group(1))}{right}", text)
+
+    def written(self, text: str) -> str:
+        """A rulebook's Chinese legal text (a basis, a cause or charge) in this page's
+        script: its Traditional twin on a zh-Hant page, as written otherwise."""
+        return rulebook_hant().get(text, text) if self.lang == "zh-Hant" else text
 
     def tier(self, name: str) -> str:
         try:
@@ -147,6 +169,14 @@ class Translator:
             return CATEGORY_LABELS[Category(name)][self.lang]
         except ValueError:  # not a category: shown as it is
             return name
+
+    def claims(self, name: str) -> str:
+        """A list of the candidate's claims (``education``, ``employment``, ``licenses``)
+        by the label of the category that checks it."""
+        for category, listed in CLAIM_LISTS.items():
+            if listed == name:
+                return self.category(category)
+        return self.category(name)
 
     def topic(self, name: str) -> str:
         """A prohibited topic by its name in this language: a prohibited category's
