@@ -22,6 +22,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
 from fairscreen.services.review import CLAIM_LISTS
 
@@ -114,6 +116,14 @@ class Translator:
         text = entry.get(self.lang) or entry["en"]
         return text.format(**values) if values else text
 
+    def coded(self, message: str, /, **code: str) -> Markup:
+        """``t(key)`` whose ``{name}`` blanks are command lines, paths or module names:
+        each shown as ``<code>`` (escaped), the same in every language, so a Chinese
+        sentence carries them as code, not as English words in running text."""
+        text = catalog()[message].get(self.lang) or catalog()[message]["en"]
+        shown = {name: Markup("<code>{}</code>").format(value) for name, value in code.items()}
+        return escape(text).format(**shown)
+
     def pick(self, texts: Any) -> str:
         """A text of the domain's ``{"zh-Hans": …, "en": …, "zh-Hant": …}`` maps."""
         if not isinstance(texts, dict):
@@ -150,6 +160,15 @@ class Translator:
             return text or ""
         text = self.written(text)
         text = _LEGAL_TERM.sub(lambda found: LEGAL_TERMS[found.group(1)][self.lang], text)
+        return self._tier_words(text)
+
+    def rule(self, texts: Any) -> str:
+        """A rulebook text of the three languages (a rule's or an exclusion's): a tier
+        named by its code (``仅适用于 trust 等级岗位``) by its label on a Chinese page."""
+        text = self.pick(texts)
+        return text if self.lang == "en" else self._tier_words(text)
+
+    def _tier_words(self, text: str) -> str:
         left, right = ("「", "」") if self.lang == "zh-Hant" else ("“", "”")
         return _TIER_WORD.sub(lambda found: f"{left}{self.tier(found.group(1))}{right}", text)
 
