@@ -457,15 +457,18 @@ def _check_correction(
     for index, record in enumerate(records):
         if record.get("category") != category:
             raise InvalidInput(
-                f"must be {category}: a correction replaces the disputed finding's own "
+                "must be {category}: a correction replaces the disputed finding's own "
                 "records, in its category",
                 field=f"corrected_records[{index}].category",
+                key="input.correction_in_the_findings_category",
+                category=category,
             )
         if record.get("id") in others:
             raise InvalidInput(
                 "names a record of another finding: a correction replaces only the "
                 "disputed finding's own records",
                 field=f"corrected_records[{index}].id",
+                key="input.correction_names_another_finding",
             )
 
 

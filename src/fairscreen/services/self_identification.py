@@ -129,8 +129,10 @@ def fairness_overview(
     never a case it has not been shown."""
     if validate_min_group(min_group) < DEFAULT_MIN_GROUP:
         raise InvalidInput(
-            f"must be at least {DEFAULT_MIN_GROUP}: a smaller group could single out a candidate",
+            "must be at least {n}: a smaller group could single out a candidate",
             field="min_group",
+            key="input.min_group_at_least",
+            n=DEFAULT_MIN_GROUP,
         )
     if actor.role is ActorRole.EMPLOYER:
         if employer_id not in (None, actor.id):
@@ -140,6 +142,7 @@ def fairness_overview(
                 "employers see their organisation as a whole: a report narrowed to one "
                 "role, compared with the whole, could single out a candidate",
                 field="role_id",
+                key="input.employer_sees_whole_organisation",
             )
         employer_id = actor.id
     elif actor.role not in (ActorRole.REGULATOR, ActorRole.OPERATOR):
@@ -150,6 +153,7 @@ def fairness_overview(
         raise InvalidInput(
             "has not ended yet: reports cover calendar quarters that have ended",
             field="quarter",
+            key="input.quarter_not_ended",
         )
     scope = f"{employer_id or '*'}|{role_id or '*'}"
     with svc.uow() as uow:
