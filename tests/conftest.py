@@ -8,6 +8,7 @@ except where ``FAIRSCREEN_REQUIRE_POSTGRES=1`` (CI), where it fails.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -110,3 +111,27 @@ def case_schema_validator(schema_dir: Path) -> object:
 
     schema = json.loads((schema_dir / "case.schema.json").read_text("utf-8"))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """``serve`` configures logging for its process (one handler on the root logger,
+    uvicorn's loggers propagating to it); a test that runs it in-process must not leave
+    that to the tests after it."""
+    root = logging.getLogger()
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = (
+        list(root.handlers),
+        root.level,
+        {
+            name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate)
+            for name in names
+        },
+    )
+    yield
+    handlers, level, loggers = saved
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, (own, propagate) in loggers.items():
+        logging.getLogger(name).handlers[:] = own
+        logging.getLogger(name).propagate = propagate

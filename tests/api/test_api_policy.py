@@ -91,6 +91,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "answer": "维持",
     },
     ("POST", "/v1/cases/{case_id}/decision"): {"outcome": "not_hired", "reason": "理由"},
+    ("POST", "/v1/cases/{case_id}/pre-adverse-notice"): {"reason": "理由", "cites_report": True},
+    ("POST", "/v1/cases/{case_id}/adverse-response"): {"statement": "说明"},
     ("PUT", "/v1/cases/{case_id}/legal-hold"): {"hold": True},
     ("POST", "/v1/cases/{case_id}/referees"): {"name": "某人", "contact": "r@example.test"},
 }

@@ -54,7 +54,13 @@ def test_the_employer_view_holds_nothing_excluded_or_unverified(api: Api) -> Non
     # What the employer does see: the light and the reasons of verified adverse findings.
     shown = {r["rule"] for r in view.json()["employer_view"]["reasons"]}
     assert shown == {r["rule"] for r in full["rating"]["reasons"]}
-    assert set(view.json()["employer_view"]) == {"light", "reasons", "checks", "statement"}
+    assert set(view.json()["employer_view"]) == {
+        "light",
+        "reasons",
+        "checks",
+        "statement",
+        "not_checked",
+    }
     assert view.headers["cache-control"] == "no-store"
 
 

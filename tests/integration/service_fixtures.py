@@ -210,3 +210,58 @@ def people(
             accept_report(world.svc, candidate, case_id)
         made.append((candidate, case_id))
     return made
+
+
+def not_hire(
+    world: World, case_id: str, reason: str = "另有人选", cites_report: bool = False
+) -> None:
+    """Not hired, by PRODUCT.md P4's two steps when the light is not green: the
+    pre-adverse notice, its waiting period (5 working days fit in 7 calendar days), then
+    the final decision; in one step on a green light."""
+    from fairscreen.services.decision import record_decision, send_pre_adverse_notice
+
+    with world.svc.reader() as uow:
+        case = uow.repo.case(case_id)
+        assert case is not None
+    if case["light"] != "green":
+        send_pre_adverse_notice(
+            world.svc, world.employer, case_id, reason=reason, cites_report=cites_report
+        )
+        world.clock.advance(days=7)
+    record_decision(
+        world.svc,
+        world.employer,
+        case_id,
+        outcome="not_hired",
+        reason=reason,
+        cites_report=cites_report,
+    )
+
+
+def teacher_case(world: World, declined: set[str]) -> dict[str, object]:
+    """A kindergarten teacher's case (the built-in profile: criminal record and health
+    certificate required by law) whose candidate declined ``declined``, released; the
+    employer view."""
+    from fairscreen.services.authorization import authorization_notice, sign_authorization
+    from fairscreen.services.investigation import run_investigation
+    from fairscreen.services.review import accept_report, read_report
+    from fairscreen.services.scope import use_builtin_profile
+
+    profile_id = use_builtin_profile(world.svc, world.employer, "kindergarten-teacher")
+    requested = ["identity", "education", "criminal_record", "health_certificate", "reference"]
+    case_id = order(world, profile_id=profile_id, requested=requested)
+    notice = authorization_notice(world.svc, world.candidate, case_id)
+    signed = [c for c in notice.categories if c not in declined]
+    sign_authorization(
+        world.svc,
+        world.candidate,
+        case_id,
+        text_sha256=notice.sha256,
+        lang="zh-Hans",
+        categories=signed,
+        sensitive_consented=[c for c in notice.sensitive if c in signed],
+    )
+    run_investigation(world.svc, world.agency, case_id)
+    accept_report(world.svc, world.candidate, case_id)
+    view: dict[str, object] = read_report(world.svc, world.employer, case_id)["employer_view"]
+    return view

@@ -17,6 +17,7 @@ from service_fixtures import (
     ROLE,
     World,
     make_world,
+    not_hire,
     order,
     order_and_sign,
     settle,
@@ -172,14 +173,7 @@ def test_an_adverse_decision_sends_a_notice(world: World) -> None:
     case_id = order_and_sign(world)
     run_investigation(world.svc, world.agency, case_id)
     accept_report(world.svc, world.candidate, case_id)
-    record_decision(
-        world.svc,
-        world.employer,
-        case_id,
-        outcome="not_hired",
-        reason="生效判决与岗位诚信要求相关",
-        cites_report=True,
-    )
+    not_hire(world, case_id, reason="生效判决与岗位诚信要求相关", cites_report=True)
     sent = [n for n in world.notifier.sent if n.kind == "adverse_action"]
     assert len(sent) == 1 and sent[0].fields["rules"] == ["LIT_RELEVANT_JUDGMENT"]
     exported = export_subject_data(world.svc, world.candidate)
@@ -252,7 +246,7 @@ def test_reading_after_destruction_is_refused(world: World) -> None:
     case_id = order_and_sign(world)
     run_investigation(world.svc, world.agency, case_id)
     accept_report(world.svc, world.candidate, case_id)
-    record_decision(world.svc, world.employer, case_id, outcome="not_hired", reason="另有人选")
+    not_hire(world, case_id)
     world.clock.advance(days=180)  # exactly when due: the scheduler's purge runs on time
     result = purge(world.svc)
     assert result.destroyed == (case_id,)
@@ -526,14 +520,7 @@ def test_a_decided_case_keeps_neither_light_nor_outcome_once_destroyed(world: Wo
     case_id = order_and_sign(world)
     run_investigation(world.svc, world.agency, case_id)
     accept_report(world.svc, world.candidate, case_id)
-    record_decision(
-        world.svc,
-        world.employer,
-        case_id,
-        outcome="not_hired",
-        reason="另有人选",
-        cites_report=False,
-    )
+    not_hire(world, case_id)
     assert case_queries.case_summary(world.svc, world.candidate, case_id)["outcome"] == "not_hired"
     world.clock.advance(days=180)  # not hired: 180 days after the decision
     assert purge(world.svc).destroyed == (case_id,)

@@ -82,6 +82,20 @@ def clean_log() -> list[Mapping]:
     ]
 
 
+def adverse_log(*, notice: bool = True, final_on: float = 28) -> list[Mapping]:
+    """Case p decided against by PRODUCT.md P4's two steps: the pre-adverse notice on day
+    20 with its waiting period to day 27, the candidate's answer, the final adverse
+    decision on ``final_on``; without ``notice``, the first step is missing."""
+    hr: dict[str, Any] = {"role": "employer", "actor": "usr_hr"}
+    first = [entry("notice.pre_adverse", "p", when=at(20), window_ends=at(27), **hr)]
+    return [
+        *(first if notice else []),
+        entry("notice.responded", "p", role="candidate", actor="subj_p", when=at(22)),
+        entry("decision.recorded", "p", when=at(final_on), due=at(final_on + 180), **hr),
+        entry("notice.adverse_action", "p", when=at(final_on), **hr),
+    ]
+
+
 def run(log: list[Mapping], **options: Any) -> list[tuple[int, AuditRule]]:
     violations = audit_entries(((i, encoded(m)) for i, m in enumerate(log)), {RULEBOOK}, **options)
     return [(v.index, v.rule) for v in violations]
@@ -89,6 +103,8 @@ def run(log: list[Mapping], **options: Any) -> list[tuple[int, AuditRule]]:
 
 def test_the_clean_log_has_no_violation() -> None:
     assert run(clean_log()) == []
+    assert run([*clean_log(), *adverse_log()]) == []
+    assert run([*clean_log(), *adverse_log(final_on=27)]) == []  # the wait ends at its end
     assert run(clean_log(), as_of=T0 + timedelta(days=400)) == []
 
 
@@ -148,6 +164,8 @@ BROKEN: dict[AuditRule, tuple[list[Mapping], int]] = {
         18,
     ),
     AuditRule.DESTRUCTION_LATE: (_replace(14, when=at(195)), 14),
+    AuditRule.ADVERSE_WITHOUT_NOTICE: ([*clean_log(), *adverse_log(notice=False)], 20),
+    AuditRule.ADVERSE_BEFORE_WAITING_PERIOD: ([*clean_log(), *adverse_log(final_on=26.9)], 21),
 }
 
 
@@ -163,6 +181,16 @@ def test_all_rules_in_scope_are_exercised() -> None:
         AuditRule.ENTRY_MALFORMED,
     }
     assert replayed == set(AuditRule)
+
+
+def test_a_second_notice_moves_the_wait() -> None:
+    """The latest pre-adverse notice's waiting period is the one the final step waits for."""
+    again = entry(
+        "notice.pre_adverse", "p", role="employer", actor="usr_hr", when=at(25), window_ends=at(32)
+    )
+    log = [*clean_log(), *adverse_log()]
+    log.insert(20, again)
+    assert run(log) == [(22, AuditRule.ADVERSE_BEFORE_WAITING_PERIOD)]
 
 
 def test_a_hold_placed_after_the_due_does_not_excuse_lateness() -> None:

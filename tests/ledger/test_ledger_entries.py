@@ -33,6 +33,10 @@ VOCABULARY = {
     "report.released",
     "report.read",
     "decision.recorded",
+    # issue 13 item 6: PRODUCT.md P4's two steps of an adverse decision
+    "notice.pre_adverse",
+    "notice.responded",
+    "notice.adverse_action",
     "deletion.requested",
     "data.destroyed",
     "retention.hold",

@@ -226,8 +226,8 @@ def test_the_adverse_verified_record_decides_and_the_finding_says_the_sources_di
     assert report["rating"]["light"] == "red" and finding["rule"] == "EDU_FALSIFIED"
     assert finding["disagreement"] == {"adverse": ["edu-chsi"], "other": ["edu-school"]}
     assert finding["summary"]["en"].startswith(
-        "示例大学 · bachelor · 2012 — the verified sources disagree (chsi against school); "
-        "the adverse record decides — The issuing school"
+        "示例大学 · bachelor's degree · 2012 — the verified sources disagree "
+        "(chsi against school); the adverse record decides — The issuing school"
     )
     agreed = _education_case(
         ("school", SourceKind.ISSUER, True), ("chsi", SourceKind.REGISTRY, True)

@@ -232,6 +232,25 @@ def test_licence_rules(run: Any, records: list[dict[str, Any]], expected: list[s
     assert rules(report) == expected
 
 
+@pytest.mark.parametrize(
+    ("category", "claims"),
+    [("professional_license", LIC_CLAIM), ("education", EDU_CLAIM)],
+)
+def test_no_record_found_for_a_claim_is_its_answer_not_a_clean_check(
+    run: Any, category: str, claims: dict[str, Any]
+) -> None:
+    """Issue 13 items 5 and 8: a register's "no record found" for a claimed licence (or
+    degree) is the claim's unverifiable answer, one finding, never also a verified clean
+    "no record" beside it."""
+    report = run(
+        case([record("x-1", category, status="not_found")], categories=[category], claims=claims)
+    )
+    [finding] = [f for f in report["findings"] if f["category"] == category]
+    assert finding["claim"] == 0 and finding["records"] == ["x-1"]
+    assert finding["verification"] != "verified" and finding["rule"].endswith("_UNVERIFIABLE")
+    assert report["rating"]["light"] == "blue"
+
+
 # --- verified records that disagree (PRODUCT.md P3): the adverse one decides -------------------
 
 
@@ -1073,3 +1092,50 @@ def test_a_remark_repeated_across_records_is_read_once_and_dropped_everywhere() 
         "ref-2",
         "ref-3",
     ]
+
+
+# --- reasons that explain themselves (issue 13 item 7) -----------------------------------------
+
+
+def test_a_material_date_difference_says_what_differed(run: Any) -> None:
+    report = run(case([emp(start="2017-04")], categories=["employment_history"], claims=EMP_CLAIM))
+    [reason] = report["employer_view"]["reasons"]
+    assert reason["rule"] == "EMP_DATES_MATERIAL"
+    assert (
+        "入职：候选人填 2016-07；原单位记录 2017-04（相差 9 个月）" in reason["summary"]["zh-Hans"]
+    )
+    assert (
+        "start: the candidate gave 2016-07; the employer's record says 2017-04"
+        in (reason["summary"]["en"])
+    )
+    assert "原單位記錄 2017-04（相差 9 個月）" in reason["summary"]["zh-Hant"]
+    ended = run(case([emp(end="2024-06")], categories=["employment_history"], claims=EMP_CLAIM))
+    assert (
+        "离职：候选人填 2023-09；原单位记录 2024-06（相差 9 个月）"
+        in (ended["employer_view"]["reasons"][0]["summary"]["zh-Hans"])
+    )
+
+
+def test_an_incomplete_check_says_which_and_why(run: Any) -> None:
+    report = run(
+        case(
+            [identity_ok(), record("lit-1", "litigation", status="source_unavailable")],
+            categories=["identity", "litigation"],
+        )
+    )
+    [reason] = report["employer_view"]["reasons"]
+    assert reason["summary"]["zh-Hans"].startswith("民事与行政诉讼记录：数据来源 ")
+    assert "暂时无法查询" in reason["summary"]["zh-Hans"]
+    assert "could not be queried" in reason["summary"]["en"]
+    nothing = run(case([], categories=["identity"]))
+    [reason] = nothing["employer_view"]["reasons"]
+    assert "没有任何来源返回可用记录" in reason["summary"]["zh-Hans"]
+
+
+def test_a_degree_level_is_said_in_words(run: Any) -> None:
+    report = run(case([edu()], categories=["education"], claims=EDU_CLAIM))
+    [finding] = report["findings"]
+    assert "本科（学士）" in finding["summary"]["zh-Hans"]
+    assert "本科（學士）" in finding["summary"]["zh-Hant"]
+    assert "bachelor's degree" in finding["summary"]["en"]
+    assert " bachelor " not in finding["summary"]["zh-Hans"]

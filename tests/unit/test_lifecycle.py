@@ -16,9 +16,13 @@ from fairscreen.domain.lifecycle import (
     HoldReason,
     Outcome,
     RetentionPolicy,
+    adverse_wait_ends,
+    check_decision,
+    check_pre_adverse,
     check_release,
     destruction_due,
     dispute_due,
+    is_adverse,
     purge_action,
     review_window_ends,
     revocation_destroys_data,
@@ -182,3 +186,65 @@ def test_every_category_is_named_in_every_language() -> None:
         assert set(labels) == {"zh-Hans", "en", "zh-Hant"}, category
         assert all(text.strip() for text in labels.values()), category
     assert len({labels["zh-Hans"] for labels in CATEGORY_LABELS.values()}) == len(Category)
+
+
+# --- P4: the decision in two steps (issue 13 item 6) ----------------------------------------
+
+MONDAY = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+
+
+def test_the_waiting_period_counts_working_days_in_china() -> None:
+    assert adverse_wait_ends(MONDAY) == MONDAY + timedelta(days=7)  # Mon -> next Mon
+    wednesday = MONDAY + timedelta(days=2)
+    assert adverse_wait_ends(wednesday) == wednesday + timedelta(days=7)
+    # Friday 20:00 UTC is Saturday 04:00 in Beijing: counted from Monday 00:00 there, the
+    # five whole working days end the Monday after (00:00 Beijing, Sunday 16:00 UTC)
+    friday_evening = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
+    assert adverse_wait_ends(friday_evening) == datetime(2026, 12, 13, 16, 0, tzinfo=UTC)
+    assert adverse_wait_ends(MONDAY, 10) == MONDAY + timedelta(days=14)
+    for days in (4, 16):
+        with pytest.raises(InvalidInput):
+            adverse_wait_ends(MONDAY, days)
+
+
+@given(st.integers(min_value=0, max_value=60 * 24 * 14), st.integers(min_value=5, max_value=15))
+def test_the_waiting_period_is_never_shorter_than_its_working_days(minutes: int, days: int) -> None:
+    sent = MONDAY + timedelta(minutes=minutes)
+    ends = adverse_wait_ends(sent, days)
+    assert timedelta(days=days) <= ends - sent <= timedelta(days=days + 2 * (days // 5 + 2))
+
+
+def test_only_not_hiring_on_a_light_that_is_not_green_is_adverse() -> None:
+    assert is_adverse(Outcome.NOT_HIRED, "blue") and is_adverse(Outcome.NOT_HIRED, "red")
+    assert not is_adverse(Outcome.NOT_HIRED, "green")
+    assert not is_adverse(Outcome.HIRED, "red")
+
+
+def test_an_adverse_decision_waits_for_its_notice() -> None:
+    ends = MONDAY + timedelta(days=7)
+    with pytest.raises(InvalidTransition, match="notice first"):
+        check_decision(S.RELEASED, Outcome.NOT_HIRED, "yellow", now=ends, wait_ends=None)
+    with pytest.raises(InvalidTransition, match="waiting period"):
+        check_decision(S.ADVERSE_NOTICE, Outcome.NOT_HIRED, "yellow", now=MONDAY, wait_ends=ends)
+    assert (
+        check_decision(S.ADVERSE_NOTICE, Outcome.NOT_HIRED, "yellow", now=ends, wait_ends=ends)
+        is S.DECIDED
+    )
+    # favourable decisions need no notice and no wait
+    assert check_decision(S.RELEASED, Outcome.HIRED, "red", now=MONDAY, wait_ends=None) is S.DECIDED
+    assert check_decision(S.RELEASED, Outcome.NOT_HIRED, "green", now=MONDAY, wait_ends=None)
+    assert check_decision(S.ADVERSE_NOTICE, Outcome.HIRED, "red", now=MONDAY, wait_ends=ends)
+    for state in (S.CANDIDATE_REVIEW, S.DECIDED):
+        with pytest.raises(InvalidTransition):
+            check_decision(state, Outcome.HIRED, "green", now=MONDAY, wait_ends=None)
+
+
+def test_a_pre_adverse_notice_is_for_an_adverse_intention_once() -> None:
+    assert check_pre_adverse(S.RELEASED, Outcome.NOT_HIRED, "blue") is S.ADVERSE_NOTICE
+    with pytest.raises(InvalidInput):
+        check_pre_adverse(S.RELEASED, Outcome.NOT_HIRED, "green")
+    with pytest.raises(InvalidInput):
+        check_pre_adverse(S.RELEASED, Outcome.HIRED, "red")
+    with pytest.raises(InvalidTransition):
+        check_pre_adverse(S.ADVERSE_NOTICE, Outcome.NOT_HIRED, "red")
+    assert S.WITHDRAWN in TRANSITIONS[S.ADVERSE_NOTICE]  # a revocation still ends it

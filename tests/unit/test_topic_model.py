@@ -10,8 +10,16 @@ from typing import Any
 import pytest
 
 from fairscreen.domain.errors import InvalidInput
-from fairscreen.domain.topic_model import MODEL_RESOURCE, features, parse_model, spans
-from fairscreen.domain.topic_names import PROHIBITED_TOPICS
+from fairscreen.domain.lexicon import LexiconTopicClassifier
+from fairscreen.domain.text_fold import fold
+from fairscreen.domain.topic_model import (
+    MODEL_RESOURCE,
+    features,
+    parse_model,
+    span_features,
+    spans,
+)
+from fairscreen.domain.topic_names import ALLOW_FEATURE, ALLOW_MARK, PROHIBITED_TOPICS
 from fairscreen.domain.topics import default_classifier
 from fairscreen.services.evaluation import evaluate_case
 from fairscreen.services.topic_audit import HELDOUT_RESOURCES, audit_shipped_sets, load_heldout
@@ -51,6 +59,29 @@ def test_a_mixed_statement_is_dropped_whole() -> None:
     job = "他的代码评审意见一向中肯，交付也准时。"
     assert classifier.prohibited_topic(job) is None
     assert classifier.prohibited_topic(job + "就是身体不太好，经常跑医院。") is not None
+
+
+def test_a_blanked_job_phrase_is_a_feature_of_its_sentence_only() -> None:
+    text = fold("He was the HR liaison to the trade union. He's great.")
+    masked = LexiconTopicClassifier().read(text, text).masked
+    assert ALLOW_MARK in masked and "union" not in masked
+    first, second, pair = (found for _, found in span_features(masked))
+    assert ALLOW_FEATURE in first and ALLOW_FEATURE in pair and ALLOW_FEATURE not in second
+    # the model learnt it as evidence of a job statement (model r9)
+    assert DOCUMENT["drop_weights"][ALLOW_FEATURE] < 0
+    # what is left ("he was the hr") was dropped by r9 without the feature
+    liaison = "He was the HR liaison to the trade union."
+    assert default_classifier().prohibited_topic(liaison) is None
+
+
+def test_a_referee_cannot_write_the_allow_mark() -> None:
+    # fold removes every zero-width space, so only a blanked phrase leaves the mark
+    assert ALLOW_MARK not in fold(f"她{ALLOW_MARK}怀孕了 he is {ALLOW_MARK}gay")
+    classifier = default_classifier()
+    for text in ("她最近怀孕了。", "He's always hungover on Mondays."):
+        marked = text.replace(" ", f" {ALLOW_MARK}") + ALLOW_MARK
+        assert classifier.prohibited_topic(marked) == classifier.prohibited_topic(text)
+        assert classifier.prohibited_topic(text) is not None
 
 
 def test_an_empty_or_blanked_statement_is_kept() -> None:

@@ -84,12 +84,12 @@ def classifier() -> TopicClassifier:
 
 # The in-sample errors of the shipped lexicon + model (``fairscreen audit topics``): a
 # statistical layer does not fit its training set exactly, so these are listed, and any
-# other error on the training corpus fails the test below.
+# other error on the training corpus fails the test below. Model r9 (735 more
+# statements, many of them job remarks in the register of the prohibited ones, and its
+# threshold set for recall 0.975 by grouped cross-validation) fits its corpus less
+# closely than r8 did (49 false drops against 17): it memorises less (docs/topics.md).
 KNOWN_IN_SAMPLE_ERRORS = {
     # job statements dropped
-    "en-300": "disability",
-    "en-318": "disability",
-    "r7-hans-204": "appearance",
     "r7-ctx-006": "marital_status",
     "r7-neg-003": "pregnancy_or_fertility",
     "r7-neg-006": "health_condition",
@@ -104,6 +104,41 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r7-neg-071": "health_condition",
     "r7-neg-073": "health_condition",
     "r7-neg-076": "religion",
+    "r9-hans-004": "health_condition",
+    "r9-hans-005": "health_condition",
+    "r9-hans-011": "religion",
+    "r9-hans-012": "religion",
+    "r9-hans-014": "religion",
+    "r9-hans-017": "age",
+    "r9-hans-019": "appearance",
+    "r9-hans-020": "health_condition",
+    "r9-hans-031": "religion",
+    "r9-hans-047": "health_condition",
+    "r9-hans-054": "appearance",
+    "r9-hant-004": "health_condition",
+    "r9-hant-011": "appearance",
+    "r9-hant-013": "health_condition",
+    "r9-hant-021": "religion",
+    "r9-hant-043": "marital_status",
+    "r9-hant-052": "religion",
+    "r9-hant-055": "health_condition",
+    "r9-en-001": "pregnancy_or_fertility",
+    "r9-en-005": "health_condition",
+    "r9-en-011": "religion",
+    "r9-en-040": "health_condition",
+    "r9-en-041": "marital_status",
+    "r9-en-042": "health_condition",
+    "r9-en-062": "religion",
+    "r9b-hans-053": "religion",
+    "r9b-hans-054": "religion",
+    "r9b-hans-055": "family_background",
+    "r9b-hant-032": "family_background",
+    "r9b-hant-054": "family_background",
+    "r9b-en-051": "religion",
+    "r9c-en-009": "health_condition",
+    "r9c-en-029": "union_membership",
+    "r9c-en-036": "health_condition",
+    "r9c-hans-031": "health_condition",
     # dropped under a neighbouring topic
     "r7-hans-050": "family_background",
     "r7-hans-078": "disability",
@@ -113,6 +148,15 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r7-hant-087": "household_registration",
     "r7-en-042": "appearance",
     "r7-en-118": "union_membership",
+    "r9-hans-092": "family_background",
+    "r9-hant-071": "pregnancy_or_fertility",
+    "r9-hant-085": "pregnancy_or_fertility",
+    "r9-en-078": "health_condition",
+    "r9-en-089": "sex_or_gender",
+    "r9-en-093": "marital_status",
+    "r9b-hans-091": "public_security_violation",
+    "r9b-hant-067": "pregnancy_or_fertility",
+    "r9b-en-094": "public_security_violation",
 }
 
 
@@ -150,12 +194,12 @@ def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
 
 def test_audit_quality_on_the_corpus() -> None:
     audit = audit_topics()
-    assert audit.false_drops == 17  # the first 17 of KNOWN_IN_SAMPLE_ERRORS
+    assert audit.false_drops == 49  # the first 49 of KNOWN_IN_SAMPLE_ERRORS
     assert not audit.passed
     assert audit.overall.drop.recall == 1.0
-    assert (audit.overall.drop.precision or 0.0) >= 0.985
-    assert (audit.overall.topic_micro.precision or 0.0) >= 0.98
-    assert (audit.overall.topic_micro.recall or 0.0) >= 0.99
+    assert (audit.overall.drop.precision or 0.0) >= 0.965
+    assert (audit.overall.topic_micro.precision or 0.0) >= 0.955
+    assert (audit.overall.topic_micro.recall or 0.0) >= 0.985
     for report in audit.scripts:
         assert report.drop.recall == 1.0, report.lang
     assert {m.id: m.predicted for m in audit.misclassified} == KNOWN_IN_SAMPLE_ERRORS

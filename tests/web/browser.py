@@ -65,7 +65,8 @@ class LiveServer:
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        # FAIRSCREEN_TEST_PORT pins the port on a shared machine (0: any free one)
+        sock.bind(("127.0.0.1", int(os.environ.get("FAIRSCREEN_TEST_PORT", "0"))))
         self.port = sock.getsockname()[1]
         self._socket = sock
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")

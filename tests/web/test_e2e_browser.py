@@ -188,7 +188,7 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
         assert code in report
     shot(candidate, f"{prefix}-07-candidate-report")
     finding = candidate.locator("#finding-LIT-3")
-    finding.locator("summary").click()
+    finding.locator("details.dispute > summary").click()
     finding.locator("textarea[name=statement]").fill("该判决不是我的案件，附法院证明。")
     finding.locator("input[type=file]").set_input_files(
         {"name": "court-letter.txt", "mimeType": "text/plain", "buffer": "证明：非本人".encode()}
@@ -229,12 +229,13 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     outcome = "hired" if lang == "zh-Hans" else "not_hired"
     employer.check(f"input[name=outcome][value={outcome}]")
     employer.fill("#reason", "个别评估后作出的决定。")
-    if outcome == "not_hired":
-        employer.check("input[name=cites_report]")
-    employer.click(f"form[action='/employer/cases/{case_id}/decision'] button[type=submit]")
+    # green: no pre-adverse step and no question about the report's part (PRODUCT.md P4)
+    assert employer.locator("input[name=cites_report]").count() == 0
+    with employer.expect_navigation():
+        employer.click(f"form[action='/employer/cases/{case_id}/decision'] button[type=submit]")
+    employer.click("#confirm-submit")  # the confirmation page: nothing is one click
     employer.wait_for_url(f"**/employer/cases/{case_id}?done=decided")
-    if outcome == "not_hired":
-        assert employer.locator("#adverse-1").count() == 1
+    assert employer.locator("#adverse-1").count() == 0
     shot(employer, f"{prefix}-12-employer-decided")
 
     # 8. The scheduler publishes a signed checkpoint; the regulator sees the ledger
@@ -260,7 +261,8 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
 
     # The candidate, last: the adverse-action notice if any, and the sign-out.
     candidate.goto(f"{base}/candidate/cases/{case_id}")
-    assert candidate.locator("#notice-1").count() == (1 if outcome == "not_hired" else 0)
+    assert candidate.locator("#notice-1").count() == 0  # green: no adverse notice
+    assert "个别评估后作出的决定。" in candidate.locator("#decision").inner_text()
     shot(candidate, f"{prefix}-18-candidate-decided")
     with candidate.expect_navigation():
         candidate.click("form[action='/sign-out'] button")
@@ -317,7 +319,7 @@ def test_a_refused_evidence_file_is_told_beside_the_field_with_the_statement_kep
     candidate = _candidate(browser, api, base, "zh-Hans", **PHONE)
     candidate.goto(f"{base}/candidate/cases/{case_id}")
     finding = candidate.locator("#finding-LIT-3")
-    finding.locator("summary").click()
+    finding.locator("details.dispute > summary").click()
     statement = "该判决不是我的案件，当事人同名。"
     finding.locator("textarea[name=statement]").fill(statement)
     finding.locator("input[type=file]").set_input_files(

@@ -119,11 +119,15 @@ def _decide(web: Web, case_id: str) -> None:
     api = web.api
     answer = api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
     assert answer.status_code == 204, answer.text
+    body = {"reason": "岗位要求诚信记录良好", "cites_report": True}
+    sent = api.call("employer", "POST", f"/v1/cases/{case_id}/pre-adverse-notice", json=body)
+    assert sent.status_code == 201, sent.text
+    api.later(days=7)  # the waiting period: 5 working days (PRODUCT.md P4)
     decided = api.call(
         "employer",
         "POST",
         f"/v1/cases/{case_id}/decision",
-        json={"outcome": "not_hired", "reason": "岗位要求诚信记录良好", "cites_report": True},
+        json={"outcome": "not_hired", **body},
     )
     assert decided.status_code == 204, decided.text
     web.refresh_candidates()
@@ -332,7 +336,8 @@ def test_the_audit_is_a_checklist_per_rule_filtered_by_employer_and_period(web: 
     page = web.get("regulator", "/regulator/audit")
     assert page.status_code == 200
     rows = re.findall(r'<tr id="rule-([a-z-]+)">', page.text)
-    assert len(rows) == 12 and "query-without-authorization" in rows
+    assert len(rows) == 14 and "query-without-authorization" in rows
+    assert "adverse-without-notice" in rows  # issue 13 item 6: P4's two steps audited
     assert "没有求职者签署的授权书就查询了信息来源" in page.text  # the rule in plain Chinese
     assert "在签署授权之前就查询了信息来源" in page.text  # the violation in plain Chinese
     index = re.search(r'href="/regulator/entries\?q=(\d+)#entry-\d+"', page.text)

@@ -107,7 +107,9 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert len(pages) == 22  # the six PDF documents, the referee form, an evidence file
+    assert (
+        len(pages) == 24
+    )  # six PDF documents, the referee form, an evidence file, adverse answer, own checks
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",
@@ -312,7 +314,9 @@ def test_employer_pages_never_show_anything_excluded_or_unverified(web_any_db: W
     for finding in hidden:
         assert f'id="finding-{finding["id"]}"' in html
     web.post(
-        "employer", f"/employer/cases/{case_id}/decision", {"outcome": "hired", "reason": "合适"}
+        "employer",
+        f"/employer/cases/{case_id}/decision",
+        {"outcome": "hired", "reason": "合适", "confirmed": "yes"},
     )
     html = web.get("employer", f"/employer/cases/{case_id}").text
     for secret in forbidden:
@@ -328,7 +332,7 @@ def test_user_text_is_escaped_everywhere(web: Web) -> None:
     web.post(
         "employer",
         f"/employer/cases/{case_id}/decision",
-        {"outcome": "not_hired", "reason": reason, "cites_report": "yes"},
+        {"outcome": "not_hired", "reason": reason, "cites_report": "yes", "confirmed": "yes"},
     )
     for who, path in (("employer", "/employer/cases/"), ("candidate", "/candidate/cases/")):
         html = web.get(who, f"{path}{case_id}").text
@@ -801,16 +805,21 @@ def test_fixed_texts_in_traditional_and_refusals_that_say_what_happened(web: Web
     assert "輸入什麼" in rulebook and "版本歷程" in rulebook and "法律依據" in rulebook
 
     case_id = _released(web)
-    loose = web.post(  # a box is ticked (yes) or not: "1" is refused, not read as "not"
+    loose = web.post(  # the report's part is yes or no: "1" is refused, not read as either
         "employer",
         f"/employer/cases/{case_id}/decision",
         {"outcome": "not_hired", "reason": "不符合岗位要求", "cites_report": "1"},
     )
-    assert loose.status_code == 422 and "复选框只能勾选或不勾选" in loose.text
+    assert loose.status_code == 422 and "只能选择“是”或“否”" in loose.text
+    form = {"outcome": "not_hired", "reason": "不符合岗位要求", "cites_report": "yes"}
+    notice = web.post(
+        "employer", f"/employer/cases/{case_id}/decision", form | {"confirmed": "yes"}
+    )
+    assert notice.status_code == 303 and "done=pre_adverse" in notice.headers["location"]
+    web.api.later(days=7)  # the pre-adverse notice's waiting period (PRODUCT.md P4)
+    web.refresh_candidates()
     decided = web.post(
-        "employer",
-        f"/employer/cases/{case_id}/decision",
-        {"outcome": "not_hired", "reason": "不符合岗位要求", "cites_report": "yes"},
+        "employer", f"/employer/cases/{case_id}/decision", form | {"confirmed": "yes"}
     )
     assert decided.status_code == 303 and "done=decided" in decided.headers["location"]
     banner = web.get("employer", decided.headers["location"]).text
@@ -880,7 +889,7 @@ def test_a_revoked_authorization_is_shown_with_its_time_and_not_offered_again(
     decided = web.post(
         "employer",
         f"/employer/cases/{case_id}/decision",
-        {"outcome": "hired", "reason": "合适"},
+        {"outcome": "hired", "reason": "合适", "confirmed": "yes"},
     )
     assert decided.status_code == 303
     path = f"/candidate/cases/{case_id}"

@@ -27,6 +27,7 @@ from typing import TypeVar
 
 from fairscreen.domain.authorization import check_authorization
 from fairscreen.domain.categories import (
+    CATEGORY_LABELS,
     PROHIBITED,
     Category,
     CauseGroup,
@@ -213,7 +214,7 @@ class _Evaluation:
         rule: RuleId | None = None,
         exclusion: Exclusion | None = None,
         neutral: str = "no_adverse",
-        detail: str = "",
+        detail: str | Mapping[str, str] = "",
         claim: int | None = None,
         disagreement: _Disagreement | None = None,
     ) -> None:
@@ -232,7 +233,9 @@ class _Evaluation:
         else:
             disposition, texts = Disposition.NEUTRAL, NEUTRAL_TEXTS[neutral]
         said = texts if disagreement is None else disagreement.summary(texts, self.source_of)
-        if detail:
+        if isinstance(detail, Mapping):  # said per language (issue 13 item 7)
+            summary = {lang: f"{detail.get(lang, detail['en'])} — {t}" for lang, t in said.items()}
+        elif detail:
             summary = {lang: f"{detail} — {text}" for lang, text in said.items()}
         else:
             summary = dict(said)
@@ -321,7 +324,7 @@ class _Evaluation:
                     [record.id],
                     verified=True,
                     rule=RuleId.CHECK_INCOMPLETE,
-                    detail=record.source.id,
+                    detail=_incomplete_detail(category, UNAVAILABLE_TEXTS, record.source.id),
                 )
             EVALUATORS[category](self, bucket)
         return report_document(
@@ -524,6 +527,7 @@ def _identity(ev: _Evaluation, bucket: _Bucket) -> None:
             [r.id for r in bucket.not_found],
             verified=True,
             rule=RuleId.CHECK_INCOMPLETE,
+            detail=_incomplete_detail(Category.IDENTITY, NO_RECORD_TEXTS, ""),
         )
 
 
@@ -538,7 +542,11 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
         ),
     )
     for index, claim, matches in matched:
-        detail = f"{claim.institution} · {claim.degree} · {claim.graduation_year}"
+        level = DEGREE_TEXTS.get(claim.degree, {})
+        detail = {
+            lang: f"{claim.institution} · {level.get(lang, claim.degree)} · {claim.graduation_year}"
+            for lang in LANGS
+        }
         outcomes = [
             RuleId.EDU_FALSIFIED
             if not item.data.conferred
@@ -552,7 +560,7 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
         )
         ev.add(
             Category.EDUCATION,
-            [item.record.id for item in matches],
+            _claim_records(matches, bucket),
             verified=bool(matches),
             rule=rule,
             neutral="confirmed",
@@ -560,7 +568,7 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.EDUCATION, bucket, attached)
+    _unclaimed(ev, Category.EDUCATION, bucket, attached, matched)
 
 
 def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, today: YearMonth) -> int:
@@ -610,17 +618,52 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
             (RuleId.EMP_FABRICATED, RuleId.EMP_DATES_MATERIAL),
             RuleId.EMP_UNVERIFIABLE,
         )
+        said: str | dict[str, str] = detail
+        if rule is RuleId.EMP_DATES_MATERIAL:
+            deciding = next(
+                item.data
+                for item, outcome in zip(speaking, outcomes, strict=True)
+                if outcome is RuleId.EMP_DATES_MATERIAL
+            )
+            assert isinstance(deciding, EmploymentData)
+            said = _dates_detail(detail, claim, deciding, today)
         ev.add(
             Category.EMPLOYMENT_HISTORY,
-            [item.record.id for item in about],
+            _claim_records(about, bucket),
             verified=bool(speaking),
             rule=rule,
             neutral="confirmed",
-            detail=detail,
+            detail=said,
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached)
+    _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached, matched)
+
+
+def _dates_detail(
+    base: str, claim: EmploymentClaim, data: EmploymentData, today: YearMonth
+) -> dict[str, str]:
+    """What differed in a material date difference (issue 13 item 7): the claimed and the
+    recorded month of whichever end differs more, and by how many months."""
+    start = claim.start.months_between(data.start) if data.start else 0
+    end = (claim.end or today).months_between(data.end or today)
+    if start >= end:
+        claimed, recorded, months, which = claim.start, data.start, start, "start"
+    else:
+        claimed, recorded, months, which = claim.end or today, data.end or today, end, "end"
+    return {
+        lang: f"{base} · "
+        + template.format(claimed=claimed, recorded=recorded, months=months, which=words[which])
+        for lang, (template, words) in DATES_TEXTS.items()
+    }
+
+
+def _incomplete_detail(category: Category, texts: Mapping[str, str], source: str) -> dict[str, str]:
+    """Which check was incomplete and why (issue 13 item 7), per language."""
+    return {
+        lang: texts[lang].format(category=CATEGORY_LABELS[category][lang], source=source)
+        for lang in LANGS
+    }
 
 
 def _records_about(
@@ -667,7 +710,7 @@ def _license(ev: _Evaluation, bucket: _Bucket) -> None:
         )
         ev.add(
             Category.PROFESSIONAL_LICENSE,
-            [item.record.id for item in matches],
+            _claim_records(matches, bucket),
             verified=bool(matches),
             rule=rule,
             neutral="confirmed",
@@ -675,7 +718,7 @@ def _license(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.PROFESSIONAL_LICENSE, bucket, attached)
+    _unclaimed(ev, Category.PROFESSIONAL_LICENSE, bucket, attached, matched)
 
 
 def _license_outcome(data: object, as_of: date) -> RuleId | None:
@@ -687,6 +730,43 @@ def _license_outcome(data: object, as_of: date) -> RuleId | None:
         return RuleId.LIC_EXPIRED
     return None
 
+
+LANGS = ("zh-Hans", "en", "zh-Hant")
+#: Degree levels in words (issue 13 item 7: never ``bachelor`` on a Chinese page).
+DEGREE_TEXTS: Mapping[str, Mapping[str, str]] = {
+    "associate": {"zh-Hans": "专科", "en": "associate degree", "zh-Hant": "專科"},
+    "bachelor": {"zh-Hans": "本科（学士）", "en": "bachelor's degree", "zh-Hant": "本科（學士）"},
+    "master": {"zh-Hans": "硕士", "en": "master's degree", "zh-Hant": "碩士"},
+    "doctorate": {"zh-Hans": "博士", "en": "doctorate", "zh-Hant": "博士"},
+    "other": {"zh-Hans": "其他学历", "en": "other qualification", "zh-Hant": "其他學歷"},
+}
+#: A material date difference, said (``which`` is the start or the end of the spell).
+DATES_TEXTS: Mapping[str, tuple[str, Mapping[str, str]]] = {
+    "zh-Hans": (
+        "{which}：候选人填 {claimed}；原单位记录 {recorded}（相差 {months} 个月）",
+        {"start": "入职", "end": "离职"},
+    ),
+    "en": (
+        "{which}: the candidate gave {claimed}; the employer's record says {recorded} "
+        "({months} months apart)",
+        {"start": "start", "end": "end"},
+    ),
+    "zh-Hant": (
+        "{which}：候選人填 {claimed}；原單位記錄 {recorded}（相差 {months} 個月）",
+        {"start": "入職", "end": "離職"},
+    ),
+}
+#: Which check was incomplete and why.
+UNAVAILABLE_TEXTS: Mapping[str, str] = {
+    "zh-Hans": "{category}：数据来源 {source} 暂时无法查询",
+    "en": "{category}: the source {source} could not be queried",
+    "zh-Hant": "{category}：資料來源 {source} 暫時無法查詢",
+}
+NO_RECORD_TEXTS: Mapping[str, str] = {
+    "zh-Hans": "{category}：没有任何来源返回可用记录",
+    "en": "{category}: no source returned a usable record",
+    "zh-Hant": "{category}：沒有任何來源返回可用記錄",
+}
 
 #: How a finding says that its verified sources disagree (PRODUCT.md P3), before the text
 #: of the rule that decided it; ``{adverse}`` and ``{other}`` are the sources' ids.
@@ -764,9 +844,26 @@ def _claim_matches(
     return matched, attached
 
 
-def _unclaimed(ev: _Evaluation, category: Category, bucket: _Bucket, attached: set[str]) -> None:
+def _claim_records(matches: Sequence[_Triaged], bucket: _Bucket) -> list[str]:
+    """The records a claim's finding lists: those that match it or, when none does, the
+    sources' ``not_found`` answers, which are then its answer (issue 13 items 5 and 8: a
+    claimed licence no register knows is unverifiable, never a clean "no record" beside
+    it)."""
+    if matches:
+        return [item.record.id for item in matches]
+    return [record.id for record in bucket.not_found]
+
+
+def _unclaimed(
+    ev: _Evaluation,
+    category: Category,
+    bucket: _Bucket,
+    attached: set[str],
+    matched: Sequence[tuple[int, object, Sequence[_Triaged]]] = (),
+) -> None:
     """Records of a claim category that confirm no claim: verified ones are neutral,
-    unverified ones excluded; a ``not_found`` answer is neutral."""
+    unverified ones excluded; a ``not_found`` answer is neutral unless a claim that no
+    record matched lists it as its answer (``_claim_records``)."""
     for item in bucket.usable:
         if item.record.id in attached:
             continue
@@ -774,7 +871,8 @@ def _unclaimed(ev: _Evaluation, category: Category, bucket: _Bucket, attached: s
             ev.add(category, [item.record.id], verified=True, neutral="no_claim")
         else:
             ev.unverified(category, item)
-    _not_found(ev, category, bucket)
+    if not any(not matches for _, _, matches in matched):
+        _not_found(ev, category, bucket)
 
 
 def _not_found(ev: _Evaluation, category: Category, bucket: _Bucket) -> None:

@@ -43,7 +43,7 @@ from importlib import resources
 
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.text_fold import fold, simplified
-from fairscreen.domain.topic_names import PROHIBITED_TOPICS, earliest
+from fairscreen.domain.topic_names import ALLOW_MARK, PROHIBITED_TOPICS, earliest
 
 LEXICON_FILES: tuple[str, ...] = ("zh", "zh-Hant", "en")
 LEXICON_PACKAGE_DIR = "data/lexicon"
@@ -623,7 +623,9 @@ class LexiconTopicClassifier:
         if simple != folded:
             topic = earliest(topic, self._hant_topics.best(masked))
         cue = cue_group.removeprefix(_CUE) if cue_group is not None else None
-        return LexiconReading(topic, cue, masked.replace(_MASK, " ") if _MASK in masked else masked)
+        if _MASK in masked:
+            masked = masked.replace(_MASK, f" {ALLOW_MARK} ")
+        return LexiconReading(topic, cue, masked)
 
     def prohibited_topic(self, text: str) -> str | None:
         """The prohibited topic a lexicon hit drops this statement for, or None."""

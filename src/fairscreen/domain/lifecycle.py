@@ -1,7 +1,7 @@
 """The case state machine and its clocks (PRODUCT.md §3, P1, P4, P6), pure.
 
     [ordered →] authorized → scoped → investigating → candidate_review ⇄ disputed
-      → released → decided → archived → destroyed
+      → released [→ adverse_notice] → decided → archived → destroyed
     plus withdrawn (consent revoked) and expired (authorization lapsed before release)
 
 ``ordered`` is ours (PRODUCT.md is silent): the employer has ordered a check and the
@@ -34,6 +34,8 @@ class CaseState(StrEnum):
     CANDIDATE_REVIEW = "candidate_review"
     DISPUTED = "disputed"
     RELEASED = "released"
+    #: a pre-adverse notice was sent; its waiting period runs (PRODUCT.md P4)
+    ADVERSE_NOTICE = "adverse_notice"
     DECIDED = "decided"
     ARCHIVED = "archived"
     DESTROYED = "destroyed"
@@ -58,13 +60,16 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     S.INVESTIGATING: frozenset({S.CANDIDATE_REVIEW}),
     S.CANDIDATE_REVIEW: frozenset({S.DISPUTED, S.RELEASED}),
     S.DISPUTED: frozenset({S.CANDIDATE_REVIEW}),
-    S.RELEASED: frozenset({S.DECIDED, S.WITHDRAWN}),
+    S.RELEASED: frozenset({S.DECIDED, S.ADVERSE_NOTICE, S.WITHDRAWN}),
+    S.ADVERSE_NOTICE: frozenset({S.DECIDED, S.WITHDRAWN}),
     S.DECIDED: frozenset({S.ARCHIVED, S.DESTROYED}),
     S.ARCHIVED: frozenset({S.DESTROYED}),
     S.WITHDRAWN: frozenset({S.DESTROYED}),
     S.EXPIRED: frozenset({S.DESTROYED}),
     S.DESTROYED: frozenset(),
 }
+#: The states in which the report is released (the employer may read its view).
+RELEASED_STATES = frozenset({S.RELEASED, S.ADVERSE_NOTICE, S.DECIDED, S.ARCHIVED})
 for _state in _BEFORE_RELEASE:
     TRANSITIONS[_state] = TRANSITIONS[_state] | {S.WITHDRAWN, S.EXPIRED}
 
@@ -129,6 +134,85 @@ def check_release(
             field="window_ends",
             key="transition.candidate_review_window_not_ended",
         )
+
+
+# --- P4: the decision in two steps ---------------------------------------------------------
+
+#: PRODUCT.md P4: "a waiting period (5 working days by default)".
+DEFAULT_ADVERSE_WAIT_DAYS = 5
+ADVERSE_WAIT_DAYS_RANGE = range(5, 16)
+#: Working days are counted on the calendar of mainland China's time zone (UTC+8): a
+#: notice sent on Friday 20:00 UTC is Saturday there. Public holidays are not known
+#: here (no holiday calendar ships with the product), so a waiting period over one is
+#: longer in calendar days only by the weekends it crosses; the employer may set more.
+_WORKDAY_OFFSET = timedelta(hours=8)
+
+
+def is_adverse(outcome: Outcome, light: str | None) -> bool:
+    """A decision not to hire when the light is not green is adverse (PRODUCT.md P4): it
+    takes two steps, and the employer says whether the report played a part."""
+    return outcome is Outcome.NOT_HIRED and light != "green"
+
+
+def adverse_wait_ends(sent_at: datetime, working_days: int = DEFAULT_ADVERSE_WAIT_DAYS) -> datetime:
+    """The end of a pre-adverse notice's waiting period: ``working_days`` Monday-to-Friday
+    days after it was sent, at the same time of day (PRODUCT.md P4, 5 by default). A
+    notice sent on a Saturday or Sunday counts from the start of the Monday after, so
+    the candidate always has the whole number of working days."""
+    if working_days not in ADVERSE_WAIT_DAYS_RANGE:
+        raise InvalidInput("the waiting period is 5 to 15 working days", field="wait_days")
+    local = sent_at + _WORKDAY_OFFSET
+    if local.weekday() >= 5:
+        monday = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+            days=7 - local.weekday()
+        )
+        sent_at = monday - _WORKDAY_OFFSET
+    ends = sent_at
+    left = working_days
+    while left:
+        ends += timedelta(days=1)
+        if (ends + _WORKDAY_OFFSET).weekday() < 5:
+            left -= 1
+    return ends
+
+
+def check_decision(
+    state: CaseState,
+    outcome: Outcome,
+    light: str | None,
+    *,
+    now: datetime,
+    wait_ends: datetime | None,
+) -> CaseState:
+    """The state the decision may be recorded from, checked (PRODUCT.md P4).
+
+    A favourable decision (hired, or not hired on a green light) is recorded from
+    ``released``, or during a pre-adverse notice when the candidate's answer changed the
+    employer's mind. An adverse one only after its pre-adverse notice's waiting period
+    has ended; before the notice it is refused and the notice is asked for instead."""
+    if state not in (S.RELEASED, S.ADVERSE_NOTICE):
+        transition(state, S.DECIDED)
+    if is_adverse(outcome, light):
+        if state is not S.ADVERSE_NOTICE or wait_ends is None:
+            raise InvalidTransition(
+                "an adverse decision needs a pre-adverse notice first", field="outcome"
+            )
+        if now < wait_ends:
+            raise InvalidTransition(
+                "the pre-adverse notice's waiting period has not ended", field="wait_ends"
+            )
+    return transition(state, S.DECIDED)
+
+
+def check_pre_adverse(state: CaseState, outcome: Outcome, light: str | None) -> CaseState:
+    """A pre-adverse notice is sent once, from ``released``, for an adverse intended
+    decision only (a favourable one needs none)."""
+    if not is_adverse(outcome, light):
+        raise InvalidInput(
+            "a pre-adverse notice is only for not hiring when the light is not green",
+            field="outcome",
+        )
+    return transition(state, S.ADVERSE_NOTICE)
 
 
 # --- P1: revocation ---------------------------------------------------------------------------

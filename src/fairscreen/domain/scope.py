@@ -8,7 +8,7 @@ a sensitive category needs its own separate consent, PIPL art. 29).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from fairscreen.domain.categories import (
@@ -61,3 +61,23 @@ def effective_scope(
         else:
             effective.append(category)
     return Scope(tuple(effective), tuple(excluded))
+
+
+def required_but_declined(
+    excluded: Iterable[Mapping[str, str]], legal_bases: Mapping[str, str | None]
+) -> list[dict[str, str]]:
+    """The categories the role's legal basis requires and the candidate declined, as the
+    employer is shown them: **not checked — required by law for this role**, never among
+    the checks performed (PRODUCT.md P4). ``excluded`` is a report's ``scope.excluded``;
+    ``legal_bases`` maps each category of the role profile to the law it names, if any
+    (only criminal records and health certificates carry one, P2)."""
+    return [
+        {
+            "category": e["category"],
+            "reason": e["reason"],
+            "legal_basis": str(legal_bases[e["category"]]),
+        }
+        for e in excluded
+        if e["reason"] == ScopeReason.NOT_CONSENTED
+        and (legal_bases.get(e["category"]) or "").strip()
+    ]

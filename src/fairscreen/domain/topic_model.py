@@ -17,7 +17,11 @@ Features of one span of folded, Simplified text (:func:`features`):
   model r8: a third of the features, no recall bought in cross-validation);
 - each English word gives ``w:word`` and ``p:`` plus its first five letters (so
   "pregnant", "pregnancy" share ``p:pregn``), each pair of neighbouring words ``b:w1 w2``;
-- the lexicon's cue, if any, gives ``cue:topic``.
+- the lexicon's cue, if any, gives ``cue:topic``;
+- a job phrase the lexicon blanked (an ``allow`` entry) leaves ``topic_names.ALLOW_MARK``
+  in its sentence, which gives ``allow`` (model r9): what is left of "He was the HR
+  liaison to the trade union." is "he was the hr", and without the feature the model
+  read that pronoun-and-verb residue as a remark on the person.
 
 Decision (:meth:`TopicModel.prohibited_topic`): each sentence, and each pair of
 neighbouring sentences, is a span; the statement is dropped when some span's score
@@ -44,7 +48,7 @@ from operator import add
 from typing import Any
 
 from fairscreen.domain.errors import InvalidInput
-from fairscreen.domain.topic_names import PROHIBITED_TOPICS, ModelRef
+from fairscreen.domain.topic_names import ALLOW_FEATURE, ALLOW_MARK, PROHIBITED_TOPICS, ModelRef
 
 MODEL_FORMAT = "fairscreen/topic-model/v1"
 MODEL_RESOURCE = "data/topic_model.json"
@@ -62,6 +66,8 @@ def features(span: str) -> set[str]:
 def _read(span: str) -> tuple[set[str], list[str]]:
     """The features of a span, and its English words (for the pair across a join)."""
     found: set[str] = set()
+    if ALLOW_MARK in span:  # a job phrase the lexicon blanked (topic_names.ALLOW_MARK)
+        found.add(ALLOW_FEATURE)
     for run in _CHINESE_RUN.findall(span):
         # n-grams joined in C (map over add): a third faster than slicing in a loop
         found.update(run)

@@ -53,6 +53,14 @@ PROHIBITED_TOPICS: tuple[str, ...] = (
     "appearance",
 )
 
+# What a job phrase the lexicon blanks (an ``allow`` entry) leaves in the text the model
+# reads: a zero-width space, which ``text_fold.fold`` removes from every input, so only a
+# blanked phrase can put one there. The model reads it as the feature ``ALLOW_FEATURE``
+# (model r9): without it, "He was the HR liaison to the trade union." left "he was the
+# hr", pronoun and verb only, which the model dropped as a remark about the person.
+ALLOW_MARK = "\u200b"
+ALLOW_FEATURE = "allow"
+
 RANK = {name: index for index, name in enumerate(PROHIBITED_TOPICS)}
 
 

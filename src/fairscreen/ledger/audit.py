@@ -18,6 +18,10 @@ their ``at`` fields. The rules, each with a stable code:
   early (``reason: candidate_accepted``);
 - ``release-during-dispute`` (P4): a ``report.released`` while a ``dispute.opened`` of the
   case has no ``dispute.resolved`` yet;
+- ``adverse-without-notice`` (P4): a ``notice.adverse_action`` (the final adverse
+  decision) with no ``notice.pre_adverse`` logged for the case before it;
+- ``adverse-before-waiting-period`` (P4): a ``notice.adverse_action`` before the latest
+  pre-adverse notice's waiting period (its ``window_ends``) has ended;
 - ``rating-unpublished-rulebook`` (§4): a ``report.rated`` whose ``rulebook_sha256`` is
   missing or not in the published set (an empty set publishes nothing: fail closed);
 - ``read-after-destruction`` (P5/P6): a ``report.read`` after the case's ``data.destroyed``;
@@ -58,6 +62,8 @@ class AuditRule(StrEnum):
     QUERY_AFTER_REVOCATION = "query-after-revocation"
     RELEASE_BEFORE_REVIEW_WINDOW = "release-before-review-window"
     RELEASE_DURING_DISPUTE = "release-during-dispute"
+    ADVERSE_WITHOUT_NOTICE = "adverse-without-notice"
+    ADVERSE_BEFORE_WAITING_PERIOD = "adverse-before-waiting-period"
     RATING_UNPUBLISHED_RULEBOOK = "rating-unpublished-rulebook"
     READ_AFTER_DESTRUCTION = "read-after-destruction"
     DESTRUCTION_LATE = "destruction-late"
@@ -110,6 +116,8 @@ class _Case:
     due: datetime | None = None
     due_index: int | None = None
     holds: list[_Hold] = field(default_factory=list)
+    #: the end of the latest pre-adverse notice's waiting period, once one was sent
+    adverse_wait_ends: datetime | None = None
     #: each span a dispute of the case was open: (opened, resolved or None while open)
     disputed: list[_Hold] = field(default_factory=list)
 
@@ -278,6 +286,33 @@ class ComplianceAudit:
                 f"at {case.window_ends.isoformat()}",
             )
 
+    def _pre_adverse(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        # a notice without an end would let the final step follow at once: it counts as
+        # a notice whose wait never ends, so the final step is flagged
+        case.adverse_wait_ends = entry.window_ends or datetime.max.replace(tzinfo=entry.at.tzinfo)
+
+    def _adverse_action(self, index: int, entry: LedgerEntry, case: _Case) -> None:
+        if case.adverse_wait_ends is None:
+            self._flag(
+                index,
+                AuditRule.ADVERSE_WITHOUT_NOTICE,
+                entry.case,
+                "final adverse decision with no notice.pre_adverse logged for the case",
+            )
+        elif entry.at < case.adverse_wait_ends:
+            ends = (
+                "never"
+                if case.adverse_wait_ends.year == datetime.max.year
+                else f"at {case.adverse_wait_ends.isoformat()}"
+            )
+            self._flag(
+                index,
+                AuditRule.ADVERSE_BEFORE_WAITING_PERIOD,
+                entry.case,
+                f"final adverse decision at {entry.at.isoformat()}, before the pre-adverse "
+                f"notice's waiting period ends ({ends})",
+            )
+
     # --- §4 rating ------------------------------------------------------------------------------
 
     def _rated(self, index: int, entry: LedgerEntry, case: _Case) -> None:
@@ -381,6 +416,8 @@ _HANDLERS: dict[EventType, _Handler] = {
     EventType.DISPUTE_RESOLVED: ComplianceAudit._dispute_resolved,
     EventType.REPORT_RELEASED: ComplianceAudit._released,
     EventType.REPORT_RATED: ComplianceAudit._rated,
+    EventType.NOTICE_PRE_ADVERSE: ComplianceAudit._pre_adverse,
+    EventType.NOTICE_ADVERSE_ACTION: ComplianceAudit._adverse_action,
     EventType.REPORT_READ: ComplianceAudit._read,
     EventType.RETENTION_HOLD: ComplianceAudit._hold,
     EventType.DATA_DESTROYED: ComplianceAudit._destroyed,

@@ -18,11 +18,11 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.domain.errors import InvalidInput, NotFound
-from fairscreen.domain.lifecycle import CaseState
+from fairscreen.domain.lifecycle import RELEASED_STATES, CaseState
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.context import Actor, Services
 
-RELEASED = frozenset({CaseState.RELEASED.value, CaseState.DECIDED.value, CaseState.ARCHIVED.value})
+RELEASED = frozenset(s.value for s in RELEASED_STATES)
 _COLUMNS = (
     t.cases.c.id,
     t.cases.c.state,

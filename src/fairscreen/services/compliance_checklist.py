@@ -43,6 +43,8 @@ EXAMINES: dict[AuditRule, frozenset[str]] = {
     AuditRule.QUERY_AFTER_REVOCATION: frozenset({EventType.SOURCE_QUERIED.value}),
     AuditRule.RELEASE_BEFORE_REVIEW_WINDOW: frozenset({EventType.REPORT_RELEASED.value}),
     AuditRule.RELEASE_DURING_DISPUTE: frozenset({EventType.REPORT_RELEASED.value}),
+    AuditRule.ADVERSE_WITHOUT_NOTICE: frozenset({EventType.NOTICE_ADVERSE_ACTION.value}),
+    AuditRule.ADVERSE_BEFORE_WAITING_PERIOD: frozenset({EventType.NOTICE_ADVERSE_ACTION.value}),
     AuditRule.RATING_UNPUBLISHED_RULEBOOK: frozenset({EventType.REPORT_RATED.value}),
     AuditRule.READ_AFTER_DESTRUCTION: frozenset({EventType.REPORT_READ.value}),
     AuditRule.DESTRUCTION_LATE: frozenset({EventType.DATA_DESTROYED.value}),

@@ -1,18 +1,54 @@
 """P4 结果反馈, the employer's decision (PRODUCT.md §3 P4): a person at the employer records
-the decision and its reason (the light is advice), and an adverse decision that cites the
-report sends the candidate an adverse-action notice.
+the decision and its reason (the light is advice).
+
+An adverse decision — not hiring when the light is not green — takes two steps:
+
+1. :func:`send_pre_adverse_notice`: the candidate is told the intended decision, the
+   reasons and rule IDs, and gets a copy of the report as released; a waiting period (5
+   working days by default) runs, in which the candidate may answer
+   (:func:`respond_to_notice`) or supply what was missing;
+2. :func:`record_decision` after the waiting period: the final decision and the
+   adverse-action notice (the decision, the reasons, the rule IDs, and the right to an
+   explanation and to complain).
+
+Whenever the decision is not to hire and the light is not green, the employer says
+whether the report played a part; the answer is kept with the decision. Every decision
+reaches the candidate's case page with its reason (:func:`decision_for_candidate`), not
+only an adverse one. :func:`plan_decision` checks a decision without recording it, for
+the confirmation page the portals show before either step.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import RowMapping
+
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
 from fairscreen.domain.categories import Tier
-from fairscreen.domain.errors import InvalidInput
-from fairscreen.domain.lifecycle import Outcome, destruction_due
-from fairscreen.ledger.entries import EventType
-from fairscreen.services.case_events import EMPLOYER, S, log_event, move_case, new_id, visible_case
+from fairscreen.domain.errors import InvalidInput, InvalidTransition
+from fairscreen.domain.lifecycle import (
+    DEFAULT_ADVERSE_WAIT_DAYS,
+    CaseState,
+    Outcome,
+    adverse_wait_ends,
+    check_decision,
+    check_pre_adverse,
+    destruction_due,
+    is_adverse,
+)
+from fairscreen.ledger.entries import EventType, ReasonCode
+from fairscreen.services.case_events import (
+    CANDIDATE,
+    EMPLOYER,
+    S,
+    log_event,
+    move_case,
+    new_id,
+    visible_case,
+)
 from fairscreen.services.context import Actor, Services, require_role
 
 #: The rights left after the decision (the review window, where findings are disputed, is
@@ -28,6 +64,182 @@ ADVERSE_ACTION_RIGHTS = {
     "有權查閱、複製、更正及刪除您的個人資料（第44—47條）；"
     "也可以向勞動監察機關或個人資料保護主管機關申訴。",
 }
+#: What the candidate may do during the waiting period, stated in the pre-adverse notice.
+PRE_ADVERSE_RIGHTS = {
+    "zh-Hans": "在等待期结束前，您可以在案件页面回复用人单位：说明情况，或补充未能核实的材料。"
+    "用人单位须在等待期结束后才能作出最终决定，并会看到您的回复。",
+    "en": "Until the waiting period ends you may answer the employer on your case page: "
+    "explain, or supply what could not be verified. The employer may decide only after "
+    "the waiting period and will see your answer.",
+    "zh-Hant": "在等待期結束前，您可以在案件頁面回覆用人單位：說明情況，或補充未能核實的材料。"
+    "用人單位須在等待期結束後才能作出最終決定，並會看到您的回覆。",
+}
+MAX_TEXT = 2000
+#: A candidate answers a pre-adverse notice at most this many times (each is kept).
+MAX_RESPONSES = 5
+
+
+def _outcome(outcome: str) -> Outcome:
+    try:
+        return Outcome(outcome)
+    except ValueError as exc:
+        raise InvalidInput("must be hired or not_hired", field="outcome") from exc
+
+
+def _text(value: str, field: str) -> str:
+    if not value.strip() or len(value) > MAX_TEXT:
+        raise InvalidInput("1 to 2000 characters", field=field)
+    return value.strip()
+
+
+def _report_part(decided: Outcome, light: str | None, cites_report: bool | None) -> bool | None:
+    """The answer to "did the report play a part?": required when not hiring on a light
+    that is not green (PRODUCT.md P4), not asked otherwise."""
+    if not is_adverse(decided, light):
+        return None
+    if cites_report is None:
+        raise InvalidInput(
+            "say whether the report played a part in not hiring", field="cites_report"
+        )
+    return cites_report
+
+
+def plan_decision(
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    *,
+    outcome: str,
+    reason: str,
+    cites_report: bool | None = None,
+) -> dict[str, Any]:
+    """What recording this decision would do, checked as the recording checks it but
+    changing nothing: ``step`` is ``pre_adverse`` (a notice, then the waiting period
+    until ``wait_ends``) or ``final`` (``adverse``: an adverse-action notice is sent)."""
+    require_role(actor, EMPLOYER)
+    decided = _outcome(outcome)
+    _text(reason, "reason")
+    now = svc.now()
+    with svc.reader() as uow:
+        case = visible_case(uow, actor, case_id)
+    state, light = CaseState(case["state"]), case["light"]
+    report_part = _report_part(decided, light, cites_report)
+    if is_adverse(decided, light) and state is S.RELEASED:
+        check_pre_adverse(state, decided, light)
+        return {
+            "step": "pre_adverse",
+            "outcome": decided.value,
+            "adverse": True,
+            "report_part": report_part,
+            "wait_ends": adverse_wait_ends(now, DEFAULT_ADVERSE_WAIT_DAYS),
+        }
+    check_decision(state, decided, light, now=now, wait_ends=case["adverse_wait_ends"])
+    return {
+        "step": "final",
+        "outcome": decided.value,
+        "adverse": is_adverse(decided, light),
+        "report_part": report_part,
+        "wait_ends": None,
+    }
+
+
+def _employer_reasons(uow: SqlUnitOfWork, case: RowMapping) -> list[dict[str, Any]]:
+    """The reasons and rule IDs of the employer view as released (verified, in scope)."""
+    report = uow.repo.report(case) or {}
+    view = report.get("employer_view", {})
+    return [
+        {"rule": r["rule"], "light": r["light"], "summary": r["summary"]}
+        for r in view.get("reasons", [])
+    ]
+
+
+def _send_notice(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    case: RowMapping,
+    actor: Actor,
+    notice: dict[str, Any],
+    event: EventType,
+    **fields: Any,
+) -> None:
+    """Keep a notice (encrypted with the case), log its event (no content: ids only) and
+    tell the candidate (the rule ids, never the reason's words)."""
+    uow.repo.add_notice(
+        case, id=new_id("ntc"), kind=notice["kind"], body=notice, created_at=svc.now()
+    )
+    log_event(svc, uow, event, case, actor, **fields)
+    svc.notifier.send(
+        Notification(
+            svc.pseudonym("subj", case["subject_id"]),
+            notice["kind"],
+            {"case": case["pseudonym"], "rules": [r["rule"] for r in notice["reasons"]]},
+        )
+    )
+
+
+def send_pre_adverse_notice(
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    *,
+    reason: str,
+    cites_report: bool | None,
+    wait_days: int = DEFAULT_ADVERSE_WAIT_DAYS,
+) -> datetime:
+    """The first step of an adverse decision (PRODUCT.md P4): the candidate is sent the
+    intended decision (not hired), the employer's reason, the reasons and rule IDs of the
+    employer view and a copy of that view as released, and the waiting period's end,
+    which is returned. Refused unless the case is released and the light is not green."""
+    require_role(actor, EMPLOYER)
+    text = _text(reason, "reason")
+    now = svc.now()
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        light = case["light"]
+        report_part = _report_part(Outcome.NOT_HIRED, light, cites_report)
+        check_pre_adverse(CaseState(case["state"]), Outcome.NOT_HIRED, light)
+        ends = adverse_wait_ends(now, wait_days)
+        report = uow.repo.report(case) or {}
+        view = dict(report.get("employer_view", {}))
+        case = move_case(uow, svc, case, S.ADVERSE_NOTICE, adverse_wait_ends=ends)
+        notice: dict[str, Any] = {
+            "kind": "pre_adverse",
+            "intended_outcome": Outcome.NOT_HIRED.value,
+            "employer_reason": text,
+            "report_part": report_part,
+            "light": light,
+            "reasons": _employer_reasons(uow, case),
+            "report_as_released": view,
+            "wait_ends": ends.isoformat(),
+            "rights": PRE_ADVERSE_RIGHTS,
+        }
+        _send_notice(svc, uow, case, actor, notice, EventType.NOTICE_PRE_ADVERSE, window_ends=ends)
+        uow.commit()
+    return ends
+
+
+def respond_to_notice(svc: Services, actor: Actor, case_id: str, *, statement: str) -> None:
+    """The candidate answers the pre-adverse notice (explains, or says what was missing
+    and where it can be verified) while the case waits for the final decision; the
+    employer sees each answer before deciding."""
+    require_role(actor, CANDIDATE)
+    text = _text(statement, "statement")
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        if CaseState(case["state"]) is not S.ADVERSE_NOTICE:
+            raise InvalidTransition("there is no pre-adverse notice to answer", field="case_id")
+        answers = [n for n in uow.repo.notices(case) if n["kind"] == "adverse_response"]
+        if len(answers) >= MAX_RESPONSES:
+            raise InvalidInput("at most 5 answers to one notice", field="statement")
+        uow.repo.add_notice(
+            case,
+            id=new_id("ntc"),
+            kind="adverse_response",
+            body={"text": text},
+            created_at=svc.now(),
+        )
+        log_event(svc, uow, EventType.NOTICE_RESPONDED, case, actor)
+        uow.commit()
 
 
 def record_decision(
@@ -37,25 +249,24 @@ def record_decision(
     *,
     outcome: str,
     reason: str,
-    cites_report: bool = False,
+    cites_report: bool | None = None,
 ) -> None:
-    """A person at the employer records the decision and its reason (the light is advice,
-    PIPL art. 24). An adverse decision that cites the report sends the candidate an
-    adverse-action notice: the reasons, the rule IDs, the right to an explanation and to
-    contest (FCRA §615 does likewise)."""
+    """A person at the employer records the final decision and its reason (the light is
+    advice, PIPL art. 24). An adverse one needs its pre-adverse notice's waiting period
+    to have ended, and sends the adverse-action notice: the decision, the reasons, the
+    rule IDs, the right to an explanation and to complain (FCRA §615 does likewise)."""
     require_role(actor, EMPLOYER)
-    try:
-        decided = Outcome(outcome)
-    except ValueError as exc:
-        raise InvalidInput(
-            "must be hired or not_hired", field="outcome", key="input.must_hired_not_hired"
-        ) from exc
-    if not reason.strip() or len(reason) > 2000:
-        raise InvalidInput("1 to 2000 characters", field="reason", key="input.1_2000_characters")
+    decided = _outcome(outcome)
+    text = _text(reason, "reason")
     now = svc.now()
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
-        adverse = decided is Outcome.NOT_HIRED and cites_report
+        light = case["light"]
+        report_part = _report_part(decided, light, cites_report)
+        check_decision(
+            CaseState(case["state"]), decided, light, now=now, wait_ends=case["adverse_wait_ends"]
+        )
+        adverse = is_adverse(decided, light)
         due = destruction_due(
             svc.config.retention,
             tier=Tier(case["tier"]),
@@ -76,7 +287,12 @@ def record_decision(
             destruction_due=due,
         )
         uow.repo.put_decision(
-            case, reason=reason.strip(), outcome=decided.value, adverse=adverse, decided_at=now
+            case,
+            reason=text,
+            outcome=decided.value,
+            adverse=adverse,
+            report_part=report_part,
+            decided_at=now,
         )
         log_event(
             svc,
@@ -88,25 +304,36 @@ def record_decision(
             due=due,
         )
         if adverse:
-            report = uow.repo.report(case) or {}
-            view = report.get("employer_view", {})
             notice: dict[str, Any] = {
                 "kind": "adverse_action",
-                "reasons": [
-                    {"rule": r["rule"], "light": r["light"], "summary": r["summary"]}
-                    for r in view.get("reasons", [])
-                ],
-                "employer_reason": reason.strip(),
+                "outcome": decided.value,
+                "reasons": _employer_reasons(uow, case),
+                "employer_reason": text,
+                "report_part": report_part,
                 "rights": ADVERSE_ACTION_RIGHTS,
             }
-            uow.repo.add_notice(
-                case, id=new_id("ntc"), kind="adverse_action", body=notice, created_at=now
-            )
-            svc.notifier.send(
-                Notification(
-                    svc.pseudonym("subj", case["subject_id"]),
-                    "adverse_action",
-                    {"case": case["pseudonym"], "rules": [r["rule"] for r in notice["reasons"]]},
-                )
-            )
+            _send_notice(svc, uow, case, actor, notice, EventType.NOTICE_ADVERSE_ACTION)
         uow.commit()
+
+
+def decision_for_candidate(svc: Services, actor: Actor, case_id: str) -> dict[str, Any] | None:
+    """The decision on the candidate's own case with the employer's reason, whatever the
+    outcome (issue 13 item 6: the candidate always sees it); None before one is made.
+    Reading it is logged as a read of the report is (P5)."""
+    require_role(actor, CANDIDATE)
+    with svc.uow() as uow:
+        case = visible_case(uow, actor, case_id)
+        decided = uow.repo.decision(case)
+        if decided is None:
+            return None
+        log_event(
+            svc,
+            uow,
+            EventType.REPORT_READ,
+            case,
+            actor,
+            payload={"reason": "decision"},
+            reason=ReasonCode.DECISION,
+        )
+        uow.commit()
+    return {k: decided[k] for k in ("outcome", "reason", "decided_at", "adverse")}

@@ -24,7 +24,7 @@ from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.accounts import register_tenant
 from fairscreen.services.authorization import authorization_notice, sign_authorization
 from fairscreen.services.context import Actor, Services
-from fairscreen.services.decision import record_decision
+from fairscreen.services.decision import record_decision, send_pre_adverse_notice
 from fairscreen.services.investigation import run_investigation
 from fairscreen.services.review import accept_report, read_report
 from fairscreen.services.scope import define_role_profile, order_check, register_candidate
@@ -136,7 +136,13 @@ def run_example(
     accept_report(svc, candidate, case_id)
     view = read_report(svc, employer, case_id)["employer_view"]
     outcome = "hired" if view["light"] in ("green", "blue") else "not_hired"
-    record_decision(svc, employer, case_id, outcome=outcome, reason="演示：依据面试与报告作出决定")
+    reason = "演示：依据面试与报告作出决定"
+    if outcome == "not_hired":  # PRODUCT.md P4: a pre-adverse notice and its wait first
+        ends = send_pre_adverse_notice(svc, employer, case_id, reason=reason, cites_report=True)
+        clock.now = ends
+    record_decision(
+        svc, employer, case_id, outcome=outcome, reason=reason, cites_report=outcome == "not_hired"
+    )
     return DemoCase(example["case_id"], case_id, report, view)
 
 

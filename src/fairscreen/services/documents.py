@@ -99,7 +99,9 @@ def pre_adverse_notice(svc: Services, actor: Actor, case_id: str) -> dict[str, A
 def adverse_action_notice(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
     """The adverse-action notice sent with the decision (``record_decision``)."""
     require_role(actor, ActorRole.CANDIDATE)
-    notices = portal_queries.case_notices(svc, actor, case_id)
+    notices = [
+        n for n in portal_queries.case_notices(svc, actor, case_id) if n["kind"] == "adverse_action"
+    ]
     if not notices:
         raise NotFound(
             "no adverse-action notice was sent for this case",

@@ -63,13 +63,18 @@ def list_agencies(svc: Services, actor: Actor) -> list[dict[str, str]]:
     return [{"id": str(r["id"]), "name": str(r["name"])} for r in rows]
 
 
+#: The notices of the two-step adverse decision (``services/decision.py``).
+ADVERSE_NOTICE_KINDS = frozenset({"pre_adverse", "adverse_response", "adverse_action"})
+
+
 def case_notices(svc: Services, actor: Actor, case_id: str) -> list[dict[str, Any]]:
-    """The notices of a case: the adverse-action notice (the candidate receives it, the
-    employer sees what was sent) and the candidate's statement."""
+    """The notices of an adverse decision, oldest first (PRODUCT.md P4): the pre-adverse
+    notice, the candidate's answers to it and the adverse-action notice. The candidate
+    receives the notices and the employer sees what was sent and answered."""
     require_role(actor, ActorRole.CANDIDATE, ActorRole.EMPLOYER)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
-        notices = [n for n in uow.repo.notices(case) if n["kind"] == "adverse_action"]
+        notices = [n for n in uow.repo.notices(case) if n["kind"] in ADVERSE_NOTICE_KINDS]
         if notices:
             log_event(
                 svc,
@@ -93,6 +98,16 @@ def candidate_to_invite(svc: Services, actor: Actor, case_id: str) -> str | None
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id, allow_destroyed=True)
         return str(case["subject_id"]) if case["state"] == "ordered" else None
+
+
+def runs_own_checks(svc: Services, actor: Actor, case_id: str) -> bool:
+    """Whether the employer runs this case's checks itself (ordered without an agency:
+    "不委托机构（由本单位核查）"), so its portal offers the investigation the agency desk
+    would run, through the same service and source adapters (issue 13 item 4)."""
+    require_role(actor, ActorRole.EMPLOYER)
+    with svc.reader() as uow:
+        case = visible_case(uow, actor, case_id, allow_destroyed=True)
+        return case["agency_id"] is None
 
 
 def decision_of(svc: Services, actor: Actor, case_id: str) -> dict[str, Any] | None:

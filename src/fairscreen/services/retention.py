@@ -334,6 +334,7 @@ def _destroy_many(
         light=None,
         outcome=None,
         adverse=None,
+        adverse_wait_ends=None,
     )
     certificates: list[tuple[int, dict[str, Any]]] = []
     for case, reason in cases:

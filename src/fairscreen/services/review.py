@@ -21,8 +21,15 @@ from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import Category
 from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from fairscreen.domain.lifecycle import CaseState, check_release, dispute_due, transition
+from fairscreen.domain.lifecycle import (
+    RELEASED_STATES,
+    CaseState,
+    check_release,
+    dispute_due,
+    transition,
+)
 from fairscreen.domain.lifecycle import DisputeOutcome as DomainDisputeOutcome
+from fairscreen.domain.scope import required_but_declined
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import (
     AGENCY,
@@ -30,6 +37,7 @@ from fairscreen.services.case_events import (
     EMPLOYER,
     OPERATOR_REASON_FIELD,
     S,
+    case_role,
     dispute_summaries,
     event_entry,
     live_claims,
@@ -71,7 +79,7 @@ def read_report(
             )
         state = CaseState(case["state"])
         if actor.role is EMPLOYER:
-            if state not in (S.RELEASED, S.DECIDED, S.ARCHIVED):
+            if state not in RELEASED_STATES:
                 raise InvalidTransition(
                     "the report is not released yet",
                     field="case_id",
@@ -80,6 +88,11 @@ def read_report(
             code = ReasonCode.EMPLOYER_VIEW
             view: dict[str, Any] = dict(report["employer_view"])
             view["statement"] = _statement(uow, case)
+            legal_bases = {
+                name: requirement.get("legal_basis")
+                for name, requirement in case_role(uow, case).get("categories", {}).items()
+            }
+            view["not_checked"] = required_but_declined(report["scope"]["excluded"], legal_bases)
             result = {"case_id": case["id"], "state": state.value, "employer_view": view}
         elif actor.role is ActorRole.OPERATOR:
             if not reason or not reason.strip():

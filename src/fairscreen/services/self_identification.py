@@ -17,6 +17,7 @@ from typing import Any
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain import lifecycle
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
 from fairscreen.domain.fairness import (
     DEFAULT_MIN_GROUP,
@@ -25,7 +26,6 @@ from fairscreen.domain.fairness import (
     last_ended_quarter,
     validate_min_group,
 )
-from fairscreen.domain.lifecycle import CaseState
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.context import Actor, Services
 
@@ -103,7 +103,7 @@ def _unshown(measure: dict[str, Any], values: tuple[str, ...]) -> dict[str, Any]
 
 
 #: Cases whose report the employer has seen: the only ones a report counts (PRODUCT.md §7).
-RELEASED_STATES = (CaseState.RELEASED, CaseState.DECIDED, CaseState.ARCHIVED)
+RELEASED_STATES = tuple(sorted(lifecycle.RELEASED_STATES))
 
 
 def fairness_overview(

@@ -53,7 +53,10 @@ TEXTS: dict[str, dict[str, Any]] = {
             "model leans towards dropping when it has little to read (fail-closed).",
             "Every batch was written by the team that wrote the corpus; an independent "
             "set measures lower, so read these figures as an upper bound.",
-            "Age, sex or gender and appearance have the fewest training examples.",
+            "The model leans on register: a short remark that starts with the person "
+            '("he\'s…", "他是…") leans towards a drop, one about the work towards a '
+            "keep; it no longer fits its own training corpus exactly (a few of its job "
+            "statements are dropped): it memorises less.",
         ],
     },
     "zh-Hans": {
@@ -82,7 +85,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "用宗教词形容敬业）仍比目标更常被误删。",
             "没有工作词汇的简短陈述有时会被删除：信息少时模型倾向于删除（从严）。",
             "所有批次都由语料作者编写；独立测试集上的数字更低，这些数字应视为上限。",
-            "年龄、性别和外貌的训练样本最少。",
+            "模型依赖语体：以人开头的简短评语（“他是……”）倾向于删除，谈工作的倾向于保留；"
+            "它不再完全拟合自己的训练语料（其中少数工作陈述也被误删）：它死记硬背得更少。",
         ],
     },
     "zh-Hant": {
@@ -111,7 +115,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "用宗教詞形容敬業）仍比目標更常被誤刪。",
             "沒有工作詞彙的簡短陳述有時會被刪除：資訊少時模型傾向於刪除（從嚴）。",
             "所有批次都由語料作者撰寫；獨立測試集上的數字更低，這些數字應視為上限。",
-            "年齡、性別和外貌的訓練樣本最少。",
+            "模型依賴語體：以人開頭的簡短評語（「他是……」）傾向於刪除，談工作的傾向於保留；"
+            "它不再完全擬合自己的訓練語料（其中少數工作陳述也被誤刪）：它死記硬背得更少。",
         ],
     },
 }

@@ -93,6 +93,7 @@ STATE_EVENTS = frozenset(
         EventType.DISPUTE_OPENED,
         EventType.DISPUTE_RESOLVED,
         EventType.REPORT_RELEASED,
+        EventType.NOTICE_PRE_ADVERSE,
         EventType.DECISION_RECORDED,
         EventType.DELETION_REQUESTED,
         EventType.DATA_DESTROYED,

@@ -12,7 +12,8 @@
 4. Fit the drop model: an L2 logistic regression (liblinear, fixed seed) on prohibited
    vs job-related (with ``BLANK_STATEMENTS`` featureless job rows, so that nothing known
    means keep) over the features met in at least ``MIN_DF`` statements, C chosen by
-   5-fold cross-validation on the training corpus alone.
+   5-fold cross-validation on the training corpus alone, in folds that keep each
+   statement with its OpenCC twin (``StratifiedGroupKFold``).
 5. Choose the threshold on the same cross-validation: the lowest false-drop count at
    which lexicon + model keep recall at or above ``TARGET_RECALL``.
 6. Fit the topic model (multinomial logistic regression) on the prohibited statements.
@@ -36,7 +37,7 @@ import opencc
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
 from fairscreen.domain.lexicon import LexiconTopicClassifier
 from fairscreen.domain.text_fold import fold, simplified
@@ -53,15 +54,22 @@ from fairscreen.services.topic_audit import (
 )
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "topic_model.json"
-VERSION = "2026.12-r8"
+VERSION = "2026.12-r9"
 SCALE = 1000
 SEED = 20261204
-TARGET_RECALL = 0.98
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+# The operating point, fixed before the held-out batches were measured: r8 used 0.98;
+# on the r9 corpus the cross-validated trade-off (``TRADEOFF_RECALLS``, in the model
+# file) is, at the chosen C, 250 false drops of 2,023 job rows at 0.98, 223 at 0.975 and
+# 201 at 0.97, so 0.975 keeps half a point above the goal of 0.97 on unseen text and
+# saves 27 false drops against 0.98 (docs/topics.md).
+TARGET_RECALL = 0.975
+TRADEOFF_RECALLS = (0.95, 0.96, 0.97, 0.975, 0.98, 0.99)
+C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 # Job statements with no feature (what the lexicon leaves of "民族品牌" or "carrier-grade
 # systems", an empty remark): without them the bias, learnt from a corpus with more
 # prohibited statements than job ones, dropped a statement the model knew nothing about.
 BLANK_STATEMENTS = 100
+TWIN_SUFFIX = "-tw"
 MIN_DF = 2  # statements a feature must occur in to be learnt
 MIN_TOPIC_WEIGHT = 0.05  # smaller per-topic weights are dropped: they never change a topic
 
@@ -76,7 +84,7 @@ def _twins(statements: Sequence[LabelledStatement]) -> list[LabelledStatement]:
         if simplified(fold(twin)) != simplified(fold(statement.text)):
             twins.append(
                 LabelledStatement(
-                    statement.id + "-tw", "zh-Hant", twin, statement.label, "OpenCC twin"
+                    statement.id + TWIN_SUFFIX, "zh-Hant", twin, statement.label, "OpenCC twin"
                 )
             )
     return twins
@@ -98,16 +106,22 @@ def _fit(x: Any, y: Any, c: float) -> LogisticRegression:
     return model
 
 
-def _cross_validated_scores(x: Any, y: Any, c: float) -> Any:
+def _cross_validated_scores(x: Any, y: Any, c: float, groups: Sequence[str]) -> Any:
+    """Out-of-fold scores. A statement and its OpenCC twin are one group, kept in the same
+    fold: split apart, the twin's score was measured by a model that had seen the
+    statement (r8's cross-validation did that: on the corpus before round 9c, C = 4, it
+    counted 161 false drops at recall 0.975 where the grouped folds count 191)."""
     scores = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
-    for train, test in folds.split(x, y):
+    folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=SEED)
+    for train, test in folds.split(x, y, groups):
         scores[test] = _fit(x[train], y[train], c).decision_function(x[test])
     return scores
 
 
-def _threshold(scores: Any, y: Any, certain: Any) -> tuple[float, int, float]:
-    """The threshold with the fewest false drops at recall >= TARGET_RECALL (lexicon
+def _threshold(
+    scores: Any, y: Any, certain: Any, target: float = TARGET_RECALL
+) -> tuple[float, int, float]:
+    """The threshold with the fewest false drops at recall >= ``target`` (lexicon
     hits count as drops whatever the score), and its false drops and recall."""
     best: tuple[int, float, float] | None = None
     positives = int(y.sum())
@@ -115,10 +129,10 @@ def _threshold(scores: Any, y: Any, certain: Any) -> tuple[float, int, float]:
         dropped = certain | (scores >= candidate)
         recall = float((dropped & (y == 1)).sum()) / positives
         false_drops = int((dropped & (y == 0)).sum())
-        if recall >= TARGET_RECALL and (best is None or false_drops <= best[0]):
+        if recall >= target and (best is None or false_drops <= best[0]):
             best = (false_drops, float(candidate), recall)
     if best is None:
-        raise SystemExit(f"no threshold reaches recall {TARGET_RECALL} in cross-validation")
+        raise SystemExit(f"no threshold reaches recall {target} in cross-validation")
     return best[1], best[0], best[2]
 
 
@@ -138,13 +152,21 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
     x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)  # liblinear
     y = np.array([s.label is not None for s in statements] + [0] * BLANK_STATEMENTS, dtype=int)
     certain = np.array([hit for _, hit in rows])
+    groups = [s.id.removesuffix(TWIN_SUFFIX) for s in statements]
+    groups += [f"blank-{i}" for i in range(BLANK_STATEMENTS)]
     # 4.-5. C and threshold by cross-validation on the training corpus
     trials = []
+    tradeoffs: dict[float, dict[str, int]] = {}
     for c in C_GRID:
-        scores = _cross_validated_scores(x, y, c)
+        scores = _cross_validated_scores(x, y, c, groups)
         threshold, false_drops, recall = _threshold(scores, y, certain)
         trials.append((false_drops, -recall, c, threshold))
-        sys.stderr.write(f"C={c}: cv false drops {false_drops}, recall {recall:.3f}\n")
+        # the recall / false-drop trade-off of this C, for the card and the docs
+        tradeoffs[c] = {f"{r:g}": _threshold(scores, y, certain, r)[1] for r in TRADEOFF_RECALLS}
+        sys.stderr.write(
+            f"C={c}: cv false drops {false_drops}, recall {recall:.3f}; "
+            f"false drops at recall {tradeoffs[c]}\n"
+        )
     false_drops, neg_recall, c, threshold = min(trials)
     drop_model = _fit(x, y, c)
     names = vectorizer.get_feature_names_out()
@@ -190,7 +212,12 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
             "features": len(names),
             "C": c,
             "target_recall": TARGET_RECALL,
-            "cross_validation": {"false_drops": false_drops, "recall": round(-neg_recall, 4)},
+            "cross_validation": {
+                "false_drops": false_drops,
+                "recall": round(-neg_recall, 4),
+                "job_rows": int((y == 0).sum()),
+                "false_drops_at_recall": tradeoffs[c],
+            },
         },
     }
 

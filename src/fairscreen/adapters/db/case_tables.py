@@ -92,6 +92,8 @@ cases = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=True),
     sa.Column("adverse", sa.Boolean, nullable=True),
     sa.Column("decided_at", TIME, nullable=True),
+    #: the end of the pre-adverse notice's waiting period, once one was sent (P4)
+    sa.Column("adverse_wait_ends", TIME, nullable=True),
     sa.Column("destruction_due", TIME, nullable=True),
     sa.Column("legal_hold", sa.Boolean, nullable=False, default=False),
     #: the reason of the last ``retention.hold`` logged, so a held case is logged once
@@ -208,6 +210,8 @@ decisions = sa.Table(
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("adverse", sa.Boolean, nullable=False),
     sa.Column("reason_ct", sa.LargeBinary, nullable=False),
+    #: whether the report played a part, asked when not hiring on a non-green light (P4)
+    sa.Column("report_part", sa.Boolean, nullable=True),
     sa.Column("decided_at", TIME, nullable=False),
 )
 

@@ -610,6 +610,7 @@ class ServiceRepository:
         return {
             "outcome": row["outcome"],
             "adverse": row["adverse"],
+            "report_part": row["report_part"],
             "decided_at": row["decided_at"],
             "reason": self.cipher.decrypt_text(
                 case["pseudonym"], "decision.reason", bytes(row["reason_ct"])

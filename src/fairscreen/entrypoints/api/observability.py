@@ -239,8 +239,22 @@ class TextFormatter(logging.Formatter):
         return ""
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted, not the one in place
+    when the handler was made: a host that swaps stderr (a supervisor, a test harness)
+    and closes the old one must not turn every later line into a logging error."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # always the current sys.stderr
+
+
 def log_handler(log_format: LogFormat, stream: Any = None) -> logging.Handler:
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(_RequestContext())
     return handler

@@ -70,6 +70,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/v1/cases"): frozenset({EMPLOYER}),
     ("GET", "/v1/cases/{case_id}/employer-view"): frozenset({EMPLOYER}),
     ("POST", "/v1/cases/{case_id}/decision"): frozenset({EMPLOYER}),
+    ("POST", "/v1/cases/{case_id}/pre-adverse-notice"): frozenset({EMPLOYER}),
     ("GET", "/v1/webhooks"): frozenset({EMPLOYER}),
     ("POST", "/v1/webhooks"): frozenset({EMPLOYER}),
     ("DELETE", "/v1/webhooks/{endpoint_id}"): frozenset({EMPLOYER}),
@@ -88,6 +89,9 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/v1/cases/{case_id}/disputes"): frozenset({CANDIDATE}),
     ("POST", "/v1/cases/{case_id}/disputes/{dispute_id}/resolution"): frozenset({AGENCY, EMPLOYER}),
     ("GET", "/v1/cases/{case_id}/certificate"): frozenset({CANDIDATE}),
+    ("POST", "/v1/cases/{case_id}/adverse-response"): frozenset({CANDIDATE}),
+    ("GET", "/v1/cases/{case_id}/notices"): frozenset({CANDIDATE, EMPLOYER}),
+    ("GET", "/v1/cases/{case_id}/decision"): frozenset({CANDIDATE, EMPLOYER}),
     # --- the candidate's own data (PIPL art. 45, 47) ------------------------------------------
     ("GET", "/v1/me/data"): frozenset({CANDIDATE}),
     # --- fairness (PRODUCT.md §7): self-identification apart, aggregates suppressed ------------

@@ -297,7 +297,36 @@ class ResolutionIn(In):
 class DecisionIn(In):
     outcome: Literal["hired", "not_hired"]
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-    cites_report: bool = False
+    #: whether the report played a part; required when not hiring on a non-green light
+    cites_report: bool | None = None
+
+
+class PreAdverseIn(In):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    cites_report: bool
+    wait_days: Annotated[int, Field(ge=5, le=15)] = 5
+
+
+class PreAdverseOut(Out):
+    wait_ends: datetime
+
+
+class ResponseIn(In):
+    statement: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class CaseNoticeOut(Out):
+    id: str
+    kind: Literal["pre_adverse", "adverse_response", "adverse_action"]
+    created_at: datetime
+    body: dict[str, Any]
+
+
+class DecisionOut(Out):
+    outcome: Literal["hired", "not_hired"]
+    reason: str
+    decided_at: datetime
+    adverse: bool
 
 
 class DeletionOut(Out):

@@ -109,6 +109,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/cases/{case_id}/revocation"): ONLY_CANDIDATE,
     ("POST", "/candidate/cases/{case_id}/acceptance"): ONLY_CANDIDATE,
     ("POST", "/candidate/cases/{case_id}/disputes"): ONLY_CANDIDATE,
+    ("POST", "/candidate/cases/{case_id}/adverse-response"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/consent-receipt.json"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/certificate.json"): ONLY_CANDIDATE,
     # the documents to keep, as PDF (routes_documents.py)
@@ -132,6 +133,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/employer/cases"): ONLY_EMPLOYER,
     ("GET", "/employer/cases/{case_id}"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/decision"): ONLY_EMPLOYER,
+    ("POST", "/employer/cases/{case_id}/investigation"): ONLY_EMPLOYER,
     # --- agency (背调机构) -----------------------------------------------------------------
     ("GET", "/agency"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
@@ -172,6 +174,7 @@ FORM_PAGES: dict[str, str] = {
     "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/acceptance": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/disputes": "/candidate/cases/{case_id}",
+    "/candidate/cases/{case_id}/adverse-response": "/candidate/cases/{case_id}",
     "/candidate/deletion-request": "/candidate",
     "/candidate/self-identification": "/candidate",
     "/candidate/self-identification/withdrawal": "/candidate",
@@ -179,6 +182,7 @@ FORM_PAGES: dict[str, str] = {
     "/employer/profiles/builtin": "/employer/profiles",
     "/employer/cases": "/employer/cases/new",
     "/employer/cases/{case_id}/decision": "/employer/cases/{case_id}",
+    "/employer/cases/{case_id}/investigation": "/employer/cases/{case_id}",
     "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
     "/agency/cases/{case_id}/referees": "/agency/cases/{case_id}",
     "/referee/{token}": "/referee/{token}",

@@ -16,6 +16,7 @@ from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, re
 from fairscreen.services import (
     authorization,
     case_queries,
+    decision,
     evidence_files,
     portal_queries,
     retention,
@@ -29,10 +30,12 @@ router = APIRouter(prefix="/candidate", route_class=WebRoute, include_in_schema=
 PageDep = Annotated[Page, Depends(page_context)]
 CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
-REPORTED = frozenset({"candidate_review", "disputed", "released", "decided", "archived"})
+REPORTED = frozenset(
+    {"candidate_review", "disputed", "released", "adverse_notice", "decided", "archived"}
+)
 SIGNED = frozenset(
     {"authorized", "scoped", "investigating", "candidate_review", "disputed", "released"}
-    | {"decided", "archived"}
+    | {"adverse_notice", "decided", "archived"}
 )
 DEGREES = ("bachelor", "master", "doctorate", "associate", "other")
 
@@ -79,8 +82,12 @@ def _case_view(
     notices: list[dict[str, Any]] = []
     if summary["state"] in REPORTED:
         report = review.read_report(page.services, actor, case_id)
-    if summary["state"] in ("decided", "archived"):
+    decided = None
+    if summary["state"] in ("adverse_notice", "decided", "archived"):
         notices = portal_queries.case_notices(page.services, actor, case_id)
+    if summary["state"] in ("decided", "archived"):
+        # every decision and its reason, whatever the outcome (issue 13 item 6)
+        decided = decision.decision_for_candidate(page.services, actor, case_id)
     disputed = {d["finding_id"] for d in (report or {}).get("disputes", []) if not d["outcome"]}
     revoked = portal_queries.revocation(page.services, actor, case_id)
     return render(
@@ -91,6 +98,9 @@ def _case_view(
         card=case_cards(page.services, actor, [case_id]).get(case_id),
         result=report,
         notices=notices,
+        decision=decided,
+        # each exclusion code in words, the code a secondary link (issue 13 item 8)
+        exclusions={str(code): texts for code, texts in page.services.rulebook.exclusions.items()},
         open_findings=disputed,
         signed=summary["state"] in SIGNED,
         revoked=revoked,
@@ -166,7 +176,8 @@ def _authorization_form(page: Page, case_id: str, refused: InvalidInput | None =
 
 
 def _claims(page: Page) -> dict[str, Any] | None:
-    """The candidate's own claims (optional): one degree, one employment spell."""
+    """The candidate's own claims (optional): one degree, one employment spell, one
+    licence (by its number: without one no register can find it)."""
     claims: dict[str, Any] = {}
     institution = page.field("edu_institution").strip()
     if institution:
@@ -190,6 +201,16 @@ def _claims(page: Page) -> dict[str, Any] | None:
         if page.field("emp_end").strip():
             spell["end"] = page.field("emp_end").strip()
         claims["employment"] = [spell]
+    number = page.field("lic_number").strip()
+    if number:  # a licence is found by its number (issue 13 item 5)
+        licence = {"number": number}
+        if page.field("lic_name").strip():
+            licence["name"] = page.field("lic_name").strip()
+        claims["licenses"] = [licence]
+    elif page.field("lic_name").strip():
+        raise InvalidInput(
+            "the licence number, as printed on it", field="claims.licenses[0].number"
+        )
     return claims or None
 
 
@@ -227,6 +248,15 @@ def accept(page: PageDep, case_id: CaseId) -> Response:
     statement = page.field("statement").strip() or None
     review.accept_report(page.services, _actor(page), case_id, statement=statement)
     return redirect(page, f"/candidate/cases/{case_id}?done=accepted")
+
+
+@router.post("/cases/{case_id}/adverse-response")
+def respond(page: PageDep, case_id: CaseId) -> Response:
+    """The candidate answers the employer's pre-adverse notice (PRODUCT.md P4)."""
+    decision.respond_to_notice(
+        page.services, _actor(page), case_id, statement=page.field("statement")
+    )
+    return redirect(page, f"/candidate/cases/{case_id}?done=responded")
 
 
 @router.post("/cases/{case_id}/disputes")

@@ -6,6 +6,7 @@ reaches these pages: they show only what ``read_report`` gives an employer."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -18,6 +19,7 @@ from fairscreen.entrypoints.web.render import WebRoute, redirect, render
 from fairscreen.services import (
     case_queries,
     decision,
+    investigation,
     invitations,
     portal_queries,
     release_notice,
@@ -41,6 +43,7 @@ STATE_ORDER = (
     "candidate_review",
     "disputed",
     "released",
+    "adverse_notice",
     "decided",
     "archived",
     "withdrawn",
@@ -326,13 +329,15 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
     actor = _actor(page)
     summary = case_queries.case_summary(page.services, actor, case_id)
     view = None
-    decision = None
+    decided = None
     notices: list[dict[str, Any]] = []
     if summary["state"] in case_queries.RELEASED:
         view = review.read_report(page.services, actor, case_id)["employer_view"]
-    if summary["state"] in ("decided", "archived"):
-        decision = portal_queries.decision_of(page.services, actor, case_id)
+    if summary["state"] in ("adverse_notice", "decided", "archived"):
         notices = portal_queries.case_notices(page.services, actor, case_id)
+    if summary["state"] in ("decided", "archived"):
+        decided = portal_queries.decision_of(page.services, actor, case_id)
+    pre_adverse = next((n for n in notices if n["kind"] == "pre_adverse"), None)
     return render(
         page,
         "employer/case.html",
@@ -340,23 +345,65 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         card=case_cards(page.services, actor, [case_id]).get(case_id),
         invited=invitations.invited_at(page.services, actor, case_id),
         view=view,
-        decision=decision,
+        decision=decided,
         notices=notices,
+        pre_adverse=pre_adverse,
+        wait_over=pre_adverse is not None
+        and page.services.now() >= datetime.fromisoformat(pre_adverse["body"]["wait_ends"]),
         # from the case, never from the address: a crafted link must not put another id
         # on the page for the employer to hand out
         candidate_id=portal_queries.candidate_to_invite(page.services, actor, case_id),
+        own_checks=summary["state"] == "scoped"
+        and portal_queries.runs_own_checks(page.services, actor, case_id),
     )
+
+
+@router.post("/cases/{case_id}/investigation")
+def run_checks(page: PageDep, case_id: CaseId) -> Response:
+    """An employer that ordered without an agency runs the checks itself: the same
+    investigation, sources and ledger entries as the agency desk's (the service refuses
+    it on a case that names an agency)."""
+    investigation.run_investigation(page.services, _actor(page), case_id)
+    return redirect(page, f"/employer/cases/{case_id}?done=investigated")
+
+
+def _cites_report(page: Page) -> bool | None:
+    """The answer to "did the report play a part?" (radio yes/no; absent: not answered)."""
+    value = page.field("cites_report")
+    if value not in ("", "yes", "no"):
+        raise InvalidInput("yes or no", field="cites_report")
+    return None if not value else value == "yes"
 
 
 @router.post("/cases/{case_id}/decision")
 def decide(page: PageDep, case_id: CaseId) -> Response:
-    """A person records the decision and its reason; the light is advice (PIPL art. 24)."""
+    """A person decides and says why; the light is advice (PIPL art. 24). Nothing is
+    recorded before the confirmation page (issue 13 item 6: no one-click irreversible
+    step): the first post shows what will happen, checked as the recording checks it;
+    the second, with ``confirmed=yes``, does it. Not hiring on a light that is not green
+    is first a pre-adverse notice (PRODUCT.md P4), the final decision after its wait."""
+    actor = _actor(page)
+    outcome, reason, cites = page.field("outcome"), page.field("reason"), _cites_report(page)
+    plan = decision.plan_decision(
+        page.services, actor, case_id, outcome=outcome, reason=reason, cites_report=cites
+    )
+    if page.field("confirmed") != "yes":
+        summary = case_queries.case_summary(page.services, actor, case_id)
+        return render(
+            page,
+            "employer/confirm.html",
+            case=summary,
+            plan=plan,
+            outcome=outcome,
+            reason=reason.strip(),
+            cites_report=page.field("cites_report"),
+        )
+    if plan["step"] == "pre_adverse":
+        decision.send_pre_adverse_notice(
+            page.services, actor, case_id, reason=reason, cites_report=cites
+        )
+        return redirect(page, f"/employer/cases/{case_id}?done=pre_adverse")
     decision.record_decision(
-        page.services,
-        _actor(page),
-        case_id,
-        outcome=page.field("outcome"),
-        reason=page.field("reason"),
-        cites_report=page.ticked("cites_report"),
+        page.services, actor, case_id, outcome=outcome, reason=reason, cites_report=cites
     )
     return redirect(page, f"/employer/cases/{case_id}?done=decided")

@@ -11,8 +11,10 @@ from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
 from fairscreen.entrypoints.api.schemas import (
     AcceptIn,
+    CaseNoticeOut,
     CaseOut,
     DecisionIn,
+    DecisionOut,
     DisputeIdsOut,
     DisputeIn,
     EmployerViewOut,
@@ -21,16 +23,21 @@ from fairscreen.entrypoints.api.schemas import (
     NoticeOut,
     OrderIn,
     Page,
+    PreAdverseIn,
+    PreAdverseOut,
     ReceiptIdOut,
     ReportOut,
     ResolutionIn,
+    ResponseIn,
     SignIn,
 )
+from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import (
     authorization,
     case_queries,
     decision,
     investigation,
+    portal_queries,
     retention,
     review,
     scope,
@@ -229,9 +236,55 @@ def resolve_dispute(
     )
 
 
+@router.post("/{case_id}/pre-adverse-notice", status_code=status.HTTP_201_CREATED)
+def send_pre_adverse_notice(
+    svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: PreAdverseIn
+) -> PreAdverseOut:
+    """The first step of not hiring on a light that is not green (PRODUCT.md P4): the
+    candidate is sent the intended decision, the reasons and rule IDs and the report as
+    released; the final adverse decision waits until ``wait_ends``."""
+    ends = decision.send_pre_adverse_notice(
+        svc,
+        actor,
+        case_id,
+        reason=body.reason,
+        cites_report=body.cites_report,
+        wait_days=body.wait_days,
+    )
+    return PreAdverseOut(wait_ends=ends)
+
+
+@router.post("/{case_id}/adverse-response", status_code=status.HTTP_204_NO_CONTENT)
+def respond_to_notice(svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: ResponseIn) -> None:
+    """The candidate answers the pre-adverse notice while the case waits."""
+    decision.respond_to_notice(svc, actor, case_id, statement=body.statement)
+
+
+@router.get("/{case_id}/notices")
+def case_notices(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> list[CaseNoticeOut]:
+    """The pre-adverse notice, the candidate's answers and the adverse-action notice."""
+    return [
+        CaseNoticeOut(**{k: n[k] for k in ("id", "kind", "created_at", "body")})
+        for n in portal_queries.case_notices(svc, actor, case_id)
+    ]
+
+
+@router.get("/{case_id}/decision")
+def read_decision(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> DecisionOut | None:
+    """The decision and its reason, for the candidate and the employer; null before one."""
+    if actor.role is ActorRole.CANDIDATE:
+        found = decision.decision_for_candidate(svc, actor, case_id)
+    else:
+        found = portal_queries.decision_of(svc, actor, case_id)
+    if found is None:
+        return None
+    return DecisionOut(**{k: found[k] for k in ("outcome", "reason", "decided_at", "adverse")})
+
+
 @router.post("/{case_id}/decision", status_code=status.HTTP_204_NO_CONTENT)
 def record_decision(svc: ServicesDep, actor: ActorDep, case_id: CaseId, body: DecisionIn) -> None:
-    """A person records the decision and its reason (the light is advice)."""
+    """A person records the final decision and its reason (the light is advice); not
+    hiring on a non-green light only after the pre-adverse notice's waiting period."""
     decision.record_decision(
         svc,
         actor,
