@@ -61,8 +61,8 @@ KNOWN_LEAKS: dict[str, list[str]] = {
     # the rulebook's identity-match rule: "x"/"X", the ID-number check digit as written
     # (the rulebook is a signed, versioned document and keeps its text)
     "rulebook": ["x", "X"],
-    # a degree claim and a referee's raw answer inside finding summaries (items 7, 8)
-    "candidate report": ["bachelor", "delivers_on_time"],
+    # a referee's raw answer inside a finding summary (item 8)
+    "candidate report": ["delivers_on_time"],
 }  # fmt: skip
 
 

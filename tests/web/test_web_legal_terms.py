@@ -61,3 +61,12 @@ def test_a_claim_list_reads_as_the_category_that_checks_it() -> None:
     assert Translator("zh-Hant").claims("licenses") == Translator("zh-Hant").category(
         "professional_license"
     )
+
+
+def test_a_read_only_mapping_of_texts_reads_in_the_pages_language() -> None:
+    """The rulebook's texts (an exclusion's) are read-only mappings: picked, not printed."""
+    from types import MappingProxyType
+
+    texts = MappingProxyType({"zh-Hans": "早于回溯期限", "en": "Older than the lookback"})
+    assert Translator("zh-Hans").pick(texts) == "早于回溯期限"
+    assert Translator("en").pick(texts) == "Older than the lookback"

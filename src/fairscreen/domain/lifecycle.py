@@ -160,7 +160,11 @@ def adverse_wait_ends(sent_at: datetime, working_days: int = DEFAULT_ADVERSE_WAI
     notice sent on a Saturday or Sunday counts from the start of the Monday after, so
     the candidate always has the whole number of working days."""
     if working_days not in ADVERSE_WAIT_DAYS_RANGE:
-        raise InvalidInput("the waiting period is 5 to 15 working days", field="wait_days")
+        raise InvalidInput(
+            "the waiting period is 5 to 15 working days",
+            field="wait_days",
+            key="input.waiting_period_5_15",
+        )
     local = sent_at + _WORKDAY_OFFSET
     if local.weekday() >= 5:
         monday = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
@@ -195,11 +199,15 @@ def check_decision(
     if is_adverse(outcome, light):
         if state is not S.ADVERSE_NOTICE or wait_ends is None:
             raise InvalidTransition(
-                "an adverse decision needs a pre-adverse notice first", field="outcome"
+                "an adverse decision needs a pre-adverse notice first",
+                field="outcome",
+                key="transition.pre_adverse_notice_first",
             )
         if now < wait_ends:
             raise InvalidTransition(
-                "the pre-adverse notice's waiting period has not ended", field="wait_ends"
+                "the pre-adverse notice's waiting period has not ended",
+                field="wait_ends",
+                key="transition.pre_adverse_waiting",
             )
     return transition(state, S.DECIDED)
 
@@ -211,6 +219,7 @@ def check_pre_adverse(state: CaseState, outcome: Outcome, light: str | None) -> 
         raise InvalidInput(
             "a pre-adverse notice is only for not hiring when the light is not green",
             field="outcome",
+            key="input.pre_adverse_only_not_green",
         )
     return transition(state, S.ADVERSE_NOTICE)
 

@@ -38,7 +38,8 @@ field              shape                                                       r
 ``categories``     sorted, distinct category names (PRODUCT.md §P2)            no
 ``category``       one category name                                           no
 ``rulebook_sha256`` 64 lowercase hex                                           no
-``window_ends``    UTC time (end of the candidate's review window)             no
+``window_ends``    UTC time (end of the review window; on ``notice.pre_adverse``  no
+                   the end of its waiting period)
 ``due``            UTC time (when the case's data must be destroyed)           no
 ``expires_at``     UTC time (end of an authorization or a retention hold)      no
 ``employer``       pseudonym ``emp_<32 hex>``                                  no
@@ -86,6 +87,14 @@ class EventType(StrEnum):
     REPORT_RELEASED = "report.released"
     REPORT_READ = "report.read"
     DECISION_RECORDED = "decision.recorded"
+    #: PRODUCT.md P4's first step: the pre-adverse notice, with its waiting period's end
+    #: in ``window_ends``; and the candidate's answer to it. The final step's
+    #: ``notice.adverse_action`` is logged with the adverse ``decision.recorded``. These
+    #: three say that an adverse step was taken (the audit must see it to check the two
+    #: steps' order and wait) but no light, no rule and no reason.
+    NOTICE_PRE_ADVERSE = "notice.pre_adverse"
+    NOTICE_RESPONDED = "notice.responded"
+    NOTICE_ADVERSE_ACTION = "notice.adverse_action"
     DELETION_REQUESTED = "deletion.requested"
     DATA_DESTROYED = "data.destroyed"
     RETENTION_HOLD = "retention.hold"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -126,7 +127,7 @@ class Translator:
 
     def pick(self, texts: Any) -> str:
         """A text of the domain's ``{"zh-Hans": …, "en": …, "zh-Hant": …}`` maps."""
-        if not isinstance(texts, dict):
+        if not isinstance(texts, Mapping):  # the rulebook's texts are read-only mappings
             return str(texts or "")
         return str(texts.get(self.lang) or texts.get("zh-Hans") or texts.get("en") or "")
 

@@ -209,7 +209,9 @@ def _claims(page: Page) -> dict[str, Any] | None:
         claims["licenses"] = [licence]
     elif page.field("lic_name").strip():
         raise InvalidInput(
-            "the licence number, as printed on it", field="claims.licenses[0].number"
+            "the licence number, as printed on it",
+            field="claims.licenses[0].number",
+            key="input.licence_number",
         )
     return claims or None
 

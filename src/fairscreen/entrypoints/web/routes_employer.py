@@ -371,7 +371,7 @@ def _cites_report(page: Page) -> bool | None:
     """The answer to "did the report play a part?" (radio yes/no; absent: not answered)."""
     value = page.field("cites_report")
     if value not in ("", "yes", "no"):
-        raise InvalidInput("yes or no", field="cites_report")
+        raise InvalidInput("yes or no", field="cites_report", key="input.yes_or_no")
     return None if not value else value == "yes"
 
 
