@@ -14,6 +14,7 @@ from api.conftest import Api, order_over_api, released_case, sign_over_api
 from factories import SUBJECT
 from fairscreen.entrypoints.api.policy import PUBLIC, REGULATOR, ROUTE_ROLES
 from fairscreen.entrypoints.api.scheduler import tick
+from fairscreen.entrypoints.web.i18n import service_errors
 
 
 def _strings(value: Any) -> list[str]:
@@ -116,14 +117,36 @@ def test_the_light_is_hidden_from_the_employer_until_release(api: Api) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_refusal_problem_keeps_its_english_detail_and_gains_its_key(api: Api) -> None:
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    api.call("agency", "POST", f"/v1/cases/{case_id}/investigation")
+    early = api.call("employer", "GET", f"/v1/cases/{case_id}/employer-view")
+    assert early.status_code == 409
+    assert early.json() == {
+        "type": "https://fairscreen.example/problems/invalid-transition",
+        "title": early.json()["title"],
+        "status": 409,
+        "detail": "the report is not released yet",
+        "code": "INVALID_TRANSITION",
+        "field": "case_id",
+        "key": "transition.report_not_released_yet",
+    }
+    # an error without a key (here an unknown route) says so with a null key
+    unknown = api.call("employer", "GET", "/v1/no-such-route")
+    assert unknown.status_code == 404 and unknown.json()["key"] is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_problems_are_rfc9457_and_name_the_field(api: Api) -> None:
     bad = api.call("employer", "POST", "/v1/cases", json={"subject_id": "x", "requested": []})
     assert bad.status_code == 422
     assert bad.headers["content-type"] == "application/problem+json"
     body = bad.json()
-    assert set(body) == {"type", "title", "status", "detail", "code", "field"}
+    assert set(body) == {"type", "title", "status", "detail", "code", "field", "key"}
     assert body["status"] == 422 and body["code"] == "INVALID_INPUT"
     assert body["field"] in ("profile_id", "requested")
+    assert body["key"] is None  # the framework's own request validation: no message key
 
     extra = api.call("employer", "POST", "/v1/webhooks", json={"url": "http://x.test/", "y": 1})
     assert extra.status_code == 422 and extra.json()["field"] == "y"
@@ -139,6 +162,10 @@ def test_problems_are_rfc9457_and_name_the_field(api: Api) -> None:
     assert domain.status_code == 422, domain.text
     assert domain.json()["code"] == "SCOPE_VIOLATION"
     assert domain.json()["field"].startswith("role.categories")
+    # a domain refusal names its catalogue entry; the detail stays the English it renders
+    assert domain.json()["key"] == "scope.not_allowed_for_tier"
+    assert domain.json()["detail"] == "not allowed for tier standard"
+    assert "{tier}" in service_errors()["scope.not_allowed_for_tier"]["en"]
 
     unknown = api.client.get("/v1/nowhere")
     assert unknown.status_code == 404 and unknown.json()["code"] == "NOT_FOUND"

@@ -27,9 +27,9 @@ ALLOWED = {
     "MiB", "GB", "YYYY", "MM", "DD",
     # standards and protocols a technical fold names
     "SHA", "RFC", "HTTP", "HTTPS", "API", "URL", "ID", "IDs", "C2SP", "Ed25519", "Merkle",
-    "WCAG", "ISO", "PIPL",
+    "WCAG", "ISO", "PIPL", "Unicode", "NFKC",
     # brands
-    "fairscreen", "Chromium", "htmx",
+    "fairscreen", "Chromium", "htmx", "Go", "OpenCC",
 }  # fmt: skip
 _CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)+$|^[A-Z]\d+$")
 _ID = re.compile(r"^(?:case|sub|dsp|evf|emp|agn|ten|prof|fs|acct|tok|ref|rcpt)_[0-9A-Za-z_-]*$")

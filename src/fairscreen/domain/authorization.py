@@ -45,28 +45,39 @@ def check_authorization(
        ``AUTHORIZATION_EXPIRED``
     """
     if authorization is None:
-        raise AuthorizationMissing("no signed authorization for this check")
+        raise AuthorizationMissing(
+            "no signed authorization for this check",
+            key="authorization.no_signed_authorization_check",
+        )
     if authorization.employer_id != employer_id:
         raise AuthorizationWrongEmployer(
-            "the authorization names another employer", field="authorization.employer_id"
+            "the authorization names another employer",
+            field="authorization.employer_id",
+            key="authorization.authorization_names_another_employer",
         )
     if authorization.role_id is not None and authorization.role_id != role_id:
         raise AuthorizationMissing(
-            "the authorization names another role", field="authorization.role_id"
+            "the authorization names another role",
+            field="authorization.role_id",
+            key="authorization.authorization_names_another_role",
         )
     if _local_date(authorization.signed_at) > as_of:
         raise AuthorizationMissing(
             "the authorization was signed after the evaluation date",
             field="authorization.signed_at",
+            key="authorization.authorization_signed_after_evaluation_date",
         )
     if authorization.revoked_at is not None and _local_date(authorization.revoked_at) <= as_of:
         raise AuthorizationRevoked(
-            "the candidate revoked the authorization", field="authorization.revoked_at"
+            "the candidate revoked the authorization",
+            field="authorization.revoked_at",
+            key="authorization.candidate_revoked_authorization",
         )
     if _local_date(authorization.expires_at) < as_of:
         raise AuthorizationExpired(
             "the authorization expired before the evaluation date",
             field="authorization.expires_at",
+            key="authorization.authorization_expired_before_evaluation_date",
         )
     return authorization
 
@@ -82,6 +93,8 @@ def check_authorization_at(
     )
     if at >= valid.expires_at:
         raise AuthorizationExpired(
-            "the authorization expired before this query", field="authorization.expires_at"
+            "the authorization expired before this query",
+            field="authorization.expires_at",
+            key="authorization.authorization_expired_before_query",
         )
     return valid

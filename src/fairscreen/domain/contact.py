@@ -52,10 +52,18 @@ def parse_contact(text: str, *, field: str = "contact") -> Contact:
     """The contact in ``text``, or ``InvalidInput`` naming ``field`` and the rule."""
     raw = text.strip()
     if not raw:
-        raise InvalidInput("a mobile number or an e-mail address is required", field=field)
+        raise InvalidInput(
+            "a mobile number or an e-mail address is required",
+            field=field,
+            key="input.mobile_number_e_mail_address",
+        )
     if "@" in raw:
         if len(raw) > 254 or _EMAIL.fullmatch(raw) is None:
-            raise InvalidInput("not an e-mail address (name@example.com)", field=field)
+            raise InvalidInput(
+                "not an e-mail address (name@example.com)",
+                field=field,
+                key="input.not_e_mail_address_name",
+            )
         local, _, domain = raw.rpartition("@")
         return Contact(EMAIL, f"{local}@{domain.lower()}")
     number = _NUMBER_NOISE.sub("", raw)
@@ -68,6 +76,7 @@ def parse_contact(text: str, *, field: str = "contact") -> Contact:
     raise InvalidInput(
         "not a mobile number: mainland 1[3-9] + 9 digits, +852 8 digits, +886 9 + 8 digits",
         field=field,
+        key="input.not_mobile_number_mainland_1",
     )
 
 

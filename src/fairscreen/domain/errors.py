@@ -6,11 +6,45 @@ JSON path of the offending ``field``. HTTP statuses and CLI exit codes are mappe
 these classes in one place each (``entrypoints``), never here.
 
 Messages never carry personal data: they name fields and rules, not values.
+
+**Message keys (issue 13 item 10).** A refusal a person can meet in a portal also
+carries a stable message ``key`` and its ``params``, so each portal renders it in the
+reader's language from ``entrypoints/web/catalogs/service_errors.json`` (one entry per
+key: ``zh-Hans``, ``en``, ``zh-Hant``, with ``{name}`` placeholders). The raise site
+writes the English template and its parameters::
+
+    raise InvalidTransition(
+        "a case in state {current} cannot move to {target}",
+        key="transition.cannot_move", current=case.state, target=target,
+    )
+
+``str(err)`` and ``.message`` stay English (``template.format(**params)``) for the API's
+``detail`` and the logs. Parameters are codes and numbers only -- a state, a category, a
+tier, a length, a case id -- never a name, an id number or a contact (they reach pages,
+logs and problem details). A parameter named ``state``/``current``/``target``,
+``category``, ``tier`` or ``role`` is shown by its label in the page's language. The
+catalogue test scans every ``key=`` in ``src`` and fails when the catalogue lacks the
+key, has a key no code uses, its English differs from the raise site's template, or a
+language's placeholders differ from the parameters. Errors only an operator meets
+(ledger, keys, the CLI) carry no key and are shown in English.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+#: what a message key's parameter may be: a code (state, category, tier, field) or a number
+Param = str | int
+
+
+class InvalidValue(ValueError):
+    """A validator's refusal (a ``ValueError`` pydantic collects) with its message key:
+    ``services/case_models.py`` turns it into an :class:`InvalidInput` with the same key."""
+
+    def __init__(self, message: str, *, key: str, **params: Param) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.key = key
+        self.params: dict[str, Param] = params
 
 
 class FairscreenError(Exception):
@@ -18,10 +52,22 @@ class FairscreenError(Exception):
 
     code: ClassVar[str] = "FAIRSCREEN_ERROR"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        key: str | None = None,
+        **params: Param,
+    ) -> None:
+        text = message.format(**params) if params else message
+        super().__init__(text)
+        self.message = text
         self.field = field
+        #: the catalogue key of this refusal (None: shown in English)
+        self.key = key
+        #: the key's placeholders: codes and numbers, never personal data
+        self.params: dict[str, Param] = params
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message

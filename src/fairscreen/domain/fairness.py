@@ -290,7 +290,9 @@ class Quarter:
     def parse(cls, text: str) -> Quarter:
         match = _QUARTER.fullmatch(text)
         if match is None:
-            raise InvalidInput("must be a calendar quarter such as 2026-Q3", field="quarter")
+            raise InvalidInput(
+                "must be a calendar quarter such as 2026-Q3", field="quarter", key="input.quarter"
+            )
         return cls(int(match["year"]), int(match["number"]))
 
     @classmethod

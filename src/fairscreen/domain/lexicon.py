@@ -520,7 +520,7 @@ def parse_lexicon_file(
                 ) from exc
         why, cue = raw.get("why", ""), raw.get("cue", False)
         if not isinstance(why, str):
-            raise InvalidInput("must be a string", field=f"{where}.why")
+            raise InvalidInput("must be a string", field=f"{where}.why", key="input.must_string")
         if not isinstance(cue, bool) or (cue and topic == ALLOW):
             raise InvalidInput("must be true or false (and not on 'allow')", field=f"{where}.cue")
         entries.append(LexiconEntry(topic, tuple(patterns), why, cue))

@@ -78,7 +78,11 @@ def transition(current: CaseState, target: CaseState) -> CaseState:
     """``target`` if the state machine allows the step; ``InvalidTransition`` otherwise."""
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(
-            f"a case in state {current.value} cannot move to {target.value}", field="state"
+            "a case in state {current} cannot move to {target}",
+            field="state",
+            key="transition.cannot_move",
+            current=current.value,
+            target=target.value,
         )
     return target
 
@@ -99,7 +103,11 @@ class DisputeOutcome(StrEnum):
 
 def review_window_ends(opened_at: datetime, days: int = DEFAULT_REVIEW_DAYS) -> datetime:
     if days not in REVIEW_DAYS_RANGE:
-        raise InvalidInput("the review window is 3 to 10 days", field="review_days")
+        raise InvalidInput(
+            "the review window is 3 to 10 days",
+            field="review_days",
+            key="input.review_window_3_10_days",
+        )
     return opened_at + timedelta(days=days)
 
 
@@ -114,12 +122,17 @@ def check_release(
     """A report is released only after the window passes without dispute, or when the
     candidate accepts; never while a dispute is open (PRODUCT.md P4)."""
     if open_disputes or state is S.DISPUTED:
-        raise InvalidTransition("a dispute is open: the report cannot be released", field="state")
+        raise InvalidTransition(
+            "a dispute is open: the report cannot be released",
+            field="state",
+            key="transition.dispute_open_report_cannot_released",
+        )
     transition(state, S.RELEASED)
     if not accepted and now < window_ends:
         raise InvalidTransition(
             "the candidate's review window has not ended and they have not accepted",
             field="window_ends",
+            key="transition.candidate_review_window_not_ended",
         )
 
 
@@ -147,7 +160,11 @@ def adverse_wait_ends(sent_at: datetime, working_days: int = DEFAULT_ADVERSE_WAI
     notice sent on a Saturday or Sunday counts from the start of the Monday after, so
     the candidate always has the whole number of working days."""
     if working_days not in ADVERSE_WAIT_DAYS_RANGE:
-        raise InvalidInput("the waiting period is 5 to 15 working days", field="wait_days")
+        raise InvalidInput(
+            "the waiting period is 5 to 15 working days",
+            field="wait_days",
+            key="input.waiting_period_5_15",
+        )
     local = sent_at + _WORKDAY_OFFSET
     if local.weekday() >= 5:
         monday = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
@@ -182,11 +199,15 @@ def check_decision(
     if is_adverse(outcome, light):
         if state is not S.ADVERSE_NOTICE or wait_ends is None:
             raise InvalidTransition(
-                "an adverse decision needs a pre-adverse notice first", field="outcome"
+                "an adverse decision needs a pre-adverse notice first",
+                field="outcome",
+                key="transition.pre_adverse_notice_first",
             )
         if now < wait_ends:
             raise InvalidTransition(
-                "the pre-adverse notice's waiting period has not ended", field="wait_ends"
+                "the pre-adverse notice's waiting period has not ended",
+                field="wait_ends",
+                key="transition.pre_adverse_waiting",
             )
     return transition(state, S.DECIDED)
 
@@ -198,6 +219,7 @@ def check_pre_adverse(state: CaseState, outcome: Outcome, light: str | None) -> 
         raise InvalidInput(
             "a pre-adverse notice is only for not hiring when the light is not green",
             field="outcome",
+            key="input.pre_adverse_only_not_green",
         )
     return transition(state, S.ADVERSE_NOTICE)
 

@@ -33,24 +33,38 @@ def validate_profile(
     for category, requirement in profile.categories.items():
         where = f"{path}.categories.{category.value}"
         if category in PROHIBITED:
-            raise ScopeViolation("a prohibited category, never allowed for any role", field=where)
+            raise ScopeViolation(
+                "a prohibited category, never allowed for any role",
+                field=where,
+                key="scope.prohibited_category_never_allowed_any",
+            )
         if category not in allowed:
-            raise ScopeViolation(f"not allowed for tier {profile.tier.value}", field=where)
+            raise ScopeViolation(
+                "not allowed for tier {tier}",
+                field=where,
+                key="scope.not_allowed_for_tier",
+                tier=profile.tier.value,
+            )
         _require_justification(requirement.justification, f"{where}.justification")
         if category in NEED_LEGAL_BASIS and not (requirement.legal_basis or "").strip():
             raise ScopeViolation(
                 "the law that requires this check for the job is required",
                 field=f"{where}.legal_basis",
+                key="scope.law_that_requires_check_job",
             )
         if requirement.lookback_years is not None and requirement.lookback_years < 0:
-            raise ScopeViolation("must be 0 or more", field=f"{where}.lookback_years")
+            raise ScopeViolation(
+                "must be 0 or more", field=f"{where}.lookback_years", key="scope.must_0_more"
+            )
     if profile.relevant_groups is not None:
         tier_groups = groups_by_tier.get(profile.tier, frozenset())
         for group in sorted(profile.relevant_groups):
             if group not in tier_groups:
                 raise ScopeViolation(
-                    f"not allowed for tier {profile.tier.value}",
+                    "not allowed for tier {tier}",
                     field=f"{path}.relevant_groups.{group.value}",
+                    key="scope.not_allowed_for_tier",
+                    tier=profile.tier.value,
                 )
         if profile.relevant_groups != tier_groups:
             _require_justification(
@@ -62,9 +76,10 @@ def validate_profile(
 def _require_justification(text: str | None, field: str) -> None:
     if len((text or "").strip()) < MIN_JUSTIFICATION_LENGTH:
         raise ScopeViolation(
-            f"a written necessity justification of at least "
-            f"{MIN_JUSTIFICATION_LENGTH} characters is required",
+            "a written necessity justification of at least {length} characters is required",
             field=field,
+            key="scope.necessity_justification_required",
+            length=MIN_JUSTIFICATION_LENGTH,
         )
 
 

@@ -222,24 +222,39 @@ def check_answers(
     classifier: one that touches a prohibited category (or the age, sex or appearance of
     the candidate) is dropped whole, and only its question and topic are returned."""
     if not any(o.value == relation for o in questionnaire.relations):
-        raise InvalidInput("choose how you know the candidate", field="relation")
+        raise InvalidInput(
+            "choose how you know the candidate",
+            field="relation",
+            key="input.choose_how_you_know_candidate",
+        )
     known = {q.id for q in questionnaire.questions}
     for name in list(choices) + list(comments):
         if name not in known:
-            raise InvalidInput("no such question", field=f"answers.{name}")
+            raise InvalidInput(
+                "no such question", field=f"answers.{name}", key="input.no_such_question"
+            )
     kept: dict[str, str] = {}
     dropped: list[DroppedComment] = []
     for question in questionnaire.questions:
         if question.option(choices.get(question.id, "")) is None:
-            raise InvalidInput("choose one answer", field=f"answers.{question.id}")
+            raise InvalidInput(
+                "choose one answer", field=f"answers.{question.id}", key="input.choose_one_answer"
+            )
         comment = " ".join(comments.get(question.id, "").split())
         if not comment:
             continue
         if question.comment is None:
-            raise InvalidInput("this question takes no comment", field=f"comments.{question.id}")
+            raise InvalidInput(
+                "this question takes no comment",
+                field=f"comments.{question.id}",
+                key="input.question_takes_no_comment",
+            )
         if len(comment) > COMMENT_MAX:
             raise InvalidInput(
-                f"a comment is at most {COMMENT_MAX} characters", field=f"comments.{question.id}"
+                "a comment is at most {n} characters",
+                field=f"comments.{question.id}",
+                key="input.comment_most_n_characters",
+                n=COMMENT_MAX,
             )
         topic = statement_topic(classifier, comment, None)
         if topic is None:
@@ -263,7 +278,11 @@ def witness_statements(
     never verifies anything). Answers with a dropped comment are never stored: the
     referee is shown the drop first (``services.references.submit_answers``)."""
     if answers.dropped:
-        raise InvalidInput("a comment was removed: confirm the answers first", field="comments")
+        raise InvalidInput(
+            "a comment was removed: confirm the answers first",
+            field="comments",
+            key="input.comment_removed_confirm_answers_first",
+        )
     statements: list[dict[str, Any]] = []
     for question in questionnaire.questions:
         option = question.option(answers.choices[question.id])

@@ -171,7 +171,9 @@ class TopicModel:
 def _int(document: Mapping[str, object], name: str) -> int:
     value = document.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidInput("must be an integer", field=f"topic model.{name}")
+        raise InvalidInput(
+            "must be an integer", field=f"topic model.{name}", key="input.must_integer"
+        )
     return value
 
 

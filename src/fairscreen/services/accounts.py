@@ -123,7 +123,7 @@ def register_tenant(svc: Services, actor: Actor, *, kind: str, name: str) -> str
     if kind not in ("employer", "agency"):
         raise InvalidInput("must be employer or agency", field="kind")
     if not name.strip() or len(name) > 200:
-        raise InvalidInput("1 to 200 characters", field="name")
+        raise InvalidInput("1 to 200 characters", field="name", key="input.1_200_characters")
     with svc.uow() as uow:
         tenant_id = add_tenant(svc, uow, kind=kind, name=name)
         uow.commit()
@@ -174,13 +174,15 @@ def _create_account(
     svc: Services, account_role: ActorRole, label: str, tenant_id: str | None
 ) -> tuple[str, IssuedToken]:
     if not label.strip() or len(label) > 100:
-        raise InvalidInput("1 to 100 characters", field="label")
+        raise InvalidInput("1 to 100 characters", field="label", key="input.1_100_characters")
     kind = ACCOUNT_ROLES[account_role]
     with svc.uow() as uow:
         if kind is not None:
             tenant = uow.repo.tenant(tenant_id) if tenant_id else None
             if tenant is None or tenant["kind"] != kind:
-                raise NotFound(f"no such {kind}", field="tenant_id")
+                raise NotFound(
+                    "no such {role}", field="tenant_id", key="not_found.tenant", role=kind
+                )
         elif tenant_id is not None:
             raise InvalidInput(f"a {account_role.value} account has no tenant", field="tenant_id")
         account_id = _new_id("acc")
@@ -215,7 +217,7 @@ def issue_token(svc: Services, actor: Actor, account_id: str) -> IssuedToken:
     with svc.uow() as uow:
         account = _account(uow.connection, account_id)
         if account is None or account["disabled_at"] is not None:
-            raise NotFound("no such account", field="account_id")
+            raise NotFound("no such account", field="account_id", key="not_found.no_such_account")
         issued = _issue(uow.connection, svc, role=ActorRole(account["role"]), account_id=account_id)
         uow.commit()
     return issued
@@ -238,14 +240,18 @@ def list_tokens(svc: Services, actor: Actor, account_id: str) -> list[dict[str, 
     require_role(actor, ActorRole.OPERATOR)
     with svc.engine.connect() as connection:
         if _account(connection, account_id) is None:
-            raise NotFound("no such account", field="account_id")
+            raise NotFound("no such account", field="account_id", key="not_found.no_such_account")
         return _tokens_of(connection, account_id)
 
 
 def list_own_tokens(svc: Services, principal: Principal) -> list[dict[str, Any]]:
     """The caller's account's tokens and portal sessions (a staff member's own)."""
     if principal.account_id is None:
-        raise PermissionDenied("only an account has tokens to list", field="actor")
+        raise PermissionDenied(
+            "only an account has tokens to list",
+            key="denied.only_account_lists_tokens",
+            field="actor",
+        )
     with svc.engine.connect() as connection:
         return _tokens_of(connection, principal.account_id)
 
@@ -254,7 +260,11 @@ def revoke_own_token(svc: Services, principal: Principal, token_id: str) -> None
     """End one token or portal session of the caller's own account; another account's
     token does not exist for the caller."""
     if principal.account_id is None:
-        raise PermissionDenied("only an account has tokens to revoke", field="actor")
+        raise PermissionDenied(
+            "only an account has tokens to revoke",
+            key="denied.only_account_revokes_tokens",
+            field="actor",
+        )
     _revoke(svc, token_id, account_id=principal.account_id)
 
 
@@ -271,7 +281,7 @@ def disable_account(svc: Services, actor: Actor, account_id: str) -> None:
             .values(disabled_at=now)
         )
         if done.rowcount != 1:
-            raise NotFound("no such account", field="account_id")
+            raise NotFound("no such account", field="account_id", key="not_found.no_such_account")
         end_every_token(uow.connection, account_id, now)
         uow.commit()
 
@@ -331,7 +341,7 @@ def _revoke(svc: Services, token_id: str, *, account_id: str | None = None) -> N
             sa.update(a.api_tokens).where(*conditions).values(revoked_at=svc.now())
         )
         if done.rowcount != 1:
-            raise NotFound("no such token", field="token_id")
+            raise NotFound("no such token", key="not_found.token", field="token_id")
         uow.commit()
 
 

@@ -85,7 +85,9 @@ class NoticeFacts:
 
 def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> AuthorizationNotice:
     if lang not in LANGUAGES:
-        raise InvalidInput("must be zh-Hans, en or zh-Hant", field="lang")
+        raise InvalidInput(
+            "must be zh-Hans, en or zh-Hant", field="lang", key="input.must_zh_hans_en_zh"
+        )
     profile = uow.repo.profile(case["profile_id"])
     employer = uow.repo.tenant(case["employer_id"])
     agency = uow.repo.tenant(case["agency_id"]) if case["agency_id"] else None
@@ -168,12 +170,15 @@ def sign_authorization(
     for index, name in enumerate(sensitive):
         if Category(name) not in SENSITIVE:
             raise InvalidInput(
-                "not a sensitive category", field=f"sensitive_categories_consented[{index}]"
+                "not a sensitive category",
+                field=f"sensitive_categories_consented[{index}]",
+                key="input.not_sensitive_category",
             )
         if name not in consented:  # a separate consent to something not consented at all
             raise InvalidInput(
                 "not among the categories consented",
                 field=f"sensitive_categories_consented[{index}]",
+                key="input.not_among_categories_consented",
             )
     if claims is not None:
         check_claims(claims)
@@ -184,6 +189,7 @@ def sign_authorization(
         raise InvalidInput(
             "no category the check may use: a sensitive one needs its own separate consent",
             field="categories",
+            key="input.no_category_check_may_use",
         )
     now = svc.now()
     with svc.uow() as uow:
@@ -193,15 +199,23 @@ def sign_authorization(
             # P6: the candidate asked for their data to be deleted; a signature now would
             # start gathering data they asked to be rid of (issue 13 item 14)
             raise InvalidInput(
-                "a deletion was requested: no new authorization can be signed", field="case_id"
+                "a deletion was requested: no new authorization can be signed",
+                field="case_id",
+                key="input.deletion_requested_no_new_authorization",
             )
         notice = _notice(svc, uow, case, lang)
         if text_sha256 != notice.sha256:
-            raise InvalidInput("does not match the authorization text shown", field="text_sha256")
+            raise InvalidInput(
+                "does not match the authorization text shown",
+                field="text_sha256",
+                key="input.does_not_match_authorization_text",
+            )
         for index, name in enumerate(consented):
             if name not in notice.categories:
                 raise InvalidInput(
-                    "not asked for in this authorization", field=f"categories[{index}]"
+                    "not asked for in this authorization",
+                    field=f"categories[{index}]",
+                    key="input.not_asked_authorization",
                 )
         case = move_case(uow, svc, case, S.AUTHORIZED)
         expires = now + timedelta(days=svc.config.authorization_days)
@@ -254,7 +268,11 @@ def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]
         case = visible_case(uow, actor, case_id)
         row = uow.repo.authorization(case["id"])
         if row is None:
-            raise NotFound("no authorization signed for this case", field="case_id")
+            raise NotFound(
+                "no authorization signed for this case",
+                key="not_found.authorization",
+                field="case_id",
+            )
         employer = uow.repo.tenant(case["employer_id"])
         assert employer is not None
         subject = uow.repo.subject(case["subject_id"])
@@ -315,7 +333,11 @@ def revoke_authorization(svc: Services, actor: Actor, case_id: str) -> None:
             uow.commit()
             return
         if row["revoked_at"] is not None:
-            raise InvalidTransition("the authorization was already revoked", field="case_id")
+            raise InvalidTransition(
+                "the authorization was already revoked",
+                field="case_id",
+                key="transition.authorization_already_revoked",
+            )
         uow.repo.update_authorization(case["id"], revoked_at=now)
         log_event(svc, uow, EventType.AUTHORIZATION_REVOKED, case, actor)
         state = CaseState(case["state"])

@@ -126,9 +126,9 @@ def visible_case(
     """The case, if ``actor`` may see it (else ``NotFound``) and it was not destroyed."""
     case = uow.repo.case(case_id)
     if case is None or not _visible(case, actor):
-        raise NotFound("no such case", field="case_id")
+        raise NotFound("no such case", key="not_found.case", field="case_id")
     if case["state"] == S.DESTROYED and not allow_destroyed:
-        raise CaseDestroyed("the case's data was destroyed", field="case_id")
+        raise CaseDestroyed("the case's data was destroyed", field="case_id", key="case.destroyed")
     return case
 
 
@@ -159,7 +159,10 @@ def case_role(uow: SqlUnitOfWork, case: RowMapping) -> dict[str, Any]:
 def domain_authorization(case: RowMapping, row: Mapping[str, Any] | None) -> Authorization:
     """The case's signed authorization as the domain checks it; none signed refuses."""
     if row is None:
-        raise AuthorizationRefused("no signed authorization for this case")
+        raise AuthorizationRefused(
+            "no signed authorization for this case",
+            key="authorization.no_signed_authorization_case",
+        )
     return Authorization(
         employer_id=case["employer_id"],
         purpose=row["purpose"],

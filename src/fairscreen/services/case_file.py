@@ -69,7 +69,11 @@ def _role(raw: dict[str, Any], profiles: Mapping[str, m.RoleProfile]) -> m.RoleP
             raise invalid_input(exc, ("role",)) from exc
         profile = profiles.get(ref.profile)
         if profile is None:
-            raise InvalidInput("not one of the built-in profiles", field="role.profile")
+            raise InvalidInput(
+                "not one of the built-in profiles",
+                field="role.profile",
+                key="input.not_one_built_profiles",
+            )
         return profile
     try:
         role = RoleIn.model_validate(raw)

@@ -38,7 +38,7 @@ from fairscreen.domain.categories import (
     SourceKind,
     Tier,
 )
-from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.errors import InvalidInput, InvalidValue, Param
 
 CASE_SCHEMA = "fairscreen/case/v1"
 DATE_PATTERN_BODY = r"\d{4}-\d{2}-\d{2}"
@@ -51,17 +51,17 @@ def _to_date(value: object) -> object:
     if not isinstance(value, str):
         return value  # strict validation then refuses it as "must be a date"
     if not _DATE.fullmatch(value):
-        raise ValueError("must be a date YYYY-MM-DD")
+        raise InvalidValue("must be a date YYYY-MM-DD", key="input.must_date_yyyy_mm_dd")
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError("not a real calendar date") from exc
+        raise InvalidValue("not a real calendar date", key="input.not_real_calendar_date") from exc
 
 
 def _check_month(text: str) -> str:
     month = int(text[5:7])
     if not 1 <= month <= 12:
-        raise ValueError("the month must be 01 to 12")
+        raise InvalidValue("the month must be 01 to 12", key="input.month_must_01_12")
     return text
 
 
@@ -320,48 +320,79 @@ def format_path(loc: tuple[str | int, ...]) -> str:
     return path or "(root)"
 
 
+#: pydantic's error types that need no parameter: (message key, English)
 _SIMPLE_MESSAGES = {
-    "extra_forbidden": "not allowed",
-    "missing": "required",
-    "string_type": "must be a string",
-    "int_type": "must be an integer",
-    "bool_type": "must be true or false",
-    "list_type": "must be an array",
-    "dict_type": "must be an object",
-    "model_type": "must be an object",
-    "model_attributes_type": "must be an object",
-    "timezone_aware": "must be a date-time with a UTC offset (RFC 3339)",
-    "datetime_type": "must be a date-time string (RFC 3339)",
-    "datetime_parsing": "must be a date-time string (RFC 3339)",
-    "datetime_from_date_parsing": "must be a date-time string (RFC 3339)",
-    "none_required": "must be null",
-    "date_type": "must be a date YYYY-MM-DD",
+    "extra_forbidden": ("field.not_allowed", "not allowed"),
+    "missing": ("input.required", "required"),
+    "string_type": ("input.must_string", "must be a string"),
+    "int_type": ("input.must_integer", "must be an integer"),
+    "bool_type": ("field.must_true_false", "must be true or false"),
+    "list_type": ("field.must_array", "must be an array"),
+    "dict_type": ("field.must_object", "must be an object"),
+    "model_type": ("field.must_object", "must be an object"),
+    "model_attributes_type": ("field.must_object", "must be an object"),
+    "timezone_aware": (
+        "field.must_date_time_utc_offset",
+        "must be a date-time with a UTC offset (RFC 3339)",
+    ),
+    "datetime_type": ("field.must_date_time_string_rfc", "must be a date-time string (RFC 3339)"),
+    "datetime_parsing": (
+        "field.must_date_time_string_rfc",
+        "must be a date-time string (RFC 3339)",
+    ),
+    "datetime_from_date_parsing": (
+        "field.must_date_time_string_rfc",
+        "must be a date-time string (RFC 3339)",
+    ),
+    "none_required": ("field.must_null", "must be null"),
+    "date_type": ("input.must_date_yyyy_mm_dd", "must be a date YYYY-MM-DD"),
 }
 
 
-def _message(error: Mapping[str, Any]) -> str:
+def _message(error: Mapping[str, Any]) -> InvalidInput:
+    """What a validation error says, keyed where a portal form can meet it (its ``field``
+    is set by the caller)."""
     kind = error["type"]
     if kind in _SIMPLE_MESSAGES:
-        return _SIMPLE_MESSAGES[kind]
+        key, text = _SIMPLE_MESSAGES[kind]
+        return InvalidInput(text, key=key)
     context = error.get("ctx") or {}
     if kind in ("literal_error", "enum"):
         value = error.get("input")
+        # a code the form offers, quoted; anything longer is not shown (it may be personal)
         shown = repr(value) if isinstance(value, str) and len(value) <= 40 else "this value"
-        return f"{shown} is not allowed here (expected {context.get('expected', 'a listed value')})"
+        expected = str(context.get("expected", "a listed value"))
+        return InvalidInput(
+            "{value} is not allowed here (expected {expected})",
+            key="field.value_not_expected",
+            value=shown,
+            expected=expected,
+        )
     if kind == "string_pattern_mismatch":
         pattern = str(context.get("pattern", ""))
         if pattern == MONTH_PATTERN:
-            return "must be a month YYYY-MM"
-        return f"must match {pattern}"
+            return InvalidInput("must be a month YYYY-MM", key="field.must_month_yyyy_mm")
+        return InvalidInput(f"must match {pattern}")
     if kind == "string_too_short":
-        return f"must have at least {context.get('min_length')} characters"
+        length: Param = context.get("min_length", 1)
+        return InvalidInput(
+            "must have at least {length} characters",
+            key="field.must_least_length_characters",
+            length=length,
+        )
     if kind == "greater_than_equal":
-        return f"must be ≥ {context.get('ge')}"
+        minimum: Param = context.get("ge", 0)
+        return InvalidInput("must be ≥ {minimum}", key="field.must_minimum", minimum=minimum)
     if kind == "json_invalid":
-        return f"not valid JSON ({context.get('error', 'malformed')})"
+        return InvalidInput(f"not valid JSON ({context.get('error', 'malformed')})")
     if kind == "value_error":
-        return str(context.get("error", error.get("msg", "invalid value")))
-    return str(error.get("msg", "invalid value")).lower()
+        cause = context.get("error")
+        if isinstance(cause, InvalidValue):
+            keyed = InvalidInput(str(cause), key=cause.key)
+            keyed.params = cause.params
+            return keyed
+        return InvalidInput(str(cause if cause is not None else error.get("msg", "invalid value")))
+    return InvalidInput(str(error.get("msg", "invalid value")).lower())
 
 
 def invalid_input(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> InvalidInput:
@@ -372,4 +403,6 @@ def invalid_input(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> I
         loc = ("schema",)
     # Pydantic names a union/literal member in the path (e.g. ``literal['a']``); drop it.
     loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or "(" in p)))
-    return InvalidInput(_message(first), field=format_path(loc))
+    refusal = _message(first)
+    refusal.field = format_path(loc)
+    return refusal

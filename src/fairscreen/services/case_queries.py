@@ -74,7 +74,7 @@ def list_cases(
 ) -> list[dict[str, Any]]:
     """The caller's cases, ordered by id, ``limit`` of them after the id ``after``."""
     if state is not None and state not in {s.value for s in CaseState}:
-        raise InvalidInput("not a case state", field="state")
+        raise InvalidInput("not a case state", field="state", key="input.not_case_state")
     query = sa.select(*_COLUMNS).where(_scope(actor)).order_by(t.cases.c.id).limit(limit)
     if state is not None:
         query = query.where(t.cases.c.state == state)
@@ -91,7 +91,7 @@ def case_summary(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
     with svc.engine.connect() as connection:
         row = connection.execute(query).mappings().first()
     if row is None:
-        raise NotFound("no such case", field="case_id")
+        raise NotFound("no such case", key="not_found.case", field="case_id")
     return _summary(row, actor)
 
 

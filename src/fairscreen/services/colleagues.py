@@ -62,7 +62,9 @@ def _admin(svc: Services, principal: Principal) -> RowMapping:
         account = _account(connection, account_id)
     if account is None or not account["is_admin"]:
         raise PermissionDenied(
-            "only the organisation's administrator manages colleagues", field="actor"
+            "only the organisation's administrator manages colleagues",
+            field="actor",
+            key="denied.only_organisation_administrator_manages_colleagues",
         )
     return account
 
@@ -81,7 +83,11 @@ def invite_colleague(
     now = svc.now()
     with svc.uow() as uow:
         if account_by_email_index(uow.connection, index) is not None:
-            raise InvalidInput("this e-mail address already has an account", field="email")
+            raise InvalidInput(
+                "this e-mail address already has an account",
+                field="email",
+                key="input.e_mail_address_already_account",
+            )
         uow.connection.execute(
             sa.insert(a.staff_invitations).values(
                 id=invitation_id,
@@ -180,7 +186,9 @@ def revoke_invitation(svc: Services, principal: Principal, invitation_id: str) -
             .values(revoked_at=svc.now())
         )
         if done.rowcount != 1:
-            raise NotFound("no such invitation", field="invitation_id")
+            raise NotFound(
+                "no such invitation", field="invitation_id", key="not_found.no_such_invitation"
+            )
         shred_label(uow, _invitation_label(invitation_id))
         uow.commit()
 
@@ -191,7 +199,11 @@ def remove_colleague(svc: Services, principal: Principal, account_id: str) -> No
     key is shredded and its blind index emptied (the address may be invited again)."""
     admin = _admin(svc, principal)
     if account_id == admin["id"]:
-        raise InvalidInput("you cannot remove your own account", field="account_id")
+        raise InvalidInput(
+            "you cannot remove your own account",
+            field="account_id",
+            key="input.you_cannot_remove_your_own",
+        )
     accounts = a.accounts
     now = svc.now()
     with svc.uow() as uow:
@@ -206,7 +218,7 @@ def remove_colleague(svc: Services, principal: Principal, account_id: str) -> No
             .values(disabled_at=now, email_index=None)
         )
         if done.rowcount != 1:
-            raise NotFound("no such account", field="account_id")
+            raise NotFound("no such account", field="account_id", key="not_found.no_such_account")
         end_every_token(uow.connection, account_id, now)
         shred_label(uow, account_label(account_id))
         uow.commit()
@@ -262,6 +274,7 @@ def accept_invitation(svc: Services, token: str, password: str) -> tuple[Princip
             raise NotFound(
                 "this invitation link is not valid: it was used, withdrawn or has expired",
                 field="token",
+                key="not_found.invitation_link_not_valid_used",
             )
         shred_label(uow, _invitation_label(row["id"]))
         uow.commit()
@@ -274,6 +287,7 @@ def _live_invitation(connection: sa.Connection, svc: Services, token: str) -> Ro
         raise NotFound(
             "this invitation link is not valid: it was used, withdrawn or has expired",
             field="token",
+            key="not_found.invitation_link_not_valid_used",
         )
     row = (
         connection.execute(
@@ -291,5 +305,6 @@ def _live_invitation(connection: sa.Connection, svc: Services, token: str) -> Ro
         raise NotFound(
             "this invitation link is not valid: it was used, withdrawn or has expired",
             field="token",
+            key="not_found.invitation_link_not_valid_used",
         )
     return row

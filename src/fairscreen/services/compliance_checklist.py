@@ -81,7 +81,9 @@ class Period:
         found = _PERIOD.match(text.strip())
         if found is None:
             raise InvalidInput(
-                "a year (2024), a quarter (2024-Q1) or a month (2024-03)", field="period"
+                "a year (2024), a quarter (2024-Q1) or a month (2024-03)",
+                field="period",
+                key="input.audit_period",
             )
         year = int(found.group(1))
         if found.group(2):
@@ -151,7 +153,11 @@ def compliance_checklist(
     regulator or an operator (the payload rules read decisions' payloads)."""
     require_role(actor, ActorRole.REGULATOR, ActorRole.OPERATOR)
     if employer and not _EMPLOYER.match(employer):
-        raise InvalidInput("an employer pseudonym: emp_ and 32 hex digits", field="employer")
+        raise InvalidInput(
+            "an employer pseudonym: emp_ and 32 hex digits",
+            field="employer",
+            key="input.employer_pseudonym",
+        )
     window = Period.parse(period) if period else None
     seen: dict[int, _Seen] = {}
     employers: dict[str, str] = {}

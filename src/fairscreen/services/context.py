@@ -47,7 +47,9 @@ def require_role(actor: Actor, *roles: ActorRole) -> None:
     """Refuse a use case to an actor of any other role (the one guard every service uses,
     so the refusal reads the same everywhere)."""
     if actor.role not in roles:
-        raise PermissionDenied(f"{actor.role.value} may not do this", field="actor")
+        raise PermissionDenied(
+            "{role} may not do this", field="actor", key="denied.role_action", role=actor.role.value
+        )
 
 
 @dataclass(frozen=True, slots=True)

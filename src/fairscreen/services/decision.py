@@ -83,12 +83,14 @@ def _outcome(outcome: str) -> Outcome:
     try:
         return Outcome(outcome)
     except ValueError as exc:
-        raise InvalidInput("must be hired or not_hired", field="outcome") from exc
+        raise InvalidInput(
+            "must be hired or not_hired", field="outcome", key="input.must_hired_not_hired"
+        ) from exc
 
 
 def _text(value: str, field: str) -> str:
     if not value.strip() or len(value) > MAX_TEXT:
-        raise InvalidInput("1 to 2000 characters", field=field)
+        raise InvalidInput("1 to 2000 characters", field=field, key="input.1_2000_characters")
     return value.strip()
 
 
@@ -99,7 +101,9 @@ def _report_part(decided: Outcome, light: str | None, cites_report: bool | None)
         return None
     if cites_report is None:
         raise InvalidInput(
-            "say whether the report played a part in not hiring", field="cites_report"
+            "say whether the report played a part in not hiring",
+            field="cites_report",
+            key="input.say_report_part",
         )
     return cites_report
 
@@ -247,10 +251,16 @@ def respond_to_notice(svc: Services, actor: Actor, case_id: str, *, statement: s
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         if CaseState(case["state"]) is not S.ADVERSE_NOTICE:
-            raise InvalidTransition("there is no pre-adverse notice to answer", field="case_id")
+            raise InvalidTransition(
+                "there is no pre-adverse notice to answer",
+                field="case_id",
+                key="transition.no_pre_adverse_notice",
+            )
         answers = [n for n in uow.repo.notices(case) if n["kind"] == "adverse_response"]
         if len(answers) >= MAX_RESPONSES:
-            raise InvalidInput("at most 5 answers to one notice", field="statement")
+            raise InvalidInput(
+                "at most 5 answers to one notice", field="statement", key="input.at_most_5_answers"
+            )
         uow.repo.add_notice(
             case,
             id=new_id("ntc"),

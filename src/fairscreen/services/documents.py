@@ -52,7 +52,11 @@ def signed_authorization(svc: Services, actor: Actor, case_id: str) -> dict[str,
         case = visible_case(uow, actor, case_id, allow_destroyed=False)
         row = uow.repo.authorization(case["id"])
         if row is None:
-            raise NotFound("no authorization signed for this case", field="case_id")
+            raise NotFound(
+                "no authorization signed for this case",
+                key="not_found.authorization",
+                field="case_id",
+            )
         text = uow.repo.authorization_text(case, row)
     return {
         "case_id": case["id"],
@@ -99,7 +103,11 @@ def adverse_action_notice(svc: Services, actor: Actor, case_id: str) -> dict[str
         n for n in portal_queries.case_notices(svc, actor, case_id) if n["kind"] == "adverse_action"
     ]
     if not notices:
-        raise NotFound("no adverse-action notice was sent for this case", field="case_id")
+        raise NotFound(
+            "no adverse-action notice was sent for this case",
+            key="not_found.adverse_notice",
+            field="case_id",
+        )
     notice = notices[-1]
     return {"case_id": case_id, "created_at": notice["created_at"], **notice["body"]}
 

@@ -115,10 +115,12 @@ def reference_questionnaire() -> Questionnaire:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A report document, and whether the check ran (``completed``) or was refused."""
+    """A report document, and whether the check ran (``completed``) or was refused; a
+    refusal keeps its error (its message key and parameters) for a portal to explain."""
 
     document: dict[str, Any]
     refused: bool
+    refusal: AuthorizationRefused | None = None
 
 
 def evaluate_case(
@@ -144,6 +146,7 @@ def evaluate_case(
                 topic_model=published_model(classifier),
             ),
             refused=True,
+            refusal=refusal,
         )
     return Outcome(report, refused=False)
 

@@ -91,7 +91,9 @@ class EvidenceLog:
             with self._open() as uow:
                 gone = uow.repo.destroyed_pseudonyms({item.entry.case for item in batch})
                 for item in [item for item in batch if item.entry.case in gone]:
-                    item.done.set_exception(CaseDestroyed("the case's data was destroyed"))
+                    item.done.set_exception(
+                        CaseDestroyed("the case's data was destroyed", key="case.destroyed")
+                    )
                 batch = [item for item in batch if item.entry.case not in gone]
                 if not batch:
                     return

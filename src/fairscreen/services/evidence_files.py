@@ -73,13 +73,26 @@ def pack_evidence(filename: str, content_type: str, data: bytes, note: str = "")
 
 def _check_file(content_type: str, data: bytes) -> None:
     if content_type not in EVIDENCE_TYPES:
-        raise InvalidInput("must be a PDF, PNG, JPEG or plain text file", field="evidence")
+        raise InvalidInput(
+            "must be a PDF, PNG, JPEG or plain text file",
+            field="evidence",
+            key="input.must_pdf_png_jpeg_plain",
+        )
     if not data:
-        raise InvalidInput("the file is empty", field="evidence")
+        raise InvalidInput("the file is empty", field="evidence", key="input.file_empty")
     if len(data) > EVIDENCE_MAX_BYTES:
-        raise InvalidInput(f"at most {EVIDENCE_MAX_BYTES // 1024} KiB", field="evidence")
+        raise InvalidInput(
+            "at most {size} KiB",
+            field="evidence",
+            key="input.most_size_kib",
+            size=EVIDENCE_MAX_BYTES // 1024,
+        )
     if not matches_type(content_type, data):
-        raise InvalidInput("the file's content is not of its declared type", field="evidence")
+        raise InvalidInput(
+            "the file's content is not of its declared type",
+            field="evidence",
+            key="input.file_content_not_declared_type",
+        )
 
 
 def _packed(text: str) -> dict[str, Any] | None:
@@ -172,13 +185,17 @@ class EvidenceUpload:
         size = self.stream.tell()
         self.stream.seek(0)
         if size == 0:
-            raise InvalidInput("the file is empty", field="evidence")
+            raise InvalidInput("the file is empty", field="evidence", key="input.file_empty")
         if size > FILE_MAX_BYTES:
-            raise InvalidInput("at most 10 MB", field="evidence")
+            raise InvalidInput("at most 10 MB", field="evidence", key="input.most_10_mb")
         content_type = sniff(self.stream.read(16))
         self.stream.seek(0)
         if content_type is None:
-            raise InvalidInput("must be a photo (JPEG, PNG or HEIC) or a PDF", field="evidence")
+            raise InvalidInput(
+                "must be a photo (JPEG, PNG or HEIC) or a PDF",
+                field="evidence",
+                key="input.must_photo_jpeg_png_heic",
+            )
         return content_type, size
 
     def chunks(self) -> Iterator[bytes]:

@@ -27,7 +27,7 @@ from fairscreen.adapters.sources.port import (
     unavailable,
 )
 from fairscreen.domain.categories import Category, SourceKind
-from fairscreen.domain.errors import AuthorizationRefused, InvalidTransition, PermissionDenied
+from fairscreen.domain.errors import InvalidTransition, PermissionDenied
 from fairscreen.domain.lifecycle import CaseState, review_window_ends
 from fairscreen.ledger.entries import EventType
 from fairscreen.services.case_events import (
@@ -106,7 +106,11 @@ def continue_investigation(
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
         if CaseState(case["state"]) is not S.INVESTIGATING:
-            raise InvalidTransition("the case is not being investigated", field="case_id")
+            raise InvalidTransition(
+                "the case is not being investigated",
+                field="case_id",
+                key="transition.case_not_being_investigated",
+            )
         scope_categories = effective_categories(uow, case)
         permit = query_permit(svc, uow, case, scope_categories)
         subject = uow.repo.subject(case["subject_id"])
@@ -133,7 +137,11 @@ def continue_investigation(
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         if CaseState(case["state"]) is not S.INVESTIGATING:
-            raise InvalidTransition("the case left investigation meanwhile", field="case_id")
+            raise InvalidTransition(
+                "the case left investigation meanwhile",
+                field="case_id",
+                key="transition.case_left_investigation_meanwhile",
+            )
         query_permit(svc, uow, case, scope_categories)  # a revocation meanwhile refuses here
         records: list[dict[str, Any]] = []
         seen: set[str] = set()
@@ -165,7 +173,11 @@ def _begin(svc: Services, actor: Actor, case_id: str, *, job: Job | None = None)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         if actor.role is EMPLOYER and case["agency_id"] is not None:
-            raise PermissionDenied("the case's agency runs its investigation", field="actor")
+            raise PermissionDenied(
+                "the case's agency runs its investigation",
+                key="denied.agency_investigates",
+                field="actor",
+            )
         scope_categories = effective_categories(uow, case)
         query_permit(svc, uow, case, scope_categories)
         if CaseState(case["state"]) is not S.INVESTIGATING:  # a retry after a crash re-queries
@@ -255,8 +267,8 @@ def rate_and_open_review(
     keep the report encrypted, and open the candidate's review window (P4)."""
     document = case_file(svc, uow, case, as_of)
     outcome = evaluate_case(json.dumps(document, ensure_ascii=False), svc.rulebook, svc.classifier)
-    if outcome.refused:
-        raise AuthorizationRefused(outcome.document["refusal"]["message"])
+    if outcome.refusal is not None:
+        raise outcome.refusal
     report = outcome.document
     now = svc.now()
     uow.repo.put_report(

@@ -95,7 +95,9 @@ def checked_invitee(name: str, contact: str, lang: str = "zh-Hans") -> Invitee:
     characters, a contact by ``domain.contact``'s rules."""
     name = " ".join(name.split())
     if not name or len(name) > NAME_MAX:
-        raise InvalidInput("1 to 100 characters", field="candidate_name")
+        raise InvalidInput(
+            "1 to 100 characters", field="candidate_name", key="input.1_100_characters"
+        )
     return Invitee(name, parse_contact(contact), lang if lang in LANGS else "zh-Hans")
 
 

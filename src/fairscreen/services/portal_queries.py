@@ -36,7 +36,11 @@ def tier_categories(svc: Services, tier: str) -> list[dict[str, Any]]:
     try:
         chosen = Tier(tier)
     except ValueError as exc:
-        raise InvalidInput("must be standard, trust or safety", field="tier") from exc
+        raise InvalidInput(
+            "must be standard, trust or safety",
+            field="tier",
+            key="input.must_standard_trust_safety",
+        ) from exc
     allowed = allowed_categories(chosen)
     return [
         {
@@ -183,7 +187,7 @@ def evidence_file(
             None,
         )
         if found is None or dispute_id not in open_disputes:
-            raise NotFound("no such evidence")
+            raise NotFound("no such evidence", key="not_found.evidence")
         chunks = list(uow.repo.evidence_chunks(case, file_id, found["chunks"]))
         log_event(
             svc,

@@ -109,13 +109,29 @@ class InvitationSent:
 def _check_referee(name: str, contact: str, lang: str, days: int) -> tuple[str, str]:
     name, contact = " ".join(name.split()), contact.strip()
     if not name or len(name) > NAME_MAX:
-        raise InvalidInput(f"the referee's name, 1 to {NAME_MAX} characters", field="name")
+        raise InvalidInput(
+            "the referee's name, 1 to {n} characters",
+            field="name",
+            key="input.referee_name_1_n_characters",
+            n=NAME_MAX,
+        )
     if len(contact) > CONTACT_MAX or not (_EMAIL.fullmatch(contact) or _PHONE.fullmatch(contact)):
-        raise InvalidInput("an e-mail address or a phone number", field="contact")
+        raise InvalidInput(
+            "an e-mail address or a phone number",
+            field="contact",
+            key="input.e_mail_address_phone_number",
+        )
     if lang not in LANGUAGES:
-        raise InvalidInput(f"one of {', '.join(LANGUAGES)}", field="lang")
+        raise InvalidInput(
+            "one of {languages}",
+            field="lang",
+            key="input.one_languages",
+            languages=", ".join(LANGUAGES),
+        )
     if days not in DAYS_RANGE:
-        raise InvalidInput("the link lasts 1 to 14 days", field="days")
+        raise InvalidInput(
+            "the link lasts 1 to 14 days", field="days", key="input.link_lasts_1_14_days"
+        )
     return name, contact
 
 
@@ -124,10 +140,17 @@ def _open_case(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> datetime:
     expiry (a link never outlives it)."""
     if S(case["state"]) not in OPEN_STATES:
         raise InvalidTransition(
-            f"a case in state {case['state']} takes no reference answers", field="state"
+            "a case in state {state} takes no reference answers",
+            field="state",
+            key="transition.no_reference_answers_in_state",
+            state=case["state"],
         )
     if Category.REFERENCE not in effective_categories(uow, case):
-        raise ScopeViolation("references are not in the case's effective scope", field="case_id")
+        raise ScopeViolation(
+            "references are not in the case's effective scope",
+            field="case_id",
+            key="scope.references_not_case_effective_scope",
+        )
     query_permit(svc, uow, case, [Category.REFERENCE])  # signed, valid, covers references
     row = uow.repo.authorization(case["id"])
     assert row is not None
@@ -151,10 +174,19 @@ def invite_referee(
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         if actor.role is EMPLOYER and case["agency_id"] is not None:
-            raise PermissionDenied("the case's agency asks its referees", field="actor")
+            raise PermissionDenied(
+                "the case's agency asks its referees",
+                key="denied.agency_asks_referees",
+                field="actor",
+            )
         authorization_ends = _open_case(svc, uow, case)
         if len(uow.repo.invitations(case)) >= MAX_INVITATIONS:
-            raise InvalidInput(f"at most {MAX_INVITATIONS} referees per case", field="case_id")
+            raise InvalidInput(
+                "at most {n} referees per case",
+                field="case_id",
+                key="input.most_n_referees_per_case",
+                n=MAX_INVITATIONS,
+            )
         now = svc.now()
         expires_at = min(now + timedelta(days=days), authorization_ends)
         invitation_id, person_id = new_id("rinv"), new_id("referee")
@@ -196,7 +228,11 @@ def list_invitations(svc: Services, actor: Actor, case_id: str) -> list[dict[str
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
         if actor.role is EMPLOYER and case["agency_id"] is not None:
-            raise PermissionDenied("the case's agency asks its referees", field="actor")
+            raise PermissionDenied(
+                "the case's agency asks its referees",
+                key="denied.agency_asks_referees",
+                field="actor",
+            )
         rows = uow.repo.invitations(case)
     return [
         {

@@ -42,7 +42,11 @@ def set_notification_email(svc: Services, actor: Actor, email: str | None) -> No
     if email is not None and email.strip():
         contact = parse_contact(email, field="notify_email")
         if contact.kind != EMAIL:
-            raise InvalidInput("not an e-mail address (name@example.com)", field="notify_email")
+            raise InvalidInput(
+                "not an e-mail address (name@example.com)",
+                field="notify_email",
+                key="input.not_e_mail_address_name",
+            )
         address = contact.value
     with svc.uow() as uow:
         tenant = uow.repo.tenant(actor.id)

@@ -57,7 +57,7 @@ def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
     with svc.uow() as uow:
         subject = uow.repo.subject(actor.id)
         if subject is None:
-            raise NotFound("no such candidate", field="subject_id")
+            raise NotFound("no such candidate", key="not_found.candidate", field="subject_id")
         cases = []
         for case in uow.repo.cases_where(t.cases.c.subject_id == actor.id):
             if case["state"] == S.DESTROYED:
@@ -137,7 +137,7 @@ def request_deletion(svc: Services, actor: Actor) -> list[str]:
     with svc.uow() as uow:
         subject = uow.repo.subject(actor.id)
         if subject is None:
-            raise NotFound("no such candidate", field="subject_id")
+            raise NotFound("no such candidate", key="not_found.candidate", field="subject_id")
         # Asking again changes nothing: the first request's 15 days keep running (a second
         # request must not push the destruction later).
         uow.repo.update_subject(
@@ -421,7 +421,9 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
         case = visible_case(uow, actor, case_id, allow_destroyed=True)
         row = uow.repo.certificate(case["pseudonym"])
         if row is None:
-            raise NotFound("the case has not been destroyed", field="case_id")
+            raise NotFound(
+                "the case has not been destroyed", key="not_found.not_destroyed", field="case_id"
+            )
         index = row["ledger_index"]
         if index is None:
             index = pending_index(uow.connection, int(row["ledger_pending_id"]))
@@ -429,6 +431,7 @@ def destruction_certificate(svc: Services, actor: Actor, case_id: str) -> dict[s
             raise LedgerPending(
                 "the destruction is not yet in the log; ask again in a few seconds",
                 field="case_id",
+                key="ledger_pending.destruction_not_yet_log_ask",
             )
         log = uow.ledger()
         checkpoint = log.latest_checkpoint()

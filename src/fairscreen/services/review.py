@@ -72,11 +72,19 @@ def read_report(
         commitment_key = uow.commitment_key(case["pseudonym"])
         report = uow.repo.report(case)
         if report is None:
-            raise InvalidTransition("the case has not been rated yet", field="case_id")
+            raise InvalidTransition(
+                "the case has not been rated yet",
+                field="case_id",
+                key="transition.case_not_been_rated_yet",
+            )
         state = CaseState(case["state"])
         if actor.role is EMPLOYER:
             if state not in RELEASED_STATES:
-                raise InvalidTransition("the report is not released yet", field="case_id")
+                raise InvalidTransition(
+                    "the report is not released yet",
+                    field="case_id",
+                    key="transition.report_not_released_yet",
+                )
             code = ReasonCode.EMPLOYER_VIEW
             view: dict[str, Any] = dict(report["employer_view"])
             view["statement"] = _statement(uow, case)
@@ -145,7 +153,7 @@ def accept_report(
 
 def _add_statement(svc: Services, uow: SqlUnitOfWork, case: RowMapping, statement: str) -> None:
     if not statement.strip() or len(statement) > 2000:
-        raise InvalidInput("1 to 2000 characters", field="statement")
+        raise InvalidInput("1 to 2000 characters", field="statement", key="input.1_2000_characters")
     uow.repo.add_notice(
         case,
         id=new_id("ntc"),
@@ -234,11 +242,15 @@ def open_dispute(
     until the agency answers each, within 15 days (P4)."""
     require_role(actor, CANDIDATE)
     if not finding_ids:
-        raise InvalidInput("name at least one finding", field="finding_ids")
+        raise InvalidInput(
+            "name at least one finding", field="finding_ids", key="input.name_least_one_finding"
+        )
     if not statement.strip() or len(statement) > 4000:
-        raise InvalidInput("1 to 4000 characters", field="statement")
+        raise InvalidInput("1 to 4000 characters", field="statement", key="input.1_4000_characters")
     if evidence is not None and len(evidence) > 100_000:
-        raise InvalidInput("at most 100,000 characters", field="evidence")
+        raise InvalidInput(
+            "at most 100,000 characters", field="evidence", key="input.most_100_000_characters"
+        )
     if evidence is not None:
         check_evidence(evidence)
     file_type = evidence_file.checked()[0] if evidence_file is not None else None
@@ -250,15 +262,25 @@ def open_dispute(
         open_findings = uow.repo.open_disputed_findings(case["id"])
         for index, finding in enumerate(finding_ids):
             if finding not in known:
-                raise InvalidInput("no such finding in the report", field=f"finding_ids[{index}]")
+                raise InvalidInput(
+                    "no such finding in the report",
+                    field=f"finding_ids[{index}]",
+                    key="input.no_such_finding_report",
+                )
             if finding in open_findings:  # two open answers to one finding could disagree
                 raise InvalidTransition(
-                    "this finding is already disputed", field=f"finding_ids[{index}]"
+                    "this finding is already disputed",
+                    field=f"finding_ids[{index}]",
+                    key="transition.finding_already_disputed",
                 )
         if CaseState(case["state"]) is S.CANDIDATE_REVIEW:
             if case["window_ends"] is not None and now >= case["window_ends"]:
                 # The release is due (the scheduler may not have run yet): too late (P4).
-                raise InvalidTransition("the review window has ended", field="window_ends")
+                raise InvalidTransition(
+                    "the review window has ended",
+                    field="window_ends",
+                    key="transition.review_window_ended",
+                )
             case = move_case(uow, svc, case, S.DISPUTED)
         elif CaseState(case["state"]) is not S.DISPUTED:
             transition(CaseState(case["state"]), S.DISPUTED)
@@ -316,21 +338,37 @@ def resolve_dispute(
     try:
         decided = DomainDisputeOutcome(outcome)
     except ValueError as exc:
-        raise InvalidInput("must be upheld, corrected or removed", field="outcome") from exc
+        raise InvalidInput(
+            "must be upheld, corrected or removed",
+            field="outcome",
+            key="input.must_upheld_corrected_removed",
+        ) from exc
     if not answer.strip() or len(answer) > 4000:
-        raise InvalidInput("1 to 4000 characters", field="answer")
+        raise InvalidInput("1 to 4000 characters", field="answer", key="input.1_4000_characters")
     if decided is DomainDisputeOutcome.CORRECTED and not corrected_records:
-        raise InvalidInput("a correction needs the corrected records", field="corrected_records")
+        raise InvalidInput(
+            "a correction needs the corrected records",
+            field="corrected_records",
+            key="input.correction_needs_corrected_records",
+        )
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         if actor.role is EMPLOYER and case["agency_id"] is not None:
-            raise PermissionDenied("the case's agency answers its disputes", field="actor")
+            raise PermissionDenied(
+                "the case's agency answers its disputes",
+                key="denied.agency_answers_disputes",
+                field="actor",
+            )
         disputes = {d["id"]: d for d in uow.repo.disputes(case)}
         dispute = disputes.get(dispute_id)
         if dispute is None:
-            raise NotFound("no such dispute", field="dispute_id")
+            raise NotFound("no such dispute", key="not_found.dispute", field="dispute_id")
         if dispute["outcome"] is not None:
-            raise InvalidTransition("this dispute was already answered", field="dispute_id")
+            raise InvalidTransition(
+                "this dispute was already answered",
+                field="dispute_id",
+                key="transition.dispute_already_answered",
+            )
         report = uow.repo.report(case) or {}
         finding = next(f for f in report.get("findings", []) if f["id"] == dispute["finding_id"])
         if decided is DomainDisputeOutcome.REMOVED:
@@ -432,15 +470,18 @@ def _check_correction(
     for index, record in enumerate(records):
         if record.get("category") != category:
             raise InvalidInput(
-                f"must be {category}: a correction replaces the disputed finding's own "
+                "must be {category}: a correction replaces the disputed finding's own "
                 "records, in its category",
                 field=f"corrected_records[{index}].category",
+                key="input.correction_in_the_findings_category",
+                category=category,
             )
         if record.get("id") in others:
             raise InvalidInput(
                 "names a record of another finding: a correction replaces only the "
                 "disputed finding's own records",
                 field=f"corrected_records[{index}].id",
+                key="input.correction_names_another_finding",
             )
 
 

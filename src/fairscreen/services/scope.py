@@ -87,7 +87,9 @@ def _checked_identity(
     except ValidationError as exc:
         raise invalid_input(exc, ("subject",)) from exc
     if subject.birth_date > svc.now().astimezone(svc.config.zone).date():
-        raise InvalidInput("must not be in the future", field="subject.birth_date")
+        raise InvalidInput(
+            "must not be in the future", field="subject.birth_date", key="input.must_not_future"
+        )
     number = normalize_id_number(subject.national_id)
     if not _ID_NUMBER.fullmatch(_ID_PUNCTUATION.sub("", number)):
         # Not a checksum test (a foreigner's passport number is a valid identifier too) and
@@ -96,6 +98,7 @@ def _checked_identity(
         raise InvalidInput(
             "an identity document number: 6 to 32 letters and digits",
             field="subject.national_id",
+            key="input.identity_document_number_6_32",
         )
     scoped = f"|lookup|{actor.id}|{number}".encode()
     return subject, hashlib.sha256(svc.pseudonym_key + scoped).hexdigest()
@@ -115,12 +118,14 @@ def _add_subject(
                 "this ID number is already registered by your organisation under another "
                 "name: check which one is right",
                 field="subject.name",
+                key="scope.id_number_other_name",
             )
         if str(kept["birth_date"]) != subject.birth_date.isoformat():
             raise InvalidInput(
                 "this ID number is already registered by your organisation with another "
                 "birth date: check which one is right",
                 field="subject.birth_date",
+                key="scope.id_number_other_birth_date",
             )
         return str(existing["id"])
     subject_id = new_id("sub")
@@ -144,10 +149,19 @@ def define_role_profile(svc: Services, actor: Actor, role: Mapping[str, Any]) ->
         raise invalid_input(exc, ("role",)) from exc
     if len(parsed.id.strip()) > ROLE_ID_MAX or not parsed.id.strip():
         # any script (保安员 is as good a code as security-guard): the length is the rule
-        raise InvalidInput(f"1 to {ROLE_ID_MAX} characters, in any script", field="role.id")
+        raise InvalidInput(
+            "1 to {count} characters, in any script",
+            field="role.id",
+            key="input.1_count_characters_any_script",
+            count=ROLE_ID_MAX,
+        )
     validate_profile(role_profile_from(parsed), svc.rulebook.groups_by_tier())
     if not parsed.categories:  # every order for it would be refused: nothing to check
-        raise InvalidInput("a role profile needs at least one category", field="role.categories")
+        raise InvalidInput(
+            "a role profile needs at least one category",
+            field="role.categories",
+            key="input.role_profile_needs_least_one",
+        )
     profile_id = new_id("prf")
     with svc.uow() as uow:
         try:  # SQLite refuses the duplicate at the insert, PostgreSQL may at the commit
@@ -162,7 +176,9 @@ def define_role_profile(svc: Services, actor: Actor, role: Mapping[str, Any]) ->
             uow.commit()
         except sa.exc.IntegrityError as exc:
             raise InvalidInput(
-                "this employer already has a profile with this id", field="role.id"
+                "this employer already has a profile with this id",
+                field="role.id",
+                key="input.employer_already_profile_id",
             ) from exc
     return profile_id
 
@@ -172,7 +188,9 @@ def use_builtin_profile(svc: Services, actor: Actor, profile: str) -> str:
     builtin = builtin_profiles().get(profile)
     if builtin is None:
         # The detail names the rule, never the value sent (docs/api.md: no echo).
-        raise InvalidInput("not one of the built-in profiles", field="profile")
+        raise InvalidInput(
+            "not one of the built-in profiles", field="profile", key="input.not_one_built_profiles"
+        )
     role: dict[str, Any] = {
         "id": builtin.id,
         "title": builtin.title,
@@ -269,7 +287,7 @@ def _checked_order(
     require_role(actor, EMPLOYER)
     categories = checked_categories(requested, "requested", at_least_one=True)
     if not purpose.strip() or len(purpose) > 200:
-        raise InvalidInput("1 to 200 characters", field="purpose")
+        raise InvalidInput("1 to 200 characters", field="purpose", key="input.1_200_characters")
     if claims is not None:
         check_claims(claims)
     return _Order(profile_id, agency_id, categories, purpose.strip(), claims)
@@ -286,22 +304,24 @@ def _add_case(
     profile_id, agency_id = order.profile_id, order.agency_id
     profile = uow.repo.profile(profile_id)
     if profile is None or profile["employer_id"] != actor.id:
-        raise NotFound("no such role profile", field="profile_id")
+        raise NotFound("no such role profile", key="not_found.role_profile", field="profile_id")
     needed = json.loads(profile["body"])["categories"]
     if not any(c in needed and Category(c) not in PROHIBITED for c in order.categories):
         # the notice would ask for nothing, so the case could never be signed
         raise InvalidInput(
-            "none of the requested categories is in the role profile", field="requested"
+            "none of the requested categories is in the role profile",
+            field="requested",
+            key="input.none_requested_categories_role_profile",
         )
     subject = uow.repo.subject(subject_id)
     # Another employer's record of a person does not exist for this one (PRODUCT.md §2);
     # a record from before records were kept per employer has no owner.
     if subject is None or subject["employer_id"] not in (None, actor.id):
-        raise NotFound("no such candidate", field="subject_id")
+        raise NotFound("no such candidate", key="not_found.candidate", field="subject_id")
     if agency_id is not None:
         agency = uow.repo.tenant(agency_id)
         if agency is None or agency["kind"] != "agency":
-            raise NotFound("no such agency", field="agency_id")
+            raise NotFound("no such agency", key="not_found.agency", field="agency_id")
     case_id = new_id("case")
     now = svc.now()
     uow.repo.add_case(
@@ -339,14 +359,18 @@ def checked_categories(
             category = Category(value)
         except ValueError as exc:
             raise InvalidInput(
-                "not one of the rulebook's categories", field=f"{field}[{index}]"
+                "not one of the rulebook's categories",
+                field=f"{field}[{index}]",
+                key="input.not_one_rulebook_categories",
             ) from exc
         if category.value not in chosen:
             chosen.append(category.value)
     if at_least_one and not chosen:
         # A check of nothing would end green with every category "not consented": an
         # order or a signature must name at least one category.
-        raise InvalidInput("choose at least one category", field=field)
+        raise InvalidInput(
+            "choose at least one category", field=field, key="input.choose_least_one_category"
+        )
     return chosen
 
 

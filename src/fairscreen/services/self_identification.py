@@ -47,23 +47,38 @@ def record_self_identification(
     """Store the candidate's answers under their separate consent, or their refusal
     (``consent=False`` stores that they declined, and nothing else)."""
     if actor.role is not ActorRole.CANDIDATE:
-        raise PermissionDenied("only the candidate answers for themselves", field="actor")
+        raise PermissionDenied(
+            "only the candidate answers for themselves", key="denied.candidate_only", field="actor"
+        )
     answers: dict[str, str] = {}
     if consent:
         for name, value in (("sex", sex), ("age_band", age_band)):
             if value is None:
                 continue
             if value not in DIMENSIONS[name]:
-                raise InvalidInput(f"must be one of {', '.join(DIMENSIONS[name])}", field=name)
+                raise InvalidInput(
+                    "must be one of {choices}",
+                    field=name,
+                    key="input.must_one_choices",
+                    choices=", ".join(DIMENSIONS[name]),
+                )
             answers[name] = value
         if not answers:
-            raise InvalidInput("give at least one answer, or decline", field="consent")
+            raise InvalidInput(
+                "give at least one answer, or decline",
+                field="consent",
+                key="input.give_least_one_answer_decline",
+            )
     elif sex is not None or age_band is not None:
-        raise InvalidInput("answers need the separate consent", field="consent")
+        raise InvalidInput(
+            "answers need the separate consent",
+            field="consent",
+            key="input.answers_need_separate_consent",
+        )
     with svc.uow() as uow:
         subject = uow.repo.subject(actor.id)
         if subject is None:
-            raise NotFound("no such candidate", field="subject_id")
+            raise NotFound("no such candidate", key="not_found.candidate", field="subject_id")
         uow.repo.put_self_identification(
             subject, declined=not consent, answers=answers, now=svc.now()
         )
@@ -72,7 +87,9 @@ def record_self_identification(
 
 def withdraw_self_identification(svc: Services, actor: Actor) -> None:
     if actor.role is not ActorRole.CANDIDATE:
-        raise PermissionDenied("only the candidate answers for themselves", field="actor")
+        raise PermissionDenied(
+            "only the candidate answers for themselves", key="denied.candidate_only", field="actor"
+        )
     with svc.uow() as uow:
         uow.repo.delete_self_identification(actor.id)
         uow.commit()
@@ -112,17 +129,20 @@ def fairness_overview(
     never a case it has not been shown."""
     if validate_min_group(min_group) < DEFAULT_MIN_GROUP:
         raise InvalidInput(
-            f"must be at least {DEFAULT_MIN_GROUP}: a smaller group could single out a candidate",
+            "must be at least {n}: a smaller group could single out a candidate",
             field="min_group",
+            key="input.min_group_at_least",
+            n=DEFAULT_MIN_GROUP,
         )
     if actor.role is ActorRole.EMPLOYER:
         if employer_id not in (None, actor.id):
-            raise NotFound("no such employer", field="employer_id")
+            raise NotFound("no such employer", key="not_found.employer", field="employer_id")
         if role_id is not None:
             raise InvalidInput(
                 "employers see their organisation as a whole: a report narrowed to one "
                 "role, compared with the whole, could single out a candidate",
                 field="role_id",
+                key="input.employer_sees_whole_organisation",
             )
         employer_id = actor.id
     elif actor.role not in (ActorRole.REGULATOR, ActorRole.OPERATOR):
@@ -133,6 +153,7 @@ def fairness_overview(
         raise InvalidInput(
             "has not ended yet: reports cover calendar quarters that have ended",
             field="quarter",
+            key="input.quarter_not_ended",
         )
     scope = f"{employer_id or '*'}|{role_id or '*'}"
     with svc.uow() as uow:

@@ -98,7 +98,11 @@ def hash_password(password: str) -> str:
 def check_password_rule(password: str) -> None:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise InvalidInput(
-            f"a password of {PASSWORD_MIN} to {PASSWORD_MAX} characters", field="password"
+            "a password of {low} to {high} characters",
+            field="password",
+            key="input.password_low_high_characters",
+            low=PASSWORD_MIN,
+            high=PASSWORD_MAX,
         )
 
 
@@ -123,7 +127,11 @@ def normalise_email(email: str) -> str:
         or any(c.isspace() for c in value)
         or len(value) > EMAIL_MAX
     ):
-        raise InvalidInput("an e-mail address such as name@example.com", field="email")
+        raise InvalidInput(
+            "an e-mail address such as name@example.com",
+            field="email",
+            key="input.e_mail_address_such_name",
+        )
     return value
 
 
@@ -151,7 +159,9 @@ def sign_up_employer(
     address = normalise_email(email)
     check_password_rule(password)
     if not organisation.strip() or len(organisation.strip()) > 200:
-        raise InvalidInput("1 to 200 characters", field="organisation")
+        raise InvalidInput(
+            "1 to 200 characters", field="organisation", key="input.1_200_characters"
+        )
     with svc.uow() as uow:  # the organisation and its administrator, or neither
         tenant_id = add_tenant(svc, uow, kind="employer", name=organisation)
         account_id = create_staff_account(
@@ -185,15 +195,27 @@ def create_admin_on_console(
     try:
         account_role = ActorRole(role)
     except ValueError as exc:
-        raise InvalidInput("must be employer, agency or regulator", field="role") from exc
+        raise InvalidInput(
+            "must be employer, agency or regulator",
+            field="role",
+            key="input.must_employer_agency_regulator",
+        ) from exc
     kind = ACCOUNT_ROLES.get(account_role, "none")
     if account_role is ActorRole.OPERATOR or kind == "none":
-        raise InvalidInput("must be employer, agency or regulator", field="role")
+        raise InvalidInput(
+            "must be employer, agency or regulator",
+            field="role",
+            key="input.must_employer_agency_regulator",
+        )
     normalise_email(email)
     check_password_rule(password)
     if kind is not None and tenant_id is None:
         if organisation is None or not organisation.strip():
-            raise InvalidInput("name the organisation, or give its tenant id", field="organisation")
+            raise InvalidInput(
+                "name the organisation, or give its tenant id",
+                field="organisation",
+                key="input.name_organisation_give_tenant_id",
+            )
         tenant_id = register_tenant(svc, _SYSTEM, kind=kind, name=organisation)
     elif kind is None:
         tenant_id = None
@@ -226,17 +248,27 @@ def create_staff_account(
     digest = hash_password(password)
     kind = ACCOUNT_ROLES.get(role, "none")
     if role is ActorRole.OPERATOR or kind == "none":
-        raise InvalidInput("must be employer, agency or regulator", field="role")
+        raise InvalidInput(
+            "must be employer, agency or regulator",
+            field="role",
+            key="input.must_employer_agency_regulator",
+        )
     account_id = _new_id("acc")
 
     def insert(unit: SqlUnitOfWork) -> None:
         if kind is not None:
             tenant = unit.repo.tenant(tenant_id) if tenant_id else None
             if tenant is None or tenant["kind"] != kind:
-                raise NotFound(f"no such {kind}", field="tenant_id")
+                raise NotFound(
+                    "no such {role}", field="tenant_id", key="not_found.tenant", role=kind
+                )
         index = email_index(svc, address)
         if account_by_email_index(unit.connection, index) is not None:
-            raise InvalidInput("this e-mail address already has an account", field="email")
+            raise InvalidInput(
+                "this e-mail address already has an account",
+                field="email",
+                key="input.e_mail_address_already_account",
+            )
         unit.connection.execute(
             sa.insert(a.accounts).values(
                 id=account_id,
@@ -430,7 +462,9 @@ def _set(svc: Services, account_id: str, **values: Any) -> None:
 
 def own_account_id(principal: Principal) -> str:
     if principal.account_id is None:
-        raise PermissionDenied("only an account has settings", field="actor")
+        raise PermissionDenied(
+            "only an account has settings", field="actor", key="denied.only_account_settings"
+        )
     return principal.account_id
 
 
@@ -441,7 +475,7 @@ def own_account(svc: Services, principal: Principal) -> dict[str, Any]:
     with svc.reader() as uow:
         account = _account(uow.connection, account_id)
         if account is None:
-            raise NotFound("no such account", field="account_id")
+            raise NotFound("no such account", field="account_id", key="not_found.no_such_account")
         tenant = uow.repo.tenant(account["tenant_id"]) if account["tenant_id"] else None
         email = (
             uow.cipher.decrypt_text(account_label(account_id), "email", bytes(account["email_ct"]))
@@ -468,10 +502,14 @@ def begin_totp(svc: Services, principal: Principal) -> tuple[str, str]:
         account = _account(uow.connection, account_id)
         if account is None or account["password_hash"] is None:
             raise PermissionDenied(
-                "only an account with a password has a second step", field="actor"
+                "only an account with a password has a second step",
+                field="actor",
+                key="denied.only_account_password_second_step",
             )
         if account["totp_enabled_at"] is not None:
-            raise InvalidInput("two-step sign-in is already on", field="totp")
+            raise InvalidInput(
+                "two-step sign-in is already on", field="totp", key="input.two_step_sign_already"
+            )
         uow.connection.execute(
             sa.update(a.accounts)
             .where(a.accounts.c.id == account_id)
@@ -504,14 +542,20 @@ def confirm_totp(svc: Services, principal: Principal, code: str) -> None:
     with svc.uow() as uow:
         account = _account(uow.connection, account_id)
         if account is None or account["totp_ct"] is None or account["totp_enabled_at"]:
-            raise InvalidInput("start setting up two-step sign-in first", field="totp")
+            raise InvalidInput(
+                "start setting up two-step sign-in first",
+                field="totp",
+                key="input.start_setting_up_two_step",
+            )
         secret = uow.cipher.decrypt_text(
             account_label(account_id), "totp", bytes(account["totp_ct"])
         )
         step = _matching_step(secret, code, now, after=None)
         if step is None:
             raise InvalidInput(
-                "the code does not match: check the phone's time and try again", field="code"
+                "the code does not match: check the phone's time and try again",
+                field="code",
+                key="input.code_does_not_match_check",
             )
         uow.connection.execute(
             sa.update(a.accounts)
@@ -525,7 +569,7 @@ def create_own_api_token(svc: Services, principal: Principal, label: str) -> Iss
     """An API token of the caller's own account, for an integration (shown once)."""
     account_id = own_account_id(principal)
     if not label.strip() or len(label.strip()) > 100:
-        raise InvalidInput("1 to 100 characters", field="label")
+        raise InvalidInput("1 to 100 characters", field="label", key="input.1_100_characters")
     with svc.uow() as uow:
         issued = _issue(uow.connection, svc, role=principal.actor.role, account_id=account_id)
         uow.connection.execute(

@@ -41,7 +41,7 @@ def _suppress(counts: dict[str, int]) -> dict[str, int | None]:
 def case_statistics(svc: Services, *, period: str = "month") -> dict[str, Any]:
     """Counts per employer pseudonym and period, by state and by light, suppressed."""
     if period not in PERIODS:
-        raise InvalidInput("must be month or year", field="period")
+        raise InvalidInput("must be month or year", field="period", key="input.must_month_year")
     year = sa.extract("year", t.cases.c.created_at)
     month = sa.extract("month", t.cases.c.created_at) if period == "month" else sa.literal(0)
     query = (

@@ -214,7 +214,12 @@ def _statement(line_number: int, raw: str) -> LabelledStatement:
         if not isinstance(item.get(name), str) or not item[name]:
             raise InvalidInput("must be a non-empty string", field=f"{where}.{name}")
     if item["lang"] not in SCRIPTS:
-        raise InvalidInput(f"must be one of {', '.join(SCRIPTS)}", field=f"{where}.lang")
+        raise InvalidInput(
+            "must be one of {choices}",
+            field=f"{where}.lang",
+            key="input.must_one_choices",
+            choices=", ".join(SCRIPTS),
+        )
     if "label" not in item:
         raise InvalidInput("is required (a prohibited category or null)", field=f"{where}.label")
     label = item["label"]
@@ -222,7 +227,7 @@ def _statement(line_number: int, raw: str) -> LabelledStatement:
         raise InvalidInput("is not a prohibited category of PRODUCT.md P2", field=f"{where}.label")
     note = item.get("note") or ""
     if not isinstance(note, str):
-        raise InvalidInput("must be a string", field=f"{where}.note")
+        raise InvalidInput("must be a string", field=f"{where}.note", key="input.must_string")
     return LabelledStatement(item["id"], item["lang"], item["text"], label, note)
 
 
@@ -246,7 +251,12 @@ def parse_corpus(lines: Iterable[str]) -> tuple[LabelledStatement, ...]:
 def load_heldout(name: str) -> tuple[LabelledStatement, ...]:
     """Held-out batch ``name`` (``a`` or ``b``), shipped as package data."""
     if name not in HELDOUT_RESOURCES:
-        raise InvalidInput(f"must be one of {', '.join(HELDOUT_RESOURCES)}", field="batch")
+        raise InvalidInput(
+            "must be one of {choices}",
+            field="batch",
+            key="input.must_one_choices",
+            choices=", ".join(HELDOUT_RESOURCES),
+        )
     return parse_corpus(_resource_text(HELDOUT_RESOURCES[name]).splitlines())
 
 

@@ -34,6 +34,12 @@ TEXTS: dict[str, dict[str, Any]] = {
         "dropped.",
         "batch": "batch",
         "script": "script",
+        "scripts": {
+            "all": "all",
+            "en": "English",
+            "zh-Hans": "Simplified",
+            "zh-Hant": "Traditional",
+        },
         "recall": "recall on prohibited",
         "topic_recall": "exact-topic recall",
         "false_drops": "job statements dropped",
@@ -56,7 +62,7 @@ TEXTS: dict[str, dict[str, Any]] = {
     "zh-Hans": {
         "title": "禁止话题过滤器（模型卡）",
         "intro": "涉及禁止话题的证人陈述在存储前即被删除。由两层共同判断：经审核的词表"
-        "（命中无歧义词即删除）和一个基于字词 n-gram 的线性模型，训练数据为简体、繁体和"
+        "（命中无歧义词即删除）和一个基于字与词片段的线性模型，训练数据为简体、繁体和"
         "英文的合成陈述。",
         "model": "模型",
         "lexicon": "词表（文件的 SHA-256）",
@@ -68,6 +74,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "0.97，误删的工作陈述不超过 3%。",
         "batch": "批次",
         "script": "文字",
+        "scripts": {"all": "全部", "en": "英文", "zh-Hans": "简体", "zh-Hant": "繁体"},
         "recall": "禁止话题召回率",
         "topic_recall": "话题判定召回率",
         "false_drops": "误删的工作陈述",
@@ -85,7 +92,7 @@ TEXTS: dict[str, dict[str, Any]] = {
     "zh-Hant": {
         "title": "禁止話題過濾器（模型卡）",
         "intro": "涉及禁止話題的證人陳述在儲存前即被刪除。由兩層共同判斷：經審核的詞表"
-        "（命中無歧義詞即刪除）和一個基於字詞 n-gram 的線性模型，訓練資料為簡體、繁體和"
+        "（命中無歧義詞即刪除）和一個基於字與詞片段的線性模型，訓練資料為簡體、繁體和"
         "英文的合成陳述。",
         "model": "模型",
         "lexicon": "詞表（檔案的 SHA-256）",
@@ -97,6 +104,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "0.97，誤刪的工作陳述不超過 3%。",
         "batch": "批次",
         "script": "文字",
+        "scripts": {"all": "全部", "en": "英文", "zh-Hans": "簡體", "zh-Hant": "繁體"},
         "recall": "禁止話題召回率",
         "topic_recall": "話題判定召回率",
         "false_drops": "誤刪的工作陳述",

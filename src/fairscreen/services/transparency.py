@@ -414,6 +414,7 @@ def lookup_entries(svc: Services, query: str) -> dict[str, Any]:
         raise InvalidInput(
             "a ledger index (digits) or a case pseudonym (case_ and 32 hex digits)",
             field="q",
+            key="input.ledger_index_or_case_pseudonym",
         )
     with reading(svc.engine) as log:
         latest = log.latest_checkpoint()

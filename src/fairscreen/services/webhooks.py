@@ -156,7 +156,11 @@ def _plain_host(host: str) -> bool:
 def _check_url(url: str, *, allow_private: bool) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 500:
-        raise InvalidInput("an http(s) URL of at most 500 characters", field="url")
+        raise InvalidInput(
+            "an http(s) URL of at most 500 characters",
+            field="url",
+            key="input.http_url_most_500_characters",
+        )
     if parts.username or parts.password:
         raise InvalidInput("must not carry credentials", field="url")
     if not url.isascii() or not _plain_host(parts.hostname):

@@ -113,8 +113,10 @@ class QueryPermit:
         forbidden = self.categories & PROHIBITED
         if forbidden:
             raise ScopeViolation(
-                f"a prohibited category can never be queried: {sorted(forbidden)[0]}",
+                "a prohibited category can never be queried: {category}",
                 field="permit.categories",
+                key="scope.prohibited_category_can_never_queried",
+                category=sorted(forbidden)[0],
             )
         if self.valid_until.tzinfo is None:
             raise InvalidInput("must be timezone-aware", field="permit.valid_until")
@@ -144,13 +146,17 @@ def issue_permit(
     for category in sorted(wanted):
         if category in PROHIBITED:
             raise ScopeViolation(
-                f"a prohibited category can never be queried: {category}",
+                "a prohibited category can never be queried: {category}",
                 field="permit.categories",
+                key="scope.prohibited_category_can_never_queried",
+                category=category,
             )
         if not is_consented(category, valid):
             raise AuthorizationMissing(
-                f"the authorization does not cover {category}",
+                "the authorization does not cover {category}",
                 field="authorization.categories",
+                key="authorization.authorization_does_not_cover_category",
+                category=category,
             )
     return QueryPermit(
         case=case,
@@ -167,15 +173,29 @@ def check_permit(permit: QueryPermit | None, query: SourceQuery, *, at: datetime
     category, and ``AUTHORIZATION_EXPIRED`` after ``valid_until``.
     """
     if not isinstance(permit, QueryPermit):
-        raise AuthorizationMissing("no query permit: sources are queried only with one")
+        raise AuthorizationMissing(
+            "no query permit: sources are queried only with one",
+            key="authorization.no_query_permit_sources_queried",
+        )
     if permit.case != query.case:
-        raise AuthorizationMissing("the query permit is for another case", field="permit.case")
+        raise AuthorizationMissing(
+            "the query permit is for another case",
+            field="permit.case",
+            key="authorization.query_permit_another_case",
+        )
     if query.category not in permit.categories:
         raise AuthorizationMissing(
-            f"the query permit does not cover {query.category}", field="permit.categories"
+            "the query permit does not cover {category}",
+            field="permit.categories",
+            key="authorization.query_permit_does_not_cover",
+            category=query.category,
         )
     if at >= permit.valid_until:
-        raise AuthorizationExpired("the query permit has expired", field="permit.valid_until")
+        raise AuthorizationExpired(
+            "the query permit has expired",
+            field="permit.valid_until",
+            key="authorization.query_permit_expired",
+        )
 
 
 # --- answer -----------------------------------------------------------------------------------

@@ -35,7 +35,11 @@ _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
 
 
 def refuse_nul(field: str) -> NoReturn:
-    raise InvalidInput("must not contain a NUL character (U+0000)", field=field)
+    raise InvalidInput(
+        "must not contain a NUL character (U+0000)",
+        field=field,
+        key="input.must_not_contain_nul_character",
+    )
 
 
 def refuse_if_marked(state: Any) -> None:

@@ -2,8 +2,9 @@
 error family in one place (:data:`STATUS`).
 
 Every problem carries ``type``, ``title``, ``status``, ``detail``, the domain error's
-stable ``code`` and, where an input is at fault, the JSON path of the ``field``. The
-detail is the error's own message, which names fields and rules, never values (the
+stable ``code``, where an input is at fault the JSON path of the ``field``, and the
+refusal's message ``key`` (``domain/errors.py``; null when it has none). The detail is
+the error's own English message, which names fields and rules, never values (the
 error family's contract); a validation error's offending input is never echoed. An
 unexpected error becomes a 500 problem with no detail and is logged by type and route
 only: no traceback and no message reach a client or the log.
@@ -97,9 +98,13 @@ def status_of(error: e.FairscreenError) -> int:
 
 
 def problem_body(
-    status: int, code: str, detail: str | None = None, field: str | None = None
+    status: int,
+    code: str,
+    detail: str | None = None,
+    field: str | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """The problem document (RFC 9457 members plus ``code`` and ``field``)."""
+    """The problem document (RFC 9457 members plus ``code``, ``field`` and ``key``)."""
     return {
         "type": TYPE_BASE + code.lower().replace("_", "-"),
         "title": TITLES.get(status, "Error"),
@@ -107,6 +112,7 @@ def problem_body(
         "detail": detail,
         "code": code,
         "field": field,
+        "key": key,
     }
 
 
@@ -116,9 +122,10 @@ def problem(
     detail: str | None = None,
     *,
     field: str | None = None,
+    key: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = problem_body(status, code, detail, field)
+    body = problem_body(status, code, detail, field, key)
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -135,7 +142,7 @@ def from_error(error: e.FairscreenError) -> JSONResponse:
         # A server-side failure: its message may name internals; log the type only.
         log.error("request failed: %s (%s)", type(error).__name__, error.code)
         return problem(status, error.code, "the request could not be completed")
-    return problem(status, error.code, error.message, field=error.field)
+    return problem(status, error.code, error.message, field=error.field, key=error.key)
 
 
 def _field(loc: tuple[Any, ...]) -> str:

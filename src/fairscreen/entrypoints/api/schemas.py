@@ -41,8 +41,10 @@ class Out(BaseModel):
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details, with the domain error's stable ``code`` and the JSON path
-    of the offending ``field`` where there is one."""
+    """RFC 9457 problem details, with the domain error's stable ``code``, the JSON path
+    of the offending ``field`` where there is one, and the refusal's message ``key`` (the
+    web catalogue's, for a client that shows it in its reader's language; null for an
+    error without one)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -52,6 +54,7 @@ class Problem(BaseModel):
     detail: str | None = None
     code: str
     field: str | None = None
+    key: str | None = None
     instance: str | None = None
 
 

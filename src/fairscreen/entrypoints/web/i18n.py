@@ -4,13 +4,14 @@ Messages live in ``catalogs/messages.json``, one entry per key with all three te
 test checks none is missing). The language is chosen by ``?lang=`` (which also sets the
 ``fs_lang`` cookie, so the choice persists), then the cookie, then zh-Hans.
 
-The services explain a refusal in English (``the report is not released yet``); an error
-page shows it in the reader's language through ``catalogs/service_errors.json``: each
-entry is the English message, ``{name}`` standing for a part that varies (a state or
-category name is shown by its own label), with its zh-Hans and zh-Hant texts. A message
-without an entry is shown in English, marked ``lang="en"``; a test checks that every
-entry still matches a message the code raises and that every state-machine and
-authorization refusal has one.
+A service refusal carries a message key and its parameters (``domain/errors.py``); a
+page shows it in the reader's language through ``catalogs/service_errors.json``, keyed
+by that key, each language with the same ``{name}`` placeholders. A parameter that is a
+code is shown by its label (``state``/``current``/``target`` a state, ``category`` a
+category, ``tier`` a tier, ``role`` an actor's role), so no English code reaches a
+Chinese page. A refusal without a key (an operator's error) is shown in English, marked
+``lang="en"``; a test checks that every key the code uses has an entry in all three
+languages with the raise site's English and parameters, and that no entry is stale.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
+from fairscreen.services.review import CLAIM_LISTS
 
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 DEFAULT = "zh-Hans"
@@ -56,18 +60,15 @@ def catalog() -> dict[str, dict[str, str]]:
 
 
 @cache
-def service_errors() -> list[tuple[re.Pattern[str], dict[str, str]]]:
-    """The service-error catalog, each English message compiled to a pattern whose
-    ``{name}`` parts capture what varies."""
+def service_errors() -> dict[str, dict[str, str]]:
+    """The service-error catalogue: message key -> its text in each language."""
     text = resources.files(__package__).joinpath("catalogs/service_errors.json").read_text("utf-8")
-    compiled = []
-    for entry in json.loads(text):
-        parts = re.split(r"\{(\w+)\}", entry["en"])
-        body = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
-        compiled.append((re.compile(body + r"\Z"), entry))
-    return compiled
+    loaded: dict[str, dict[str, str]] = json.loads(text)
+    return loaded
+
+
+#: parameters that are codes, by name: shown by their label in the page's language
+_STATE_PARAMS = frozenset({"state", "current", "target"})
 
 
 #: Foreign bodies a legal basis cites by an English abbreviation (the rulebook, a signed
@@ -81,6 +82,18 @@ LEGAL_TERMS = {
     },
 }
 _LEGAL_TERM = re.compile(r"\b(" + "|".join(LEGAL_TERMS) + r")\b\s*")
+#: a tier named by its code inside a rulebook's legal basis ("仅限 trust 等级岗位")
+_TIER_WORD = re.compile(r"\s*\b(" + "|".join(t.value for t in Tier) + r")\b\s*")
+
+
+@cache
+def rulebook_hant() -> dict[str, str]:
+    """The shipped rulebooks' legal bases and causes in Traditional script (written by
+    ``python -m fairscreen.training.rulebook_hant``; the rulebook keeps its Simplified
+    text, a zh-Hant page shows the twin)."""
+    text = resources.files(__package__).joinpath("catalogs/rulebook_hant.json").read_text("utf-8")
+    loaded: dict[str, str] = json.loads(text)
+    return loaded
 
 
 def choose(query_lang: str | None, cookie_lang: str | None) -> str:
@@ -104,6 +117,14 @@ class Translator:
         text = entry.get(self.lang) or entry["en"]
         return text.format(**values) if values else text
 
+    def coded(self, message: str, /, **code: str) -> Markup:
+        """``t(key)`` whose ``{name}`` blanks are command lines, paths or module names:
+        each shown as ``<code>`` (escaped), the same in every language, so a Chinese
+        sentence carries them as code, not as English words in running text."""
+        text = catalog()[message].get(self.lang) or catalog()[message]["en"]
+        shown = {name: Markup("<code>{}</code>").format(value) for name, value in code.items()}
+        return escape(text).format(**shown)
+
     def pick(self, texts: Any) -> str:
         """A text of the domain's ``{"zh-Hans": …, "en": …, "zh-Hant": …}`` maps (a dict,
         or a read-only mapping such as the rulebook's: never shown as the map itself)."""
@@ -111,34 +132,52 @@ class Translator:
             return str(texts or "")
         return str(texts.get(self.lang) or texts.get("zh-Hans") or texts.get("en") or "")
 
-    def detail(self, message: str) -> str | None:
-        """A service's English refusal in this language, or None when the catalog has no
-        entry for it (the page then shows the English, marked as such)."""
-        for pattern, entry in service_errors():
-            found = pattern.match(message)
-            if found is None:
-                continue
-            if self.lang == "en":
-                return message
-            values = {name: self._label(value) for name, value in found.groupdict().items()}
-            return entry[self.lang].format(**values)
-        return None
+    def detail(self, error: Any) -> str | None:
+        """A service's refusal (anything with ``key`` and ``params``, a
+        :class:`~fairscreen.domain.errors.FairscreenError`) in this language, or None when
+        it has no key in the catalogue (the page then shows its English, marked as such)."""
+        entry = service_errors().get(getattr(error, "key", None) or "")
+        if entry is None:
+            return None
+        params = getattr(error, "params", {})
+        return entry[self.lang].format(**{name: self._param(name, v) for name, v in params.items()})
 
-    def _label(self, value: str) -> str:
-        """A state, tier or category name by its label in this language; anything else
-        as is."""
-        if f"state.{value}" in catalog():
-            return self.state(value)
-        if value in TIER_LABELS:
-            return self.tier(value)
-        return self.category(value)
+    def _param(self, name: str, value: object) -> str:
+        """A parameter as shown: a state, category or tier code by its label here."""
+        if name in _STATE_PARAMS:
+            return self.state(str(value))
+        if name == "category":
+            return self.category(str(value))
+        if name == "tier":
+            return self.tier(str(value))
+        if name == "role" and f"role.{value}" in catalog():
+            return self(f"role.{value}")
+        return str(value)
 
     def basis(self, text: str | None) -> str:
-        """A legal basis in this language: an English abbreviation of a foreign body
-        (``EEOC``) by its name in Chinese; the rest as written."""
+        """A legal basis in this language: in Traditional script on a zh-Hant page, an
+        English abbreviation of a foreign body (``EEOC``) by its name in Chinese, a tier
+        named by its code (``trust``) by its label; the rest as written."""
         if not text or self.lang == "en":
             return text or ""
-        return _LEGAL_TERM.sub(lambda found: LEGAL_TERMS[found.group(1)][self.lang], text)
+        text = self.written(text)
+        text = _LEGAL_TERM.sub(lambda found: LEGAL_TERMS[found.group(1)][self.lang], text)
+        return self._tier_words(text)
+
+    def rule(self, texts: Any) -> str:
+        """A rulebook text of the three languages (a rule's or an exclusion's): a tier
+        named by its code (``仅适用于 trust 等级岗位``) by its label on a Chinese page."""
+        text = self.pick(texts)
+        return text if self.lang == "en" else self._tier_words(text)
+
+    def _tier_words(self, text: str) -> str:
+        left, right = ("「", "」") if self.lang == "zh-Hant" else ("“", "”")
+        return _TIER_WORD.sub(lambda found: f"{left}{self.tier(found.group(1))}{right}", text)
+
+    def written(self, text: str) -> str:
+        """A rulebook's Chinese legal text (a basis, a cause or charge) in this page's
+        script: its Traditional twin on a zh-Hant page, as written otherwise."""
+        return rulebook_hant().get(text, text) if self.lang == "zh-Hant" else text
 
     def tier(self, name: str) -> str:
         try:
@@ -151,6 +190,14 @@ class Translator:
             return CATEGORY_LABELS[Category(name)][self.lang]
         except ValueError:  # not a category: shown as it is
             return name
+
+    def claims(self, name: str) -> str:
+        """A list of the candidate's claims (``education``, ``employment``, ``licenses``)
+        by the label of the category that checks it."""
+        for category, listed in CLAIM_LISTS.items():
+            if listed == name:
+                return self.category(category)
+        return self.category(name)
 
     def topic(self, name: str) -> str:
         """A prohibited topic by its name in this language: a prohibited category's

@@ -252,7 +252,9 @@ class Page:
         than read as "not ticked" (a client sending ``1`` meant yes)."""
         value = self.field(name)
         if value not in ("", "yes"):
-            raise InvalidInput("a box: ticked (yes) or not", field=name)
+            raise InvalidInput(
+                "a box: ticked (yes) or not", field=name, key="input.box_ticked_yes_not"
+            )
         return value == "yes"
 
     def fields(self, name: str) -> list[str]:
@@ -354,7 +356,7 @@ async def page_context(request: Request) -> Page:
     method, path = route_template(request)
     allowed = PAGE_ROLES.get((method, path))
     if allowed is None:
-        raise NotFound("no such page")
+        raise NotFound("no such page", key="not_found.page")
     page = base_page(request)
     refuse_if_marked(request.state)  # a NUL in the path, query or a urlencoded form
     if method == "POST":
@@ -377,5 +379,9 @@ async def page_context(request: Request) -> Page:
     if page.principal is None:
         raise SignInRequired("/candidate/sign-in" if path.startswith("/candidate") else "/sign-in")
     if page.principal.actor.role not in allowed:
-        raise PermissionDenied(f"{page.principal.actor.role.value} may not open this page")
+        raise PermissionDenied(
+            "{role} may not open this page",
+            key="denied.role_page",
+            role=page.principal.actor.role.value,
+        )
     return page

@@ -87,18 +87,23 @@ def _value(field: DataField, raw: str, where: str) -> Any:
     text = raw.strip()
     if not text:
         if field.required:
-            raise InvalidInput("required", field=where)
+            raise InvalidInput("required", field=where, key="input.required")
         return None
     if field.kind == "integer":
         if not text.lstrip("-").isdigit():
-            raise InvalidInput("must be a whole number", field=where)
+            raise InvalidInput("must be a whole number", field=where, key="input.must_whole_number")
         return int(text)
     if field.kind == "boolean":
         if text not in ("true", "false"):
-            raise InvalidInput("must be yes or no", field=where)
+            raise InvalidInput("must be yes or no", field=where, key="input.must_yes_no")
         return text == "true"
     if field.kind == "enum" and text not in field.options:
-        raise InvalidInput(f"must be one of {', '.join(field.options)}", field=where)
+        raise InvalidInput(
+            "must be one of {choices}",
+            field=where,
+            key="input.must_one_choices",
+            choices=", ".join(field.options),
+        )
     return text
 
 
@@ -115,14 +120,24 @@ def corrected_records(
         prefix = f"rec-{position}"
         where = f"corrected_records[{position}]"
         if form(f"{prefix}-id") != record["id"]:
-            raise InvalidInput("the form does not match the records held", field=where)
+            raise InvalidInput(
+                "the form does not match the records held",
+                field=where,
+                key="input.form_does_not_match_records",
+            )
         status = form(f"{prefix}-status") or "ok"
         if status not in STATUSES:
-            raise InvalidInput("must be ok or not_found", field=f"{where}.status")
+            raise InvalidInput(
+                "must be ok or not_found", field=f"{where}.status", key="input.must_ok_not_found"
+            )
         choice = form(f"{prefix}-source")
         offered = {f"{o['id']}|{o['kind']}": o for o in sources[record["id"]]}
         if choice not in offered:
-            raise InvalidInput("must be one of the sources listed", field=f"{where}.source")
+            raise InvalidInput(
+                "must be one of the sources listed",
+                field=f"{where}.source",
+                key="input.must_one_sources_listed",
+            )
         corrected = {k: v for k, v in record.items() if k not in ("data", "status", "source")}
         source = dict(record["source"]) if offered[choice] == sources[record["id"]][0] else {}
         source.update(offered[choice])

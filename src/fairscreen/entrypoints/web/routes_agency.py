@@ -133,7 +133,7 @@ def invite_referee(page: PageDep, case_id: CaseId) -> Response:
     """Send a referee the questionnaire's single-use link (through the notifier)."""
     days = page.field("days", str(references.DEFAULT_DAYS))
     if not days.isdigit():
-        raise InvalidInput("a whole number of days", field="days")
+        raise InvalidInput("a whole number of days", field="days", key="input.whole_number_days")
     references.invite_referee(
         page.services,
         _actor(page),
@@ -177,7 +177,7 @@ def evidence(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
     files = portal_queries.dispute_files(page.services, _actor(page), case_id)
     found = files.get(dispute_id)
     if found is None or found.evidence is None or not found.evidence.get("data"):
-        raise NotFound("no such evidence")
+        raise NotFound("no such evidence", key="not_found.evidence")
     media = found.evidence["content_type"]
     suffix = evidence_files.EVIDENCE_TYPES.get(media, ".bin")
     return attachment(page, found.evidence["data"], filename=f"evidence{suffix}", media_type=media)

@@ -154,7 +154,7 @@ def _authorization_form(page: Page, case_id: str, refused: InvalidInput | None =
     typed["claims_open"] = any(typed[name] for name in _TYPED_FIELDS)
     error: dict[str, Any] | None = None
     if refused is not None:
-        local = page.t.detail(refused.message)
+        local = page.t.detail(refused)
         target = _error_target(refused.field)
         error = {
             "target": target,
@@ -183,7 +183,11 @@ def _claims(page: Page) -> dict[str, Any] | None:
     if institution:
         year = page.field("edu_year").strip()
         if not year.isdigit():
-            raise InvalidInput("a graduation year", field="claims.education[0].graduation_year")
+            raise InvalidInput(
+                "a graduation year",
+                field="claims.education[0].graduation_year",
+                key="input.graduation_year",
+            )
         claims["education"] = [
             {
                 "institution": institution,
@@ -205,7 +209,9 @@ def _claims(page: Page) -> dict[str, Any] | None:
         claims["licenses"] = [licence]
     elif page.field("lic_name").strip():
         raise InvalidInput(
-            "the licence number, as printed on it", field="claims.licenses[0].number"
+            "the licence number, as printed on it",
+            field="claims.licenses[0].number",
+            key="input.licence_number",
         )
     return claims or None
 
@@ -234,7 +240,7 @@ def sign(page: PageDep, case_id: CaseId) -> Response:
 @router.post("/cases/{case_id}/revocation")
 def revoke(page: PageDep, case_id: CaseId) -> Response:
     if page.field("confirm") != "yes":
-        raise InvalidInput("tick the box to confirm", field="confirm")
+        raise InvalidInput("tick the box to confirm", field="confirm", key="input.tick_box_confirm")
     authorization.revoke_authorization(page.services, _actor(page), case_id)
     return redirect(page, f"/candidate/cases/{case_id}?done=revoked")
 
@@ -282,7 +288,7 @@ async def dispute(page: PageDep, case_id: CaseId) -> Response:
             evidence_file=evidence_file,
         )
     except InvalidInput as refused:
-        local = page.t.detail(refused.message)
+        local = page.t.detail(refused)
         return _case_view(
             page,
             case_id,
@@ -317,7 +323,7 @@ def my_data(page: PageDep) -> Response:
 @router.post("/deletion-request")
 def deletion(page: PageDep) -> Response:
     if page.field("confirm") != "yes":
-        raise InvalidInput("tick the box to confirm", field="confirm")
+        raise InvalidInput("tick the box to confirm", field="confirm", key="input.tick_box_confirm")
     # A second request (a stale tab's form) changes nothing: the service keeps the first.
     retention.request_deletion(page.services, _actor(page))
     return redirect(page, "/candidate?done=deletion")

@@ -76,7 +76,9 @@ def sign_in(page: PageDep) -> Response:
         return render(page, "sign_in.html", status=401, failed="token", email="")
     home_path = HOME.get(principal.actor.role)
     if home_path is None or principal.actor.role is ActorRole.CANDIDATE:
-        raise PermissionDenied("this account has no web portal", field="token")
+        raise PermissionDenied(
+            "this account has no web portal", key="denied.no_web_portal", field="token"
+        )
     try:
         _, session = accounts.start_portal_session(page.services, token)
     except Unauthenticated:  # a portal session's own credential pasted as a token
@@ -101,7 +103,11 @@ def candidate_sign_in_form(page: PageDep) -> Response:
 def _candidate_id(page: Page) -> str:
     candidate_id = page.field("candidate_id").strip()
     if not candidate_id or len(candidate_id) > 64 or not candidate_id.isascii():
-        raise InvalidInput("a candidate id as given with your invitation", field="candidate_id")
+        raise InvalidInput(
+            "a candidate id as given with your invitation",
+            field="candidate_id",
+            key="input.candidate_id_given_your_invitation",
+        )
     return candidate_id
 
 
@@ -230,7 +236,7 @@ def dev_outbox(page: PageDep) -> Response:
     where the numbers and addresses are the demo's own; a 404 everywhere else."""
     outbox = page.services.messenger.outbox
     if not page.services.config.demo or outbox is None:
-        raise NotFound("no such page")
+        raise NotFound("no such page", key="not_found.page")
     return render(page, "dev_outbox.html", messages=list(reversed(outbox.messages)))
 
 

@@ -178,7 +178,7 @@ def _profiles_page(
     ]
     refusal = None
     if error is not None:
-        translated = page.t.detail(error.message)
+        translated = page.t.detail(error)
         refusal = {
             "target": _error_target(error.field),
             "text": translated or error.message,
@@ -234,7 +234,11 @@ def _role_of_form(page: Page, tier: str) -> dict[str, Any]:
         lookback = page.field(f"lookback_{name}").strip()
         if lookback:
             if not lookback.isdigit():
-                raise InvalidInput("whole years", field=f"role.categories.{name}.lookback_years")
+                raise InvalidInput(
+                    "whole years",
+                    field=f"role.categories.{name}.lookback_years",
+                    key="input.whole_years",
+                )
             requirement["lookback_years"] = int(lookback)
         basis = page.field(f"legal_basis_{name}").strip()
         if basis:
@@ -367,7 +371,7 @@ def _cites_report(page: Page) -> bool | None:
     """The answer to "did the report play a part?" (radio yes/no; absent: not answered)."""
     value = page.field("cites_report")
     if value not in ("", "yes", "no"):
-        raise InvalidInput("yes or no", field="cites_report")
+        raise InvalidInput("yes or no", field="cites_report", key="input.yes_or_no")
     return None if not value else value == "yes"
 
 

@@ -38,8 +38,8 @@ def _error(page: Page, error: FairscreenError) -> dict[str, str]:
     language (the service's English where the catalogue has none)."""
     return {
         "field": error.field or "",
-        "text": page.t.detail(error.message) or error.message,
-        "translated": "yes" if page.t.detail(error.message) else "",
+        "text": page.t.detail(error) or error.message,
+        "translated": "yes" if page.t.detail(error) else "",
         "code": error.code,
     }
 
