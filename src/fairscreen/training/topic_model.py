@@ -54,7 +54,7 @@ from fairscreen.services.topic_audit import (
 )
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "topic_model.json"
-VERSION = "2026.12-r9"
+VERSION = "2026.12-r10"
 SCALE = 1000
 SEED = 20261204
 # The operating point, fixed before the held-out batches were measured: r8 used 0.98;
