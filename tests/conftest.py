@@ -134,19 +134,14 @@ def _logging_as_it_was() -> Iterator[None]:
     uvicorn's loggers propagating to it); a test that runs it in-process must not leave
     that to the tests after it."""
     root = logging.getLogger()
-    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
-    saved = (
-        list(root.handlers),
-        root.level,
-        {
-            name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate)
-            for name in names
-        },
-    )
+    loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    saved_root = (list(root.handlers), root.level)
+    saved = [(lg, list(lg.handlers), lg.propagate, lg.level, lg.disabled) for lg in loggers]
     yield
-    handlers, level, loggers = saved
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, (own, propagate) in loggers.items():
-        logging.getLogger(name).handlers[:] = own
-        logging.getLogger(name).propagate = propagate
+    root.handlers[:] = saved_root[0]
+    root.setLevel(saved_root[1])
+    for logger, handlers, propagate, level, disabled in saved:
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+        logger.setLevel(level)
+        logger.disabled = disabled

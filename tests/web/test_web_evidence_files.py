@@ -103,7 +103,7 @@ def test_a_10_1_mb_photo_is_refused_beside_the_field_and_nothing_is_kept(
     assert words in error and 'lang="en"' not in error
     assert form.index('id="evidence-LIT-3"') < form.index('id="evidence-LIT-3-error"')
     assert "该判决不是我的案件。</textarea>" in form  # the statement as typed
-    assert "<details open>" in form
+    assert '<details class="dispute" open>' in form
     assert _stored(web, case_id) == (0, [])
     state = web.api.call("candidate", "GET", f"/v1/cases/{case_id}").json()["state"]
     assert state == "candidate_review"

@@ -270,6 +270,10 @@ def configure_logging(log_format: LogFormat, level: str = "info") -> None:
     root.addHandler(log_handler(log_format))
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # whatever an earlier logging set-up in this process did to them (uvicorn's own
+        # dictConfig sets levels and may disable loggers), they now go through the root
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+        logger.disabled = False
