@@ -74,8 +74,21 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "bench" / "load" / "locustfile.py"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STEPS = ("order", "notice", "sign", "investigate", "report", "accept", "employer view", "decision")
-#: A person the demo sources know (src/fairscreen/data/sources/demo: synthetic records).
-CANDIDATE = {"name": "罗示例", "national_id": "999999199001010016", "birth_date": "1990-01-01"}
+
+
+def demo_person() -> dict[str, str]:
+    """The first person of the shipped synthetic identity register
+    (``fairscreen/data/sources/demo``), whom every demo source knows: read, not written
+    here again."""
+    from importlib import resources
+
+    from fairscreen.domain.identity import embedded_birth_date
+
+    register = resources.files("fairscreen").joinpath("data/sources/demo/identity.json")
+    identity = json.loads(register.read_text("utf-8"))["records"][0]["identity"]
+    born = embedded_birth_date(identity["national_id"])
+    assert born is not None, "the demo register's first ID number carries a birth date"
+    return {**identity, "birth_date": born.isoformat()}
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -185,7 +198,7 @@ def seed(data_url: str, keys_url: str, folder: Path) -> dict[str, Any]:
         employer = accounts.register_tenant(svc, operator, kind="employer", name="某食品公司")
         agency = accounts.register_tenant(svc, operator, kind="agency", name="某背调机构")
         profile = define_role_profile(svc, Actor(ActorRole.EMPLOYER, employer), example["role"])
-        candidate = register_candidate(svc, Actor(ActorRole.EMPLOYER, employer), CANDIDATE)
+        candidate = register_candidate(svc, Actor(ActorRole.EMPLOYER, employer), demo_person())
         tokens = {
             role: accounts.create_account(
                 svc, operator, role=role, label=f"load {role}", tenant_id=tenant

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
@@ -41,10 +42,14 @@ from fairscreen.services.scope import (
 )
 from fairscreen.services.sequencer import integrate_all
 
-#: The demo's invited candidate: synthetic (the 999999 area code is no real region), with
-#: a number of the 138 range that the demo never texts (SMS goes to the outbox).
-INVITED = {"name": "演示候选人", "national_id": "99999919950505005X", "birth_date": "1995-05-05"}
-INVITED_MOBILE = "13800138000"
+
+def invited_candidate() -> tuple[dict[str, str], str]:
+    """The demo's invited candidate and their mobile number: a synthetic person kept as
+    package data (``data/demo/invited.json``), like the worked examples' subjects."""
+    data = json.loads(
+        resources.files("fairscreen").joinpath("data/demo/invited.json").read_text("utf-8")
+    )
+    return dict(data["subject"]), str(data["mobile"])
 
 
 class StoryClock:
@@ -201,14 +206,15 @@ def seed_demo(
         seed.cases["referee_invited"] = case_id
     # 5. A candidate invited by mobile (issue 13 item 2): the invitation and its codes go
     #    to the development outbox, shown at /dev/outbox.
+    invited, mobile = invited_candidate()
     _, seed.cases["invited"] = order_for_candidate(
         svc,
         employer,
-        INVITED,
+        invited,
         profile_id=profile,
         requested=requested,
         agency_id=agency.id,
-        invitee=checked_invitee(INVITED["name"], INVITED_MOBILE),
+        invitee=checked_invitee(invited["name"], mobile),
     )
     for case in worked:
         seed.cases.setdefault("decided", case.case_id)
