@@ -184,7 +184,11 @@ def test_an_invitation_works_once_and_makes_a_colleague(world: World) -> None:
     admin = _admin(world)
     invitation_id, path = colleagues.invite_colleague(world.svc, admin, COLLEAGUE)
     token = path.rsplit("/", 1)[1]
-    assert world.notifier.sent[-1].kind == "staff_invitation"
+    # the link goes to the invited address (the development outbox stands in for SMTP)
+    outbox = world.svc.messenger.outbox
+    assert outbox is not None
+    (mail,) = [m for m in outbox.messages if m.kind == "staff_invitation"]
+    assert mail.channel == "email" and mail.to == COLLEAGUE.lower() and path in mail.body
     assert b"example.test" not in _all_bytes(world).lower()
     shown = colleagues.invitation(world.svc, token)
     assert shown["email"] == COLLEAGUE.lower() and shown["organisation"] == "示例保安服务有限公司"

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
-from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.accounts import (
@@ -69,12 +68,11 @@ def _admin(svc: Services, principal: Principal) -> RowMapping:
     return account
 
 
-def invite_colleague(
-    svc: Services, principal: Principal, email: str, *, base_url: str = ""
-) -> tuple[str, str]:
+def invite_colleague(svc: Services, principal: Principal, email: str) -> tuple[str, str]:
     """Invite a colleague into the administrator's organisation, with the same role;
-    returns the invitation id and its link path (``/invitations/<token>``), which the
-    notifier also carries. The link works once, for 7 days."""
+    returns the invitation id and its link path (``/invitations/<token>``). The link goes
+    to the invited address by e-mail (``svc.messenger``: SMTP, or the development outbox,
+    as the candidate's invitation does) and works once, for 7 days."""
     admin = _admin(svc, principal)
     address = normalise_email(email)
     index = email_index(svc, address)
@@ -103,12 +101,17 @@ def invite_colleague(
         )
         uow.commit()
     path = f"/invitations/{token}"
-    svc.notifier.send(
-        Notification(
-            svc.pseudonym("usr", f"invitation:{invitation_id}"),
-            "staff_invitation",
-            {"link": base_url + path, "expires_at": (now + INVITATION_LIFETIME).isoformat()},
-        )
+    link = svc.config.public_url.rstrip("/") + path
+    expires = (now + INVITATION_LIFETIME).date().isoformat()
+    svc.messenger.send(
+        "email",
+        address,
+        kind="staff_invitation",
+        subject="fairscreen：同事邀请您加入 / A colleague invites you to fairscreen",
+        body=(
+            f"请打开链接设置密码（{expires} 前有效，仅可使用一次）：{link}\n"
+            f"Open the link to choose your password (valid once, until {expires}): {link}\n"
+        ),
     )
     return invitation_id, path
 

@@ -204,12 +204,10 @@ def invite(page: PageDep) -> Response:
     stored only as a hash."""
     email = page.field("email")
     try:
-        _, path = colleagues.invite_colleague(
-            page.services, _principal(page), email, base_url=str(page.request.base_url).rstrip("/")
-        )
+        _, path = colleagues.invite_colleague(page.services, _principal(page), email)
     except InvalidInput as error:
         return _colleagues_page(page, status=422, error=_error(page, error), email=email)
-    link = str(page.request.base_url).rstrip("/") + path
+    link = page.services.config.public_url.rstrip("/") + path  # as the e-mail has it
     return _colleagues_page(page, link=link)
 
 
