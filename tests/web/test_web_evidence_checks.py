@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from fairscreen.entrypoints.api.scheduler import run_jobs, tick
 from fairscreen.entrypoints.worker import run_worker
 from fairscreen.services import background, evidence_checks
 from fairscreen.services.jobs import CHECK_EVIDENCE
-from web.conftest import Web, case_in_review, run_background_jobs
+from web.conftest import Web, case_in_review, run_background_jobs, served_web
 
 
 def _dispute(web: Web, case_id: str, name: str, data: bytes, kind: str) -> None:
@@ -240,3 +241,32 @@ def test_checks_racing_record_one_verdict(web_any_db: Web) -> None:
         thread.join(30)
     assert sorted(results) == [0, 0, 0, 1]
     assert _file(web, case_id)["check_status"] == "accepted"
+
+
+@pytest.mark.postgres
+def test_a_check_of_a_killed_worker_runs_again(postgres_url: str, tmp_path: Path) -> None:
+    """A worker killed (kill -9) while checking leaves the job ``doing`` and the file
+    pending (its verdict commits in one transaction, or not at all); once the worker is
+    known dead, the upkeep puts the job back and a live worker records the verdict."""
+    with served_web(postgres_url, tmp_path) as web:
+        svc = web.api.world.svc
+        case_id = case_in_review(web)
+        _dispute(web, case_id, "photo.jpg", jpeg(), "image/jpeg")
+        with svc.engine.begin() as connection:
+            worker_id = connection.execute(
+                sa.text(
+                    "INSERT INTO procrastinate_workers (last_heartbeat) "
+                    "VALUES (now() - interval '1 hour') RETURNING id"
+                )
+            ).scalar_one()
+            connection.execute(
+                sa.text(
+                    "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker "
+                    "WHERE task_name = :name"
+                ),
+                {"worker": worker_id, "name": CHECK_EVIDENCE},
+            )
+        assert _file(web, case_id)["check_status"] == "pending"
+        asyncio.run(run_worker(svc, once=True, loops=()))
+        assert _file(web, case_id)["check_status"] == "accepted"
+        assert _queued_checks(web) == []
