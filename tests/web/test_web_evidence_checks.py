@@ -23,6 +23,7 @@ from fairscreen.adapters.jobs import InProcessQueue
 from fairscreen.entrypoints.api.scheduler import run_jobs, tick
 from fairscreen.entrypoints.worker import run_worker
 from fairscreen.services import background, evidence_checks
+from fairscreen.services.gauges import read_gauges
 from fairscreen.services.jobs import CHECK_EVIDENCE
 from web.conftest import Web, case_in_review, run_background_jobs, served_web
 
@@ -77,6 +78,11 @@ def _queued_checks(web: Web) -> list[dict[str, str]]:
         return [dict(args) for args in rows]
 
 
+def _gauges(web: Web) -> dict[str, float]:
+    """What ``/metrics`` reads from the database (no labels here)."""
+    return {r.name: r.value for r in read_gauges(web.api.world.svc)}
+
+
 def test_a_photo_is_pending_until_its_check_accepts_it_and_only_then_opens(
     web_any_db: Web,
 ) -> None:
@@ -97,7 +103,11 @@ def test_a_photo_is_pending_until_its_check_accepts_it_and_only_then_opens(
     candidate = web.get("candidate", f"/candidate/cases/{case_id}").text
     assert "您提交的文件" in candidate and "正在检查文件内容" in candidate
 
+    pending = _gauges(web)
+    assert pending["fairscreen_evidence_checks_pending_count"] == 1
+    assert pending["fairscreen_evidence_checks_pending_oldest_age_seconds"] >= 0
     run_background_jobs(web)
+    assert _gauges(web)["fairscreen_evidence_checks_pending_count"] == 0
     stored = _file(web, case_id)
     assert stored["check_status"] == "accepted" and stored["check_reason"] is None
     assert stored["checked_at"] is not None and _queued_checks(web) == []

@@ -16,16 +16,21 @@ longer pending and does nothing. A run killed before step 2 committed left nothi
 behind and runs again (procrastinate's retries, the upkeep of a dead worker's jobs, and
 on SQLite the sweep). A case destroyed meanwhile has no file left to check.
 
-The agency opens a file only once accepted (``portal_queries.evidence_file``).
+The agency opens a file only once accepted (``portal_queries.evidence_file``). The files
+waiting for their check are a gauge of ``/metrics``:
+``fairscreen_evidence_checks_pending_count`` and ``…_oldest_age_seconds``.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
+from fairscreen.adapters.db.gauges import table_backlog
 from fairscreen.services.context import Services
 from fairscreen.services.evidence_files import FileCheck, inspect_file
+from fairscreen.services.gauges import register_probe
 
 log = logging.getLogger("fairscreen.evidence")
 
@@ -33,6 +38,17 @@ log = logging.getLogger("fairscreen.evidence")
 #: runs within seconds; one lost (an in-process queue gone with its process) or given up
 #: is picked up after this
 SWEEP_AFTER = timedelta(minutes=2)
+
+register_probe(
+    partial(
+        table_backlog,
+        table="evidence_files",
+        created_column="created_at",
+        metric="fairscreen_evidence_checks_pending",
+        what="Evidence files whose content check has not run yet",
+        where="check_status = 'pending'",
+    )
+)
 
 
 def check_evidence_file(svc: Services, case_id: str, file_id: str) -> int:
