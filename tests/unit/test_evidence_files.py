@@ -153,3 +153,24 @@ def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded() -> None:
 
     assert MAX_PIXELS < 8001 * 8001
     assert inspect_file("image/png", huge_png()) is RejectReason.TOO_MANY_PIXELS
+
+
+def test_a_decoder_tripping_on_crafted_bytes_rejects_the_file_and_a_worker_short_of_memory_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PIL import Image
+
+    from evidence_samples import png
+
+    def trips(*args: object, **kwargs: object) -> None:
+        raise IndexError("a plugin's own way of failing")
+
+    monkeypatch.setattr(Image.Image, "load", trips)
+    assert inspect_file("image/png", png()) is RejectReason.DAMAGED
+
+    def short_of_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(Image.Image, "load", short_of_memory)
+    with pytest.raises(MemoryError):  # the job fails and is tried again; no verdict
+        inspect_file("image/png", png())

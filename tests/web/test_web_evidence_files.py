@@ -118,6 +118,7 @@ def test_a_file_of_the_wrong_kind_is_refused_whatever_its_name_says(web: Web) ->
     assert english.status_code == 422
     assert "must be a photo (JPEG, PNG or HEIC) or a PDF" in english.text
     assert _stored(web, case_id) == (0, [])
+    assert [j.task for j in web.api.world.svc.jobs.waiting()] == ["release_case"]  # no check
 
 
 def test_a_heic_photo_from_a_phone_is_accepted(web: Web) -> None:

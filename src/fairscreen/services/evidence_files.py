@@ -301,8 +301,14 @@ def _inspect_image(image_format: str, data: bytes) -> RejectReason | None:
                 image.load()
     except Image.DecompressionBombError:
         return RejectReason.TOO_MANY_PIXELS
+    except MemoryError:
+        raise  # the worker's trouble, not the file's: the job is tried again
     except (OSError, SyntaxError, ValueError, EOFError, struct.error):
         # Pillow's ways of saying the bytes are not a whole image of this format
+        return RejectReason.DAMAGED
+    except Exception:  # noqa: BLE001 - a decoder that trips on crafted bytes in its own way
+        # (an IndexError deep in a plugin) says the same; raising would leave the file
+        # pending for ever, retried by every sweep
         return RejectReason.DAMAGED
     return None
 
