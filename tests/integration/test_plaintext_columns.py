@@ -121,6 +121,8 @@ NOT_PERSONAL = {
         "decisions.outcome",
         "disputes.outcome",
         "evidence_files.content_type",
+        "evidence_files.check_status",
+        "evidence_files.check_reason",
         "notices.kind",
         "records.category",
         "records.status",

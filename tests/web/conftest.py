@@ -74,6 +74,18 @@ class Web:
                 client.cookies.set("fs_session", self.session_token(who))
 
 
+def case_in_review(web: Web) -> str:
+    """A case ordered, signed and investigated: its candidate reviews the report (the
+    yellow litigation finding LIT-3 among its findings)."""
+    from api.conftest import order_over_api, sign_over_api
+
+    case_id = order_over_api(web.api)
+    sign_over_api(web.api, case_id)
+    assert web.api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
+    web.refresh_candidates()
+    return case_id
+
+
 def disputed_case(web: Web, statement: str = "不是我的案件") -> tuple[str, str]:
     """A case ordered, signed and investigated, whose candidate disputes LIT-3 (the
     yellow litigation finding); returns the case id and the dispute id."""
@@ -91,6 +103,22 @@ def disputed_case(web: Web, statement: str = "不是我的案件") -> tuple[str,
     )
     assert answer.status_code == 201, answer.text
     return case_id, str(answer.json()["dispute_ids"][0])
+
+
+def run_background_jobs(web: Web) -> None:
+    """Run the jobs the requests enqueued, as ``serve``'s in-process runner does on SQLite
+    and ``fairscreen worker --once`` on PostgreSQL (services/background.py)."""
+    import asyncio
+
+    from fairscreen.adapters.jobs import InProcessQueue
+    from fairscreen.entrypoints.api.scheduler import run_jobs
+    from fairscreen.entrypoints.worker import run_worker
+
+    svc = web.api.world.svc
+    if isinstance(svc.jobs, InProcessQueue):
+        run_jobs(svc)
+    else:
+        asyncio.run(run_worker(svc, once=True, loops=()))
 
 
 def build_web(database_url: str, tmp_path: Path) -> Web:

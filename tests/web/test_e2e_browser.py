@@ -304,13 +304,11 @@ def test_the_rulebook_and_the_header_fit_a_phone(browser: Any, live: tuple[Api, 
     shot(candidate, "phone-05-rulebook-zh-Hant")
 
 
-def test_a_refused_evidence_file_is_told_beside_the_field_with_the_statement_kept(
-    browser: Any, live: tuple[Api, str]
-) -> None:
-    """A dispute whose file is not what it claims to be comes back on the case page
-    itself (issue 13 item 9): the refusal beside the file field, in Chinese, the form
-    open and the statement as typed (before, an error page and a way back)."""
-    api, base = live
+def _dispute_with_file(
+    browser: Any, api: Api, base: str, statement: str, upload: dict[str, Any]
+) -> tuple[str, Any]:
+    """A case in review whose candidate (zh-Hans, on a phone) disputes LIT-3 on the case
+    page with ``statement`` and the file ``upload``; the case id and the page after."""
     from api.conftest import order_over_api, sign_over_api
 
     case_id = order_over_api(api)
@@ -320,13 +318,23 @@ def test_a_refused_evidence_file_is_told_beside_the_field_with_the_statement_kep
     candidate.goto(f"{base}/candidate/cases/{case_id}")
     finding = candidate.locator("#finding-LIT-3")
     finding.locator("details.dispute > summary").click()
-    statement = "该判决不是我的案件，当事人同名。"
     finding.locator("textarea[name=statement]").fill(statement)
-    finding.locator("input[type=file]").set_input_files(
-        {"name": "fake.png", "mimeType": "image/png", "buffer": b"not a png"}
-    )
+    finding.locator("input[type=file]").set_input_files(upload)
     with candidate.expect_navigation():
         finding.locator("button[type=submit]").click()
+    return case_id, candidate
+
+
+def test_a_refused_evidence_file_is_told_beside_the_field_with_the_statement_kept(
+    browser: Any, live: tuple[Api, str]
+) -> None:
+    """A dispute whose file is not what it claims to be comes back on the case page
+    itself (issue 13 item 9): the refusal beside the file field, in Chinese, the form
+    open and the statement as typed (before, an error page and a way back)."""
+    api, base = live
+    statement = "该判决不是我的案件，当事人同名。"
+    fake = {"name": "fake.png", "mimeType": "image/png", "buffer": b"not a png"}
+    case_id, candidate = _dispute_with_file(browser, api, base, statement, fake)
     # the browser reports the page's status; that one is expected here
     CONSOLE_ERRORS[:] = [e for e in CONSOLE_ERRORS if "status of 422" not in e]
     assert candidate.url.split("?")[0] == f"{base}/candidate/cases/{case_id}/disputes"
@@ -338,6 +346,44 @@ def test_a_refused_evidence_file_is_told_beside_the_field_with_the_statement_kep
     typed = candidate.locator("#finding-LIT-3 textarea[name=statement]").input_value()
     assert typed == statement
     shot(candidate, "phone-06-dispute-refused")
+
+
+def test_an_evidence_file_being_checked_then_refused_is_told_to_both_sides(
+    browser: Any, live: tuple[Api, str]
+) -> None:
+    """Issue 16 item 2: a file that passed its first-bytes look waits for its content
+    check ("正在检查文件内容", no link for the agency); refused by the check, both sides
+    see why and the dispute stays. Each page: accessible, and the candidate's in
+    Chinese only."""
+    from evidence_samples import png
+    from fairscreen.entrypoints.api.scheduler import run_jobs
+    from web.english import assert_no_english
+
+    api, base = live
+    cut_short = png(300, 200)[:20_000]  # a PNG by its first bytes, cut short
+    upload = {"name": "毕业证书", "mimeType": "image/png", "buffer": cut_short}
+    case_id, candidate = _dispute_with_file(browser, api, base, "该判决不是我的案件。", upload)
+    assert "正在检查文件内容" in candidate.locator("#finding-LIT-3").inner_text()
+    assert_no_english(candidate)
+    shot(candidate, "phone-07-evidence-being-checked")
+    agency = _staff(browser, base, api.tokens["agency"], "zh-Hans")
+    agency.goto(f"{base}/agency/cases/{case_id}")
+    assert "正在检查文件内容" in agency.inner_text("main")
+    assert agency.locator("a[href*='/files/evf_']").count() == 0
+    shot(agency, "agency-evidence-being-checked")
+
+    assert run_jobs(api.world.svc) == 1  # the check, as serve runs it in-process
+    refused = "文件未通过检查，已删除：文件已损坏或不完整，与其类型不符"
+    candidate.reload()
+    assert refused in candidate.locator("#finding-LIT-3").inner_text()
+    assert_no_english(candidate)
+    shot(candidate, "phone-08-evidence-refused")
+    agency.reload()
+    assert refused in agency.inner_text("main") and "该判决不是我的案件" in agency.inner_text(
+        "main"
+    )
+    assert agency.locator("a[href*='/files/evf_']").count() == 0
+    shot(agency, "agency-evidence-refused")
 
 
 def test_candidate_pages_on_a_phone(browser: Any, live: tuple[Api, str]) -> None:

@@ -20,13 +20,14 @@ from api.conftest import (
     released_case,
     sign_over_api,
 )
+from evidence_samples import png
 from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.web.policy import PAGE_ROLES, PUBLIC
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import review
 from fairscreen.services.context import Actor
 from fairscreen.services.topic_model_card import model_card
-from web.conftest import Web, csrf_of
+from web.conftest import Web, csrf_of, run_background_jobs
 from web.conftest import disputed_case as _disputed_case
 
 
@@ -402,15 +403,14 @@ def test_evidence_upload_is_size_and_type_limited(web: Web) -> None:
         "candidate", path, form, files={"evidence": ("a.html", b"<b>x</b>", "text/html")}
     )
     assert wrong.status_code == 422
-    fine = web.post(
-        "candidate", path, form, files={"evidence": ("a.png", b"\x89PNG\r\n\x1a\n", "image/png")}
-    )
+    fine = web.post("candidate", path, form, files={"evidence": ("a.png", png(), "image/png")})
     assert fine.status_code == 303
+    run_background_jobs(web)  # its content check
     page = web.get("agency", f"/agency/cases/{case_id}")
     link = re.search(r'href="(/agency/cases/[^"]+/files/evf_[^"]+)"', page.text)
     assert link
     download = web.get("agency", link.group(1))
-    assert download.content == b"\x89PNG\r\n\x1a\n"
+    assert download.content == png()
     assert download.headers["content-disposition"].startswith("attachment")
     assert web.get("agency_b", link.group(1)).status_code == 404
 

@@ -26,6 +26,7 @@ from fairscreen.adapters.outbound import tenant_async_client
 from fairscreen.domain.errors import AuthorizationRefused, CaseDestroyed, InvalidTransition
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import (
+    evidence_checks,
     investigation,
     retention,
     review,
@@ -36,8 +37,10 @@ from fairscreen.services import (
 )
 from fairscreen.services.context import Actor, Services
 from fairscreen.services.jobs import (
+    CHECK_EVIDENCE,
     COLLECT_WEBHOOKS,
     DELIVER_WEBHOOKS,
+    EVIDENCE_SWEEP,
     INVESTIGATE,
     PUBLISH,
     PURGE_SWEEP,
@@ -134,6 +137,10 @@ TASKS: Mapping[str, Task] = {
         Task(PUBLISH, publish_checkpoint, 10, PUBLISH, guarded=True),
         Task(COLLECT_WEBHOOKS, collect_webhooks, 5, COLLECT_WEBHOOKS, guarded=False),
         Task(DELIVER_WEBHOOKS, deliver_webhooks, 5, DELIVER_WEBHOOKS, guarded=False),
+        # an evidence file's content check: parses the file, then records the verdict
+        # once (services/evidence_checks.py); the sweep takes what a lost job left
+        Task(CHECK_EVIDENCE, evidence_checks.check_evidence_file, None, None, guarded=False),
+        Task(EVIDENCE_SWEEP, evidence_checks.check_pending_evidence, 60, EVIDENCE_SWEEP, False),
     )
 }
 

@@ -24,6 +24,10 @@ PUBLISH = "publish_checkpoint"
 COLLECT_WEBHOOKS = "collect_webhooks"
 #: the due webhook messages sent
 DELIVER_WEBHOOKS = "deliver_webhooks"
+#: one evidence file's content check (enqueued with the dispute that brought it)
+CHECK_EVIDENCE = "check_evidence_file"
+#: every evidence file still unchecked a while after upload (the backstop of CHECK_EVIDENCE)
+EVIDENCE_SWEEP = "evidence_check_sweep"
 
 
 def case_lock(case_id: str) -> str:
@@ -41,3 +45,7 @@ def investigate_job(case_id: str, role: str, actor_id: str) -> Job:
         {"case_id": case_id, "role": role, "actor_id": actor_id},
         lock=case_lock(case_id),
     )
+
+
+def evidence_check_job(case_id: str, file_id: str) -> Job:
+    return Job(CHECK_EVIDENCE, {"case_id": case_id, "file_id": file_id}, lock=case_lock(case_id))

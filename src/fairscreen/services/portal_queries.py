@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.selfid_tables import self_identifications
 from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
-from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound
 from fairscreen.domain.lifecycle import deletion_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import log_event, visible_case
 from fairscreen.services.context import Actor, Services, require_role
-from fairscreen.services.evidence_files import parse_evidence
+from fairscreen.services.evidence_files import FileCheck, parse_evidence
 
 #: Categories a profile of this tier may carry, and the ones needing a legal basis
 #: (PRODUCT.md P2: criminal record and health certificate only where a law requires).
@@ -173,7 +173,9 @@ def evidence_file(
 ) -> tuple[dict[str, Any], list[bytes]]:
     """For the case's agency: one evidence file of an open dispute, its description and
     its bytes as the chunks it was stored in (never joined: the file is held in memory
-    once). Logged as a read for a dispute before the data leaves (P5)."""
+    once). Only a file whose content check accepted it (services/evidence_checks.py):
+    one still being checked is refused, one rejected is gone. Logged as a read for a
+    dispute before the data leaves (P5)."""
     require_role(actor, ActorRole.AGENCY)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
@@ -186,8 +188,18 @@ def evidence_file(
             ),
             None,
         )
-        if found is None or dispute_id not in open_disputes:
+        if (
+            found is None
+            or dispute_id not in open_disputes
+            or found["check_status"] == FileCheck.REJECTED
+        ):
             raise NotFound("no such evidence", key="not_found.evidence")
+        if found["check_status"] != FileCheck.ACCEPTED:
+            raise InvalidTransition(
+                "the file is still being checked",
+                field="evidence",
+                key="transition.evidence_being_checked",
+            )
         chunks = list(uow.repo.evidence_chunks(case, file_id, found["chunks"]))
         log_event(
             svc,
@@ -200,6 +212,21 @@ def evidence_file(
         )
         uow.commit()
     return found, chunks
+
+
+def own_evidence_files(
+    svc: Services, actor: Actor, case_id: str
+) -> dict[str, list[dict[str, Any]]]:
+    """For the candidate: the evidence files sent with each dispute (by dispute id), with
+    where each one's content check stands (pending, accepted, or rejected and why); no
+    content."""
+    require_role(actor, ActorRole.CANDIDATE)
+    found: dict[str, list[dict[str, Any]]] = {}
+    with svc.reader() as uow:
+        case = visible_case(uow, actor, case_id)
+        for item in uow.repo.evidence_files(case):
+            found.setdefault(item["dispute_id"], []).append(item)
+    return found
 
 
 def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:

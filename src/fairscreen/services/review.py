@@ -52,6 +52,7 @@ from fairscreen.services.case_models import RecordIn, invalid_input
 from fairscreen.services.context import SYSTEM, Actor, Services, require_role
 from fairscreen.services.evidence_files import EvidenceUpload, check_evidence
 from fairscreen.services.investigation import rate_and_open_review
+from fairscreen.services.jobs import evidence_check_job
 from fairscreen.services.records import redact_for_storage
 from fairscreen.services.release_notice import ReleaseMail, release_mail, send_release_mails
 from fairscreen.services.scope import effective_categories
@@ -237,9 +238,11 @@ def open_dispute(
     evidence_file: EvidenceUpload | None = None,
 ) -> list[str]:
     """The candidate disputes findings with a statement (and evidence: a note or packed
-    file as text, and/or a photo or PDF of up to 10 MB as ``evidence_file``, checked by
-    its content and kept encrypted in chunks with the first dispute); the case freezes
-    until the agency answers each, within 15 days (P4)."""
+    file as text, and/or a photo or PDF of up to 10 MB as ``evidence_file``, refused at
+    once unless its first bytes are of an accepted type, kept encrypted in chunks with the
+    first dispute, and checked whole by a job enqueued in this transaction:
+    services/evidence_checks.py); the case freezes until the agency answers each, within
+    15 days (P4)."""
     require_role(actor, CANDIDATE)
     if not finding_ids:
         raise InvalidInput(
@@ -298,15 +301,18 @@ def open_dispute(
                 due_at=due,
             )
             if evidence_file is not None and file_type is not None and not ids:
+                file_id = new_id("evf")
                 uow.repo.add_evidence_file(
                     case,
-                    file_id=new_id("evf"),
+                    file_id=file_id,
                     dispute_id=dispute_id,
                     content_type=file_type,
                     filename=evidence_file.safe_name,
                     chunks=evidence_file.chunks(),
                     created_at=now,
                 )
+                # pending until its content is checked whole, in the background
+                uow.enqueue(evidence_check_job(str(case["id"]), file_id))
             log_event(
                 svc,
                 uow,

@@ -192,8 +192,15 @@ evidence_files = sa.Table(
     sa.Column("chunks", sa.Integer, nullable=False),
     sa.Column("filename_ct", sa.LargeBinary, nullable=False),
     sa.Column("created_at", TIME, nullable=False),
+    #: its content check (issue 16 item 2; services/evidence_checks.py): ``pending`` until
+    #: the background job parsed it, then ``accepted``, or ``rejected`` with its chunks
+    #: deleted and the reason (``evidence_files.RejectReason``) kept for both sides to see
+    sa.Column("check_status", sa.String(16), nullable=False, server_default="pending"),
+    sa.Column("check_reason", sa.String(32), nullable=True),
+    sa.Column("checked_at", TIME, nullable=True),
 )
 sa.Index("ix_evidence_files_case", evidence_files.c.case_id)
+sa.Index("ix_evidence_files_check", evidence_files.c.check_status)
 
 evidence_chunks = sa.Table(
     "evidence_chunks",

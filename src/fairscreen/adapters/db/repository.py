@@ -506,6 +506,7 @@ class ServiceRepository:
                 chunks=0,
                 filename_ct=self.cipher.encrypt_text(label, f"evidence.{file_id}.name", filename),
                 created_at=created_at,
+                check_status="pending",  # until its content check ran (evidence_checks.py)
             )
         )
         size = count = 0
@@ -525,26 +526,69 @@ class ServiceRepository:
         return size
 
     def evidence_files(self, case: RowMapping) -> list[dict[str, Any]]:
-        """The case's evidence files (no content): id, dispute, type, size, name."""
+        """The case's evidence files (no content): id, dispute, type, size, name, and
+        where its content check stands (``check_status``, ``check_reason``)."""
         rows = self.connection.execute(
             sa.select(t.evidence_files)
             .where(t.evidence_files.c.case_id == case["id"])
             .order_by(t.evidence_files.c.created_at, t.evidence_files.c.id)
         ).mappings()
-        label = case["pseudonym"]
-        return [
-            {
-                "id": row["id"],
-                "dispute_id": row["dispute_id"],
-                "content_type": row["content_type"],
-                "size": row["size"],
-                "chunks": row["chunks"],
-                "filename": self.cipher.decrypt_text(
-                    label, f"evidence.{row['id']}.name", bytes(row["filename_ct"])
-                ),
-            }
-            for row in rows
-        ]
+        return [self._evidence_file(case, row) for row in rows]
+
+    def _evidence_file(self, case: RowMapping, row: RowMapping) -> dict[str, Any]:
+        return {
+            "id": row["id"],
+            "dispute_id": row["dispute_id"],
+            "content_type": row["content_type"],
+            "size": row["size"],
+            "chunks": row["chunks"],
+            "filename": self.cipher.decrypt_text(
+                case["pseudonym"], f"evidence.{row['id']}.name", bytes(row["filename_ct"])
+            ),
+            "check_status": row["check_status"],
+            "check_reason": row["check_reason"],
+        }
+
+    def evidence_file(
+        self, case: RowMapping, file_id: str, *, lock: bool = False
+    ) -> dict[str, Any] | None:
+        """One evidence file of the case (no content), as :meth:`evidence_files` lists it;
+        ``lock``: its row locked until commit (``FOR UPDATE``), read as last committed."""
+        files = t.evidence_files
+        query = sa.select(files).where(files.c.id == file_id, files.c.case_id == case["id"])
+        query = query.with_for_update() if lock else self._locked(query)
+        row = self.connection.execute(query).mappings().first()
+        return None if row is None else self._evidence_file(case, row)
+
+    def pending_evidence_files(self, created_before: datetime) -> list[tuple[str, str]]:
+        """(case id, file id) of every file whose content check has not run, stored
+        before ``created_before``; oldest first. Ids only: nothing decrypted."""
+        files = t.evidence_files
+        query = (
+            sa.select(files.c.case_id, files.c.id)
+            .where(files.c.check_status == "pending", files.c.created_at < created_before)
+            .order_by(files.c.created_at, files.c.id)
+        )
+        return [(str(case_id), str(file_id)) for case_id, file_id in self.connection.execute(query)]
+
+    def finish_evidence_check(
+        self, file_id: str, *, status: str, reason: str | None, checked_at: datetime
+    ) -> None:
+        """Record a file's content check; a rejected file's content goes at once (its
+        chunks deleted; its row stays with its name, under the case's key, and the
+        reason, so the candidate and the agency see which file was refused and why)."""
+        files = t.evidence_files
+        values: dict[str, Any] = {
+            "check_status": status,
+            "check_reason": reason,
+            "checked_at": checked_at,
+        }
+        if status == "rejected":
+            self.connection.execute(
+                sa.delete(t.evidence_chunks).where(t.evidence_chunks.c.file_id == file_id)
+            )
+            values["chunks"] = 0
+        self.connection.execute(sa.update(files).where(files.c.id == file_id).values(**values))
 
     def evidence_chunks(self, case: RowMapping, file_id: str, chunks: int) -> Iterable[bytes]:
         """The file's plaintext, one chunk at a time, in order; a missing chunk is an

@@ -3,7 +3,8 @@
 ``fairscreen worker`` runs them on procrastinate; issue 16 item 2).
 
 - :func:`tick` runs the periodic tasks that change data (the release and purge sweeps,
-  a round of the ledger's sequencer and witnessing, the webhook outbox) under the
+  a round of the ledger's sequencer and witnessing, the webhook outbox, the evidence
+  files' check sweep) under the
   scheduler lease
   (adapters/db/lease.py: with two ``serve`` on one SQLite file, one ticks). Each step is
   its task's function; a failing step is logged by its error type and the others run.
@@ -11,8 +12,9 @@
   receiver that is slow, broken or hostile can delay no release, purge or checkpoint
   (issue 12 item 5).
 - :func:`run_jobs` runs the jobs the use cases enqueued (``InProcessQueue``: a case's
-  release at its window's end) once due by the service's clock, retrying a failed one
-  with backoff; a job lost with the process is done by the next sweep.
+  release at its window's end, an evidence file's content check) once due by the
+  service's clock, retrying a failed one with backoff; a job lost with the process is
+  done by the next sweep.
 - :func:`run_in_process` runs all three, and the long-running loops
   (``background.long_running_loops``), until cancelled.
 
@@ -66,6 +68,7 @@ _TICK = (
     (jobs.PURGE_SWEEP, "destroyed"),
     (jobs.PUBLISH, None),
     (jobs.COLLECT_WEBHOOKS, "queued"),
+    (jobs.EVIDENCE_SWEEP, None),
 )
 
 

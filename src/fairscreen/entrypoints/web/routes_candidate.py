@@ -89,6 +89,8 @@ def _case_view(
         # every decision and its reason, whatever the outcome (issue 13 item 6)
         decided = decision.decision_for_candidate(page.services, actor, case_id)
     disputed = {d["finding_id"] for d in (report or {}).get("disputes", []) if not d["outcome"]}
+    # each open dispute's file and where its content check stands (issue 16 item 2)
+    uploads = portal_queries.own_evidence_files(page.services, actor, case_id) if disputed else {}
     revoked = portal_queries.revocation(page.services, actor, case_id)
     return render(
         page,
@@ -106,6 +108,7 @@ def _case_view(
         revoked=revoked,
         can_revoke=summary["state"] in SIGNED and revoked is None,
         evidence_mb=evidence_files.FILE_MAX_BYTES // 1_000_000,
+        evidence_uploads=uploads,
         dispute_error=dispute_error,
         status=422 if dispute_error else 200,
     )
