@@ -54,7 +54,7 @@ topics-model: $(STAMP)
 ## training corpus (never the held-out batches): the table of docs/topics.md, "What we
 ## tried". Its own virtual environment (torch is large): .venv-train.
 TRAIN_VENV ?= .venv-train
-TOPICS_CV ?= baseline,balanced,trigrams,jieba,jieba_tri,nostop,fasttext,fasttext:64:0:15:0.1:0.02,wordllama_only,wordllama:0.6,wordllama:1,wordllama_en:1,clusters:1000,clusters:3000
+TOPICS_CV ?= baseline,balanced,trigrams,jieba,jieba_tri,nostop,fasttext,fasttext:64:0:15:0.1:0.02,wordllama_only,wordllama:0.6,wordllama:1,wordllama_en:1,clusters:1000,clusters:3000,hit_feature,no_hits
 topics-cv:
 	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/python -m pip install --quiet -e '.[train,topics-cv]'

@@ -43,6 +43,8 @@ Candidates (``--candidates``):
   needs ``wordllama``, ``tokenizers``, ``safetensors``); ``wordllama:ALPHA`` the baseline
   features plus that embedding times ALPHA; ``wordllama_en:ALPHA`` the embedding for
   spans without Chinese only (its Llama-2 vocabulary reads Chinese as UTF-8 bytes);
+- ``hit_feature``: the baseline with a lexicon hit as a feature of its statement;
+- ``no_hits``: the baseline trained without the statements a lexicon hit drops;
 - ``clusters:K``: the baseline features plus, for each English word that is a whole token
   of WordLlama's vocabulary, its cluster among K k-means clusters of the token embeddings.
 
@@ -52,7 +54,7 @@ with the ``train`` extra plus ``jieba``, ``torch`` (CPU) and ``wordllama``::
 
     python -m fairscreen.training.topic_cv --candidates baseline,balanced,trigrams,jieba,\
 jieba_tri,nostop,fasttext,fasttext:64:0:15:0.1:0.02,wordllama_only,wordllama:0.6,\
-wordllama:1,wordllama_en:1,clusters:1000,clusters:3000
+wordllama:1,wordllama_en:1,clusters:1000,clusters:3000,hit_feature,no_hits
 
 (``--c`` sets C of the linear candidates; the default is the shipped model's.)
 """
@@ -204,7 +206,9 @@ def _featurizer(name: str) -> Featurizer:
     if name.startswith("clusters"):
         clusters = _Clusters(int(name.split(":")[1]))
         return lambda span: features(span) | clusters(span)
-    if name in ("baseline", "balanced") or name.startswith(("wordllama", "fasttext:")):
+    if name in ("baseline", "balanced", "hit_feature", "no_hits") or name.startswith(
+        ("wordllama", "fasttext:")
+    ):
         return features
     if name == "nostop":
         return lambda span: _no_stop(features(span))
@@ -407,6 +411,8 @@ def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float)
     its group."""
     featurize = _featurizer(name)
     bags: list[Any] = [_with_cue(featurize(row.masked), row.cue) for row in rows]
+    if name == "hit_feature":  # a lexicon hit explains its statement: "hit" as a feature
+        bags = [bag | {"hit"} if row.certain else bag for bag, row in zip(bags, rows, strict=True)]
     span_bags: list[list[Any]] = [
         [_with_cue(featurize(span), row.cue) for span in spans(row.masked)] for row in rows
     ]
@@ -423,6 +429,8 @@ def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float)
     scores = np.full(len(rows), np.nan)
     folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     for train, test in folds.split(np.zeros(len(rows)), y, groups):
+        if name == "no_hits":  # train only on what the lexicon leaves to the model
+            train = np.array([i for i in train if not rows[i].certain])
         model = _model(name, c)
         # the shipped recipe's featureless job rows (training.topic_model.BLANK_STATEMENTS)
         blank: Any = (set(), np.zeros_like(bags[0][1])) if isinstance(bags[0], tuple) else set()
