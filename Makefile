@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run demo test lint typecheck imports check bench clean topics-model
+.PHONY: run demo test lint typecheck imports check bench clean topics-model topics-cv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,16 @@ topics-model: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m fairscreen.training.t2s_table
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m fairscreen.training.topic_model
 	sha256sum src/fairscreen/data/topic_model.json src/fairscreen/data/t2s.txt
+
+## Compare candidate models with the shipped recipe by grouped cross-validation on the
+## training corpus (never the held-out batches): the table of docs/topics.md, "What we
+## tried". Its own virtual environment (torch is large): .venv-train.
+TRAIN_VENV ?= .venv-train
+TOPICS_CV ?= baseline,balanced,trigrams,jieba,jieba_tri,nostop,fasttext,fasttext:64:0:15:0.1:0.02,wordllama_only,wordllama:0.6,wordllama:1,wordllama_en:1,clusters:1000,clusters:3000,hit_feature,no_hits
+topics-cv:
+	test -x $(TRAIN_VENV)/bin/python || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/python -m pip install --quiet -e '.[train,topics-cv]'
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(TRAIN_VENV)/bin/python -m fairscreen.training.topic_cv --candidates $(TOPICS_CV)
 
 bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py

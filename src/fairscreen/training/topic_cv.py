@@ -1,0 +1,548 @@
+"""Compare candidate prohibited-topic models by grouped cross-validation (issue 15).
+
+``python -m fairscreen.training.topic_cv [--candidates baseline,...]`` prints, for each
+candidate against the shipped model's recipe in the same folds, per script: recall and
+false drops of job statements, at the operating point the product needs (recall at or
+above ``TARGET_RECALL`` in every script).
+
+Only the training corpus (``fairscreen/data/topics_corpus.jsonl``) is read; the held-out
+batches are never opened here. Folds: 5-fold ``StratifiedGroupKFold`` with fixed seed,
+where a group is a statement, its OpenCC Taiwan twin (as ``make topics-model`` adds them)
+and every statement whose folded Simplified text is the same (29 such groups in the r10
+corpus): near-duplicates never sit on both sides of a split. Twins are trained on but
+not scored; scores are of the corpus's own statements (1,810 job statements in r10).
+
+Every candidate reads a statement as the shipped classifier does: the lexicon first
+(a hit drops the statement whatever the model says: it counts as a drop here too), the
+model on what the lexicon leaves (job phrases blanked, its cue as a feature), each
+sentence and each pair of neighbouring sentences a span, the statement's score the
+highest span's. Two operating points per candidate:
+
+- ``one threshold``: the highest threshold at which every script keeps recall >= target;
+- ``per script``: each script its own highest threshold with recall >= target.
+
+Thresholds are chosen on the same out-of-fold scores they are measured on, so both are
+a little optimistic, equally for every candidate.
+
+Candidates (``--candidates``):
+
+- ``baseline``: the shipped recipe (``topic_model.features``, L2 logistic regression, C of
+  the shipped file's training record);
+- ``balanced``: the same with class weights balanced;
+- ``trigrams``: + Chinese character trigrams;
+- ``jieba``: + jieba word segmentation of each Chinese run (``j:`` words and ``jb:``
+  word pairs; needs ``jieba``);
+- ``jieba_tri``: both;
+- ``nostop``: the baseline without English features made only of function words;
+- ``fasttext``: a fastText-style bag of the ``jieba_tri`` features (mean of learnt
+  embeddings, a ReLU layer, feature dropout), trained with torch; needs ``torch``;
+  ``fasttext:DIM:HIDDEN:EPOCHS:DROPOUT:LR`` the same over the baseline features (HIDDEN 0:
+  no hidden layer, fastText proper);
+- ``wordllama_only``: a linear model over a static sentence embedding alone (the mean of
+  WordLlama's 256-d token embeddings, shipped in its PyPI wheel with the tokenizer file;
+  needs ``wordllama``, ``tokenizers``, ``safetensors``); ``wordllama:ALPHA`` the baseline
+  features plus that embedding times ALPHA; ``wordllama_en:ALPHA`` the embedding for
+  spans without Chinese only (its Llama-2 vocabulary reads Chinese as UTF-8 bytes);
+- ``hit_feature``: the baseline with a lexicon hit as a feature of its statement;
+- ``no_hits``: the baseline trained without the statements a lexicon hit drops;
+- ``clusters:K``: the baseline features plus, for each English word that is a whole token
+  of WordLlama's vocabulary, its cluster among K k-means clusters of the token embeddings.
+
+Every candidate is trained with the shipped recipe's ``BLANK_STATEMENTS`` featureless job
+rows. Reproduce the table of docs/topics.md ("What we tried") in a virtual environment
+with the ``train`` extra plus ``jieba``, ``torch`` (CPU) and ``wordllama``::
+
+    python -m fairscreen.training.topic_cv --candidates baseline,balanced,trigrams,jieba,\
+jieba_tri,nostop,fasttext,fasttext:64:0:15:0.1:0.02,wordllama_only,wordllama:0.6,\
+wordllama:1,wordllama_en:1,clusters:1000,clusters:3000,hit_feature,no_hits
+
+(``--c`` sets C of the linear candidates; the default is the shipped model's.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from operator import add
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
+
+from fairscreen.domain.lexicon import LexiconTopicClassifier
+from fairscreen.domain.text_fold import fold, simplified
+from fairscreen.domain.topic_model import _CHINESE_RUN, _WORD, features, shipped_model, spans
+from fairscreen.services.topic_audit import LabelledStatement, load_corpus
+from fairscreen.training.topic_model import BLANK_STATEMENTS, MIN_DF, SEED, TWIN_SUFFIX, _twins
+
+SCRIPTS = ("zh-Hans", "zh-Hant", "en")
+TARGET_RECALL = 0.975
+FOLDS = 5
+
+Featurizer = Callable[[str], set[str]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One statement as the model meets it."""
+
+    id: str
+    lang: str
+    label: int
+    scored: bool  # a corpus statement (not an OpenCC twin): its score is measured
+    certain: bool  # a lexicon hit drops it whatever the model says
+    cue: str | None
+    masked: str
+
+
+def _rows(statements: Sequence[LabelledStatement], twin_ids: set[str]) -> list[Row]:
+    lexicon = LexiconTopicClassifier()
+    rows = []
+    for s in statements:
+        folded = fold(s.text)
+        reading = lexicon.read(folded, simplified(folded))
+        rows.append(
+            Row(
+                s.id,
+                s.lang,
+                int(s.label is not None),
+                s.id not in twin_ids,
+                reading.topic is not None,
+                reading.cue,
+                reading.masked,
+            )
+        )
+    return rows
+
+
+def _groups(rows: Sequence[Row]) -> list[str]:
+    """A statement with its twin, and statements of the same folded text, one group."""
+    first_of_text: dict[str, str] = {}
+    groups = []
+    for row in rows:
+        base = row.id.removesuffix(TWIN_SUFFIX)
+        key = simplified(fold(row.masked))
+        groups.append(first_of_text.setdefault(key, base) if row.scored else base)
+    # a twin follows its statement's group
+    by_id = {row.id: group for row, group in zip(rows, groups, strict=True) if row.scored}
+    return [
+        by_id.get(row.id.removesuffix(TWIN_SUFFIX), group) if not row.scored else group
+        for row, group in zip(rows, groups, strict=True)
+    ]
+
+
+# --- features ---------------------------------------------------------------------------
+
+
+def _trigrams(span: str) -> set[str]:
+    found: set[str] = set()
+    for run in _CHINESE_RUN.findall(span):
+        found.update(map(add, map(add, run, run[1:]), run[2:]))
+    return found
+
+
+def _jieba_words(span: str) -> set[str]:
+    import jieba
+
+    found: set[str] = set()
+    for run in _CHINESE_RUN.findall(span):
+        words = [w for w in jieba.lcut(run, HMM=True) if w.strip()]
+        found.update("j:" + w for w in words if len(w) > 1)
+        found.update(f"jb:{a}|{b}" for a, b in pairwise(words))
+    return found
+
+
+_STOP = frozenset(
+    str.split(
+        "he she his her him they their them it its is was be been has have had a an the of "
+        "to in on at for and or with as by he's she's they're we our us you i"
+    )
+)
+
+
+def _no_stop(found: set[str]) -> set[str]:
+    """Without English features made only of function words ("w:she", "b:he is")."""
+    kept = set()
+    for f in found:
+        if f.startswith(("w:", "b:")) and all(w in _STOP for w in f[2:].split()):
+            continue
+        kept.add(f)
+    return kept
+
+
+class _Clusters:
+    """Each English word's cluster among WordLlama's token embeddings (k-means, fixed
+    seed): a feature shared by words of like meaning, so a word never seen in training
+    can borrow the weight its neighbours learnt."""
+
+    def __init__(self, k: int) -> None:
+        from sklearn.cluster import MiniBatchKMeans
+
+        embed = _Embedder()
+        weights = embed.weights / np.maximum(
+            np.linalg.norm(embed.weights, axis=1, keepdims=True), 1e-6
+        )
+        labels = MiniBatchKMeans(k, random_state=SEED, n_init=3, batch_size=4096).fit_predict(
+            weights
+        )
+        self.word_cluster: dict[str, int] = {}
+        for token, index in embed.tokenizer.get_vocab().items():
+            if token.startswith("\u2581") and token[1:].isalpha():
+                self.word_cluster[token[1:].lower()] = int(labels[index])
+
+    def __call__(self, span: str) -> set[str]:
+        return {f"c:{self.word_cluster[w]}" for w in _WORD.findall(span) if w in self.word_cluster}
+
+
+def _featurizer(name: str) -> Featurizer:
+    if name.startswith("clusters"):
+        clusters = _Clusters(int(name.split(":")[1]))
+        return lambda span: features(span) | clusters(span)
+    if name in ("baseline", "balanced", "hit_feature", "no_hits") or name.startswith(
+        ("wordllama", "fasttext:")
+    ):
+        return features
+    if name == "nostop":
+        return lambda span: _no_stop(features(span))
+    if name == "trigrams":
+        return lambda span: features(span) | _trigrams(span)
+    if name == "jieba":
+        return lambda span: features(span) | _jieba_words(span)
+    return lambda span: features(span) | _trigrams(span) | _jieba_words(span)
+
+
+def _with_cue(found: set[str], cue: str | None) -> set[str]:
+    return found | {"cue:" + cue} if cue is not None else found
+
+
+# --- models -----------------------------------------------------------------------------
+
+
+def _learnable(bags: Sequence[set[str]]) -> set[str]:
+    """The features a model may learn: met in ``MIN_DF`` training statements, or a cue
+    (the recipe of :mod:`fairscreen.training.topic_model`)."""
+    seen = Counter(f for bag in bags for f in bag)
+    return {f for f, n in seen.items() if n >= MIN_DF or f.startswith("cue:")}
+
+
+def _fit_vectorizer(bags: Sequence[set[str]]) -> tuple[DictVectorizer, Any]:
+    learnable = _learnable(bags)
+    vectorizer = DictVectorizer(sort=True)
+    x = csr_matrix(vectorizer.fit_transform([dict.fromkeys(bag & learnable, 1) for bag in bags]))
+    x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)  # liblinear
+    return vectorizer, x
+
+
+class Linear:
+    """L2 logistic regression over binary features (the shipped recipe)."""
+
+    def __init__(self, c: float, balanced: bool) -> None:
+        self.c, self.balanced = c, balanced
+
+    def fit(self, bags: Sequence[set[str]], y: Any) -> None:
+        self.vectorizer, x = _fit_vectorizer(bags)
+        self.model = LogisticRegression(
+            C=self.c,
+            solver="liblinear",
+            random_state=SEED,
+            max_iter=2000,
+            class_weight="balanced" if self.balanced else None,
+        )
+        self.model.fit(x, y)
+
+    def score(self, bags: Sequence[set[str]]) -> Any:
+        x = self.vectorizer.transform([dict.fromkeys(bag, 1) for bag in bags])
+        return self.model.decision_function(x)
+
+
+class FastText:
+    """Mean of learnt feature embeddings -> ReLU layer -> logit; feature dropout."""
+
+    def __init__(
+        self,
+        dim: int = 32,
+        hidden: int = 32,
+        epochs: int = 25,
+        drop: float = 0.25,
+        lr: float = 0.01,
+    ) -> None:
+        self.dim, self.hidden, self.epochs, self.drop, self.lr = dim, hidden, epochs, drop, lr
+
+    def _ids(self, bag: set[str]) -> list[int]:
+        return [self.index[f] for f in bag if f in self.index] or [0]
+
+    def fit(self, bags: Sequence[set[str]], y: Any) -> None:
+        import torch
+
+        torch.manual_seed(SEED)
+        torch.set_num_threads(1)
+        self.index = {"<none>": 0}
+        for f in sorted(_learnable(bags)):
+            self.index[f] = len(self.index)
+        self.torch = torch
+        self.embed = torch.nn.EmbeddingBag(len(self.index), self.dim, mode="mean")
+        torch.nn.init.normal_(self.embed.weight, std=0.1)
+        self.head = (
+            torch.nn.Sequential(
+                torch.nn.Linear(self.dim, self.hidden),
+                torch.nn.ReLU(),
+                torch.nn.Linear(self.hidden, 1),
+            )
+            if self.hidden
+            else torch.nn.Linear(self.dim, 1)
+        )
+        params = list(self.embed.parameters()) + list(self.head.parameters())
+        optimiser = torch.optim.Adam(params, lr=self.lr, weight_decay=1e-5)
+        ids = [self._ids(bag) for bag in bags]
+        target = torch.tensor(np.asarray(y), dtype=torch.float32)
+        generator = np.random.default_rng(SEED)
+        for _ in range(self.epochs):
+            order = generator.permutation(len(ids))
+            for start in range(0, len(order), 32):
+                batch = order[start : start + 32]
+                flat: list[int] = []
+                offsets = []
+                for i in batch:
+                    kept = [f for f in ids[i] if generator.random() > self.drop] or ids[i][:1]
+                    offsets.append(len(flat))
+                    flat += kept
+                logits = self._forward(flat, offsets)
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target[batch])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+
+    def _forward(self, flat: list[int], offsets: list[int]) -> Any:
+        torch = self.torch
+        pooled = self.embed(torch.tensor(flat), torch.tensor(offsets))
+        return self.head(pooled).squeeze(1)
+
+    def score(self, bags: Sequence[set[str]]) -> Any:
+        flat: list[int] = []
+        offsets = []
+        for bag in bags:
+            offsets.append(len(flat))
+            flat += self._ids(bag)
+        with self.torch.no_grad():
+            return self._forward(flat, offsets).numpy()
+
+
+class _Embedder:
+    """Mean-pooled static token embeddings of the WordLlama package (its wheel ships the
+    weights and the tokenizer file; nothing is downloaded)."""
+
+    def __init__(self) -> None:
+        import os
+
+        import wordllama
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        root = os.path.dirname(wordllama.__file__)
+        self.weights = load_file(f"{root}/weights/l2_supercat_256.safetensors")["embedding.weight"]
+        self.tokenizer = Tokenizer.from_file(f"{root}/tokenizers/l2_supercat_tokenizer_config.json")
+
+    english_only = False
+
+    def __call__(self, texts: Sequence[str]) -> Any:
+        out = np.zeros((len(texts), self.weights.shape[1]), dtype=np.float32)
+        for i, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
+            if self.english_only and _CHINESE_RUN.search(texts[i]):
+                continue
+            ids = [t for t in encoding.ids if t > 2]
+            if ids:
+                v = self.weights[ids].mean(axis=0)
+                out[i] = v / (np.linalg.norm(v) or 1.0)
+        return out
+
+
+class Dense(Linear):
+    """The linear model over sparse features and a static sentence embedding."""
+
+    def __init__(self, c: float, alpha: float, sparse: bool = True) -> None:
+        super().__init__(c, balanced=False)
+        self.alpha, self.sparse = alpha, sparse
+
+    def _x(self, bags: Sequence[tuple[set[str], Any]], fit: bool) -> Any:
+        dense = csr_matrix(np.vstack([v for _, v in bags]) * self.alpha)
+        if not self.sparse:
+            return dense
+        if fit:
+            self.vectorizer, sparse = _fit_vectorizer([bag for bag, _ in bags])
+        else:
+            sparse = self.vectorizer.transform([dict.fromkeys(bag, 1) for bag, _ in bags])
+        return csr_matrix(hstack([sparse, dense]))
+
+    def fit(self, bags: Sequence[Any], y: Any) -> None:
+        x = self._x(bags, fit=True)
+        self.model = LogisticRegression(
+            C=self.c, solver="liblinear", random_state=SEED, max_iter=4000
+        )
+        self.model.fit(x, y)
+
+    def score(self, bags: Sequence[Any]) -> Any:
+        return self.model.decision_function(self._x(bags, fit=False))
+
+
+def _model(name: str, c: float) -> Linear | FastText:
+    if name.startswith("fasttext"):
+        # fasttext:dim:hidden:epochs:dropout:lr (defaults 32:32:25:0.25:0.01)
+        p = name.split(":")[1:]
+        return FastText(*(int(v) for v in p[:3]), *(float(v) for v in p[3:]))
+    if name.startswith("wordllama"):
+        alpha = float(name.split(":")[1]) if ":" in name else 3.0
+        return Dense(c, alpha, sparse=not name.startswith("wordllama_only"))
+    return Linear(c, balanced=name == "balanced")
+
+
+# --- cross-validation -------------------------------------------------------------------
+
+
+def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float) -> Any:
+    """Each scored statement's score: the highest of its spans', by a model that never saw
+    its group."""
+    featurize = _featurizer(name)
+    bags: list[Any] = [_with_cue(featurize(row.masked), row.cue) for row in rows]
+    if name == "hit_feature":  # a lexicon hit explains its statement: "hit" as a feature
+        bags = [bag | {"hit"} if row.certain else bag for bag, row in zip(bags, rows, strict=True)]
+    span_bags: list[list[Any]] = [
+        [_with_cue(featurize(span), row.cue) for span in spans(row.masked)] for row in rows
+    ]
+    if name.startswith("wordllama"):
+        embed = _Embedder()
+        embed.english_only = name.startswith("wordllama_en")
+        vectors = embed([row.masked for row in rows])
+        bags = list(zip(bags, vectors, strict=True))
+        span_bags = [
+            list(zip(b, embed(spans(row.masked)), strict=True))
+            for b, row in zip(span_bags, rows, strict=True)
+        ]
+    y = np.array([row.label for row in rows])
+    scores = np.full(len(rows), np.nan)
+    folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    for train, test in folds.split(np.zeros(len(rows)), y, groups):
+        if name == "no_hits":  # train only on what the lexicon leaves to the model
+            train = np.array([i for i in train if not rows[i].certain])
+        model = _model(name, c)
+        # the shipped recipe's featureless job rows (training.topic_model.BLANK_STATEMENTS)
+        blank: Any = (set(), np.zeros_like(bags[0][1])) if isinstance(bags[0], tuple) else set()
+        model.fit(
+            [bags[i] for i in train] + [blank] * BLANK_STATEMENTS,
+            np.concatenate([y[train], np.zeros(BLANK_STATEMENTS, dtype=int)]),
+        )
+        tested = [i for i in test if rows[i].scored]
+        flat = [bag for i in tested for bag in span_bags[i]]
+        flat_scores = model.score(flat)
+        position = 0
+        for i in tested:
+            n = len(span_bags[i])
+            scores[i] = float(np.max(flat_scores[position : position + n]))
+            position += n
+    return scores
+
+
+def _highest_threshold(scores: Any, y: Any, certain: Any, target: float) -> float:
+    """The highest threshold whose recall (lexicon hits counted) is >= target."""
+    positives = scores[(y == 1) & ~certain]
+    needed = int(np.ceil(target * int((y == 1).sum()))) - int(((y == 1) & certain).sum())
+    if needed <= 0:
+        return float("inf")
+    return float(np.sort(positives)[::-1][needed - 1])
+
+
+def operating_points(
+    rows: Sequence[Row], scores: Any, target: float = TARGET_RECALL
+) -> dict[str, dict[str, tuple[float, int, int]]]:
+    """Per operating point, per script: (recall, false drops, job statements)."""
+    scored = [i for i, row in enumerate(rows) if row.scored]
+    lang = np.array([rows[i].lang for i in scored])
+    y = np.array([rows[i].label for i in scored])
+    certain = np.array([rows[i].certain for i in scored])
+    s = scores[scored]
+    per_script = {
+        script: _highest_threshold(
+            s[lang == script], y[lang == script], certain[lang == script], target
+        )
+        for script in SCRIPTS
+    }
+    points = {
+        "one threshold": dict.fromkeys(SCRIPTS, min(per_script.values())),
+        "per script": per_script,
+    }
+    result: dict[str, dict[str, tuple[float, int, int]]] = {}
+    for point, thresholds in points.items():
+        figures = {}
+        for script in SCRIPTS:
+            here = lang == script
+            dropped = certain[here] | (s[here] >= thresholds[script])
+            positives = y[here] == 1
+            recall = float((dropped & positives).sum()) / int(positives.sum())
+            figures[script] = (recall, int((dropped & ~positives).sum()), int((~positives).sum()))
+        result[point] = figures
+    return result
+
+
+def _table(results: dict[str, dict[str, dict[str, tuple[float, int, int]]]]) -> str:
+    lines = [
+        "| candidate | operating point | zh-Hans recall | zh-Hans FD | zh-Hant recall | "
+        "zh-Hant FD | en recall | en FD | all FD | vs baseline |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    base = (
+        {
+            point: sum(f[1] for f in figures.values())
+            for point, figures in results["baseline"].items()
+        }
+        if "baseline" in results
+        else {}
+    )
+    for name, points in results.items():
+        for point, figures in points.items():
+            total = sum(f[1] for f in figures.values())
+            jobs = sum(f[2] for f in figures.values())
+            cells = " | ".join(
+                f"{figures[s][0]:.3f} | {figures[s][1]}/{figures[s][2]}" for s in SCRIPTS
+            )
+            change = f"{(total - base[point]) / base[point]:+.0%}" if base.get(point) else ""
+            lines.append(f"| {name} | {point} | {cells} | {total}/{jobs} | {change} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--candidates", default="baseline,balanced,trigrams,jieba,jieba_tri,fasttext"
+    )
+    parser.add_argument(
+        "--c", type=float, default=None, help="C of the linear models (default: the shipped)"
+    )
+    args = parser.parse_args(argv)
+    corpus = load_corpus()
+    twins = _twins(corpus)
+    rows = _rows([*corpus, *twins], {t.id for t in twins})
+    groups = _groups(rows)
+    c = args.c if args.c is not None else float(shipped_model().training.get("C", 1.0))
+    sys.stderr.write(
+        f"{sum(r.scored for r in rows)} statements, {len(twins)} twins, "
+        f"{len(set(groups))} groups, C={c}\n"
+    )
+    results = {}
+    for name in args.candidates.split(","):
+        start = time.perf_counter()
+        scores = out_of_fold(name, rows, groups, c)
+        results[name] = operating_points(rows, scores)
+        sys.stderr.write(f"{name}: {time.perf_counter() - start:.0f} s\n")
+        sys.stderr.write(_table({name: results[name]}) + "\n")
+    sys.stdout.write(_table(results) + "\n")
+
+
+if __name__ == "__main__":
+    main()
