@@ -81,7 +81,9 @@ def cases(
 @router.post("/notification-email")
 def notification_email(page: PageDep) -> Response:
     """Where "a report was released" e-mails go (issue 13 item 11); empty stops them."""
-    release_notice.set_notification_email(page.services, _actor(page), page.field("notify_email"))
+    release_notice.set_notification_email(
+        page.services, _actor(page), page.field("notify_email"), page.lang
+    )
     return redirect(page, "/employer?done=notify_email")
 
 
