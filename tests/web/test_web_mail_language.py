@@ -40,3 +40,14 @@ def test_a_notification_address_saved_on_a_zh_hant_page_is_written_to_in_zh_hant
     with web.api.world.svc.engine.connect() as connection:
         langs = connection.execute(sa.select(t.employer_settings.c.notify_lang)).scalars().all()
     assert langs == ["zh-Hant"]
+
+
+def test_an_administrator_signed_up_in_zh_hant_is_written_to_in_zh_hant(web: Web) -> None:
+    from web.test_web_staff import _sign_up
+
+    _sign_up(web, "hant-admin@example.test", "zh-Hant")
+    with web.api.world.svc.engine.connect() as connection:
+        langs = connection.execute(
+            sa.select(a.accounts.c.lang).where(a.accounts.c.email_ct.is_not(None))
+        ).scalars()
+        assert list(langs) == ["zh-Hant"]

@@ -132,6 +132,8 @@ def accept(page: PageDep, token: InvitationToken) -> Response:
             token=token,
             error=_error(page, error),
         )
+    # the invitation page's language is the colleague's until they choose another
+    staff_accounts.set_account_language(page.services, principal, page.lang)
     start_browser_session(page, session.token)
     return redirect(page, HOME.get(principal.actor.role, "/") + "?done=joined")
 
