@@ -36,6 +36,7 @@ def _pages(api: Api) -> dict[str, list[tuple[str, str]]]:
             ("sign-in", "/sign-in"),
             ("candidate sign-in", "/candidate/sign-in"),
             ("rulebook", "/rulebook"),
+            ("sign-up", "/sign-up"),
         ],
         "employer": [
             ("employer cases", "/employer"),
@@ -43,11 +44,15 @@ def _pages(api: Api) -> dict[str, list[tuple[str, str]]]:
             ("profiles", "/employer/profiles"),
             ("employer case ordered", f"/employer/cases/{ordered}"),
             ("employer case released", f"/employer/cases/{released}"),
+            ("employer case in review", f"/employer/cases/{in_review}"),
+            ("set-up", "/employer/setup"),
+            ("account", "/account"),
         ],
         "candidate": [
             ("candidate home", "/candidate"),
             ("authorization", f"/candidate/cases/{ordered}/authorization"),
             ("candidate report", f"/candidate/cases/{in_review}"),
+            ("candidate report released", f"/candidate/cases/{released}"),
         ],
         "agency": [("agency queue", "/agency"), ("agency case", f"/agency/cases/{in_review}")],
         "regulator": [("ledger", "/regulator"), ("audit", "/regulator/audit")],
