@@ -87,3 +87,19 @@ def test_every_shipped_zh_hant_text_uses_taiwan_and_hong_kong_words() -> None:
         if words := [word for word in MAINLAND_WORDS if word in text]:
             found[where] = words
     assert found == {}
+
+
+def test_every_text_map_with_simplified_has_traditional() -> None:
+    """A ``{"zh-Hans": …}`` map without ``"zh-Hant"`` would show a zh-Hant reader the
+    Simplified text (``Translator.pick`` falls back to it). The CLI's demo printout, which
+    offers zh-Hans and en only, is the one exception."""
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "training" in path.parts or path.parts[-2:] == ("cli", "core.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+                if "zh-Hans" in keys and "zh-Hant" not in keys:
+                    missing.append(f"{path.name}:{node.lineno}")
+    assert missing == []
