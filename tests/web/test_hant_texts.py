@@ -16,8 +16,9 @@ from typing import Any
 from web.hant import simplified_in
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "fairscreen"
-#: mainland words a Traditional reader meets as 資料, 登入, 預設, 電子郵件, 品質
-MAINLAND_WORDS = ("數據", "登錄", "默認", "電子郵箱", "工作質量", "軟件")
+#: mainland words a Traditional reader meets as 資料, 登入, 預設, 電子郵件, 品質, 軟體,
+#: 不支援, 點選
+MAINLAND_WORDS = ("數據", "登錄", "默認", "電子郵箱", "工作質量", "軟件", "不支持", "點擊")
 #: law and crime names keep their official wording (個人信息保護法 is the law's name)
 OFFICIAL_NAMES = ("個人信息保護法", "侵犯公民個人信息罪", "名單信息")
 
