@@ -27,16 +27,18 @@ from fairscreen.adapters.messages import (
     DevOutbox,
     Mailer,
     Messenger,
+    SmsSender,
     SmtpMailer,
     SmtpSettings,
 )
 from fairscreen.adapters.notify import ConsoleFileNotifier, Notifier
 from fairscreen.adapters.secret_files import private_directory, write_secret_once
+from fairscreen.adapters.sms_gateway import HttpSmsGateway, SmsGatewaySettings, SmsTurnedOff
 from fairscreen.adapters.sources.file_registry import FileRegistrySource
 from fairscreen.adapters.sources.port import SourcePort, utc_now
 from fairscreen.config import Settings
 from fairscreen.domain.categories import Category
-from fairscreen.domain.errors import LedgerError, SchemaDrift
+from fairscreen.domain.errors import InvalidInput, LedgerError, SchemaDrift
 from fairscreen.services.context import ServiceConfig, Services
 from fairscreen.services.evaluation import current_rulebook, published_rulebook_digests
 from fairscreen.services.witnessing import WitnessPeer
@@ -111,13 +113,28 @@ def service_config(settings: Settings) -> ServiceConfig:
         witnesses=witness_peers(settings),
         witness_timeout=settings.witness_timeout,
         public_url=settings.public_url,
+        sms_sign_in=settings.sms_sign_in,
     )
 
 
 def settings_messenger(settings: Settings) -> Messenger:
-    """SMS to the development outbox (no SMS provider's adapter is configured yet: one
-    plugs into ``adapters.messages.SmsSender``), e-mail over SMTP when a host is set."""
+    """SMS through the HTTP gateway when one is set (``adapters/sms_gateway.py``), refused
+    out loud when SMS is off, else to the development outbox (only the demo shows it, and
+    a production ``serve`` refuses to start that way: ``Settings.sms_refusal``); e-mail
+    over SMTP when a host is set, else to the same outbox."""
     outbox = DevOutbox()
+    sms: SmsSender = outbox
+    if not settings.sms_sign_in:
+        sms = SmsTurnedOff()
+    elif settings.sms_gateway_url:
+        sms = HttpSmsGateway(
+            SmsGatewaySettings(
+                url=settings.sms_gateway_url,
+                api_key=sms_api_key(settings),
+                sender=settings.sms_sender,
+                timeout=settings.sms_timeout,
+            )
+        )
     mail: Mailer = outbox
     if settings.smtp_host:
         mail = SmtpMailer(
@@ -130,7 +147,27 @@ def settings_messenger(settings: Settings) -> Messenger:
                 sender=settings.smtp_sender,
             )
         )
-    return Messenger(sms=outbox, mail=mail, outbox=outbox)
+    return Messenger(sms=sms, mail=mail, outbox=outbox)
+
+
+def sms_api_key(settings: Settings) -> str:
+    """The SMS gateway's key: ``FAIRSCREEN_SMS_API_KEY``, or the first line of the file
+    ``FAIRSCREEN_SMS_API_KEY_FILE`` names (a mounted secret)."""
+    if settings.sms_api_key:
+        return settings.sms_api_key
+    path = settings.sms_api_key_file
+    assert path is not None  # Settings requires one of the two with a gateway
+    try:
+        key = path.read_text("utf-8").strip()
+    except OSError as exc:
+        raise InvalidInput(
+            "cannot read the SMS gateway's key file: {reason}",
+            field="sms_api_key_file",
+            reason=type(exc).__name__,
+        ) from exc
+    if not key:
+        raise InvalidInput("the SMS gateway's key file is empty", field="sms_api_key_file")
+    return key
 
 
 def build_services(

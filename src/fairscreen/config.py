@@ -81,6 +81,22 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = Field(default=None, repr=False)
     smtp_sender: str = "fairscreen <no-reply@fairscreen.example>"
+    #: SMS (the candidate's invitation and codes to a mobile number): on by default. Off,
+    #: an employer invites by e-mail only and no text message is ever sent.
+    sms_sign_in: bool = True
+    #: The SMS gateway's endpoint: one JSON POST per message (adapters/sms_gateway.py,
+    #: docs/service.md). Unset, SMS goes to the development outbox, which only the demo
+    #: shows: ``fairscreen serve`` in production then refuses to start while
+    #: ``sms_sign_in`` is on.
+    sms_gateway_url: str | None = None
+    #: The gateway's bearer key: in the variable, or in a file (a mounted secret) named by
+    #: ``FAIRSCREEN_SMS_API_KEY_FILE``, read at start-up; one of them, not both.
+    sms_api_key: str | None = Field(default=None, repr=False)
+    sms_api_key_file: Path | None = None
+    #: the sender name or number the gateway shows, when it takes one
+    sms_sender: str | None = None
+    #: seconds for each attempt; 429 and 5xx are tried three times in all
+    sms_timeout: float = Field(default=5.0, gt=0, le=60)
 
     #: How long a PostgreSQL transaction may wait, in milliseconds (0: for ever), set in
     #: every transaction (works behind PgBouncer in transaction mode): a lock held by
@@ -97,6 +113,38 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or " " in value:
             raise ValueError("public_url: an http:// or https:// address")
         return value.rstrip("/")
+
+    @field_validator("sms_gateway_url")
+    @classmethod
+    def _gateway_is_http(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value.startswith(("http://", "https://")) or any(c.isspace() for c in value)
+        ):
+            raise ValueError("sms_gateway_url: an http:// or https:// address")
+        return value
+
+    @model_validator(mode="after")
+    def _gateway_has_one_key(self) -> Settings:
+        if self.sms_api_key and self.sms_api_key_file:
+            raise ValueError("sms_api_key: set the key or sms_api_key_file, not both")
+        if self.sms_gateway_url and not (self.sms_api_key or self.sms_api_key_file):
+            raise ValueError(
+                "sms_api_key: the SMS gateway needs its key (FAIRSCREEN_SMS_API_KEY or "
+                "FAIRSCREEN_SMS_API_KEY_FILE)"
+            )
+        return self
+
+    def sms_refusal(self) -> str | None:
+        """Why a production server must not start as configured: SMS sign-in is on but
+        no gateway is set, so candidates' codes would go to an outbox nobody reads."""
+        if self.environment != "production" or not self.sms_sign_in or self.sms_gateway_url:
+            return None
+        return (
+            "SMS sign-in is on (FAIRSCREEN_SMS_SIGN_IN) but no SMS gateway is configured: "
+            "set FAIRSCREEN_SMS_GATEWAY_URL and FAIRSCREEN_SMS_API_KEY (or "
+            "FAIRSCREEN_SMS_API_KEY_FILE), or FAIRSCREEN_SMS_SIGN_IN=false to invite by "
+            "e-mail only"
+        )
 
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
@@ -146,6 +194,8 @@ class Settings(BaseSettings):
                 raise ValueError("database_url: production needs PostgreSQL, not SQLite")
             if self.key_provider == "file":
                 raise ValueError("key_provider: production keys must not live in local files")
+            if self.sms_gateway_url and not self.sms_gateway_url.startswith("https://"):
+                raise ValueError("sms_gateway_url: production sends SMS over https:// only")
             if self.webhook_private_targets:
                 raise ValueError(
                     "webhook_private_targets: production webhooks go to public addresses only"

@@ -309,7 +309,8 @@ def test_the_release_mail_goes_to_the_hr_account_first(world: World) -> None:
 
     def recipient() -> str | None:
         with world.svc.reader() as uow:
-            return release_notice.release_recipient(uow, world.employer.id)
+            found = release_notice.release_recipient(uow, world.employer.id)
+            return None if found is None else found[0]
 
     assert recipient() is None
     release_notice.set_notification_email(world.svc, world.employer, "team@example.test")
@@ -341,3 +342,63 @@ def test_the_release_mail_goes_to_the_hr_account_first(world: World) -> None:
     assert recipient() == "colleague@example.test"
     with world.svc.reader() as uow:
         assert release_notice.release_recipient(uow, "emp_nobody") is None
+
+
+def test_the_release_mail_is_written_in_the_recipients_language(
+    world: World, smtp_server: tuple[int, list[Any]]
+) -> None:
+    """Issue 13 item 11: "report released" goes out in the recipient's language, one
+    language a mail: the notification address's (the page it was saved on), then the HR
+    account's own choice, over real SMTP; an unknown language is refused and changes
+    nothing."""
+    import email
+    from email import policy
+
+    from service_fixtures import order_and_sign
+
+    from fairscreen.services import release_notice, staff_accounts
+    from fairscreen.services.investigation import run_investigation
+    from fairscreen.services.review import accept_report
+    from web.hant import simplified_in
+
+    port, received = smtp_server
+    world.svc.messenger = Messenger(
+        sms=development_messenger().sms,
+        mail=SmtpMailer(SmtpSettings(host="127.0.0.1", port=port, security="none")),
+    )
+
+    def released() -> tuple[str, str, str]:
+        case_id = order_and_sign(world)
+        run_investigation(world.svc, world.agency, case_id)
+        accept_report(world.svc, world.candidate, case_id)
+        message = email.message_from_bytes(received[-1].content, policy=policy.default)
+        return received[-1].rcpt_tos[0], str(message["Subject"]), message.get_body().get_content()
+
+    release_notice.set_notification_email(world.svc, world.employer, "hr@example.test", "zh-Hant")
+    to, subject, body = released()
+    assert to == "hr@example.test" and subject == "fairscreen：背景核查報告已發佈"
+    assert "請登入查看" in body and "Sign in" not in body
+    assert simplified_in(body.replace("质量专员", "")) == []  # the role as the employer typed it
+
+    hr = staff_accounts.create_staff_account(
+        world.svc,
+        role=ActorRole.EMPLOYER,
+        tenant_id=world.employer.id,
+        email="admin@example.test",
+        password="correct horse battery staple 13",
+        admin=True,
+        label="administrator",
+    )
+    principal, _ = staff_accounts.start_session(world.svc, hr)
+    to, subject, body = released()  # an account that never chose: zh-Hans
+    assert to == "admin@example.test" and subject == "fairscreen：背景核查报告已发布"
+    assert "请登录查看" in body and "Sign in" not in body
+
+    with pytest.raises(InvalidInput) as refused:
+        staff_accounts.set_account_language(world.svc, principal, "fr")
+    assert refused.value.key == "input.one_zh_hans_zh_hant"
+    staff_accounts.set_account_language(world.svc, principal, "en")
+    to, subject, body = released()
+    assert subject == "fairscreen: background check report released"
+    assert body.startswith('The background check report for the role "质量专员" was released.')
+    assert not re.search(r"[\u4e00-\u9fff]", body.replace("质量专员", ""))

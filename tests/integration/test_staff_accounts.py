@@ -189,6 +189,7 @@ def test_an_invitation_works_once_and_makes_a_colleague(world: World) -> None:
     assert outbox is not None
     (mail,) = [m for m in outbox.messages if m.kind == "staff_invitation"]
     assert mail.channel == "email" and mail.to == COLLEAGUE.lower() and path in mail.body
+    assert mail.subject == "fairscreen：同事邀请您加入" and "Open the link" not in mail.body
     assert b"example.test" not in _all_bytes(world).lower()
     shown = colleagues.invitation(world.svc, token)
     assert shown["email"] == COLLEAGUE.lower() and shown["organisation"] == "示例保安服务有限公司"
@@ -206,6 +207,25 @@ def test_an_invitation_works_once_and_makes_a_colleague(world: World) -> None:
     # only the administrator invites
     with pytest.raises(PermissionDenied):
         colleagues.invite_colleague(world.svc, principal, "third@example.test")
+
+
+def test_the_invitation_mail_is_in_the_administrators_language(world: World) -> None:
+    """One language a mail (issue 13 item 10): the administrator's choice on the portal,
+    zh-Hant in Traditional script, en in English."""
+    from web.hant import simplified_in
+
+    admin = _admin(world)
+    outbox = world.svc.messenger.outbox
+    assert outbox is not None
+    staff_accounts.set_account_language(world.svc, admin, "zh-Hant")
+    colleagues.invite_colleague(world.svc, admin, "hant@example.test")
+    staff_accounts.set_account_language(world.svc, admin, "en")
+    colleagues.invite_colleague(world.svc, admin, "en@example.test")
+    hant, en = [m for m in outbox.messages if m.kind == "staff_invitation"]
+    assert hant.subject == "fairscreen：同事邀請您加入" and "請開啟連結設定密碼" in hant.body
+    assert simplified_in(hant.subject + hant.body) == []
+    assert en.subject == "fairscreen: a colleague invites you"
+    assert en.body.startswith("Open the link to choose your password (valid once, until ")
 
 
 def test_an_invitation_expires_after_7_days(world: World) -> None:

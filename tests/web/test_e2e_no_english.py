@@ -1,6 +1,7 @@
 """No English on the Chinese pages (issue 13 item 10): every portal's main pages, in
 zh-Hans and zh-Hant, in a real Chromium, show no English word outside rule codes, ids and
-the allow-list of ``web/english.py``."""
+the allow-list of ``web/english.py``; and no zh-Hant page shows a Simplified-only
+character (``web/hant.py``) outside what people typed and sources returned."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from api.conftest import Api, order_over_api, released_case, sign_over_api
 from fairscreen.services import accounts
 from web.english import assert_no_english, english_words
+from web.hant import simplified_characters
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,6 +36,7 @@ def _pages(api: Api) -> dict[str, list[tuple[str, str]]]:
             ("sign-in", "/sign-in"),
             ("candidate sign-in", "/candidate/sign-in"),
             ("rulebook", "/rulebook"),
+            ("sign-up", "/sign-up"),
         ],
         "employer": [
             ("employer cases", "/employer"),
@@ -41,15 +44,36 @@ def _pages(api: Api) -> dict[str, list[tuple[str, str]]]:
             ("profiles", "/employer/profiles"),
             ("employer case ordered", f"/employer/cases/{ordered}"),
             ("employer case released", f"/employer/cases/{released}"),
+            ("employer case in review", f"/employer/cases/{in_review}"),
+            ("set-up", "/employer/setup"),
+            ("account", "/account"),
         ],
         "candidate": [
             ("candidate home", "/candidate"),
             ("authorization", f"/candidate/cases/{ordered}/authorization"),
             ("candidate report", f"/candidate/cases/{in_review}"),
+            ("candidate report released", f"/candidate/cases/{released}"),
         ],
         "agency": [("agency queue", "/agency"), ("agency case", f"/agency/cases/{in_review}")],
         "regulator": [("ledger", "/regulator"), ("audit", "/regulator/audit")],
     }
+
+
+def _entered() -> list[str]:
+    """What the test's people typed and its sources returned (``service_fixtures``): a
+    page shows it as written, so a Simplified role title passes on a zh-Hant page."""
+    from integration.service_fixtures import CLAIMS, ROLE, sample_records
+
+    def strings(node: Any) -> list[str]:
+        if isinstance(node, str):
+            return [node]
+        if isinstance(node, dict):
+            return [s for value in node.values() for s in strings(value)]
+        if isinstance(node, list):
+            return [s for item in node for s in strings(item)]
+        return []
+
+    return [*strings([ROLE, CLAIMS, sample_records()]), "某食品公司", "某背调机构"]
 
 
 #: English still on these pages, word for word: a ratchet. A new English word anywhere
@@ -84,6 +108,7 @@ def test_the_main_pages_show_no_english_in_chinese(
     api, base = live
     pages = _pages(api)
     found: dict[str, list[str]] = {}
+    simplified: dict[str, list[str]] = {}
     for who, listed in pages.items():
         if who == "anonymous":
             page = browser.new_context().new_page()
@@ -98,5 +123,8 @@ def test_the_main_pages_show_no_english_in_chinese(
             words = english_words(page)
             if words:
                 found[label] = words
+            if lang == "zh-Hant" and (chars := simplified_characters(page, _entered())):
+                simplified[label] = chars
         page.context.close()
     assert found == KNOWN_LEAKS
+    assert simplified == {}, "Simplified characters on zh-Hant pages"

@@ -25,9 +25,10 @@ def test_a_traditional_page_shows_the_rulebooks_legal_texts_in_traditional(web: 
     """The rulebook keeps its Simplified legal bases and causes (a signed document); a
     zh-Hant page shows their Traditional twins, and every shipped text has one."""
     from fairscreen.entrypoints.web.i18n import rulebook_hant
-    from fairscreen.training.rulebook_hant import shipped_texts
+    from fairscreen.training.rulebook_hant import profile_texts, shipped_texts
 
     assert sorted(shipped_texts() - set(rulebook_hant())) == []
+    assert sorted(profile_texts() - set(rulebook_hant())) == []
     page = web.get("anonymous", "/rulebook?lang=zh-Hant").text.split("<main", 1)[1]
     for simplified in ("劳动合同法", "个人信息保护法", "诈骗罪", "劳动争议"):
         assert simplified not in page, simplified
@@ -70,3 +71,18 @@ def test_a_read_only_mapping_of_texts_reads_in_the_pages_language() -> None:
     texts = MappingProxyType({"zh-Hans": "早于回溯期限", "en": "Older than the lookback"})
     assert Translator("zh-Hans").pick(texts) == "早于回溯期限"
     assert Translator("en").pick(texts) == "Older than the lookback"
+
+
+def test_a_traditional_page_shows_the_built_in_templates_in_traditional(web: Web) -> None:
+    """The built-in templates' ``中文 / English`` reasons and titles read in Traditional
+    on a zh-Hant page (reviewed twins: 簽 "sign", not OpenCC's 籤 "lot"), in Simplified
+    and English as written. (The employer's own profile above them is shown as entered.)"""
+    page = web.get("employer", "/employer/profiles?lang=zh-Hant").text
+    hant = page.split('id="template-1-h"', 1)[1]
+    assert "確認候選人身份與所簽勞動合同主體一致" in hant and "所籤" not in hant
+    assert "崗位要求軟體開發經驗" in hant
+    assert "确认候选人身份" not in hant and "软件" not in hant
+    hans = web.get("employer", "/employer/profiles?lang=zh-Hans").text
+    assert "确认候选人身份与所签劳动合同主体一致" in hans
+    en = web.get("employer", "/employer/profiles?lang=en").text
+    assert "confirm the contracting party&#39;s identity" in en

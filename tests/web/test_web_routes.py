@@ -937,7 +937,7 @@ def test_self_identification_status_is_shown_to_the_candidate_alone(web: Web) ->
     assert "女" not in status and "25–34" not in status
     assert 'action="/candidate/self-identification/withdrawal"' in home
     assert "selected" not in home  # the form does not come back filled in
-    assert "刪除我提供過的信息" in home
+    assert "刪除我提供過的資料" in home
     # declining replaces the answers; the page says so
     web.post("candidate", "/candidate/self-identification", {"consent": "no"})
     home = web.get("candidate", "/candidate?lang=en").text

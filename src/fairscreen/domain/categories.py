@@ -125,7 +125,7 @@ CATEGORY_LABELS: dict[Category, dict[str, str]] = {
         "en": "union membership",
         "zh-Hant": "工會會員身份",
     },
-    Category.GENETIC_DATA: {"zh-Hans": "基因数据", "en": "genetic data", "zh-Hant": "基因數據"},
+    Category.GENETIC_DATA: {"zh-Hans": "基因数据", "en": "genetic data", "zh-Hant": "基因資料"},
     Category.DISABILITY: {"zh-Hans": "残疾", "en": "disability", "zh-Hant": "殘疾"},
     Category.PUBLIC_SECURITY_VIOLATION: {
         "zh-Hans": "治安违法记录",

@@ -267,6 +267,14 @@ class StorageUnavailable(FairscreenError):
     code = "STORAGE_UNAVAILABLE"
 
 
+class MessageNotSent(FairscreenError):
+    """A text message could not be handed to the SMS gateway (it refused it, or did not
+    answer after the retries), or this service sends no SMS. The message says which; it
+    never names the number or the text (a sign-in code may be in it)."""
+
+    code = "MESSAGE_NOT_SENT"
+
+
 class DatabaseBusy(StorageUnavailable):
     """The database gave up waiting for this transaction (PostgreSQL's ``lock_timeout``,
     ``statement_timeout`` or ``idle_in_transaction_session_timeout``): another process

@@ -49,6 +49,22 @@ from fairscreen.services.staff_accounts import (
 
 INVITATION_LIFETIME = timedelta(days=7)
 INVITATION_PREFIX = "fsi_"
+#: the invitation e-mail, in the inviting administrator's language (``accounts.lang``:
+#: the colleague's own is not known yet; zh-Hans when the administrator never chose)
+INVITATION_MAIL = {
+    "zh-Hans": (
+        "fairscreen：同事邀请您加入",
+        "请打开链接设置密码（{expires} 前有效，仅可使用一次）：{link}\n",
+    ),
+    "zh-Hant": (
+        "fairscreen：同事邀請您加入",
+        "請開啟連結設定密碼（{expires} 前有效，僅可使用一次）：{link}\n",
+    ),
+    "en": (
+        "fairscreen: a colleague invites you",
+        "Open the link to choose your password (valid once, until {expires}): {link}\n",
+    ),
+}
 
 
 def _invitation_label(invitation_id: str) -> str:
@@ -103,15 +119,13 @@ def invite_colleague(svc: Services, principal: Principal, email: str) -> tuple[s
     path = f"/invitations/{token}"
     link = svc.config.public_url.rstrip("/") + path
     expires = (now + INVITATION_LIFETIME).date().isoformat()
+    subject, body = INVITATION_MAIL.get(admin["lang"] or "", INVITATION_MAIL["zh-Hans"])
     svc.messenger.send(
         "email",
         address,
         kind="staff_invitation",
-        subject="fairscreen：同事邀请您加入 / A colleague invites you to fairscreen",
-        body=(
-            f"请打开链接设置密码（{expires} 前有效，仅可使用一次）：{link}\n"
-            f"Open the link to choose your password (valid once, until {expires}): {link}\n"
-        ),
+        subject=subject,
+        body=body.format(expires=expires, link=link),
     )
     return invitation_id, path
 

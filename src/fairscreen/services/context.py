@@ -70,6 +70,9 @@ class ServiceConfig:
     #: the served demo (``fairscreen serve --demo``): only then does the development
     #: outbox page exist (``/dev/outbox``)
     demo: bool = False
+    #: candidates may be invited, and sent codes, by SMS (``FAIRSCREEN_SMS_SIGN_IN``);
+    #: off, an order with a mobile number is refused and e-mail is the only channel
+    sms_sign_in: bool = True
     #: a request integrates its own ledger entries at commit (True), or leaves them
     #: pending for the sequencer (False); None: inline on SQLite (one writer anyway),
     #: the sequencer on PostgreSQL (issue 16; services/sequencer.py)

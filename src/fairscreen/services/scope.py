@@ -21,6 +21,7 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import PROHIBITED, Category
+from fairscreen.domain.contact import MOBILE
 from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.domain.identity import normalize_id_number, normalize_name
 from fairscreen.domain.profiles import validate_profile
@@ -252,6 +253,12 @@ def order_for_candidate(
     the candidate and their mobile or e-mail, issue 13 items 1-2) both are kept sealed
     with the case and, once committed, the invitation link is sent to the contact."""
     order = _checked_order(actor, profile_id, agency_id, requested, purpose, None)
+    if invitee is not None and invitee.contact.kind == MOBILE and not svc.config.sms_sign_in:
+        raise InvalidInput(
+            "this service sends no text messages: give the candidate's e-mail address",
+            field="contact",
+            key="input.no_text_messages",
+        )
     subject, lookup = _checked_identity(svc, actor, identity)
     token = None
     with svc.uow() as uow:

@@ -50,6 +50,7 @@ from sqlalchemy.engine import RowMapping
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
+from fairscreen.domain.questionnaire import LANGUAGES
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.accounts import (
     ACCOUNT_ROLES,
@@ -590,15 +591,26 @@ def shred_label(uow: SqlUnitOfWork, label: str) -> None:
 # --- rows -------------------------------------------------------------------------------------
 
 
-def hr_email(uow: SqlUnitOfWork, tenant_id: str) -> str | None:
-    """The e-mail of the employer's HR person: its administrator's (the account that
-    signed the organisation up, or the oldest administrator), else its oldest account with
-    an address; disabled accounts (shredded) and token-only integrations never. None when
-    the employer has no such account."""
+def set_account_language(svc: Services, principal: Principal, lang: str) -> None:
+    """The language the holder of an account chose on the portal (zh-Hans, zh-Hant, en):
+    e-mail to them (``release_notice``) is written in it. An unknown code is refused."""
+    account_id = own_account_id(principal)
+    if lang not in LANGUAGES:
+        raise InvalidInput(
+            "one of zh-Hans, zh-Hant, en", field="lang", key="input.one_zh_hans_zh_hant"
+        )
+    _set(svc, account_id, lang=lang)
+
+
+def hr_contact(uow: SqlUnitOfWork, tenant_id: str) -> tuple[str, str | None] | None:
+    """The e-mail of the employer's HR person and the language they chose: its
+    administrator's (the account that signed the organisation up, or the oldest
+    administrator), else its oldest account with an address; disabled accounts (shredded)
+    and token-only integrations never. None when the employer has no such account."""
     accounts = a.accounts
     row = (
         uow.connection.execute(
-            sa.select(accounts.c.id, accounts.c.email_ct)
+            sa.select(accounts.c.id, accounts.c.email_ct, accounts.c.lang)
             .where(
                 accounts.c.tenant_id == tenant_id,
                 accounts.c.role == ActorRole.EMPLOYER.value,
@@ -613,7 +625,8 @@ def hr_email(uow: SqlUnitOfWork, tenant_id: str) -> str | None:
     )
     if row is None:
         return None
-    return uow.cipher.decrypt_text(account_label(row["id"]), "email", bytes(row["email_ct"]))
+    email = uow.cipher.decrypt_text(account_label(row["id"]), "email", bytes(row["email_ct"]))
+    return email, row["lang"]
 
 
 def account_by_email_index(connection: sa.Connection, index: str) -> RowMapping | None:

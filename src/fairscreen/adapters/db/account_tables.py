@@ -43,6 +43,9 @@ accounts = sa.Table(
     #: wrong passwords or codes in a row, and until when sign-in is refused after too many
     sa.Column("failed_sign_ins", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Column("locked_until", TIME, nullable=True),
+    #: the language the holder last chose on the portal (zh-Hans, zh-Hant, en): e-mail to
+    #: them is written in it (revision 0018_mail_language)
+    sa.Column("lang", sa.String(8), nullable=True),
 )
 
 #: Bearer tokens: SHA-256 of a 256-bit random token. ``kind``: an account's API token

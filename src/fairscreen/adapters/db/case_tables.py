@@ -31,6 +31,8 @@ employer_settings = sa.Table(
     metadata,
     sa.Column("tenant_id", sa.String(64), sa.ForeignKey("tenants.id"), primary_key=True),
     sa.Column("notify_email_ct", sa.LargeBinary, nullable=True),
+    #: the language of the page the address was saved on: the release e-mail's language
+    sa.Column("notify_lang", sa.String(8), nullable=True),
 )
 
 subjects = sa.Table(

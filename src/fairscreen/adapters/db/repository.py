@@ -91,9 +91,11 @@ class ServiceRepository:
                 self._tenants[tenant_id] = row
         return row
 
-    def set_tenant_notify_email(self, tenant: RowMapping, email: str | None) -> None:
+    def set_tenant_notify_email(
+        self, tenant: RowMapping, email: str | None, lang: str | None = None
+    ) -> None:
         """An employer's "report released" address, sealed under a key of the tenant's
-        own (None removes it)."""
+        own (None removes it), and the language its mail is written in."""
         label = tenant_label(str(tenant["pseudonym"]))
         table = t.employer_settings
         self.connection.execute(sa.delete(table).where(table.c.tenant_id == tenant["id"]))
@@ -101,8 +103,16 @@ class ServiceRepository:
             self.cipher.open_case(label, label)
             sealed = self.cipher.encrypt_text(label, "notify_email", email)
             self.connection.execute(
-                sa.insert(table).values(tenant_id=tenant["id"], notify_email_ct=sealed)
+                sa.insert(table).values(
+                    tenant_id=tenant["id"], notify_email_ct=sealed, notify_lang=lang
+                )
             )
+
+    def tenant_notify_lang(self, tenant: RowMapping) -> str | None:
+        table = t.employer_settings
+        return self.connection.execute(
+            sa.select(table.c.notify_lang).where(table.c.tenant_id == tenant["id"])
+        ).scalar_one_or_none()
 
     def tenant_notify_email(self, tenant: RowMapping) -> str | None:
         table = t.employer_settings

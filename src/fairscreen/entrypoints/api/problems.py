@@ -42,6 +42,7 @@ STATUS: dict[type[e.FairscreenError], int] = {
     e.LogRolledBack: 503,
     e.LedgerPending: 503,
     e.StorageUnavailable: 503,
+    e.MessageNotSent: 503,
     e.LedgerError: 500,
     e.CryptoError: 500,
     e.FairscreenError: 500,
@@ -87,6 +88,8 @@ UNAVAILABLE = {
     "read-only); nothing was changed, try again later",
     e.DatabaseBusy.code: "the database gave up waiting for a lock another process held "
     "too long; nothing was changed, try again",
+    e.MessageNotSent.code: "the text message could not be sent (the SMS gateway refused it "
+    "or did not answer); try again later, or use an e-mail address",
 }
 
 

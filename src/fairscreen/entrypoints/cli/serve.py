@@ -79,6 +79,11 @@ def serve(
     from fairscreen.entrypoints.api import create_app, server
 
     settings = Settings() if database_url is None else Settings(database_url=database_url)
+    refusal = None if demo else settings.sms_refusal()
+    if refusal is not None:  # codes must reach candidates, not an outbox nobody reads
+        from fairscreen.domain.errors import InvalidInput
+
+        raise InvalidInput(refusal, field="sms_gateway_url")
     console = Console()
     base = f"http://{host}:{port}"
     # Only the demo migrates (its database is fresh): a production database is brought up

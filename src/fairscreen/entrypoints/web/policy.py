@@ -36,7 +36,7 @@ from fairscreen.entrypoints.api.nul import form_field_with_nul, refuse_if_marked
 from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.web.i18n import Translator, choose
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import accounts
+from fairscreen.services import accounts, staff_accounts
 from fairscreen.services.accounts import Principal, Unauthenticated
 from fairscreen.services.context import Services
 
@@ -374,6 +374,9 @@ async def page_context(request: Request) -> Page:
         ):
             raise CsrfRefused("this form is out of date or came from another site")
     page.principal = signed_in(request, page.services)
+    if page.lang_from_query and page.principal is not None and page.principal.account_id:
+        # a staff member who chooses a language is written to in it (release e-mails)
+        staff_accounts.set_account_language(page.services, page.principal, page.lang)
     if allowed is PUBLIC:
         return page
     if page.principal is None:

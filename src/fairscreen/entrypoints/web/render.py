@@ -209,6 +209,7 @@ UNAVAILABLE_CAUSES = {
     "STORAGE_UNAVAILABLE": "error.storage_unavailable",
     "DATABASE_BUSY": "error.database_busy",
     "LOG_ROLLED_BACK": "error.log_rolled_back",
+    "MESSAGE_NOT_SENT": "error.message_not_sent",
 }
 
 

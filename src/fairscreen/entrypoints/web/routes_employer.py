@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from fairscreen.domain.errors import FairscreenError, InvalidInput
 from fairscreen.domain.identity import embedded_birth_date
-from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
+from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE, Translator
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
 from fairscreen.services import (
@@ -81,14 +81,20 @@ def cases(
 @router.post("/notification-email")
 def notification_email(page: PageDep) -> Response:
     """Where "a report was released" e-mails go (issue 13 item 11); empty stops them."""
-    release_notice.set_notification_email(page.services, _actor(page), page.field("notify_email"))
+    release_notice.set_notification_email(
+        page.services, _actor(page), page.field("notify_email"), page.lang
+    )
     return redirect(page, "/employer?done=notify_email")
 
 
-def _in_language(text: str, lang: str) -> str:
-    """A built-in template's ``中文 / English`` text in the reader's language."""
+def _in_language(text: str, t: Translator) -> str:
+    """A built-in template's ``中文 / English`` text in the reader's language: on a
+    zh-Hant page the Chinese half's reviewed Traditional twin (``catalogs/rulebook_hant``,
+    written by ``fairscreen.training.rulebook_hant``), never the Simplified half."""
     chinese, _, english = text.partition(" / ")
-    return english.strip() if lang == "en" and english else chinese.strip()
+    if t.lang == "en" and english:
+        return english.strip()
+    return t.written(chinese.strip())
 
 
 def _templates(page: Page) -> list[dict[str, Any]]:
@@ -106,7 +112,7 @@ def _templates(page: Page) -> list[dict[str, Any]]:
                 "checks": [
                     {
                         "category": category.value,
-                        "why": _in_language(requirement.justification, page.lang),
+                        "why": _in_language(requirement.justification, page.t),
                         "legal_basis": requirement.legal_basis,
                     }
                     for category, requirement in profile.categories.items()
@@ -121,7 +127,7 @@ def _template_title(page: Page, template_id: str, title: str) -> str:
     too), else the template's own ``中文 / English`` text."""
     key = f"template.{template_id}"
     shown = page.t(key)
-    return shown if shown != key else _in_language(title, page.lang)
+    return shown if shown != key else _in_language(title, page.t)
 
 
 def _shown_in_language(page: Page, profile: dict[str, Any]) -> dict[str, Any]:
@@ -131,9 +137,8 @@ def _shown_in_language(page: Page, profile: dict[str, Any]) -> dict[str, Any]:
     role = profile["role"]
     if role.get("id") not in builtin_profiles():
         return profile
-    lang = page.lang
     categories = {
-        name: {**requirement, "justification": _in_language(requirement["justification"], lang)}
+        name: {**requirement, "justification": _in_language(requirement["justification"], page.t)}
         for name, requirement in role["categories"].items()
     }
     title = _template_title(page, role["id"], role.get("title") or "")

@@ -56,7 +56,7 @@ def sign_up_form(page: PageDep) -> Response:
 def sign_up(page: PageDep) -> Response:
     values = {"organisation": page.field("organisation"), "email": page.field("email")}
     try:
-        _, session = staff_accounts.sign_up_employer(
+        principal, session = staff_accounts.sign_up_employer(
             page.services,
             email=values["email"],
             password=page.field("password"),
@@ -66,6 +66,8 @@ def sign_up(page: PageDep) -> Response:
         return render(
             page, "staff/sign_up.html", status=422, error=_error(page, error), values=values
         )
+    # the sign-up page's language is the administrator's until they choose another
+    staff_accounts.set_account_language(page.services, principal, page.lang)
     start_browser_session(page, session.token)
     return redirect(page, "/employer/setup?done=signed_up")
 
@@ -130,6 +132,8 @@ def accept(page: PageDep, token: InvitationToken) -> Response:
             token=token,
             error=_error(page, error),
         )
+    # the invitation page's language is the colleague's until they choose another
+    staff_accounts.set_account_language(page.services, principal, page.lang)
     start_browser_session(page, session.token)
     return redirect(page, HOME.get(principal.actor.role, "/") + "?done=joined")
 
