@@ -44,7 +44,7 @@ accounts = sa.Table(
     sa.Column("failed_sign_ins", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Column("locked_until", TIME, nullable=True),
     #: the language the holder last chose on the portal (zh-Hans, zh-Hant, en): e-mail to
-    #: them is written in it (revision 0018_mail_language)
+    #: them is written in it (revision 0019_mail_language)
     sa.Column("lang", sa.String(8), nullable=True),
 )
 

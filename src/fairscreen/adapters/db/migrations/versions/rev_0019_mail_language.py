@@ -3,7 +3,7 @@ one it last chose on the portal) and the employer's notification address's langu
 page's when the address was saved), so "report released" is sent in zh-Hans, zh-Hant or
 en rather than in two languages at once.
 
-Revision ID: 0018_mail_language
+Revision ID: 0019_mail_language
 Revises: 0016_adverse_notice
 Create Date: 2026-12-04
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_mail_language"
-down_revision = "0016_adverse_notice"
+revision = "0019_mail_language"
+down_revision = "0018_evidence_checks"
 branch_labels = None
 depends_on = None
 
