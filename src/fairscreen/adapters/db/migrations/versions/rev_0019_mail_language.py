@@ -4,7 +4,7 @@ page's when the address was saved), so "report released" is sent in zh-Hans, zh-
 en rather than in two languages at once.
 
 Revision ID: 0019_mail_language
-Revises: 0016_adverse_notice
+Revises: 0018_evidence_checks
 Create Date: 2026-12-04
 """
 
