@@ -134,6 +134,11 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/employer/cases/{case_id}"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/decision"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/investigation"): ONLY_EMPLOYER,
+    # answering disputes on a case the employer checks itself (the service refuses it on
+    # an agency's case)
+    ("POST", "/employer/cases/{case_id}/disputes/{dispute_id}/resolution"): ONLY_EMPLOYER,
+    ("GET", "/employer/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_EMPLOYER,
+    ("GET", "/employer/cases/{case_id}/disputes/{dispute_id}/files/{file_id}"): ONLY_EMPLOYER,
     # --- agency (背调机构) -----------------------------------------------------------------
     ("GET", "/agency"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
@@ -183,6 +188,7 @@ FORM_PAGES: dict[str, str] = {
     "/employer/cases": "/employer/cases/new",
     "/employer/cases/{case_id}/decision": "/employer/cases/{case_id}",
     "/employer/cases/{case_id}/investigation": "/employer/cases/{case_id}",
+    "/employer/cases/{case_id}/disputes/{dispute_id}/resolution": "/employer/cases/{case_id}",
     "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
     "/agency/cases/{case_id}/referees": "/agency/cases/{case_id}",
     "/referee/{token}": "/referee/{token}",
