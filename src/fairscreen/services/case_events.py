@@ -29,7 +29,7 @@ from fairscreen.domain.categories import Category
 from fairscreen.domain.errors import AuthorizationRefused, CaseDestroyed, NotFound, PermissionDenied
 from fairscreen.domain.lifecycle import CaseState, transition
 from fairscreen.domain.model import Authorization
-from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry
+from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry, ReasonCode
 from fairscreen.services.context import Actor, Services, require_role
 
 S = CaseState
@@ -151,6 +151,22 @@ def verifier_case(
             field="actor",
         )
     return case
+
+
+def log_dispute_read(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, why: str
+) -> None:
+    """A verifier's read of a dispute's or a supplement's records or evidence (P5: every
+    decryption has a reason), ``why`` naming what was read."""
+    log_event(
+        svc,
+        uow,
+        EventType.REPORT_READ,
+        case,
+        actor,
+        payload={"reason": why},
+        reason=ReasonCode.DISPUTE,
+    )
 
 
 def reload_case(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:

@@ -24,6 +24,7 @@ from fairscreen.domain.lifecycle import deletion_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import (
     dispute_summaries,
+    log_dispute_read,
     log_event,
     verifier_case,
     visible_case,
@@ -161,23 +162,9 @@ def dispute_desk(svc: Services, actor: Actor, case_id: str) -> DisputeDesk:
         findings = {f["id"]: f for f in report.get("findings", []) if f["id"] in disputed}
         files = _dispute_files(uow, case, findings)
         if disputes:
-            _log_dispute_read(svc, uow, case, actor, "dispute_records")
+            log_dispute_read(svc, uow, case, actor, "dispute_records")
         uow.commit()
     return DisputeDesk(disputes=disputes, findings=findings, files=files)
-
-
-def _log_dispute_read(
-    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, why: str
-) -> None:
-    log_event(
-        svc,
-        uow,
-        EventType.REPORT_READ,
-        case,
-        actor,
-        payload={"reason": why},
-        reason=ReasonCode.DISPUTE,
-    )
 
 
 def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, DisputeFile]:
@@ -190,7 +177,7 @@ def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, Disput
         findings = {f["id"]: f for f in report.get("findings", [])}
         files = _dispute_files(uow, case, findings)
         if files:
-            _log_dispute_read(svc, uow, case, actor, "dispute_records")
+            log_dispute_read(svc, uow, case, actor, "dispute_records")
         uow.commit()
     return files
 
@@ -235,7 +222,7 @@ def evidence_file(
         if found is None or dispute_id not in open_disputes:
             raise NotFound("no such evidence", key="not_found.evidence")
         chunks = list(uow.repo.evidence_chunks(case, file_id, found["chunks"]))
-        _log_dispute_read(svc, uow, case, actor, "dispute_evidence")
+        log_dispute_read(svc, uow, case, actor, "dispute_evidence")
         uow.commit()
     return found, chunks
 

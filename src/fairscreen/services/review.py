@@ -344,14 +344,9 @@ def resolve_dispute(
             field="outcome",
             key="input.must_upheld_corrected_removed",
         ) from exc
-    if not answer.strip() or len(answer) > 4000:
-        raise InvalidInput("1 to 4000 characters", field="answer", key="input.1_4000_characters")
-    if decided is DomainDisputeOutcome.CORRECTED and not corrected_records:
-        raise InvalidInput(
-            "a correction needs the corrected records",
-            field="corrected_records",
-            key="input.correction_needs_corrected_records",
-        )
+    check_answer(
+        answer, correcting=decided is DomainDisputeOutcome.CORRECTED, records=corrected_records
+    )
     with svc.uow() as uow:
         case = verifier_case(uow, actor, case_id)
         disputes = {d["id"]: d for d in uow.repo.disputes(case)}
@@ -398,6 +393,19 @@ def resolve_dispute(
             # disputed → rated again as of the investigation, and a new review window
             rate_and_open_review(svc, uow, case, actor, report.get("as_of"))
         uow.commit()
+
+
+def check_answer(answer: str, *, correcting: bool, records: Sequence[Mapping[str, Any]]) -> None:
+    """A verifier's answer (to a dispute or a supplement) is 1 to 4000 characters, and a
+    correction comes with its records."""
+    if not answer.strip() or len(answer) > 4000:
+        raise InvalidInput("1 to 4000 characters", field="answer", key="input.1_4000_characters")
+    if correcting and not records:
+        raise InvalidInput(
+            "a correction needs the corrected records",
+            field="corrected_records",
+            key="input.correction_needs_corrected_records",
+        )
 
 
 def correct_finding(
