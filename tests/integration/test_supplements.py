@@ -15,9 +15,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from service_fixtures import World, make_world, order, order_and_sign, sample_records, settle, sign
+from service_fixtures import (
+    World,
+    make_world,
+    order,
+    order_and_sign,
+    records_without_the_degree,
+    settle,
+    sign,
+)
 
-from factories import record
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.domain.errors import (
@@ -34,18 +41,11 @@ from fairscreen.services.context import Actor
 from fairscreen.services.decision import record_decision, send_pre_adverse_notice
 from fairscreen.services.evidence_files import EvidenceUpload
 from fairscreen.services.investigation import run_investigation
-from fairscreen.services.retention import request_deletion
+from fairscreen.services.retention import export_subject_data, request_deletion
 from fairscreen.services.review import accept_report, read_report
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + hashlib.shake_256(b"synthetic diploma").digest(600_000)
 DIPLOMA = {"institution": "示例大学", "degree": "bachelor", "graduation_year": 2012}
-
-
-def records_without_the_degree() -> list[dict[str, Any]]:
-    """The world's records, the university register not finding the claimed degree: EDU-1
-    is unverifiable (blue); LIT-3 keeps the case yellow."""
-    kept = [r for r in sample_records() if r["id"] != "edu-1"]
-    return [*kept, record("edu-1", "education", status="not_found")]
 
 
 @pytest.fixture
@@ -156,6 +156,17 @@ def test_a_supplied_document_is_kept_encrypted_and_the_case_runs_on(world: World
     [facts] = payload_of(world, "document.supplied")
     assert facts["sha256"] == hashlib.sha256(JPEG).hexdigest()
     assert facts["size"] == len(JPEG) and facts["finding"] == "EDU-1"
+    # the candidate's copy of their data holds it (PIPL art. 45)
+    [exported] = [
+        c
+        for c in export_subject_data(world.svc, world.candidate)["cases"]
+        if c["case_id"] == case_id
+    ]
+    [copied] = exported["supplements"]
+    assert copied["note"] == "学位证书照片，请向学校核实。"
+    assert copied["files"] == [
+        {"filename": "毕业证书.jpg", "content_type": "image/jpeg", "size": len(JPEG)}
+    ]
     # the verifier reads the file back whole, as it was supplied
     found, back = supplements.supplement_file(
         world.svc, world.agency, case_id, supplement_id, mine["files"][0].id

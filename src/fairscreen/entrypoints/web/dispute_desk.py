@@ -1,7 +1,9 @@
-"""Answering a candidate's disputes on a portal (PRODUCT.md P4): the agency desk for its
-cases, and the employer console for the cases it checks itself ("不委托机构（由本单位核查）",
-issue 13 item 4). One form (``templates/_disputes.html``) and one set of handlers, over
-one service (``review.resolve_dispute``); each portal's router only names its paths.
+"""Answering a candidate's disputes and supplementary documents on a portal (PRODUCT.md
+P4): the agency desk for its cases, and the employer console for the cases it checks
+itself ("不委托机构（由本单位核查）", issue 13 item 4). One set of forms
+(``templates/_disputes.html``, ``_supplements.html``, ``_correction.html``) and one set of
+handlers, over one service each (``review.resolve_dispute``,
+``supplements.answer_supplement``); each portal's router only names its paths.
 
 A correction comes as the structured form of the records held (``record_form.py``),
 turned into records here and validated by the service.
@@ -18,7 +20,7 @@ from fairscreen.domain.errors import NotFound
 from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page
 from fairscreen.entrypoints.web.render import attachment, finish
-from fairscreen.services import evidence_files, portal_queries, review
+from fairscreen.services import evidence_files, portal_queries, review, supplements
 from fairscreen.services.context import Actor
 
 
@@ -96,3 +98,53 @@ def streamed_file(page: Page, found: dict[str, Any], chunks: list[bytes]) -> Res
     response.headers["Content-Length"] = str(found["size"])
     response.headers["Content-Disposition"] = f'attachment; filename="evidence{suffix}"'
     return finish(page, response)
+
+
+#: the states in which the verifier's page lists the candidate's supplements
+SUPPLEMENT_STATES = frozenset(str(state) for state in supplements.SUPPLY_STATES)
+
+
+def supplements_context(page: Page, case_id: str) -> dict[str, Any]:
+    """What ``_supplements.html`` needs: the supplements (none: the section is left out)
+    and, per open one, the sources a correction of its finding's records may name."""
+    listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+    configured = record_form.configured_source(page.services.sources)
+    return {
+        "supplied": listed,
+        "data_fields": record_form.data_fields,
+        "supplement_sources": {
+            s["id"]: record_form.record_sources(s["records"], configured) for s in listed
+        },
+    }
+
+
+def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:
+    """Answer a supplement as the form says: re-verified (with the corrected records of
+    its finding) or not sufficient (with the reason)."""
+    outcome = page.field("outcome")
+    corrected: list[dict[str, Any]] = []
+    if outcome == supplements.SupplementOutcome.REVERIFIED:
+        listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+        held: list[dict[str, Any]] = next(
+            (s["records"] for s in listed if s["id"] == supplement_id), []
+        )
+        configured = record_form.configured_source(page.services.sources)
+        sources = record_form.record_sources(held, configured)
+        corrected = record_form.corrected_records(page.field, held, sources)
+    supplements.answer_supplement(
+        page.services,
+        _actor(page),
+        case_id,
+        supplement_id,
+        outcome=outcome,
+        answer=page.field("answer"),
+        corrected_records=corrected,
+    )
+
+
+def supplement_file(page: Page, case_id: str, supplement_id: str, file_id: str) -> Response:
+    """A supplement's file, as an attachment, streamed as stored."""
+    found, chunks = supplements.supplement_file(
+        page.services, _actor(page), case_id, supplement_id, file_id
+    )
+    return streamed_file(page, found, chunks)

@@ -73,9 +73,11 @@ def _case_page(
     brief = None
     if summary["state"] in BRIEFED:
         brief = agency_desk.case_brief(page.services, _actor(page), summary["case_id"])
-    disputes: dict[str, Any] = {"desk": None}
+    disputes: dict[str, Any] = {"desk": None, "supplied": []}
     if summary["state"] == "disputed":
-        disputes = dispute_desk.desk_context(page, summary["case_id"])
+        disputes |= dispute_desk.desk_context(page, summary["case_id"])
+    if summary["state"] in dispute_desk.SUPPLEMENT_STATES:
+        disputes |= dispute_desk.supplements_context(page, summary["case_id"])
     return render(
         page,
         "agency/case.html",
@@ -148,3 +150,21 @@ def evidence_file(
 ) -> Response:
     """An evidence file of up to 10 MB, streamed as stored (``dispute_desk``)."""
     return dispute_desk.evidence_file(page, case_id, dispute_id, file_id)
+
+
+SupplementId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
+def answer_supplement(page: PageDep, case_id: CaseId, supplement_id: SupplementId) -> Response:
+    """Answer a candidate's supplementary document (``dispute_desk``)."""
+    dispute_desk.answer_supplement(page, case_id, supplement_id)
+    return redirect(page, f"/agency/cases/{case_id}?done=supplement_answered")
+
+
+@router.get("/cases/{case_id}/supplements/{supplement_id}/files/{file_id}")
+def supplement_file(
+    page: PageDep, case_id: CaseId, supplement_id: SupplementId, file_id: FileId
+) -> Response:
+    """A supplementary document, streamed as stored (never rendered inline)."""
+    return dispute_desk.supplement_file(page, case_id, supplement_id, file_id)

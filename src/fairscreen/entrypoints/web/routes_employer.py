@@ -340,11 +340,13 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         decided = portal_queries.decision_of(page.services, actor, case_id)
     pre_adverse = next((n for n in notices if n["kind"] == "pre_adverse"), None)
     own = portal_queries.runs_own_checks(page.services, actor, case_id)
-    disputes: dict[str, Any] = {"desk": None}
+    disputes: dict[str, Any] = {"desk": None, "supplied": []}
     if own and summary["state"] == "disputed":
-        # the employer checking its own case answers the candidate's disputes as the
-        # agency desk would, with its form (``dispute_desk``)
-        disputes = dispute_desk.desk_context(page, case_id)
+        # the employer checking its own case answers the candidate's disputes and
+        # supplementary documents as the agency desk would, with its forms
+        disputes |= dispute_desk.desk_context(page, case_id)
+    if own and summary["state"] in dispute_desk.SUPPLEMENT_STATES:
+        disputes |= dispute_desk.supplements_context(page, case_id)
     return render(
         page,
         "employer/case.html",
@@ -439,3 +441,19 @@ def evidence_file(
 ) -> Response:
     """A dispute's evidence file of up to 10 MB, streamed as stored."""
     return dispute_desk.evidence_file(page, case_id, dispute_id, file_id)
+
+
+@router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
+def answer_supplement(page: PageDep, case_id: CaseId, supplement_id: DisputeId) -> Response:
+    """On a case it checks itself, the employer answers a candidate's supplementary
+    document (``dispute_desk``); the service refuses it on an agency's case."""
+    dispute_desk.answer_supplement(page, case_id, supplement_id)
+    return redirect(page, f"/employer/cases/{case_id}?done=supplement_answered")
+
+
+@router.get("/cases/{case_id}/supplements/{supplement_id}/files/{file_id}")
+def supplement_file(
+    page: PageDep, case_id: CaseId, supplement_id: DisputeId, file_id: DisputeId
+) -> Response:
+    """A supplementary document on a case it checks itself, streamed as stored."""
+    return dispute_desk.supplement_file(page, case_id, supplement_id, file_id)
