@@ -63,6 +63,7 @@ def test_a_candidate_supplies_a_document_on_a_phone(browser: Any, live: tuple[Ap
     assert "证书编号 1001234567" in section.inner_text()
     section.locator("details", has_text="材料不足").locator("summary").click()
     section.locator("textarea[id^=insufficient-]").fill("照片模糊，看不清证书编号，请重新拍摄。")
+    assert_no_english(agency, "agency supplements")
     shot(agency, "supplement-phone-03-agency-answer")
     with agency.expect_navigation():
         section.locator("form", has=agency.locator("input[value=not_sufficient]")).locator(

@@ -83,6 +83,9 @@ def test_a_candidate_supplies_a_document_and_the_agency_answers(web: Web) -> Non
     employer = web.get("employer", f"/employer/cases/{case_id}").text
     assert "verifier-supplements" not in employer and "补充" not in employer
 
+    queue = web.get("agency", "/agency").text
+    waiting = queue.split('id="q-supplements"', 1)[1].split("</section>", 1)[0]
+    assert f"/agency/cases/{case_id}" in waiting and "补充材料待答复 (1)" in waiting
     desk = web.get("agency", f"/agency/cases/{case_id}").text
     assert 'id="verifier-supplements"' in desk and "证书编号 1001234567" in desk
     link = re.search(r'href="(/agency/cases/[^"]+/supplements/(sup_[^/]+)/files/evf_[^"]+)"', desk)
@@ -103,6 +106,8 @@ def test_a_candidate_supplies_a_document_and_the_agency_answers(web: Web) -> Non
     assert said.status_code == 303 and "done=supplement_answered" in said.headers["location"]
     mine = web.get("candidate", f"/candidate/cases/{case_id}").text
     assert "材料不足，未能核实" in mine and "照片模糊，看不清证书编号。" in mine
+    queue = web.get("agency", "/agency").text
+    assert "补充材料待答复 (0)" in queue
     assert _education(web, case_id)["verification"] == "unverified"
 
     # a clearer photo, re-verified with the correction form
@@ -153,3 +158,22 @@ def test_refused_once_the_case_is_released(web: Web) -> None:
     assert "/supplements" not in page
     refused = _supply(web, case_id)
     assert refused.status_code == 422 and "只有在审阅报告期间" in refused.text
+
+
+def test_supplied_in_the_pre_adverse_wait(web: Web) -> None:
+    """P4: "in the waiting period the candidate may respond or supply what was missing"."""
+    case_id = _in_review(web)
+    accepted = web.api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
+    assert accepted.status_code in (200, 204), accepted.text
+    notice = web.api.call(
+        "employer",
+        "POST",
+        f"/v1/cases/{case_id}/pre-adverse-notice",
+        json={"reason": "诉讼记录与岗位相关", "cites_report": True},
+    )
+    assert notice.status_code == 201, notice.text
+    page = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert 'id="answer-form"' in page and "为 EDU-1 补充材料" in page
+    assert _supply(web, case_id).status_code == 303
+    assert _state(web, case_id) == "adverse_notice"
+    assert "已提交，等待核查方答复" in web.get("candidate", f"/candidate/cases/{case_id}").text

@@ -242,6 +242,20 @@ def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:
     return {str(case_id): due for case_id, due in rows}
 
 
+def supplements_to_answer(svc: Services, actor: Actor) -> set[str]:
+    """For the agency's queue: its cases with a supplementary document waiting for an
+    answer (补充材料, in review or in the pre-adverse wait). Ids only."""
+    require_role(actor, ActorRole.AGENCY)
+    query = (
+        sa.select(t.supplements.c.case_id)
+        .select_from(t.supplements.join(t.cases, t.cases.c.id == t.supplements.c.case_id))
+        .where(t.cases.c.agency_id == actor.id, t.supplements.c.outcome.is_(None))
+        .distinct()
+    )
+    with svc.engine.connect() as connection:
+        return {str(case_id) for case_id in connection.execute(query).scalars()}
+
+
 @dataclass(frozen=True, slots=True)
 class DeletionRequest:
     """The candidate's pending deletion request: when it was made and the day by which

@@ -52,6 +52,9 @@ def queue(page: PageDep) -> Response:
     for row in rows:
         by_state[row["state"]].append(row)
     queues = [(name, [r for s in states for r in by_state.get(s, [])]) for name, states in QUEUES]
+    # 补充材料 waiting for an answer, whatever the state (in review or the pre-adverse wait)
+    supplied = portal_queries.supplements_to_answer(page.services, _actor(page))
+    queues.insert(2, ("supplements", [r for r in rows if r["case_id"] in supplied]))
     return render(
         page,
         "agency/queue.html",
