@@ -24,7 +24,16 @@ and ``document.answered`` (payload: supplement, finding, outcome) while the case
 review. In the pre-adverse wait no such entry is written, as for the candidate's answers
 to the notice: only a case with a pre-adverse notice is in it, and a public entry would
 tell an outsider so (PRODUCT.md §6). Their number goes into the committed payload of
-``decision.recorded`` instead (``decision._notice_facts``).
+``decision.recorded`` instead (``decision._notice_facts``). A *re-verified* answer in the
+wait still rates the case again, and that ``report.rated`` (with its ``source.queried``)
+after ``report.released`` is public: it tells a reader of the log that this case had a
+pre-adverse notice. Left so knowingly: the rating of a report the employer reads must be
+evidenced by its rulebook's digest in the log (the audit checks it); folding it into the
+decision's payload would hide it until the decision.
+
+The employer of an agency's case is not told that a supplement waits, so it may record
+its final decision before the agency answers (the wait's end is the rule, as for the
+candidate's written answers).
 """
 
 from __future__ import annotations
