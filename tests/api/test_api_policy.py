@@ -16,6 +16,7 @@ from fairscreen.entrypoints.api.policy import PUBLIC, ROUTE_ROLES
 DUMMY = {
     "case_id": "case_00000000000000000000000000000000",
     "dispute_id": "dsp_00000000000000000000000000000000",
+    "supplement_id": "sup_00000000000000000000000000000000",
     "endpoint_id": "whk_00000000000000000000000000000000",
     "account_id": "acc_00000000000000000000000000000000",
     "token_id": "tok_00000000000000000000000000000000",
@@ -78,6 +79,13 @@ def test_every_route_times_every_role(api: Api) -> None:
 
 # --- isolation ------------------------------------------------------------------------------------
 
+#: a route that takes a multipart upload, with a valid one (the ids are what is tested)
+UPLOADS: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/v1/cases/{case_id}/supplements"): {
+        "data": {"finding_id": "EDU-1"},
+        "files": {"document": ("a.jpg", b"\xff\xd8\xff\xe0" + bytes(100), "image/jpeg")},
+    },
+}
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/cases/{case_id}/authorization"): {
         "text_sha256": "0" * 64,
@@ -89,6 +97,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/cases/{case_id}/disputes/{dispute_id}/resolution"): {
         "outcome": "upheld",
         "answer": "维持",
+    },
+    ("POST", "/v1/cases/{case_id}/supplements/{supplement_id}/answer"): {
+        "outcome": "not_sufficient",
+        "answer": "不足",
     },
     ("POST", "/v1/cases/{case_id}/decision"): {"outcome": "not_hired", "reason": "理由"},
     ("POST", "/v1/cases/{case_id}/pre-adverse-notice"): {"reason": "理由", "cites_report": True},
@@ -152,6 +164,7 @@ def test_another_tenants_ids_do_not_exist(api: Api) -> None:
     for method, template in with_ids:
         body = BODIES.get((method, template))
         kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        kwargs = UPLOADS.get((method, template), kwargs)
         for who in outsiders:
             values = dict(DUMMY)
             values.update(real)

@@ -62,6 +62,14 @@ def sample_records() -> list[dict[str, Any]]:
     ]
 
 
+def records_without_the_degree() -> list[dict[str, Any]]:
+    """The sample records, the university register not finding the claimed degree: EDU-1
+    is unverifiable (blue), the case for a supplementary document (补充材料); LIT-3 keeps
+    the case yellow."""
+    kept = [r for r in sample_records() if r["id"] != "edu-1"]
+    return [*kept, record("edu-1", "education", status="not_found")]
+
+
 CLAIMS = {
     "education": [{"institution": "示例大学", "degree": "bachelor", "graduation_year": 2012}],
     "employment": [{"employer": "示例科技有限公司", "start": "2016-07", "end": "2023-09"}],

@@ -31,6 +31,8 @@ VOCABULARY = {
     "review.opened",
     "dispute.opened",
     "dispute.resolved",
+    "document.supplied",
+    "document.answered",
     "report.released",
     "report.read",
     "decision.recorded",

@@ -54,6 +54,7 @@ def _fill(template: str, case_id: str, dispute_id: str) -> str:
         .replace("{dispute_id}", dispute_id)
         .replace("{token}", UNKNOWN_REFEREE_TOKEN)
         .replace("{file_id}", "evf_unknown")
+        .replace("{supplement_id}", "sup_unknown")
     )
 
 
@@ -108,9 +109,11 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert (
-        len(pages) == 24
-    )  # six PDF documents, the referee form, an evidence file, adverse answer, own checks
+    # six PDF documents, the referee form, an evidence file, adverse answer, own checks,
+    # an own-check employer's answer to a dispute (the form, its evidence, its file), and
+    # supplementary documents (the candidate's form; the agency's and an own-check
+    # employer's answer and file)
+    assert len(pages) == 32
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",

@@ -86,6 +86,11 @@ class EventType(StrEnum):
     REVIEW_OPENED = "review.opened"
     DISPUTE_OPENED = "dispute.opened"
     DISPUTE_RESOLVED = "dispute.resolved"
+    #: a candidate supplied a document for an incomplete or unverifiable finding without
+    #: a dispute (PRODUCT.md P4), and its verifier answered it; which finding, the file's
+    #: SHA-256 and size, and the answer stay in the committed payload
+    DOCUMENT_SUPPLIED = "document.supplied"
+    DOCUMENT_ANSWERED = "document.answered"
     REPORT_RELEASED = "report.released"
     REPORT_READ = "report.read"
     DECISION_RECORDED = "decision.recorded"

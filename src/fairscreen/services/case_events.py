@@ -26,11 +26,11 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork, payload_body, payload_commitment
 from fairscreen.domain.categories import Category
-from fairscreen.domain.errors import AuthorizationRefused, CaseDestroyed, NotFound
+from fairscreen.domain.errors import AuthorizationRefused, CaseDestroyed, NotFound, PermissionDenied
 from fairscreen.domain.lifecycle import CaseState, transition
 from fairscreen.domain.model import Authorization
-from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry
-from fairscreen.services.context import Actor, Services
+from fairscreen.ledger.entries import ActorRole, EventType, LedgerEntry, ReasonCode
+from fairscreen.services.context import Actor, Services, require_role
 
 S = CaseState
 EMPLOYER, AGENCY, CANDIDATE = ActorRole.EMPLOYER, ActorRole.AGENCY, ActorRole.CANDIDATE
@@ -130,6 +130,43 @@ def visible_case(
     if case["state"] == S.DESTROYED and not allow_destroyed:
         raise CaseDestroyed("the case's data was destroyed", field="case_id", key="case.destroyed")
     return case
+
+
+def verifier_case(
+    uow: SqlUnitOfWork, actor: Actor, case_id: str, *, reading: bool = False
+) -> RowMapping:
+    """The case, for whoever verifies it: its agency, or the employer of a case ordered
+    without one ("不委托机构（由本单位核查）", issue 13 item 4), who then answers the
+    candidate's disputes and supplements itself. The employer of an agency's case is
+    refused: the agency answers (PRODUCT.md P4); ``reading`` (the records and evidence
+    the verifier reads), it finds nothing there, as the page does not link to any."""
+    require_role(actor, AGENCY, EMPLOYER)
+    case = visible_case(uow, actor, case_id)
+    if actor.role is EMPLOYER and case["agency_id"] is not None:
+        if reading:
+            raise NotFound("no such evidence", key="not_found.evidence", field="case_id")
+        raise PermissionDenied(
+            "the case's agency answers its disputes",
+            key="denied.agency_answers_disputes",
+            field="actor",
+        )
+    return case
+
+
+def log_dispute_read(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, why: str
+) -> None:
+    """A verifier's read of a dispute's or a supplement's records or evidence (P5: every
+    decryption has a reason), ``why`` naming what was read."""
+    log_event(
+        svc,
+        uow,
+        EventType.REPORT_READ,
+        case,
+        actor,
+        payload={"reason": why},
+        reason=ReasonCode.DISPUTE,
+    )
 
 
 def reload_case(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:

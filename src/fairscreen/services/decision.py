@@ -180,12 +180,15 @@ def _send_notice(
     )
 
 
-def _notice_facts(notices: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _notice_facts(
+    notices: list[dict[str, Any]], supplements: list[dict[str, Any]]
+) -> dict[str, Any] | None:
     """What the regulator's audit checks of P4's first step, kept in the committed payload
     of ``decision.recorded`` (rules ``adverse-without-notice`` and
     ``adverse-before-waiting-period``, :func:`fairscreen.ledger.audit.check_decision_payload`):
-    when the latest pre-adverse notice was sent, when its waiting period ended, and how
-    many answers the candidate gave; None when none was sent."""
+    when the latest pre-adverse notice was sent, when its waiting period ended, how many
+    answers the candidate gave and how many documents they supplied meanwhile (neither
+    has a public entry of its own: services/supplements.py); None when none was sent."""
     sent = [n for n in notices if n["kind"] == "pre_adverse"]
     if not sent:
         return None
@@ -198,6 +201,7 @@ def _notice_facts(notices: list[dict[str, Any]]) -> dict[str, Any] | None:
             for n in notices
             if n["kind"] == "adverse_response" and n["created_at"] >= latest["created_at"]
         ),
+        "supplements": sum(1 for s in supplements if s["supplied_at"] >= latest["created_at"]),
     }
 
 
@@ -334,7 +338,7 @@ def record_decision(
             payload={
                 "outcome": decided.value,
                 "adverse": adverse,
-                "pre_adverse": _notice_facts(uow.repo.notices(case)),
+                "pre_adverse": _notice_facts(uow.repo.notices(case), uow.repo.supplements(case)),
             },
             due=due,
         )

@@ -24,10 +24,13 @@ waiting for their check are a gauge of ``/metrics``:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
+from typing import Any, TypeVar
 
 from fairscreen.adapters.db.gauges import table_backlog
+from fairscreen.domain.errors import InvalidTransition, NotFound
 from fairscreen.services.context import Services
 from fairscreen.services.evidence_files import FileCheck, inspect_file
 from fairscreen.services.gauges import register_probe
@@ -90,3 +93,20 @@ def check_pending_evidence(svc: Services) -> int:
     with svc.reader() as uow:
         pending = uow.repo.pending_evidence_files(svc.now() - SWEEP_AFTER)
     return sum(check_evidence_file(svc, case_id, file_id) for case_id, file_id in pending)
+
+
+_File = TypeVar("_File", bound=Mapping[str, Any])
+
+
+def openable(found: _File | None) -> _File:
+    """A verifier opens only a file whose content check accepted it: one rejected is gone
+    (not found), one still being checked is refused until its job has run."""
+    if found is None or found["check_status"] == FileCheck.REJECTED:
+        raise NotFound("no such evidence", key="not_found.evidence")
+    if found["check_status"] != FileCheck.ACCEPTED:
+        raise InvalidTransition(
+            "the file is still being checked",
+            field="evidence",
+            key="transition.evidence_being_checked",
+        )
+    return found

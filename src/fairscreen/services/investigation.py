@@ -265,6 +265,33 @@ def rate_and_open_review(
 ) -> str:
     """Rate the stored case with the domain (the same code as ``fairscreen evaluate``),
     keep the report encrypted, and open the candidate's review window (P4)."""
+    light = rate_case(svc, uow, case, actor, as_of)
+    now = svc.now()
+    ends = review_window_ends(now, case["review_days"])
+    case = move_case(
+        uow, svc, case, S.CANDIDATE_REVIEW, light=light, window_ends=ends, accepted=False
+    )
+    log_event(svc, uow, EventType.REVIEW_OPENED, case, actor, window_ends=ends)
+    # The release at the window's end, committed with the window itself (services/
+    # background.py RELEASE_CASE; the sweep is the backstop).
+    uow.enqueue(release_job(str(case["id"]), ends))
+    svc.notifier.send(
+        Notification(
+            svc.pseudonym("subj", case["subject_id"]),
+            "review_opened",
+            {"case": case["pseudonym"], "window_ends": ends.isoformat()},
+        )
+    )
+    return light
+
+
+def rate_case(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, as_of: str | None = None
+) -> str:
+    """Rate the stored case with the domain and keep the report encrypted, logged as
+    ``report.rated``; the case's state is left as it is (a supplement re-verified in the
+    review window or the pre-adverse wait, ``services/supplements.py``). Returns the
+    light, which the caller stores on the case."""
     document = case_file(svc, uow, case, as_of)
     outcome = evaluate_case(json.dumps(document, ensure_ascii=False), svc.rulebook, svc.classifier)
     if outcome.refusal is not None:
@@ -287,20 +314,5 @@ def rate_and_open_review(
         actor,
         payload={"light": light, "reasons": [r["rule"] for r in report["rating"]["reasons"]]},
         rulebook_sha256=svc.rulebook.sha256,
-    )
-    ends = review_window_ends(now, case["review_days"])
-    case = move_case(
-        uow, svc, case, S.CANDIDATE_REVIEW, light=light, window_ends=ends, accepted=False
-    )
-    log_event(svc, uow, EventType.REVIEW_OPENED, case, actor, window_ends=ends)
-    # The release at the window's end, committed with the window itself (services/
-    # background.py RELEASE_CASE; the sweep is the backstop).
-    uow.enqueue(release_job(str(case["id"]), ends))
-    svc.notifier.send(
-        Notification(
-            svc.pseudonym("subj", case["subject_id"]),
-            "review_opened",
-            {"case": case["pseudonym"], "window_ends": ends.isoformat()},
-        )
     )
     return str(light)

@@ -13,16 +13,25 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.selfid_tables import self_identifications
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
-from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound
+from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.domain.lifecycle import deletion_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
-from fairscreen.services.case_events import log_event, visible_case
+from fairscreen.services.case_events import (
+    dispute_summaries,
+    log_dispute_read,
+    log_event,
+    verifier_case,
+    visible_case,
+)
 from fairscreen.services.context import Actor, Services, require_role
-from fairscreen.services.evidence_files import FileCheck, parse_evidence
+from fairscreen.services.evidence_checks import openable
+from fairscreen.services.evidence_files import parse_evidence
 
 #: Categories a profile of this tier may carry, and the ones needing a legal basis
 #: (PRODUCT.md P2: criminal record and health certificate only where a law requires).
@@ -131,54 +140,79 @@ class DisputeFile:
     files: list[dict[str, Any]]
 
 
-def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, DisputeFile]:
-    """For the case's agency: each open dispute with the records behind its finding (to
-    re-verify or correct them) and the evidence the candidate sent. Logged as a read
-    for a dispute."""
-    require_role(actor, ActorRole.AGENCY)
+@dataclass(frozen=True, slots=True)
+class DisputeDesk:
+    """What whoever verifies a case needs to answer its disputes: every dispute (open
+    and answered, with the candidate's statement), the disputed findings only (never the
+    rest of the report: an employer checking its own case sees no more of it before
+    release than it must answer), and each open dispute's records and evidence."""
+
+    disputes: list[dict[str, Any]]
+    findings: dict[str, dict[str, Any]]
+    files: dict[str, DisputeFile]
+
+
+def dispute_desk(svc: Services, actor: Actor, case_id: str) -> DisputeDesk:
+    """For the case's verifier (its agency, or the employer of an own-check case): the
+    disputes to answer (``DisputeDesk``). Logged as a read for a dispute."""
     with svc.uow() as uow:
-        case = visible_case(uow, actor, case_id)
+        case = verifier_case(uow, actor, case_id, reading=True)
+        disputes = dispute_summaries(uow, case)
+        report = uow.repo.report(case) or {}
+        disputed = {d["finding_id"] for d in disputes}
+        findings = {f["id"]: f for f in report.get("findings", []) if f["id"] in disputed}
+        files = _dispute_files(uow, case, findings)
+        if disputes:
+            log_dispute_read(svc, uow, case, actor, "dispute_records")
+        uow.commit()
+    return DisputeDesk(disputes=disputes, findings=findings, files=files)
+
+
+def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, DisputeFile]:
+    """For the case's verifier (its agency, or the employer of an own-check case): each
+    open dispute with the records behind its finding (to re-verify or correct them) and
+    the evidence the candidate sent. Logged as a read for a dispute."""
+    with svc.uow() as uow:
+        case = verifier_case(uow, actor, case_id, reading=True)
         report = uow.repo.report(case) or {}
         findings = {f["id"]: f for f in report.get("findings", [])}
-        records = {r["id"]: r for r in uow.repo.records(case)}
-        files: dict[str, DisputeFile] = {}
-        uploaded = uow.repo.evidence_files(case)
-        for dispute in uow.repo.disputes(case):
-            if dispute["outcome"] is not None:
-                continue
-            finding = findings.get(dispute["finding_id"], {})
-            files[dispute["id"]] = DisputeFile(
-                dispute_id=dispute["id"],
-                finding_id=dispute["finding_id"],
-                records=[records[r] for r in finding.get("records", []) if r in records],
-                evidence=parse_evidence(dispute["evidence"]),
-                files=[f for f in uploaded if f["dispute_id"] == dispute["id"]],
-            )
+        files = _dispute_files(uow, case, findings)
         if files:
-            log_event(
-                svc,
-                uow,
-                EventType.REPORT_READ,
-                case,
-                actor,
-                payload={"reason": "dispute_records"},
-                reason=ReasonCode.DISPUTE,
-            )
+            log_dispute_read(svc, uow, case, actor, "dispute_records")
         uow.commit()
+    return files
+
+
+def _dispute_files(
+    uow: SqlUnitOfWork, case: RowMapping, findings: dict[str, dict[str, Any]]
+) -> dict[str, DisputeFile]:
+    records = {r["id"]: r for r in uow.repo.records(case)}
+    files: dict[str, DisputeFile] = {}
+    uploaded = uow.repo.evidence_files(case)
+    for dispute in uow.repo.disputes(case):
+        if dispute["outcome"] is not None:
+            continue
+        finding = findings.get(dispute["finding_id"], {})
+        files[dispute["id"]] = DisputeFile(
+            dispute_id=dispute["id"],
+            finding_id=dispute["finding_id"],
+            records=[records[r] for r in finding.get("records", []) if r in records],
+            evidence=parse_evidence(dispute["evidence"]),
+            files=[f for f in uploaded if f["dispute_id"] == dispute["id"]],
+        )
     return files
 
 
 def evidence_file(
     svc: Services, actor: Actor, case_id: str, dispute_id: str, file_id: str
 ) -> tuple[dict[str, Any], list[bytes]]:
-    """For the case's agency: one evidence file of an open dispute, its description and
+    """For the case's verifier: one evidence file of an open dispute, its description and
     its bytes as the chunks it was stored in (never joined: the file is held in memory
     once). Only a file whose content check accepted it (services/evidence_checks.py):
     one still being checked is refused, one rejected is gone. Logged as a read for a
     dispute before the data leaves (P5)."""
-    require_role(actor, ActorRole.AGENCY)
     with svc.uow() as uow:
-        case = visible_case(uow, actor, case_id)
+        case = verifier_case(uow, actor, case_id, reading=True)
         open_disputes = {d["id"] for d in uow.repo.disputes(case) if d["outcome"] is None}
         found = next(
             (
@@ -188,28 +222,11 @@ def evidence_file(
             ),
             None,
         )
-        if (
-            found is None
-            or dispute_id not in open_disputes
-            or found["check_status"] == FileCheck.REJECTED
-        ):
+        if dispute_id not in open_disputes:
             raise NotFound("no such evidence", key="not_found.evidence")
-        if found["check_status"] != FileCheck.ACCEPTED:
-            raise InvalidTransition(
-                "the file is still being checked",
-                field="evidence",
-                key="transition.evidence_being_checked",
-            )
+        found = openable(found)
         chunks = list(uow.repo.evidence_chunks(case, file_id, found["chunks"]))
-        log_event(
-            svc,
-            uow,
-            EventType.REPORT_READ,
-            case,
-            actor,
-            payload={"reason": "dispute_evidence"},
-            reason=ReasonCode.DISPUTE,
-        )
+        log_dispute_read(svc, uow, case, actor, "dispute_evidence")
         uow.commit()
     return found, chunks
 
@@ -242,6 +259,20 @@ def dispute_deadlines(svc: Services, actor: Actor) -> dict[str, datetime]:
     with svc.engine.connect() as connection:
         rows = connection.execute(query).all()
     return {str(case_id): due for case_id, due in rows}
+
+
+def supplements_to_answer(svc: Services, actor: Actor) -> set[str]:
+    """For the agency's queue: its cases with a supplementary document waiting for an
+    answer (补充材料, in review or in the pre-adverse wait). Ids only."""
+    require_role(actor, ActorRole.AGENCY)
+    query = (
+        sa.select(t.supplements.c.case_id)
+        .select_from(t.supplements.join(t.cases, t.cases.c.id == t.supplements.c.case_id))
+        .where(t.cases.c.agency_id == actor.id, t.supplements.c.outcome.is_(None))
+        .distinct()
+    )
+    with svc.engine.connect() as connection:
+        return {str(case_id) for case_id in connection.execute(query).scalars()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,19 @@ def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
                 "records": uow.repo.records(case),
                 "report": report,
                 "disputes": dispute_summaries(uow, case),
+                # 补充材料: the notes and answers (the files' own bytes stay on the page
+                # that shows them: each is listed by name, type and size)
+                "supplements": [
+                    {
+                        **s,
+                        "files": [
+                            {k: f[k] for k in ("filename", "content_type", "size")}
+                            for f in uow.repo.evidence_files(case)
+                            if f["dispute_id"] == s["id"]
+                        ],
+                    }
+                    for s in uow.repo.supplements(case)
+                ],
                 "decision": uow.repo.decision(case),
                 "notices": uow.repo.notices(case),
             }

@@ -45,6 +45,7 @@ from fairscreen.services.case_events import (
     move_case,
     new_id,
     reload_case,
+    verifier_case,
     visible_case,
 )
 from fairscreen.services.case_file import record_from
@@ -349,22 +350,11 @@ def resolve_dispute(
             field="outcome",
             key="input.must_upheld_corrected_removed",
         ) from exc
-    if not answer.strip() or len(answer) > 4000:
-        raise InvalidInput("1 to 4000 characters", field="answer", key="input.1_4000_characters")
-    if decided is DomainDisputeOutcome.CORRECTED and not corrected_records:
-        raise InvalidInput(
-            "a correction needs the corrected records",
-            field="corrected_records",
-            key="input.correction_needs_corrected_records",
-        )
+    check_answer(
+        answer, correcting=decided is DomainDisputeOutcome.CORRECTED, records=corrected_records
+    )
     with svc.uow() as uow:
-        case = visible_case(uow, actor, case_id)
-        if actor.role is EMPLOYER and case["agency_id"] is not None:
-            raise PermissionDenied(
-                "the case's agency answers its disputes",
-                key="denied.agency_answers_disputes",
-                field="actor",
-            )
+        case = verifier_case(uow, actor, case_id)
         disputes = {d["id"]: d for d in uow.repo.disputes(case)}
         dispute = disputes.get(dispute_id)
         if dispute is None:
@@ -386,29 +376,8 @@ def resolve_dispute(
                 # back (unverifiable instead of gone), so the claim goes with its records.
                 _drop_claim(uow, case, finding["category"], int(claim))
         elif decided is DomainDisputeOutcome.CORRECTED:
-            category = str(finding["category"])
-            _check_correction(corrected_records, category, finding, uow.repo.records(case))
-            _check_records(corrected_records)  # as given, so errors name the input's index
-            allowed = {c.value for c in effective_categories(uow, case)}
-            corrected = redact_for_storage(
-                [dict(r) for r in corrected_records], allowed, svc.classifier
-            )
-            # The finding's own records are replaced, nothing else: a correction is a new
-            # answer from a source for that one category, and is logged as one.
-            uow.repo.delete_records(case, finding["records"])
-            uow.repo.put_records(case, corrected, svc.now())
-            log_event(
-                svc,
-                uow,
-                EventType.SOURCE_QUERIED,
-                case,
-                actor,
-                payload={
-                    "source": sorted({str(r["source"]["id"]) for r in corrected}),
-                    "dispute": dispute_id,
-                },
-                category=category,
-                reason=ReasonCode.DISPUTE,
+            correct_finding(
+                svc, uow, case, actor, finding, corrected_records, answering={"dispute": dispute_id}
             )
         uow.repo.resolve_dispute(
             case, dispute_id, answer=answer.strip(), outcome=decided.value, resolved_at=svc.now()
@@ -430,6 +399,55 @@ def resolve_dispute(
             # disputed → rated again as of the investigation, and a new review window
             rate_and_open_review(svc, uow, case, actor, report.get("as_of"))
         uow.commit()
+
+
+def check_answer(answer: str, *, correcting: bool, records: Sequence[Mapping[str, Any]]) -> None:
+    """A verifier's answer (to a dispute or a supplement) is 1 to 4000 characters, and a
+    correction comes with its records."""
+    if not answer.strip() or len(answer) > 4000:
+        raise InvalidInput("1 to 4000 characters", field="answer", key="input.1_4000_characters")
+    if correcting and not records:
+        raise InvalidInput(
+            "a correction needs the corrected records",
+            field="corrected_records",
+            key="input.correction_needs_corrected_records",
+        )
+
+
+def correct_finding(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    case: RowMapping,
+    actor: Actor,
+    finding: Mapping[str, Any],
+    corrected_records: Sequence[Mapping[str, Any]],
+    *,
+    answering: Mapping[str, str],
+) -> None:
+    """Replace ``finding``'s records with the corrected ones (checked as a case file's
+    are, within the effective scope), logged as a query of their source with reason
+    ``dispute`` and ``answering`` (the dispute or supplement) in the payload. The one
+    correction path of a dispute's ``corrected`` and a supplement's ``reverified``
+    (``services/supplements.py``); the caller re-rates."""
+    category = str(finding["category"])
+    _check_correction(corrected_records, category, finding, uow.repo.records(case))
+    _check_records(corrected_records)  # as given, so errors name the input's index
+    allowed = {c.value for c in effective_categories(uow, case)}
+    corrected = redact_for_storage([dict(r) for r in corrected_records], allowed, svc.classifier)
+    # The finding's own records are replaced, nothing else: a correction is a new answer
+    # from a source for that one category, and is logged as one.
+    uow.repo.delete_records(case, finding["records"])
+    uow.repo.put_records(case, corrected, svc.now())
+    log_event(
+        svc,
+        uow,
+        EventType.SOURCE_QUERIED,
+        case,
+        actor,
+        payload={"source": sorted({str(r["source"]["id"]) for r in corrected}), **answering},
+        category=category,
+        reason=ReasonCode.DISPUTE,
+    )
 
 
 #: Which list of the case's claims a claim-based finding's ``claim`` index points into.

@@ -212,6 +212,27 @@ evidence_chunks = sa.Table(
     sa.Column("chunk_ct", sa.LargeBinary, nullable=False),
 )
 
+#: A document a candidate supplies for an incomplete or unverifiable finding (补充材料,
+#: PRODUCT.md P4: "respond or supply what was missing"), without a dispute: the file is
+#: an evidence file (``evidence_files.dispute_id`` holds the supplement's id), the note
+#: and the verifier's answer are encrypted under the case's key. ``finding_id`` and
+#: ``category`` name what it is for; ``outcome`` is ``reverified`` or ``not_sufficient``
+#: once answered (NULL while with the verifier).
+supplements = sa.Table(
+    "supplements",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.String(64), sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("finding_id", sa.String(40), nullable=False),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("note_ct", sa.LargeBinary, nullable=True),
+    sa.Column("supplied_at", TIME, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=True),
+    sa.Column("answer_ct", sa.LargeBinary, nullable=True),
+    sa.Column("answered_at", TIME, nullable=True),
+)
+sa.Index("ix_supplements_case", supplements.c.case_id)
+
 decisions = sa.Table(
     "decisions",
     metadata,

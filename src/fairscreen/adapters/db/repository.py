@@ -662,6 +662,61 @@ class ServiceRepository:
             )
         )
 
+    # --- supplements (补充材料) ------------------------------------------------------------
+
+    def add_supplement(self, case: RowMapping, *, note: str | None, **values: Any) -> None:
+        self.connection.execute(
+            sa.insert(t.supplements).values(
+                case_id=case["id"],
+                note_ct=None
+                if note is None
+                else self.cipher.encrypt_text(
+                    case["pseudonym"], f"supplement.{values['id']}.note", note
+                ),
+                **values,
+            )
+        )
+
+    def supplements(self, case: RowMapping) -> list[dict[str, Any]]:
+        """The case's supplements, oldest first, note and answer decrypted."""
+        query = (
+            sa.select(t.supplements)
+            .where(t.supplements.c.case_id == case["id"])
+            .order_by(t.supplements.c.supplied_at, t.supplements.c.id)
+        )
+        label = case["pseudonym"]
+        out = []
+        for row in self.connection.execute(query).mappings():
+            item = {
+                k: row[k]
+                for k in ("id", "finding_id", "category", "supplied_at", "outcome", "answered_at")
+            }
+            for text in ("note", "answer"):
+                blob = row[f"{text}_ct"]
+                item[text] = (
+                    None
+                    if blob is None
+                    else self.cipher.decrypt_text(
+                        label, f"supplement.{row['id']}.{text}", bytes(blob)
+                    )
+                )
+            out.append(item)
+        return out
+
+    def answer_supplement(
+        self, case: RowMapping, supplement_id: str, *, answer: str, **values: Any
+    ) -> None:
+        self.connection.execute(
+            sa.update(t.supplements)
+            .where(t.supplements.c.id == supplement_id, t.supplements.c.case_id == case["id"])
+            .values(
+                answer_ct=self.cipher.encrypt_text(
+                    case["pseudonym"], f"supplement.{supplement_id}.answer", answer
+                ),
+                **values,
+            )
+        )
+
     # --- decision and notices -----------------------------------------------------------
 
     def put_decision(self, case: RowMapping, *, reason: str, **values: Any) -> None:
@@ -791,6 +846,7 @@ class ServiceRepository:
             t.records,
             t.reports,
             t.disputes,
+            t.supplements,
             t.decisions,
             t.notices,
             reference_invitations,

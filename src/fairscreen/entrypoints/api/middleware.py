@@ -84,7 +84,10 @@ class _TooLarge(HTTPException):
 #: the portal forms that carry an evidence file of up to 10 MB (issue 13 item 9): their
 #: body may be this large, so a file just over 10 MB reaches the form and is refused
 #: beside its field; every other request keeps ``max_bytes``
-UPLOAD_PATHS = re.compile(r"/candidate/cases/[A-Za-z0-9_-]{1,64}/disputes")
+UPLOAD_PATHS = re.compile(
+    r"/candidate/cases/[A-Za-z0-9_-]{1,64}/(?:disputes|supplements)"
+    r"|/v1/cases/[A-Za-z0-9_-]{1,64}/supplements"
+)
 UPLOAD_MAX_BYTES = 11 * MiB
 
 

@@ -88,6 +88,13 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/v1/cases/{case_id}/acceptance"): frozenset({CANDIDATE}),
     ("POST", "/v1/cases/{case_id}/disputes"): frozenset({CANDIDATE}),
     ("POST", "/v1/cases/{case_id}/disputes/{dispute_id}/resolution"): frozenset({AGENCY, EMPLOYER}),
+    # 补充材料: the candidate supplies; the candidate and the case's verifier (its agency,
+    # or the employer of an own-check case: the service decides) list; the verifier answers
+    ("POST", "/v1/cases/{case_id}/supplements"): frozenset({CANDIDATE}),
+    ("GET", "/v1/cases/{case_id}/supplements"): frozenset({CANDIDATE, AGENCY, EMPLOYER}),
+    ("POST", "/v1/cases/{case_id}/supplements/{supplement_id}/answer"): frozenset(
+        {AGENCY, EMPLOYER}
+    ),
     ("GET", "/v1/cases/{case_id}/certificate"): frozenset({CANDIDATE}),
     ("POST", "/v1/cases/{case_id}/adverse-response"): frozenset({CANDIDATE}),
     ("GET", "/v1/cases/{case_id}/notices"): frozenset({CANDIDATE, EMPLOYER}),

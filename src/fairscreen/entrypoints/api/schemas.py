@@ -294,6 +294,38 @@ class ResolutionIn(In):
     corrected_records: Annotated[list[dict[str, Any]], Field(max_length=100)] = []
 
 
+class SupplementIdOut(Out):
+    supplement_id: str
+
+
+class SupplementAnswerIn(In):
+    outcome: Literal["reverified", "not_sufficient"]
+    answer: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    #: with ``reverified``: the finding's records as the verifier re-verified them
+    corrected_records: Annotated[list[dict[str, Any]], Field(max_length=100)] = []
+
+
+class SupplementFileOut(Out):
+    id: str
+    content_type: str
+    size: int
+
+
+class SupplementOut(Out):
+    """A supplementary document (补充材料) and its answer; the file's name and content stay
+    on the portals."""
+
+    id: str
+    finding_id: str
+    category: str
+    supplied_at: datetime
+    note: str | None
+    outcome: Literal["reverified", "not_sufficient"] | None
+    answer: str | None
+    answered_at: datetime | None
+    files: list[SupplementFileOut]
+
+
 class DecisionIn(In):
     outcome: Literal["hired", "not_hired"]
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]

@@ -109,6 +109,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/candidate/cases/{case_id}/revocation"): ONLY_CANDIDATE,
     ("POST", "/candidate/cases/{case_id}/acceptance"): ONLY_CANDIDATE,
     ("POST", "/candidate/cases/{case_id}/disputes"): ONLY_CANDIDATE,
+    ("POST", "/candidate/cases/{case_id}/supplements"): ONLY_CANDIDATE,
     ("POST", "/candidate/cases/{case_id}/adverse-response"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/consent-receipt.json"): ONLY_CANDIDATE,
     ("GET", "/candidate/cases/{case_id}/certificate.json"): ONLY_CANDIDATE,
@@ -134,6 +135,13 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/employer/cases/{case_id}"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/decision"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/investigation"): ONLY_EMPLOYER,
+    # answering disputes on a case the employer checks itself (the service refuses it on
+    # an agency's case)
+    ("POST", "/employer/cases/{case_id}/disputes/{dispute_id}/resolution"): ONLY_EMPLOYER,
+    ("GET", "/employer/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_EMPLOYER,
+    ("GET", "/employer/cases/{case_id}/disputes/{dispute_id}/files/{file_id}"): ONLY_EMPLOYER,
+    ("POST", "/employer/cases/{case_id}/supplements/{supplement_id}/answer"): ONLY_EMPLOYER,
+    ("GET", "/employer/cases/{case_id}/supplements/{supplement_id}/files/{file_id}"): ONLY_EMPLOYER,
     # --- agency (背调机构) -----------------------------------------------------------------
     ("GET", "/agency"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
@@ -142,6 +150,8 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/agency/cases/{case_id}/disputes/{dispute_id}/resolution"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/evidence"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}/disputes/{dispute_id}/files/{file_id}"): ONLY_AGENCY,
+    ("POST", "/agency/cases/{case_id}/supplements/{supplement_id}/answer"): ONLY_AGENCY,
+    ("GET", "/agency/cases/{case_id}/supplements/{supplement_id}/files/{file_id}"): ONLY_AGENCY,
     # --- regulator (劳动监管部门) ----------------------------------------------------------
     ("GET", "/regulator"): ONLY_REGULATOR,
     ("GET", "/regulator/entries"): ONLY_REGULATOR,
@@ -174,6 +184,7 @@ FORM_PAGES: dict[str, str] = {
     "/candidate/cases/{case_id}/revocation": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/acceptance": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/disputes": "/candidate/cases/{case_id}",
+    "/candidate/cases/{case_id}/supplements": "/candidate/cases/{case_id}",
     "/candidate/cases/{case_id}/adverse-response": "/candidate/cases/{case_id}",
     "/candidate/deletion-request": "/candidate",
     "/candidate/self-identification": "/candidate",
@@ -183,6 +194,9 @@ FORM_PAGES: dict[str, str] = {
     "/employer/cases": "/employer/cases/new",
     "/employer/cases/{case_id}/decision": "/employer/cases/{case_id}",
     "/employer/cases/{case_id}/investigation": "/employer/cases/{case_id}",
+    "/employer/cases/{case_id}/disputes/{dispute_id}/resolution": "/employer/cases/{case_id}",
+    "/employer/cases/{case_id}/supplements/{supplement_id}/answer": "/employer/cases/{case_id}",
+    "/agency/cases/{case_id}/supplements/{supplement_id}/answer": "/agency/cases/{case_id}",
     "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
     "/agency/cases/{case_id}/referees": "/agency/cases/{case_id}",
     "/referee/{token}": "/referee/{token}",

@@ -8,20 +8,17 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
-from fastapi.responses import StreamingResponse
 
-from fairscreen.domain.errors import InvalidInput, NotFound
-from fairscreen.entrypoints.web import record_form
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.entrypoints.web import dispute_desk
 from fairscreen.entrypoints.web.policy import Page, page_context
-from fairscreen.entrypoints.web.render import WebRoute, attachment, finish, redirect, render
+from fairscreen.entrypoints.web.render import WebRoute, redirect, render
 from fairscreen.services import (
     agency_desk,
     case_queries,
-    evidence_files,
     investigation,
     portal_queries,
     references,
-    review,
 )
 from fairscreen.services.context import Actor
 
@@ -55,6 +52,9 @@ def queue(page: PageDep) -> Response:
     for row in rows:
         by_state[row["state"]].append(row)
     queues = [(name, [r for s in states for r in by_state.get(s, [])]) for name, states in QUEUES]
+    # 补充材料 waiting for an answer, whatever the state (in review or the pre-adverse wait)
+    supplied = portal_queries.supplements_to_answer(page.services, _actor(page))
+    queues.insert(2, ("supplements", [r for r in rows if r["case_id"] in supplied]))
     return render(
         page,
         "agency/queue.html",
@@ -69,33 +69,27 @@ def _case_page(
     page: Page,
     summary: dict[str, Any],
     *,
-    result: dict[str, Any] | None = None,
-    files: dict[str, portal_queries.DisputeFile] | None = None,
     ran: investigation.InvestigationResult | None = None,
 ) -> Response:
-    """The case page: the disputes to answer (``result`` and ``files``, when disputed)
-    or what an investigation just ran (``ran``)."""
+    """The case page: the disputes to answer (when disputed: ``dispute_desk``) or what
+    an investigation just ran (``ran``)."""
     brief = None
     if summary["state"] in BRIEFED:
         brief = agency_desk.case_brief(page.services, _actor(page), summary["case_id"])
+    disputes: dict[str, Any] = {"desk": None, "supplied": []}
+    if summary["state"] == "disputed":
+        disputes |= dispute_desk.desk_context(page, summary["case_id"])
+    if summary["state"] in dispute_desk.SUPPLEMENT_STATES:
+        disputes |= dispute_desk.supplements_context(page, summary["case_id"])
     return render(
         page,
         "agency/case.html",
         case=summary,
         brief=brief,
-        result=result,
-        files=files or {},
-        findings={f["id"]: f for f in (result or {}).get("report", {}).get("findings", [])},
         ran=ran,
         referees=_referees(page, summary),
         now=page.services.now(),
-        data_fields=record_form.data_fields,
-        sources={
-            d: record_form.record_sources(
-                f.records, record_form.configured_source(page.services.sources)
-            )
-            for d, f in (files or {}).items()
-        },
+        **disputes,
     )
 
 
@@ -108,16 +102,7 @@ def _referees(page: Page, summary: dict[str, Any]) -> list[dict[str, Any]] | Non
 
 @router.get("/cases/{case_id}")
 def case_page(page: PageDep, case_id: CaseId) -> Response:
-    actor = _actor(page)
-    summary = case_queries.case_summary(page.services, actor, case_id)
-    if summary["state"] != "disputed":
-        return _case_page(page, summary)
-    return _case_page(
-        page,
-        summary,
-        result=review.read_report(page.services, actor, case_id),
-        files=portal_queries.dispute_files(page.services, actor, case_id),
-    )
+    return _case_page(page, case_queries.case_summary(page.services, _actor(page), case_id))
 
 
 @router.post("/cases/{case_id}/investigation")
@@ -148,39 +133,15 @@ def invite_referee(page: PageDep, case_id: CaseId) -> Response:
 
 @router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
 def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
-    """Answer a dispute; a correction comes as the structured form of the records held
-    (record_form.py), turned into records here and validated by the service."""
-    outcome = page.field("outcome")
-    corrected: list[dict[str, Any]] = []
-    if outcome == "corrected":
-        files = portal_queries.dispute_files(page.services, _actor(page), case_id)
-        held = files[dispute_id].records if dispute_id in files else []
-        sources = record_form.record_sources(
-            held, record_form.configured_source(page.services.sources)
-        )
-        corrected = record_form.corrected_records(page.field, held, sources)
-    review.resolve_dispute(
-        page.services,
-        _actor(page),
-        case_id,
-        dispute_id,
-        outcome=outcome,
-        answer=page.field("answer"),
-        corrected_records=corrected,
-    )
+    """Answer a dispute (``dispute_desk.resolve``: the employer console's form too)."""
+    dispute_desk.resolve(page, case_id, dispute_id)
     return redirect(page, f"/agency/cases/{case_id}?done=answered")
 
 
 @router.get("/cases/{case_id}/disputes/{dispute_id}/evidence")
 def evidence(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
     """The candidate's evidence file, as an attachment (never rendered inline)."""
-    files = portal_queries.dispute_files(page.services, _actor(page), case_id)
-    found = files.get(dispute_id)
-    if found is None or found.evidence is None or not found.evidence.get("data"):
-        raise NotFound("no such evidence", key="not_found.evidence")
-    media = found.evidence["content_type"]
-    suffix = evidence_files.EVIDENCE_TYPES.get(media, ".bin")
-    return attachment(page, found.evidence["data"], filename=f"evidence{suffix}", media_type=media)
+    return dispute_desk.evidence(page, case_id, dispute_id)
 
 
 FileId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -190,14 +151,23 @@ FileId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 def evidence_file(
     page: PageDep, case_id: CaseId, dispute_id: DisputeId, file_id: FileId
 ) -> Response:
-    """An evidence file of up to 10 MB, as an attachment (never rendered inline), sent
-    chunk by chunk as it was stored: held in memory once, never joined into a copy."""
-    found, chunks = portal_queries.evidence_file(
-        page.services, _actor(page), case_id, dispute_id, file_id
-    )
-    media = found["content_type"]
-    suffix = evidence_files.FILE_TYPES.get(media, ".bin")
-    response = StreamingResponse(iter(chunks), media_type=media)
-    response.headers["Content-Length"] = str(found["size"])
-    response.headers["Content-Disposition"] = f'attachment; filename="evidence{suffix}"'
-    return finish(page, response)
+    """An evidence file of up to 10 MB, streamed as stored (``dispute_desk``)."""
+    return dispute_desk.evidence_file(page, case_id, dispute_id, file_id)
+
+
+SupplementId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
+def answer_supplement(page: PageDep, case_id: CaseId, supplement_id: SupplementId) -> Response:
+    """Answer a candidate's supplementary document (``dispute_desk``)."""
+    dispute_desk.answer_supplement(page, case_id, supplement_id)
+    return redirect(page, f"/agency/cases/{case_id}?done=supplement_answered")
+
+
+@router.get("/cases/{case_id}/supplements/{supplement_id}/files/{file_id}")
+def supplement_file(
+    page: PageDep, case_id: CaseId, supplement_id: SupplementId, file_id: FileId
+) -> Response:
+    """A supplementary document, streamed as stored (never rendered inline)."""
+    return dispute_desk.supplement_file(page, case_id, supplement_id, file_id)

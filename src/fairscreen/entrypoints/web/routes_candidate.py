@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.errors import FairscreenError, InvalidInput, InvalidTransition
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
@@ -22,6 +22,7 @@ from fairscreen.services import (
     retention,
     review,
     self_identification,
+    supplements,
 )
 from fairscreen.services.case_cards import case_cards
 from fairscreen.services.context import Actor
@@ -72,10 +73,14 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
 
 
 def _case_view(
-    page: Page, case_id: str, *, dispute_error: dict[str, Any] | None = None
+    page: Page,
+    case_id: str,
+    *,
+    dispute_error: dict[str, Any] | None = None,
+    supplement_error: dict[str, Any] | None = None,
 ) -> Response:
-    """The case page; after a refused dispute, the same page (422) with the refusal
-    beside the field of that finding's form and the statement as typed."""
+    """The case page; after a refused dispute or supplement, the same page (422) with
+    the refusal beside the field of that finding's form and the text as typed."""
     actor = _actor(page)
     summary = case_queries.case_summary(page.services, actor, case_id)
     report = None
@@ -92,11 +97,27 @@ def _case_view(
     # each open dispute's file and where its content check stands (issue 16 item 2)
     uploads = portal_queries.own_evidence_files(page.services, actor, case_id) if disputed else {}
     revoked = portal_queries.revocation(page.services, actor, case_id)
+    supplied = supplements.candidate_supplements(page.services, actor, case_id) if report else []
+    deletion = portal_queries.deletion_request(page.services, actor)
+    can_supply = (
+        summary["state"] in ("candidate_review", "adverse_notice")
+        and revoked is None
+        and deletion is None
+    )
+    if supplement_error is not None:
+        # beside the form when the finding shows one; else at the top of the page
+        waiting = {s["finding_id"] for s in supplied if s["outcome"] is None}
+        supplement_error["inline"] = can_supply and any(
+            f["id"] == supplement_error["finding"]
+            and supplements.supplementable(f)
+            and f["id"] not in waiting
+            for f in (report or {}).get("report", {}).get("findings", [])
+        )
     return render(
         page,
         "candidate/case.html",
         case=summary,
-        deletion=portal_queries.deletion_request(page.services, actor),
+        deletion=deletion,
         card=case_cards(page.services, actor, [case_id]).get(case_id),
         result=report,
         notices=notices,
@@ -110,7 +131,11 @@ def _case_view(
         evidence_mb=evidence_files.FILE_MAX_BYTES // 1_000_000,
         evidence_uploads=uploads,
         dispute_error=dispute_error,
-        status=422 if dispute_error else 200,
+        supplements=supplied,
+        can_supply=can_supply,
+        supplementable=supplements.supplementable,
+        supplement_error=supplement_error,
+        status=422 if dispute_error or supplement_error else 200,
     )
 
 
@@ -264,6 +289,22 @@ def respond(page: PageDep, case_id: CaseId) -> Response:
     return redirect(page, f"/candidate/cases/{case_id}?done=responded")
 
 
+def _refusal(
+    page: Page, refused: FairscreenError, finding: str, field: str, **typed: str
+) -> dict[str, Any]:
+    """A refused form of a finding, for the case page: which finding, the field the
+    refusal is shown beside, its text in the reader's language (marked English where the
+    catalogue has none) and what was typed, to show it again."""
+    local = page.t.detail(refused)
+    return {
+        "finding": finding,
+        "field": field,
+        "text": local or refused.message,
+        "en": local is None and page.lang != "en",
+        **typed,
+    }
+
+
 @router.post("/cases/{case_id}/disputes")
 async def dispute(page: PageDep, case_id: CaseId) -> Response:
     """Dispute one finding with a statement and, optionally, a file as evidence: a photo
@@ -291,19 +332,37 @@ async def dispute(page: PageDep, case_id: CaseId) -> Response:
             evidence_file=evidence_file,
         )
     except InvalidInput as refused:
-        local = page.t.detail(refused)
-        return _case_view(
-            page,
-            case_id,
-            dispute_error={
-                "finding": finding,
-                "field": "evidence" if refused.field == "evidence" else "statement",
-                "text": local or refused.message,
-                "en": local is None and page.lang != "en",
-                "statement": page.field("statement"),
-            },
-        )
+        field = "evidence" if refused.field == "evidence" else "statement"
+        error = _refusal(page, refused, finding, field, statement=page.field("statement"))
+        return _case_view(page, case_id, dispute_error=error)
     return redirect(page, f"/candidate/cases/{case_id}?done=disputed")
+
+
+@router.post("/cases/{case_id}/supplements")
+def supply(page: PageDep, case_id: CaseId) -> Response:
+    """补充材料: supply a document (a photo or PDF of up to 10 MB, checked by its content
+    and kept encrypted in chunks) and a short note for an incomplete or unverifiable
+    finding, without a dispute (PRODUCT.md P4). A refusal comes back beside the field."""
+    finding = page.field("finding_id")
+    upload = page.upload("document")
+    try:
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            raise InvalidInput(
+                "choose the file to supply", field="document", key="input.supplement_no_file"
+            )
+        supplements.supply_document(
+            page.services,
+            _actor(page),
+            case_id,
+            finding_id=finding,
+            document=evidence_files.EvidenceUpload(upload.filename, upload.file),
+            note=page.field("note"),
+        )
+    except (InvalidInput, InvalidTransition) as refused:
+        field = "note" if refused.field == "note" else "document"
+        error = _refusal(page, refused, finding, field, note=page.field("note"))
+        return _case_view(page, case_id, supplement_error=error)
+    return redirect(page, f"/candidate/cases/{case_id}?done=supplied#supplements")
 
 
 @router.get("/cases/{case_id}/consent-receipt.json")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from fairscreen.domain.errors import FairscreenError, InvalidInput
 from fairscreen.domain.identity import embedded_birth_date
+from fairscreen.entrypoints.web import dispute_desk
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE, Translator
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
@@ -343,6 +344,14 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
     if summary["state"] in ("decided", "archived"):
         decided = portal_queries.decision_of(page.services, actor, case_id)
     pre_adverse = next((n for n in notices if n["kind"] == "pre_adverse"), None)
+    own = portal_queries.runs_own_checks(page.services, actor, case_id)
+    disputes: dict[str, Any] = {"desk": None, "supplied": []}
+    if own and summary["state"] == "disputed":
+        # the employer checking its own case answers the candidate's disputes and
+        # supplementary documents as the agency desk would, with its forms
+        disputes |= dispute_desk.desk_context(page, case_id)
+    if own and summary["state"] in dispute_desk.SUPPLEMENT_STATES:
+        disputes |= dispute_desk.supplements_context(page, case_id)
     return render(
         page,
         "employer/case.html",
@@ -358,8 +367,8 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         # from the case, never from the address: a crafted link must not put another id
         # on the page for the employer to hand out
         candidate_id=portal_queries.candidate_to_invite(page.services, actor, case_id),
-        own_checks=summary["state"] == "scoped"
-        and portal_queries.runs_own_checks(page.services, actor, case_id),
+        own_checks=summary["state"] == "scoped" and own,
+        **disputes,
     )
 
 
@@ -412,3 +421,44 @@ def decide(page: PageDep, case_id: CaseId) -> Response:
         page.services, actor, case_id, outcome=outcome, reason=reason, cites_report=cites
     )
     return redirect(page, f"/employer/cases/{case_id}?done=decided")
+
+
+DisputeId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
+def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
+    """On a case it checks itself, the employer answers a dispute with the agency desk's
+    form and service (``dispute_desk``); the service refuses it on an agency's case."""
+    dispute_desk.resolve(page, case_id, dispute_id)
+    return redirect(page, f"/employer/cases/{case_id}?done=answered")
+
+
+@router.get("/cases/{case_id}/disputes/{dispute_id}/evidence")
+def evidence(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
+    """The candidate's evidence packed into the dispute, as an attachment."""
+    return dispute_desk.evidence(page, case_id, dispute_id)
+
+
+@router.get("/cases/{case_id}/disputes/{dispute_id}/files/{file_id}")
+def evidence_file(
+    page: PageDep, case_id: CaseId, dispute_id: DisputeId, file_id: DisputeId
+) -> Response:
+    """A dispute's evidence file of up to 10 MB, streamed as stored."""
+    return dispute_desk.evidence_file(page, case_id, dispute_id, file_id)
+
+
+@router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
+def answer_supplement(page: PageDep, case_id: CaseId, supplement_id: DisputeId) -> Response:
+    """On a case it checks itself, the employer answers a candidate's supplementary
+    document (``dispute_desk``); the service refuses it on an agency's case."""
+    dispute_desk.answer_supplement(page, case_id, supplement_id)
+    return redirect(page, f"/employer/cases/{case_id}?done=supplement_answered")
+
+
+@router.get("/cases/{case_id}/supplements/{supplement_id}/files/{file_id}")
+def supplement_file(
+    page: PageDep, case_id: CaseId, supplement_id: DisputeId, file_id: DisputeId
+) -> Response:
+    """A supplementary document on a case it checks itself, streamed as stored."""
+    return dispute_desk.supplement_file(page, case_id, supplement_id, file_id)

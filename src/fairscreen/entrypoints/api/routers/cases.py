@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Form, Path, Query, Response, UploadFile, status
 
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
@@ -31,17 +31,23 @@ from fairscreen.entrypoints.api.schemas import (
     ResolutionIn,
     ResponseIn,
     SignIn,
+    SupplementAnswerIn,
+    SupplementFileOut,
+    SupplementIdOut,
+    SupplementOut,
 )
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import (
     authorization,
     case_queries,
     decision,
+    evidence_files,
     investigation,
     portal_queries,
     retention,
     review,
     scope,
+    supplements,
 )
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], route_class=OneTripRoute)
@@ -231,6 +237,68 @@ def resolve_dispute(
         actor,
         case_id,
         dispute_id,
+        outcome=body.outcome,
+        answer=body.answer,
+        corrected_records=body.corrected_records,
+    )
+
+
+@router.post("/{case_id}/supplements", status_code=status.HTTP_201_CREATED)
+def supply_document(
+    svc: ServicesDep,
+    actor: ActorDep,
+    case_id: CaseId,
+    finding_id: Annotated[str, Form(min_length=1, max_length=40)],
+    document: UploadFile,
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> SupplementIdOut:
+    """补充材料: the candidate supplies a photo or PDF (up to 10 MB, multipart) and a note
+    for an incomplete or unverifiable finding, without a dispute: the case does not
+    freeze (PRODUCT.md P4). In review or in the pre-adverse wait only."""
+    upload = evidence_files.EvidenceUpload(document.filename or "document", document.file)
+    supplement_id = supplements.supply_document(
+        svc, actor, case_id, finding_id=finding_id, document=upload, note=note
+    )
+    return SupplementIdOut(supplement_id=supplement_id)
+
+
+@router.get("/{case_id}/supplements")
+def list_supplements(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> list[SupplementOut]:
+    """The case's supplementary documents and their answers: for the candidate, and for
+    whoever verifies the case (never for the employer of an agency's case, P4)."""
+    if actor.role is ActorRole.CANDIDATE:
+        listed = supplements.candidate_supplements(svc, actor, case_id)
+    else:
+        listed = supplements.verifier_supplements(svc, actor, case_id)
+    return [
+        SupplementOut(
+            **{k: item[k] for k in SupplementOut.model_fields if k != "files"},
+            files=[
+                SupplementFileOut(id=f.id, content_type=f.content_type, size=f.size)
+                for f in item["files"]
+            ],
+        )
+        for item in listed
+    ]
+
+
+@router.post(
+    "/{case_id}/supplements/{supplement_id}/answer", status_code=status.HTTP_204_NO_CONTENT
+)
+def answer_supplement(
+    svc: ServicesDep,
+    actor: ActorDep,
+    case_id: CaseId,
+    supplement_id: Annotated[str, Path(max_length=64)],
+    body: SupplementAnswerIn,
+) -> None:
+    """The verifier answers: re-verified (with the finding's corrected records; the case
+    is rated again) or not sufficient (with the reason the candidate reads)."""
+    supplements.answer_supplement(
+        svc,
+        actor,
+        case_id,
+        supplement_id,
         outcome=body.outcome,
         answer=body.answer,
         corrected_records=body.corrected_records,

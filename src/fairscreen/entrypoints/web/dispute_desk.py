@@ -1,0 +1,150 @@
+"""Answering a candidate's disputes and supplementary documents on a portal (PRODUCT.md
+P4): the agency desk for its cases, and the employer console for the cases it checks
+itself ("不委托机构（由本单位核查）", issue 13 item 4). One set of forms
+(``templates/_disputes.html``, ``_supplements.html``, ``_correction.html``) and one set of
+handlers, over one service each (``review.resolve_dispute``,
+``supplements.answer_supplement``); each portal's router only names its paths.
+
+A correction comes as the structured form of the records held (``record_form.py``),
+turned into records here and validated by the service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Response
+from fastapi.responses import StreamingResponse
+
+from fairscreen.domain.errors import NotFound
+from fairscreen.entrypoints.web import record_form
+from fairscreen.entrypoints.web.policy import Page
+from fairscreen.entrypoints.web.render import attachment, finish
+from fairscreen.services import evidence_files, portal_queries, review, supplements
+from fairscreen.services.context import Actor
+
+
+def _actor(page: Page) -> Actor:
+    assert page.principal is not None
+    return page.principal.actor
+
+
+def desk_context(page: Page, case_id: str) -> dict[str, Any]:
+    """What ``_disputes.html`` needs: the disputes, the disputed findings, each open
+    dispute's records and evidence, and the sources a correction may name."""
+    desk = portal_queries.dispute_desk(page.services, _actor(page), case_id)
+    configured = record_form.configured_source(page.services.sources)
+    return {
+        "desk": desk,
+        "data_fields": record_form.data_fields,
+        "sources": {
+            d: record_form.record_sources(f.records, configured) for d, f in desk.files.items()
+        },
+    }
+
+
+def resolve(page: Page, case_id: str, dispute_id: str) -> None:
+    """Answer a dispute as the form says: upheld, corrected (with the corrected records)
+    or removed."""
+    outcome = page.field("outcome")
+    corrected: list[dict[str, Any]] = []
+    if outcome == "corrected":
+        corrected = corrected_records(page, case_id, dispute_id)
+    review.resolve_dispute(
+        page.services,
+        _actor(page),
+        case_id,
+        dispute_id,
+        outcome=outcome,
+        answer=page.field("answer"),
+        corrected_records=corrected,
+    )
+
+
+def corrected_records(page: Page, case_id: str, dispute_id: str) -> list[dict[str, Any]]:
+    """The records the correction form describes, for the open dispute's finding."""
+    files = portal_queries.dispute_files(page.services, _actor(page), case_id)
+    held = files[dispute_id].records if dispute_id in files else []
+    sources = record_form.record_sources(held, record_form.configured_source(page.services.sources))
+    return record_form.corrected_records(page.field, held, sources)
+
+
+def evidence(page: Page, case_id: str, dispute_id: str) -> Response:
+    """The candidate's evidence packed into the dispute's text, as an attachment (never
+    rendered inline)."""
+    files = portal_queries.dispute_files(page.services, _actor(page), case_id)
+    found = files.get(dispute_id)
+    if found is None or found.evidence is None or not found.evidence.get("data"):
+        raise NotFound("no such evidence", key="not_found.evidence")
+    media = found.evidence["content_type"]
+    suffix = evidence_files.EVIDENCE_TYPES.get(media, ".bin")
+    return attachment(page, found.evidence["data"], filename=f"evidence{suffix}", media_type=media)
+
+
+def evidence_file(page: Page, case_id: str, dispute_id: str, file_id: str) -> Response:
+    """An evidence file of up to 10 MB, as an attachment (never rendered inline), sent
+    chunk by chunk as it was stored: held in memory once, never joined into a copy."""
+    found, chunks = portal_queries.evidence_file(
+        page.services, _actor(page), case_id, dispute_id, file_id
+    )
+    return streamed_file(page, found, chunks)
+
+
+def streamed_file(page: Page, found: dict[str, Any], chunks: list[bytes]) -> Response:
+    """A stored evidence file (``found``: its type and size) as a download."""
+    media = found["content_type"]
+    suffix = evidence_files.FILE_TYPES.get(media, ".bin")
+    response = StreamingResponse(iter(chunks), media_type=media)
+    response.headers["Content-Length"] = str(found["size"])
+    response.headers["Content-Disposition"] = f'attachment; filename="evidence{suffix}"'
+    return finish(page, response)
+
+
+#: the states in which the verifier's page lists the candidate's supplements
+SUPPLEMENT_STATES = frozenset(str(state) for state in supplements.SUPPLY_STATES)
+
+
+def supplements_context(page: Page, case_id: str) -> dict[str, Any]:
+    """What ``_supplements.html`` needs: the supplements (none: the section is left out)
+    and, per open one, the sources a correction of its finding's records may name."""
+    listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+    configured = record_form.configured_source(page.services.sources)
+    return {
+        "supplied": listed,
+        "data_fields": record_form.data_fields,
+        "supplement_sources": {
+            s["id"]: record_form.record_sources(s["records"], configured) for s in listed
+        },
+    }
+
+
+def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:
+    """Answer a supplement as the form says: re-verified (with the corrected records of
+    its finding) or not sufficient (with the reason)."""
+    outcome = page.field("outcome")
+    corrected: list[dict[str, Any]] = []
+    if outcome == supplements.SupplementOutcome.REVERIFIED:
+        listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+        held: list[dict[str, Any]] = next(
+            (s["records"] for s in listed if s["id"] == supplement_id), []
+        )
+        configured = record_form.configured_source(page.services.sources)
+        sources = record_form.record_sources(held, configured)
+        corrected = record_form.corrected_records(page.field, held, sources)
+    supplements.answer_supplement(
+        page.services,
+        _actor(page),
+        case_id,
+        supplement_id,
+        outcome=outcome,
+        answer=page.field("answer"),
+        corrected_records=corrected,
+    )
+
+
+def supplement_file(page: Page, case_id: str, supplement_id: str, file_id: str) -> Response:
+    """A supplement's file, as an attachment, streamed as stored."""
+    found, chunks = supplements.supplement_file(
+        page.services, _actor(page), case_id, supplement_id, file_id
+    )
+    return streamed_file(page, found, chunks)

@@ -1,0 +1,183 @@
+"""补充材料 on the portals (issue 13 item 9; PRODUCT.md P4): the candidate supplies a
+document beside an unverified finding (no dispute, no freeze), sees its status and the
+verifier's answer; the agency desk (or the employer of a case it checks itself) reads
+the file and answers "re-verified" with the correction form or "not sufficient" with a
+reason; the employer of an agency's case sees nothing of it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from api.test_api_supplements import in_review_without_the_degree
+from evidence_samples import jpeg
+from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import review
+from fairscreen.services.context import Actor
+from web.conftest import Web, run_background_jobs
+
+JPEG = jpeg(400, 300)  # a real photo of about 480 KB: its content check accepts it
+
+
+def _in_review(web: Web, *, agency: bool = True) -> str:
+    case_id = in_review_without_the_degree(web.api, agency=agency)
+    web.refresh_candidates()
+    return case_id
+
+
+def _supply(web: Web, case_id: str, data: bytes = JPEG, name: str = "学位证书.jpg", **form: str):  # type: ignore[no-untyped-def]
+    return web.post(
+        "candidate",
+        f"/candidate/cases/{case_id}/supplements",
+        {"finding_id": "EDU-1", "note": "证书编号 1001234567", **form},
+        files={"document": (name, data, "image/jpeg")},
+    )
+
+
+def _state(web: Web, case_id: str) -> str:
+    return str(web.api.call("candidate", "GET", f"/v1/cases/{case_id}").json()["state"])
+
+
+def _education(web: Web, case_id: str) -> dict:  # type: ignore[type-arg]
+    actor = Actor(ActorRole.CANDIDATE, web.api.ids["candidate"])
+    report = review.read_report(web.api.world.svc, actor, case_id)["report"]
+    [finding] = [f for f in report["findings"] if f["category"] == "education"]
+    return dict(finding)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh-Hans", "为 EDU-1 补充材料"),
+        ("zh-Hant", "為 EDU-1 補充材料"),
+        ("en", "Supply a document"),
+    ],
+)
+def test_the_form_is_beside_unverified_findings_only(web: Web, lang: str, words: str) -> None:
+    case_id = _in_review(web)
+    web.client("candidate").cookies.set("fs_lang", lang)
+    page = web.get("candidate", f"/candidate/cases/{case_id}").text
+    article = page.split('id="finding-EDU-1"', 1)[1].split("</article>", 1)[0]
+    assert words in article and 'action="/candidate/cases/' in article
+    verified = page.split('id="finding-LIT-3"', 1)[1].split("</article>", 1)[0]
+    assert "/supplements" not in verified
+
+
+def test_a_candidate_supplies_a_document_and_the_agency_answers(web: Web) -> None:
+    case_id = _in_review(web)
+    refused = _supply(web, case_id, b"GIF89a" + bytes(100), "a.jpg")
+    assert refused.status_code == 422
+    form = refused.text.split('id="finding-EDU-1"', 1)[1]
+    assert "照片（JPEG、PNG 或 HEIC）或 PDF" in form.split('id="document-EDU-1-error"', 1)[1]
+    assert "证书编号 1001234567</textarea>" in form  # the note as typed
+    supplied = _supply(web, case_id)
+    assert supplied.status_code == 303, supplied.text[:400]
+    assert _state(web, case_id) == "candidate_review"  # no dispute, no freeze
+    mine = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert 'id="supplements"' in mine and "已提交，等待核查方答复" in mine
+    assert "学位证书.jpg" in mine
+    assert "为 EDU-1 补充材料</summary>" not in mine  # one at a time per finding
+
+    # the employer of an agency's case sees nothing of it (P4)
+    employer = web.get("employer", f"/employer/cases/{case_id}").text
+    assert "verifier-supplements" not in employer and "补充" not in employer
+
+    queue = web.get("agency", "/agency").text
+    waiting = queue.split('id="q-supplements"', 1)[1].split("</section>", 1)[0]
+    assert f"/agency/cases/{case_id}" in waiting and "补充材料待答复 (1)" in waiting
+    desk = web.get("agency", f"/agency/cases/{case_id}").text
+    assert 'id="verifier-supplements"' in desk and "证书编号 1001234567" in desk
+    # the photo opens only once its content check has accepted it
+    assert "/files/evf_" not in desk and "正在检查" in desk
+    run_background_jobs(web)
+    desk = web.get("agency", f"/agency/cases/{case_id}").text
+    link = re.search(r'href="(/agency/cases/[^"]+/supplements/(sup_[^/]+)/files/evf_[^"]+)"', desk)
+    assert link
+    download = web.get("agency", link.group(1))
+    assert download.status_code == 200 and download.content == JPEG
+    assert download.headers["content-disposition"] == 'attachment; filename="evidence.jpg"'
+    assert web.get("agency_b", link.group(1)).status_code == 404
+    assert web.get("employer", link.group(1)).status_code == 403
+
+    answer = f"/agency/cases/{case_id}/supplements/{link.group(2)}/answer"
+    assert f'action="{answer}"' in desk
+    empty = web.post("agency", answer, {"outcome": "not_sufficient", "answer": " "})
+    assert empty.status_code == 422
+    said = web.post(
+        "agency", answer, {"outcome": "not_sufficient", "answer": "照片模糊，看不清证书编号。"}
+    )
+    assert said.status_code == 303 and "done=supplement_answered" in said.headers["location"]
+    mine = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert "材料不足，未能核实" in mine and "照片模糊，看不清证书编号。" in mine
+    queue = web.get("agency", "/agency").text
+    assert "补充材料待答复 (0)" in queue
+    assert _education(web, case_id)["verification"] == "unverified"
+
+    # a clearer photo, re-verified with the correction form
+    assert _supply(web, case_id).status_code == 303
+    desk = web.get("agency", f"/agency/cases/{case_id}").text
+    second = re.findall(r'action="(/agency/cases/[^"]+/supplements/sup_[^/]+/answer)"', desk)[0]
+    held = re.search(r'name="rec-0-id" value="([^"]+)"', desk)
+    source = re.search(r'<option value="([^"|]+\|issuer)"', desk)
+    assert held and source
+    done = web.post(
+        "agency",
+        second,
+        {
+            "outcome": "reverified",
+            "answer": "已向学校核实，学位属实。",
+            "rec-0-id": held.group(1),
+            "rec-0-source": source.group(1),
+            "rec-0-status": "ok",
+            "rec-0-data-institution": "示例大学",
+            "rec-0-data-degree": "bachelor",
+            "rec-0-data-graduation_year": "2012",
+        },
+    )
+    assert done.status_code == 303, done.text[:600]
+    assert _education(web, case_id)["verification"] == "verified"
+    assert _state(web, case_id) == "candidate_review"
+    mine = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert "已重新核实，报告已更新" in mine and "已向学校核实，学位属实。" in mine
+
+
+def test_the_employer_answers_on_a_case_it_checks_itself(web: Web) -> None:
+    case_id = _in_review(web, agency=False)
+    assert _supply(web, case_id).status_code == 303
+    page = web.get("employer", f"/employer/cases/{case_id}").text
+    assert 'id="verifier-supplements"' in page
+    found = re.search(r'action="(/employer/cases/[^"]+/supplements/sup_[^/]+/answer)"', page)
+    assert found
+    said = web.post("employer", found.group(1), {"outcome": "not_sufficient", "answer": "无法核实"})
+    assert said.status_code == 303
+    assert "无法核实" in web.get("candidate", f"/candidate/cases/{case_id}").text
+
+
+def test_refused_once_the_case_is_released(web: Web) -> None:
+    case_id = _in_review(web)
+    accepted = web.api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
+    assert accepted.status_code in (200, 204), accepted.text
+    page = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert "/supplements" not in page
+    refused = _supply(web, case_id)
+    assert refused.status_code == 422 and "只有在审阅报告期间" in refused.text
+
+
+def test_supplied_in_the_pre_adverse_wait(web: Web) -> None:
+    """P4: "in the waiting period the candidate may respond or supply what was missing"."""
+    case_id = _in_review(web)
+    accepted = web.api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
+    assert accepted.status_code in (200, 204), accepted.text
+    notice = web.api.call(
+        "employer",
+        "POST",
+        f"/v1/cases/{case_id}/pre-adverse-notice",
+        json={"reason": "诉讼记录与岗位相关", "cites_report": True},
+    )
+    assert notice.status_code == 201, notice.text
+    page = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert 'id="answer-form"' in page and "为 EDU-1 补充材料" in page
+    assert _supply(web, case_id).status_code == 303
+    assert _state(web, case_id) == "adverse_notice"
+    assert "已提交，等待核查方答复" in web.get("candidate", f"/candidate/cases/{case_id}").text
