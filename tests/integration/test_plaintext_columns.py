@@ -119,6 +119,8 @@ NOT_PERSONAL = {
         "cases.hold_logged",
         "authorizations.lang",
         "reference_invitations.lang",
+        "accounts.lang",
+        "employer_settings.notify_lang",
         "authorizations.categories",
         "authorizations.sensitive",
         "decisions.outcome",
