@@ -21,7 +21,6 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import PROHIBITED, Category
-from fairscreen.domain.contact import MOBILE
 from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.domain.identity import normalize_id_number, normalize_name
 from fairscreen.domain.profiles import validate_profile
@@ -251,25 +250,28 @@ def order_for_candidate(
 
     With an ``invitee`` (``invitations.checked_invitee``: the name as the employer knows
     the candidate and their mobile or e-mail, issue 13 items 1-2) both are kept sealed
-    with the case and, once committed, the invitation link is sent to the contact."""
+    with the case and, once committed, the invitation link is sent to the contact; a
+    message that does not go out leaves the order standing
+    (``invitations.invitation_status`` says so, ``invitations.resend_invitation``
+    tries again)."""
     order = _checked_order(actor, profile_id, agency_id, requested, purpose, None)
-    if invitee is not None and invitee.contact.kind == MOBILE and not svc.config.sms_sign_in:
-        raise InvalidInput(
-            "this service sends no text messages: give the candidate's e-mail address",
-            field="contact",
-            key="input.no_text_messages",
-        )
+    if invitee is not None:
+        invitations.check_reachable(svc, invitee.contact)
     subject, lookup = _checked_identity(svc, actor, identity)
-    token = None
+    link = None
     with svc.uow() as uow:
         subject_id = _add_subject(svc, uow, actor, subject, lookup)
         case_id = _add_case(svc, uow, actor, order, subject_id, invitee)
         if invitee is not None:
-            token = invitations.add_invitation(svc, uow, case_id)
+            link = invitations.add_invitation(svc, uow, case_id)
         employer = uow.repo.tenant(actor.id)
         uow.commit()
-    if invitee is not None and token is not None and employer is not None:
-        invitations.send_invitation(svc, invitee, str(employer["name"]), token)
+    if invitee is not None and link is not None and employer is not None:
+        # the order stands whether or not the message goes out: a failure is recorded
+        # on the link and shown on the case's page, which offers to send it again
+        invitations.send_invitation(
+            svc, case_id, link, invitee.contact, invitee.lang, str(employer["name"])
+        )
     return subject_id, case_id
 
 

@@ -211,6 +211,31 @@ class OrderIn(In):
     agency_id: Id | None = None
 
 
+class CandidateInvitationIn(In):
+    """Send the candidate a new invitation link (the older ones stop working once it went
+    out); ``contact`` corrects the mobile number or e-mail address, or gives one to a case
+    ordered without; the message is written in ``lang``."""
+
+    contact: Annotated[str, StringConstraints(max_length=254)] = Field(
+        default="", description="optional: a mobile number or an e-mail address"
+    )
+    lang: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
+
+
+class CandidateInvitationOut(Out):
+    """The case's latest invitation link: where it went (masked), when, whether its message
+    went out and, if not, why (``reason_key``: ``invitation.failed.sms`` or
+    ``invitation.failed.mail``); ``left_today``: how many more links the case may get in
+    the next 24 hours."""
+
+    channel: Literal["mobile", "email"]
+    destination: str
+    at: Moment | None
+    sent: bool
+    reason_key: str | None
+    left_today: int
+
+
 class CaseOut(Out):
     case_id: str
     state: str

@@ -134,6 +134,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/employer/cases/{case_id}"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/decision"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/investigation"): ONLY_EMPLOYER,
+    ("POST", "/employer/cases/{case_id}/invitation"): ONLY_EMPLOYER,
     # --- agency (背调机构) -----------------------------------------------------------------
     ("GET", "/agency"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
@@ -183,6 +184,7 @@ FORM_PAGES: dict[str, str] = {
     "/employer/cases": "/employer/cases/new",
     "/employer/cases/{case_id}/decision": "/employer/cases/{case_id}",
     "/employer/cases/{case_id}/investigation": "/employer/cases/{case_id}",
+    "/employer/cases/{case_id}/invitation": "/employer/cases/{case_id}",
     "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
     "/agency/cases/{case_id}/referees": "/agency/cases/{case_id}",
     "/referee/{token}": "/referee/{token}",

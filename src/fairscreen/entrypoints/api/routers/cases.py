@@ -12,6 +12,8 @@ from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
 from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import (
     AcceptIn,
+    CandidateInvitationIn,
+    CandidateInvitationOut,
     CaseNoticeOut,
     CaseOut,
     DecisionIn,
@@ -38,6 +40,7 @@ from fairscreen.services import (
     case_queries,
     decision,
     investigation,
+    invitations,
     portal_queries,
     retention,
     review,
@@ -77,6 +80,43 @@ def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> IdOut:
         agency_id=body.agency_id,
     )
     return IdOut(id=case_id)
+
+
+def _invitation_out(status: invitations.InvitationStatus) -> CandidateInvitationOut:
+    return CandidateInvitationOut(
+        channel=status.channel,  # type: ignore[arg-type]
+        destination=status.destination,
+        at=status.at,
+        sent=status.sent,
+        reason_key=status.failure,
+        left_today=status.left_today,
+    )
+
+
+@router.get("/{case_id}/invitation")
+def candidate_invitation(
+    svc: ServicesDep, actor: ActorDep, case_id: CaseId
+) -> CandidateInvitationOut | None:
+    """The candidate's latest invitation link (``null``: the case has no contact)."""
+    status = invitations.invitation_status(svc, actor, case_id)
+    return None if status is None else _invitation_out(status)
+
+
+@router.post("/{case_id}/invitation", status_code=status.HTTP_201_CREATED)
+def resend_invitation(
+    svc: ServicesDep,
+    actor: ActorDep,
+    case_id: CaseId,
+    body: CandidateInvitationIn | None = None,
+) -> CandidateInvitationOut:
+    """A new invitation link while the candidate has not signed (at most 5 a day per
+    case); the body is optional. A message that did not go out is ``201`` with
+    ``sent: false`` and its ``reason_key``, never a 503: the link exists and may be sent
+    again."""
+    asked = body or CandidateInvitationIn()
+    return _invitation_out(
+        invitations.resend_invitation(svc, actor, case_id, contact=asked.contact, lang=asked.lang)
+    )
 
 
 @router.get("/{case_id}")
