@@ -108,9 +108,9 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
         for who in ("candidate_b", "employer_b", "agency_b")
         if ROLE_OF[who] in allowed
     ]
-    assert (
-        len(pages) == 24
-    )  # six PDF documents, the referee form, an evidence file, adverse answer, own checks
+    # six PDF documents, the referee form, an evidence file, adverse answer, own checks,
+    # the invitation sent again
+    assert len(pages) == 25
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",
