@@ -52,3 +52,49 @@ def test_an_invitation_is_sent_refused_and_sent_again_over_the_api(api: Api) -> 
     assert signed.json()["key"] == "transition.invitation_only_before_signing"
     for who in ("candidate", "agency"):
         assert api.call(who, "POST", path).status_code in (403, 404)
+
+
+def test_an_order_with_an_invitation_answers_whether_it_went_out(api: Api) -> None:
+    outbox = api.world.svc.messenger
+    assert outbox.outbox is not None
+    order = {
+        "subject_id": api.ids["candidate"],
+        "profile_id": api.ids["profile"],
+        "requested": ["identity", "education"],
+        "agency_id": api.ids["agency"],
+        "invitation": {"name": "测试辛", "contact": "139 0013 9012", "lang": "zh-Hant"},
+    }
+    api.world.svc.messenger = Messenger(
+        sms=refusing_sms_gateway(), mail=outbox.mail, outbox=outbox.outbox
+    )
+    refused = api.call("employer", "POST", "/v1/cases", json=order)
+    assert refused.status_code == 201, refused.text  # the order stands: no 503
+    case_id = refused.json()["id"]
+    assert refused.json()["invitation"] | {"at": None} == {
+        "channel": "mobile",
+        "destination": "9012",
+        "at": None,
+        "sent": False,
+        "reason_key": invitations.FAILED_SMS,
+        "left_today": invitations.INVITATIONS_PER_DAY - 1,
+    }
+    assert "13900139012" not in refused.text and "测试辛" not in refused.text
+    listed = api.call("employer", "GET", "/v1/cases?limit=100").json()["items"]
+    assert [c["case_id"] for c in listed].count(case_id) == 1
+
+    api.world.svc.messenger = outbox
+    sent = api.call("employer", "POST", "/v1/cases", json=order)
+    assert sent.status_code == 201 and sent.json()["invitation"]["sent"] is True
+    [message] = [m for m in outbox.outbox.messages if m.kind == "invitation"]
+    assert message.to == "+8613900139012" and "透過 fairscreen 邀請您" in message.body
+
+    plain = api.call("employer", "POST", "/v1/cases", json=order | {"invitation": None})
+    assert plain.status_code == 201 and plain.json()["invitation"] is None
+    bad = api.call(
+        "employer",
+        "POST",
+        "/v1/cases",
+        json=order | {"invitation": {"name": "测试辛", "contact": "12800138000"}},
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "contact"
+    assert "12800138000" not in bad.text

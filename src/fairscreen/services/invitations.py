@@ -188,27 +188,64 @@ def _send(svc: Services, contact: Contact, kind: str, lang: str, **values: objec
     )
 
 
-def send_invitation(
-    svc: Services, case_id: str, link: NewLink, contact: Contact, lang: str, employer: str
-) -> str | None:
+@dataclass(frozen=True, slots=True)
+class PendingInvitation:
+    """A link made in a transaction, to send once it is committed: the case, the link,
+    where and in which language, and the employer's name the message carries."""
+
+    case_id: str
+    link: NewLink
+    contact: Contact
+    lang: str
+    employer: str
+
+    def __repr__(self) -> str:
+        return f"PendingInvitation({self.case_id}, {self.contact.kind}, {self.lang})"
+
+
+def prepare_invitation(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str
+) -> PendingInvitation:
+    """A new link for ``case`` (its contact as this unit of work holds it), in the
+    caller's transaction; send it with :func:`send_invitation` after the commit."""
+    employer = uow.repo.tenant(str(case["employer_id"]))
+    assert employer is not None
+    return PendingInvitation(
+        case_id=str(case["id"]),
+        link=add_invitation(svc, uow, str(case["id"])),
+        contact=_contact(uow, reload_case(uow, case)),
+        lang=lang if lang in LANGS else "zh-Hans",
+        employer=str(employer["name"]),
+    )
+
+
+def send_invitation(svc: Services, pending: PendingInvitation) -> str | None:
     """Send the link's message, after the transaction that made it is committed, and
-    record whether it went out; returns None when it did, else the failure's key. A
-    failure is logged with the case id and the error's type only (an SMTP refusal can
-    quote the address)."""
-    url = svc.config.public_url.rstrip("/") + invitation_path(link.token)
+    record whether it went out; returns None when it did, else the failure's key (never
+    raised: the order or resend stands, and the employer may send again). A failure is
+    logged with the case id and the error's type only (an SMTP refusal can quote the
+    address)."""
+    url = svc.config.public_url.rstrip("/") + invitation_path(pending.link.token)
     failure: str | None = None
     try:
-        _send(svc, contact, "invitation", lang, employer=employer, link=url, days=INVITATION_DAYS)
+        _send(
+            svc,
+            pending.contact,
+            "invitation",
+            pending.lang,
+            employer=pending.employer,
+            link=url,
+            days=INVITATION_DAYS,
+        )
     except MessageNotSent:
         failure = FAILED_SMS
+        log.warning("invitation SMS for %s not sent", pending.case_id)
     except (OSError, smtplib.SMTPException) as error:
         failure = FAILED_MAIL
-        log.warning("invitation e-mail for %s not sent: %s", case_id, type(error).__name__)
-    if failure == FAILED_SMS:
-        log.warning("invitation SMS for %s not sent", case_id)
+        log.warning("invitation e-mail for %s not sent: %s", pending.case_id, type(error).__name__)
     with svc.uow() as uow:
         uow.repo.candidate_invitation_sent(
-            link.id, sent_at=None if failure else svc.now(), failure=failure
+            pending.link.id, sent_at=None if failure else svc.now(), failure=failure
         )
         uow.commit()
     return failure
@@ -414,7 +451,6 @@ def resend_invitation(
     corrected = parse_contact(contact) if contact.strip() else None
     if corrected is not None:
         check_reachable(svc, corrected)
-    language = lang if lang in LANGS else "zh-Hans"
     with svc.uow() as uow:
         visible_case(uow, actor, case_id)
         [case] = uow.repo.cases_where(t.cases.c.id == case_id, lock=True)
@@ -440,12 +476,8 @@ def resend_invitation(
         if corrected is not None:
             uow.repo.set_case_contact(case, {"kind": corrected.kind, "value": corrected.value})
             uow.repo.update_case(case_id, updated_at=svc.now())
-        link = add_invitation(svc, uow, case_id)
-        employer = uow.repo.tenant(str(case["employer_id"]))
-        assert employer is not None
-        case = reload_case(uow, case)
-        to = _contact(uow, case)
+        pending = prepare_invitation(svc, uow, case, lang)
         uow.commit()
-    send_invitation(svc, case_id, link, to, language, str(employer["name"]))
+    send_invitation(svc, pending)
     with svc.reader() as uow:
         return _status(svc, uow, reload_case(uow, case))

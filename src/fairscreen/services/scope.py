@@ -223,14 +223,44 @@ def order_check(
     purpose: str = DEFAULT_PURPOSE,
     agency_id: str | None = None,
     claims: Mapping[str, Any] | None = None,
+    invitee: Invitee | None = None,
 ) -> str:
     """The employer orders a check for a role; the case waits for the candidate's
-    signature (state ``ordered``). Nothing is queried before it."""
+    signature (state ``ordered``). Nothing is queried before it. With an ``invitee``
+    the candidate is invited as by the portal's order (``order_for_candidate``)."""
     order = _checked_order(actor, profile_id, agency_id, requested, purpose, claims)
+    if invitee is not None:
+        invitations.check_reachable(svc, invitee.contact)
     with svc.uow() as uow:
-        case_id = _add_case(svc, uow, actor, order, subject_id)
+        case_id, pending = _add_invited_case(svc, uow, actor, order, subject_id, invitee)
         uow.commit()
+    _invite(svc, pending)
     return case_id
+
+
+def _add_invited_case(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    actor: Actor,
+    order: _Order,
+    subject_id: str,
+    invitee: Invitee | None,
+) -> tuple[str, invitations.PendingInvitation | None]:
+    """The case, and with an ``invitee`` its first link, to send once committed."""
+    case_id = _add_case(svc, uow, actor, order, subject_id, invitee)
+    if invitee is None:
+        return case_id, None
+    case = uow.repo.case(case_id)
+    assert case is not None
+    return case_id, invitations.prepare_invitation(svc, uow, case, invitee.lang)
+
+
+def _invite(svc: Services, pending: invitations.PendingInvitation | None) -> None:
+    """Send the committed order's invitation. The order stands whether or not the
+    message goes out: a failure is recorded on the link and shown on the case's page,
+    which offers to send it again."""
+    if pending is not None:
+        invitations.send_invitation(svc, pending)
 
 
 def order_for_candidate(
@@ -258,20 +288,11 @@ def order_for_candidate(
     if invitee is not None:
         invitations.check_reachable(svc, invitee.contact)
     subject, lookup = _checked_identity(svc, actor, identity)
-    link = None
     with svc.uow() as uow:
         subject_id = _add_subject(svc, uow, actor, subject, lookup)
-        case_id = _add_case(svc, uow, actor, order, subject_id, invitee)
-        if invitee is not None:
-            link = invitations.add_invitation(svc, uow, case_id)
-        employer = uow.repo.tenant(actor.id)
+        case_id, pending = _add_invited_case(svc, uow, actor, order, subject_id, invitee)
         uow.commit()
-    if invitee is not None and link is not None and employer is not None:
-        # the order stands whether or not the message goes out: a failure is recorded
-        # on the link and shown on the case's page, which offers to send it again
-        invitations.send_invitation(
-            svc, case_id, link, invitee.contact, invitee.lang, str(employer["name"])
-        )
+    _invite(svc, pending)
     return subject_id, case_id
 
 

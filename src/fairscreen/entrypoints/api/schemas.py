@@ -203,12 +203,23 @@ class ProfileOut(Out):
 # --- cases ---------------------------------------------------------------------------------------
 
 
+class OrderInvitationIn(In):
+    """Invite the candidate with the order: their name as the employer knows them and
+    their mobile number or e-mail address (both sealed with the case), the message's
+    language."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    contact: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    lang: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
+
+
 class OrderIn(In):
     subject_id: Id
     profile_id: Id
     requested: Annotated[list[Category], Field(min_length=1, max_length=20)]
     purpose: Text200 = DEFAULT_PURPOSE
     agency_id: Id | None = None
+    invitation: OrderInvitationIn | None = None
 
 
 class CandidateInvitationIn(In):
@@ -234,6 +245,15 @@ class CandidateInvitationOut(Out):
     sent: bool
     reason_key: str | None
     left_today: int
+
+
+class OrderOut(Out):
+    """The case ordered; with an invitation, whether its message went out (``sent:
+    false`` and a ``reason_key`` when the SMS gateway or the mail server did not take
+    it: the order stands, ``POST /v1/cases/{id}/invitation`` sends again)."""
+
+    id: str
+    invitation: CandidateInvitationOut | None = None
 
 
 class CaseOut(Out):

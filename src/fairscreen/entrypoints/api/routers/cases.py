@@ -21,10 +21,10 @@ from fairscreen.entrypoints.api.schemas import (
     DisputeIdsOut,
     DisputeIn,
     EmployerViewOut,
-    IdOut,
     InvestigationOut,
     NoticeOut,
     OrderIn,
+    OrderOut,
     Page,
     PreAdverseIn,
     PreAdverseOut,
@@ -68,8 +68,14 @@ def list_cases(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> IdOut:
-    """Order a check for a role; the case waits for the candidate's signature."""
+def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> OrderOut:
+    """Order a check for a role; the case waits for the candidate's signature. With
+    ``invitation`` the candidate gets a link at the contact given; a message that does
+    not go out leaves the order standing and says so (``invitation.sent``)."""
+    invitee = None
+    if body.invitation is not None:
+        asked = body.invitation
+        invitee = invitations.checked_invitee(asked.name, asked.contact, asked.lang)
     case_id = scope.order_check(
         svc,
         actor,
@@ -78,8 +84,10 @@ def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> IdOut:
         requested=body.requested,
         purpose=body.purpose,
         agency_id=body.agency_id,
+        invitee=invitee,
     )
-    return IdOut(id=case_id)
+    invited = None if invitee is None else invitations.invitation_status(svc, actor, case_id)
+    return OrderOut(id=case_id, invitation=None if invited is None else _invitation_out(invited))
 
 
 def _invitation_out(status: invitations.InvitationStatus) -> CandidateInvitationOut:
