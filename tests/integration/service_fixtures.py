@@ -279,3 +279,34 @@ def teacher_case(world: World, declined: set[str]) -> dict[str, object]:
     accept_report(world.svc, world.candidate, case_id)
     view: dict[str, object] = read_report(world.svc, world.employer, case_id)["employer_view"]
     return view
+
+
+def order_invited(world: World, person: dict[str, str], contact: str) -> tuple[str, str]:
+    """The portal's order (``order_for_candidate``) of ``person``, through the world's
+    agency, inviting them at ``contact`` under their own name; (subject, case)."""
+    from fairscreen.services import invitations
+    from fairscreen.services.scope import order_for_candidate
+
+    return order_for_candidate(
+        world.svc,
+        world.employer,
+        person,
+        profile_id=world.profile_id,
+        requested=REQUESTED,
+        agency_id=world.agency.id,
+        invitee=invitations.checked_invitee(person["name"], contact),
+    )
+
+
+def refusing_sms_gateway() -> Any:
+    """The real SMS gateway client, its gateway refusing every message (HTTP 400, a
+    final answer: no retries)."""
+    import httpx
+
+    from fairscreen.adapters.sms_gateway import HttpSmsGateway, SmsGatewaySettings
+
+    return HttpSmsGateway(
+        SmsGatewaySettings(url="https://sms.example.test/send", api_key="k"),
+        transport=httpx.MockTransport(lambda request: httpx.Response(400)),
+        sleep=lambda _: None,
+    )

@@ -121,6 +121,7 @@ NOT_PERSONAL = {
         "reference_invitations.lang",
         "accounts.lang",
         "employer_settings.notify_lang",
+        "candidate_invitations.failure",
         "authorizations.categories",
         "authorizations.sensitive",
         "decisions.outcome",

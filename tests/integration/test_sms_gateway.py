@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from service_fixtures import REQUESTED, World, make_world
+from service_fixtures import World, make_world, order_invited
 
 from fairscreen.adapters.messages import DevOutbox, Messenger, development_messenger
 from fairscreen.adapters.sms_gateway import HttpSmsGateway, SmsGatewaySettings, SmsTurnedOff
@@ -28,8 +28,6 @@ from fairscreen.adapters.sources.http import RetryPolicy
 from fairscreen.bootstrap import settings_messenger
 from fairscreen.config import Settings
 from fairscreen.domain.errors import InvalidInput, MessageNotSent
-from fairscreen.services import invitations
-from fairscreen.services.scope import order_for_candidate
 
 NUMBER = "13800138000"
 CODE_TEXT = "您的验证码是 48151623，10 分钟内有效。"
@@ -255,15 +253,7 @@ def world(database_url: str, tmp_path: Path) -> World:
 
 
 def _order(world: World, contact: str) -> tuple[str, str]:
-    return order_for_candidate(
-        world.svc,
-        world.employer,
-        PERSON,
-        profile_id=world.profile_id,
-        requested=REQUESTED,
-        agency_id=world.agency.id,
-        invitee=invitations.checked_invitee("测试丙", contact),
-    )
+    return order_invited(world, PERSON, contact)
 
 
 def test_the_candidates_invitation_goes_through_the_gateway(world: World, gateway: Gateway) -> None:

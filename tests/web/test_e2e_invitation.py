@@ -17,6 +17,7 @@ from web.test_e2e_browser import PHONE, _staff, _watch, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+LINK = r"https?://\S+/candidate/invitation/[A-Za-z0-9_-]+"
 PERSON = {"name": "测试丁", "national_id": "99999919940404004X", "birth_date": "1994-04-04"}
 
 
@@ -84,3 +85,63 @@ def test_an_invited_candidate_signs_in_on_a_phone(browser: Any, live: tuple[Api,
     assert title == "某食品公司 · 质量专员"
     _fits(phone)
     shot(phone, "invite-07-candidate-home")
+
+
+def test_the_employer_resends_and_the_candidate_follows_the_new_link(
+    browser: Any, live: tuple[Api, str]
+) -> None:
+    """A phone in zh-Hans: the employer orders, presses 重新发送邀请 with a corrected number,
+    and the page says when and where (masked) the link went; the first link now answers
+    "replaced", the new one (read from the outbox) opens the invitation on that number.
+    No English on the employer's page, axe clean (``shot``)."""
+    from web.english import assert_no_english
+
+    api, base = live
+    svc = api.world.svc
+    svc.config = dataclasses.replace(svc.config, demo=True, public_url=base)
+    person = {"name": "测试庚", "national_id": "99999919970707007X", "birth_date": "1997-07-07"}
+
+    employer = _staff(browser, base, api.tokens["employer"], "zh-Hans", **PHONE)
+    employer.goto(f"{base}/employer/cases/new")
+    employer.fill("#name", person["name"])
+    employer.fill("#national_id", person["national_id"])
+    employer.fill("#birth_date", person["birth_date"])
+    employer.fill("#contact", "139 0013 9010")  # mistyped
+    with employer.expect_navigation():
+        employer.click("form[action='/employer/cases'] button[type=submit]")
+    assert "尾号 9010 的手机" in employer.locator("#invited").inner_text()
+
+    context = browser.new_context(**PHONE)
+    phone = _watch(context.new_page())
+    first = re.search(
+        r"https?://\S+/candidate/invitation/[A-Za-z0-9_-]+", _outbox_text(phone, base)
+    )
+    assert first is not None
+
+    employer.fill("#resend-contact", "139 0013 9011")
+    _fits(employer)
+    shot(employer, "invite-08-resend-form")
+    with employer.expect_navigation():
+        employer.click("#resend-invitation button[type=submit]")
+    assert "新的邀请链接已发出" in employer.content()
+    invited = employer.locator("#invited").inner_text()
+    assert "尾号 9011 的手机" in invited and re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", invited)
+    assert "13900139011" not in employer.content()
+    assert_no_english(employer, "employer case after a resend")
+    _fits(employer)
+    shot(employer, "invite-09-resent")
+
+    sms = _outbox_text(phone, base)
+    assert "+8613900139011" in sms  # the outbox shows the corrected number it went to
+    second = re.search(LINK, sms)
+    assert second is not None and second.group(0) != first.group(0)
+    old = context.new_page()  # not watched: its 410 is the point, not a console error
+    old.goto(first.group(0))
+    assert "已被用人单位新发送的链接取代" in old.locator("#invitation-refused").inner_text()
+    _fits(old)
+    shot(old, "invite-10-old-link-replaced")
+    old.close()
+    phone.goto(second.group(0))
+    assert "尾号 9011 的手机" in phone.content()
+    _fits(phone)
+    shot(phone, "invite-11-new-link")

@@ -112,8 +112,8 @@ def test_another_tenants_ids_look_exactly_like_missing_ones(web: Web) -> None:
     # six PDF documents, the referee form, an evidence file, adverse answer, own checks,
     # an own-check employer's answer to a dispute (the form, its evidence, its file), and
     # supplementary documents (the candidate's form; the agency's and an own-check
-    # employer's answer and file)
-    assert len(pages) == 32
+    # employer's answer and file), and the invitation sent again
+    assert len(pages) == 33
     strip = re.compile(r'name="csrf" value="[^"]+"')
     form = {
         "confirm": "yes",

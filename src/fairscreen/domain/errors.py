@@ -185,10 +185,10 @@ class CaseDestroyed(FairscreenError):
 class InvitationInvalid(FairscreenError):
     """A candidate's invitation link that cannot be used: ``reason`` is ``unknown`` (no
     such link, or its case was destroyed), ``used`` (the candidate signed in with it
-    already: single use) or ``expired``."""
+    already: single use), ``expired``, or ``replaced`` (the employer sent a new link)."""
 
     code = "INVITATION_INVALID"
-    REASONS = ("unknown", "used", "expired")
+    REASONS = ("unknown", "used", "expired", "replaced")
 
     def __init__(self, reason: str) -> None:
         assert reason in self.REASONS

@@ -12,30 +12,56 @@ a link that opens their case, and the sign-in codes go to that same number or ad
   name and the link (no candidate name, no role, no report content); a code message
   carries the code and how long it lives.
 - Pages show where a code went only masked: "尾号 1234 的手机", ``a***@example.com``.
+- A message that does not go out (the SMS gateway refuses it, the SMTP server is down)
+  leaves the committed order as it is: the link's row records the failure as a key
+  (``invitation.failed.*``), never the number, address or text, and the employer's case
+  page says so and offers to send again.
+- **Resending** (:func:`resend_invitation`), while the case waits for the signature:
+  a new link, optionally to a corrected number or address (the order's rules, sealed
+  with the case as at the order); once its message went out, every older link of the
+  case stops working (``InvitationInvalid("replaced")``). At most
+  ``INVITATIONS_PER_DAY`` links per case in any 24 hours, the order's included. Like
+  the order's link, a resend is recorded as the link's row only: no ledger entry (an
+  entry per message would publish how often a pseudonymous candidate was chased).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.contact import MOBILE, Contact, mask, parse_contact
-from fairscreen.domain.errors import InvalidInput, InvitationInvalid
+from fairscreen.domain.errors import (
+    InvalidInput,
+    InvalidTransition,
+    InvitationInvalid,
+    MessageNotSent,
+)
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
 from fairscreen.services.accounts import IssuedToken
-from fairscreen.services.case_events import case_role, visible_case
+from fairscreen.services.case_events import case_role, reload_case, visible_case
 from fairscreen.services.context import Actor, Services, require_role
 
+log = logging.getLogger("fairscreen.invitations")
+
 INVITATION_DAYS = 14
+#: links a case may get in any 24 hours, the order's included (a resend beyond is refused)
+INVITATIONS_PER_DAY = 5
+#: why a message did not go out: keys of the portals' catalogue and of the API's answer
+FAILED_SMS = "invitation.failed.sms"
+FAILED_MAIL = "invitation.failed.mail"
 NAME_MAX = 100
 LANGS = ("zh-Hans", "en", "zh-Hant")
 
@@ -101,6 +127,16 @@ def checked_invitee(name: str, contact: str, lang: str = "zh-Hans") -> Invitee:
     return Invitee(name, parse_contact(contact), lang if lang in LANGS else "zh-Hans")
 
 
+def check_reachable(svc: Services, contact: Contact) -> None:
+    """Refuse a mobile number where this service sends no text messages."""
+    if contact.kind == MOBILE and not svc.config.sms_sign_in:
+        raise InvalidInput(
+            "this service sends no text messages: give the candidate's e-mail address",
+            field="contact",
+            key="input.no_text_messages",
+        )
+
+
 def _token_hash(svc: Services, token: str) -> str:
     """The keyed hash a link's token is stored as: a database copy cannot forge a link."""
     key = hmac.new(svc.pseudonym_key, b"fairscreen|candidate|invitation", hashlib.sha256).digest()
@@ -111,19 +147,34 @@ def invitation_path(token: str) -> str:
     return f"/candidate/invitation/{token}"
 
 
-def add_invitation(svc: Services, uow: SqlUnitOfWork, case_id: str) -> str:
-    """A new link for the case, in the caller's transaction; returns its token (the
-    only time it exists in the clear)."""
-    token = secrets.token_urlsafe(32)
+@dataclass(frozen=True, slots=True)
+class NewLink:
+    """A link just made: its row's id and its token (the only time it exists in the
+    clear)."""
+
+    id: str
+    token: str
+
+    def __repr__(self) -> str:
+        return f"NewLink({self.id})"
+
+
+def add_invitation(svc: Services, uow: SqlUnitOfWork, case_id: str) -> NewLink:
+    """A new link for the case, in the caller's transaction, not yet sent. Its
+    ``created_at`` is later than every older link's, even within one clock tick: which
+    link is the latest decides which ones a resend ends (``_replaced``)."""
+    link = NewLink(f"cinv_{secrets.token_hex(16)}", secrets.token_urlsafe(32))
     now = svc.now()
+    older = uow.repo.candidate_invitations(case_id)
+    created = max(now, older[-1]["created_at"] + timedelta(microseconds=1)) if older else now
     uow.repo.add_candidate_invitation(
-        id=f"cinv_{secrets.token_hex(16)}",
+        id=link.id,
         case_id=case_id,
-        token_hash=_token_hash(svc, token),
-        created_at=now,
+        token_hash=_token_hash(svc, link.token),
+        created_at=created,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
-    return token
+    return link
 
 
 def _send(svc: Services, contact: Contact, kind: str, lang: str, **values: object) -> None:
@@ -137,18 +188,67 @@ def _send(svc: Services, contact: Contact, kind: str, lang: str, **values: objec
     )
 
 
-def send_invitation(svc: Services, invitee: Invitee, employer: str, token: str) -> None:
-    """The invitation message, after the order is committed."""
-    link = svc.config.public_url.rstrip("/") + invitation_path(token)
-    _send(
-        svc,
-        invitee.contact,
-        "invitation",
-        invitee.lang,
-        employer=employer,
-        link=link,
-        days=INVITATION_DAYS,
+@dataclass(frozen=True, slots=True)
+class PendingInvitation:
+    """A link made in a transaction, to send once it is committed: the case, the link,
+    where and in which language, and the employer's name the message carries."""
+
+    case_id: str
+    link: NewLink
+    contact: Contact
+    lang: str
+    employer: str
+
+    def __repr__(self) -> str:
+        return f"PendingInvitation({self.case_id}, {self.contact.kind}, {self.lang})"
+
+
+def prepare_invitation(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str
+) -> PendingInvitation:
+    """A new link for ``case`` (its contact as this unit of work holds it), in the
+    caller's transaction; send it with :func:`send_invitation` after the commit."""
+    employer = uow.repo.tenant(str(case["employer_id"]))
+    assert employer is not None
+    return PendingInvitation(
+        case_id=str(case["id"]),
+        link=add_invitation(svc, uow, str(case["id"])),
+        contact=_contact(uow, reload_case(uow, case)),
+        lang=lang if lang in LANGS else "zh-Hans",
+        employer=str(employer["name"]),
     )
+
+
+def send_invitation(svc: Services, pending: PendingInvitation) -> str | None:
+    """Send the link's message, after the transaction that made it is committed, and
+    record whether it went out; returns None when it did, else the failure's key (never
+    raised: the order or resend stands, and the employer may send again). A failure is
+    logged with the case id and the error's type only (an SMTP refusal can quote the
+    address)."""
+    url = svc.config.public_url.rstrip("/") + invitation_path(pending.link.token)
+    failure: str | None = None
+    try:
+        _send(
+            svc,
+            pending.contact,
+            "invitation",
+            pending.lang,
+            employer=pending.employer,
+            link=url,
+            days=INVITATION_DAYS,
+        )
+    except MessageNotSent:
+        failure = FAILED_SMS
+        log.warning("invitation SMS for %s not sent", pending.case_id)
+    except (OSError, smtplib.SMTPException) as error:
+        failure = FAILED_MAIL
+        log.warning("invitation e-mail for %s not sent: %s", pending.case_id, type(error).__name__)
+    with svc.uow() as uow:
+        uow.repo.candidate_invitation_sent(
+            pending.link.id, sent_at=None if failure else svc.now(), failure=failure
+        )
+        uow.commit()
+    return failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +275,21 @@ def _usable(svc: Services, uow: SqlUnitOfWork, token: str) -> tuple[RowMapping, 
         raise InvitationInvalid("unknown")
     if invitation["used_at"] is not None:
         raise InvitationInvalid("used")
+    if _replaced(uow, invitation):
+        raise InvitationInvalid("replaced")
     if invitation["expires_at"] <= svc.now():
         raise InvitationInvalid("expired")
     if case["contact_ct"] is None:  # pragma: no cover - a link is made only with a contact
         raise InvitationInvalid("unknown")
     return invitation, case
+
+
+def _replaced(uow: SqlUnitOfWork, invitation: RowMapping) -> bool:
+    """Whether a newer link of the same case went out (a resend): the older stops."""
+    return any(
+        other["sent_at"] is not None and other["created_at"] > invitation["created_at"]
+        for other in uow.repo.candidate_invitations(str(invitation["case_id"]))
+    )
 
 
 def _contact(uow: SqlUnitOfWork, case: RowMapping) -> Contact:
@@ -277,13 +387,97 @@ def sign_in(svc: Services, token: str, code_session: str, code: str) -> tuple[Is
     return issued, str(case["id"])
 
 
-def invited_at(svc: Services, actor: Actor, case_id: str) -> tuple[str, str] | None:
-    """For the employer's case page: where the invitation went, masked (channel and
-    destination), or None for a case ordered without one or destroyed."""
+@dataclass(frozen=True, slots=True)
+class InvitationStatus:
+    """For the employer: the case's latest link -- where it went (masked), when it was
+    made, whether its message went out and if not why (a key) -- and how many more
+    links the case may get today; ``resendable`` while the case waits for the signature."""
+
+    channel: str
+    destination: str
+    at: datetime | None
+    sent: bool
+    failure: str | None
+    resendable: bool
+    left_today: int
+    #: how long a link lives and how many a case may get a day (for the page's text)
+    DAYS: ClassVar[int] = INVITATION_DAYS
+    PER_DAY: ClassVar[int] = INVITATIONS_PER_DAY
+
+
+def _status(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> InvitationStatus:
+    contact = _contact(uow, case)
+    links = uow.repo.candidate_invitations(str(case["id"]))
+    latest = links[-1] if links else None
+    since = svc.now() - timedelta(days=1)
+    left = max(0, INVITATIONS_PER_DAY - sum(1 for r in links if r["created_at"] > since))
+    return InvitationStatus(
+        channel=contact.kind,
+        destination=mask(contact),
+        at=None if latest is None else latest["sent_at"] or latest["created_at"],
+        sent=latest is not None and latest["sent_at"] is not None,
+        failure=None if latest is None else latest["failure"],
+        resendable=case["state"] == CaseState.ORDERED.value,
+        left_today=left,
+    )
+
+
+def invitation_status(svc: Services, actor: Actor, case_id: str) -> InvitationStatus | None:
+    """For the employer's case page and the API: the case's invitation, or None for a
+    case ordered without a contact or destroyed."""
     require_role(actor, ActorRole.EMPLOYER)
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id, allow_destroyed=True)
         if case["contact_ct"] is None:
             return None
-        contact = _contact(uow, case)
-        return contact.kind, mask(contact)
+        return _status(svc, uow, case)
+
+
+def resend_invitation(
+    svc: Services, actor: Actor, case_id: str, *, contact: str = "", lang: str = "zh-Hans"
+) -> InvitationStatus:
+    """A new link for a case still waiting for the candidate's signature, sent to the
+    case's contact or to ``contact`` (a correction, checked by the order's rules and
+    sealed with the case). Numbered steps:
+
+    1. check the input, then, under the case's row lock, the state (``ordered``) and the
+       allowance (``INVITATIONS_PER_DAY``); a refusal changes nothing;
+    2. store the corrected contact and the new link, and commit;
+    3. send; once it went out the older links stop working (``_replaced``). A failure
+       is recorded on the link (``InvitationStatus.failure``), never raised: the
+       employer may correct the contact and try again.
+    """
+    require_role(actor, ActorRole.EMPLOYER)
+    corrected = parse_contact(contact) if contact.strip() else None
+    if corrected is not None:
+        check_reachable(svc, corrected)
+    with svc.uow() as uow:
+        visible_case(uow, actor, case_id)
+        [case] = uow.repo.cases_where(t.cases.c.id == case_id, lock=True)
+        if case["state"] != CaseState.ORDERED.value:
+            raise InvalidTransition(
+                "an invitation can be sent again only before the candidate signs",
+                field="case_id",
+                key="transition.invitation_only_before_signing",
+            )
+        if corrected is None and case["contact_ct"] is None:
+            raise InvalidInput(
+                "a mobile number or an e-mail address is required",
+                field="contact",
+                key="input.mobile_number_e_mail_address",
+            )
+        if case["contact_ct"] is not None and _status(svc, uow, case).left_today == 0:
+            raise InvalidTransition(
+                "at most {count} invitations a day per case: try again tomorrow",
+                field="case_id",
+                key="transition.invitation_limit_reached",
+                count=INVITATIONS_PER_DAY,
+            )
+        if corrected is not None:
+            uow.repo.set_case_contact(case, {"kind": corrected.kind, "value": corrected.value})
+            uow.repo.update_case(case_id, updated_at=svc.now())
+        pending = prepare_invitation(svc, uow, case, lang)
+        uow.commit()
+    send_invitation(svc, pending)
+    with svc.reader() as uow:
+        return _status(svc, uow, reload_case(uow, case))

@@ -21,7 +21,6 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import PROHIBITED, Category
-from fairscreen.domain.contact import MOBILE
 from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.domain.identity import normalize_id_number, normalize_name
 from fairscreen.domain.profiles import validate_profile
@@ -224,14 +223,44 @@ def order_check(
     purpose: str = DEFAULT_PURPOSE,
     agency_id: str | None = None,
     claims: Mapping[str, Any] | None = None,
+    invitee: Invitee | None = None,
 ) -> str:
     """The employer orders a check for a role; the case waits for the candidate's
-    signature (state ``ordered``). Nothing is queried before it."""
+    signature (state ``ordered``). Nothing is queried before it. With an ``invitee``
+    the candidate is invited as by the portal's order (``order_for_candidate``)."""
     order = _checked_order(actor, profile_id, agency_id, requested, purpose, claims)
+    if invitee is not None:
+        invitations.check_reachable(svc, invitee.contact)
     with svc.uow() as uow:
-        case_id = _add_case(svc, uow, actor, order, subject_id)
+        case_id, pending = _add_invited_case(svc, uow, actor, order, subject_id, invitee)
         uow.commit()
+    _invite(svc, pending)
     return case_id
+
+
+def _add_invited_case(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    actor: Actor,
+    order: _Order,
+    subject_id: str,
+    invitee: Invitee | None,
+) -> tuple[str, invitations.PendingInvitation | None]:
+    """The case, and with an ``invitee`` its first link, to send once committed."""
+    case_id = _add_case(svc, uow, actor, order, subject_id, invitee)
+    if invitee is None:
+        return case_id, None
+    case = uow.repo.case(case_id)
+    assert case is not None
+    return case_id, invitations.prepare_invitation(svc, uow, case, invitee.lang)
+
+
+def _invite(svc: Services, pending: invitations.PendingInvitation | None) -> None:
+    """Send the committed order's invitation. The order stands whether or not the
+    message goes out: a failure is recorded on the link and shown on the case's page,
+    which offers to send it again."""
+    if pending is not None:
+        invitations.send_invitation(svc, pending)
 
 
 def order_for_candidate(
@@ -251,25 +280,19 @@ def order_for_candidate(
 
     With an ``invitee`` (``invitations.checked_invitee``: the name as the employer knows
     the candidate and their mobile or e-mail, issue 13 items 1-2) both are kept sealed
-    with the case and, once committed, the invitation link is sent to the contact."""
+    with the case and, once committed, the invitation link is sent to the contact; a
+    message that does not go out leaves the order standing
+    (``invitations.invitation_status`` says so, ``invitations.resend_invitation``
+    tries again)."""
     order = _checked_order(actor, profile_id, agency_id, requested, purpose, None)
-    if invitee is not None and invitee.contact.kind == MOBILE and not svc.config.sms_sign_in:
-        raise InvalidInput(
-            "this service sends no text messages: give the candidate's e-mail address",
-            field="contact",
-            key="input.no_text_messages",
-        )
+    if invitee is not None:
+        invitations.check_reachable(svc, invitee.contact)
     subject, lookup = _checked_identity(svc, actor, identity)
-    token = None
     with svc.uow() as uow:
         subject_id = _add_subject(svc, uow, actor, subject, lookup)
-        case_id = _add_case(svc, uow, actor, order, subject_id, invitee)
-        if invitee is not None:
-            token = invitations.add_invitation(svc, uow, case_id)
-        employer = uow.repo.tenant(actor.id)
+        case_id, pending = _add_invited_case(svc, uow, actor, order, subject_id, invitee)
         uow.commit()
-    if invitee is not None and token is not None and employer is not None:
-        invitations.send_invitation(svc, invitee, str(employer["name"]), token)
+    _invite(svc, pending)
     return subject_id, case_id
 
 

@@ -120,6 +120,11 @@ candidate_invitations = sa.Table(
     sa.Column("created_at", TIME, nullable=False),
     sa.Column("expires_at", TIME, nullable=False),
     sa.Column("used_at", TIME, nullable=True),
+    #: when the message went to the SMS gateway or SMTP server; None while it has not
+    #: (``failure`` then says why, as an ``invitation.failed.*`` key; revision
+    #: ``0021_invitation_delivery``)
+    sa.Column("sent_at", TIME, nullable=True),
+    sa.Column("failure", sa.String(40), nullable=True),
 )
 sa.Index("ix_candidate_invitations_case", candidate_invitations.c.case_id)
 

@@ -242,6 +242,12 @@ class ServiceRepository:
             return None
         return dict(self._open(str(case["pseudonym"]), "contact", case["contact_ct"]))
 
+    def set_case_contact(self, case: Mapping[Any, Any], contact: Mapping[str, str]) -> None:
+        """Replace the candidate's contact (a corrected number or address), sealed under
+        the case key as at the order."""
+        sealed = self._seal(str(case["pseudonym"]), "contact", dict(contact))
+        self.update_case(str(case["id"]), contact_ct=sealed)
+
     # --- the candidate's invitation links ------------------------------------------------
 
     def add_candidate_invitation(self, **values: Any) -> None:
@@ -250,6 +256,25 @@ class ServiceRepository:
     def candidate_invitation(self, token_hash: str) -> RowMapping | None:
         table = t.candidate_invitations
         return self._one(sa.select(table).where(table.c.token_hash == token_hash))
+
+    def candidate_invitations(self, case_id: str) -> Sequence[RowMapping]:
+        """The case's links, oldest first."""
+        table = t.candidate_invitations
+        query = sa.select(table).where(table.c.case_id == case_id)
+        return (
+            self.connection.execute(query.order_by(table.c.created_at, table.c.id)).mappings().all()
+        )
+
+    def candidate_invitation_sent(
+        self, invitation_id: str, *, sent_at: datetime | None, failure: str | None
+    ) -> None:
+        """Record whether the link's message went out (``failure``: the reason key)."""
+        table = t.candidate_invitations
+        self.connection.execute(
+            sa.update(table)
+            .where(table.c.id == invitation_id)
+            .values(sent_at=sent_at, failure=failure)
+        )
 
     def use_candidate_invitation(self, invitation_id: str, at: datetime) -> bool:
         """Mark the link used; False if it already was (single use, even for two at once)."""

@@ -68,6 +68,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("POST", "/v1/profiles"): frozenset({EMPLOYER}),
     ("POST", "/v1/profiles/builtin"): frozenset({EMPLOYER}),
     ("POST", "/v1/cases"): frozenset({EMPLOYER}),
+    ("GET", "/v1/cases/{case_id}/invitation"): frozenset({EMPLOYER}),
+    ("POST", "/v1/cases/{case_id}/invitation"): frozenset({EMPLOYER}),
     ("GET", "/v1/cases/{case_id}/employer-view"): frozenset({EMPLOYER}),
     ("POST", "/v1/cases/{case_id}/decision"): frozenset({EMPLOYER}),
     ("POST", "/v1/cases/{case_id}/pre-adverse-notice"): frozenset({EMPLOYER}),

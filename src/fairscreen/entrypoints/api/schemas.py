@@ -203,12 +203,57 @@ class ProfileOut(Out):
 # --- cases ---------------------------------------------------------------------------------------
 
 
+class OrderInvitationIn(In):
+    """Invite the candidate with the order: their name as the employer knows them and
+    their mobile number or e-mail address (both sealed with the case), the message's
+    language."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    contact: Annotated[str, StringConstraints(min_length=1, max_length=254)]
+    lang: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
+
+
 class OrderIn(In):
     subject_id: Id
     profile_id: Id
     requested: Annotated[list[Category], Field(min_length=1, max_length=20)]
     purpose: Text200 = DEFAULT_PURPOSE
     agency_id: Id | None = None
+    invitation: OrderInvitationIn | None = None
+
+
+class CandidateInvitationIn(In):
+    """Send the candidate a new invitation link (the older ones stop working once it went
+    out); ``contact`` corrects the mobile number or e-mail address, or gives one to a case
+    ordered without; the message is written in ``lang``."""
+
+    contact: Annotated[str, StringConstraints(max_length=254)] = Field(
+        default="", description="optional: a mobile number or an e-mail address"
+    )
+    lang: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
+
+
+class CandidateInvitationOut(Out):
+    """The case's latest invitation link: where it went (masked), when, whether its message
+    went out and, if not, why (``reason_key``: ``invitation.failed.sms`` or
+    ``invitation.failed.mail``); ``left_today``: how many more links the case may get in
+    the next 24 hours."""
+
+    channel: Literal["mobile", "email"]
+    destination: str
+    at: Moment | None
+    sent: bool
+    reason_key: str | None
+    left_today: int
+
+
+class OrderOut(Out):
+    """The case ordered; with an invitation, whether its message went out (``sent:
+    false`` and a ``reason_key`` when the SMS gateway or the mail server did not take
+    it: the order stands, ``POST /v1/cases/{id}/invitation`` sends again)."""
+
+    id: str
+    invitation: CandidateInvitationOut | None = None
 
 
 class CaseOut(Out):

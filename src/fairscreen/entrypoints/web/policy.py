@@ -142,6 +142,7 @@ PAGE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
     ("GET", "/employer/cases/{case_id}/disputes/{dispute_id}/files/{file_id}"): ONLY_EMPLOYER,
     ("POST", "/employer/cases/{case_id}/supplements/{supplement_id}/answer"): ONLY_EMPLOYER,
     ("GET", "/employer/cases/{case_id}/supplements/{supplement_id}/files/{file_id}"): ONLY_EMPLOYER,
+    ("POST", "/employer/cases/{case_id}/invitation"): ONLY_EMPLOYER,
     # --- agency (背调机构) -----------------------------------------------------------------
     ("GET", "/agency"): ONLY_AGENCY,
     ("GET", "/agency/cases/{case_id}"): ONLY_AGENCY,
@@ -197,6 +198,7 @@ FORM_PAGES: dict[str, str] = {
     "/employer/cases/{case_id}/disputes/{dispute_id}/resolution": "/employer/cases/{case_id}",
     "/employer/cases/{case_id}/supplements/{supplement_id}/answer": "/employer/cases/{case_id}",
     "/agency/cases/{case_id}/supplements/{supplement_id}/answer": "/agency/cases/{case_id}",
+    "/employer/cases/{case_id}/invitation": "/employer/cases/{case_id}",
     "/agency/cases/{case_id}/investigation": "/agency/cases/{case_id}",
     "/agency/cases/{case_id}/referees": "/agency/cases/{case_id}",
     "/referee/{token}": "/referee/{token}",

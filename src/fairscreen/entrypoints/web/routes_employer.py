@@ -357,7 +357,7 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         "employer/case.html",
         case=summary,
         card=case_cards(page.services, actor, [case_id]).get(case_id),
-        invited=invitations.invited_at(page.services, actor, case_id),
+        invitation=invitations.invitation_status(page.services, actor, case_id),
         view=view,
         decision=decided,
         notices=notices,
@@ -370,6 +370,22 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         own_checks=summary["state"] == "scoped" and own,
         **disputes,
     )
+
+
+@router.post("/cases/{case_id}/invitation")
+def resend_invitation(page: PageDep, case_id: CaseId) -> Response:
+    """A new invitation link while the candidate has not signed, to the contact on file
+    or to a corrected one, in the page's language; the older links stop working once it
+    went out. Whether it did, the case page says (``invitation_status``)."""
+    status = invitations.resend_invitation(
+        page.services,
+        _actor(page),
+        case_id,
+        contact=page.field("contact"),
+        lang=NOTICE_LANGUAGE[page.lang],
+    )
+    done = "?done=reinvited" if status.sent else ""  # else the page says why it did not
+    return redirect(page, f"/employer/cases/{case_id}{done}")
 
 
 @router.post("/cases/{case_id}/investigation")

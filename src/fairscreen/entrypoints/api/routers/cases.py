@@ -12,6 +12,8 @@ from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
 from fairscreen.entrypoints.api.routing import OneTripRoute
 from fairscreen.entrypoints.api.schemas import (
     AcceptIn,
+    CandidateInvitationIn,
+    CandidateInvitationOut,
     CaseNoticeOut,
     CaseOut,
     DecisionIn,
@@ -19,10 +21,10 @@ from fairscreen.entrypoints.api.schemas import (
     DisputeIdsOut,
     DisputeIn,
     EmployerViewOut,
-    IdOut,
     InvestigationOut,
     NoticeOut,
     OrderIn,
+    OrderOut,
     Page,
     PreAdverseIn,
     PreAdverseOut,
@@ -43,6 +45,7 @@ from fairscreen.services import (
     decision,
     evidence_files,
     investigation,
+    invitations,
     portal_queries,
     retention,
     review,
@@ -71,8 +74,14 @@ def list_cases(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> IdOut:
-    """Order a check for a role; the case waits for the candidate's signature."""
+def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> OrderOut:
+    """Order a check for a role; the case waits for the candidate's signature. With
+    ``invitation`` the candidate gets a link at the contact given; a message that does
+    not go out leaves the order standing and says so (``invitation.sent``)."""
+    invitee = None
+    if body.invitation is not None:
+        asked = body.invitation
+        invitee = invitations.checked_invitee(asked.name, asked.contact, asked.lang)
     case_id = scope.order_check(
         svc,
         actor,
@@ -81,8 +90,47 @@ def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> IdOut:
         requested=body.requested,
         purpose=body.purpose,
         agency_id=body.agency_id,
+        invitee=invitee,
     )
-    return IdOut(id=case_id)
+    invited = None if invitee is None else invitations.invitation_status(svc, actor, case_id)
+    return OrderOut(id=case_id, invitation=None if invited is None else _invitation_out(invited))
+
+
+def _invitation_out(status: invitations.InvitationStatus) -> CandidateInvitationOut:
+    return CandidateInvitationOut(
+        channel=status.channel,  # type: ignore[arg-type]
+        destination=status.destination,
+        at=status.at,
+        sent=status.sent,
+        reason_key=status.failure,
+        left_today=status.left_today,
+    )
+
+
+@router.get("/{case_id}/invitation")
+def candidate_invitation(
+    svc: ServicesDep, actor: ActorDep, case_id: CaseId
+) -> CandidateInvitationOut | None:
+    """The candidate's latest invitation link (``null``: the case has no contact)."""
+    status = invitations.invitation_status(svc, actor, case_id)
+    return None if status is None else _invitation_out(status)
+
+
+@router.post("/{case_id}/invitation", status_code=status.HTTP_201_CREATED)
+def resend_invitation(
+    svc: ServicesDep,
+    actor: ActorDep,
+    case_id: CaseId,
+    body: CandidateInvitationIn | None = None,
+) -> CandidateInvitationOut:
+    """A new invitation link while the candidate has not signed (at most 5 a day per
+    case); the body is optional. A message that did not go out is ``201`` with
+    ``sent: false`` and its ``reason_key``, never a 503: the link exists and may be sent
+    again."""
+    asked = body or CandidateInvitationIn()
+    return _invitation_out(
+        invitations.resend_invitation(svc, actor, case_id, contact=asked.contact, lang=asked.lang)
+    )
 
 
 @router.get("/{case_id}")
