@@ -311,8 +311,11 @@ class ServiceRepository:
         rows = self.connection.execute(self._locked(query.order_by(t.cases.c.id), shared=True))
         return {str(row.pseudonym) for row in rows if row.state == CaseState.DESTROYED.value}
 
-    def update_case(self, case_id: str, **values: Any) -> None:
-        self.connection.execute(sa.update(t.cases).where(t.cases.c.id == case_id).values(**values))
+    def update_case(self, case_id: str, **values: Any) -> RowMapping:
+        """Set ``values`` on the case's row; the row as it now stands (``RETURNING``: the
+        update locks it as :meth:`case` would, with no second statement to read it)."""
+        query = sa.update(t.cases).where(t.cases.c.id == case_id).values(**values)
+        return self.connection.execute(query.returning(*t.cases.c)).mappings().one()
 
     def cases_where(
         self, *conditions: Any, limit: int | None = None, lock: bool = False
