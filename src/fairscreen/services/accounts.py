@@ -51,6 +51,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
+from fairscreen.adapters.db.engine import one_statement
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
@@ -406,7 +407,7 @@ def authenticate(svc: Services, token: str) -> Principal:
     """The principal behind a bearer token, or :class:`Unauthenticated`."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise Unauthenticated("invalid or expired credentials")
-    with svc.engine.connect() as connection:
+    with one_statement(svc.engine) as connection:
         row = connection.execute(_TOKEN_QUERY, {"digest": token_hash(token)}).mappings().first()
     if row is None or row["revoked_at"] is not None or row["disabled_at"] is not None:
         raise Unauthenticated("invalid or expired credentials")

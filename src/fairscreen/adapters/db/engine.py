@@ -242,6 +242,18 @@ def begin_read(engine: Engine) -> Iterator[Connection]:
             transaction.rollback()
 
 
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for a read that is one statement (one statement is one snapshot by
+    itself): on PostgreSQL in autocommit, so it is one round trip, not three (``BEGIN``,
+    the statement, ``ROLLBACK``; the API's token check, on every request). On SQLite a
+    connection as :meth:`Engine.connect` gives it."""
+    with engine.connect() as connection:
+        if not is_sqlite(engine):
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
+
+
 #: "fsmg" as a signed 32-bit integer: the class of the migration advisory lock (the
 #: ledger writer's is "fsld", the leases' "fssl"), paired with the schema.
 MIGRATION_LOCK_CLASS = int.from_bytes(b"fsmg", "big", signed=True)
