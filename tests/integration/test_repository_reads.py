@@ -10,10 +10,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from service_fixtures import make_world
 
-from fairscreen.adapters.db.engine import create_engine, one_statement
+from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine, one_statement
 
 SELECTS = ("FROM tenants", "FROM role_profiles")
 
@@ -110,5 +111,29 @@ def test_a_one_statement_read_opens_no_transaction_on_postgresql(database_url: s
             if postgres:
                 connection.execute(sa.text("SELECT 1"))
                 assert connection.in_transaction()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_one_statement_read_sends_no_local_timeouts(postgres_url: str, tmp_path: Path) -> None:
+    """With the timeouts per transaction (PgBouncer), the autocommit read sends no
+    ``SET LOCAL`` (there is no transaction for it: a round trip for nothing); the next
+    transaction on the same connection still gets them. libpq's trace of the wire says
+    what was sent."""
+    timeouts = PostgresTimeouts(lock_ms=1500, scope="transaction")
+    engine = create_engine(postgres_url, postgres_timeouts=timeouts)
+    trace = tmp_path / "wire.trace"
+    try:
+        with one_statement(engine) as connection, trace.open("w") as out:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.pgconn.trace(out.fileno())
+            assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+            raw.pgconn.untrace()
+        sent = trace.read_text()
+        assert "SELECT 1" in sent and "SET LOCAL" not in sent and "BEGIN" not in sent
+        with engine.begin() as connection:
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == "1500ms"
     finally:
         engine.dispose()

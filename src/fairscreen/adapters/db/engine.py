@@ -134,6 +134,8 @@ def create_engine(
         def _limit_waits(connection: Connection) -> None:
             raw = connection.connection.driver_connection
             assert raw is not None
+            if raw.autocommit:  # no transaction for SET LOCAL (:func:`one_statement`)
+                return
             raw.execute(limits)
 
         return engine
@@ -246,8 +248,10 @@ def begin_read(engine: Engine) -> Iterator[Connection]:
 def one_statement(engine: Engine) -> Iterator[Connection]:
     """A connection for a read that is one statement (one statement is one snapshot by
     itself): on PostgreSQL in autocommit, so it is one round trip, not three (``BEGIN``,
-    the statement, ``ROLLBACK``; the API's token check, on every request). On SQLite a
-    connection as :meth:`Engine.connect` gives it."""
+    the statement, ``ROLLBACK``; the API's token check, on every request). With the
+    timeouts set per transaction (``scope="transaction"``) there is no transaction to
+    set them in, and the role's own settings apply to it. On SQLite a connection as
+    :meth:`Engine.connect` gives it."""
     with engine.connect() as connection:
         if not is_sqlite(engine):
             connection.execution_options(isolation_level="AUTOCOMMIT")
