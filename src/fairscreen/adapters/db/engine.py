@@ -21,6 +21,7 @@ A SQLite file is created with mode 0600 (an existing one is narrowed to it).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,6 +100,26 @@ class PostgresTimeouts:
         )
 
 
+#: The startup options :func:`create_engine` adds to each connection of an engine.
+_STARTUP_OPTIONS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def libpq_conninfo(engine: Engine) -> str:
+    """A PostgreSQL engine's connection parameters as a libpq connection string, with
+    the startup options its own connections get (the timeouts, when set per
+    connection): for a connection made apart from its pool
+    (``adapters/db/loop_reads.py``)."""
+    from psycopg.conninfo import make_conninfo
+
+    _args, params = engine.dialect.create_connect_args(engine.url)
+    options = f"{params.get('options', '')} {_STARTUP_OPTIONS.get(engine, '')}".strip()
+    if options:
+        params["options"] = options
+    # SQLAlchemy's own adapters (``context``) are for its connections, not libpq's
+    libpq = {name: str(value) for name, value in params.items() if isinstance(value, str | int)}
+    return make_conninfo(**libpq)
+
+
 def create_engine(
     url: str,
     *,
@@ -118,6 +139,7 @@ def create_engine(
         if timeouts.scope == "connection":
             # Added to the startup options the URL may carry (``-csearch_path=…``).
             startup = " ".join(f"-c {name}={ms}" for name, ms in timeouts.settings())
+            _STARTUP_OPTIONS[engine] = startup
 
             @event.listens_for(engine, "do_connect")
             def _limit_on_connect(

@@ -108,6 +108,7 @@ def serve(
         ),
         trusted_proxies=settings.trusted_proxy_list,
         metrics_allow=settings.metrics_allow_list,
+        token_reads_on_loop=True,
     )
     console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")
     server.run(app, host=host, port=port, log_format=settings.log_format)
