@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -104,7 +105,15 @@ def postgres_timeouts(settings: Settings) -> PostgresTimeouts:
         lock_ms=settings.db_lock_timeout_ms,
         statement_ms=settings.db_statement_timeout_ms,
         idle_in_transaction_ms=settings.db_idle_in_transaction_timeout_ms,
+        scope=settings.db_timeouts_scope,
     )
+
+
+def pool_options(settings: Settings, url: str) -> dict[str, Any]:
+    """The connection pool's size on PostgreSQL (SQLite keeps SQLAlchemy's own)."""
+    if not url.startswith("postgresql"):
+        return {}
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
 
 
 def service_config(settings: Settings) -> ServiceConfig:
@@ -190,11 +199,17 @@ def build_services(
     private_directory(settings.keys_dir)
     if database_identity(settings.key_store_database) == database_identity(settings.database_url):
         raise ValueError("key_store_url: must name another database than database_url")
-    engine = create_engine(settings.database_url, postgres_timeouts=postgres_timeouts(settings))
+    engine = create_engine(
+        settings.database_url,
+        postgres_timeouts=postgres_timeouts(settings),
+        **pool_options(settings, settings.database_url),
+    )
     if settings.key_store_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)  # the default key store's home
     key_engine = create_engine(
-        settings.key_store_database, postgres_timeouts=postgres_timeouts(settings)
+        settings.key_store_database,
+        postgres_timeouts=postgres_timeouts(settings),
+        **pool_options(settings, settings.key_store_database),
     )
     if migrate:
         upgrade(engine)

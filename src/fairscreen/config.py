@@ -106,6 +106,21 @@ class Settings(BaseSettings):
     db_lock_timeout_ms: int = Field(default=5_000, ge=0, le=86_400_000)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0, le=86_400_000)
     db_idle_in_transaction_timeout_ms: int = Field(default=60_000, ge=0, le=86_400_000)
+    #: Where they are set: ``connection`` (once per connection, as startup options: no
+    #: round trip per transaction) or ``transaction`` (``SET LOCAL`` in each: what
+    #: PgBouncer in transaction mode needs). docs/operations.md, 'Timeouts'.
+    db_timeouts_scope: Literal["connection", "transaction"] = "connection"
+    #: PostgreSQL connections each process keeps open per database (data, key store),
+    #: and how many more it may open at a peak (closed again when returned). Below the
+    #: requests in flight, every request past it opened and closed a connection of its
+    #: own (a new server process each time). docs/operations.md, 'Connections'.
+    db_pool_size: int = Field(default=16, ge=1, le=1000)
+    db_max_overflow: int = Field(default=8, ge=0, le=1000)
+    #: Seconds between the rounds of the ledger's sequencer that ``serve`` runs on a
+    #: thread of its own; 0: none. Unset: 0.2 on SQLite, none on PostgreSQL, where
+    #: ``fairscreen worker`` runs it (one sequencer works at a time, whichever holds its
+    #: lease; a second only polls). ``serve --sequencer-interval`` overrides it.
+    serve_sequencer_interval: float | None = Field(default=None, ge=0, le=3600)
 
     @field_validator("public_url")
     @classmethod

@@ -4,11 +4,12 @@ regulator and an operator, and candidates signed in through the one-time-code fl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from fastapi.testclient import TestClient
 
@@ -194,3 +195,17 @@ def released_case(api: Api) -> str:
 
 
 __all__ = ["Actor", "ActorRole", "Api", "build_api", "order_over_api", "released_case"]
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every hand-off to a worker thread (Starlette's and FastAPI's go through anyio)."""
+    seen: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(function, "__name__", repr(function)))
+        return await real(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return seen

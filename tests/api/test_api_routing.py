@@ -6,11 +6,8 @@ the same."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Annotated, Any
 
-import anyio.to_thread
-import pytest
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -34,20 +31,6 @@ def _app(route_class: type[Any] | None) -> FastAPI:
     app = FastAPI()
     app.include_router(router)
     return app
-
-
-@pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every hand-off to a worker thread (Starlette's and FastAPI's go through anyio)."""
-    seen: list[str] = []
-    real = anyio.to_thread.run_sync
-
-    async def counted(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        seen.append(getattr(function, "__name__", repr(function)))
-        return await real(function, *args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
-    return seen
 
 
 def test_a_plain_route_with_a_response_model_takes_one_trip(trips: list[str]) -> None:

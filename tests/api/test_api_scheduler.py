@@ -82,3 +82,17 @@ def test_a_background_investigation_is_done_by_the_in_process_runner(api: Api) -
             time.sleep(0.05)
             state = client.get(f"/v1/cases/{case_id}", headers=headers).json()["state"]
     assert state == "candidate_review"
+
+
+def test_serve_runs_its_own_sequencer_on_sqlite_only_unless_told() -> None:
+    """On PostgreSQL ``fairscreen worker`` runs the sequencer: a thread in every
+    ``serve`` only polled its lease beside it. The option, then the setting, decide
+    first; 0 turns it off."""
+    from fairscreen.entrypoints.cli.serve import serve_sequencer_interval
+
+    assert serve_sequencer_interval(None, None, in_process=True) == 0.2
+    assert serve_sequencer_interval(None, None, in_process=False) is None
+    assert serve_sequencer_interval(None, 0.5, in_process=False) == 0.5
+    assert serve_sequencer_interval(1.0, 0.5, in_process=False) == 1.0
+    assert serve_sequencer_interval(0.0, 0.5, in_process=True) is None
+    assert serve_sequencer_interval(None, 0.0, in_process=True) is None

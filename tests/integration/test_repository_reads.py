@@ -1,7 +1,8 @@
-"""A unit of work reads a tenant or a role profile once (``ServiceRepository``): no
-statement changes either row once written, and signing an authorization read each twice
-(the scope, then the notice). A tenant not found is looked up again, since the same unit
-of work may add it."""
+"""A tenant or a role profile is read once per process and database (``ServiceRepository``
+and ``WrittenOnce``): no statement changes either row once written, and every request
+of a lifecycle read them again. A tenant not found is looked up again, since the same
+unit of work may add it; one a unit of work added is not kept for others until another
+reads it committed (a rollback must not leave it behind)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from service_fixtures import make_world
+
+from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine, one_statement
 
 SELECTS = ("FROM tenants", "FROM role_profiles")
 
@@ -24,10 +28,17 @@ def _count_selects(engine: sa.Engine, seen: list[str]) -> Any:
     return record
 
 
-def test_a_tenant_and_a_profile_are_read_once_per_unit_of_work(
+def _fresh_engine(world: Any, database_url: str) -> None:
+    """The service on an engine of its own: nothing kept for it yet."""
+    world.svc.engine.dispose()
+    world.svc.engine = create_engine(database_url)
+
+
+def test_a_tenant_and_a_profile_are_read_once_per_process(
     database_url: str, tmp_path: Path
 ) -> None:
     world = make_world(database_url, tmp_path)
+    _fresh_engine(world, database_url)
     seen: list[str] = []
     record = _count_selects(world.svc.engine, seen)
     try:
@@ -39,12 +50,23 @@ def test_a_tenant_and_a_profile_are_read_once_per_unit_of_work(
         assert first is not None and again == first and first["kind"] == "employer"
         assert profile is not None and profile["employer_id"] == world.employer.id
         assert seen == list(SELECTS)
-        with world.svc.uow() as uow:  # a new unit of work reads again
+        with world.svc.uow() as uow:  # another unit of work: no statement
             assert uow.repo.tenant(world.employer.id) == first
-        assert seen == [*SELECTS, SELECTS[0]]
+            assert uow.repo.profile(world.profile_id) == profile
+        assert seen == list(SELECTS)
     finally:
         sa.event.remove(world.svc.engine, "before_cursor_execute", record)
         world.svc.engine.dispose()
+
+
+def _add_tenant(world: Any, uow: Any, tenant_id: str) -> None:
+    uow.repo.add_tenant(
+        id=tenant_id,
+        kind="employer",
+        name="某测试公司",
+        pseudonym=world.svc.pseudonym("emp", tenant_id),
+        created_at=world.svc.now(),
+    )
 
 
 def test_a_tenant_not_found_is_read_again(database_url: str, tmp_path: Path) -> None:
@@ -53,14 +75,65 @@ def test_a_tenant_not_found_is_read_again(database_url: str, tmp_path: Path) -> 
     try:
         with world.svc.uow() as uow:
             assert uow.repo.tenant(tenant_id) is None
-            uow.repo.add_tenant(
-                id=tenant_id,
-                kind="employer",
-                name="某测试公司",
-                pseudonym=world.svc.pseudonym("emp", tenant_id),
-                created_at=world.svc.now(),
-            )
+            _add_tenant(world, uow, tenant_id)
             added = uow.repo.tenant(tenant_id)
         assert added is not None and added["kind"] == "employer"
     finally:
         world.svc.engine.dispose()
+
+
+def test_a_tenant_added_then_rolled_back_is_not_kept(database_url: str, tmp_path: Path) -> None:
+    world = make_world(database_url, tmp_path)
+    tenant_id = f"tenant_{uuid.uuid4().hex}"
+    try:
+        with world.svc.uow() as uow:  # no commit: rolled back
+            _add_tenant(world, uow, tenant_id)
+            assert uow.repo.tenant(tenant_id) is not None
+        with world.svc.uow() as uow:
+            assert uow.repo.tenant(tenant_id) is None
+    finally:
+        world.svc.engine.dispose()
+
+
+def test_a_one_statement_read_opens_no_transaction_on_postgresql(database_url: str) -> None:
+    """The token check on every request: on PostgreSQL in autocommit (one round trip, no
+    ``BEGIN``/``ROLLBACK``), and the pooled connection goes back to transactions after."""
+    engine = create_engine(database_url)
+    postgres = not database_url.startswith("sqlite")
+    try:
+        with one_statement(engine) as connection:
+            assert connection.execute(sa.text("SELECT 1")).scalar_one() == 1
+            raw = connection.connection.driver_connection
+            assert getattr(raw, "autocommit", False) is postgres
+        with engine.connect() as connection:  # the same pooled connection
+            raw = connection.connection.driver_connection
+            assert not getattr(raw, "autocommit", False)
+            if postgres:
+                connection.execute(sa.text("SELECT 1"))
+                assert connection.in_transaction()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_one_statement_read_sends_no_local_timeouts(postgres_url: str, tmp_path: Path) -> None:
+    """With the timeouts per transaction (PgBouncer), the autocommit read sends no
+    ``SET LOCAL`` (there is no transaction for it: a round trip for nothing); the next
+    transaction on the same connection still gets them. libpq's trace of the wire says
+    what was sent."""
+    timeouts = PostgresTimeouts(lock_ms=1500, scope="transaction")
+    engine = create_engine(postgres_url, postgres_timeouts=timeouts)
+    trace = tmp_path / "wire.trace"
+    try:
+        with one_statement(engine) as connection, trace.open("w") as out:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.pgconn.trace(out.fileno())
+            assert connection.exec_driver_sql("SELECT 1").scalar_one() == 1
+            raw.pgconn.untrace()
+        sent = trace.read_text()
+        assert "SELECT 1" in sent and "SET LOCAL" not in sent and "BEGIN" not in sent
+        with engine.begin() as connection:
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == "1500ms"
+    finally:
+        engine.dispose()

@@ -93,19 +93,55 @@ def test_the_timeouts_come_from_the_settings() -> None:
 
     settings = Settings(db_lock_timeout_ms=1234, db_idle_in_transaction_timeout_ms=0)
     assert postgres_timeouts(settings) == PostgresTimeouts(
-        lock_ms=1234, statement_ms=30_000, idle_in_transaction_ms=0
+        lock_ms=1234, statement_ms=30_000, idle_in_transaction_ms=0, scope="connection"
     )
+    per_transaction = Settings(db_timeouts_scope="transaction")
+    assert postgres_timeouts(per_transaction).scope == "transaction"
     with pytest.raises(ValueError, match="db_lock_timeout_ms"):
         Settings(db_lock_timeout_ms=-1)
+    with pytest.raises(ValueError, match="db_timeouts_scope"):
+        Settings(db_timeouts_scope="session")  # type: ignore[arg-type]
+
+
+@pytest.mark.postgres
+def test_by_default_the_timeouts_are_set_once_per_connection_beside_the_urls_options(
+    postgres_url: str,
+) -> None:
+    """As startup options: in force outside any transaction too (the per-transaction
+    ``SET LOCAL`` is gone); the options the URL names (the test schema's
+    ``search_path``) still apply."""
+    assert "options=" in postgres_url
+    engine = create_engine(
+        postgres_url, postgres_timeouts=PostgresTimeouts(lock_ms=1500, statement_ms=2500)
+    )
+    expected_schema = str(sa.make_url(postgres_url).query["options"])
+    try:
+        with engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            with raw.cursor() as cursor:  # outside any transaction
+                cursor.execute("SHOW lock_timeout")
+                assert cursor.fetchone() == ("1500ms",)
+            raw.rollback()
+            with connection.begin():
+                shown = connection.exec_driver_sql(
+                    "SELECT current_setting('statement_timeout'), "
+                    "current_setting('idle_in_transaction_session_timeout'), current_schema()"
+                ).one()
+        assert tuple(shown[:2]) == ("2500ms", "1min")
+        assert expected_schema.endswith(shown[2])
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.postgres
 def test_every_transaction_carries_the_timeouts_and_nothing_outlives_it(
     postgres_url: str,
 ) -> None:
-    """Set per transaction (``SET LOCAL``), never on the session: what PgBouncer in
-    transaction mode needs."""
-    engine = create_engine(postgres_url, postgres_timeouts=PostgresTimeouts(lock_ms=1500))
+    """``scope="transaction"``: set per transaction (``SET LOCAL``), never on the
+    session: what PgBouncer in transaction mode needs."""
+    timeouts = PostgresTimeouts(lock_ms=1500, scope="transaction")
+    engine = create_engine(postgres_url, postgres_timeouts=timeouts)
     try:
         with engine.connect() as connection:
             with connection.begin():
@@ -135,3 +171,29 @@ def test_all_timeouts_off_set_nothing_and_leave_the_roles_settings(postgres_url:
             assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == "1234ms"
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_pools_keep_as_many_connections_as_the_settings_say(
+    postgres_url: str, postgres_key_store_url: str, tmp_path: Path
+) -> None:
+    """Below the requests in flight, every request past the pool opened a connection of
+    its own and closed it on return (a new server process each time)."""
+    from fairscreen.bootstrap import build_services
+
+    settings = Settings(
+        database_url=postgres_url,
+        key_store_url=postgres_key_store_url,
+        data_dir=tmp_path,
+        db_pool_size=7,
+        db_max_overflow=3,
+    )
+    svc = build_services(settings)
+    try:
+        for engine in (svc.engine, svc.key_engine):
+            assert engine is not None
+            assert (engine.pool.size(), engine.pool._max_overflow) == (7, 3)  # type: ignore[attr-defined]
+    finally:
+        svc.engine.dispose()
+        if svc.key_engine is not None:
+            svc.key_engine.dispose()

@@ -42,15 +42,17 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
+from fairscreen.adapters.db.engine import one_statement
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
@@ -402,12 +404,40 @@ _TOKEN_QUERY = (
 )
 
 
+#: :data:`_TOKEN_QUERY` as PostgreSQL's SQL, for a read awaited on the event loop
+#: (``adapters/db/loop_reads.py``): parameter ``%(digest)s``.
+TOKEN_SQL_POSTGRESQL = str(_TOKEN_QUERY.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
+
+#: Reads one row of SQL with parameters on the event loop (``LoopReader.one``).
+LoopRead = Callable[[str, Mapping[str, Any]], Awaitable[Mapping[str, Any] | None]]
+
+
 def authenticate(svc: Services, token: str) -> Principal:
     """The principal behind a bearer token, or :class:`Unauthenticated`."""
+    digest = token_digest(token)
+    with one_statement(svc.engine) as connection:
+        row = connection.execute(_TOKEN_QUERY, {"digest": digest}).mappings().first()
+    return principal_of(svc, row)
+
+
+async def authenticate_on_loop(svc: Services, token: str, read: LoopRead) -> Principal:
+    """:func:`authenticate` with the token's row read by ``read`` on the event loop
+    (PostgreSQL); the same checks on it."""
+    row = await read(TOKEN_SQL_POSTGRESQL, {"digest": token_digest(token)})
+    return principal_of(svc, row)
+
+
+def token_digest(token: str) -> str:
+    """What a bearer token is looked up by; :class:`Unauthenticated` for one that cannot
+    be a token."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         raise Unauthenticated("invalid or expired credentials")
-    with svc.engine.connect() as connection:
-        row = connection.execute(_TOKEN_QUERY, {"digest": token_hash(token)}).mappings().first()
+    return token_hash(token)
+
+
+def principal_of(svc: Services, row: Mapping[Any, Any] | None) -> Principal:
+    """The principal of a token's row (:data:`_TOKEN_QUERY`), or :class:`Unauthenticated`
+    when there is none, or it or its account is revoked, disabled or expired."""
     if row is None or row["revoked_at"] is not None or row["disabled_at"] is not None:
         raise Unauthenticated("invalid or expired credentials")
     expires = row["expires_at"]

@@ -182,8 +182,7 @@ def move_case(
     """Move the case to ``target`` if the state machine allows it (else the domain's
     ``InvalidTransition``), with ``values`` set on its row; the case as it now stands."""
     transition(CaseState(case["state"]), target)
-    uow.repo.update_case(case["id"], state=target.value, updated_at=svc.now(), **values)
-    return reload_case(uow, case)
+    return uow.repo.update_case(case["id"], state=target.value, updated_at=svc.now(), **values)
 
 
 def case_role(uow: SqlUnitOfWork, case: RowMapping) -> dict[str, Any]:

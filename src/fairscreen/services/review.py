@@ -147,8 +147,8 @@ def accept_report(
         case = visible_case(uow, actor, case_id)
         if statement is not None:
             _add_statement(svc, uow, case, statement)
-        uow.repo.update_case(case["id"], accepted=True)
-        mail = _release(svc, uow, reload_case(uow, case), actor)
+        case = uow.repo.update_case(case["id"], accepted=True)
+        mail = _release(svc, uow, case, actor)
         uow.commit()
     send_release_mails(svc, [mail] if mail else [])
 

@@ -21,6 +21,7 @@ A SQLite file is created with mode 0600 (an existing one is narrowed to it).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,23 +60,64 @@ class PostgresTimeouts:
     open by a stalled client is ended by the server after ``idle_in_transaction_ms``,
     which releases its locks. Defaults: 5 s, 30 s, 60 s (``FAIRSCREEN_DB_*_TIMEOUT_MS``).
 
-    They are set at the start of every transaction with ``SET LOCAL``, in one message,
-    so nothing outlives the transaction on
-    the server connection: they work behind PgBouncer in transaction mode, where the
-    next transaction may run on another server connection. That is one more round trip
-    per transaction; with all three 0 nothing is set, and the server's settings for the
-    role apply (``ALTER ROLE fairscreen SET lock_timeout = '5s'``, also safe under
-    PgBouncer, at no cost per transaction).
+    Where they are set (``scope``, ``FAIRSCREEN_DB_TIMEOUTS_SCOPE``):
+
+    - ``connection`` (the default): once, when the connection is opened, as the libpq
+      startup ``options`` (``-c lock_timeout=…``, added to any the URL names): no
+      statement and no round trip per transaction. A request makes some 30 transactions
+      per lifecycle over its two databases; the ``SET LOCAL`` of each was one round trip
+      of a dozen the whole transaction takes (docs/operations.md, 'Where a lifecycle's
+      server CPU goes'). Behind PgBouncer in transaction mode this is not safe: PgBouncer
+      refuses startup ``options`` it does not know (or, told to ignore them, drops them),
+      and a client's transactions run on whichever server connection is free.
+    - ``transaction``: at the start of every transaction with ``SET LOCAL``, in one
+      message, so nothing outlives the transaction on the server connection: they work
+      behind PgBouncer in transaction mode, at one more round trip per transaction.
+
+    With all three 0 nothing is set, and the server's settings for the role apply
+    (``ALTER ROLE fairscreen SET lock_timeout = '5s'``: safe under PgBouncer too, at no
+    cost per transaction).
     """
 
     lock_ms: int = 5_000
     statement_ms: int = 30_000
     idle_in_transaction_ms: int = 60_000
+    scope: Literal["connection", "transaction"] = "connection"
 
     def __post_init__(self) -> None:
         for name in ("lock_ms", "statement_ms", "idle_in_transaction_ms"):
             if not 0 <= getattr(self, name) <= 86_400_000:
                 raise InvalidInput("0 to 86,400,000 milliseconds", field=f"timeouts.{name}")
+        if self.scope not in ("connection", "transaction"):
+            raise InvalidInput("connection or transaction", field="timeouts.scope")
+
+    def settings(self) -> tuple[tuple[str, int], ...]:
+        """The three as (PostgreSQL setting, whole milliseconds)."""
+        return (
+            ("lock_timeout", int(self.lock_ms)),
+            ("statement_timeout", int(self.statement_ms)),
+            ("idle_in_transaction_session_timeout", int(self.idle_in_transaction_ms)),
+        )
+
+
+#: The startup options :func:`create_engine` adds to each connection of an engine.
+_STARTUP_OPTIONS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def libpq_conninfo(engine: Engine) -> str:
+    """A PostgreSQL engine's connection parameters as a libpq connection string, with
+    the startup options its own connections get (the timeouts, when set per
+    connection): for a connection made apart from its pool
+    (``adapters/db/loop_reads.py``)."""
+    from psycopg.conninfo import make_conninfo
+
+    _args, params = engine.dialect.create_connect_args(engine.url)
+    options = f"{params.get('options', '')} {_STARTUP_OPTIONS.get(engine, '')}".strip()
+    if options:
+        params["options"] = options
+    # SQLAlchemy's own adapters (``context``) are for its connections, not libpq's
+    libpq = {name: str(value) for name, value in params.items() if isinstance(value, str | int)}
+    return make_conninfo(**libpq)
 
 
 def create_engine(
@@ -94,19 +136,28 @@ def create_engine(
         timeouts = postgres_timeouts or PostgresTimeouts()
         if not (timeouts.lock_ms or timeouts.statement_ms or timeouts.idle_in_transaction_ms):
             return engine  # all off: the role's or database's own settings apply
+        if timeouts.scope == "connection":
+            # Added to the startup options the URL may carry (``-csearch_path=…``).
+            startup = " ".join(f"-c {name}={ms}" for name, ms in timeouts.settings())
+            _STARTUP_OPTIONS[engine] = startup
+
+            @event.listens_for(engine, "do_connect")
+            def _limit_on_connect(
+                _dialect: Any, _record: Any, _args: Any, params: dict[str, Any]
+            ) -> None:
+                params["options"] = f"{params.get('options', '')} {startup}".strip()
+
+            return engine
         # Whole numbers checked by PostgresTimeouts: written in, no parameters, so the
         # three go as one simple-protocol message (parameters cost a parse each time).
-        limits = (
-            f"SET LOCAL lock_timeout = {int(timeouts.lock_ms)}; "
-            f"SET LOCAL statement_timeout = {int(timeouts.statement_ms)}; "
-            "SET LOCAL idle_in_transaction_session_timeout = "
-            f"{int(timeouts.idle_in_transaction_ms)}"
-        )
+        limits = "; ".join(f"SET LOCAL {name} = {ms}" for name, ms in timeouts.settings())
 
         @event.listens_for(engine, "begin")
         def _limit_waits(connection: Connection) -> None:
             raw = connection.connection.driver_connection
             assert raw is not None
+            if raw.autocommit:  # no transaction for SET LOCAL (:func:`one_statement`)
+                return
             raw.execute(limits)
 
         return engine
@@ -213,6 +264,20 @@ def begin_read(engine: Engine) -> Iterator[Connection]:
         with connection.begin() as transaction:
             yield connection
             transaction.rollback()
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for a read that is one statement (one statement is one snapshot by
+    itself): on PostgreSQL in autocommit, so it is one round trip, not three (``BEGIN``,
+    the statement, ``ROLLBACK``; the API's token check, on every request). With the
+    timeouts set per transaction (``scope="transaction"``) there is no transaction to
+    set them in, and the role's own settings apply to it. On SQLite a connection as
+    :meth:`Engine.connect` gives it."""
+    with engine.connect() as connection:
+        if not is_sqlite(engine):
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 #: "fsmg" as a signed 32-bit integer: the class of the migration advisory lock (the

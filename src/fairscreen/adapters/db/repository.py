@@ -10,13 +10,15 @@ a "case" of its own under the subject's key, so shredding the subject shreds it 
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
@@ -46,6 +48,37 @@ def selfid_label(subject_pseudonym: str) -> str:
     return f"selfid.{subject_pseudonym}"
 
 
+class WrittenOnce:
+    """Rows that no statement changes or deletes once written (tenants, role profiles),
+    kept per process and database once a unit of work read them committed: every
+    request of a lifecycle read its tenant and role profile again (13 statements of 81).
+
+    Only a row read by a unit of work that did not insert it is kept: a reader sees
+    committed rows alone (and its own writes), so what is kept cannot vanish with a
+    rollback. Restoring a backup under a running process is not supported anyway
+    (docs/operations.md, 'Backups'); a process started on the restored database starts
+    empty. At most :data:`CAPACITY` rows per database: past it, it starts again."""
+
+    CAPACITY: ClassVar[int] = 4096
+    _by_engine: ClassVar[weakref.WeakKeyDictionary[Engine, dict[tuple[str, str], RowMapping]]] = (
+        weakref.WeakKeyDictionary()
+    )
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def get(cls, engine: Engine, table: str, key: str) -> RowMapping | None:
+        rows = cls._by_engine.get(engine)
+        return None if rows is None else rows.get((table, key))
+
+    @classmethod
+    def keep(cls, engine: Engine, table: str, key: str, row: RowMapping) -> None:
+        with cls._guard:
+            rows = cls._by_engine.setdefault(engine, {})
+            if len(rows) >= cls.CAPACITY:
+                rows.clear()
+            rows[(table, key)] = row
+
+
 class ServiceRepository:
     def __init__(
         self, connection: Connection, cipher: EnvelopeCipher, *, lock_rows: bool = False
@@ -62,6 +95,21 @@ class ServiceRepository:
         #: to twice (signing an authorization: the scope, then the notice)
         self._tenants: dict[str, RowMapping] = {}
         self._profiles: dict[str, RowMapping] = {}
+        #: (table, id) of the tenants and profiles this unit of work inserted: not
+        #: committed yet, so not for :class:`WrittenOnce`
+        self._added: set[tuple[str, str]] = set()
+
+    def _written_once(self, table: sa.Table, key: str) -> RowMapping | None:
+        """The row of ``table`` (tenants, role profiles: never changed once written) with
+        id ``key``: from this process's :class:`WrittenOnce`, else read (and kept there
+        unless this unit of work inserted it)."""
+        engine = self.connection.engine
+        row = WrittenOnce.get(engine, table.name, key)
+        if row is None:
+            row = self._one(sa.select(table).where(table.c.id == key))
+            if row is not None and (table.name, key) not in self._added:
+                WrittenOnce.keep(engine, table.name, key, row)
+        return row
 
     # --- generic helpers ---------------------------------------------------------------
 
@@ -81,12 +129,13 @@ class ServiceRepository:
     # --- tenants ---------------------------------------------------------------------
 
     def add_tenant(self, **values: Any) -> None:
+        self._added.add((t.tenants.name, str(values["id"])))
         self.connection.execute(sa.insert(t.tenants).values(**values))
 
     def tenant(self, tenant_id: str) -> RowMapping | None:
         row = self._tenants.get(tenant_id)
         if row is None:
-            row = self._one(sa.select(t.tenants).where(t.tenants.c.id == tenant_id))
+            row = self._written_once(t.tenants, tenant_id)
             if row is not None:  # one not there yet may be added in this unit of work
                 self._tenants[tenant_id] = row
         return row
@@ -170,6 +219,7 @@ class ServiceRepository:
     # --- role profiles -----------------------------------------------------------------
 
     def add_profile(self, *, body: Mapping[str, Any], **values: Any) -> None:
+        self._added.add((t.role_profiles.name, str(values["id"])))
         self.connection.execute(
             sa.insert(t.role_profiles).values(body=json.dumps(body, ensure_ascii=False), **values)
         )
@@ -177,8 +227,7 @@ class ServiceRepository:
     def profile(self, profile_id: str) -> RowMapping | None:
         row = self._profiles.get(profile_id)
         if row is None:
-            query = sa.select(t.role_profiles).where(t.role_profiles.c.id == profile_id)
-            row = self._one(query)
+            row = self._written_once(t.role_profiles, profile_id)
             if row is not None:
                 self._profiles[profile_id] = row
         return row
@@ -346,8 +395,11 @@ class ServiceRepository:
         rows = self.connection.execute(self._locked(query.order_by(t.cases.c.id), shared=True))
         return {str(row.pseudonym) for row in rows if row.state == CaseState.DESTROYED.value}
 
-    def update_case(self, case_id: str, **values: Any) -> None:
-        self.connection.execute(sa.update(t.cases).where(t.cases.c.id == case_id).values(**values))
+    def update_case(self, case_id: str, **values: Any) -> RowMapping:
+        """Set ``values`` on the case's row; the row as it now stands (``RETURNING``: the
+        update locks it as :meth:`case` would, with no second statement to read it)."""
+        query = sa.update(t.cases).where(t.cases.c.id == case_id).values(**values)
+        return self.connection.execute(query.returning(*t.cases.c)).mappings().one()
 
     def cases_where(
         self, *conditions: Any, limit: int | None = None, lock: bool = False

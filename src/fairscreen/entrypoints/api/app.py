@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from fairscreen.adapters.db.loop_reads import LoopReader
 from fairscreen.entrypoints.api import problems
 from fairscreen.entrypoints.api.docs import install_docs
 from fairscreen.entrypoints.api.middleware import (
@@ -112,6 +113,7 @@ def create_app(
     sign_in_limiter: AddressLimiter | None = None,
     trusted_proxies: Sequence[str] = (),
     metrics_allow: Sequence[str] = (),
+    token_reads_on_loop: bool = False,
 ) -> FastAPI:
     """The API over ``services``. ``scheduler_interval`` (seconds) runs the scheduler in
     the background while the app is served; None (tests) leaves it off.
@@ -121,11 +123,17 @@ def create_app(
     ``trusted_proxies`` (addresses or networks; default none) are the only peers whose
     ``X-Forwarded-For`` names the client: from anyone else it is ignored; only their
     ``X-Request-ID`` is taken as the request's id. ``metrics_allow`` (addresses or
-    networks) may read ``/metrics`` without a token."""
+    networks) may read ``/metrics`` without a token. ``token_reads_on_loop``: on
+    PostgreSQL the policy check reads the token's row on the event loop while the app is
+    served (adapters/db/loop_reads.py: no thread trip of its own; ``serve`` turns it on),
+    else in the thread pool."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = None
+        reader = None
+        if token_reads_on_loop and services.engine.dialect.name == "postgresql":
+            reader = app.state.loop_reader = LoopReader(services.engine)
         if scheduler_interval:
             task = asyncio.create_task(run_in_process(services, scheduler_interval, loops=()))
         stop_sequencer = threading.Event()
@@ -142,6 +150,9 @@ def create_app(
         try:
             yield
         finally:
+            if reader is not None:
+                app.state.loop_reader = None
+                await reader.aclose()
             stop_sequencer.set()
             if sequencer_thread is not None:
                 sequencer_thread.join()

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from fairscreen.domain.errors import PermissionDenied
 from fairscreen.entrypoints.api.nul import refuse_if_marked
@@ -131,6 +132,13 @@ async def services_of(request: Request) -> Services:
     return _services(request)
 
 
+async def _authenticate(request: Request, token: str) -> Principal:
+    reader = getattr(request.app.state, "loop_reader", None)
+    if reader is not None:
+        return await accounts.authenticate_on_loop(_services(request), token, reader.one)
+    return await run_in_threadpool(accounts.authenticate, _services(request), token)
+
+
 def route_template(request: Request) -> tuple[str, str]:
     """The matched route as (method, path template); HEAD is checked as GET. The web
     portals' policy looks its pages up by the same key."""
@@ -139,11 +147,15 @@ def route_template(request: Request) -> tuple[str, str]:
     return method, str(getattr(route, "path", ""))
 
 
-def enforce(
+async def enforce(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
-    """The policy check every route runs first; returns the caller (None if public)."""
+    """The policy check every route runs first; returns the caller (None if public).
+    Async: the token's row is read on the event loop where the app has a
+    ``loop_reader`` (``serve`` on PostgreSQL: adapters/db/loop_reads.py), else in the
+    thread pool; either way before the route's parameters are validated, so a caller
+    without a valid token gets 401 or 403, never a 422 that describes the route."""
     refuse_if_marked(request.state)  # a NUL anywhere in the request (entrypoints/api/nul.py)
     key = route_template(request)
     allowed = ROUTE_ROLES.get(key)
@@ -157,7 +169,7 @@ def enforce(
             return None
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("a bearer token is required")
-    principal = accounts.authenticate(_services(request), credentials.credentials)
+    principal = await _authenticate(request, credentials.credentials)
     if principal.actor.role not in allowed:
         raise PermissionDenied(
             f"{principal.actor.role.value} may not call this route", field="route"

@@ -55,13 +55,16 @@ def serve(
         ),
     ] = 30.0,
     sequencer_interval: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--sequencer-interval",
-            help="seconds between the ledger sequencer's rounds (pending entries into the "
-            "tree, checkpoints); 0 off",
+            min=0,
+            help="seconds between the ledger sequencer's rounds in this process (pending "
+            "entries into the tree, checkpoints); 0 off. Default: "
+            "FAIRSCREEN_SERVE_SEQUENCER_INTERVAL, else 0.2 on SQLite and off on PostgreSQL "
+            "(`fairscreen worker` runs it)",
         ),
-    ] = 0.2,
+    ] = None,
     examples: Annotated[
         Path | None,
         typer.Option("--examples", help="a folder with the three worked cases (default: bundled)"),
@@ -98,16 +101,42 @@ def serve(
 
     in_process = isinstance(services.jobs, InProcessQueue)
     if not in_process:  # PostgreSQL: the job queue's workers do the background work
-        console.print("background tasks: run `fairscreen worker` beside this server")
+        console.print(
+            "background tasks and the ledger's sequencer: "
+            "run `fairscreen worker` beside this server"
+        )
     app = create_app(
         services,
         scheduler_interval=(scheduler_interval or None) if in_process else None,
-        sequencer_interval=sequencer_interval or None,
+        sequencer_interval=serve_sequencer_interval(
+            sequencer_interval, settings.serve_sequencer_interval, in_process=in_process
+        ),
         trusted_proxies=settings.trusted_proxy_list,
         metrics_allow=settings.metrics_allow_list,
+        token_reads_on_loop=True,
     )
     console.print(f"fairscreen on {base}: web portals at {base}/ · API at {base}/docs")
     server.run(app, host=host, port=port, log_format=settings.log_format)
+
+
+#: Seconds between the sequencer's rounds in ``serve`` on SQLite, where no worker runs.
+SQLITE_SEQUENCER_INTERVAL = 0.2
+
+
+def serve_sequencer_interval(
+    option: float | None, setting: float | None, *, in_process: bool
+) -> float | None:
+    """Seconds between the rounds of ``serve``'s own sequencer thread; None: no thread.
+    ``--sequencer-interval`` first, then ``FAIRSCREEN_SERVE_SEQUENCER_INTERVAL``, else: on
+    SQLite (background work ``in_process``) every 0.2 s; on PostgreSQL none, as
+    ``fairscreen worker`` runs the sequencer. There a thread in every ``serve`` only
+    polled the lease five times a second beside the worker's (one sequencer works at a
+    time), and, when it won the lease, integrated and published on a request-serving
+    process's CPU (docs/operations.md, 'Where a lifecycle's server CPU goes')."""
+    for chosen in (option, setting):
+        if chosen is not None:
+            return chosen or None
+    return SQLITE_SEQUENCER_INTERVAL if in_process else None
 
 
 def _refuse_a_log_gone_back(services: Any) -> None:
