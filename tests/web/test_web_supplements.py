@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from api.test_api_supplements import in_review_without_the_degree
+from api.test_api_supplements import in_review_without_the_degree, in_the_wait_without_the_degree
 from evidence_samples import jpeg
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import review
@@ -28,16 +28,8 @@ def _in_review(web: Web, *, agency: bool = True) -> str:
 
 def _in_the_wait(web: Web) -> str:
     """A case released yellow, its degree unverifiable, the pre-adverse notice sent."""
-    case_id = _in_review(web)
-    accepted = web.api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
-    assert accepted.status_code in (200, 204), accepted.text
-    notice = web.api.call(
-        "employer",
-        "POST",
-        f"/v1/cases/{case_id}/pre-adverse-notice",
-        json={"reason": "诉讼记录与岗位相关", "cites_report": True},
-    )
-    assert notice.status_code == 201, notice.text
+    case_id = in_the_wait_without_the_degree(web.api)
+    web.refresh_candidates()
     return case_id
 
 
