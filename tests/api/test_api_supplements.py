@@ -25,6 +25,22 @@ def in_review_without_the_degree(api: Api, *, agency: bool = True) -> str:
     return case_id
 
 
+def in_the_wait_without_the_degree(api: Api) -> str:
+    """As :func:`in_review_without_the_degree`, then accepted by the candidate (released
+    yellow) and the employer's pre-adverse notice sent: the case is in its wait."""
+    case_id = in_review_without_the_degree(api)
+    accepted = api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
+    assert accepted.status_code in (200, 204), accepted.text
+    notice = api.call(
+        "employer",
+        "POST",
+        f"/v1/cases/{case_id}/pre-adverse-notice",
+        json={"reason": "诉讼记录与岗位相关", "cites_report": True},
+    )
+    assert notice.status_code == 201, notice.text
+    return case_id
+
+
 def _supply(api: Api, case_id: str, finding: str = "EDU-1", data: bytes = JPEG) -> object:
     return api.call(
         "candidate",

@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from factories import SUBJECT, identity_ok, litigation, record, statement, witness
+from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.notify import MemoryNotifier
 from fairscreen.adapters.sources.recorded import RecordedSource
 from fairscreen.bootstrap import build_services
 from fairscreen.config import Settings
 from fairscreen.domain.categories import Category
+from fairscreen.ledger.audit import audit_entries
 from fairscreen.ledger.entries import ActorRole
+from fairscreen.services import compliance_checklist, supplements
 from fairscreen.services.accounts import register_tenant
 from fairscreen.services.context import Actor, Services
 from fairscreen.services.demo import sign_as_shown
@@ -70,6 +73,43 @@ def records_without_the_degree() -> list[dict[str, Any]]:
     return [*kept, record("edu-1", "education", status="not_found")]
 
 
+#: What the university confirms of the claimed degree when the candidate supplies it.
+DIPLOMA = {"institution": "示例大学", "degree": "bachelor", "graduation_year": 2012}
+
+
+def reverify_degree(
+    world: World,
+    case_id: str,
+    supplement_id: str,
+    verifier: Actor,
+    answer: str = "已向学校核实，学位属实。",
+) -> None:
+    """The verifier answers the open supplement ``re-verified`` after checking the diploma
+    with the university (``records_without_the_degree``): the held record, found, with
+    its data and the issuer as its source."""
+    [open_one] = [
+        s
+        for s in supplements.verifier_supplements(world.svc, verifier, case_id)
+        if s["outcome"] is None
+    ]
+    [held] = open_one["records"]
+    found = {
+        **{k: v for k, v in held.items() if k not in ("status", "source", "data")},
+        "status": "ok",
+        "source": {"id": "education-source", "kind": "issuer"},
+        "data": DIPLOMA,
+    }
+    supplements.answer_supplement(
+        world.svc,
+        verifier,
+        case_id,
+        supplement_id,
+        outcome="reverified",
+        answer=answer,
+        corrected_records=[found],
+    )
+
+
 CLAIMS = {
     "education": [{"institution": "示例大学", "degree": "bachelor", "graduation_year": 2012}],
     "employment": [{"employer": "示例科技有限公司", "start": "2016-07", "end": "2023-09"}],
@@ -111,6 +151,24 @@ def settle(world: World) -> None:
     """Integrate the pending ledger entries (the sequencer's pass, synchronously): on
     PostgreSQL a request only queues its entries; on SQLite it integrated them itself."""
     integrate_all(world.svc.engine)
+
+
+REGULATOR = Actor(ActorRole.REGULATOR, "reg-1")
+
+
+def public_audit(world: World) -> list[tuple[str, str | None]]:
+    """``ledger audit``: the public entries alone."""
+    settle(world)
+    with reading(world.svc.engine) as log:
+        raw = [(i, log.entry(i)) for i in range(log.size())]
+    return [(v.rule.value, v.case) for v in audit_entries(raw, world.svc.published_rulebooks)]
+
+
+def checklist_violations(world: World) -> list[tuple[str, str | None]]:
+    """The regulator's checklist: the public audit and the rules on decisions' payloads."""
+    settle(world)
+    found = compliance_checklist.compliance_checklist(world.svc, REGULATOR)
+    return [(v.rule.value, v.case) for rule in found["rules"] for v in rule.violations]
 
 
 def make_world(

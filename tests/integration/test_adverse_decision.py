@@ -12,15 +12,23 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from service_fixtures import World, iter_all_tables, make_world, order_and_sign, settle
+from service_fixtures import (
+    REGULATOR,
+    World,
+    iter_all_tables,
+    make_world,
+    order_and_sign,
+    public_audit,
+    settle,
+)
+from service_fixtures import checklist_violations as audit
 
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from fairscreen.ledger.audit import AuditRule, audit_entries
-from fairscreen.ledger.entries import ActorRole, EventType
+from fairscreen.ledger.audit import AuditRule
+from fairscreen.ledger.entries import EventType
 from fairscreen.services import case_queries, compliance_checklist, portal_queries, transparency
 from fairscreen.services.case_events import log_event
-from fairscreen.services.context import Actor
 from fairscreen.services.decision import (
     decision_for_candidate,
     plan_decision,
@@ -50,24 +58,6 @@ def public_log(world: World) -> list[dict[str, object]]:
     settle(world)
     with reading(world.svc.engine) as log:
         return [json.loads(log.entry(i)) for i in range(log.size())]
-
-
-REGULATOR = Actor(ActorRole.REGULATOR, "reg-1")
-
-
-def public_audit(world: World) -> list[tuple[str, str | None]]:
-    """``ledger audit``: the public entries alone."""
-    settle(world)
-    with reading(world.svc.engine) as log:
-        raw = [(i, log.entry(i)) for i in range(log.size())]
-    return [(v.rule.value, v.case) for v in audit_entries(raw, world.svc.published_rulebooks)]
-
-
-def audit(world: World) -> list[tuple[str, str | None]]:
-    """The regulator's checklist: the public audit and the rules on decisions' payloads."""
-    settle(world)
-    found = compliance_checklist.compliance_checklist(world.svc, REGULATOR)
-    return [(v.rule.value, v.case) for rule in found["rules"] for v in rule.violations]
 
 
 def snapshot(world: World) -> list[tuple[str, list[object]]]:

@@ -7,24 +7,36 @@ through the logged path; destruction leaves nothing to open."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
 import orjson
 import pytest
 import sqlalchemy as sa
-from service_fixtures import OPERATOR, World, make_world, order_and_sign, settle
+from service_fixtures import (
+    OPERATOR,
+    World,
+    make_world,
+    order_and_sign,
+    records_without_the_degree,
+    reverify_degree,
+    settle,
+)
 
+from evidence_samples import jpeg
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.domain.errors import PermissionDenied
 from fairscreen.ledger.entries import ActorRole, decode_entry
+from fairscreen.services import supplements
 from fairscreen.services.context import Actor
 from fairscreen.services.decision import (
     record_decision,
     respond_to_notice,
     send_pre_adverse_notice,
 )
+from fairscreen.services.evidence_files import EvidenceUpload
 from fairscreen.services.investigation import run_investigation
 from fairscreen.services.retention import purge, request_deletion
 from fairscreen.services.review import accept_report, read_report
@@ -70,6 +82,18 @@ def test_no_entry_says_a_result_or_a_fine_time(world: World) -> None:
         assert said not in text
 
 
+def shapes(world: World, case_id: str) -> list[tuple[object, object, tuple[str, ...]]]:
+    """The case's public entries as an outsider compares them: type, actor's role, fields."""
+    with world.svc.reader() as uow:
+        case = uow.repo.case(case_id)
+        assert case is not None
+    return [
+        (e["type"], dict(e["actor"])["role"], tuple(sorted(e)))  # type: ignore[call-overload]
+        for e in public_entries(world)
+        if e["case"] == case["pseudonym"]
+    ]
+
+
 def test_an_adverse_and_a_hire_decision_look_alike(world: World) -> None:
     """Issue 13 follow-up: a case not hired in P4's two steps (pre-adverse notice, the
     candidate's answer, the final adverse decision) and a case hired in one step leave
@@ -86,23 +110,37 @@ def test_an_adverse_and_a_hire_decision_look_alike(world: World) -> None:
     record_decision(
         world.svc, world.employer, adverse, outcome="not_hired", reason="诚信", cites_report=True
     )
-    with world.svc.reader() as uow:
-        pseudonyms = {}
-        for case_id in (adverse, hired):
-            case = uow.repo.case(case_id)
-            assert case is not None
-            pseudonyms[case_id] = case["pseudonym"]
-
-    def shapes(case_id: str) -> list[tuple[object, object, tuple[str, ...]]]:
-        return [
-            (e["type"], dict(e["actor"])["role"], tuple(sorted(e)))  # type: ignore[call-overload]
-            for e in public_entries(world)
-            if e["case"] == pseudonyms[case_id]
-        ]
-
-    assert shapes(adverse) == shapes(hired)
-    assert ("decision.recorded", "employer") in [s[:2] for s in shapes(adverse)]
+    assert shapes(world, adverse) == shapes(world, hired)
+    assert ("decision.recorded", "employer") in [s[:2] for s in shapes(world, adverse)]
     assert not [e for e in public_entries(world) if str(e["type"]).startswith("notice.")]
+
+
+def test_a_document_reverified_in_the_wait_leaves_the_same_shapes(
+    database_url: str, tmp_path: Path
+) -> None:
+    """As above, with the candidate supplying the unverifiable degree in the wait and the
+    agency reading it and re-verifying it (the case rated again): held for the decision,
+    none of it is a public entry, so the turned-down case still looks like the hired one."""
+    world = make_world(database_url, tmp_path, records_without_the_degree())
+    adverse, hired = order_and_sign(world), order_and_sign(world)
+    for case_id in (adverse, hired):
+        run_investigation(world.svc, world.agency, case_id)
+        accept_report(world.svc, world.candidate, case_id)
+    send_pre_adverse_notice(world.svc, world.employer, adverse, reason="诚信", cites_report=True)
+    supplement_id = supplements.supply_document(
+        world.svc,
+        world.candidate,
+        adverse,
+        finding_id="EDU-1",
+        document=EvidenceUpload("毕业证书.jpg", io.BytesIO(jpeg(120, 90))),
+    )
+    reverify_degree(world, adverse, supplement_id, world.agency, "已核实")
+    record_decision(world.svc, world.employer, hired, outcome="hired", reason="面试优秀")
+    world.clock.advance(days=7)
+    record_decision(
+        world.svc, world.employer, adverse, outcome="not_hired", reason="诚信", cites_report=True
+    )
+    assert shapes(world, adverse) == shapes(world, hired)
 
 
 def test_a_guessed_payload_cannot_be_confirmed(world: World) -> None:

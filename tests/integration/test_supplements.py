@@ -17,10 +17,13 @@ import pytest
 import sqlalchemy as sa
 from service_fixtures import (
     World,
+    checklist_violations,
     make_world,
     order,
     order_and_sign,
+    public_audit,
     records_without_the_degree,
+    reverify_degree,
     settle,
     sign,
 )
@@ -36,7 +39,7 @@ from fairscreen.domain.errors import (
     PermissionDenied,
 )
 from fairscreen.ledger.entries import ActorRole
-from fairscreen.services import evidence_checks, supplements
+from fairscreen.services import decision, evidence_checks, supplements, transparency
 from fairscreen.services.authorization import revoke_authorization
 from fairscreen.services.context import Actor
 from fairscreen.services.decision import record_decision, send_pre_adverse_notice
@@ -46,7 +49,6 @@ from fairscreen.services.retention import export_subject_data, request_deletion
 from fairscreen.services.review import accept_report, read_report
 
 JPEG = jpeg(400, 370)  # a real photo of about 600 KB
-DIPLOMA = {"institution": "示例大学", "degree": "bachelor", "graduation_year": 2012}
 
 
 @pytest.fixture
@@ -114,25 +116,6 @@ def stored(world: World, case_id: str) -> tuple[int, int, list[bytes]]:
             .where(t.evidence_files.c.case_id == case_id)
         ).scalars()
         return int(rows), int(files), [bytes(c) for c in chunks]
-
-
-def corrected(world: World, case_id: str, verifier: Actor) -> list[dict[str, Any]]:
-    """The verifier's correction after checking the diploma with the university: the held
-    record, found, with its data and the issuer as its source."""
-    [open_one] = [
-        s
-        for s in supplements.verifier_supplements(world.svc, verifier, case_id)
-        if s["outcome"] is None
-    ]
-    [held] = open_one["records"]
-    return [
-        {
-            **{k: v for k, v in held.items() if k not in ("status", "source", "data")},
-            "status": "ok",
-            "source": {"id": "education-source", "kind": "issuer"},
-            "data": DIPLOMA,
-        }
-    ]
 
 
 def test_a_supplied_document_is_kept_encrypted_and_the_case_runs_on(world: World) -> None:
@@ -232,15 +215,7 @@ def test_reverified_corrects_the_finding_and_rates_the_case_again(world: World) 
         supplements.answer_supplement(
             world.svc, world.agency, case_id, supplement_id, outcome="reverified", answer="x"
         )
-    supplements.answer_supplement(
-        world.svc,
-        world.agency,
-        case_id,
-        supplement_id,
-        outcome="reverified",
-        answer="已向学校核实，学位属实。",
-        corrected_records=corrected(world, case_id, world.agency),
-    )
+    reverify_degree(world, case_id, supplement_id, world.agency, "已向学校核实，学位属实。")
     report = read_report(world.svc, world.candidate, case_id)["report"]
     [degree] = [f for f in report["findings"] if f["category"] == "education"]
     assert degree["verification"] == "verified" and degree["light"] is None
@@ -297,33 +272,24 @@ def test_the_employer_answers_on_a_case_it_checks_itself(world: World) -> None:
     sign(world, case_id)
     run_investigation(world.svc, world.employer, case_id)
     supplement_id = supply(world, case_id)
-    supplements.answer_supplement(
-        world.svc,
-        world.employer,
-        case_id,
-        supplement_id,
-        outcome="reverified",
-        answer="已核实",
-        corrected_records=corrected(world, case_id, world.employer),
-    )
+    reverify_degree(world, case_id, supplement_id, world.employer, "已核实")
     [mine] = supplements.candidate_supplements(world.svc, world.candidate, case_id)
     assert mine["outcome"] == "reverified"
 
 
-def test_in_the_pre_adverse_wait_no_public_entry_tells_of_the_notice(world: World) -> None:
-    """Only a case with a pre-adverse notice is in its wait: a public ``document.*``
-    entry then would tell an outsider so; the decision's payload counts them instead."""
+def in_the_wait(world: World) -> str:
+    """A case released yellow (LIT-3), its degree unverifiable (EDU-1, blue), and the
+    employer's pre-adverse notice sent."""
     case_id = in_review(world)
     accept_report(world.svc, world.candidate, case_id)
     send_pre_adverse_notice(
         world.svc, world.employer, case_id, reason="诉讼记录与岗位相关", cites_report=True
     )
-    supplement_id = supply(world, case_id)
-    supplements.answer_supplement(
-        world.svc, world.agency, case_id, supplement_id, outcome="not_sufficient", answer="无法核实"
-    )
-    assert not [e for e in entries(world) if e["type"].startswith("document.")]
-    world.clock.advance(days=10)
+    return case_id
+
+
+def final_not_hire(world: World, case_id: str) -> None:
+    """The final adverse decision, the wait's end left to the test."""
     record_decision(
         world.svc,
         world.employer,
@@ -332,11 +298,95 @@ def test_in_the_pre_adverse_wait_no_public_entry_tells_of_the_notice(world: Worl
         reason="诉讼记录与岗位相关",
         cites_report=True,
     )
+
+
+def test_in_the_pre_adverse_wait_no_public_entry_tells_of_the_notice(world: World) -> None:
+    """Only a case with a pre-adverse notice is in its wait: a public ``document.*``
+    entry then would tell an outsider so; the decision's payload counts them instead."""
+    case_id = in_the_wait(world)
+    supplement_id = supply(world, case_id)
+    supplements.answer_supplement(
+        world.svc, world.agency, case_id, supplement_id, outcome="not_sufficient", answer="无法核实"
+    )
+    assert not [e for e in entries(world) if e["type"].startswith("document.")]
+    world.clock.advance(days=10)
+    final_not_hire(world, case_id)
     [decided] = payload_of(world, "decision.recorded")
     assert decided["pre_adverse"]["supplements"] == 1
     # the employer's view never mentions it (P4: nothing unverified, not even a count)
     view = read_report(world.svc, world.employer, case_id)["employer_view"]
     assert "supplement" not in json.dumps(view) and "EDU-1" not in json.dumps(view)
+
+
+def test_the_final_decision_waits_for_the_verifiers_answer(world: World) -> None:
+    """P4: the candidate may "respond or supply what was missing. Only then the final
+    decision": a document supplied in the wait holds the final adverse decision until the
+    verifier answers it, however long the wait has been over; a hire is not held."""
+    case_id = in_the_wait(world)
+    assert not decision.supplement_with_verifier(world.svc, world.employer, case_id)
+    supplement_id = supply(world, case_id)
+    world.clock.advance(days=10)
+    for actor in (world.employer, world.candidate):
+        assert decision.supplement_with_verifier(world.svc, actor, case_id)
+    with pytest.raises(PermissionDenied):
+        decision.supplement_with_verifier(world.svc, world.agency, case_id)
+    before = (state(world, case_id), len(entries(world)))
+    with pytest.raises(InvalidTransition) as held:
+        final_not_hire(world, case_id)
+    assert held.value.key == "transition.decision_awaits_supplement"
+    with pytest.raises(InvalidTransition) as planned:
+        decision.plan_decision(
+            world.svc, world.employer, case_id, outcome="not_hired", reason="x", cites_report=True
+        )
+    assert planned.value.key == "transition.decision_awaits_supplement"
+    hire = decision.plan_decision(world.svc, world.employer, case_id, outcome="hired", reason="好")
+    assert hire["step"] == "final" and hire["adverse"] is False
+    assert (state(world, case_id), len(entries(world))) == before
+    supplements.answer_supplement(
+        world.svc, world.agency, case_id, supplement_id, outcome="not_sufficient", answer="无法核实"
+    )
+    assert not decision.supplement_with_verifier(world.svc, world.candidate, case_id)
+    final_not_hire(world, case_id)
+    assert state(world, case_id)["state"] == "decided"
+
+
+def test_a_reverification_in_the_wait_is_held_for_the_decision(world: World) -> None:
+    """A document re-verified in the wait leaves no public entry (its source query, its
+    re-rating and the verifier's reads would tell an outsider that the case had a
+    pre-adverse notice, PRODUCT.md §6): their facts go into the decision's committed
+    payload, which the regulator's checklist checks; ``ledger verify`` and ``ledger
+    audit`` stay clean."""
+    case_id = in_the_wait(world)
+    size = len(entries(world))
+    supplement_id = supply(world, case_id)
+    reverify_degree(world, case_id, supplement_id, world.agency, "已向学校核实，学位属实。")
+    report = read_report(world.svc, world.candidate, case_id)["report"]
+    [degree] = [f for f in report["findings"] if f["category"] == "education"]
+    assert degree["verification"] == "verified"
+    light = state(world, case_id)["light"]
+    assert light == report["rating"]["light"] == "yellow"  # LIT-3 still decides it
+    assert [e["type"] for e in entries(world)[size:] if e["type"] != "report.read"] == []
+    assert [e.get("reason") for e in entries(world)[size:]] == [
+        "candidate_review"
+    ]  # the read above
+    world.clock.advance(days=10)
+    final_not_hire(world, case_id)
+    assert [e["type"] for e in entries(world)[size + 1 :]] == ["decision.recorded"]
+    [decided] = payload_of(world, "decision.recorded")
+    assert decided["light"] == light and decided["adverse"] is True
+    held = decided["pre_adverse"]["held"]
+    assert [h["type"] for h in held] == ["report.read", "source.queried", "report.rated"]
+    read, queried, rated = held
+    assert read["reason"] == "dispute" and read["payload"] == {"reason": "supplement_records"}
+    assert queried["category"] == "education" and queried["reason"] == "dispute"
+    assert queried["payload"] == {"source": ["education-source"], "supplement": supplement_id}
+    assert rated["rulebook_sha256"] == world.svc.rulebook.sha256
+    assert rated["payload"]["light"] == light
+    assert [r["rule"] for r in report["rating"]["reasons"]] == rated["payload"]["reasons"]
+    assert all(h["actor"]["role"] == "agency" and "at" in h for h in held)
+    assert "case" not in json.dumps(held) and "EDU-1" not in json.dumps(held)
+    assert public_audit(world) == [] and checklist_violations(world) == []
+    assert transparency.ledger_status(world.svc)["verified"] is True
 
 
 def test_supplements_are_destroyed_with_the_case(world: World) -> None:

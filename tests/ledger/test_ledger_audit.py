@@ -196,6 +196,33 @@ def _notice(wait_ends: str | None = "2026-03-28T09:00:00+00:00") -> dict[str, An
     return {"sent_at": "2026-03-21T09:00:00+00:00", "wait_ends": wait_ends, "responses": 1}
 
 
+def _after_rerating(
+    named: str | None,
+    rerated: str,
+    *,
+    adverse: bool = False,
+    outcome: str = "not_hired",
+    digest: str | None = RULEBOOK,
+) -> dict[str, Any]:
+    """A decision's payload after a re-rating held for it in the wait, to ``rerated``
+    under rulebook ``digest``; the decision names light ``named``."""
+    rating: dict[str, Any] = {
+        "type": "report.rated",
+        "at": "2026-03-24T09:00:00Z",
+        "actor": {"role": "agency", "pseudonym": "usr_" + "a" * 32},
+        "payload": {"light": rerated, "reasons": []},
+    }
+    if digest is not None:
+        rating["rulebook_sha256"] = digest
+    query = {"type": "source.queried", "category": "education", "reason": "dispute"}
+    return {
+        "outcome": outcome,
+        "adverse": adverse,
+        "light": named,
+        "pre_adverse": {**_notice(), "held": [query, rating]},
+    }
+
+
 #: P4's two steps on a decision's payload (PRODUCT.md §6: the public entries cannot say
 #: that a decision was adverse, so these rules read the payload): rule, day decided,
 #: payload, violated?
@@ -215,19 +242,40 @@ PAYLOAD_CASES: dict[AuditRule, list[tuple[float, dict[str, Any], bool]]] = {
         (30, {"outcome": "not_hired", "adverse": True, "pre_adverse": _notice("soon")}, True),
         (26, {"outcome": "hired", "adverse": False, "pre_adverse": _notice()}, False),
     ],
+    # a supplement re-verified in the wait: its re-rating is held for the decision
+    AuditRule.RERATING_UNPUBLISHED_RULEBOOK: [
+        (28, _after_rerating("yellow", "yellow", adverse=True), False),
+        (28, _after_rerating("yellow", "yellow", adverse=True, digest=OTHER_RULEBOOK), True),
+        (28, _after_rerating("yellow", "yellow", adverse=True, digest=None), True),
+        (28, _after_rerating("green", "green", outcome="hired", digest=OTHER_RULEBOOK), True),
+    ],
+    AuditRule.DECISION_NOT_ON_RERATED_LIGHT: [
+        (28, _after_rerating("blue", "blue", adverse=True), False),
+        (28, _after_rerating("green", "green", outcome="hired"), False),
+        # the re-rating made it green, yet the decision is recorded as adverse
+        (28, _after_rerating("green", "green", adverse=True), True),
+        # the decision names the light of the notice, not the re-rated one
+        (28, _after_rerating("yellow", "green", outcome="hired"), True),
+        (28, _after_rerating(None, "blue", adverse=True), True),
+    ],
 }
 
 
 @pytest.mark.parametrize("rule", list(PAYLOAD_CASES), ids=str)
 def test_payload_rules(rule: AuditRule) -> None:
     for day, payload, violated in PAYLOAD_CASES[rule]:
-        found = [v.rule for v in check_decision_payload(7, _decision(day), payload)]
+        found = [
+            v.rule
+            for v in check_decision_payload(
+                7, _decision(day), payload, published_rulebooks={RULEBOOK}
+            )
+        ]
         assert found == ([rule] if violated else []), (day, payload)
 
 
 def test_payload_rules_examine_decisions_only() -> None:
     other = decode_entry(encoded(entry("report.read", "p", when=at(1), reason="audit")))
-    assert check_decision_payload(1, other, {"adverse": True}) == []
+    assert check_decision_payload(1, other, {"adverse": True}, published_rulebooks=()) == []
 
 
 def test_a_hold_placed_after_the_due_does_not_excuse_lateness() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from api.conftest import Api
-from api.test_api_supplements import in_review_without_the_degree
+from api.test_api_supplements import in_review_without_the_degree, in_the_wait_without_the_degree
 from evidence_samples import jpeg
 from web.english import assert_no_english
 from web.test_e2e_browser import CONSOLE_ERRORS, PHONE, _candidate, _staff, shot
@@ -78,4 +78,40 @@ def test_a_candidate_supplies_a_document_on_a_phone(browser: Any, live: tuple[Ap
     assert candidate.locator("#finding-EDU-1 details.supplement").count() == 1
     assert_no_english(candidate, "supplement answered")
     shot(candidate, "supplement-phone-04-candidate-answered")
+    assert not CONSOLE_ERRORS, CONSOLE_ERRORS
+
+
+def test_in_the_pre_adverse_wait_both_sides_see_the_document_is_with_the_verifier(
+    browser: Any, live: tuple[Api, str]
+) -> None:
+    """P4 "only then the final decision": the candidate supplies the degree in the wait;
+    their page says the final decision waits for the verifier, the employer's that the
+    candidate supplied material now with the verifier (nothing of what it is). Both pass
+    axe and the contrast check and show no English word."""
+    api, base = live
+    CONSOLE_ERRORS.clear()
+    case_id = in_the_wait_without_the_degree(api)
+    candidate = _candidate(browser, api, base, "zh-Hans", **PHONE)
+    candidate.goto(f"{base}/candidate/cases/{case_id}")
+    degree = candidate.locator("#finding-EDU-1")
+    degree.locator("details.supplement summary").click()
+    candidate.set_input_files(
+        "#document-EDU-1",
+        {"name": "学位证书.jpg", "mimeType": "image/jpeg", "buffer": PHOTO},
+    )
+    with candidate.expect_navigation():
+        degree.locator("details.supplement form button[type=submit]").click()
+    told = candidate.locator("#supplement-with-verifier").inner_text()
+    assert "核查方答复前，用人单位不能作出不录用的最终决定" in told
+    assert_no_english(candidate, "supplement in the wait")
+    shot(candidate, "supplement-phone-05-candidate-in-the-wait")
+
+    employer = _staff(browser, base, api.tokens["employer"], "zh-Hans", **PHONE)
+    employer.goto(f"{base}/employer/cases/{case_id}")
+    assert (
+        "候选人在等待期内补充了材料" in employer.locator("#supplement-with-verifier").inner_text()
+    )
+    assert "学位证书" not in employer.locator("main").inner_text()
+    assert_no_english(employer, "employer in the wait")
+    shot(employer, "supplement-phone-06-employer-in-the-wait")
     assert not CONSOLE_ERRORS, CONSOLE_ERRORS

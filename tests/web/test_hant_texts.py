@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fairscreen.domain.lifecycle import CaseState
+from fairscreen.entrypoints.web.i18n import LANGUAGES, catalog
 from web.hant import simplified_in
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "fairscreen"
@@ -104,3 +106,11 @@ def test_every_text_map_with_simplified_has_traditional() -> None:
                 if "zh-Hans" in keys and "zh-Hant" not in keys:
                     missing.append(f"{path.name}:{node.lineno}")
     assert missing == []
+
+
+def test_every_case_state_has_its_status_text() -> None:
+    """The case cards say each state in words (``macros.html``: ``status.<state>``); a
+    missing key showed ``status.adverse_notice`` raw on both portals in the wait."""
+    for state in CaseState:
+        texts = catalog().get(f"status.{state.value}")
+        assert texts is not None and set(texts) == set(LANGUAGES), state

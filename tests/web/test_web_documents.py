@@ -15,6 +15,7 @@ import pytest
 
 from api.conftest import order_over_api, sign_over_api
 from factories import SUBJECT
+from fairscreen.ledger.audit import AuditRule
 from web.conftest import Web
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "documents"
@@ -336,8 +337,9 @@ def test_the_audit_is_a_checklist_per_rule_filtered_by_employer_and_period(web: 
     page = web.get("regulator", "/regulator/audit")
     assert page.status_code == 200
     rows = re.findall(r'<tr id="rule-([a-z-]+)">', page.text)
-    assert len(rows) == 14 and "query-without-authorization" in rows
+    assert len(rows) == len(AuditRule) and "query-without-authorization" in rows
     assert "adverse-without-notice" in rows  # issue 13 item 6: P4's two steps audited
+    assert "decision-not-on-rerated-light" in rows  # and what the wait held for the decision
     # ... on the decisions' payloads, read through the console (none decided here)
     assert 'id="payload-reads"' in page.text and "已通过本控制台读取 0 个决定" in page.text
     assert "没有求职者签署的授权书就查询了信息来源" in page.text  # the rule in plain Chinese

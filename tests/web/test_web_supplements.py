@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from api.test_api_supplements import in_review_without_the_degree
+from api.test_api_supplements import in_review_without_the_degree, in_the_wait_without_the_degree
 from evidence_samples import jpeg
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import review
@@ -22,6 +22,13 @@ JPEG = jpeg(400, 300)  # a real photo of about 480 KB: its content check accepts
 
 def _in_review(web: Web, *, agency: bool = True) -> str:
     case_id = in_review_without_the_degree(web.api, agency=agency)
+    web.refresh_candidates()
+    return case_id
+
+
+def _in_the_wait(web: Web) -> str:
+    """A case released yellow, its degree unverifiable, the pre-adverse notice sent."""
+    case_id = in_the_wait_without_the_degree(web.api)
     web.refresh_candidates()
     return case_id
 
@@ -166,18 +173,66 @@ def test_refused_once_the_case_is_released(web: Web) -> None:
 
 def test_supplied_in_the_pre_adverse_wait(web: Web) -> None:
     """P4: "in the waiting period the candidate may respond or supply what was missing"."""
-    case_id = _in_review(web)
-    accepted = web.api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
-    assert accepted.status_code in (200, 204), accepted.text
-    notice = web.api.call(
-        "employer",
-        "POST",
-        f"/v1/cases/{case_id}/pre-adverse-notice",
-        json={"reason": "诉讼记录与岗位相关", "cites_report": True},
-    )
-    assert notice.status_code == 201, notice.text
+    case_id = _in_the_wait(web)
     page = web.get("candidate", f"/candidate/cases/{case_id}").text
     assert 'id="answer-form"' in page and "为 EDU-1 补充材料" in page
     assert _supply(web, case_id).status_code == 303
     assert _state(web, case_id) == "adverse_notice"
     assert "已提交，等待核查方答复" in web.get("candidate", f"/candidate/cases/{case_id}").text
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh-Hans", "候选人在等待期内补充了材料，核查方答复后才能作出最终决定"),
+        ("zh-Hant", "候選人在等待期內補充了材料，核查方答覆後才能作出最終決定"),
+        ("en", "the final decision waits for the verifier"),
+    ],
+)
+def test_the_final_decision_waits_for_the_document_supplied_in_the_wait(
+    web: Web, lang: str, words: str
+) -> None:
+    """P4: "respond or supply what was missing. Only then the final decision". The
+    employer sees that the candidate's document is with the verifier (not what it is),
+    the candidate that the decision waits for it; the adverse decision is refused until
+    the agency answers."""
+    case_id = _in_the_wait(web)
+    for who in ("employer", "candidate"):
+        web.client(who).cookies.set("fs_lang", lang)
+    assert (
+        'id="supplement-with-verifier"'
+        not in web.get("employer", f"/employer/cases/{case_id}").text
+    )
+    assert _supply(web, case_id).status_code == 303
+    web.api.later(days=7)
+    web.refresh_candidates()
+    mine = web.get("candidate", f"/candidate/cases/{case_id}").text
+    assert 'id="supplement-with-verifier"' in mine
+    theirs = web.get("employer", f"/employer/cases/{case_id}").text
+    told = theirs.split('id="supplement-with-verifier"', 1)[1].split("</div>", 1)[0]
+    assert {"zh-Hans": "补充了材料", "zh-Hant": "補充了材料", "en": "supplied material"}[
+        lang
+    ] in told
+    for secret in ("证书编号", "学位证书", "EDU-1", "/files/", "sup_"):
+        assert secret not in theirs
+    path = f"/employer/cases/{case_id}/decision"
+    form = {"outcome": "not_hired", "reason": "诉讼记录与岗位相关", "cites_report": "yes"}
+    for step in (form, {**form, "confirmed": "yes"}):
+        refused = web.post("employer", path, step)
+        assert refused.status_code == 409 and words in refused.text
+    assert _state(web, case_id) == "adverse_notice"
+
+    desk = web.get("agency", f"/agency/cases/{case_id}").text
+    answer = re.findall(r'action="(/agency/cases/[^"]+/supplements/sup_[^/]+/answer)"', desk)[0]
+    said = web.post("agency", answer, {"outcome": "not_sufficient", "answer": "照片模糊。"})
+    assert said.status_code == 303
+    assert (
+        'id="supplement-with-verifier"'
+        not in web.get("employer", f"/employer/cases/{case_id}").text
+    )
+    assert (
+        'id="supplement-with-verifier"'
+        not in web.get("candidate", f"/candidate/cases/{case_id}").text
+    )
+    done = web.post("employer", path, {**form, "confirmed": "yes"})
+    assert done.status_code == 303 and "done=decided" in done.headers["location"]

@@ -40,7 +40,13 @@ reads through its authorized console (:func:`check_decision_payload`, ``PAYLOAD_
 - ``adverse-without-notice``: an adverse decision whose payload names no pre-adverse
   notice;
 - ``adverse-before-waiting-period``: an adverse decision recorded before that notice's
-  waiting period (``wait_ends``) ended.
+  waiting period (``wait_ends``) ended;
+- ``rerating-unpublished-rulebook`` (§4): a re-rating held for the decision in the wait
+  (``pre_adverse.held``: a supplement re-verified then has no public entry, as only a
+  case with a pre-adverse notice is in the wait) whose ``rulebook_sha256`` is missing or
+  not published, as ``rating-unpublished-rulebook`` checks a logged one;
+- ``decision-not-on-rerated-light`` (P4): a decision after such a re-rating that does not
+  name the re-rated light (``light``), or is adverse when the re-rating made it green.
 
 Old logs may hold the retired ``notice.*`` entries; the replay reads them and checks
 nothing on them.
@@ -74,6 +80,8 @@ class AuditRule(StrEnum):
     RELEASE_DURING_DISPUTE = "release-during-dispute"
     ADVERSE_WITHOUT_NOTICE = "adverse-without-notice"
     ADVERSE_BEFORE_WAITING_PERIOD = "adverse-before-waiting-period"
+    RERATING_UNPUBLISHED_RULEBOOK = "rerating-unpublished-rulebook"
+    DECISION_NOT_ON_RERATED_LIGHT = "decision-not-on-rerated-light"
     RATING_UNPUBLISHED_RULEBOOK = "rating-unpublished-rulebook"
     READ_AFTER_DESTRUCTION = "read-after-destruction"
     DESTRUCTION_LATE = "destruction-late"
@@ -83,7 +91,12 @@ class AuditRule(StrEnum):
 
 #: The rules checked on a decision's committed payload, not on the public entries.
 PAYLOAD_RULES = frozenset(
-    {AuditRule.ADVERSE_WITHOUT_NOTICE, AuditRule.ADVERSE_BEFORE_WAITING_PERIOD}
+    {
+        AuditRule.ADVERSE_WITHOUT_NOTICE,
+        AuditRule.ADVERSE_BEFORE_WAITING_PERIOD,
+        AuditRule.RERATING_UNPUBLISHED_RULEBOOK,
+        AuditRule.DECISION_NOT_ON_RERATED_LIGHT,
+    }
 )
 
 
@@ -432,37 +445,94 @@ def _payload_time(value: object) -> datetime | None:
     return public_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
+def _held_violations(
+    index: int,
+    entry: LedgerEntry,
+    payload: Mapping[str, object],
+    published_rulebooks: Collection[str],
+) -> list[Violation]:
+    """The re-ratings held for the decision in the pre-adverse wait (``pre_adverse.held``,
+    ``services/case_events.record_event``): each names a published rulebook, and the
+    decision names the last one's light (and is not adverse on a green one)."""
+    notice = payload.get("pre_adverse")
+    held = notice.get("held") if isinstance(notice, Mapping) else None
+    if not isinstance(held, list):
+        return []
+    ratings = [
+        h for h in held if isinstance(h, Mapping) and h.get("type") == EventType.REPORT_RATED.value
+    ]
+    found = []
+    for rating in ratings:
+        digest = rating.get("rulebook_sha256")
+        if not isinstance(digest, str) or digest not in published_rulebooks:
+            shown = f"{digest[:16]}…" if isinstance(digest, str) else "none"
+            found.append(
+                Violation(
+                    index,
+                    AuditRule.RERATING_UNPUBLISHED_RULEBOOK,
+                    entry.case,
+                    f"a re-rating held for the decision names rulebook {shown}, "
+                    "not a published rulebook",
+                )
+            )
+    if ratings:
+        rated = ratings[-1].get("payload")
+        light = rated.get("light") if isinstance(rated, Mapping) else None
+        named = payload.get("light")
+        if light is None or named != light or (payload.get("adverse") is True and light == "green"):
+            found.append(
+                Violation(
+                    index,
+                    AuditRule.DECISION_NOT_ON_RERATED_LIGHT,
+                    entry.case,
+                    f"decision on light {named!r} after a re-rating in the wait to {light!r}",
+                )
+            )
+    return found
+
+
 def check_decision_payload(
-    index: int, entry: LedgerEntry, payload: Mapping[str, object]
+    index: int,
+    entry: LedgerEntry,
+    payload: Mapping[str, object],
+    *,
+    published_rulebooks: Collection[str],
 ) -> list[Violation]:
     """P4's two steps, checked on a ``decision.recorded`` entry and the payload it commits
     to (written by ``services/decision.py``): an adverse decision (``adverse: true``) needs
     a ``pre_adverse`` notice, and its time (``at``, whole seconds) must not precede the
     notice's ``wait_ends`` (floored to whole seconds too, so the order is kept). A notice
     with no readable ``wait_ends`` counts as a wait that never ends. A payload written
-    before these facts were kept (no ``adverse``) is not checked."""
-    if entry.type is not EventType.DECISION_RECORDED or payload.get("adverse") is not True:
+    before these facts were kept (no ``adverse``) is not checked. Any decision's
+    re-ratings held in the wait are checked (:func:`_held_violations`) against
+    ``published_rulebooks`` (an empty set publishes nothing: fail closed)."""
+    if entry.type is not EventType.DECISION_RECORDED:
         return []
+    held = _held_violations(index, entry, payload, published_rulebooks)
+    if payload.get("adverse") is not True:
+        return held
     notice = payload.get("pre_adverse")
     if not isinstance(notice, Mapping):
         return [
+            *held,
             Violation(
                 index,
                 AuditRule.ADVERSE_WITHOUT_NOTICE,
                 entry.case,
                 "adverse decision with no pre-adverse notice sent for the case",
-            )
+            ),
         ]
     ends = _payload_time(notice.get("wait_ends"))
     if ends is None or entry.at < ends:
         when = "never" if ends is None else f"at {ends.isoformat()}"
         return [
+            *held,
             Violation(
                 index,
                 AuditRule.ADVERSE_BEFORE_WAITING_PERIOD,
                 entry.case,
                 f"adverse decision at {entry.at.isoformat()}, before the pre-adverse "
                 f"notice's waiting period ends ({when})",
-            )
+            ),
         ]
-    return []
+    return held

@@ -107,6 +107,57 @@ def log_event(
     return uow.log(entry)
 
 
+#: The notices' kind that holds an entry for the decision (:func:`record_event`).
+HELD_FOR_DECISION = "held_for_decision"
+#: The public fields of an entry that its held facts keep (the case, its employer and
+#: the commitment are the decision's own).
+_HELD_FIELDS = ("type", "at", "actor", "category", "reason", "rulebook_sha256")
+
+
+def record_event(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    event: EventType,
+    case: RowMapping,
+    actor: Actor,
+    *,
+    held: bool = False,
+    payload: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """Log ``event`` (:func:`log_event`), or, when ``held``, keep it for the decision.
+
+    In the pre-adverse wait (PRODUCT.md P4) only a case with a pre-adverse notice is in
+    it, so an entry that only the wait makes (a supplement's re-verification: its source
+    query, its re-rating, the verifier's reads) would tell a reader of the public log
+    that the case was turned down (§6). Held, the entry is built and guarded as a logged
+    one is, and its facts (the public fields it would carry and its payload) are kept
+    encrypted with the case, as a notice of kind ``HELD_FOR_DECISION``; the decision
+    that ends the wait commits to them in its payload (``decision._notice_facts``),
+    where the regulator's checklist checks them (``ledger.audit.check_decision_payload``)."""
+    if not held:
+        log_event(svc, uow, event, case, actor, payload=payload, **fields)
+        return
+    entry, _, _ = event_entry(
+        svc,
+        event,
+        case,
+        actor,
+        commitment_key=uow.commitment_key(case["pseudonym"]),
+        payload=payload,
+        **fields,
+    )
+    public = entry.to_mapping()
+    facts = {k: public[k] for k in _HELD_FIELDS if k in public}
+    uow.repo.add_notice(
+        case,
+        id=new_id("ntc"),
+        kind=HELD_FOR_DECISION,
+        body={**facts, "payload": dict(payload or {})},
+        created_at=svc.now(),
+    )
+
+
 # --- loading a case and moving its state ------------------------------------------------------
 
 
@@ -157,16 +208,24 @@ def log_dispute_read(
     svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, why: str
 ) -> None:
     """A verifier's read of a dispute's or a supplement's records or evidence (P5: every
-    decryption has a reason), ``why`` naming what was read."""
-    log_event(
+    decryption has a reason), ``why`` naming what was read; held for the decision in the
+    pre-adverse wait (:func:`record_event`: only a supplement is read then)."""
+    record_event(
         svc,
         uow,
         EventType.REPORT_READ,
         case,
         actor,
+        held=in_pre_adverse_wait(case),
         payload={"reason": why},
         reason=ReasonCode.DISPUTE,
     )
+
+
+def in_pre_adverse_wait(case: RowMapping) -> bool:
+    """Whether the case is in a pre-adverse notice's wait, where the entries only the
+    wait makes are held for the decision (:func:`record_event`)."""
+    return bool(case["state"] == S.ADVERSE_NOTICE)
 
 
 def reload_case(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:

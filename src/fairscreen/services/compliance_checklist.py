@@ -9,8 +9,9 @@ One pass over the ledger (the entries alone, as ``ledger audit`` reads them):
    the replay is never cut by the filter);
 3. the filter: entries whose case belongs to the employer asked for and whose time falls
    in the period asked for (``2024``, ``2024-Q1``, ``2024-03``);
-4. the rules that need a decision's outcome (``PAYLOAD_RULES``: P4's pre-adverse notice
-   and its wait), which the public log must not show (PRODUCT.md §6): the payload of each
+4. the rules that need a decision's outcome (``PAYLOAD_RULES``: P4's pre-adverse notice,
+   its wait and what was held for the decision in it), which the public log must not
+   show (PRODUCT.md §6): the payload of each
    ``decision.recorded`` of the filtered set is read through the regulator's console
    (:func:`fairscreen.services.transparency.open_payload`: the commitment is opened, and
    each read is itself logged) and checked; a destroyed case's payload is gone and is
@@ -58,6 +59,8 @@ EXAMINES: dict[AuditRule, frozenset[str]] = {
     AuditRule.RELEASE_DURING_DISPUTE: frozenset({EventType.REPORT_RELEASED.value}),
     AuditRule.ADVERSE_WITHOUT_NOTICE: frozenset({EventType.DECISION_RECORDED.value}),
     AuditRule.ADVERSE_BEFORE_WAITING_PERIOD: frozenset({EventType.DECISION_RECORDED.value}),
+    AuditRule.RERATING_UNPUBLISHED_RULEBOOK: frozenset({EventType.DECISION_RECORDED.value}),
+    AuditRule.DECISION_NOT_ON_RERATED_LIGHT: frozenset({EventType.DECISION_RECORDED.value}),
     AuditRule.RATING_UNPUBLISHED_RULEBOOK: frozenset({EventType.REPORT_RATED.value}),
     AuditRule.READ_AFTER_DESTRUCTION: frozenset({EventType.REPORT_READ.value}),
     AuditRule.DESTRUCTION_LATE: frozenset({EventType.DATA_DESTROYED.value}),
@@ -141,7 +144,11 @@ def _payload_violations(
                 unreadable += 1
                 continue
             read += 1
-            violations.extend(check_decision_payload(index, entry, opened.payload))
+            violations.extend(
+                check_decision_payload(
+                    index, entry, opened.payload, published_rulebooks=svc.published_rulebooks
+                )
+            )
         uow.commit()
     return violations, read, unreadable
 

@@ -7,9 +7,12 @@ An adverse decision — not hiring when the light is not green — takes two ste
    reasons and rule IDs, and gets a copy of the report as released; a waiting period (5
    working days by default) runs, in which the candidate may answer
    (:func:`respond_to_notice`) or supply what was missing;
-2. :func:`record_decision` after the waiting period: the final decision and the
-   adverse-action notice (the decision, the reasons, the rule IDs, and the right to an
-   explanation and to complain).
+2. :func:`record_decision` after the waiting period, and once the verifier has answered
+   every document the candidate supplied in it (:func:`supplement_with_verifier`,
+   services/supplements.py): the final decision and the adverse-action notice (the
+   decision, the reasons, the rule IDs, and the right to an explanation and to complain).
+   Its ledger payload commits to the wait's facts (:func:`_notice_facts`), including the
+   entries held for it (``case_events.record_event``), and to the light decided on.
 
 Whenever the decision is not to hire and the light is not green, the employer says
 whether the report played a part; the answer is kept with the decision. Every decision
@@ -43,6 +46,7 @@ from fairscreen.ledger.entries import EventType, ReasonCode
 from fairscreen.services.case_events import (
     CANDIDATE,
     EMPLOYER,
+    HELD_FOR_DECISION,
     S,
     log_event,
     move_case,
@@ -67,12 +71,13 @@ ADVERSE_ACTION_RIGHTS = {
 #: What the candidate may do during the waiting period, stated in the pre-adverse notice.
 PRE_ADVERSE_RIGHTS = {
     "zh-Hans": "在等待期结束前，您可以在案件页面回复用人单位：说明情况，或补充未能核实的材料。"
-    "用人单位须在等待期结束后才能作出最终决定，并会看到您的回复。",
+    "用人单位须在等待期结束、且核查方答复您补充的材料后，才能作出最终决定，并会看到您的回复。",
     "en": "Until the waiting period ends you may answer the employer on your case page: "
     "explain, or supply what could not be verified. The employer may decide only after "
-    "the waiting period and will see your answer.",
+    "the waiting period, and after the verifier has answered any document you supplied; it "
+    "will see your answer.",
     "zh-Hant": "在等待期結束前，您可以在案件頁面回覆用人單位：說明情況，或補充未能核實的材料。"
-    "用人單位須在等待期結束後才能作出最終決定，並會看到您的回覆。",
+    "用人單位須在等待期結束、且核查方答覆您補充的材料後，才能作出最終決定，並會看到您的回覆。",
 }
 MAX_TEXT = 2000
 #: A candidate answers a pre-adverse notice at most this many times (each is kept).
@@ -126,6 +131,7 @@ def plan_decision(
     now = svc.now()
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
+        awaiting = _awaiting_verifier(uow, case)
     state, light = CaseState(case["state"]), case["light"]
     report_part = _report_part(decided, light, cites_report)
     if is_adverse(decided, light) and state is S.RELEASED:
@@ -138,6 +144,7 @@ def plan_decision(
             "wait_ends": adverse_wait_ends(now, DEFAULT_ADVERSE_WAIT_DAYS),
         }
     check_decision(state, decided, light, now=now, wait_ends=case["adverse_wait_ends"])
+    _check_not_awaiting_verifier(awaiting, is_adverse(decided, light))
     return {
         "step": "final",
         "outcome": decided.value,
@@ -184,25 +191,59 @@ def _notice_facts(
     notices: list[dict[str, Any]], supplements: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """What the regulator's audit checks of P4's first step, kept in the committed payload
-    of ``decision.recorded`` (rules ``adverse-without-notice`` and
-    ``adverse-before-waiting-period``, :func:`fairscreen.ledger.audit.check_decision_payload`):
+    of ``decision.recorded`` (:func:`fairscreen.ledger.audit.check_decision_payload`):
     when the latest pre-adverse notice was sent, when its waiting period ended, how many
-    answers the candidate gave and how many documents they supplied meanwhile (neither
-    has a public entry of its own: services/supplements.py); None when none was sent."""
+    answers the candidate gave and how many documents they supplied meanwhile, and the
+    entries held for the decision in the wait (``held``: a supplement's source query,
+    re-rating and the verifier's reads, each with the public fields it would have carried
+    and its payload: ``case_events.record_event``). None of these has a public entry of
+    its own (services/supplements.py); None when no notice was sent."""
     sent = [n for n in notices if n["kind"] == "pre_adverse"]
     if not sent:
         return None
     latest = sent[-1]
+    since = [n for n in notices if n["created_at"] >= latest["created_at"]]
     return {
         "sent_at": latest["created_at"].isoformat(),
         "wait_ends": latest["body"]["wait_ends"],
-        "responses": sum(
-            1
-            for n in notices
-            if n["kind"] == "adverse_response" and n["created_at"] >= latest["created_at"]
-        ),
+        "responses": sum(1 for n in since if n["kind"] == "adverse_response"),
         "supplements": sum(1 for s in supplements if s["supplied_at"] >= latest["created_at"]),
+        "held": [n["body"] for n in since if n["kind"] == HELD_FOR_DECISION],
     }
+
+
+def _awaiting_verifier(uow: SqlUnitOfWork, case: RowMapping) -> bool:
+    """Whether a document the candidate supplied after the latest pre-adverse notice is
+    still with the verifier (PRODUCT.md P4: the candidate may "respond or supply what was
+    missing. Only then the final decision")."""
+    if CaseState(case["state"]) is not S.ADVERSE_NOTICE:
+        return False
+    sent = [n["created_at"] for n in uow.repo.notices(case) if n["kind"] == "pre_adverse"]
+    return bool(sent) and any(
+        s["outcome"] is None and s["supplied_at"] >= sent[-1] for s in uow.repo.supplements(case)
+    )
+
+
+def _check_not_awaiting_verifier(awaiting: bool, adverse: bool) -> None:
+    """Refuse a final adverse decision while :func:`_awaiting_verifier`; a favourable one
+    (the candidate's answer changed the employer's mind) needs no verifier's answer."""
+    if adverse and awaiting:
+        raise InvalidTransition(
+            "the candidate supplied a document in the waiting period: the final decision "
+            "waits for the verifier's answer",
+            field="case_id",
+            key="transition.decision_awaits_supplement",
+        )
+
+
+def supplement_with_verifier(svc: Services, actor: Actor, case_id: str) -> bool:
+    """For the case's employer and candidate: whether a document the candidate supplied in
+    the pre-adverse wait is still with the verifier, so the final adverse decision waits
+    (:func:`_awaiting_verifier`). No content, no file, no finding: the employer learns only
+    that the candidate responded, as it reads their written answers."""
+    require_role(actor, EMPLOYER, CANDIDATE)
+    with svc.reader() as uow:
+        return _awaiting_verifier(uow, visible_case(uow, actor, case_id))
 
 
 def send_pre_adverse_notice(
@@ -302,6 +343,7 @@ def record_decision(
             CaseState(case["state"]), decided, light, now=now, wait_ends=case["adverse_wait_ends"]
         )
         adverse = is_adverse(decided, light)
+        _check_not_awaiting_verifier(_awaiting_verifier(uow, case), adverse)
         due = destruction_due(
             svc.config.retention,
             tier=Tier(case["tier"]),
@@ -338,6 +380,8 @@ def record_decision(
             payload={
                 "outcome": decided.value,
                 "adverse": adverse,
+                # the light decided on: after a re-rating held in the wait, the re-rated one
+                "light": light,
                 "pre_adverse": _notice_facts(uow.repo.notices(case), uow.repo.supplements(case)),
             },
             due=due,

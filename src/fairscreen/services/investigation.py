@@ -38,6 +38,7 @@ from fairscreen.services.case_events import (
     domain_authorization,
     log_event,
     move_case,
+    record_event,
     visible_case,
 )
 from fairscreen.services.case_models import CASE_SCHEMA
@@ -286,12 +287,19 @@ def rate_and_open_review(
 
 
 def rate_case(
-    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, as_of: str | None = None
+    svc: Services,
+    uow: SqlUnitOfWork,
+    case: RowMapping,
+    actor: Actor,
+    as_of: str | None = None,
+    *,
+    held: bool = False,
 ) -> str:
     """Rate the stored case with the domain and keep the report encrypted, logged as
-    ``report.rated``; the case's state is left as it is (a supplement re-verified in the
-    review window or the pre-adverse wait, ``services/supplements.py``). Returns the
-    light, which the caller stores on the case."""
+    ``report.rated`` (or ``held`` for the decision in the pre-adverse wait,
+    ``case_events.record_event``); the case's state is left as it is (a supplement
+    re-verified in the review window or the pre-adverse wait, ``services/supplements.py``).
+    Returns the light, which the caller stores on the case."""
     document = case_file(svc, uow, case, as_of)
     outcome = evaluate_case(json.dumps(document, ensure_ascii=False), svc.rulebook, svc.classifier)
     if outcome.refusal is not None:
@@ -306,12 +314,13 @@ def rate_case(
         rated_at=now,
     )
     light = report["rating"]["light"]
-    log_event(
+    record_event(
         svc,
         uow,
         EventType.REPORT_RATED,
         case,
         actor,
+        held=held,
         payload={"light": light, "reasons": [r["rule"] for r in report["rating"]["reasons"]]},
         rulebook_sha256=svc.rulebook.sha256,
     )

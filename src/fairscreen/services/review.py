@@ -44,6 +44,7 @@ from fairscreen.services.case_events import (
     log_event,
     move_case,
     new_id,
+    record_event,
     reload_case,
     verifier_case,
     visible_case,
@@ -423,12 +424,14 @@ def correct_finding(
     corrected_records: Sequence[Mapping[str, Any]],
     *,
     answering: Mapping[str, str],
+    held: bool = False,
 ) -> None:
     """Replace ``finding``'s records with the corrected ones (checked as a case file's
     are, within the effective scope), logged as a query of their source with reason
-    ``dispute`` and ``answering`` (the dispute or supplement) in the payload. The one
-    correction path of a dispute's ``corrected`` and a supplement's ``reverified``
-    (``services/supplements.py``); the caller re-rates."""
+    ``dispute`` and ``answering`` (the dispute or supplement) in the payload, or
+    ``held`` for the decision in the pre-adverse wait (``case_events.record_event``).
+    The one correction path of a dispute's ``corrected`` and a supplement's
+    ``reverified`` (``services/supplements.py``); the caller re-rates."""
     category = str(finding["category"])
     _check_correction(corrected_records, category, finding, uow.repo.records(case))
     _check_records(corrected_records)  # as given, so errors name the input's index
@@ -438,12 +441,13 @@ def correct_finding(
     # from a source for that one category, and is logged as one.
     uow.repo.delete_records(case, finding["records"])
     uow.repo.put_records(case, corrected, svc.now())
-    log_event(
+    record_event(
         svc,
         uow,
         EventType.SOURCE_QUERIED,
         case,
         actor,
+        held=held,
         payload={"source": sorted({str(r["source"]["id"]) for r in corrected}), **answering},
         category=category,
         reason=ReasonCode.DISPUTE,

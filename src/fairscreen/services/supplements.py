@@ -24,16 +24,23 @@ and ``document.answered`` (payload: supplement, finding, outcome) while the case
 review. In the pre-adverse wait no such entry is written, as for the candidate's answers
 to the notice: only a case with a pre-adverse notice is in it, and a public entry would
 tell an outsider so (PRODUCT.md §6). Their number goes into the committed payload of
-``decision.recorded`` instead (``decision._notice_facts``). A *re-verified* answer in the
-wait still rates the case again, and that ``report.rated`` (with its ``source.queried``)
-after ``report.released`` is public: it tells a reader of the log that this case had a
-pre-adverse notice. Left so knowingly: the rating of a report the employer reads must be
-evidenced by its rulebook's digest in the log (the audit checks it); folding it into the
-decision's payload would hide it until the decision.
+``decision.recorded`` instead (``decision._notice_facts``). So does everything else a
+supplement makes in the wait: the verifier's reads of it, and a *re-verified* answer's
+source query and re-rating are held for the decision (``case_events.record_event``, the
+same code path as in review with ``held``), each with the public fields and payload its
+entry would have carried (the re-rating's time, light, rule ids and rulebook digest);
+the regulator's checklist checks them (``ledger.audit.check_decision_payload``: the
+rulebook is published, the decision names the re-rated light). The report the employer
+reads is rated again at once; what evidences it waits for the decision, which comes no
+later than the verifier's answer allows.
 
-The employer of an agency's case is not told that a supplement waits, so it may record
-its final decision before the agency answers (the wait's end is the rule, as for the
-candidate's written answers).
+The final adverse decision waits for the verifier (P4: the candidate may "respond or
+supply what was missing. Only then the final decision"): while a document supplied after
+the latest pre-adverse notice is unanswered, ``decision.record_decision`` refuses it
+(``transition.decision_awaits_supplement``). The employer is told only that the
+candidate's document is with the verifier (``decision.supplement_with_verifier``), never
+what it is or for which finding, as it reads the candidate's written answers; the
+candidate's page says the decision waits for it.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ from fairscreen.ledger.entries import EventType
 from fairscreen.services.case_events import (
     CANDIDATE,
     S,
+    in_pre_adverse_wait,
     log_dispute_read,
     log_event,
     new_id,
@@ -275,8 +283,11 @@ def answer_supplement(
                 finding,
                 _bound_to_candidate(uow, case, corrected_records),
                 answering={"supplement": supplement_id},
+                held=in_pre_adverse_wait(case),
             )
-            light = rate_case(svc, uow, case, actor, report.get("as_of"))
+            light = rate_case(
+                svc, uow, case, actor, report.get("as_of"), held=in_pre_adverse_wait(case)
+            )
             uow.repo.update_case(case["id"], light=light, updated_at=svc.now())
             case = reload_case(uow, case)
         uow.repo.answer_supplement(

@@ -121,6 +121,8 @@ def _case_view(
         card=case_cards(page.services, actor, [case_id]).get(case_id),
         result=report,
         notices=notices,
+        with_verifier=summary["state"] == "adverse_notice"
+        and decision.supplement_with_verifier(page.services, actor, case_id),
         decision=decided,
         # each exclusion code in words, the code a secondary link (issue 13 item 8)
         exclusions={str(code): texts for code, texts in page.services.rulebook.exclusions.items()},

@@ -364,6 +364,9 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         pre_adverse=pre_adverse,
         wait_over=pre_adverse is not None
         and page.services.now() >= datetime.fromisoformat(pre_adverse["body"]["wait_ends"]),
+        # that the candidate's document is with the verifier, never what it is (P4)
+        with_verifier=summary["state"] == "adverse_notice"
+        and decision.supplement_with_verifier(page.services, actor, case_id),
         # from the case, never from the address: a crafted link must not put another id
         # on the page for the employer to hand out
         candidate_id=portal_queries.candidate_to_invite(page.services, actor, case_id),
