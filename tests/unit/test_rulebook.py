@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fairscreen.domain.categories import CauseGroup, Light, Tier
+from fairscreen.domain.rulebook import normalize_cause
 from fairscreen.services.evaluation import current_rulebook
 
 #: PRODUCT.md §4: each group, its example causes and offences, and the tiers it is relevant to.
@@ -101,3 +102,21 @@ def test_the_lights_run_from_green_to_red() -> None:
         Light.YELLOW,
         Light.RED,
     ]
+
+
+def test_a_cause_read_verbatim_maps_as_its_normalised_form_does() -> None:
+    # map_cause skips normalising a text that is a listed cause exactly (the common case);
+    # that short cut must agree with the normalising path, and never take a text whose
+    # normal form differs (a spaced or full-width spelling) on trust.
+    rulebook = current_rulebook()
+    index = rulebook.cause_index
+    assert index.verbatim, "the shipped causes are written in their normal form"
+    for cause, group in index.verbatim.items():
+        assert normalize_cause(cause) == cause
+        assert index.exact[cause] is group
+    for cause in index.exact:
+        spaced = " ".join(cause)
+        assert spaced not in index.verbatim
+        assert rulebook.map_cause(spaced) is rulebook.map_cause(cause)
+    # an ideographic space inside a listed cause: not verbatim, still its group
+    assert rulebook.map_cause("合同\u3000诈骗罪") is CauseGroup("fraud_dishonesty")

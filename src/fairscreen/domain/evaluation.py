@@ -134,14 +134,18 @@ def years_later(day: date, years: int) -> date:
 
 #: Sources whose record, on a strong identity match, is verified (PRODUCT.md P3).
 VERIFYING_SOURCES = frozenset({SourceKind.REGISTRY, SourceKind.ISSUER})
-VERIFICATION = {True: str(Verification.VERIFIED), False: str(Verification.UNVERIFIED)}
+_VERIFIED, _UNVERIFIED = str(Verification.VERIFIED), str(Verification.UNVERIFIED)
+_EXCLUDED, _NEUTRAL = str(Disposition.EXCLUDED), str(Disposition.NEUTRAL)
+SEVERITY: Mapping[Light, int] = {light: light.severity for light in Light}
 #: The disposition of a finding whose rule fired (and was not excluded), by its light.
-DISPOSITION_OF_LIGHT = {
-    light: Disposition.ADVERSE
-    if light.severity >= Light.YELLOW.severity
-    else Disposition.INFORMATIONAL
-    if light is Light.BLUE
-    else Disposition.NEUTRAL
+DISPOSITION_OF_LIGHT: Mapping[Light, str] = {
+    light: str(
+        Disposition.ADVERSE
+        if light.severity >= Light.YELLOW.severity
+        else Disposition.INFORMATIONAL
+        if light is Light.BLUE
+        else Disposition.NEUTRAL
+    )
     for light in Light
 }
 
@@ -201,6 +205,7 @@ class _Evaluation:
         self.findings: list[Document] = []
         self.reasons: list[tuple[Document, Document]] = []
         self.light = Light.GREEN
+        self.severity = SEVERITY[Light.GREEN]
         self.discarded: list[Document] = []
         self.dropped: list[Document] = []
         self.counters: dict[Category, int] = {}
@@ -230,26 +235,31 @@ class _Evaluation:
         summary, before the rule's text, and listed in the finding; the reason's ``text``
         stays the rule's own."""
         light: Light | None = None
+        # Enum members enter the document as their plain strings, looked up rather than
+        # converted on each of a case's findings (``report.py``).
         if exclusion is not None:
-            disposition, texts = Disposition.EXCLUDED, self.rulebook.exclusions[exclusion]
+            disposition, texts = _EXCLUDED, self.rulebook.exclusions[exclusion]
             rule = None
         elif rule is not None:
             fired = self.rulebook.rules[rule]
             light, texts = fired.light, fired.text
             disposition = DISPOSITION_OF_LIGHT[light]
         else:
-            disposition, texts = Disposition.NEUTRAL, NEUTRAL_TEXTS[neutral]
+            disposition, texts = _NEUTRAL, NEUTRAL_TEXTS[neutral]
         said = texts if disagreement is None else disagreement.summary(texts, self.source_of)
-        if isinstance(detail, Mapping):  # said per language (issue 13 item 7)
+        if isinstance(detail, str):
+            if detail:
+                summary = {lang: f"{detail} — {text}" for lang, text in said.items()}
+            else:
+                summary = dict(said)
+        else:  # said per language (issue 13 item 7)
             summary = {lang: f"{detail.get(lang, detail['en'])} — {t}" for lang, t in said.items()}
-        elif detail:
-            summary = {lang: f"{detail} — {text}" for lang, text in said.items()}
-        else:
-            summary = dict(said)
         count = self.counters.get(category, 0) + 1
         self.counters[category] = count
         finding_id = f"{PREFIX[category]}-{count}"
         source_of = self.source_of
+        rule_name = None if rule is None else str(rule)
+        light_name = None if light is None else str(light)
         self.findings.append(
             finding_document(
                 id=finding_id,
@@ -259,26 +269,27 @@ class _Evaluation:
                 if len(records) == 1
                 else sorted({source_of[r] for r in records}),
                 claim=claim,
-                verification=VERIFICATION[verified],
-                disposition=str(disposition),
-                rule=None if rule is None else str(rule),
-                light=None if light is None else str(light),
+                verification=_VERIFIED if verified else _UNVERIFIED,
+                disposition=disposition,
+                rule=rule_name,
+                light=light_name,
                 exclusion=None if exclusion is None else str(exclusion),
                 summary=summary,
                 disagreement=None if disagreement is None else disagreement.document(),
             )
         )
-        if rule is not None and light is not None:
+        if light is not None:
             rating: Document = {
-                "rule": str(rule),
-                "light": str(light),
+                "rule": rule_name,
+                "light": light_name,
                 "finding": finding_id,
                 "text": dict(texts),
             }
-            employer: Document = {"rule": str(rule), "light": str(light), "summary": dict(summary)}
+            employer: Document = {"rule": rule_name, "light": light_name, "summary": dict(summary)}
             self.reasons.append((rating, employer))
-            if light.severity > self.light.severity:
-                self.light = light
+            severity = SEVERITY[light]
+            if severity > self.severity:
+                self.light, self.severity = light, severity
 
     def discard(self, record: Record, exclusion: Exclusion) -> None:
         self.discarded.append({"record": record.id, "reason": str(exclusion)})

@@ -31,30 +31,35 @@ def validate_profile(
     naming the JSON path of the first offending field otherwise."""
     allowed = allowed_categories(profile.tier)
     for category, requirement in profile.categories.items():
-        where = f"{path}.categories.{category.value}"
+        # the path is spelt out only for an error (a profile is validated on every evaluation)
         if category in PROHIBITED:
             raise ScopeViolation(
                 "a prohibited category, never allowed for any role",
-                field=where,
+                field=_where(path, category),
                 key="scope.prohibited_category_never_allowed_any",
             )
         if category not in allowed:
             raise ScopeViolation(
                 "not allowed for tier {tier}",
-                field=where,
+                field=_where(path, category),
                 key="scope.not_allowed_for_tier",
                 tier=profile.tier.value,
             )
-        _require_justification(requirement.justification, f"{where}.justification")
+        if _too_short(requirement.justification):
+            _require_justification(
+                requirement.justification, f"{_where(path, category)}.justification"
+            )
         if category in NEED_LEGAL_BASIS and not (requirement.legal_basis or "").strip():
             raise ScopeViolation(
                 "the law that requires this check for the job is required",
-                field=f"{where}.legal_basis",
+                field=f"{_where(path, category)}.legal_basis",
                 key="scope.law_that_requires_check_job",
             )
         if requirement.lookback_years is not None and requirement.lookback_years < 0:
             raise ScopeViolation(
-                "must be 0 or more", field=f"{where}.lookback_years", key="scope.must_0_more"
+                "must be 0 or more",
+                field=f"{_where(path, category)}.lookback_years",
+                key="scope.must_0_more",
             )
     if profile.relevant_groups is not None:
         tier_groups = groups_by_tier.get(profile.tier, frozenset())
@@ -73,8 +78,16 @@ def validate_profile(
     return profile
 
 
+def _where(path: str, category: Category) -> str:
+    return f"{path}.categories.{category.value}"
+
+
+def _too_short(text: str | None) -> bool:
+    return len((text or "").strip()) < MIN_JUSTIFICATION_LENGTH
+
+
 def _require_justification(text: str | None, field: str) -> None:
-    if len((text or "").strip()) < MIN_JUSTIFICATION_LENGTH:
+    if _too_short(text):
         raise ScopeViolation(
             "a written necessity justification of at least {length} characters is required",
             field=field,

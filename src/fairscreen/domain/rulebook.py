@@ -82,8 +82,14 @@ def normalize_cause(text: str) -> str:
 class _CauseIndex:
     exact: Mapping[str, CauseGroup]
     by_length: tuple[tuple[str, CauseGroup], ...]
+    #: the listed causes that ``normalize_cause`` leaves as they are: a text written
+    #: exactly so needs no normalising (most records name a listed cause verbatim)
+    verbatim: Mapping[str, CauseGroup] = field(default_factory=dict)
 
     def lookup(self, text: str) -> CauseGroup:
+        found = self.verbatim.get(text)
+        if found is not None:
+            return found
         key = normalize_cause(text)
         found = self.exact.get(key)
         if found is not None:
@@ -98,9 +104,13 @@ def _index_causes(groups: Mapping[CauseGroup, Group]) -> _CauseIndex:
     pairs = [
         (normalize_cause(cause), group.id) for group in groups.values() for cause in group.causes
     ]
+    exact = dict(pairs)
     return _CauseIndex(
-        exact=MappingProxyType(dict(pairs)),
+        exact=MappingProxyType(exact),
         by_length=tuple(sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))),
+        verbatim=MappingProxyType(
+            {cause: group for cause, group in exact.items() if normalize_cause(cause) == cause}
+        ),
     )
 
 
