@@ -10,28 +10,13 @@ import dataclasses
 from typing import Any
 
 from web.conftest import Web
+from web.test_web_invitations import _order
 
 
 def _outbox(web: Web) -> Any:
     outbox = web.api.world.svc.messenger.outbox
     assert outbox is not None
     return outbox
-
-
-def _order(web: Web, lang: str, contact: str = "139 0013 9005") -> Any:
-    return web.post(
-        "employer",
-        f"/employer/cases?lang={lang}",
-        {
-            "profile_id": web.api.ids["profile"],
-            "requested": ["identity", "education"],
-            "agency_id": web.api.ids["agency"],
-            "contact": contact,
-            "name": "测试戊",
-            "national_id": "99999919950505005X",
-            "birth_date": "1995-05-05",
-        },
-    )
 
 
 def test_the_outbox_stamps_messages_with_the_services_clock(web: Web) -> None:

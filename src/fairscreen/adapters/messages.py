@@ -1,5 +1,5 @@
 """Messages to a person's own phone or mailbox (issue 13 item 2): the candidate's
-invitation and sign-in codes, and HR's "report released" e-mail.
+invitation, sign-in codes and the steps of their case, and HR's "report released" e-mail.
 
 Unlike the notifier (``notify.py``), which addresses pseudonyms, these go to a real
 number or address, so they are sent and never logged: the console echo names the channel
@@ -29,7 +29,8 @@ from typing import Protocol
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
     """One message: ``channel`` is ``sms`` or ``email``; ``kind`` names what it is
-    (``invitation``, ``sign_in_code``, ``report_released``) for the outbox and the echo."""
+    (``invitation``, ``code``, ``review``, ``pre_adverse``, ``decision``,
+    ``report_released``) for the outbox and the echo."""
 
     channel: str
     to: str
