@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from api.conftest import order_over_api, sign_over_api
 from web.conftest import Web
 from web.test_web_invitations import _order
 
@@ -33,3 +34,45 @@ def test_the_outbox_stamps_messages_with_the_services_clock(web: Web) -> None:
     assert local in shown
     # the employer's case page gives the same time for the invitation
     assert local in web.get("employer", f"/employer/cases/{case_id}").text
+
+
+def test_after_the_final_decision_the_pre_adverse_notice_is_history(web: Web) -> None:
+    """Items 2 and 3 of the walk, on the zh-Hant page: in the review window no
+    pre-adverse notice is offered as a PDF (none was sent); in the wait the notice says it
+    is not final and offers the answer form; after the decision (here: hired after all)
+    it is history, without "not final", "you may answer" or the form."""
+    api = web.api
+    case_id = order_over_api(api)
+    sign_over_api(api, case_id)
+    assert api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
+    web.refresh_candidates()
+    web.client("candidate").cookies.set("fs_lang", "zh-Hant")
+    page = f"/candidate/cases/{case_id}"
+    pdf = f"{page}/pre-adverse-notice.pdf"
+
+    in_review = web.get("candidate", page).text
+    assert f"{page}/report.pdf" in in_review and pdf not in in_review
+
+    assert (
+        api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={}).status_code == 204
+    )
+    body = {"reason": "岗位要求诚信记录良好", "cites_report": True}
+    sent = api.call("employer", "POST", f"/v1/cases/{case_id}/pre-adverse-notice", json=body)
+    assert sent.status_code == 201, sent.text
+    waiting = web.get("candidate", page).text
+    assert pdf in waiting and 'id="answer-form"' in waiting
+    assert "這還不是最終決定" in waiting and "之前回覆" in waiting
+
+    api.later(days=7)
+    decided = api.call(
+        "employer", "POST", f"/v1/cases/{case_id}/decision", json={"outcome": "hired", **body}
+    )
+    assert decided.status_code == 204, decided.text
+    web.refresh_candidates()
+    web.client("candidate").cookies.set("fs_lang", "zh-Hant")
+    after = web.get("candidate", page).text
+    assert 'id="decision-outcome"' in after and 'id="pre-adverse"' in after
+    for stale in ("這還不是最終決定", "之前回覆", 'id="answer-form"', "在等待期結束前"):
+        assert stale not in after, stale
+    assert 'id="pre-adverse-wait-ended"' in after and "等待期已於" in after
+    assert pdf in after  # the notice that was sent stays available
