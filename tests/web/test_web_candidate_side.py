@@ -7,7 +7,10 @@ browser gets zh-Hant on a first visit."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
+
+import pytest
 
 from api.conftest import order_over_api, sign_over_api
 from web.conftest import Web
@@ -76,3 +79,59 @@ def test_after_the_final_decision_the_pre_adverse_notice_is_history(web: Web) ->
         assert stale not in after, stale
     assert 'id="pre-adverse-wait-ended"' in after and "等待期已於" in after
     assert pdf in after  # the notice that was sent stays available
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("zh-TW,zh;q=0.9,en;q=0.8", "zh-Hant"),
+        ("zh-HK", "zh-Hant"),
+        ("zh-Hant-TW;q=0.9, en;q=0.5", "zh-Hant"),
+        ("zh_MO", "zh-Hant"),
+        ("en;q=0.9, zh-TW;q=0.8", "zh-Hant"),
+        ("zh-CN,zh;q=0.9", "zh-Hans"),
+        ("zh-TW;q=0.3, zh-CN;q=0.8", "zh-Hans"),
+        ("zh-TW;q=0", "zh-Hans"),  # refused: the default
+        ("en-US,en;q=0.9", "zh-Hans"),  # English is chosen on the page, not inferred
+        ("", "zh-Hans"),
+    ],
+)
+def test_a_first_visit_reads_the_browsers_script_of_chinese(
+    web: Web, header: str, expected: str
+) -> None:
+    home = web.get("anonymous", "/", headers={"Accept-Language": header})
+    assert f'<html lang="{expected}"' in home.text
+    # a choice made on the page wins over the browser
+    chosen = web.get("anonymous", "/?lang=en", headers={"Accept-Language": header})
+    assert '<html lang="en"' in chosen.text
+
+
+def _invitation(web: Web) -> str:
+    message = [m for m in _outbox(web).messages if m.kind == "invitation"][-1]
+    found = re.search(r"(/candidate/invitation/[A-Za-z0-9_-]+)", message.body)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_invitations_page_opens_in_the_invitations_language(web: Web) -> None:
+    """The walk's screen 09: a zh-Hant SMS opened on a zh-TW phone showed zh-Hans. The
+    link's page speaks the invitation's language whatever the browser says, unless the
+    reader chose another; the choice is kept for the case they sign in to."""
+    assert _order(web, "zh-Hant").status_code == 303
+    link = _invitation(web)
+    reader = web.client("anonymous")
+    for header in ("zh-CN", "en-US,en;q=0.9", ""):
+        reader.cookies.clear()
+        opened = reader.get(link, headers={"Accept-Language": header})
+        assert opened.status_code == 200 and '<html lang="zh-Hant"' in opened.text
+        assert opened.cookies.get("fs_lang") == "zh-Hant"
+    reader.cookies.clear()
+    reader.cookies.set("fs_lang", "en")  # chosen before: kept
+    assert '<html lang="en"' in reader.get(link).text
+    reader.cookies.clear()
+    assert '<html lang="zh-Hans"' in reader.get(f"{link}?lang=zh-Hans").text
+
+    assert _order(web, "en", contact="139 0013 9006").status_code == 303
+    reader.cookies.clear()
+    english = reader.get(_invitation(web), headers={"Accept-Language": "zh-TW"})
+    assert '<html lang="en"' in english.text

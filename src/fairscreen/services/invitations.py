@@ -411,6 +411,9 @@ class InvitationView:
     role_title: str
     channel: str  # mobile or email
     destination: str  # masked
+    #: the invitation's language (:func:`candidate_language`): the page opens in it
+    #: unless the reader chose another
+    lang: str = "zh-Hans"
 
 
 def _usable(svc: Services, uow: SqlUnitOfWork, token: str) -> tuple[RowMapping, RowMapping]:
@@ -462,6 +465,7 @@ def open_invitation(svc: Services, token: str) -> InvitationView:
             role_title=str(case_role(uow, case).get("title") or ""),
             channel=contact.kind,
             destination=mask(contact),
+            lang=candidate_language(uow, case),
         )
 
 
