@@ -167,7 +167,11 @@ def test_a_corrected_contact_is_checked_sealed_and_used(world: World) -> None:
     with world.svc.reader() as uow:
         case = uow.repo.case(case_id)
         assert case is not None
-        assert uow.repo.case_contact(case) == {"kind": "email", "value": "corrected@example.test"}
+        assert uow.repo.case_contact(case) == {
+            "kind": "email",
+            "value": "corrected@example.test",
+            "lang": "zh-Hans",  # the language of the resend's messages
+        }
     # the sign-in code goes to the corrected address too
     invitations.request_code(world.svc, _token(message), requester="192.0.2.1", lang="en")
     assert world.svc.messenger.outbox is not None

@@ -113,7 +113,8 @@ def test_the_candidate_is_invited_by_mobile_and_lands_on_their_case(web: Web, la
     export = candidate.get("/candidate/data.json").json()
     mine = next(c for c in export["cases"] if c["case_id"] == case_id)
     assert mine["name_as_entered"] == PERSON["name"]
-    assert mine["contact"] == {"kind": "mobile", "value": "+8613900139001"}
+    # with the language the messages to them are written in
+    assert mine["contact"] == {"kind": "mobile", "value": "+8613900139001", "lang": lang}
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Messages to a person's own phone or mailbox (issue 13 item 2): the candidate's
-invitation and sign-in codes, and HR's "report released" e-mail.
+invitation, sign-in codes and the steps of their case, and HR's "report released" e-mail.
 
 Unlike the notifier (``notify.py``), which addresses pseudonyms, these go to a real
 number or address, so they are sent and never logged: the console echo names the channel
@@ -18,6 +18,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -28,7 +29,8 @@ from typing import Protocol
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
     """One message: ``channel`` is ``sms`` or ``email``; ``kind`` names what it is
-    (``invitation``, ``sign_in_code``, ``report_released``) for the outbox and the echo."""
+    (``invitation``, ``code``, ``review``, ``pre_adverse``, ``decision``,
+    ``report_released``) for the outbox and the echo."""
 
     channel: str
     to: str
@@ -51,12 +53,15 @@ class Mailer(Protocol):
 
 class DevOutbox:
     """The development outbox: every message kept in memory, newest last (at most
-    ``limit``), for the demo's outbox page and for tests. Never in production."""
+    ``limit``), for the demo's outbox page and for tests. Never in production. Each is
+    stamped by ``clock``: the services set theirs (``Services.now``), so the outbox and
+    the portal pages tell one time even when the demo's clock is not the wall clock."""
 
     def __init__(self, limit: int = 500) -> None:
         self._messages: list[OutboundMessage] = []
         self._limit = limit
         self._lock = threading.Lock()
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def _keep(self, message: OutboundMessage) -> None:
         with self._lock:
@@ -64,10 +69,10 @@ class DevOutbox:
             del self._messages[: -self._limit]
 
     def send_sms(self, to: str, body: str, *, kind: str) -> None:
-        self._keep(OutboundMessage("sms", to, kind, "", body, datetime.now(UTC)))
+        self._keep(OutboundMessage("sms", to, kind, "", body, self.clock()))
 
     def send_mail(self, to: str, subject: str, body: str, *, kind: str) -> None:
-        self._keep(OutboundMessage("email", to, kind, subject, body, datetime.now(UTC)))
+        self._keep(OutboundMessage("email", to, kind, subject, body, self.clock()))
 
     @property
     def messages(self) -> list[OutboundMessage]:

@@ -111,6 +111,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.evidence = EvidenceLog(self.uow)
+        if self.messenger.outbox is not None:  # the outbox tells the service's time
+            self.messenger.outbox.clock = self.now
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(

@@ -54,6 +54,7 @@ from fairscreen.services.case_events import (
     visible_case,
 )
 from fairscreen.services.context import Actor, Services, require_role
+from fairscreen.services.invitations import candidate_message, send_candidate_message
 
 #: The rights left after the decision (the review window, where findings are disputed, is
 #: over): stated in the notice the candidate is sent and shown on the portals as stored.
@@ -258,7 +259,9 @@ def send_pre_adverse_notice(
     """The first step of an adverse decision (PRODUCT.md P4): the candidate is sent the
     intended decision (not hired), the employer's reason, the reasons and rule IDs of the
     employer view and a copy of that view as released, and the waiting period's end,
-    which is returned. Refused unless the case is released and the light is not green."""
+    which is returned. Refused unless the case is released and the light is not green.
+    The candidate's phone or mailbox is told of it and of the window's end, without the
+    reasons (``invitations.send_candidate_message``, after the commit)."""
     require_role(actor, EMPLOYER)
     text = _text(reason, "reason")
     now = svc.now()
@@ -283,7 +286,9 @@ def send_pre_adverse_notice(
             "rights": PRE_ADVERSE_RIGHTS,
         }
         _send_notice(svc, uow, case, notice)
+        told = candidate_message(svc, uow, case, "pre_adverse", ends)
         uow.commit()
+    send_candidate_message(svc, told)
     return ends
 
 
@@ -330,7 +335,9 @@ def record_decision(
     """A person at the employer records the final decision and its reason (the light is
     advice, PIPL art. 24). An adverse one needs its pre-adverse notice's waiting period
     to have ended, and sends the adverse-action notice: the decision, the reasons, the
-    rule IDs, the right to an explanation and to complain (FCRA §615 does likewise)."""
+    rule IDs, the right to an explanation and to complain (FCRA §615 does likewise).
+    Whatever the outcome, the candidate's phone or mailbox is told to read it
+    (``invitations.send_candidate_message``, after the commit)."""
     require_role(actor, EMPLOYER)
     decided = _outcome(outcome)
     text = _text(reason, "reason")
@@ -396,7 +403,9 @@ def record_decision(
                 "rights": ADVERSE_ACTION_RIGHTS,
             }
             _send_notice(svc, uow, case, notice)
+        told = candidate_message(svc, uow, case, "decision")
         uow.commit()
+    send_candidate_message(svc, told)
 
 
 def decision_for_candidate(svc: Services, actor: Actor, case_id: str) -> dict[str, Any] | None:

@@ -39,11 +39,13 @@ from fairscreen.services.case_events import (
     log_event,
     move_case,
     record_event,
+    reload_case,
     visible_case,
 )
 from fairscreen.services.case_models import CASE_SCHEMA
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.evaluation import evaluate_case
+from fairscreen.services.invitations import candidate_message, send_candidate_message
 from fairscreen.services.jobs import investigate_job, release_job
 from fairscreen.services.records import redact_for_storage
 from fairscreen.services.scope import effective_categories
@@ -157,7 +159,10 @@ def continue_investigation(
         kept = redact_for_storage(records, {c.value for c in scope_categories}, svc.classifier)
         uow.repo.put_records(case, kept, svc.now())
         light = rate_and_open_review(svc, uow, case, actor)
+        opened = reload_case(uow, case)
+        told = candidate_message(svc, uow, opened, "review", opened["window_ends"])
         uow.commit()
+    send_candidate_message(svc, told)
     return InvestigationResult(
         queried=tuple(c.value for c in scope_categories),
         incomplete=tuple(a.category.value for a in answers if a.incomplete)

@@ -51,7 +51,7 @@ from fairscreen.domain.lifecycle import CaseState
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts
 from fairscreen.services.accounts import IssuedToken
-from fairscreen.services.case_events import case_role, reload_case, visible_case
+from fairscreen.services.case_events import case_role, new_id, reload_case, visible_case
 from fairscreen.services.context import Actor, Services, require_role
 
 log = logging.getLogger("fairscreen.invitations")
@@ -76,6 +76,17 @@ _TEXTS: dict[str, dict[str, str]] = {
         ),
         "code.subject": "fairscreen 登录验证码",
         "code.body": "您的 fairscreen 登录验证码：{code}，{minutes} 分钟内有效。请勿告诉他人。",
+        "review.subject": "{employer} 的背景核查报告已可查看",
+        "review.body": (
+            "您有一份来自 {employer} 的背景核查报告，请在 {until} 前登录查看；"
+            "如有异议可在页面提出：\n{link}"
+        ),
+        "pre_adverse.subject": "{employer} 向您发送了结果预告知",
+        "pre_adverse.body": (
+            "您有一份来自 {employer} 的结果预告知，请在 {until} 前登录查看并回复：\n{link}"
+        ),
+        "decision.subject": "{employer} 已作出最终决定",
+        "decision.body": "{employer} 已就您的背景核查作出最终决定，请登录查看：\n{link}",
     },
     "en": {
         "invitation.subject": "{employer} asks you about a background check",
@@ -89,6 +100,21 @@ _TEXTS: dict[str, dict[str, str]] = {
             "Your fairscreen sign-in code: {code}. It is valid for {minutes} minutes. "
             "Do not share it."
         ),
+        "review.subject": "Your background check report from {employer} is ready",
+        "review.body": (
+            "Your background check report from {employer} is ready. Sign in to read it "
+            "before {until}; you may dispute it on the page:\n{link}"
+        ),
+        "pre_adverse.subject": "{employer} sent you a pre-adverse notice",
+        "pre_adverse.body": (
+            "You have a pre-adverse notice from {employer}. Sign in to read it and answer "
+            "before {until}:\n{link}"
+        ),
+        "decision.subject": "{employer} made its final decision",
+        "decision.body": (
+            "{employer} made its final decision on your background check. Sign in to read "
+            "it:\n{link}"
+        ),
     },
     "zh-Hant": {
         "invitation.subject": "{employer} 請您確認背景查核授權",
@@ -99,6 +125,17 @@ _TEXTS: dict[str, dict[str, str]] = {
         ),
         "code.subject": "fairscreen 登入驗證碼",
         "code.body": "您的 fairscreen 登入驗證碼：{code}，{minutes} 分鐘內有效。請勿告訴他人。",
+        "review.subject": "{employer} 的背景查核報告已可檢視",
+        "review.body": (
+            "您有一份來自 {employer} 的背景查核報告，請在 {until} 前登入檢視；"
+            "如有異議可在頁面提出：\n{link}"
+        ),
+        "pre_adverse.subject": "{employer} 向您發送了結果預告知",
+        "pre_adverse.body": (
+            "您有一份來自 {employer} 的結果預告知，請在 {until} 前登入檢視並回覆：\n{link}"
+        ),
+        "decision.subject": "{employer} 已作出最終決定",
+        "decision.body": "{employer} 已就您的背景查核作出最終決定，請登入檢視：\n{link}",
     },
 }
 
@@ -188,6 +225,23 @@ def _send(svc: Services, contact: Contact, kind: str, lang: str, **values: objec
     )
 
 
+def _deliver(
+    svc: Services, case_id: str, contact: Contact, kind: str, lang: str, **values: object
+) -> str | None:
+    """Send one message; None when it went out, else the failure's key (never raised).
+    A failure is logged with the case id and the error's type only (an SMTP refusal can
+    quote the address)."""
+    try:
+        _send(svc, contact, kind, lang, **values)
+    except MessageNotSent:
+        log.warning("%s SMS for %s not sent", kind, case_id)
+        return FAILED_SMS
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("%s e-mail for %s not sent: %s", kind, case_id, type(error).__name__)
+        return FAILED_MAIL
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class PendingInvitation:
     """A link made in a transaction, to send once it is committed: the case, the link,
@@ -219,6 +273,108 @@ def prepare_invitation(
     )
 
 
+#: what the candidate is told of, besides the invitation and the codes
+CANDIDATE_MESSAGES = ("review", "pre_adverse", "decision")
+#: the notice kept with the case when such a message did not go out (its kind and the
+#: failure's key only: no number, address or text)
+MESSAGE_FAILED = "message_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateMessage:
+    """A message to the candidate's own phone or mailbox about their case, made in the
+    transaction that changes the case and sent once it is committed
+    (:func:`send_candidate_message`): ``kind`` is one of :data:`CANDIDATE_MESSAGES`,
+    ``until`` the end of the window the candidate may act in (None for a decision)."""
+
+    case_id: str
+    kind: str
+    contact: Contact
+    lang: str
+    employer: str
+    until: datetime | None
+
+    def __repr__(self) -> str:
+        return f"CandidateMessage({self.case_id}, {self.kind}, {self.contact.kind})"
+
+
+def candidate_language(uow: SqlUnitOfWork, case: RowMapping) -> str:
+    """The candidate's language: the invitation's (kept with the contact since the order
+    or the latest resend to a corrected contact), else the one they signed the
+    authorization in, else zh-Hans."""
+    stored = uow.repo.case_contact(case) or {}
+    lang = stored.get("lang")
+    if lang not in LANGS:
+        signed = uow.repo.authorization(str(case["id"]))
+        lang = signed["lang"] if signed else None
+    return str(lang) if lang in LANGS else "zh-Hans"
+
+
+def candidate_message(
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, kind: str, until: datetime | None = None
+) -> CandidateMessage | None:
+    """The message telling the candidate of ``kind`` on ``case`` (as this unit of work
+    holds it), in their language (:func:`candidate_language`); None for a case ordered
+    without a contact (over the API: the notifier tells the candidate)."""
+    assert kind in CANDIDATE_MESSAGES
+    case = reload_case(uow, case)
+    if case["contact_ct"] is None:
+        return None
+    employer = uow.repo.tenant(str(case["employer_id"]))
+    assert employer is not None
+    return CandidateMessage(
+        case_id=str(case["id"]),
+        kind=kind,
+        contact=_contact(uow, case),
+        lang=candidate_language(uow, case),
+        employer=str(employer["name"]),
+        until=until,
+    )
+
+
+def candidate_case_path(case_id: str) -> str:
+    return f"/candidate/cases/{case_id}"
+
+
+def send_candidate_message(svc: Services, message: CandidateMessage | None) -> str | None:
+    """Send ``message`` after the transaction that made it is committed: what happened
+    and the date the window ends, with a link to the case, never the reasons or findings
+    (a text message is not private). Returns None when it went out, else the failure's
+    key, also kept with the case (:data:`MESSAGE_FAILED`); never raised, so a failure
+    does not undo what the message tells of."""
+    if message is None:
+        return None
+    until = (
+        ""
+        if message.until is None
+        else message.until.astimezone(svc.config.zone).strftime("%Y-%m-%d %H:%M")
+    )
+    link = svc.config.public_url.rstrip("/") + candidate_case_path(message.case_id)
+    failure = _deliver(
+        svc,
+        message.case_id,
+        message.contact,
+        message.kind,
+        message.lang,
+        employer=message.employer,
+        link=link,
+        until=until,
+    )
+    if failure is not None:
+        with svc.uow() as uow:
+            case = uow.repo.case(message.case_id)
+            if case is not None:
+                uow.repo.add_notice(
+                    case,
+                    id=new_id("ntc"),
+                    kind=MESSAGE_FAILED,
+                    body={"message": message.kind, "failure": failure},
+                    created_at=svc.now(),
+                )
+                uow.commit()
+    return failure
+
+
 def send_invitation(svc: Services, pending: PendingInvitation) -> str | None:
     """Send the link's message, after the transaction that made it is committed, and
     record whether it went out; returns None when it did, else the failure's key (never
@@ -226,23 +382,16 @@ def send_invitation(svc: Services, pending: PendingInvitation) -> str | None:
     logged with the case id and the error's type only (an SMTP refusal can quote the
     address)."""
     url = svc.config.public_url.rstrip("/") + invitation_path(pending.link.token)
-    failure: str | None = None
-    try:
-        _send(
-            svc,
-            pending.contact,
-            "invitation",
-            pending.lang,
-            employer=pending.employer,
-            link=url,
-            days=INVITATION_DAYS,
-        )
-    except MessageNotSent:
-        failure = FAILED_SMS
-        log.warning("invitation SMS for %s not sent", pending.case_id)
-    except (OSError, smtplib.SMTPException) as error:
-        failure = FAILED_MAIL
-        log.warning("invitation e-mail for %s not sent: %s", pending.case_id, type(error).__name__)
+    failure = _deliver(
+        svc,
+        pending.case_id,
+        pending.contact,
+        "invitation",
+        pending.lang,
+        employer=pending.employer,
+        link=url,
+        days=INVITATION_DAYS,
+    )
     with svc.uow() as uow:
         uow.repo.candidate_invitation_sent(
             pending.link.id, sent_at=None if failure else svc.now(), failure=failure
@@ -262,6 +411,9 @@ class InvitationView:
     role_title: str
     channel: str  # mobile or email
     destination: str  # masked
+    #: the invitation's language (:func:`candidate_language`): the page opens in it
+    #: unless the reader chose another
+    lang: str = "zh-Hans"
 
 
 def _usable(svc: Services, uow: SqlUnitOfWork, token: str) -> tuple[RowMapping, RowMapping]:
@@ -313,6 +465,7 @@ def open_invitation(svc: Services, token: str) -> InvitationView:
             role_title=str(case_role(uow, case).get("title") or ""),
             channel=contact.kind,
             destination=mask(contact),
+            lang=candidate_language(uow, case),
         )
 
 
@@ -474,7 +627,9 @@ def resend_invitation(
                 count=INVITATIONS_PER_DAY,
             )
         if corrected is not None:
-            uow.repo.set_case_contact(case, {"kind": corrected.kind, "value": corrected.value})
+            uow.repo.set_case_contact(
+                case, {"kind": corrected.kind, "value": corrected.value, "lang": lang}
+            )
             uow.repo.update_case(case_id, updated_at=svc.now())
         pending = prepare_invitation(svc, uow, case, lang)
         uow.commit()

@@ -375,7 +375,7 @@ def _add_case(
         candidate_name=None if invitee is None else invitee.name,
         contact=None
         if invitee is None
-        else {"kind": invitee.contact.kind, "value": invitee.contact.value},
+        else {"kind": invitee.contact.kind, "value": invitee.contact.value, "lang": invitee.lang},
     )
     return case_id
 

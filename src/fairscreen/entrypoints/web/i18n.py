@@ -26,6 +26,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
+from fairscreen.entrypoints.http_headers import weighted
 from fairscreen.services.review import CLAIM_LISTS
 
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
@@ -96,11 +97,50 @@ def rulebook_hant() -> dict[str, str]:
     return loaded
 
 
-def choose(query_lang: str | None, cookie_lang: str | None) -> str:
+def choose(
+    query_lang: str | None, cookie_lang: str | None, accept_language: str | None = None
+) -> str:
+    """The page's language: the one asked for (``?lang=``), else the one the reader chose
+    before (the cookie), else the browser's script of Chinese (:func:`from_accept_language`),
+    else zh-Hans."""
     for candidate in (query_lang, cookie_lang):
         if candidate in LANGUAGES:
             return str(candidate)
-    return DEFAULT
+    return from_accept_language(accept_language) or DEFAULT
+
+
+#: a browser's language tag (lower case, ``_`` read as ``-``) → the portal's language:
+#: Traditional script for Taiwan, Hong Kong and Macao, Simplified for the rest of Chinese.
+#: English is not inferred: the portal's default stays zh-Hans for a browser that asks for
+#: no Chinese (most browsers send en-US untouched); English is a choice on the page.
+_TAG_PREFIXES = (
+    ("zh-hant", "zh-Hant"),
+    ("zh-tw", "zh-Hant"),
+    ("zh-hk", "zh-Hant"),
+    ("zh-mo", "zh-Hant"),
+    ("zh-hans", "zh-Hans"),
+    ("zh", "zh-Hans"),
+)
+
+
+def _portal_language(tag: str) -> str | None:
+    tag = tag.replace("_", "-")
+    for prefix, lang in _TAG_PREFIXES:
+        if tag == prefix or tag.startswith(prefix + "-"):
+            return lang
+    return None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The script of Chinese a browser's ``Accept-Language`` prefers most (by ``q``, then
+    order), or None when it names no Chinese: ``zh-TW``, ``zh-HK``, ``zh-MO`` and
+    ``zh-Hant-*`` read zh-Hant; other Chinese zh-Hans."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, (tag, weight) in enumerate(weighted(header, limit=500)):
+        lang = _portal_language(tag)
+        if lang is not None and weight > 0:
+            ranked.append((-weight, position, lang))
+    return min(ranked)[2] if ranked else None
 
 
 class Translator:

@@ -34,7 +34,7 @@ from starlette.formparsers import MultiPartParser
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.entrypoints.api.nul import form_field_with_nul, refuse_if_marked, refuse_nul
 from fairscreen.entrypoints.api.policy import route_template
-from fairscreen.entrypoints.web.i18n import Translator, choose
+from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, choose
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts, staff_accounts
 from fairscreen.services.accounts import Principal, Unauthenticated
@@ -244,6 +244,12 @@ class Page:
     lang_from_query: bool
     form: FormData | None = None
     cookies: dict[str, str | None] = field(default_factory=dict)
+    #: whether the reader chose the language (``?lang=`` now or the cookie from before),
+    #: rather than it coming from the browser or the default
+    lang_chosen: bool = False
+    #: keep ``lang`` as the reader's language (the cookie) though they did not choose it
+    #: here: the invitation's page opens in the invitation's language
+    remember_lang: bool = False
 
     @property
     def t(self) -> Translator:
@@ -335,10 +341,13 @@ def base_page(request: Request) -> Page:
         services=services,
         request=request,
         principal=None,
-        lang=choose(query_lang, request.cookies.get(LANG_COOKIE)),
+        lang=choose(
+            query_lang, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+        ),
         sid=new_sid() if fresh or sid is None else sid,
         new_sid=fresh,
         lang_from_query=query_lang is not None and choose(query_lang, None) == query_lang,
+        lang_chosen=any(c in LANGUAGES for c in (query_lang, request.cookies.get(LANG_COOKIE))),
     )
     request.state.page = page
     return page

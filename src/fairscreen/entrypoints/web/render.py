@@ -113,7 +113,7 @@ def _finish(page: Page, response: Response) -> Response:
         response.set_cookie(
             SID_COOKIE, page.sid, httponly=True, samesite="strict", secure=secure, path="/"
         )
-    if page.lang_from_query:
+    if page.lang_from_query or page.remember_lang:
         response.set_cookie(
             LANG_COOKIE,
             page.lang,

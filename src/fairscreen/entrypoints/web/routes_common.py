@@ -163,6 +163,15 @@ def _invitation_refused(page: Page, error: InvitationInvalid) -> Response:
     return render(page, "candidate/invitation.html", status=status, refused=error.reason)
 
 
+def _in_invitation_language(page: Page, view: invitations.InvitationView) -> None:
+    """The link's pages speak the invitation's language unless the reader chose another
+    (``?lang=`` or the language switcher before); it is then kept as theirs, so the case
+    they sign in to speaks it too."""
+    if not page.lang_chosen and page.lang != view.lang:
+        page.lang = view.lang
+        page.remember_lang = True
+
+
 def _invitation_page(
     page: Page,
     token: str,
@@ -192,6 +201,7 @@ def invitation(page: PageDep, token: InvitationToken) -> Response:
         view = invitations.open_invitation(page.services, token)
     except InvitationInvalid as error:
         return _invitation_refused(page, error)
+    _in_invitation_language(page, view)
     return _invitation_page(page, token, view)
 
 
@@ -199,6 +209,7 @@ def invitation(page: PageDep, token: InvitationToken) -> Response:
 def invitation_code(page: PageDep, token: InvitationToken) -> Response:
     try:
         view = invitations.open_invitation(page.services, token)
+        _in_invitation_language(page, view)
         code_session = invitations.request_code(
             page.services, token, requester=client_address(page.request), lang=page.lang
         )
@@ -214,6 +225,7 @@ def invitation_sign_in(page: PageDep, token: InvitationToken) -> Response:
     code_session = page.field("code_session").strip()
     try:
         view = invitations.open_invitation(page.services, token)
+        _in_invitation_language(page, view)
         issued, case_id = invitations.sign_in(
             page.services, token, code_session, page.field("code").strip()
         )

@@ -31,6 +31,7 @@ from fairscreen.entrypoints.api.schemas import (
     RulebookOut,
     StatsOut,
 )
+from fairscreen.entrypoints.http_headers import weighted
 from fairscreen.services import stats, transparency
 
 router = APIRouter(tags=["transparency"], route_class=OneTripRoute)
@@ -57,17 +58,7 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     ``*``, with a quality above zero (``gzip;q=0`` refuses it)."""
     if not accept_encoding:
         return False
-    qualities: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        coding, _, parameters = item.strip().partition(";")
-        quality = 1.0
-        name, _, value = parameters.strip().partition("=")
-        if name.strip().lower() == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-        qualities[coding.strip().lower()] = quality
+    qualities = dict(weighted(accept_encoding, limit=len(accept_encoding)))
     return qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0))) > 0
 
 
