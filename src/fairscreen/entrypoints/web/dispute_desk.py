@@ -33,13 +33,26 @@ def desk_context(page: Page, case_id: str) -> dict[str, Any]:
     """What ``_disputes.html`` needs: the disputes, the disputed findings, each open
     dispute's records and evidence, and the sources a correction may name."""
     desk = portal_queries.dispute_desk(page.services, _actor(page), case_id)
+    held = _dispute_records(page, desk)
     configured = record_form.configured_source(page.services.sources)
     return {
         "desk": desk,
         "data_fields": record_form.data_fields,
-        "sources": {
-            d: record_form.record_sources(f.records, configured) for d, f in desk.files.items()
-        },
+        "dispute_records": held,
+        "matched_by": record_form.MATCHED_BY,
+        "sources": {d: record_form.record_sources(r, configured) for d, r in held.items()},
+    }
+
+
+def _dispute_records(
+    page: Page, desk: portal_queries.DisputeDesk
+) -> dict[str, list[dict[str, Any]]]:
+    """Per open dispute, the records its correction form shows (``record_form.form_records``:
+    a new one, prefilled from the claim, when the finding has none)."""
+    configured = record_form.configured_source(page.services.sources)
+    return {
+        d: record_form.form_records(f.records, desk.findings.get(f.finding_id), f.claim, configured)
+        for d, f in desk.files.items()
     }
 
 
@@ -63,8 +76,8 @@ def resolve(page: Page, case_id: str, dispute_id: str) -> None:
 
 def corrected_records(page: Page, case_id: str, dispute_id: str) -> list[dict[str, Any]]:
     """The records the correction form describes, for the open dispute's finding."""
-    files = portal_queries.dispute_files(page.services, _actor(page), case_id)
-    held = files[dispute_id].records if dispute_id in files else []
+    desk = portal_queries.dispute_desk(page.services, _actor(page), case_id)
+    held = _dispute_records(page, desk).get(dispute_id, [])
     sources = record_form.record_sources(held, record_form.configured_source(page.services.sources))
     return record_form.corrected_records(page.field, held, sources)
 
@@ -107,15 +120,28 @@ SUPPLEMENT_STATES = frozenset(str(state) for state in supplements.SUPPLY_STATES)
 def supplements_context(page: Page, case_id: str) -> dict[str, Any]:
     """What ``_supplements.html`` needs: the supplements (none: the section is left out)
     and, per open one, the sources a correction of its finding's records may name."""
-    listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+    listed = _supplements_with_forms(page, case_id)
     configured = record_form.configured_source(page.services.sources)
     return {
         "supplied": listed,
         "data_fields": record_form.data_fields,
+        "matched_by": record_form.MATCHED_BY,
         "supplement_sources": {
-            s["id"]: record_form.record_sources(s["records"], configured) for s in listed
+            s["id"]: record_form.record_sources(s["form_records"], configured) for s in listed
         },
     }
+
+
+def _supplements_with_forms(page: Page, case_id: str) -> list[dict[str, Any]]:
+    """The case's supplements for its verifier, each open one with the records its
+    re-verification form shows (``record_form.form_records``)."""
+    listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+    configured = record_form.configured_source(page.services.sources)
+    for item in listed:
+        item["form_records"] = record_form.form_records(
+            item["records"], item["finding"], item["claim"], configured
+        )
+    return listed
 
 
 def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:
@@ -124,9 +150,9 @@ def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:
     outcome = page.field("outcome")
     corrected: list[dict[str, Any]] = []
     if outcome == supplements.SupplementOutcome.REVERIFIED:
-        listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+        listed = _supplements_with_forms(page, case_id)
         held: list[dict[str, Any]] = next(
-            (s["records"] for s in listed if s["id"] == supplement_id), []
+            (s["form_records"] for s in listed if s["id"] == supplement_id), []
         )
         configured = record_form.configured_source(page.services.sources)
         sources = record_form.record_sources(held, configured)

@@ -26,7 +26,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
-from fairscreen.services.review import CLAIM_LISTS
+from fairscreen.services.case_events import CLAIM_LISTS
 
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 DEFAULT = "zh-Hans"
@@ -44,6 +44,7 @@ CATALOG_FILES = (
     "catalogs/regulator.json",
     "catalogs/desk.json",
     "catalogs/staff.json",
+    "catalogs/record_fields.json",
 )
 
 
