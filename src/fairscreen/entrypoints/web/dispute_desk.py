@@ -117,6 +117,20 @@ def streamed_file(page: Page, found: dict[str, Any], chunks: list[bytes]) -> Res
 SUPPLEMENT_STATES = frozenset(str(state) for state in supplements.SUPPLY_STATES)
 
 
+def open_items(page: Page, case_id: str, state: str) -> dict[str, Any]:
+    """What the verifier's case page lists to answer, whichever are open at once: the
+    disputes (while disputed) and the supplements. A supplement sent in review stays
+    open while the candidate's disputes freeze the case: listed (the queue counts it),
+    answered once the disputes are, when the report has been rated again."""
+    found: dict[str, Any] = {"desk": None, "supplied": [], "supplements_answerable": False}
+    if state == "disputed":
+        found |= desk_context(page, case_id)
+    if state in SUPPLEMENT_STATES or state == "disputed":
+        found |= supplements_context(page, case_id)
+        found["supplements_answerable"] = state in SUPPLEMENT_STATES
+    return found
+
+
 def supplements_context(page: Page, case_id: str) -> dict[str, Any]:
     """What ``_supplements.html`` needs: the supplements (none: the section is left out)
     and, per open one, the sources a correction of its finding's records may name."""

@@ -37,14 +37,14 @@ NOTICE_LANGUAGE = {"zh-Hans": "zh-Hans", "en": "en", "zh-Hant": "zh-Hant"}
 
 #: The message catalogs, merged: the pages', the documents' (PDF), the regulator's ledger
 #: explanations, lookup and checklist, the agency desk's brief, and staff accounts and
-#: the first set-up (issue 13).
+#: the first set-up (issue 13), and the verifier's record form (its fields' and values' names).
 CATALOG_FILES = (
     "catalogs/messages.json",
     "catalogs/documents.json",
     "catalogs/regulator.json",
     "catalogs/desk.json",
     "catalogs/staff.json",
-    "catalogs/record_fields.json",
+    "catalogs/verifier.json",
 )
 
 

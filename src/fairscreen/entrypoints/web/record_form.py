@@ -39,7 +39,7 @@ class DataField:
 
     @property
     def label(self) -> str:
-        """The catalogue key of the field's name on the form (``catalogs/record_fields.json``)."""
+        """The catalogue key of the field's name on the form (``catalogs/verifier.json``)."""
         return f"field.{self.name}"
 
     def option(self, value: str) -> str:

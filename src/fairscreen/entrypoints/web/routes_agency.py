@@ -76,11 +76,7 @@ def _case_page(
     brief = None
     if summary["state"] in BRIEFED:
         brief = agency_desk.case_brief(page.services, _actor(page), summary["case_id"])
-    disputes: dict[str, Any] = {"desk": None, "supplied": []}
-    if summary["state"] == "disputed":
-        disputes |= dispute_desk.desk_context(page, summary["case_id"])
-    if summary["state"] in dispute_desk.SUPPLEMENT_STATES:
-        disputes |= dispute_desk.supplements_context(page, summary["case_id"])
+    disputes = dispute_desk.open_items(page, summary["case_id"], summary["state"])
     return render(
         page,
         "agency/case.html",

@@ -345,13 +345,11 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         decided = portal_queries.decision_of(page.services, actor, case_id)
     pre_adverse = next((n for n in notices if n["kind"] == "pre_adverse"), None)
     own = portal_queries.runs_own_checks(page.services, actor, case_id)
-    disputes: dict[str, Any] = {"desk": None, "supplied": []}
-    if own and summary["state"] == "disputed":
+    disputes: dict[str, Any] = {"desk": None, "supplied": [], "supplements_answerable": False}
+    if own:
         # the employer checking its own case answers the candidate's disputes and
         # supplementary documents as the agency desk would, with its forms
-        disputes |= dispute_desk.desk_context(page, case_id)
-    if own and summary["state"] in dispute_desk.SUPPLEMENT_STATES:
-        disputes |= dispute_desk.supplements_context(page, case_id)
+        disputes = dispute_desk.open_items(page, case_id, summary["state"])
     return render(
         page,
         "employer/case.html",
