@@ -173,3 +173,56 @@ def test_the_correction_form_names_its_fields_in_chinese(web: Web) -> None:
         assert any(employer in label for label in labels), labels
         assert any(start in label for label in labels), labels
         assert "<code>employer</code>" not in page and "<code>start</code>" not in page
+
+
+def test_a_refused_answer_comes_back_on_the_case_page_with_what_was_typed(web: Web) -> None:
+    """A refusal of the answer form is the case page again (422), the error beside the
+    field and everything typed kept, never a page of its own that loses the answer."""
+    case_id = _without_the_employment(web)
+    dispute_id = _dispute(web, case_id)
+    fields = _record_form(web.get("agency", f"/agency/cases/{case_id}").text, dispute_id)
+    typed = "已向该公司人事部核实，任职属实。"
+    bad = web.post(
+        "agency",
+        f"/agency/cases/{case_id}/disputes/{dispute_id}/resolution",
+        {
+            "outcome": "corrected",
+            "answer": typed,
+            **fields,
+            "rec-0-data-title": "质检主管",
+            "rec-0-data-start": "2016年7月",
+        },
+    )
+    assert bad.status_code == 422
+    page = bad.text
+    assert 'id="answer-refused"' in page and "INVALID_INPUT" not in page
+    form = page.split(f'id="answer-form-{dispute_id}"', 1)[1].split("</form>", 1)[0]
+    assert f">{typed}</textarea>" in form
+    assert 'value="corrected" checked' in form
+    assert 'value="质检主管"' in form and 'value="2016年7月"' in form
+    start = re.search(r'id="([^"]+-rec-0-start)"[^>]*aria-invalid="true"', form)
+    assert start and f'id="{start.group(1)}-error"' in form
+    assert 'data-field="corrected_records[0].data.start"' in form
+    assert web.api.call("agency", "GET", f"/v1/cases/{case_id}").json()["state"] == "disputed"
+
+
+def test_a_refused_supplement_answer_comes_back_open_on_the_employers_own_case(
+    web: Web,
+) -> None:
+    """The same on the employer console, for a case it checks itself: the "not
+    sufficient" form opens again with the refusal beside the reason."""
+    from web.test_web_supplements import _in_review, _supply
+
+    case_id = _in_review(web, agency=False)
+    assert _supply(web, case_id).status_code == 303
+    page = web.get("employer", f"/employer/cases/{case_id}").text
+    answer = re.search(r'action="(/employer/cases/[^"]+/supplements/(sup_[^/]+)/answer)"', page)
+    assert answer
+    bad = web.post("employer", answer.group(1), {"outcome": "not_sufficient", "answer": "x" * 4001})
+    assert bad.status_code == 422 and 'id="answer-refused"' in bad.text
+    form = bad.text.split(f'id="insufficient-form-{answer.group(2)}"', 1)[1].split("</form>", 1)[0]
+    assert f'id="insufficient-{answer.group(2)}-error"' in form and "x" * 4001 in form
+    assert (
+        "<details open>\n    <summary>"
+        in bad.text.split(f'id="insufficient-form-{answer.group(2)}"')[0][-400:]
+    )

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import StreamingResponse
 
-from fairscreen.domain.errors import NotFound
+from fairscreen.domain.errors import FairscreenError, InvalidInput, InvalidTransition, NotFound
 from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page
 from fairscreen.entrypoints.web.render import attachment, finish
@@ -27,6 +27,27 @@ from fairscreen.services.context import Actor
 def _actor(page: Page) -> Actor:
     assert page.principal is not None
     return page.principal.actor
+
+
+#: what an answer's refusal comes back with on the case page (not a page of its own)
+REFUSALS = (InvalidInput, InvalidTransition)
+
+
+def answer_refusal(page: Page, refused: FairscreenError, form_id: str) -> dict[str, Any]:
+    """A refused answer (to dispute or supplement ``form_id``), for the case page: the
+    field it is shown beside, its text in the reader's language (marked English where
+    the catalogue has none) and everything typed, to fill the form again."""
+    local = page.t.detail(refused)
+    typed = {}
+    if page.form is not None:
+        typed = {k: v for k, v in page.form.multi_items() if isinstance(v, str) and k != "csrf"}
+    return {
+        "form": form_id,
+        "field": refused.field or "",
+        "text": local or refused.message,
+        "en": local is None and page.lang != "en",
+        "typed": typed,
+    }
 
 
 def desk_context(page: Page, case_id: str) -> dict[str, Any]:
@@ -117,12 +138,20 @@ def streamed_file(page: Page, found: dict[str, Any], chunks: list[bytes]) -> Res
 SUPPLEMENT_STATES = frozenset(str(state) for state in supplements.SUPPLY_STATES)
 
 
-def open_items(page: Page, case_id: str, state: str) -> dict[str, Any]:
+def open_items(
+    page: Page, case_id: str, state: str, refused: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What the verifier's case page lists to answer, whichever are open at once: the
     disputes (while disputed) and the supplements. A supplement sent in review stays
     open while the candidate's disputes freeze the case: listed (the queue counts it),
-    answered once the disputes are, when the report has been rated again."""
-    found: dict[str, Any] = {"desk": None, "supplied": [], "supplements_answerable": False}
+    answered once the disputes are, when the report has been rated again. ``refused``:
+    an answer just refused (``answer_refusal``), shown on its form."""
+    found: dict[str, Any] = {
+        "desk": None,
+        "supplied": [],
+        "supplements_answerable": False,
+        "answer_error": refused,
+    }
     if state == "disputed":
         found |= desk_context(page, case_id)
     if state in SUPPLEMENT_STATES or state == "disputed":
