@@ -162,10 +162,16 @@ def test_every_field_and_value_of_the_record_form_is_named_in_three_languages() 
 
 def test_the_correction_form_names_its_fields_in_chinese(web: Web) -> None:
     case_id = _without_the_employment(web)
-    _dispute(web, case_id)
-    for lang, employer, start in (
-        ("zh-Hans", "工作单位", "入职年月"),
-        ("zh-Hant", "工作單位", "入職年月"),
+    disputed = web.api.call(
+        "candidate",
+        "POST",
+        f"/v1/cases/{case_id}/disputes",
+        json={"finding_ids": ["EMP-1", "EDU-1"], "statement": "非本人"},
+    )
+    assert disputed.status_code == 201, disputed.text
+    for lang, employer, start, bachelor in (
+        ("zh-Hans", "工作单位", "入职年月", "学士"),
+        ("zh-Hant", "工作單位", "入職年月", "學士"),
     ):
         web.client("agency").cookies.set("fs_lang", lang)
         page = web.get("agency", f"/agency/cases/{case_id}").text
@@ -173,6 +179,9 @@ def test_the_correction_form_names_its_fields_in_chinese(web: Web) -> None:
         assert any(employer in label for label in labels), labels
         assert any(start in label for label in labels), labels
         assert "<code>employer</code>" not in page and "<code>start</code>" not in page
+        degree = re.search(r'name="rec-0-data-degree">(.*?)</select>', page, re.S)
+        assert degree and f">{bachelor}</option>" in degree.group(1)
+        assert ">bachelor<" not in degree.group(1) and ">associate<" not in degree.group(1)
 
 
 def test_a_refused_answer_comes_back_on_the_case_page_with_what_was_typed(web: Web) -> None:
