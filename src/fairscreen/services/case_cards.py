@@ -1,6 +1,7 @@
 """Whose case it is, at a glance (issue 13 items 1 and 11): for each of the caller's
 cases the role's title, the employer's name, the candidate's name as the employer entered
-it (employer and agency only: the candidate knows their own name) and the next date the
+it (the employer, and the agency once the candidate has signed: before, it has no basis
+to know who they are; the candidate knows their own name) and the next date the
 case's state waits for, with what that date is.
 
 The next date, by state (one table, ``NEXT_DATE``): the authorization's end while the
