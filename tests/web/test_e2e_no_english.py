@@ -30,6 +30,17 @@ def _pages(api: Api) -> dict[str, list[tuple[str, str]]]:
     sign_over_api(api, in_review)
     assert api.call("agency", "POST", f"/v1/cases/{in_review}/investigation").status_code == 200
     released = released_case(api)
+    # a dispute on the degree: its correction form names each field and degree in words
+    disputed = order_over_api(api)
+    sign_over_api(api, disputed)
+    assert api.call("agency", "POST", f"/v1/cases/{disputed}/investigation").status_code == 200
+    opened = api.call(
+        "candidate",
+        "POST",
+        f"/v1/cases/{disputed}/disputes",
+        json={"finding_ids": ["EDU-1"], "statement": "非本人"},
+    )
+    assert opened.status_code == 201, opened.text
     return {
         "anonymous": [
             ("home", "/"),
@@ -54,7 +65,11 @@ def _pages(api: Api) -> dict[str, list[tuple[str, str]]]:
             ("candidate report", f"/candidate/cases/{in_review}"),
             ("candidate report released", f"/candidate/cases/{released}"),
         ],
-        "agency": [("agency queue", "/agency"), ("agency case", f"/agency/cases/{in_review}")],
+        "agency": [
+            ("agency queue", "/agency"),
+            ("agency case", f"/agency/cases/{in_review}"),
+            ("agency correction form", f"/agency/cases/{disputed}"),
+        ],
         "regulator": [("ledger", "/regulator"), ("audit", "/regulator/audit")],
     }
 

@@ -69,7 +69,8 @@ def test_the_candidate_is_invited_by_mobile_and_lands_on_their_case(web: Web, la
     assert PERSON["national_id"] not in page and "13900139001" not in page
     invited = re.search(r'id="invited">([^<]+)<', page)
     assert invited and MASKED[lang] in invited[1]
-    assert PERSON["name"] in web.get("agency", f"/agency?lang={lang}").text
+    # not to the agency before the candidate signs (test_web_agency_consent.py)
+    assert PERSON["name"] not in web.get("agency", f"/agency?lang={lang}").text
 
     # the candidate, in a browser of their own, opens the link
     candidate = web.client("anonymous")

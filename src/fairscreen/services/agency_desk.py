@@ -20,7 +20,8 @@ from fairscreen.services.scope import case_scope
 
 def desk_queue(svc: Services, actor: Actor) -> dict[str, dict[str, Any]]:
     """Per case of the agency: role title and id, employer name, the candidate's name as
-    the employer entered it, and the next date the case's state waits for, with what it
+    the employer entered it (once the candidate has signed: before, the agency has no
+    basis to know who they are), and the next date the case's state waits for, with what it
     is (``case_cards``)."""
     require_role(actor, ActorRole.AGENCY)
     return {
@@ -28,7 +29,8 @@ def desk_queue(svc: Services, actor: Actor) -> dict[str, dict[str, Any]]:
             "role": card.role,
             "role_id": card.role_id,
             "employer": card.employer,
-            "candidate": card.candidate,
+            "candidate": card.candidate,  # None until the candidate signs
+            "signed": card.signed,
             "due": card.next_date,
             "due_kind": card.next_kind,
         }
@@ -39,7 +41,7 @@ def desk_queue(svc: Services, actor: Actor) -> dict[str, dict[str, Any]]:
 def case_brief(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
     """The case as the investigator needs it before querying: role (title, id, tier,
     each category's justification), employer, effective scope and exclusions, the
-    candidate's claims, and the deadline (the authorization's end)."""
+    candidate's claims (once they have signed), and the deadline (the authorization's end)."""
     require_role(actor, ActorRole.AGENCY)
     with svc.reader() as uow:
         case = visible_case(uow, actor, case_id)
@@ -47,7 +49,8 @@ def case_brief(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
         employer = uow.repo.tenant(case["employer_id"])
         authorization = uow.repo.authorization(case["id"])
         scope = case_scope(uow, case) if authorization is not None else None
-        claims = live_claims(uow.repo.claims(case))
+        # the candidate's claims are theirs: shown once they have signed, not before
+        claims = live_claims(uow.repo.claims(case)) if authorization is not None else {}
     assert employer is not None
     return {
         "case_id": case["id"],

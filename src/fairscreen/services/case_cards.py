@@ -1,6 +1,7 @@
 """Whose case it is, at a glance (issue 13 items 1 and 11): for each of the caller's
 cases the role's title, the employer's name, the candidate's name as the employer entered
-it (employer and agency only: the candidate knows their own name) and the next date the
+it (the employer, and the agency once the candidate has signed: before, it has no basis
+to know who they are; the candidate knows their own name) and the next date the
 case's state waits for, with what that date is.
 
 The next date, by state (one table, ``NEXT_DATE``): the authorization's end while the
@@ -55,6 +56,9 @@ class CaseCard:
     candidate: str | None
     next_date: datetime | None
     next_kind: str | None  # a key of NEXT_DATE's values
+    #: whether the candidate has signed the authorization; until then the agency is not
+    #: shown their name (``candidate`` is None): it has no basis to know who they are
+    signed: bool = True
 
     def __repr__(self) -> str:
         return f"CaseCard({self.case_id}, {self.state})"
@@ -109,8 +113,9 @@ def case_cards(
                 "dispute": row["due"],
                 "destruction": row["destruction_due"],
             }
+            signed = row["expires_at"] is not None  # an authorization was signed
             name = None
-            if actor.role is not ActorRole.CANDIDATE:
+            if actor.role is ActorRole.EMPLOYER or (actor.role is ActorRole.AGENCY and signed):
                 name = uow.repo.case_candidate_name(row)
             cards[str(row["id"])] = CaseCard(
                 case_id=str(row["id"]),
@@ -121,5 +126,6 @@ def case_cards(
                 candidate=name,
                 next_date=dates.get(kind or ""),
                 next_kind=kind if dates.get(kind or "") is not None else None,
+                signed=signed,
             )
     return cards

@@ -289,6 +289,25 @@ def dispute_summaries(uow: SqlUnitOfWork, case: RowMapping) -> list[dict[str, An
     ]
 
 
+#: Which list of the case's claims a claim-based finding's ``claim`` index points into.
+CLAIM_LISTS = {
+    Category.EDUCATION.value: "education",
+    Category.EMPLOYMENT_HISTORY.value: "employment",
+    Category.PROFESSIONAL_LICENSE.value: "licenses",
+}
+
+
+def claim_of(uow: SqlUnitOfWork, case: RowMapping, finding: Mapping[str, Any] | None) -> Any:
+    """The candidate's claim a claim-based finding answers (a degree, a spell of
+    employment, a licence, as the candidate wrote it), or None: what a record entered for
+    it must match (PRODUCT.md P3, "Matching claims to records")."""
+    if not finding or finding.get("claim") is None:
+        return None
+    listed = uow.repo.claims(case).get(CLAIM_LISTS.get(str(finding["category"]), ""), [])
+    index = int(finding["claim"])
+    return dict(listed[index]) if 0 <= index < len(listed) and listed[index] else None
+
+
 def live_claims(claims: Mapping[str, Any]) -> dict[str, Any]:
     """The claims without those blanked by a removed finding (``review._drop_claim``)."""
     return {name: [c for c in listed if c is not None] for name, listed in claims.items()}

@@ -23,6 +23,7 @@ from fairscreen.domain.errors import InvalidInput, NotFound
 from fairscreen.domain.lifecycle import deletion_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import (
+    claim_of,
     dispute_summaries,
     log_dispute_read,
     log_event,
@@ -138,6 +139,8 @@ class DisputeFile:
     evidence: dict[str, Any] | None
     #: the evidence files sent with the dispute (id, content_type, size, filename)
     files: list[dict[str, Any]]
+    #: the candidate's claim the finding answers (``case_events.claim_of``), or None
+    claim: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,7 @@ def _dispute_files(
             records=[records[r] for r in finding.get("records", []) if r in records],
             evidence=parse_evidence(dispute["evidence"]),
             files=[f for f in uploaded if f["dispute_id"] == dispute["id"]],
+            claim=claim_of(uow, case, finding),
         )
     return files
 

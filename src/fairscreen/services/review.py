@@ -19,7 +19,6 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
-from fairscreen.domain.categories import Category
 from fairscreen.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from fairscreen.domain.lifecycle import (
     RELEASED_STATES,
@@ -34,6 +33,7 @@ from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import (
     AGENCY,
     CANDIDATE,
+    CLAIM_LISTS,
     EMPLOYER,
     OPERATOR_REASON_FIELD,
     S,
@@ -433,6 +433,7 @@ def correct_finding(
     The one correction path of a dispute's ``corrected`` and a supplement's
     ``reverified`` (``services/supplements.py``); the caller re-rates."""
     category = str(finding["category"])
+    corrected_records = bound_to_candidate(uow, case, corrected_records)
     _check_correction(corrected_records, category, finding, uow.repo.records(case))
     _check_records(corrected_records)  # as given, so errors name the input's index
     allowed = {c.value for c in effective_categories(uow, case)}
@@ -454,14 +455,6 @@ def correct_finding(
     )
 
 
-#: Which list of the case's claims a claim-based finding's ``claim`` index points into.
-CLAIM_LISTS = {
-    Category.EDUCATION.value: "education",
-    Category.EMPLOYMENT_HISTORY.value: "employment",
-    Category.PROFESSIONAL_LICENSE.value: "licenses",
-}
-
-
 def _drop_claim(uow: SqlUnitOfWork, case: RowMapping, category: str, index: int) -> None:
     """Blank the claim a removed finding answered. Blanked, not deleted: the other open
     disputes of the round name claims by their index in the report they dispute, so the
@@ -481,6 +474,23 @@ def _compact_claims(uow: SqlUnitOfWork, case: RowMapping) -> RowMapping:
     if kept != claims:
         uow.repo.set_claims(case, kept)
     return reload_case(uow, case)
+
+
+def bound_to_candidate(
+    uow: SqlUnitOfWork, case: RowMapping, records: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """The corrected records, each without an identity of its own bound to the case's
+    candidate. A register that found nothing answers with no identity (there was no one
+    to match); the verifier who re-verified the candidate's own claim with its issuer
+    vouches that the record is theirs, and the form never carries an ID number
+    (``web/record_form.py``): a record the verifier enters for a finding that had none
+    would otherwise be discarded as not the candidate's. A record that names an identity
+    keeps it, so the domain's matching still decides."""
+    subject = uow.repo.subject(case["subject_id"])
+    assert subject is not None
+    held = uow.repo.subject_identity(subject)
+    identity = {k: held[k] for k in ("national_id", "name", "birth_date") if held.get(k)}
+    return [dict(r) if r.get("identity") else {**dict(r), "identity": identity} for r in records]
 
 
 def _check_correction(

@@ -61,6 +61,7 @@ from fairscreen.ledger.entries import EventType
 from fairscreen.services.case_events import (
     CANDIDATE,
     S,
+    claim_of,
     in_pre_adverse_wait,
     log_dispute_read,
     log_event,
@@ -281,7 +282,7 @@ def answer_supplement(
                 case,
                 actor,
                 finding,
-                _bound_to_candidate(uow, case, corrected_records),
+                corrected_records,
                 answering={"supplement": supplement_id},
                 held=in_pre_adverse_wait(case),
             )
@@ -313,22 +314,6 @@ def answer_supplement(
         uow.commit()
 
 
-def _bound_to_candidate(
-    uow: SqlUnitOfWork, case: RowMapping, records: Sequence[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """The re-verified records, each without an identity of its own bound to the case's
-    candidate. A register that found nothing answers with no identity (there was no one
-    to match); the verifier who re-verified the candidate's own document with its issuer
-    vouches that the record is theirs, and the form never carries an ID number
-    (``web/record_form.py``). A record that names an identity keeps it, so the domain's
-    matching still decides."""
-    subject = uow.repo.subject(case["subject_id"])
-    assert subject is not None
-    held = uow.repo.subject_identity(subject)
-    identity = {k: held[k] for k in ("national_id", "name", "birth_date") if held.get(k)}
-    return [dict(r) if r.get("identity") else {**dict(r), "identity": identity} for r in records]
-
-
 def candidate_supplements(svc: Services, actor: Actor, case_id: str) -> list[dict[str, Any]]:
     """The candidate's supplements on the case with their status and the verifier's
     answer, and each one's file (``SuppliedFile``), for their case page."""
@@ -351,6 +336,7 @@ def verifier_supplements(svc: Services, actor: Actor, case_id: str) -> list[dict
             for item in listed:
                 finding = findings.get(item["finding_id"])
                 item["finding"] = finding
+                item["claim"] = claim_of(uow, case, finding)
                 item["records"] = [
                     records[r] for r in (finding or {}).get("records", []) if r in records
                 ]
@@ -377,6 +363,7 @@ def _with_files(uow: SqlUnitOfWork, case: RowMapping) -> list[dict[str, Any]]:
             if f["dispute_id"] == supplement["id"]
         ]
         item["finding"] = None
+        item["claim"] = None
         item["records"] = []
         listed.append(item)
     return listed

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import StreamingResponse
 
-from fairscreen.domain.errors import NotFound
+from fairscreen.domain.errors import FairscreenError, InvalidInput, InvalidTransition, NotFound
 from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page
 from fairscreen.entrypoints.web.render import attachment, finish
@@ -29,17 +29,51 @@ def _actor(page: Page) -> Actor:
     return page.principal.actor
 
 
+#: what an answer's refusal comes back with on the case page (not a page of its own)
+REFUSALS = (InvalidInput, InvalidTransition)
+
+
+def answer_refusal(page: Page, refused: FairscreenError, form_id: str) -> dict[str, Any]:
+    """A refused answer (to dispute or supplement ``form_id``), for the case page: the
+    field it is shown beside, its text in the reader's language (marked English where
+    the catalogue has none) and everything typed, to fill the form again."""
+    local = page.t.detail(refused)
+    typed = {}
+    if page.form is not None:
+        typed = {k: v for k, v in page.form.multi_items() if isinstance(v, str) and k != "csrf"}
+    return {
+        "form": form_id,
+        "field": refused.field or "",
+        "text": local or refused.message,
+        "en": local is None and page.lang != "en",
+        "typed": typed,
+    }
+
+
 def desk_context(page: Page, case_id: str) -> dict[str, Any]:
     """What ``_disputes.html`` needs: the disputes, the disputed findings, each open
     dispute's records and evidence, and the sources a correction may name."""
     desk = portal_queries.dispute_desk(page.services, _actor(page), case_id)
+    held = _dispute_records(page, desk)
     configured = record_form.configured_source(page.services.sources)
     return {
         "desk": desk,
         "data_fields": record_form.data_fields,
-        "sources": {
-            d: record_form.record_sources(f.records, configured) for d, f in desk.files.items()
-        },
+        "dispute_records": held,
+        "matched_by": record_form.MATCHED_BY,
+        "sources": {d: record_form.record_sources(r, configured) for d, r in held.items()},
+    }
+
+
+def _dispute_records(
+    page: Page, desk: portal_queries.DisputeDesk
+) -> dict[str, list[dict[str, Any]]]:
+    """Per open dispute, the records its correction form shows (``record_form.form_records``:
+    a new one, prefilled from the claim, when the finding has none)."""
+    configured = record_form.configured_source(page.services.sources)
+    return {
+        d: record_form.form_records(f.records, desk.findings.get(f.finding_id), f.claim, configured)
+        for d, f in desk.files.items()
     }
 
 
@@ -63,8 +97,8 @@ def resolve(page: Page, case_id: str, dispute_id: str) -> None:
 
 def corrected_records(page: Page, case_id: str, dispute_id: str) -> list[dict[str, Any]]:
     """The records the correction form describes, for the open dispute's finding."""
-    files = portal_queries.dispute_files(page.services, _actor(page), case_id)
-    held = files[dispute_id].records if dispute_id in files else []
+    desk = portal_queries.dispute_desk(page.services, _actor(page), case_id)
+    held = _dispute_records(page, desk).get(dispute_id, [])
     sources = record_form.record_sources(held, record_form.configured_source(page.services.sources))
     return record_form.corrected_records(page.field, held, sources)
 
@@ -104,18 +138,53 @@ def streamed_file(page: Page, found: dict[str, Any], chunks: list[bytes]) -> Res
 SUPPLEMENT_STATES = frozenset(str(state) for state in supplements.SUPPLY_STATES)
 
 
+def open_items(
+    page: Page, case_id: str, state: str, refused: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the verifier's case page lists to answer, whichever are open at once: the
+    disputes (while disputed) and the supplements. A supplement sent in review stays
+    open while the candidate's disputes freeze the case: listed (the queue counts it),
+    answered once the disputes are, when the report has been rated again. ``refused``:
+    an answer just refused (``answer_refusal``), shown on its form."""
+    found: dict[str, Any] = {
+        "desk": None,
+        "supplied": [],
+        "supplements_answerable": False,
+        "answer_error": refused,
+    }
+    if state == "disputed":
+        found |= desk_context(page, case_id)
+    if state in SUPPLEMENT_STATES or state == "disputed":
+        found |= supplements_context(page, case_id)
+        found["supplements_answerable"] = state in SUPPLEMENT_STATES
+    return found
+
+
 def supplements_context(page: Page, case_id: str) -> dict[str, Any]:
     """What ``_supplements.html`` needs: the supplements (none: the section is left out)
     and, per open one, the sources a correction of its finding's records may name."""
-    listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+    listed = _supplements_with_forms(page, case_id)
     configured = record_form.configured_source(page.services.sources)
     return {
         "supplied": listed,
         "data_fields": record_form.data_fields,
+        "matched_by": record_form.MATCHED_BY,
         "supplement_sources": {
-            s["id"]: record_form.record_sources(s["records"], configured) for s in listed
+            s["id"]: record_form.record_sources(s["form_records"], configured) for s in listed
         },
     }
+
+
+def _supplements_with_forms(page: Page, case_id: str) -> list[dict[str, Any]]:
+    """The case's supplements for its verifier, each open one with the records its
+    re-verification form shows (``record_form.form_records``)."""
+    listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+    configured = record_form.configured_source(page.services.sources)
+    for item in listed:
+        item["form_records"] = record_form.form_records(
+            item["records"], item["finding"], item["claim"], configured
+        )
+    return listed
 
 
 def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:
@@ -124,9 +193,9 @@ def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:
     outcome = page.field("outcome")
     corrected: list[dict[str, Any]] = []
     if outcome == supplements.SupplementOutcome.REVERIFIED:
-        listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+        listed = _supplements_with_forms(page, case_id)
         held: list[dict[str, Any]] = next(
-            (s["records"] for s in listed if s["id"] == supplement_id), []
+            (s["form_records"] for s in listed if s["id"] == supplement_id), []
         )
         configured = record_form.configured_source(page.services.sources)
         sources = record_form.record_sources(held, configured)

@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
 from fairscreen.entrypoints.http_headers import weighted
-from fairscreen.services.review import CLAIM_LISTS
+from fairscreen.services.case_events import CLAIM_LISTS
 
 LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 DEFAULT = "zh-Hans"
@@ -38,13 +38,14 @@ NOTICE_LANGUAGE = {"zh-Hans": "zh-Hans", "en": "en", "zh-Hant": "zh-Hant"}
 
 #: The message catalogs, merged: the pages', the documents' (PDF), the regulator's ledger
 #: explanations, lookup and checklist, the agency desk's brief, and staff accounts and
-#: the first set-up (issue 13).
+#: the first set-up (issue 13), and the verifier's record form (its fields' and values' names).
 CATALOG_FILES = (
     "catalogs/messages.json",
     "catalogs/documents.json",
     "catalogs/regulator.json",
     "catalogs/desk.json",
     "catalogs/staff.json",
+    "catalogs/verifier.json",
 )
 
 

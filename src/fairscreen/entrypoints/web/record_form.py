@@ -37,6 +37,29 @@ class DataField:
     pattern: str | None = None
     nullable: bool = False
 
+    @property
+    def label(self) -> str:
+        """The catalogue key of the field's name on the form (``catalogs/verifier.json``)."""
+        return f"field.{self.name}"
+
+    def option(self, value: str) -> str:
+        """The catalogue key of one of an enum field's values: a degree's as the
+        candidate's report names it, an offence group's as a cause group's (one list)."""
+        prefix = OPTION_KEYS.get(self.name, f"field.{self.name}.")
+        return f"{prefix}{value}"
+
+
+#: The field a claim-based category's record is matched to its claim on (PRODUCT.md P3,
+#: "Matching claims to records": trimmed, case-folded, Unicode NFKC), shown on the form
+#: beside the claimed value so a correction is entered to match it.
+MATCHED_BY = {
+    Category.EDUCATION.value: "institution",
+    Category.EMPLOYMENT_HISTORY.value: "employer",
+    Category.PROFESSIONAL_LICENSE.value: "number",
+}
+#: Enum fields whose values share the names of another list's (``DataField.option``).
+OPTION_KEYS = {"degree": "degree.", "offence_group": "field.cause_group."}
+
 
 def _field(name: str, spec: Mapping[str, Any], required: bool) -> DataField:
     variants = spec.get("anyOf") or [spec]
@@ -138,7 +161,9 @@ def corrected_records(
                 field=f"{where}.source",
                 key="input.must_one_sources_listed",
             )
-        corrected = {k: v for k, v in record.items() if k not in ("data", "status", "source")}
+        corrected = {
+            k: v for k, v in record.items() if k not in ("data", "status", "source", "new")
+        }
         source = dict(record["source"]) if offered[choice] == sources[record["id"]][0] else {}
         source.update(offered[choice])
         corrected["source"] = source
@@ -161,6 +186,47 @@ def corrected_records(
             corrected["data"] = record.get("data", {})
         records.append(corrected)
     return records
+
+
+def new_record(
+    finding: Mapping[str, Any], claim: Mapping[str, Any] | None, configured: str | None
+) -> dict[str, Any]:
+    """The record a correction offers for a finding that has none held (a claimed spell of
+    employment nobody confirmed): of the finding's category, from the source the service
+    queries for it (the verifier chooses its kind), its data prefilled from the
+    candidate's claim where a field of the record's shape has the claim's name (employer,
+    institution, title, dates, licence number) so that, entered unchanged, it matches the
+    claim (PRODUCT.md P3, "Matching claims to records"). Its id is the finding's, marked
+    new; the service binds it to the candidate (``review.bound_to_candidate``)."""
+    category = str(finding["category"])
+    names = {f.name for f in data_fields(category) if f.kind != "kept"}
+    data = {k: v for k, v in (claim or {}).items() if k in names and v is not None}
+    return {
+        "id": f"{finding['id']}-new",
+        "category": category,
+        "source": {"id": configured or "verifier", "kind": SourceKind.ISSUER.value},
+        "status": "ok",
+        "data": data,
+        "new": True,
+    }
+
+
+def form_records(
+    held: Sequence[Mapping[str, Any]],
+    finding: Mapping[str, Any] | None,
+    claim: Mapping[str, Any] | None,
+    configured: Callable[[str], str | None],
+) -> list[dict[str, Any]]:
+    """The records a correction form shows for a finding: those held, a held one without
+    data (a source that found nothing) filled from the claim as a new one would be; or,
+    when none is held, one new record of its category (``new_record``); none without a
+    finding."""
+    if not finding:
+        return [dict(r) for r in held]
+    if not held:
+        return [new_record(finding, claim, configured(str(finding["category"])))]
+    filled = new_record(finding, claim, None)["data"]
+    return [dict(r) if r.get("data") else {**dict(r), "data": filled} for r in held]
 
 
 def record_sources(

@@ -70,20 +70,19 @@ def _case_page(
     summary: dict[str, Any],
     *,
     ran: investigation.InvestigationResult | None = None,
+    refused: dict[str, Any] | None = None,
 ) -> Response:
-    """The case page: the disputes to answer (when disputed: ``dispute_desk``) or what
-    an investigation just ran (``ran``)."""
+    """The case page: the disputes and supplements to answer (``dispute_desk``), what an
+    investigation just ran (``ran``), or an answer just refused, on its form, with what
+    was typed (``refused``, status 422)."""
     brief = None
     if summary["state"] in BRIEFED:
         brief = agency_desk.case_brief(page.services, _actor(page), summary["case_id"])
-    disputes: dict[str, Any] = {"desk": None, "supplied": []}
-    if summary["state"] == "disputed":
-        disputes |= dispute_desk.desk_context(page, summary["case_id"])
-    if summary["state"] in dispute_desk.SUPPLEMENT_STATES:
-        disputes |= dispute_desk.supplements_context(page, summary["case_id"])
+    disputes = dispute_desk.open_items(page, summary["case_id"], summary["state"], refused)
     return render(
         page,
         "agency/case.html",
+        status=422 if refused else 200,
         case=summary,
         brief=brief,
         ran=ran,
@@ -98,6 +97,11 @@ def _referees(page: Page, summary: dict[str, Any]) -> list[dict[str, Any]] | Non
     if summary["state"] not in {s.value for s in references.OPEN_STATES}:
         return None
     return references.list_invitations(page.services, _actor(page), summary["case_id"])
+
+
+def _refused(page: Page, case_id: str, refused: dict[str, Any]) -> Response:
+    summary = case_queries.case_summary(page.services, _actor(page), case_id)
+    return _case_page(page, summary, refused=refused)
 
 
 @router.get("/cases/{case_id}")
@@ -133,8 +137,12 @@ def invite_referee(page: PageDep, case_id: CaseId) -> Response:
 
 @router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
 def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
-    """Answer a dispute (``dispute_desk.resolve``: the employer console's form too)."""
-    dispute_desk.resolve(page, case_id, dispute_id)
+    """Answer a dispute (``dispute_desk.resolve``: the employer console's form too); a
+    refusal comes back on the case page, beside the field, what was typed kept."""
+    try:
+        dispute_desk.resolve(page, case_id, dispute_id)
+    except dispute_desk.REFUSALS as refused:
+        return _refused(page, case_id, dispute_desk.answer_refusal(page, refused, dispute_id))
     return redirect(page, f"/agency/cases/{case_id}?done=answered")
 
 
@@ -160,8 +168,12 @@ SupplementId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 @router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
 def answer_supplement(page: PageDep, case_id: CaseId, supplement_id: SupplementId) -> Response:
-    """Answer a candidate's supplementary document (``dispute_desk``)."""
-    dispute_desk.answer_supplement(page, case_id, supplement_id)
+    """Answer a candidate's supplementary document (``dispute_desk``); a refusal comes
+    back on the case page as a dispute's does."""
+    try:
+        dispute_desk.answer_supplement(page, case_id, supplement_id)
+    except dispute_desk.REFUSALS as refused:
+        return _refused(page, case_id, dispute_desk.answer_refusal(page, refused, supplement_id))
     return redirect(page, f"/agency/cases/{case_id}?done=supplement_answered")
 
 

@@ -332,6 +332,12 @@ def order(page: PageDep) -> Response:
 
 @router.get("/cases/{case_id}")
 def case_page(page: PageDep, case_id: CaseId) -> Response:
+    return _case_page(page, case_id)
+
+
+def _case_page(page: Page, case_id: str, refused: dict[str, Any] | None = None) -> Response:
+    """The case page; ``refused``: an answer to a dispute or supplement just refused,
+    shown on its form with what was typed (status 422)."""
     actor = _actor(page)
     summary = case_queries.case_summary(page.services, actor, case_id)
     view = None
@@ -345,16 +351,20 @@ def case_page(page: PageDep, case_id: CaseId) -> Response:
         decided = portal_queries.decision_of(page.services, actor, case_id)
     pre_adverse = next((n for n in notices if n["kind"] == "pre_adverse"), None)
     own = portal_queries.runs_own_checks(page.services, actor, case_id)
-    disputes: dict[str, Any] = {"desk": None, "supplied": []}
-    if own and summary["state"] == "disputed":
+    disputes: dict[str, Any] = {
+        "desk": None,
+        "supplied": [],
+        "supplements_answerable": False,
+        "answer_error": None,
+    }
+    if own:
         # the employer checking its own case answers the candidate's disputes and
         # supplementary documents as the agency desk would, with its forms
-        disputes |= dispute_desk.desk_context(page, case_id)
-    if own and summary["state"] in dispute_desk.SUPPLEMENT_STATES:
-        disputes |= dispute_desk.supplements_context(page, case_id)
+        disputes = dispute_desk.open_items(page, case_id, summary["state"], refused)
     return render(
         page,
         "employer/case.html",
+        status=422 if refused else 200,
         case=summary,
         card=case_cards(page.services, actor, [case_id]).get(case_id),
         invitation=invitations.invitation_status(page.services, actor, case_id),
@@ -449,7 +459,10 @@ DisputeId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
     """On a case it checks itself, the employer answers a dispute with the agency desk's
     form and service (``dispute_desk``); the service refuses it on an agency's case."""
-    dispute_desk.resolve(page, case_id, dispute_id)
+    try:
+        dispute_desk.resolve(page, case_id, dispute_id)
+    except dispute_desk.REFUSALS as refused:
+        return _case_page(page, case_id, dispute_desk.answer_refusal(page, refused, dispute_id))
     return redirect(page, f"/employer/cases/{case_id}?done=answered")
 
 
@@ -471,7 +484,10 @@ def evidence_file(
 def answer_supplement(page: PageDep, case_id: CaseId, supplement_id: DisputeId) -> Response:
     """On a case it checks itself, the employer answers a candidate's supplementary
     document (``dispute_desk``); the service refuses it on an agency's case."""
-    dispute_desk.answer_supplement(page, case_id, supplement_id)
+    try:
+        dispute_desk.answer_supplement(page, case_id, supplement_id)
+    except dispute_desk.REFUSALS as refused:
+        return _case_page(page, case_id, dispute_desk.answer_refusal(page, refused, supplement_id))
     return redirect(page, f"/employer/cases/{case_id}?done=supplement_answered")
 
 
