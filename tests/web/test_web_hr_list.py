@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.conftest import released_case
-from web.conftest import Web
+from web.conftest import Web, order_on_the_portal
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "fairscreen" / "entrypoints" / "web"
 
@@ -56,19 +56,7 @@ def test_every_text_like_input_the_pages_use_is_styled_full_width() -> None:
 
 
 def test_an_ordered_case_whose_invitation_went_out_folds_the_candidate_id(web: Web) -> None:
-    from integration.service_fixtures import SUBJECT
-
-    ordered = web.post(
-        "employer",
-        "/employer/cases",
-        {
-            "profile_id": web.api.ids["profile"],
-            "requested": ["identity"],
-            "agency_id": web.api.ids["agency"],
-            "contact": "13900139000",
-            **SUBJECT,
-        },
-    )
+    ordered = order_on_the_portal(web)
     assert ordered.status_code == 303, ordered.text
     case_id = ordered.headers["location"].split("/")[-1].split("?")[0]
     page = web.get("employer", f"/employer/cases/{case_id}?lang=zh-Hant").text
