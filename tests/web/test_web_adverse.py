@@ -127,7 +127,7 @@ def test_a_declined_check_required_by_law_is_named_on_the_employer_page(web: Web
     expected = {
         "zh-Hans": "未核查：犯罪记录（候选人未授权）— 该岗位依法必须核查",
         "en": "required by law for this role",
-        "zh-Hant": "該崗位依法必須核查",
+        "zh-Hant": "該職位依法必須核查",
     }
     for lang, text in expected.items():
         web.client("employer").cookies.set("fs_lang", lang)

@@ -136,7 +136,7 @@ def test_a_templates_texts_in_the_notice_are_in_its_language_only(web: Web, lang
     assert "legal basis: )" not in text
     expected = {
         "zh-Hans": ("会计（", "确认候选人身份与所签劳动合同主体一致", "会计法 第40条"),
-        "zh-Hant": ("會計（", "確認候選人身份與所簽勞動合同主體一致", "會計法 第40條"),
+        "zh-Hant": ("會計（", "確認候選人身分與所簽勞動合同主體一致", "會計法 第40條"),
         "en": ("accountant (", "confirm the contracting party's identity", "会计法 第40条"),
     }[lang]
     for shown in expected:
