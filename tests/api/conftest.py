@@ -183,9 +183,10 @@ def sign_over_api(api: Api, case_id: str, lang: str = "zh-Hans") -> None:
     assert answer.status_code == 201, answer.text
 
 
-def released_case(api: Api) -> str:
-    """A case ordered, signed, investigated and accepted (released) over the API."""
-    case_id = order_over_api(api)
+def released_case(api: Api, requested: list[str] | None = None) -> str:
+    """A case ordered (``requested``, else the usual), signed, investigated and accepted
+    (released) over the API."""
+    case_id = order_over_api(api, requested)
     sign_over_api(api, case_id)
     assert api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
     api.later(hours=1)

@@ -368,3 +368,12 @@ def refusing_sms_gateway() -> Any:
         transport=httpx.MockTransport(lambda request: httpx.Response(400)),
         sleep=lambda _: None,
     )
+
+
+def accountant_case(world: World, requested: list[str]) -> str:
+    """A case for the built-in accountant template: its texts are ``中文 / English``, its
+    credit check (sensitive) has no legal basis, its criminal-record check cites 会计法."""
+    from fairscreen.services.scope import use_builtin_profile
+
+    profile_id = use_builtin_profile(world.svc, world.employer, "accountant")
+    return order(world, profile_id=profile_id, requested=requested)

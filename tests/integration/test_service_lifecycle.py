@@ -456,7 +456,7 @@ def test_the_notice_names_every_pipl_item(world: World) -> None:
         assert CATEGORY_LABELS[category]["zh-Hant"] in hant
     # the default purpose and the tier read in the notice's own language, not in English
     assert "目的：对拟聘岗位的入职前背景调查" in zh and "等级：普通" in zh
-    assert "目的：對擬聘崗位的入職前背景調查" in hant and "等級：普通" in hant
+    assert "目的：對擬聘職位的入職前背景調查" in hant and "等級：普通" in hant
     assert "pre-employment screening for the offered role" in en and "tier standard" in en
     assert "pre-employment" not in zh + hant and "standard" not in zh + hant
     with pytest.raises(InvalidInput) as refused:

@@ -57,7 +57,7 @@ def test_every_text_exists_in_every_language() -> None:
     ("change", "field"),
     [
         ('low = "responsibilities_not_met"', "questions[0]"),  # a scale without its low band
-        ('zh-Hant = "候選人履行其崗位職責的情況如何？", ', "questions[0].text"),
+        ('zh-Hant = "候選人履行其職位職責的情況如何？", ', "questions[0].text"),
         ('assertion = "would_not_rehire", ', "questions[4].options[1]"),
         # every assertion has a label, shown in the findings instead of its key (item 8)
         (

@@ -74,6 +74,24 @@ class Web:
                 client.cookies.set("fs_session", self.session_token(who))
 
 
+def order_on_the_portal(web: Web, **subject: str) -> Any:
+    """The employer orders an identity check on the portal, the invitation going to a
+    mobile number; ``subject`` overrides the candidate's fields."""
+    from integration.service_fixtures import SUBJECT
+
+    return web.post(
+        "employer",
+        "/employer/cases",
+        {
+            "profile_id": web.api.ids["profile"],
+            "requested": ["identity"],
+            "agency_id": web.api.ids["agency"],
+            "contact": "13900139000",
+            **{**SUBJECT, **subject},
+        },
+    )
+
+
 def case_in_review(web: Web) -> str:
     """A case ordered, signed and investigated: its candidate reviews the report (the
     yellow litigation finding LIT-3 among its findings)."""

@@ -133,6 +133,10 @@ def test_the_whole_journey_in_a_browser(browser: Any, live: tuple[Api, str], lan
     employer.wait_for_url("**/employer/cases/case_*")
     case_url = employer.url.split("?")[0]
     case_id = case_url.rsplit("/", 1)[1]
+    # the invitation went out: the page says so, the id is only a folded fallback
+    assert employer.locator("#invited").is_visible()
+    assert not employer.locator("#candidate-id").is_visible()
+    employer.click("#candidate-id-fold summary")
     assert employer.locator("#candidate-id").inner_text() == api.ids["candidate"]
     assert SUBJECT["national_id"] not in employer.url and SUBJECT["name"] not in employer.url
     shot(employer, f"{prefix}-03-employer-ordered")

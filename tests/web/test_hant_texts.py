@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,3 +115,17 @@ def test_every_case_state_has_its_status_text() -> None:
     for state in CaseState:
         texts = catalog().get(f"status.{state.value}")
         assert texts is not None and set(texts) == set(LANGUAGES), state
+
+
+#: mainland usage a Taiwan or Hong Kong reader meets as 職位, 身分, 學士 (usability walk
+#: item 3: 崗位 and 職位 on one page); the signed rulebooks keep their wording
+MAINLAND_USAGE = ("崗位", "身份", "本科")
+
+
+def test_every_zh_hant_text_outside_the_rulebooks_says_職位_身分_學士() -> None:
+    found = {
+        where: [word for word in MAINLAND_USAGE if word in text]
+        for where, text in shipped_hant_texts()
+        if not re.match(r"v[\d.]+\.toml", where)
+    }
+    assert {where: words for where, words in found.items() if words} == {}

@@ -127,7 +127,7 @@ def test_a_declined_check_required_by_law_is_named_on_the_employer_page(web: Web
     expected = {
         "zh-Hans": "未核查：犯罪记录（候选人未授权）— 该岗位依法必须核查",
         "en": "required by law for this role",
-        "zh-Hant": "該崗位依法必須核查",
+        "zh-Hant": "該職位依法必須核查",
     }
     for lang, text in expected.items():
         web.client("employer").cookies.set("fs_lang", lang)
@@ -260,3 +260,43 @@ def test_an_incomplete_check_has_no_verified_badge(web: Web) -> None:
     article = article[: article.index("</article>")]
     assert "核查未能完成" in article and 'class="badge ok"' not in article
     assert "民事与行政诉讼记录：数据来源" in article
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_not_hiring_on_a_light_that_does_not_support_it_warns_and_asks_the_reason(
+    web: Web, lang: str
+) -> None:
+    """Usability walk screens 34-35: the confirmation page of a decision not to hire on a
+    green (or blue) light warned of nothing. It now says the light alone supports no such
+    decision and asks again, as a required field, for the job-related reason."""
+    case_id = released_case(web.api, ["identity"])
+    web.refresh_candidates()
+    web.client("employer").cookies.set("fs_lang", lang)
+    path = f"/employer/cases/{case_id}/decision"
+    form = {"outcome": "not_hired", "reason": "与岗位相关的理由", "cites_report": "yes"}
+    confirm = web.post("employer", path, form)
+    assert confirm.status_code == 200, confirm.text[:300]
+    main = confirm.text.split("<main", 1)[1]
+    warning = main.index('id="confirm-light-warning"')
+    assert 'role="alert"' in main[warning - 60 : warning]
+    assert {
+        "zh-Hans": "不支持不录用",
+        "en": "does not support not hiring",
+        "zh-Hant": "不足以作為不錄用的依據",
+    }[lang] in main
+    field = re.search(
+        r"<textarea id=\"confirm-reason\" name=\"reason\" required[^>]*>([^<]*)<", main
+    )
+    assert field and field.group(1) == "与岗位相关的理由"
+    assert 'type="hidden" name="reason"' not in main
+    assert not RAW_KEY.search(_text(main))
+    assert _state(web, case_id) == "released"
+    # an empty reason is refused and changes nothing
+    empty = web.post("employer", path, {**form, "reason": " ", "confirmed": "yes"})
+    assert empty.status_code == 422 and _state(web, case_id) == "released"
+    # a hire, or not hiring on a yellow light, shows no such warning
+    hire = web.post("employer", path, {**form, "outcome": "hired"})
+    assert hire.status_code == 200 and 'id="confirm-light-warning"' not in hire.text
+    yellow = _released(web)
+    on_yellow = web.post("employer", f"/employer/cases/{yellow}/decision", form)
+    assert on_yellow.status_code == 200 and 'id="confirm-light-warning"' not in on_yellow.text

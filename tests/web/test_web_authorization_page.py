@@ -114,3 +114,37 @@ def test_a_wrong_month_is_told_beside_its_field_and_the_ticks_stay(web: Web) -> 
     assert 'value="示范物业公司"' in main
     assert 'lang="en"' not in main.split('id="error-emp_start"', 1)[1].split("</p>")[0]
     assert web.api.call("candidate", "GET", f"/v1/cases/{case_id}").json()["state"] == "ordered"
+
+
+def _accountant_case(web: Web) -> str:
+    from integration.service_fixtures import accountant_case
+
+    return accountant_case(web.api.world, ["identity", "education", "credit", "criminal_record"])
+
+
+@pytest.mark.parametrize("lang", ["zh-Hans", "zh-Hant", "en"])
+def test_a_templates_texts_in_the_notice_are_in_its_language_only(web: Web, lang: str) -> None:
+    """The usability walk's screen 13: a zh-Hant notice showed 会计 / accountant and the
+    reasons' Simplified and English halves, an empty （法律依據：）and 会计法 第40条."""
+    from fairscreen.services.authorization import authorization_notice
+
+    case_id = _accountant_case(web)
+    notice = authorization_notice(web.api.world.svc, web.api.world.candidate, case_id, lang)
+    text = notice.text
+    assert " / " not in text
+    assert "法律依據：）" not in text and "法律依据：）" not in text
+    assert "legal basis: )" not in text
+    expected = {
+        "zh-Hans": ("会计（", "确认候选人身份与所签劳动合同主体一致", "会计法 第40条"),
+        "zh-Hant": ("會計（", "確認候選人身分與所簽勞動合同主體一致", "會計法 第40條"),
+        "en": ("accountant (", "confirm the contracting party's identity", "会计法 第40条"),
+    }[lang]
+    for shown in expected:
+        assert shown in text, shown
+    if lang == "zh-Hant":
+        assert "会计" not in text and "确认" not in text
+    if lang == "en":
+        assert "确认" not in text
+    # the page shows (and the form signs) that same text: its hash is the one signed
+    page = _page(web, case_id, lang)
+    assert f'name="text_sha256" value="{notice.sha256}"' in page

@@ -43,7 +43,7 @@ def test_a_tier_code_in_a_rulebook_text_reads_as_its_label() -> None:
     assert hans.basis(basis) == f"征信业管理条例 第14条、第18条；仅限“{hans.tier('trust')}”等级岗位"
     hant = Translator("zh-Hant")
     assert (
-        hant.basis(basis) == f"徵信業管理條例 第14條、第18條；僅限「{hant.tier('trust')}」等級崗位"
+        hant.basis(basis) == f"徵信業管理條例 第14條、第18條；僅限「{hant.tier('trust')}」等級職位"
     )
     rule = {"zh-Hans": "逾期记录（仅适用于 trust 等级岗位）", "en": "tier trust only"}
     assert "trust" not in hans.rule(rule) and Translator("en").rule(rule) == "tier trust only"
@@ -79,8 +79,8 @@ def test_a_traditional_page_shows_the_built_in_templates_in_traditional(web: Web
     and English as written. (The employer's own profile above them is shown as entered.)"""
     page = web.get("employer", "/employer/profiles?lang=zh-Hant").text
     hant = page.split('id="template-1-h"', 1)[1]
-    assert "確認候選人身份與所簽勞動合同主體一致" in hant and "所籤" not in hant
-    assert "崗位要求軟體開發經驗" in hant
+    assert "確認候選人身分與所簽勞動合同主體一致" in hant and "所籤" not in hant
+    assert "職位要求軟體開發經驗" in hant
     assert "确认候选人身份" not in hant and "软件" not in hant
     hans = web.get("employer", "/employer/profiles?lang=zh-Hans").text
     assert "确认候选人身份与所签劳动合同主体一致" in hans

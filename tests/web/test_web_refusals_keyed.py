@@ -12,9 +12,8 @@ import pytest
 from markupsafe import escape
 
 from api.conftest import order_over_api, released_case
-from factories import SUBJECT
 from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, service_errors
-from web.conftest import Web
+from web.conftest import Web, order_on_the_portal
 
 ZH = ("zh-Hans", "zh-Hant")
 
@@ -55,17 +54,7 @@ def test_a_refused_role_profile(web: Web, lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_refused_order(web: Web, lang: str) -> None:
     _speak(web, "employer", lang)
-    refused = web.post(
-        "employer",
-        "/employer/cases",
-        {
-            "profile_id": web.api.ids["profile"],
-            "requested": ["identity"],
-            "agency_id": web.api.ids["agency"],
-            "contact": "13900139000",
-            **{**SUBJECT, "national_id": "12"},
-        },
-    )
+    refused = order_on_the_portal(web, national_id="12")
     assert refused.status_code == 422, refused.text
     _says(refused.text, lang, "input.identity_document_number_6_32")
 

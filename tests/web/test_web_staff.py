@@ -313,3 +313,21 @@ def test_sign_in_forms_are_rate_limited_per_address(web: Web) -> None:
     ]
     assert [a.status_code for a in answers] == [401, 401, 401, 429]
     assert "HTTP_429" in answers[-1].text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_home_page_tells_staff_to_sign_in_with_e_mail_and_password(web: Web, lang: str) -> None:
+    """Usability walk screen 01: the home page said "sign in with your API token" though
+    /sign-in asks for e-mail and password, and had no way to sign an organisation up."""
+    page = web.get("anonymous", f"/?lang={lang}").text
+    staff = page.split('id="h-staff"', 1)[1].split("</section>", 1)[0]
+    assert 'href="/sign-up"' in staff
+    said = staff.split('id="home-integrators"', 1)
+    words = {
+        "zh-Hans": ("电子邮箱", "密码"),
+        "zh-Hant": ("電子郵件", "密碼"),
+        "en": ("e-mail", "password"),
+    }
+    assert all(word in said[0] for word in words[lang])
+    assert "API" not in said[0]  # the token is for integrators, said after
+    assert "API" in said[1]

@@ -42,7 +42,7 @@ class Category(StrEnum):
 #: How each category is named to people: in the authorization notice the candidate signs
 #: and on every portal page. One table, so the notice and the pages never disagree.
 CATEGORY_LABELS: dict[Category, dict[str, str]] = {
-    Category.IDENTITY: {"zh-Hans": "身份", "en": "identity", "zh-Hant": "身份"},
+    Category.IDENTITY: {"zh-Hans": "身份", "en": "identity", "zh-Hant": "身分"},
     Category.EDUCATION: {"zh-Hans": "学历", "en": "education", "zh-Hant": "學歷"},
     Category.EMPLOYMENT_HISTORY: {
         "zh-Hans": "工作经历",
@@ -123,7 +123,7 @@ CATEGORY_LABELS: dict[Category, dict[str, str]] = {
     Category.UNION_MEMBERSHIP: {
         "zh-Hans": "工会会员身份",
         "en": "union membership",
-        "zh-Hant": "工會會員身份",
+        "zh-Hant": "工會會員身分",
     },
     Category.GENETIC_DATA: {"zh-Hans": "基因数据", "en": "genetic data", "zh-Hant": "基因資料"},
     Category.DISABILITY: {"zh-Hans": "残疾", "en": "disability", "zh-Hant": "殘疾"},

@@ -753,7 +753,7 @@ LANGS = ("zh-Hans", "en", "zh-Hant")
 #: Degree levels in words (issue 13 item 7: never ``bachelor`` on a Chinese page).
 DEGREE_TEXTS: Mapping[str, Mapping[str, str]] = {
     "associate": {"zh-Hans": "专科", "en": "associate degree", "zh-Hant": "專科"},
-    "bachelor": {"zh-Hans": "本科（学士）", "en": "bachelor's degree", "zh-Hant": "本科（學士）"},
+    "bachelor": {"zh-Hans": "本科（学士）", "en": "bachelor's degree", "zh-Hant": "學士"},
     "master": {"zh-Hans": "硕士", "en": "master's degree", "zh-Hant": "碩士"},
     "doctorate": {"zh-Hans": "博士", "en": "doctorate", "zh-Hant": "博士"},
     "other": {"zh-Hans": "其他学历", "en": "other qualification", "zh-Hant": "其他學歷"},

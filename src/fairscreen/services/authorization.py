@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.bilingual import in_language, written
 from fairscreen.domain.categories import (
     CATEGORY_LABELS,
     PROHIBITED,
@@ -101,16 +102,16 @@ def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> A
             "label_zh": CATEGORY_LABELS[Category(c)]["zh-Hans"],
             "label_en": CATEGORY_LABELS[Category(c)]["en"],
             "label_hant": CATEGORY_LABELS[Category(c)]["zh-Hant"],
-            "justification": role["categories"][c]["justification"],
+            "justification": in_language(role["categories"][c]["justification"], lang),
             "sensitive": Category(c) in SENSITIVE,
-            "legal_basis": role["categories"][c].get("legal_basis", ""),
+            "legal_basis": written(role["categories"][c].get("legal_basis", ""), lang),
         }
         for c in asked
     ]
     facts = NoticeFacts(
         employer_name=employer["name"],
         agency_name=agency["name"] if agency else None,
-        role_title=role.get("title") or role["id"],
+        role_title=in_language(role.get("title") or role["id"], lang),
         review_days=case["review_days"],
         retention_not_hired_days=svc.config.retention.days(Tier(case["tier"]), Outcome.NOT_HIRED),
         retention_hired_days=svc.config.retention.days(Tier(case["tier"]), Outcome.HIRED),

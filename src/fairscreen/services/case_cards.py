@@ -6,7 +6,8 @@ case's state waits for, with what that date is.
 
 The next date, by state (one table, ``NEXT_DATE``): the authorization's end while the
 sources are to be queried (P1), the end of the candidate's review window (P4), the
-earliest dispute's answer date (P4: 15 days), and the day the data is due for destruction
+earliest dispute's answer date (P4: 15 days), the end of a pre-adverse notice's waiting
+period (P4), and the day the data is due for destruction
 once decided, withdrawn or expired (P6). A case waiting for the candidate's signature or
 the employer's decision, or already destroyed, has none.
 
@@ -32,6 +33,7 @@ NEXT_DATE = {
     "investigating": "authorization",
     "candidate_review": "review",
     "disputed": "dispute",
+    "adverse_notice": "adverse_wait",
     "decided": "destruction",
     "archived": "destruction",
     "withdrawn": "destruction",
@@ -84,6 +86,7 @@ def case_cards(
             t.cases.c.pseudonym,
             t.cases.c.state,
             t.cases.c.window_ends,
+            t.cases.c.adverse_wait_ends,
             t.cases.c.destruction_due,
             t.cases.c.candidate_name_ct,
             t.role_profiles.c.body,
@@ -111,6 +114,7 @@ def case_cards(
                 "authorization": row["expires_at"],
                 "review": row["window_ends"],
                 "dispute": row["due"],
+                "adverse_wait": row["adverse_wait_ends"],
                 "destruction": row["destruction_due"],
             }
             signed = row["expires_at"] is not None  # an authorization was signed

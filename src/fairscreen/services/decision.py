@@ -125,7 +125,9 @@ def plan_decision(
 ) -> dict[str, Any]:
     """What recording this decision would do, checked as the recording checks it but
     changing nothing: ``step`` is ``pre_adverse`` (a notice, then the waiting period
-    until ``wait_ends``) or ``final`` (``adverse``: an adverse-action notice is sent)."""
+    until ``wait_ends``) or ``final`` (``adverse``: an adverse-action notice is sent);
+    ``light`` is the case's, for the page that warns against not hiring on a light that
+    does not support it."""
     require_role(actor, EMPLOYER)
     decided = _outcome(outcome)
     _text(reason, "reason")
@@ -143,6 +145,7 @@ def plan_decision(
             "adverse": True,
             "report_part": report_part,
             "wait_ends": adverse_wait_ends(now, DEFAULT_ADVERSE_WAIT_DAYS),
+            "light": light,
         }
     check_decision(state, decided, light, now=now, wait_ends=case["adverse_wait_ends"])
     _check_not_awaiting_verifier(awaiting, is_adverse(decided, light))
@@ -152,6 +155,7 @@ def plan_decision(
         "adverse": is_adverse(decided, light),
         "report_part": report_part,
         "wait_ends": None,
+        "light": light,
     }
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.bilingual import in_language
 from fairscreen.domain.contact import EMAIL, parse_contact
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.ledger.entries import ActorRole
@@ -117,7 +118,8 @@ def release_mail(svc: Services, uow: SqlUnitOfWork, case: RowMapping) -> Release
     to, lang = recipient
     role = case_role(uow, case)
     link = f"{svc.config.public_url.rstrip('/')}/employer/cases/{case['id']}"
-    body = BODIES[lang].format(role=role.get("title") or role["id"], link=link, case_id=case["id"])
+    title = in_language(role.get("title") or role["id"], lang)
+    body = BODIES[lang].format(role=title, link=link, case_id=case["id"])
     return ReleaseMail(to, str(case["id"]), SUBJECTS[lang], body)
 
 

@@ -51,7 +51,7 @@ _ID_PUNCTUATION = re.compile(r"[()/\-]")
 DEFAULT_PURPOSE_TEXT = {
     "zh-Hans": "对拟聘岗位的入职前背景调查",
     "en": DEFAULT_PURPOSE,
-    "zh-Hant": "對擬聘崗位的入職前背景調查",
+    "zh-Hant": "對擬聘職位的入職前背景調查",
 }
 
 

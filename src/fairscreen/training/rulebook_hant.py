@@ -37,6 +37,9 @@ PROFILE_KEYS = ("title", "justification", "relevance_justification")
 REVIEWED = {
     "所籤": "所簽",
     "計算機相關": "資訊相關",
+    # Taiwan and Hong Kong usage, as in the zh-Hant catalogues (usability walk item 3)
+    "崗位": "職位",
+    "身份": "身分",
 }
 
 

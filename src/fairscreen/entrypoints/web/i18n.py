@@ -25,6 +25,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from fairscreen.domain.bilingual import hant_twins, in_language, written
 from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
 from fairscreen.entrypoints.http_headers import weighted
 from fairscreen.services.case_events import CLAIM_LISTS
@@ -88,14 +89,11 @@ _LEGAL_TERM = re.compile(r"\b(" + "|".join(LEGAL_TERMS) + r")\b\s*")
 _TIER_WORD = re.compile(r"\s*\b(" + "|".join(t.value for t in Tier) + r")\b\s*")
 
 
-@cache
 def rulebook_hant() -> dict[str, str]:
     """The shipped rulebooks' legal bases and causes in Traditional script (written by
     ``python -m fairscreen.training.rulebook_hant``; the rulebook keeps its Simplified
     text, a zh-Hant page shows the twin)."""
-    text = resources.files(__package__).joinpath("catalogs/rulebook_hant.json").read_text("utf-8")
-    loaded: dict[str, str] = json.loads(text)
-    return loaded
+    return hant_twins()
 
 
 def choose(
@@ -218,7 +216,12 @@ class Translator:
     def written(self, text: str) -> str:
         """A rulebook's Chinese legal text (a basis, a cause or charge) in this page's
         script: its Traditional twin on a zh-Hant page, as written otherwise."""
-        return rulebook_hant().get(text, text) if self.lang == "zh-Hant" else text
+        return written(text, self.lang)
+
+    def shown(self, text: str) -> str:
+        """A built-in ``中文 / English`` text (a template's title or reason) in this
+        page's language, never the other language's half (``domain.bilingual``)."""
+        return in_language(text, self.lang)
 
     def tier(self, name: str) -> str:
         try:

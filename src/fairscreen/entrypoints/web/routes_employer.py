@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fairscreen.domain.errors import FairscreenError, InvalidInput
 from fairscreen.domain.identity import embedded_birth_date
 from fairscreen.entrypoints.web import dispute_desk
-from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE, Translator
+from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
 from fairscreen.entrypoints.web.render import WebRoute, redirect, render
 from fairscreen.services import (
@@ -88,16 +88,6 @@ def notification_email(page: PageDep) -> Response:
     return redirect(page, "/employer?done=notify_email")
 
 
-def _in_language(text: str, t: Translator) -> str:
-    """A built-in template's ``中文 / English`` text in the reader's language: on a
-    zh-Hant page the Chinese half's reviewed Traditional twin (``catalogs/rulebook_hant``,
-    written by ``fairscreen.training.rulebook_hant``), never the Simplified half."""
-    chinese, _, english = text.partition(" / ")
-    if t.lang == "en" and english:
-        return english.strip()
-    return t.written(chinese.strip())
-
-
 def _templates(page: Page) -> list[dict[str, Any]]:
     """The built-in role templates with what each checks, why, and on which legal basis:
     shown before anything is chosen (issue 13 item 13). Titles come from the catalogue,
@@ -113,7 +103,7 @@ def _templates(page: Page) -> list[dict[str, Any]]:
                 "checks": [
                     {
                         "category": category.value,
-                        "why": _in_language(requirement.justification, page.t),
+                        "why": page.t.shown(requirement.justification),
                         "legal_basis": requirement.legal_basis,
                     }
                     for category, requirement in profile.categories.items()
@@ -128,7 +118,7 @@ def _template_title(page: Page, template_id: str, title: str) -> str:
     too), else the template's own ``中文 / English`` text."""
     key = f"template.{template_id}"
     shown = page.t(key)
-    return shown if shown != key else _in_language(title, page.t)
+    return shown if shown != key else page.t.shown(title)
 
 
 def _shown_in_language(page: Page, profile: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +129,7 @@ def _shown_in_language(page: Page, profile: dict[str, Any]) -> dict[str, Any]:
     if role.get("id") not in builtin_profiles():
         return profile
     categories = {
-        name: {**requirement, "justification": _in_language(requirement["justification"], page.t)}
+        name: {**requirement, "justification": page.t.shown(requirement["justification"])}
         for name, requirement in role["categories"].items()
     }
     title = _template_title(page, role["id"], role.get("title") or "")
