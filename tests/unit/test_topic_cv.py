@@ -4,11 +4,13 @@ Needs the `train` extra (scikit-learn, OpenCC), like the module; skipped without
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
+pytest.importorskip("numpy")
 pytest.importorskip("sklearn")
 pytest.importorskip("opencc")
+
+import numpy as np
 
 from fairscreen.training.topic_cv import Row, _groups, _highest_threshold, operating_points
 
