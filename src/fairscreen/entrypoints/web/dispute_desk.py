@@ -3,7 +3,8 @@ P4): the agency desk for its cases, and the employer console for the cases it ch
 itself ("不委托机构（由本单位核查）", issue 13 item 4). One set of forms
 (``templates/_disputes.html``, ``_supplements.html``, ``_correction.html``) and one set of
 handlers, over one service each (``review.resolve_dispute``,
-``supplements.answer_supplement``); each portal's router only names its paths.
+``supplements.answer_supplement``), and one set of routes (:func:`add_verifier_routes`),
+which each portal's router takes under its own prefix.
 
 A correction comes as the structured form of the records held (``record_form.py``),
 turned into records here and validated by the service.
@@ -11,15 +12,16 @@ turned into records here and validated by the service.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import StreamingResponse
 
 from fairscreen.domain.errors import FairscreenError, InvalidInput, InvalidTransition, NotFound
 from fairscreen.entrypoints.web import record_form
-from fairscreen.entrypoints.web.policy import Page
-from fairscreen.entrypoints.web.render import attachment, finish
+from fairscreen.entrypoints.web.policy import Page, page_context
+from fairscreen.entrypoints.web.render import attachment, finish, redirect
 from fairscreen.services import evidence_files, portal_queries, review, supplements
 from fairscreen.services.context import Actor
 
@@ -217,3 +219,54 @@ def supplement_file(page: Page, case_id: str, supplement_id: str, file_id: str) 
         page.services, _actor(page), case_id, supplement_id, file_id
     )
     return streamed_file(page, found, chunks)
+
+
+PageDep = Annotated[Page, Depends(page_context)]
+#: a case's, dispute's, supplement's or file's id in a path
+ItemId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+#: the portal's case page with an answer just refused on its form (status 422)
+RefusedPage = Callable[[Page, str, dict[str, Any]], Response]
+
+
+def add_verifier_routes(router: APIRouter, refused_page: RefusedPage) -> None:
+    """The verifier's routes on a portal's router (its prefix, ``/agency`` or
+    ``/employer``, is the portal's): answer a dispute, open its evidence, answer a
+    supplement, open its file. The services decide who may (``case_events.verifier_case``:
+    the employer only on a case it checks itself); a refused answer comes back on the
+    portal's case page beside its field, what was typed kept."""
+    portal = router.prefix
+
+    @router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
+    def resolve_dispute(page: PageDep, case_id: ItemId, dispute_id: ItemId) -> Response:
+        try:
+            resolve(page, case_id, dispute_id)
+        except REFUSALS as refused:
+            return refused_page(page, case_id, answer_refusal(page, refused, dispute_id))
+        return redirect(page, f"{portal}/cases/{case_id}?done=answered")
+
+    @router.get("/cases/{case_id}/disputes/{dispute_id}/evidence")
+    def dispute_evidence(page: PageDep, case_id: ItemId, dispute_id: ItemId) -> Response:
+        """The evidence packed into the dispute, as an attachment (never inline)."""
+        return evidence(page, case_id, dispute_id)
+
+    @router.get("/cases/{case_id}/disputes/{dispute_id}/files/{file_id}")
+    def dispute_file(
+        page: PageDep, case_id: ItemId, dispute_id: ItemId, file_id: ItemId
+    ) -> Response:
+        """A dispute's evidence file of up to 10 MB, streamed as stored."""
+        return evidence_file(page, case_id, dispute_id, file_id)
+
+    @router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
+    def supplement_answer(page: PageDep, case_id: ItemId, supplement_id: ItemId) -> Response:
+        try:
+            answer_supplement(page, case_id, supplement_id)
+        except REFUSALS as refused:
+            return refused_page(page, case_id, answer_refusal(page, refused, supplement_id))
+        return redirect(page, f"{portal}/cases/{case_id}?done=supplement_answered")
+
+    @router.get("/cases/{case_id}/supplements/{supplement_id}/files/{file_id}")
+    def supplied_file(
+        page: PageDep, case_id: ItemId, supplement_id: ItemId, file_id: ItemId
+    ) -> Response:
+        """A supplementary document, streamed as stored (never inline)."""
+        return supplement_file(page, case_id, supplement_id, file_id)

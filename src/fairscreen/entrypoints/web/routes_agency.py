@@ -25,7 +25,6 @@ from fairscreen.services.context import Actor
 router = APIRouter(prefix="/agency", route_class=WebRoute, include_in_schema=False)
 PageDep = Annotated[Page, Depends(page_context)]
 CaseId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-DisputeId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 #: The states in which the case page shows the investigator's brief (before and while
 #: querying, and while the candidate reviews or disputes).
 BRIEFED = frozenset(
@@ -135,51 +134,5 @@ def invite_referee(page: PageDep, case_id: CaseId) -> Response:
     return redirect(page, f"/agency/cases/{case_id}?done=invited")
 
 
-@router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
-def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
-    """Answer a dispute (``dispute_desk.resolve``: the employer console's form too); a
-    refusal comes back on the case page, beside the field, what was typed kept."""
-    try:
-        dispute_desk.resolve(page, case_id, dispute_id)
-    except dispute_desk.REFUSALS as refused:
-        return _refused(page, case_id, dispute_desk.answer_refusal(page, refused, dispute_id))
-    return redirect(page, f"/agency/cases/{case_id}?done=answered")
-
-
-@router.get("/cases/{case_id}/disputes/{dispute_id}/evidence")
-def evidence(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
-    """The candidate's evidence file, as an attachment (never rendered inline)."""
-    return dispute_desk.evidence(page, case_id, dispute_id)
-
-
-FileId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-@router.get("/cases/{case_id}/disputes/{dispute_id}/files/{file_id}")
-def evidence_file(
-    page: PageDep, case_id: CaseId, dispute_id: DisputeId, file_id: FileId
-) -> Response:
-    """An evidence file of up to 10 MB, streamed as stored (``dispute_desk``)."""
-    return dispute_desk.evidence_file(page, case_id, dispute_id, file_id)
-
-
-SupplementId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-@router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
-def answer_supplement(page: PageDep, case_id: CaseId, supplement_id: SupplementId) -> Response:
-    """Answer a candidate's supplementary document (``dispute_desk``); a refusal comes
-    back on the case page as a dispute's does."""
-    try:
-        dispute_desk.answer_supplement(page, case_id, supplement_id)
-    except dispute_desk.REFUSALS as refused:
-        return _refused(page, case_id, dispute_desk.answer_refusal(page, refused, supplement_id))
-    return redirect(page, f"/agency/cases/{case_id}?done=supplement_answered")
-
-
-@router.get("/cases/{case_id}/supplements/{supplement_id}/files/{file_id}")
-def supplement_file(
-    page: PageDep, case_id: CaseId, supplement_id: SupplementId, file_id: FileId
-) -> Response:
-    """A supplementary document, streamed as stored (never rendered inline)."""
-    return dispute_desk.supplement_file(page, case_id, supplement_id, file_id)
+# answering disputes and supplementary documents: the routes the employer console has too
+dispute_desk.add_verifier_routes(router, _refused)

@@ -442,48 +442,7 @@ def decide(page: PageDep, case_id: CaseId) -> Response:
     return redirect(page, f"/employer/cases/{case_id}?done=decided")
 
 
-DisputeId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-@router.post("/cases/{case_id}/disputes/{dispute_id}/resolution")
-def resolve(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
-    """On a case it checks itself, the employer answers a dispute with the agency desk's
-    form and service (``dispute_desk``); the service refuses it on an agency's case."""
-    try:
-        dispute_desk.resolve(page, case_id, dispute_id)
-    except dispute_desk.REFUSALS as refused:
-        return _case_page(page, case_id, dispute_desk.answer_refusal(page, refused, dispute_id))
-    return redirect(page, f"/employer/cases/{case_id}?done=answered")
-
-
-@router.get("/cases/{case_id}/disputes/{dispute_id}/evidence")
-def evidence(page: PageDep, case_id: CaseId, dispute_id: DisputeId) -> Response:
-    """The candidate's evidence packed into the dispute, as an attachment."""
-    return dispute_desk.evidence(page, case_id, dispute_id)
-
-
-@router.get("/cases/{case_id}/disputes/{dispute_id}/files/{file_id}")
-def evidence_file(
-    page: PageDep, case_id: CaseId, dispute_id: DisputeId, file_id: DisputeId
-) -> Response:
-    """A dispute's evidence file of up to 10 MB, streamed as stored."""
-    return dispute_desk.evidence_file(page, case_id, dispute_id, file_id)
-
-
-@router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
-def answer_supplement(page: PageDep, case_id: CaseId, supplement_id: DisputeId) -> Response:
-    """On a case it checks itself, the employer answers a candidate's supplementary
-    document (``dispute_desk``); the service refuses it on an agency's case."""
-    try:
-        dispute_desk.answer_supplement(page, case_id, supplement_id)
-    except dispute_desk.REFUSALS as refused:
-        return _case_page(page, case_id, dispute_desk.answer_refusal(page, refused, supplement_id))
-    return redirect(page, f"/employer/cases/{case_id}?done=supplement_answered")
-
-
-@router.get("/cases/{case_id}/supplements/{supplement_id}/files/{file_id}")
-def supplement_file(
-    page: PageDep, case_id: CaseId, supplement_id: DisputeId, file_id: DisputeId
-) -> Response:
-    """A supplementary document on a case it checks itself, streamed as stored."""
-    return dispute_desk.supplement_file(page, case_id, supplement_id, file_id)
+# On a case it checks itself the employer answers disputes and supplementary documents
+# with the agency desk's routes, forms and services; the services refuse it on an
+# agency's case.
+dispute_desk.add_verifier_routes(router, _case_page)
