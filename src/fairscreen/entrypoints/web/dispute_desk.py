@@ -40,15 +40,12 @@ def answer_refusal(page: Page, refused: FairscreenError, form_id: str) -> dict[s
     field it is shown beside, its text in the reader's language (marked English where
     the catalogue has none) and everything typed, to fill the form again."""
     local = page.t.detail(refused)
-    typed = {}
-    if page.form is not None:
-        typed = {k: v for k, v in page.form.multi_items() if isinstance(v, str) and k != "csrf"}
     return {
         "form": form_id,
         "field": refused.field or "",
         "text": local or refused.message,
         "en": local is None and page.lang != "en",
-        "typed": typed,
+        "typed": page.typed(),
     }
 
 
@@ -141,19 +138,27 @@ SUPPLEMENT_STATES = frozenset(str(state) for state in supplements.SUPPLY_STATES)
 
 
 def open_items(
-    page: Page, case_id: str, state: str, refused: dict[str, Any] | None = None
+    page: Page,
+    case_id: str,
+    state: str,
+    refused: dict[str, Any] | None = None,
+    *,
+    verifier: bool = True,
 ) -> dict[str, Any]:
     """What the verifier's case page lists to answer, whichever are open at once: the
     disputes (while disputed) and the supplements. A supplement sent in review stays
     open while the candidate's disputes freeze the case: listed (the queue counts it),
     answered once the disputes are, when the report has been rated again. ``refused``:
-    an answer just refused (``answer_refusal``), shown on its form."""
+    an answer just refused (``answer_refusal``), shown on its form. Not the
+    ``verifier`` (the employer of an agency's case): nothing to answer is listed."""
     found: dict[str, Any] = {
         "desk": None,
         "supplied": [],
         "supplements_answerable": False,
         "answer_error": refused,
     }
+    if not verifier:
+        return found
     if state == "disputed":
         found |= desk_context(page, case_id)
     if state in SUPPLEMENT_STATES or state == "disputed":

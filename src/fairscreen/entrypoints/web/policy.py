@@ -279,6 +279,13 @@ class Page:
             )
         return value == "yes"
 
+    def typed(self) -> dict[str, str]:
+        """What the form held as text (not the CSRF token), to fill a refused form again:
+        nothing typed is lost on a refusal."""
+        if self.form is None:
+            return {}
+        return {k: v for k, v in self.form.items() if isinstance(v, str) and k != "csrf"}
+
     def fields(self, name: str) -> list[str]:
         if self.form is None:
             return []

@@ -197,10 +197,7 @@ def _profiles_page(
 
 def _typed(page: Page) -> dict[str, Any]:
     """What the refused form held, to show it again (nothing is lost on a refusal)."""
-    if page.form is None:
-        return {"ticked": set()}
-    values = {k: v for k, v in page.form.items() if isinstance(v, str) and k != "csrf"}
-    return {**values, "ticked": set(page.fields("category"))}
+    return {**page.typed(), "ticked": set(page.fields("category"))}
 
 
 @router.get("/profiles")
@@ -341,16 +338,9 @@ def _case_page(page: Page, case_id: str, refused: dict[str, Any] | None = None) 
         decided = portal_queries.decision_of(page.services, actor, case_id)
     pre_adverse = next((n for n in notices if n["kind"] == "pre_adverse"), None)
     own = portal_queries.runs_own_checks(page.services, actor, case_id)
-    disputes: dict[str, Any] = {
-        "desk": None,
-        "supplied": [],
-        "supplements_answerable": False,
-        "answer_error": None,
-    }
-    if own:
-        # the employer checking its own case answers the candidate's disputes and
-        # supplementary documents as the agency desk would, with its forms
-        disputes = dispute_desk.open_items(page, case_id, summary["state"], refused)
+    # the employer checking its own case answers the candidate's disputes and
+    # supplementary documents as the agency desk would, with its forms
+    disputes = dispute_desk.open_items(page, case_id, summary["state"], refused, verifier=own)
     return render(
         page,
         "employer/case.html",
