@@ -38,6 +38,7 @@ from fairscreen.services.decision import (
 )
 from fairscreen.services.evidence_files import EvidenceUpload
 from fairscreen.services.investigation import run_investigation
+from fairscreen.services.portal_queries import case_notices
 from fairscreen.services.retention import purge, request_deletion
 from fairscreen.services.review import accept_report, read_report
 from fairscreen.services.transparency import compliance_audit, entry_details, ledger_status
@@ -110,6 +111,13 @@ def test_an_adverse_and_a_hire_decision_look_alike(world: World) -> None:
     record_decision(
         world.svc, world.employer, adverse, outcome="not_hired", reason="诚信", cites_report=True
     )
+    # both parties open each decided case as the portals do: the notices are asked for
+    # on both, so reading them leaves no trace only the turned-down case has
+    for case_id in (adverse, hired):
+        for who in (world.candidate, world.employer):
+            case_notices(world.svc, who, case_id)
+    assert case_notices(world.svc, world.candidate, adverse)
+    assert not case_notices(world.svc, world.candidate, hired)
     assert shapes(world, adverse) == shapes(world, hired)
     assert ("decision.recorded", "employer") in [s[:2] for s in shapes(world, adverse)]
     assert not [e for e in public_entries(world) if str(e["type"]).startswith("notice.")]

@@ -80,23 +80,26 @@ ADVERSE_NOTICE_KINDS = frozenset({"pre_adverse", "adverse_response", "adverse_ac
 def case_notices(svc: Services, actor: Actor, case_id: str) -> list[dict[str, Any]]:
     """The notices of an adverse decision, oldest first (PRODUCT.md P4): the pre-adverse
     notice, the candidate's answers to it and the adverse-action notice. The candidate
-    receives the notices and the employer sees what was sent and answered."""
+    receives the notices and the employer sees what was sent and answered.
+
+    The read is logged whether or not there are notices: the case pages ask on every
+    decided case, and a read logged only where notices exist would mark, in the public
+    log, each visit to a case turned down in two steps (PRODUCT.md §6)."""
     require_role(actor, ActorRole.CANDIDATE, ActorRole.EMPLOYER)
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         notices = [n for n in uow.repo.notices(case) if n["kind"] in ADVERSE_NOTICE_KINDS]
-        if notices:
-            log_event(
-                svc,
-                uow,
-                EventType.REPORT_READ,
-                case,
-                actor,
-                payload={"reason": "adverse_action_notice"},
-                reason=ReasonCode.CANDIDATE_REVIEW
-                if actor.role is ActorRole.CANDIDATE
-                else ReasonCode.EMPLOYER_VIEW,
-            )
+        log_event(
+            svc,
+            uow,
+            EventType.REPORT_READ,
+            case,
+            actor,
+            payload={"reason": "decision_notices"},
+            reason=ReasonCode.CANDIDATE_REVIEW
+            if actor.role is ActorRole.CANDIDATE
+            else ReasonCode.EMPLOYER_VIEW,
+        )
         uow.commit()
     return notices
 
