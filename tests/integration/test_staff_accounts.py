@@ -5,6 +5,7 @@ invitations (single use, expiry, revocation), removing a colleague, sign-out."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import sqlalchemy as sa
 from service_fixtures import World, make_world
 
 from fairscreen.adapters.db import account_tables as a
-from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
+from fairscreen.adapters.messages import Messenger, SmtpMailer, SmtpSettings, development_messenger
+from fairscreen.domain.errors import InvalidInput, MessageNotSent, NotFound, PermissionDenied
 from fairscreen.services import accounts, colleagues, staff_accounts
 from fairscreen.services.accounts import Principal, Unauthenticated
 
@@ -207,6 +209,20 @@ def test_an_invitation_works_once_and_makes_a_colleague(world: World) -> None:
     # only the administrator invites
     with pytest.raises(PermissionDenied):
         colleagues.invite_colleague(world.svc, principal, "third@example.test")
+
+
+def test_a_mail_server_that_is_down_is_a_clear_refusal_naming_no_address(world: World) -> None:
+    """SMTP's own errors stay in the adapter: the service meets MessageNotSent (a keyed
+    503 on the portals), whose text names the cause's type, never the address."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = int(probe.getsockname()[1])
+    outbox = development_messenger()
+    down = SmtpMailer(SmtpSettings(host="127.0.0.1", port=closed, security="none", timeout=2))
+    world.svc.messenger = Messenger(sms=outbox.sms, mail=down, outbox=outbox.outbox)
+    with pytest.raises(MessageNotSent, match="ConnectionRefusedError") as refused:
+        colleagues.invite_colleague(world.svc, _admin(world), COLLEAGUE)
+    assert COLLEAGUE.lower() not in str(refused.value).lower()
 
 
 def test_the_invitation_mail_is_in_the_administrators_language(world: World) -> None:

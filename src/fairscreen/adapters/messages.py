@@ -7,10 +7,13 @@ and the kind only. Two ports:
 
 - **e-mail** through SMTP (``SmtpMailer``, stdlib ``smtplib``; STARTTLS or implicit TLS,
   login when a user is set; settings ``FAIRSCREEN_SMTP_*``, docs/service.md);
-- **SMS** through a provider port (``SmsSender``): a provider's adapter plugs in there.
-  Until one is configured, and in the demo, SMS (and e-mail when no SMTP host is set)
-  go to the **development outbox** (``DevOutbox``), kept in memory and shown only by the
-  demo's ``/dev/outbox`` page.
+- **SMS** through a provider port (``SmsSender``): the HTTP gateway client
+  (``sms_gateway.py``) in production; in development and the demo, SMS (and e-mail when
+  no SMTP host is set) go to the **development outbox** (``DevOutbox``), kept in memory
+  and shown only by the demo's ``/dev/outbox`` page.
+
+Either port raises :class:`~fairscreen.domain.errors.MessageNotSent` when its message did
+not go out, so the services handle one failure whatever the channel.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
+
+from fairscreen.domain.errors import MessageNotSent
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,16 +119,24 @@ class SmtpMailer:
         message.set_content(body)
         context = ssl.create_default_context()
         client: smtplib.SMTP
-        if s.security == "tls":
-            client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
-        else:
-            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-        with client:
-            if s.security == "starttls":
-                client.starttls(context=context)
-            if s.username:
-                client.login(s.username, s.password or "")
-            client.send_message(message)
+        try:
+            if s.security == "tls":
+                client = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+            else:
+                client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            with client:
+                if s.security == "starttls":
+                    client.starttls(context=context)
+                if s.username:
+                    client.login(s.username, s.password or "")
+                client.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            # the error's type only: an SMTP refusal can quote the address
+            raise MessageNotSent(
+                "the mail server did not take the {kind} message: {why}",
+                kind=kind,
+                why=type(error).__name__,
+            ) from error
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
@@ -229,16 +228,14 @@ def _deliver(
     svc: Services, case_id: str, contact: Contact, kind: str, lang: str, **values: object
 ) -> str | None:
     """Send one message; None when it went out, else the failure's key (never raised).
-    A failure is logged with the case id and the error's type only (an SMTP refusal can
-    quote the address)."""
+    A failure is logged with the case id, the channel and the messenger's error, which
+    names neither the address nor the text (the cause's type only)."""
     try:
         _send(svc, contact, kind, lang, **values)
-    except MessageNotSent:
-        log.warning("%s SMS for %s not sent", kind, case_id)
-        return FAILED_SMS
-    except (OSError, smtplib.SMTPException) as error:
-        log.warning("%s e-mail for %s not sent: %s", kind, case_id, type(error).__name__)
-        return FAILED_MAIL
+    except MessageNotSent as error:
+        sms = contact.kind == MOBILE
+        log.warning("%s %s for %s not sent: %s", kind, "SMS" if sms else "e-mail", case_id, error)
+        return FAILED_SMS if sms else FAILED_MAIL
     return None
 
 

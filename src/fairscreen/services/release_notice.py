@@ -13,7 +13,6 @@ with the case id only.
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
 
 from sqlalchemy.engine import RowMapping
@@ -21,7 +20,7 @@ from sqlalchemy.engine import RowMapping
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.bilingual import in_language
 from fairscreen.domain.contact import EMAIL, parse_contact
-from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.errors import InvalidInput, MessageNotSent
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.case_events import case_role
 from fairscreen.services.context import Actor, Services, require_role
@@ -130,7 +129,6 @@ def send_release_mails(svc: Services, mails: list[ReleaseMail]) -> None:
             svc.messenger.send(
                 "email", mail.to, kind="report_released", subject=mail.subject, body=mail.body
             )
-        except (OSError, smtplib.SMTPException) as error:
-            log.warning(
-                "report_released e-mail not sent for %s: %s", mail.case_id, type(error).__name__
-            )
+        except MessageNotSent as error:
+            # the error names the cause's type only, never the address
+            log.warning("report_released e-mail not sent for %s: %s", mail.case_id, error)

@@ -88,8 +88,8 @@ UNAVAILABLE = {
     "read-only); nothing was changed, try again later",
     e.DatabaseBusy.code: "the database gave up waiting for a lock another process held "
     "too long; nothing was changed, try again",
-    e.MessageNotSent.code: "the text message could not be sent (the SMS gateway refused it "
-    "or did not answer); try again later, or use an e-mail address",
+    e.MessageNotSent.code: "the message could not be sent (the SMS gateway or the mail "
+    "server refused it or did not answer); try again later",
 }
 
 
