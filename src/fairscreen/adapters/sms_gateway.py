@@ -36,18 +36,17 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 
-from fairscreen.adapters.sources.http import RetryPolicy
+from fairscreen.adapters.sources.http import RETRY_STATUSES, RetryPolicy, retry_after
 from fairscreen.domain.errors import MessageNotSent
 
 log = logging.getLogger("fairscreen.sms")
 
+
 #: answers worth another attempt: the gateway is busy or failing, not refusing
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
 @dataclass(frozen=True, slots=True)
 class SmsGatewaySettings:
     """``url``: the gateway's endpoint; ``api_key``: its bearer key (``repr`` masked);
@@ -127,7 +126,8 @@ class HttpSmsGateway:
             return None
         log.warning("sms %s: gateway answered HTTP %s", kind, answer.status_code)
         if answer.status_code in RETRY_STATUSES:
-            return _Failed(f"HTTP {answer.status_code}", retry_after=_retry_after(answer))
+            wait = retry_after(answer.headers.get("Retry-After"), datetime.now(UTC))
+            return _Failed(f"HTTP {answer.status_code}", retry_after=wait)
         return _Failed(f"HTTP {answer.status_code}", final=True)
 
 
@@ -139,14 +139,6 @@ class _Failed:
     why: str
     final: bool = False
     retry_after: float | None = None
-
-
-def _retry_after(answer: httpx.Response) -> float | None:
-    value = answer.headers.get("retry-after", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:  # absent, or an HTTP date: the backoff decides
-        return None
 
 
 class SmsTurnedOff:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,6 +56,7 @@ from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.ledger.entries import ActorRole
+from fairscreen.services.case_events import new_id
 from fairscreen.services.context import Actor, Services, require_role
 
 TOKEN_PREFIX = "fs_"  # noqa: S105 - a prefix that marks tokens, not a secret
@@ -107,10 +107,6 @@ class Principal:
     kind: str = "api"
 
 
-def _new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex}"
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -135,7 +131,7 @@ def register_tenant(svc: Services, actor: Actor, *, kind: str, name: str) -> str
 def add_tenant(svc: Services, uow: SqlUnitOfWork, *, kind: str, name: str) -> str:
     """Write a (checked) organisation in ``uow``: sign-up makes the employer and its
     administrator in one transaction, so a refused account leaves no organisation."""
-    tenant_id = _new_id(kind[:3])
+    tenant_id = new_id(kind[:3])
     uow.repo.add_tenant(
         id=tenant_id,
         kind=kind,
@@ -187,7 +183,7 @@ def _create_account(
                 )
         elif tenant_id is not None:
             raise InvalidInput(f"a {account_role.value} account has no tenant", field="tenant_id")
-        account_id = _new_id("acc")
+        account_id = new_id("acc")
         uow.connection.execute(
             sa.insert(a.accounts).values(
                 id=account_id,
@@ -366,7 +362,7 @@ def _issue(
     kind: str = "api",
 ) -> IssuedToken:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token_id = _new_id("tok")
+    token_id = new_id("tok")
     now = svc.now()
     expires = now + lifetime if lifetime is not None else None
     connection.execute(
@@ -503,7 +499,7 @@ def request_sign_in_code(
         if recent >= CODES_PER_HOUR:
             return handle
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        code_id = _new_id("sic")
+        code_id = new_id("sic")
         expires = now + CODE_LIFETIME
         uow.connection.execute(
             sa.insert(a.sign_in_codes).values(

@@ -32,9 +32,9 @@ from fairscreen.services.accounts import (
     end_every_token,
     token_hash,
 )
+from fairscreen.services.case_events import new_id
 from fairscreen.services.context import Services
 from fairscreen.services.staff_accounts import (
-    _new_id,
     account_by_email_index,
     account_label,
     check_password_rule,
@@ -93,7 +93,7 @@ def invite_colleague(svc: Services, principal: Principal, email: str) -> tuple[s
     address = normalise_email(email)
     index = email_index(svc, address)
     token = INVITATION_PREFIX + secrets.token_urlsafe(32)
-    invitation_id = _new_id("inv")
+    invitation_id = new_id("inv")
     now = svc.now()
     with svc.uow() as uow:
         if account_by_email_index(uow.connection, index) is not None:

@@ -174,21 +174,6 @@ def dispute_desk(svc: Services, actor: Actor, case_id: str) -> DisputeDesk:
     return DisputeDesk(disputes=disputes, findings=findings, files=files)
 
 
-def dispute_files(svc: Services, actor: Actor, case_id: str) -> dict[str, DisputeFile]:
-    """For the case's verifier (its agency, or the employer of an own-check case): each
-    open dispute with the records behind its finding (to re-verify or correct them) and
-    the evidence the candidate sent. Logged as a read for a dispute."""
-    with svc.uow() as uow:
-        case = verifier_case(uow, actor, case_id, reading=True)
-        report = uow.repo.report(case) or {}
-        findings = {f["id"]: f for f in report.get("findings", [])}
-        files = _dispute_files(uow, case, findings)
-        if files:
-            log_dispute_read(svc, uow, case, actor, "dispute_records")
-        uow.commit()
-    return files
-
-
 def _dispute_files(
     uow: SqlUnitOfWork, case: RowMapping, findings: dict[str, dict[str, Any]]
 ) -> dict[str, DisputeFile]:

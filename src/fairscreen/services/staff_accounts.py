@@ -36,7 +36,6 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,6 +62,7 @@ from fairscreen.services.accounts import (
     add_tenant,
     register_tenant,
 )
+from fairscreen.services.case_events import new_id
 from fairscreen.services.context import Actor, Services
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
@@ -76,10 +76,6 @@ _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory parameters
 #: verified against for an unknown address, so the answer takes as long as for a known one
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 _SYSTEM = Actor(ActorRole.SYSTEM, "sign-up")
-
-
-def _new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex}"
 
 
 def account_label(account_id: str) -> str:
@@ -254,7 +250,7 @@ def create_staff_account(
             field="role",
             key="input.must_employer_agency_regulator",
         )
-    account_id = _new_id("acc")
+    account_id = new_id("acc")
 
     def insert(unit: SqlUnitOfWork) -> None:
         if kind is not None:

@@ -66,7 +66,6 @@ from fairscreen.services.case_events import (
     log_dispute_read,
     log_event,
     new_id,
-    reload_case,
     verifier_case,
     visible_case,
 )
@@ -289,8 +288,7 @@ def answer_supplement(
             light = rate_case(
                 svc, uow, case, actor, report.get("as_of"), held=in_pre_adverse_wait(case)
             )
-            uow.repo.update_case(case["id"], light=light, updated_at=svc.now())
-            case = reload_case(uow, case)
+            case = uow.repo.update_case(case["id"], light=light, updated_at=svc.now())
         uow.repo.answer_supplement(
             case,
             supplement_id,

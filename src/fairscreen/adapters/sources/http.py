@@ -60,7 +60,9 @@ from fairscreen.adapters.sources.port import (
 from fairscreen.domain.categories import Category, RecordStatus, SourceKind
 
 QUERY_SCHEMA = "fairscreen/source-query/v1"
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: answers worth another try: too many requests, and a server's passing failure (the SMS
+#: gateway client retries on the same)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,17 +366,17 @@ class HttpSource:
 
 def _status_failure(response: httpx.Response, now: datetime) -> _Failure:
     code = response.status_code
-    if code in _RETRY_STATUSES:
+    if code in RETRY_STATUSES:
         return _Failure(
             UnavailableReason.SERVER_ERROR,
             retryable=True,
             detail=f"HTTP {code}",
-            retry_after=_retry_after(response.headers.get("Retry-After"), now),
+            retry_after=retry_after(response.headers.get("Retry-After"), now),
         )
     return _Failure(UnavailableReason.HTTP_STATUS, retryable=False, detail=f"HTTP {code}")
 
 
-def _retry_after(value: str | None, now: datetime) -> float | None:
+def retry_after(value: str | None, now: datetime) -> float | None:
     """``Retry-After`` in seconds (RFC 9110 §10.2.3: delay-seconds, or an HTTP-date
     counted from ``now``, the source's clock)."""
     if not value:

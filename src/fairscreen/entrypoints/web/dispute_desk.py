@@ -105,8 +105,7 @@ def corrected_records(page: Page, case_id: str, dispute_id: str) -> list[dict[st
 def evidence(page: Page, case_id: str, dispute_id: str) -> Response:
     """The candidate's evidence packed into the dispute's text, as an attachment (never
     rendered inline)."""
-    files = portal_queries.dispute_files(page.services, _actor(page), case_id)
-    found = files.get(dispute_id)
+    found = portal_queries.dispute_desk(page.services, _actor(page), case_id).files.get(dispute_id)
     if found is None or found.evidence is None or not found.evidence.get("data"):
         raise NotFound("no such evidence", key="not_found.evidence")
     media = found.evidence["content_type"]
