@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from service_fixtures import (
+    DIPLOMA,
     World,
     checklist_violations,
     make_world,
@@ -46,7 +47,7 @@ from fairscreen.services.decision import record_decision, send_pre_adverse_notic
 from fairscreen.services.evidence_files import EvidenceUpload
 from fairscreen.services.investigation import run_investigation
 from fairscreen.services.retention import export_subject_data, request_deletion
-from fairscreen.services.review import accept_report, read_report
+from fairscreen.services.review import accept_report, open_dispute, read_report, resolve_dispute
 
 JPEG = jpeg(400, 370)  # a real photo of about 600 KB
 
@@ -234,6 +235,60 @@ def test_reverified_corrects_the_finding_and_rates_the_case_again(world: World) 
             world.svc, world.agency, case_id, supplement_id, outcome="not_sufficient", answer="x"
         )
     assert again.value.key == "transition.supplement_already_answered"
+
+
+def test_an_answer_comes_too_late_once_the_case_moved_on(world: World) -> None:
+    """P4: a supplement is answered while the candidate reviews (or waits on a notice);
+    once the report is released the case no longer waits for it, and nothing changes."""
+    case_id = in_review(world)
+    supplement_id = supply(world, case_id)
+    accept_report(world.svc, world.candidate, case_id)
+    before = state(world, case_id)
+    with pytest.raises(InvalidTransition) as late:
+        reverify_degree(world, case_id, supplement_id, world.agency)
+    assert late.value.key == "transition.supplement_case_moved_on"
+    assert state(world, case_id) == before
+    [mine] = supplements.candidate_supplements(world.svc, world.candidate, case_id)
+    assert mine["outcome"] is None
+
+
+def test_a_finding_rated_again_since_the_document_cannot_be_reverified(world: World) -> None:
+    """The candidate supplies the degree, then disputes the same finding, and the agency
+    removes it (it could not be re-verified): the case is rated again without it, so a
+    re-verification aimed at the finding as it stood is refused, nothing changed."""
+    case_id = in_review(world)
+    supplement_id = supply(world, case_id)
+    [dispute_id] = open_dispute(
+        world.svc, world.candidate, case_id, finding_ids=["EDU-1"], statement="学位属实"
+    )
+    resolve_dispute(
+        world.svc, world.agency, case_id, dispute_id, outcome="removed", answer="无法核实"
+    )
+    assert state(world, case_id)["state"] == "candidate_review"
+    report = read_report(world.svc, world.candidate, case_id)["report"]
+    assert "EDU-1" not in {f["id"] for f in report["findings"]}
+    held = [s for s in supplements.verifier_supplements(world.svc, world.agency, case_id)]
+    assert [s["id"] for s in held if s["outcome"] is None] == [supplement_id]
+    with pytest.raises(InvalidTransition) as changed:
+        supplements.answer_supplement(
+            world.svc,
+            world.agency,
+            case_id,
+            supplement_id,
+            outcome="reverified",
+            answer="已核实",
+            corrected_records=[
+                {
+                    "id": "edu-1",
+                    "category": "education",
+                    "status": "ok",
+                    "source": {"id": "education-source", "kind": "issuer"},
+                    "data": DIPLOMA,
+                }
+            ],
+        )
+    assert changed.value.key == "transition.supplement_finding_changed"
+    assert read_report(world.svc, world.candidate, case_id)["report"] == report
 
 
 def test_not_sufficient_keeps_the_finding_and_tells_the_candidate_why(world: World) -> None:

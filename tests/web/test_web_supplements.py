@@ -107,6 +107,18 @@ def test_a_candidate_supplies_a_document_and_the_agency_answers(web: Web) -> Non
     assert web.get("agency_b", link.group(1)).status_code == 404
     assert web.get("employer", link.group(1)).status_code == 403
 
+    # the employer of an agency's case has the same routes under /employer (for the cases
+    # it checks itself) and is refused on this one: no answer, no file
+    own_routes = link.group(1).replace("/agency/", "/employer/", 1)
+    assert web.get("employer", own_routes).status_code == 404
+    not_theirs = web.post(
+        "employer",
+        f"/employer/cases/{case_id}/supplements/{link.group(2)}/answer",
+        {"outcome": "not_sufficient", "answer": "雇主不应能答复"},
+    )
+    assert not_theirs.status_code == 403
+    assert "补充材料待答复 (1)" in web.get("agency", "/agency").text
+
     answer = f"/agency/cases/{case_id}/supplements/{link.group(2)}/answer"
     assert f'action="{answer}"' in desk
     empty = web.post("agency", answer, {"outcome": "not_sufficient", "answer": " "})
