@@ -102,6 +102,11 @@ def test_the_two_steps_with_the_candidates_answer(world: World) -> None:
     assert notice["kind"] == "pre_adverse" and body["intended_outcome"] == "not_hired"
     assert [r["rule"] for r in body["reasons"]] == ["LIT_RELEVANT_JUDGMENT"]
     assert body["report_as_released"]["light"] == "yellow"
+    # P4: a copy of the report as released, the employer's own view whole (its light,
+    # reasons, checks, the candidate's statement and what was not checked)
+    employer_read = read_report(world.svc, world.employer, case_id)["employer_view"]
+    assert body["report_as_released"] == employer_read
+    assert {"statement", "not_checked"} <= set(body["report_as_released"])
     assert body["employer_reason"] == "生效判决与岗位诚信要求相关"
     assert datetime.fromisoformat(body["wait_ends"]) == ends
     assert set(body["rights"]) == {"zh-Hans", "en", "zh-Hant"}

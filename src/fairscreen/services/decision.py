@@ -55,6 +55,7 @@ from fairscreen.services.case_events import (
 )
 from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.invitations import candidate_message, send_candidate_message
+from fairscreen.services.review import employer_view
 
 #: The rights left after the decision (the review window, where findings are disputed, is
 #: over): stated in the notice the candidate is sent and shown on the portals as stored.
@@ -275,8 +276,10 @@ def send_pre_adverse_notice(
         report_part = _report_part(Outcome.NOT_HIRED, light, cites_report)
         check_pre_adverse(CaseState(case["state"]), Outcome.NOT_HIRED, light)
         ends = adverse_wait_ends(now, wait_days)
-        report = uow.repo.report(case) or {}
-        view = dict(report.get("employer_view", {}))
+        # the copy of the report as released: what the employer reads (review.read_report)
+        report = uow.repo.report(case)
+        assert report is not None  # check_pre_adverse: released, so rated
+        view = employer_view(uow, case, report)
         case = move_case(uow, svc, case, S.ADVERSE_NOTICE, adverse_wait_ends=ends)
         notice: dict[str, Any] = {
             "kind": "pre_adverse",

@@ -60,6 +60,23 @@ from fairscreen.services.release_notice import ReleaseMail, release_mail, send_r
 from fairscreen.services.scope import effective_categories
 
 
+def employer_view(
+    uow: SqlUnitOfWork, case: RowMapping, report: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The report as released to the employer (PRODUCT.md P4): the stored employer view,
+    the candidate's statement, and each category the role's legal basis requires that
+    the candidate declined ("not checked"), as the employer reads it and as the
+    pre-adverse notice copies it."""
+    view: dict[str, Any] = dict(report["employer_view"])
+    view["statement"] = _statement(uow, case)
+    legal_bases = {
+        name: requirement.get("legal_basis")
+        for name, requirement in case_role(uow, case).get("categories", {}).items()
+    }
+    view["not_checked"] = required_but_declined(report["scope"]["excluded"], legal_bases)
+    return view
+
+
 def read_report(
     svc: Services, actor: Actor, case_id: str, *, reason: str | None = None
 ) -> dict[str, Any]:
@@ -89,13 +106,7 @@ def read_report(
                     key="transition.report_not_released_yet",
                 )
             code = ReasonCode.EMPLOYER_VIEW
-            view: dict[str, Any] = dict(report["employer_view"])
-            view["statement"] = _statement(uow, case)
-            legal_bases = {
-                name: requirement.get("legal_basis")
-                for name, requirement in case_role(uow, case).get("categories", {}).items()
-            }
-            view["not_checked"] = required_but_declined(report["scope"]["excluded"], legal_bases)
+            view = employer_view(uow, case, report)
             result = {"case_id": case["id"], "state": state.value, "employer_view": view}
         elif actor.role is ActorRole.OPERATOR:
             if not reason or not reason.strip():
