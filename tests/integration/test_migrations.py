@@ -44,6 +44,21 @@ def test_head_matches_the_declared_tables(database_url: str) -> None:
         engine.dispose()
 
 
+def test_the_whole_chain_is_one_transaction(database_url: str) -> None:
+    """An empty database reaches head in one commit: a commit between revisions let the
+    write lock go mid-chain on SQLite, a second process ran the next revisions, and the
+    first, going on from the revision it had read, failed "table … already exists"."""
+    engine = create_engine(database_url)
+    commits: list[object] = []
+    sa.event.listen(engine, "commit", commits.append)
+    try:
+        upgrade(engine)
+        assert current_revision(engine) is not None
+        assert len(commits) == 1
+    finally:
+        engine.dispose()
+
+
 def test_0005_keeps_the_keys_and_goes_down_and_up(database_url: str) -> None:
     engine = create_engine(database_url)
     now = datetime(2026, 1, 2, tzinfo=UTC)

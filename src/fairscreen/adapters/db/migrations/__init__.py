@@ -47,7 +47,13 @@ def upgrade(target: str | Engine, revision: str = "head") -> None:
     engine = create_engine(target) if isinstance(target, str) else target
     try:
         with engine.connect() as connection, _sqlite_foreign_keys_deferred(connection):
-            as_writer(connection)  # SQLite: BEGIN IMMEDIATE, so migrators wait their turn
+            # One transaction for the whole chain, begun here: Alembic then treats it as
+            # the caller's and commits nothing itself. Left to Alembic, SQLite (no
+            # "transactional DDL" in its books) got a commit after every revision, which
+            # released the write lock mid-chain; a second process took it, ran the next
+            # revisions, and the first went on from the revision it had read and failed
+            # "table … already exists" (CI, three processes on one new file).
+            as_writer(connection).begin()  # SQLite: BEGIN IMMEDIATE, migrators queue here
             hold_migration_lock(connection)
             command.upgrade(alembic_config(connection), revision)
             connection.commit()
