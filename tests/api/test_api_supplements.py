@@ -4,10 +4,17 @@ the agency answers; refusals are keyed problems and change nothing."""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
+import pytest
+
 from api.conftest import Api, order_over_api, sign_over_api
 from evidence_samples import jpeg
+from fairscreen.adapters.db.repository import ServiceRepository
 from fairscreen.domain.categories import Category
-from integration.service_fixtures import RecordedSource, records_without_the_degree
+from fairscreen.entrypoints.api.schemas import SupplementOut
+from integration.service_fixtures import RecordedSource, reads_logged, records_without_the_degree
 
 JPEG = jpeg(700, 520)  # a real photo of about 1.5 MB
 
@@ -91,3 +98,31 @@ def test_refusals_are_keyed_problems(api: Api) -> None:
     assert too_large.status_code == 422  # type: ignore[attr-defined]
     assert too_large.json()["key"] == "input.most_10_mb"  # type: ignore[attr-defined]
     assert api.call("candidate", "GET", f"/v1/cases/{case_id}/supplements").json() == []
+
+
+def test_the_verifiers_list_is_one_read_of_what_it_returns(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """P5: the agency's list decrypts the candidate's notes, so it is logged, once; it
+    returns no finding, claim or record, so it decrypts none (the portal's desk, which
+    shows them to re-verify, reads them). The candidate's own list is no staff read."""
+    case_id = in_review_without_the_degree(api)
+    assert _supply(api, case_id).status_code == 201  # type: ignore[attr-defined]
+    opened: list[str] = []
+    for name in ("report", "records", "claims"):
+        real = getattr(ServiceRepository, name)
+
+        def spy(self: ServiceRepository, *args: Any, _real: Any = real, _name: str = name) -> Any:
+            opened.append(_name)
+            return _real(self, *args)
+
+        monkeypatch.setattr(ServiceRepository, name, spy)
+    before = reads_logged(api.world)
+    [listed] = api.call("agency", "GET", f"/v1/cases/{case_id}/supplements").json()
+    assert listed["note"] == "学位证书" and set(listed) == set(SupplementOut.model_fields)
+    assert opened == []
+    assert reads_logged(api.world) - before == Counter({"supplements": 1})
+    mine = api.call("candidate", "GET", f"/v1/cases/{case_id}/supplements")
+    assert mine.status_code == 200 and reads_logged(api.world) - before == Counter(
+        {"supplements": 1}
+    )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from factories import SUBJECT, identity_ok, litigation, record, statement, witness
+from fairscreen.adapters.db import case_tables
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.notify import MemoryNotifier
 from fairscreen.adapters.sources.recorded import RecordedSource
@@ -151,6 +156,21 @@ def settle(world: World) -> None:
     """Integrate the pending ledger entries (the sequencer's pass, synchronously): on
     PostgreSQL a request only queues its entries; on SQLite it integrated them itself."""
     integrate_all(world.svc.engine)
+
+
+def payload_of(world: World, entry_type: str) -> list[dict[str, Any]]:
+    """The committed payloads of ``entry_type`` (kept in the database, not in the log)."""
+    with world.svc.engine.connect() as connection:
+        rows = connection.execute(sa.select(case_tables.event_payloads)).mappings().all()
+    bodies = [json.loads(row["body"]) for row in rows]
+    return [body for body in bodies if body.get("event") == entry_type]
+
+
+def reads_logged(world: World) -> Counter[str]:
+    """How many logged reads of case data name each ``reason`` in their payload
+    (``supplements``, ``supplement_file``, ``dispute_records``, ...): a test subtracts
+    the count before a request from the count after it."""
+    return Counter(str(p.get("reason")) for p in payload_of(world, "report.read"))
 
 
 REGULATOR = Actor(ActorRole.REGULATOR, "reg-1")

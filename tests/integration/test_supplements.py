@@ -22,6 +22,7 @@ from service_fixtures import (
     make_world,
     order,
     order_and_sign,
+    payload_of,
     public_audit,
     records_without_the_degree,
     reverify_degree,
@@ -89,14 +90,6 @@ def entries(world: World) -> list[dict[str, Any]]:
     settle(world)
     with reading(world.svc.engine) as log:
         return [json.loads(log.entry(i)) for i in range(log.size())]
-
-
-def payload_of(world: World, entry_type: str) -> list[dict[str, Any]]:
-    """The committed payloads of ``entry_type`` (kept in the database, not in the log)."""
-    with world.svc.engine.connect() as connection:
-        rows = connection.execute(sa.select(t.event_payloads)).mappings().all()
-    bodies = [json.loads(row["body"]) for row in rows]
-    return [body for body in bodies if body.get("event") == entry_type]
 
 
 def stored(world: World, case_id: str) -> tuple[int, int, list[bytes]]:

@@ -7,6 +7,7 @@ reason; the employer of an agency's case sees nothing of it."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 
@@ -15,6 +16,7 @@ from evidence_samples import jpeg
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import review
 from fairscreen.services.context import Actor
+from integration.service_fixtures import reads_logged
 from web.conftest import Web, run_background_jobs
 
 JPEG = jpeg(400, 300)  # a real photo of about 480 KB: its content check accepts it
@@ -248,3 +250,25 @@ def test_the_final_decision_waits_for_the_document_supplied_in_the_wait(
     )
     done = web.post("employer", path, {**form, "confirmed": "yes"})
     assert done.status_code == 303 and "done=decided" in done.headers["location"]
+
+
+def test_the_verifier_s_reads_are_logged_once_each(web: Web) -> None:
+    """P5: opening the desk reads the notes and the records to re-verify (one read), the
+    file's download is one more; a refused download reads nothing."""
+    case_id = _in_review(web)
+    assert _supply(web, case_id).status_code == 303
+    run_background_jobs(web)
+    world = web.api.world
+    before = reads_logged(world)
+    desk = web.get("agency", f"/agency/cases/{case_id}").text
+    assert reads_logged(world) - before == Counter({"supplement_records": 1})
+    link = re.search(r'href="(/agency/cases/[^"]+/supplements/sup_[^/]+/files/evf_[^"]+)"', desk)
+    assert link
+    assert web.get("agency", link.group(1)).content == JPEG
+    staff = Counter({"supplement_records": 1, "supplement_file": 1})
+    assert reads_logged(world) - before == staff
+    assert web.get("agency_b", link.group(1)).status_code == 404  # refused: nothing read
+    assert reads_logged(world) - before == staff
+    # the candidate's page logs the candidate's read of the report, not of the supplement
+    assert web.get("candidate", f"/candidate/cases/{case_id}").status_code == 200
+    assert reads_logged(world) - before == staff + Counter({"candidate_review": 1})

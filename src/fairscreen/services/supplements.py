@@ -321,13 +321,19 @@ def candidate_supplements(svc: Services, actor: Actor, case_id: str) -> list[dic
         return _with_files(uow, case)
 
 
-def verifier_supplements(svc: Services, actor: Actor, case_id: str) -> list[dict[str, Any]]:
-    """For the case's verifier: the supplements, with each open one's finding and the
-    records behind it (to re-verify them), logged as a read for a dispute (P5)."""
+def verifier_supplements(
+    svc: Services, actor: Actor, case_id: str, *, with_records: bool = True
+) -> list[dict[str, Any]]:
+    """For the case's verifier: the supplements (the candidate's notes decrypted) and,
+    ``with_records``, each open one's finding, claim and the records behind it (to
+    re-verify them; the API's list returns none of these, so it does not decrypt them).
+    Logged once as a read for a dispute (P5), naming what was read, whenever there is a
+    supplement to read."""
     with svc.uow() as uow:
         case = verifier_case(uow, actor, case_id, reading=True)
         listed = _with_files(uow, case)
-        if any(s["outcome"] is None for s in listed):
+        records_read = with_records and any(s["outcome"] is None for s in listed)
+        if records_read:
             report = uow.repo.report(case) or {}
             findings = {f["id"]: f for f in report.get("findings", [])}
             records = {r["id"]: r for r in uow.repo.records(case)}
@@ -338,7 +344,9 @@ def verifier_supplements(svc: Services, actor: Actor, case_id: str) -> list[dict
                 item["records"] = [
                     records[r] for r in (finding or {}).get("records", []) if r in records
                 ]
-            log_dispute_read(svc, uow, case, actor, "supplement_records")
+        if listed:
+            why = "supplement_records" if records_read else "supplements"
+            log_dispute_read(svc, uow, case, actor, why)
         uow.commit()
     return listed
 

@@ -317,7 +317,7 @@ def list_supplements(svc: ServicesDep, actor: ActorDep, case_id: CaseId) -> list
     if actor.role is ActorRole.CANDIDATE:
         listed = supplements.candidate_supplements(svc, actor, case_id)
     else:
-        listed = supplements.verifier_supplements(svc, actor, case_id)
+        listed = supplements.verifier_supplements(svc, actor, case_id, with_records=False)
     return [
         SupplementOut(
             **{k: item[k] for k in SupplementOut.model_fields if k != "files"},
