@@ -14,7 +14,7 @@ from evidence_samples import jpeg
 from fairscreen.adapters.db.repository import ServiceRepository
 from fairscreen.domain.categories import Category
 from fairscreen.entrypoints.api.schemas import SupplementOut
-from integration.service_fixtures import RecordedSource, reads_logged, records_without_the_degree
+from integration.service_fixtures import RecordedSource, reads_by_reason, records_without_the_degree
 
 JPEG = jpeg(700, 520)  # a real photo of about 1.5 MB
 
@@ -117,12 +117,12 @@ def test_the_verifiers_list_is_one_read_of_what_it_returns(
             return _real(self, *args)
 
         monkeypatch.setattr(ServiceRepository, name, spy)
-    before = reads_logged(api.world)
+    before = reads_by_reason(api.world)
     [listed] = api.call("agency", "GET", f"/v1/cases/{case_id}/supplements").json()
     assert listed["note"] == "学位证书" and set(listed) == set(SupplementOut.model_fields)
     assert opened == []
-    assert reads_logged(api.world) - before == Counter({"supplements": 1})
+    assert reads_by_reason(api.world) - before == Counter({"supplements": 1})
     mine = api.call("candidate", "GET", f"/v1/cases/{case_id}/supplements")
-    assert mine.status_code == 200 and reads_logged(api.world) - before == Counter(
+    assert mine.status_code == 200 and reads_by_reason(api.world) - before == Counter(
         {"supplements": 1}
     )

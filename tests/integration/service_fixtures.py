@@ -166,7 +166,7 @@ def payload_of(world: World, entry_type: str) -> list[dict[str, Any]]:
     return [body for body in bodies if body.get("event") == entry_type]
 
 
-def reads_logged(world: World) -> Counter[str]:
+def reads_by_reason(world: World) -> Counter[str]:
     """How many logged reads of case data name each ``reason`` in their payload
     (``supplements``, ``supplement_file``, ``dispute_records``, ...): a test subtracts
     the count before a request from the count after it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from service_fixtures import (
     order_and_sign,
     payload_of,
     public_audit,
+    reads_by_reason,
     records_without_the_degree,
     reverify_degree,
     settle,
@@ -446,3 +448,79 @@ def test_supplements_are_destroyed_with_the_case(world: World) -> None:
     assert stored(world, case_id) == (0, 0, [])
     with pytest.raises(CaseDestroyed):
         supplements.candidate_supplements(world.svc, world.candidate, case_id)
+
+
+def test_a_list_of_answered_supplements_is_still_a_read_of_the_notes(world: World) -> None:
+    """P5: the verifier's list decrypts the candidate's notes even when nothing is open:
+    one read, naming the notes alone (no record was decrypted for a form)."""
+    case_id = in_review(world)
+    assert supplements.verifier_supplements(world.svc, world.agency, case_id) == []
+    before = reads_by_reason(world)
+    supplement_id = supply(world, case_id)
+    supplements.answer_supplement(
+        world.svc, world.agency, case_id, supplement_id, outcome="not_sufficient", answer="模糊"
+    )
+    [answered] = supplements.verifier_supplements(world.svc, world.agency, case_id)
+    assert answered["note"] == "学位证书照片，请向学校核实。" and answered["records"] == []
+    assert reads_by_reason(world) - before == Counter({"supplements": 1})
+
+
+def case_rows(world: World, case_id: str) -> dict[str, int]:
+    """How many rows of each of the case's content tables remain."""
+    with world.svc.engine.connect() as connection:
+        return {
+            table.name: int(
+                connection.execute(
+                    sa.select(sa.func.count()).select_from(table).where(table.c.case_id == case_id)
+                ).scalar_one()
+            )
+            for table in (t.supplements, t.evidence_files, t.notices, t.records, t.reports)
+        }
+
+
+def test_a_revocation_in_the_wait_ends_the_case_and_destroys_what_the_wait_held(
+    world: World,
+) -> None:
+    """PRODUCT.md P1: revocation takes effect at once, and a case not yet decided has its
+    data destroyed; in the pre-adverse wait that is the supplement, its file (its content
+    check still queued), and the entries held for a decision that will never come
+    (docs/ledger.md): destroyed with the case, never published, so no public entry tells
+    of the notice (§6). Nothing can be supplied, answered, read or decided after it."""
+    case_id = in_the_wait(world)
+    supplement_id = supply(world, case_id)
+    [supplied] = supplements.candidate_supplements(world.svc, world.candidate, case_id)
+    file_id = supplied["files"][0].id
+    reverify_degree(world, case_id, supplement_id, world.agency)  # three entries held
+    size = len(entries(world))
+    assert case_rows(world, case_id)["notices"] >= 4  # the notice and the held entries
+    assert case_rows(world, case_id)["supplements"] == case_rows(world, case_id)["evidence_files"]
+    pseudonym = state(world, case_id)["pseudonym"]
+
+    revoke_authorization(world.svc, world.candidate, case_id)
+
+    assert state(world, case_id)["state"] == "destroyed"
+    assert case_rows(world, case_id) == dict.fromkeys(case_rows(world, case_id), 0)
+    assert stored(world, case_id) == (0, 0, [])
+    assert [p for p in payload_of(world, "report.read") if p["case"] == pseudonym] == []
+    added = [e["type"] for e in entries(world)[size:]]
+    assert added[0] == "authorization.revoked" and added[-1] == "data.destroyed"
+    assert not {"source.queried", "report.rated", "report.read"} & set(added)
+    assert not [e for e in entries(world) if e["type"].startswith(("document.", "notice."))]
+    assert public_audit(world) == [] and checklist_violations(world) == []
+    # the queued content check finds nothing to check
+    assert evidence_checks.check_evidence_file(world.svc, case_id, file_id) == 0
+    for closed in (
+        lambda: supply(world, case_id),
+        lambda: supplements.candidate_supplements(world.svc, world.candidate, case_id),
+        lambda: supplements.verifier_supplements(world.svc, world.agency, case_id),
+        lambda: supplements.supplement_file(
+            world.svc, world.agency, case_id, supplement_id, file_id
+        ),
+        lambda: supplements.answer_supplement(
+            world.svc, world.agency, case_id, supplement_id, outcome="not_sufficient", answer="x"
+        ),
+        lambda: final_not_hire(world, case_id),
+    ):
+        with pytest.raises(CaseDestroyed):
+            closed()
+    assert len(entries(world)) == size + len(added)

@@ -16,7 +16,7 @@ from evidence_samples import jpeg
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import review
 from fairscreen.services.context import Actor
-from integration.service_fixtures import reads_logged
+from integration.service_fixtures import reads_by_reason
 from web.conftest import Web, run_background_jobs
 
 JPEG = jpeg(400, 300)  # a real photo of about 480 KB: its content check accepts it
@@ -259,16 +259,16 @@ def test_the_verifier_s_reads_are_logged_once_each(web: Web) -> None:
     assert _supply(web, case_id).status_code == 303
     run_background_jobs(web)
     world = web.api.world
-    before = reads_logged(world)
+    before = reads_by_reason(world)
     desk = web.get("agency", f"/agency/cases/{case_id}").text
-    assert reads_logged(world) - before == Counter({"supplement_records": 1})
+    assert reads_by_reason(world) - before == Counter({"supplement_records": 1})
     link = re.search(r'href="(/agency/cases/[^"]+/supplements/sup_[^/]+/files/evf_[^"]+)"', desk)
     assert link
     assert web.get("agency", link.group(1)).content == JPEG
     staff = Counter({"supplement_records": 1, "supplement_file": 1})
-    assert reads_logged(world) - before == staff
+    assert reads_by_reason(world) - before == staff
     assert web.get("agency_b", link.group(1)).status_code == 404  # refused: nothing read
-    assert reads_logged(world) - before == staff
+    assert reads_by_reason(world) - before == staff
     # the candidate's page logs the candidate's read of the report, not of the supplement
     assert web.get("candidate", f"/candidate/cases/{case_id}").status_code == 200
-    assert reads_logged(world) - before == staff + Counter({"candidate_review": 1})
+    assert reads_by_reason(world) - before == staff + Counter({"candidate_review": 1})
