@@ -292,6 +292,54 @@ def test_removing_a_colleague_ends_their_sessions_and_shreds_the_address(world: 
     colleagues.invite_colleague(world.svc, admin, COLLEAGUE)
 
 
+def test_another_organisations_administrator_can_neither_see_nor_remove_a_colleague(
+    world: World,
+) -> None:
+    """Colleagues are managed within the administrator's own organisation and role: for
+    another employer's administrator, or an agency's, this colleague does not exist (the
+    same refusal as an unknown id), and the refusal changes nothing."""
+    admin = _admin(world)
+    _, path = colleagues.invite_colleague(world.svc, admin, COLLEAGUE)
+    colleague, session = colleagues.accept_invitation(
+        world.svc, path.rsplit("/", 1)[1], "another long pass"
+    )
+    assert colleague.account_id is not None
+    other_employer, _ = staff_accounts.sign_up_employer(
+        world.svc, email="other@example.test", password=PASSWORD, organisation="别家"
+    )
+    agency_id, _ = staff_accounts.create_admin_on_console(
+        world.svc,
+        role="agency",
+        email="agency.admin@example.test",
+        password=PASSWORD,
+        organisation="示例核查机构",
+    )
+    signed_in = staff_accounts.sign_in(world.svc, "agency.admin@example.test", PASSWORD).session
+    assert signed_in is not None
+    agency_admin = signed_in[0]
+    assert agency_admin.account_id == agency_id
+    before = _row(world, colleague.account_id)
+    for stranger in (other_employer, agency_admin):
+        listed = colleagues.colleagues(world.svc, stranger)["accounts"]
+        assert colleague.account_id not in {p["id"] for p in listed}
+        assert COLLEAGUE.lower() not in {p["email"].lower() for p in listed}
+        for target in (colleague.account_id, str(admin.account_id)):
+            with pytest.raises(NotFound) as refused:
+                colleagues.remove_colleague(world.svc, stranger, target)
+            assert refused.value.key == "not_found.no_such_account"
+            assert COLLEAGUE.lower() not in str(refused.value).lower()
+    assert _row(world, colleague.account_id) == before
+    assert _row(world, colleague.account_id)["disabled_at"] is None
+    assert accounts.authenticate(world.svc, session.token).account_id == colleague.account_id
+    assert staff_accounts.sign_in(world.svc, COLLEAGUE, "another long pass").session
+    # a colleague who is not the administrator cannot remove anyone either
+    with pytest.raises(PermissionDenied):
+        colleagues.remove_colleague(world.svc, colleague, str(admin.account_id))
+    assert colleague.account_id in {
+        p["id"] for p in colleagues.colleagues(world.svc, admin)["accounts"]
+    }
+
+
 def test_api_tokens_of_the_settings_page_carry_a_label_and_work_on_the_api(world: World) -> None:
     admin = _admin(world)
     issued = staff_accounts.create_own_api_token(world.svc, admin, "ATS 同步")

@@ -218,6 +218,30 @@ def test_inviting_a_colleague_through_the_pages(web: Web) -> None:
     assert "second@example.test" not in admin.get("/account/colleagues").text
 
 
+def test_another_organisation_cannot_remove_a_colleague_through_the_pages(web: Web) -> None:
+    admin = _sign_up(web)
+    sent = _post(admin, "/account/colleagues/invitations", {"email": "colleague@example.test"})
+    link = re.search(r'<code id="invitation-link">([^<]+)</code>', sent.text)
+    assert link
+    invitee = _browser(web)
+    path = "/" + link.group(1).split("/", 3)[3]
+    assert _post(invitee, path, {"password": "colleague's own long password"}).status_code == 303
+    listing = admin.get("/account/colleagues").text
+    ids = re.findall(r'name="account_id" value="([^"]+)"', listing)
+    assert ids
+
+    stranger = _sign_up(web, email="hr@other.example.test")
+    theirs = stranger.get("/account/colleagues").text
+    assert "colleague@example.test" not in theirs and not set(ids) & set(
+        re.findall(r'name="account_id" value="([^"]+)"', theirs)
+    )
+    for account_id in ids:
+        refused = _post(stranger, "/account/colleagues/removal", {"account_id": account_id})
+        assert refused.status_code == 404 and "colleague@example.test" not in refused.text
+    assert invitee.get("/employer").status_code == 200  # still signed in
+    assert admin.get("/account/colleagues").text.count('name="account_id"') == len(ids)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_an_invalid_invitation_link_says_so_in_each_language(web: Web, lang: str) -> None:
     page = _browser(web).get(f"/invitations/fsi_{'u' * 43}?lang={lang}")
