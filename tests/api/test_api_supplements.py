@@ -92,6 +92,9 @@ def test_refusals_are_keyed_problems(api: Api) -> None:
     verified = _supply(api, case_id, "LIT-3")
     assert verified.status_code == 422  # type: ignore[attr-defined]
     assert verified.json()["key"] == "input.supplement_finding_verified"  # type: ignore[attr-defined]
+    excluded = _supply(api, case_id, "REF-1")  # unverified, but it counts for nothing
+    assert excluded.status_code == 422  # type: ignore[attr-defined]
+    assert excluded.json()["key"] == "input.supplement_finding_excluded"  # type: ignore[attr-defined]
     not_a_photo = _supply(api, case_id, data=b"GIF89a" + bytes(50))
     assert not_a_photo.json()["key"] == "input.must_photo_jpeg_png_heic"  # type: ignore[attr-defined]
     too_large = _supply(api, case_id, data=JPEG[:4] + bytes(10_000_001))

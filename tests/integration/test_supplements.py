@@ -524,3 +524,23 @@ def test_a_revocation_in_the_wait_ends_the_case_and_destroys_what_the_wait_held(
         with pytest.raises(CaseDestroyed):
             closed()
     assert len(entries(world)) == size + len(added)
+
+
+@pytest.mark.parametrize("finding", ["REF-1", "LIT-1", "LIT-2"])
+def test_an_excluded_finding_takes_no_supplement(world: World, finding: str) -> None:
+    """An excluded finding (a single unverified witness, a matter not related to the job,
+    the candidate's own lawsuit) counts for nothing and the employer never sees it (P4):
+    there is nothing to supply for it, unverified or not. The refusal says so, keyed, and
+    nothing is stored or logged."""
+    case_id = in_review(world)
+    report = read_report(world.svc, world.candidate, case_id)["report"]
+    [excluded] = [f for f in report["findings"] if f["id"] == finding]
+    assert excluded["exclusion"] is not None and not supplements.supplementable(excluded)
+    size = len(entries(world))
+    with pytest.raises(InvalidInput) as refused:
+        supply(world, case_id, finding)
+    assert refused.value.key == "input.supplement_finding_excluded"
+    assert refused.value.field == "finding_id"
+    assert stored(world, case_id) == (0, 0, [])
+    assert len(entries(world)) == size
+    assert supplements.candidate_supplements(world.svc, world.candidate, case_id) == []

@@ -69,12 +69,15 @@ def test_the_form_is_beside_unverified_findings_only(web: Web, lang: str, words:
     page = web.get("candidate", f"/candidate/cases/{case_id}").text
     article = page.split('id="finding-EDU-1"', 1)[1].split("</article>", 1)[0]
     assert words in article and 'action="/candidate/cases/' in article
-    verified = page.split('id="finding-LIT-3"', 1)[1].split("</article>", 1)[0]
-    assert "/supplements" not in verified
+    for finding in ("LIT-3", "REF-1"):  # verified; unverified but excluded
+        article = page.split(f'id="finding-{finding}"', 1)[1].split("</article>", 1)[0]
+        assert "/supplements" not in article
 
 
 def test_a_candidate_supplies_a_document_and_the_agency_answers(web: Web) -> None:
     case_id = _in_review(web)
+    excluded = _supply(web, case_id, finding_id="REF-1")  # a crafted form: refused
+    assert excluded.status_code == 422 and "这一项不计入评估" in excluded.text
     refused = _supply(web, case_id, b"GIF89a" + bytes(100), "a.jpg")
     assert refused.status_code == 422
     form = refused.text.split('id="finding-EDU-1"', 1)[1]

@@ -165,6 +165,15 @@ def supply_document(
                 key="input.no_such_finding_report",
             )
         if not supplementable(finding):
+            if finding.get("exclusion") is not None:
+                # out of scope, a protected matter, an unverified witness: it counts for
+                # nothing and the employer never reads it (P4), so nothing is missing
+                raise InvalidInput(
+                    "this finding is excluded from the assessment: it does not count and "
+                    "the employer never sees it, so there is nothing to supply",
+                    field="finding_id",
+                    key="input.supplement_finding_excluded",
+                )
             raise InvalidInput(
                 "this finding is verified: there is nothing missing to supply",
                 field="finding_id",
