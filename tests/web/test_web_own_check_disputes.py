@@ -7,6 +7,7 @@ rest of the report before it is released (PRODUCT.md P4)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 
@@ -14,6 +15,7 @@ from api.conftest import order_over_api, sign_over_api
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import case_queries
 from fairscreen.services.context import Actor
+from integration.service_fixtures import reads_by_reason
 from web.conftest import Web, disputed_case
 
 
@@ -86,3 +88,33 @@ def test_the_agency_desk_still_answers_with_the_shared_form(web: Web) -> None:
     assert f'action="{action}"' in page
     answered = web.post("agency", action, {"outcome": "upheld", "answer": "来源已再次确认。"})
     assert answered.status_code == 303 and _state(web, case_id) == "candidate_review"
+
+
+@pytest.mark.parametrize("portal", ["agency", "employer"])
+def test_a_refused_answer_reads_the_dispute_once(web: Web, portal: str) -> None:
+    """P5: a refused answer shows the case page again, with the records it needs: one
+    read of them, as opening the page is, though a correction read them first to build
+    the corrected records (the refusal changed nothing, so the page shows that read).
+    Another agency's answer is refused before anything is read."""
+    case_id, dispute_id = disputed_case(web) if portal == "agency" else _own_disputed(web)
+    world = web.api.world
+    before = reads_by_reason(world)
+    assert web.get(portal, f"/{portal}/cases/{case_id}").status_code == 200
+    opened = reads_by_reason(world) - before
+    assert opened == Counter({"dispute_records": 1})
+    action = f"/{portal}/cases/{case_id}/disputes/{dispute_id}/resolution"
+    for form in (
+        {"outcome": "corrected", "answer": "记录有误", "rec-0-status": "no such status"},
+        {"outcome": "corrected", "answer": " "},
+        {"outcome": "removed", "answer": " "},
+        {"outcome": "maybe", "answer": "无法核实"},
+    ):
+        before = reads_by_reason(world)
+        refused = web.post(portal, action, form)
+        assert refused.status_code == 422 and f'action="{action}"' in refused.text
+        assert reads_by_reason(world) - before == opened, form
+        assert _state(web, case_id) == "disputed"
+    if portal == "agency":
+        before = reads_by_reason(world)
+        stranger = web.post("agency_b", action, {"outcome": "corrected", "answer": "x"})
+        assert stranger.status_code == 404 and reads_by_reason(world) == before

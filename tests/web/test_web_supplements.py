@@ -275,3 +275,22 @@ def test_the_verifier_s_reads_are_logged_once_each(web: Web) -> None:
     # the candidate's page logs the candidate's read of the report, not of the supplement
     assert web.get("candidate", f"/candidate/cases/{case_id}").status_code == 200
     assert reads_by_reason(world) - before == staff + Counter({"candidate_review": 1})
+
+
+def test_a_refused_reverification_reads_the_supplements_once(web: Web) -> None:
+    """As a refused answer to a dispute: the re-verification's records are read to build
+    the correction, and the case page shown again with the refusal shows that read."""
+    case_id = _in_review(web)
+    assert _supply(web, case_id).status_code == 303
+    world = web.api.world
+    desk = web.get("agency", f"/agency/cases/{case_id}").text
+    answer = re.findall(r'action="(/agency/cases/[^"]+/supplements/sup_[^/]+/answer)"', desk)[0]
+    for form in (
+        {"outcome": "reverified", "answer": "已核实", "rec-0-status": "no such status"},
+        {"outcome": "not_sufficient", "answer": " "},
+    ):
+        before = reads_by_reason(world)
+        refused = web.post("agency", answer, form)
+        assert refused.status_code == 422 and f'action="{answer}"' in refused.text
+        assert reads_by_reason(world) - before == Counter({"supplement_records": 1}), form
+    assert _education(web, case_id)["verification"] == "unverified"

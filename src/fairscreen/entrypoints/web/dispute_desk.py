@@ -49,10 +49,18 @@ def answer_refusal(page: Page, refused: FairscreenError, form_id: str) -> dict[s
     }
 
 
+def _desk(page: Page, case_id: str) -> portal_queries.DisputeDesk:
+    """The case's disputes for its verifier, read (and logged) once in the request."""
+    return page.read_once(
+        ("dispute_desk", case_id),
+        lambda: portal_queries.dispute_desk(page.services, _actor(page), case_id),
+    )
+
+
 def desk_context(page: Page, case_id: str) -> dict[str, Any]:
     """What ``_disputes.html`` needs: the disputes, the disputed findings, each open
     dispute's records and evidence, and the sources a correction may name."""
-    desk = portal_queries.dispute_desk(page.services, _actor(page), case_id)
+    desk = _desk(page, case_id)
     held = _dispute_records(page, desk)
     configured = record_form.configured_source(page.services.sources)
     return {
@@ -96,8 +104,7 @@ def resolve(page: Page, case_id: str, dispute_id: str) -> None:
 
 def corrected_records(page: Page, case_id: str, dispute_id: str) -> list[dict[str, Any]]:
     """The records the correction form describes, for the open dispute's finding."""
-    desk = portal_queries.dispute_desk(page.services, _actor(page), case_id)
-    held = _dispute_records(page, desk).get(dispute_id, [])
+    held = _dispute_records(page, _desk(page, case_id)).get(dispute_id, [])
     sources = record_form.record_sources(held, record_form.configured_source(page.services.sources))
     return record_form.corrected_records(page.field, held, sources)
 
@@ -105,7 +112,7 @@ def corrected_records(page: Page, case_id: str, dispute_id: str) -> list[dict[st
 def evidence(page: Page, case_id: str, dispute_id: str) -> Response:
     """The candidate's evidence packed into the dispute's text, as an attachment (never
     rendered inline)."""
-    found = portal_queries.dispute_desk(page.services, _actor(page), case_id).files.get(dispute_id)
+    found = _desk(page, case_id).files.get(dispute_id)
     if found is None or found.evidence is None or not found.evidence.get("data"):
         raise NotFound("no such evidence", key="not_found.evidence")
     media = found.evidence["content_type"]
@@ -183,14 +190,19 @@ def supplements_context(page: Page, case_id: str) -> dict[str, Any]:
 
 def _supplements_with_forms(page: Page, case_id: str) -> list[dict[str, Any]]:
     """The case's supplements for its verifier, each open one with the records its
-    re-verification form shows (``record_form.form_records``)."""
-    listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
-    configured = record_form.configured_source(page.services.sources)
-    for item in listed:
-        item["form_records"] = record_form.form_records(
-            item["records"], item["finding"], item["claim"], configured
-        )
-    return listed
+    re-verification form shows (``record_form.form_records``); read (and logged) once in
+    the request."""
+
+    def read() -> list[dict[str, Any]]:
+        listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+        configured = record_form.configured_source(page.services.sources)
+        for item in listed:
+            item["form_records"] = record_form.form_records(
+                item["records"], item["finding"], item["claim"], configured
+            )
+        return listed
+
+    return page.read_once(("supplements", case_id), read)
 
 
 def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -230,6 +231,9 @@ class CsrfRefused(FairscreenError):
     code = "CSRF_REFUSED"
 
 
+_Read = TypeVar("_Read")
+
+
 @dataclass
 class Page:
     """What a page knows about its request: the services, the caller, the language,
@@ -250,6 +254,17 @@ class Page:
     #: keep ``lang`` as the reader's language (the cookie) though they did not choose it
     #: here: the invitation's page opens in the invitation's language
     remember_lang: bool = False
+    #: what :meth:`read_once` already read in this request, by its key
+    reads: dict[tuple[str, ...], Any] = field(default_factory=dict)
+
+    def read_once(self, key: tuple[str, ...], read: Callable[[], _Read]) -> _Read:
+        """``read()``, made once in this request for ``key``: a logged read of case data
+        (P5) that the request needs twice is made, and logged, once. A refused answer
+        reads the records to build its correction, then shows the case page again with
+        them: a refusal changed nothing, so the first read is what the page shows."""
+        if key not in self.reads:
+            self.reads[key] = read()
+        return self.reads[key]  # type: ignore[no-any-return]
 
     @property
     def t(self) -> Translator:
