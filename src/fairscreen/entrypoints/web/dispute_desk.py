@@ -21,7 +21,7 @@ from fastapi.responses import StreamingResponse
 from fairscreen.domain.errors import FairscreenError, InvalidInput, InvalidTransition, NotFound
 from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page, page_context
-from fairscreen.entrypoints.web.render import attachment, finish, redirect
+from fairscreen.entrypoints.web.render import attachment, finish, redirect, refusal
 from fairscreen.services import evidence_files, portal_queries, review, supplements
 from fairscreen.services.context import Actor
 
@@ -39,14 +39,7 @@ def answer_refusal(page: Page, refused: FairscreenError, form_id: str) -> dict[s
     """A refused answer (to dispute or supplement ``form_id``), for the case page: the
     field it is shown beside, its text in the reader's language (marked English where
     the catalogue has none) and everything typed, to fill the form again."""
-    local = page.t.detail(refused)
-    return {
-        "form": form_id,
-        "field": refused.field or "",
-        "text": local or refused.message,
-        "en": local is None and page.lang != "en",
-        "typed": page.typed(),
-    }
+    return refusal(page, refused, form=form_id, typed=page.typed())
 
 
 def desk_context(page: Page, case_id: str) -> dict[str, Any]:

@@ -160,6 +160,21 @@ def render(page: Page, template: str, *, status: int = 200, **values: Any) -> Re
     return _finish(page, HTMLResponse(body, status_code=status))
 
 
+def refusal(page: Page, error: FairscreenError, **shown: Any) -> dict[str, Any]:
+    """A service's refusal for the form it refuses: the ``field`` it concerns, its
+    ``text`` in the reader's language and ``en`` where the catalogue has none (the
+    service's English, marked as such on a page in another language). ``shown``: what
+    the page adds to place it and fill the form again (the control or form it belongs
+    to, what was typed)."""
+    local = page.t.detail(error)
+    return {
+        "field": error.field or "",
+        "text": local or error.message,
+        "en": local is None and page.lang != "en",
+        **shown,
+    }
+
+
 def redirect(page: Page, target: str) -> Response:
     """Post/redirect/get: a 303 to ``target`` (a path of ours, never a URL from input)."""
     assert target.startswith("/") and not target.startswith("//")
