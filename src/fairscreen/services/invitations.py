@@ -27,8 +27,6 @@ a link that opens their case, and the sign-in codes go to that same number or ad
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -56,6 +54,9 @@ from fairscreen.services.context import Actor, Services, require_role
 log = logging.getLogger("fairscreen.invitations")
 
 INVITATION_DAYS = 14
+#: a link's token is stored as its keyed hash (``Services.keyed_hash``): a database copy
+#: cannot forge a link
+TOKEN_PURPOSE = b"fairscreen|candidate|invitation"
 #: links a case may get in any 24 hours, the order's included (a resend beyond is refused)
 INVITATIONS_PER_DAY = 5
 #: why a message did not go out: keys of the portals' catalogue and of the API's answer
@@ -173,12 +174,6 @@ def check_reachable(svc: Services, contact: Contact) -> None:
         )
 
 
-def _token_hash(svc: Services, token: str) -> str:
-    """The keyed hash a link's token is stored as: a database copy cannot forge a link."""
-    key = hmac.new(svc.pseudonym_key, b"fairscreen|candidate|invitation", hashlib.sha256).digest()
-    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
 def invitation_path(token: str) -> str:
     return f"/candidate/invitation/{token}"
 
@@ -206,7 +201,7 @@ def add_invitation(svc: Services, uow: SqlUnitOfWork, case_id: str) -> NewLink:
     uow.repo.add_candidate_invitation(
         id=link.id,
         case_id=case_id,
-        token_hash=_token_hash(svc, link.token),
+        token_hash=svc.keyed_hash(TOKEN_PURPOSE, link.token),
         created_at=created,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
@@ -416,7 +411,7 @@ class InvitationView:
 def _usable(svc: Services, uow: SqlUnitOfWork, token: str) -> tuple[RowMapping, RowMapping]:
     if not token or len(token) > 100:
         raise InvitationInvalid("unknown")
-    invitation = uow.repo.candidate_invitation(_token_hash(svc, token))
+    invitation = uow.repo.candidate_invitation(svc.keyed_hash(TOKEN_PURPOSE, token))
     if invitation is None:
         raise InvitationInvalid("unknown")
     case = uow.repo.case(invitation["case_id"])
