@@ -37,6 +37,7 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.contact import MOBILE, Contact, mask, parse_contact
 from fairscreen.domain.errors import (
     InvalidInput,
@@ -63,7 +64,6 @@ INVITATIONS_PER_DAY = 5
 FAILED_SMS = "invitation.failed.sms"
 FAILED_MAIL = "invitation.failed.mail"
 NAME_MAX = 100
-LANGS = ("zh-Hans", "en", "zh-Hant")
 
 #: The messages, per language. ``{employer}`` is the ordering organisation's name.
 _TEXTS: dict[str, dict[str, str]] = {
@@ -161,7 +161,7 @@ def checked_invitee(name: str, contact: str, lang: str = "zh-Hans") -> Invitee:
         raise InvalidInput(
             "1 to 100 characters", field="candidate_name", key="input.1_100_characters"
         )
-    return Invitee(name, parse_contact(contact), lang if lang in LANGS else "zh-Hans")
+    return Invitee(name, parse_contact(contact), lang if lang in LANGUAGES else "zh-Hans")
 
 
 def check_reachable(svc: Services, contact: Contact) -> None:
@@ -260,7 +260,7 @@ def prepare_invitation(
         case_id=str(case["id"]),
         link=add_invitation(svc, uow, str(case["id"])),
         contact=_contact(uow, reload_case(uow, case)),
-        lang=lang if lang in LANGS else "zh-Hans",
+        lang=lang if lang in LANGUAGES else "zh-Hans",
         employer=str(employer["name"]),
     )
 
@@ -296,10 +296,10 @@ def candidate_language(uow: SqlUnitOfWork, case: RowMapping) -> str:
     authorization in, else zh-Hans."""
     stored = uow.repo.case_contact(case) or {}
     lang = stored.get("lang")
-    if lang not in LANGS:
+    if lang not in LANGUAGES:
         signed = uow.repo.authorization(str(case["id"]))
         lang = signed["lang"] if signed else None
-    return str(lang) if lang in LANGS else "zh-Hans"
+    return str(lang) if lang in LANGUAGES else "zh-Hans"
 
 
 def candidate_message(
@@ -476,7 +476,7 @@ def _request_to(
     svc: Services, contact: Contact, subject_id: str, *, requester: str, lang: str
 ) -> str:
     """A code for the subject, sent to ``contact`` in ``lang``; the code session's handle."""
-    language = lang if lang in LANGS else "zh-Hans"
+    language = lang if lang in LANGUAGES else "zh-Hans"
     minutes = int(accounts.CODE_LIFETIME.total_seconds() // 60)
 
     def deliver(code: str, _expires: datetime) -> None:

@@ -38,6 +38,7 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.categories import Category, SourceKind
 from fairscreen.domain.errors import (
     AuthorizationRefused,
@@ -79,7 +80,6 @@ DEFAULT_DAYS = 7
 DAYS_RANGE = range(1, 15)
 #: More referees than this for one candidate is fishing, not checking.
 MAX_INVITATIONS = 5
-LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 NAME_MAX, CONTACT_MAX = 100, 200
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,19}")

@@ -47,8 +47,8 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
-from fairscreen.domain.questionnaire import LANGUAGES
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.accounts import (
     ACCOUNT_ROLES,

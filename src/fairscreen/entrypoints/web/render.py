@@ -25,11 +25,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from jinja2.runtime import Context
 from starlette.exceptions import HTTPException
 
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.errors import FairscreenError
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.api.problems import status_of
-from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, LANGUAGES, all_categories, catalog
+from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, all_categories, catalog
 from fairscreen.entrypoints.web.policy import (
     FORM_PAGES,
     HOME,
