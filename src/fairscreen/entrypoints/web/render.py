@@ -248,8 +248,12 @@ def error_page(request: Request, error: Exception) -> Response:
         log.error("web page failed: %s on %s", type(error).__name__, request.url.path)
         status, code = 500, "INTERNAL"
     field = getattr(error, "field", None) if status in (409, 422) else None
-    # the refusal (its key and parameters, or its English) for the page to explain
-    refusal = error if status in (409, 422) and isinstance(error, FairscreenError) else None
+    # the refusal (in the reader's language, or its English) for the page to explain
+    refused = (
+        refusal(page, error)
+        if status in (409, 422) and isinstance(error, FairscreenError)
+        else None
+    )
     if status == 503:
         # the operator's cause (paths, the driver's reason) goes to the log, not the page
         log.error("web page failed: %s: %s", code, error)
@@ -260,7 +264,7 @@ def error_page(request: Request, error: Exception) -> Response:
         status_code=status,
         code=code,
         field=field,
-        refusal=refusal,
+        refusal=refused,
         cause=UNAVAILABLE_CAUSES.get(code),
         back=back_link(request),
     )
