@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -151,12 +152,19 @@ def test_a_supplied_document_is_kept_encrypted_and_the_case_runs_on(world: World
     # reads it back whole, as it was supplied
     file_id = mine["files"][0].id
     assert mine["files"][0].check_status == "pending"
-    with pytest.raises(InvalidTransition, match="still being checked"):
-        supplements.supplement_file(world.svc, world.agency, case_id, supplement_id, file_id)
-    assert evidence_checks.check_evidence_file(world.svc, case_id, file_id) == 1
-    found, back = supplements.supplement_file(
-        world.svc, world.agency, case_id, supplement_id, file_id
+    opened = partial(
+        evidence_checks.verifier_file,
+        world.svc,
+        world.agency,
+        case_id,
+        owner="supplement",
+        owner_id=supplement_id,
+        file_id=file_id,
     )
+    with pytest.raises(InvalidTransition, match="still being checked"):
+        opened()
+    assert evidence_checks.check_evidence_file(world.svc, case_id, file_id) == 1
+    found, back = opened()
     assert b"".join(back) == JPEG and found["content_type"] == "image/jpeg"
 
 
@@ -513,8 +521,13 @@ def test_a_revocation_in_the_wait_ends_the_case_and_destroys_what_the_wait_held(
         lambda: supply(world, case_id),
         lambda: supplements.candidate_supplements(world.svc, world.candidate, case_id),
         lambda: supplements.verifier_supplements(world.svc, world.agency, case_id),
-        lambda: supplements.supplement_file(
-            world.svc, world.agency, case_id, supplement_id, file_id
+        lambda: evidence_checks.verifier_file(
+            world.svc,
+            world.agency,
+            case_id,
+            owner="supplement",
+            owner_id=supplement_id,
+            file_id=file_id,
         ),
         lambda: supplements.answer_supplement(
             world.svc, world.agency, case_id, supplement_id, outcome="not_sufficient", answer="x"

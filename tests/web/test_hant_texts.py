@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.lifecycle import CaseState
-from fairscreen.entrypoints.web.i18n import LANGUAGES, catalog
+from fairscreen.entrypoints.web.i18n import catalog
 from web.hant import simplified_in
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "fairscreen"

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.errors import InvalidInput, InvalidTransition, ScopeViolation
-from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, service_errors
+from fairscreen.entrypoints.web.i18n import Translator, service_errors
 from fairscreen.services import case_models
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "fairscreen"

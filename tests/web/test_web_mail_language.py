@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.db import case_tables as t
+from fairscreen.services.release_notice import release_recipient
 from web.conftest import Web
 
 
@@ -40,6 +41,9 @@ def test_a_notification_address_saved_on_a_zh_hant_page_is_written_to_in_zh_hant
     with web.api.world.svc.engine.connect() as connection:
         langs = connection.execute(sa.select(t.employer_settings.c.notify_lang)).scalars().all()
     assert langs == ["zh-Hant"]
+    # the release e-mail goes there, in that language (the employer has no staff account)
+    with web.api.world.svc.reader() as uow:
+        assert release_recipient(uow, web.api.ids["employer"]) == ("hr@example.test", "zh-Hant")
 
 
 def test_an_administrator_signed_up_in_zh_hant_is_written_to_in_zh_hant(web: Web) -> None:

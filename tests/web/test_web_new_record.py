@@ -149,7 +149,8 @@ def test_a_supplement_on_a_finding_without_records_is_reverified_with_a_new_reco
 def test_every_field_and_value_of_the_record_form_is_named_in_three_languages() -> None:
     """The record form shows words, not the schema's codes (``employer``, ``bachelor``):
     each field of each category's shape has a label, each enum value a name."""
-    from fairscreen.entrypoints.web.i18n import LANGUAGES, catalog
+    from fairscreen.domain.bilingual import LANGUAGES
+    from fairscreen.entrypoints.web.i18n import catalog
     from fairscreen.entrypoints.web.record_form import data_fields
 
     messages = catalog()

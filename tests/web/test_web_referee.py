@@ -100,6 +100,12 @@ def test_the_referees_language_and_a_refused_answer(web: Web) -> None:
     missing = submit(web, link, {k: v for k, v in GOOD.items() if k != "answer.reliability"})
     assert missing.status_code == 422 and "answers.reliability" in missing.text
     assert 'value="contract_ended" required checked' in missing.text
+    # the refusal in the reader's language: the catalogue's Traditional text, not English
+    hant = submit(
+        web, link, {k: v for k, v in GOOD.items() if k != "answer.reliability"}, "?lang=zh-Hant"
+    )
+    refused = hant.text.split('id="form-error"', 1)[1].split("</div>", 1)[0]
+    assert "請為每個問題選擇一個答案。" in refused and 'lang="en"' not in refused
 
 
 def test_expired_unknown_and_forged_posts(web: Web) -> None:

@@ -12,7 +12,8 @@ import pytest
 from markupsafe import escape
 
 from api.conftest import order_over_api, released_case
-from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, service_errors
+from fairscreen.domain.bilingual import LANGUAGES
+from fairscreen.entrypoints.web.i18n import Translator, service_errors
 from web.conftest import Web, order_on_the_portal
 
 ZH = ("zh-Hans", "zh-Hant")

@@ -532,7 +532,8 @@ def test_static_files_are_served_from_here(web: Web) -> None:
 def test_every_message_exists_in_every_language() -> None:
     from importlib import resources
 
-    from fairscreen.entrypoints.web.i18n import LANGUAGES, catalog
+    from fairscreen.domain.bilingual import LANGUAGES
+    from fairscreen.entrypoints.web.i18n import catalog
 
     messages = catalog()
     for key, texts in messages.items():

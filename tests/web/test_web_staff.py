@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from api.conftest import many_sign_ins
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.entrypoints.api import create_app
-from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, service_errors
+from fairscreen.entrypoints.web.i18n import Translator, service_errors
 from web.conftest import Web, csrf_of
 
 PASSWORD = "保安公司 hr 的长密码"

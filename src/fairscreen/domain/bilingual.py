@@ -14,6 +14,13 @@ import json
 import re
 from functools import cache
 from importlib import resources
+from typing import Literal, get_args
+
+#: the languages the service speaks (a page, a notice, a message, a text of the domain's
+#: ``{"zh-Hans": …, "en": …, "zh-Hant": …}`` maps), the default first, in the order a
+#: reader is offered them
+Language = Literal["zh-Hans", "en", "zh-Hant"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
 
 #: a Chinese character (CJK unified ideographs and extension A)
 _HAN = re.compile(r"[\u3400-\u9fff]")

@@ -26,6 +26,7 @@ from datetime import date
 from typing import TypeVar
 
 from fairscreen.domain.authorization import check_authorization
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.categories import (
     CATEGORY_LABELS,
     PROHIBITED,
@@ -563,7 +564,7 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
         level = DEGREE_TEXTS.get(claim.degree, {})
         detail = {
             lang: f"{claim.institution} · {level.get(lang, claim.degree)} · {claim.graduation_year}"
-            for lang in LANGS
+            for lang in LANGUAGES
         }
         outcomes = [
             RuleId.EDU_FALSIFIED
@@ -680,7 +681,7 @@ def _incomplete_detail(category: Category, texts: Mapping[str, str], source: str
     """Which check was incomplete and why (issue 13 item 7), per language."""
     return {
         lang: texts[lang].format(category=CATEGORY_LABELS[category][lang], source=source)
-        for lang in LANGS
+        for lang in LANGUAGES
     }
 
 
@@ -749,7 +750,6 @@ def _license_outcome(data: object, as_of: date) -> RuleId | None:
     return None
 
 
-LANGS = ("zh-Hans", "en", "zh-Hant")
 #: Degree levels in words (issue 13 item 7: never ``bachelor`` on a Chinese page).
 DEGREE_TEXTS: Mapping[str, Mapping[str, str]] = {
     "associate": {"zh-Hans": "专科", "en": "associate degree", "zh-Hant": "專科"},

@@ -20,11 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.evaluation import statement_topic
 from fairscreen.domain.topics import TopicClassifier
 
-LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 POLARITIES = ("negative", "neutral", "positive")
 #: A comment is a short remark, not a statement of its own: long texts invite hearsay.
 COMMENT_MAX = 500

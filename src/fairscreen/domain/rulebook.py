@@ -18,11 +18,11 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.categories import Category, CauseGroup, Exclusion, Light, RuleId, Tier
 from fairscreen.domain.errors import RulebookInvalid
 
 SCHEMA = "fairscreen/rulebook/v1"
-LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 REQUIRED_LANGUAGES = ("zh-Hans", "en")
 
 Texts = Mapping[str, str]

@@ -26,21 +26,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import procrastinate
-import sqlalchemy as sa
 from procrastinate.exceptions import AlreadyEnqueued
 from starlette.concurrency import run_in_threadpool
 
+from fairscreen.adapters.db.engine import libpq_conninfo
 from fairscreen.entrypoints.api.scheduler import start_loops
 from fairscreen.services import background
 from fairscreen.services.context import Services
 
 log = logging.getLogger("fairscreen.worker")
-
-
-def libpq_url(url: sa.URL) -> str:
-    """The SQLAlchemy URL as psycopg's own (``postgresql+psycopg://`` → ``postgresql://``,
-    the query, e.g. ``options=-csearch_path=…``, kept)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def cron_for(seconds: int) -> str:
@@ -64,7 +58,7 @@ def procrastinate_app(svc: Services) -> procrastinate.App:
     that runs again the jobs of a worker that died (kill -9, a lost machine): they stay
     ``doing`` with its id until then (procrastinate's own recipe)."""
     app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=libpq_url(svc.engine.url))
+        connector=procrastinate.PsycopgConnector(conninfo=libpq_conninfo(svc.engine))
     )
     for task in background.TASKS.values():
         _register(app, svc, task)

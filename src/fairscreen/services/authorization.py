@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
-from fairscreen.domain.bilingual import in_language, written
+from fairscreen.domain.bilingual import LANGUAGES, in_language, written
 from fairscreen.domain.categories import (
     CATEGORY_LABELS,
     PROHIBITED,
@@ -47,8 +47,6 @@ from fairscreen.services.context import Actor, Services, require_role
 from fairscreen.services.retention import destroy_case
 from fairscreen.services.scope import case_scope, check_claims, checked_categories, purpose_text
 
-#: the authorization notice is written in these (templates/authorization.<lang>.txt.j2)
-LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 _templates = Environment(
     loader=PackageLoader("fairscreen", "templates"),
     undefined=StrictUndefined,
@@ -85,6 +83,7 @@ class NoticeFacts:
 
 
 def _notice(svc: Services, uow: SqlUnitOfWork, case: RowMapping, lang: str) -> AuthorizationNotice:
+    # the notice is written in every language (templates/authorization.<lang>.txt.j2)
     if lang not in LANGUAGES:
         raise InvalidInput(
             "must be zh-Hans, en or zh-Hant", field="lang", key="input.must_zh_hans_en_zh"

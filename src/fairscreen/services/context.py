@@ -3,6 +3,8 @@ who is acting (``Actor``). Built once by :mod:`fairscreen.bootstrap` and passed 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -137,6 +139,13 @@ class Services:
 
     def pseudonym(self, prefix: str, identifier: str) -> str:
         return derive_pseudonym(prefix, self.pseudonym_key, identifier)
+
+    def keyed_hash(self, purpose: bytes, value: str) -> str:
+        """HMAC-SHA-256 of ``value`` (a link's token, an address), in hex, under a key of
+        its own for ``purpose`` derived from the pseudonym key: what the value is stored
+        and looked up by, so a database copy can neither read it nor forge a link."""
+        key = hmac.new(self.pseudonym_key, purpose, hashlib.sha256).digest()
+        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def actor_pseudonym(self, actor: Actor, *, case: str) -> str:
         """The actor as the ledger names them in ``case``. A candidate's pseudonym is

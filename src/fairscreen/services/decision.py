@@ -218,15 +218,20 @@ def _notice_facts(
     }
 
 
-def _awaiting_verifier(uow: SqlUnitOfWork, case: RowMapping) -> bool:
+def _supplied_to_verifier(notices: list[dict[str, Any]], supplements: list[dict[str, Any]]) -> bool:
     """Whether a document the candidate supplied after the latest pre-adverse notice is
     still with the verifier (PRODUCT.md P4: the candidate may "respond or supply what was
     missing. Only then the final decision")."""
-    if CaseState(case["state"]) is not S.ADVERSE_NOTICE:
-        return False
-    sent = [n["created_at"] for n in uow.repo.notices(case) if n["kind"] == "pre_adverse"]
+    sent = [n["created_at"] for n in notices if n["kind"] == "pre_adverse"]
     return bool(sent) and any(
-        s["outcome"] is None and s["supplied_at"] >= sent[-1] for s in uow.repo.supplements(case)
+        s["outcome"] is None and s["supplied_at"] >= sent[-1] for s in supplements
+    )
+
+
+def _awaiting_verifier(uow: SqlUnitOfWork, case: RowMapping) -> bool:
+    """:func:`_supplied_to_verifier`, in the pre-adverse wait (read only then)."""
+    return CaseState(case["state"]) is S.ADVERSE_NOTICE and _supplied_to_verifier(
+        uow.repo.notices(case), uow.repo.supplements(case)
     )
 
 
@@ -357,7 +362,9 @@ def record_decision(
             CaseState(case["state"]), decided, light, now=now, wait_ends=case["adverse_wait_ends"]
         )
         adverse = is_adverse(decided, light)
-        _check_not_awaiting_verifier(_awaiting_verifier(uow, case), adverse)
+        notices, supplements = uow.repo.notices(case), uow.repo.supplements(case)
+        # check_decision let an adverse decision through only in the pre-adverse wait
+        _check_not_awaiting_verifier(_supplied_to_verifier(notices, supplements), adverse)
         due = destruction_due(
             svc.config.retention,
             tier=Tier(case["tier"]),
@@ -396,7 +403,7 @@ def record_decision(
                 "adverse": adverse,
                 # the light decided on: after a re-rating held in the wait, the re-rated one
                 "light": light,
-                "pre_adverse": _notice_facts(uow.repo.notices(case), uow.repo.supplements(case)),
+                "pre_adverse": _notice_facts(notices, supplements),
             },
             due=due,
         )

@@ -16,24 +16,32 @@ longer pending and does nothing. A run killed before step 2 committed left nothi
 behind and runs again (procrastinate's retries, the upkeep of a dead worker's jobs, and
 on SQLite the sweep). A case destroyed meanwhile has no file left to check.
 
-The agency opens a file only once accepted (``portal_queries.evidence_file``). The files
-waiting for their check are a gauge of ``/metrics``:
+A dispute's and a supplement's file are stored by one function (:func:`store_evidence_file`)
+and opened by one (:func:`verifier_file`): the agency opens a file only once accepted. The
+files waiting for their check are a gauge of ``/metrics``:
 ``fairscreen_evidence_checks_pending_count`` and ``…_oldest_age_seconds``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.gauges import table_backlog
+from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.errors import InvalidTransition, NotFound
-from fairscreen.services.context import Services
-from fairscreen.services.evidence_files import FileCheck, inspect_file
+from fairscreen.services.case_events import log_dispute_read, new_id, verifier_case
+from fairscreen.services.context import Actor, Services
+from fairscreen.services.evidence_files import EvidenceUpload, FileCheck, inspect_file
 from fairscreen.services.gauges import register_probe
+from fairscreen.services.jobs import evidence_check_job
 
 log = logging.getLogger("fairscreen.evidence")
 
@@ -110,3 +118,88 @@ def openable(found: _File | None) -> _File:
             key="transition.evidence_being_checked",
         )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """An evidence file as the request stored it: its id, its size and the SHA-256 of
+    its bytes (what the ledger may name instead of the content)."""
+
+    id: str
+    size: int
+    sha256: str
+
+
+def _hashed(chunks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+
+
+def store_evidence_file(
+    uow: SqlUnitOfWork,
+    case: RowMapping,
+    *,
+    owner_id: str,
+    upload: EvidenceUpload,
+    content_type: str,
+    now: datetime,
+) -> StoredFile:
+    """Store ``upload`` (its first bytes already ``checked`` as ``content_type``) for the
+    dispute or supplement ``owner_id``, encrypted in chunks as it streams in, pending its
+    content check; the check's job is enqueued in this transaction, so the file commits
+    (or not) with its dispute or supplement."""
+    digest = hashlib.sha256()
+    file_id = new_id("evf")
+    size = uow.repo.add_evidence_file(
+        case,
+        file_id=file_id,
+        dispute_id=owner_id,
+        content_type=content_type,
+        filename=upload.safe_name,
+        chunks=_hashed(upload.chunks(), digest),
+        created_at=now,
+    )
+    uow.enqueue(evidence_check_job(str(case["id"]), file_id))
+    return StoredFile(file_id, size, digest.hexdigest())
+
+
+#: what a verifier's read of each owner's file is logged as (P5)
+_FILE_READS = {"dispute": "dispute_evidence", "supplement": "supplement_file"}
+
+
+def verifier_file(
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    *,
+    owner: Literal["dispute", "supplement"],
+    owner_id: str,
+    file_id: str,
+) -> tuple[dict[str, Any], list[bytes]]:
+    """For the case's verifier: one evidence file of an open dispute or of a supplement
+    (``owner``), its description and its bytes as the chunks it was stored in (never
+    joined: the file is held in memory once). Only a file whose content check accepted
+    it (:func:`openable`). Logged as a read before the data leaves (P5)."""
+    with svc.uow() as uow:
+        case = verifier_case(uow, actor, case_id, reading=True)
+        found = next(
+            (
+                f
+                for f in uow.repo.evidence_files(case)
+                if f["id"] == file_id and f["dispute_id"] == owner_id
+            ),
+            None,
+        )
+        if owner == "dispute":  # a dispute answered has no evidence to open any more
+            disputes = uow.repo.disputes(case)
+            owned = any(d["id"] == owner_id and d["outcome"] is None for d in disputes)
+        else:  # a supplement's id, not a dispute's (their files share one table)
+            owned = owner_id.startswith("sup_")
+        if not owned:
+            raise NotFound("no such evidence", key="not_found.evidence")
+        found = openable(found)
+        chunks = list(uow.repo.evidence_chunks(case, file_id, found["chunks"]))
+        log_dispute_read(svc, uow, case, actor, _FILE_READS[owner])
+        uow.commit()
+    return found, chunks

@@ -27,8 +27,6 @@ a link that opens their case, and the sign-in codes go to that same number or ad
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.contact import MOBILE, Contact, mask, parse_contact
 from fairscreen.domain.errors import (
     InvalidInput,
@@ -56,13 +55,15 @@ from fairscreen.services.context import Actor, Services, require_role
 log = logging.getLogger("fairscreen.invitations")
 
 INVITATION_DAYS = 14
+#: a link's token is stored as its keyed hash (``Services.keyed_hash``): a database copy
+#: cannot forge a link
+TOKEN_PURPOSE = b"fairscreen|candidate|invitation"
 #: links a case may get in any 24 hours, the order's included (a resend beyond is refused)
 INVITATIONS_PER_DAY = 5
 #: why a message did not go out: keys of the portals' catalogue and of the API's answer
 FAILED_SMS = "invitation.failed.sms"
 FAILED_MAIL = "invitation.failed.mail"
 NAME_MAX = 100
-LANGS = ("zh-Hans", "en", "zh-Hant")
 
 #: The messages, per language. ``{employer}`` is the ordering organisation's name.
 _TEXTS: dict[str, dict[str, str]] = {
@@ -160,7 +161,7 @@ def checked_invitee(name: str, contact: str, lang: str = "zh-Hans") -> Invitee:
         raise InvalidInput(
             "1 to 100 characters", field="candidate_name", key="input.1_100_characters"
         )
-    return Invitee(name, parse_contact(contact), lang if lang in LANGS else "zh-Hans")
+    return Invitee(name, parse_contact(contact), lang if lang in LANGUAGES else "zh-Hans")
 
 
 def check_reachable(svc: Services, contact: Contact) -> None:
@@ -171,12 +172,6 @@ def check_reachable(svc: Services, contact: Contact) -> None:
             field="contact",
             key="input.no_text_messages",
         )
-
-
-def _token_hash(svc: Services, token: str) -> str:
-    """The keyed hash a link's token is stored as: a database copy cannot forge a link."""
-    key = hmac.new(svc.pseudonym_key, b"fairscreen|candidate|invitation", hashlib.sha256).digest()
-    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def invitation_path(token: str) -> str:
@@ -206,7 +201,7 @@ def add_invitation(svc: Services, uow: SqlUnitOfWork, case_id: str) -> NewLink:
     uow.repo.add_candidate_invitation(
         id=link.id,
         case_id=case_id,
-        token_hash=_token_hash(svc, link.token),
+        token_hash=svc.keyed_hash(TOKEN_PURPOSE, link.token),
         created_at=created,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
@@ -265,7 +260,7 @@ def prepare_invitation(
         case_id=str(case["id"]),
         link=add_invitation(svc, uow, str(case["id"])),
         contact=_contact(uow, reload_case(uow, case)),
-        lang=lang if lang in LANGS else "zh-Hans",
+        lang=lang if lang in LANGUAGES else "zh-Hans",
         employer=str(employer["name"]),
     )
 
@@ -301,10 +296,10 @@ def candidate_language(uow: SqlUnitOfWork, case: RowMapping) -> str:
     authorization in, else zh-Hans."""
     stored = uow.repo.case_contact(case) or {}
     lang = stored.get("lang")
-    if lang not in LANGS:
+    if lang not in LANGUAGES:
         signed = uow.repo.authorization(str(case["id"]))
         lang = signed["lang"] if signed else None
-    return str(lang) if lang in LANGS else "zh-Hans"
+    return str(lang) if lang in LANGUAGES else "zh-Hans"
 
 
 def candidate_message(
@@ -416,7 +411,7 @@ class InvitationView:
 def _usable(svc: Services, uow: SqlUnitOfWork, token: str) -> tuple[RowMapping, RowMapping]:
     if not token or len(token) > 100:
         raise InvitationInvalid("unknown")
-    invitation = uow.repo.candidate_invitation(_token_hash(svc, token))
+    invitation = uow.repo.candidate_invitation(svc.keyed_hash(TOKEN_PURPOSE, token))
     if invitation is None:
         raise InvitationInvalid("unknown")
     case = uow.repo.case(invitation["case_id"])
@@ -481,7 +476,7 @@ def _request_to(
     svc: Services, contact: Contact, subject_id: str, *, requester: str, lang: str
 ) -> str:
     """A code for the subject, sent to ``contact`` in ``lang``; the code session's handle."""
-    language = lang if lang in LANGS else "zh-Hans"
+    language = lang if lang in LANGUAGES else "zh-Hans"
     minutes = int(accounts.CODE_LIFETIME.total_seconds() // 60)
 
     def deliver(code: str, _expires: datetime) -> None:

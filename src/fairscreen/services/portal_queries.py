@@ -19,7 +19,7 @@ from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.selfid_tables import self_identifications
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
-from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lifecycle import deletion_due
 from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
 from fairscreen.services.case_events import (
@@ -31,7 +31,6 @@ from fairscreen.services.case_events import (
     visible_case,
 )
 from fairscreen.services.context import Actor, Services, require_role
-from fairscreen.services.evidence_checks import openable
 from fairscreen.services.evidence_files import parse_evidence
 
 #: Categories a profile of this tier may carry, and the ones needing a legal basis
@@ -193,34 +192,6 @@ def _dispute_files(
             claim=claim_of(uow, case, finding),
         )
     return files
-
-
-def evidence_file(
-    svc: Services, actor: Actor, case_id: str, dispute_id: str, file_id: str
-) -> tuple[dict[str, Any], list[bytes]]:
-    """For the case's verifier: one evidence file of an open dispute, its description and
-    its bytes as the chunks it was stored in (never joined: the file is held in memory
-    once). Only a file whose content check accepted it (services/evidence_checks.py):
-    one still being checked is refused, one rejected is gone. Logged as a read for a
-    dispute before the data leaves (P5)."""
-    with svc.uow() as uow:
-        case = verifier_case(uow, actor, case_id, reading=True)
-        open_disputes = {d["id"] for d in uow.repo.disputes(case) if d["outcome"] is None}
-        found = next(
-            (
-                f
-                for f in uow.repo.evidence_files(case)
-                if f["id"] == file_id and f["dispute_id"] == dispute_id
-            ),
-            None,
-        )
-        if dispute_id not in open_disputes:
-            raise NotFound("no such evidence", key="not_found.evidence")
-        found = openable(found)
-        chunks = list(uow.repo.evidence_chunks(case, file_id, found["chunks"]))
-        log_dispute_read(svc, uow, case, actor, "dispute_evidence")
-        uow.commit()
-    return found, chunks
 
 
 def own_evidence_files(

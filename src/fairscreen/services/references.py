@@ -28,8 +28,6 @@ anything is stored. The form tells the referee so before they write.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.categories import Category, SourceKind
 from fairscreen.domain.errors import (
     AuthorizationRefused,
@@ -81,16 +80,12 @@ DEFAULT_DAYS = 7
 DAYS_RANGE = range(1, 15)
 #: More referees than this for one candidate is fishing, not checking.
 MAX_INVITATIONS = 5
-LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 NAME_MAX, CONTACT_MAX = 100, 200
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,19}")
-
-
-def token_hash(svc: Services, token: str) -> str:
-    """The keyed hash a link's token is stored as: a database copy cannot forge a link."""
-    key = hmac.new(svc.pseudonym_key, b"fairscreen|reference|link", hashlib.sha256).digest()
-    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+#: a link's token is stored as its keyed hash (``Services.keyed_hash``): a database copy
+#: cannot forge a link
+TOKEN_PURPOSE = b"fairscreen|reference|link"
 
 
 def referee_link(token: str) -> str:
@@ -194,7 +189,7 @@ def invite_referee(
             case,
             referee={"name": name, "contact": contact},
             id=invitation_id,
-            token_hash=token_hash(svc, token),
+            token_hash=svc.keyed_hash(TOKEN_PURPOSE, token),
             person_id=person_id,
             lang=lang,
             created_at=now,
@@ -277,7 +272,7 @@ def _usable(svc: Services, uow: SqlUnitOfWork, token: str) -> tuple[RowMapping, 
     """The invitation and its case, if the link may be used now; else why not."""
     if not token or len(token) > 100:
         raise ReferenceLinkInvalid("unknown")
-    invitation = uow.repo.invitation_by_token_hash(token_hash(svc, token))
+    invitation = uow.repo.invitation_by_token_hash(svc.keyed_hash(TOKEN_PURPOSE, token))
     if invitation is None:
         raise ReferenceLinkInvalid("unknown")
     case = uow.repo.case(invitation["case_id"])

@@ -76,7 +76,8 @@ def notification_email(svc: Services, actor: Actor) -> str | None:
     require_role(actor, ActorRole.EMPLOYER)
     with svc.reader() as uow:
         tenant = uow.repo.tenant(actor.id)
-        return None if tenant is None else uow.repo.tenant_notify_email(tenant)
+        found = None if tenant is None else uow.repo.tenant_notification(tenant)
+        return None if found is None else found[0]
 
 
 def release_recipient(uow: SqlUnitOfWork, employer_id: str) -> tuple[str, str] | None:
@@ -88,10 +89,7 @@ def release_recipient(uow: SqlUnitOfWork, employer_id: str) -> tuple[str, str] |
     tenant = uow.repo.tenant(employer_id)
     if tenant is None:
         return None
-    found = hr_contact(uow, str(tenant["id"]))
-    if found is None:
-        address = uow.repo.tenant_notify_email(tenant)
-        found = None if address is None else (address, uow.repo.tenant_notify_lang(tenant))
+    found = hr_contact(uow, str(tenant["id"])) or uow.repo.tenant_notification(tenant)
     if found is None:
         return None
     address, lang = found

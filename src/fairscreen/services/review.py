@@ -52,9 +52,9 @@ from fairscreen.services.case_events import (
 from fairscreen.services.case_file import record_from
 from fairscreen.services.case_models import RecordIn, invalid_input
 from fairscreen.services.context import SYSTEM, Actor, Services, require_role
+from fairscreen.services.evidence_checks import store_evidence_file
 from fairscreen.services.evidence_files import EvidenceUpload, check_evidence
 from fairscreen.services.investigation import rate_and_open_review
-from fairscreen.services.jobs import evidence_check_job
 from fairscreen.services.records import redact_for_storage
 from fairscreen.services.release_notice import ReleaseMail, release_mail, send_release_mails
 from fairscreen.services.scope import effective_categories
@@ -314,18 +314,14 @@ def open_dispute(
                 due_at=due,
             )
             if evidence_file is not None and file_type is not None and not ids:
-                file_id = new_id("evf")
-                uow.repo.add_evidence_file(
+                store_evidence_file(
+                    uow,
                     case,
-                    file_id=file_id,
-                    dispute_id=dispute_id,
+                    owner_id=dispute_id,
+                    upload=evidence_file,
                     content_type=file_type,
-                    filename=evidence_file.safe_name,
-                    chunks=evidence_file.chunks(),
-                    created_at=now,
+                    now=now,
                 )
-                # pending until its content is checked whole, in the background
-                uow.enqueue(evidence_check_job(str(case["id"]), file_id))
             log_event(
                 svc,
                 uow,

@@ -32,7 +32,6 @@ Rules and their sources:
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import unicodedata
@@ -48,8 +47,8 @@ from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
-from fairscreen.domain.questionnaire import LANGUAGES
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services.accounts import (
     ACCOUNT_ROLES,
@@ -133,10 +132,8 @@ def normalise_email(email: str) -> str:
 
 
 def email_index(svc: Services, email: str) -> str:
-    """The keyed blind index of a (normalised) address: HMAC-SHA-256 under a key of its
-    own derived from the pseudonym key."""
-    key = hmac.new(svc.pseudonym_key, b"fairscreen|staff-email-index", hashlib.sha256).digest()
-    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+    """The keyed blind index of a (normalised) address."""
+    return svc.keyed_hash(b"fairscreen|staff-email-index", normalise_email(email))
 
 
 def seal_for(uow: SqlUnitOfWork, label: str, field: str, text: str) -> bytes:
@@ -400,23 +397,21 @@ def _matching_step(secret: str, code: str, now: datetime, *, after: int | None) 
     return None
 
 
-def _challenge_key(svc: Services) -> bytes:
-    return hmac.new(svc.pseudonym_key, b"fairscreen|staff-totp-challenge", hashlib.sha256).digest()
+def _challenge_mac(svc: Services, body: str) -> str:
+    return svc.keyed_hash(b"fairscreen|staff-totp-challenge", body)
 
 
 def _challenge(svc: Services, account_id: str, now: datetime) -> str:
     expires = int((now + CHALLENGE_LIFETIME).timestamp())
     body = f"{account_id}.{expires}"
-    mac = hmac.new(_challenge_key(svc), body.encode(), hashlib.sha256).hexdigest()
+    mac = _challenge_mac(svc, body)
     return f"{body}.{mac}"
 
 
 def _challenged_account(svc: Services, challenge: str) -> str:
     account_id, _, rest = challenge.partition(".")
     expires, _, mac = rest.partition(".")
-    expected = hmac.new(
-        _challenge_key(svc), f"{account_id}.{expires}".encode(), hashlib.sha256
-    ).hexdigest()
+    expected = _challenge_mac(svc, f"{account_id}.{expires}")
     if (
         not hmac.compare_digest(mac, expected)
         or not expires.isdigit()

@@ -45,8 +45,7 @@ candidate's page says the decision waits for it.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -70,10 +69,9 @@ from fairscreen.services.case_events import (
     visible_case,
 )
 from fairscreen.services.context import Actor, Services, require_role
-from fairscreen.services.evidence_checks import openable
+from fairscreen.services.evidence_checks import store_evidence_file
 from fairscreen.services.evidence_files import EvidenceUpload
 from fairscreen.services.investigation import rate_case
-from fairscreen.services.jobs import evidence_check_job
 from fairscreen.services.review import check_answer, correct_finding
 
 #: the states in which the candidate may supply a document (P4)
@@ -127,12 +125,6 @@ def _check_open(uow: SqlUnitOfWork, case: RowMapping, now: datetime) -> None:
             field="case_id",
             key="transition.supplement_not_now",
         )
-
-
-def _hashed(chunks: Iterator[bytes], digest: Any) -> Iterator[bytes]:
-    for chunk in chunks:
-        digest.update(chunk)
-        yield chunk
 
 
 def supply_document(
@@ -197,20 +189,14 @@ def supply_document(
             note=note.strip() or None,
             supplied_at=now,
         )
-        digest = hashlib.sha256()
-        file_id = new_id("evf")
-        size = uow.repo.add_evidence_file(
+        stored = store_evidence_file(
+            uow,
             case,
-            file_id=file_id,
-            dispute_id=supplement_id,
+            owner_id=supplement_id,
+            upload=document,
             content_type=content_type,
-            filename=document.safe_name,
-            chunks=_hashed(document.chunks(), digest),
-            created_at=now,
+            now=now,
         )
-        # checked whole by the same background job as a dispute's file, enqueued here so
-        # it commits (or not) with the supplement (services/evidence_checks.py)
-        uow.enqueue(evidence_check_job(str(case["id"]), file_id))
         if CaseState(case["state"]) is S.CANDIDATE_REVIEW:
             log_event(
                 svc,
@@ -221,8 +207,8 @@ def supply_document(
                 payload={
                     "supplement": supplement_id,
                     "finding": finding_id,
-                    "sha256": digest.hexdigest(),
-                    "size": size,
+                    "sha256": stored.sha256,
+                    "size": stored.size,
                 },
             )
         uow.commit()
@@ -382,27 +368,3 @@ def _with_files(uow: SqlUnitOfWork, case: RowMapping) -> list[dict[str, Any]]:
         item["records"] = []
         listed.append(item)
     return listed
-
-
-def supplement_file(
-    svc: Services, actor: Actor, case_id: str, supplement_id: str, file_id: str
-) -> tuple[dict[str, Any], list[bytes]]:
-    """For the case's verifier: a supplement's file, its description and its bytes as
-    the chunks it was stored in; logged as a read before the data leaves (P5)."""
-    with svc.uow() as uow:
-        case = verifier_case(uow, actor, case_id, reading=True)
-        found = next(
-            (
-                f
-                for f in uow.repo.evidence_files(case)
-                if f["id"] == file_id and f["dispute_id"] == supplement_id
-            ),
-            None,
-        )
-        if not supplement_id.startswith("sup_"):
-            raise NotFound("no such evidence", key="not_found.evidence")
-        found = openable(found)
-        chunks = list(uow.repo.evidence_chunks(case, file_id, found["chunks"]))
-        log_dispute_read(svc, uow, case, actor, "supplement_file")
-        uow.commit()
-    return found, chunks

@@ -107,8 +107,8 @@ _STARTUP_OPTIONS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictio
 def libpq_conninfo(engine: Engine) -> str:
     """A PostgreSQL engine's connection parameters as a libpq connection string, with
     the startup options its own connections get (the timeouts, when set per
-    connection): for a connection made apart from its pool
-    (``adapters/db/loop_reads.py``)."""
+    connection): for a connection made apart from its pool (``adapters/db/loop_reads.py``,
+    the worker's job queue)."""
     from psycopg.conninfo import make_conninfo
 
     _args, params = engine.dialect.create_connect_args(engine.url)

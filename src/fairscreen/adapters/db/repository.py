@@ -157,21 +157,20 @@ class ServiceRepository:
                 )
             )
 
-    def tenant_notify_lang(self, tenant: RowMapping) -> str | None:
+    def tenant_notification(self, tenant: RowMapping) -> tuple[str, str | None] | None:
+        """An employer's "report released" address and the language its mail is written
+        in (None when none is set: the service's default), or None without an address."""
         table = t.employer_settings
-        return self.connection.execute(
-            sa.select(table.c.notify_lang).where(table.c.tenant_id == tenant["id"])
-        ).scalar_one_or_none()
-
-    def tenant_notify_email(self, tenant: RowMapping) -> str | None:
-        table = t.employer_settings
-        sealed = self.connection.execute(
-            sa.select(table.c.notify_email_ct).where(table.c.tenant_id == tenant["id"])
-        ).scalar_one_or_none()
-        if sealed is None:
+        row = self.connection.execute(
+            sa.select(table.c.notify_email_ct, table.c.notify_lang).where(
+                table.c.tenant_id == tenant["id"]
+            )
+        ).one_or_none()
+        if row is None or row.notify_email_ct is None:
             return None
         label = tenant_label(str(tenant["pseudonym"]))
-        return self.cipher.decrypt_text(label, "notify_email", bytes(sealed))
+        address = self.cipher.decrypt_text(label, "notify_email", bytes(row.notify_email_ct))
+        return address, row.notify_lang
 
     # --- subjects ----------------------------------------------------------------------
 

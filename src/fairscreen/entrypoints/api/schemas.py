@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
+from fairscreen.domain.bilingual import Language
 from fairscreen.services.scope import DEFAULT_PURPOSE
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -210,7 +211,7 @@ class OrderInvitationIn(In):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     contact: Annotated[str, StringConstraints(min_length=1, max_length=254)]
-    lang: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
+    lang: Language = "zh-Hans"
 
 
 class OrderIn(In):
@@ -230,7 +231,7 @@ class CandidateInvitationIn(In):
     contact: Annotated[str, StringConstraints(max_length=254)] = Field(
         default="", description="optional: a mobile number or an e-mail address"
     )
-    lang: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
+    lang: Language = "zh-Hans"
 
 
 class CandidateInvitationOut(Out):
@@ -277,7 +278,7 @@ class NoticeOut(Out):
 
 class SignIn(In):
     text_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-    lang: Literal["zh-Hans", "en", "zh-Hant"]
+    lang: Language
     categories: Annotated[list[Category], Field(max_length=20)]
     sensitive_categories_consented: Annotated[list[Category], Field(max_length=20)] = []
     claims: dict[str, Any] | None = None
@@ -576,7 +577,7 @@ class RefereeIn(In):
     contact: Annotated[str, StringConstraints(min_length=3, max_length=200)] = Field(
         description="an e-mail address or a phone number; encrypted under the case key"
     )
-    lang: Literal["zh-Hans", "zh-Hant", "en"] = "zh-Hans"
+    lang: Language = "zh-Hans"
     days: Annotated[int, Field(ge=1, le=14, strict=True)] = 7
 
 

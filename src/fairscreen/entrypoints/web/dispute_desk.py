@@ -13,7 +13,7 @@ turned into records here and validated by the service.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import StreamingResponse
@@ -21,8 +21,8 @@ from fastapi.responses import StreamingResponse
 from fairscreen.domain.errors import FairscreenError, InvalidInput, InvalidTransition, NotFound
 from fairscreen.entrypoints.web import record_form
 from fairscreen.entrypoints.web.policy import Page, page_context
-from fairscreen.entrypoints.web.render import attachment, finish, redirect
-from fairscreen.services import evidence_files, portal_queries, review, supplements
+from fairscreen.entrypoints.web.render import attachment, finish, redirect, refusal
+from fairscreen.services import evidence_checks, evidence_files, portal_queries, review, supplements
 from fairscreen.services.context import Actor
 
 
@@ -39,14 +39,7 @@ def answer_refusal(page: Page, refused: FairscreenError, form_id: str) -> dict[s
     """A refused answer (to dispute or supplement ``form_id``), for the case page: the
     field it is shown beside, its text in the reader's language (marked English where
     the catalogue has none) and everything typed, to fill the form again."""
-    local = page.t.detail(refused)
-    return {
-        "form": form_id,
-        "field": refused.field or "",
-        "text": local or refused.message,
-        "en": local is None and page.lang != "en",
-        "typed": page.typed(),
-    }
+    return refusal(page, refused, form=form_id, typed=page.typed())
 
 
 def _desk(page: Page, case_id: str) -> portal_queries.DisputeDesk:
@@ -120,17 +113,19 @@ def evidence(page: Page, case_id: str, dispute_id: str) -> Response:
     return attachment(page, found.evidence["data"], filename=f"evidence{suffix}", media_type=media)
 
 
-def evidence_file(page: Page, case_id: str, dispute_id: str, file_id: str) -> Response:
-    """An evidence file of up to 10 MB, as an attachment (never rendered inline), sent
-    chunk by chunk as it was stored: held in memory once, never joined into a copy."""
-    found, chunks = portal_queries.evidence_file(
-        page.services, _actor(page), case_id, dispute_id, file_id
+def verifier_file(
+    page: Page,
+    case_id: str,
+    owner: Literal["dispute", "supplement"],
+    owner_id: str,
+    file_id: str,
+) -> Response:
+    """A dispute's or a supplement's file of up to 10 MB, as an attachment (never rendered
+    inline), sent chunk by chunk as it was stored: held in memory once, never joined into
+    a copy."""
+    found, chunks = evidence_checks.verifier_file(
+        page.services, _actor(page), case_id, owner=owner, owner_id=owner_id, file_id=file_id
     )
-    return streamed_file(page, found, chunks)
-
-
-def streamed_file(page: Page, found: dict[str, Any], chunks: list[bytes]) -> Response:
-    """A stored evidence file (``found``: its type and size) as a download."""
     media = found["content_type"]
     suffix = evidence_files.FILE_TYPES.get(media, ".bin")
     response = StreamingResponse(iter(chunks), media_type=media)
@@ -229,14 +224,6 @@ def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:
     )
 
 
-def supplement_file(page: Page, case_id: str, supplement_id: str, file_id: str) -> Response:
-    """A supplement's file, as an attachment, streamed as stored."""
-    found, chunks = supplements.supplement_file(
-        page.services, _actor(page), case_id, supplement_id, file_id
-    )
-    return streamed_file(page, found, chunks)
-
-
 PageDep = Annotated[Page, Depends(page_context)]
 #: a case's, dispute's, supplement's or file's id in a path
 ItemId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -270,7 +257,7 @@ def add_verifier_routes(router: APIRouter, refused_page: RefusedPage) -> None:
         page: PageDep, case_id: ItemId, dispute_id: ItemId, file_id: ItemId
     ) -> Response:
         """A dispute's evidence file of up to 10 MB, streamed as stored."""
-        return evidence_file(page, case_id, dispute_id, file_id)
+        return verifier_file(page, case_id, "dispute", dispute_id, file_id)
 
     @router.post("/cases/{case_id}/supplements/{supplement_id}/answer")
     def supplement_answer(page: PageDep, case_id: ItemId, supplement_id: ItemId) -> Response:
@@ -285,4 +272,4 @@ def add_verifier_routes(router: APIRouter, refused_page: RefusedPage) -> None:
         page: PageDep, case_id: ItemId, supplement_id: ItemId, file_id: ItemId
     ) -> Response:
         """A supplementary document, streamed as stored (never inline)."""
-        return supplement_file(page, case_id, supplement_id, file_id)
+        return verifier_file(page, case_id, "supplement", supplement_id, file_id)

@@ -25,12 +25,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from fairscreen.domain.bilingual import hant_twins, in_language, written
+from fairscreen.domain.bilingual import LANGUAGES, hant_twins, in_language, written
 from fairscreen.domain.categories import CATEGORY_LABELS, TIER_LABELS, Category, Tier
 from fairscreen.entrypoints.http_headers import weighted
 from fairscreen.services.case_events import CLAIM_LISTS
 
-LANGUAGES = ("zh-Hans", "en", "zh-Hant")
 DEFAULT = "zh-Hans"
 LANGUAGE_NAMES = {"zh-Hans": "简体中文", "en": "English", "zh-Hant": "繁體中文"}
 #: The authorization text a reader of each portal language is shown and signs.

@@ -32,10 +32,11 @@ from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartParser
 
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
 from fairscreen.entrypoints.api.nul import form_field_with_nul, refuse_if_marked, refuse_nul
 from fairscreen.entrypoints.api.policy import route_template
-from fairscreen.entrypoints.web.i18n import LANGUAGES, Translator, choose
+from fairscreen.entrypoints.web.i18n import Translator, choose
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.services import accounts, staff_accounts
 from fairscreen.services.accounts import Principal, Unauthenticated

@@ -25,11 +25,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from jinja2.runtime import Context
 from starlette.exceptions import HTTPException
 
+from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.errors import FairscreenError
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.policy import route_template
 from fairscreen.entrypoints.api.problems import status_of
-from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, LANGUAGES, all_categories, catalog
+from fairscreen.entrypoints.web.i18n import LANGUAGE_NAMES, all_categories, catalog
 from fairscreen.entrypoints.web.policy import (
     FORM_PAGES,
     HOME,
@@ -160,6 +161,21 @@ def render(page: Page, template: str, *, status: int = 200, **values: Any) -> Re
     return _finish(page, HTMLResponse(body, status_code=status))
 
 
+def refusal(page: Page, error: FairscreenError, **shown: Any) -> dict[str, Any]:
+    """A service's refusal for the form it refuses: the ``field`` it concerns, its
+    ``text`` in the reader's language and ``en`` where the catalogue has none (the
+    service's English, marked as such on a page in another language). ``shown``: what
+    the page adds to place it and fill the form again (the control or form it belongs
+    to, what was typed)."""
+    local = page.t.detail(error)
+    return {
+        "field": error.field or "",
+        "text": local or error.message,
+        "en": local is None and page.lang != "en",
+        **shown,
+    }
+
+
 def redirect(page: Page, target: str) -> Response:
     """Post/redirect/get: a 303 to ``target`` (a path of ours, never a URL from input)."""
     assert target.startswith("/") and not target.startswith("//")
@@ -232,8 +248,12 @@ def error_page(request: Request, error: Exception) -> Response:
         log.error("web page failed: %s on %s", type(error).__name__, request.url.path)
         status, code = 500, "INTERNAL"
     field = getattr(error, "field", None) if status in (409, 422) else None
-    # the refusal (its key and parameters, or its English) for the page to explain
-    refusal = error if status in (409, 422) and isinstance(error, FairscreenError) else None
+    # the refusal (in the reader's language, or its English) for the page to explain
+    refused = (
+        refusal(page, error)
+        if status in (409, 422) and isinstance(error, FairscreenError)
+        else None
+    )
     if status == 503:
         # the operator's cause (paths, the driver's reason) goes to the log, not the page
         log.error("web page failed: %s: %s", code, error)
@@ -244,7 +264,7 @@ def error_page(request: Request, error: Exception) -> Response:
         status_code=status,
         code=code,
         field=field,
-        refusal=refusal,
+        refusal=refused,
         cause=UNAVAILABLE_CAUSES.get(code),
         back=back_link(request),
     )

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from fairscreen.domain.errors import FairscreenError, InvalidInput, InvalidTransition
+from fairscreen.domain.errors import InvalidInput, InvalidTransition
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
-from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, render
+from fairscreen.entrypoints.web.render import WebRoute, attachment, redirect, refusal, render
 from fairscreen.services import (
     authorization,
     case_queries,
@@ -184,13 +184,8 @@ def _authorization_form(page: Page, case_id: str, refused: InvalidInput | None =
     typed["claims_open"] = any(typed[name] for name in _TYPED_FIELDS)
     error: dict[str, Any] | None = None
     if refused is not None:
-        local = page.t.detail(refused)
         target = _error_target(refused.field)
-        error = {
-            "target": target,
-            "text": local or refused.message,
-            "en": local is None and page.lang != "en",
-        }
+        error = refusal(page, refused, target=target)
         typed["claims_open"] = typed["claims_open"] or target.startswith(("edu", "emp"))
     return render(
         page,
@@ -291,22 +286,6 @@ def respond(page: PageDep, case_id: CaseId) -> Response:
     return redirect(page, f"/candidate/cases/{case_id}?done=responded")
 
 
-def _refusal(
-    page: Page, refused: FairscreenError, finding: str, field: str, **typed: str
-) -> dict[str, Any]:
-    """A refused form of a finding, for the case page: which finding, the field the
-    refusal is shown beside, its text in the reader's language (marked English where the
-    catalogue has none) and what was typed, to show it again."""
-    local = page.t.detail(refused)
-    return {
-        "finding": finding,
-        "field": field,
-        "text": local or refused.message,
-        "en": local is None and page.lang != "en",
-        **typed,
-    }
-
-
 @router.post("/cases/{case_id}/disputes")
 async def dispute(page: PageDep, case_id: CaseId) -> Response:
     """Dispute one finding with a statement and, optionally, a file as evidence: a photo
@@ -334,8 +313,10 @@ async def dispute(page: PageDep, case_id: CaseId) -> Response:
             evidence_file=evidence_file,
         )
     except InvalidInput as refused:
+        # shown beside the file or else the statement: the form has no other control
         field = "evidence" if refused.field == "evidence" else "statement"
-        error = _refusal(page, refused, finding, field, statement=page.field("statement"))
+        statement = page.field("statement")
+        error = refusal(page, refused, finding=finding, field=field, statement=statement)
         return _case_view(page, case_id, dispute_error=error)
     return redirect(page, f"/candidate/cases/{case_id}?done=disputed")
 
@@ -362,7 +343,7 @@ def supply(page: PageDep, case_id: CaseId) -> Response:
         )
     except (InvalidInput, InvalidTransition) as refused:
         field = "note" if refused.field == "note" else "document"
-        error = _refusal(page, refused, finding, field, note=page.field("note"))
+        error = refusal(page, refused, finding=finding, field=field, note=page.field("note"))
         return _case_view(page, case_id, supplement_error=error)
     return redirect(page, f"/candidate/cases/{case_id}?done=supplied#supplements")
 

@@ -16,7 +16,7 @@ from fairscreen.domain.identity import embedded_birth_date
 from fairscreen.entrypoints.web import dispute_desk
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
 from fairscreen.entrypoints.web.policy import Page, page_context
-from fairscreen.entrypoints.web.render import WebRoute, redirect, render
+from fairscreen.entrypoints.web.render import WebRoute, redirect, refusal, render
 from fairscreen.services import (
     case_queries,
     decision,
@@ -172,15 +172,7 @@ def _profiles_page(
         _shown_in_language(page, profile)
         for profile in case_queries.list_profiles(page.services, _actor(page), limit=100)
     ]
-    refusal = None
-    if error is not None:
-        translated = page.t.detail(error)
-        refusal = {
-            "target": _error_target(error.field),
-            "text": translated or error.message,
-            "translated": translated is not None,
-            "code": error.code,
-        }
+    refused = None if error is None else refusal(page, error, target=_error_target(error.field))
     return render(
         page,
         "employer/profiles.html",
@@ -190,7 +182,7 @@ def _profiles_page(
         tiers=TIERS,
         allowed=portal_queries.tier_categories(page.services, tier),
         templates=_templates(page),
-        error=refusal,
+        error=refused,
         typed=_typed(page),
     )
 

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from fairscreen.domain.errors import InvalidInput, ReferenceLinkInvalid
 from fairscreen.domain.questionnaire import DroppedComment
 from fairscreen.entrypoints.web.policy import Page, page_context
-from fairscreen.entrypoints.web.render import WebRoute, render
+from fairscreen.entrypoints.web.render import WebRoute, refusal, render
 from fairscreen.services import references
 
 router = APIRouter(prefix="/referee", route_class=WebRoute, include_in_schema=False)
@@ -55,7 +55,7 @@ def _form(
         q=form.questionnaire,
         values=values or {"relation": "", "choices": {}, "comments": {}},
         dropped={d.question: d.topic for d in dropped},
-        error=error,
+        error=None if error is None else refusal(page, error),
     )
 
 

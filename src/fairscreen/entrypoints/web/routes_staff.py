@@ -15,10 +15,10 @@ from typing import Annotated, Any
 import segno
 from fastapi import APIRouter, Depends, Path, Response
 
-from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
+from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
 from fairscreen.entrypoints.api.ratelimit import limit_sign_in
 from fairscreen.entrypoints.web.policy import HOME, Page, page_context
-from fairscreen.entrypoints.web.render import WebRoute, redirect, render
+from fairscreen.entrypoints.web.render import WebRoute, redirect, refusal, render
 from fairscreen.entrypoints.web.routes_common import start_browser_session
 from fairscreen.services import accounts, case_queries, colleagues, staff_accounts
 from fairscreen.services.accounts import Unauthenticated
@@ -31,17 +31,6 @@ InvitationToken = Annotated[str, Path(max_length=100)]
 def _principal(page: Page) -> accounts.Principal:
     assert page.principal is not None  # the page table lets staff only in
     return page.principal
-
-
-def _error(page: Page, error: FairscreenError) -> dict[str, str]:
-    """A refusal for the form: the field it concerns and its text in the reader's
-    language (the service's English where the catalogue has none)."""
-    return {
-        "field": error.field or "",
-        "text": page.t.detail(error) or error.message,
-        "translated": "yes" if page.t.detail(error) else "",
-        "code": error.code,
-    }
 
 
 # --- sign-up ----------------------------------------------------------------------------------
@@ -64,7 +53,7 @@ def sign_up(page: PageDep) -> Response:
         )
     except InvalidInput as error:
         return render(
-            page, "staff/sign_up.html", status=422, error=_error(page, error), values=values
+            page, "staff/sign_up.html", status=422, error=refusal(page, error), values=values
         )
     # the sign-up page's language is the administrator's until they choose another
     staff_accounts.set_account_language(page.services, principal, page.lang)
@@ -110,7 +99,7 @@ def _invalid_invitation(page: Page, error: NotFound) -> Response:
         status=404,
         invitation=None,
         token="",
-        error=_error(page, error),
+        error=refusal(page, error),
     )
 
 
@@ -130,7 +119,7 @@ def accept(page: PageDep, token: InvitationToken) -> Response:
             status=422,
             invitation=shown,
             token=token,
-            error=_error(page, error),
+            error=refusal(page, error),
         )
     # the invitation page's language is the colleague's until they choose another
     staff_accounts.set_account_language(page.services, principal, page.lang)
@@ -178,7 +167,7 @@ def two_step_confirm(page: PageDep) -> Response:
     try:
         staff_accounts.confirm_totp(page.services, _principal(page), page.field("code"))
     except InvalidInput as error:
-        return _two_step_page(page, error=_error(page, error), status=422)
+        return _two_step_page(page, error=refusal(page, error), status=422)
     return redirect(page, "/account?done=two_step_on")
 
 
@@ -210,7 +199,7 @@ def invite(page: PageDep) -> Response:
     try:
         _, path = colleagues.invite_colleague(page.services, _principal(page), email)
     except InvalidInput as error:
-        return _colleagues_page(page, status=422, error=_error(page, error), email=email)
+        return _colleagues_page(page, status=422, error=refusal(page, error), email=email)
     link = page.services.config.public_url.rstrip("/") + path  # as the e-mail has it
     return _colleagues_page(page, link=link)
 
@@ -259,7 +248,7 @@ def create_api_token(page: PageDep) -> Response:
     try:
         issued = staff_accounts.create_own_api_token(page.services, _principal(page), label)
     except InvalidInput as error:
-        return _api_tokens_page(page, status=422, error=_error(page, error), label=label)
+        return _api_tokens_page(page, status=422, error=refusal(page, error), label=label)
     return _api_tokens_page(page, issued=issued)
 
 

@@ -3,10 +3,11 @@ and decision (P4), consent receipt and destruction certificate (P5, P6)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Response, UploadFile, status
 
+from fairscreen.domain.bilingual import Language
 from fairscreen.domain.lifecycle import CaseState
 from fairscreen.entrypoints.api.deps import ActorDep, PageDep, ServicesDep
 from fairscreen.entrypoints.api.routing import OneTripRoute
@@ -143,7 +144,7 @@ def authorization_notice(
     svc: ServicesDep,
     actor: ActorDep,
     case_id: CaseId,
-    lang: Annotated[Literal["zh-Hans", "en", "zh-Hant"], Query()] = "zh-Hans",
+    lang: Annotated[Language, Query()] = "zh-Hans",
 ) -> NoticeOut:
     """The authorization text to sign (every notice item), and its SHA-256."""
     notice = authorization.authorization_notice(svc, actor, case_id, lang)
