@@ -90,6 +90,7 @@ def test_a_second_order_for_an_open_case_is_asked_then_confirmed(world: World) -
     sign_as_shown(world.svc, Actor(ActorRole.CANDIDATE, subject_id), first)
     with pytest.raises(DuplicateOrder):
         _order(world)
+    world.clock.advance(hours=1)  # ordered later: the latest of the two
     again_subject, second = _order(world, confirm_duplicate=True)
     assert again_subject == subject_id and second != first
     # with two open, the latest is named
