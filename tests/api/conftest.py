@@ -155,6 +155,8 @@ def order_over_api(api: Api, requested: list[str] | None = None, *, agency: bool
         "subject_id": api.ids["candidate"],
         "profile_id": api.ids["profile"],
         "requested": requested or REQUESTED,
+        # the tests' one candidate gets a case per scenario, knowingly
+        "confirm_duplicate": True,
     }
     if agency:
         order["agency_id"] = api.ids["agency"]

@@ -63,6 +63,7 @@ def test_an_order_with_an_invitation_answers_whether_it_went_out(api: Api) -> No
         "requested": ["identity", "education"],
         "agency_id": api.ids["agency"],
         "invitation": {"name": "测试辛", "contact": "139 0013 9012", "lang": "zh-Hant"},
+        "confirm_duplicate": True,  # one candidate ordered again, knowingly
     }
     api.world.svc.messenger = Messenger(
         sms=refusing_sms_gateway(), mail=outbox.mail, outbox=outbox.outbox

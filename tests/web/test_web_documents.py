@@ -19,7 +19,7 @@ from fairscreen.ledger.audit import AuditRule
 from web.conftest import Web
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "documents"
-TOOLS = ("pdftotext", "pdftoppm", "pdffonts")
+TOOLS = ("pdftotext", "pdftoppm", "pdffonts", "pdfinfo")
 LANGS = ("zh-Hans", "en", "zh-Hant")
 
 TITLES = {
@@ -116,13 +116,30 @@ def _investigated_case(web: Web) -> str:
     return case_id
 
 
-def _decide(web: Web, case_id: str) -> None:
+#: the employer's reason, as written in both notices
+EMPLOYER_REASON = "岗位要求诚信记录良好"
+#: the candidate's statement with their acceptance: in the copy of the report as released
+STATEMENT = "该判决已结案，与应聘岗位无关"
+
+
+def _notify(web: Web, case_id: str) -> str:
+    """The candidate accepts the report with a statement; the employer sends the
+    pre-adverse notice (PRODUCT.md P4's first step). Returns the waiting period's end."""
     api = web.api
-    answer = api.call("candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={})
+    answer = api.call(
+        "candidate", "POST", f"/v1/cases/{case_id}/acceptance", json={"statement": STATEMENT}
+    )
     assert answer.status_code == 204, answer.text
-    body = {"reason": "岗位要求诚信记录良好", "cites_report": True}
+    body = {"reason": EMPLOYER_REASON, "cites_report": True}
     sent = api.call("employer", "POST", f"/v1/cases/{case_id}/pre-adverse-notice", json=body)
     assert sent.status_code == 201, sent.text
+    web.refresh_candidates()
+    return str(sent.json()["wait_ends"])
+
+
+def _decide(web: Web, case_id: str) -> None:
+    api = web.api
+    body = {"reason": EMPLOYER_REASON, "cites_report": True}
     api.later(days=7)  # the waiting period: 5 working days (PRODUCT.md P4)
     decided = api.call(
         "employer",
@@ -147,12 +164,12 @@ def test_every_document_as_pdf_in_every_language(web: Web) -> None:
     base = f"/candidate/cases/{case_id}"
     texts: dict[tuple[str, str], str] = {}
 
-    # In the review window: the report copy, the pre-adverse notice, the authorization
-    # and the receipt; no adverse-action notice and no certificate yet.
-    assert web.get("candidate", f"{base}/adverse-action-notice.pdf").status_code == 404
-    assert web.get("candidate", f"{base}/certificate.pdf").status_code == 404
+    # In the review window: the report copy, the authorization and the receipt; no
+    # notice (none was sent) and no certificate yet.
+    for kind in ("pre-adverse-notice", "adverse-action-notice", "certificate"):
+        assert web.get("candidate", f"{base}/{kind}.pdf").status_code == 404, kind
     for lang in LANGS:
-        for kind in ("report", "pre-adverse-notice", "authorization", "consent-receipt"):
+        for kind in ("report", "authorization", "consent-receipt"):
             texts[(kind, lang)] = read_pdf(
                 web, "candidate", f"{base}/{kind}.pdf?lang={lang}", f"{kind}-{lang}"
             )
@@ -160,7 +177,6 @@ def test_every_document_as_pdf_in_every_language(web: Web) -> None:
     receipt = web.api.call("candidate", "GET", f"/v1/cases/{case_id}/consent-receipt").json()
     for lang in LANGS:
         _check(texts[("report", lang)], lang, "report", case_id, "LIT-3", "LIT_RELEVANT_JUDGMENT")
-        _check(texts[("pre-adverse-notice", lang)], lang, "pre-adverse-notice", case_id, "LIT-3")
         _check(
             texts[("authorization", lang)],
             lang,
@@ -179,10 +195,10 @@ def test_every_document_as_pdf_in_every_language(web: Web) -> None:
     assert "合同诈骗罪" in texts[("report", "zh-Hans")]
     assert "Rating" in texts[("report", "en")] and "評級" in texts[("report", "zh-Hant")]
     assert "保存的文本与签署时记录的哈希一致" in texts[("authorization", "zh-Hans")]
-    assert "提出异议" in texts[("pre-adverse-notice", "zh-Hans")]
     assert "doc." not in " ".join(texts.values())  # no catalog key left untranslated
 
     # Decided, not hired, citing the report: the adverse-action notice.
+    _notify(web, case_id)
     _decide(web, case_id)
     for lang in LANGS:
         text = read_pdf(
@@ -192,12 +208,78 @@ def test_every_document_as_pdf_in_every_language(web: Web) -> None:
             f"adverse-action-notice-{lang}",
         )
         _check(text, lang, "adverse-action-notice", case_id, "LIT_RELEVANT_JUDGMENT")
-        assert "岗位要求诚信记录良好" in text  # the employer's reason, as written
+        assert EMPLOYER_REASON in text  # the employer's reason, as written
     assert "个人信息保护法" in text or "個人信息保護法" in text
 
     # Documents are the candidate's alone: another candidate's and other roles' are refused.
     assert web.get("candidate_b", f"{base}/report.pdf").status_code == 404
     assert web.get("employer", f"{base}/report.pdf").status_code == 403
+
+
+#: what the notice says, per language: the intended decision, the right to answer, how
+NOTICE_TEXTS = {
+    "zh-Hans": (
+        "某食品公司 拟不予录用您担任“质量专员”",
+        "不录用",
+        "如何回复或补充材料",
+        "补充材料",
+    ),
+    "en": (
+        "某食品公司 intends not to hire you for the role",
+        "not hired",
+        "How to answer",
+        "10 MB",
+    ),
+    "zh-Hant": (
+        "某食品公司 擬不予錄用您擔任「质量专员」",
+        "不錄用",
+        "如何回覆或補充材料",
+        "補充材料",
+    ),
+}
+
+
+def _page_size(path: Path) -> tuple[float, float]:
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    found = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert found is not None, info
+    return float(found.group(1)), float(found.group(2))
+
+
+def test_the_pre_adverse_notice_pdf_is_the_notice_as_sent(web: Web) -> None:
+    """PRODUCT.md P4: the PDF is the notice the employer sent, in the candidate's language:
+    the intended decision and the employer's reason, the reasons and rule ids it would
+    rest on, the rights and the deadline to answer, how to answer or supply material, and
+    the copy of the report as released (the candidate's statement with it); on an A5 page,
+    one column, readable on a phone."""
+    from fairscreen.services.decision import PRE_ADVERSE_RIGHTS
+
+    case_id = _investigated_case(web)
+    wait_ends = _notify(web, case_id)
+    view = web.api.call("employer", "GET", f"/v1/cases/{case_id}/employer-view").json()
+    rules = [r["rule"] for r in view["employer_view"]["reasons"]]
+    assert rules  # the released view holds reasons to cite (LIT-3 is yellow)
+    zone = web.api.world.svc.config.zone
+    from datetime import datetime
+
+    until = datetime.fromisoformat(wait_ends).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    for lang in LANGS:
+        name = f"pre-adverse-notice-{lang}"
+        text = read_pdf(
+            web, "candidate", f"/candidate/cases/{case_id}/pre-adverse-notice.pdf?lang={lang}", name
+        )
+        intro, intended, how, supply = NOTICE_TEXTS[lang]
+        _check(text, lang, "pre-adverse-notice", case_id, intro, intended, how, supply)
+        _check(text, lang, "pre-adverse-notice", case_id, *rules, EMPLOYER_REASON, STATEMENT)
+        _check(text, lang, "pre-adverse-notice", case_id, PRE_ADVERSE_RIGHTS[lang], until)
+        _check(text, lang, "pre-adverse-notice", case_id, f"/candidate/cases/{case_id}")
+        assert "doc." not in text and "ecase." not in text  # every key translated
+        width, height = _page_size(ARTIFACTS / f"{name}.pdf")
+        assert (round(width), round(height)) == (420, 595)  # A5: a phone's width at 10.5pt
+    # another candidate's notice does not exist for them; other roles are refused
+    notice = f"/candidate/cases/{case_id}/pre-adverse-notice.pdf"
+    assert web.get("candidate_b", notice).status_code == 404
+    assert web.get("employer", notice).status_code == 403
 
 
 def _inclusion_root(leaf: bytes, index: int, size: int, proof: list[bytes]) -> bytes:
@@ -225,9 +307,10 @@ def test_the_destruction_certificate_carries_its_proof(web: Web) -> None:
     api = web.api
     case_id = order_over_api(api)
     sign_over_api(api, case_id)
-    for kind in ("report", "pre-adverse-notice"):  # nothing rated yet: refused, not empty
-        early = web.get("candidate", f"/candidate/cases/{case_id}/{kind}.pdf")
-        assert early.status_code == 409, (kind, early.status_code)
+    early = web.get("candidate", f"/candidate/cases/{case_id}/report.pdf")
+    assert early.status_code == 409  # nothing rated yet: refused, not empty
+    unsent = web.get("candidate", f"/candidate/cases/{case_id}/pre-adverse-notice.pdf")
+    assert unsent.status_code == 404  # no notice sent
     done = web.post("candidate", f"/candidate/cases/{case_id}/revocation", {"confirm": "yes"})
     assert done.status_code == 303
     page = web.get("candidate", f"/candidate/cases/{case_id}")

@@ -27,7 +27,7 @@ MASKED = {
 ROLE = {"zh-Hans": "岗位", "en": "Role", "zh-Hant": "職位"}
 
 
-def _order(web: Web, lang: str, contact: str = "139 0013 9001") -> Any:
+def _order(web: Web, lang: str, contact: str = "139 0013 9001", **extra: str) -> Any:
     return web.post(
         "employer",
         f"/employer/cases?lang={lang}",
@@ -37,6 +37,7 @@ def _order(web: Web, lang: str, contact: str = "139 0013 9001") -> Any:
             "agency_id": web.api.ids["agency"],
             "contact": contact,
             **PERSON,
+            **extra,
         },
     )
 

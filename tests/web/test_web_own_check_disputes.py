@@ -118,3 +118,40 @@ def test_a_refused_answer_reads_the_dispute_once(web: Web, portal: str) -> None:
         before = reads_by_reason(world)
         stranger = web.post("agency_b", action, {"outcome": "corrected", "answer": "x"})
         assert stranger.status_code == 404 and reads_by_reason(world) == before
+
+
+def test_an_answer_on_the_desk_tells_the_candidate_the_review_is_open_again(web: Web) -> None:
+    """The candidate invited by mobile disputes; the agency answers on its desk: the
+    candidate's phone gets "review_reopened" (the demo's outbox shows it) with the link and
+    the new window's end, never the answer."""
+    import dataclasses
+
+    from web.conftest import order_on_the_portal
+
+    ordered = order_on_the_portal(web)  # the tests' candidate, invited at 13900139000
+    assert ordered.status_code == 303, ordered.text
+    case_id = ordered.headers["location"].split("/")[-1].split("?")[0]
+    sign_over_api(web.api, case_id)
+    assert web.api.call("agency", "POST", f"/v1/cases/{case_id}/investigation").status_code == 200
+    finding = web.api.call("candidate", "GET", f"/v1/cases/{case_id}/report").json()["report"][
+        "findings"
+    ][0]["id"]
+    disputed = web.api.call(
+        "candidate",
+        "POST",
+        f"/v1/cases/{case_id}/disputes",
+        json={"finding_ids": [finding], "statement": "这不是我的记录"},
+    )
+    assert disputed.status_code == 201, disputed.text
+    dispute_id = disputed.json()["dispute_ids"][0]
+    action = f"/agency/cases/{case_id}/disputes/{dispute_id}/resolution"
+    answered = web.post("agency", action, {"outcome": "upheld", "answer": "来源已再次确认。"})
+    assert answered.status_code == 303 and _state(web, case_id) == "candidate_review"
+
+    svc = web.api.world.svc
+    svc.config = dataclasses.replace(svc.config, demo=True)
+    shown = web.get("anonymous", "/dev/outbox").text
+    told = re.findall(r'data-kind="review_reopened".*?<pre>(.*?)</pre>', shown, re.S)
+    assert len(told) == 1, shown[:2000]
+    assert "的异议已有答复，报告已更新" in told[0] and f"/candidate/cases/{case_id}" in told[0]
+    assert "来源已再次确认" not in told[0]

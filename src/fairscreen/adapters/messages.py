@@ -34,7 +34,7 @@ from fairscreen.domain.errors import MessageNotSent
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
     """One message: ``channel`` is ``sms`` or ``email``; ``kind`` names what it is
-    (``invitation``, ``code``, ``review``, ``pre_adverse``, ``decision``,
+    (``invitation``, ``code``, ``review``, ``review_reopened``, ``pre_adverse``, ``decision``,
     ``report_released``) for the outbox and the echo."""
 
     channel: str

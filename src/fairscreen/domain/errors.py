@@ -176,6 +176,15 @@ class InvalidTransition(FairscreenError):
     code = "INVALID_TRANSITION"
 
 
+class DuplicateOrder(InvalidTransition):
+    """An order for a candidate who already has an open case with the same employer: two
+    checks of one person for one hiring are likelier a slip than a need, so the order is
+    refused unless the employer confirms it. ``case_id`` names the employer's own latest
+    open case of that candidate (never another employer's: each keeps its own records)."""
+
+    code = "DUPLICATE_ORDER"
+
+
 class CaseDestroyed(FairscreenError):
     """The case's data was destroyed (PRODUCT.md P6): nothing of it can be read again."""
 

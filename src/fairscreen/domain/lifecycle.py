@@ -70,6 +70,10 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
 }
 #: The states in which the report is released (the employer may read its view).
 RELEASED_STATES = frozenset({S.RELEASED, S.ADVERSE_NOTICE, S.DECIDED, S.ARCHIVED})
+#: The states a case has ended in: decided (and archived since), withdrawn, expired or
+#: destroyed. A case in any other state is open: a second order for its candidate asks
+#: the employer first (``scope.order_check``).
+ENDED_STATES = frozenset({S.DECIDED, S.ARCHIVED, S.DESTROYED, S.WITHDRAWN, S.EXPIRED})
 for _state in _BEFORE_RELEASE:
     TRANSITIONS[_state] = TRANSITIONS[_state] | {S.WITHDRAWN, S.EXPIRED}
 

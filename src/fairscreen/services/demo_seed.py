@@ -154,6 +154,7 @@ def seed_demo(
     requested = list(role["categories"])
 
     def order(subject: str) -> str:
+        # the demo shows one candidate in two states (ordered, released) on purpose
         return order_check(
             svc,
             employer,
@@ -161,6 +162,7 @@ def seed_demo(
             profile_id=profile,
             requested=requested,
             agency_id=agency.id,
+            confirm_duplicate=True,
         )
 
     def sign(case_id: str, subject: str, claims: Mapping[str, Any]) -> None:
@@ -198,6 +200,7 @@ def seed_demo(
             profile_id=define_role_profile(svc, employer, document["role"]),
             requested=list(document["role"]["categories"]),
             agency_id=agency.id,
+            confirm_duplicate=True,  # the referee's example is also one of the cases above
         )
         sign(case_id, subjects[asked], document.get("claims", {}))
         invite_referee(

@@ -8,8 +8,9 @@ and reading a document is logged as the page's read is (P5):
 - :func:`report_copy`: the full report, as on the case page (``read_report``);
 - :func:`signed_authorization`: the authorization text exactly as signed, its SHA-256
   as recorded when it was signed, and whether the stored text still hashes to it;
-- :func:`pre_adverse_notice`: before any decision, the findings that weigh against the
-  candidate, the end of the review window and the right to dispute (PRODUCT.md P4);
+- :func:`pre_adverse_notice`: the employer's pre-adverse notice as sent (PRODUCT.md P4):
+  the intended decision, the reasons it would rest on, the copy of the report as
+  released, the waiting period's end and how to answer or supply what was missing;
 - :func:`adverse_action_notice`: the notice sent with an adverse decision citing the
   report (reasons, rule ids, rights);
 - :func:`consent_receipt`: the Kantara consent receipt;
@@ -25,17 +26,15 @@ import hashlib
 import json
 from typing import Any
 
-from fairscreen.domain.categories import Light
 from fairscreen.domain.errors import NotFound
 from fairscreen.ledger.checkpoint import parse_checkpoint_text, parse_tlog_proof
 from fairscreen.ledger.entries import ActorRole
 from fairscreen.ledger.note import parse_note
-from fairscreen.services import authorization, decision, portal_queries, retention, review
+from fairscreen.services import authorization, portal_queries, retention, review
+from fairscreen.services.case_cards import case_cards
 from fairscreen.services.case_events import visible_case
 from fairscreen.services.context import Actor, Services, require_role
-
-#: Lights that weigh against the candidate in a decision (green and blue do not).
-ADVERSE_LIGHTS = frozenset({Light.YELLOW.value, Light.RED.value})
+from fairscreen.services.invitations import candidate_case_path
 
 
 def report_copy(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
@@ -73,43 +72,60 @@ def signed_authorization(svc: Services, actor: Actor, case_id: str) -> dict[str,
     }
 
 
+def _latest_notice(
+    svc: Services, actor: Actor, case_id: str, kind: str, missing: NotFound
+) -> dict[str, Any]:
+    """The latest notice of ``kind`` sent on the candidate's case, as kept (read as the
+    case page reads it: ``portal_queries.case_notices``); ``missing`` is raised when none
+    was sent."""
+    require_role(actor, ActorRole.CANDIDATE)
+    notices = [n for n in portal_queries.case_notices(svc, actor, case_id) if n["kind"] == kind]
+    if not notices:
+        raise missing
+    notice = notices[-1]
+    return {"case_id": case_id, "created_at": notice["created_at"], **notice["body"]}
+
+
 def pre_adverse_notice(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
-    """What may weigh against the candidate before anyone decides (PRODUCT.md P4): the
-    rating's reasons that weigh against them, the findings they rest on, the review
-    window, the disputes and the candidate's rights; the report copy goes with it
-    (``report``), read once."""
-    result = report_copy(svc, actor, case_id)  # refuses a case not rated yet
-    report = result["report"]
-    reasons = [r for r in report["rating"]["reasons"] if r.get("light") in ADVERSE_LIGHTS]
-    cited = {r.get("finding") for r in reasons}
+    """The pre-adverse notice the employer sent (``decision.send_pre_adverse_notice``,
+    PRODUCT.md P4), as kept: the intended decision, the employer's reason, the reasons and
+    rule IDs it would rest on, the copy of the report as released (the employer's view,
+    ``report_as_released``), the end of the waiting period and what the candidate may do
+    in it; with the employer and the role it is about, and the address of the case page
+    where the candidate answers or supplies what was missing (``case_url``)."""
+    notice = _latest_notice(
+        svc,
+        actor,
+        case_id,
+        "pre_adverse",
+        NotFound(
+            "no pre-adverse notice was sent for this case",
+            key="not_found.pre_adverse_notice",
+            field="case_id",
+        ),
+    )
+    card = case_cards(svc, actor, [case_id]).get(case_id)
     return {
-        "case_id": result["case_id"],
-        "state": result["state"],
-        "light": report["rating"]["light"],
-        "reasons": reasons,
-        "findings": [f for f in report["findings"] if f["id"] in cited],
-        "window_ends": result["window_ends"],
-        "disputes": result["disputes"],
-        "rulebook": report["rulebook"],
-        "rights": decision.ADVERSE_ACTION_RIGHTS,
-        "report": result,
+        **notice,
+        "employer": card.employer if card else None,
+        "role": card.role if card else None,
+        "case_url": svc.config.public_url.rstrip("/") + candidate_case_path(case_id),
     }
 
 
 def adverse_action_notice(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
     """The adverse-action notice sent with the decision (``record_decision``)."""
-    require_role(actor, ActorRole.CANDIDATE)
-    notices = [
-        n for n in portal_queries.case_notices(svc, actor, case_id) if n["kind"] == "adverse_action"
-    ]
-    if not notices:
-        raise NotFound(
+    return _latest_notice(
+        svc,
+        actor,
+        case_id,
+        "adverse_action",
+        NotFound(
             "no adverse-action notice was sent for this case",
             key="not_found.adverse_notice",
             field="case_id",
-        )
-    notice = notices[-1]
-    return {"case_id": case_id, "created_at": notice["created_at"], **notice["body"]}
+        ),
+    )
 
 
 def consent_receipt(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:

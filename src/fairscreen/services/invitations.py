@@ -81,6 +81,11 @@ _TEXTS: dict[str, dict[str, str]] = {
             "您有一份来自 {employer} 的背景核查报告，请在 {until} 前登录查看；"
             "如有异议可在页面提出：\n{link}"
         ),
+        "review_reopened.subject": "您对 {employer} 背景核查报告的异议已答复",
+        "review_reopened.body": (
+            "您对 {employer} 背景核查报告提出的异议已有答复，报告已更新。"
+            "请在 {until} 前登录查看；如仍有异议可再次提出：\n{link}"
+        ),
         "pre_adverse.subject": "{employer} 向您发送了结果预告知",
         "pre_adverse.body": (
             "您有一份来自 {employer} 的结果预告知，请在 {until} 前登录查看并回复：\n{link}"
@@ -104,6 +109,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "review.body": (
             "Your background check report from {employer} is ready. Sign in to read it "
             "before {until}; you may dispute it on the page:\n{link}"
+        ),
+        "review_reopened.subject": "Your dispute of the report from {employer} was answered",
+        "review_reopened.body": (
+            "Your dispute of the background check report from {employer} was answered and "
+            "the report updated. Sign in to read it before {until}; you may dispute it "
+            "again on the page:\n{link}"
         ),
         "pre_adverse.subject": "{employer} sent you a pre-adverse notice",
         "pre_adverse.body": (
@@ -129,6 +140,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "review.body": (
             "您有一份來自 {employer} 的背景查核報告，請在 {until} 前登入檢視；"
             "如有異議可在頁面提出：\n{link}"
+        ),
+        "review_reopened.subject": "您對 {employer} 背景查核報告的異議已答覆",
+        "review_reopened.body": (
+            "您對 {employer} 背景查核報告提出的異議已有答覆，報告已更新。"
+            "請在 {until} 前登入檢視；如仍有異議可再次提出：\n{link}"
         ),
         "pre_adverse.subject": "{employer} 向您發送了結果預告知",
         "pre_adverse.body": (
@@ -266,7 +282,7 @@ def prepare_invitation(
 
 
 #: what the candidate is told of, besides the invitation and the codes
-CANDIDATE_MESSAGES = ("review", "pre_adverse", "decision")
+CANDIDATE_MESSAGES = ("review", "review_reopened", "pre_adverse", "decision")
 #: the notice kept with the case when such a message did not go out (its kind and the
 #: failure's key only: no number, address or text)
 MESSAGE_FAILED = "message_failed"

@@ -55,6 +55,7 @@ from fairscreen.services.context import SYSTEM, Actor, Services, require_role
 from fairscreen.services.evidence_checks import store_evidence_file
 from fairscreen.services.evidence_files import EvidenceUpload, check_evidence
 from fairscreen.services.investigation import rate_and_open_review
+from fairscreen.services.invitations import candidate_message, send_candidate_message
 from fairscreen.services.records import redact_for_storage
 from fairscreen.services.release_notice import ReleaseMail, release_mail, send_release_mails
 from fairscreen.services.scope import effective_categories
@@ -348,7 +349,10 @@ def resolve_dispute(
     """The agency answers one disputed finding: ``upheld`` (unchanged), ``corrected``
     (its records replaced by the corrected ones) or ``removed`` (it could not be
     re-verified: its records go). When the last open dispute is answered the case is
-    rated again and the candidate reviews it again."""
+    rated again and the candidate reviews it again: their phone or mailbox is told the
+    review is open again until the new window's end, without the answers or the findings
+    (``invitations.send_candidate_message``, after the commit; a failed send undoes
+    nothing)."""
     require_role(actor, AGENCY, EMPLOYER)
     try:
         decided = DomainDisputeOutcome(outcome)
@@ -402,11 +406,15 @@ def resolve_dispute(
                 "outcome": decided.value,
             },
         )
+        told = None
         if _open_disputes(uow, case) == 0:
             case = _compact_claims(uow, case)
             # disputed → rated again as of the investigation, and a new review window
             rate_and_open_review(svc, uow, case, actor, report.get("as_of"))
+            reopened = reload_case(uow, case)
+            told = candidate_message(svc, uow, reopened, "review_reopened", reopened["window_ends"])
         uow.commit()
+    send_candidate_message(svc, told)
 
 
 def check_answer(answer: str, *, correcting: bool, records: Sequence[Mapping[str, Any]]) -> None:

@@ -19,10 +19,12 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import RowMapping
 
+from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import PROHIBITED, Category
-from fairscreen.domain.errors import InvalidInput, NotFound
+from fairscreen.domain.errors import DuplicateOrder, InvalidInput, NotFound
 from fairscreen.domain.identity import normalize_id_number, normalize_name
+from fairscreen.domain.lifecycle import ENDED_STATES
 from fairscreen.domain.profiles import validate_profile
 from fairscreen.domain.scope import Scope, effective_scope
 from fairscreen.services import invitations
@@ -224,11 +226,16 @@ def order_check(
     agency_id: str | None = None,
     claims: Mapping[str, Any] | None = None,
     invitee: Invitee | None = None,
+    confirm_duplicate: bool = False,
 ) -> str:
     """The employer orders a check for a role; the case waits for the candidate's
     signature (state ``ordered``). Nothing is queried before it. With an ``invitee``
-    the candidate is invited as by the portal's order (``order_for_candidate``)."""
-    order = _checked_order(actor, profile_id, agency_id, requested, purpose, claims)
+    the candidate is invited as by the portal's order (``order_for_candidate``). A
+    candidate with an open case at this employer is refused (:class:`DuplicateOrder`,
+    nothing written) unless ``confirm_duplicate`` (:func:`_check_not_duplicate`)."""
+    order = _checked_order(
+        actor, profile_id, agency_id, requested, purpose, claims, confirm_duplicate
+    )
     if invitee is not None:
         invitations.check_reachable(svc, invitee.contact)
     with svc.uow() as uow:
@@ -273,6 +280,7 @@ def order_for_candidate(
     purpose: str = DEFAULT_PURPOSE,
     agency_id: str | None = None,
     invitee: Invitee | None = None,
+    confirm_duplicate: bool = False,
 ) -> tuple[str, str]:
     """Register the candidate and order the check in one step (the portal's order form):
     every input is checked first and both are written in one transaction, so a refused
@@ -283,8 +291,14 @@ def order_for_candidate(
     with the case and, once committed, the invitation link is sent to the contact; a
     message that does not go out leaves the order standing
     (``invitations.invitation_status`` says so, ``invitations.resend_invitation``
-    tries again)."""
-    order = _checked_order(actor, profile_id, agency_id, requested, purpose, None)
+    tries again).
+
+    The candidate is found among the employer's records by the keyed hash of their ID
+    number (:func:`_checked_identity`); one with an open case at this employer is refused
+    as :func:`order_check` refuses it, unless ``confirm_duplicate``."""
+    order = _checked_order(
+        actor, profile_id, agency_id, requested, purpose, None, confirm_duplicate
+    )
     if invitee is not None:
         invitations.check_reachable(svc, invitee.contact)
     subject, lookup = _checked_identity(svc, actor, identity)
@@ -303,6 +317,8 @@ class _Order:
     categories: list[str]
     purpose: str
     claims: Mapping[str, Any] | None
+    #: the employer confirmed ordering for a candidate with an open case already
+    confirm_duplicate: bool = False
 
 
 def _checked_order(
@@ -312,6 +328,7 @@ def _checked_order(
     requested: Sequence[str],
     purpose: str,
     claims: Mapping[str, Any] | None,
+    confirm_duplicate: bool = False,
 ) -> _Order:
     """What an order asks, validated without reading or writing anything."""
     require_role(actor, EMPLOYER)
@@ -320,7 +337,7 @@ def _checked_order(
         raise InvalidInput("1 to 200 characters", field="purpose", key="input.1_200_characters")
     if claims is not None:
         check_claims(claims)
-    return _Order(profile_id, agency_id, categories, purpose.strip(), claims)
+    return _Order(profile_id, agency_id, categories, purpose.strip(), claims, confirm_duplicate)
 
 
 def _add_case(
@@ -352,6 +369,8 @@ def _add_case(
         agency = uow.repo.tenant(agency_id)
         if agency is None or agency["kind"] != "agency":
             raise NotFound("no such agency", key="not_found.agency", field="agency_id")
+    if not order.confirm_duplicate:
+        _check_not_duplicate(uow, actor, subject_id)
     case_id = new_id("case")
     now = svc.now()
     uow.repo.add_case(
@@ -378,6 +397,27 @@ def _add_case(
         else {"kind": invitee.contact.kind, "value": invitee.contact.value, "lang": invitee.lang},
     )
     return case_id
+
+
+def _check_not_duplicate(uow: SqlUnitOfWork, actor: Actor, subject_id: str) -> None:
+    """Refuse an order for a candidate who has an open case (not in
+    ``lifecycle.ENDED_STATES``) with this employer, naming the latest. The candidate is
+    the employer's own record, found by id (itself found by the keyed hash of the ID
+    number, never by comparing identities in SQL), and only this employer's cases are
+    read: another employer's case of the same person is never seen, let alone named."""
+    open_cases = uow.repo.cases_where(
+        t.cases.c.subject_id == subject_id,
+        t.cases.c.employer_id == actor.id,
+        t.cases.c.state.not_in([state.value for state in ENDED_STATES]),
+    )
+    if open_cases:
+        raise DuplicateOrder(
+            "this candidate already has an open case with your organisation ({case_id}): "
+            "confirm to order another",
+            field="confirm_duplicate",
+            key="transition.duplicate_open_case",
+            case_id=str(open_cases[-1]["id"]),
+        )
 
 
 def checked_categories(

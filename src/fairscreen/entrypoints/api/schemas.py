@@ -221,6 +221,13 @@ class OrderIn(In):
     purpose: Text200 = DEFAULT_PURPOSE
     agency_id: Id | None = None
     invitation: OrderInvitationIn | None = None
+    confirm_duplicate: StrictBool = Field(
+        default=False,
+        description="order although the candidate has an open case (not decided, "
+        "withdrawn, expired or destroyed) with your organisation; without it such an "
+        "order is refused with 409 DUPLICATE_ORDER (key transition.duplicate_open_case, "
+        "the detail naming your latest open case) and nothing is stored",
+    )
 
 
 class CandidateInvitationIn(In):

@@ -68,8 +68,7 @@ def _authorization(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
 
 
 def _pre_adverse(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:
-    notice = documents.pre_adverse_notice(svc, actor, case_id)
-    return {"doc": notice, "result": notice["report"], "rights": notice["rights"]}
+    return {"doc": documents.pre_adverse_notice(svc, actor, case_id)}
 
 
 def _adverse(svc: Services, actor: Actor, case_id: str) -> dict[str, Any]:

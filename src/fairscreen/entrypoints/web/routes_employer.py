@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from fairscreen.domain.errors import FairscreenError, InvalidInput
+from fairscreen.domain.errors import DuplicateOrder, FairscreenError, InvalidInput
 from fairscreen.domain.identity import embedded_birth_date
 from fairscreen.entrypoints.web import dispute_desk
 from fairscreen.entrypoints.web.i18n import NOTICE_LANGUAGE
@@ -245,8 +245,16 @@ def builtin(page: PageDep) -> Response:
 
 
 def _order_page(
-    page: Page, profile: str | None, *, birth_date_warning: Any = None, status: int = 200
+    page: Page,
+    profile: str | None,
+    *,
+    birth_date_warning: Any = None,
+    duplicate: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> Response:
+    """The order form; on a question (a birth date other than the ID number's, or
+    ``duplicate``: the summary of the candidate's open case with this employer) it is
+    shown again with what was typed and the box that confirms."""
     profiles = [
         _shown_in_language(page, p)
         for p in case_queries.list_profiles(page.services, _actor(page), limit=100)
@@ -264,6 +272,7 @@ def _order_page(
         default_purpose=scope.DEFAULT_PURPOSE_TEXT,  # as the notice will state it
         form=page.form,
         birth_date_warning=birth_date_warning,
+        duplicate=duplicate,
     )
 
 
@@ -292,20 +301,28 @@ def order(page: PageDep) -> Response:
     invitee = invitations.checked_invitee(
         page.field("name"), page.field("contact"), NOTICE_LANGUAGE[page.lang]
     )
-    _, case_id = scope.order_for_candidate(
-        page.services,
-        _actor(page),
-        {
-            "name": page.field("name").strip(),
-            "national_id": page.field("national_id").strip(),
-            "birth_date": page.field("birth_date").strip(),
-        },
-        profile_id=page.field("profile_id"),
-        requested=page.fields("requested"),
-        purpose=page.field("purpose").strip() or scope.DEFAULT_PURPOSE,
-        agency_id=page.field("agency_id") or None,
-        invitee=invitee,
-    )
+    try:
+        _, case_id = scope.order_for_candidate(
+            page.services,
+            _actor(page),
+            {
+                "name": page.field("name").strip(),
+                "national_id": page.field("national_id").strip(),
+                "birth_date": page.field("birth_date").strip(),
+            },
+            profile_id=page.field("profile_id"),
+            requested=page.fields("requested"),
+            purpose=page.field("purpose").strip() or scope.DEFAULT_PURPOSE,
+            agency_id=page.field("agency_id") or None,
+            invitee=invitee,
+            confirm_duplicate=page.ticked("duplicate_confirmed"),
+        )
+    except DuplicateOrder as refused:
+        # the candidate has an open case here already: say which, and ask (nothing stored)
+        existing = case_queries.case_summary(
+            page.services, _actor(page), str(refused.params["case_id"])
+        )
+        return _order_page(page, page.field("profile_id"), duplicate=existing, status=409)
     return redirect(page, f"/employer/cases/{case_id}?done=ordered")
 
 

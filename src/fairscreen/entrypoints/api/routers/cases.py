@@ -78,7 +78,13 @@ def list_cases(
 def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> OrderOut:
     """Order a check for a role; the case waits for the candidate's signature. With
     ``invitation`` the candidate gets a link at the contact given; a message that does
-    not go out leaves the order standing and says so (``invitation.sent``)."""
+    not go out leaves the order standing and says so (``invitation.sent``).
+
+    A candidate who already has an open case with your organisation (not decided,
+    withdrawn, expired or destroyed) is refused with ``409 DUPLICATE_ORDER`` (key
+    ``transition.duplicate_open_case``; the detail names your latest open case of the
+    candidate), nothing stored, unless ``confirm_duplicate`` is true. Only your own cases
+    are consulted: another employer's check of the same person is never seen."""
     invitee = None
     if body.invitation is not None:
         asked = body.invitation
@@ -92,6 +98,7 @@ def order_check(svc: ServicesDep, actor: ActorDep, body: OrderIn) -> OrderOut:
         purpose=body.purpose,
         agency_id=body.agency_id,
         invitee=invitee,
+        confirm_duplicate=body.confirm_duplicate,
     )
     invited = None if invitee is None else invitations.invitation_status(svc, actor, case_id)
     return OrderOut(id=case_id, invitation=None if invited is None else _invitation_out(invited))
