@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from service_fixtures import make_world
+from service_fixtures import make_world, order
 
 from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine, one_statement
 
@@ -137,3 +137,38 @@ def test_a_one_statement_read_sends_no_local_timeouts(postgres_url: str, tmp_pat
             assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == "1500ms"
     finally:
         engine.dispose()
+
+
+def test_statements_built_once_lock_and_set_what_each_call_asks(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The case reads and updates are built once and kept (``repository._rows_where``,
+    ``_UPDATE_CASE``): a writer on PostgreSQL still locks the case it reads and a reader
+    never does, whichever came first, and an update sets exactly the columns it names."""
+    world = make_world(database_url, tmp_path)
+    case_id = order(world)
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        if "FROM cases" in args[2]:
+            seen.append(args[2])
+
+    sa.event.listen(world.svc.engine, "before_cursor_execute", record)
+    try:
+        with world.svc.reader() as uow:
+            before = uow.repo.case(case_id)
+        with world.svc.uow() as uow:
+            assert uow.repo.case(case_id) == before
+            moved = uow.repo.update_case(case_id, claims_ct=None, updated_at=world.svc.now())
+            assert moved["claims_ct"] is None and moved["state"] == before["state"]
+            accepted = uow.repo.update_case(case_id, accepted=True)
+            assert accepted["accepted"] and accepted["updated_at"] == moved["updated_at"]
+            uow.commit()
+        with world.svc.reader() as uow:
+            assert dict(uow.repo.case(case_id) or {}) == dict(accepted)
+        locks = ["FOR UPDATE" in statement for statement in seen]
+        writer_locks = not database_url.startswith("sqlite")
+        assert locks == [False, writer_locks, False]
+    finally:
+        sa.event.remove(world.svc.engine, "before_cursor_execute", record)
+        world.svc.engine.dispose()

@@ -63,6 +63,17 @@ def _sqlite_writer_lock(engine: Engine) -> threading.Lock | None:
         return lock
 
 
+#: The payloads' ``INSERT … ON CONFLICT DO NOTHING`` of each dialect, built once (every
+#: unit of work that logs writes one: built per call, it cost its construction and its
+#: cache key each time).
+_NEW_PAYLOADS = {
+    "postgresql": postgresql.insert(event_payloads).on_conflict_do_nothing(
+        index_elements=["digest"]
+    ),
+    "sqlite": sqlite.insert(event_payloads).on_conflict_do_nothing(index_elements=["digest"]),
+}
+
+
 def payload_body(payload: Mapping[str, Any]) -> bytes:
     """A payload's JSON with sorted keys: the bytes a ledger entry commits to.
 
@@ -243,9 +254,7 @@ class SqlUnitOfWork:
         """One ``INSERT … ON CONFLICT DO NOTHING`` per 500 payloads: a payload already
         stored (the same commitment) stays as it is, without a look-up first."""
         commitments = list(self._payloads)
-        insert = (postgresql.insert if not is_sqlite(self.connection) else sqlite.insert)(
-            event_payloads
-        ).on_conflict_do_nothing(index_elements=["digest"])
+        insert = _NEW_PAYLOADS[self.connection.dialect.name]
         for start in range(0, len(commitments), 500):
             rows = [
                 {"digest": c, "case_pseudonym": self._payloads[c][0], "body": self._payloads[c][1]}
