@@ -13,9 +13,9 @@ import functools
 import json
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import orjson
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from fairscreen.adapters.db.selfid_tables import fairness_snapshots, self_identi
 from fairscreen.domain.lifecycle import CaseState
 
 Json = Any
+Read = TypeVar("Read")
 
 
 def _dump(value: Json) -> bytes:
@@ -134,6 +135,27 @@ class ServiceRepository:
         #: (table, id) of the tenants and profiles this unit of work inserted: not
         #: committed yet, so not for :class:`WrittenOnce`
         self._added: set[tuple[str, str]] = set()
+        #: rows of the case, its authorization and its report read in this unit of work,
+        #: by (table, key): see :meth:`_read_once`
+        self._read: dict[tuple[str, str], Any] = {}
+
+    def _read_once(self, table: sa.Table, key: str, read: Callable[[], Read]) -> Read:
+        """What ``read()`` gives for ``key`` of ``table``, read once per unit of work: one
+        investigation read the case's authorization six times and its case row five, in
+        three units of work. Every write through the repository to the table forgets the
+        table's rows (:meth:`_forget`), so a unit of work never answers from a row it
+        changed; a writer on PostgreSQL holds the case's row (``FOR UPDATE``) and no one
+        else changes it meanwhile; for a reader a remembered row is, like the key store's
+        (adapters/db/key_store.py), as fresh as the transaction's first look at it."""
+        entry = (table.name, key)
+        if entry not in self._read:
+            self._read[entry] = read()
+        return cast(Read, self._read[entry])
+
+    def _forget(self, *tables: sa.Table) -> None:
+        names = {table.name for table in tables}
+        for entry in [entry for entry in self._read if entry[0] in names]:
+            del self._read[entry]
 
     def _written_once(self, table: sa.Table, key: str) -> RowMapping | None:
         """The row of ``table`` (tenants, role profiles: never changed once written) with
@@ -308,6 +330,7 @@ class ServiceRepository:
             else self.cipher.encrypt_text(label, "candidate_name", candidate_name)
         )
         contact_ct = None if contact is None else self._seal(label, "contact", dict(contact))
+        self._forget(t.cases)
         self.connection.execute(
             _insert(t.cases),
             {
@@ -398,6 +421,7 @@ class ServiceRepository:
         (a destroyed case's is emptied: its keys are gone, and so is what it said).
         Idempotent; returns how many rows were sealed or emptied."""
         done = 0
+        self._forget(t.cases, t.authorizations)
         for table in (t.cases, t.authorizations):
             key_column = t.cases.c.id if table is t.cases else table.c.case_id
             query = (
@@ -423,7 +447,8 @@ class ServiceRepository:
         return query.with_for_update(read=shared) if self._lock_rows else query
 
     def case(self, case_id: str) -> RowMapping | None:
-        return self._one(_rows_where(t.cases, "id", lock=self._lock_rows), case_id)
+        query = _rows_where(t.cases, "id", lock=self._lock_rows)
+        return self._read_once(t.cases, case_id, lambda: self._one(query, case_id))
 
     def case_by_pseudonym(self, pseudonym: str) -> RowMapping | None:
         return self._one(self._locked(sa.select(t.cases).where(t.cases.c.pseudonym == pseudonym)))
@@ -441,7 +466,9 @@ class ServiceRepository:
         """Set ``values`` on the case's row; the row as it now stands (``RETURNING``: the
         update locks it as :meth:`case` would, with no second statement to read it)."""
         parameters = {**values, "case_id": case_id}
-        return self.connection.execute(_UPDATE_CASE, parameters).mappings().one()
+        row = self.connection.execute(_UPDATE_CASE, parameters).mappings().one()
+        self._read[(t.cases.name, case_id)] = row  # the row as it now stands
+        return row
 
     def cases_where(
         self, *conditions: Any, limit: int | None = None, lock: bool = False
@@ -488,6 +515,7 @@ class ServiceRepository:
     def put_authorization(
         self, case: RowMapping, *, text: str, purpose: str, **values: Any
     ) -> None:
+        self._forget(t.authorizations)
         self.connection.execute(
             _insert(t.authorizations),
             {
@@ -500,10 +528,13 @@ class ServiceRepository:
 
     def authorization(self, case_id: str) -> dict[str, Any] | None:
         """The case's authorization row, its purpose decrypted (``purpose``)."""
-        row = self._one(_AUTHORIZATION, case_id)
-        if row is None:
-            return None
-        return {**row, "purpose": self.case_purpose(row)}
+
+        def read() -> dict[str, Any] | None:
+            row = self._one(_AUTHORIZATION, case_id)
+            return None if row is None else {**row, "purpose": self.case_purpose(row)}
+
+        found = self._read_once(t.authorizations, case_id, read)
+        return None if found is None else dict(found)  # the caller's own copy
 
     def authorization_text(self, case: RowMapping, row: Mapping[str, Any]) -> str:
         return self.cipher.decrypt_text(
@@ -511,6 +542,7 @@ class ServiceRepository:
         )
 
     def update_authorization(self, case_id: str, **values: Any) -> None:
+        self._forget(t.authorizations)
         self.connection.execute(
             sa.update(t.authorizations)
             .where(t.authorizations.c.case_id == case_id)
@@ -558,6 +590,7 @@ class ServiceRepository:
         existing = self.report_row(case["id"])
         version = 1 if existing is None else int(existing["version"]) + 1
         body = self._seal(case["pseudonym"], "report", dict(document))
+        self._forget(t.reports)
         if existing is None:
             self.connection.execute(
                 _insert(t.reports),
@@ -572,7 +605,8 @@ class ServiceRepository:
         return version
 
     def report_row(self, case_id: str) -> RowMapping | None:
-        return self._one(_rows_where(t.reports, "case_id"), case_id)
+        query = _rows_where(t.reports, "case_id")
+        return self._read_once(t.reports, case_id, lambda: self._one(query, case_id))
 
     def report(self, case: RowMapping) -> dict[str, Any] | None:
         row = self.report_row(case["id"])
@@ -935,6 +969,7 @@ class ServiceRepository:
         tombstones (ids, pseudonym, state and times: no personal data), their claims
         wiped and ``tombstone`` set in the same statement (the caller clears the light
         and outcome there too)."""
+        self._forget(t.cases, t.authorizations, t.reports)
         files = sa.select(t.evidence_files.c.id).where(
             self._one_of(t.evidence_files.c.case_id, case_ids)
         )
@@ -976,6 +1011,7 @@ class ServiceRepository:
         return None if body is None else str(body).encode("utf-8")
 
     def update_cases(self, case_ids: Sequence[str], **values: Any) -> None:
+        self._forget(t.cases)
         self.connection.execute(
             sa.update(t.cases).where(self._one_of(t.cases.c.id, case_ids)).values(**values)
         )
