@@ -304,3 +304,23 @@ def test_the_sequencer_backlog_counts_pending_entries_and_their_age(api: Api) ->
     readings = {r.name: r.value for r in read_gauges(svc)}
     assert readings["fairscreen_sequencer_pending_count"] == 0
     assert "fairscreen_sequencer_pending_oldest_age_seconds" not in readings  # none waiting
+
+
+def test_a_request_does_not_ask_for_opentelemetry_providers(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service sets no OpenTelemetry provider and observes itself; FastAPI's own
+    hooks are off (``NO_OPENTELEMETRY``), so a request does not look the global
+    providers up (three reads of the environment on every request before)."""
+    import opentelemetry.metrics
+    import opentelemetry.trace
+
+    asked: list[str] = []
+
+    def looked_up(*_: object) -> None:
+        asked.append("provider")
+
+    monkeypatch.setattr(opentelemetry.trace, "get_tracer_provider", looked_up)
+    monkeypatch.setattr(opentelemetry.metrics, "get_meter_provider", looked_up)
+    assert api.call("employer", "GET", "/v1/cases").status_code == 200
+    assert asked == []

@@ -4,9 +4,11 @@ answers from a row it has changed (shredded, replaced or added) since."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from service_fixtures import make_world
 from sqlalchemy import event
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyKind, SecretKey, WrappedKey
@@ -120,3 +122,39 @@ def test_a_shredded_key_leaves_no_wrapped_bytes_and_stays_shredded(
             )
         ).scalars()
         assert list(blobs) == [None, None]
+
+
+def test_a_unit_of_work_begins_on_the_key_store_only_when_it_uses_a_key(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The key store apart (the default): a unit of work that reads and writes no key
+    opens no connection on it; one that does still reads and commits its keys there,
+    and a rollback keeps none of them."""
+    world = make_world(database_url, tmp_path)
+    key_engine = world.svc.key_engine
+    assert key_engine is not None
+    begun: list[object] = []
+
+    def record(connection: object) -> None:
+        begun.append(connection)
+
+    event.listen(key_engine, "begin", record)
+    try:
+        with world.svc.uow() as uow:
+            assert uow.repo.tenant(world.employer.id) is not None
+            uow.commit()
+        with world.svc.reader() as uow:
+            assert uow.repo.tenant(world.employer.id) is not None
+        assert begun == []
+        with world.svc.uow() as uow:
+            uow.cipher.open_case("cs_rolled_back", "sj_lazy")
+        with world.svc.uow() as uow:
+            uow.cipher.open_case("cs_kept", "sj_lazy")
+            sealed = uow.cipher.encrypt_text("cs_kept", "report", "kept")
+            uow.commit()
+        with world.svc.reader() as uow:
+            assert uow.cipher.decrypt_text("cs_kept", "report", sealed) == "kept"
+            assert uow.keys.get(KeyKind.CASE, "cs_rolled_back") is None
+        assert len(begun) == 3  # the three that used a key
+    finally:
+        event.remove(key_engine, "begin", record)

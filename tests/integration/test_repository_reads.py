@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from service_fixtures import make_world
+from service_fixtures import make_world, order, order_and_sign
 
 from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine, one_statement
 
@@ -137,3 +137,89 @@ def test_a_one_statement_read_sends_no_local_timeouts(postgres_url: str, tmp_pat
             assert connection.exec_driver_sql("SHOW lock_timeout").scalar_one() == "1500ms"
     finally:
         engine.dispose()
+
+
+def test_statements_built_once_lock_and_set_what_each_call_asks(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The case reads and updates are built once and kept (``repository._rows_where``,
+    ``_UPDATE_CASE``): a writer on PostgreSQL still locks the case it reads and a reader
+    never does, whichever came first, and an update sets exactly the columns it names."""
+    world = make_world(database_url, tmp_path)
+    case_id = order(world)
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        if "FROM cases" in args[2]:
+            seen.append(args[2])
+
+    sa.event.listen(world.svc.engine, "before_cursor_execute", record)
+    try:
+        with world.svc.reader() as uow:
+            before = uow.repo.case(case_id)
+        with world.svc.uow() as uow:
+            assert uow.repo.case(case_id) == before
+            moved = uow.repo.update_case(case_id, claims_ct=None, updated_at=world.svc.now())
+            assert moved["claims_ct"] is None and moved["state"] == before["state"]
+            accepted = uow.repo.update_case(case_id, accepted=True)
+            assert accepted["accepted"] and accepted["updated_at"] == moved["updated_at"]
+            uow.commit()
+        with world.svc.reader() as uow:
+            assert dict(uow.repo.case(case_id) or {}) == dict(accepted)
+        locks = ["FOR UPDATE" in statement for statement in seen]
+        writer_locks = not database_url.startswith("sqlite")
+        assert locks == [False, writer_locks, False]
+    finally:
+        sa.event.remove(world.svc.engine, "before_cursor_execute", record)
+        world.svc.engine.dispose()
+
+
+def test_a_unit_of_work_reads_a_case_its_authorization_and_report_once_and_sees_its_writes(
+    database_url: str, tmp_path: Path
+) -> None:
+    """``ServiceRepository._read_once``: the second read of the case, its authorization or
+    its report in one unit of work is no statement, and a write through the repository
+    (a revocation, an update, a new report) is what the next read answers."""
+    world = make_world(database_url, tmp_path)
+    case_id = order_and_sign(world)
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        if args[2].startswith("SELECT"):
+            seen.append(args[2])
+
+    sa.event.listen(world.svc.engine, "before_cursor_execute", record)
+    try:
+        with world.svc.uow() as uow:
+            case = uow.repo.case(case_id)
+            signed = uow.repo.authorization(case_id)
+            assert case is not None and signed is not None and signed["revoked_at"] is None
+            purpose = signed["purpose"]
+            signed["purpose"] = "changed by the caller"  # its own copy
+            assert uow.repo.case(case_id) == case
+            assert uow.repo.authorization(case_id) == {**signed, "purpose": purpose}
+            assert uow.repo.report_row(case_id) is None and uow.repo.report_row(case_id) is None
+            assert len(seen) == 3
+            uow.repo.update_authorization(case_id, revoked_at=world.svc.now())
+            revoked = uow.repo.authorization(case_id)
+            assert revoked is not None and revoked["revoked_at"] is not None
+            assert case["claims_ct"] is not None
+            moved = uow.repo.update_case(case_id, claims_ct=None)
+            assert uow.repo.case(case_id) == moved and moved["claims_ct"] is None
+            uow.repo.put_report(
+                case,
+                {"rating": {"light": "green"}},
+                rulebook_version="test",
+                rulebook_sha256="0" * 64,
+                rated_at=world.svc.now(),
+            )
+            row = uow.repo.report_row(case_id)
+            assert row is not None and row["version"] == 1
+            # rolled back: nothing of it outlives the unit of work
+        with world.svc.reader() as uow:
+            kept = uow.repo.authorization(case_id)
+            assert kept is not None and kept["revoked_at"] is None
+            assert uow.repo.report_row(case_id) is None
+    finally:
+        sa.event.remove(world.svc.engine, "before_cursor_execute", record)
+        world.svc.engine.dispose()

@@ -20,7 +20,7 @@ transaction, a remembered row is as fresh as the transaction's first look at it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -115,9 +115,20 @@ def _wrapped(row: Row) -> WrappedKey:
 
 
 class SqlKeyStore:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(self, connection: Connection | Callable[[], Connection]) -> None:
+        """``connection``: the key store's connection, or what opens it when the store is
+        first used (the unit of work's transaction on a key store apart begins only then,
+        and not at all in one that reads and writes no key)."""
+        self._opened = None if callable(connection) else connection
+        self._open = connection if callable(connection) else None
         self._seen: dict[tuple[KeyKind, str], Row | None] = {}
+
+    @property
+    def _connection(self) -> Connection:
+        if self._opened is None:
+            assert self._open is not None
+            self._opened = self._open()
+        return self._opened
 
     def _row(self, kind: KeyKind, owner: str) -> Row | None:
         if (kind, owner) not in self._seen:

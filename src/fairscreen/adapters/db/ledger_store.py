@@ -359,6 +359,12 @@ class Integration:
         return len(self.pending_ids)
 
 
+#: Built once: every unit of work that logs queues its entries with it.
+_QUEUE_PENDING = ledger_pending.insert().returning(
+    ledger_pending.c.id, sort_by_parameter_order=True
+)
+
+
 def queue_pending(connection: Connection, entries: Sequence[bytes]) -> list[int]:
     """Queue guarded entry bytes in the caller's transaction; their pending ids, in order.
 
@@ -371,8 +377,7 @@ def queue_pending(connection: Connection, entries: Sequence[bytes]) -> list[int]
     now = time.time()
     try:
         result = connection.execute(
-            ledger_pending.insert().returning(ledger_pending.c.id, sort_by_parameter_order=True),
-            [{"data": entry, "queued_at": now} for entry in entries],
+            _QUEUE_PENDING, [{"data": entry, "queued_at": now} for entry in entries]
         )
         return [int(row[0]) for row in result]
     except DBAPIError as exc:

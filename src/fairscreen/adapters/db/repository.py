@@ -9,12 +9,13 @@ a "case" of its own under the subject's key, so shredding the subject shreds it 
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import orjson
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from fairscreen.adapters.db.selfid_tables import fairness_snapshots, self_identi
 from fairscreen.domain.lifecycle import CaseState
 
 Json = Any
+Read = TypeVar("Read")
 
 
 def _dump(value: Json) -> bytes:
@@ -46,6 +48,41 @@ def tenant_label(tenant_pseudonym: str) -> str:
 def selfid_label(subject_pseudonym: str) -> str:
     """Self-identification has a key of its own, wrapped by the subject's (PRODUCT.md §7)."""
     return f"selfid.{subject_pseudonym}"
+
+
+@functools.cache
+def _rows_where(
+    table: sa.Table, column: str, *, order_by: tuple[str, ...] = (), lock: bool = False
+) -> sa.Select[Any]:
+    """``SELECT * FROM table WHERE column = :key`` (ordered, ``FOR UPDATE``), built once
+    per shape and kept: SQLAlchemy remembers a statement's cache key on the statement, so
+    one built again on every call paid its construction and its cache key each time
+    (most of SQLAlchemy's CPU per request before the round trip itself)."""
+    query = sa.select(table).where(table.c[column] == sa.bindparam("key"))
+    if order_by:
+        query = query.order_by(*(table.c[name] for name in order_by))
+    return query.with_for_update() if lock else query
+
+
+@functools.cache
+def _insert(table: sa.Table) -> sa.Insert:
+    """``INSERT INTO table``, its values given as the execution's parameters (built once,
+    as :func:`_rows_where`)."""
+    return sa.insert(table)
+
+
+#: The case's row updated and returned; the columns to set are the parameters' names
+#: other than ``case_id`` (SQLAlchemy's SET from the parameters), built once.
+_UPDATE_CASE = (
+    sa.update(t.cases).where(t.cases.c.id == sa.bindparam("case_id")).returning(*t.cases.c)
+)
+
+#: The case's authorization with the case's pseudonym (its purpose's label).
+_AUTHORIZATION = (
+    sa.select(t.authorizations, t.cases.c.pseudonym)
+    .join(t.cases, t.cases.c.id == t.authorizations.c.case_id)
+    .where(t.authorizations.c.case_id == sa.bindparam("key"))
+)
 
 
 class WrittenOnce:
@@ -98,6 +135,27 @@ class ServiceRepository:
         #: (table, id) of the tenants and profiles this unit of work inserted: not
         #: committed yet, so not for :class:`WrittenOnce`
         self._added: set[tuple[str, str]] = set()
+        #: rows of the case, its authorization and its report read in this unit of work,
+        #: by (table, key): see :meth:`_read_once`
+        self._read: dict[tuple[str, str], Any] = {}
+
+    def _read_once(self, table: sa.Table, key: str, read: Callable[[], Read]) -> Read:
+        """What ``read()`` gives for ``key`` of ``table``, read once per unit of work: one
+        investigation read the case's authorization six times and its case row five, in
+        three units of work. Every write through the repository to the table forgets the
+        table's rows (:meth:`_forget`), so a unit of work never answers from a row it
+        changed; a writer on PostgreSQL holds the case's row (``FOR UPDATE``) and no one
+        else changes it meanwhile; for a reader a remembered row is, like the key store's
+        (adapters/db/key_store.py), as fresh as the transaction's first look at it."""
+        entry = (table.name, key)
+        if entry not in self._read:
+            self._read[entry] = read()
+        return cast(Read, self._read[entry])
+
+    def _forget(self, *tables: sa.Table) -> None:
+        names = {table.name for table in tables}
+        for entry in [entry for entry in self._read if entry[0] in names]:
+            del self._read[entry]
 
     def _written_once(self, table: sa.Table, key: str) -> RowMapping | None:
         """The row of ``table`` (tenants, role profiles: never changed once written) with
@@ -106,16 +164,21 @@ class ServiceRepository:
         engine = self.connection.engine
         row = WrittenOnce.get(engine, table.name, key)
         if row is None:
-            row = self._one(sa.select(table).where(table.c.id == key))
+            row = self._one(_rows_where(table, "id"), key)
             if row is not None and (table.name, key) not in self._added:
                 WrittenOnce.keep(engine, table.name, key, row)
         return row
 
     # --- generic helpers ---------------------------------------------------------------
 
-    def _one(self, query: sa.Select[Any]) -> RowMapping | None:
-        row = self.connection.execute(query).mappings().first()
-        return row
+    def _one(self, query: sa.Select[Any], key: Any = None) -> RowMapping | None:
+        """The first row of ``query``; ``key``: its ``:key`` parameter (:func:`_rows_where`)."""
+        parameters = None if key is None else {"key": key}
+        return self.connection.execute(query, parameters).mappings().first()
+
+    def _rows(self, query: sa.Select[Any], key: Any) -> Iterable[RowMapping]:
+        """The rows of a query built once with a ``:key`` parameter (:func:`_rows_where`)."""
+        return self.connection.execute(query, {"key": key}).mappings()
 
     def _one_of(self, column: Any, values: Sequence[str]) -> Any:
         return one_of(self.connection, column, values)
@@ -178,7 +241,7 @@ class ServiceRepository:
         return self._one(sa.select(t.subjects).where(t.subjects.c.lookup == lookup))
 
     def subject(self, subject_id: str) -> RowMapping | None:
-        return self._one(sa.select(t.subjects).where(t.subjects.c.id == subject_id))
+        return self._one(_rows_where(t.subjects, "id"), subject_id)
 
     def add_subject(
         self,
@@ -266,14 +329,16 @@ class ServiceRepository:
             else self.cipher.encrypt_text(label, "candidate_name", candidate_name)
         )
         contact_ct = None if contact is None else self._seal(label, "contact", dict(contact))
+        self._forget(t.cases)
         self.connection.execute(
-            sa.insert(t.cases).values(
-                claims_ct=claims_ct,
-                purpose_ct=purpose_ct,
-                candidate_name_ct=name_ct,
-                contact_ct=contact_ct,
+            _insert(t.cases),
+            {
+                "claims_ct": claims_ct,
+                "purpose_ct": purpose_ct,
+                "candidate_name_ct": name_ct,
+                "contact_ct": contact_ct,
                 **values,
-            )
+            },
         )
 
     def case_candidate_name(self, case: Mapping[Any, Any]) -> str | None:
@@ -355,6 +420,7 @@ class ServiceRepository:
         (a destroyed case's is emptied: its keys are gone, and so is what it said).
         Idempotent; returns how many rows were sealed or emptied."""
         done = 0
+        self._forget(t.cases, t.authorizations)
         for table in (t.cases, t.authorizations):
             key_column = t.cases.c.id if table is t.cases else table.c.case_id
             query = (
@@ -380,7 +446,8 @@ class ServiceRepository:
         return query.with_for_update(read=shared) if self._lock_rows else query
 
     def case(self, case_id: str) -> RowMapping | None:
-        return self._one(self._locked(sa.select(t.cases).where(t.cases.c.id == case_id)))
+        query = _rows_where(t.cases, "id", lock=self._lock_rows)
+        return self._read_once(t.cases, case_id, lambda: self._one(query, case_id))
 
     def case_by_pseudonym(self, pseudonym: str) -> RowMapping | None:
         return self._one(self._locked(sa.select(t.cases).where(t.cases.c.pseudonym == pseudonym)))
@@ -397,8 +464,10 @@ class ServiceRepository:
     def update_case(self, case_id: str, **values: Any) -> RowMapping:
         """Set ``values`` on the case's row; the row as it now stands (``RETURNING``: the
         update locks it as :meth:`case` would, with no second statement to read it)."""
-        query = sa.update(t.cases).where(t.cases.c.id == case_id).values(**values)
-        return self.connection.execute(query.returning(*t.cases.c)).mappings().one()
+        parameters = {**values, "case_id": case_id}
+        row = self.connection.execute(_UPDATE_CASE, parameters).mappings().one()
+        self._read[(t.cases.name, case_id)] = row  # the row as it now stands
+        return row
 
     def cases_where(
         self, *conditions: Any, limit: int | None = None, lock: bool = False
@@ -445,26 +514,26 @@ class ServiceRepository:
     def put_authorization(
         self, case: RowMapping, *, text: str, purpose: str, **values: Any
     ) -> None:
+        self._forget(t.authorizations)
         self.connection.execute(
-            sa.insert(t.authorizations).values(
-                case_id=case["id"],
-                text_ct=self.cipher.encrypt_text(case["pseudonym"], "authorization_text", text),
-                purpose_ct=self.cipher.encrypt_text(case["pseudonym"], "purpose", purpose),
+            _insert(t.authorizations),
+            {
+                "case_id": case["id"],
+                "text_ct": self.cipher.encrypt_text(case["pseudonym"], "authorization_text", text),
+                "purpose_ct": self.cipher.encrypt_text(case["pseudonym"], "purpose", purpose),
                 **values,
-            )
+            },
         )
 
     def authorization(self, case_id: str) -> dict[str, Any] | None:
         """The case's authorization row, its purpose decrypted (``purpose``)."""
-        query = (
-            sa.select(t.authorizations, t.cases.c.pseudonym)
-            .join(t.cases, t.cases.c.id == t.authorizations.c.case_id)
-            .where(t.authorizations.c.case_id == case_id)
-        )
-        row = self._one(query)
-        if row is None:
-            return None
-        return {**row, "purpose": self.case_purpose(row)}
+
+        def read() -> dict[str, Any] | None:
+            row = self._one(_AUTHORIZATION, case_id)
+            return None if row is None else {**row, "purpose": self.case_purpose(row)}
+
+        found = self._read_once(t.authorizations, case_id, read)
+        return None if found is None else dict(found)  # the caller's own copy
 
     def authorization_text(self, case: RowMapping, row: Mapping[str, Any]) -> str:
         return self.cipher.decrypt_text(
@@ -472,6 +541,7 @@ class ServiceRepository:
         )
 
     def update_authorization(self, case_id: str, **values: Any) -> None:
+        self._forget(t.authorizations)
         self.connection.execute(
             sa.update(t.authorizations)
             .where(t.authorizations.c.case_id == case_id)
@@ -495,17 +565,13 @@ class ServiceRepository:
             for record in records
         ]
         if rows:
-            self.connection.execute(sa.insert(t.records), rows)
+            self.connection.execute(_insert(t.records), rows)
 
     def records(self, case: RowMapping) -> list[dict[str, Any]]:
-        query = (
-            sa.select(t.records)
-            .where(t.records.c.case_id == case["id"])
-            .order_by(t.records.c.created_at, t.records.c.record_id)
-        )
+        query = _rows_where(t.records, "case_id", order_by=("created_at", "record_id"))
         return [
             dict(self._open(case["pseudonym"], f"record.{row['record_id']}", row["body_ct"]))
-            for row in self.connection.execute(query).mappings()
+            for row in self._rows(query, case["id"])
         ]
 
     def delete_records(self, case: RowMapping, record_ids: Iterable[str]) -> None:
@@ -523,11 +589,11 @@ class ServiceRepository:
         existing = self.report_row(case["id"])
         version = 1 if existing is None else int(existing["version"]) + 1
         body = self._seal(case["pseudonym"], "report", dict(document))
+        self._forget(t.reports)
         if existing is None:
             self.connection.execute(
-                sa.insert(t.reports).values(
-                    case_id=case["id"], version=version, body_ct=body, **values
-                )
+                _insert(t.reports),
+                {"case_id": case["id"], "version": version, "body_ct": body, **values},
             )
         else:
             self.connection.execute(
@@ -538,7 +604,8 @@ class ServiceRepository:
         return version
 
     def report_row(self, case_id: str) -> RowMapping | None:
-        return self._one(sa.select(t.reports).where(t.reports.c.case_id == case_id))
+        query = _rows_where(t.reports, "case_id")
+        return self._read_once(t.reports, case_id, lambda: self._one(query, case_id))
 
     def report(self, case: RowMapping) -> dict[str, Any] | None:
         row = self.report_row(case["id"])
@@ -689,14 +756,10 @@ class ServiceRepository:
             yield self.cipher.decrypt(label, f"evidence.{file_id}.{seq}", bytes(blob))
 
     def disputes(self, case: RowMapping) -> list[dict[str, Any]]:
-        query = (
-            sa.select(t.disputes)
-            .where(t.disputes.c.case_id == case["id"])
-            .order_by(t.disputes.c.opened_at, t.disputes.c.id)
-        )
+        query = _rows_where(t.disputes, "case_id", order_by=("opened_at", "id"))
         label = case["pseudonym"]
         out = []
-        for row in self.connection.execute(query).mappings():
+        for row in self._rows(query, case["id"]):
             item = {
                 k: row[k]
                 for k in ("id", "finding_id", "opened_at", "due_at", "outcome", "resolved_at")
@@ -755,14 +818,10 @@ class ServiceRepository:
 
     def supplements(self, case: RowMapping) -> list[dict[str, Any]]:
         """The case's supplements, oldest first, note and answer decrypted."""
-        query = (
-            sa.select(t.supplements)
-            .where(t.supplements.c.case_id == case["id"])
-            .order_by(t.supplements.c.supplied_at, t.supplements.c.id)
-        )
+        query = _rows_where(t.supplements, "case_id", order_by=("supplied_at", "id"))
         label = case["pseudonym"]
         out = []
-        for row in self.connection.execute(query).mappings():
+        for row in self._rows(query, case["id"]):
             item = {
                 k: row[k]
                 for k in ("id", "finding_id", "category", "supplied_at", "outcome", "answered_at")
@@ -797,15 +856,16 @@ class ServiceRepository:
 
     def put_decision(self, case: RowMapping, *, reason: str, **values: Any) -> None:
         self.connection.execute(
-            sa.insert(t.decisions).values(
-                case_id=case["id"],
-                reason_ct=self.cipher.encrypt_text(case["pseudonym"], "decision.reason", reason),
+            _insert(t.decisions),
+            {
+                "case_id": case["id"],
+                "reason_ct": self.cipher.encrypt_text(case["pseudonym"], "decision.reason", reason),
                 **values,
-            )
+            },
         )
 
     def decision(self, case: RowMapping) -> dict[str, Any] | None:
-        row = self._one(sa.select(t.decisions).where(t.decisions.c.case_id == case["id"]))
+        row = self._one(_rows_where(t.decisions, "case_id"), case["id"])
         if row is None:
             return None
         return {
@@ -820,19 +880,16 @@ class ServiceRepository:
 
     def add_notice(self, case: RowMapping, *, body: Mapping[str, Any], **values: Any) -> None:
         self.connection.execute(
-            sa.insert(t.notices).values(
-                case_id=case["id"],
-                body_ct=self._seal(case["pseudonym"], f"notice.{values['id']}", dict(body)),
+            _insert(t.notices),
+            {
+                "case_id": case["id"],
+                "body_ct": self._seal(case["pseudonym"], f"notice.{values['id']}", dict(body)),
                 **values,
-            )
+            },
         )
 
     def notices(self, case: RowMapping) -> list[dict[str, Any]]:
-        query = (
-            sa.select(t.notices)
-            .where(t.notices.c.case_id == case["id"])
-            .order_by(t.notices.c.created_at)
-        )
+        query = _rows_where(t.notices, "case_id", order_by=("created_at",))
         return [
             {
                 "id": row["id"],
@@ -840,7 +897,7 @@ class ServiceRepository:
                 "created_at": row["created_at"],
                 "body": self._open(case["pseudonym"], f"notice.{row['id']}", row["body_ct"]),
             }
-            for row in self.connection.execute(query).mappings()
+            for row in self._rows(query, case["id"])
         ]
 
     # --- referees' invitations (structured reference checks) ----------------------------
@@ -911,6 +968,7 @@ class ServiceRepository:
         tombstones (ids, pseudonym, state and times: no personal data), their claims
         wiped and ``tombstone`` set in the same statement (the caller clears the light
         and outcome there too)."""
+        self._forget(t.cases, t.authorizations, t.reports)
         files = sa.select(t.evidence_files.c.id).where(
             self._one_of(t.evidence_files.c.case_id, case_ids)
         )
@@ -952,6 +1010,7 @@ class ServiceRepository:
         return None if body is None else str(body).encode("utf-8")
 
     def update_cases(self, case_ids: Sequence[str], **values: Any) -> None:
+        self._forget(t.cases)
         self.connection.execute(
             sa.update(t.cases).where(self._one_of(t.cases.c.id, case_ids)).values(**values)
         )

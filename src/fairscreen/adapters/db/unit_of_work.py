@@ -63,6 +63,17 @@ def _sqlite_writer_lock(engine: Engine) -> threading.Lock | None:
         return lock
 
 
+#: The payloads' ``INSERT … ON CONFLICT DO NOTHING`` of each dialect, built once (every
+#: unit of work that logs writes one: built per call, it cost its construction and its
+#: cache key each time).
+_NEW_PAYLOADS = {
+    "postgresql": postgresql.insert(event_payloads).on_conflict_do_nothing(
+        index_elements=["digest"]
+    ),
+    "sqlite": sqlite.insert(event_payloads).on_conflict_do_nothing(index_elements=["digest"]),
+}
+
+
 def payload_body(payload: Mapping[str, Any]) -> bytes:
     """A payload's JSON with sorted keys: the bytes a ledger entry commits to.
 
@@ -158,16 +169,30 @@ class SqlUnitOfWork:
         if self._key_engine is None:
             self.keys = SqlKeyStore(self.connection)
         else:
-            # Taken after the data's writer lock, always in this order: no deadlock.
-            key_connection = self._key_engine.connect()
-            self._key_connection = as_writer(key_connection) if self._write else key_connection
-            self._key_transaction = self._key_connection.begin()
-            self.keys = SqlKeyStore(self._key_connection)
+            self.keys = SqlKeyStore(self._open_key_store)
         self.cipher = EnvelopeCipher(self._key_provider, self.keys)
         self.repo = ServiceRepository(
             self.connection, self.cipher, lock_rows=self._write and not is_sqlite(self._engine)
         )
         return self
+
+    def _open_key_store(self) -> Connection:
+        """The key store's connection and transaction, begun when a key is first asked
+        for (or written): a unit of work that touches no key costs no checkout, ``BEGIN``
+        and ``ROLLBACK`` on a second database. Always after the data's transaction began,
+        so after its writer lock too: the same order everywhere, no deadlock."""
+        assert self._key_engine is not None
+        with _storage_errors(self._key_engine.url):
+            key_connection = self._key_engine.connect()
+            try:
+                self._key_transaction = (
+                    as_writer(key_connection) if self._write else key_connection
+                ).begin()
+            except BaseException:
+                key_connection.close()
+                raise
+        self._key_connection = key_connection
+        return key_connection
 
     def __exit__(
         self,
@@ -229,9 +254,7 @@ class SqlUnitOfWork:
         """One ``INSERT … ON CONFLICT DO NOTHING`` per 500 payloads: a payload already
         stored (the same commitment) stays as it is, without a look-up first."""
         commitments = list(self._payloads)
-        insert = (postgresql.insert if not is_sqlite(self.connection) else sqlite.insert)(
-            event_payloads
-        ).on_conflict_do_nothing(index_elements=["digest"])
+        insert = _NEW_PAYLOADS[self.connection.dialect.name]
         for start in range(0, len(commitments), 500):
             rows = [
                 {"digest": c, "case_pseudonym": self._payloads[c][0], "body": self._payloads[c][1]}

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -53,6 +54,8 @@ from fairscreen.services.context import Services
 from fairscreen.services.sequencer import run_sequencer
 
 API_VERSION = "1.0.0"
+#: FastAPI's native OpenTelemetry, every part of it off (see :func:`create_app`)
+NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 ROUTERS = (
     public,
     metrics,
@@ -170,6 +173,10 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # our own /docs: assets from the package, a strict CSP (docs.py)
         redoc_url=None,
+        # FastAPI's OpenTelemetry hooks off: the service observes itself (/metrics, its
+        # JSON logs: observability.py) and sets no OpenTelemetry provider, yet FastAPI
+        # asked the three global providers, reading the environment, on every request.
+        telemetry=NO_OPENTELEMETRY,
     )
     install_docs(app)
     app.state.services = services
