@@ -124,6 +124,7 @@ def seed(folder: Path, cases_to_sign: int) -> World:
             profile_id=profile,
             requested=requested,
             agency_id=agency.id,
+            confirm_duplicate=True,  # one synthetic candidate, ordered again and again
         )
 
     case_id = order()

@@ -99,6 +99,8 @@ class Lifecycle(FastHttpUser):
                 "profile_id": WORLD["profile_id"],
                 "requested": WORLD["requested"],
                 "agency_id": WORLD["agency_id"],
+                # one synthetic candidate, ordered again while earlier cases are open
+                "confirm_duplicate": True,
             },
         )
         case = f"/v1/cases/{ordered['id']}"
