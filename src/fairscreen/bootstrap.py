@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.crypto import KeyProvider
 from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine
-from fairscreen.adapters.db.key_store import create_key_store, key_store_exists, move_wrapped_keys
+from fairscreen.adapters.db.key_store import key_store_exists, upgrade_key_store
 from fairscreen.adapters.db.migrations import pending_upgrade, upgrade
 from fairscreen.adapters.high_water import database_identity, high_water
 from fairscreen.adapters.jobs import InProcessQueue, JobQueue, ProcrastinateQueue
@@ -116,6 +116,14 @@ def pool_options(settings: Settings, url: str) -> dict[str, Any]:
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
 
 
+def key_store_engine(settings: Settings, **engine_options: Any) -> Engine:
+    """An engine on the key store (``create_engine``'s options); the default one, a
+    SQLite file in the data folder, needs the folder to exist before it is opened."""
+    if settings.key_store_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return create_engine(settings.key_store_database, **engine_options)
+
+
 def service_config(settings: Settings) -> ServiceConfig:
     return ServiceConfig(
         webhook_private_targets=settings.webhook_private_targets,
@@ -204,17 +212,14 @@ def build_services(
         postgres_timeouts=postgres_timeouts(settings),
         **pool_options(settings, settings.database_url),
     )
-    if settings.key_store_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)  # the default key store's home
-    key_engine = create_engine(
-        settings.key_store_database,
+    key_engine = key_store_engine(
+        settings,
         postgres_timeouts=postgres_timeouts(settings),
         **pool_options(settings, settings.key_store_database),
     )
     if migrate:
         upgrade(engine)
-        create_key_store(key_engine)
-        move_wrapped_keys(engine, key_engine)
+        upgrade_key_store(engine, key_engine)
     elif require_schema:
         _refuse_unmigrated(engine, key_engine)
     if sources is None:

@@ -61,6 +61,14 @@ def create_key_store(engine: sa.Engine) -> None:
         t.create(connection, checkfirst=True)
 
 
+def upgrade_key_store(data: sa.Engine, keys: sa.Engine) -> None:
+    """The key store's part of an upgrade, at start-up (``build_services``) and in
+    ``fairscreen db upgrade``: its schema, then any wrapped keys still kept beside the
+    data moved into it."""
+    create_key_store(keys)
+    move_wrapped_keys(data, keys)
+
+
 def key_store_exists(engine: sa.Engine) -> bool:
     """Whether the key store's table was made (``fairscreen db upgrade``)."""
     return sa.inspect(engine).has_table(t.name)
@@ -70,7 +78,8 @@ def move_wrapped_keys(data: sa.Engine, keys: sa.Engine, *, batch: int = 2000) ->
     """Move the wrapped keys a database kept beside its data (before the key store was
     apart) into the key store, and delete them from the data; return how many moved.
 
-    Runs at every start (``build_services``) and is a no-op once the data holds none.
+    Runs with every upgrade (``upgrade_key_store``) and is a no-op once the data holds
+    none.
     Each batch commits in the key store first, then deletes in the data, so a crash in
     between leaves rows in both, and the next run keeps the key store's (a tombstone
     wins over a live key, so nothing destroyed comes back)."""

@@ -9,8 +9,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from fairscreen.adapters.db.engine import create_engine
-from fairscreen.adapters.db.key_store import create_key_store, move_wrapped_keys
+from fairscreen.adapters.db.key_store import upgrade_key_store
 from fairscreen.adapters.db.migrations import schema_differences, upgrade
+from fairscreen.bootstrap import key_store_engine
 from fairscreen.config import Settings
 from fairscreen.domain.errors import InvalidInput, SchemaDrift
 from fairscreen.entrypoints.cli.exits import fail
@@ -59,12 +60,10 @@ def upgrade_command(
 
 def _upgrade_key_store(engine: Engine, settings: Settings) -> None:
     """The key store's schema (its own database) and any wrapped keys still kept beside
-    the data, as ``serve`` did at start-up before it stopped migrating."""
-    if settings.key_store_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)  # the default key store's home
-    key_engine = create_engine(settings.key_store_database)
+    the data: the step ``build_services`` takes when it migrates, since ``serve`` and
+    ``worker`` no longer do."""
+    key_engine = key_store_engine(settings)
     try:
-        create_key_store(key_engine)
-        move_wrapped_keys(engine, key_engine)
+        upgrade_key_store(engine, key_engine)
     finally:
         key_engine.dispose()
