@@ -16,6 +16,7 @@ what the newer log had revoked (docs/operations.md).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -157,15 +158,19 @@ def run_task(svc: Services, name: str, args: Mapping[str, Any], *, attempt: int 
 
 
 #: A loop that runs for as long as the process does, until ``stop`` is set; started
-#: in a thread of its own by ``fairscreen worker`` and by the in-process runner.
+#: in a thread of its own (``entrypoints/api/scheduler.start_loops``) by ``fairscreen
+#: worker`` and by ``serve``.
 BackgroundLoop = Callable[[Services, threading.Event], None]
 
 
-def long_running_loops() -> tuple[BackgroundLoop, ...]:
-    """The loops every worker starts beside the job queue: the ledger's sequencer
+def long_running_loops(*, sequencer_interval: float | None = None) -> tuple[BackgroundLoop, ...]:
+    """The loops every worker starts beside the job queue, and ``serve`` beside its
+    requests when it is given a ``sequencer_interval`` (seconds between rounds;
+    ``--sequencer-interval``; None: the sequencer's own default): the ledger's sequencer
     (services/sequencer.py; only the holder of its lease works, the others wait their
-    turn, so any number of workers and ``serve`` processes may run it). ``serve`` runs
-    its own sequencer thread (``--sequencer-interval``) and starts none of these.
+    turn, so any number of workers and ``serve`` processes may run it).
     :data:`PUBLISH` stays a periodic task: a round of the same sequencer, under the same
     lease, so checkpoints go on where no loop runs (a worker with ``--once``)."""
-    return (sequencer.run_sequencer,)
+    if sequencer_interval is None:
+        return (sequencer.run_sequencer,)
+    return (functools.partial(sequencer.run_sequencer, interval=sequencer_interval),)

@@ -49,9 +49,9 @@ from fairscreen.entrypoints.api.routers import (
     references,
     webhooks,
 )
-from fairscreen.entrypoints.api.scheduler import run_in_process
+from fairscreen.entrypoints.api.scheduler import run_in_process, start_loops
+from fairscreen.services import background
 from fairscreen.services.context import Services
-from fairscreen.services.sequencer import run_sequencer
 
 API_VERSION = "1.0.0"
 #: FastAPI's native OpenTelemetry, every part of it off (see :func:`create_app`)
@@ -138,27 +138,23 @@ def create_app(
         if token_reads_on_loop and services.engine.dialect.name == "postgresql":
             reader = app.state.loop_reader = LoopReader(services.engine)
         if scheduler_interval:
-            task = asyncio.create_task(run_in_process(services, scheduler_interval, loops=()))
-        stop_sequencer = threading.Event()
-        sequencer_thread = None
-        if sequencer_interval:
-            sequencer_thread = threading.Thread(
-                target=run_sequencer,
-                args=(services, stop_sequencer),
-                kwargs={"interval": sequencer_interval},
-                name="fairscreen-sequencer",
-                daemon=True,
-            )
-            sequencer_thread.start()
+            task = asyncio.create_task(run_in_process(services, scheduler_interval))
+        stop_loops = threading.Event()
+        loops = (
+            background.long_running_loops(sequencer_interval=sequencer_interval)
+            if sequencer_interval
+            else ()
+        )
+        threads = start_loops(services, loops, stop_loops)
         try:
             yield
         finally:
             if reader is not None:
                 app.state.loop_reader = None
                 await reader.aclose()
-            stop_sequencer.set()
-            if sequencer_thread is not None:
-                sequencer_thread.join()
+            stop_loops.set()
+            for thread in threads:
+                thread.join()
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

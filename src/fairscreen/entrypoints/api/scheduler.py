@@ -15,8 +15,10 @@
   release at its window's end, an evidence file's content check) once due by the
   service's clock, retrying a failed one with backoff; a job lost with the process is
   done by the next sweep.
-- :func:`run_in_process` runs all three, and the long-running loops
-  (``background.long_running_loops``), until cancelled.
+- :func:`run_in_process` runs all three until cancelled.
+- :func:`start_loops` starts the long-running loops (``background.long_running_loops``:
+  the ledger's sequencer), each in a thread of its own: the one place ``serve`` and
+  ``fairscreen worker`` start them.
 
 Off unless an interval is given (tests call :func:`tick` and :func:`deliver` themselves).
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -146,27 +149,29 @@ def start_loops(
     svc: Services, loops: Sequence[background.BackgroundLoop], stop: threading.Event
 ) -> list[threading.Thread]:
     """Each long-running loop in a thread of its own, until ``stop`` is set (the worker
-    and the in-process runner both start theirs here)."""
+    and ``serve`` both start theirs here); the caller joins the threads once it has set
+    ``stop``."""
     threads = [
-        threading.Thread(target=loop, args=(svc, stop), name=f"fairscreen-{index}", daemon=True)
-        for index, loop in enumerate(loops)
+        threading.Thread(target=loop, args=(svc, stop), name=_thread_name(loop), daemon=True)
+        for loop in loops
     ]
     for thread in threads:
         thread.start()
     return threads
 
 
-async def run_in_process(
-    svc: Services,
-    interval: float,
-    loops: Sequence[background.BackgroundLoop] | None = None,
-) -> None:
+def _thread_name(loop: background.BackgroundLoop) -> str:
+    """``fairscreen-sequencer`` for ``run_sequencer`` (or a partial of it): the name a
+    thread dump or a profiler shows."""
+    function = loop.func if isinstance(loop, functools.partial) else loop
+    return "fairscreen-" + getattr(function, "__name__", "loop").removeprefix("run_")
+
+
+async def run_in_process(svc: Services, interval: float) -> None:
     """Tick, deliver and run due jobs every ``interval`` seconds (jobs at least every
-    second), each on its own, and the long-running loops, until cancelled (in worker
-    threads: the service is blocking I/O)."""
+    second), each on its own, until cancelled (in worker threads: the service is
+    blocking I/O)."""
     allow_private = svc.config.webhook_private_targets
-    stop = threading.Event()
-    threads = start_loops(svc, background.long_running_loops() if loops is None else loops, stop)
     others = [
         asyncio.create_task(
             _every(
@@ -180,11 +185,8 @@ async def run_in_process(
     try:
         await _every(interval, lambda: tick(svc), "tick")
     finally:
-        stop.set()
         for task in others:
             task.cancel()
         for task in others:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        for thread in threads:
-            await run_in_threadpool(thread.join, 10)
