@@ -265,7 +265,15 @@ def _add_invited_case(
 def _invite(svc: Services, pending: invitations.PendingInvitation | None) -> None:
     """Send the committed order's invitation. The order stands whether or not the
     message goes out: a failure is recorded on the link and shown on the case's page,
-    which offers to send it again."""
+    which offers to send it again.
+
+    Whether it went out is recorded in a transaction of its own (``send_invitation``),
+    not in the order's: the outcome exists only once the message was tried, and it is
+    tried only after the order is committed, so that no candidate is sent a link to an
+    order that then rolled back, and no SMS or SMTP round trip is made while the order's
+    transaction holds the database's write lock (SQLite) and the case's rows. Recording
+    "sent" in the order's transaction beforehand would claim a message that a crash or
+    a refusal then never sends."""
     if pending is not None:
         invitations.send_invitation(svc, pending)
 
