@@ -123,6 +123,21 @@ def disputed_case(web: Web, statement: str = "不是我的案件") -> tuple[str,
     return case_id, str(answer.json()["dispute_ids"][0])
 
 
+def refused_every_outcome(web: Web, action: str, outcomes: tuple[str, ...]) -> None:
+    """The employer of an agency's case POSTs each answer ``outcome`` to ``action`` (a
+    dispute's or a supplement's): each is refused alike, 403 PERMISSION_DENIED (the
+    agency answers), and nothing is read (no ``report.read`` logged, P5), though some
+    outcomes read the records to build the corrected ones."""
+    from integration.service_fixtures import reads_by_reason
+
+    before = reads_by_reason(web.api.world)
+    for outcome in outcomes:
+        refused = web.post("employer", action, {"outcome": outcome, "answer": "无法核实"})
+        assert refused.status_code == 403, outcome
+        assert "<code>PERMISSION_DENIED</code>" in refused.text, outcome
+    assert reads_by_reason(web.api.world) == before
+
+
 def run_background_jobs(web: Web) -> None:
     """Run the jobs the requests enqueued, as ``serve``'s in-process runner does on SQLite
     and ``fairscreen worker --once`` on PostgreSQL (services/background.py)."""

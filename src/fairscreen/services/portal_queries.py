@@ -157,11 +157,16 @@ class DisputeDesk:
     files: dict[str, DisputeFile]
 
 
-def dispute_desk(svc: Services, actor: Actor, case_id: str) -> DisputeDesk:
+def dispute_desk(
+    svc: Services, actor: Actor, case_id: str, *, answering: bool = False
+) -> DisputeDesk:
     """For the case's verifier (its agency, or the employer of an own-check case): the
-    disputes to answer (``DisputeDesk``). Logged as a read for a dispute."""
+    disputes to answer (``DisputeDesk``). Logged as a read for a dispute. ``answering``:
+    read to build an answer (a correction's records), so the employer of an agency's case
+    is refused as the answer itself refuses it (``PermissionDenied``), not told there is
+    nothing to read (``verifier_case``)."""
     with svc.uow() as uow:
-        case = verifier_case(uow, actor, case_id, reading=True)
+        case = verifier_case(uow, actor, case_id, reading=not answering)
         disputes = dispute_summaries(uow, case)
         report = uow.repo.report(case) or {}
         disputed = {d["finding_id"] for d in disputes}

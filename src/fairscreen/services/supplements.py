@@ -317,15 +317,21 @@ def candidate_supplements(svc: Services, actor: Actor, case_id: str) -> list[dic
 
 
 def verifier_supplements(
-    svc: Services, actor: Actor, case_id: str, *, with_records: bool = True
+    svc: Services,
+    actor: Actor,
+    case_id: str,
+    *,
+    with_records: bool = True,
+    answering: bool = False,
 ) -> list[dict[str, Any]]:
     """For the case's verifier: the supplements (the candidate's notes decrypted) and,
     ``with_records``, each open one's finding, claim and the records behind it (to
     re-verify them; the API's list returns none of these, so it does not decrypt them).
     Logged once as a read for a dispute (P5), naming what was read, whenever there is a
-    supplement to read."""
+    supplement to read. ``answering``: read to build an answer, refused as
+    :func:`answer_supplement` refuses it (as ``portal_queries.dispute_desk``)."""
     with svc.uow() as uow:
-        case = verifier_case(uow, actor, case_id, reading=True)
+        case = verifier_case(uow, actor, case_id, reading=not answering)
         listed = _with_files(uow, case)
         records_read = with_records and any(s["outcome"] is None for s in listed)
         if records_read:

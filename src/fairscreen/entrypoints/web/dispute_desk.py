@@ -42,11 +42,14 @@ def answer_refusal(page: Page, refused: FairscreenError, form_id: str) -> dict[s
     return refusal(page, refused, form=form_id, typed=page.typed())
 
 
-def _desk(page: Page, case_id: str) -> portal_queries.DisputeDesk:
-    """The case's disputes for its verifier, read (and logged) once in the request."""
+def _desk(page: Page, case_id: str, *, answering: bool = False) -> portal_queries.DisputeDesk:
+    """The case's disputes for its verifier, read (and logged) once in the request;
+    ``answering``: for an answer, refused as the answer is (403, whatever its outcome)."""
     return page.read_once(
         ("dispute_desk", case_id),
-        lambda: portal_queries.dispute_desk(page.services, _actor(page), case_id),
+        lambda: portal_queries.dispute_desk(
+            page.services, _actor(page), case_id, answering=answering
+        ),
     )
 
 
@@ -97,7 +100,7 @@ def resolve(page: Page, case_id: str, dispute_id: str) -> None:
 
 def corrected_records(page: Page, case_id: str, dispute_id: str) -> list[dict[str, Any]]:
     """The records the correction form describes, for the open dispute's finding."""
-    held = _dispute_records(page, _desk(page, case_id)).get(dispute_id, [])
+    held = _dispute_records(page, _desk(page, case_id, answering=True)).get(dispute_id, [])
     sources = record_form.record_sources(held, record_form.configured_source(page.services.sources))
     return record_form.corrected_records(page.field, held, sources)
 
@@ -183,13 +186,17 @@ def supplements_context(page: Page, case_id: str) -> dict[str, Any]:
     }
 
 
-def _supplements_with_forms(page: Page, case_id: str) -> list[dict[str, Any]]:
+def _supplements_with_forms(
+    page: Page, case_id: str, *, answering: bool = False
+) -> list[dict[str, Any]]:
     """The case's supplements for its verifier, each open one with the records its
     re-verification form shows (``record_form.form_records``); read (and logged) once in
-    the request."""
+    the request. ``answering``: as :func:`_desk`'s."""
 
     def read() -> list[dict[str, Any]]:
-        listed = supplements.verifier_supplements(page.services, _actor(page), case_id)
+        listed = supplements.verifier_supplements(
+            page.services, _actor(page), case_id, answering=answering
+        )
         configured = record_form.configured_source(page.services.sources)
         for item in listed:
             item["form_records"] = record_form.form_records(
@@ -206,7 +213,7 @@ def answer_supplement(page: Page, case_id: str, supplement_id: str) -> None:
     outcome = page.field("outcome")
     corrected: list[dict[str, Any]] = []
     if outcome == supplements.SupplementOutcome.REVERIFIED:
-        listed = _supplements_with_forms(page, case_id)
+        listed = _supplements_with_forms(page, case_id, answering=True)
         held: list[dict[str, Any]] = next(
             (s["form_records"] for s in listed if s["id"] == supplement_id), []
         )
