@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from importlib import resources
 
 import pytest
 
@@ -13,6 +15,7 @@ from fairscreen.domain.lexicon import (
     LexiconReading,
     LexiconTopicClassifier,
     TopicLexicon,
+    _candidates,
     build_lexicon,
     lexicon_file_text,
     parse_lexicon_file,
@@ -118,3 +121,31 @@ def test_the_lexicon_digest_names_every_file() -> None:
     digest = shipped_lexicon_sha256()
     assert re.fullmatch("[0-9a-f]{64}", digest)
     assert shipped_lexicon_sha256() == digest
+
+
+def test_the_chinese_scan_finds_every_start_the_prefixes_allow_overlapping_ones_too() -> None:
+    scan = _candidates({"癌"}, {"他好", "好像", "他喜"})
+    assert scan is not None
+    starts = [found.start() for found in scan.finditer("他好像得了癌。他是他的")]
+    # 他好 at 0 and 好像 at 1 overlap; 他是 and 他的 start no entry and are not tried
+    assert starts == [0, 1, 5]
+    assert _candidates(set(), set()) is None
+
+
+def test_the_chinese_scan_misses_no_start_of_the_shipped_entries() -> None:
+    # a superset of what the exact prefix test accepts is all the scan may be: a start it
+    # missed would be a prohibited remark kept
+    corpus = resources.files("fairscreen").joinpath("data/topics_corpus.jsonl").read_text()
+    statements = "\n".join(json.loads(line)["text"] for line in corpus.splitlines())
+    for dispatcher in (LEXICON._allow, LEXICON._topics, LEXICON._hant_topics):
+        scan = _candidates(dispatcher._chinese_singles, dispatcher._chinese_pairs)
+        assert scan is not None
+        found = {match.start() for match in scan.finditer(statements)}
+        allowed = {
+            start
+            for start in range(len(statements))
+            if statements[start] in dispatcher._chinese_singles
+            or statements[start : start + 2] in dispatcher._chinese_pairs
+        }
+        assert allowed, "the corpus starts some entry of every dispatcher"
+        assert allowed <= found

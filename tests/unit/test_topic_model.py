@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from fairscreen.domain import topic_model
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lexicon import LexiconTopicClassifier
 from fairscreen.domain.text_fold import fold
@@ -88,6 +89,33 @@ def test_an_empty_or_blanked_statement_is_kept() -> None:
     classifier = default_classifier()
     for text in ("", "。", "民族品牌", "carrier-grade systems"):
         assert classifier.prohibited_topic(text) is None, text
+
+
+def test_a_statement_the_model_drops_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the topic is named from the features its drop score was summed over: reading the
+    # span again cost ~250k instructions a statement (docs/evaluation.md)
+    classifier = default_classifier()
+    text = "他都四十好几了还在写代码。"
+    folded = fold(text)
+    reading = classifier.lexicon.read(folded, folded)
+    assert reading.topic is None and reading.cue is None  # the model decides, not the lexicon
+    read = topic_model._read
+    spans_read: list[str] = []
+    monkeypatch.setattr(topic_model, "_read", lambda span: spans_read.append(span) or read(span))
+    assert classifier.prohibited_topic(text) == "age"
+    assert spans_read == ["他都四十好几了还在写代码"]
+
+
+def test_the_model_names_the_highest_topic_and_the_first_listed_on_a_tie() -> None:
+    weights = {"甲": [3, 5, 1, 2], "乙": [1, 3, 4, 1]}  # [topic index, weight, …]
+    model = parse_model(
+        json.dumps(
+            DOCUMENT | {"topic_bias": [0] * len(PROHIBITED_TOPICS), "topic_weights": weights}
+        ).encode()
+    )
+    assert model.topic({"甲"}) == PROHIBITED_TOPICS[3]
+    assert model.topic({"甲", "乙", "unknown"}) == PROHIBITED_TOPICS[1]  # 5 against 5
+    assert model.topic(set()) == PROHIBITED_TOPICS[0]  # all zero
 
 
 @pytest.mark.parametrize(
