@@ -204,6 +204,20 @@ def verifier_case(
     return case
 
 
+def log_read(
+    svc: Services,
+    uow: SqlUnitOfWork,
+    case: RowMapping,
+    actor: Actor,
+    *,
+    why: str,
+    reason: ReasonCode,
+) -> None:
+    """A read of the case's personal data, logged in this unit of work before the data
+    leaves (P5: every decryption has a reason); ``why`` names what was read."""
+    log_event(svc, uow, EventType.REPORT_READ, case, actor, payload={"reason": why}, reason=reason)
+
+
 def log_dispute_read(
     svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, why: str
 ) -> None:

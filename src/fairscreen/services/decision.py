@@ -49,6 +49,7 @@ from fairscreen.services.case_events import (
     HELD_FOR_DECISION,
     S,
     log_event,
+    log_read,
     move_case,
     new_id,
     visible_case,
@@ -432,14 +433,6 @@ def decision_for_candidate(svc: Services, actor: Actor, case_id: str) -> dict[st
         decided = uow.repo.decision(case)
         if decided is None:
             return None
-        log_event(
-            svc,
-            uow,
-            EventType.REPORT_READ,
-            case,
-            actor,
-            payload={"reason": "decision"},
-            reason=ReasonCode.DECISION,
-        )
+        log_read(svc, uow, case, actor, why="decision", reason=ReasonCode.DECISION)
         uow.commit()
     return {k: decided[k] for k in ("outcome", "reason", "decided_at", "adverse")}

@@ -21,12 +21,12 @@ from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.categories import SENSITIVE, Category, Tier, allowed_categories
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lifecycle import deletion_due
-from fairscreen.ledger.entries import ActorRole, EventType, ReasonCode
+from fairscreen.ledger.entries import ActorRole, ReasonCode
 from fairscreen.services.case_events import (
     claim_of,
     dispute_summaries,
     log_dispute_read,
-    log_event,
+    log_read,
     verifier_case,
     visible_case,
 )
@@ -88,13 +88,12 @@ def case_notices(svc: Services, actor: Actor, case_id: str) -> list[dict[str, An
     with svc.uow() as uow:
         case = visible_case(uow, actor, case_id)
         notices = [n for n in uow.repo.notices(case) if n["kind"] in ADVERSE_NOTICE_KINDS]
-        log_event(
+        log_read(
             svc,
             uow,
-            EventType.REPORT_READ,
             case,
             actor,
-            payload={"reason": "decision_notices"},
+            why="decision_notices",
             reason=ReasonCode.CANDIDATE_REVIEW
             if actor.role is ActorRole.CANDIDATE
             else ReasonCode.EMPLOYER_VIEW,

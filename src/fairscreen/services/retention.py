@@ -45,6 +45,7 @@ from fairscreen.services.case_events import (
     dump_json,
     live_claims,
     log_event,
+    log_read,
     new_id,
     visible_case,
 )
@@ -113,15 +114,7 @@ def export_subject_data(svc: Services, actor: Actor) -> dict[str, Any]:
             }
             cases.append(item)
             if report is not None:
-                log_event(
-                    svc,
-                    uow,
-                    EventType.REPORT_READ,
-                    case,
-                    actor,
-                    payload={"reason": "export"},
-                    reason=ReasonCode.CANDIDATE_REVIEW,
-                )
+                log_read(svc, uow, case, actor, why="export", reason=ReasonCode.CANDIDATE_REVIEW)
         document = {
             "subject": {
                 "id": subject["id"],
