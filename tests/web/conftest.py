@@ -135,6 +135,8 @@ def refused_every_outcome(web: Web, action: str, outcomes: tuple[str, ...]) -> N
         refused = web.post("employer", action, {"outcome": outcome, "answer": "无法核实"})
         assert refused.status_code == 403, outcome
         assert "<code>PERMISSION_DENIED</code>" in refused.text, outcome
+        # and says why, in the employer's language
+        assert "该案件的异议由受托核查机构答复。" in refused.text, outcome
     assert reads_by_reason(web.api.world) == before
 
 

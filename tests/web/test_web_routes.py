@@ -95,6 +95,8 @@ def test_every_page_for_every_role(web: Web) -> None:
             else:
                 assert answer.status_code == 403, (who, template, answer.status_code)
                 assert "PERMISSION_DENIED" in answer.text
+                # why, in the page's language: this role's account cannot open it
+                assert "账户不能打开此页面。" in answer.text, (who, template)
     assert checked > 150
 
 
@@ -1105,3 +1107,27 @@ def test_the_account_page_reads_in_every_language(web: Web, lang: str) -> None:
     )
     assert title in page.text
     assert web.get("candidate", "/account").status_code == 403
+
+
+def test_a_permission_refusal_says_why_only_in_the_catalogues_words(web: Web) -> None:
+    """A 403 page explains a refusal the catalogue words for the reader, and never shows
+    a service's own English of one, which may name what the reader may not see."""
+    from fairscreen.domain.errors import PermissionDenied
+    from fairscreen.entrypoints.web.render import WebRoute
+
+    def keyed() -> None:
+        raise PermissionDenied("agency answers", key="denied.agency_answers_disputes")
+
+    def unkeyed() -> None:
+        raise PermissionDenied("case 7 belongs to Example Ltd", field="actor")
+
+    app = web.client("employer").app
+    for path, endpoint in (("/test-only/keyed", keyed), ("/test-only/unkeyed", unkeyed)):
+        app.router.add_api_route(path, endpoint, route_class_override=WebRoute)
+    explained = web.get("employer", "/test-only/keyed")
+    assert explained.status_code == 403
+    assert "说明: <span>该案件的异议由受托核查机构答复。</span>" in explained.text
+    assert "agency answers" not in explained.text
+    unexplained = web.get("employer", "/test-only/unkeyed")
+    assert unexplained.status_code == 403 and "PERMISSION_DENIED" in unexplained.text
+    assert "Example Ltd" not in unexplained.text and "说明" not in unexplained.text

@@ -248,12 +248,12 @@ def error_page(request: Request, error: Exception) -> Response:
         log.error("web page failed: %s on %s", type(error).__name__, request.url.path)
         status, code = 500, "INTERNAL"
     field = getattr(error, "field", None) if status in (409, 422) else None
-    # the refusal (in the reader's language, or its English) for the page to explain
-    refused = (
-        refusal(page, error)
-        if status in (409, 422) and isinstance(error, FairscreenError)
-        else None
-    )
+    # the refusal for the page to explain: a form's (409, 422) in the reader's language or
+    # its English; a permission refusal (403) only where the catalogue words it for the
+    # reader ("the agency answers disputes on its cases"), since a service's English of
+    # one may name what the reader has no right to see
+    explained = status in (409, 422) or (status == 403 and page.t.detail(error) is not None)
+    refused = refusal(page, error) if explained and isinstance(error, FairscreenError) else None
     if status == 503:
         # the operator's cause (paths, the driver's reason) goes to the log, not the page
         log.error("web page failed: %s: %s", code, error)
