@@ -43,6 +43,8 @@ def test_a_second_order_is_a_keyed_409_until_confirmed(api: Api) -> None:
         "confirm_duplicate",
     )
     assert case_id in problem["detail"]
+    # the key's parameters, for a client that words the refusal in its reader's language
+    assert problem["params"] == {"case_id": case_id}
     assert _case_ids(api, "employer") == before  # nothing stored
     assert _order(api, confirm_duplicate=False).status_code == 409
     assert _order(api, confirm_duplicate="yes").status_code == 422  # true or false only

@@ -131,6 +131,7 @@ def test_a_refusal_problem_keeps_its_english_detail_and_gains_its_key(api: Api) 
         "code": "INVALID_TRANSITION",
         "field": "case_id",
         "key": "transition.report_not_released_yet",
+        "params": {},
     }
     # an error without a key (here an unknown route) says so with a null key
     unknown = api.call("employer", "GET", "/v1/no-such-route")
@@ -143,7 +144,7 @@ def test_problems_are_rfc9457_and_name_the_field(api: Api) -> None:
     assert bad.status_code == 422
     assert bad.headers["content-type"] == "application/problem+json"
     body = bad.json()
-    assert set(body) == {"type", "title", "status", "detail", "code", "field", "key"}
+    assert set(body) == {"type", "title", "status", "detail", "code", "field", "key", "params"}
     assert body["status"] == 422 and body["code"] == "INVALID_INPUT"
     assert body["field"] in ("profile_id", "requested")
     assert body["key"] is None  # the framework's own request validation: no message key

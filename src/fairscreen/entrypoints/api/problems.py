@@ -2,8 +2,11 @@
 error family in one place (:data:`STATUS`).
 
 Every problem carries ``type``, ``title``, ``status``, ``detail``, the domain error's
-stable ``code``, where an input is at fault the JSON path of the ``field``, and the
-refusal's message ``key`` (``domain/errors.py``; null when it has none). The detail is
+stable ``code``, where an input is at fault the JSON path of the ``field``, the
+refusal's message ``key`` (``domain/errors.py``; null when it has none) and the key's
+``params`` (codes, ids and numbers, never personal data: what a client fills the key's
+text with in its reader's language, e.g. the open case a ``DUPLICATE_ORDER`` names; ``{}``
+when there are none). The detail is
 the error's own English message, which names fields and rules, never values (the
 error family's contract); a validation error's offending input is never echoed. An
 unexpected error becomes a 500 problem with no detail and is logged by type and route
@@ -106,8 +109,10 @@ def problem_body(
     detail: str | None = None,
     field: str | None = None,
     key: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The problem document (RFC 9457 members plus ``code``, ``field`` and ``key``)."""
+    """The problem document (RFC 9457 members plus ``code``, ``field``, ``key`` and
+    ``params``)."""
     return {
         "type": TYPE_BASE + code.lower().replace("_", "-"),
         "title": TITLES.get(status, "Error"),
@@ -116,6 +121,7 @@ def problem_body(
         "code": code,
         "field": field,
         "key": key,
+        "params": params or {},
     }
 
 
@@ -126,9 +132,10 @@ def problem(
     *,
     field: str | None = None,
     key: str | None = None,
+    params: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = problem_body(status, code, detail, field, key)
+    body = problem_body(status, code, detail, field, key, params)
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -145,7 +152,9 @@ def from_error(error: e.FairscreenError) -> JSONResponse:
         # A server-side failure: its message may name internals; log the type only.
         log.error("request failed: %s (%s)", type(error).__name__, error.code)
         return problem(status, error.code, "the request could not be completed")
-    return problem(status, error.code, error.message, field=error.field, key=error.key)
+    return problem(
+        status, error.code, error.message, field=error.field, key=error.key, params=error.params
+    )
 
 
 def _field(loc: tuple[Any, ...]) -> str:

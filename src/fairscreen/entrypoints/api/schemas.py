@@ -43,9 +43,10 @@ class Out(BaseModel):
 
 class Problem(BaseModel):
     """RFC 9457 problem details, with the domain error's stable ``code``, the JSON path
-    of the offending ``field`` where there is one, and the refusal's message ``key`` (the
+    of the offending ``field`` where there is one, the refusal's message ``key`` (the
     web catalogue's, for a client that shows it in its reader's language; null for an
-    error without one)."""
+    error without one) and the key's ``params`` (codes, ids and numbers to fill its
+    ``{placeholders}`` with; never personal data)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -56,6 +57,7 @@ class Problem(BaseModel):
     code: str
     field: str | None = None
     key: str | None = None
+    params: dict[str, str | int] = {}
     instance: str | None = None
 
 
