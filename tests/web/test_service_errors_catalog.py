@@ -215,3 +215,16 @@ def test_code_parameters_read_as_their_labels() -> None:
 
 def test_a_refusal_without_a_key_is_left_to_english() -> None:
     assert Translator("zh-Hans").detail(InvalidInput("a message nobody wrote down")) is None
+
+
+def test_a_value_typed_where_a_code_is_expected_is_never_quoted_back() -> None:
+    """A value typed into a code's place may be personal (a gender written out where the
+    self-identification form offers codes): the refusal names what is expected, in every
+    language and in the API's English, never the value."""
+    typed = "synthetic-typed-value"
+    refusal = case_models._message(
+        {"type": "literal_error", "input": typed, "ctx": {"expected": "'a' or 'b'"}}
+    )
+    assert refusal.key == "field.value_not_expected" and "'a' or 'b'" in refusal.message
+    shown = [refusal.message, *(Translator(lang).detail(refusal) or "" for lang in LANGUAGES)]
+    assert all(typed not in text for text in shown) and typed not in str(refusal.params)

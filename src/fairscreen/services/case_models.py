@@ -358,14 +358,12 @@ def _message(error: Mapping[str, Any]) -> InvalidInput:
         return InvalidInput(text, key=key)
     context = error.get("ctx") or {}
     if kind in ("literal_error", "enum"):
-        value = error.get("input")
-        # a code the form offers, quoted; anything longer is not shown (it may be personal)
-        shown = repr(value) if isinstance(value, str) and len(value) <= 40 else "this value"
+        # the input itself is never quoted: a value typed into a code's place may be
+        # personal (a gender written out where the self-identification form offers codes)
         expected = str(context.get("expected", "a listed value"))
         return InvalidInput(
-            "{value} is not allowed here (expected {expected})",
+            "this value is not allowed here (expected {expected})",
             key="field.value_not_expected",
-            value=shown,
             expected=expected,
         )
     if kind == "string_pattern_mismatch":
