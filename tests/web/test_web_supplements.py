@@ -128,6 +128,8 @@ def test_a_candidate_supplies_a_document_and_the_agency_answers(web: Web) -> Non
         "agency", answer, {"outcome": "not_sufficient", "answer": "照片模糊，看不清证书编号。"}
     )
     assert said.status_code == 303 and "done=supplement_answered" in said.headers["location"]
+    # answered, its file is no longer opened (as an answered dispute's): nothing to verify
+    assert web.get("agency", link.group(1)).status_code == 404
     mine = web.get("candidate", f"/candidate/cases/{case_id}").text
     assert "材料不足，未能核实" in mine and "照片模糊，看不清证书编号。" in mine
     queue = web.get("agency", "/agency").text

@@ -191,11 +191,13 @@ def verifier_file(
             ),
             None,
         )
-        if owner == "dispute":  # a dispute answered has no evidence to open any more
-            disputes = uow.repo.disputes(case)
-            owned = any(d["id"] == owner_id and d["outcome"] is None for d in disputes)
-        else:  # a supplement's id, not a dispute's (their files share one table)
-            owned = owner_id.startswith("sup_")
+        # a dispute or a supplement answered has no evidence to open any more (their
+        # files share one table: the owner's id is looked up among its own kind)
+        if owner == "dispute":
+            owners = uow.repo.disputes(case, with_texts=False)
+        else:
+            owners = uow.repo.supplements(case, with_texts=False)
+        owned = any(o["id"] == owner_id and o["outcome"] is None for o in owners)
         if not owned:
             raise NotFound("no such evidence", key="not_found.evidence")
         found = openable(found)

@@ -755,24 +755,15 @@ class ServiceRepository:
             ).scalar_one()
             yield self.cipher.decrypt(label, f"evidence.{file_id}.{seq}", bytes(blob))
 
-    def disputes(self, case: RowMapping) -> list[dict[str, Any]]:
-        query = _rows_where(t.disputes, "case_id", order_by=("opened_at", "id"))
-        label = case["pseudonym"]
-        out = []
-        for row in self._rows(query, case["id"]):
-            item = {
-                k: row[k]
-                for k in ("id", "finding_id", "opened_at", "due_at", "outcome", "resolved_at")
-            }
-            for text in ("statement", "evidence", "answer"):  # evidence, answer: optional
-                blob = row[f"{text}_ct"]
-                item[text] = (
-                    None
-                    if blob is None
-                    else self.cipher.decrypt_text(label, f"dispute.{row['id']}.{text}", bytes(blob))
-                )
-            out.append(item)
-        return out
+    def disputes(self, case: RowMapping, *, with_texts: bool = True) -> list[dict[str, Any]]:
+        """The case's disputes, oldest first, statement, evidence note and answer
+        decrypted (the last two optional; ``with_texts``: see :meth:`_owned_rows`)."""
+        return self._owned_rows(
+            case,
+            t.disputes,
+            ("id", "finding_id", "opened_at", "due_at", "outcome", "resolved_at"),
+            ("statement", "evidence", "answer") if with_texts else (),
+        )
 
     def open_dispute_count(self, case_id: str) -> int:
         query = sa.select(sa.func.count()).where(
@@ -816,24 +807,34 @@ class ServiceRepository:
             )
         )
 
-    def supplements(self, case: RowMapping) -> list[dict[str, Any]]:
-        """The case's supplements, oldest first, note and answer decrypted."""
-        query = _rows_where(t.supplements, "case_id", order_by=("supplied_at", "id"))
+    def supplements(self, case: RowMapping, *, with_texts: bool = True) -> list[dict[str, Any]]:
+        """The case's supplements, oldest first, note and answer decrypted (``with_texts``:
+        see :meth:`_owned_rows`)."""
+        return self._owned_rows(
+            case,
+            t.supplements,
+            ("id", "finding_id", "category", "supplied_at", "outcome", "answered_at"),
+            ("note", "answer") if with_texts else (),
+        )
+
+    def _owned_rows(
+        self, case: RowMapping, table: sa.Table, columns: tuple[str, ...], texts: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """A case's disputes or supplements, oldest first: ``columns`` as stored, and each
+        of ``texts`` decrypted (None where there is none). A caller that needs only their
+        state names no texts, and reads nothing a person wrote."""
+        kind = table.name.removesuffix("s")  # "dispute", "supplement": the texts' labels
+        query = _rows_where(table, "case_id", order_by=(columns[3], "id"))
         label = case["pseudonym"]
         out = []
         for row in self._rows(query, case["id"]):
-            item = {
-                k: row[k]
-                for k in ("id", "finding_id", "category", "supplied_at", "outcome", "answered_at")
-            }
-            for text in ("note", "answer"):
+            item = {k: row[k] for k in columns}
+            for text in texts:
                 blob = row[f"{text}_ct"]
                 item[text] = (
                     None
                     if blob is None
-                    else self.cipher.decrypt_text(
-                        label, f"supplement.{row['id']}.{text}", bytes(blob)
-                    )
+                    else self.cipher.decrypt_text(label, f"{kind}.{row['id']}.{text}", bytes(blob))
                 )
             out.append(item)
         return out
