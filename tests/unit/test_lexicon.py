@@ -84,7 +84,7 @@ def test_an_unambiguous_term_still_drops_and_a_cue_can_name_the_topic() -> None:
     )
     layered = LayeredTopicClassifier(lexicon, shipped_model())
     assert lexicon.read("他住院了。", "他住院了。") == LexiconReading(
-        "health_condition", None, "他住院了。"
+        "health_condition", None, "他住院了。", "zh-Hans"
     )
     # a hit drops whatever the model says; a cue of an earlier topic names it
     assert layered.prohibited_topic("他住院了。") == "health_condition"

@@ -12,7 +12,13 @@ pytest.importorskip("opencc")
 
 import numpy as np
 
-from fairscreen.training.topic_cv import Row, _groups, _highest_threshold, operating_points
+from fairscreen.training.topic_cv import Row, _groups, operating_points
+from fairscreen.training.topic_model import (
+    ANY_SCRIPT,
+    dropped,
+    highest_threshold,
+    per_script_thresholds,
+)
 
 
 def _row(id_: str, lang: str, label: int, *, certain: bool = False, scored: bool = True) -> Row:
@@ -23,11 +29,38 @@ def test_highest_threshold_keeps_the_recall_asked_for() -> None:
     scores = np.array([5.0, 4.0, 3.0, 2.0, 1.0, 0.5])
     y = np.array([1, 1, 1, 1, 0, 0])
     certain = np.zeros(6, dtype=bool)
-    assert _highest_threshold(scores, y, certain, 0.75) == 3.0
-    assert _highest_threshold(scores, y, certain, 1.0) == 2.0
+    assert highest_threshold(scores, y, certain, 0.75) == 3.0
+    assert highest_threshold(scores, y, certain, 1.0) == 2.0
     # a lexicon hit counts as a drop: one fewer positive the model must reach
     certain[3] = True
-    assert _highest_threshold(scores, y, certain, 1.0) == 3.0
+    assert highest_threshold(scores, y, certain, 1.0) == 3.0
+
+
+def test_highest_threshold_above_every_score_when_the_lexicon_reaches_the_recall() -> None:
+    scores = np.array([5.0, 4.0, 3.0])
+    y = np.array([1, 0, 0])
+    certain = np.array([True, False, False])
+    threshold = highest_threshold(scores, y, certain, 1.0)
+    assert threshold > scores.max()
+
+
+def test_each_script_gets_its_own_threshold_and_blank_rows_count_in_every_script() -> None:
+    # zh-Hans: positives 3.0 and 2.0, a job row at 2.5; en: a positive at 1.0, a job row
+    # at 0.5; a featureless row (ANY_SCRIPT) at 1.5 counts in both scripts' choice
+    scores = np.array([3.0, 2.0, 2.5, 1.0, 0.5, 1.5])
+    y = np.array([1, 1, 0, 1, 0, 0])
+    certain = np.zeros(6, dtype=bool)
+    scripts = np.array(["zh-Hans", "zh-Hans", "zh-Hans", "en", "en", ANY_SCRIPT])
+    thresholds = per_script_thresholds(scores, y, certain, scripts, 1.0)
+    assert thresholds["zh-Hans"] == 2.0  # recall 1.0 in zh-Hans, whatever en needs
+    assert thresholds["en"] == 1.0
+    # no zh-Hant statement, no positive to reach: above its rows (the featureless one)
+    assert thresholds["zh-Hant"] > 1.5
+    # each row at its script's threshold; the featureless row at the lowest
+    drops = dropped(scores, certain, scripts, thresholds).tolist()
+    assert drops == [True, True, True, True, False, True]
+    # a script's recall target is its own: at 0.5 zh-Hans may keep its 2.0 positive
+    assert per_script_thresholds(scores, y, certain, scripts, 0.5)["zh-Hans"] == 3.0
 
 
 def test_operating_points_per_script_and_one_threshold() -> None:

@@ -89,11 +89,9 @@ def classifier() -> TopicClassifier:
 # threshold set for recall 0.975 by grouped cross-validation) fits its corpus less
 # closely than r8 did (49 false drops against 17): it memorises less (docs/topics.md).
 KNOWN_IN_SAMPLE_ERRORS = {
-    # a prohibited statement kept: model r9d (round 9d, job statements in singular
-    # "they/their", so that a referee form's own questions are not read as remarks on a
-    # partner) no longer fits this one appearance remark
-    "r7-en-030": None,
-    # job statements dropped
+    # job statements dropped (model r11: 78 of the 2,110 job statements it was trained
+    # on; the model does not fit its corpus exactly, by design: docs/topics.md)
+    "en-302": "family_background",
     "r7-ctx-006": "marital_status",
     "r7-neg-003": "pregnancy_or_fertility",
     "r7-neg-006": "health_condition",
@@ -140,9 +138,37 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r9b-hant-054": "family_background",
     "r9b-en-051": "religion",
     "r9c-en-009": "health_condition",
-    "r9c-en-029": "union_membership",
+    "r9c-en-015": "appearance",
+    "r9c-en-025": "household_registration",
     "r9c-en-036": "health_condition",
+    "r9c-en-059": "health_condition",
     "r9c-hans-031": "health_condition",
+    "r10-hans-005": "pregnancy_or_fertility",
+    "r10-hans-006": "infectious_disease_carrier",
+    "r10-hans-007": "health_condition",
+    "r10-hans-008": "infectious_disease_carrier",
+    "r10-hans-010": "health_condition",
+    "r10-hans-017": "religion",
+    "r10-hant-005": "health_condition",
+    "r10-hant-008": "religion",
+    "r10-hant-009": "religion",
+    "r10-hant-074": "religion",
+    "r10-hant-077": "health_condition",
+    "r10-hant-097": "marital_status",
+    "r10-en-001": "marital_status",
+    "r10-en-003": "marital_status",
+    "r10-en-005": "health_condition",
+    "r10-en-009": "union_membership",
+    "r10-en-018": "pregnancy_or_fertility",
+    "r10-en-020": "marital_status",
+    "r10-en-023": "health_condition",
+    "r10-en-027": "appearance",
+    "r10-en-047": "appearance",
+    "r10-en-057": "appearance",
+    "r10-en-071": "appearance",
+    "r10-en-080": "appearance",
+    "r10-en-084": "disability",
+    "r10-en-087": "appearance",
     # dropped under a neighbouring topic
     "r7-hans-050": "family_background",
     "r7-hans-078": "disability",
@@ -161,6 +187,8 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r9b-hans-091": "public_security_violation",
     "r9b-hant-067": "pregnancy_or_fertility",
     "r9b-en-094": "public_security_violation",
+    "r10-hans-108": "marital_status",
+    "r10-en-115": "health_condition",
 }
 
 
@@ -198,16 +226,17 @@ def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
 
 def test_audit_quality_on_the_corpus() -> None:
     audit = audit_topics()
-    assert audit.false_drops == 49  # the job statements of KNOWN_IN_SAMPLE_ERRORS
+    assert audit.false_drops == 78  # the job statements of KNOWN_IN_SAMPLE_ERRORS
     assert not audit.passed
-    # one prohibited statement of the corpus kept: r7-en-030 (KNOWN_IN_SAMPLE_ERRORS)
-    assert audit.overall.drop.recall == (len(PROHIBITED) - 1) / len(PROHIBITED)
-    assert (audit.overall.drop.precision or 0.0) >= 0.965
-    assert (audit.overall.topic_micro.precision or 0.0) >= 0.955
+    # every prohibited statement of the corpus dropped (model r11 fits r7-en-030 again)
+    assert audit.overall.drop.recall == 1.0
+    # r11's corpus has 300 more job statements, the hardest kinds of issue 15: in-sample
+    # precision 0.956 and topic precision 0.946 (r10: at least 0.965 and 0.955)
+    assert (audit.overall.drop.precision or 0.0) >= 0.955
+    assert (audit.overall.topic_micro.precision or 0.0) >= 0.945
     assert (audit.overall.topic_micro.recall or 0.0) >= 0.985
     for report in audit.scripts:
-        missed = 1 if report.lang == "en" else 0  # r7-en-030
-        assert report.drop.false_negatives == missed, report.lang
+        assert report.drop.false_negatives == 0, report.lang
     assert {m.id: m.predicted for m in audit.misclassified} == KNOWN_IN_SAMPLE_ERRORS
 
 

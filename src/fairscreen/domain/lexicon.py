@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from fairscreen.domain.errors import InvalidInput
-from fairscreen.domain.text_fold import fold, simplified
+from fairscreen.domain.text_fold import fold, simplified, written_script
 from fairscreen.domain.topic_names import ALLOW_MARK, PROHIBITED_TOPICS, earliest
 
 LEXICON_FILES: tuple[str, ...] = ("zh", "zh-Hant", "en")
@@ -606,6 +606,7 @@ class LexiconReading:
     topic: str | None
     cue: str | None
     masked: str
+    script: str  # text_fold.written_script: the zh-Hant entries' test, the model's threshold
 
 
 class LexiconTopicClassifier:
@@ -634,12 +635,13 @@ class LexiconTopicClassifier:
         """Steps 2–3 on text already folded (``folded``) and made Simplified (``simple``)."""
         masked = self._allow.mask(simple)
         topic, cue_group = self._topics.best_two(masked, self._split)
-        if simple != folded:
+        script = written_script(folded, simple)
+        if script == "zh-Hant":
             topic = earliest(topic, self._hant_topics.best(masked))
         cue = cue_group.removeprefix(_CUE) if cue_group is not None else None
         if _MASK in masked:
             masked = masked.replace(_MASK, f" {ALLOW_MARK} ")
-        return LexiconReading(topic, cue, masked)
+        return LexiconReading(topic, cue, masked, script)
 
     def prohibited_topic(self, text: str) -> str | None:
         """The prohibited topic a lexicon hit drops this statement for, or None."""

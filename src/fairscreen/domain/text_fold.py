@@ -156,6 +156,23 @@ def simplified(folded: str) -> str:
     return folded.translate(_T2S) if _TRADITIONAL.search(folded) else folded
 
 
+# The scripts a statement is written in: the corpus's ``lang`` values, and the keys of the
+# topic model's per-script thresholds (model r11).
+SCRIPTS: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
+_CHINESE_CHARACTER = re.compile(f"[{_CJK}]")
+
+
+def written_script(folded: str, simple: str) -> str:
+    """The script of folded text, given its Simplified form: ``zh-Hant`` when it has a
+    Traditional character (the fold changed it: the test of the lexicon's zh-Hant
+    entries too), else ``zh-Hans`` when it has any Chinese character, else ``en``. A
+    statement whose every character is common to both scripts reads as ``zh-Hans``: its
+    text is the same in both."""
+    if simple != folded:
+        return "zh-Hant"
+    return "zh-Hans" if _CHINESE_CHARACTER.search(simple) else "en"
+
+
 def normalise(text: str) -> str:
     """The text the lexicon sees: NFKC, case-folded, de-spaced, Simplified characters.
 

@@ -25,7 +25,11 @@ Features of one span of folded, Simplified text (:func:`features`):
 
 Decision (:meth:`TopicModel.prohibited_topic`): each sentence, and each pair of
 neighbouring sentences, is a span; the statement is dropped when some span's score
-(bias + the weights of its distinct features) reaches the threshold. The model is
+(bias + the weights of its distinct features) reaches the threshold of the statement's
+script (``text_fold.written_script``: zh-Hans, zh-Hant or en; one threshold per script
+since model r11, each chosen by cross-validation for the same recall in that script:
+one shared threshold was set by the script with the hardest positives and cost the
+others false drops). The model is
 trained with blank statements among the job ones (:mod:`fairscreen.training.topic_model`),
 so a span with nothing it knows (an empty remark, a phrase the lexicon blanked as a job
 phrase) scores below the threshold: the corpus has more prohibited statements than job
@@ -49,9 +53,12 @@ from operator import add
 from typing import Any
 
 from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.text_fold import SCRIPTS
 from fairscreen.domain.topic_names import ALLOW_FEATURE, ALLOW_MARK, PROHIBITED_TOPICS, ModelRef
 
-MODEL_FORMAT = "fairscreen/topic-model/v1"
+# v2 (model r11): ``thresholds``, one per script, replaces v1's single ``threshold``; a
+# v1 reader refuses a v2 file rather than apply one script's threshold to every script
+MODEL_FORMAT = "fairscreen/topic-model/v2"
 MODEL_RESOURCE = "data/topic_model.json"
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$|[^\x00-\x7f]|[a-z]{2})")
@@ -120,13 +127,14 @@ def span_features(text: str) -> list[tuple[str, set[str]]]:
 
 @dataclass(frozen=True)
 class TopicModel:
-    """A trained model: drop weights, per-topic weights and the threshold, in integer
-    units of ``1/scale`` so the file and every score are exact and reproducible."""
+    """A trained model: drop weights, per-topic weights and a threshold per script
+    (``text_fold.SCRIPTS``), in integer units of ``1/scale`` so the file and every score
+    are exact and reproducible."""
 
     ref: ModelRef
     scale: int
     bias: int
-    threshold: int
+    thresholds: Mapping[str, int]
     drop_weights: Mapping[str, int]
     topic_bias: Sequence[int]
     topic_weights: Mapping[str, Sequence[int]]
@@ -134,7 +142,7 @@ class TopicModel:
     card: Mapping[str, Any]
 
     def score(self, span: str, cue: str | None = None) -> int:
-        """The drop score of one span (compare with ``threshold``)."""
+        """The drop score of one span (compare with the script's ``thresholds``)."""
         return self._score(features(span), cue)
 
     def _score(self, found: set[str], cue: str | None) -> int:
@@ -166,15 +174,17 @@ class TopicModel:
         # the first of the highest totals: ties go to the topic listed first
         return PROHIBITED_TOPICS[totals.index(max(totals))]
 
-    def prohibited_topic(self, simple: str, cue: str | None = None) -> str | None:
-        """The topic of folded, Simplified text, or None when no span reaches the threshold."""
+    def prohibited_topic(self, simple: str, cue: str | None, script: str) -> str | None:
+        """The topic of folded, Simplified text written in ``script`` (a key of
+        ``thresholds``), or None when no span reaches that script's threshold."""
+        threshold = self.thresholds[script]
         best_found: set[str] = set()
-        best_score = self.threshold - 1
+        best_score = threshold - 1
         for _, found in span_features(simple):
             span_score = self._score(found, cue)
             if span_score > best_score:
                 best_found, best_score = found, span_score
-        if best_score < self.threshold:
+        if best_score < threshold:
             return None
         return cue if cue is not None else self.topic(best_found)
 
@@ -186,6 +196,20 @@ def _int(document: Mapping[str, object], name: str) -> int:
             "must be an integer", field=f"topic model.{name}", key="input.must_integer"
         )
     return value
+
+
+def _thresholds(document: Mapping[str, object]) -> dict[str, int]:
+    thresholds = document.get("thresholds")
+    if (
+        not isinstance(thresholds, dict)
+        or sorted(thresholds) != sorted(SCRIPTS)
+        or not all(isinstance(t, int) and not isinstance(t, bool) for t in thresholds.values())
+    ):
+        raise InvalidInput(
+            f"must map each script ({', '.join(SCRIPTS)}) to an integer",
+            field="topic model.thresholds",
+        )
+    return {script: thresholds[script] for script in SCRIPTS}
 
 
 def parse_model(data: bytes) -> TopicModel:
@@ -229,7 +253,7 @@ def parse_model(data: bytes) -> TopicModel:
         ref=ModelRef(version, hashlib.sha256(data).hexdigest()),
         scale=_int(document, "scale"),
         bias=_int(document, "bias"),
-        threshold=_int(document, "threshold"),
+        thresholds=_thresholds(document),
         drop_weights=drop,
         topic_bias=tuple(int(b) for b in topic_bias),
         topic_weights=topic,

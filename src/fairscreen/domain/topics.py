@@ -78,14 +78,15 @@ class LayeredTopicClassifier:
 
         Steps: 1. fold the text once; 2. a lexicon hit decides; 3. else the model scores
         each sentence, the lexicon's cue (if any) among its features; 4. a sentence at or
-        above the threshold drops the statement, its topic the cue's or the model's.
+        above the threshold of the statement's script (``text_fold.written_script``)
+        drops the statement, its topic the cue's or the model's.
         """
         folded = fold(text)
         simple = simplified(folded)
         reading = self.lexicon.read(folded, simple)
         if reading.topic is not None:
             return earliest(reading.topic, reading.cue)
-        return self.model.prohibited_topic(reading.masked, reading.cue)
+        return self.model.prohibited_topic(reading.masked, reading.cue, reading.script)
 
 
 @cache

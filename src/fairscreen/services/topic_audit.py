@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.text_fold import SCRIPTS
 from fairscreen.domain.topics import PROHIBITED_TOPICS, TopicClassifier, default_classifier
 
-SCRIPTS: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
 CORPUS_RESOURCE = "data/topics_corpus.jsonl"
 #: The held-out batches: written blind to the model, never trained on, never mined for
 #: lexicon entries; they measure how the filter does on text it has not seen.

@@ -19,7 +19,12 @@ sentence and each pair of neighbouring sentences a span, the statement's score t
 highest span's. Two operating points per candidate:
 
 - ``one threshold``: the highest threshold at which every script keeps recall >= target;
-- ``per script``: each script its own highest threshold with recall >= target.
+- ``per script``: each script its own highest threshold with recall >= target (the
+  shipped model's point since r11).
+
+A statement's script is the one whose threshold the shipped model applies to it
+(``text_fold.written_script``): a zh-Hant statement with no Traditional character reads
+as zh-Hans (65 of them in the r10 corpus).
 
 Thresholds are chosen on the same out-of-fold scores they are measured on, so both are
 a little optimistic, equally for every candidate.
@@ -78,13 +83,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from fairscreen.domain.lexicon import LexiconTopicClassifier
-from fairscreen.domain.text_fold import fold, simplified
+from fairscreen.domain.text_fold import SCRIPTS, fold, simplified
 from fairscreen.domain.topic_model import _CHINESE_RUN, _WORD, features, shipped_model, spans
 from fairscreen.services.topic_audit import LabelledStatement, load_corpus
-from fairscreen.training.topic_model import BLANK_STATEMENTS, MIN_DF, SEED, TWIN_SUFFIX, _twins
+from fairscreen.training.topic_model import (
+    BLANK_STATEMENTS,
+    MIN_DF,
+    SEED,
+    TARGET_RECALL,
+    TWIN_SUFFIX,
+    _twins,
+    dropped,
+    per_script_thresholds,
+)
 
-SCRIPTS = ("zh-Hans", "zh-Hant", "en")
-TARGET_RECALL = 0.975
 FOLDS = 5
 
 Featurizer = Callable[[str], set[str]]
@@ -95,7 +107,7 @@ class Row:
     """One statement as the model meets it."""
 
     id: str
-    lang: str
+    script: str  # text_fold.written_script: the script whose threshold applies
     label: int
     scored: bool  # a corpus statement (not an OpenCC twin): its score is measured
     certain: bool  # a lexicon hit drops it whatever the model says
@@ -112,7 +124,7 @@ def _rows(statements: Sequence[LabelledStatement], twin_ids: set[str]) -> list[R
         rows.append(
             Row(
                 s.id,
-                s.lang,
+                reading.script,
                 int(s.label is not None),
                 s.id not in twin_ids,
                 reading.topic is not None,
@@ -449,43 +461,31 @@ def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float)
     return scores
 
 
-def _highest_threshold(scores: Any, y: Any, certain: Any, target: float) -> float:
-    """The highest threshold whose recall (lexicon hits counted) is >= target."""
-    positives = scores[(y == 1) & ~certain]
-    needed = int(np.ceil(target * int((y == 1).sum()))) - int(((y == 1) & certain).sum())
-    if needed <= 0:
-        return float("inf")
-    return float(np.sort(positives)[::-1][needed - 1])
-
-
 def operating_points(
     rows: Sequence[Row], scores: Any, target: float = TARGET_RECALL
 ) -> dict[str, dict[str, tuple[float, int, int]]]:
-    """Per operating point, per script: (recall, false drops, job statements)."""
+    """Per operating point, per script: (recall, false drops, job statements). The
+    thresholds are :func:`fairscreen.training.topic_model.per_script_thresholds`, the
+    shipped model's choice."""
     scored = [i for i, row in enumerate(rows) if row.scored]
-    lang = np.array([rows[i].lang for i in scored])
+    script = np.array([rows[i].script for i in scored])
     y = np.array([rows[i].label for i in scored])
     certain = np.array([rows[i].certain for i in scored])
     s = scores[scored]
-    per_script = {
-        script: _highest_threshold(
-            s[lang == script], y[lang == script], certain[lang == script], target
-        )
-        for script in SCRIPTS
-    }
+    per_script = per_script_thresholds(s, y, certain, script, target)
     points = {
         "one threshold": dict.fromkeys(SCRIPTS, min(per_script.values())),
         "per script": per_script,
     }
     result: dict[str, dict[str, tuple[float, int, int]]] = {}
     for point, thresholds in points.items():
+        drops = dropped(s, certain, script, thresholds)
         figures = {}
-        for script in SCRIPTS:
-            here = lang == script
-            dropped = certain[here] | (s[here] >= thresholds[script])
+        for name in SCRIPTS:
+            here = script == name
             positives = y[here] == 1
-            recall = float((dropped & positives).sum()) / int(positives.sum())
-            figures[script] = (recall, int((dropped & ~positives).sum()), int((~positives).sum()))
+            recall = float((drops[here] & positives).sum()) / int(positives.sum())
+            figures[name] = (recall, int((drops[here] & ~positives).sum()), int((~positives).sum()))
         result[point] = figures
     return result
 
