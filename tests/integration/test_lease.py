@@ -4,13 +4,16 @@ processes, never waiting; a tick that cannot take it does nothing."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 from service_fixtures import World, make_world, order_and_sign
+from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.lease import exclusive_lease
@@ -84,3 +87,76 @@ def test_a_tick_without_the_lease_does_nothing(world: World) -> None:
             assert uow.repo.case(case_id)["state"] == "candidate_review"  # type: ignore[index]
     report = tick(world.svc)
     assert not report.skipped and report.released == 1
+
+
+FROZEN_HOLDER = """
+import logging, sys, time
+from fairscreen.adapters.db.engine import create_engine
+from fairscreen.adapters.db.lease import exclusive_lease
+logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="%(message)s")
+limit = None if sys.argv[2] == "none" else float(sys.argv[2])
+with exclusive_lease(create_engine(sys.argv[1]), "sequencer", hold_limit=limit) as held:
+    print("held" if held else "refused", flush=True)
+    sys.stdin.readline()  # frozen (SIGSTOP) meanwhile, then told to go on
+print("left the lease", flush=True)
+"""
+
+
+def _hold_then_freeze(url: str, limit: str) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", FROZEN_HOLDER, url, limit],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "held"
+    os.kill(child.pid, signal.SIGSTOP)
+    return child
+
+
+def _taken_within(engine: Engine, seconds: float, hold_limit: float | None) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with exclusive_lease(engine, "sequencer", hold_limit=hold_limit) as held:
+            if held:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.postgres
+def test_a_frozen_holder_keeps_a_bounded_lease_no_longer_than_its_limit(
+    postgres_url: str,
+) -> None:
+    """A process frozen (SIGSTOP) while it holds a lease with a ``hold_limit``: the server
+    ends the lease at the limit and another process takes it; the frozen one, woken,
+    finds it gone, says so in its log and goes on. Without a limit the frozen holder
+    keeps the lease for as long as it is stopped."""
+    engine = create_engine(postgres_url)
+    children = []
+    try:
+        bounded = _hold_then_freeze(postgres_url, "1")
+        children.append(bounded)
+        with exclusive_lease(engine, "sequencer", hold_limit=1.0) as held:
+            assert not held  # frozen, but within its limit
+        assert _taken_within(engine, 15, hold_limit=1.0)
+        os.kill(bounded.pid, signal.SIGCONT)
+        said, _ = bounded.communicate("go on\n", timeout=30)
+        assert bounded.returncode == 0
+        assert "lease sequencer was held past its limit of 1000 ms" in said
+        assert "left the lease" in said
+
+        unbounded = _hold_then_freeze(postgres_url, "none")
+        children.append(unbounded)
+        assert not _taken_within(engine, 3, hold_limit=None)  # the session lock stays
+        os.kill(unbounded.pid, signal.SIGCONT)
+        unbounded.communicate("go on\n", timeout=30)
+        assert _taken_within(engine, 5, hold_limit=None)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                os.kill(child.pid, signal.SIGCONT)
+                child.kill()
+                child.wait(timeout=30)
+        engine.dispose()

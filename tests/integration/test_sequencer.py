@@ -22,9 +22,14 @@ from typer.testing import CliRunner
 
 from fairscreen.adapters.db.engine import begin_read
 from fairscreen.adapters.db.lease import exclusive_lease
-from fairscreen.adapters.db.ledger_store import ADVISORY_LOCK_CLASS, pending_count, reading
+from fairscreen.adapters.db.ledger_store import (
+    ADVISORY_LOCK_CLASS,
+    FROZEN_WRITER_LIMIT,
+    pending_count,
+    reading,
+)
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
-from fairscreen.domain.errors import LedgerPending
+from fairscreen.domain.errors import DatabaseBusy, LedgerPending
 from fairscreen.entrypoints.cli import app
 from fairscreen.services.authorization import revoke_authorization
 from fairscreen.services.investigation import run_investigation
@@ -255,3 +260,54 @@ def test_two_writers_on_one_case_queue_on_its_row(postgres_url: str, tmp_path: P
         first.commit()
     waiting.join(timeout=60)
     assert seen == ["withdrawn"]
+
+
+FROZEN_INTEGRATION = """
+import sys
+from fairscreen.adapters.db.engine import begin_write, create_engine
+from fairscreen.adapters.db.ledger_store import SqlLedgerStore
+with begin_write(create_engine(sys.argv[1])) as connection:
+    SqlLedgerStore(connection).lock_for_append()  # as a sequencer mid-integration
+    print("locked", flush=True)
+    sys.stdin.readline()  # frozen (SIGSTOP) meanwhile
+"""
+
+
+@pytest.mark.postgres
+def test_a_sequencer_frozen_mid_integration_stalls_the_log_only_briefly(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A process frozen (SIGSTOP) while its transaction holds the log's writer lock: the
+    server ends that transaction after ``FROZEN_WRITER_LIMIT`` seconds idle, and another
+    process's sequencer integrates what is pending (before, the session-wide limit of a
+    minute stalled every sequencer, and the drill saw the backlog grow for as long as the
+    SIGSTOP lasted)."""
+    world = make_world(postgres_url, tmp_path)
+    order_and_sign(world)
+    url = world.svc.engine.url.render_as_string(False)
+    frozen = subprocess.Popen(
+        [sys.executable, "-c", FROZEN_INTEGRATION, url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert frozen.stdout is not None and frozen.stdout.readline().strip() == "locked"
+        os.kill(frozen.pid, signal.SIGSTOP)
+        began = time.monotonic()
+        report = None
+        while time.monotonic() - began < 30:
+            try:
+                report = sequence_round(world.svc)
+            except DatabaseBusy:  # waited lock_timeout for the frozen writer: again
+                continue
+            if report.integrated:
+                break
+        waited = time.monotonic() - began
+    finally:
+        os.kill(frozen.pid, signal.SIGCONT)
+        frozen.kill()
+        frozen.wait(timeout=30)
+    assert report is not None and report.integrated > 0, "the log stayed stalled"
+    assert waited < FROZEN_WRITER_LIMIT + 10
+    assert pending(world) == 0

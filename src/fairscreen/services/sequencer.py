@@ -3,7 +3,8 @@
 A request commits its ledger entries as *pending* (``ledger_store.queue_pending``) with
 its state change, taking no ledger lock. One process at a time, whichever holds the
 ``sequencer`` lease (adapters/db/lease.py; the database drops it when the holder dies,
-and the next round of any other process takes it over), integrates them in batches, in
+or has held it ``FROZEN_WRITER_LIMIT`` seconds, frozen or not, and the next round of any
+other process takes it over), integrates them in batches, in
 pending-id order, each batch one transaction that appends the entries and deletes them
 from the pending table (``ledger_store.integrate_pending``): an entry committed with its
 state change is integrated exactly once, whatever process dies when. The same holder
@@ -29,7 +30,12 @@ from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.db.engine import begin_read, begin_write
 from fairscreen.adapters.db.lease import exclusive_lease
-from fairscreen.adapters.db.ledger_store import Integration, integrate_pending, pending_count
+from fairscreen.adapters.db.ledger_store import (
+    FROZEN_WRITER_LIMIT,
+    Integration,
+    integrate_pending,
+    pending_count,
+)
 from fairscreen.domain.errors import InvalidInput, LogRolledBack
 from fairscreen.services import transparency, witnessing
 from fairscreen.services.context import Services
@@ -86,7 +92,7 @@ def sequencer_lease(engine: Engine, wait: float = 0.0) -> Iterator[bool]:
     ``ledger integrate`` take it, so they never run beside a sequencer)."""
     deadline = time.monotonic() + wait
     while True:
-        with exclusive_lease(engine, LEASE) as held:
+        with exclusive_lease(engine, LEASE, hold_limit=FROZEN_WRITER_LIMIT) as held:
             if held or time.monotonic() >= deadline:
                 yield held
                 return
@@ -120,7 +126,7 @@ def sequence_round(
         with begin_read(svc.engine) as connection:
             if pending_count(connection) == 0:
                 return SequencerReport()
-    with exclusive_lease(svc.engine, LEASE) as held:
+    with exclusive_lease(svc.engine, LEASE, hold_limit=FROZEN_WRITER_LIMIT) as held:
         if not held:
             return SequencerReport(skipped=True)
         transparency.follow_high_water(svc)

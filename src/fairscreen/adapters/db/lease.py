@@ -8,7 +8,13 @@ cannot take it skips the tick.
 
 - PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``), keyed by the
   lease's name and the schema, held on a connection of its own for the tick and released
-  after; the server drops it if the process dies.
+  after; the server drops it if the process dies. A lease with a ``hold_limit`` is a
+  transaction-level lock instead, in a transaction the server ends once it has sat idle
+  that long (``idle_in_transaction_session_timeout``): a holder frozen mid-tick (SIGSTOP,
+  a stalled machine) keeps it no longer than that, where a session lock would be kept
+  until the process wakes. Only for work that stays correct when a second holder starts
+  while the first is still on its way (the sequencer: its writes take the log's own
+  lock); a lease that alone keeps work from being done twice has no limit.
 - SQLite: an exclusive ``flock`` on a file beside the database; the kernel drops it if
   the process dies. An in-memory database belongs to one process: always granted.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +33,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.db.engine import sqlite_file
+
+log = logging.getLogger("fairscreen.lease")
 
 #: "fssl" as a signed 32-bit integer: the class of fairscreen's lease advisory locks
 #: (the ledger writer's is "fsld"), paired with the lease name and schema.
@@ -37,11 +46,19 @@ def _name_key(name: str) -> int:
 
 
 @contextmanager
-def exclusive_lease(engine: Engine, name: str) -> Iterator[bool]:
+def exclusive_lease(
+    engine: Engine, name: str, *, hold_limit: float | None = None
+) -> Iterator[bool]:
     """Yield True while this process holds the lease ``name`` on the database, False at
-    once (without waiting) when another holder has it."""
+    once (without waiting) when another holder has it. ``hold_limit`` (seconds, on
+    PostgreSQL): the server ends the lease after that long, held or frozen."""
     if engine.dialect.name == "postgresql":
-        with _postgres_lease(engine, name) as held:
+        lease = (
+            _postgres_lease(engine, name)
+            if hold_limit is None
+            else _postgres_bounded_lease(engine, name, hold_limit)
+        )
+        with lease as held:
             yield held
         return
     database = sqlite_file(engine.url)
@@ -52,9 +69,15 @@ def exclusive_lease(engine: Engine, name: str) -> Iterator[bool]:
         yield held
 
 
+def postgres_lease_key(name: str) -> int:
+    """The first key of the lease's advisory lock (the second is the schema's hash): what
+    ``pg_locks.classid`` shows for it, for an operator looking for the holder."""
+    return (LEASE_LOCK_CLASS ^ _name_key(name)) & 0x7FFFFFFF
+
+
 @contextmanager
 def _postgres_lease(engine: Engine, name: str) -> Iterator[bool]:
-    key = (LEASE_LOCK_CLASS ^ _name_key(name)) & 0x7FFFFFFF
+    key = postgres_lease_key(name)
     with engine.connect() as connection:
         held = bool(
             connection.execute(
@@ -72,6 +95,32 @@ def _postgres_lease(engine: Engine, name: str) -> Iterator[bool]:
                     {"key": key},
                 )
                 connection.commit()
+
+
+@contextmanager
+def _postgres_bounded_lease(engine: Engine, name: str, hold_limit: float) -> Iterator[bool]:
+    with engine.connect() as connection:
+        limit = str(max(1, round(hold_limit * 1000)))
+        connection.execute(
+            sa.text("SELECT set_config('idle_in_transaction_session_timeout', :ms, true)"),
+            {"ms": limit},
+        )
+        held = bool(
+            connection.execute(
+                sa.text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                {"key": postgres_lease_key(name)},
+            ).scalar_one()
+        )
+        try:
+            yield held
+        finally:
+            try:
+                connection.rollback()  # ends the transaction, and the lock with it
+            except sa.exc.DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # the server ended the session at the limit: the lease was already gone
+                log.warning("lease %s was held past its limit of %s ms", name, limit)
 
 
 @contextmanager

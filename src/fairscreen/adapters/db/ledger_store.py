@@ -44,6 +44,12 @@ from fairscreen.ledger.tiles import Tile, TileKey
 #: integer, paired with a hash of the schema the ledger lives in, so two ledgers in two
 #: schemas of one database (tenants, or parallel test runs) never wait on each other.
 ADVISORY_LOCK_CLASS = int.from_bytes(b"fsld", "big", signed=True)
+#: Seconds a frozen sequencer (or ``ledger publish``) can stall the log at most: the
+#: transaction holding the writer lock may sit idle no longer, nor the sequencer's lease
+#: be held longer (services/sequencer.py). A round of the live sequencer takes well
+#: under a second; one that runs longer loses its lease, which is safe, since every
+#: write it makes still takes the writer lock.
+FROZEN_WRITER_LIMIT = 5.0
 
 _TILES_PER_PAGE = 64
 
@@ -90,9 +96,14 @@ class SqlLedgerStore(LedgerStore):
         cursor = self._cursor()
         try:
             if self._postgres:
+                # The transaction that holds the log's lock may sit idle no longer than
+                # FROZEN_WRITER_LIMIT (set in the same message: no round trip more): the
+                # server ends a frozen holder's (SIGSTOP, a stalled machine) where the
+                # session-wide limit would stall every sequencer for a minute.
                 cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
-                    (ADVISORY_LOCK_CLASS,),
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema())), "
+                    "set_config('idle_in_transaction_session_timeout', %s, true)",
+                    (ADVISORY_LOCK_CLASS, str(round(FROZEN_WRITER_LIMIT * 1000))),
                 )
             else:
                 # The first write of a SQLite transaction takes the database write lock
