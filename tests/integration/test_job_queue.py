@@ -347,3 +347,53 @@ def test_the_in_process_queue_keeps_a_bounded_number_of_jobs() -> None:
     unbounded = InProcessQueue()
     unbounded.committed([Job("collect_webhooks", queueing_lock="c")] * 2)
     assert len(unbounded.waiting()) == 1  # one waiting per queueing lock
+
+
+def test_the_queue_starts_again_when_procrastinate_ends_it_unasked(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """procrastinate stops its worker, without raising, when one of its side tasks fails
+    (the drill saw the periodic deferrer wait past lock_timeout on a frozen peer's lock):
+    ``fairscreen worker`` then exited 0 with no job run. The queue starts again, whether
+    it ended or raised; the long-running loops run on throughout; only ``stop`` ends it."""
+    import procrastinate
+
+    from fairscreen.entrypoints import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "QUEUE_RESTART_SECONDS", 0.05)
+    runs: list[str] = []
+    loop_events: list[str] = []
+
+    async def fake_run_worker_async(self: procrastinate.App, **_: object) -> None:
+        runs.append("run")
+        if len(runs) == 1:
+            return  # as after "Side task deferrer failed …, stopping worker"
+        if len(runs) == 2:
+            raise procrastinate.exceptions.ConnectorException("Database error.")
+        await asyncio.Event().wait()  # runs until cancelled by stop
+
+    monkeypatch.setattr(procrastinate.App, "run_worker_async", fake_run_worker_async)
+
+    def loop(svc: object, halt: threading.Event) -> None:
+        loop_events.append("started")
+        halt.wait(60)
+        loop_events.append("stopped")
+
+    async def drive() -> None:
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_worker(world.svc, stop=stop, loops=[loop]))
+        for _ in range(200):
+            if len(runs) >= 3:
+                break
+            await asyncio.sleep(0.02)
+        assert loop_events == ["started"]  # the loops did not stop with the queue
+        stop.set()
+        await asyncio.wait_for(running, 30)
+
+    with caplog.at_level("ERROR", logger="fairscreen.worker"):
+        asyncio.run(drive())
+    assert len(runs) == 3
+    assert loop_events == ["started", "stopped"]
+    said = [record.getMessage() for record in caplog.records]
+    assert "the job queue ended; it starts again in 0.05 s" in said
+    assert "the job queue failed (ConnectorException); it starts again in 0.05 s" in said

@@ -51,6 +51,8 @@ RETRY_STALLED = "retry_stalled_jobs"
 RETRY_STALLED_EVERY = 60
 #: a worker silent this long (no heartbeat) is dead; procrastinate beats every 10 s
 STALLED_AFTER_SECONDS = 60.0
+#: the pause before the job queue starts again after it ended unasked (run_worker)
+QUEUE_RESTART_SECONDS = 2.0
 
 
 def procrastinate_app(svc: Services) -> procrastinate.App:
@@ -129,31 +131,44 @@ async def run_worker(
     app = procrastinate_app(svc)
     halt = threading.Event()
     threads = start_loops(svc, background.long_running_loops() if loops is None else loops, halt)
+
+    def queue() -> asyncio.Task[None]:
+        return asyncio.create_task(
+            app.run_worker_async(
+                concurrency=concurrency,
+                wait=not once,
+                install_signal_handlers=False,
+                delete_jobs="successful",
+                name="fairscreen",
+            )
+        )
+
     try:
         async with app.open_async():
             if once:
                 await run_in_threadpool(_defer_every_sweep, app)
-            worker = asyncio.create_task(
-                app.run_worker_async(
-                    concurrency=concurrency,
-                    wait=not once,
-                    install_signal_handlers=False,
-                    delete_jobs="successful",
-                    name="fairscreen",
-                )
-            )
             if once or stop is None:
-                await worker
+                await queue()
                 return
             stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if worker.done():
-                stopping.cancel()
-                worker.result()  # a worker that died says why
-                return
-            worker.cancel()  # procrastinate finishes the running jobs, then stops
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+            while True:
+                worker = queue()
+                await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if stopping.done():
+                    worker.cancel()  # procrastinate finishes the running jobs, then stops
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await worker
+                    return
+                # Ended unasked: procrastinate stops its worker, quietly, when one of its
+                # side tasks fails (the periodic deferrer waiting past lock_timeout on a
+                # frozen peer's lock, a database restart). The process would then run the
+                # loops alone, or exit 0 with no job run. The queue starts again instead;
+                # the jobs it was running are retried as a dead worker's (RETRY_STALLED).
+                failure = worker.exception()
+                why = "ended" if failure is None else f"failed ({type(failure).__name__})"
+                log.error("the job queue %s; it starts again in %g s", why, QUEUE_RESTART_SECONDS)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(stopping), QUEUE_RESTART_SECONDS)
     finally:
         halt.set()
         for thread in threads:
