@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from fairscreen.domain.errors import LogRolledBack
 from fairscreen.entrypoints.cli import app
 from fairscreen.ledger.checkpoint import Checkpoint, sign_checkpoint
 from fairscreen.ledger.high_water import HighWater
+from fairscreen.ledger.log import Log
 from fairscreen.ledger.note import NoteSigner
 
 
@@ -177,3 +179,45 @@ def test_the_mark_is_kept_per_database(tmp_path: Path) -> None:
     assert mark_path(data, "o", "postgresql+psycopg://u:secret@h/db") == mark_path(
         data, "o", "postgresql+psycopg://u:other@h/db"
     )
+
+
+def test_a_mark_raised_after_a_readers_snapshot_is_no_rollback(
+    engine: sa.Engine, signer: NoteSigner
+) -> None:
+    """``follow`` reads the mark before its snapshot's first statement: another process
+    that publishes a larger checkpoint and raises the mark meanwhile is not "the log went
+    back" (the failure drill saw that false refusal in a sequencer woken from SIGSTOP)."""
+    mark = HighWater(MemoryMark(), signer.verifier)
+    append_batch(engine, _entries(10), guard=False)
+    with writing(engine) as log:
+        log.publish(signer)
+    with reading(engine) as log:
+        mark.follow(log)
+
+    class PublishedMeanwhile:
+        """The reader's log; once its snapshot is taken, another process publishes."""
+
+        def __init__(self, log: Log) -> None:
+            self.log = log
+
+        def latest_checkpoint(self) -> Any:
+            found = self.log.latest_checkpoint()  # the snapshot begins here
+            append_batch(engine, _entries(5, 10), guard=False)
+            with writing(engine) as other:
+                other.publish(signer)
+            with reading(engine) as other:
+                mark.follow(other)
+            return found
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.log, name)
+
+    with reading(engine) as log:
+        seen = mark.follow(PublishedMeanwhile(log))  # type: ignore[arg-type]
+    # no refusal: the snapshot holds the mark it read first, and the mark stays where the
+    # other process raised it
+    assert seen is not None and seen.size == 10
+    raised = mark.mark()
+    assert raised is not None and raised.size == 15
+    with reading(engine) as log:
+        assert mark.follow(log) == raised

@@ -72,8 +72,16 @@ class HighWater:
             ) from exc
 
     def check(self, log: Log) -> Checkpoint | None:
-        """Refuse a log that is smaller than, or inconsistent with, the mark; return it."""
-        mark = self.mark()
+        """Refuse a log that is smaller than, or inconsistent with, the mark; return it.
+
+        The mark is read before the log's first statement, so call it before reading
+        anything through ``log``: a read snapshot (``begin_read``) is taken at its first
+        statement, and a mark another process raised after that names a tree the snapshot
+        cannot hold (a false "the log went back"; the failure drill saw one in a sequencer
+        woken from a SIGSTOP)."""
+        return self._against(log, self.mark())
+
+    def _against(self, log: Log, mark: Checkpoint | None) -> Checkpoint | None:
         if mark is None:
             return None
         size = log.size()
@@ -92,9 +100,12 @@ class HighWater:
         return mark
 
     def raise_to(self, log: Log, note: str) -> Checkpoint | None:
-        """Check the log against the mark, then make ``note`` the mark when it signs a
-        larger tree that this log holds. Returns the mark in force afterwards."""
-        mark = self.check(log)
+        """Check the log against the mark (:meth:`check`, whose order applies), then make
+        ``note`` the mark when it signs a larger tree that this log holds. Returns the mark
+        in force afterwards."""
+        return self._raise(log, note, self.check(log))
+
+    def _raise(self, log: Log, note: str, mark: Checkpoint | None) -> Checkpoint | None:
         checkpoint = open_checkpoint(note, self.verifier)
         if mark is not None and checkpoint.size <= mark.size:
             return mark
@@ -109,8 +120,11 @@ class HighWater:
 
     def follow(self, log: Log) -> Checkpoint | None:
         """Check the log, then raise the mark to the latest checkpoint stored in it (every
-        checkpoint the log published, whichever process published it)."""
+        checkpoint the log published, whichever process published it). The mark is read
+        first, before the log's snapshot (:meth:`check`)."""
+        mark = self.mark()
         latest = log.latest_checkpoint()
+        mark = self._against(log, mark)
         if latest is None:
-            return self.check(log)
-        return self.raise_to(log, latest.note)
+            return mark
+        return self._raise(log, latest.note, mark)
