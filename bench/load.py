@@ -53,6 +53,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -158,12 +159,21 @@ def pgbench_rates(admin_url: str, seconds: int) -> dict[int, float]:
 # --- the world -----------------------------------------------------------------------------
 
 
-def settings_env(data_url: str, keys_url: str, folder: Path) -> dict[str, str]:
-    return {
+def process_env(
+    data_url: str, keys_url: str, folder: Path, code: Path | None = None
+) -> dict[str, str]:
+    """The environment of the servers, workers and ``db upgrade``: the databases, the
+    data directory and, with ``code`` (another checkout), its ``src`` ahead of the
+    editable install of this one."""
+    env = {
+        **os.environ,
         "FAIRSCREEN_DATABASE_URL": data_url,
         "FAIRSCREEN_KEY_STORE_URL": keys_url,
         "FAIRSCREEN_DATA_DIR": str(folder),
     }
+    if code is not None:
+        env["PYTHONPATH"] = str(code / "src")
+    return env
 
 
 def upgrade(env: dict[str, str]) -> None:
@@ -244,35 +254,44 @@ def servers(
     serve processes' pids and the workers'. Stopped (SIGTERM, then SIGKILL) on the way
     out."""
     started: list[subprocess.Popen[bytes]] = []
-    logs = []
     urls = [f"http://{HOST}:{port_base + n}" for n in range(count)]
     try:
         for n, url in enumerate(urls):
-            log = (folder / f"serve-{n}.log").open("wb")
-            logs.append(log)
-            command = [sys.executable, "-m", "fairscreen", "serve", "--host", HOST]
-            command += ["--port", url.rsplit(":", 1)[1]]
-            started.append(subprocess.Popen(command, env=env, stdout=log, stderr=log))
+            serve = ["serve", "--host", HOST, "--port", url.rsplit(":", 1)[1]]
+            started.append(start_fairscreen(serve, env, folder / f"serve-{n}.log"))
         for n in range(workers):
-            log = (folder / f"worker-{n}.log").open("wb")
-            logs.append(log)
-            worker = [sys.executable, "-m", "fairscreen", "worker"]
-            started.append(subprocess.Popen(worker, env=env, stdout=log, stderr=log))
+            started.append(start_fairscreen(["worker"], env, folder / f"worker-{n}.log"))
         for n, url in enumerate(urls):
             _wait_healthy(url, started, folder / f"serve-{n}.log")
         pids = [process.pid for process in started]
         yield urls, pids[:count], pids[count:]
     finally:
-        for process in started:
+        stop(started)
+
+
+def start_fairscreen(
+    arguments: list[str], env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    """``python -m fairscreen ARGUMENTS`` in the background, its output appended to
+    ``log``."""
+    with log.open("ab") as output:  # the child keeps its own copy of the descriptor
+        command = [sys.executable, "-m", "fairscreen", *arguments]
+        return subprocess.Popen(command, env=env, stdout=output, stderr=output)
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each (a stopped one is woken first, or it would never handle it), then
+    SIGKILL whatever has not exited within 15 s."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
             process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for log in logs:
-            log.close()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class StartFailed(Exception):
@@ -303,6 +322,8 @@ class Sequencer:
     pending: float | None = None
     oldest_seconds: float | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    #: every reading: (time.monotonic(), pending, oldest age in seconds)
+    samples: list[tuple[float, float, float]] = field(default_factory=list)
 
     def watch(self, url: str, token: str) -> None:
         with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=5) as client:
@@ -311,14 +332,22 @@ class Sequencer:
                     text = client.get(f"{url}/metrics").text
                 except httpx.HTTPError:
                     continue
+                seen: dict[str, float] = {}
                 for line in text.splitlines():
-                    if not line.startswith("fairscreen_sequencer_"):
-                        continue
-                    name, _, value = line.rpartition(" ")
-                    if name.endswith("_count"):
-                        self.pending = max(self.pending or 0.0, float(value))
-                    elif name.endswith("_oldest_age_seconds"):
-                        self.oldest_seconds = max(self.oldest_seconds or 0.0, float(value))
+                    if line.startswith("fairscreen_sequencer_"):
+                        name, _, value = line.rpartition(" ")
+                        seen["pending" if name.endswith("_count") else name] = float(value)
+                oldest = next(
+                    (v for k, v in seen.items() if k.endswith("_oldest_age_seconds")), 0.0
+                )
+                if "pending" in seen:
+                    self.pending = max(self.pending or 0.0, seen["pending"])
+                    self.oldest_seconds = max(self.oldest_seconds or 0.0, oldest)
+                    self.samples.append((time.monotonic(), seen["pending"], oldest))
+
+    def oldest_between(self, start: float, end: float) -> float:
+        """The oldest pending entry's largest age read between ``start`` and ``end``."""
+        return max((age for at, _, age in self.samples if start <= at <= end), default=0.0)
 
     def cell(self) -> str:
         if self.pending is None:
@@ -366,54 +395,24 @@ def run_one(
         databases(args.postgres, *names) as (data_url, keys_url),
     ):
         folder = Path(tmp)
-        env = {**os.environ, **settings_env(data_url, keys_url, folder / "var")}
-        if code is not None:  # ahead of the editable install of this checkout
-            env["PYTHONPATH"] = str(code / "src")
+        env = process_env(data_url, keys_url, folder / "var", code)
         upgrade(env)
         world = seed(data_url, keys_url, folder / "var")
-        with servers(processes, workers, args.port_base, env, folder) as (urls, pids, worker_pids):
-            world["hosts"] = urls
-            world_file, out_file = folder / "world.json", folder / "out.json"
-            world_file.write_text(json.dumps(world), "utf-8")
-            sequencer = Sequencer()
-            watcher = threading.Thread(
-                target=sequencer.watch, args=(urls[0], world["operator"]), daemon=True
-            )
-            watcher.start()
+        with (
+            servers(processes, workers, args.port_base, env, folder) as (urls, pids, worker_pids),
+            watched(world, urls, folder) as (world_file, out_file, sequencer),
+        ):
             commits_before, cpu_before = commits(args.postgres, names[0]), cpu_seconds(pids)
             worker_cpu_before = cpu_seconds(worker_pids)
             profiler = _profile(args, pids[0], label)
             began = time.perf_counter()
-            users = ["-u", str(clients), "-r", str(clients), "-t", f"{args.seconds}s"]
-            quiet = ["--only-summary", "--loglevel", "WARNING", "--stop-timeout", "30"]
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "locust",
-                    "-f",
-                    str(LOCUSTFILE),
-                    "--headless",
-                    *users,
-                    *quiet,
-                ],
-                env={
-                    **os.environ,
-                    "FAIRSCREEN_LOAD_WORLD": str(world_file),
-                    "FAIRSCREEN_LOAD_OUT": str(out_file),
-                },
-                stdout=subprocess.DEVNULL,
-                stderr=(folder / "locust.log").open("wb"),
-                check=False,
-            )
+            locust(world_file, out_file, clients, args.seconds, folder / "locust.log").wait()
             elapsed = time.perf_counter() - began
             cpu = cpu_seconds(pids) - cpu_before
             worker_cpu = cpu_seconds(worker_pids) - worker_cpu_before
             if profiler is not None:
                 profiler.wait(timeout=60)
             committed = commits(args.postgres, names[0]) - commits_before
-            sequencer.stop.set()
-            watcher.join()
             if not out_file.exists():
                 sys.exit((folder / "locust.log").read_text())
             out = json.loads(out_file.read_text("utf-8"))
@@ -439,6 +438,49 @@ def run_one(
             for step in STEPS
         },
     )
+
+
+@contextmanager
+def watched(
+    world: dict[str, Any], urls: list[str], folder: Path
+) -> Iterator[tuple[Path, Path, Sequencer]]:
+    """The world written for the locust users (with the servers' URLs), the file they
+    write what they saw to, and the sequencer's backlog read from the first server's
+    ``/metrics`` every second until the block ends."""
+    world["hosts"] = urls
+    world_file, out_file = folder / "world.json", folder / "out.json"
+    world_file.write_text(json.dumps(world), "utf-8")
+    sequencer = Sequencer()
+    watcher = threading.Thread(
+        target=sequencer.watch, args=(urls[0], world["operator"]), daemon=True
+    )
+    watcher.start()
+    try:
+        yield world_file, out_file, sequencer
+    finally:
+        sequencer.stop.set()
+        watcher.join()
+
+
+def locust(
+    world_file: Path, out_file: Path, clients: int, seconds: int, log: Path
+) -> subprocess.Popen[bytes]:
+    """locust, headless, in the background: ``clients`` users driving lifecycles
+    (``LOCUSTFILE``) for ``seconds`` against the world in ``world_file``; what they saw is
+    written to ``out_file`` when it exits."""
+    users = ["-u", str(clients), "-r", str(clients), "-t", f"{seconds}s"]
+    quiet = ["--only-summary", "--loglevel", "WARNING", "--stop-timeout", "30"]
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", *users, *quiet],
+            env={
+                **os.environ,
+                "FAIRSCREEN_LOAD_WORLD": str(world_file),
+                "FAIRSCREEN_LOAD_OUT": str(out_file),
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+        )
 
 
 def _profile(args: argparse.Namespace, pid: int, label: str) -> subprocess.Popen[bytes] | None:

@@ -48,6 +48,9 @@ STEPS = (
 times: dict[str, list[float]] = defaultdict(list)
 errors: dict[str, int] = defaultdict(int)
 completed: list[float] = []  # the moment each lifecycle ended (time.time())
+#: each case's last step the server acknowledged (2xx): what a failure drill
+#: (``bench/drill.py``) then finds done in the database, whatever was killed meanwhile
+acknowledged: dict[str, str] = {}
 started_at = time.time()
 
 
@@ -61,7 +64,13 @@ def _record(name: str, response_time: float, exception: Any, **_: Any) -> None:
 
 @events.quitting.add_listener
 def _write(**_: Any) -> None:
-    out = {"times": times, "errors": errors, "completed": completed, "started": started_at}
+    out = {
+        "times": times,
+        "errors": errors,
+        "completed": completed,
+        "acknowledged": acknowledged,
+        "started": started_at,
+    }
     Path(os.environ["FAIRSCREEN_LOAD_OUT"]).write_text(json.dumps(out), "utf-8")
 
 
@@ -76,7 +85,14 @@ class Lifecycle(FastHttpUser):
         self.candidate = {"Authorization": f"Bearer {WORLD['candidate']}"}
 
     def _call(
-        self, step: str, method: str, path: str, headers: dict[str, str], body: Any = None
+        self,
+        step: str,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: Any = None,
+        *,
+        case_id: str | None = None,
     ) -> Any:
         with self.client.request(
             method, path, name=step, headers=headers, json=body, catch_response=True
@@ -85,7 +101,9 @@ class Lifecycle(FastHttpUser):
                 answer.failure(f"{answer.status_code}")
                 raise RescheduleTask()  # the lifecycle stops here; the next one starts
             answer.success()
-            return answer.json() if answer.content else None
+            found = answer.json() if answer.content else None
+        acknowledged[case_id or found["id"]] = step
+        return found
 
     @task
     def lifecycle(self) -> None:
@@ -103,8 +121,11 @@ class Lifecycle(FastHttpUser):
                 "confirm_duplicate": True,
             },
         )
-        case = f"/v1/cases/{ordered['id']}"
-        notice = self._call("notice", "GET", f"{case}/authorization?lang=zh-Hans", self.candidate)
+        case_id = ordered["id"]
+        case = f"/v1/cases/{case_id}"
+        notice = self._call(
+            "notice", "GET", f"{case}/authorization?lang=zh-Hans", self.candidate, case_id=case_id
+        )
         self._call(
             "sign",
             "POST",
@@ -116,16 +137,18 @@ class Lifecycle(FastHttpUser):
                 "categories": notice["categories"],
                 "claims": WORLD["claims"],
             },
+            case_id=case_id,
         )
-        self._call("investigate", "POST", f"{case}/investigation", self.agency)
-        self._call("report", "GET", f"{case}/report", self.candidate)
-        self._call("accept", "POST", f"{case}/acceptance", self.candidate, {})
-        self._call("employer view", "GET", f"{case}/employer-view", self.employer)
+        self._call("investigate", "POST", f"{case}/investigation", self.agency, case_id=case_id)
+        self._call("report", "GET", f"{case}/report", self.candidate, case_id=case_id)
+        self._call("accept", "POST", f"{case}/acceptance", self.candidate, {}, case_id=case_id)
+        self._call("employer view", "GET", f"{case}/employer-view", self.employer, case_id=case_id)
         self._call(
             "decision",
             "POST",
             f"{case}/decision",
             self.employer,
             {"outcome": "hired", "reason": "面试与报告均符合岗位要求"},
+            case_id=case_id,
         )
         completed.append(time.time())
