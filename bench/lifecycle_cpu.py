@@ -26,7 +26,8 @@ other checkout):
 4. after ``--warmup`` lifecycles, ``time.process_time`` (every thread of the process)
    over ``--lifecycles`` lifecycles gives CPU ms per lifecycle;
 5. in the first round only (they do not vary), ``--count`` more lifecycles are counted
-   per database: statements (SQLAlchemy's ``before_cursor_execute``, plus the statements
+   per database: statements (SQLAlchemy's ``before_cursor_execute`` on every engine, by
+   the database it reaches: a reader's has an engine of its own; plus the statements
    psycopg's async connections run: the token read on the loop), the transactions the
    server sees (on PostgreSQL: an explicit transaction is counted when its first
    statement goes out, and each statement in autocommit is one; on SQLite: each
