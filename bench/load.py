@@ -70,11 +70,14 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+# the lifecycle's steps are written once, in the folder the locustfile is in
+sys.path.insert(0, str(Path(__file__).resolve().parent / "load"))
+from lifecycle_steps import STEPS
+
 HOST = "127.0.0.1"  # loopback only
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "bench" / "load" / "locustfile.py"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-STEPS = ("order", "notice", "sign", "investigate", "report", "accept", "employer view", "decision")
 
 
 def demo_person() -> dict[str, str]:

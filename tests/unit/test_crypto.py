@@ -274,10 +274,11 @@ def test_kms_port_with_a_fake_kms(store: InMemoryKeyStore) -> None:
     blob = envelope.encrypt("case-1", "report", PLAINTEXT)
     assert envelope.decrypt("case-1", "report", blob) == PLAINTEXT
     assert "encrypt:arn:kms:key-1" in kms.calls and "decrypt:arn:kms:key-1" in kms.calls
-    # an SDK error (here InvalidTag or KeyError) is translated, its cause kept
+    # an SDK error (here InvalidTag or KeyError) is translated, its cause kept; in the
+    # next unit of work's cipher (one cipher unwraps a subject key once)
     kms.keys["arn:kms:key-1"] = AESGCM.generate_key(bit_length=256)
     with pytest.raises(DecryptionFailed) as caught:
-        envelope.decrypt("case-1", "report", blob)
+        EnvelopeCipher(kms, store).decrypt("case-1", "report", blob)
     assert caught.value.__cause__ is not None
     with pytest.raises(CryptoError):
         kms.wrap("arn:kms:unknown", b"k" * 32, context=b"ctx")
@@ -419,6 +420,41 @@ def test_shredding_a_subject_key(cipher: EnvelopeCipher, store: InMemoryKeyStore
     assert cipher.decrypt("case-3", "report", blobs["case-3"]) == PLAINTEXT
     with pytest.raises(KeyDestroyed):
         cipher.open_case("case-9", "subj-1")
+
+
+class CountingProvider(LocalKeyProvider):
+    """The local provider, counting the subject keys it unwraps."""
+
+    unwrapped = 0
+
+    def unwrap(self, key_id: str, blob: bytes, *, context: bytes) -> bytes:
+        self.unwrapped += 1
+        return super().unwrap(key_id, blob, context=context)
+
+
+def test_a_cipher_unwraps_a_key_once_and_still_refuses_it_once_shredded(
+    store: InMemoryKeyStore,
+) -> None:
+    """A cipher (one unit of work's) opens each subject and case key once for all the
+    fields it seals and opens; a key shredded in the store behind its back, the subject's
+    or the case's, is refused at the next use all the same."""
+    master = SecretKey.generate("mk-test")
+    provider = CountingProvider([master], master.key_id)
+    EnvelopeCipher(provider, store).open_case("case-1", "subj-1")
+    EnvelopeCipher(provider, store).open_case("case-2", "subj-1")
+    cipher = EnvelopeCipher(provider, store)  # the next unit of work's
+    before = provider.unwrapped
+    blobs = {case: cipher.encrypt(case, "report", PLAINTEXT) for case in ("case-1", "case-2")}
+    for _ in range(3):
+        assert all(cipher.decrypt(case, "report", blobs[case]) for case in blobs)
+    assert provider.unwrapped == before + 1  # the subject key, for both cases
+    assert store.destroy(KeyKind.CASE, "case-1")
+    with pytest.raises(KeyDestroyed):
+        cipher.decrypt("case-1", "report", blobs["case-1"])
+    assert cipher.decrypt("case-2", "report", blobs["case-2"]) == PLAINTEXT
+    assert store.destroy(KeyKind.SUBJECT, "subj-1")
+    with pytest.raises(KeyDestroyed):
+        cipher.decrypt("case-2", "report", blobs["case-2"])
 
 
 def test_shredded_data_cannot_be_read_with_any_remaining_key(

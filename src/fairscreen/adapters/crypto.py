@@ -393,6 +393,14 @@ class EnvelopeCipher:
     def __init__(self, provider: KeyProvider, store: KeyStore) -> None:
         self._provider = provider
         self._store = store
+        #: keys unwrapped, by owner and the wrapped key they were opened from. A cipher
+        #: lives as long as its unit of work, and each field's encryption or decryption
+        #: unwrapped the same subject key (the master key's provider) and opened the same
+        #: case key again (some 30 times a lifecycle). The store is still asked for the
+        #: wrapped keys every time, so a key shredded meanwhile is refused as before;
+        #: only opening the very same bytes again is spared.
+        self._subject_keys: dict[tuple[str, WrappedKey], SecretKey] = {}
+        self._case_keys: dict[tuple[str, WrappedKey], DataKey] = {}
 
     # 1. keys --------------------------------------------------------------------------
 
@@ -436,10 +444,13 @@ class EnvelopeCipher:
             wrapped = self._store.add(KeyKind.SUBJECT, subject, candidate)
             if wrapped is candidate:
                 return key
-        material = self._provider.unwrap(
-            wrapped.wrapped_by, wrapped.blob, context=subject_key_aad(subject, wrapped.key_id)
-        )
-        return SecretKey(wrapped.key_id, material)
+        opened = self._subject_keys.get((subject, wrapped))
+        if opened is None:
+            material = self._provider.unwrap(
+                wrapped.wrapped_by, wrapped.blob, context=subject_key_aad(subject, wrapped.key_id)
+            )
+            opened = self._subject_keys[(subject, wrapped)] = SecretKey(wrapped.key_id, material)
+        return opened
 
     def _current_master(self) -> str:
         """The master key to wrap a new subject key with: the provider's current one, as
@@ -467,19 +478,23 @@ class EnvelopeCipher:
             if self._store.is_destroyed(KeyKind.CASE, case):
                 raise KeyDestroyed(f"the key of case {case!r} was destroyed")
             raise KeyDestroyed(f"case {case!r} has no key (never issued or destroyed)")
+        # the subject's key is looked at every time: shredding it shreds every case key
         subject_key = self._subject_key(wrapped.subject, create=False)
         if subject_key.key_id != wrapped.wrapped_by:
             raise DecryptionFailed(
                 f"case key {wrapped.key_id!r} names subject key {wrapped.wrapped_by!r}, "
                 f"but the subject's key is {subject_key.key_id!r}"
             )
-        material = open_sealed(
-            subject_key,
-            wrapped.blob,
-            case_key_aad(case, wrapped.subject, wrapped.key_id),
-            what=f"case key {wrapped.key_id}",
-        )
-        return DataKey(wrapped.key_id, material)
+        opened = self._case_keys.get((case, wrapped))
+        if opened is None:
+            material = open_sealed(
+                subject_key,
+                wrapped.blob,
+                case_key_aad(case, wrapped.subject, wrapped.key_id),
+                what=f"case key {wrapped.key_id}",
+            )
+            opened = self._case_keys[(case, wrapped)] = DataKey(wrapped.key_id, material)
+        return opened
 
     # 2. fields --------------------------------------------------------------------------
 
