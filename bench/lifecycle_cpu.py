@@ -104,16 +104,20 @@ class StatementCounter:
         self.counting = False
         self.counts = {name: Counter[str]() for name in DATABASES}
         engines = {"data": services.engine, "keys": services.key_engine}
-        #: database name (or SQLite file) -> which store: a statement is counted by the
-        #: database it went to, whichever engine of the code sent it (a reader's may have
-        #: one of its own), so the hook is on every engine
-        self._names = {str(engine.url.database): name for name, engine in engines.items() if engine}
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._statement)
+        self._names: dict[str, str] = {}
+        for name, engine in engines.items():
+            if engine is None:
+                continue
+            self._names[str(engine.url.database)] = name
+            sa.event.listen(engine, "before_cursor_execute", self._statement(name))
         self._count_async_psycopg()
 
-    def _statement(self, connection: Any, cursor: Any, statement: str, *_: Any, **__: Any) -> None:
-        name = self._names.get(str(connection.engine.url.database))
-        if self.counting and name is not None:
+    def _statement(self, name: str) -> Any:
+        def before_cursor_execute(
+            connection: Any, cursor: Any, statement: str, *_: Any, **__: Any
+        ) -> None:
+            if not self.counting:
+                return
             counts = self.counts[name]
             if connection.dialect.name == "sqlite":  # the engine's explicit BEGIN
                 counts["transactions" if statement.startswith("BEGIN") else "statements"] += 1
@@ -125,6 +129,8 @@ class StatementCounter:
             elif dbapi.info.transaction_status == dbapi.info.transaction_status.IDLE:
                 counts["transactions"] += 1  # psycopg sends BEGIN now …
                 counts["bounds"] += 2  # … and COMMIT or ROLLBACK at the end
+
+        return before_cursor_execute
 
     def _count_async_psycopg(self) -> None:
         """psycopg's async connections (the token read on the loop) run in autocommit:
@@ -178,6 +184,7 @@ async def drive(client: Any, world: dict[str, Any]) -> None:
 async def measure(app: Any, world: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     import httpx
 
+    counter = StatementCounter(app.state.services)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -190,8 +197,6 @@ async def measure(app: Any, world: dict[str, Any], args: argparse.Namespace) -> 
         for _ in range(args.lifecycles):
             await drive(client, world)
         cpu, wall = time.process_time() - began_cpu, time.perf_counter() - began
-        # hooked only now: the timed lifecycles pay no hook
-        counter = StatementCounter(app.state.services)
         counter.counting = True
         for _ in range(args.count):
             await drive(client, world)

@@ -245,17 +245,6 @@ def make_world(
     )
 
 
-def add_tenant(world: World, uow: Any, tenant_id: str) -> None:
-    """An employer tenant added through ``uow``'s repository (committed only if it is)."""
-    uow.repo.add_tenant(
-        id=tenant_id,
-        kind="employer",
-        name="某测试公司",
-        pseudonym=world.svc.pseudonym("emp", tenant_id),
-        created_at=world.svc.now(),
-    )
-
-
 def order(world: World, **changes: Any) -> str:
     """The world's employer orders a check of the world's candidate through its agency;
     ``changes`` override any argument of ``order_check``."""

@@ -7,21 +7,14 @@ reads it committed (a rollback must not leave it behind)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from service_fixtures import add_tenant, make_world, order, order_and_sign
+from service_fixtures import make_world, order, order_and_sign
 
-from fairscreen.adapters.db.engine import (
-    PostgresTimeouts,
-    create_engine,
-    one_statement,
-    reader_engine,
-)
+from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine, one_statement
 
 SELECTS = ("FROM tenants", "FROM role_profiles")
 
@@ -33,21 +26,6 @@ def _count_selects(engine: sa.Engine, seen: list[str]) -> Any:
 
     sa.event.listen(engine, "before_cursor_execute", record)
     return record
-
-
-@contextmanager
-def statements_of(engine: sa.Engine, record: Callable[..., None]) -> Iterator[None]:
-    """``record`` sees every statement sent on ``engine``'s database, a reader's unit of
-    work's too: on PostgreSQL those go through an engine of their own
-    (``engine.reader_engine``)."""
-    engines = [e for e in (engine, reader_engine(engine)) if e is not None]
-    for each in engines:
-        sa.event.listen(each, "before_cursor_execute", record)
-    try:
-        yield
-    finally:
-        for each in engines:
-            sa.event.remove(each, "before_cursor_execute", record)
 
 
 def _fresh_engine(world: Any, database_url: str) -> None:
@@ -81,13 +59,23 @@ def test_a_tenant_and_a_profile_are_read_once_per_process(
         world.svc.engine.dispose()
 
 
+def _add_tenant(world: Any, uow: Any, tenant_id: str) -> None:
+    uow.repo.add_tenant(
+        id=tenant_id,
+        kind="employer",
+        name="某测试公司",
+        pseudonym=world.svc.pseudonym("emp", tenant_id),
+        created_at=world.svc.now(),
+    )
+
+
 def test_a_tenant_not_found_is_read_again(database_url: str, tmp_path: Path) -> None:
     world = make_world(database_url, tmp_path)
     tenant_id = f"tenant_{uuid.uuid4().hex}"
     try:
         with world.svc.uow() as uow:
             assert uow.repo.tenant(tenant_id) is None
-            add_tenant(world, uow, tenant_id)
+            _add_tenant(world, uow, tenant_id)
             added = uow.repo.tenant(tenant_id)
         assert added is not None and added["kind"] == "employer"
     finally:
@@ -99,7 +87,7 @@ def test_a_tenant_added_then_rolled_back_is_not_kept(database_url: str, tmp_path
     tenant_id = f"tenant_{uuid.uuid4().hex}"
     try:
         with world.svc.uow() as uow:  # no commit: rolled back
-            add_tenant(world, uow, tenant_id)
+            _add_tenant(world, uow, tenant_id)
             assert uow.repo.tenant(tenant_id) is not None
         with world.svc.uow() as uow:
             assert uow.repo.tenant(tenant_id) is None
@@ -165,22 +153,24 @@ def test_statements_built_once_lock_and_set_what_each_call_asks(
         if "FROM cases" in args[2]:
             seen.append(args[2])
 
+    sa.event.listen(world.svc.engine, "before_cursor_execute", record)
     try:
-        with statements_of(world.svc.engine, record), world.svc.reader() as uow:
+        with world.svc.reader() as uow:
             before = uow.repo.case(case_id)
-        with statements_of(world.svc.engine, record), world.svc.uow() as uow:
+        with world.svc.uow() as uow:
             assert uow.repo.case(case_id) == before
             moved = uow.repo.update_case(case_id, claims_ct=None, updated_at=world.svc.now())
             assert moved["claims_ct"] is None and moved["state"] == before["state"]
             accepted = uow.repo.update_case(case_id, accepted=True)
             assert accepted["accepted"] and accepted["updated_at"] == moved["updated_at"]
             uow.commit()
-        with statements_of(world.svc.engine, record), world.svc.reader() as uow:
+        with world.svc.reader() as uow:
             assert dict(uow.repo.case(case_id) or {}) == dict(accepted)
         locks = ["FOR UPDATE" in statement for statement in seen]
         writer_locks = not database_url.startswith("sqlite")
         assert locks == [False, writer_locks, False]
     finally:
+        sa.event.remove(world.svc.engine, "before_cursor_execute", record)
         world.svc.engine.dispose()
 
 

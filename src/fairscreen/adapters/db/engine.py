@@ -21,9 +21,8 @@ A SQLite file is created with mode 0600 (an existing one is narrowed to it).
 
 from __future__ import annotations
 
-import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +39,6 @@ from fairscreen.domain.errors import DatabaseBusy, InvalidInput, StorageUnavaila
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
 _BEGIN_OPTION = "fairscreen_sqlite_begin"
-#: a SQLite connection's pool record holds this while :func:`read_only` set query_only
-_QUERY_ONLY = "fairscreen_query_only"
 
 
 def sqlite_file(url: sa.URL) -> Path | None:
@@ -123,77 +120,6 @@ def libpq_conninfo(engine: Engine) -> str:
     return make_conninfo(**libpq)
 
 
-#: How to make the read-only engine of a PostgreSQL engine (:func:`reader_engine`), and
-#: the one made; weak: an engine disposed of and dropped takes its reader with it.
-_READER_FACTORIES: weakref.WeakKeyDictionary[Engine, Callable[[], Engine]] = (
-    weakref.WeakKeyDictionary()
-)
-_READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
-_READERS_GUARD = threading.Lock()
-#: every transaction on a reader's connection is read-only, its own included
-READ_ONLY_STARTUP = "-c default_transaction_read_only=on"
-
-
-def _start_with(engine: Engine, startup: str) -> None:
-    """Give every connection of ``engine`` the libpq startup ``options`` ``startup``,
-    after any the URL carries (``-csearch_path=…``)."""
-
-    @event.listens_for(engine, "do_connect")
-    def _options_on_connect(
-        _dialect: Any, _record: Any, _args: Any, params: dict[str, Any]
-    ) -> None:
-        params["options"] = f"{params.get('options', '')} {startup}".strip()
-
-
-def _read_only_engine(url: sa.URL, startup: str, engine_options: dict[str, Any]) -> Engine:
-    reader = sa.create_engine(url, isolation_level="AUTOCOMMIT", **engine_options)
-    _start_with(reader, f"{startup} {READ_ONLY_STARTUP}")
-    return reader
-
-
-def reader_engine(engine: Engine) -> Engine | None:
-    """The engine a reader's unit of work runs on beside a PostgreSQL ``engine`` whose
-    settings go at connection start (``PostgresTimeouts.scope="connection"``), made on
-    first use and disposed of with ``engine``; None for any other engine.
-
-    Its connections (a pool of their own, as large as ``engine``'s) run in autocommit
-    and start with ``default_transaction_read_only=on``. A reader runs in READ COMMITTED,
-    where every statement takes a snapshot of its own inside a transaction or out of
-    one, so the ``BEGIN`` and ``ROLLBACK`` around its statements bought nothing but two
-    round trips on each database it touched (docs/operations.md, "the CPU round's fourth
-    pass"). And a write through it, which the rollback used to undo in silence (a key
-    issued by mistake, a row written in the wrong unit of work), is refused by the
-    server (``ReadOnlySqlTransaction``) and so can never be committed by autocommit.
-    Behind PgBouncer (``scope="transaction"``, or every timeout 0) nothing is added to
-    the startup options, and readers begin ``READ ONLY`` transactions instead
-    (:func:`read_only`)."""
-    factory = _READER_FACTORIES.get(engine)
-    if factory is None:
-        return None
-    with _READERS_GUARD:
-        reader = _READERS.get(engine)
-        if reader is None:
-            made = _READERS[engine] = reader = factory()
-            event.listen(engine, "engine_disposed", lambda _engine: made.dispose())
-    return reader
-
-
-def read_only(connection: Connection) -> Connection:
-    """Make every write on ``connection`` fail until it goes back to its pool, in the
-    same round trips as before: on PostgreSQL its transactions begin ``READ ONLY`` (one
-    ``BEGIN READ ONLY``, not a ``SET``), on SQLite ``PRAGMA query_only`` (in-process; set
-    back when the connection is checked in). A connection of :func:`reader_engine` is
-    read-only already."""
-    if is_sqlite(connection):
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        raw.execute("PRAGMA query_only=1")
-        connection.connection.info[_QUERY_ONLY] = True
-    elif not connection.connection.driver_connection.autocommit:  # type: ignore[union-attr]
-        connection.execution_options(postgresql_readonly=True)
-    return connection
-
-
 def create_engine(
     url: str,
     *,
@@ -211,10 +137,16 @@ def create_engine(
         if not (timeouts.lock_ms or timeouts.statement_ms or timeouts.idle_in_transaction_ms):
             return engine  # all off: the role's or database's own settings apply
         if timeouts.scope == "connection":
+            # Added to the startup options the URL may carry (``-csearch_path=…``).
             startup = " ".join(f"-c {name}={ms}" for name, ms in timeouts.settings())
             _STARTUP_OPTIONS[engine] = startup
-            _start_with(engine, startup)
-            _READER_FACTORIES[engine] = lambda: _read_only_engine(parsed, startup, engine_options)
+
+            @event.listens_for(engine, "do_connect")
+            def _limit_on_connect(
+                _dialect: Any, _record: Any, _args: Any, params: dict[str, Any]
+            ) -> None:
+                params["options"] = f"{params.get('options', '')} {startup}".strip()
+
             return engine
         # Whole numbers checked by PostgresTimeouts: written in, no parameters, so the
         # three go as one simple-protocol message (parameters cost a parse each time).
@@ -263,11 +195,6 @@ def create_engine(
     def _begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
-
-    @event.listens_for(engine, "checkin")
-    def _writable_again(dbapi_connection: Any, record: Any) -> None:
-        if record is not None and record.info.pop(_QUERY_ONLY, False) and dbapi_connection:
-            dbapi_connection.execute("PRAGMA query_only=0")  # :func:`read_only`'s
 
     return engine
 
@@ -417,7 +344,12 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
     driver's reason, never a value."""
     import errno
 
-    text, state, number = _driver_error(error)
+    cause = getattr(error, "orig", None) or error
+    text = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    state = getattr(cause, "sqlstate", None) or getattr(
+        getattr(cause, "diag", None), "sqlstate", None
+    )
+    number = getattr(cause, "errno", None)
     where = _where(url)
     if state in _PG_GAVE_UP:
         return DatabaseBusy(
@@ -433,7 +365,12 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
         return StorageUnavailable(
             f"the disk is full{where} ({text}); nothing was written: free space and retry"
         )
-    if write_refused(error):
+    if (
+        number == errno.EROFS
+        or state == _PG_READ_ONLY
+        or "readonly database" in text
+        or ("read-only" in text)
+    ):
         return StorageUnavailable(
             f"the database is read-only{where} ({text}); nothing was written: "
             + _sqlite_remedy(url)
@@ -443,31 +380,6 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
             f"the database cannot be opened for writing{where} ({text}): " + _sqlite_remedy(url)
         )
     return None
-
-
-def _driver_error(error: BaseException) -> tuple[str, str | None, int | None]:
-    """The first line of the driver's error under ``error``, its SQLSTATE, its errno."""
-    cause = getattr(error, "orig", None) or error
-    text = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-    state = getattr(cause, "sqlstate", None) or getattr(
-        getattr(cause, "diag", None), "sqlstate", None
-    )
-    return text, state, getattr(cause, "errno", None)
-
-
-def write_refused(error: BaseException) -> bool:
-    """Whether the database refused a write as read-only: a read-only file system or
-    SQLite file, SQLite's ``query_only``, PostgreSQL's read-only transaction (a
-    standby's, or a reader's: :func:`read_only`)."""
-    import errno
-
-    text, state, number = _driver_error(error)
-    return (
-        number == errno.EROFS
-        or state == _PG_READ_ONLY
-        or "readonly database" in text
-        or "read-only" in text
-    )
 
 
 def _where(url: sa.URL | None) -> str:

@@ -30,14 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
 from fairscreen.adapters.db.case_tables import event_payloads
-from fairscreen.adapters.db.engine import (
-    as_writer,
-    is_sqlite,
-    read_only,
-    reader_engine,
-    storage_problem,
-    write_refused,
-)
+from fairscreen.adapters.db.engine import as_writer, is_sqlite, storage_problem
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.ledger_store import (
     Integration,
@@ -111,11 +104,6 @@ def _storage_errors(url: sa.URL) -> Iterator[None]:
         raise
 
 
-class ReaderWrote(RuntimeError):
-    """A reader's unit of work (``write=False``) tried to write: a bug in the use case,
-    which the database refused (``engine.read_only``), so nothing was written."""
-
-
 class SqlUnitOfWork:
     def __init__(
         self,
@@ -127,10 +115,8 @@ class SqlUnitOfWork:
         sequence_inline: bool | None = None,
         jobs: JobQueue | None = None,
     ) -> None:
-        """``write=False``: a reader — no writer lock, nothing to commit, and every write
-        refused by the database (decrypting needs only reads; the evidence of a read
-        goes to the ledger apart): one snapshot on SQLite, on PostgreSQL READ COMMITTED
-        (a snapshot per statement) in autocommit where it can (``engine.reader_engine``).
+        """``write=False``: a reader — one snapshot, no writer lock, nothing to commit
+        (decrypting needs only reads; the evidence of a read goes to the ledger apart).
         ``key_engine``: the key store's database (None: the keys live beside the data).
         ``sequence_inline``: integrate the pending entries into the tree in this
         transaction at commit (None: on SQLite, where a writer holds the write lock
@@ -173,15 +159,9 @@ class SqlUnitOfWork:
         with _storage_errors(self._engine.url):
             return self._open()
 
-    def _connect(self, engine: Engine) -> Connection:
-        """A writer's connection, or a reader's on which every write fails
-        (``engine.reader_engine``: on PostgreSQL no ``BEGIN`` nor ``ROLLBACK`` either)."""
-        if self._write:
-            return as_writer(engine.connect())
-        return read_only((reader_engine(engine) or engine).connect())
-
     def _open(self) -> SqlUnitOfWork:
-        self.connection: Connection = self._connect(self._engine)
+        connection = self._engine.connect()
+        self.connection: Connection = as_writer(connection) if self._write else connection
         self._transaction = self.connection.begin()
         self.ledger_store = SqlLedgerStore(self.connection)
         self._key_connection: Connection | None = None
@@ -203,9 +183,11 @@ class SqlUnitOfWork:
         so after its writer lock too: the same order everywhere, no deadlock."""
         assert self._key_engine is not None
         with _storage_errors(self._key_engine.url):
-            key_connection = self._connect(self._key_engine)
+            key_connection = self._key_engine.connect()
             try:
-                self._key_transaction = key_connection.begin()
+                self._key_transaction = (
+                    as_writer(key_connection) if self._write else key_connection
+                ).begin()
             except BaseException:
                 key_connection.close()
                 raise
@@ -229,11 +211,6 @@ class SqlUnitOfWork:
             self.connection.close()
             self._release_local_lock()
         if isinstance(error, sa.exc.DBAPIError):
-            if not self._write and write_refused(error):
-                raise ReaderWrote(
-                    "a reader's unit of work tried to write, and the database refused it: "
-                    "nothing was written (write in a writer's, Services.uow)"
-                ) from error
             # A statement of the use case hit a full disk or a read-only file: say so.
             problem = storage_problem(error, self._engine.url)
             if problem is not None:
