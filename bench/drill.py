@@ -224,6 +224,11 @@ def database_checks(data_url: str, acknowledged: dict[str, str]) -> list[Check]:
             sizes = Counter(
                 connection.execute(sa.text("SELECT size FROM ledger_checkpoints")).scalars()
             )
+            jobs = dict(
+                connection.execute(
+                    sa.text("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status")
+                ).all()
+            )
     finally:
         engine.dispose()
     lost = [
@@ -257,6 +262,11 @@ def database_checks(data_url: str, acknowledged: dict[str, str]) -> list[Check]:
             "the log's indices run without a gap",
             count == high + 1 and low == 0,
             f"{count} entries, indices {low}..{high}",
+        ),
+        Check(
+            "no background job failed",
+            not jobs.get("failed"),
+            f"jobs left by status: {jobs or 'none'} (done jobs are deleted)",
         ),
         Check(
             "one checkpoint per size",
@@ -413,6 +423,17 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
         )
         checks.append(cli_check("ledger verify", ["ledger", "verify"], env))
         checks.append(cli_check("ledger audit", ["ledger", "audit"], env))
+        restarts = sum(
+            log.read_text("utf-8", "replace").count("the job queue ")
+            for log in folder.glob("worker*.log")
+        )
+        checks.append(
+            Check(
+                "no worker's job queue stopped",
+                restarts == 0,
+                f"{restarts} stopped and started again (the workers' logs)",
+            )
+        )
         if args.logs is not None:  # the processes' logs, and the backlog read each second
             args.logs.mkdir(parents=True, exist_ok=True)
             for log in folder.glob("*.log"):

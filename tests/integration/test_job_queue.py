@@ -396,4 +396,5 @@ def test_the_queue_starts_again_when_procrastinate_ends_it_unasked(
     assert loop_events == ["started", "stopped"]
     said = [record.getMessage() for record in caplog.records]
     assert "the job queue ended; it starts again in 0.05 s" in said
-    assert "the job queue failed (ConnectorException); it starts again in 0.05 s" in said
+    # ended again soon after starting: the pause doubles
+    assert "the job queue failed (ConnectorException); it starts again in 0.1 s" in said

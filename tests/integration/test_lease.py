@@ -160,3 +160,27 @@ def test_a_frozen_holder_keeps_a_bounded_lease_no_longer_than_its_limit(
                 child.kill()
                 child.wait(timeout=30)
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_holder_that_renews_keeps_a_bounded_lease_past_its_limit(postgres_url: str) -> None:
+    """The limit counts idle time: a live holder renewing between its steps keeps the
+    lease longer than the limit; one that stops renewing loses it, and its next renewal
+    says so (``LeaseLost``), so its work stops."""
+    from fairscreen.adapters.db.lease import LeaseLost
+
+    engine = create_engine(postgres_url)
+    try:
+        with exclusive_lease(engine, "sequencer", hold_limit=1.0) as lease:
+            assert lease
+            for _ in range(4):  # 2 s of work, renewed every half second
+                time.sleep(0.5)
+                lease.renew()
+                with exclusive_lease(engine, "sequencer", hold_limit=1.0) as other:
+                    assert not other
+            time.sleep(2)  # not renewed: the server ends it
+            assert _taken_within(engine, 5, hold_limit=1.0)
+            with pytest.raises(LeaseLost, match="not renewed for 1000 ms"):
+                lease.renew()
+    finally:
+        engine.dispose()

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,8 +52,11 @@ RETRY_STALLED = "retry_stalled_jobs"
 RETRY_STALLED_EVERY = 60
 #: a worker silent this long (no heartbeat) is dead; procrastinate beats every 10 s
 STALLED_AFTER_SECONDS = 60.0
-#: the pause before the job queue starts again after it ended unasked (run_worker)
+#: the pause before the job queue starts again after it ended unasked (run_worker):
+#: doubled each time it ends again within QUEUE_HEALTHY_SECONDS, up to the maximum
 QUEUE_RESTART_SECONDS = 2.0
+QUEUE_RESTART_MAX_SECONDS = 60.0
+QUEUE_HEALTHY_SECONDS = 300.0
 
 
 def procrastinate_app(svc: Services) -> procrastinate.App:
@@ -151,7 +155,9 @@ async def run_worker(
                 await queue()
                 return
             stopping = asyncio.create_task(stop.wait())
-            while True:
+            pause = QUEUE_RESTART_SECONDS
+            while not stopping.done():
+                began = time.monotonic()
                 worker = queue()
                 await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 if stopping.done():
@@ -161,14 +167,19 @@ async def run_worker(
                     return
                 # Ended unasked: procrastinate stops its worker, quietly, when one of its
                 # side tasks fails (the periodic deferrer waiting past lock_timeout on a
-                # frozen peer's lock, a database restart). The process would then run the
-                # loops alone, or exit 0 with no job run. The queue starts again instead;
-                # the jobs it was running are retried as a dead worker's (RETRY_STALLED).
+                # frozen peer's lock, a database restart), after letting its running jobs
+                # finish. The process would then run the loops alone, or exit 0 with no
+                # job run. The queue starts again instead, after a pause that doubles
+                # while it keeps ending soon after starting (a lasting fault, which every
+                # line in the log names) and is reset once it ran a while.
+                if time.monotonic() - began >= QUEUE_HEALTHY_SECONDS:
+                    pause = QUEUE_RESTART_SECONDS
                 failure = worker.exception()
                 why = "ended" if failure is None else f"failed ({type(failure).__name__})"
-                log.error("the job queue %s; it starts again in %g s", why, QUEUE_RESTART_SECONDS)
+                log.error("the job queue %s; it starts again in %g s", why, pause)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(stopping), QUEUE_RESTART_SECONDS)
+                    await asyncio.wait_for(asyncio.shield(stopping), pause)
+                pause = min(pause * 2, QUEUE_RESTART_MAX_SECONDS)
     finally:
         halt.set()
         for thread in threads:

@@ -3,8 +3,8 @@
 A request commits its ledger entries as *pending* (``ledger_store.queue_pending``) with
 its state change, taking no ledger lock. One process at a time, whichever holds the
 ``sequencer`` lease (adapters/db/lease.py; the database drops it when the holder dies,
-or has held it ``FROZEN_WRITER_LIMIT`` seconds, frozen or not, and the next round of any
-other process takes it over), integrates them in batches, in
+or goes ``FROZEN_WRITER_LIMIT`` seconds without renewing it, as a frozen one does, and
+the next round of any other process takes it over), integrates them in batches, in
 pending-id order, each batch one transaction that appends the entries and deletes them
 from the pending table (``ledger_store.integrate_pending``): an entry committed with its
 state change is integrated exactly once, whatever process dies when. The same holder
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.db.engine import begin_read, begin_write
-from fairscreen.adapters.db.lease import exclusive_lease
+from fairscreen.adapters.db.lease import Lease, exclusive_lease
 from fairscreen.adapters.db.ledger_store import (
     FROZEN_WRITER_LIMIT,
     Integration,
@@ -65,9 +65,13 @@ class SequencerReport:
         self.delays.extend(integration.delays)
 
 
-def integrate_all(engine: Engine, *, batch_size: int = DEFAULT_BATCH) -> SequencerReport:
-    """Integrate every entry pending now, ``batch_size`` per transaction, without the
-    lease (the caller holds it, or is the only process: tests, the demo)."""
+def integrate_all(
+    engine: Engine, *, batch_size: int = DEFAULT_BATCH, lease: Lease | None = None
+) -> SequencerReport:
+    """Integrate every entry pending now, ``batch_size`` per transaction; ``lease``: the
+    sequencer's, which the caller holds, renewed before each batch after the first, and
+    whose limit bounds each batch's idle time too (without one the caller is the only
+    process: tests, the demo)."""
     if batch_size < 1:
         raise InvalidInput("must be at least 1", field="batch_size")
     report = SequencerReport()
@@ -76,9 +80,12 @@ def integrate_all(engine: Engine, *, batch_size: int = DEFAULT_BATCH) -> Sequenc
     with begin_read(engine) as connection:
         if pending_count(connection) == 0:
             return report
+    idle_limit = None if lease is None else FROZEN_WRITER_LIMIT
     while True:
+        if lease is not None and report.batches:
+            lease.renew()
         with begin_write(engine) as connection:
-            integration = integrate_pending(connection, batch_size)
+            integration = integrate_pending(connection, batch_size, idle_limit=idle_limit)
         if integration.count:
             report.add(integration)
         if integration.count < batch_size:
@@ -86,7 +93,7 @@ def integrate_all(engine: Engine, *, batch_size: int = DEFAULT_BATCH) -> Sequenc
 
 
 @contextmanager
-def sequencer_lease(engine: Engine, wait: float = 0.0) -> Iterator[bool]:
+def sequencer_lease(engine: Engine, wait: float = 0.0) -> Iterator[Lease]:
     """The sequencer's lease, asked for every 50 ms for up to ``wait`` seconds: True
     while held, False when another process kept it (``ledger publish`` and
     ``ledger integrate`` take it, so they never run beside a sequencer)."""
@@ -104,10 +111,10 @@ def integrate(
 ) -> SequencerReport:
     """One pass under the sequencer lease: integrate what is pending (skipped when
     another process keeps the lease for ``wait`` seconds)."""
-    with sequencer_lease(engine, wait) as held:
-        if not held:
+    with sequencer_lease(engine, wait) as lease:
+        if not lease:
             return SequencerReport(skipped=True)
-        return integrate_all(engine, batch_size=batch_size)
+        return integrate_all(engine, batch_size=batch_size, lease=lease)
 
 
 def sequence_round(
@@ -126,13 +133,14 @@ def sequence_round(
         with begin_read(svc.engine) as connection:
             if pending_count(connection) == 0:
                 return SequencerReport()
-    with exclusive_lease(svc.engine, LEASE, hold_limit=FROZEN_WRITER_LIMIT) as held:
-        if not held:
+    with exclusive_lease(svc.engine, LEASE, hold_limit=FROZEN_WRITER_LIMIT) as lease:
+        if not lease:
             return SequencerReport(skipped=True)
         transparency.follow_high_water(svc)
-        report = integrate_all(svc.engine, batch_size=batch_size)
+        report = integrate_all(svc.engine, batch_size=batch_size, lease=lease)
         if publish and transparency.unpublished(svc) > 0:
-            transparency.publish_checkpoint(svc)
+            lease.renew()
+            transparency.publish_checkpoint(svc, idle_limit=FROZEN_WRITER_LIMIT)
             report.published = True
     if report.published and witnesses:
         # A witness down or refusing is logged there and asked again next time.

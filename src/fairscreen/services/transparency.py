@@ -83,13 +83,14 @@ def latest_checkpoint(svc: Services) -> str:
     return latest.cosigned_note
 
 
-def publish_checkpoint(svc: Services) -> str:
+def publish_checkpoint(svc: Services, *, idle_limit: float | None = None) -> str:
     """Sign a checkpoint of the current tree when it grew (the scheduler calls this); never
     over a log that went back behind its high-water mark. The mark follows once the
-    checkpoint is committed (before, a failed commit would leave it above the log)."""
+    checkpoint is committed (before, a failed commit would leave it above the log).
+    ``idle_limit``: the sequencer's bound on its transaction (``SqlLedgerStore``)."""
     from fairscreen.adapters.db.ledger_store import writing
 
-    with writing(svc.engine) as log:
+    with writing(svc.engine, idle_limit=idle_limit) as log:
         if svc.high_water is not None:
             svc.high_water.check(log)
         note = log.publish(svc.signer, now=svc.now()).note

@@ -25,7 +25,7 @@ import fcntl
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,8 +33,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.db.engine import sqlite_file
+from fairscreen.domain.errors import LedgerError
 
 log = logging.getLogger("fairscreen.lease")
+
+
+class LeaseLost(LedgerError):
+    """A bounded lease the server ended (its holder went past the limit without renewing
+    it): the holder's work stops; another process's may have begun."""
+
 
 #: "fssl" as a signed 32-bit integer: the class of fairscreen's lease advisory locks
 #: (the ledger writer's is "fsld"), paired with the lease name and schema.
@@ -45,28 +52,47 @@ def _name_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
 
 
+class Lease:
+    """Whether this process holds a lease (true when it does), and :meth:`renew`."""
+
+    def __init__(self, held: bool, renew: Callable[[], None] | None = None) -> None:
+        self.held = held
+        self._renew = renew
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    def renew(self) -> None:
+        """Tell the server the holder is alive, between steps of its work: a lease with a
+        ``hold_limit`` ends after that long *idle*, so a holder that renews it keeps it
+        as long as it works, and one frozen loses it at the limit. ``LeaseLost`` when the
+        server ended it already. Nothing to do for other leases."""
+        if self._renew is not None:
+            self._renew()
+
+
 @contextmanager
 def exclusive_lease(
     engine: Engine, name: str, *, hold_limit: float | None = None
-) -> Iterator[bool]:
-    """Yield True while this process holds the lease ``name`` on the database, False at
-    once (without waiting) when another holder has it. ``hold_limit`` (seconds, on
-    PostgreSQL): the server ends the lease after that long, held or frozen."""
+) -> Iterator[Lease]:
+    """Yield a true :class:`Lease` while this process holds the lease ``name`` on the
+    database, a false one at once (without waiting) when another holder has it.
+    ``hold_limit`` (seconds, on PostgreSQL): the server ends the lease once it has gone
+    that long without a :meth:`Lease.renew`, held or frozen."""
     if engine.dialect.name == "postgresql":
-        lease = (
-            _postgres_lease(engine, name)
-            if hold_limit is None
-            else _postgres_bounded_lease(engine, name, hold_limit)
-        )
-        with lease as held:
-            yield held
+        if hold_limit is not None:
+            with _postgres_bounded_lease(engine, name, hold_limit) as lease:
+                yield lease
+            return
+        with _postgres_lease(engine, name) as held:
+            yield Lease(held)
         return
     database = sqlite_file(engine.url)
     if database is None:
-        yield True
+        yield Lease(True)
         return
     with _file_lease(database.with_name(f"{database.name}.{name}.lease")) as held:
-        yield held
+        yield Lease(held)
 
 
 def postgres_lease_key(name: str) -> int:
@@ -98,7 +124,7 @@ def _postgres_lease(engine: Engine, name: str) -> Iterator[bool]:
 
 
 @contextmanager
-def _postgres_bounded_lease(engine: Engine, name: str, hold_limit: float) -> Iterator[bool]:
+def _postgres_bounded_lease(engine: Engine, name: str, hold_limit: float) -> Iterator[Lease]:
     with engine.connect() as connection:
         limit = str(max(1, round(hold_limit * 1000)))
         connection.execute(
@@ -111,16 +137,32 @@ def _postgres_bounded_lease(engine: Engine, name: str, hold_limit: float) -> Ite
                 {"key": postgres_lease_key(name)},
             ).scalar_one()
         )
+
+        def renew() -> None:
+            try:
+                connection.execute(sa.text("SELECT 1"))  # resets the idle clock
+            except sa.exc.DBAPIError as exc:
+                raise LeaseLost(
+                    f"the lease {name} was ended by the server: not renewed for {limit} ms"
+                ) from exc
+
+        failed = False
         try:
-            yield held
+            yield Lease(held, renew if held else None)
+        except BaseException:
+            failed = True
+            raise
         finally:
             try:
                 connection.rollback()  # ends the transaction, and the lock with it
             except sa.exc.DBAPIError as exc:
-                if not exc.connection_invalidated:
+                if exc.connection_invalidated:
+                    # the server ended the session at the limit: the lease was gone
+                    log.warning("lease %s was held past its limit of %s ms", name, limit)
+                elif not failed:
                     raise
-                # the server ended the session at the limit: the lease was already gone
-                log.warning("lease %s was held past its limit of %s ms", name, limit)
+                else:  # the body's own error is the one to see
+                    log.error("lease %s: ending it failed too (%s)", name, type(exc).__name__)
 
 
 @contextmanager

@@ -44,11 +44,11 @@ from fairscreen.ledger.tiles import Tile, TileKey
 #: integer, paired with a hash of the schema the ledger lives in, so two ledgers in two
 #: schemas of one database (tenants, or parallel test runs) never wait on each other.
 ADVISORY_LOCK_CLASS = int.from_bytes(b"fsld", "big", signed=True)
-#: Seconds a frozen sequencer (or ``ledger publish``) can stall the log at most: the
-#: transaction holding the writer lock may sit idle no longer, nor the sequencer's lease
-#: be held longer (services/sequencer.py). A round of the live sequencer takes well
-#: under a second; one that runs longer loses its lease, which is safe, since every
-#: write it makes still takes the writer lock.
+#: Seconds a frozen sequencer can stall the log at most: its transaction holding the
+#: writer lock may sit idle no longer, nor its lease go longer unrenewed
+#: (services/sequencer.py, which renews it between batches). A live sequencer is never
+#: idle that long; if it were, losing the lease would be safe, since every write still
+#: takes the writer lock.
 FROZEN_WRITER_LIMIT = 5.0
 
 _TILES_PER_PAGE = 64
@@ -57,8 +57,12 @@ _TILES_PER_PAGE = 64
 class SqlLedgerStore(LedgerStore):
     """Ledger rows in the ``ledger_*`` tables, through one connection in a transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, idle_limit: float | None = None) -> None:
+        """``idle_limit`` (seconds, PostgreSQL): once this store takes the writer lock,
+        its transaction may sit idle no longer (:data:`FROZEN_WRITER_LIMIT`, for the
+        sequencer's own transactions); None keeps the session's limit."""
         self._connection = connection
+        self._idle_limit = idle_limit
         self._postgres = connection.dialect.name == "postgresql"
         self._mark = "%s" if self._postgres else "?"
         dbapi = connection.dialect.dbapi
@@ -95,15 +99,21 @@ class SqlLedgerStore(LedgerStore):
     def lock_for_append(self) -> None:
         cursor = self._cursor()
         try:
-            if self._postgres:
-                # The transaction that holds the log's lock may sit idle no longer than
-                # FROZEN_WRITER_LIMIT (set in the same message: no round trip more): the
-                # server ends a frozen holder's (SIGSTOP, a stalled machine) where the
-                # session-wide limit would stall every sequencer for a minute.
+            if self._postgres and self._idle_limit is not None:
+                # The sequencer's transaction holding the log's lock may sit idle no
+                # longer (set in the same message: no round trip more): the server ends a
+                # frozen holder's (SIGSTOP, a stalled machine) where the session-wide
+                # limit would stall every sequencer for a minute. Not for the operator's
+                # ``ledger append``, whose Python work between statements may run longer.
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema())), "
                     "set_config('idle_in_transaction_session_timeout', %s, true)",
-                    (ADVISORY_LOCK_CLASS, str(round(FROZEN_WRITER_LIMIT * 1000))),
+                    (ADVISORY_LOCK_CLASS, str(max(1, round(self._idle_limit * 1000)))),
+                )
+            elif self._postgres:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
+                    (ADVISORY_LOCK_CLASS,),
                 )
             else:
                 # The first write of a SQLite transaction takes the database write lock
@@ -402,13 +412,16 @@ def pending_count(connection: Connection) -> int:
     )
 
 
-def integrate_pending(connection: Connection, limit: int | None = None) -> Integration:
+def integrate_pending(
+    connection: Connection, limit: int | None = None, *, idle_limit: float | None = None
+) -> Integration:
     """Move up to ``limit`` pending entries (all when None), oldest id first, into the
     tree, inside the caller's transaction: appended with their pending ids and deleted
     from ``ledger_pending`` together, so a crash anywhere leaves them either pending or
     integrated, never both, never lost. Takes the sequencer's lock first, so a second
-    sequencer waits and then finds the rows gone."""
-    store = SqlLedgerStore(connection)
+    sequencer waits and then finds the rows gone. ``idle_limit``: see
+    :class:`SqlLedgerStore`."""
+    store = SqlLedgerStore(connection, idle_limit=idle_limit)
     store.lock_for_append()
     query = "SELECT id, data, queued_at FROM ledger_pending ORDER BY id"
     rows = store._run(query + (f" LIMIT {int(limit)}" if limit is not None else ""))
@@ -454,7 +467,8 @@ def reading(engine: Engine) -> Iterator[Log]:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Log]:
-    """A log in one writer transaction, committed when the block ends without error."""
+def writing(engine: Engine, *, idle_limit: float | None = None) -> Iterator[Log]:
+    """A log in one writer transaction, committed when the block ends without error
+    (``idle_limit``: see :class:`SqlLedgerStore`)."""
     with begin_write(engine) as connection:
-        yield Log(SqlLedgerStore(connection))
+        yield Log(SqlLedgerStore(connection, idle_limit=idle_limit))

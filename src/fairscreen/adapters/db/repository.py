@@ -761,6 +761,7 @@ class ServiceRepository:
         return self._owned_rows(
             case,
             t.disputes,
+            "opened_at",
             ("id", "finding_id", "opened_at", "due_at", "outcome", "resolved_at"),
             ("statement", "evidence", "answer") if with_texts else (),
         )
@@ -813,18 +814,25 @@ class ServiceRepository:
         return self._owned_rows(
             case,
             t.supplements,
+            "supplied_at",
             ("id", "finding_id", "category", "supplied_at", "outcome", "answered_at"),
             ("note", "answer") if with_texts else (),
         )
 
     def _owned_rows(
-        self, case: RowMapping, table: sa.Table, columns: tuple[str, ...], texts: tuple[str, ...]
+        self,
+        case: RowMapping,
+        table: sa.Table,
+        oldest_first: str,
+        columns: tuple[str, ...],
+        texts: tuple[str, ...],
     ) -> list[dict[str, Any]]:
-        """A case's disputes or supplements, oldest first: ``columns`` as stored, and each
-        of ``texts`` decrypted (None where there is none). A caller that needs only their
-        state names no texts, and reads nothing a person wrote."""
+        """A case's disputes or supplements, ordered by the time ``oldest_first`` names:
+        ``columns`` as stored, and each of ``texts`` decrypted (None where there is none).
+        A caller that needs only their state names no texts, and reads nothing a person
+        wrote."""
         kind = table.name.removesuffix("s")  # "dispute", "supplement": the texts' labels
-        query = _rows_where(table, "case_id", order_by=(columns[3], "id"))
+        query = _rows_where(table, "case_id", order_by=(oldest_first, "id"))
         label = case["pseudonym"]
         out = []
         for row in self._rows(query, case["id"]):

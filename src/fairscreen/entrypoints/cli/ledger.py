@@ -171,7 +171,7 @@ def publish_command(
                             f"the sequencer lease stayed taken for {LEASE_WAIT:g} s "
                             "(a running sequencer publishes on its own)"
                         )
-                    integrate_all(engine)
+                    integrate_all(engine, lease=held)
                     stored = _publish(engine, signer, mark, force=force)
                 if peers:
                     with operator_client(timeout=settings.witness_timeout) as client:
