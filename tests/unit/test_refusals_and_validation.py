@@ -243,7 +243,10 @@ def test_an_unknown_profile_is_refused() -> None:
 def test_an_unknown_category_is_refused() -> None:
     document = base()
     document["requested_categories"].append("astrology")
-    assert error_for(document).startswith("requested_categories[1]: 'astrology' is not allowed")
+    said = error_for(document)
+    # what is expected, never the value typed (it may be personal where a code belongs)
+    assert said.startswith("requested_categories[1]: this value is not allowed here (expected")
+    assert "astrology" not in said
 
 
 @pytest.mark.parametrize(
@@ -254,7 +257,7 @@ def test_an_unknown_category_is_refused() -> None:
         (lambda d: d.update(as_of="2024-02-30"), "as_of: not a real calendar date"),
         (
             lambda d: d.update(schema="fairscreen/case/v0"),
-            "schema: 'fairscreen/case/v0' is not allowed",
+            "schema: this value is not allowed here (expected 'fairscreen/case/v1')",
         ),
         (lambda d: d.update(records={}), "records: must be an array"),
         (
@@ -263,7 +266,7 @@ def test_an_unknown_category_is_refused() -> None:
         ),
         (
             lambda d: d["records"][0]["data"].update(result="maybe"),
-            "records[0].data.result: 'maybe'",
+            "records[0].data.result: this value is not allowed here (expected 'match' or",
         ),
         (lambda d: d["records"][0]["data"].update(extra=1), "records[0].data.extra: not allowed"),
         (lambda d: d["records"][0].pop("data"), "records[0].data: required when status is ok"),
