@@ -100,6 +100,18 @@ class PostgresTimeouts:
         )
 
 
+#: A transaction's own idle limit (PostgreSQL; ``set_config(…, true)`` is ``SET LOCAL``,
+#: callable beside other work in one ``SELECT``): its one parameter from
+#: :func:`idle_limit_ms`. The sequencer's lease and its writer lock use it, so that a
+#: frozen holder is ended sooner than ``PostgresTimeouts.idle_in_transaction_ms``.
+IDLE_LIMIT_SQL = "set_config('idle_in_transaction_session_timeout', %s, true)"
+
+
+def idle_limit_ms(seconds: float) -> str:
+    """``seconds`` as the setting's value: whole milliseconds, at least 1 (0 is none)."""
+    return str(max(1, round(seconds * 1000)))
+
+
 #: The startup options :func:`create_engine` adds to each connection of an engine.
 _STARTUP_OPTIONS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 

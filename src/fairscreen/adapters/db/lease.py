@@ -32,7 +32,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from fairscreen.adapters.db.engine import sqlite_file
+from fairscreen.adapters.db.engine import IDLE_LIMIT_SQL, idle_limit_ms, sqlite_file
 from fairscreen.domain.errors import LedgerError
 
 log = logging.getLogger("fairscreen.lease")
@@ -126,15 +126,13 @@ def _postgres_lease(engine: Engine, name: str) -> Iterator[bool]:
 @contextmanager
 def _postgres_bounded_lease(engine: Engine, name: str, hold_limit: float) -> Iterator[Lease]:
     with engine.connect() as connection:
-        limit = str(max(1, round(hold_limit * 1000)))
-        connection.execute(
-            sa.text("SELECT set_config('idle_in_transaction_session_timeout', :ms, true)"),
-            {"ms": limit},
-        )
+        limit = idle_limit_ms(hold_limit)
+        # the limit and the lock in one message, as the writer lock's (ledger_store)
         held = bool(
-            connection.execute(
-                sa.text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))"),
-                {"key": postgres_lease_key(name)},
+            connection.exec_driver_sql(
+                "SELECT pg_try_advisory_xact_lock(%s, hashtext(current_schema())), "
+                + IDLE_LIMIT_SQL,
+                (postgres_lease_key(name), limit),
             ).scalar_one()
         )
 

@@ -31,7 +31,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from fairscreen.adapters.db.engine import begin_read, begin_write, storage_problem
+from fairscreen.adapters.db.engine import (
+    IDLE_LIMIT_SQL,
+    begin_read,
+    begin_write,
+    idle_limit_ms,
+    storage_problem,
+)
 from fairscreen.adapters.db.tables import ledger_checkpoints, ledger_cosignatures, ledger_pending
 from fairscreen.domain.errors import FairscreenError, LedgerError
 from fairscreen.ledger.cosignature import Cosignature
@@ -99,22 +105,18 @@ class SqlLedgerStore(LedgerStore):
     def lock_for_append(self) -> None:
         cursor = self._cursor()
         try:
-            if self._postgres and self._idle_limit is not None:
+            if self._postgres:
                 # The sequencer's transaction holding the log's lock may sit idle no
-                # longer (set in the same message: no round trip more): the server ends a
-                # frozen holder's (SIGSTOP, a stalled machine) where the session-wide
-                # limit would stall every sequencer for a minute. Not for the operator's
-                # ``ledger append``, whose Python work between statements may run longer.
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema())), "
-                    "set_config('idle_in_transaction_session_timeout', %s, true)",
-                    (ADVISORY_LOCK_CLASS, str(max(1, round(self._idle_limit * 1000)))),
-                )
-            elif self._postgres:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
-                    (ADVISORY_LOCK_CLASS,),
-                )
+                # longer than its limit (set in the same message: no round trip more):
+                # the server ends a frozen holder's (SIGSTOP, a stalled machine) where the
+                # session-wide limit would stall every sequencer for a minute. None for
+                # the operator's ``ledger append``, whose Python work may run longer.
+                lock = "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))"
+                if self._idle_limit is None:
+                    cursor.execute(lock, (ADVISORY_LOCK_CLASS,))
+                else:
+                    limit = idle_limit_ms(self._idle_limit)
+                    cursor.execute(f"{lock}, {IDLE_LIMIT_SQL}", (ADVISORY_LOCK_CLASS, limit))
             else:
                 # The first write of a SQLite transaction takes the database write lock
                 # (waiting up to busy_timeout); a stale snapshot fails here, not halfway.
