@@ -9,19 +9,24 @@ restored row by row (what a logical dump does)."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import random
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from high_water_worker import raise_marks
 from ledger_factories import at, entry
 from typer.testing import CliRunner, Result
 
 from backups import dump, restore
 from fairscreen.adapters.db.ledger_store import append_batch, reading, writing
 from fairscreen.adapters.high_water import FileMarkStore, mark_path
-from fairscreen.domain.errors import LogRolledBack
+from fairscreen.domain.errors import LogRolledBack, StorageUnavailable
 from fairscreen.entrypoints.cli import app
 from fairscreen.ledger.checkpoint import Checkpoint, sign_checkpoint
 from fairscreen.ledger.high_water import HighWater
@@ -37,15 +42,38 @@ def _entries(count: int, offset: int = 0) -> list[bytes]:
 
 
 class MemoryMark:
+    """A mark for one process: its lock keeps its threads apart."""
+
     def __init__(self) -> None:
         self.note: str | None = None
         self.location = "memory"
+        self._lock = threading.Lock()
 
     def read(self) -> str | None:
         return self.note
 
     def write(self, note: str) -> None:
         self.note = note
+
+    def locked(self) -> threading.Lock:
+        return self._lock
+
+
+class RaisedMeanwhile(MemoryMark):
+    """A mark that another raiser changes right after the next read: the read returns
+    what was there before, as a process's read does when another process writes just
+    after it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meanwhile: Callable[[], object] | None = None
+
+    def read(self) -> str | None:
+        note = super().read()
+        other, self.meanwhile = self.meanwhile, None
+        if other is not None:
+            other()
+        return note
 
 
 def test_the_mark_follows_the_log_and_refuses_it_once_it_went_back(
@@ -91,6 +119,106 @@ def test_the_mark_never_goes_down_and_accepts_only_a_tree_the_log_holds(
         mark.store.write(sign_checkpoint(Checkpoint(other.name, 20, log.root(20)), other))
         with pytest.raises(LogRolledBack, match="not a checkpoint signed by this log's key"):
             mark.check(log)
+
+
+def _published(engine: sa.Engine, signer: NoteSigner, *sizes: int) -> dict[int, str]:
+    """Grow the log to each of ``sizes`` in turn and publish there: the signed notes."""
+    notes = {}
+    for size in sizes:
+        with reading(engine) as log:
+            grown = log.size()
+        append_batch(engine, _entries(size - grown, grown), guard=False)
+        with writing(engine) as log:
+            notes[size] = log.publish(signer).note
+    return notes
+
+
+def test_a_mark_raised_between_a_raisers_read_and_its_write_is_not_lowered(
+    engine: sa.Engine, signer: NoteSigner
+) -> None:
+    """A reads the mark at 50, B raises it to 120, A goes on to raise it to 100: A must
+    leave 120 (before the lock, A wrote 100 over it)."""
+    notes = _published(engine, signer, 50, 100, 120)
+    store = RaisedMeanwhile()
+    first, second = HighWater(store, signer.verifier), HighWater(store, signer.verifier)
+    with reading(engine) as log:
+        first.raise_to(log, notes[50])
+        store.meanwhile = lambda: second.raise_to(log, notes[120])
+        in_force = first.raise_to(log, notes[100])
+    assert store.meanwhile is None  # B did raise it in the middle of A's raise
+    assert in_force is not None and in_force.size == 120
+    assert first.mark() == in_force
+
+
+def test_a_mark_of_another_tree_written_meanwhile_is_refused_not_overwritten(
+    engine: sa.Engine, signer: NoteSigner
+) -> None:
+    """A mark written between a raiser's read and its write, at a size the raiser never
+    checked its log against, is checked under the lock: one of another tree (a database
+    restored and written to while this process ran) stays, as the evidence it is."""
+    notes = _published(engine, signer, 50, 100)
+    store = RaisedMeanwhile()
+    mark = HighWater(store, signer.verifier)
+    other_tree = sign_checkpoint(Checkpoint(signer.name, 60, bytes(32)), signer)
+    with reading(engine) as log:
+        mark.raise_to(log, notes[50])
+        store.meanwhile = lambda: store.write(other_tree)
+        with pytest.raises(LogRolledBack, match="first 60 entries are not the tree it signed"):
+            mark.raise_to(log, notes[100])
+    assert store.note == other_tree
+
+
+def test_the_mark_files_lock_is_a_file_beside_it_and_a_frozen_holder_fails_a_waiter(
+    tmp_path: Path, signer: NoteSigner
+) -> None:
+    path = tmp_path / "var" / "ledger" / "high-water-0123456789abcdef.checkpoint"
+    holder, waiter = FileMarkStore(path), FileMarkStore(path, lock_wait=0.05)
+    with holder.locked():
+        # the mark is replaced by a rename on every write: the lock is on another file
+        holder.write("a note\n")
+        assert holder.lock_path.exists() and holder.lock_path.parent == path.parent
+        with pytest.raises(StorageUnavailable) as refused, waiter.locked():
+            pytest.fail("two holders at once")
+    assert str(refused.value) == (
+        f"cannot lock the high-water mark {path}: another process kept {holder.lock_path} "
+        "locked for more than 0.05 s"
+    )
+    with waiter.locked():  # let go when the holder left
+        assert waiter.read() == "a note\n"
+
+
+def test_processes_raising_one_mark_file_at_once_never_lower_it(
+    tmp_path: Path, signer: NoteSigner
+) -> None:
+    """Four processes raise the same mark files at the same moment, each to its own
+    sizes in its own order: every process sees the mark only go up, and each file ends
+    at the largest size any of them raised it to."""
+    processes, rounds, raises, log_size = 4, 25, 12, 64
+    order = random.Random(20261205)
+    files = [tmp_path / f"round-{r:02d}" / "high-water.checkpoint" for r in range(rounds)]
+    plans = [
+        [(path, order.sample(range(1, log_size + 1), raises)) for path in files]
+        for _ in range(processes)
+    ]
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(processes, timeout=120)
+    results: Any = spawn.Queue()
+    workers = [
+        spawn.Process(target=raise_marks, args=(plan, log_size, start, results)) for plan in plans
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        seen = [results.get(timeout=180) for _ in workers]
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+    assert [worker.exitcode for worker in workers] == [0] * processes
+    for observed in (sizes for process in seen for sizes in process):
+        assert observed == sorted(observed), "a process saw the mark go down"
+    for r, path in enumerate(files):
+        final = HighWater(FileMarkStore(path), signer.verifier).mark()
+        assert final is not None and final.size == max(max(plan[r][1]) for plan in plans)
 
 
 # --- the operator's view: CLI -------------------------------------------------------------------

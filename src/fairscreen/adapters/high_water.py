@@ -7,13 +7,23 @@ its absolute path), so a demo database and the real one beside it in the same da
 directory each keep their own mark, and a database restored to the same place meets its
 old one. The file holds a signed checkpoint, public by design: it is not a secret, but it
 must not live in (or be backed up and restored with) the database it guards.
+
+Beside it, ``high-water-<16 hex>.checkpoint.lock`` is what :meth:`FileMarkStore.locked`
+takes an exclusive ``flock`` on: a file of its own, created when missing and never removed,
+because the mark file itself is replaced by a rename on every write, and a lock on the
+replaced file would keep out no one who opens the new one. The kernel drops the lock when
+its holder dies.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,9 +51,23 @@ def mark_path(data_dir: Path, origin: str, database_url: str) -> Path:
     return data_dir / "ledger" / f"high-water-{digest}.checkpoint"
 
 
+#: How long :meth:`FileMarkStore.locked` waits for another holder. A read-compare-write
+#: takes milliseconds (a read, a write, two fsyncs, at most one read of the log), so only
+#: a frozen holder (SIGSTOP, a stalled disk) keeps the lock this long; the waiter then
+#: fails as a mark that cannot be written does, rather than hang behind it (the
+#: sequencer's lease ends after 5 s without renewal anyway).
+LOCK_WAIT = 5.0
+
+#: Between two tries at a taken lock: short at first (holders leave within milliseconds),
+#: then at most this, so a long wait costs a few wake-ups a second, not a busy loop.
+_LONGEST_PAUSE = 0.05
+
+
 class FileMarkStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, lock_wait: float = LOCK_WAIT) -> None:
         self.path = path
+        self.lock_path = path.with_name(f"{path.name}.lock")
+        self.lock_wait = lock_wait
 
     @property
     def location(self) -> str:
@@ -77,6 +101,51 @@ class FileMarkStore:
             raise StorageUnavailable(
                 f"cannot write the high-water mark {self.path}: {exc.strerror or exc}"
             ) from exc
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """An exclusive ``flock`` on :attr:`lock_path` for the body, across processes
+        (and threads: each call opens its own descriptor). Raises StorageUnavailable
+        when the lock file cannot be opened or another holder keeps it past
+        :attr:`lock_wait` seconds."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise self._unlockable(exc) from exc
+        try:
+            self._take(descriptor)
+            try:
+                yield
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+        finally:
+            os.close(descriptor)
+
+    def _take(self, descriptor: int) -> None:
+        # flock has no timeout of its own: try without blocking, pausing in between.
+        deadline = time.monotonic() + self.lock_wait
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                raise self._unlockable(exc) from exc
+            if time.monotonic() >= deadline:
+                raise StorageUnavailable(
+                    f"cannot lock the high-water mark {self.path}: another process kept "
+                    f"{self.lock_path} locked for more than {self.lock_wait:g} s"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, _LONGEST_PAUSE)
+
+    def _unlockable(self, exc: OSError) -> StorageUnavailable:
+        return StorageUnavailable(
+            f"cannot lock the high-water mark {self.path}: {exc.strerror or exc}"
+        )
 
     def forget(self) -> None:
         """Remove the mark: only for a database deliberately replaced by an empty one

@@ -16,10 +16,17 @@ witnesses' cosigned checkpoints can feed :meth:`HighWater.raise_to` later):
    than the mark, or a different tree at the mark's size;
 2. :meth:`HighWater.raise_to` moves the mark up to a checkpoint the log signed, after
    step 1 and only when the log holds that checkpoint's tree; the mark never goes down.
+
+Several processes raise one mark (every ``serve``, ``fairscreen worker``, ``ledger
+publish``), so step 2's read-compare-write runs under the store's lock
+(:meth:`MarkStore.locked`, a lock across processes): without it, two raisers that both
+read 50 could write 120 and then 100, and the mark would go down to 100. Under the lock
+the mark is read again and written only when the new checkpoint is strictly larger.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,6 +56,12 @@ class MarkStore(Protocol):
 
     def write(self, note: str) -> None:
         """Replace the stored note durably and atomically (all or nothing)."""
+        ...
+
+    def locked(self) -> AbstractContextManager[object]:
+        """Hold the mark for one read-compare-write: every other process and thread that
+        enters it waits until this one leaves. Not reentrant; :meth:`read` and
+        :meth:`write` do not take it themselves."""
         ...
 
 
@@ -106,6 +119,13 @@ class HighWater:
         return self._raise(log, note, self.check(log))
 
     def _raise(self, log: Log, note: str, mark: Checkpoint | None) -> Checkpoint | None:
+        """Make ``note`` the mark, ``mark`` being the one ``log`` was checked against.
+
+        1. Without the lock: nothing to do when ``note`` is no larger than ``mark`` (a mark
+           is only ever raised); refuse a tree the log does not hold. These database reads
+           stay outside the lock, which other processes wait for.
+        2. Under the lock: read the mark again (another process may have raised it since)
+           and write ``note`` only when it is strictly larger."""
         checkpoint = open_checkpoint(note, self.verifier)
         if mark is not None and checkpoint.size <= mark.size:
             return mark
@@ -115,7 +135,18 @@ class HighWater:
                 f"high-water mark in {self.store.location} stays at "
                 f"{mark.size if mark is not None else 0}"
             )
-        self.store.write(note)
+        with self.store.locked():
+            current = self.mark()
+            if current is not None and checkpoint.size <= current.size:
+                return current
+            if current is not None and current != mark:
+                # Raised meanwhile to a tree smaller than ``note``'s, which ``log`` was not
+                # checked against: check it here, under the lock, or ``note`` could replace
+                # a mark from another tree (a database restored and written to while this
+                # process ran) and erase the evidence. One read of ``log``, and only after a
+                # race; ``log`` holds that size, since it holds ``note``'s larger tree.
+                self._against(log, current)
+            self.store.write(note)
         return checkpoint
 
     def follow(self, log: Log) -> Checkpoint | None:
