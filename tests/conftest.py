@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,3 +146,31 @@ def _logging_as_it_was() -> Iterator[None]:
         logger.propagate = propagate
         logger.setLevel(level)
         logger.disabled = disabled
+
+
+@pytest.fixture(autouse=True)
+def _error_params_are_codes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every error any test provokes (raised in the test's process, by any layer) carries
+    parameters that are codes and numbers only: they reach pages, problem details and
+    logs, so one that holds a name or a contact would leak it (``domain/errors.py``). The
+    values are checked when the test ends, so the code under test runs as it would."""
+    from error_params import is_code_param, shape
+    from fairscreen.domain import errors
+
+    seen: list[tuple[str, str, object]] = []
+
+    def recording(cls: type[Exception]) -> None:
+        original = cls.__init__
+
+        def init(self: Exception, message: str, *args: Any, **kwargs: Any) -> None:
+            original(self, message, *args, **kwargs)  # type: ignore[misc]
+            for name, value in getattr(self, "params", {}).items():
+                if not is_code_param(value):
+                    seen.append((type(self).__name__, name, shape(value)))
+
+        monkeypatch.setattr(cls, "__init__", init)
+
+    recording(errors.FairscreenError)
+    recording(errors.InvalidValue)
+    yield
+    assert not seen, f"error parameters that are not codes or numbers: {seen}"

@@ -25,7 +25,9 @@ logs and problem details). A parameter named ``state``/``current``/``target``,
 ``category``, ``tier`` or ``role`` is shown by its label in the page's language. The
 catalogue test scans every ``key=`` in ``src`` and fails when the catalogue lacks the
 key, has a key no code uses, its English differs from the raise site's template, or a
-language's placeholders differ from the parameters. Errors only an operator meets
+language's placeholders differ from the parameters, and every test runs under a guard
+(``tests/error_params.py``) that fails when an error it provokes carries a parameter
+shaped like a name, a contact or an ID number. Errors only an operator meets
 (ledger, keys, the CLI) carry no key and are shown in English.
 """
 
