@@ -12,6 +12,7 @@ error is the one reported. Both accept the same inputs and build the same ``Case
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Hashable, Mapping
 from typing import Annotated, Any
 
@@ -31,6 +32,7 @@ from fairscreen.domain.categories import (
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.services.case_models import (
     DATA_MODELS,
+    DATE_PATTERN_BODY,
     AuthorizationIn,
     CaseHead,
     CaseIn,
@@ -55,7 +57,9 @@ from fairscreen.services.case_models import (
     RoleIn,
     SourceIn,
     StatementIn,
+    check_month,
     invalid_input,
+    to_date,
 )
 
 # --- conversion into the domain ------------------------------------------------------------
@@ -304,11 +308,35 @@ def _read_stepwise(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) 
 # is still the one the models report, first error first.
 
 
+#: ``Day`` as pydantic-core's own validators: a JSON string of the date pattern, then a real
+#: calendar date, with no call into Python per date. It accepts exactly the strings
+#: ``to_date`` accepts (``tests/unit/test_case_file.py``); it cannot say why it refuses one,
+#: which the one pass never needs to (the models say it when the case is read again).
+_DAY = cs.chain_schema(
+    [
+        cs.str_schema(pattern=f"^{DATE_PATTERN_BODY}$", strict=True),
+        cs.date_schema(strict=False),  # from the string the pattern passed
+    ]
+)
+
+
+def _is_after(schema: Any, function: Callable[..., Any], mode: str = "after") -> bool:
+    """Whether ``schema`` runs ``function`` (a field validator, ``mode`` after or before)."""
+    return (
+        isinstance(schema, dict)
+        and schema.get("type") == f"function-{mode}"
+        and schema["function"].get("function") is function
+    )
+
+
 def _inlined(schema: Any, definitions: Mapping[str, Any]) -> Any:
-    """``schema`` with each reference to a shared definition replaced by the definition."""
+    """``schema`` as the one pass validates it: each reference to a shared definition
+    replaced by the definition, and each ``Day`` by ``_DAY``."""
     if isinstance(schema, dict):
         if schema.get("type") == "definition-ref":
             return _inlined(definitions[schema["schema_ref"]], definitions)
+        if _is_after(schema, to_date, "before"):
+            return _DAY
         return {key: _inlined(value, definitions) for key, value in schema.items()}
     if isinstance(schema, list):
         return [_inlined(value, definitions) for value in schema]
@@ -388,6 +416,26 @@ def _then(schema: CoreSchema, function: Callable[[Any], Any]) -> CoreSchema:
     return _within(schema, lambda inner: cs.no_info_after_validator_function(function, inner))
 
 
+@functools.lru_cache(maxsize=4096)
+def _year_month(text: str) -> m.YearMonth:
+    """A ``Month`` (its pattern already matched) as the domain's value. Cached, the value
+    being frozen: the months of a case file repeat (a job's claim and its record), and the
+    months of all working lives are few (1,200 a century)."""
+    return m.YearMonth.parse(check_month(text))
+
+
+def _year_months(schema: CoreSchema) -> CoreSchema:
+    """A ``Month`` field read as a ``YearMonth`` by one call per month: its check and the
+    conversion are ``_year_month``."""
+
+    def change(inner: CoreSchema) -> CoreSchema:
+        if not _is_after(inner, check_month):  # pragma: no cover - Month changed shape
+            raise TypeError(f"not a Month: {inner['type']}")
+        return cs.no_info_after_validator_function(_year_month, inner["schema"])
+
+    return _within(schema, change)
+
+
 def _items(schema: CoreSchema) -> CoreSchema:
     """The items of a list schema with no constraint of its own (none would be kept)."""
     if schema["type"] != "list" or schema.keys() - {"type", "items_schema", "metadata"}:
@@ -435,8 +483,8 @@ def _data_schemas() -> dict[Category, CoreSchema]:
         Category.EMPLOYMENT_HISTORY: _into(
             m.EmploymentData,
             EmploymentDataIn,
-            start=_then(employment["start"], m.YearMonth.parse),
-            end=_then(employment["end"], m.YearMonth.parse),
+            start=_year_months(employment["start"]),
+            end=_year_months(employment["end"]),
         ),
         Category.PROFESSIONAL_LICENSE: _into(m.LicenseData, LicenseDataIn),
         Category.LITIGATION: _into(m.LitigationData, LitigationDataIn),
@@ -503,8 +551,8 @@ def _claims_schema() -> CoreSchema:
             _into(
                 m.EmploymentClaim,
                 EmploymentClaimIn,
-                start=_then(employment["start"], m.YearMonth.parse),
-                end=_then(employment["end"], m.YearMonth.parse),
+                start=_year_months(employment["start"]),
+                end=_year_months(employment["end"]),
             ),
         ),
         licenses=_as_tuple(claims["licenses"], _into(m.LicenseClaim, LicenseClaimIn)),
