@@ -29,9 +29,9 @@ from factories import (
     witness,
 )
 from fairscreen.domain.errors import InvalidInput, InvalidValue
-from fairscreen.domain.model import EmploymentData
-from fairscreen.services.case_file import _DAY, _read_in_one_pass, _read_stepwise
-from fairscreen.services.case_models import to_date
+from fairscreen.domain.model import EmploymentData, RoleProfile
+from fairscreen.services.case_file import _DAY, _DomainCaseIn, _read_in_one_pass, _read_stepwise
+from fairscreen.services.case_models import ProfileRefIn, to_date
 from fairscreen.services.evaluation import builtin_profiles
 
 SAFETY = ["identity", "employment_history", "litigation", "reference", "criminal_record"]
@@ -258,3 +258,13 @@ def test_the_one_pass_reads_each_month_once() -> None:
     record = next(r for r in one_pass.records if r.id == "emp-1")
     assert isinstance(record.data, EmploymentData)
     assert record.data.start is one_pass.claims.employment[0].start
+
+
+def test_the_one_pass_reads_the_role_in_the_same_pass() -> None:
+    """An inline role becomes the domain's profile and a built-in one's name a reference,
+    both while the JSON is read (not validated into a dict, then again)."""
+    inline, by_profile = _every_shape()[1], _every_shape()[3]
+    assert isinstance(_DomainCaseIn.model_validate_json(dumps(inline)).role, RoleProfile)
+    assert _DomainCaseIn.model_validate_json(dumps(by_profile)).role == ProfileRefIn(
+        profile="general-staff"
+    )

@@ -16,7 +16,7 @@ import functools
 from collections.abc import Callable, Hashable, Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, GetPydanticSchema, TypeAdapter, ValidationError
+from pydantic import BaseModel, GetPydanticSchema, ValidationError
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
 
@@ -65,20 +65,24 @@ from fairscreen.services.case_models import (
 # --- conversion into the domain ------------------------------------------------------------
 
 
+def _builtin_profile(ref: ProfileRefIn, profiles: Mapping[str, m.RoleProfile]) -> m.RoleProfile:
+    profile = profiles.get(ref.profile)
+    if profile is None:
+        raise InvalidInput(
+            "not one of the built-in profiles",
+            field="role.profile",
+            key="input.not_one_built_profiles",
+        )
+    return profile
+
+
 def _role(raw: dict[str, Any], profiles: Mapping[str, m.RoleProfile]) -> m.RoleProfile:
     if "profile" in raw:
         try:
             ref = ProfileRefIn.model_validate(raw)
         except ValidationError as exc:
             raise invalid_input(exc, ("role",)) from exc
-        profile = profiles.get(ref.profile)
-        if profile is None:
-            raise InvalidInput(
-                "not one of the built-in profiles",
-                field="role.profile",
-                key="input.not_one_built_profiles",
-            )
-        return profile
+        return _builtin_profile(ref, profiles)
     try:
         role = RoleIn.model_validate(raw)
     except ValidationError as exc:
@@ -455,7 +459,7 @@ def _as_tuple(schema: CoreSchema, items: CoreSchema | None = None) -> CoreSchema
 
 def _as_frozenset(schema: CoreSchema) -> CoreSchema:
     """A list field read as a frozenset (a list first: a strict set takes no list from
-    Python, and the role is validated from Python)."""
+    Python)."""
     return _within(
         schema, lambda inner: cs.no_info_after_validator_function(frozenset, inner), frozenset
     )
@@ -587,10 +591,22 @@ def _role_schema() -> CoreSchema:
     )
 
 
-class _DomainCaseIn(CaseHead):
-    """A case file read in one pass: the records, claims and authorization are the
-    domain's own values (the role is read afterwards, as in ``CaseIn``)."""
+def _role_or_profile_schema() -> CoreSchema:
+    """A role written out, as the domain's ``RoleProfile``, or the name of a built-in
+    profile, as ``ProfileRefIn``: each refuses the other's fields (both forbid extra ones),
+    so at most one of the two accepts a role."""
+    return cs.union_schema(
+        [_role_schema(), ProfileRefIn.__pydantic_core_schema__], mode="left_to_right"
+    )
 
+
+class _DomainCaseIn(CaseHead):
+    """A case file read in one pass: the role, records, claims and authorization are the
+    domain's own values (a built-in profile's name is looked up afterwards)."""
+
+    role: Annotated[  # type: ignore[assignment]  # the head's raw object, read here
+        m.RoleProfile | ProfileRefIn, GetPydanticSchema(lambda _t, _h: _role_or_profile_schema())
+    ]
     records: Annotated[tuple[m.Record, ...], GetPydanticSchema(lambda _t, _h: _records_schema())]
     claims: Annotated[m.Claims, GetPydanticSchema(lambda _t, _h: _claims_schema())] = m.Claims()
     authorization: Annotated[
@@ -598,14 +614,9 @@ class _DomainCaseIn(CaseHead):
     ] = None
 
 
-_DOMAIN_ROLE: TypeAdapter[m.RoleProfile] = TypeAdapter(
-    Annotated[m.RoleProfile, GetPydanticSchema(lambda _t, _h: _role_schema())]
-)
-
-
 def _read_in_one_pass(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) -> m.Case | None:
     """The domain ``Case``, or None for an input to read step by step: one the one-pass
-    schemas refuse, with a duplicate record id, or with an inline role that is refused."""
+    schemas refuse, or with a duplicate record id."""
     try:
         case = _DomainCaseIn.model_validate_json(content)
     except ValidationError:
@@ -613,13 +624,9 @@ def _read_in_one_pass(content: bytes | str, profiles: Mapping[str, m.RoleProfile
     records = case.records
     if len({record.id for record in records}) != len(records):
         return None
-    if "profile" in case.role:
-        role = _role(case.role, profiles)
-    else:
-        try:
-            role = _DOMAIN_ROLE.validate_python(case.role)
-        except ValidationError:
-            return None
+    role = case.role
+    if isinstance(role, ProfileRefIn):
+        role = _builtin_profile(role, profiles)
     return _case(
         case, role=role, records=records, claims=case.claims, authorization=case.authorization
     )
