@@ -7,6 +7,7 @@ same ``Case``; every input the step-by-step reading refuses, the one pass refuse
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from typing import Any
@@ -28,10 +29,18 @@ from factories import (
     statement,
     witness,
 )
+from fairscreen.domain.categories import Category
 from fairscreen.domain.errors import InvalidInput, InvalidValue
 from fairscreen.domain.model import EmploymentData, RoleProfile
-from fairscreen.services.case_file import _DAY, _DomainCaseIn, _read_in_one_pass, _read_stepwise
-from fairscreen.services.case_models import ProfileRefIn, to_date
+from fairscreen.services.case_file import (
+    _CATEGORIES_PASSED,
+    _DAY,
+    _DomainCaseIn,
+    _model_fields,
+    _read_in_one_pass,
+    _read_stepwise,
+)
+from fairscreen.services.case_models import AuthorizationIn, ProfileRefIn, to_date
 from fairscreen.services.evaluation import builtin_profiles
 
 SAFETY = ["identity", "employment_history", "litigation", "reference", "criminal_record"]
@@ -191,6 +200,7 @@ def _changed(path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
         (("claims", "employment", 0, "end"), "2019-00"),
         (("records", 2, "data", "end"), "2019-13"),
         (("authorization", "categories", 0), "religion"),
+        (("authorization", "sensitive_categories_consented"), ["identity"]),
         (("authorization", "signed_at"), "2024-03-01T09:00:00"),
         (("role", "tier"), "royal"),
         (("role", "relevant_groups"), ["nobody"]),
@@ -268,3 +278,30 @@ def test_the_one_pass_reads_the_role_in_the_same_pass() -> None:
     assert _DomainCaseIn.model_validate_json(dumps(by_profile)).role == ProfileRefIn(
         profile="general-staff"
     )
+
+
+@pytest.mark.parametrize("check", list(_CATEGORIES_PASSED))
+def test_each_category_check_passes_the_listed_members(check: Any) -> None:
+    passed = []
+    for category in Category:
+        with contextlib.suppress(ValueError):
+            passed.append(check(category))
+    assert passed == _CATEGORIES_PASSED[check]
+
+
+@pytest.mark.parametrize("field", ["categories", "sensitive_categories_consented"])
+def test_the_one_pass_takes_a_category_where_the_models_do(field: str) -> None:
+    one_pass = SchemaValidator(_model_fields(AuthorizationIn)[field])
+    for name in [*(category.value for category in Category), "astrology"]:
+        document = authorization(["identity"]) | {field: [name]}
+        try:
+            AuthorizationIn.model_validate_json(json.dumps(document))
+            expected = [Category(name)]
+        except ValidationError:
+            expected = None
+        try:
+            got = list(one_pass.validate_json(json.dumps([name])))
+        except ValidationError:
+            got = None
+        assert got == expected, name
+        assert got is None or type(got[0]) is Category  # the member, not its text

@@ -23,6 +23,7 @@ from pydantic_core import core_schema as cs
 from fairscreen.domain import model as m
 from fairscreen.domain.categories import (
     PROHIBITED,
+    SENSITIVE,
     Category,
     CauseGroup,
     RecordStatus,
@@ -59,6 +60,8 @@ from fairscreen.services.case_models import (
     StatementIn,
     check_month,
     invalid_input,
+    not_prohibited,
+    sensitive_only,
     to_date,
 )
 
@@ -324,7 +327,7 @@ _DAY = cs.chain_schema(
 )
 
 
-def _is_after(schema: Any, function: Callable[..., Any], mode: str = "after") -> bool:
+def _runs(schema: Any, function: Callable[..., Any], mode: str = "after") -> bool:
     """Whether ``schema`` runs ``function`` (a field validator, ``mode`` after or before)."""
     return (
         isinstance(schema, dict)
@@ -333,14 +336,31 @@ def _is_after(schema: Any, function: Callable[..., Any], mode: str = "after") ->
     )
 
 
+#: The category checks of ``case_models``, each as the members it lets through: the one pass
+#: takes those members alone (a literal: an enumeration schema's members would not limit
+#: it, pydantic-core falls back to the whole enumeration), with no call into Python per
+#: category.
+_CATEGORIES_PASSED = {
+    not_prohibited: [category for category in Category if category not in PROHIBITED],
+    sensitive_only: [category for category in Category if category in SENSITIVE],
+}
+
+
 def _inlined(schema: Any, definitions: Mapping[str, Any]) -> Any:
     """``schema`` as the one pass validates it: each reference to a shared definition
-    replaced by the definition, and each ``Day`` by ``_DAY``."""
+    replaced by the definition, each ``Day`` by ``_DAY``, and each checked category by
+    the members its check passes."""
     if isinstance(schema, dict):
         if schema.get("type") == "definition-ref":
             return _inlined(definitions[schema["schema_ref"]], definitions)
-        if _is_after(schema, to_date, "before"):
+        if _runs(schema, to_date, "before"):
             return _DAY
+        for check, members in _CATEGORIES_PASSED.items():
+            if _runs(schema, check):
+                checked = _inlined(schema["schema"], definitions)
+                if checked.get("cls") is not Category:  # pragma: no cover
+                    raise TypeError(f"{check.__name__} checks no category")
+                return cs.literal_schema(members)
         return {key: _inlined(value, definitions) for key, value in schema.items()}
     if isinstance(schema, list):
         return [_inlined(value, definitions) for value in schema]
@@ -433,7 +453,7 @@ def _year_months(schema: CoreSchema) -> CoreSchema:
     conversion are ``_year_month``."""
 
     def change(inner: CoreSchema) -> CoreSchema:
-        if not _is_after(inner, check_month):  # pragma: no cover - Month changed shape
+        if not _runs(inner, check_month):  # pragma: no cover - Month changed shape
             raise TypeError(f"not a Month: {inner['type']}")
         return cs.no_info_after_validator_function(_year_month, inner["schema"])
 

@@ -71,13 +71,15 @@ Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN), AfterValidator(
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 
-def _not_prohibited(category: Category) -> Category:
+def not_prohibited(category: Category) -> Category:
+    """A category a role may ask for (PRODUCT.md §4: a prohibited one never)."""
     if category in PROHIBITED:
         raise ValueError(f"{category.value!r} is a prohibited category: never for any role")
     return category
 
 
-def _sensitive(category: Category) -> Category:
+def sensitive_only(category: Category) -> Category:
+    """A category the candidate consents to separately (PIPL art. 29)."""
     if category not in SENSITIVE:
         raise ValueError(f"{category.value!r} is not a sensitive category")
     return category
@@ -86,8 +88,8 @@ def _sensitive(category: Category) -> Category:
 # The enumerations are the domain's own (one source of truth); strict=False lets their
 # values arrive as JSON strings in both JSON and Python validation.
 AnyCategory = Annotated[Category, Field(strict=False)]
-PermittedOrSensitive = Annotated[Category, Field(strict=False), AfterValidator(_not_prohibited)]
-SensitiveCategory = Annotated[Category, Field(strict=False), AfterValidator(_sensitive)]
+PermittedOrSensitive = Annotated[Category, Field(strict=False), AfterValidator(not_prohibited)]
+SensitiveCategory = Annotated[Category, Field(strict=False), AfterValidator(sensitive_only)]
 Group = Annotated[CauseGroup, Field(strict=False)]
 Degree = Literal["associate", "bachelor", "master", "doctorate", "other"]
 
