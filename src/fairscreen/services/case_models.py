@@ -72,14 +72,14 @@ NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 
 def not_prohibited(category: Category) -> Category:
-    """A category a role may ask for (PRODUCT.md §4: a prohibited one never)."""
+    """A category a role may ask for: never a prohibited one (PRODUCT.md P2)."""
     if category in PROHIBITED:
         raise ValueError(f"{category.value!r} is a prohibited category: never for any role")
     return category
 
 
 def sensitive_only(category: Category) -> Category:
-    """A category the candidate consents to separately (PIPL art. 29)."""
+    """A category the candidate consents to separately (PIPL art. 28-29)."""
     if category not in SENSITIVE:
         raise ValueError(f"{category.value!r} is not a sensitive category")
     return category
