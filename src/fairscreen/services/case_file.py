@@ -23,7 +23,6 @@ from pydantic_core import core_schema as cs
 from fairscreen.domain import model as m
 from fairscreen.domain.categories import (
     PROHIBITED,
-    SENSITIVE,
     Category,
     CauseGroup,
     RecordStatus,
@@ -60,8 +59,6 @@ from fairscreen.services.case_models import (
     StatementIn,
     check_month,
     invalid_input,
-    not_prohibited,
-    sensitive_only,
     to_date,
 )
 
@@ -313,9 +310,10 @@ def _read_stepwise(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) 
 # field by field), but pydantic-core builds the domain's frozen dataclasses itself, in the
 # same pass over the JSON. An input they refuse is read again step by step, so every error
 # is still the one the models report, first error first. Since their refusals are never
-# reported, the one pass swaps a model's Python validators for pydantic-core's own where
-# those accept the same values (a date, a checked category) and makes a month one call:
-# fewer calls into Python per case (bench/evaluate.py, stage "read only").
+# reported, the one pass swaps a model's Python validator for pydantic-core's own where
+# those accept the same values (a date) and makes a month one call: fewer calls into Python
+# per case (bench/evaluate.py, stage "read only"). A checked category stays a call: as a
+# literal of the members its check passes it cost more instructions, not fewer.
 
 
 #: ``Day`` as pydantic-core's own validators: a JSON string of the date pattern, then a real
@@ -339,31 +337,14 @@ def _runs(schema: Any, function: Callable[..., Any], mode: str = "after") -> boo
     )
 
 
-#: The category checks of ``case_models``, each as the members it lets through: the one pass
-#: takes those members alone (a literal: an enumeration schema's members would not limit
-#: it, pydantic-core falls back to the whole enumeration), with no call into Python per
-#: category.
-_CATEGORIES_PASSED = {
-    not_prohibited: [category for category in Category if category not in PROHIBITED],
-    sensitive_only: [category for category in Category if category in SENSITIVE],
-}
-
-
 def _inlined(schema: Any, definitions: Mapping[str, Any]) -> Any:
     """``schema`` as the one pass validates it: each reference to a shared definition
-    replaced by the definition, each ``Day`` by ``_DAY``, and each checked category by
-    the members its check passes."""
+    replaced by the definition, and each ``Day`` by ``_DAY``."""
     if isinstance(schema, dict):
         if schema.get("type") == "definition-ref":
             return _inlined(definitions[schema["schema_ref"]], definitions)
         if _runs(schema, to_date, "before"):
             return _DAY
-        for check, members in _CATEGORIES_PASSED.items():
-            if _runs(schema, check):
-                checked = _inlined(schema["schema"], definitions)
-                if checked.get("cls") is not Category:  # pragma: no cover
-                    raise TypeError(f"{check.__name__} checks no category")
-                return cs.literal_schema(members)
         return {key: _inlined(value, definitions) for key, value in schema.items()}
     if isinstance(schema, list):
         return [_inlined(value, definitions) for value in schema]

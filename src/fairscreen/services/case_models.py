@@ -71,14 +71,14 @@ Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN), AfterValidator(
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 
-def not_prohibited(category: Category) -> Category:
+def _not_prohibited(category: Category) -> Category:
     """A category a role may ask for: never a prohibited one (PRODUCT.md P2)."""
     if category in PROHIBITED:
         raise ValueError(f"{category.value!r} is a prohibited category: never for any role")
     return category
 
 
-def sensitive_only(category: Category) -> Category:
+def _sensitive(category: Category) -> Category:
     """A category the candidate consents to separately (PIPL art. 28-29)."""
     if category not in SENSITIVE:
         raise ValueError(f"{category.value!r} is not a sensitive category")
@@ -88,8 +88,8 @@ def sensitive_only(category: Category) -> Category:
 # The enumerations are the domain's own (one source of truth); strict=False lets their
 # values arrive as JSON strings in both JSON and Python validation.
 AnyCategory = Annotated[Category, Field(strict=False)]
-PermittedOrSensitive = Annotated[Category, Field(strict=False), AfterValidator(not_prohibited)]
-SensitiveCategory = Annotated[Category, Field(strict=False), AfterValidator(sensitive_only)]
+PermittedOrSensitive = Annotated[Category, Field(strict=False), AfterValidator(_not_prohibited)]
+SensitiveCategory = Annotated[Category, Field(strict=False), AfterValidator(_sensitive)]
 Group = Annotated[CauseGroup, Field(strict=False)]
 Degree = Literal["associate", "bachelor", "master", "doctorate", "other"]
 
