@@ -8,9 +8,12 @@ same ``Case``; every input the step-by-step reading refuses, the one pass refuse
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+from pydantic_core import SchemaValidator
 
 from factories import (
     UNMATCHED,
@@ -25,8 +28,17 @@ from factories import (
     statement,
     witness,
 )
-from fairscreen.domain.errors import InvalidInput
-from fairscreen.services.case_file import _read_in_one_pass, _read_stepwise
+from fairscreen.domain.categories import Category
+from fairscreen.domain.errors import InvalidInput, InvalidValue
+from fairscreen.domain.model import EmploymentData, RoleProfile
+from fairscreen.services.case_file import (
+    _DAY,
+    _DomainCaseIn,
+    _model_fields,
+    _read_in_one_pass,
+    _read_stepwise,
+)
+from fairscreen.services.case_models import AuthorizationIn, ProfileRefIn, to_date
 from fairscreen.services.evaluation import builtin_profiles
 
 SAFETY = ["identity", "employment_history", "litigation", "reference", "criminal_record"]
@@ -171,6 +183,8 @@ def _changed(path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
         (("records", 1, "data", "gender"), "x"),
         (("records", 2, "data", "start"), "2015-13"),
         (("records", 4, "data", "valid_until"), "2030-02-30"),
+        (("records", 4, "data", "valid_until"), "0000-01-01"),
+        (("records", 6, "data", "listed_on"), "20200101"),
         (("records", 5, "data", "cause_group"), "nobody"),
         (("records", 7, "data", "statements", 0, "polarity"), "angry"),
         (("records", 9, "data"), "not an object"),
@@ -181,7 +195,10 @@ def _changed(path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
         (("records", 14, "id"), "id-1"),  # a duplicate
         (("records", 14, "category"), "astrology"),
         (("claims", "employment", 1, "start"), "2020"),
+        (("claims", "employment", 0, "end"), "2019-00"),
+        (("records", 2, "data", "end"), "2019-13"),
         (("authorization", "categories", 0), "religion"),
+        (("authorization", "sensitive_categories_consented"), ["identity"]),
         (("authorization", "signed_at"), "2024-03-01T09:00:00"),
         (("role", "tier"), "royal"),
         (("role", "relevant_groups"), ["nobody"]),
@@ -209,3 +226,71 @@ def test_an_unknown_profile_is_refused_by_name_in_one_pass() -> None:
     with pytest.raises(InvalidInput, match="not one of the built-in profiles") as raised:
         _read_in_one_pass(dumps(document), builtin_profiles())
     assert raised.value.field == "role.profile"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-02-29",
+        "0001-01-01",
+        "9999-12-31",
+        "2023-02-29",  # not a leap year
+        "0000-01-01",  # no year 0
+        "2024-13-01",
+        "2024-04-31",
+        "2024-01-00",
+        "2024-6-1",
+        "20240601",
+        "1700000000",  # a timestamp, which pydantic's own date would take
+        "2024-06-01T00:00:00",  # midnight, which lax date validation would take
+        "2024-06-01 ",
+        "２０２４-06-01",  # digits, but not ASCII ones
+    ],
+)
+def test_the_one_pass_takes_a_date_where_the_models_do(text: str) -> None:
+    try:
+        expected: object = to_date(text)
+    except InvalidValue:
+        expected = None
+    try:
+        got: object = SchemaValidator(_DAY).validate_json(json.dumps(text))
+    except ValidationError:
+        got = None
+    assert got == expected
+
+
+def test_the_one_pass_reads_each_month_once() -> None:
+    """Months are frozen values: the claim's and the record's ``2015-03`` are one value."""
+    one_pass = _read_in_one_pass(dumps(_every_shape()[0]), builtin_profiles())
+    assert one_pass is not None
+    record = next(r for r in one_pass.records if r.id == "emp-1")
+    assert isinstance(record.data, EmploymentData)
+    assert record.data.start is one_pass.claims.employment[0].start
+
+
+def test_the_one_pass_reads_the_role_in_the_same_pass() -> None:
+    """An inline role becomes the domain's profile and a built-in one's name a reference,
+    both while the JSON is read (not validated into a dict, then again)."""
+    inline, by_profile = _every_shape()[1], _every_shape()[3]
+    assert isinstance(_DomainCaseIn.model_validate_json(dumps(inline)).role, RoleProfile)
+    assert _DomainCaseIn.model_validate_json(dumps(by_profile)).role == ProfileRefIn(
+        profile="general-staff"
+    )
+
+
+@pytest.mark.parametrize("field", ["categories", "sensitive_categories_consented"])
+def test_the_one_pass_takes_a_category_where_the_models_do(field: str) -> None:
+    one_pass = SchemaValidator(_model_fields(AuthorizationIn)[field])
+    for name in [*(category.value for category in Category), "astrology"]:
+        document = authorization(["identity"]) | {field: [name]}
+        try:
+            AuthorizationIn.model_validate_json(json.dumps(document))
+            expected = [Category(name)]
+        except ValidationError:
+            expected = None
+        try:
+            got = list(one_pass.validate_json(json.dumps([name])))
+        except ValidationError:
+            got = None
+        assert got == expected, name
+        assert got is None or type(got[0]) is Category  # the member, not its text

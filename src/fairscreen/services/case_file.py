@@ -12,10 +12,11 @@ error is the one reported. Both accept the same inputs and build the same ``Case
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Hashable, Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, GetPydanticSchema, TypeAdapter, ValidationError
+from pydantic import BaseModel, GetPydanticSchema, ValidationError
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
 
@@ -31,6 +32,7 @@ from fairscreen.domain.categories import (
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.services.case_models import (
     DATA_MODELS,
+    DATE_PATTERN_BODY,
     AuthorizationIn,
     CaseHead,
     CaseIn,
@@ -55,10 +57,23 @@ from fairscreen.services.case_models import (
     RoleIn,
     SourceIn,
     StatementIn,
+    check_month,
     invalid_input,
+    to_date,
 )
 
 # --- conversion into the domain ------------------------------------------------------------
+
+
+def _builtin_profile(ref: ProfileRefIn, profiles: Mapping[str, m.RoleProfile]) -> m.RoleProfile:
+    profile = profiles.get(ref.profile)
+    if profile is None:
+        raise InvalidInput(
+            "not one of the built-in profiles",
+            field="role.profile",
+            key="input.not_one_built_profiles",
+        )
+    return profile
 
 
 def _role(raw: dict[str, Any], profiles: Mapping[str, m.RoleProfile]) -> m.RoleProfile:
@@ -67,14 +82,7 @@ def _role(raw: dict[str, Any], profiles: Mapping[str, m.RoleProfile]) -> m.RoleP
             ref = ProfileRefIn.model_validate(raw)
         except ValidationError as exc:
             raise invalid_input(exc, ("role",)) from exc
-        profile = profiles.get(ref.profile)
-        if profile is None:
-            raise InvalidInput(
-                "not one of the built-in profiles",
-                field="role.profile",
-                key="input.not_one_built_profiles",
-            )
-        return profile
+        return _builtin_profile(ref, profiles)
     try:
         role = RoleIn.model_validate(raw)
     except ValidationError as exc:
@@ -301,14 +309,42 @@ def _read_stepwise(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) 
 # accept exactly what those models accept (each is made from a model's own core schema,
 # field by field), but pydantic-core builds the domain's frozen dataclasses itself, in the
 # same pass over the JSON. An input they refuse is read again step by step, so every error
-# is still the one the models report, first error first.
+# is still the one the models report, first error first. Since their refusals are never
+# reported, the one pass swaps a model's Python validator for pydantic-core's own where
+# those accept the same values (a date) and makes a month one call: fewer calls into Python
+# per case (bench/evaluate.py, stage "read only"). A checked category stays a call: as a
+# literal of the members its check passes it cost more instructions, not fewer.
+
+
+#: ``Day`` as pydantic-core's own validators: a JSON string of the date pattern, then a real
+#: calendar date, with no call into Python per date. It accepts exactly the strings
+#: ``to_date`` accepts (``tests/unit/test_case_file.py``); it cannot say why it refuses one,
+#: which the one pass never needs to (the models say it when the case is read again).
+_DAY = cs.chain_schema(
+    [
+        cs.str_schema(pattern=f"^{DATE_PATTERN_BODY}$", strict=True),
+        cs.date_schema(strict=False),  # from the string the pattern passed
+    ]
+)
+
+
+def _runs(schema: Any, function: Callable[..., Any], mode: str = "after") -> bool:
+    """Whether ``schema`` runs ``function`` (a field validator, ``mode`` after or before)."""
+    return (
+        isinstance(schema, dict)
+        and schema.get("type") == f"function-{mode}"
+        and schema["function"].get("function") is function
+    )
 
 
 def _inlined(schema: Any, definitions: Mapping[str, Any]) -> Any:
-    """``schema`` with each reference to a shared definition replaced by the definition."""
+    """``schema`` as the one pass validates it: each reference to a shared definition
+    replaced by the definition, and each ``Day`` by ``_DAY``."""
     if isinstance(schema, dict):
         if schema.get("type") == "definition-ref":
             return _inlined(definitions[schema["schema_ref"]], definitions)
+        if _runs(schema, to_date, "before"):
+            return _DAY
         return {key: _inlined(value, definitions) for key, value in schema.items()}
     if isinstance(schema, list):
         return [_inlined(value, definitions) for value in schema]
@@ -388,6 +424,26 @@ def _then(schema: CoreSchema, function: Callable[[Any], Any]) -> CoreSchema:
     return _within(schema, lambda inner: cs.no_info_after_validator_function(function, inner))
 
 
+@functools.lru_cache(maxsize=4096)
+def _year_month(text: str) -> m.YearMonth:
+    """A ``Month`` (its pattern already matched) as the domain's value. Cached, the value
+    being frozen: the months of a case file repeat (a job's claim and its record), and the
+    months of all working lives are few (1,200 a century)."""
+    return m.YearMonth.parse(check_month(text))
+
+
+def _year_months(schema: CoreSchema) -> CoreSchema:
+    """A ``Month`` field read as a ``YearMonth`` by one call per month: its check and the
+    conversion are ``_year_month``."""
+
+    def change(inner: CoreSchema) -> CoreSchema:
+        if not _runs(inner, check_month):  # pragma: no cover - Month changed shape
+            raise TypeError(f"not a Month: {inner['type']}")
+        return cs.no_info_after_validator_function(_year_month, inner["schema"])
+
+    return _within(schema, change)
+
+
 def _items(schema: CoreSchema) -> CoreSchema:
     """The items of a list schema with no constraint of its own (none would be kept)."""
     if schema["type"] != "list" or schema.keys() - {"type", "items_schema", "metadata"}:
@@ -407,7 +463,7 @@ def _as_tuple(schema: CoreSchema, items: CoreSchema | None = None) -> CoreSchema
 
 def _as_frozenset(schema: CoreSchema) -> CoreSchema:
     """A list field read as a frozenset (a list first: a strict set takes no list from
-    Python, and the role is validated from Python)."""
+    Python)."""
     return _within(
         schema, lambda inner: cs.no_info_after_validator_function(frozenset, inner), frozenset
     )
@@ -435,8 +491,8 @@ def _data_schemas() -> dict[Category, CoreSchema]:
         Category.EMPLOYMENT_HISTORY: _into(
             m.EmploymentData,
             EmploymentDataIn,
-            start=_then(employment["start"], m.YearMonth.parse),
-            end=_then(employment["end"], m.YearMonth.parse),
+            start=_year_months(employment["start"]),
+            end=_year_months(employment["end"]),
         ),
         Category.PROFESSIONAL_LICENSE: _into(m.LicenseData, LicenseDataIn),
         Category.LITIGATION: _into(m.LitigationData, LitigationDataIn),
@@ -503,8 +559,8 @@ def _claims_schema() -> CoreSchema:
             _into(
                 m.EmploymentClaim,
                 EmploymentClaimIn,
-                start=_then(employment["start"], m.YearMonth.parse),
-                end=_then(employment["end"], m.YearMonth.parse),
+                start=_year_months(employment["start"]),
+                end=_year_months(employment["end"]),
             ),
         ),
         licenses=_as_tuple(claims["licenses"], _into(m.LicenseClaim, LicenseClaimIn)),
@@ -539,10 +595,22 @@ def _role_schema() -> CoreSchema:
     )
 
 
-class _DomainCaseIn(CaseHead):
-    """A case file read in one pass: the records, claims and authorization are the
-    domain's own values (the role is read afterwards, as in ``CaseIn``)."""
+def _role_or_profile_schema() -> CoreSchema:
+    """A role written out, as the domain's ``RoleProfile``, or the name of a built-in
+    profile, as ``ProfileRefIn``: each refuses the other's fields (both forbid extra ones),
+    so at most one of the two accepts a role."""
+    return cs.union_schema(
+        [_role_schema(), ProfileRefIn.__pydantic_core_schema__], mode="left_to_right"
+    )
 
+
+class _DomainCaseIn(CaseHead):
+    """A case file read in one pass: the role, records, claims and authorization are the
+    domain's own values (a built-in profile's name is looked up afterwards)."""
+
+    role: Annotated[  # type: ignore[assignment]  # the head's raw object, read here
+        m.RoleProfile | ProfileRefIn, GetPydanticSchema(lambda _t, _h: _role_or_profile_schema())
+    ]
     records: Annotated[tuple[m.Record, ...], GetPydanticSchema(lambda _t, _h: _records_schema())]
     claims: Annotated[m.Claims, GetPydanticSchema(lambda _t, _h: _claims_schema())] = m.Claims()
     authorization: Annotated[
@@ -550,14 +618,9 @@ class _DomainCaseIn(CaseHead):
     ] = None
 
 
-_DOMAIN_ROLE: TypeAdapter[m.RoleProfile] = TypeAdapter(
-    Annotated[m.RoleProfile, GetPydanticSchema(lambda _t, _h: _role_schema())]
-)
-
-
 def _read_in_one_pass(content: bytes | str, profiles: Mapping[str, m.RoleProfile]) -> m.Case | None:
     """The domain ``Case``, or None for an input to read step by step: one the one-pass
-    schemas refuse, with a duplicate record id, or with an inline role that is refused."""
+    schemas refuse, or with a duplicate record id."""
     try:
         case = _DomainCaseIn.model_validate_json(content)
     except ValidationError:
@@ -565,13 +628,9 @@ def _read_in_one_pass(content: bytes | str, profiles: Mapping[str, m.RoleProfile
     records = case.records
     if len({record.id for record in records}) != len(records):
         return None
-    if "profile" in case.role:
-        role = _role(case.role, profiles)
-    else:
-        try:
-            role = _DOMAIN_ROLE.validate_python(case.role)
-        except ValidationError:
-            return None
+    role = case.role
+    if isinstance(role, ProfileRefIn):
+        role = _builtin_profile(role, profiles)
     return _case(
         case, role=role, records=records, claims=case.claims, authorization=case.authorization
     )

@@ -46,7 +46,7 @@ MONTH_PATTERN = r"^\d{4}-\d{2}$"
 _DATE = re.compile(DATE_PATTERN_BODY)
 
 
-def _to_date(value: object) -> object:
+def to_date(value: object) -> object:
     """A calendar date written ``YYYY-MM-DD`` (RFC 3339 full-date), and a real one."""
     if not isinstance(value, str):
         return value  # strict validation then refuses it as "must be a date"
@@ -58,25 +58,28 @@ def _to_date(value: object) -> object:
         raise InvalidValue("not a real calendar date", key="input.not_real_calendar_date") from exc
 
 
-def _check_month(text: str) -> str:
+def check_month(text: str) -> str:
+    """A month written ``YYYY-MM`` (``MONTH_PATTERN`` checked first) whose month exists."""
     month = int(text[5:7])
     if not 1 <= month <= 12:
         raise InvalidValue("the month must be 01 to 12", key="input.month_must_01_12")
     return text
 
 
-Day = Annotated[date, BeforeValidator(_to_date)]
-Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN), AfterValidator(_check_month)]
+Day = Annotated[date, BeforeValidator(to_date)]
+Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN), AfterValidator(check_month)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
 
 def _not_prohibited(category: Category) -> Category:
+    """A category a role may ask for: never a prohibited one (PRODUCT.md P2)."""
     if category in PROHIBITED:
         raise ValueError(f"{category.value!r} is a prohibited category: never for any role")
     return category
 
 
 def _sensitive(category: Category) -> Category:
+    """A category the candidate consents to separately (PIPL art. 28-29)."""
     if category not in SENSITIVE:
         raise ValueError(f"{category.value!r} is not a sensitive category")
     return category
