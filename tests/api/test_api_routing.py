@@ -1,7 +1,8 @@
 """The API's plain (``def``) routes take one trip to the thread pool per request, not two:
 the endpoint runs there, its answer is validated against the response model on the
 event loop (``entrypoints/api/routing.py``); what FastAPI documents and validates stays
-the same. The API's routes are the app's own, so a request tries each route once."""
+the same. The API's routes are the app's own, so a request tries each route once, and
+each reaches the policy check in one dependency link."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ import threading
 from typing import Annotated, Any
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Path, Query
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from api.conftest import Api
 from fairscreen.entrypoints.api.app import api_routes
+from fairscreen.entrypoints.api.policy import bearer_token, enforce
 from fairscreen.entrypoints.api.routing import OneTripRoute, include_routes
 
 
@@ -143,3 +146,54 @@ def test_include_routes_refuses_what_it_cannot_copy() -> None:
     router.add_route("/plain", lambda request: None)
     with pytest.raises(TypeError, match="API routes only"):
         include_routes(FastAPI(), router)
+
+
+# --- the policy check: the caller in one walk of FastAPI's solver ----------------------------
+
+
+def _depth_to(dependant: Dependant, call: Any) -> int | None:
+    """How many dependency links down ``call`` first is (1: a direct dependency)."""
+    depths = []
+    for sub in dependant.dependencies:
+        if sub.call is call:
+            depths.append(1)
+        elif (below := _depth_to(sub, call)) is not None:
+            depths.append(below + 1)
+    return min(depths, default=None)
+
+
+def test_every_route_reaches_the_policy_check_directly(api: Api) -> None:
+    """FastAPI walks a dependency's whole tree on every request, cached answer or not: the
+    caller (ActorDep, PrincipalDep) is one link from the policy check, which has no
+    dependency of its own (it reads the bearer token itself)."""
+    app = api.client.app
+    assert isinstance(app, FastAPI)
+    for route in app.router.routes:
+        if not isinstance(route, APIRoute) or route.path.startswith("/docs"):
+            continue
+        checks = [sub for sub in route.dependant.dependencies if sub.call is enforce]
+        assert checks and route.dependant.dependencies[0] is checks[0], route.path  # first
+        assert checks[0].dependencies == [], route.path
+        for sub in route.dependant.dependencies[1:]:
+            depth = _depth_to(sub, enforce)
+            assert depth in (None, 1), (route.path, sub.call)
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer fs_abc", "fs_abc"),
+        ("bearer fs_abc ", "fs_abc"),
+        ("BEARER fs_abc", "fs_abc"),
+        ("Bearer", None),
+        ("Bearer ", None),
+        ("Basic fs_abc", None),
+        ("fs_abc", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_bearer_token(header: str | None, token: str | None) -> None:
+    headers = [] if header is None else [(b"authorization", header.encode())]
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": headers})
+    assert bearer_token(request) == token
