@@ -85,13 +85,13 @@ def fresh_stores(kind: str, admin_url: str, folder: Path) -> Iterator[tuple[str,
     """A fresh data database and key store (URLs), at the code's head revision."""
     if kind == "sqlite":
         urls = (f"sqlite:///{folder / 'data.db'}", f"sqlite:///{folder / 'keys.db'}")
-        load.upgrade({**os.environ, **load.settings_env(*urls, folder / "var")})
+        load.upgrade(load.process_env(*urls, folder / "var"))
         yield urls
         return
     tag = uuid.uuid4().hex[:8]
     names = (f"fairscreen_cpu_{tag}", f"fairscreen_cpu_{tag}_keys")
     with load.databases(admin_url, *names) as (data_url, keys_url):
-        load.upgrade({**os.environ, **load.settings_env(data_url, keys_url, folder / "var")})
+        load.upgrade(load.process_env(data_url, keys_url, folder / "var"))
         yield data_url, keys_url
 
 

@@ -1,18 +1,26 @@
 """The API's plain (``def``) routes take one trip to the thread pool per request, not two:
 the endpoint runs there, its answer is validated against the response model on the
 event loop (``entrypoints/api/routing.py``); what FastAPI documents and validates stays
-the same."""
+the same. The API's routes are the app's own, so a request tries each route once, and
+each reaches the policy check in one dependency link."""
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from fairscreen.entrypoints.api.routing import OneTripRoute
+from api.conftest import Api
+from fairscreen.entrypoints.api.app import api_routes
+from fairscreen.entrypoints.api.policy import bearer_token, enforce
+from fairscreen.entrypoints.api.routing import OneTripRoute, include_routes
 
 
 class Answer(BaseModel):
@@ -56,3 +64,136 @@ def test_the_route_is_documented_and_validated_as_before() -> None:
     refused = one_trip.get("/double", params={"n": -1})
     assert refused.status_code == 422
     assert refused.json() == plain.get("/double", params={"n": -1}).json()
+
+
+# --- the app's routes are its own: each tried once per request --------------------------------
+
+
+class CountedPattern:
+    """A route's compiled path pattern that counts the paths it is tried on."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.tried = 0
+
+    def match(self, path: str) -> re.Match[str] | None:
+        self.tried += 1
+        return self.pattern.match(path)
+
+
+def test_a_request_tries_the_route_that_answers_it_once(api: Api) -> None:
+    """FastAPI tried an included router's routes twice (once to find the branch, once to
+    handle it); the API's routes are the app's own (routing.include_routes)."""
+    app = api.client.app
+    assert isinstance(app, FastAPI)
+    own = {
+        (method, route.path): route
+        for route in app.router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    assert set(api_routes()) <= set(own)  # every API route, none behind a branch
+    route = own[("GET", "/v1/cases/{case_id}")]
+    counted = CountedPattern(route.path_regex)
+    route.path_regex = counted  # type: ignore[assignment]
+    answer = api.client.get(
+        "/v1/cases/case_00000000000000000000000000000000", headers=api.h("employer")
+    )
+    assert answer.status_code == 404, answer.status_code  # it answered: no such case
+    assert counted.tried == 1
+
+
+def test_included_routes_are_documented_guarded_and_refused_as_before() -> None:
+    """include_routes against FastAPI's include_router on the same router: the same
+    OpenAPI document, the app's dependency first (before the route's parameters are
+    validated), the same 405 and 422 answers."""
+
+    def build(include: Any) -> tuple[FastAPI, list[str]]:
+        ran: list[str] = []
+
+        async def guard() -> None:
+            ran.append("guard")
+
+        router = APIRouter(prefix="/v1", tags=["numbers"], route_class=OneTripRoute)
+
+        @router.get("/double/{n}", summary="Twice n")
+        def double(n: Annotated[int, Path(ge=0)], q: Annotated[int, Query()] = 0) -> Answer:
+            """Twice ``n``."""
+            ran.append("route")
+            return Answer(value=2 * n + q, thread=threading.current_thread().name)
+
+        app = FastAPI()
+        include(app, router, [Depends(guard)])
+        return app, ran
+
+    routed, ran = build(include_routes)
+    included, ran_included = build(
+        lambda app, router, dependencies: app.include_router(router, dependencies=dependencies)
+    )
+    ours, theirs = TestClient(routed), TestClient(included)
+    assert ours.get("/openapi.json").json() == theirs.get("/openapi.json").json()
+    assert ours.get("/v1/double/4").json()["value"] == 8
+    assert ran == ["guard", "route"]
+    for method, path in (("POST", "/v1/double/4"), ("GET", "/v1/double/-1")):
+        mine, fastapis = ours.request(method, path), theirs.request(method, path)
+        assert (mine.status_code, mine.json()) == (fastapis.status_code, fastapis.json())
+        assert mine.status_code in (405, 422)
+    assert ran[2:] == ran_included  # each refusal ran the guard first, and no route
+
+
+def test_include_routes_refuses_what_it_cannot_copy() -> None:
+    router = APIRouter()
+    router.add_route("/plain", lambda request: None)
+    with pytest.raises(TypeError, match="API routes only"):
+        include_routes(FastAPI(), router)
+
+
+# --- the policy check: the caller in one walk of FastAPI's solver ----------------------------
+
+
+def _depth_to(dependant: Dependant, call: Any) -> int | None:
+    """How many dependency links down ``call`` first is (1: a direct dependency)."""
+    depths = []
+    for sub in dependant.dependencies:
+        if sub.call is call:
+            depths.append(1)
+        elif (below := _depth_to(sub, call)) is not None:
+            depths.append(below + 1)
+    return min(depths, default=None)
+
+
+def test_every_route_reaches_the_policy_check_directly(api: Api) -> None:
+    """FastAPI walks a dependency's whole tree on every request, cached answer or not: the
+    caller (ActorDep, PrincipalDep) is one link from the policy check, which has no
+    dependency of its own (it reads the bearer token itself)."""
+    app = api.client.app
+    assert isinstance(app, FastAPI)
+    for route in app.router.routes:
+        if not isinstance(route, APIRoute) or route.path.startswith("/docs"):
+            continue
+        checks = [sub for sub in route.dependant.dependencies if sub.call is enforce]
+        assert checks and route.dependant.dependencies[0] is checks[0], route.path  # first
+        assert checks[0].dependencies == [], route.path
+        for sub in route.dependant.dependencies[1:]:
+            depth = _depth_to(sub, enforce)
+            assert depth in (None, 1), (route.path, sub.call)
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer fs_abc", "fs_abc"),
+        ("bearer fs_abc ", "fs_abc"),
+        ("BEARER fs_abc", "fs_abc"),
+        ("Bearer", None),
+        ("Bearer ", None),
+        ("Basic fs_abc", None),
+        ("fs_abc", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_bearer_token(header: str | None, token: str | None) -> None:
+    headers = [] if header is None else [(b"authorization", header.encode())]
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": headers})
+    assert bearer_token(request) == token

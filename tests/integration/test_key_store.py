@@ -1,5 +1,6 @@
-"""The database key store within one unit of work: it looks each key up once, and never
-answers from a row it has changed (shredded, replaced or added) since."""
+"""The database key store within one unit of work: it looks each key up once, never
+answers from a row it has changed (shredded or replaced) since, and remembers a key it
+added as the insert returned it."""
 
 from __future__ import annotations
 
@@ -57,6 +58,27 @@ def test_one_lookup_per_key_per_unit_of_work(engine: sa.Engine, provider: LocalK
             f"text {i}" for i in range(10)
         ]
     assert len(lookups) == 1  # the case key and its subject key, together, once
+
+
+def test_a_key_added_is_not_read_back(engine: sa.Engine, provider: LocalKeyProvider) -> None:
+    """Ordering a check issues the case key and seals the case's fields under it in one
+    unit of work: the insert returns the row, so sealing reads no key back."""
+    with begin_write(engine) as connection:
+        cipher = EnvelopeCipher(provider, SqlKeyStore(connection))
+        cipher.open_case("cs_old", "sj_new")  # the subject's key exists before the order
+    lookups = _key_lookups(engine)
+    with begin_write(engine) as connection:
+        store = SqlKeyStore(connection)
+        cipher = EnvelopeCipher(provider, store)
+        cipher.open_case("cs_new", "sj_new")
+        assert len(lookups) == 2  # the case's key (none yet), then its subject's
+        blob = cipher.encrypt_text("cs_new", "purpose", "text")
+        assert cipher.decrypt_text("cs_new", "purpose", blob) == "text"
+        added = store.get(KeyKind.CASE, "cs_new")
+        assert added is not None and added.subject == "sj_new"
+    assert len(lookups) == 2
+    with begin_write(engine) as connection:  # what was remembered is what was stored
+        assert SqlKeyStore(connection).get(KeyKind.CASE, "cs_new") == added
 
 
 def test_a_key_shredded_in_the_same_unit_of_work_is_gone_at_once(

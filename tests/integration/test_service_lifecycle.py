@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from service_fixtures import (
     CLAIMS,
     OPERATOR,
@@ -166,6 +167,30 @@ def test_accepting_releases_at_once_and_the_audit_accepts_it(world: World) -> No
     accept_report(world.svc, world.candidate, case_id, statement="我对报告无异议。")
     view = read_report(world.svc, world.employer, case_id)["employer_view"]
     assert view["statement"] == "我对报告无异议。"
+    assert audit(world) == []
+
+
+def test_accepting_writes_the_case_once(world: World) -> None:
+    """The acceptance and the release are one write of the case's row, not two."""
+    case_id = order_and_sign(world)
+    run_investigation(world.svc, world.agency, case_id)
+    writes: list[str] = []
+
+    def record(*args: Any) -> None:
+        if args[2].lstrip().upper().startswith("UPDATE CASES"):
+            writes.append(args[2])
+
+    sa.event.listen(world.svc.engine, "before_cursor_execute", record)
+    try:
+        accept_report(world.svc, world.candidate, case_id)
+    finally:
+        sa.event.remove(world.svc.engine, "before_cursor_execute", record)
+    assert len(writes) == 1
+    with world.svc.uow() as uow:
+        case = uow.repo.case(case_id)
+        assert case is not None
+        assert case["state"] == "released" and case["accepted"]
+    assert ledger_types(world)[-1] == "report.released"
     assert audit(world) == []
 
 

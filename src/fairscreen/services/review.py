@@ -160,8 +160,7 @@ def accept_report(
         case = visible_case(uow, actor, case_id)
         if statement is not None:
             _add_statement(svc, uow, case, statement)
-        case = uow.repo.update_case(case["id"], accepted=True)
-        mail = _release(svc, uow, case, actor)
+        mail = _release(svc, uow, case, actor, accepting=True)
         uow.commit()
     send_release_mails(svc, [mail] if mail else [])
 
@@ -183,18 +182,20 @@ def _open_disputes(uow: SqlUnitOfWork, case: RowMapping) -> int:
 
 
 def _release(
-    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor
+    svc: Services, uow: SqlUnitOfWork, case: RowMapping, actor: Actor, *, accepting: bool = False
 ) -> ReleaseMail | None:
-    """Release the report; returns the e-mail to tell HR, sent once committed."""
+    """Release the report; returns the e-mail to tell HR, sent once committed.
+    ``accepting``: the candidate accepts it now, stored with the release in the same write
+    of the case's row."""
     now = svc.now()
     check_release(
         CaseState(case["state"]),
         now=now,
         window_ends=case["window_ends"],
-        accepted=bool(case["accepted"]),
+        accepted=accepting or bool(case["accepted"]),
         open_disputes=_open_disputes(uow, case),
     )
-    case = move_case(uow, svc, case, S.RELEASED)
+    case = move_case(uow, svc, case, S.RELEASED, **({"accepted": True} if accepting else {}))
     reason = ReasonCode.CANDIDATE_ACCEPTED if case["accepted"] else None
     log_event(svc, uow, EventType.REPORT_RELEASED, case, actor, reason=reason)
     return release_mail(svc, uow, case)

@@ -15,8 +15,10 @@ data's commit then fails (the purge destroys the case again on its next run).
 A store lives as long as one unit of work, and remembers the rows it has read: every
 field sealed or opened asks for the case key and the subject key, so writing one case
 used to cost some sixteen identical lookups. Every write through the store forgets what
-it changes, so the store never answers from a row it has altered; like any read in the
-transaction, a remembered row is as fresh as the transaction's first look at it."""
+it changes, so the store never answers from a row it has altered, but for a key it adds:
+that row is remembered as the insert returned it (``RETURNING``: PostgreSQL, SQLite
+3.35+), which is what reading it back in the transaction would give. Like any read in
+the transaction, a remembered row is as fresh as the transaction's first look at it."""
 
 from __future__ import annotations
 
@@ -178,9 +180,11 @@ class SqlKeyStore:
             if row.destroyed_at is not None:
                 raise KeyDestroyed(f"the {kind.value} key of {owner!r} was destroyed")
             return _wrapped(row)
-        self._forget(kind, [owner])
-        self._connection.execute(
-            sa.insert(t).values(
+        # the row as stored, returned by the insert itself: the case's fields are sealed
+        # under the key just added, and each would read it back otherwise
+        self._seen[(kind, owner)] = self._connection.execute(
+            sa.insert(t)
+            .values(
                 kind=kind.value,
                 owner=owner,
                 key_id=key.key_id,
@@ -188,7 +192,8 @@ class SqlKeyStore:
                 blob=key.blob,
                 subject=key.subject,
             )
-        )
+            .returning(*t.c)
+        ).one()
         return key
 
     def replace(self, kind: KeyKind, owner: str, old: WrappedKey, new: WrappedKey) -> bool:

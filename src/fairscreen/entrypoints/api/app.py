@@ -49,6 +49,7 @@ from fairscreen.entrypoints.api.routers import (
     references,
     webhooks,
 )
+from fairscreen.entrypoints.api.routing import include_routes
 from fairscreen.entrypoints.api.scheduler import run_in_process, start_loops
 from fairscreen.services import background
 from fairscreen.services.context import Services
@@ -179,8 +180,8 @@ def create_app(
     app.state.sign_in_limiter = sign_in_limiter or AddressLimiter()
     app.state.metrics = Metrics(services)
     app.state.metrics_networks = networks(metrics_allow)
-    for module in ROUTERS:
-        app.include_router(module.router, dependencies=[Depends(enforce)])
+    for module in ROUTERS:  # the app's own routes: each matched once (routing.py)
+        include_routes(app, module.router, dependencies=[Depends(enforce)])
     problems.install(app)
     app.add_middleware(RefuseNul)  # inside LimitBody: it reads bodies already capped
     app.add_middleware(LimitBody, max_bytes=max_body_bytes)

@@ -24,14 +24,21 @@ ServicesDep = Annotated[Services, Depends(services_of)]
 T = TypeVar("T")
 
 
-async def _principal(principal: Annotated[Principal | None, Depends(enforce)]) -> Principal:
+def _caller(principal: Principal | None) -> Principal:
     if principal is None:  # a public route asked for a caller: never in the table
         raise Unauthenticated("a bearer token is required")
     return principal
 
 
-async def _actor(principal: Annotated[Principal, Depends(_principal)]) -> Actor:
-    return principal.actor
+async def _principal(principal: Annotated[Principal | None, Depends(enforce)]) -> Principal:
+    return _caller(principal)
+
+
+async def _actor(principal: Annotated[Principal | None, Depends(enforce)]) -> Actor:
+    """Straight from the policy check, not through :func:`_principal`: FastAPI walks a
+    dependency's whole tree on every request, its cached answer or not, so each link of
+    a chain costs a walk of its own."""
+    return _caller(principal).actor
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]

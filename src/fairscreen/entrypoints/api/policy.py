@@ -10,10 +10,8 @@ covers every route of the app.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 
 from fairscreen.domain.errors import PermissionDenied
@@ -119,8 +117,6 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
 #: (``FAIRSCREEN_METRICS_ALLOW``: the Prometheus server that scrapes every process).
 BY_ADDRESS: frozenset[tuple[str, str]] = frozenset({("GET", "/metrics")})
 
-_bearer = HTTPBearer(auto_error=False, description="An API token or a candidate token.")
-
 
 def _services(request: Request) -> Services:
     services: Services = request.app.state.services
@@ -147,10 +143,16 @@ def route_template(request: Request) -> tuple[str, str]:
     return method, str(getattr(route, "path", ""))
 
 
-async def enforce(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal | None:
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (the scheme in any case),
+    or None. Read here rather than by FastAPI's ``HTTPBearer`` dependency: a dependency
+    costs a walk of FastAPI's solver on every request, and the OpenAPI document's bearer
+    scheme is written by ``app._openapi`` from the policy table anyway."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    return token if scheme.lower() == "bearer" and token else None
+
+
+async def enforce(request: Request) -> Principal | None:
     """The policy check every route runs first; returns the caller (None if public).
     Async: the token's row is read on the event loop where the app has a
     ``loop_reader`` (``serve`` on PostgreSQL: adapters/db/loop_reads.py), else in the
@@ -163,13 +165,14 @@ async def enforce(
         raise PermissionDenied("this route is not open to anyone", field="route")
     if allowed is PUBLIC:
         return None
-    if key in BY_ADDRESS and credentials is None:
+    token = bearer_token(request)
+    if key in BY_ADDRESS and token is None:
         peer = request.client.host if request.client else None
         if address_in(peer, getattr(request.app.state, "metrics_networks", ())):
             return None
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if token is None:
         raise Unauthenticated("a bearer token is required")
-    principal = await _authenticate(request, credentials.credentials)
+    principal = await _authenticate(request, token)
     if principal.actor.role not in allowed:
         raise PermissionDenied(
             f"{principal.actor.role.value} may not call this route", field="route"

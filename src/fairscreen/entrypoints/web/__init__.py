@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from fairscreen.entrypoints.api.routing import include_routes
 from fairscreen.entrypoints.web import (
     routes_account,
     routes_agency,
@@ -51,8 +52,8 @@ def mount(app: FastAPI, services: Services) -> None:
     ``services`` in ``app.state``)."""
     if getattr(app.state, "services", None) is None:
         app.state.services = services
-    for module in ROUTERS:
-        app.include_router(module.router)
+    for module in ROUTERS:  # the app's own routes: each matched once (api/routing.py)
+        include_routes(app, module.router)
     static = resources.files(__package__).joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     _html_errors_for_people(app)
