@@ -31,8 +31,11 @@ a little optimistic, equally for every candidate.
 
 Candidates (``--candidates``):
 
-- ``baseline``: the shipped recipe (``topic_model.features``, L2 logistic regression, C of
-  the shipped file's training record);
+- ``baseline``: the shipped recipe (``topic_model.features``: the n-grams, then the cue and
+  the person / work-frame context of ``in_context``; L2 logistic regression, C of the
+  shipped file's training record);
+- ``r11``: model r11's recipe (no ``x:`` word suffixes, no context: the cue alone);
+- ``svm``: the baseline features with a squared-hinge linear SVM instead;
 - ``balanced``: the same with class weights balanced;
 - ``trigrams``: + Chinese character trigrams;
 - ``jieba``: + jieba word segmentation of each Chinese run (``j:`` words and ``jb:``
@@ -81,10 +84,18 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.svm import LinearSVC
 
 from fairscreen.domain.lexicon import LexiconTopicClassifier
 from fairscreen.domain.text_fold import SCRIPTS, fold, simplified
-from fairscreen.domain.topic_model import _CHINESE_RUN, _WORD, features, shipped_model, spans
+from fairscreen.domain.topic_model import (
+    _CHINESE_RUN,
+    _WORD,
+    in_context,
+    ngrams,
+    shipped_model,
+    spans,
+)
 from fairscreen.services.topic_audit import LabelledStatement, load_corpus
 from fairscreen.training.topic_model import (
     BLANK_STATEMENTS,
@@ -215,24 +226,33 @@ class _Clusters:
 
 
 def _featurizer(name: str) -> Featurizer:
+    """A candidate's n-grams of a span (its cue and context are added by
+    :func:`_with_cue`)."""
     if name.startswith("clusters"):
         clusters = _Clusters(int(name.split(":")[1]))
-        return lambda span: features(span) | clusters(span)
-    if name in ("baseline", "balanced", "hit_feature", "no_hits") or name.startswith(
+        return lambda span: ngrams(span) | clusters(span)
+    if name in ("baseline", "balanced", "hit_feature", "no_hits", "svm") or name.startswith(
         ("wordllama", "fasttext:")
     ):
-        return features
+        return ngrams
+    if name == "r11":  # model r11's features: no word suffixes (and no context)
+        return lambda span: {f for f in ngrams(span) if not f.startswith("x:")}
     if name == "nostop":
-        return lambda span: _no_stop(features(span))
+        return lambda span: _no_stop(ngrams(span))
     if name == "trigrams":
-        return lambda span: features(span) | _trigrams(span)
+        return lambda span: ngrams(span) | _trigrams(span)
     if name == "jieba":
-        return lambda span: features(span) | _jieba_words(span)
-    return lambda span: features(span) | _trigrams(span) | _jieba_words(span)
+        return lambda span: ngrams(span) | _jieba_words(span)
+    return lambda span: ngrams(span) | _trigrams(span) | _jieba_words(span)
 
 
-def _with_cue(found: set[str], cue: str | None) -> set[str]:
-    return found | {"cue:" + cue} if cue is not None else found
+def _with_cue(name: str) -> Callable[[set[str], str | None], set[str]]:
+    """How a candidate adds the lexicon's cue to a span's n-grams: the shipped
+    :func:`~fairscreen.domain.topic_model.in_context` (cue, person and work-frame
+    context), or for ``r11`` the cue alone."""
+    if name == "r11":
+        return lambda found, cue: found | {"cue:" + cue} if cue is not None else found
+    return lambda found, cue: in_context(set(found), cue)
 
 
 # --- models -----------------------------------------------------------------------------
@@ -256,18 +276,19 @@ def _fit_vectorizer(bags: Sequence[set[str]]) -> tuple[DictVectorizer, Any]:
 class Linear:
     """L2 logistic regression over binary features (the shipped recipe)."""
 
-    def __init__(self, c: float, balanced: bool) -> None:
-        self.c, self.balanced = c, balanced
+    def __init__(self, c: float, balanced: bool, svm: bool = False) -> None:
+        self.c, self.balanced, self.svm = c, balanced, svm
 
     def fit(self, bags: Sequence[set[str]], y: Any) -> None:
         self.vectorizer, x = _fit_vectorizer(bags)
-        self.model = LogisticRegression(
-            C=self.c,
-            solver="liblinear",
-            random_state=SEED,
-            max_iter=2000,
-            class_weight="balanced" if self.balanced else None,
-        )
+        weights = "balanced" if self.balanced else None
+        self.model: Any
+        if self.svm:  # squared hinge loss, L2 (liblinear)
+            self.model = LinearSVC(C=self.c, random_state=SEED, max_iter=20000)
+        else:
+            self.model = LogisticRegression(
+                C=self.c, solver="liblinear", random_state=SEED, max_iter=2000, class_weight=weights
+            )
         self.model.fit(x, y)
 
     def score(self, bags: Sequence[set[str]]) -> Any:
@@ -412,7 +433,7 @@ def _model(name: str, c: float) -> Linear | FastText:
     if name.startswith("wordllama"):
         alpha = float(name.split(":")[1]) if ":" in name else 3.0
         return Dense(c, alpha, sparse=not name.startswith("wordllama_only"))
-    return Linear(c, balanced=name == "balanced")
+    return Linear(c, balanced=name == "balanced", svm=name == "svm")
 
 
 # --- cross-validation -------------------------------------------------------------------
@@ -421,12 +442,12 @@ def _model(name: str, c: float) -> Linear | FastText:
 def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float) -> Any:
     """Each scored statement's score: the highest of its spans', by a model that never saw
     its group."""
-    featurize = _featurizer(name)
-    bags: list[Any] = [_with_cue(featurize(row.masked), row.cue) for row in rows]
+    featurize, with_cue = _featurizer(name), _with_cue(name)
+    bags: list[Any] = [with_cue(featurize(row.masked), row.cue) for row in rows]
     if name == "hit_feature":  # a lexicon hit explains its statement: "hit" as a feature
         bags = [bag | {"hit"} if row.certain else bag for bag, row in zip(bags, rows, strict=True)]
     span_bags: list[list[Any]] = [
-        [_with_cue(featurize(span), row.cue) for span in spans(row.masked)] for row in rows
+        [with_cue(featurize(span), row.cue) for span in spans(row.masked)] for row in rows
     ]
     if name.startswith("wordllama"):
         embed = _Embedder()
