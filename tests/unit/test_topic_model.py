@@ -15,7 +15,6 @@ from fairscreen.domain.lexicon import LexiconTopicClassifier, TopicLexicon
 from fairscreen.domain.text_fold import SCRIPTS, fold, normalise, simplified, written_script
 from fairscreen.domain.topic_model import (
     MODEL_RESOURCE,
-    PERSON_PREFIX,
     features,
     ngrams,
     parse_model,
@@ -45,27 +44,16 @@ def test_ngrams_are_chinese_ngrams_and_english_words_pairs_stems_and_suffixes() 
         "b:she's pregnant",
     }
     assert ngrams("she's punctual") >= {"x:ual"} and "x:ual" not in ngrams("she's")
+    # and the shipped model (r12) learnt weights for them
+    assert any(feature.startswith("x:") for feature in DOCUMENT["drop_weights"])
     assert ngrams("") == set()
 
 
-def test_features_add_the_cue_and_whether_the_span_is_about_a_person_or_work() -> None:
-    # about a person, no work frame: every feature is doubled with the person prefix
-    remark = ngrams("她刚离婚") | {"cue:marital_status"}
-    assert features("她刚离婚", "marital_status") == (
-        remark | {PERSON_PREFIX + f for f in remark} | {"pf:10"}
-    )
-    # a person doing work: the n-grams stand alone, the context is one feature
-    work = "she administers maternity leave for the plant"
-    assert features(work, "pregnancy_or_fertility") == (
-        ngrams(work) | {"cue:pregnancy_or_fertility", "pf:11"}
-    )
-    assert features("项目按时交付") == ngrams("项目按时交付") | {"pf:01"}
-    assert features("按时交付") == ngrams("按时交付") | {"pf:00"}
-    # nothing at all: nothing added, so an empty remark reads as training's featureless rows
+def test_features_are_the_ngrams_and_the_cue() -> None:
+    assert features("她刚离婚", "marital_status") == ngrams("她刚离婚") | {"cue:marital_status"}
+    assert features("她刚离婚") == ngrams("她刚离婚")
+    # an empty remark has no feature: it reads as training's featureless job rows
     assert features("") == set()
-    # the shipped model weighs a topic word differently in the two contexts (model r12)
-    weights = DOCUMENT["drop_weights"]
-    assert "pf:10" in weights and any(f.startswith(PERSON_PREFIX) for f in weights)
 
 
 def test_spans_are_sentences_and_neighbouring_pairs() -> None:
@@ -75,18 +63,6 @@ def test_spans_are_sentences_and_neighbouring_pairs() -> None:
     assert spans("e.g. the u.s. team") == ["e.g", "the u.s", "team", "e.g the u.s", "the u.s team"]
     assert spans("team.she left") == ["team", "she left", "team she left"]
     assert spans("") == [""]
-
-
-def test_a_pair_of_sentences_has_its_own_context() -> None:
-    # "she is kind" alone is about a person; beside "she built the app" it frames work
-    (first, first_found), (_, second_found), (pair, pair_found) = span_features(
-        "she is kind. she built the app."
-    )
-    assert "pf:10" in first_found and PERSON_PREFIX + "w:kind" in first_found
-    assert "pf:11" in second_found
-    assert pair_found == features(pair)
-    assert "pf:11" in pair_found and PERSON_PREFIX + "w:kind" not in pair_found
-    assert first_found == features(first)
 
 
 def test_the_shipped_model_names_its_file_and_its_topics() -> None:

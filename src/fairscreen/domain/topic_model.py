@@ -24,15 +24,7 @@ Features of one span of folded, Simplified text (:func:`features`):
 - a job phrase the lexicon blanked (an ``allow`` entry) leaves ``topic_names.ALLOW_MARK``
   in its sentence, which gives ``allow`` (model r9): what is left of "He was the HR
   liaison to the trade union." is "he was the hr", and without the feature the model
-  read that pronoun-and-verb residue as a remark on the person;
-- the span's context (model r12, :func:`in_context`): whether it refers to a person
-  (``PERSON_FEATURES``: 他, 她, 佢, "he", "their", …) and whether it frames work
-  (``WORK_FRAME_FEATURES``: 负责, 项目, 客户, "managed", "clients", …) gives ``pf:`` plus
-  both bits (a span with no feature at all gets none), and in a span that refers to a
-  person without framing work every feature is doubled as ``P|`` plus the feature. A
-  linear model scores a word the same wherever it stands; the conjunction lets 产假 or
-  "halal" weigh one way in "she is on maternity leave" and another in "she administers
-  maternity leave for the plant".
+  read that pronoun-and-verb residue as a remark on the person.
 
 Decision (:meth:`TopicModel.prohibited_topic`): each sentence, and each pair of
 neighbouring sentences, is a span; the statement is dropped when some span's score
@@ -77,37 +69,10 @@ _CHINESE_RUN = re.compile("[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
-# The features that mark a span as a remark about someone (a third-person reference to
-# the candidate), and those that mark it as describing work (model r12, :func:`in_context`).
-# Both are features :func:`_read` already gives, so finding them is one set intersection.
-# Written from how referees and HR write, not from the model's errors.
-PERSON_FEATURES = frozenset(
-    str.split(
-        "他 她 佢 此人 该员 w:ta w:he w:she w:his w:her w:him w:they w:their w:them w:he's "
-        "w:she's w:they're"
-    )
-)
-WORK_FRAME_FEATURES = frozenset(
-    str.split(
-        "负责 管理 参与 开发 项目 客户 团队 系统 业务 岗位 部门 供应 采购 产品 研发 临床 试验 "
-        "流程 制度 政策 方案 办理 审核 统筹 对接 协调 跟进 数据 平台 软件 品类 订单 合同 培训 "
-        "w:managed w:manage w:manages w:administered w:administer w:administers w:built "
-        "w:build w:developed w:led w:ran w:handled w:processed w:designed w:project "
-        "w:projects w:client w:clients w:customer w:customers w:team w:system w:systems "
-        "w:policy w:policies w:vendor w:vendors w:supplier w:suppliers w:category w:trial "
-        "w:trials w:study w:software w:platform w:department w:payroll w:hr w:benefits "
-        "w:account w:accounts w:product w:products w:programme w:program w:coordinated "
-        "w:implemented w:launched w:sourcing w:buyer w:contract w:contracts w:delivered "
-        "w:responsible w:owned w:oversaw w:supported w:maintained w:app w:tool"
-    )
-)
-PERSON_PREFIX = "P|"
-
-
 def features(span: str, cue: str | None = None) -> set[str]:
     """The distinct features of one span of folded, Simplified text whose statement the
     lexicon gave ``cue`` (or none)."""
-    return in_context(ngrams(span), cue)
+    return with_cue(ngrams(span), cue)
 
 
 def ngrams(span: str) -> set[str]:
@@ -116,27 +81,16 @@ def ngrams(span: str) -> set[str]:
     return _read(span)[0]
 
 
-def in_context(found: set[str], cue: str | None) -> set[str]:
-    """``found`` (a span's n-grams, updated in place) with the lexicon's cue and the
-    span's context: ``pf:`` plus whether it refers to a person and whether it frames work,
-    and each feature doubled as ``P|`` plus the feature in a span about a person that
-    frames no work (the register of a remark on the candidate)."""
+def with_cue(found: set[str], cue: str | None) -> set[str]:
+    """``found`` (a span's n-grams, updated in place) with the lexicon's cue, if any."""
     if cue is not None:
         found.add("cue:" + cue)
-    person = not found.isdisjoint(PERSON_FEATURES)
-    frame = not found.isdisjoint(WORK_FRAME_FEATURES)
-    if person and not frame:
-        found.update([PERSON_PREFIX + feature for feature in found])
-    if found:
-        # none for a span with no feature at all (an empty remark): it must read as the
-        # featureless job rows of training do, so that nothing known means keep
-        found.add(f"pf:{person:d}{frame:d}")
     return found
 
 
 def _read(span: str) -> tuple[set[str], list[str]]:
-    """The n-grams of a span (no cue, no context), and its English words (for the pair
-    across a join)."""
+    """The n-grams of a span (no cue), and its English words (for the pair across a
+    join)."""
     found: set[str] = set()
     if ALLOW_MARK in span:  # a job phrase the lexicon blanked (topic_names.ALLOW_MARK)
         found.add(ALLOW_FEATURE)
@@ -173,8 +127,7 @@ def spans(text: str) -> list[str]:
 def span_features(text: str, cue: str | None = None) -> list[tuple[str, set[str]]]:
     """``(span, features(span, cue))`` for each span of :func:`spans`, each sentence read
     once: a pair's n-grams are its sentences' together, plus the word pair across the join
-    (Chinese n-grams never cross it: the pair is joined with a space); its context is the
-    pair's own."""
+    (Chinese n-grams never cross it: the pair is joined with a space)."""
     sentences = _sentences(text)
     if len(sentences) <= 1:
         only = sentences[0] if sentences else text
@@ -187,9 +140,9 @@ def span_features(text: str, cue: str | None = None) -> list[tuple[str, set[str]
         joined = first_features | second_features
         if first_words and second_words:
             joined.add(f"b:{first_words[-1]} {second_words[0]}")
-        pairs.append((f"{first} {second}", in_context(joined, cue)))
-    # the sentences' own sets, put in context only now that the pairs are built from them
-    return [(sentence, in_context(found, cue)) for sentence, found, _ in read] + pairs
+        pairs.append((f"{first} {second}", with_cue(joined, cue)))
+    # the sentences' own sets get the cue only now that the pairs are built from them
+    return [(sentence, with_cue(found, cue)) for sentence, found, _ in read] + pairs
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,11 @@ a little optimistic, equally for every candidate.
 
 Candidates (``--candidates``):
 
-- ``baseline``: the shipped recipe (``topic_model.features``: the n-grams, then the cue and
-  the person / work-frame context of ``in_context``; L2 logistic regression, C of the
-  shipped file's training record);
-- ``r11``: model r11's recipe (no ``x:`` word suffixes, no context: the cue alone);
+- ``baseline``: the shipped recipe (``topic_model.features``, L2 logistic regression, C of
+  the shipped file's training record);
+- ``r11``: model r11's recipe (no ``x:`` word suffixes);
+- ``context``, ``context_nonempty``: the baseline plus a span's person / work-frame
+  context (``_in_context``);
 - ``svm``: the baseline features with a squared-hinge linear SVM instead;
 - ``balanced``: the same with class weights balanced;
 - ``trigrams``: + Chinese character trigrams;
@@ -91,10 +92,10 @@ from fairscreen.domain.text_fold import SCRIPTS, fold, simplified
 from fairscreen.domain.topic_model import (
     _CHINESE_RUN,
     _WORD,
-    in_context,
     ngrams,
     shipped_model,
     spans,
+    with_cue,
 )
 from fairscreen.services.topic_audit import LabelledStatement, load_corpus
 from fairscreen.training.topic_model import (
@@ -232,10 +233,10 @@ def _featurizer(name: str) -> Featurizer:
         clusters = _Clusters(int(name.split(":")[1]))
         return lambda span: ngrams(span) | clusters(span)
     if name in ("baseline", "balanced", "hit_feature", "no_hits", "svm") or name.startswith(
-        ("wordllama", "fasttext:")
+        ("wordllama", "fasttext:", "context")
     ):
         return ngrams
-    if name == "r11":  # model r11's features: no word suffixes (and no context)
+    if name == "r11":  # model r11's features: no word suffixes
         return lambda span: {f for f in ngrams(span) if not f.startswith("x:")}
     if name == "nostop":
         return lambda span: _no_stop(ngrams(span))
@@ -246,13 +247,52 @@ def _featurizer(name: str) -> Featurizer:
     return lambda span: ngrams(span) | _trigrams(span) | _jieba_words(span)
 
 
+# Candidate ``context`` (issue 15, tried for r12 and rejected): whether a span refers to a
+# person and whether it frames work, as features ``features`` already gives
+_PERSON = frozenset(
+    str.split(
+        "他 她 佢 此人 该员 w:ta w:he w:she w:his w:her w:him w:they w:their w:them w:he's "
+        "w:she's w:they're"
+    )
+)
+_WORK_FRAME = frozenset(
+    str.split(
+        "负责 管理 参与 开发 项目 客户 团队 系统 业务 岗位 部门 供应 采购 产品 研发 临床 试验 "
+        "流程 制度 政策 方案 办理 审核 统筹 对接 协调 跟进 数据 平台 软件 品类 订单 合同 培训 "
+        "w:managed w:manage w:manages w:administered w:administer w:administers w:built "
+        "w:build w:developed w:led w:ran w:handled w:processed w:designed w:project "
+        "w:projects w:client w:clients w:customer w:customers w:team w:system w:systems "
+        "w:policy w:policies w:vendor w:vendors w:supplier w:suppliers w:category w:trial "
+        "w:trials w:study w:software w:platform w:department w:payroll w:hr w:benefits "
+        "w:account w:accounts w:product w:products w:programme w:program w:coordinated "
+        "w:implemented w:launched w:sourcing w:buyer w:contract w:contracts w:delivered "
+        "w:responsible w:owned w:oversaw w:supported w:maintained w:app w:tool"
+    )
+)
+
+
+def _in_context(found: set[str]) -> set[str]:
+    """``pf:`` plus whether the span refers to a person and whether it frames work, and
+    in a span about a person that frames no work every feature doubled as ``P|`` plus
+    it. An empty span gets ``pf:00`` too, as the featureless rows do (``context``);
+    ``context_nonempty`` gives an empty span nothing, so ``pf:00`` means "some text": it
+    scored best in cross-validation and dropped every short questionnaire text ("Good")."""
+    person = not found.isdisjoint(_PERSON)
+    frame = not found.isdisjoint(_WORK_FRAME)
+    if person and not frame:
+        found.update([f"P|{feature}" for feature in found])
+    found.add(f"pf:{person:d}{frame:d}")
+    return found
+
+
 def _with_cue(name: str) -> Callable[[set[str], str | None], set[str]]:
-    """How a candidate adds the lexicon's cue to a span's n-grams: the shipped
-    :func:`~fairscreen.domain.topic_model.in_context` (cue, person and work-frame
-    context), or for ``r11`` the cue alone."""
-    if name == "r11":
-        return lambda found, cue: found | {"cue:" + cue} if cue is not None else found
-    return lambda found, cue: in_context(set(found), cue)
+    """How a candidate adds the lexicon's cue (and, for ``context``, the span's context)
+    to a span's n-grams."""
+    if name == "context":
+        return lambda found, cue: _in_context(with_cue(set(found), cue))
+    if name == "context_nonempty":
+        return lambda found, cue: _in_context(with_cue(set(found), cue)) if found else set()
+    return lambda found, cue: with_cue(set(found), cue)
 
 
 # --- models -----------------------------------------------------------------------------
@@ -466,7 +506,8 @@ def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float)
             train = np.array([i for i in train if not rows[i].certain])
         model = _model(name, c)
         # the shipped recipe's featureless job rows (training.topic_model.BLANK_STATEMENTS)
-        blank: Any = (set(), np.zeros_like(bags[0][1])) if isinstance(bags[0], tuple) else set()
+        nothing = with_cue(featurize(""), None)
+        blank: Any = (nothing, np.zeros_like(bags[0][1])) if isinstance(bags[0], tuple) else nothing
         model.fit(
             [bags[i] for i in train] + [blank] * BLANK_STATEMENTS,
             np.concatenate([y[train], np.zeros(BLANK_STATEMENTS, dtype=int)]),
