@@ -76,8 +76,8 @@ def features(span: str, cue: str | None = None) -> set[str]:
 
 
 def ngrams(span: str) -> set[str]:
-    """The features of a span's own text: n-grams, words, stems and ``allow``; no cue, no
-    context (:func:`in_context` adds them)."""
+    """The features of a span's own text: n-grams, words, stems, suffixes and ``allow``;
+    no cue (:func:`with_cue` adds it)."""
     return _read(span)[0]
 
 
