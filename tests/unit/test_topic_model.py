@@ -16,6 +16,7 @@ from fairscreen.domain.text_fold import SCRIPTS, fold, normalise, simplified, wr
 from fairscreen.domain.topic_model import (
     MODEL_RESOURCE,
     features,
+    ngrams,
     parse_model,
     span_features,
     spans,
@@ -30,11 +31,28 @@ MODEL_BYTES = resources.files("fairscreen").joinpath(MODEL_RESOURCE).read_bytes(
 DOCUMENT = json.loads(MODEL_BYTES)
 
 
-def test_features_are_chinese_ngrams_and_english_words_pairs_and_stems() -> None:
+def test_ngrams_are_chinese_ngrams_and_english_words_pairs_stems_and_suffixes() -> None:
     # Chinese characters and bigrams only: trigrams cost a third of the features and, by
     # cross-validation on the training corpus, bought no recall (docs/topics.md)
-    assert features("她刚离婚") == {"她", "刚", "离", "婚", "她刚", "刚离", "离婚"}
-    assert features("she's pregnant") == {"w:she's", "w:pregnant", "p:pregn", "b:she's pregnant"}
+    assert ngrams("她刚离婚") == {"她", "刚", "离", "婚", "她刚", "刚离", "离婚"}
+    # a word of more than five letters gives its first five and (model r12) last three
+    assert ngrams("she's pregnant") == {
+        "w:she's",
+        "w:pregnant",
+        "p:pregn",
+        "x:ant",
+        "b:she's pregnant",
+    }
+    assert ngrams("she's punctual") >= {"x:ual"} and "x:ual" not in ngrams("she's")
+    # and the shipped model (r12) learnt weights for them
+    assert any(feature.startswith("x:") for feature in DOCUMENT["drop_weights"])
+    assert ngrams("") == set()
+
+
+def test_features_are_the_ngrams_and_the_cue() -> None:
+    assert features("她刚离婚", "marital_status") == ngrams("她刚离婚") | {"cue:marital_status"}
+    assert features("她刚离婚") == ngrams("她刚离婚")
+    # an empty remark has no feature: it reads as training's featureless job rows
     assert features("") == set()
 
 

@@ -89,9 +89,8 @@ def classifier() -> TopicClassifier:
 # threshold set for recall 0.975 by grouped cross-validation) fits its corpus less
 # closely than r8 did (49 false drops against 17): it memorises less (docs/topics.md).
 KNOWN_IN_SAMPLE_ERRORS = {
-    # job statements dropped (model r11: 78 of the 2,110 job statements it was trained
+    # job statements dropped (model r12: 71 of the 2,110 job statements it was trained
     # on; the model does not fit its corpus exactly, by design: docs/topics.md)
-    "en-302": "family_background",
     "r7-ctx-006": "marital_status",
     "r7-neg-003": "pregnancy_or_fertility",
     "r7-neg-006": "health_condition",
@@ -138,10 +137,8 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r9b-hant-054": "family_background",
     "r9b-en-051": "religion",
     "r9c-en-009": "health_condition",
-    "r9c-en-015": "appearance",
-    "r9c-en-025": "household_registration",
+    "r9c-en-029": "sex_or_gender",
     "r9c-en-036": "health_condition",
-    "r9c-en-059": "health_condition",
     "r9c-hans-031": "health_condition",
     "r10-hans-005": "pregnancy_or_fertility",
     "r10-hans-006": "infectious_disease_carrier",
@@ -162,13 +159,9 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r10-en-018": "pregnancy_or_fertility",
     "r10-en-020": "marital_status",
     "r10-en-023": "health_condition",
-    "r10-en-027": "appearance",
-    "r10-en-047": "appearance",
-    "r10-en-057": "appearance",
-    "r10-en-071": "appearance",
     "r10-en-080": "appearance",
-    "r10-en-084": "disability",
-    "r10-en-087": "appearance",
+    "r10-en-084": "household_registration",
+    "r10-en-087": "sexual_orientation",
     # dropped under a neighbouring topic
     "r7-hans-050": "family_background",
     "r7-hans-078": "disability",
@@ -226,14 +219,15 @@ def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
 
 def test_audit_quality_on_the_corpus() -> None:
     audit = audit_topics()
-    assert audit.false_drops == 78  # the job statements of KNOWN_IN_SAMPLE_ERRORS
+    assert audit.false_drops == 71  # the job statements of KNOWN_IN_SAMPLE_ERRORS
     assert not audit.passed
-    # every prohibited statement of the corpus dropped (model r11 fits r7-en-030 again)
+    # every prohibited statement of the corpus dropped (models r11 and r12)
     assert audit.overall.drop.recall == 1.0
     # r11's corpus has 300 more job statements, the hardest kinds of issue 15: in-sample
-    # precision 0.956 and topic precision 0.946 (r10: at least 0.965 and 0.955)
-    assert (audit.overall.drop.precision or 0.0) >= 0.955
-    assert (audit.overall.topic_micro.precision or 0.0) >= 0.945
+    # precision 0.956 and topic precision 0.946 (r10: at least 0.965 and 0.955); r12
+    # 0.960 and 0.949
+    assert (audit.overall.drop.precision or 0.0) >= 0.959
+    assert (audit.overall.topic_micro.precision or 0.0) >= 0.948
     assert (audit.overall.topic_micro.recall or 0.0) >= 0.985
     for report in audit.scripts:
         assert report.drop.false_negatives == 0, report.lang

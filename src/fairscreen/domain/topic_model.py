@@ -16,7 +16,10 @@ Features of one span of folded, Simplified text (:func:`features`):
 - each run of Chinese characters gives its characters and bigrams (trigrams were dropped in
   model r8: a third of the features, no recall bought in cross-validation);
 - each English word gives ``w:word`` and ``p:`` plus its first five letters (so
-  "pregnant", "pregnancy" share ``p:pregn``), each pair of neighbouring words ``b:w1 w2``;
+  "pregnant", "pregnancy" share ``p:pregn``), each pair of neighbouring words ``b:w1 w2``,
+  and a word of more than five letters ``x:`` plus its last three (model r12: "punctual",
+  "methodical", "conscientious" share ``x:ual``, ``x:cal``, ``x:ous`` with words of their
+  kind, so a job adjective never seen in training is not read by its pronoun alone);
 - the lexicon's cue, if any, gives ``cue:topic``;
 - a job phrase the lexicon blanked (an ``allow`` entry) leaves ``topic_names.ALLOW_MARK``
   in its sentence, which gives ``allow`` (model r9): what is left of "He was the HR
@@ -66,13 +69,28 @@ _CHINESE_RUN = re.compile("[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
-def features(span: str) -> set[str]:
-    """The distinct features of one span of folded, Simplified text."""
+def features(span: str, cue: str | None = None) -> set[str]:
+    """The distinct features of one span of folded, Simplified text whose statement the
+    lexicon gave ``cue`` (or none)."""
+    return with_cue(ngrams(span), cue)
+
+
+def ngrams(span: str) -> set[str]:
+    """The features of a span's own text: n-grams, words, stems, suffixes and ``allow``;
+    no cue (:func:`with_cue` adds it)."""
     return _read(span)[0]
 
 
+def with_cue(found: set[str], cue: str | None) -> set[str]:
+    """``found`` (a span's n-grams, updated in place) with the lexicon's cue, if any."""
+    if cue is not None:
+        found.add("cue:" + cue)
+    return found
+
+
 def _read(span: str) -> tuple[set[str], list[str]]:
-    """The features of a span, and its English words (for the pair across a join)."""
+    """The n-grams of a span (no cue), and its English words (for the pair across a
+    join)."""
     found: set[str] = set()
     if ALLOW_MARK in span:  # a job phrase the lexicon blanked (topic_names.ALLOW_MARK)
         found.add(ALLOW_FEATURE)
@@ -86,6 +104,7 @@ def _read(span: str) -> tuple[set[str], list[str]]:
         found.add("w:" + word)
         if len(word) > 5:
             found.add("p:" + word[:5])
+            found.add("x:" + word[-3:])
         if previous:
             found.add(f"b:{previous} {word}")
         previous = word
@@ -105,14 +124,14 @@ def spans(text: str) -> list[str]:
     return sentences + pairs
 
 
-def span_features(text: str) -> list[tuple[str, set[str]]]:
-    """``(span, features(span))`` for each span of :func:`spans`, each sentence read once:
-    a pair's features are its sentences' together, plus the word pair across the join
+def span_features(text: str, cue: str | None = None) -> list[tuple[str, set[str]]]:
+    """``(span, features(span, cue))`` for each span of :func:`spans`, each sentence read
+    once: a pair's n-grams are its sentences' together, plus the word pair across the join
     (Chinese n-grams never cross it: the pair is joined with a space)."""
     sentences = _sentences(text)
     if len(sentences) <= 1:
         only = sentences[0] if sentences else text
-        return [(only, features(only))]
+        return [(only, features(only, cue))]
     read = [(sentence, *_read(sentence)) for sentence in sentences]
     pairs = []
     for (first, first_features, first_words), (second, second_features, second_words) in pairwise(
@@ -121,8 +140,9 @@ def span_features(text: str) -> list[tuple[str, set[str]]]:
         joined = first_features | second_features
         if first_words and second_words:
             joined.add(f"b:{first_words[-1]} {second_words[0]}")
-        pairs.append((f"{first} {second}", joined))
-    return [(sentence, found) for sentence, found, _ in read] + pairs
+        pairs.append((f"{first} {second}", with_cue(joined, cue)))
+    # the sentences' own sets get the cue only now that the pairs are built from them
+    return [(sentence, with_cue(found, cue)) for sentence, found, _ in read] + pairs
 
 
 @dataclass(frozen=True)
@@ -143,14 +163,11 @@ class TopicModel:
 
     def score(self, span: str, cue: str | None = None) -> int:
         """The drop score of one span (compare with the script's ``thresholds``)."""
-        return self._score(features(span), cue)
+        return self._score(features(span, cue))
 
-    def _score(self, found: set[str], cue: str | None) -> int:
+    def _score(self, found: set[str]) -> int:
         # map over (feature, 0) pairs: the look-ups run in C, no list is built
-        total = self.bias + sum(map(self.drop_weights.get, found, repeat(0, len(found))))
-        if cue is not None:
-            total += self.drop_weights.get("cue:" + cue, 0)
-        return total
+        return self.bias + sum(map(self.drop_weights.get, found, repeat(0, len(found))))
 
     @cached_property
     def _topic_rows(self) -> Mapping[str, tuple[int, ...]]:
@@ -180,8 +197,8 @@ class TopicModel:
         threshold = self.thresholds[script]
         best_found: set[str] = set()
         best_score = threshold - 1
-        for _, found in span_features(simple):
-            span_score = self._score(found, cue)
+        for _, found in span_features(simple, cue):
+            span_score = self._score(found)
             if span_score > best_score:
                 best_found, best_score = found, span_score
         if best_score < threshold:

@@ -33,6 +33,10 @@ Candidates (``--candidates``):
 
 - ``baseline``: the shipped recipe (``topic_model.features``, L2 logistic regression, C of
   the shipped file's training record);
+- ``r11``: model r11's recipe (no ``x:`` word suffixes);
+- ``context``, ``context_nonempty``: the baseline plus a span's person / work-frame
+  context (``_in_context``);
+- ``svm``: the baseline features with a squared-hinge linear SVM instead;
 - ``balanced``: the same with class weights balanced;
 - ``trigrams``: + Chinese character trigrams;
 - ``jieba``: + jieba word segmentation of each Chinese run (``j:`` words and ``jb:``
@@ -81,10 +85,18 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.svm import LinearSVC
 
 from fairscreen.domain.lexicon import LexiconTopicClassifier
 from fairscreen.domain.text_fold import SCRIPTS, fold, simplified
-from fairscreen.domain.topic_model import _CHINESE_RUN, _WORD, features, shipped_model, spans
+from fairscreen.domain.topic_model import (
+    _CHINESE_RUN,
+    _WORD,
+    ngrams,
+    shipped_model,
+    spans,
+    with_cue,
+)
 from fairscreen.services.topic_audit import LabelledStatement, load_corpus
 from fairscreen.training.topic_model import (
     BLANK_STATEMENTS,
@@ -215,24 +227,72 @@ class _Clusters:
 
 
 def _featurizer(name: str) -> Featurizer:
+    """A candidate's n-grams of a span (its cue and context are added by
+    :func:`_with_cue`)."""
     if name.startswith("clusters"):
         clusters = _Clusters(int(name.split(":")[1]))
-        return lambda span: features(span) | clusters(span)
-    if name in ("baseline", "balanced", "hit_feature", "no_hits") or name.startswith(
-        ("wordllama", "fasttext:")
+        return lambda span: ngrams(span) | clusters(span)
+    if name in ("baseline", "balanced", "hit_feature", "no_hits", "svm") or name.startswith(
+        ("wordllama", "fasttext:", "context")
     ):
-        return features
+        return ngrams
+    if name == "r11":  # model r11's features: no word suffixes
+        return lambda span: {f for f in ngrams(span) if not f.startswith("x:")}
     if name == "nostop":
-        return lambda span: _no_stop(features(span))
+        return lambda span: _no_stop(ngrams(span))
     if name == "trigrams":
-        return lambda span: features(span) | _trigrams(span)
+        return lambda span: ngrams(span) | _trigrams(span)
     if name == "jieba":
-        return lambda span: features(span) | _jieba_words(span)
-    return lambda span: features(span) | _trigrams(span) | _jieba_words(span)
+        return lambda span: ngrams(span) | _jieba_words(span)
+    return lambda span: ngrams(span) | _trigrams(span) | _jieba_words(span)
 
 
-def _with_cue(found: set[str], cue: str | None) -> set[str]:
-    return found | {"cue:" + cue} if cue is not None else found
+# Candidate ``context`` (issue 15, tried for r12 and rejected): whether a span refers to a
+# person and whether it frames work, as features ``features`` already gives
+_PERSON = frozenset(
+    str.split(
+        "他 她 佢 此人 该员 w:ta w:he w:she w:his w:her w:him w:they w:their w:them w:he's "
+        "w:she's w:they're"
+    )
+)
+_WORK_FRAME = frozenset(
+    str.split(
+        "负责 管理 参与 开发 项目 客户 团队 系统 业务 岗位 部门 供应 采购 产品 研发 临床 试验 "
+        "流程 制度 政策 方案 办理 审核 统筹 对接 协调 跟进 数据 平台 软件 品类 订单 合同 培训 "
+        "w:managed w:manage w:manages w:administered w:administer w:administers w:built "
+        "w:build w:developed w:led w:ran w:handled w:processed w:designed w:project "
+        "w:projects w:client w:clients w:customer w:customers w:team w:system w:systems "
+        "w:policy w:policies w:vendor w:vendors w:supplier w:suppliers w:category w:trial "
+        "w:trials w:study w:software w:platform w:department w:payroll w:hr w:benefits "
+        "w:account w:accounts w:product w:products w:programme w:program w:coordinated "
+        "w:implemented w:launched w:sourcing w:buyer w:contract w:contracts w:delivered "
+        "w:responsible w:owned w:oversaw w:supported w:maintained w:app w:tool"
+    )
+)
+
+
+def _in_context(found: set[str]) -> set[str]:
+    """``pf:`` plus whether the span refers to a person and whether it frames work, and
+    in a span about a person that frames no work every feature doubled as ``P|`` plus
+    it. An empty span gets ``pf:00`` too, as the featureless rows do (``context``);
+    ``context_nonempty`` gives an empty span nothing, so ``pf:00`` means "some text": it
+    scored best in cross-validation and dropped every short questionnaire text ("Good")."""
+    person = not found.isdisjoint(_PERSON)
+    frame = not found.isdisjoint(_WORK_FRAME)
+    if person and not frame:
+        found.update([f"P|{feature}" for feature in found])
+    found.add(f"pf:{person:d}{frame:d}")
+    return found
+
+
+def _with_cue(name: str) -> Callable[[set[str], str | None], set[str]]:
+    """How a candidate adds the lexicon's cue (and, for ``context``, the span's context)
+    to a span's n-grams."""
+    if name == "context":
+        return lambda found, cue: _in_context(with_cue(set(found), cue))
+    if name == "context_nonempty":
+        return lambda found, cue: _in_context(with_cue(set(found), cue)) if found else set()
+    return lambda found, cue: with_cue(set(found), cue)
 
 
 # --- models -----------------------------------------------------------------------------
@@ -256,18 +316,19 @@ def _fit_vectorizer(bags: Sequence[set[str]]) -> tuple[DictVectorizer, Any]:
 class Linear:
     """L2 logistic regression over binary features (the shipped recipe)."""
 
-    def __init__(self, c: float, balanced: bool) -> None:
-        self.c, self.balanced = c, balanced
+    def __init__(self, c: float, balanced: bool, svm: bool = False) -> None:
+        self.c, self.balanced, self.svm = c, balanced, svm
 
     def fit(self, bags: Sequence[set[str]], y: Any) -> None:
         self.vectorizer, x = _fit_vectorizer(bags)
-        self.model = LogisticRegression(
-            C=self.c,
-            solver="liblinear",
-            random_state=SEED,
-            max_iter=2000,
-            class_weight="balanced" if self.balanced else None,
-        )
+        weights = "balanced" if self.balanced else None
+        self.model: Any
+        if self.svm:  # squared hinge loss, L2 (liblinear)
+            self.model = LinearSVC(C=self.c, random_state=SEED, max_iter=20000)
+        else:
+            self.model = LogisticRegression(
+                C=self.c, solver="liblinear", random_state=SEED, max_iter=2000, class_weight=weights
+            )
         self.model.fit(x, y)
 
     def score(self, bags: Sequence[set[str]]) -> Any:
@@ -412,7 +473,7 @@ def _model(name: str, c: float) -> Linear | FastText:
     if name.startswith("wordllama"):
         alpha = float(name.split(":")[1]) if ":" in name else 3.0
         return Dense(c, alpha, sparse=not name.startswith("wordllama_only"))
-    return Linear(c, balanced=name == "balanced")
+    return Linear(c, balanced=name == "balanced", svm=name == "svm")
 
 
 # --- cross-validation -------------------------------------------------------------------
@@ -421,12 +482,12 @@ def _model(name: str, c: float) -> Linear | FastText:
 def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float) -> Any:
     """Each scored statement's score: the highest of its spans', by a model that never saw
     its group."""
-    featurize = _featurizer(name)
-    bags: list[Any] = [_with_cue(featurize(row.masked), row.cue) for row in rows]
+    featurize, with_cue = _featurizer(name), _with_cue(name)
+    bags: list[Any] = [with_cue(featurize(row.masked), row.cue) for row in rows]
     if name == "hit_feature":  # a lexicon hit explains its statement: "hit" as a feature
         bags = [bag | {"hit"} if row.certain else bag for bag, row in zip(bags, rows, strict=True)]
     span_bags: list[list[Any]] = [
-        [_with_cue(featurize(span), row.cue) for span in spans(row.masked)] for row in rows
+        [with_cue(featurize(span), row.cue) for span in spans(row.masked)] for row in rows
     ]
     if name.startswith("wordllama"):
         embed = _Embedder()
@@ -445,7 +506,8 @@ def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float)
             train = np.array([i for i in train if not rows[i].certain])
         model = _model(name, c)
         # the shipped recipe's featureless job rows (training.topic_model.BLANK_STATEMENTS)
-        blank: Any = (set(), np.zeros_like(bags[0][1])) if isinstance(bags[0], tuple) else set()
+        nothing = with_cue(featurize(""), None)
+        blank: Any = (nothing, np.zeros_like(bags[0][1])) if isinstance(bags[0], tuple) else nothing
         model.fit(
             [bags[i] for i in train] + [blank] * BLANK_STATEMENTS,
             np.concatenate([y[train], np.zeros(BLANK_STATEMENTS, dtype=int)]),

@@ -57,7 +57,7 @@ from fairscreen.services.topic_audit import (
 )
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "topic_model.json"
-VERSION = "2026.12-r11"
+VERSION = "2026.12-r12"
 SCALE = 1000
 SEED = 20261204
 # The operating point, fixed before the held-out batches were measured: r8 used 0.98;
@@ -98,9 +98,7 @@ def _reading(lexicon: LexiconTopicClassifier, text: str) -> tuple[dict[str, int]
     script whose threshold applies to it."""
     folded = fold(text)
     reading = lexicon.read(folded, simplified(folded))
-    found = features(reading.masked)
-    if reading.cue is not None:
-        found.add("cue:" + reading.cue)
+    found = features(reading.masked, reading.cue)
     return dict.fromkeys(sorted(found), 1), reading.topic is not None, reading.script
 
 
