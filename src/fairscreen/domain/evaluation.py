@@ -135,6 +135,11 @@ def years_later(day: date, years: int) -> date:
 
 #: Sources whose record, on a strong identity match, is verified (PRODUCT.md P3).
 VERIFYING_SOURCES = frozenset({SourceKind.REGISTRY, SourceKind.ISSUER})
+# Members read for every record, bound once as module names: on CPython 3.11 reading a
+# member off its Enum class (``RecordStatus.NOT_FOUND``) goes through
+# ``EnumType.__getattr__``'s lookup hook, about ten times the cost of a global.
+_SOURCE_UNAVAILABLE, _NOT_FOUND = RecordStatus.SOURCE_UNAVAILABLE, RecordStatus.NOT_FOUND
+_STRONG, _UNMATCHED = MatchStrength.STRONG, MatchStrength.UNMATCHED
 _VERIFIED, _UNVERIFIED = str(Verification.VERIFIED), str(Verification.UNVERIFIED)
 _EXCLUDED, _NEUTRAL = str(Disposition.EXCLUDED), str(Disposition.NEUTRAL)
 SEVERITY: Mapping[Light, int] = {light: light.severity for light in Light}
@@ -381,17 +386,17 @@ class _Evaluation:
         if bucket is None:
             self.discard(record, Exclusion.NOT_IN_SCOPE)
             return
-        if record.status is RecordStatus.SOURCE_UNAVAILABLE:
+        if record.status is _SOURCE_UNAVAILABLE:
             bucket.unavailable.append(record)
             return
-        if record.status is RecordStatus.NOT_FOUND:
+        if record.status is _NOT_FOUND:
             bucket.not_found.append(record)
             return
         strength = self.identity.match(record.identity)
-        if strength is MatchStrength.UNMATCHED:
+        if strength is _UNMATCHED:
             self.discard(record, Exclusion.IDENTITY_UNMATCHED)
             return
-        verified = strength is MatchStrength.STRONG and record.source.kind in VERIFYING_SOURCES
+        verified = strength is _STRONG and record.source.kind in VERIFYING_SOURCES
         # Step 4: drop statements and fields on a prohibited topic (or the whole record).
         group: CauseGroup | None = None
         if isinstance(data, ReferenceData):
