@@ -16,7 +16,14 @@ import pytest
 
 from factories import UNMATCHED, WEAK, case, dumps, identity_ok, litigation, record, witness
 from fairscreen.domain import evaluation, identity
-from fairscreen.domain.categories import MatchStrength, RecordStatus
+from fairscreen.domain.categories import (
+    Category,
+    MatchStrength,
+    RecordStatus,
+    RuleId,
+    SourceKind,
+    Tier,
+)
 from fairscreen.services.evaluation import evaluate_case
 
 
@@ -51,3 +58,32 @@ def test_triage_reads_no_status_or_match_strength_off_its_enum_class(
     assert report["status"] == "completed"
     assert len(report["findings"]) >= 4
     assert (statuses.reads, strengths.reads) == (0, 0)
+
+
+def _member_reads(monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]]) -> int:
+    """Members read off ``Category``, ``RuleId``, ``SourceKind`` and ``Tier`` while one
+    case is evaluated."""
+    counters = [_CountingReads(enum) for enum in (Category, RuleId, SourceKind, Tier)]
+    for counter in counters:
+        monkeypatch.setattr(evaluation, counter._enum.__name__, counter)
+    report = evaluate_case(dumps(case(records))).document
+    monkeypatch.undo()
+    assert report["status"] == "completed"
+    return sum(counter.reads for counter in counters)
+
+
+def test_litigation_and_reference_evaluators_read_their_members_once_per_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def records(count: int) -> list[dict[str, Any]]:
+        return [identity_ok()] + [
+            item
+            for n in range(count)
+            for item in (
+                litigation(f"lit-{n}"),
+                witness(f"ref-{n}", f"p-{n}", {"text": "按时交付项目。", "assertion": f"a{n}"}),
+            )
+        ]
+
+    one, four = (_member_reads(monkeypatch, records(count)) for count in (1, 4))
+    assert one == four

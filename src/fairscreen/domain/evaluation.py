@@ -140,6 +140,8 @@ VERIFYING_SOURCES = frozenset({SourceKind.REGISTRY, SourceKind.ISSUER})
 # ``EnumType.__getattr__``'s lookup hook, about ten times the cost of a global.
 _SOURCE_UNAVAILABLE, _NOT_FOUND = RecordStatus.SOURCE_UNAVAILABLE, RecordStatus.NOT_FOUND
 _STRONG, _UNMATCHED = MatchStrength.STRONG, MatchStrength.UNMATCHED
+#: The exclusion of every unverified finding (read per finding, so bound once as above).
+_EXCLUDED_UNVERIFIED = Exclusion.UNVERIFIED
 _VERIFIED, _UNVERIFIED = str(Verification.VERIFIED), str(Verification.UNVERIFIED)
 _EXCLUDED, _NEUTRAL = str(Disposition.EXCLUDED), str(Disposition.NEUTRAL)
 SEVERITY: Mapping[Light, int] = {light: light.severity for light in Light}
@@ -305,7 +307,7 @@ class _Evaluation:
             category,
             [item.record.id],
             verified=False,
-            exclusion=Exclusion.UNVERIFIED,
+            exclusion=_EXCLUDED_UNVERIFIED,
             detail=detail,
         )
 
@@ -605,6 +607,10 @@ def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, today: Y
 def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
     tolerance = ev.rulebook.employment_date_tolerance_months
     today = YearMonth.of(ev.case.as_of)
+    # read off their Enum classes once, not per claim (see _SOURCE_UNAVAILABLE)
+    category, issuer = Category.EMPLOYMENT_HISTORY, SourceKind.ISSUER
+    dates_material, fabricated = RuleId.EMP_DATES_MATERIAL, RuleId.EMP_FABRICATED
+    adverse, unverifiable = (fabricated, dates_material), RuleId.EMP_UNVERIFIABLE
     claims = ev.case.claims.employment
     matched, attached = _claim_matches(
         bucket,
@@ -632,27 +638,22 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
             if data.employed:
                 speaking.append(item)
                 material = _employment_deviation(claim, data, today) > tolerance
-                outcomes.append(RuleId.EMP_DATES_MATERIAL if material else None)
-            elif item.record.source.kind is SourceKind.ISSUER:
+                outcomes.append(dates_material if material else None)
+            elif item.record.source.kind is issuer:
                 speaking.append(item)
-                outcomes.append(RuleId.EMP_FABRICATED)
-        rule, disagreement = _decide(
-            speaking,
-            outcomes,
-            (RuleId.EMP_FABRICATED, RuleId.EMP_DATES_MATERIAL),
-            RuleId.EMP_UNVERIFIABLE,
-        )
+                outcomes.append(fabricated)
+        rule, disagreement = _decide(speaking, outcomes, adverse, unverifiable)
         said: str | dict[str, str] = detail
-        if rule is RuleId.EMP_DATES_MATERIAL:
+        if rule is dates_material:
             deciding = next(
                 item.data
                 for item, outcome in zip(speaking, outcomes, strict=True)
-                if outcome is RuleId.EMP_DATES_MATERIAL
+                if outcome is dates_material
             )
             assert isinstance(deciding, EmploymentData)
             said = _dates_detail(detail, claim, deciding, today)
         ev.add(
-            Category.EMPLOYMENT_HISTORY,
+            category,
             _claim_records(about, bucket),
             verified=bool(speaking),
             rule=rule,
@@ -661,7 +662,7 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached, matched)
+    _unclaimed(ev, category, bucket, attached, matched)
 
 
 def _dates_detail(
@@ -939,6 +940,8 @@ def _health_certificate(ev: _Evaluation, bucket: _Bucket) -> None:
 
 
 def _litigation(ev: _Evaluation, bucket: _Bucket) -> None:
+    # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
+    category, rule = Category.LITIGATION, RuleId.LIT_RELEVANT_JUDGMENT
     for item in bucket.usable:
         data = item.data
         assert isinstance(data, LitigationData)
@@ -947,27 +950,29 @@ def _litigation(ev: _Evaluation, bucket: _Bucket) -> None:
         assert group is not None
         exclusion: Exclusion | None = None
         if not item.verified:
-            exclusion = Exclusion.UNVERIFIED
+            exclusion = _EXCLUDED_UNVERIFIED
         elif data.party_role in RIGHTS_ROLES:
             exclusion = Exclusion.LITIGATION_RIGHTS
         elif data.outcome != "judgment_against":
             exclusion = Exclusion.NO_ADVERSE_JUDGMENT
-        elif ev.outside_lookback(Category.LITIGATION, data.decided_on or data.filed_on):
+        elif ev.outside_lookback(category, data.decided_on or data.filed_on):
             exclusion = Exclusion.OUTSIDE_LOOKBACK
         elif not ev.relevant(group):
             exclusion = Exclusion.NOT_JOB_RELATED
         ev.add(
-            Category.LITIGATION,
+            category,
             [item.record.id],
             verified=item.verified,
             exclusion=exclusion,
-            rule=RuleId.LIT_RELEVANT_JUDGMENT,
+            rule=rule,
             detail=detail,
         )
-    _not_found(ev, Category.LITIGATION, bucket)
+    _not_found(ev, category, bucket)
 
 
 def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
+    # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
+    category, rule, trust = Category.ENFORCEMENT, RuleId.ENF_ACTIVE_DEBTOR, Tier.TRUST
     for item in bucket.usable:
         data = item.data
         assert isinstance(data, EnforcementData)
@@ -977,17 +982,17 @@ def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
             exclusion = Exclusion.UNVERIFIED
         elif not active:
             exclusion = Exclusion.NO_ADVERSE_JUDGMENT
-        elif ev.case.role.tier is not Tier.TRUST:
+        elif ev.case.role.tier is not trust:
             exclusion = Exclusion.NOT_JOB_RELATED
         ev.add(
-            Category.ENFORCEMENT,
+            category,
             [item.record.id],
             verified=item.verified,
             exclusion=exclusion,
-            rule=RuleId.ENF_ACTIVE_DEBTOR,
+            rule=rule,
             detail=data.case_no or "",
         )
-    _not_found(ev, Category.ENFORCEMENT, bucket)
+    _not_found(ev, category, bucket)
 
 
 def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
@@ -1055,16 +1060,18 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
     """Witnesses verify only as two different people making the same assertion; each
     group of witnesses sharing an assertion (and its polarity) makes one finding."""
     groups: dict[tuple[str, str], list[tuple[_Triaged, Statement]]] = {}
+    # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
+    category, witness = Category.REFERENCE, SourceKind.WITNESS
     for item in bucket.usable:
         assert isinstance(item.data, _KeptStatements)
-        if item.verified or item.record.source.kind is not SourceKind.WITNESS:
+        if item.verified or item.record.source.kind is not witness:
             # An issuer's reference letter is verified but fires no rule; a self
             # statement is the candidate's own and never verifies anything.
             ev.add(
-                Category.REFERENCE,
+                category,
                 [item.record.id],
                 verified=item.verified,
-                exclusion=None if item.verified else Exclusion.UNVERIFIED,
+                exclusion=None if item.verified else _EXCLUDED_UNVERIFIED,
             )
             continue
         loose = False
@@ -1075,7 +1082,7 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
             else:
                 loose = True
         if loose:
-            ev.unverified(Category.REFERENCE, item)
+            ev.unverified(category, item)
     for (assertion, polarity), members in groups.items():
         people = {item.record.source.person_id for item, _ in members} - {None}
         records = list(dict.fromkeys(item.record.id for item, _ in members))
@@ -1085,17 +1092,17 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
         detail: str | Mapping[str, str] = ev.labels.get(assertion, assertion)
         if not verified:
             ev.add(
-                Category.REFERENCE,
+                category,
                 records,
                 verified=False,
-                exclusion=Exclusion.UNVERIFIED,
+                exclusion=_EXCLUDED_UNVERIFIED,
                 detail=detail,
             )
         else:
             rule = RuleId.REF_CORROBORATED_CONCERN if polarity == "negative" else None
-            ev.add(Category.REFERENCE, records, verified=True, rule=rule, detail=detail)
+            ev.add(category, records, verified=True, rule=rule, detail=detail)
     # no referee answered: nobody vouched for anything, so nothing is verified
-    _not_found(ev, Category.REFERENCE, bucket, verified=False)
+    _not_found(ev, category, bucket, verified=False)
 
 
 EVALUATORS: Mapping[Category, Callable[[_Evaluation, _Bucket], None]] = {
