@@ -18,6 +18,8 @@ from factories import UNMATCHED, WEAK, case, dumps, identity_ok, litigation, rec
 from fairscreen.domain import evaluation, identity
 from fairscreen.domain.categories import (
     Category,
+    Exclusion,
+    Light,
     MatchStrength,
     RecordStatus,
     RuleId,
@@ -87,3 +89,14 @@ def test_litigation_and_reference_evaluators_read_their_members_once_per_case(
 
     one, four = (_member_reads(monkeypatch, records(count)) for count in (1, 4))
     assert one == four
+
+
+def test_a_finding_names_each_member_by_its_plain_string() -> None:
+    # Members of two enums spelt alike share one entry of NAME; each must still give
+    # exactly the plain string str(member) gives, and no StrEnum member may reach the
+    # document (orjson and the golden reports read plain strings).
+    for enum in (Category, RuleId, Light, Exclusion):
+        for member in enum:
+            name = evaluation.NAME[member]
+            assert type(name) is str
+            assert name == str(member)
