@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import TypeVar
 
 from fairscreen.domain.authorization import check_authorization
@@ -135,9 +136,22 @@ def years_later(day: date, years: int) -> date:
 
 #: Sources whose record, on a strong identity match, is verified (PRODUCT.md P3).
 VERIFYING_SOURCES = frozenset({SourceKind.REGISTRY, SourceKind.ISSUER})
+# Members read for every record, bound once as module names: on CPython 3.11 reading a
+# member off its Enum class (``RecordStatus.NOT_FOUND``) goes through
+# ``EnumType.__getattr__``'s lookup hook, about ten times the cost of a global.
+_SOURCE_UNAVAILABLE, _NOT_FOUND = RecordStatus.SOURCE_UNAVAILABLE, RecordStatus.NOT_FOUND
+_STRONG, _UNMATCHED = MatchStrength.STRONG, MatchStrength.UNMATCHED
+#: The exclusion of every unverified finding (read per finding, so bound once as above).
+_EXCLUDED_UNVERIFIED = Exclusion.UNVERIFIED
 _VERIFIED, _UNVERIFIED = str(Verification.VERIFIED), str(Verification.UNVERIFIED)
 _EXCLUDED, _NEUTRAL = str(Disposition.EXCLUDED), str(Disposition.NEUTRAL)
 SEVERITY: Mapping[Light, int] = {light: light.severity for light in Light}
+#: The members a finding names, each as its plain string (``str(member)``), looked up: a
+#: third of the cost of ``str`` on every finding. Members of two enums spelt alike share
+#: an entry, which is the same string.
+NAME: Mapping[StrEnum, str] = {
+    member: str(member) for enum in (Category, RuleId, Light, Exclusion) for member in enum
+}
 #: The disposition of a finding whose rule fired (and was not excluded), by its light.
 DISPOSITION_OF_LIGHT: Mapping[Light, str] = {
     light: str(
@@ -259,12 +273,12 @@ class _Evaluation:
         self.counters[category] = count
         finding_id = f"{PREFIX[category]}-{count}"
         source_of = self.source_of
-        rule_name = None if rule is None else str(rule)
-        light_name = None if light is None else str(light)
+        rule_name = None if rule is None else NAME[rule]
+        light_name = None if light is None else NAME[light]
         self.findings.append(
             finding_document(
                 id=finding_id,
-                category=str(category),
+                category=NAME[category],
                 records=records,
                 sources=[source_of[records[0]]]
                 if len(records) == 1
@@ -274,7 +288,7 @@ class _Evaluation:
                 disposition=disposition,
                 rule=rule_name,
                 light=light_name,
-                exclusion=None if exclusion is None else str(exclusion),
+                exclusion=None if exclusion is None else NAME[exclusion],
                 summary=summary,
                 disagreement=None if disagreement is None else disagreement.document(),
             )
@@ -293,14 +307,14 @@ class _Evaluation:
                 self.light, self.severity = light, severity
 
     def discard(self, record: Record, exclusion: Exclusion) -> None:
-        self.discarded.append({"record": record.id, "reason": str(exclusion)})
+        self.discarded.append({"record": record.id, "reason": NAME[exclusion]})
 
     def unverified(self, category: Category, item: _Triaged, detail: str = "") -> None:
         self.add(
             category,
             [item.record.id],
             verified=False,
-            exclusion=Exclusion.UNVERIFIED,
+            exclusion=_EXCLUDED_UNVERIFIED,
             detail=detail,
         )
 
@@ -381,17 +395,17 @@ class _Evaluation:
         if bucket is None:
             self.discard(record, Exclusion.NOT_IN_SCOPE)
             return
-        if record.status is RecordStatus.SOURCE_UNAVAILABLE:
+        if record.status is _SOURCE_UNAVAILABLE:
             bucket.unavailable.append(record)
             return
-        if record.status is RecordStatus.NOT_FOUND:
+        if record.status is _NOT_FOUND:
             bucket.not_found.append(record)
             return
         strength = self.identity.match(record.identity)
-        if strength is MatchStrength.UNMATCHED:
+        if strength is _UNMATCHED:
             self.discard(record, Exclusion.IDENTITY_UNMATCHED)
             return
-        verified = strength is MatchStrength.STRONG and record.source.kind in VERIFYING_SOURCES
+        verified = strength is _STRONG and record.source.kind in VERIFYING_SOURCES
         # Step 4: drop statements and fields on a prohibited topic (or the whole record).
         group: CauseGroup | None = None
         if isinstance(data, ReferenceData):
@@ -600,6 +614,10 @@ def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, today: Y
 def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
     tolerance = ev.rulebook.employment_date_tolerance_months
     today = YearMonth.of(ev.case.as_of)
+    # read off their Enum classes once, not per claim (see _SOURCE_UNAVAILABLE)
+    category, issuer = Category.EMPLOYMENT_HISTORY, SourceKind.ISSUER
+    dates_material, fabricated = RuleId.EMP_DATES_MATERIAL, RuleId.EMP_FABRICATED
+    adverse, unverifiable = (fabricated, dates_material), RuleId.EMP_UNVERIFIABLE
     claims = ev.case.claims.employment
     matched, attached = _claim_matches(
         bucket,
@@ -627,27 +645,22 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
             if data.employed:
                 speaking.append(item)
                 material = _employment_deviation(claim, data, today) > tolerance
-                outcomes.append(RuleId.EMP_DATES_MATERIAL if material else None)
-            elif item.record.source.kind is SourceKind.ISSUER:
+                outcomes.append(dates_material if material else None)
+            elif item.record.source.kind is issuer:
                 speaking.append(item)
-                outcomes.append(RuleId.EMP_FABRICATED)
-        rule, disagreement = _decide(
-            speaking,
-            outcomes,
-            (RuleId.EMP_FABRICATED, RuleId.EMP_DATES_MATERIAL),
-            RuleId.EMP_UNVERIFIABLE,
-        )
+                outcomes.append(fabricated)
+        rule, disagreement = _decide(speaking, outcomes, adverse, unverifiable)
         said: str | dict[str, str] = detail
-        if rule is RuleId.EMP_DATES_MATERIAL:
+        if rule is dates_material:
             deciding = next(
                 item.data
                 for item, outcome in zip(speaking, outcomes, strict=True)
-                if outcome is RuleId.EMP_DATES_MATERIAL
+                if outcome is dates_material
             )
             assert isinstance(deciding, EmploymentData)
             said = _dates_detail(detail, claim, deciding, today)
         ev.add(
-            Category.EMPLOYMENT_HISTORY,
+            category,
             _claim_records(about, bucket),
             verified=bool(speaking),
             rule=rule,
@@ -656,7 +669,7 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.EMPLOYMENT_HISTORY, bucket, attached, matched)
+    _unclaimed(ev, category, bucket, attached, matched)
 
 
 def _dates_detail(
@@ -934,6 +947,8 @@ def _health_certificate(ev: _Evaluation, bucket: _Bucket) -> None:
 
 
 def _litigation(ev: _Evaluation, bucket: _Bucket) -> None:
+    # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
+    category, rule = Category.LITIGATION, RuleId.LIT_RELEVANT_JUDGMENT
     for item in bucket.usable:
         data = item.data
         assert isinstance(data, LitigationData)
@@ -942,27 +957,29 @@ def _litigation(ev: _Evaluation, bucket: _Bucket) -> None:
         assert group is not None
         exclusion: Exclusion | None = None
         if not item.verified:
-            exclusion = Exclusion.UNVERIFIED
+            exclusion = _EXCLUDED_UNVERIFIED
         elif data.party_role in RIGHTS_ROLES:
             exclusion = Exclusion.LITIGATION_RIGHTS
         elif data.outcome != "judgment_against":
             exclusion = Exclusion.NO_ADVERSE_JUDGMENT
-        elif ev.outside_lookback(Category.LITIGATION, data.decided_on or data.filed_on):
+        elif ev.outside_lookback(category, data.decided_on or data.filed_on):
             exclusion = Exclusion.OUTSIDE_LOOKBACK
         elif not ev.relevant(group):
             exclusion = Exclusion.NOT_JOB_RELATED
         ev.add(
-            Category.LITIGATION,
+            category,
             [item.record.id],
             verified=item.verified,
             exclusion=exclusion,
-            rule=RuleId.LIT_RELEVANT_JUDGMENT,
+            rule=rule,
             detail=detail,
         )
-    _not_found(ev, Category.LITIGATION, bucket)
+    _not_found(ev, category, bucket)
 
 
 def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
+    # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
+    category, rule, trust = Category.ENFORCEMENT, RuleId.ENF_ACTIVE_DEBTOR, Tier.TRUST
     for item in bucket.usable:
         data = item.data
         assert isinstance(data, EnforcementData)
@@ -972,17 +989,17 @@ def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
             exclusion = Exclusion.UNVERIFIED
         elif not active:
             exclusion = Exclusion.NO_ADVERSE_JUDGMENT
-        elif ev.case.role.tier is not Tier.TRUST:
+        elif ev.case.role.tier is not trust:
             exclusion = Exclusion.NOT_JOB_RELATED
         ev.add(
-            Category.ENFORCEMENT,
+            category,
             [item.record.id],
             verified=item.verified,
             exclusion=exclusion,
-            rule=RuleId.ENF_ACTIVE_DEBTOR,
+            rule=rule,
             detail=data.case_no or "",
         )
-    _not_found(ev, Category.ENFORCEMENT, bucket)
+    _not_found(ev, category, bucket)
 
 
 def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
@@ -1050,16 +1067,18 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
     """Witnesses verify only as two different people making the same assertion; each
     group of witnesses sharing an assertion (and its polarity) makes one finding."""
     groups: dict[tuple[str, str], list[tuple[_Triaged, Statement]]] = {}
+    # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
+    category, witness = Category.REFERENCE, SourceKind.WITNESS
     for item in bucket.usable:
         assert isinstance(item.data, _KeptStatements)
-        if item.verified or item.record.source.kind is not SourceKind.WITNESS:
+        if item.verified or item.record.source.kind is not witness:
             # An issuer's reference letter is verified but fires no rule; a self
             # statement is the candidate's own and never verifies anything.
             ev.add(
-                Category.REFERENCE,
+                category,
                 [item.record.id],
                 verified=item.verified,
-                exclusion=None if item.verified else Exclusion.UNVERIFIED,
+                exclusion=None if item.verified else _EXCLUDED_UNVERIFIED,
             )
             continue
         loose = False
@@ -1070,7 +1089,7 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
             else:
                 loose = True
         if loose:
-            ev.unverified(Category.REFERENCE, item)
+            ev.unverified(category, item)
     for (assertion, polarity), members in groups.items():
         people = {item.record.source.person_id for item, _ in members} - {None}
         records = list(dict.fromkeys(item.record.id for item, _ in members))
@@ -1080,17 +1099,17 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
         detail: str | Mapping[str, str] = ev.labels.get(assertion, assertion)
         if not verified:
             ev.add(
-                Category.REFERENCE,
+                category,
                 records,
                 verified=False,
-                exclusion=Exclusion.UNVERIFIED,
+                exclusion=_EXCLUDED_UNVERIFIED,
                 detail=detail,
             )
         else:
             rule = RuleId.REF_CORROBORATED_CONCERN if polarity == "negative" else None
-            ev.add(Category.REFERENCE, records, verified=True, rule=rule, detail=detail)
+            ev.add(category, records, verified=True, rule=rule, detail=detail)
     # no referee answered: nobody vouched for anything, so nothing is verified
-    _not_found(ev, Category.REFERENCE, bucket, verified=False)
+    _not_found(ev, category, bucket, verified=False)
 
 
 EVALUATORS: Mapping[Category, Callable[[_Evaluation, _Bucket], None]] = {

@@ -60,6 +60,12 @@ def normalize_name(value: str) -> str:
     return identity_key(value)
 
 
+# The answers, bound once as module names: on CPython 3.11 reading a member off its Enum
+# class (``MatchStrength.STRONG``) goes through ``EnumType.__getattr__``'s lookup hook,
+# about ten times the cost of a global, and ``match`` answers for every record of a case.
+_STRONG, _WEAK, _UNMATCHED = MatchStrength.STRONG, MatchStrength.WEAK, MatchStrength.UNMATCHED
+
+
 class IdentityMatcher:
     """Matches records against one subject, whose identifiers are normalised once.
 
@@ -83,21 +89,21 @@ class IdentityMatcher:
 
     def match(self, identity: RecordIdentity | None) -> MatchStrength:
         if identity is None:
-            return MatchStrength.UNMATCHED
+            return _UNMATCHED
         if identity.national_id is not None and identity.national_id.strip():
             if not self._same_id(identity.national_id):
-                return MatchStrength.UNMATCHED
+                return _UNMATCHED
             if identity.name is not None and not self._same_name(identity.name):
-                return MatchStrength.UNMATCHED
-            return MatchStrength.STRONG
+                return _UNMATCHED
+            return _STRONG
         if (
             identity.name is not None
             and identity.birth_date is not None
             and self._same_name(identity.name)
             and identity.birth_date == self._birth_date
         ):
-            return MatchStrength.WEAK
-        return MatchStrength.UNMATCHED
+            return _WEAK
+        return _UNMATCHED
 
 
 _RESIDENT_ID = re.compile(r"\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]")
