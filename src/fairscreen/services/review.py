@@ -187,16 +187,16 @@ def _release(
     """Release the report; returns the e-mail to tell HR, sent once committed.
     ``accepting``: the candidate accepts it now, stored with the release in the same write
     of the case's row."""
-    now = svc.now()
+    accepted = accepting or bool(case["accepted"])
     check_release(
         CaseState(case["state"]),
-        now=now,
+        now=svc.now(),
         window_ends=case["window_ends"],
-        accepted=accepting or bool(case["accepted"]),
+        accepted=accepted,
         open_disputes=_open_disputes(uow, case),
     )
-    case = move_case(uow, svc, case, S.RELEASED, **({"accepted": True} if accepting else {}))
-    reason = ReasonCode.CANDIDATE_ACCEPTED if case["accepted"] else None
+    case = move_case(uow, svc, case, S.RELEASED, accepted=accepted)
+    reason = ReasonCode.CANDIDATE_ACCEPTED if accepted else None
     log_event(svc, uow, EventType.REPORT_RELEASED, case, actor, reason=reason)
     return release_mail(svc, uow, case)
 
