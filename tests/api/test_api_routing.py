@@ -6,12 +6,14 @@ each reaches the policy check in one dependency link."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import threading
 from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -145,6 +147,69 @@ def test_include_routes_refuses_what_it_cannot_copy() -> None:
     router = APIRouter()
     router.add_route("/plain", lambda request: None)
     with pytest.raises(TypeError, match="API routes only"):
+        include_routes(FastAPI(), router)
+
+
+def _effective(setting: Any) -> Any:
+    """A setting as it acts: FastAPI resolves a default it was not given (a placeholder)
+    to its value when the route is added to a router."""
+    return setting.value if isinstance(setting, DefaultPlaceholder) else setting
+
+
+def test_include_routes_copies_every_setting_of_a_route() -> None:
+    """Every parameter of ``add_api_route`` that include_routes does not set itself is
+    copied from the route, read off FastAPI's own signature: a route with a non-default
+    value for each setting arrives with the same value."""
+    router = APIRouter(prefix="/v1", tags=["numbers"], route_class=OneTripRoute)
+    router.add_api_route(
+        "/double/{n}",
+        lambda n: Answer(value=2 * n, thread=""),
+        response_model=Answer,
+        status_code=202,
+        tags=["extra"],
+        summary="Twice n",
+        description="Doubles n.",
+        response_description="The double",
+        responses={409: {"description": "conflict"}},
+        deprecated=True,
+        methods=["PUT"],
+        operation_id="double_it",
+        response_model_exclude_none=True,
+        include_in_schema=False,
+        name="double_it",
+        openapi_extra={"x-kind": "arithmetic"},
+        max_body_size=1024,
+        form_limits={"max_files": 1},  # new in FastAPI 0.16x: a hand-written list missed it
+    )
+    app = FastAPI()
+    include_routes(app, router)
+    (original,) = router.routes
+    (copied,) = [route for route in app.routes if getattr(route, "name", "") == "double_it"]
+    assert isinstance(original, APIRoute) and isinstance(copied, OneTripRoute)
+    settings = set(inspect.signature(APIRouter.add_api_route).parameters)
+    settings -= {"self", "path", "endpoint", "dependencies", "route_class_override"}
+    assert len(settings) >= 25, settings  # FastAPI's, not a list of ours
+    differing = [
+        name
+        for name in sorted(settings)
+        if _effective(getattr(copied, name)) != _effective(getattr(original, name))
+    ]
+    assert differing == []
+    assert (copied.path, copied.status_code, copied.deprecated) == ("/v1/double/{n}", 202, True)
+
+
+def test_include_routes_refuses_a_route_without_a_setting() -> None:
+    """A setting of ``add_api_route`` the route has no attribute for (as after a FastAPI
+    upgrade that named one differently) stops the app from being built, naming it."""
+
+    class Forgetful(APIRoute):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            del self.openapi_extra
+
+    router = APIRouter(route_class=Forgetful)
+    router.add_api_route("/forgetful", lambda: None)
+    with pytest.raises(TypeError, match="cannot copy openapi_extra of route"):
         include_routes(FastAPI(), router)
 
 

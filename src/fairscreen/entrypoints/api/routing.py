@@ -66,44 +66,43 @@ class OneTripRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
 
+#: ``add_api_route``'s parameters that :func:`include_routes` sets itself; every other one
+#: is copied from the route's attribute of the same name.
+_SET_BY_INCLUDE = frozenset({"self", "path", "endpoint", "dependencies", "route_class_override"})
+
+
+@functools.cache
+def _copied_settings() -> tuple[str, ...]:
+    """The names of ``add_api_route``'s parameters copied from each route: read off its
+    signature, so a FastAPI release that adds a setting copies it too (or, if a route has
+    no attribute of that name, :func:`include_routes` refuses to start) instead of the
+    setting being dropped in silence, as a hand-written list of names would."""
+    parameters = inspect.signature(APIRouter.add_api_route).parameters
+    return tuple(name for name in parameters if name not in _SET_BY_INCLUDE)
+
+
 def include_routes(
     app: FastAPI, router: APIRouter, dependencies: Sequence[params.Depends] = ()
 ) -> None:
     """``app.include_router(router, dependencies=dependencies)``, with each route added
     to the app's own router (see the module's docstring): ``dependencies`` run first, then
     the route's own (which carry the router's), as ``include_router`` orders them; the
-    path, tags and responses already carry the router's prefix and its own. Only API
-    routes: anything else in ``router`` is refused rather than dropped."""
+    path, tags and responses already carry the router's prefix and its own. Every other
+    setting of ``add_api_route`` is copied from the route (:func:`_copied_settings`).
+    Only API routes: anything else in ``router`` is refused rather than dropped."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             raise TypeError(f"include_routes takes API routes only, not {type(route).__name__}")
+        uncopied = [name for name in _copied_settings() if not hasattr(route, name)]
+        if uncopied:
+            raise TypeError(
+                f"include_routes cannot copy {', '.join(uncopied)} of route {route.name}: "
+                "the route has no attribute of that name"
+            )
         app.router.add_api_route(
             route.path,
             route.endpoint,
-            response_model=route.response_model,
-            status_code=route.status_code,
-            tags=route.tags,
             dependencies=[*dependencies, *route.dependencies],
-            summary=route.summary,
-            description=route.description,
-            response_description=route.response_description,
-            responses=route.responses,
-            deprecated=route.deprecated,
-            methods=route.methods,
-            operation_id=route.operation_id,
-            response_model_include=route.response_model_include,
-            response_model_exclude=route.response_model_exclude,
-            response_model_by_alias=route.response_model_by_alias,
-            response_model_exclude_unset=route.response_model_exclude_unset,
-            response_model_exclude_defaults=route.response_model_exclude_defaults,
-            response_model_exclude_none=route.response_model_exclude_none,
-            include_in_schema=route.include_in_schema,
-            response_class=route.response_class,
-            name=route.name,
             route_class_override=type(route),
-            callbacks=route.callbacks,
-            openapi_extra=route.openapi_extra,
-            generate_unique_id_function=route.generate_unique_id_function,
-            strict_content_type=route.strict_content_type,
-            max_body_size=route.max_body_size,
+            **{name: getattr(route, name) for name in _copied_settings()},
         )
