@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from procrastinate import jobs as procrastinate_jobs
+from procrastinate.exceptions import ConnectorException
 from service_fixtures import World, make_world, order_and_sign, settle
 
 from fairscreen.adapters.jobs import InProcessQueue, Job, ProcrastinateQueue
@@ -30,7 +32,13 @@ from fairscreen.adapters.sources.port import (
 )
 from fairscreen.domain.categories import Category, SourceKind
 from fairscreen.entrypoints.api.scheduler import run_jobs, start_loops
-from fairscreen.entrypoints.worker import cron_for, run_worker
+from fairscreen.entrypoints.worker import (
+    RETRY_STALLED,
+    StalledJobsLeft,
+    cron_for,
+    procrastinate_app,
+    run_worker,
+)
 from fairscreen.services import retention
 from fairscreen.services.background import TASKS
 from fairscreen.services.investigation import run_investigation, start_investigation
@@ -219,19 +227,32 @@ def test_fairscreen_worker_once_and_its_refusals(postgres_url: str, tmp_path: Pa
     assert "worker stopped" in done.stdout
 
 
-def test_the_jobs_of_a_dead_worker_run_again(world: World) -> None:
-    """A worker killed mid-job leaves it ``doing``; once the worker is known dead (no
-    heartbeat), the upkeep puts the job back and a live worker runs it."""
+def _release_due(world: World) -> str:
+    """A case investigated and its review window over: its release job is due."""
     case_id = order_and_sign(world)
     run_investigation(world.svc, world.agency, case_id)
     world.clock.advance(days=30)
-    with world.svc.engine.begin() as connection:
-        worker_id = connection.execute(
+    return case_id
+
+
+def _dead_worker(connection: sa.Connection) -> int:
+    """A worker silent for an hour (no heartbeat: killed), by its id."""
+    return int(
+        connection.execute(
             sa.text(
                 "INSERT INTO procrastinate_workers (last_heartbeat) "
                 "VALUES (now() - interval '1 hour') RETURNING id"
             )
         ).scalar_one()
+    )
+
+
+def test_the_jobs_of_a_dead_worker_run_again(world: World) -> None:
+    """A worker killed mid-job leaves it ``doing``; once the worker is known dead (no
+    heartbeat), the upkeep puts the job back and a live worker runs it."""
+    case_id = _release_due(world)
+    with world.svc.engine.begin() as connection:
+        worker_id = _dead_worker(connection)
         connection.execute(
             sa.text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker"),
             {"worker": worker_id},
@@ -241,6 +262,79 @@ def test_the_jobs_of_a_dead_worker_run_again(world: World) -> None:
     with world.svc.reader() as uow:
         assert uow.repo.case(case_id)["state"] == "released"  # type: ignore[index]
     assert len(_entries(world, "report.released")) == 1
+
+
+def test_a_dead_workers_sweep_ends_when_the_next_one_waits(world: World) -> None:
+    """A worker killed mid-sweep leaves the sweep's job ``doing``; by the time the upkeep
+    finds it, the sweep's next job is waiting (its queueing lock allows one). Putting the
+    dead one back would make two wait, which PostgreSQL refused (a drill's worker log:
+    UniqueViolation), failing the upkeep and stranding every stalled job after it, a
+    case's release among them. Now the dead sweep ends ``aborted`` (the waiting job does
+    the sweep), the release runs again, and no job fails."""
+    case_id = _release_due(world)
+    sweep = next(task for task in TASKS.values() if task.every is not None)
+    with world.svc.engine.begin() as connection:
+        worker_id = _dead_worker(connection)
+        queue = connection.execute(
+            sa.text("SELECT queue_name FROM procrastinate_jobs WHERE task_name = :release"),
+            {"release": RELEASE_CASE},
+        ).scalar_one()
+        for status, owner in (("doing", worker_id), ("todo", None)):  # dead, then next
+            connection.execute(
+                sa.text(
+                    "INSERT INTO procrastinate_jobs "
+                    "(queue_name, task_name, queueing_lock, lock, args, status, worker_id) "
+                    "VALUES (:queue, :name, :queueing_lock, :lock, '{}', "
+                    "CAST(:status AS procrastinate_job_status), :worker)"
+                ),
+                {
+                    "queue": queue,
+                    "name": sweep.name,
+                    "queueing_lock": sweep.name,
+                    "lock": sweep.lock,
+                    "status": status,
+                    "worker": owner,
+                },
+            )
+        connection.execute(  # the case's release, stalled with it
+            sa.text(
+                "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :worker "
+                "WHERE task_name = :release"
+            ),
+            {"worker": worker_id, "release": RELEASE_CASE},
+        )
+    asyncio.run(run_worker(world.svc, once=True))
+    statuses = [(j["task_name"], j["status"]) for j in _jobs(world)]
+    assert (sweep.name, "aborted") in statuses
+    assert [name for name, status in statuses if status in ("doing", "failed")] == []
+    assert _state(world, case_id) == "released"
+    assert len(_entries(world, "report.released")) == 1
+
+
+def test_a_stalled_job_that_cannot_go_back_does_not_hold_up_the_others(world: World) -> None:
+    """Each stalled job is put back on its own: one the queue refuses is logged and the
+    rest go back; the upkeep's own job then fails (``StalledJobsLeft``), so the next
+    period tries the refused one again."""
+    app = procrastinate_app(world.svc)
+    refused, other = (
+        procrastinate_jobs.Job(id=n, queue="q", lock=None, queueing_lock=None, task_name=name)
+        for n, name in ((1, "a"), (2, "b"))
+    )
+    returned: list[procrastinate_jobs.Job] = []
+
+    async def stalled(**_: object) -> list[procrastinate_jobs.Job]:
+        return [refused, other]
+
+    async def retry(job: procrastinate_jobs.Job, **_: object) -> None:
+        if job is refused:
+            raise ConnectorException("the database refused it")
+        returned.append(job)
+
+    app.job_manager.get_stalled_jobs = stalled  # type: ignore[method-assign]
+    app.job_manager.retry_job = retry  # type: ignore[method-assign]
+    with pytest.raises(StalledJobsLeft, match="1 of 2 stalled jobs"):
+        asyncio.run(app.tasks[RETRY_STALLED].func())
+    assert returned == [other]
 
 
 class DownFor:

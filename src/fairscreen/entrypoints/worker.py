@@ -28,6 +28,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import Status
 from starlette.concurrency import run_in_threadpool
 
 from fairscreen.adapters.db.engine import libpq_conninfo
@@ -73,15 +74,42 @@ def procrastinate_app(svc: Services) -> procrastinate.App:
         stalled = list(
             await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
         )
-        for job in stalled:
-            log.warning("job %s of a dead worker runs again", job.task_name)
-            await app.job_manager.retry_job(job)
+        failed = 0
+        for job in stalled:  # each on its own: one that cannot go back must not hold up the rest
+            try:
+                await _run_again(app, job)
+            except procrastinate.exceptions.ProcrastinateException as error:
+                failed += 1
+                log.error("job %s of a dead worker: %s", job.task_name, type(error).__name__)
+        if failed:
+            raise StalledJobsLeft(f"{failed} of {len(stalled)} stalled jobs could not run again")
         return len(stalled)
 
     app.periodic(
         cron=cron_for(RETRY_STALLED_EVERY), periodic_id=RETRY_STALLED, queueing_lock=RETRY_STALLED
     )(app.task(name=RETRY_STALLED, pass_context=False)(retry_stalled_jobs))
     return app
+
+
+class StalledJobsLeft(RuntimeError):
+    """The upkeep put some of a dead worker's jobs back, not all (each named in the log):
+    its own job fails, and the next period's tries the rest again."""
+
+
+async def _run_again(app: procrastinate.App, job: procrastinate.jobs.Job) -> None:
+    """A dead worker's job, back in the queue. A sweep's job (it has a ``queueing_lock``:
+    at most one job of a sweep waits) whose next job waits already is ended ``aborted``
+    instead: putting it back would make two wait, which the queueing lock refuses, and
+    the waiting job does the whole sweep (a sweep takes no arguments)."""
+    try:
+        await app.job_manager.retry_job(job)
+    except procrastinate.exceptions.UniqueViolation as error:
+        if job.queueing_lock is None or "queueing_lock" not in (error.constraint_name or ""):
+            raise
+        await app.job_manager.finish_job(job, status=Status.ABORTED, delete_job=False)
+        log.warning("job %s of a dead worker ends: the sweep's next job waits", job.task_name)
+        return
+    log.warning("job %s of a dead worker runs again", job.task_name)
 
 
 def _register(app: procrastinate.App, svc: Services, task: background.Task) -> None:
