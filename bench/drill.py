@@ -10,7 +10,7 @@ database checked against what the clients were told (issue 16, "How we will judg
    locustfile.py``) with ``--clients`` users for ``--seconds``, recording each case's
    last acknowledged step.
 3. Meanwhile, one fault at a time, each followed by ``--settle`` seconds of load alone
-   (the load runs as long as the four need, at least ``--seconds``):
+   (the load runs as long as the five need, at least ``--seconds``):
    - the worker seen holding the sequencer's lease (``pg_locks``, polled) is killed with
      SIGKILL, mid-round, and a new worker is started (as a supervisor would);
    - the next holder of the lease is frozen (SIGSTOP) for ``--freeze`` seconds, then
@@ -18,7 +18,11 @@ database checked against what the clients were told (issue 16, "How we will judg
      once stopped (a round may end between the look and the signal: it is then resumed
      and another try made);
    - a worker not holding the lease is killed, and replaced;
-   - a worker is frozen for ``--freeze`` seconds, then resumed.
+   - a worker is frozen for ``--freeze`` seconds, then resumed;
+   - a ``serve`` process is frozen for ``--freeze`` seconds mid-load, then resumed: the
+     other servers must go on answering (issue 16 item 3: one frozen process must not
+     stall every process). Their rate of answered requests (``/metrics``) in the
+     ``--sample`` seconds before and during the freeze is compared.
 4. After the load: the drill waits for the pending entries to drain, then checks, each a
    row of the table, all of which must hold:
    - every case's last acknowledged step is in the database (its state is at least the
@@ -27,6 +31,9 @@ database checked against what the clients were told (issue 16, "How we will judg
      (``ONCE_PER_CASE``; a source query once per case and category);
    - nothing is left pending, the log's indices run without a gap, and no two
      checkpoints were published at one size;
+   - while one ``serve`` was frozen, the others answered at least half as many requests
+     a second as just before it (with the frozen one's users stalled, they had more of
+     the machine, not less);
    - ``fairscreen ledger verify`` and ``fairscreen ledger audit`` exit 0.
    Printed beside: the lifecycles completed, the failed requests per step, the largest
    sequencer backlog seen on ``/metrics`` and how long the drain took.
@@ -60,6 +67,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from fairscreen.adapters.db.lease import postgres_lease_key
@@ -184,6 +192,21 @@ def freeze(pid: int, seconds: float) -> None:
     os.kill(pid, signal.SIGCONT)
 
 
+def answered(urls: list[str], token: str) -> float:
+    """Requests the servers at ``urls`` have answered so far, by their ``/metrics``
+    (``fairscreen_http_requests_total``, every route but ``/metrics`` itself)."""
+    total = 0.0
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
+        for url in urls:
+            text = client.get(f"{url}/metrics").raise_for_status().text
+            for line in text.splitlines():
+                if line.startswith("fairscreen_http_requests_total{") and (
+                    'route="/metrics"' not in line
+                ):
+                    total += float(line.rpartition(" ")[2])
+    return total
+
+
 # --- the checks ------------------------------------------------------------------------------
 
 
@@ -276,6 +299,21 @@ def database_checks(data_url: str, acknowledged: dict[str, str]) -> list[Check]:
     ]
 
 
+def servers_went_on(rates: list[tuple[float, float]], serve: int) -> Check:
+    """While one ``serve`` was frozen, the others answered at least half the requests a
+    second they answered just before (a frozen holder of a lock everyone needs would
+    have brought them near zero)."""
+    name = "the other servers went on while one was frozen"
+    if serve < 2 or not rates:
+        return Check(name, serve < 2, "one serve process: nothing to compare")
+    ((before, during),) = rates
+    return Check(
+        name,
+        before > 0 and during >= 0.5 * before,
+        f"{serve - 1} others: {before:.1f} requests/s before the SIGSTOP, {during:.1f} during it",
+    )
+
+
 def cli_check(name: str, arguments: list[str], env: dict[str, str]) -> Check:
     done = subprocess.run(
         [sys.executable, "-m", "fairscreen", *arguments],
@@ -323,15 +361,19 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
         #: what was done to whom, when it began and ended (time.monotonic())
         events: list[tuple[str, float, float]] = []
         with (
-            servers(args.serve, args.workers, args.port_base, env, folder) as (urls, _, pids),
+            servers(args.serve, args.workers, args.port_base, env, folder) as (
+                urls,
+                serve_pids,
+                pids,
+            ),
             watched(world, urls, folder) as (world_file, out_file, sequencer),
         ):
             workers = Workers(pids, env, folder)
             # One fault at a time, each followed by --settle seconds of load alone (a
             # freeze's own length first): the stall after each is its own.
             gap, span = args.settle, args.freeze + args.settle
-            starts = [gap, 2 * gap, 2 * gap + span, 3 * gap + span]
-            seconds = max(args.seconds, round(starts[-1] + span))
+            starts = [gap, 2 * gap, 2 * gap + span, 3 * gap + span, 4 * gap + 2 * span]
+            seconds = max(args.seconds, round(starts[-1] + args.sample + span))
             began = time.monotonic()
             load = locust(world_file, out_file, args.clients, seconds, folder / "locust.log")
 
@@ -394,9 +436,29 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
             def freeze_worker() -> None:
                 frozen(workers.pids[0], "worker")
 
-            for offset, action in zip(
-                starts, (kill_sequencer, freeze_sequencer, kill_worker, freeze_worker), strict=True
-            ):
+            #: the other servers' answered requests a second: (before, during) the freeze
+            server_rates: list[tuple[float, float]] = []
+
+            def freeze_server() -> None:
+                """The last ``serve`` (the backlog is read from the first) frozen for
+                --freeze seconds; the others' answered requests counted before (over
+                --sample seconds) and during it."""
+                pid, others = serve_pids[-1], urls[:-1]
+                before = answered(others, world["operator"])
+                time.sleep(args.sample)
+                at_stop = answered(others, world["operator"])
+                now = time.monotonic()
+                os.kill(pid, signal.SIGSTOP)
+                time.sleep(args.freeze)
+                at_resume = answered(others, world["operator"])
+                os.kill(pid, signal.SIGCONT)
+                events.append((f"SIGSTOP serve {pid} for {args.freeze:g} s", now, time.monotonic()))
+                server_rates.append(
+                    ((at_stop - before) / args.sample, (at_resume - at_stop) / args.freeze)
+                )
+
+            faults = [kill_sequencer, freeze_sequencer, kill_worker, freeze_worker, freeze_server]
+            for offset, action in zip(starts, faults, strict=True):
                 at(offset, action)
             load.wait()
             ended = time.monotonic()
@@ -421,6 +483,7 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
                 else f"drained {drain:.1f} s after the load",
             )
         )
+        checks.append(servers_went_on(server_rates, args.serve))
         checks.append(cli_check("ledger verify", ["ledger", "verify"], env))
         checks.append(cli_check("ledger audit", ["ledger", "audit"], env))
         restarts = sum(
@@ -469,6 +532,9 @@ def main() -> None:
     parser.add_argument("--freeze", type=float, default=10.0, help="seconds of each SIGSTOP")
     parser.add_argument(
         "--settle", type=float, default=10.0, help="seconds of load alone after each fault"
+    )
+    parser.add_argument(
+        "--sample", type=float, default=5.0, help="seconds of the rate before a serve freeze"
     )
     parser.add_argument("--port-base", type=int, default=18510)
     parser.add_argument("--postgres", default=POSTGRES, help="an admin URL (CREATE DATABASE)")
