@@ -293,3 +293,12 @@ class DatabaseBusy(StorageUnavailable):
     trying again later is safe."""
 
     code = "DATABASE_BUSY"
+
+
+class DatabaseUnreachable(StorageUnavailable):
+    """The database could not be reached, or the connection to it was lost: it is
+    restarting or down, or the network between was cut. A request cut off this way
+    wrote nothing, unless the connection was lost while its commit was on the way, when
+    the change may have been made: a client looks before sending a change again."""
+
+    code = "DATABASE_UNREACHABLE"

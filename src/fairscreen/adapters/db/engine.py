@@ -34,7 +34,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.secret_files import private_file
-from fairscreen.domain.errors import DatabaseBusy, InvalidInput, StorageUnavailable
+from fairscreen.domain.errors import (
+    DatabaseBusy,
+    DatabaseUnreachable,
+    InvalidInput,
+    StorageUnavailable,
+)
 
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
@@ -145,6 +150,7 @@ def create_engine(
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = sa.create_engine(parsed, **engine_options)
+        event.listen(engine, "handle_error", _unreachable_database)
         timeouts = postgres_timeouts or PostgresTimeouts()
         if not (timeouts.lock_ms or timeouts.statement_ms or timeouts.idle_in_transaction_ms):
             return engine  # all off: the role's or database's own settings apply
@@ -209,6 +215,23 @@ def create_engine(
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _unreachable_database(context: sa.engine.ExceptionContext) -> None:
+    """A PostgreSQL engine's lost or refused connection raised as ``DatabaseUnreachable``,
+    wherever the statement came from (a unit of work, a query of a service, the ledger,
+    the CLI): a restart of the server cuts every connection of every pool, and each
+    request caught by it must be told "try again" (503), not fail as an unhandled
+    driver error (500). SQLAlchemy has invalidated the pool by then, so the next
+    checkout connects anew. Other errors go on as they were (the units of work name a
+    full disk or a lock wait in their own terms)."""
+    if context.is_pre_ping:
+        return
+    error = context.sqlalchemy_exception or context.original_exception
+    url = context.engine.url if context.engine is not None else None
+    problem = storage_problem(error, url)
+    if isinstance(problem, DatabaseUnreachable):
+        raise problem from error
 
 
 def checkpoint_wal(engine: Engine) -> bool:
@@ -356,6 +379,8 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
     driver's reason, never a value."""
     import errno
 
+    if isinstance(error, StorageUnavailable):
+        return error  # told already (the engine's own hook): a wrapper passes it on
     cause = getattr(error, "orig", None) or error
     text = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
     state = getattr(cause, "sqlstate", None) or getattr(
@@ -387,11 +412,39 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
             f"the database is read-only{where} ({text}); nothing was written: "
             + _sqlite_remedy(url)
         )
+    if _connection_lost(error, cause, state):
+        return DatabaseUnreachable(
+            f"the database cannot be reached{where} ({text}): it is restarting or down, or "
+            "the connection was lost; nothing was written unless the connection was lost "
+            "while committing"
+        )
     if "unable to open database file" in text or number == errno.EACCES:
         return StorageUnavailable(
             f"the database cannot be opened for writing{where} ({text}): " + _sqlite_remedy(url)
         )
     return None
+
+
+#: PostgreSQL's SQLSTATEs for a server that ends or refuses the connection: the class
+#: "connection exception" (08…), and the administrator's or a crash's shutdown and
+#: "the database system is starting up" (57P01-57P03)
+_PG_CONNECTION_CLASS = "08"
+_PG_SHUTDOWN = frozenset({"57P01", "57P02", "57P03"})
+
+
+def _connection_lost(error: BaseException, cause: BaseException, state: str | None) -> bool:
+    """Whether ``error`` says PostgreSQL cannot be reached or the connection dropped:
+    by its SQLSTATE, by SQLAlchemy's disconnect detection (which then drops the pool's
+    other connections to the same server), or as psycopg's ``OperationalError`` without
+    a SQLSTATE, which it raises when no server answered (a failed connect, a closed
+    socket). SQLite's errors are none of these."""
+    import psycopg
+
+    if state is not None:
+        return state.startswith(_PG_CONNECTION_CLASS) or state in _PG_SHUTDOWN
+    if getattr(error, "connection_invalidated", False):
+        return True
+    return isinstance(cause, psycopg.OperationalError)
 
 
 def _where(url: sa.URL | None) -> str:

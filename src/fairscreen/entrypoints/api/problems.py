@@ -91,6 +91,9 @@ UNAVAILABLE = {
     "read-only); nothing was changed, try again later",
     e.DatabaseBusy.code: "the database gave up waiting for a lock another process held "
     "too long; nothing was changed, try again",
+    e.DatabaseUnreachable.code: "the database cannot be reached just now (restarting, or "
+    "the connection was lost); try again in a moment. A change cut off while it was being "
+    "committed may have been made: look before sending it again",
     e.MessageNotSent.code: "the message could not be sent (the SMS gateway or the mail "
     "server refused it or did not answer); try again later",
 }

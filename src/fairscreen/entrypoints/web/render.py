@@ -224,6 +224,7 @@ def back_link(request: Request) -> str | None:
 UNAVAILABLE_CAUSES = {
     "STORAGE_UNAVAILABLE": "error.storage_unavailable",
     "DATABASE_BUSY": "error.database_busy",
+    "DATABASE_UNREACHABLE": "error.database_unreachable",
     "LOG_ROLLED_BACK": "error.log_rolled_back",
     "MESSAGE_NOT_SENT": "error.message_not_sent",
 }
