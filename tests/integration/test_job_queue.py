@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -200,7 +201,8 @@ def test_on_sqlite_the_same_release_job_runs_in_process(database_url: str, tmp_p
 
 def test_fairscreen_worker_once_and_its_refusals(postgres_url: str, tmp_path: Path) -> None:
     """The command itself: on SQLite it says where the work runs instead; on an
-    un-migrated PostgreSQL database it names ``db upgrade``; after it, ``--once`` runs."""
+    un-migrated PostgreSQL database it names ``db upgrade``; after it, ``--once`` runs,
+    logging as ``serve`` does."""
     import os
     import subprocess
     import sys
@@ -225,6 +227,9 @@ def test_fairscreen_worker_once_and_its_refusals(postgres_url: str, tmp_path: Pa
     done = worker(postgres_url, "worker", "--once")
     assert done.returncode == 0, done.stderr
     assert "worker stopped" in done.stdout
+    # serve's log lines, with the time (not Python's bare last resort, which dropped INFO)
+    started = r"^\d{4}-\d\d-\d\d [\d:,]+ INFO fairscreen\.worker \[-\] worker started: 2 jobs"
+    assert re.search(started, done.stderr, re.MULTILINE), done.stderr
 
 
 def _release_due(world: World) -> str:

@@ -163,6 +163,10 @@ async def run_worker(
     app = procrastinate_app(svc)
     halt = threading.Event()
     threads = start_loops(svc, background.long_running_loops() if loops is None else loops, halt)
+    # said once the loops run: a supervisor (or the failure drill) learns the worker is up
+    log.info(
+        "worker started: %d jobs at once, %d loops beside the queue", concurrency, len(threads)
+    )
 
     def queue() -> asyncio.Task[None]:
         return asyncio.create_task(

@@ -26,6 +26,7 @@ def worker(
     from fairscreen.bootstrap import build_services
     from fairscreen.config import Settings
     from fairscreen.domain.errors import InvalidInput
+    from fairscreen.entrypoints.api.observability import configure_logging
     from fairscreen.entrypoints.cli.exits import fail
     from fairscreen.entrypoints.worker import run_worker
 
@@ -39,6 +40,10 @@ def worker(
             )
         )
     services = build_services(settings, migrate=False, require_schema=True)
+    # Once it can run (a refusal above stays one line), the same lines as serve's
+    # (FAIRSCREEN_LOG_FORMAT: text or JSON, with the time), not Python's bare last-resort
+    # handler, which dropped everything below a warning.
+    configure_logging(settings.log_format)
 
     async def main() -> None:
         stop = asyncio.Event()
