@@ -164,9 +164,8 @@ async def run_worker(
     halt = threading.Event()
     threads = start_loops(svc, background.long_running_loops() if loops is None else loops, halt)
     # said once the loops run: a supervisor (or the failure drill) learns the worker is up
-    log.info(
-        "worker started: %d jobs at once, %d loops beside the queue", concurrency, len(threads)
-    )
+    loops_said = "1 loop" if len(threads) == 1 else f"{len(threads)} loops"
+    log.info("worker started: %d jobs at once, %s beside the queue", concurrency, loops_said)
 
     def queue() -> asyncio.Task[None]:
         return asyncio.create_task(
