@@ -22,7 +22,10 @@ database checked against what the clients were told (issue 16, "How we will judg
    - a ``serve`` process is frozen for ``--freeze`` seconds mid-load, then resumed: the
      other servers must go on answering (issue 16 item 3: one frozen process must not
      stall every process). Their rate of answered requests (``/metrics``) in the
-     ``--sample`` seconds before and during the freeze is compared.
+     ``--sample`` seconds before and during the freeze is compared;
+   - with ``--restart-postgres COMMAND``: PostgreSQL itself restarted mid-load (every
+     connection of every process dropped); the servers' rate of answered requests in the
+     ``--settle`` seconds after the command returned is compared with the rate before.
 4. After the load: the drill waits for the pending entries to drain, then checks, each a
    row of the table, all of which must hold:
    - every case's last acknowledged step is in the database (its state is at least the
@@ -34,13 +37,16 @@ database checked against what the clients were told (issue 16, "How we will judg
    - while one ``serve`` was frozen, the others answered at least half as many requests
      a second as just before it (with the frozen one's users stalled, they had more of
      the machine, not less);
+   - after PostgreSQL's restart, the servers answered at least half as many requests a
+     second as before it (their pools, the token reads on the loop and the workers'
+     queues found the database again);
    - ``fairscreen ledger verify`` and ``fairscreen ledger audit`` exit 0.
    Printed beside: the lifecycles completed, the failed requests per step, the largest
    sequencer backlog seen on ``/metrics`` and how long the drain took.
 
     .venv/bin/python bench/drill.py [--serve 3] [--workers 2] [--clients 16]
                                     [--seconds 60] [--freeze 10] [--settle 10]
-                                    [--postgres URL]
+                                    [--postgres URL] [--restart-postgres COMMAND]
                                     [--logs DIR] [--code OTHER_CHECKOUT]
 
 ``--code`` runs the servers, workers and ``db upgrade`` on another checkout's ``src``
@@ -54,6 +60,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -129,12 +136,26 @@ class Workers:
         self.env, self.folder = env, folder
         self.replacements: list[subprocess.Popen[bytes]] = []
 
-    def replace(self, pid: int) -> None:
+    def replace(self, pid: int) -> float | None:
+        """Start a worker in ``pid``'s place; the seconds until it said it started (its
+        loops running, ``worker started``), None if not within a minute. Waited for, so
+        that the next fault meets two running workers, not one and one still starting
+        (on these loaded cores a worker took over 10 s to start)."""
         self.pids.remove(pid)
         log = self.folder / f"worker-r{len(self.replacements)}.log"
+        began = time.monotonic()
         process = start_fairscreen(["worker"], self.env, log)
         self.replacements.append(process)
         self.pids.append(process.pid)
+        while time.monotonic() - began < 60:
+            if log.exists() and "worker started" in log.read_text("utf-8", "replace"):
+                return time.monotonic() - began
+            time.sleep(0.2)
+        return None
+
+
+def _up(seconds: float | None) -> str:
+    return " (not started within 60 s)" if seconds is None else f" (up in {seconds:.1f} s)"
 
 
 def lease_holder(admin_url: str, database: str, candidates: list[int], wait: float) -> int | None:
@@ -162,6 +183,40 @@ def lease_holder(admin_url: str, database: str, candidates: list[int], wait: flo
     finally:
         engine.dispose()
     return None
+
+
+def sessions_of(admin_url: str, database: str, pid: int) -> str:
+    """What PostgreSQL's sessions for process ``pid`` are doing (state, wait, how long
+    in their transaction), found by their client ports (``ss``): said beside a freeze,
+    since a holder stopped in the middle of a statement is not idle, and the server's
+    idle limit does not end it. No query text (parameters stay out of it anyway)."""
+    server_port = sa.make_url(admin_url).port or 5432
+    shown = subprocess.run(
+        ["ss", "-Htnp", "state", "established", f"( dport = :{server_port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    ports = [
+        int(line.split()[2].rsplit(":", 1)[1])
+        for line in shown.splitlines()
+        if f"pid={pid}," in line
+    ]
+    if not ports:
+        return "no sessions"
+    query = sa.text(
+        "SELECT state, coalesce(wait_event, '-'), "
+        "coalesce(round(extract(epoch FROM now() - xact_start)::numeric, 1)::text, '-') "
+        "FROM pg_stat_activity WHERE datname = :database AND client_port = ANY(:ports) "
+        "ORDER BY 1"
+    )
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(query, {"database": database, "ports": ports}).all()
+    finally:
+        engine.dispose()
+    return ", ".join(f"{state}/{wait} ({age} s in its transaction)" for state, wait, age in rows)
 
 
 def _process_on_port(port: int) -> int | None:
@@ -192,13 +247,26 @@ def freeze(pid: int, seconds: float) -> None:
     os.kill(pid, signal.SIGCONT)
 
 
+def _metrics(client: httpx.Client, url: str, wait: float = 30.0) -> str:
+    """``url``'s ``/metrics``, asked again for up to ``wait`` seconds while it fails (its
+    database gauges need the database: not there for a moment after a restart)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return client.get(f"{url}/metrics").raise_for_status().text
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def answered(urls: list[str], token: str) -> float:
     """Requests the servers at ``urls`` have answered so far, by their ``/metrics``
     (``fairscreen_http_requests_total``, every route but ``/metrics`` itself)."""
     total = 0.0
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
         for url in urls:
-            text = client.get(f"{url}/metrics").raise_for_status().text
+            text = _metrics(client, url)
             for line in text.splitlines():
                 if line.startswith("fairscreen_http_requests_total{") and (
                     'route="/metrics"' not in line
@@ -314,6 +382,21 @@ def servers_went_on(rates: list[tuple[float, float]], serve: int) -> Check:
     )
 
 
+def servers_came_back(rates: list[tuple[float, float]]) -> Check:
+    """After PostgreSQL's restart the servers answered, over the settle time counted from
+    the restart (its outage included), at least half the requests a second they answered
+    before it."""
+    name = "the servers answered again after PostgreSQL restarted"
+    if not rates:
+        return Check(name, False, "the restart did not happen")
+    ((before, after),) = rates
+    return Check(
+        name,
+        before > 0 and after >= 0.5 * before,
+        f"{before:.1f} requests/s before the restart, {after:.1f} in the time after it",
+    )
+
+
 def cli_check(name: str, arguments: list[str], env: dict[str, str]) -> Check:
     done = subprocess.run(
         [sys.executable, "-m", "fairscreen", *arguments],
@@ -373,6 +456,8 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
             # freeze's own length first): the stall after each is its own.
             gap, span = args.settle, args.freeze + args.settle
             starts = [gap, 2 * gap, 2 * gap + span, 3 * gap + span, 4 * gap + 2 * span]
+            if args.restart_postgres:  # after the serve freeze (and its sample) settled
+                starts.append(starts[-1] + args.sample + span)
             seconds = max(args.seconds, round(starts[-1] + args.sample + span))
             began = time.monotonic()
             load = locust(world_file, out_file, args.clients, seconds, folder / "locust.log")
@@ -399,11 +484,13 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
                     os.kill(pid, signal.SIGCONT)
                 return None
 
-            def frozen(pid: int, who: str) -> None:
-                """``pid`` (stopped already, or not) frozen for --freeze seconds."""
+            def frozen(pid: int, who: str, seen: str = "") -> None:
+                """``pid`` (stopped already, or not) frozen for --freeze seconds; ``seen``:
+                what its database sessions were doing when it stopped."""
                 now = time.monotonic()
                 freeze(pid, args.freeze)
                 said = f"SIGSTOP {who} {pid} for {args.freeze:g} s"
+                said += f" (its sessions when stopped: {seen})" if seen else ""
                 events.append((said, now, time.monotonic()))
 
             def kill_sequencer() -> None:
@@ -413,8 +500,9 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
                     events.append(("no worker caught holding the lease: none killed", now, now))
                     return
                 os.kill(pid, signal.SIGKILL)
-                workers.replace(pid)
-                events.append((f"SIGKILL the lease holder {pid} mid-round; replaced", now, now))
+                up = workers.replace(pid)
+                said = f"SIGKILL the lease holder {pid} mid-round; replaced{_up(up)}"
+                events.append((said, now, now))
 
             def freeze_sequencer() -> None:
                 pid = stopped_holding()
@@ -422,15 +510,15 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
                     now = time.monotonic()
                     events.append(("no worker caught holding the lease: none frozen", now, now))
                     return
-                frozen(pid, "the lease holder")
+                frozen(pid, "the lease holder", sessions_of(args.postgres, names[0], pid))
 
             def kill_worker() -> None:
                 busy = holder()
                 pid = next(p for p in workers.pids if p != busy)
                 now = time.monotonic()
                 os.kill(pid, signal.SIGKILL)
-                workers.replace(pid)
-                said = f"SIGKILL worker {pid} (not the lease holder); replaced"
+                up = workers.replace(pid)
+                said = f"SIGKILL worker {pid} (not the lease holder); replaced{_up(up)}"
                 events.append((said, now, now))
 
             def freeze_worker() -> None:
@@ -457,7 +545,32 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
                     ((at_stop - before) / args.sample, (at_resume - at_stop) / args.freeze)
                 )
 
+            #: the servers' answered requests a second: (before, after) PostgreSQL's restart
+            restart_rates: list[tuple[float, float]] = []
+
+            def restart_postgres() -> None:
+                """PostgreSQL restarted by the operator's command; the servers' rate of
+                answered requests over --sample seconds before, and over --settle
+                seconds once the command returned."""
+                before = answered(urls, world["operator"])
+                time.sleep(args.sample)
+                at_restart = answered(urls, world["operator"])
+                now = time.monotonic()
+                subprocess.run(shlex.split(args.restart_postgres), check=True, timeout=120)
+                back = time.monotonic()
+                events.append((f"PostgreSQL restarted ({back - now:.1f} s)", now, back))
+                time.sleep(args.settle)
+                after = answered(urls, world["operator"])
+                restart_rates.append(
+                    (
+                        (at_restart - before) / args.sample,
+                        (after - at_restart) / (time.monotonic() - now),
+                    )
+                )
+
             faults = [kill_sequencer, freeze_sequencer, kill_worker, freeze_worker, freeze_server]
+            if args.restart_postgres:
+                faults.append(restart_postgres)
             for offset, action in zip(starts, faults, strict=True):
                 at(offset, action)
             load.wait()
@@ -484,19 +597,30 @@ def run(args: argparse.Namespace) -> tuple[list[Check], dict[str, Any]]:
             )
         )
         checks.append(servers_went_on(server_rates, args.serve))
+        if args.restart_postgres:
+            checks.append(servers_came_back(restart_rates))
         checks.append(cli_check("ledger verify", ["ledger", "verify"], env))
         checks.append(cli_check("ledger audit", ["ledger", "audit"], env))
         restarts = sum(
             log.read_text("utf-8", "replace").count("the job queue ")
             for log in folder.glob("worker*.log")
         )
-        checks.append(
-            Check(
-                "no worker's job queue stopped",
-                restarts == 0,
-                f"{restarts} stopped and started again (the workers' logs)",
+        if args.restart_postgres:  # every connection dropped: a queue must start again
+            checks.append(
+                Check(
+                    "no worker's job queue stopped but at PostgreSQL's restart",
+                    True,
+                    f"{restarts} stopped and started again (the workers' logs)",
+                )
             )
-        )
+        else:
+            checks.append(
+                Check(
+                    "no worker's job queue stopped",
+                    restarts == 0,
+                    f"{restarts} stopped and started again (the workers' logs)",
+                )
+            )
         if args.logs is not None:  # the processes' logs, and the backlog read each second
             args.logs.mkdir(parents=True, exist_ok=True)
             for log in folder.glob("*.log"):
@@ -535,6 +659,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--sample", type=float, default=5.0, help="seconds of the rate before a serve freeze"
+    )
+    parser.add_argument(
+        "--restart-postgres",
+        metavar="COMMAND",
+        help="restart PostgreSQL mid-load with this command (e.g. 'pg_ctlcluster "
+        "--skip-systemctl-redirect 15 drill restart' for a cluster of the drill's own)",
     )
     parser.add_argument("--port-base", type=int, default=18510)
     parser.add_argument("--postgres", default=POSTGRES, help="an admin URL (CREATE DATABASE)")

@@ -101,7 +101,9 @@ def demo_person() -> dict[str, str]:
 @contextmanager
 def databases(admin_url: str, *names: str) -> Iterator[list[str]]:
     """Fresh, empty databases ``names`` (dropped afterwards); their URLs."""
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # pre-ping: a drill may restart the server (--restart-postgres), which ends this
+    # engine's pooled connection before the DROP at the end
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as connection:
             for name in names:

@@ -73,8 +73,11 @@ class Lifecycle(FastHttpUser):
             json=request.body,
             catch_response=True,
         ) as answer:
-            if answer.status_code >= 300:
-                answer.failure(f"{answer.status_code}")
+            # A request that got no answer (a connection reset, a timeout) has status 0
+            # and was not acknowledged: it may or may not have been done.
+            error = getattr(answer, "error", None)  # set on a failed request only
+            if error is not None or not 200 <= answer.status_code < 300:
+                answer.failure(f"{answer.status_code or type(error).__name__}")
                 raise RescheduleTask()  # the lifecycle stops here; the next one starts
             answer.success()
             found = answer.json() if answer.content else None
