@@ -552,6 +552,16 @@ def test_the_profile_lookback_overrides_the_default(run: Any) -> None:
     assert exclusion_of(run(document), "lit-1") == "OUTSIDE_LOOKBACK"
 
 
+@pytest.mark.parametrize("years", [2025, 12345, 10**9])
+def test_a_lookback_longer_than_the_calendar_covers_every_date(run: Any, years: int) -> None:
+    """The published schema bounds ``lookback_years`` below only: a lookback reaching back
+    past year 1 (``date``'s first) takes in every record, where counting back crashed
+    the evaluation ("year out of range")."""
+    document = case([litigation(decided_on="1990-01-01")], categories=["litigation"])
+    document["role"]["categories"]["litigation"]["lookback_years"] = years
+    assert exclusion_of(run(document), "lit-1") != "OUTSIDE_LOOKBACK"
+
+
 def test_a_profile_may_narrow_relevance(run: Any) -> None:
     document = case([litigation()], categories=["litigation"])
     document["role"]["relevant_groups"] = []

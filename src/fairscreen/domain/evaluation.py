@@ -325,8 +325,13 @@ class _Evaluation:
             years = lookback_years(
                 self.case.role, category, self.rulebook.default_lookback_years.get(category)
             )
+            # None: no cutoff. A lookback reaching back past year 1 (the calendar's first:
+            # the schema bounds it below only) takes in every date.
+            reaches_past_year_one = years is not None and years >= self.case.as_of.year
             self.lookback_cutoffs[category] = (
-                None if years is None else years_later(self.case.as_of, -years)
+                None
+                if years is None or reaches_past_year_one
+                else years_later(self.case.as_of, -years)
             )
         cutoff = self.lookback_cutoffs[category]
         return when is not None and cutoff is not None and when < cutoff
