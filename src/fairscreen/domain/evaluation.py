@@ -577,10 +577,11 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
     # read off their Enum classes once, not per claim (see _SOURCE_UNAVAILABLE)
     category, falsified = Category.EDUCATION, RuleId.EDU_FALSIFIED
     adverse, unverifiable = (falsified,), RuleId.EDU_UNVERIFIABLE
+    claims = ev.case.claims.education
     matched, attached = _claim_matches(
         bucket,
-        ev.case.claims.education,
-        lambda claim: (_fold(claim.institution), claim.degree),
+        claims,
+        [(_fold(claim.institution), claim.degree) for claim in claims],
         lambda data: (
             (_fold(data.institution), data.degree) if isinstance(data, EducationData) else None
         ),
@@ -628,13 +629,13 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
     dates_material, fabricated = RuleId.EMP_DATES_MATERIAL, RuleId.EMP_FABRICATED
     adverse, unverifiable = (fabricated, dates_material), RuleId.EMP_UNVERIFIABLE
     claims = ev.case.claims.employment
+    employers = [_fold(claim.employer) for claim in claims]
     matched, attached = _claim_matches(
         bucket,
         claims,
-        lambda claim: _fold(claim.employer),
+        employers,
         lambda data: _fold(data.employer) if isinstance(data, EmploymentData) else None,
     )
-    employers = [_fold(claim.employer) for claim in claims]
     spells_by_employer: dict[str, list[EmploymentClaim]] = {}
     if len(set(employers)) < len(employers):  # a spell claimed twice at one employer
         for employer, claim in zip(employers, claims, strict=True):
@@ -739,10 +740,11 @@ def _license(ev: _Evaluation, bucket: _Bucket) -> None:
     as_of = ev.case.as_of
     # read off their Enum classes once, not per claim (see _SOURCE_UNAVAILABLE)
     category, unverifiable = Category.PROFESSIONAL_LICENSE, RuleId.LIC_UNVERIFIABLE
+    claims = ev.case.claims.licenses
     matched, attached = _claim_matches(
         bucket,
-        ev.case.claims.licenses,
-        lambda claim: _license_key(claim.number),
+        claims,
+        [_license_key(claim.number) for claim in claims],
         lambda data: _license_key(data.number) if isinstance(data, LicenseData) else None,
     )
 
@@ -871,19 +873,21 @@ C = TypeVar("C")
 def _claim_matches(
     bucket: _Bucket,
     claims: Sequence[C],
-    claim_key: Callable[[C], Hashable],
+    claim_keys: Sequence[Hashable],
     record_key: Callable[[object], Hashable | None],
 ) -> tuple[list[tuple[int, C, list[_Triaged]]], set[str]]:
     """Each claim with the verified records that match it (PRODUCT.md P3: degrees by
     institution and level, employment by employer, licences by number), and the ids of
-    every record that matched some claim."""
+    every record that matched some claim. ``claim_keys`` are the claims' keys, in order
+    (worked out by the caller, which may need them again)."""
     by_key: dict[Hashable, list[_Triaged]] = {}
     for item in bucket.usable:
         key = record_key(item.data) if item.verified else None
         if key is not None:
             by_key.setdefault(key, []).append(item)
     matched = [
-        (index, claim, by_key.get(claim_key(claim), [])) for index, claim in enumerate(claims)
+        (index, claim, by_key.get(key, []))
+        for index, (claim, key) in enumerate(zip(claims, claim_keys, strict=True))
     ]
     attached = {item.record.id for _, _, matches in matched for item in matches}
     return matched, attached
