@@ -14,10 +14,22 @@ from typing import Any
 
 import pytest
 
-from factories import UNMATCHED, WEAK, case, dumps, identity_ok, litigation, record, witness
-from fairscreen.domain import evaluation, identity
+from factories import (
+    ALL_PERMITTED,
+    UNMATCHED,
+    WEAK,
+    case,
+    dumps,
+    identity_ok,
+    litigation,
+    record,
+    statement,
+    witness,
+)
+from fairscreen.domain import evaluation, identity, rulebook
 from fairscreen.domain.categories import (
     Category,
+    CauseGroup,
     Exclusion,
     Light,
     MatchStrength,
@@ -89,6 +101,78 @@ def test_litigation_and_reference_evaluators_read_their_members_once_per_case(
 
     one, four = (_member_reads(monkeypatch, records(count)) for count in (1, 4))
     assert one == four
+
+
+def _every_kind_of_record(count: int, sensitive: str) -> dict[str, Any]:
+    """``count`` records of every category a role of ``sensitive``'s tier may check (each
+    category's evaluator, and triage's discards), with a claim for each claimed record."""
+    records = []
+    claims: dict[str, list[dict[str, Any]]] = {"education": [], "employment": [], "licenses": []}
+    for n in range(count):
+        claims["education"].append(
+            {"institution": f"示例大学{n}", "degree": "bachelor", "graduation_year": 2010}
+        )
+        claims["employment"].append({"employer": f"示例公司{n}", "start": "2012-01"})
+        claims["licenses"].append({"number": f"LIC-{n}"})
+        records += [
+            identity_ok(f"id-{n}"),
+            record(
+                f"edu-{n}",
+                "education",
+                {"institution": f"示例大学{n}", "degree": "bachelor", "graduation_year": 2014},
+            ),
+            record(
+                f"emp-{n}",
+                "employment_history",
+                {"employer": f"示例公司{n}", "start": "2013-06"},
+                kind="issuer",
+            ),
+            record(f"lic-{n}", "professional_license", {"number": f"LIC-{n}", "status": "expired"}),
+            litigation(f"lit-{n}", cause=f"未列明的案由{n}"),  # an unlisted cause: group OTHER
+            litigation(f"lit-rights-{n}", party_role="plaintiff"),
+            litigation(f"lit-old-{n}", decided_on="2001-06-01"),
+            litigation(f"lit-settled-{n}", outcome="settled"),
+            record(f"lit-other-{n}", "litigation", litigation()["data"], identity=UNMATCHED),
+            record(f"enf-{n}", "enforcement", {"listing": "dishonest_debtor", "active": True}),
+            record(f"enf-off-{n}", "enforcement", {"listing": "dishonest_debtor", "active": False}),
+            record(f"rel-{n}", "religion", {"note": "never read"}),
+            witness(f"ref-{n}", f"p-{n}", statement("她最近在备孕。")),  # every statement dropped
+            witness(f"ref-ok-{n}", f"q-{n}", statement("多次未按期交付项目。", "late")),
+        ]
+        if sensitive == "health_certificate":
+            records.append(record(f"hc-{n}", "health_certificate", {"valid_until": "2020-01-01"}))
+        else:
+            records += [
+                record(f"cred-{n}", "credit", {"serious_delinquency": True}),
+                record(f"crim-{n}", "criminal_record", {"offence": "盗窃罪", "convicted": True}),
+            ]
+    tier = "standard" if sensitive == "health_certificate" else "trust"
+    extra = [sensitive] if tier == "standard" else ["credit", "criminal_record"]
+    return case(records, tier=tier, categories=[*ALL_PERMITTED, *extra], claims=claims)
+
+
+@pytest.mark.parametrize("sensitive", ["health_certificate", "credit_and_criminal_record"])
+def test_no_evaluator_reads_a_member_per_record_or_claim(
+    monkeypatch: pytest.MonkeyPatch, sensitive: str
+) -> None:
+    def reads(count: int) -> int:
+        enums = (Category, RuleId, SourceKind, Tier, Exclusion, Light)
+        counters = [_CountingReads(enum) for enum in enums]
+        for counter in counters:
+            monkeypatch.setattr(evaluation, counter._enum.__name__, counter)
+        groups = _CountingReads(CauseGroup)
+        monkeypatch.setattr(rulebook, "CauseGroup", groups)
+        report = evaluate_case(dumps(_every_kind_of_record(count, sensitive))).document
+        monkeypatch.undo()
+        assert report["status"] == "completed"
+        assert {e["reason"] for e in report["discarded"]} == {
+            "NOT_IN_SCOPE",
+            "IDENTITY_UNMATCHED",
+            "PROHIBITED_TOPIC",
+        }
+        return sum(counter.reads for counter in counters) + groups.reads
+
+    assert reads(1) == reads(4)
 
 
 def test_a_finding_names_each_member_by_its_plain_string() -> None:

@@ -141,8 +141,14 @@ VERIFYING_SOURCES = frozenset({SourceKind.REGISTRY, SourceKind.ISSUER})
 # ``EnumType.__getattr__``'s lookup hook, about ten times the cost of a global.
 _SOURCE_UNAVAILABLE, _NOT_FOUND = RecordStatus.SOURCE_UNAVAILABLE, RecordStatus.NOT_FOUND
 _STRONG, _UNMATCHED = MatchStrength.STRONG, MatchStrength.UNMATCHED
-#: The exclusion of every unverified finding (read per finding, so bound once as above).
+#: The exclusions triage and the evaluators give per record (bound once as above).
 _EXCLUDED_UNVERIFIED = Exclusion.UNVERIFIED
+_NOT_IN_SCOPE, _IDENTITY_UNMATCHED = Exclusion.NOT_IN_SCOPE, Exclusion.IDENTITY_UNMATCHED
+_PROHIBITED_TOPIC, _SEALED_JUVENILE = Exclusion.PROHIBITED_TOPIC, Exclusion.SEALED_JUVENILE_RECORD
+_LITIGATION_RIGHTS = Exclusion.LITIGATION_RIGHTS
+_NO_ADVERSE_JUDGMENT = Exclusion.NO_ADVERSE_JUDGMENT
+_OUTSIDE_LOOKBACK, _NOT_JOB_RELATED = Exclusion.OUTSIDE_LOOKBACK, Exclusion.NOT_JOB_RELATED
+_GREEN, _CRIMINAL_RECORD = Light.GREEN, Category.CRIMINAL_RECORD
 _VERIFIED, _UNVERIFIED = str(Verification.VERIFIED), str(Verification.UNVERIFIED)
 _EXCLUDED, _NEUTRAL = str(Disposition.EXCLUDED), str(Disposition.NEUTRAL)
 SEVERITY: Mapping[Light, int] = {light: light.severity for light in Light}
@@ -219,8 +225,8 @@ class _Evaluation:
         self.classifier = classifier
         self.findings: list[Document] = []
         self.reasons: list[tuple[Document, Document]] = []
-        self.light = Light.GREEN
-        self.severity = SEVERITY[Light.GREEN]
+        self.light = _GREEN
+        self.severity = SEVERITY[_GREEN]
         self.discarded: list[Document] = []
         self.dropped: list[Document] = []
         self.counters: dict[Category, int] = {}
@@ -262,13 +268,19 @@ class _Evaluation:
         else:
             disposition, texts = _NEUTRAL, NEUTRAL_TEXTS[neutral]
         said = texts if disagreement is None else disagreement.summary(texts, self.source_of)
+        # Loops rather than comprehensions: a comprehension is a function call of its own
+        # on CPython 3.11, paid on each of a case's ~22 findings.
         if isinstance(detail, str):
             if detail:
-                summary = {lang: f"{detail} — {text}" for lang, text in said.items()}
+                summary = {}
+                for lang, text in said.items():
+                    summary[lang] = f"{detail} — {text}"
             else:
                 summary = dict(said)
         else:  # said per language (issue 13 item 7)
-            summary = {lang: f"{detail.get(lang, detail['en'])} — {t}" for lang, t in said.items()}
+            summary = {}
+            for lang, text in said.items():
+                summary[lang] = f"{detail.get(lang, detail['en'])} — {text}"
         count = self.counters.get(category, 0) + 1
         self.counters[category] = count
         finding_id = f"{PREFIX[category]}-{count}"
@@ -386,7 +398,7 @@ class _Evaluation:
         data = record.data
         if isinstance(data, LitigationData) and data.case_type == "criminal":
             # The court-judgment database is no back door around the sensitive gate.
-            category = Category.CRIMINAL_RECORD
+            category = _CRIMINAL_RECORD
             data = CriminalData(
                 offence=data.cause,
                 convicted=data.outcome == "judgment_against",
@@ -398,7 +410,7 @@ class _Evaluation:
             )
         bucket = buckets.get(category)
         if bucket is None:
-            self.discard(record, Exclusion.NOT_IN_SCOPE)
+            self.discard(record, _NOT_IN_SCOPE)
             return
         if record.status is _SOURCE_UNAVAILABLE:
             bucket.unavailable.append(record)
@@ -408,7 +420,7 @@ class _Evaluation:
             return
         strength = self.identity.match(record.identity)
         if strength is _UNMATCHED:
-            self.discard(record, Exclusion.IDENTITY_UNMATCHED)
+            self.discard(record, _IDENTITY_UNMATCHED)
             return
         verified = strength is _STRONG and record.source.kind in VERIFYING_SOURCES
         # Step 4: drop statements and fields on a prohibited topic (or the whole record).
@@ -416,7 +428,7 @@ class _Evaluation:
         if isinstance(data, ReferenceData):
             kept = self.drop_statements(record, data)
             if kept is None:
-                self.discard(record, Exclusion.PROHIBITED_TOPIC)
+                self.discard(record, _PROHIBITED_TOPIC)
                 return
             bucket.usable.append(_Triaged(record, kept, verified))
             return
@@ -433,7 +445,7 @@ class _Evaluation:
             topic = self.rulebook.groups[group].prohibited_topic
             if topic is not None:
                 self.dropped.append(dropped_document(record.id, topic.value))
-                self.discard(record, Exclusion.PROHIBITED_TOPIC)
+                self.discard(record, _PROHIBITED_TOPIC)
                 return
         bucket.usable.append(_Triaged(record, data, verified, group))
 
@@ -549,32 +561,38 @@ class _KeptStatements:
 
 
 def _identity(ev: _Evaluation, bucket: _Bucket) -> None:
+    # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
+    category, mismatch = Category.IDENTITY, RuleId.ID_MISMATCH
     verified_found = False
     for item in bucket.usable:
         assert isinstance(item.data, IdentityData)
         if not item.verified:
-            ev.unverified(Category.IDENTITY, item)
+            ev.unverified(category, item)
             continue
         verified_found = True
-        rule = RuleId.ID_MISMATCH if item.data.result == "mismatch" else None
-        ev.add(Category.IDENTITY, [item.record.id], verified=True, rule=rule, neutral="confirmed")
+        rule = mismatch if item.data.result == "mismatch" else None
+        ev.add(category, [item.record.id], verified=True, rule=rule, neutral="confirmed")
     if not verified_found and not bucket.unavailable:
         # Identity in scope with no identity record at all: the check is incomplete.
         ev.add(
-            Category.IDENTITY,
+            category,
             [r.id for r in bucket.not_found],
             verified=True,
             rule=RuleId.CHECK_INCOMPLETE,
-            detail=_incomplete_detail(Category.IDENTITY, NO_RECORD_TEXTS, ""),
+            detail=_incomplete_detail(category, NO_RECORD_TEXTS, ""),
         )
 
 
 def _education(ev: _Evaluation, bucket: _Bucket) -> None:
     tolerance = ev.rulebook.graduation_year_tolerance_years
+    # read off their Enum classes once, not per claim (see _SOURCE_UNAVAILABLE)
+    category, falsified = Category.EDUCATION, RuleId.EDU_FALSIFIED
+    adverse, unverifiable = (falsified,), RuleId.EDU_UNVERIFIABLE
+    claims = ev.case.claims.education
     matched, attached = _claim_matches(
         bucket,
-        ev.case.claims.education,
-        lambda claim: (_fold(claim.institution), claim.degree),
+        claims,
+        [(_fold(claim.institution), claim.degree) for claim in claims],
         lambda data: (
             (_fold(data.institution), data.degree) if isinstance(data, EducationData) else None
         ),
@@ -586,18 +604,16 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
             for lang in LANGUAGES
         }
         outcomes = [
-            RuleId.EDU_FALSIFIED
+            falsified
             if not item.data.conferred
             or abs(item.data.graduation_year - claim.graduation_year) > tolerance
             else None
             for item in matches
             if isinstance(item.data, EducationData)
         ]
-        rule, disagreement = _decide(
-            matches, outcomes, (RuleId.EDU_FALSIFIED,), RuleId.EDU_UNVERIFIABLE
-        )
+        rule, disagreement = _decide(matches, outcomes, adverse, unverifiable)
         ev.add(
-            Category.EDUCATION,
+            category,
             _claim_records(matches, bucket),
             verified=bool(matches),
             rule=rule,
@@ -606,7 +622,7 @@ def _education(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.EDUCATION, bucket, attached, matched)
+    _unclaimed(ev, category, bucket, attached, matched)
 
 
 def _employment_deviation(claim: EmploymentClaim, data: EmploymentData, today: YearMonth) -> int:
@@ -624,13 +640,13 @@ def _employment(ev: _Evaluation, bucket: _Bucket) -> None:
     dates_material, fabricated = RuleId.EMP_DATES_MATERIAL, RuleId.EMP_FABRICATED
     adverse, unverifiable = (fabricated, dates_material), RuleId.EMP_UNVERIFIABLE
     claims = ev.case.claims.employment
+    employers = [_fold(claim.employer) for claim in claims]
     matched, attached = _claim_matches(
         bucket,
         claims,
-        lambda claim: _fold(claim.employer),
+        employers,
         lambda data: _fold(data.employer) if isinstance(data, EmploymentData) else None,
     )
-    employers = [_fold(claim.employer) for claim in claims]
     spells_by_employer: dict[str, list[EmploymentClaim]] = {}
     if len(set(employers)) < len(employers):  # a spell claimed twice at one employer
         for employer, claim in zip(employers, claims, strict=True):
@@ -733,20 +749,21 @@ def _license_key(number: str) -> str:
 
 def _license(ev: _Evaluation, bucket: _Bucket) -> None:
     as_of = ev.case.as_of
+    # read off their Enum classes once, not per claim (see _SOURCE_UNAVAILABLE)
+    category, unverifiable = Category.PROFESSIONAL_LICENSE, RuleId.LIC_UNVERIFIABLE
+    claims = ev.case.claims.licenses
     matched, attached = _claim_matches(
         bucket,
-        ev.case.claims.licenses,
-        lambda claim: _license_key(claim.number),
+        claims,
+        [_license_key(claim.number) for claim in claims],
         lambda data: _license_key(data.number) if isinstance(data, LicenseData) else None,
     )
 
     for index, claim, matches in matched:
         outcomes = [_license_outcome(item.data, as_of) for item in matches]
-        rule, disagreement = _decide(
-            matches, outcomes, (RuleId.LIC_INVALID, RuleId.LIC_EXPIRED), RuleId.LIC_UNVERIFIABLE
-        )
+        rule, disagreement = _decide(matches, outcomes, _LICENCE_ADVERSE, unverifiable)
         ev.add(
-            Category.PROFESSIONAL_LICENSE,
+            category,
             _claim_records(matches, bucket),
             verified=bool(matches),
             rule=rule,
@@ -755,16 +772,21 @@ def _license(ev: _Evaluation, bucket: _Bucket) -> None:
             claim=index,
             disagreement=disagreement,
         )
-    _unclaimed(ev, Category.PROFESSIONAL_LICENSE, bucket, attached, matched)
+    _unclaimed(ev, category, bucket, attached, matched)
+
+
+#: What a licence record can fire, the most severe first (bound once: see _SOURCE_UNAVAILABLE).
+_LIC_INVALID, _LIC_EXPIRED = RuleId.LIC_INVALID, RuleId.LIC_EXPIRED
+_LICENCE_ADVERSE = (_LIC_INVALID, _LIC_EXPIRED)
 
 
 def _license_outcome(data: object, as_of: date) -> RuleId | None:
     """What one verified licence record says alone: revoked, expired at ``as_of``, or valid."""
     assert isinstance(data, LicenseData)
     if data.status == "revoked":
-        return RuleId.LIC_INVALID
+        return _LIC_INVALID
     if data.status == "expired" or (data.valid_until is not None and data.valid_until < as_of):
-        return RuleId.LIC_EXPIRED
+        return _LIC_EXPIRED
     return None
 
 
@@ -862,19 +884,21 @@ C = TypeVar("C")
 def _claim_matches(
     bucket: _Bucket,
     claims: Sequence[C],
-    claim_key: Callable[[C], Hashable],
+    claim_keys: Sequence[Hashable],
     record_key: Callable[[object], Hashable | None],
 ) -> tuple[list[tuple[int, C, list[_Triaged]]], set[str]]:
     """Each claim with the verified records that match it (PRODUCT.md P3: degrees by
     institution and level, employment by employer, licences by number), and the ids of
-    every record that matched some claim."""
+    every record that matched some claim. ``claim_keys`` are the claims' keys, in order
+    (worked out by the caller, which may need them again)."""
     by_key: dict[Hashable, list[_Triaged]] = {}
     for item in bucket.usable:
         key = record_key(item.data) if item.verified else None
         if key is not None:
             by_key.setdefault(key, []).append(item)
     matched = [
-        (index, claim, by_key.get(claim_key(claim), [])) for index, claim in enumerate(claims)
+        (index, claim, by_key.get(key, []))
+        for index, (claim, key) in enumerate(zip(claims, claim_keys, strict=True))
     ]
     attached = {item.record.id for _, _, matches in matched for item in matches}
     return matched, attached
@@ -929,12 +953,13 @@ def _health_certificate(ev: _Evaluation, bucket: _Bucket) -> None:
         and isinstance(item.data, HealthCertificateData)
         and item.data.valid_until >= ev.case.as_of
     ]
+    category = Category.HEALTH_CERTIFICATE  # read off its Enum class once (_SOURCE_UNAVAILABLE)
     for item in bucket.usable:
         if not item.verified:
-            ev.unverified(Category.HEALTH_CERTIFICATE, item)
+            ev.unverified(category, item)
     if valid:
         ev.add(
-            Category.HEALTH_CERTIFICATE,
+            category,
             [item.record.id for item in valid],
             verified=True,
             neutral="confirmed",
@@ -944,7 +969,7 @@ def _health_certificate(ev: _Evaluation, bucket: _Bucket) -> None:
     if expired or not bucket.unavailable:
         # Missing or expired: the candidate can obtain one (blue, never adverse).
         ev.add(
-            Category.HEALTH_CERTIFICATE,
+            category,
             expired + [r.id for r in bucket.not_found],
             verified=True,
             rule=RuleId.HEALTH_CERT_INVALID,
@@ -964,13 +989,13 @@ def _litigation(ev: _Evaluation, bucket: _Bucket) -> None:
         if not item.verified:
             exclusion = _EXCLUDED_UNVERIFIED
         elif data.party_role in RIGHTS_ROLES:
-            exclusion = Exclusion.LITIGATION_RIGHTS
+            exclusion = _LITIGATION_RIGHTS
         elif data.outcome != "judgment_against":
-            exclusion = Exclusion.NO_ADVERSE_JUDGMENT
+            exclusion = _NO_ADVERSE_JUDGMENT
         elif ev.outside_lookback(category, data.decided_on or data.filed_on):
-            exclusion = Exclusion.OUTSIDE_LOOKBACK
+            exclusion = _OUTSIDE_LOOKBACK
         elif not ev.relevant(group):
-            exclusion = Exclusion.NOT_JOB_RELATED
+            exclusion = _NOT_JOB_RELATED
         ev.add(
             category,
             [item.record.id],
@@ -991,11 +1016,11 @@ def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
         active = data.active and (data.removed_on is None or data.removed_on > ev.case.as_of)
         exclusion: Exclusion | None = None
         if not item.verified:
-            exclusion = Exclusion.UNVERIFIED
+            exclusion = _EXCLUDED_UNVERIFIED
         elif not active:
-            exclusion = Exclusion.NO_ADVERSE_JUDGMENT
+            exclusion = _NO_ADVERSE_JUDGMENT
         elif ev.case.role.tier is not trust:
-            exclusion = Exclusion.NOT_JOB_RELATED
+            exclusion = _NOT_JOB_RELATED
         ev.add(
             category,
             [item.record.id],
@@ -1009,6 +1034,8 @@ def _enforcement(ev: _Evaluation, bucket: _Bucket) -> None:
 
 def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
     last_juvenile_day = eighteenth_birthday(ev.case.subject.birth_date)
+    # read off its Enum class once, not per record (see _SOURCE_UNAVAILABLE)
+    category, rule = _CRIMINAL_RECORD, RuleId.CRIM_RELEVANT_CONVICTION
     for item in bucket.usable:
         data = item.data
         assert isinstance(data, CriminalData)
@@ -1016,26 +1043,26 @@ def _criminal(ev: _Evaluation, bucket: _Bucket) -> None:
         assert group is not None
         exclusion: Exclusion | None = None
         if not item.verified:
-            exclusion = Exclusion.UNVERIFIED
+            exclusion = _EXCLUDED_UNVERIFIED
         elif data.offence_date is not None and data.offence_date <= last_juvenile_day:
-            exclusion = Exclusion.SEALED_JUVENILE_RECORD
+            exclusion = _SEALED_JUVENILE
         elif data.party_role in RIGHTS_ROLES:
-            exclusion = Exclusion.LITIGATION_RIGHTS
+            exclusion = _LITIGATION_RIGHTS
         elif not data.convicted or data.final is False:
-            exclusion = Exclusion.NO_ADVERSE_JUDGMENT
-        elif ev.outside_lookback(Category.CRIMINAL_RECORD, data.judgment_date or data.offence_date):
-            exclusion = Exclusion.OUTSIDE_LOOKBACK
+            exclusion = _NO_ADVERSE_JUDGMENT
+        elif ev.outside_lookback(category, data.judgment_date or data.offence_date):
+            exclusion = _OUTSIDE_LOOKBACK
         elif not ev.relevant(group):
-            exclusion = Exclusion.NOT_JOB_RELATED
+            exclusion = _NOT_JOB_RELATED
         ev.add(
-            Category.CRIMINAL_RECORD,
+            category,
             [item.record.id],
             verified=item.verified,
             exclusion=exclusion,
-            rule=RuleId.CRIM_RELEVANT_CONVICTION,
+            rule=rule,
             detail=data.case_no or data.offence,
         )
-    _not_found(ev, Category.CRIMINAL_RECORD, bucket)
+    _not_found(ev, category, bucket)
 
 
 def eighteenth_birthday(birth: date) -> date:
@@ -1045,27 +1072,29 @@ def eighteenth_birthday(birth: date) -> date:
 
 
 def _credit(ev: _Evaluation, bucket: _Bucket) -> None:
+    # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
+    category, delinquency, trust = Category.CREDIT, RuleId.CREDIT_SERIOUS_DELINQUENCY, Tier.TRUST
     for item in bucket.usable:
         data = item.data
         assert isinstance(data, CreditData)
         exclusion: Exclusion | None = None
-        rule: RuleId | None = RuleId.CREDIT_SERIOUS_DELINQUENCY
+        rule: RuleId | None = delinquency
         if not item.verified:
-            exclusion = Exclusion.UNVERIFIED
+            exclusion = _EXCLUDED_UNVERIFIED
         elif not data.serious_delinquency:
             rule = None
-        elif ev.outside_lookback(Category.CREDIT, data.reported_on):
-            exclusion = Exclusion.OUTSIDE_LOOKBACK
-        elif ev.case.role.tier is not Tier.TRUST:
-            exclusion = Exclusion.NOT_JOB_RELATED
+        elif ev.outside_lookback(category, data.reported_on):
+            exclusion = _OUTSIDE_LOOKBACK
+        elif ev.case.role.tier is not trust:
+            exclusion = _NOT_JOB_RELATED
         ev.add(
-            Category.CREDIT,
+            category,
             [item.record.id],
             verified=item.verified,
             exclusion=exclusion,
             rule=rule,
         )
-    _not_found(ev, Category.CREDIT, bucket)
+    _not_found(ev, category, bucket)
 
 
 def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
@@ -1074,6 +1103,7 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
     groups: dict[tuple[str, str], list[tuple[_Triaged, Statement]]] = {}
     # read off their Enum classes once, not per record (see _SOURCE_UNAVAILABLE)
     category, witness = Category.REFERENCE, SourceKind.WITNESS
+    concern = RuleId.REF_CORROBORATED_CONCERN
     for item in bucket.usable:
         assert isinstance(item.data, _KeptStatements)
         if item.verified or item.record.source.kind is not witness:
@@ -1111,7 +1141,7 @@ def _reference(ev: _Evaluation, bucket: _Bucket) -> None:
                 detail=detail,
             )
         else:
-            rule = RuleId.REF_CORROBORATED_CONCERN if polarity == "negative" else None
+            rule = concern if polarity == "negative" else None
             ev.add(category, records, verified=True, rule=rule, detail=detail)
     # no referee answered: nobody vouched for anything, so nothing is verified
     _not_found(ev, category, bucket, verified=False)

@@ -596,7 +596,7 @@ def shipped_lexicon() -> TopicLexicon:
 # --- the classifier ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one is made per statement read
 class LexiconReading:
     """What the lexicon says of one statement: the topic a hit drops it for, the topic of
     an ambiguous cue (for the model to weigh; when a hit drops the statement anyway, it

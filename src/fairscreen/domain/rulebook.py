@@ -78,6 +78,11 @@ def normalize_cause(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
+#: The group of an unlisted cause, bound once: a member read off its Enum class goes through
+#: ``EnumType.__getattr__``'s lookup hook on CPython 3.11 (every record of an unlisted cause).
+_OTHER = CauseGroup.OTHER
+
+
 @dataclass(frozen=True, slots=True)
 class _CauseIndex:
     exact: Mapping[str, CauseGroup]
@@ -97,7 +102,7 @@ class _CauseIndex:
         for cause, group in self.by_length:
             if cause in key:
                 return group
-        return CauseGroup.OTHER
+        return _OTHER
 
 
 def _index_causes(groups: Mapping[CauseGroup, Group]) -> _CauseIndex:

@@ -112,7 +112,9 @@ def _read(span: str) -> tuple[set[str], list[str]]:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in (part.strip() for part in _SENTENCE_END.split(text)) if s]
+    # stripped and filtered in C: the comprehension over a generator cost two Python
+    # frames per statement
+    return list(filter(None, map(str.strip, _SENTENCE_END.split(text))))
 
 
 def spans(text: str) -> list[str]:
