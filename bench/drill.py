@@ -191,15 +191,9 @@ def sessions_of(admin_url: str, database: str, pid: int) -> str:
     since a holder stopped in the middle of a statement is not idle, and the server's
     idle limit does not end it. No query text (parameters stay out of it anyway)."""
     server_port = sa.make_url(admin_url).port or 5432
-    shown = subprocess.run(
-        ["ss", "-Htnp", "state", "established", f"( dport = :{server_port} )"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
     ports = [
         int(line.split()[2].rsplit(":", 1)[1])
-        for line in shown.splitlines()
+        for line in _established(f"dport = :{server_port}")
         if f"pid={pid}," in line
     ]
     if not ports:
@@ -219,15 +213,21 @@ def sessions_of(admin_url: str, database: str, pid: int) -> str:
     return ", ".join(f"{state}/{wait} ({age} s in its transaction)" for state, wait, age in rows)
 
 
-def _process_on_port(port: int) -> int | None:
-    """The local pid with a TCP socket on ``port`` (``ss``, as root sees every process)."""
+def _established(condition: str) -> list[str]:
+    """``ss``'s lines for the established TCP sockets meeting ``condition`` (its filter
+    syntax), each with its process (as root sees every process)."""
     shown = subprocess.run(
-        ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+        ["ss", "-Htnp", "state", "established", f"( {condition} )"],
         capture_output=True,
         text=True,
         check=False,
     ).stdout
-    found = shown.split("pid=", 1)
+    return shown.splitlines()
+
+
+def _process_on_port(port: int) -> int | None:
+    """The local pid with a TCP socket on ``port``."""
+    found = "\n".join(_established(f"sport = :{port}")).split("pid=", 1)
     return int(found[1].split(",", 1)[0]) if len(found) == 2 else None
 
 
