@@ -85,6 +85,10 @@ _AUTHORIZATION = (
 )
 
 
+#: The authorization inserted, returned as stored (:meth:`ServiceRepository.put_authorization`).
+_INSERT_AUTHORIZATION = sa.insert(t.authorizations).returning(*t.authorizations.c)
+
+
 class WrittenOnce:
     """Rows that no statement changes or deletes once written (tenants, role profiles),
     kept per process and database once a unit of work read them committed: every
@@ -506,24 +510,41 @@ class ServiceRepository:
             return {}
         return dict(self._open(case["pseudonym"], "claims", case["claims_ct"]))
 
+    def sealed_claims(self, case: RowMapping, claims: Mapping[str, Any]) -> bytes:
+        """The claims as the case's row keeps them (``claims_ct``), for an update that
+        sets them with other columns (signing: with the state)."""
+        return self._seal(case["pseudonym"], "claims", claims)
+
     def set_claims(self, case: RowMapping, claims: Mapping[str, Any]) -> None:
-        self.update_case(case["id"], claims_ct=self._seal(case["pseudonym"], "claims", claims))
+        self.update_case(case["id"], claims_ct=self.sealed_claims(case, claims))
 
     # --- authorization -----------------------------------------------------------------
 
     def put_authorization(
         self, case: RowMapping, *, text: str, purpose: str, **values: Any
     ) -> None:
+        """Store the signed authorization; this unit of work then answers
+        :meth:`authorization` from the row the insert returned (``RETURNING``, as the key
+        store remembers a key it adds): signing sets the scope from it at once."""
         self._forget(t.authorizations)
-        self.connection.execute(
-            _insert(t.authorizations),
-            {
-                "case_id": case["id"],
-                "text_ct": self.cipher.encrypt_text(case["pseudonym"], "authorization_text", text),
-                "purpose_ct": self.cipher.encrypt_text(case["pseudonym"], "purpose", purpose),
-                **values,
-            },
+        row = (
+            self.connection.execute(
+                _INSERT_AUTHORIZATION,
+                {
+                    "case_id": case["id"],
+                    "text_ct": self.cipher.encrypt_text(
+                        case["pseudonym"], "authorization_text", text
+                    ),
+                    "purpose_ct": self.cipher.encrypt_text(case["pseudonym"], "purpose", purpose),
+                    **values,
+                },
+            )
+            .mappings()
+            .one()
         )
+        # as :meth:`authorization` reads it: the case's pseudonym joined, the purpose open
+        stored = {**row, "pseudonym": case["pseudonym"], "purpose": purpose}
+        self._read[(t.authorizations.name, str(case["id"]))] = stored
 
     def authorization(self, case_id: str) -> dict[str, Any] | None:
         """The case's authorization row, its purpose decrypted (``purpose``)."""
