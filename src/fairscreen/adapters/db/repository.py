@@ -139,8 +139,8 @@ class ServiceRepository:
         #: (table, id) of the tenants and profiles this unit of work inserted: not
         #: committed yet, so not for :class:`WrittenOnce`
         self._added: set[tuple[str, str]] = set()
-        #: rows of the case, its authorization and its report read in this unit of work,
-        #: by (table, key): see :meth:`_read_once`
+        #: rows of the case, its subject, its authorization and its report read in this
+        #: unit of work, by (table, key): see :meth:`_read_once`
         self._read: dict[tuple[str, str], Any] = {}
 
     def _read_once(self, table: sa.Table, key: str, read: Callable[[], Read]) -> Read:
@@ -149,8 +149,9 @@ class ServiceRepository:
         three units of work. Every write through the repository to the table forgets the
         table's rows (:meth:`_forget`), so a unit of work never answers from a row it
         changed; a writer on PostgreSQL holds the case's row (``FOR UPDATE``) and no one
-        else changes it meanwhile; for a reader a remembered row is, like the key store's
-        (adapters/db/key_store.py), as fresh as the transaction's first look at it."""
+        else changes it meanwhile; for a reader (and for the subject's row, which no one
+        locks) a remembered row is, like the key store's (adapters/db/key_store.py), as
+        fresh as the transaction's first look at it."""
         entry = (table.name, key)
         if entry not in self._read:
             self._read[entry] = read()
@@ -245,7 +246,19 @@ class ServiceRepository:
         return self._one(sa.select(t.subjects).where(t.subjects.c.lookup == lookup))
 
     def subject(self, subject_id: str) -> RowMapping | None:
-        return self._one(_rows_where(t.subjects, "id"), subject_id)
+        query = _rows_where(t.subjects, "id")
+        return self._read_once(t.subjects, subject_id, lambda: self._one(query, subject_id))
+
+    def case_subject(self, case: RowMapping) -> RowMapping:
+        """The case's subject, whose identity is about to be opened with the case's own
+        fields: the case's key, its subject's and the identity's are looked up in one
+        statement of the key store, not two (an investigation opens the authorization's
+        purpose for its permit and the identity for the sources, in each of its units
+        of work that reads them)."""
+        subject = self.subject(case["subject_id"])
+        assert subject is not None  # a case's subject row stays with it (a foreign key)
+        self.cipher.read_ahead(case["pseudonym"], identity_label(subject["pseudonym"]))
+        return subject
 
     def add_subject(
         self,
@@ -259,6 +272,7 @@ class ServiceRepository:
     ) -> None:
         label = identity_label(pseudonym)
         self.cipher.open_case(label, pseudonym)
+        self._forget(t.subjects)
         self.connection.execute(
             sa.insert(t.subjects).values(
                 id=id,
@@ -275,11 +289,13 @@ class ServiceRepository:
         return dict(self._open(label, "identity", subject["identity_ct"]))
 
     def update_subject(self, subject_id: str, **values: Any) -> None:
+        self._forget(t.subjects)
         self.connection.execute(
             sa.update(t.subjects).where(t.subjects.c.id == subject_id).values(**values)
         )
 
     def delete_subject(self, subject_id: str) -> None:
+        self._forget(t.subjects)
         self.connection.execute(sa.delete(t.subjects).where(t.subjects.c.id == subject_id))
 
     # --- role profiles -----------------------------------------------------------------
