@@ -64,6 +64,9 @@ _CASES_AND_SUBJECTS = sa.select(t).where(
     )
 )
 
+#: A key added, returned as stored (built once, as the lookups are).
+_ADD = sa.insert(t).returning(*t.c)
+
 Row = sa.Row[tuple[object, ...]]
 
 
@@ -214,17 +217,9 @@ class SqlKeyStore:
             return _wrapped(row)
         # the row as stored, returned by the insert itself: the case's fields are sealed
         # under the key just added, and each would read it back otherwise
+        values = {"key_id": key.key_id, "wrapped_by": key.wrapped_by, "blob": key.blob}
         self._seen[(kind, owner)] = self._connection.execute(
-            sa.insert(t)
-            .values(
-                kind=kind.value,
-                owner=owner,
-                key_id=key.key_id,
-                wrapped_by=key.wrapped_by,
-                blob=key.blob,
-                subject=key.subject,
-            )
-            .returning(*t.c)
+            _ADD, {"kind": kind.value, "owner": owner, "subject": key.subject, **values}
         ).one()
         return key
 
