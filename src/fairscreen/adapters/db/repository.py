@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
-from fairscreen.adapters.db.engine import one_of
+from fairscreen.adapters.db.engine import one_of, one_of_parameter
 from fairscreen.adapters.db.reference_tables import reference_invitations
 from fairscreen.adapters.db.selfid_tables import fairness_snapshots, self_identifications
 from fairscreen.domain.lifecycle import CaseState
@@ -62,6 +62,19 @@ def _rows_where(
     if order_by:
         query = query.order_by(*(table.c[name] for name in order_by))
     return query.with_for_update() if lock else query
+
+
+@functools.cache
+def _destroyed_among(dialect: str, lock: bool) -> sa.Select[Any]:
+    """The pseudonyms and states of the cases among ``:pseudonyms``, in id order, held
+    (``FOR SHARE``) when ``lock``: :meth:`ServiceRepository.destroyed_pseudonyms`, built
+    once per database kind (as :func:`_rows_where`)."""
+    query = (
+        sa.select(t.cases.c.pseudonym, t.cases.c.state)
+        .where(one_of_parameter(dialect, t.cases.c.pseudonym, "pseudonyms"))
+        .order_by(t.cases.c.id)
+    )
+    return query.with_for_update(read=True) if lock else query
 
 
 @functools.cache
@@ -479,10 +492,8 @@ class ServiceRepository:
     def destroyed_pseudonyms(self, pseudonyms: Iterable[str]) -> set[str]:
         """Which of these case pseudonyms belong to destroyed cases. A writer holds the
         cases (shared) until it commits, so a purge cannot destroy one in between."""
-        query = sa.select(t.cases.c.pseudonym, t.cases.c.state).where(
-            self._one_of(t.cases.c.pseudonym, sorted(pseudonyms))
-        )
-        rows = self.connection.execute(self._locked(query.order_by(t.cases.c.id), shared=True))
+        query = _destroyed_among(self.connection.dialect.name, self._lock_rows)
+        rows = self.connection.execute(query, {"pseudonyms": sorted(pseudonyms)})
         return {str(row.pseudonym) for row in rows if row.state == CaseState.DESTROYED.value}
 
     def update_case(self, case_id: str, **values: Any) -> RowMapping:
