@@ -103,6 +103,8 @@ def test_a_case_and_another_are_read_ahead_with_their_subject_in_one_lookup(
         cipher.read_ahead("cs_ahead", "identity.sj_ahead")
         assert len(lookups) == 1
         cipher.read_ahead("cs_ahead")  # already read: no statement
+        store.read_ahead(["cs_ahead"], "sj_elsewhere")  # nor for a subject alone
+        assert cipher.open_case("cs_ahead", "sj_ahead")  # the key it has: no statement
         assert cipher.decrypt_text("cs_ahead", "purpose", blob) == "p"
         assert cipher.decrypt_text("identity.sj_ahead", "identity", identity) == "i"
         assert len(lookups) == 1

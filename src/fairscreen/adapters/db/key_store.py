@@ -170,12 +170,12 @@ class SqlKeyStore:
     def read_ahead(self, cases: Sequence[str], subject: str | None = None) -> None:
         """Look up together, in one statement per two cases, the keys of ``cases`` and
         of the subjects that wrap them, and ``subject``'s, as far as this store has not
-        read them yet: each would be one statement of its own when first asked for."""
+        read them yet: each would be one statement of its own when first asked for. With
+        every case read already, nothing: a subject's key alone is read when asked for
+        (the case's own row names its subject, and one may never be asked for)."""
         wanted = [case for case in dict.fromkeys(cases) if (KeyKind.CASE, case) not in self._seen]
         if subject is not None and (KeyKind.SUBJECT, subject) in self._seen:
             subject = None
-        if subject is not None and not wanted:
-            self._row(KeyKind.SUBJECT, subject)
         for start in range(0, len(wanted), 2):
             self._cases_and_subjects(tuple(wanted[start : start + 2]), subject)
 
