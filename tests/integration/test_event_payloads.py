@@ -119,3 +119,20 @@ def test_queued_entries_and_payloads_keep_every_byte_and_their_order(postgres_ur
         assert bodies == {"d" * 64: '{"kept":true}', "e" * 64: '{"字":"\\\\ \'"}'}
     finally:
         engine.dispose()
+
+
+def test_payloads_go_with_entries_on_postgresql_only(database_url: str) -> None:
+    """``queue_pending``'s one statement is PostgreSQL's; payloads without the entries
+    that commit to them, or on SQLite, are refused before anything is written."""
+    engine = create_engine(database_url)
+    upgrade(engine)
+    payload = [("f" * 64, None, "{}")]
+    try:
+        with begin_write(engine) as connection:
+            with pytest.raises(ValueError):
+                queue_pending(connection, [], payload)
+            if database_url.startswith("sqlite"):
+                with pytest.raises(ValueError):
+                    queue_pending(connection, [b"entry"], payload)
+    finally:
+        engine.dispose()

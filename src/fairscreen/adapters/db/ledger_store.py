@@ -427,9 +427,9 @@ def queue_pending(
     transaction (at commit), after every row lock the transaction takes, so an entry
     that depends on another transaction's (it waited for that one's lock) gets a larger
     id, and the sequencer's id order keeps the order of cause and effect."""
+    if payloads and (not entries or connection.dialect.name != "postgresql"):
+        raise ValueError("payloads are queued with their entries, on PostgreSQL")
     if not entries:
-        if payloads:
-            raise ValueError("payloads are queued with the entries that commit to them")
         return []
     now = time.time()
     try:
