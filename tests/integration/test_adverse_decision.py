@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from service_fixtures import (
     REGULATOR,
     World,
     iter_all_tables,
     make_world,
     order_and_sign,
+    payload_of,
     public_audit,
     settle,
 )
@@ -201,7 +204,21 @@ def test_a_hire_is_one_step_and_the_candidate_sees_it(world: World) -> None:
     assert decision_for_candidate(world.svc, world.candidate, case_id) is None
     plan = plan_decision(world.svc, world.employer, case_id, outcome="hired", reason="面试优秀")
     assert (plan["step"], plan["adverse"], plan["wait_ends"]) == ("final", False, None)
-    record_decision(world.svc, world.employer, case_id, outcome="hired", reason="面试优秀")
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    sa.event.listen(world.svc.engine, "before_cursor_execute", record)
+    try:
+        record_decision(world.svc, world.employer, case_id, outcome="hired", reason="面试优秀")
+    finally:
+        sa.event.remove(world.svc.engine, "before_cursor_execute", record)
+    # no pre-adverse notice: nothing for the candidate's supplements to hold up
+    assert [s for s in statements if "FROM notices" in s]
+    assert not [s for s in statements if "FROM supplements" in s]
+    [decided] = payload_of(world, "decision.recorded")
+    assert decided["pre_adverse"] is None
     seen = decision_for_candidate(world.svc, world.candidate, case_id)
     assert seen is not None and (seen["outcome"], seen["reason"]) == ("hired", "面试优秀")
     assert portal_queries.case_notices(world.svc, world.candidate, case_id) == []

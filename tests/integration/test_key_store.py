@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from service_fixtures import make_world
+from service_fixtures import make_world, order_and_sign
 from sqlalchemy import event
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyKind, SecretKey, WrappedKey
@@ -19,6 +19,8 @@ from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.migrations import upgrade
 from fairscreen.adapters.keys_provider import LocalKeyProvider
 from fairscreen.domain.errors import KeyDestroyed
+from fairscreen.services.investigation import run_investigation
+from fairscreen.services.review import read_report
 
 
 @pytest.fixture
@@ -71,14 +73,59 @@ def test_a_key_added_is_not_read_back(engine: sa.Engine, provider: LocalKeyProvi
         store = SqlKeyStore(connection)
         cipher = EnvelopeCipher(provider, store)
         cipher.open_case("cs_new", "sj_new")
-        assert len(lookups) == 2  # the case's key (none yet), then its subject's
+        assert len(lookups) == 1  # the case's key (none yet) with its subject's, named
         blob = cipher.encrypt_text("cs_new", "purpose", "text")
         assert cipher.decrypt_text("cs_new", "purpose", blob) == "text"
         added = store.get(KeyKind.CASE, "cs_new")
         assert added is not None and added.subject == "sj_new"
-    assert len(lookups) == 2
+    assert len(lookups) == 1
     with begin_write(engine) as connection:  # what was remembered is what was stored
         assert SqlKeyStore(connection).get(KeyKind.CASE, "cs_new") == added
+
+
+def test_a_case_and_another_are_read_ahead_with_their_subject_in_one_lookup(
+    engine: sa.Engine, provider: LocalKeyProvider
+) -> None:
+    """``read_ahead``: a case's key, a second one's (a subject's identity, opened in the
+    same unit of work by an investigation) and the subject key wrapping both come in one
+    statement; what was read ahead is what each use then finds, a key shredded after it
+    is refused at once, and a case never issued is known absent without a second look."""
+    with begin_write(engine) as connection:
+        cipher = EnvelopeCipher(provider, SqlKeyStore(connection))
+        cipher.open_case("cs_ahead", "sj_ahead")
+        cipher.open_case("identity.sj_ahead", "sj_ahead")
+        blob = cipher.encrypt_text("cs_ahead", "purpose", "p")
+        identity = cipher.encrypt_text("identity.sj_ahead", "identity", "i")
+    lookups = _key_lookups(engine)
+    with begin_write(engine) as connection:
+        store = SqlKeyStore(connection)
+        cipher = EnvelopeCipher(provider, store)
+        cipher.read_ahead("cs_ahead", "identity.sj_ahead")
+        assert len(lookups) == 1
+        cipher.read_ahead("cs_ahead")  # already read: no statement
+        store.read_ahead(["cs_ahead"], "sj_elsewhere")  # nor for a subject alone
+        assert cipher.open_case("cs_ahead", "sj_ahead")  # the key it has: no statement
+        assert cipher.decrypt_text("cs_ahead", "purpose", blob) == "p"
+        assert cipher.decrypt_text("identity.sj_ahead", "identity", identity) == "i"
+        assert len(lookups) == 1
+        cipher.read_ahead("cs_ahead", "cs_never")
+        assert len(lookups) == 2 and store.get(KeyKind.CASE, "cs_never") is None
+        assert not store.is_destroyed(KeyKind.CASE, "cs_never")
+        assert len(lookups) == 2
+        assert cipher.shred_case("identity.sj_ahead")
+        with pytest.raises(KeyDestroyed):
+            cipher.decrypt_text("identity.sj_ahead", "identity", identity)
+    with begin_write(engine) as connection:  # the store's own reads agree with it
+        store = SqlKeyStore(connection)
+        store.read_ahead(["cs_ahead", "identity.sj_ahead"], "sj_ahead")
+        ahead = (store.get(KeyKind.CASE, "cs_ahead"), store.get(KeyKind.SUBJECT, "sj_ahead"))
+        assert store.is_destroyed(KeyKind.CASE, "identity.sj_ahead")
+        alone = SqlKeyStore(connection)
+        assert ahead == (
+            alone.get(KeyKind.CASE, "cs_ahead"),
+            alone.get(KeyKind.SUBJECT, "sj_ahead"),
+        )
+        assert alone.is_destroyed(KeyKind.CASE, "identity.sj_ahead")
 
 
 def test_a_key_shredded_in_the_same_unit_of_work_is_gone_at_once(
@@ -180,3 +227,20 @@ def test_a_unit_of_work_begins_on_the_key_store_only_when_it_uses_a_key(
         assert len(begun) == 3  # the three that used a key
     finally:
         event.remove(key_engine, "begin", record)
+
+
+def test_an_investigation_looks_its_keys_up_once_per_unit_of_work(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Each of an investigation's three units of work (the permit and ``investigating``;
+    the sources' query, which opens the subject's identity; the rating, which opens it
+    again) looks the key store up once: the reader and the rater read the case's key,
+    the identity's and the subject's together (``ServiceRepository.case_subject``)."""
+    world = make_world(database_url, tmp_path)
+    case_id = order_and_sign(world)
+    key_engine = world.svc.key_engine
+    assert key_engine is not None
+    lookups = _key_lookups(key_engine)
+    run_investigation(world.svc, world.agency, case_id)
+    assert len(lookups) == 3
+    assert read_report(world.svc, world.candidate, case_id)["report"]["rating"]["light"]

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from service_fixtures import make_world, order, order_and_sign
 
+from fairscreen.adapters.db import case_tables as t
 from fairscreen.adapters.db.engine import PostgresTimeouts, create_engine, one_statement
 
 SELECTS = ("FROM tenants", "FROM role_profiles")
@@ -222,4 +223,59 @@ def test_a_unit_of_work_reads_a_case_its_authorization_and_report_once_and_sees_
             assert uow.repo.report_row(case_id) is None
     finally:
         sa.event.remove(world.svc.engine, "before_cursor_execute", record)
+        world.svc.engine.dispose()
+
+
+def test_an_authorization_put_is_remembered_as_a_fresh_read_gives_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """``put_authorization`` remembers the row its insert returned (signing sets the
+    scope from it with no read): the same, key for key and value for value, as a read
+    of the committed row in another unit of work."""
+    world = make_world(database_url, tmp_path)
+    case_id = order_and_sign(world)
+    try:
+        with world.svc.reader() as uow:
+            signed = uow.repo.authorization(case_id)
+            case = uow.repo.case(case_id)
+            assert signed is not None and case is not None
+            text = uow.repo.authorization_text(case, signed)
+        seen: list[str] = []
+
+        def record(*args: Any) -> None:
+            if args[2].startswith("SELECT"):
+                seen.append(args[2])
+
+        with world.svc.uow() as uow:
+            authorizations = t.authorizations  # signed again, as the first signature was
+            uow.connection.execute(
+                sa.delete(authorizations).where(authorizations.c.case_id == case_id)
+            )
+            values = {k: signed[k] for k in ("lang", "text_sha256", "categories", "sensitive")}
+            sa.event.listen(world.svc.engine, "before_cursor_execute", record)
+            try:
+                uow.repo.put_authorization(
+                    case,
+                    text=text,
+                    purpose=signed["purpose"],
+                    signed_at=signed["signed_at"],
+                    expires_at=signed["expires_at"],
+                    receipt_id="receipt-2",
+                    **values,
+                )
+                remembered = uow.repo.authorization(case_id)
+            finally:
+                sa.event.remove(world.svc.engine, "before_cursor_execute", record)
+            uow.commit()
+        assert seen == []
+        with world.svc.reader() as uow:
+            fresh = uow.repo.authorization(case_id)
+        assert remembered == fresh
+        assert remembered is not None and list(remembered) == list(fresh or {})
+        plain = {k: v for k, v in remembered.items() if not k.endswith("_ct")}
+        assert plain == {
+            **{k: v for k, v in signed.items() if not k.endswith("_ct")},
+            "receipt_id": "receipt-2",
+        }
+    finally:
         world.svc.engine.dispose()

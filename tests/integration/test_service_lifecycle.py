@@ -170,6 +170,38 @@ def test_accepting_releases_at_once_and_the_audit_accepts_it(world: World) -> No
     assert audit(world) == []
 
 
+def test_signing_writes_the_case_once_and_reads_no_authorization_back(world: World) -> None:
+    """Signing moves the case through ``authorized`` to ``scoped`` with one write of its
+    row (the claims in it), and sets the scope from the authorization its insert
+    returned (``test_repository_reads``: it equals a fresh read). Signing again is
+    refused before anything is written."""
+    case_id = order(world)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2].lstrip().upper())
+
+    sa.event.listen(world.svc.engine, "before_cursor_execute", record)
+    try:
+        sign(world, case_id)
+    finally:
+        sa.event.remove(world.svc.engine, "before_cursor_execute", record)
+    assert len([s for s in statements if s.startswith("UPDATE CASES")]) == 1
+    assert not [s for s in statements if s.startswith("SELECT") and "FROM AUTHORIZATIONS" in s]
+    with world.svc.uow() as uow:
+        case = uow.repo.case(case_id)
+        assert case is not None and case["state"] == "scoped"
+        assert uow.repo.claims(case) == CLAIMS
+        stored = uow.repo.authorization(case_id)
+        assert stored is not None and stored["purpose"] == uow.repo.case_purpose(case)
+    assert ledger_types(world)[:2] == ["authorization.signed", "scope.set"]
+    before = snapshot(world)
+    with pytest.raises(InvalidTransition):
+        sign(world, case_id)
+    assert snapshot(world) == before
+    assert audit(world) == []
+
+
 def test_accepting_writes_the_case_once(world: World) -> None:
     """The acceptance and the release are one write of the case's row, not two."""
     case_id = order_and_sign(world)

@@ -43,7 +43,7 @@ import hmac
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -265,6 +265,12 @@ class KeyStore(Protocol):
 
     def is_destroyed(self, kind: KeyKind, owner: str) -> bool: ...
 
+    def read_ahead(self, cases: Sequence[str], subject: str | None = None) -> None:
+        """A hint that the keys of ``cases``, of the subjects that wrap them and of
+        ``subject`` are about to be asked for: a store that reads them from a database
+        may read them together. Changes nothing; a store may ignore it."""
+        ...
+
     def add(self, kind: KeyKind, owner: str, key: WrappedKey) -> WrappedKey:
         """Store ``key`` unless the owner already has one; return the one stored (so two
         racing writers end up using the same key). Refuse a destroyed owner."""
@@ -324,6 +330,9 @@ class InMemoryKeyStore:
     def is_destroyed(self, kind: KeyKind, owner: str) -> bool:
         with self._lock:
             return (kind, owner) in self._destroyed
+
+    def read_ahead(self, cases: Sequence[str], subject: str | None = None) -> None:
+        """Nothing to read ahead in a dict."""
 
     def add(self, kind: KeyKind, owner: str, key: WrappedKey) -> WrappedKey:
         with self._lock:
@@ -410,6 +419,8 @@ class EnvelopeCipher:
         ``KEY_DESTROYED`` a case or subject whose key was shredded."""
         check_label(case, "case")
         check_label(subject, "subject")
+        # the subject's key with the case's: a case not issued yet names no subject
+        self._store.read_ahead((case,), subject)
         existing = self._store.get(KeyKind.CASE, case)
         if existing is not None:
             if existing.subject != subject:
@@ -426,6 +437,12 @@ class EnvelopeCipher:
             subject=subject,
         )
         return self._store.add(KeyKind.CASE, case, wrapped).key_id
+
+    def read_ahead(self, *cases: str) -> None:
+        """The keys of ``cases`` (and of their subjects) are about to be used: let the
+        store look them up together (:meth:`KeyStore.read_ahead`). Opens nothing: each
+        use still asks the store, and a key shredded is refused as before."""
+        self._store.read_ahead([check_label(case, "case") for case in cases])
 
     def _subject_key(self, subject: str, *, create: bool) -> SecretKey:
         wrapped = self._store.get(KeyKind.SUBJECT, subject)

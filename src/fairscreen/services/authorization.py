@@ -217,7 +217,10 @@ def sign_authorization(
                     field=f"categories[{index}]",
                     key="input.not_asked_authorization",
                 )
-        case = move_case(uow, svc, case, S.AUTHORIZED)
+        # Signed, then scoped (P2) at once: both steps checked before anything is
+        # written, the row written once, with the claims the candidate gave.
+        sealed = {} if claims is None else {"claims_ct": uow.repo.sealed_claims(case, claims)}
+        case = move_case(uow, svc, case, S.SCOPED, through=(S.AUTHORIZED,), **sealed)
         expires = now + timedelta(days=svc.config.authorization_days)
         receipt_id = str(uuid.uuid4())
         uow.repo.put_authorization(
@@ -232,8 +235,6 @@ def sign_authorization(
             expires_at=expires,
             receipt_id=receipt_id,
         )
-        if claims is not None:
-            uow.repo.set_claims(case, claims)
         log_event(
             svc,
             uow,
@@ -246,7 +247,6 @@ def sign_authorization(
         )
         # P2: the effective scope, right away, with the reason for each category left out.
         scope = case_scope(uow, case)
-        case = move_case(uow, svc, case, S.SCOPED)
         log_event(
             svc,
             uow,

@@ -229,11 +229,24 @@ def _supplied_to_verifier(notices: list[dict[str, Any]], supplements: list[dict[
     )
 
 
+def _supplements_since_notice(
+    uow: SqlUnitOfWork, case: RowMapping, notices: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The case's supplements (their state, no text: :func:`_notice_facts` and
+    :func:`_supplied_to_verifier` count them and read their state), read only when a
+    pre-adverse notice was sent: without one neither looks at them, and most decisions
+    follow no notice."""
+    if not any(n["kind"] == "pre_adverse" for n in notices):
+        return []
+    return uow.repo.supplements(case, with_texts=False)
+
+
 def _awaiting_verifier(uow: SqlUnitOfWork, case: RowMapping) -> bool:
     """:func:`_supplied_to_verifier`, in the pre-adverse wait (read only then)."""
-    return CaseState(case["state"]) is S.ADVERSE_NOTICE and _supplied_to_verifier(
-        uow.repo.notices(case), uow.repo.supplements(case)
-    )
+    if CaseState(case["state"]) is not S.ADVERSE_NOTICE:
+        return False
+    notices = uow.repo.notices(case)
+    return _supplied_to_verifier(notices, _supplements_since_notice(uow, case, notices))
 
 
 def _check_not_awaiting_verifier(awaiting: bool, adverse: bool) -> None:
@@ -363,7 +376,8 @@ def record_decision(
             CaseState(case["state"]), decided, light, now=now, wait_ends=case["adverse_wait_ends"]
         )
         adverse = is_adverse(decided, light)
-        notices, supplements = uow.repo.notices(case), uow.repo.supplements(case)
+        notices = uow.repo.notices(case)
+        supplements = _supplements_since_notice(uow, case, notices)
         # check_decision let an adverse decision through only in the pre-adverse wait
         _check_not_awaiting_verifier(_supplied_to_verifier(notices, supplements), adverse)
         due = destruction_due(

@@ -114,10 +114,9 @@ def continue_investigation(
                 field="case_id",
                 key="transition.case_not_being_investigated",
             )
+        subject = uow.repo.case_subject(case)  # the keys of both, in one look
         scope_categories = effective_categories(uow, case)
         permit = query_permit(svc, uow, case, scope_categories)
-        subject = uow.repo.subject(case["subject_id"])
-        assert subject is not None
         identity = uow.repo.subject_identity(subject)
     identifiers = SubjectIdentifiers(
         national_id=identity["national_id"],
@@ -145,6 +144,7 @@ def continue_investigation(
                 field="case_id",
                 key="transition.case_left_investigation_meanwhile",
             )
+        uow.repo.case_subject(case)  # rated below with its identity: the keys in one look
         query_permit(svc, uow, case, scope_categories)  # a revocation meanwhile refuses here
         records: list[dict[str, Any]] = []
         seen: set[str] = set()
@@ -231,9 +231,9 @@ def case_file(
     """The case as a ``case.schema.json`` document: what ``fairscreen evaluate`` reads.
     The service rates exactly this, so anyone holding it can recompute the report."""
     zone = svc.config.zone
-    subject = uow.repo.subject(case["subject_id"])
+    subject = uow.repo.case_subject(case)
     row = uow.repo.authorization(case["id"])
-    assert subject is not None and row is not None
+    assert row is not None
     role = case_role(uow, case)
     authorization = {
         "employer_id": case["employer_id"],

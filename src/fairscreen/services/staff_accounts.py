@@ -593,27 +593,27 @@ def set_account_language(svc: Services, principal: Principal, lang: str) -> None
     _set(svc, account_id, lang=lang)
 
 
+#: :func:`hr_contact`'s query, built once: every release asks it (built per call, it paid
+#: its construction and its cache key each time).
+_HR_CONTACT = (
+    sa.select(a.accounts.c.id, a.accounts.c.email_ct, a.accounts.c.lang)
+    .where(
+        a.accounts.c.tenant_id == sa.bindparam("tenant_id"),
+        a.accounts.c.role == ActorRole.EMPLOYER.value,
+        a.accounts.c.disabled_at.is_(None),
+        a.accounts.c.email_ct.is_not(None),
+    )
+    .order_by(a.accounts.c.is_admin.desc(), a.accounts.c.created_at, a.accounts.c.id)
+    .limit(1)
+)
+
+
 def hr_contact(uow: SqlUnitOfWork, tenant_id: str) -> tuple[str, str | None] | None:
     """The e-mail of the employer's HR person and the language they chose: its
     administrator's (the account that signed the organisation up, or the oldest
     administrator), else its oldest account with an address; disabled accounts (shredded)
     and token-only integrations never. None when the employer has no such account."""
-    accounts = a.accounts
-    row = (
-        uow.connection.execute(
-            sa.select(accounts.c.id, accounts.c.email_ct, accounts.c.lang)
-            .where(
-                accounts.c.tenant_id == tenant_id,
-                accounts.c.role == ActorRole.EMPLOYER.value,
-                accounts.c.disabled_at.is_(None),
-                accounts.c.email_ct.is_not(None),
-            )
-            .order_by(accounts.c.is_admin.desc(), accounts.c.created_at, accounts.c.id)
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
+    row = uow.connection.execute(_HR_CONTACT, {"tenant_id": tenant_id}).mappings().first()
     if row is None:
         return None
     email = uow.cipher.decrypt_text(account_label(row["id"]), "email", bytes(row["email_ct"]))

@@ -257,10 +257,19 @@ def one_of(
     """``column IN values`` written so the database parses it once per shape: on
     PostgreSQL one array parameter (``= ANY(:values)``) instead of one parameter per
     value, which made the driver re-parse every batch's query (the purge's hot path)."""
-    if connection.dialect.name == "postgresql":
-        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String))
-        return column == sa.any_(array)
-    return column.in_(values)
+    return one_of_parameter(connection.dialect.name, column, None, list(values))
+
+
+def one_of_parameter(
+    dialect: str, column: sa.ColumnElement[Any], name: str | None, values: Any = None
+) -> sa.ColumnElement[bool]:
+    """:func:`one_of` on the database kind ``dialect``, its values the parameter ``name``
+    (a list given at execution): for a statement built once and kept, which a statement
+    built on every call is not (its construction and cache key cost more than running
+    it, on the client)."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(name, values, type_=postgresql.ARRAY(sa.String)))
+    return column.in_(sa.bindparam(name, values, expanding=True))
 
 
 def as_writer(connection: Connection) -> Connection:

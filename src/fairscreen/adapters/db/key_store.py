@@ -35,20 +35,37 @@ from fairscreen.domain.errors import KeyDestroyed
 
 #: Built once: the lookup runs for every field sealed or opened.
 _ROW = sa.select(t).where(t.c.owner == sa.bindparam("owner"), t.c.kind == sa.bindparam("kind"))
-#: A case key and, in the same round trip, the subject key that wraps it: opening a case
-#: needs both, one after the other, in every unit of work that reads or writes it.
-_CASE_AND_SUBJECT = sa.select(t).where(
+
+
+def _case_owner(column: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """``column`` is one of the (up to two) case owners :data:`_CASES_AND_SUBJECTS` asks for."""
+    return sa.or_(column == sa.bindparam("case"), column == sa.bindparam("other_case"))
+
+
+#: Two case keys (``case``, ``other_case``; the same one twice for one) and, in the same
+#: statement, the subject keys that wrap them, and the key of ``subject`` (NULL: none):
+#: opening a case needs its key and its subject's, one after the other, in every unit of
+#: work that reads or writes it; issuing one needs the subject's (named: the case has no
+#: key yet to name it); an investigation opens the case and its subject's identity.
+_CASES_AND_SUBJECTS = sa.select(t).where(
     sa.or_(
-        sa.and_(t.c.kind == KeyKind.CASE.value, t.c.owner == sa.bindparam("owner")),
+        sa.and_(t.c.kind == KeyKind.CASE.value, _case_owner(t.c.owner)),
         sa.and_(
             t.c.kind == KeyKind.SUBJECT.value,
-            t.c.owner
-            == sa.select(t.c.subject)
-            .where(t.c.kind == KeyKind.CASE.value, t.c.owner == sa.bindparam("owner"))
-            .scalar_subquery(),
+            sa.or_(
+                t.c.owner.in_(
+                    sa.select(t.c.subject).where(
+                        t.c.kind == KeyKind.CASE.value, _case_owner(t.c.owner)
+                    )
+                ),
+                t.c.owner == sa.bindparam("subject"),
+            ),
         ),
     )
 )
+
+#: A key added, returned as stored (built once, as the lookups are).
+_ADD = sa.insert(t).returning(*t.c)
 
 Row = sa.Row[tuple[object, ...]]
 
@@ -144,21 +161,39 @@ class SqlKeyStore:
     def _row(self, kind: KeyKind, owner: str) -> Row | None:
         if (kind, owner) not in self._seen:
             if kind is KeyKind.CASE:
-                self._case_and_subject(owner)
+                self._cases_and_subjects((owner,))
             else:
                 found = self._connection.execute(_ROW, {"owner": owner, "kind": kind.value})
                 self._seen[(kind, owner)] = found.first()
         return self._seen[(kind, owner)]
 
-    def _case_and_subject(self, case: str) -> None:
-        """Remember the case's key row (or its absence) and its subject's, read together
-        (one round trip instead of two); a subject row already remembered is kept."""
-        self._seen[(KeyKind.CASE, case)] = None
-        for row in self._connection.execute(_CASE_AND_SUBJECT, {"owner": case}):
+    def read_ahead(self, cases: Sequence[str], subject: str | None = None) -> None:
+        """Look up together, in one statement per two cases, the keys of ``cases`` and
+        of the subjects that wrap them, and ``subject``'s, as far as this store has not
+        read them yet: each would be one statement of its own when first asked for. With
+        every case read already, nothing: a subject's key alone is read when asked for
+        (the case's own row names its subject, and one may never be asked for)."""
+        wanted = [case for case in dict.fromkeys(cases) if (KeyKind.CASE, case) not in self._seen]
+        if subject is not None and (KeyKind.SUBJECT, subject) in self._seen:
+            subject = None
+        for start in range(0, len(wanted), 2):
+            self._cases_and_subjects(tuple(wanted[start : start + 2]), subject)
+
+    def _cases_and_subjects(self, cases: tuple[str, ...], subject: str | None = None) -> None:
+        """Remember the key rows of one or two cases (or their absence), of the subjects
+        that wrap them and of ``subject`` (or its absence), read together (one round
+        trip instead of up to four); a subject row already remembered is kept."""
+        parameters = {"case": cases[0], "other_case": cases[-1], "subject": subject}
+        rows = self._connection.execute(_CASES_AND_SUBJECTS, parameters).all()
+        for case in cases:
+            self._seen[(KeyKind.CASE, case)] = None
+        for row in rows:
             if row.kind == KeyKind.CASE.value:
-                self._seen[(KeyKind.CASE, case)] = row
+                self._seen[(KeyKind.CASE, str(row.owner))] = row
             else:
                 self._seen.setdefault((KeyKind.SUBJECT, str(row.owner)), row)
+        if subject is not None:
+            self._seen.setdefault((KeyKind.SUBJECT, subject), None)
 
     def _forget(self, kind: KeyKind, owners: Sequence[str]) -> None:
         for owner in owners:
@@ -182,17 +217,9 @@ class SqlKeyStore:
             return _wrapped(row)
         # the row as stored, returned by the insert itself: the case's fields are sealed
         # under the key just added, and each would read it back otherwise
+        values = {"key_id": key.key_id, "wrapped_by": key.wrapped_by, "blob": key.blob}
         self._seen[(kind, owner)] = self._connection.execute(
-            sa.insert(t)
-            .values(
-                kind=kind.value,
-                owner=owner,
-                key_id=key.key_id,
-                wrapped_by=key.wrapped_by,
-                blob=key.blob,
-                subject=key.subject,
-            )
-            .returning(*t.c)
+            _ADD, {"kind": kind.value, "owner": owner, "subject": key.subject, **values}
         ).one()
         return key
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
-from fairscreen.adapters.db.engine import one_of
+from fairscreen.adapters.db.engine import one_of, one_of_parameter
 from fairscreen.adapters.db.reference_tables import reference_invitations
 from fairscreen.adapters.db.selfid_tables import fairness_snapshots, self_identifications
 from fairscreen.domain.lifecycle import CaseState
@@ -65,6 +65,19 @@ def _rows_where(
 
 
 @functools.cache
+def _destroyed_among(dialect: str, lock: bool) -> sa.Select[Any]:
+    """The pseudonyms and states of the cases among ``:pseudonyms``, in id order, held
+    (``FOR SHARE``) when ``lock``: :meth:`ServiceRepository.destroyed_pseudonyms`, built
+    once per database kind (as :func:`_rows_where`)."""
+    query = (
+        sa.select(t.cases.c.pseudonym, t.cases.c.state)
+        .where(one_of_parameter(dialect, t.cases.c.pseudonym, "pseudonyms"))
+        .order_by(t.cases.c.id)
+    )
+    return query.with_for_update(read=True) if lock else query
+
+
+@functools.cache
 def _insert(table: sa.Table) -> sa.Insert:
     """``INSERT INTO table``, its values given as the execution's parameters (built once,
     as :func:`_rows_where`)."""
@@ -83,6 +96,19 @@ _AUTHORIZATION = (
     .join(t.cases, t.cases.c.id == t.authorizations.c.case_id)
     .where(t.authorizations.c.case_id == sa.bindparam("key"))
 )
+
+
+#: Statements of a lifecycle's requests, built once (:func:`_rows_where`): built on every
+#: call, each paid its construction and its cache key (some 100 µs) before it ran.
+_OPEN_DISPUTES = sa.select(sa.func.count()).where(
+    t.disputes.c.case_id == sa.bindparam("key"), t.disputes.c.outcome.is_(None)
+)
+_NOTIFICATION = sa.select(
+    t.employer_settings.c.notify_email_ct, t.employer_settings.c.notify_lang
+).where(t.employer_settings.c.tenant_id == sa.bindparam("key"))
+
+#: The authorization inserted, returned as stored (:meth:`ServiceRepository.put_authorization`).
+_INSERT_AUTHORIZATION = sa.insert(t.authorizations).returning(*t.authorizations.c)
 
 
 class WrittenOnce:
@@ -135,8 +161,8 @@ class ServiceRepository:
         #: (table, id) of the tenants and profiles this unit of work inserted: not
         #: committed yet, so not for :class:`WrittenOnce`
         self._added: set[tuple[str, str]] = set()
-        #: rows of the case, its authorization and its report read in this unit of work,
-        #: by (table, key): see :meth:`_read_once`
+        #: rows of the case, its subject, its authorization and its report read in this
+        #: unit of work, by (table, key): see :meth:`_read_once`
         self._read: dict[tuple[str, str], Any] = {}
 
     def _read_once(self, table: sa.Table, key: str, read: Callable[[], Read]) -> Read:
@@ -145,8 +171,9 @@ class ServiceRepository:
         three units of work. Every write through the repository to the table forgets the
         table's rows (:meth:`_forget`), so a unit of work never answers from a row it
         changed; a writer on PostgreSQL holds the case's row (``FOR UPDATE``) and no one
-        else changes it meanwhile; for a reader a remembered row is, like the key store's
-        (adapters/db/key_store.py), as fresh as the transaction's first look at it."""
+        else changes it meanwhile; for a reader (and for the subject's row, which no one
+        locks) a remembered row is, like the key store's (adapters/db/key_store.py), as
+        fresh as the transaction's first look at it."""
         entry = (table.name, key)
         if entry not in self._read:
             self._read[entry] = read()
@@ -223,12 +250,7 @@ class ServiceRepository:
     def tenant_notification(self, tenant: RowMapping) -> tuple[str, str | None] | None:
         """An employer's "report released" address and the language its mail is written
         in (None when none is set: the service's default), or None without an address."""
-        table = t.employer_settings
-        row = self.connection.execute(
-            sa.select(table.c.notify_email_ct, table.c.notify_lang).where(
-                table.c.tenant_id == tenant["id"]
-            )
-        ).one_or_none()
+        row = self.connection.execute(_NOTIFICATION, {"key": tenant["id"]}).one_or_none()
         if row is None or row.notify_email_ct is None:
             return None
         label = tenant_label(str(tenant["pseudonym"]))
@@ -241,7 +263,19 @@ class ServiceRepository:
         return self._one(sa.select(t.subjects).where(t.subjects.c.lookup == lookup))
 
     def subject(self, subject_id: str) -> RowMapping | None:
-        return self._one(_rows_where(t.subjects, "id"), subject_id)
+        query = _rows_where(t.subjects, "id")
+        return self._read_once(t.subjects, subject_id, lambda: self._one(query, subject_id))
+
+    def case_subject(self, case: RowMapping) -> RowMapping:
+        """The case's subject, whose identity is about to be opened with the case's own
+        fields: the case's key, its subject's and the identity's are looked up in one
+        statement of the key store, not two (an investigation opens the authorization's
+        purpose for its permit and the identity for the sources, in each of its units
+        of work that reads them)."""
+        subject = self.subject(case["subject_id"])
+        assert subject is not None  # a case's subject row stays with it (a foreign key)
+        self.cipher.read_ahead(case["pseudonym"], identity_label(subject["pseudonym"]))
+        return subject
 
     def add_subject(
         self,
@@ -255,6 +289,7 @@ class ServiceRepository:
     ) -> None:
         label = identity_label(pseudonym)
         self.cipher.open_case(label, pseudonym)
+        self._forget(t.subjects)
         self.connection.execute(
             sa.insert(t.subjects).values(
                 id=id,
@@ -271,11 +306,13 @@ class ServiceRepository:
         return dict(self._open(label, "identity", subject["identity_ct"]))
 
     def update_subject(self, subject_id: str, **values: Any) -> None:
+        self._forget(t.subjects)
         self.connection.execute(
             sa.update(t.subjects).where(t.subjects.c.id == subject_id).values(**values)
         )
 
     def delete_subject(self, subject_id: str) -> None:
+        self._forget(t.subjects)
         self.connection.execute(sa.delete(t.subjects).where(t.subjects.c.id == subject_id))
 
     # --- role profiles -----------------------------------------------------------------
@@ -455,10 +492,8 @@ class ServiceRepository:
     def destroyed_pseudonyms(self, pseudonyms: Iterable[str]) -> set[str]:
         """Which of these case pseudonyms belong to destroyed cases. A writer holds the
         cases (shared) until it commits, so a purge cannot destroy one in between."""
-        query = sa.select(t.cases.c.pseudonym, t.cases.c.state).where(
-            self._one_of(t.cases.c.pseudonym, sorted(pseudonyms))
-        )
-        rows = self.connection.execute(self._locked(query.order_by(t.cases.c.id), shared=True))
+        query = _destroyed_among(self.connection.dialect.name, self._lock_rows)
+        rows = self.connection.execute(query, {"pseudonyms": sorted(pseudonyms)})
         return {str(row.pseudonym) for row in rows if row.state == CaseState.DESTROYED.value}
 
     def update_case(self, case_id: str, **values: Any) -> RowMapping:
@@ -506,24 +541,41 @@ class ServiceRepository:
             return {}
         return dict(self._open(case["pseudonym"], "claims", case["claims_ct"]))
 
+    def sealed_claims(self, case: RowMapping, claims: Mapping[str, Any]) -> bytes:
+        """The claims as the case's row keeps them (``claims_ct``), for an update that
+        sets them with other columns (signing: with the state)."""
+        return self._seal(case["pseudonym"], "claims", claims)
+
     def set_claims(self, case: RowMapping, claims: Mapping[str, Any]) -> None:
-        self.update_case(case["id"], claims_ct=self._seal(case["pseudonym"], "claims", claims))
+        self.update_case(case["id"], claims_ct=self.sealed_claims(case, claims))
 
     # --- authorization -----------------------------------------------------------------
 
     def put_authorization(
         self, case: RowMapping, *, text: str, purpose: str, **values: Any
     ) -> None:
+        """Store the signed authorization; this unit of work then answers
+        :meth:`authorization` from the row the insert returned (``RETURNING``, as the key
+        store remembers a key it adds): signing sets the scope from it at once."""
         self._forget(t.authorizations)
-        self.connection.execute(
-            _insert(t.authorizations),
-            {
-                "case_id": case["id"],
-                "text_ct": self.cipher.encrypt_text(case["pseudonym"], "authorization_text", text),
-                "purpose_ct": self.cipher.encrypt_text(case["pseudonym"], "purpose", purpose),
-                **values,
-            },
+        row = (
+            self.connection.execute(
+                _INSERT_AUTHORIZATION,
+                {
+                    "case_id": case["id"],
+                    "text_ct": self.cipher.encrypt_text(
+                        case["pseudonym"], "authorization_text", text
+                    ),
+                    "purpose_ct": self.cipher.encrypt_text(case["pseudonym"], "purpose", purpose),
+                    **values,
+                },
+            )
+            .mappings()
+            .one()
         )
+        # as :meth:`authorization` reads it: the case's pseudonym joined, the purpose open
+        stored = {**row, "pseudonym": case["pseudonym"], "purpose": purpose}
+        self._read[(t.authorizations.name, str(case["id"]))] = stored
 
     def authorization(self, case_id: str) -> dict[str, Any] | None:
         """The case's authorization row, its purpose decrypted (``purpose``)."""
@@ -767,10 +819,7 @@ class ServiceRepository:
         )
 
     def open_dispute_count(self, case_id: str) -> int:
-        query = sa.select(sa.func.count()).where(
-            t.disputes.c.case_id == case_id, t.disputes.c.outcome.is_(None)
-        )
-        return int(self.connection.execute(query).scalar_one())
+        return int(self.connection.execute(_OPEN_DISPUTES, {"key": case_id}).scalar_one())
 
     def open_disputed_findings(self, case_id: str) -> set[str]:
         """The findings of the case with an unanswered dispute (nothing decrypted)."""

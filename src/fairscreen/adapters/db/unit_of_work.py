@@ -262,6 +262,15 @@ class SqlUnitOfWork:
             ]
             self.connection.execute(insert, rows)
 
+    def _queue(self) -> list[int]:
+        """The payloads and the entries, queued: on PostgreSQL in one statement
+        (``queue_pending``), elsewhere the payloads first."""
+        if self._entries and self._payloads and self.connection.dialect.name == "postgresql":
+            payloads = [(c, case, body) for c, (case, body) in self._payloads.items()]
+            return queue_pending(self.connection, self._entries, payloads)
+        self._flush_payloads()
+        return queue_pending(self.connection, self._entries)
+
     def ledger(self) -> Log:
         """The log as this transaction sees it (for proofs and sizes)."""
         return Log(self.ledger_store)
@@ -272,8 +281,7 @@ class SqlUnitOfWork:
         if not self._write:
             raise RuntimeError("a reader has nothing to commit")
         with _storage_errors(self._engine.url):
-            self._flush_payloads()
-            self.pending_ids = queue_pending(self.connection, self._entries)
+            self.pending_ids = self._queue()
             for write in self._after_queue:
                 write(self.pending_ids)
             if self._inline and self._entries:
