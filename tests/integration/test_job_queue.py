@@ -230,6 +230,8 @@ def test_fairscreen_worker_once_and_its_refusals(postgres_url: str, tmp_path: Pa
     # serve's log lines, with the time (not Python's bare last resort, which dropped INFO)
     started = r"^\d{4}-\d\d-\d\d [\d:,]+ INFO fairscreen\.worker \[-\] worker started: 2 jobs"
     assert re.search(started, done.stderr, re.MULTILINE), done.stderr
+    # procrastinate's job lines (each job with its arguments: a case's id) are not logged
+    assert "procrastinate" not in done.stderr, done.stderr
 
 
 def _release_due(world: World) -> str:
