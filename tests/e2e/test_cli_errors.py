@@ -48,7 +48,7 @@ def fairscreen(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPr
             ("serve", "--port", "18996"),
             {"FAIRSCREEN_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none"},
             1,
-            "database could not be used",
+            "the database cannot be reached at postgresql+psycopg://postgres@127.0.0.1:1/none",
         ),
     ],
 )

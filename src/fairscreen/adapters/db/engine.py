@@ -423,9 +423,9 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
         )
     if _connection_lost(error, cause, state):
         return DatabaseUnreachable(
-            f"the database cannot be reached{where} ({text}): it is restarting or down, or "
-            "the connection was lost; nothing was written unless the connection was lost "
-            "while committing"
+            f"the database cannot be reached{where} ({text}): the server is down or "
+            "restarting, the address is wrong, or the connection was lost; nothing was "
+            "written unless it was lost while committing"
         )
     if "unable to open database file" in text or number == errno.EACCES:
         return StorageUnavailable(
