@@ -33,9 +33,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from fairscreen.adapters.db.engine import IDLE_LIMIT_SQL, idle_limit_ms, sqlite_file
-from fairscreen.domain.errors import LedgerError
+from fairscreen.domain.errors import DatabaseUnreachable, LedgerError
 
 log = logging.getLogger("fairscreen.lease")
+
+
+#: what using a lease's connection raises once the server ended its session: the driver's
+#: error, or the engine's DatabaseUnreachable (adapters/db/engine.py), which names a
+#: connection the server closed
+_ENDED = (sa.exc.DBAPIError, DatabaseUnreachable)
 
 
 class LeaseLost(LedgerError):
@@ -139,7 +145,7 @@ def _postgres_bounded_lease(engine: Engine, name: str, hold_limit: float) -> Ite
         def renew() -> None:
             try:
                 connection.execute(sa.text("SELECT 1"))  # resets the idle clock
-            except sa.exc.DBAPIError as exc:
+            except _ENDED as exc:
                 raise LeaseLost(
                     f"the lease {name} was ended by the server: not renewed for {limit} ms"
                 ) from exc
@@ -153,8 +159,8 @@ def _postgres_bounded_lease(engine: Engine, name: str, hold_limit: float) -> Ite
         finally:
             try:
                 connection.rollback()  # ends the transaction, and the lock with it
-            except sa.exc.DBAPIError as exc:
-                if exc.connection_invalidated:
+            except _ENDED as exc:
+                if isinstance(exc, DatabaseUnreachable) or exc.connection_invalidated:
                     # the server ended the session at the limit: the lease was gone
                     log.warning("lease %s was held past its limit of %s ms", name, limit)
                 elif not failed:
