@@ -434,6 +434,28 @@ def storage_problem(error: BaseException, url: sa.URL | None = None) -> StorageU
     return None
 
 
+@contextmanager
+def storage_errors(url: sa.URL | None = None) -> Iterator[None]:
+    """Within the block, a driver's error that :func:`storage_problem` names (a full disk,
+    a read-only file, a lock wait given up, a database out of reach) is raised as that,
+    with the driver's error as its cause, on every surface; any other passes unchanged.
+    SQLAlchemy's wrapped errors and psycopg's own (the token reads on the event loop,
+    ``adapters/db/loop_reads.py``, use psycopg directly) alike."""
+    try:
+        yield
+    except (sa.exc.DBAPIError, _psycopg_error()) as exc:  # evaluated only on an error
+        problem = storage_problem(exc, url)
+        if problem is None:
+            raise
+        raise problem from exc
+
+
+def _psycopg_error() -> type[Exception]:
+    import psycopg  # not at import: a SQLite-only command need not load the driver
+
+    return psycopg.Error
+
+
 #: PostgreSQL's SQLSTATEs for a server that ends or refuses the connection: the class
 #: "connection exception" (08…), and the administrator's or a crash's shutdown and
 #: "the database system is starting up" (57P01-57P03)

@@ -23,14 +23,7 @@ import psycopg
 from psycopg.rows import dict_row
 from sqlalchemy.engine import Engine
 
-from fairscreen.adapters.db.engine import libpq_conninfo, storage_problem
-
-
-def _unavailable(error: psycopg.Error) -> Exception:
-    """The service's error for a driver error on the loop, as the units of work have it
-    (``storage_problem``: the database unreachable, gave up waiting, cannot be written);
-    any other driver error unchanged."""
-    return storage_problem(error) or error
+from fairscreen.adapters.db.engine import libpq_conninfo, storage_errors
 
 
 class LoopReader:
@@ -52,18 +45,14 @@ class LoopReader:
     async def one(self, sql: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first row of ``sql`` (psycopg's ``%(name)s`` parameters), or None."""
         async with self._for_this_loop():
-            try:
+            with storage_errors():  # the database out of reach: 503, as for the routes
                 connection = self._idle.pop() if self._idle else await self._connect()
-            except psycopg.Error as error:
-                raise _unavailable(error) from error
-            try:
-                cursor = await connection.execute(sql, params)
-                row = await cursor.fetchone()
-            except BaseException as error:
-                await connection.close()  # in an unknown state: not back to the others
-                if isinstance(error, psycopg.Error):
-                    raise _unavailable(error) from error
-                raise
+                try:
+                    cursor = await connection.execute(sql, params)
+                    row = await cursor.fetchone()
+                except BaseException:
+                    await connection.close()  # in an unknown state: not back to the others
+                    raise
             self._idle.append(connection)
             return row
 

@@ -18,8 +18,7 @@ import hashlib
 import hmac
 import threading
 import weakref
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -30,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from fairscreen.adapters.crypto import EnvelopeCipher, KeyProvider
 from fairscreen.adapters.db.case_tables import event_payloads
-from fairscreen.adapters.db.engine import as_writer, is_sqlite, storage_problem
+from fairscreen.adapters.db.engine import as_writer, is_sqlite, storage_errors, storage_problem
 from fairscreen.adapters.db.key_store import SqlKeyStore
 from fairscreen.adapters.db.ledger_store import (
     Integration,
@@ -91,19 +90,6 @@ def payload_commitment(key: bytes, body: bytes) -> str:
     return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-@contextmanager
-def _storage_errors(url: sa.URL) -> Iterator[None]:
-    """A full disk or a read-only file says so, with its cause, on every surface (the
-    driver's error stays the cause); any other error passes unchanged."""
-    try:
-        yield
-    except sa.exc.DBAPIError as exc:
-        problem = storage_problem(exc, url)
-        if problem is not None:
-            raise problem from exc
-        raise
-
-
 class SqlUnitOfWork:
     def __init__(
         self,
@@ -156,7 +142,7 @@ class SqlUnitOfWork:
             self._local_lock = None
 
     def _begin(self) -> SqlUnitOfWork:
-        with _storage_errors(self._engine.url):
+        with storage_errors(self._engine.url):
             return self._open()
 
     def _open(self) -> SqlUnitOfWork:
@@ -182,7 +168,7 @@ class SqlUnitOfWork:
         and ``ROLLBACK`` on a second database. Always after the data's transaction began,
         so after its writer lock too: the same order everywhere, no deadlock."""
         assert self._key_engine is not None
-        with _storage_errors(self._key_engine.url):
+        with storage_errors(self._key_engine.url):
             key_connection = self._key_engine.connect()
             try:
                 self._key_transaction = (
@@ -280,7 +266,7 @@ class SqlUnitOfWork:
         the entries' pending ids (:attr:`pending_ids`)."""
         if not self._write:
             raise RuntimeError("a reader has nothing to commit")
-        with _storage_errors(self._engine.url):
+        with storage_errors(self._engine.url):
             self.pending_ids = self._queue()
             for write in self._after_queue:
                 write(self.pending_ids)
@@ -289,9 +275,9 @@ class SqlUnitOfWork:
             if self._jobs and self._job_queue is not None:
                 self._job_queue.enqueue(self.connection, self._jobs)
         if self._key_transaction is not None and self._key_engine is not None:
-            with _storage_errors(self._key_engine.url):
+            with storage_errors(self._key_engine.url):
                 self._key_transaction.commit()  # keys first: a case is never stored keyless
-        with _storage_errors(self._engine.url):
+        with storage_errors(self._engine.url):
             self._transaction.commit()
         self._committed = True
         if self._jobs and self._job_queue is not None:
