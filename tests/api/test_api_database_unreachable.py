@@ -8,7 +8,6 @@ three seconds of a restart, from the token's read on the loop and the units of w
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from fairscreen.entrypoints.api import create_app
 from fairscreen.entrypoints.api.problems import UNAVAILABLE
 from fairscreen.entrypoints.web.i18n import catalog
 from fairscreen.entrypoints.web.render import UNAVAILABLE_CAUSES
+from pg_sessions import end_sessions, named_url
 
 
 def test_a_lost_or_refused_connection_is_told_apart_from_other_errors() -> None:
@@ -44,52 +44,30 @@ def test_a_lost_or_refused_connection_is_told_apart_from_other_errors() -> None:
     assert storage_problem(sqlite3.OperationalError("database is locked")) is None
 
 
-#: the name the service's own connections give the server, so that the test ends those
-#: and no other session on the shared test database
-APPLICATION = f"fairscreen_cut_{uuid.uuid4().hex[:8]}"
-
-
 @pytest.fixture
-def api(postgres_url: str, tmp_path: Path) -> Iterator[Api]:
-    """The API's world on PostgreSQL, every connection of it named ``APPLICATION``."""
-    named = sa.make_url(postgres_url).update_query_dict({"application_name": APPLICATION})
-    built = build_api(named.render_as_string(hide_password=False), tmp_path)
+def named_api(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Api, str]]:
+    """The API's world on PostgreSQL, every connection of it named (``pg_sessions``),
+    and the name."""
+    url, name = named_url(postgres_url, "fairscreen_cut")
+    built = build_api(url, tmp_path)
     try:
-        yield built
+        yield built, name
     finally:
         built.world.svc.engine.dispose()
 
 
-def _cut_the_service_off(postgres_url: str) -> int:
-    """What a restart does to the service: each of its sessions ended by the server
-    (from a session of the test's own, not named ``APPLICATION``)."""
-    engine = sa.create_engine(postgres_url)
-    try:
-        with engine.connect() as connection:
-            ended = connection.execute(
-                sa.text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = :name"
-                ),
-                {"name": APPLICATION},
-            ).scalar_one()
-            connection.rollback()
-    finally:
-        engine.dispose()
-    return int(ended)
-
-
 @pytest.mark.postgres
 def test_after_the_connections_are_cut_the_service_says_503_then_answers_again(
-    api: Api, postgres_url: str, caplog: pytest.LogCaptureFixture
+    named_api: tuple[Api, str], postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    api, name = named_api
     app = create_app(
         api.world.svc, web=False, sign_in_limiter=many_sign_ins(), token_reads_on_loop=True
     )
     with TestClient(app, raise_server_exceptions=False) as client:
         case = f"/v1/cases/{order_over_api(api)}"
         assert client.get(case, headers=api.h("employer")).status_code == 200  # pools warm
-        assert _cut_the_service_off(postgres_url) >= 2  # the loop's and a pool's at least
+        assert end_sessions(postgres_url, name) >= 2  # the loop's and a pool's at least
         answers = [client.get(case, headers=api.h("employer")) for _ in range(6)]
     statuses = [answer.status_code for answer in answers]
     assert 503 in statuses and 500 not in statuses, statuses

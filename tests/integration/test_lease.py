@@ -19,6 +19,7 @@ from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.lease import exclusive_lease
 from fairscreen.entrypoints.api.scheduler import tick
 from fairscreen.services.investigation import run_investigation
+from pg_sessions import end_sessions, named_url
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -187,37 +188,27 @@ def test_a_holder_that_renews_keeps_a_bounded_lease_past_its_limit(postgres_url:
 
 
 @pytest.mark.postgres
-def test_a_lease_whose_session_the_server_ended_is_lost_not_an_error(postgres_url: str) -> None:
+@pytest.mark.parametrize("renews", [True, False], ids=["renewed", "left"])
+def test_a_lease_whose_session_the_server_ended_is_lost_not_an_error(
+    postgres_url: str, caplog: pytest.LogCaptureFixture, renews: bool
+) -> None:
     """A restart (or an administrator) ends the holder's session: the engine then says
     ``DatabaseUnreachable`` rather than the driver's error, and the lease still reads it
-    as the lease being gone: the next renewal raises ``LeaseLost`` and leaving the lease
-    logs it, as for a holder ended at its limit. Only this test's own sessions are ended
-    (named by ``application_name``): the test database is shared."""
-    import uuid
-
-    import sqlalchemy as sa
-
+    as the lease being gone: a renewal raises ``LeaseLost``; a holder that leaves without
+    one finds it gone on the way out and logs it, as for a holder ended at its limit.
+    Only this test's own sessions are ended (``pg_sessions``): the database is shared."""
     from fairscreen.adapters.db.lease import LeaseLost
 
-    name = f"fairscreen_lease_{uuid.uuid4().hex[:8]}"
-    named = sa.make_url(postgres_url).update_query_dict({"application_name": name})
-    engine = create_engine(named.render_as_string(hide_password=False))
-    admin = sa.create_engine(postgres_url)
+    url, name = named_url(postgres_url, "fairscreen_lease")
+    engine = create_engine(url)
     try:
         with exclusive_lease(engine, "sequencer", hold_limit=30.0) as lease:
             assert lease
-            with admin.connect() as connection:
-                ended = connection.execute(
-                    sa.text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE application_name = :name"
-                    ),
-                    {"name": name},
-                ).scalar_one()
-                assert ended >= 1
-            with pytest.raises(LeaseLost, match="was ended by the server"):
-                lease.renew()
+            assert end_sessions(postgres_url, name) >= 1
+            if renews:
+                with pytest.raises(LeaseLost, match="was ended by the server"):
+                    lease.renew()
+        assert ("was held past its limit" in caplog.text) is not renews
         assert _taken_within(engine, 5, hold_limit=30.0)
     finally:
-        admin.dispose()
         engine.dispose()
