@@ -13,7 +13,7 @@ from service_fixtures import World, make_world, order_and_sign, settle
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.ledger_store import reading
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
-from fairscreen.domain.errors import CaseDestroyed, LedgerError
+from fairscreen.domain.errors import CaseDestroyed, DatabaseUnreachable, LedgerError
 from fairscreen.ledger.entries import decode_entry
 from fairscreen.services.authorization import revoke_authorization
 from fairscreen.services.evidence import EvidenceLog
@@ -64,6 +64,21 @@ def test_a_read_whose_evidence_cannot_be_committed_shows_nothing(
         read_report(world.svc, world.candidate, case_id)
     assert reads_logged(world) == before
     unmigrated.dispose()
+
+
+def test_a_read_whose_database_is_out_of_reach_is_told_to_try_again(world: World) -> None:
+    """A PostgreSQL restart while a read's entry waits to be committed: the reader hears
+    the storage's own DatabaseUnreachable (503, try again), not a LedgerError (500), and
+    sees nothing. No server listens on port 1."""
+    case_id = order_and_sign(world)
+    run_investigation(world.svc, world.agency, case_id)
+    gone = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/test")
+    world.svc.evidence = EvidenceLog(lambda: SqlUnitOfWork(gone, world.svc.key_provider))
+    before = reads_logged(world)
+    with pytest.raises(DatabaseUnreachable):
+        read_report(world.svc, world.candidate, case_id)
+    assert reads_logged(world) == before
+    gone.dispose()
 
 
 def test_a_read_that_meets_a_destruction_shows_nothing_and_logs_nothing(

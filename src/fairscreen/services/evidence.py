@@ -7,7 +7,8 @@ snapshot, and its entry goes to this committer: one background thread takes what
 entries are waiting, appends them (with their payloads) in one transaction, and wakes
 each reader once its entry is durable (queued as pending; the sequencer integrates it
 like any other, issue 16). A reader that cannot get its entry committed gets an error,
-never the data.
+never the data: the storage's own when the storage is out of reach or full (a restart of
+PostgreSQL: 503, try again), ``LedgerError`` for anything else.
 
 A read decrypted from a snapshot can meet a purge that destroys the case before its
 entry is committed. The committer holds the cases' rows (shared, on PostgreSQL; SQLite's
@@ -26,7 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
-from fairscreen.domain.errors import CaseDestroyed, LedgerError
+from fairscreen.domain.errors import CaseDestroyed, LedgerError, StorageUnavailable
 from fairscreen.ledger.entries import LedgerEntry
 
 MAX_BATCH = 512
@@ -102,8 +103,12 @@ class EvidenceLog:
                     uow.log(item.entry)
                 pending_ids = uow.commit()
         except Exception as exc:  # noqa: BLE001 - every waiting reader must hear of it
-            error = LedgerError(f"the read evidence could not be committed: {type(exc).__name__}")
-            error.__cause__ = exc
+            error: Exception = exc
+            if not isinstance(exc, StorageUnavailable):  # passed on: the reader may retry
+                error = LedgerError(
+                    f"the read evidence could not be committed: {type(exc).__name__}"
+                )
+                error.__cause__ = exc
             for item in batch:
                 item.done.set_exception(error)
             return
