@@ -30,6 +30,7 @@ from fairscreen.adapters.db.ledger_store import (
     reading,
 )
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.high_water import FileMarkStore
 from fairscreen.domain.errors import DatabaseBusy, LedgerPending
 from fairscreen.entrypoints.cli import app
 from fairscreen.services.authorization import revoke_authorization
@@ -112,6 +113,32 @@ def test_by_default_sqlite_integrates_at_commit_and_postgresql_leaves_it_to_the_
         assert integrate(world.svc.engine).integrated == queued
 
 
+def test_a_process_frozen_holding_the_high_water_mark_stalls_no_round(world: World) -> None:
+    """Another process holds the high-water mark's lock as if frozen mid-raise (SIGSTOP
+    in the milliseconds of a raise): the sequencer's round integrates and publishes all
+    the same, leaving the mark where it was, where it used to wait 5 s and fail, round
+    after round, for as long as the freeze lasted. Once the lock is free, the next round
+    raises the mark to the latest checkpoint."""
+    mark = world.svc.high_water
+    assert mark is not None
+    order_and_sign(world)
+    sequence_round(world.svc, witnesses=False)  # a first checkpoint, and the mark at it
+    order_and_sign(world)
+    queued = pending(world)
+    before = mark.mark()
+    assert before is not None
+    frozen = FileMarkStore(Path(mark.store.location))  # a descriptor of its own: a holder
+    with frozen.locked():
+        report = sequence_round(world.svc, witnesses=False)
+        assert report.integrated == queued and report.published
+        assert mark.mark() == before  # not raised while held
+    sequence_round(world.svc, witnesses=False)
+    with reading(world.svc.engine) as log:
+        latest = log.latest_checkpoint()
+    raised = mark.mark()
+    assert latest is not None and raised is not None and raised.size == latest.size == size(world)
+
+
 def test_a_destruction_certificate_waits_for_its_entry(world: World) -> None:
     case_id = order_and_sign(world)
     revoke_authorization(world.svc, world.candidate, case_id)  # destroys the case (P1)
@@ -161,6 +188,7 @@ import sys, time
 from fairscreen.adapters.db.engine import create_engine
 from fairscreen.adapters.db.lease import exclusive_lease
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
+from fairscreen.adapters.high_water import FileMarkStore
 with exclusive_lease(create_engine(sys.argv[1]), sys.argv[2]) as held:
     print("held" if held else "refused", flush=True)
     time.sleep(3600)

@@ -13,7 +13,8 @@ import multiprocessing
 import random
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from typer.testing import CliRunner, Result
 from backups import dump, restore
 from fairscreen.adapters.db.ledger_store import append_batch, reading, writing
 from fairscreen.adapters.high_water import FileMarkStore, mark_path
-from fairscreen.domain.errors import LogRolledBack, StorageUnavailable
+from fairscreen.domain.errors import LogRolledBack, MarkBusy, StorageUnavailable
 from fairscreen.entrypoints.cli import app
 from fairscreen.ledger.checkpoint import Checkpoint, sign_checkpoint
 from fairscreen.ledger.high_water import HighWater
@@ -55,8 +56,14 @@ class MemoryMark:
     def write(self, note: str) -> None:
         self.note = note
 
-    def locked(self) -> threading.Lock:
-        return self._lock
+    @contextmanager
+    def locked(self, *, wait: bool = True) -> Iterator[None]:
+        if not self._lock.acquire(blocking=wait):
+            raise MarkBusy("the memory mark is held")
+        try:
+            yield
+        finally:
+            self._lock.release()
 
 
 class RaisedMeanwhile(MemoryMark):
@@ -99,6 +106,36 @@ def test_the_mark_follows_the_log_and_refuses_it_once_it_went_back(
     with reading(engine) as log, pytest.raises(LogRolledBack, match="not the tree it signed"):
         mark.check(log)
     assert mark.mark().size == 65  # type: ignore[union-attr]  # never lowered
+
+
+def test_a_raise_that_may_not_wait_checks_the_log_and_leaves_a_held_mark_as_it_is(
+    engine: sa.Engine, database_url: str, signer: NoteSigner
+) -> None:
+    """The sequencer's raise (``wait=False``) while another holder keeps the mark's lock
+    (a process frozen mid-raise): the mark stays where it was and nothing waits; a log
+    that went back is still refused, the check needing no lock; once the lock is free
+    the next raise catches up."""
+    store = MemoryMark()
+    mark = HighWater(store, signer.verifier)
+    append_batch(engine, _entries(40), guard=False)
+    saved = dump(database_url)
+    append_batch(engine, _entries(25, 40), guard=False)
+    with writing(engine) as log:
+        log.publish(signer)
+        mark.follow(log)
+    append_batch(engine, _entries(10, 65), guard=False)
+    with writing(engine) as log:
+        log.publish(signer)
+    with store.locked():
+        with reading(engine) as log:
+            assert mark.follow(log, wait=False).size == 65  # type: ignore[union-attr]
+        restore(database_url, saved)
+        with reading(engine) as log, pytest.raises(LogRolledBack, match="holds 40 entries"):
+            mark.follow(log, wait=False)
+    append_batch(engine, _entries(35, 40), guard=False)  # the same 75 entries again
+    with writing(engine) as log:
+        log.publish(signer)
+        assert mark.follow(log, wait=False).size == 75  # type: ignore[union-attr]
 
 
 def test_the_mark_never_goes_down_and_accepts_only_a_tree_the_log_holds(

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from fairscreen.domain.errors import StorageUnavailable
+from fairscreen.domain.errors import MarkBusy, StorageUnavailable
 from fairscreen.ledger.high_water import HighWater
 from fairscreen.ledger.note import NoteVerifier
 
@@ -103,18 +103,18 @@ class FileMarkStore:
             ) from exc
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self, *, wait: bool = True) -> Iterator[None]:
         """An exclusive ``flock`` on :attr:`lock_path` for the body, across processes
         (and threads: each call opens its own descriptor). Raises StorageUnavailable
-        when the lock file cannot be opened or another holder keeps it past
-        :attr:`lock_wait` seconds."""
+        when the lock file cannot be opened, MarkBusy when another holder keeps it past
+        :attr:`lock_wait` seconds (``wait=False``: at once)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise self._unlockable(exc) from exc
         try:
-            self._take(descriptor)
+            self._take(descriptor, self.lock_wait if wait else 0.0)
             try:
                 yield
             finally:
@@ -122,9 +122,9 @@ class FileMarkStore:
         finally:
             os.close(descriptor)
 
-    def _take(self, descriptor: int) -> None:
+    def _take(self, descriptor: int, wait: float) -> None:
         # flock has no timeout of its own: try without blocking, pausing in between.
-        deadline = time.monotonic() + self.lock_wait
+        deadline = time.monotonic() + wait
         pause = 0.001
         while True:
             try:
@@ -135,9 +135,9 @@ class FileMarkStore:
             except OSError as exc:
                 raise self._unlockable(exc) from exc
             if time.monotonic() >= deadline:
-                raise StorageUnavailable(
+                raise MarkBusy(
                     f"cannot lock the high-water mark {self.path}: another process kept "
-                    f"{self.lock_path} locked for more than {self.lock_wait:g} s"
+                    f"{self.lock_path} locked for more than {wait:g} s"
                 )
             time.sleep(pause)
             pause = min(pause * 2, _LONGEST_PAUSE)

@@ -295,6 +295,12 @@ class DatabaseBusy(StorageUnavailable):
     code = "DATABASE_BUSY"
 
 
+class MarkBusy(StorageUnavailable):
+    """Another process holds the high-water mark's lock (one frozen while raising it,
+    most likely: a raise takes milliseconds). Nothing was written; the mark stays where
+    it was until a later raise. Reported as ``STORAGE_UNAVAILABLE``."""
+
+
 class DatabaseUnreachable(StorageUnavailable):
     """The database could not be reached, or the connection to it was lost: it is
     restarting or down, or the network between was cut. A request cut off this way

@@ -22,15 +22,21 @@ publish``), so step 2's read-compare-write runs under the store's lock
 (:meth:`MarkStore.locked`, a lock across processes): without it, two raisers that both
 read 50 could write 120 and then 100, and the mark would go down to 100. Under the lock
 the mark is read again and written only when the new checkpoint is strictly larger.
+
+A process frozen while it holds that lock (a raise takes milliseconds, so the window is
+small, but SIGSTOP or a stalled disk can land in it) must not stall the log: the
+sequencer raises the mark with ``wait=False`` (:meth:`HighWater.follow`), so a lock
+another holds leaves the mark where it is for this round, and the round integrates and
+publishes all the same. Only the raise waits; the check against the mark takes no lock.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from typing import Protocol
 
-from fairscreen.domain.errors import LedgerError, LogRolledBack, SignatureInvalid
+from fairscreen.domain.errors import LedgerError, LogRolledBack, MarkBusy, SignatureInvalid
 from fairscreen.ledger.checkpoint import Checkpoint, open_checkpoint
 from fairscreen.ledger.log import Log
 from fairscreen.ledger.note import NoteVerifier
@@ -58,9 +64,10 @@ class MarkStore(Protocol):
         """Replace the stored note durably and atomically (all or nothing)."""
         ...
 
-    def locked(self) -> AbstractContextManager[object]:
+    def locked(self, *, wait: bool = True) -> AbstractContextManager[object]:
         """Hold the mark for one read-compare-write: every other process and thread that
-        enters it waits until this one leaves. Not reentrant; :meth:`read` and
+        enters it waits until this one leaves (``wait=False``: tries once). Raises
+        :class:`MarkBusy` when another holder keeps it. Not reentrant; :meth:`read` and
         :meth:`write` do not take it themselves."""
         ...
 
@@ -118,14 +125,17 @@ class HighWater:
         in force afterwards."""
         return self._raise(log, note, self.check(log))
 
-    def _raise(self, log: Log, note: str, mark: Checkpoint | None) -> Checkpoint | None:
+    def _raise(
+        self, log: Log, note: str, mark: Checkpoint | None, *, wait: bool = True
+    ) -> Checkpoint | None:
         """Make ``note`` the mark, ``mark`` being the one ``log`` was checked against.
 
         1. Without the lock: nothing to do when ``note`` is no larger than ``mark`` (a mark
            is only ever raised); refuse a tree the log does not hold. These database reads
            stay outside the lock, which other processes wait for.
         2. Under the lock: read the mark again (another process may have raised it since)
-           and write ``note`` only when it is strictly larger."""
+           and write ``note`` only when it is strictly larger. ``wait=False``: when
+           another holder keeps the lock, leave the mark as it is and return it."""
         checkpoint = open_checkpoint(note, self.verifier)
         if mark is not None and checkpoint.size <= mark.size:
             return mark
@@ -135,7 +145,13 @@ class HighWater:
                 f"high-water mark in {self.store.location} stays at "
                 f"{mark.size if mark is not None else 0}"
             )
-        with self.store.locked():
+        with ExitStack() as held:
+            try:
+                held.enter_context(self.store.locked(wait=wait))
+            except MarkBusy:
+                if wait:
+                    raise
+                return mark  # raised by a later round (module docstring)
             current = self.mark()
             if current is not None and checkpoint.size <= current.size:
                 return current
@@ -149,13 +165,14 @@ class HighWater:
             self.store.write(note)
         return checkpoint
 
-    def follow(self, log: Log) -> Checkpoint | None:
+    def follow(self, log: Log, *, wait: bool = True) -> Checkpoint | None:
         """Check the log, then raise the mark to the latest checkpoint stored in it (every
         checkpoint the log published, whichever process published it). The mark is read
-        first, before the log's snapshot (:meth:`check`)."""
+        first, before the log's snapshot (:meth:`check`). ``wait=False``: when another
+        process holds the mark's lock, the log is checked but the mark not raised."""
         mark = self.mark()
         latest = log.latest_checkpoint()
         mark = self._against(log, mark)
         if latest is None:
             return mark
-        return self._raise(log, latest.note, mark)
+        return self._raise(log, latest.note, mark, wait=wait)

@@ -53,8 +53,9 @@ log = logging.getLogger("fairscreen.background")
 
 
 def guard(svc: Services) -> None:
-    """Raise ``LogRolledBack`` when the database is older than the log it replaced."""
-    transparency.follow_high_water(svc)
+    """Raise ``LogRolledBack`` when the database is older than the log it replaced (the
+    mark raised when no other process holds it: a job is not held up by one frozen)."""
+    transparency.follow_high_water(svc, wait=False)
 
 
 def investigate_case(

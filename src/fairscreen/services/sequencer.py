@@ -136,11 +136,13 @@ def sequence_round(
     with exclusive_lease(svc.engine, LEASE, hold_limit=FROZEN_WRITER_LIMIT) as lease:
         if not lease:
             return SequencerReport(skipped=True)
-        transparency.follow_high_water(svc)
+        transparency.follow_high_water(svc, wait=False)
         report = integrate_all(svc.engine, batch_size=batch_size, lease=lease)
         if publish and transparency.unpublished(svc) > 0:
             lease.renew()
-            transparency.publish_checkpoint(svc, idle_limit=FROZEN_WRITER_LIMIT)
+            transparency.publish_checkpoint(
+                svc, idle_limit=FROZEN_WRITER_LIMIT, wait_for_mark=False
+            )
             report.published = True
     if report.published and witnesses:
         # A witness down or refusing is logged there and asked again next time.

@@ -83,18 +83,21 @@ def latest_checkpoint(svc: Services) -> str:
     return latest.cosigned_note
 
 
-def publish_checkpoint(svc: Services, *, idle_limit: float | None = None) -> str:
+def publish_checkpoint(
+    svc: Services, *, idle_limit: float | None = None, wait_for_mark: bool = True
+) -> str:
     """Sign a checkpoint of the current tree when it grew (the scheduler calls this); never
     over a log that went back behind its high-water mark. The mark follows once the
     checkpoint is committed (before, a failed commit would leave it above the log).
-    ``idle_limit``: the sequencer's bound on its transaction (``SqlLedgerStore``)."""
+    ``idle_limit``: the sequencer's bound on its transaction (``SqlLedgerStore``);
+    ``wait_for_mark``: as :func:`follow_high_water`'s ``wait``."""
     from fairscreen.adapters.db.ledger_store import writing
 
     with writing(svc.engine, idle_limit=idle_limit) as log:
         if svc.high_water is not None:
             svc.high_water.check(log)
         note = log.publish(svc.signer, now=svc.now()).note
-    follow_high_water(svc)
+    follow_high_water(svc, wait=wait_for_mark)
     return note
 
 
@@ -105,14 +108,17 @@ def unpublished(svc: Services) -> int:
         return log.size() - (latest.size if latest is not None else 0)
 
 
-def follow_high_water(svc: Services) -> None:
+def follow_high_water(svc: Services, *, wait: bool = True) -> None:
     """Refuse (``LOG_ROLLED_BACK``) a log behind or beside its high-water mark, else raise
-    the mark to the latest checkpoint the log published: ``serve`` runs this at start-up
-    and the scheduler before every tick."""
+    the mark to the latest checkpoint the log published: ``serve`` runs this at start-up,
+    the sequencer every round and the background jobs before their work.
+    ``wait=False``: while another process holds the mark's lock, leave the raise to a
+    later call (the sequencer's rounds and the jobs: a process frozen holding it would
+    otherwise stall them, ``ledger/high_water.py``)."""
     if svc.high_water is None:
         return
     with reading(svc.engine) as log:
-        svc.high_water.follow(log)
+        svc.high_water.follow(log, wait=wait)
 
 
 def tile(svc: Services, level: int, path: str) -> bytes:
