@@ -248,10 +248,11 @@ def test_a_queue_probe_reports_only_once_its_table_exists(api: Api) -> None:
 def test_serve_logs_every_logger_as_json(capsys: pytest.CaptureFixture[str]) -> None:
     from fairscreen.entrypoints.api.observability import configure_logging, request_id_var
 
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    root, queue = logging.getLogger(), logging.getLogger("procrastinate")
+    saved = root.handlers[:], root.level, queue.level
     try:
         configure_logging("json")
+        logging.getLogger("procrastinate.jobs").info("Deferred 1 job")  # left out
         logging.getLogger("uvicorn.error").info("Started server process")
         token = request_id_var.set("r-1")
         try:
@@ -263,6 +264,7 @@ def test_serve_logs_every_logger_as_json(capsys: pytest.CaptureFixture[str]) -> 
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+        queue.setLevel(saved[2])
     first, second = (json.loads(line) for line in capsys.readouterr().err.splitlines())
     assert first["logger"] == "uvicorn.error" and first["request_id"] is None
     assert second == second | {"level": "ERROR", "request_id": "r-1", "error": "ValueError"}

@@ -277,3 +277,7 @@ def configure_logging(log_format: LogFormat, level: str = "info") -> None:
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
         logger.disabled = False
+    # procrastinate's own INFO lines name each job with its arguments (a case's id) in a
+    # worker, and say "Deferred 1 job" for nearly every request in a server: its warnings
+    # and errors only (docs/operations.md, 'Logs').
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)

@@ -21,7 +21,6 @@ def worker(
     """Run releases, purges, checkpoints and webhook deliveries from the job queue
     (PostgreSQL). On SQLite ``serve`` runs them itself."""
     import asyncio
-    import logging
     import signal
 
     from fairscreen.bootstrap import build_services
@@ -45,9 +44,6 @@ def worker(
     # (FAIRSCREEN_LOG_FORMAT: text or JSON, with the time), not Python's bare last-resort
     # handler, which dropped everything below a warning.
     configure_logging(settings.log_format)
-    # procrastinate's own INFO lines name each job with its arguments (a case's id), which
-    # the logs keep out (docs/operations.md, 'Logs'): its warnings and errors only
-    logging.getLogger("procrastinate").setLevel(logging.WARNING)
 
     async def main() -> None:
         stop = asyncio.Event()
