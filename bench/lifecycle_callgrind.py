@@ -50,7 +50,6 @@ def compile_switch(folder: Path) -> Path:
 
 def child(args: argparse.Namespace) -> None:
     """lifecycle_cpu's child, its ``drive`` wrapped to switch the instrumentation."""
-    sys.path.insert(0, str(ROOT / "bench"))
     import lifecycle_cpu
 
     switch = ctypes.CDLL(os.environ["FAIRSCREEN_CALLGRIND_SWITCH"])
@@ -80,14 +79,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("callgrind.out"))
     parser.add_argument("--sqlite", action="store_true", help="SQLite, not PostgreSQL")
     parser.add_argument("--postgres", default=None, help="an admin URL (CREATE DATABASE)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--database", default="postgresql", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+    import lifecycle_cpu
+    import load
+
+    args = lifecycle_cpu.child_arguments(parser).parse_args()
     if args.child:
         child(args)
         return
-    sys.path.insert(0, str(ROOT / "bench"))
-    import load
 
     with tempfile.TemporaryDirectory(prefix="fairscreen-callgrind-") as tmp:
         library = compile_switch(Path(tmp))
