@@ -318,6 +318,14 @@ def print_table(codes: list[Code], args: argparse.Namespace) -> None:
                 )
 
 
+def child_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``parser`` with the child's own arguments (hidden): this file's parent and
+    ``lifecycle_callgrind.py`` start the child with them."""
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--database", default="postgresql", help=argparse.SUPPRESS)
+    return parser
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="another checkout, measured alternately")
@@ -327,9 +335,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10, help="lifecycles counted (round 1)")
     parser.add_argument("--sqlite", action="store_true", help="count statements on SQLite too")
     parser.add_argument("--postgres", default=load.POSTGRES, help="an admin URL (CREATE DATABASE)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--database", default="postgresql", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = child_arguments(parser).parse_args()
     if args.child:
         child(args)
         return

@@ -105,6 +105,83 @@ def test_a_request_tries_the_route_that_answers_it_once(api: Api) -> None:
     assert counted.tried == 1
 
 
+def test_a_request_tries_no_pattern_of_a_route_whose_literal_prefix_it_lacks(api: Api) -> None:
+    """The app's router tries its routes in order (some 45 before a case's); a route
+    added by include_routes answers "no match" for a path without its literal prefix
+    before any regular expression, and tries its pattern on any other path."""
+    app = api.client.app
+    assert isinstance(app, FastAPI)
+    counted: dict[str, CountedPattern] = {}
+    for route in app.router.routes:
+        if isinstance(route, OneTripRoute) and route.path in (
+            "/v1/accounts/{account_id}",
+            "/v1/cases/{case_id}",
+            "/v1/cases/{case_id}/report",
+        ):
+            assert route.literal_prefix == route.path.split("{")[0]
+            counted[route.path] = CountedPattern(route.path_regex)
+            route.path_regex = counted[route.path]  # type: ignore[assignment]
+    answer = api.client.get(
+        "/v1/cases/case_00000000000000000000000000000000/report", headers=api.h("agency")
+    )
+    assert answer.status_code == 404, answer.status_code  # it answered: no such case
+    tried = {path: pattern.tried for path, pattern in counted.items()}
+    assert tried == {
+        "/v1/accounts/{account_id}": 0,  # another prefix: not tried
+        "/v1/cases/{case_id}": 1,  # the prefix, not the path
+        "/v1/cases/{case_id}/report": 1,
+    }
+
+
+def test_routes_added_by_include_routes_answer_any_path_as_fastapis_own() -> None:
+    """Paths no route has, a trailing slash (FastAPI's redirect), another method, a
+    mounted app's root path: include_routes' routes answer each as FastAPI's
+    include_router does."""
+
+    def build(include: Any, root_path: str) -> TestClient:
+        router = APIRouter(prefix="/v1", route_class=OneTripRoute)
+
+        @router.get("/numbers/{n}")
+        def number(n: int) -> dict[str, int]:
+            return {"n": n}
+
+        @router.get("/numbers/{n}/double")
+        def double(n: int) -> dict[str, int]:
+            return {"n": 2 * n}
+
+        @router.post("/letters")
+        def letters() -> dict[str, str]:
+            return {"letters": "ab"}
+
+        app = FastAPI()
+        include(app, router)
+        return TestClient(app, root_path=root_path)
+
+    paths = (
+        ("GET", "/v1/numbers/3"),
+        ("GET", "/v1/numbers/3/double"),
+        ("GET", "/v1/numbers/3/"),
+        ("GET", "/v1/numbers/"),
+        ("GET", "/v1/numbers"),
+        ("GET", "/v1/letters"),
+        ("POST", "/v1/letters/"),
+        ("GET", "/v2/numbers/3"),
+        ("GET", "/"),
+        ("GET", ""),
+    )
+    for root_path in ("", "/mounted"):
+        ours = build(lambda app, router: include_routes(app, router), root_path)
+        theirs = build(lambda app, router: app.include_router(router), root_path)
+        for method, path in paths:
+            mine = ours.request(method, path, follow_redirects=False)
+            fastapis = theirs.request(method, path, follow_redirects=False)
+            assert (mine.status_code, mine.headers.get("location"), mine.content) == (
+                fastapis.status_code,
+                fastapis.headers.get("location"),
+                fastapis.content,
+            ), (root_path, method, path)
+
+
 def test_included_routes_are_documented_guarded_and_refused_as_before() -> None:
     """include_routes against FastAPI's include_router on the same router: the same
     OpenAPI document, the app's dependency first (before the route's parameters are

@@ -26,6 +26,7 @@ from fairscreen.adapters.crypto import (
     open_sealed,
     retire_master_key,
     rotate_master_key,
+    seal,
 )
 from fairscreen.adapters.keys_provider import (
     EnvKeyProvider,
@@ -495,3 +496,18 @@ def test_property_round_trip(case: str, field: str, plaintext: bytes) -> None:
         assert plaintext not in blob
     with pytest.raises(DecryptionFailed):
         _PROPERTY_CIPHER.decrypt(case, field + "x", blob)
+
+
+def test_a_key_makes_its_cipher_once_and_seals_what_a_fresh_cipher_opens() -> None:
+    """SecretKey.aead keeps its AES-GCM cipher; the blobs are AES-GCM under the key's
+    material as before, so a cipher made afresh (an older release) opens them."""
+    key = DataKey.generate("ck-aead")
+    assert key.aead() is key.aead()
+    blob = seal(key, b"claims", b"aad")
+    nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
+    assert AESGCM(key.material).decrypt(nonce, body, b"aad") == b"claims"
+    fresh_nonce = os.urandom(NONCE_BYTES)
+    earlier = (
+        bytes((FORMAT_V1,)) + fresh_nonce + AESGCM(key.material).encrypt(fresh_nonce, b"x", b"a")
+    )
+    assert open_sealed(key, earlier, b"a", what="test") == b"x"

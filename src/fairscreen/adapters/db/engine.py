@@ -151,6 +151,7 @@ def create_engine(
     if parsed.get_backend_name() != "sqlite":
         engine = sa.create_engine(parsed, **engine_options)
         event.listen(engine, "handle_error", _unreachable_database)
+        event.listen(engine, "connect", _describe_on_demand)
         timeouts = postgres_timeouts or PostgresTimeouts()
         if not (timeouts.lock_ms or timeouts.statement_ms or timeouts.idle_in_transaction_ms):
             return engine  # all off: the role's or database's own settings apply
@@ -215,6 +216,14 @@ def create_engine(
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _describe_on_demand(dbapi_connection: Any, _record: Any) -> None:
+    """Each statement's columns described only when read (``described_cursor.py``):
+    SQLAlchemy reads them once per statement, not once per execution."""
+    from fairscreen.adapters.db.described_cursor import DescribedOnDemand
+
+    dbapi_connection.cursor_factory = DescribedOnDemand
 
 
 def _unreachable_database(context: sa.engine.ExceptionContext) -> None:

@@ -34,7 +34,10 @@ from typing import Any
 
 from fastapi import FastAPI, params
 from fastapi.routing import APIRoute, APIRouter
+from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
+from starlette.types import Scope
 
 
 def in_thread_pool(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -60,10 +63,26 @@ def _plain_function(endpoint: Callable[..., Any]) -> bool:
 class OneTripRoute(APIRoute):
     """An API route whose ``def`` endpoint takes one trip to the thread pool."""
 
+    #: the text of the path before its first parameter, once :func:`include_routes` put
+    #: the route in the app's own router (its path then the whole path a request is
+    #: matched by); None: matched as FastAPI matches it
+    literal_prefix: str | None = None
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if _plain_function(endpoint):
             endpoint = in_thread_pool(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """No match, without FastAPI's and Starlette's matching, for a path that does not
+        begin with the route's literal prefix (which its regular expression begins with,
+        anchored): the app's router tries its routes in order, some 45 before a case's,
+        each a call through FastAPI's and Starlette's ``matches`` and a regular expression.
+        Any other path is matched as before."""
+        prefix = self.literal_prefix
+        if prefix is not None and not get_route_path(scope).startswith(prefix):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 #: ``add_api_route``'s parameters that :func:`include_routes` sets itself; every other one
@@ -106,3 +125,6 @@ def include_routes(
             route_class_override=type(route),
             **{name: getattr(route, name) for name in _copied_settings()},
         )
+        added = app.router.routes[-1]
+        if isinstance(added, OneTripRoute) and added.path == route.path:
+            added.literal_prefix = route.path.split("{", 1)[0]
