@@ -105,10 +105,11 @@ def test_a_request_tries_the_route_that_answers_it_once(api: Api) -> None:
     assert counted.tried == 1
 
 
-def test_a_request_tries_no_pattern_of_a_route_whose_literal_prefix_it_lacks(api: Api) -> None:
+def test_a_request_tries_no_pattern_of_a_route_whose_literal_text_it_lacks(api: Api) -> None:
     """The app's router tries its routes in order (some 45 before a case's); a route
-    added by include_routes answers "no match" for a path without its literal prefix
-    before any regular expression, and tries its pattern on any other path."""
+    added by include_routes answers "no match" for a path without its literal prefix or
+    its literal suffix before any regular expression, and tries its pattern on any other
+    path."""
     app = api.client.app
     assert isinstance(app, FastAPI)
     counted: dict[str, CountedPattern] = {}
@@ -117,8 +118,10 @@ def test_a_request_tries_no_pattern_of_a_route_whose_literal_prefix_it_lacks(api
             "/v1/accounts/{account_id}",
             "/v1/cases/{case_id}",
             "/v1/cases/{case_id}/report",
+            "/v1/cases/{case_id}/decision",
         ):
             assert route.literal_prefix == route.path.split("{")[0]
+            assert route.literal_suffix == route.path.split("}")[-1]
             counted[route.path] = CountedPattern(route.path_regex)
             route.path_regex = counted[route.path]  # type: ignore[assignment]
     answer = api.client.get(
@@ -128,8 +131,9 @@ def test_a_request_tries_no_pattern_of_a_route_whose_literal_prefix_it_lacks(api
     tried = {path: pattern.tried for path, pattern in counted.items()}
     assert tried == {
         "/v1/accounts/{account_id}": 0,  # another prefix: not tried
-        "/v1/cases/{case_id}": 1,  # the prefix, not the path
+        "/v1/cases/{case_id}": 1,  # the prefix and the (empty) suffix, not the path
         "/v1/cases/{case_id}/report": 1,
+        "/v1/cases/{case_id}/decision": 0,  # the prefix, another suffix: not tried
     }
 
 
@@ -160,6 +164,9 @@ def test_routes_added_by_include_routes_answer_any_path_as_fastapis_own() -> Non
     paths = (
         ("GET", "/v1/numbers/3"),
         ("GET", "/v1/numbers/3/double"),
+        ("GET", "/v1/numbers/3/double/"),
+        ("POST", "/v1/numbers/3/double"),
+        ("GET", "/v1/numbers/3/triple"),
         ("GET", "/v1/numbers/3/"),
         ("GET", "/v1/numbers/"),
         ("GET", "/v1/numbers"),

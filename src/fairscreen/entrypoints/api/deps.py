@@ -1,6 +1,7 @@
 """Typed dependency aliases: what a route may ask for (``ServicesDep``, ``ActorDep``,
 ``PrincipalDep``, ``PageDep``). The caller comes from the policy check every route has
-already run (:func:`fairscreen.entrypoints.api.policy.enforce`, cached per request).
+already run (:func:`fairscreen.entrypoints.api.policy.enforce`, the app's dependency on
+every route, solved before the route's own): it leaves the caller in the request's scope.
 
 Dependencies that do no I/O are ``async``: FastAPI would run a plain function in the
 thread pool, one thread hop each per request."""
@@ -12,10 +13,10 @@ import binascii
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from fairscreen.domain.errors import InvalidInput
-from fairscreen.entrypoints.api.policy import enforce, services_of
+from fairscreen.entrypoints.api.policy import checked_caller, services_of
 from fairscreen.services.accounts import Principal, Unauthenticated
 from fairscreen.services.context import Actor, Services
 
@@ -24,21 +25,24 @@ ServicesDep = Annotated[Services, Depends(services_of)]
 T = TypeVar("T")
 
 
-def _caller(principal: Principal | None) -> Principal:
+def _caller(request: Request) -> Principal:
+    """The caller the policy check let through. Read from the request, not asked of
+    FastAPI as ``Depends(enforce)``: FastAPI walks a dependency's whole tree on every
+    request, its cached answer or not, so each ``Depends(enforce)`` below a route cost a
+    second walk of the policy check's. None (a public route, or a request the check did
+    not pass) is refused."""
+    principal = checked_caller(request)
     if principal is None:  # a public route asked for a caller: never in the table
         raise Unauthenticated("a bearer token is required")
     return principal
 
 
-async def _principal(principal: Annotated[Principal | None, Depends(enforce)]) -> Principal:
-    return _caller(principal)
+async def _principal(request: Request) -> Principal:
+    return _caller(request)
 
 
-async def _actor(principal: Annotated[Principal | None, Depends(enforce)]) -> Actor:
-    """Straight from the policy check, not through :func:`_principal`: FastAPI walks a
-    dependency's whole tree on every request, its cached answer or not, so each link of
-    a chain costs a walk of its own."""
-    return _caller(principal).actor
+async def _actor(request: Request) -> Actor:
+    return _caller(request).actor
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]

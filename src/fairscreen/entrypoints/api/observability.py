@@ -142,7 +142,8 @@ class ObserveRequests:
 
     def request_id(self, scope: Scope) -> str:
         client = scope.get("client")
-        if address_in(client[0] if client else None, self.trusted):
+        # no trusted proxy (the default): the peer's address is not parsed on each request
+        if self.trusted and address_in(client[0] if client else None, self.trusted):
             for name, value in scope.get("headers", []):
                 if name == b"x-request-id":
                     text = bytes(value).decode("latin-1")
@@ -264,6 +265,14 @@ def configure_logging(log_format: LogFormat, level: str = "info") -> None:
     """Every logger (uvicorn's too) writes through one handler on the root logger, in
     ``log_format``. Called by ``serve`` before uvicorn starts (uvicorn is then told not to
     install its own handlers)."""
+    # What no formatter here reads (each names the time, level, logger, request id and
+    # message) is not collected for every record: its caller (a walk of the stack), its
+    # thread and its process (the logging HOWTO's 'Optimization' switches). Each request
+    # writes its access line, and a serve or a worker writes little else.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

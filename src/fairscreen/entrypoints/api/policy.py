@@ -116,6 +116,9 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[ActorRole]] = {
 #: Routes also open, without a token, to a peer in the app's ``metrics_networks``
 #: (``FAIRSCREEN_METRICS_ALLOW``: the Prometheus server that scrapes every process).
 BY_ADDRESS: frozenset[tuple[str, str]] = frozenset({("GET", "/metrics")})
+#: The request scope's key under which :func:`enforce` leaves the caller it checked, for
+#: the routes' dependencies (``deps.ActorDep``, ``deps.PrincipalDep``) to take.
+CALLER_KEY = "fairscreen_caller"
 
 
 def _services(request: Request) -> Services:
@@ -177,4 +180,12 @@ async def enforce(request: Request) -> Principal | None:
         raise PermissionDenied(
             f"{principal.actor.role.value} may not call this route", field="route"
         )
+    request.scope[CALLER_KEY] = principal
+    return principal
+
+
+def checked_caller(request: Request) -> Principal | None:
+    """The caller :func:`enforce` let through for this request, or None (a public route,
+    a peer let in by address, or a request :func:`enforce` has not checked)."""
+    principal: Principal | None = request.scope.get(CALLER_KEY)
     return principal

@@ -67,6 +67,9 @@ class OneTripRoute(APIRoute):
     #: the route in the app's own router (its path then the whole path a request is
     #: matched by); None: matched as FastAPI matches it
     literal_prefix: str | None = None
+    #: the text of the path after its last parameter (``/report`` of
+    #: ``/v1/cases/{case_id}/report``; empty without one), set with ``literal_prefix``
+    literal_suffix: str = ""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if _plain_function(endpoint):
@@ -75,13 +78,16 @@ class OneTripRoute(APIRoute):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """No match, without FastAPI's and Starlette's matching, for a path that does not
-        begin with the route's literal prefix (which its regular expression begins with,
-        anchored): the app's router tries its routes in order, some 45 before a case's,
-        each a call through FastAPI's and Starlette's ``matches`` and a regular expression.
-        Any other path is matched as before."""
+        begin with the route's literal prefix or does not end with its literal suffix
+        (its regular expression, anchored at both ends, begins and ends with them): the
+        app's router tries its routes in order, some 45 before a case's, each a call
+        through FastAPI's and Starlette's ``matches`` and a regular expression, and some
+        25 routes share the prefix ``/v1/cases/``. Any other path is matched as before."""
         prefix = self.literal_prefix
-        if prefix is not None and not get_route_path(scope).startswith(prefix):
-            return Match.NONE, {}
+        if prefix is not None:
+            path = get_route_path(scope)
+            if not (path.startswith(prefix) and path.endswith(self.literal_suffix)):
+                return Match.NONE, {}
         return super().matches(scope)
 
 
@@ -128,3 +134,4 @@ def include_routes(
         added = app.router.routes[-1]
         if isinstance(added, OneTripRoute) and added.path == route.path:
             added.literal_prefix = route.path.split("{", 1)[0]
+            added.literal_suffix = route.path.rsplit("}", 1)[1] if "}" in route.path else ""
