@@ -30,7 +30,13 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from fairscreen.adapters.crypto import CURRENT_MASTER, KeyKind, WrappedKey
 from fairscreen.adapters.db.case_tables import wrapped_keys as t
-from fairscreen.adapters.db.engine import begin_write, hold_migration_lock, one_of
+from fairscreen.adapters.db.engine import (
+    begin_write,
+    first_mapping,
+    hold_migration_lock,
+    one_mapping,
+    one_of,
+)
 from fairscreen.domain.errors import KeyDestroyed
 
 #: Built once: the lookup runs for every field sealed or opened.
@@ -167,7 +173,7 @@ class SqlKeyStore:
                 self._cases_and_subjects((owner,))
             else:
                 found = self._connection.execute(_ROW, {"owner": owner, "kind": kind.value})
-                self._seen[(kind, owner)] = found.mappings().first()
+                self._seen[(kind, owner)] = first_mapping(found)
         return self._seen[(kind, owner)]
 
     def read_ahead(self, cases: Sequence[str], subject: str | None = None) -> None:
@@ -221,12 +227,10 @@ class SqlKeyStore:
         # the row as stored, returned by the insert itself: the case's fields are sealed
         # under the key just added, and each would read it back otherwise
         values = {"key_id": key.key_id, "wrapped_by": key.wrapped_by, "blob": key.blob}
-        self._seen[(kind, owner)] = (
+        self._seen[(kind, owner)] = one_mapping(
             self._connection.execute(
                 _ADD, {"kind": kind.value, "owner": owner, "subject": key.subject, **values}
             )
-            .mappings()
-            .one()
         )
         return key
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
-from fairscreen.adapters.db.engine import one_of, one_of_parameter
+from fairscreen.adapters.db.engine import first_mapping, one_mapping, one_of, one_of_parameter
 from fairscreen.adapters.db.reference_tables import reference_invitations
 from fairscreen.adapters.db.selfid_tables import fairness_snapshots, self_identifications
 from fairscreen.domain.lifecycle import CaseState
@@ -201,7 +201,7 @@ class ServiceRepository:
     def _one(self, query: sa.Select[Any], key: Any = None) -> RowMapping | None:
         """The first row of ``query``; ``key``: its ``:key`` parameter (:func:`_rows_where`)."""
         parameters = None if key is None else {"key": key}
-        return self.connection.execute(query, parameters).mappings().first()
+        return first_mapping(self.connection.execute(query, parameters))
 
     def _rows(self, query: sa.Select[Any], key: Any) -> Iterable[RowMapping]:
         """The rows of a query built once with a ``:key`` parameter (:func:`_rows_where`)."""
@@ -500,7 +500,7 @@ class ServiceRepository:
         """Set ``values`` on the case's row; the row as it now stands (``RETURNING``: the
         update locks it as :meth:`case` would, with no second statement to read it)."""
         parameters = {**values, "case_id": case_id}
-        row = self.connection.execute(_UPDATE_CASE, parameters).mappings().one()
+        row = one_mapping(self.connection.execute(_UPDATE_CASE, parameters))
         self._read[(t.cases.name, case_id)] = row  # the row as it now stands
         return row
 
@@ -762,7 +762,7 @@ class ServiceRepository:
         files = t.evidence_files
         query = sa.select(files).where(files.c.id == file_id, files.c.case_id == case["id"])
         query = query.with_for_update() if lock else self._locked(query)
-        row = self.connection.execute(query).mappings().first()
+        row = first_mapping(self.connection.execute(query))
         return None if row is None else self._evidence_file(case, row)
 
     def pending_evidence_files(self, created_before: datetime) -> list[tuple[str, str]]:
