@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from fairscreen.adapters.crypto import CURRENT_MASTER, KeyKind, WrappedKey
 from fairscreen.adapters.db.case_tables import wrapped_keys as t
 from fairscreen.adapters.db.engine import (
+    all_mappings,
     begin_write,
     first_mapping,
     hold_migration_lock,
@@ -193,7 +194,7 @@ class SqlKeyStore:
         that wrap them and of ``subject`` (or its absence), read together (one round
         trip instead of up to four); a subject row already remembered is kept."""
         parameters = {"case": cases[0], "other_case": cases[-1], "subject": subject}
-        rows = self._connection.execute(_CASES_AND_SUBJECTS, parameters).mappings().all()
+        rows = all_mappings(self._connection.execute(_CASES_AND_SUBJECTS, parameters))
         for case in cases:
             self._seen[(KeyKind.CASE, case)] = None
         for row in rows:
