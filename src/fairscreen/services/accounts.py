@@ -51,7 +51,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
-from fairscreen.adapters.db.engine import one_statement
+from fairscreen.adapters.db.engine import first_mapping, one_statement
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.adapters.notify import Notification
 from fairscreen.domain.errors import FairscreenError, InvalidInput, NotFound, PermissionDenied
@@ -412,7 +412,7 @@ def authenticate(svc: Services, token: str) -> Principal:
     """The principal behind a bearer token, or :class:`Unauthenticated`."""
     digest = token_digest(token)
     with one_statement(svc.engine) as connection:
-        row = connection.execute(_TOKEN_QUERY, {"digest": digest}).mappings().first()
+        row = first_mapping(connection.execute(_TOKEN_QUERY, {"digest": digest}))
     return principal_of(svc, row)
 
 

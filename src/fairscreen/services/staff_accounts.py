@@ -46,6 +46,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import RowMapping
 
 from fairscreen.adapters.db import account_tables as a
+from fairscreen.adapters.db.engine import first_mapping
 from fairscreen.adapters.db.unit_of_work import SqlUnitOfWork
 from fairscreen.domain.bilingual import LANGUAGES
 from fairscreen.domain.errors import InvalidInput, NotFound, PermissionDenied
@@ -613,7 +614,7 @@ def hr_contact(uow: SqlUnitOfWork, tenant_id: str) -> tuple[str, str | None] | N
     administrator's (the account that signed the organisation up, or the oldest
     administrator), else its oldest account with an address; disabled accounts (shredded)
     and token-only integrations never. None when the employer has no such account."""
-    row = uow.connection.execute(_HR_CONTACT, {"tenant_id": tenant_id}).mappings().first()
+    row = first_mapping(uow.connection.execute(_HR_CONTACT, {"tenant_id": tenant_id}))
     if row is None:
         return None
     email = uow.cipher.decrypt_text(account_label(row["id"]), "email", bytes(row["email_ct"]))

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from fairscreen.adapters.secret_files import private_file
 from fairscreen.domain.errors import (
@@ -279,6 +279,28 @@ def one_of_parameter(
     if dialect == "postgresql":
         return column == sa.any_(sa.bindparam(name, values, type_=postgresql.ARRAY(sa.String)))
     return column.in_(sa.bindparam(name, values, expanding=True))
+
+
+def first_mapping(result: sa.Result[Any]) -> RowMapping | None:
+    """The result's first row by column name, or None; the result closed. What
+    ``result.mappings().first()`` gives, for some 20,000 instructions less a statement
+    (callgrind, one 26-column row on PostgreSQL: 376k against 356k): ``mappings()``
+    wraps the result in a ``MappingResult`` whose ``first`` runs SQLAlchemy's generic
+    Python path, where the row's ``_mapping`` is one object made."""
+    row = result.first()
+    return None if row is None else row._mapping
+
+
+def all_mappings(result: sa.Result[Any]) -> list[RowMapping]:
+    """The result's rows by column name (``result.mappings().all()``, as
+    :func:`first_mapping`: 378k against 356k a one-row read, callgrind)."""
+    return [row._mapping for row in result.all()]
+
+
+def one_mapping(result: sa.Result[Any]) -> RowMapping:
+    """The result's one row by column name (``result.mappings().one()``, as
+    :func:`first_mapping`): raises as ``one()`` does when there is none or more."""
+    return result.one()._mapping
 
 
 def as_writer(connection: Connection) -> Connection:

@@ -23,7 +23,13 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from fairscreen.adapters.crypto import EnvelopeCipher
 from fairscreen.adapters.db import case_tables as t
-from fairscreen.adapters.db.engine import one_of, one_of_parameter
+from fairscreen.adapters.db.engine import (
+    all_mappings,
+    first_mapping,
+    one_mapping,
+    one_of,
+    one_of_parameter,
+)
 from fairscreen.adapters.db.reference_tables import reference_invitations
 from fairscreen.adapters.db.selfid_tables import fairness_snapshots, self_identifications
 from fairscreen.domain.lifecycle import CaseState
@@ -201,11 +207,11 @@ class ServiceRepository:
     def _one(self, query: sa.Select[Any], key: Any = None) -> RowMapping | None:
         """The first row of ``query``; ``key``: its ``:key`` parameter (:func:`_rows_where`)."""
         parameters = None if key is None else {"key": key}
-        return self.connection.execute(query, parameters).mappings().first()
+        return first_mapping(self.connection.execute(query, parameters))
 
-    def _rows(self, query: sa.Select[Any], key: Any) -> Iterable[RowMapping]:
+    def _rows(self, query: sa.Select[Any], key: Any) -> list[RowMapping]:
         """The rows of a query built once with a ``:key`` parameter (:func:`_rows_where`)."""
-        return self.connection.execute(query, {"key": key}).mappings()
+        return all_mappings(self.connection.execute(query, {"key": key}))
 
     def _one_of(self, column: Any, values: Sequence[str]) -> Any:
         return one_of(self.connection, column, values)
@@ -500,7 +506,7 @@ class ServiceRepository:
         """Set ``values`` on the case's row; the row as it now stands (``RETURNING``: the
         update locks it as :meth:`case` would, with no second statement to read it)."""
         parameters = {**values, "case_id": case_id}
-        row = self.connection.execute(_UPDATE_CASE, parameters).mappings().one()
+        row = one_mapping(self.connection.execute(_UPDATE_CASE, parameters))
         self._read[(t.cases.name, case_id)] = row  # the row as it now stands
         return row
 
@@ -558,7 +564,7 @@ class ServiceRepository:
         :meth:`authorization` from the row the insert returned (``RETURNING``, as the key
         store remembers a key it adds): signing sets the scope from it at once."""
         self._forget(t.authorizations)
-        row = (
+        row = one_mapping(
             self.connection.execute(
                 _INSERT_AUTHORIZATION,
                 {
@@ -570,8 +576,6 @@ class ServiceRepository:
                     **values,
                 },
             )
-            .mappings()
-            .one()
         )
         # as :meth:`authorization` reads it: the case's pseudonym joined, the purpose open
         stored = {**row, "pseudonym": case["pseudonym"], "purpose": purpose}
@@ -762,7 +766,7 @@ class ServiceRepository:
         files = t.evidence_files
         query = sa.select(files).where(files.c.id == file_id, files.c.case_id == case["id"])
         query = query.with_for_update() if lock else self._locked(query)
-        row = self.connection.execute(query).mappings().first()
+        row = first_mapping(self.connection.execute(query))
         return None if row is None else self._evidence_file(case, row)
 
     def pending_evidence_files(self, created_before: datetime) -> list[tuple[str, str]]:
