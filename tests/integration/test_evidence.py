@@ -51,34 +51,29 @@ def test_concurrent_reads_are_each_logged_once(world: World) -> None:
     assert audit_ledger(world.svc, as_of=world.clock.now) == []
 
 
+@pytest.mark.parametrize(
+    ("ledger_url", "refusal"),
+    [
+        # a ledger that cannot take the entry, a database without the schema: LedgerError
+        ("sqlite:///{tmp}/empty.db", LedgerError),
+        # PostgreSQL out of reach while the entry waits (a restart; nothing listens on
+        # port 1): the storage's own DatabaseUnreachable (503, try again), not LedgerError
+        ("postgresql+psycopg://postgres@127.0.0.1:1/test", DatabaseUnreachable),
+    ],
+    ids=["unmigrated", "unreachable"],
+)
 def test_a_read_whose_evidence_cannot_be_committed_shows_nothing(
-    world: World, tmp_path: Path
+    world: World, tmp_path: Path, ledger_url: str, refusal: type[Exception]
 ) -> None:
     case_id = order_and_sign(world)
     run_investigation(world.svc, world.agency, case_id)
-    # A ledger that cannot take the entry: a database without the schema.
-    unmigrated = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-    world.svc.evidence = EvidenceLog(lambda: SqlUnitOfWork(unmigrated, world.svc.key_provider))
+    ledger = create_engine(ledger_url.format(tmp=tmp_path))
+    world.svc.evidence = EvidenceLog(lambda: SqlUnitOfWork(ledger, world.svc.key_provider))
     before = reads_logged(world)
-    with pytest.raises(LedgerError):
+    with pytest.raises(refusal):
         read_report(world.svc, world.candidate, case_id)
     assert reads_logged(world) == before
-    unmigrated.dispose()
-
-
-def test_a_read_whose_database_is_out_of_reach_is_told_to_try_again(world: World) -> None:
-    """A PostgreSQL restart while a read's entry waits to be committed: the reader hears
-    the storage's own DatabaseUnreachable (503, try again), not a LedgerError (500), and
-    sees nothing. No server listens on port 1."""
-    case_id = order_and_sign(world)
-    run_investigation(world.svc, world.agency, case_id)
-    gone = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/test")
-    world.svc.evidence = EvidenceLog(lambda: SqlUnitOfWork(gone, world.svc.key_provider))
-    before = reads_logged(world)
-    with pytest.raises(DatabaseUnreachable):
-        read_report(world.svc, world.candidate, case_id)
-    assert reads_logged(world) == before
-    gone.dispose()
+    ledger.dispose()
 
 
 def test_a_read_that_meets_a_destruction_shows_nothing_and_logs_nothing(
