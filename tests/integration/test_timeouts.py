@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -148,7 +148,7 @@ def test_the_connection_scope_names_the_session_zone_utc(postgres_url: str) -> N
                 {"moment": moment},
             ).one()
         assert zone == "UTC"
-        assert back.tzinfo is timezone.utc and back == moment
+        assert back.tzinfo is UTC and back == moment
     finally:
         engine.dispose()
 

@@ -68,7 +68,8 @@ class PostgresTimeouts:
     Where they are set (``scope``, ``FAIRSCREEN_DB_TIMEOUTS_SCOPE``):
 
     - ``connection`` (the default): once, when the connection is opened, as the libpq
-      startup ``options`` (``-c lock_timeout=…``, added to any the URL names): no
+      startup ``options`` (``-c lock_timeout=…``, added to any the URL names), with
+      the session's zone named ``UTC`` beside them (see :func:`create_engine`): no
       statement and no round trip per transaction. A request makes some 30 transactions
       per lifecycle over its two databases; the ``SET LOCAL`` of each was one round trip
       of a dozen the whole transaction takes (docs/operations.md, 'Where a lifecycle's
