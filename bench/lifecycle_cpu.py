@@ -96,28 +96,47 @@ def fresh_stores(kind: str, admin_url: str, folder: Path) -> Iterator[tuple[str,
 
 
 class StatementCounter:
-    """Statements, transactions and round trips per database, while ``counting``."""
+    """Statements, transactions and round trips per database, between :meth:`start` and
+    :meth:`stop`. Its hooks are in place only then: a listener on an engine costs every
+    statement SQLAlchemy's event dispatch and a call, which a server does not pay, so
+    the timed and callgrind-counted lifecycles run without them."""
 
     def __init__(self, services: Any) -> None:
+        self.counts = {name: Counter[str]() for name in DATABASES}
+        self._engines = {"data": services.engine, "keys": services.key_engine}
+        self._names = {
+            str(engine.url.database): name
+            for name, engine in self._engines.items()
+            if engine is not None
+        }
+        self._listeners: list[tuple[Any, Any]] = []
+        self._execute: Any = None
+
+    def start(self) -> None:
         import sqlalchemy as sa
 
-        self.counting = False
-        self.counts = {name: Counter[str]() for name in DATABASES}
-        engines = {"data": services.engine, "keys": services.key_engine}
-        self._names: dict[str, str] = {}
-        for name, engine in engines.items():
-            if engine is None:
-                continue
-            self._names[str(engine.url.database)] = name
-            sa.event.listen(engine, "before_cursor_execute", self._statement(name))
+        for name, engine in self._engines.items():
+            if engine is not None:
+                listener = self._statement(name)
+                sa.event.listen(engine, "before_cursor_execute", listener)
+                self._listeners.append((engine, listener))
         self._count_async_psycopg()
+
+    def stop(self) -> None:
+        import psycopg
+        import sqlalchemy as sa
+
+        for engine, listener in self._listeners:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        self._listeners.clear()
+        if self._execute is not None:
+            psycopg.AsyncConnection.execute = self._execute  # type: ignore[method-assign]
+            self._execute = None
 
     def _statement(self, name: str) -> Any:
         def before_cursor_execute(
             connection: Any, cursor: Any, statement: str, *_: Any, **__: Any
         ) -> None:
-            if not self.counting:
-                return
             counts = self.counts[name]
             if connection.dialect.name == "sqlite":  # the engine's explicit BEGIN
                 counts["transactions" if statement.startswith("BEGIN") else "statements"] += 1
@@ -137,14 +156,13 @@ class StatementCounter:
         each statement is one transaction."""
         import psycopg
 
-        execute = psycopg.AsyncConnection.execute
+        execute = self._execute = psycopg.AsyncConnection.execute
         counter = self
 
         async def counted(connection: Any, *args: Any, **kwargs: Any) -> Any:
-            if counter.counting:
-                counts = counter.counts[counter._names.get(connection.info.dbname, "data")]
-                counts["statements"] += 1
-                counts["transactions"] += 1
+            counts = counter.counts[counter._names.get(connection.info.dbname, "data")]
+            counts["statements"] += 1
+            counts["transactions"] += 1
             return await execute(connection, *args, **kwargs)
 
         psycopg.AsyncConnection.execute = counted  # type: ignore[method-assign]
@@ -197,10 +215,13 @@ async def measure(app: Any, world: dict[str, Any], args: argparse.Namespace) -> 
         for _ in range(args.lifecycles):
             await drive(client, world)
         cpu, wall = time.process_time() - began_cpu, time.perf_counter() - began
-        counter.counting = True
-        for _ in range(args.count):
-            await drive(client, world)
-        counter.counting = False
+        if args.count:
+            counter.start()
+            try:
+                for _ in range(args.count):
+                    await drive(client, world)
+            finally:
+                counter.stop()
     postgres = args.database == "postgresql"
     return {
         "cpu_ms": cpu * 1000 / args.lifecycles,

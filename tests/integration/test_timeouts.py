@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,24 @@ def test_by_default_the_timeouts_are_set_once_per_connection_beside_the_urls_opt
                 ).one()
         assert tuple(shown[:2]) == ("2500ms", "1min")
         assert expected_schema.endswith(shown[2])
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_connection_scope_names_the_session_zone_utc(postgres_url: str) -> None:
+    """``TimeZone=UTC`` beside the timeouts: psycopg hands a moment back with
+    ``datetime.timezone.utc`` (not a ``ZoneInfo`` to convert), the same instant."""
+    engine = create_engine(postgres_url)
+    moment = datetime(2026, 12, 5, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+    try:
+        with engine.connect() as connection:
+            zone, back = connection.execute(
+                sa.text("SELECT current_setting('TimeZone'), CAST(:moment AS timestamptz)"),
+                {"moment": moment},
+            ).one()
+        assert zone == "UTC"
+        assert back.tzinfo is UTC and back == moment
     finally:
         engine.dispose()
 
