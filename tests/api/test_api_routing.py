@@ -9,12 +9,13 @@ from __future__ import annotations
 import inspect
 import re
 import threading
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, params
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_typed_signature
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -22,7 +23,13 @@ from pydantic import BaseModel
 from api.conftest import Api
 from fairscreen.entrypoints.api.app import api_routes
 from fairscreen.entrypoints.api.deps import TAKEN_FROM_REQUEST
-from fairscreen.entrypoints.api.policy import bearer_token, enforce
+from fairscreen.entrypoints.api.policy import (
+    PUBLIC,
+    ROUTE_ROLES,
+    bearer_token,
+    enforce,
+    services_of,
+)
 from fairscreen.entrypoints.api.routing import OneTripRoute, include_routes
 
 
@@ -336,10 +343,21 @@ def test_an_api_route_takes_its_services_and_caller_from_the_request(api: Api) -
     app = api.client.app
     assert isinstance(app, FastAPI)
     taken = set(TAKEN_FROM_REQUEST)
+    callers = taken - {services_of}
     for route in app.router.routes:
         if isinstance(route, OneTripRoute):
             calls = {sub.call for sub in route.dependant.dependencies}
             assert not calls & taken, route.path
+            # a route without a checked caller asks for none (its 401 would follow a 422)
+            if any(ROUTE_ROLES.get((m, route.path)) is PUBLIC for m in route.methods):
+                own = get_typed_signature(inspect.unwrap(route.endpoint)).parameters.values()
+                asked = {
+                    extra.dependency
+                    for parameter in own
+                    for extra in get_args(parameter.annotation)[1:]
+                    if isinstance(extra, params.Depends)
+                }
+                assert not asked & callers, route.path
     me = api.client.get("/v1/auth/me", headers=api.h("employer"))  # PrincipalDep
     assert me.status_code == 200 and me.json()["role"] == "employer", me.text
     made = api.call("employer", "POST", "/v1/candidates", json={"nonsense": 1})  # ServicesDep,

@@ -80,7 +80,7 @@ def taking_from_request(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     The caller is the one :func:`~fairscreen.entrypoints.api.policy.enforce` checked, the
     app's first dependency on every route: its 401 and 403 still come before any 422. Only
     a route the policy table leaves public could ask for a caller it does not have, and
-    none does (``tests/api/test_api_policy.py``): refused with the same 401 as before,
+    none does (``tests/api/test_api_routing.py``): refused with the same 401 as before,
     after its parameters were validated rather than before."""
     signature = get_typed_signature(endpoint)
     taken: dict[str, Callable[[Request], Any]] = {}
