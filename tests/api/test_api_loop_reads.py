@@ -52,3 +52,20 @@ def test_on_sqlite_the_token_is_read_in_the_thread_pool(api: Api, trips: list[st
         assert client.get("/v1/ledger/status", headers=api.h("operator")).status_code == 200
         checks = sum("function authenticate " in trip for trip in trips)  # not shown: a token
         assert (checks, len(trips)) == (1, 2)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_the_loop_a_token_signed_out_is_refused_at_the_next_request(api: Api) -> None:
+    """The reader keeps its cursors, not their rows: the read after a sign-out sees it."""
+    made = api.call("operator", "POST", "/v1/accounts", json={"role": "regulator", "label": "x"})
+    assert made.status_code == 201, made.text
+    mine = {"Authorization": f"Bearer {made.json()['token']['token']}"}
+    with _app(api) as client:
+        for _ in range(3):  # the same statement again and again on the kept cursors
+            assert client.get("/v1/auth/me", headers=mine).status_code == 200
+        assert client.delete("/v1/auth/token", headers=mine).status_code == 204
+        after = client.get("/v1/auth/me", headers=mine)
+        assert after.status_code == 401
+        unknown = client.get("/v1/auth/me", headers={"Authorization": "Bearer fs_" + "0" * 40})
+        assert after.json() == unknown.json()
+        assert client.get("/v1/auth/me", headers=api.h("operator")).status_code == 200

@@ -9,19 +9,27 @@ from __future__ import annotations
 import inspect
 import re
 import threading
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, params
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_typed_signature
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from api.conftest import Api
 from fairscreen.entrypoints.api.app import api_routes
-from fairscreen.entrypoints.api.policy import bearer_token, enforce
+from fairscreen.entrypoints.api.deps import TAKEN_FROM_REQUEST
+from fairscreen.entrypoints.api.policy import (
+    PUBLIC,
+    ROUTE_ROLES,
+    bearer_token,
+    enforce,
+    services_of,
+)
 from fairscreen.entrypoints.api.routing import OneTripRoute, include_routes
 
 
@@ -326,6 +334,36 @@ def test_every_route_reaches_the_policy_check_directly(api: Api) -> None:
         for sub in route.dependant.dependencies[1:]:
             depth = _depth_to(sub, enforce)
             assert depth in (None, 1), (route.path, sub.call)
+
+
+def test_an_api_route_takes_its_services_and_caller_from_the_request(api: Api) -> None:
+    """ServicesDep, ActorDep and PrincipalDep are no dependencies FastAPI walks on an API
+    route (routing.taking_from_request): the endpoint gets the app's services and the
+    caller the policy check let through, and the check still refuses before validation."""
+    app = api.client.app
+    assert isinstance(app, FastAPI)
+    taken = set(TAKEN_FROM_REQUEST)
+    callers = taken - {services_of}
+    for route in app.router.routes:
+        if isinstance(route, OneTripRoute):
+            calls = {sub.call for sub in route.dependant.dependencies}
+            assert not calls & taken, route.path
+            # a route without a checked caller asks for none (its 401 would follow a 422)
+            if any(ROUTE_ROLES.get((m, route.path)) is PUBLIC for m in route.methods):
+                own = get_typed_signature(inspect.unwrap(route.endpoint)).parameters.values()
+                asked = {
+                    extra.dependency
+                    for parameter in own
+                    for extra in get_args(parameter.annotation)[1:]
+                    if isinstance(extra, params.Depends)
+                }
+                assert not asked & callers, route.path
+    me = api.client.get("/v1/auth/me", headers=api.h("employer"))  # PrincipalDep
+    assert me.status_code == 200 and me.json()["role"] == "employer", me.text
+    made = api.call("employer", "POST", "/v1/candidates", json={"nonsense": 1})  # ServicesDep,
+    assert made.status_code == 422  # ActorDep and a body: a valid caller learns what is wrong
+    assert api.client.post("/v1/candidates", json={"nonsense": 1}).status_code == 401
+    assert api.call("agency", "POST", "/v1/candidates", json={"nonsense": 1}).status_code == 403
 
 
 @pytest.mark.parametrize(

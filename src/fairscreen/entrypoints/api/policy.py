@@ -121,21 +121,22 @@ BY_ADDRESS: frozenset[tuple[str, str]] = frozenset({("GET", "/metrics")})
 CALLER_KEY = "fairscreen_caller"
 
 
-def _services(request: Request) -> Services:
+def services_in(request: Request) -> Services:
+    """The services object the app was built with."""
     services: Services = request.app.state.services
     return services
 
 
 async def services_of(request: Request) -> Services:
-    """The services object the app was built with (async: no thread hop)."""
-    return _services(request)
+    """:func:`services_in` as a dependency (async: no thread hop)."""
+    return services_in(request)
 
 
 async def _authenticate(request: Request, token: str) -> Principal:
     reader = getattr(request.app.state, "loop_reader", None)
     if reader is not None:
-        return await accounts.authenticate_on_loop(_services(request), token, reader.one)
-    return await run_in_threadpool(accounts.authenticate, _services(request), token)
+        return await accounts.authenticate_on_loop(services_in(request), token, reader.one)
+    return await run_in_threadpool(accounts.authenticate, services_in(request), token)
 
 
 def route_template(request: Request) -> tuple[str, str]:
