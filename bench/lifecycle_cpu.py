@@ -130,7 +130,7 @@ class StatementCounter:
             sa.event.remove(engine, "before_cursor_execute", listener)
         self._listeners.clear()
         if self._execute is not None:
-            psycopg.AsyncConnection.execute = self._execute  # type: ignore[method-assign]
+            psycopg.AsyncCursor.execute = self._execute  # type: ignore[method-assign]
             self._execute = None
 
     def _statement(self, name: str) -> Any:
@@ -153,19 +153,22 @@ class StatementCounter:
 
     def _count_async_psycopg(self) -> None:
         """psycopg's async connections (the token read on the loop) run in autocommit:
-        each statement is one transaction."""
+        each statement is one transaction. Counted at the cursor, which every async
+        statement goes through (``AsyncConnection.execute`` makes one; the token read
+        keeps its own)."""
         import psycopg
 
-        execute = self._execute = psycopg.AsyncConnection.execute
+        execute = self._execute = psycopg.AsyncCursor.execute
         counter = self
 
-        async def counted(connection: Any, *args: Any, **kwargs: Any) -> Any:
-            counts = counter.counts[counter._names.get(connection.info.dbname, "data")]
+        async def counted(cursor: Any, *args: Any, **kwargs: Any) -> Any:
+            name = counter._names.get(cursor.connection.info.dbname, "data")
+            counts = counter.counts[name]
             counts["statements"] += 1
             counts["transactions"] += 1
-            return await execute(connection, *args, **kwargs)
+            return await execute(cursor, *args, **kwargs)
 
-        psycopg.AsyncConnection.execute = counted  # type: ignore[method-assign]
+        psycopg.AsyncCursor.execute = counted  # type: ignore[method-assign]
 
     def per_lifecycle(self, lifecycles: int, postgres: bool) -> dict[str, dict[str, float]]:
         table = {}
