@@ -42,8 +42,14 @@ def case_statistics(svc: Services, *, period: str = "month") -> dict[str, Any]:
     """Counts per employer pseudonym and period, by state and by light, suppressed."""
     if period not in PERIODS:
         raise InvalidInput("must be month or year", field="period", key="input.must_month_year")
-    year = sa.extract("year", t.cases.c.created_at)
-    month = sa.extract("month", t.cases.c.created_at) if period == "month" else sa.literal(0)
+    created = t.cases.c.created_at
+    if svc.engine.dialect.name == "postgresql":
+        # EXTRACT from a timestamptz reads the session's TimeZone, which the database's
+        # or role's setting or the connections' startup options decide: periods in UTC,
+        # as SQLite's (stored in UTC) are, whatever the session's zone.
+        created = sa.func.timezone("UTC", created)
+    year = sa.extract("year", created)
+    month = sa.extract("month", created) if period == "month" else sa.literal(0)
     query = (
         sa.select(
             t.tenants.c.pseudonym,

@@ -161,9 +161,10 @@ def create_engine(
             # session's zone goes with them: psycopg hands a timestamptz back in it, and
             # only for a zone named exactly ``UTC`` as ``datetime.timezone.utc``; for
             # another name (the server's default here is ``Etc/UTC``) as a ``ZoneInfo``,
-            # which ``UtcDateTime`` then converts, 6.6k instructions a moment. No SQL of
-            # ours reads the zone: every moment is bound with its offset (``UtcDateTime``)
-            # and none is cast to a date or truncated on the server.
+            # which ``UtcDateTime`` then converts, 6.6k instructions a moment. Every
+            # moment is bound with its offset (``UtcDateTime``); the one statement that
+            # reads a zone, the public statistics' EXTRACT of year and month, names UTC
+            # itself (``services/stats.py``), so no answer depends on this setting.
             startup = " ".join(f"-c {name}={ms}" for name, ms in timeouts.settings())
             startup += " -c TimeZone=UTC"
             _STARTUP_OPTIONS[engine] = startup
