@@ -173,6 +173,10 @@ def test_routes_added_by_include_routes_answer_any_path_as_fastapis_own() -> Non
         ("GET", "/v1/numbers/3"),
         ("GET", "/v1/numbers/3/double"),
         ("GET", "/v1/numbers/3/double/"),
+        # a final newline: the pattern's ``$`` matches before it
+        ("GET", "/v1/numbers/3/double%0A"),
+        ("GET", "/v1/numbers/3/double%0A/"),
+        ("GET", "/v1/numbers/3%0A"),
         ("POST", "/v1/numbers/3/double"),
         ("GET", "/v1/numbers/3/triple"),
         ("GET", "/v1/numbers/3/"),

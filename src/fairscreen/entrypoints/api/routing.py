@@ -151,11 +151,14 @@ class OneTripRoute(APIRoute):
         (its regular expression, anchored at both ends, begins and ends with them): the
         app's router tries its routes in order, some 45 before a case's, each a call
         through FastAPI's and Starlette's ``matches`` and a regular expression, and some
-        25 routes share the prefix ``/v1/cases/``. Any other path is matched as before."""
+        25 routes share the prefix ``/v1/cases/``. Any other path is matched as before:
+        the pattern's ``$`` also matches before a final newline (``…/report%0A``), so the
+        suffix is looked for before one too."""
         prefix = self.literal_prefix
         if prefix is not None:
             path = get_route_path(scope)
-            if not (path.startswith(prefix) and path.endswith(self.literal_suffix)):
+            end = path[:-1] if path.endswith("\n") else path
+            if not (path.startswith(prefix) and end.endswith(self.literal_suffix)):
                 return Match.NONE, {}
         return super().matches(scope)
 
