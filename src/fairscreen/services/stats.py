@@ -42,7 +42,7 @@ def case_statistics(svc: Services, *, period: str = "month") -> dict[str, Any]:
     """Counts per employer pseudonym and period, by state and by light, suppressed."""
     if period not in PERIODS:
         raise InvalidInput("must be month or year", field="period", key="input.must_month_year")
-    created = t.cases.c.created_at
+    created: sa.ColumnElement[Any] = t.cases.c.created_at
     if svc.engine.dialect.name == "postgresql":
         # EXTRACT from a timestamptz reads the session's TimeZone, which the database's
         # or role's setting or the connections' startup options decide: periods in UTC,
