@@ -13,6 +13,8 @@ import errno
 import logging
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,16 @@ def test_a_stale_read_only_shm_is_named(tmp_path: Path) -> None:
         sa.make_url(f"sqlite:///{database}"),
     )
     assert problem is not None and f"{shm} is not writable (mode 444)" in str(problem)
+
+
+def test_a_sqlite_error_is_named_without_loading_the_postgresql_driver() -> None:
+    """A SQLite-only command's storage error is told as before, and nothing loads
+    psycopg to find out that the error is not psycopg's (it cannot be, unloaded)."""
+    code = (
+        "import sqlite3, sys\n"
+        "from fairscreen.adapters.db.engine import storage_problem\n"
+        "problem = storage_problem(sqlite3.OperationalError('unable to open database file'))\n"
+        "print(type(problem).__name__, 'psycopg' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["StorageUnavailable", "False"]

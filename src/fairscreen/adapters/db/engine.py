@@ -21,11 +21,13 @@ A SQLite file is created with mode 0600 (an existing one is narrowed to it).
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -483,17 +485,23 @@ def storage_errors(url: sa.URL | None = None) -> Iterator[None]:
     ``adapters/db/loop_reads.py``, use psycopg directly) alike."""
     try:
         yield
-    except (sa.exc.DBAPIError, _psycopg_error()) as exc:  # evaluated only on an error
-        problem = storage_problem(exc, url)
+    except Exception as exc:
+        drivers: tuple[type[Exception], ...] = (sa.exc.DBAPIError, *_psycopg_errors())
+        problem = storage_problem(exc, url) if isinstance(exc, drivers) else None
         if problem is None:
             raise
         raise problem from exc
 
 
-def _psycopg_error() -> type[Exception]:
-    import psycopg  # not at import: a SQLite-only command need not load the driver
+def _loaded_psycopg() -> ModuleType | None:
+    """The driver, once loaded; None before: no error can be psycopg's then, and a
+    SQLite-only command need not load the driver to find out."""
+    return sys.modules.get("psycopg")
 
-    return psycopg.Error
+
+def _psycopg_errors() -> tuple[type[Exception], ...]:
+    psycopg = _loaded_psycopg()
+    return () if psycopg is None else (psycopg.Error,)
 
 
 #: PostgreSQL's SQLSTATEs for a server that ends or refuses the connection: the class
@@ -509,13 +517,12 @@ def _connection_lost(error: BaseException, cause: BaseException, state: str | No
     other connections to the same server), or as psycopg's ``OperationalError`` without
     a SQLSTATE, which it raises when no server answered (a failed connect, a closed
     socket). SQLite's errors are none of these."""
-    import psycopg
-
     if state is not None:
         return state.startswith(_PG_CONNECTION_CLASS) or state in _PG_SHUTDOWN
     if getattr(error, "connection_invalidated", False):
         return True
-    return isinstance(cause, psycopg.OperationalError)
+    psycopg = _loaded_psycopg()
+    return psycopg is not None and isinstance(cause, psycopg.OperationalError)
 
 
 def _where(url: sa.URL | None) -> str:
