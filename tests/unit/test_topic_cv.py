@@ -12,7 +12,7 @@ pytest.importorskip("opencc")
 
 import numpy as np
 
-from fairscreen.training.topic_cv import Row, _groups, operating_points
+from fairscreen.training.topic_cv import Row, _groups, best_span_scores, operating_points
 from fairscreen.training.topic_model import (
     ANY_SCRIPT,
     dropped,
@@ -94,3 +94,12 @@ def test_twins_and_same_text_share_a_group() -> None:
     ]
     groups = _groups(rows)
     assert groups[0] == groups[1] == groups[3] != groups[2]
+
+
+def test_a_statement_scores_as_its_highest_span() -> None:
+    class Scores:
+        def score(self, bags: list[str]) -> np.ndarray:
+            return np.array([float(len(bag)) for bag in bags])
+
+    span_bags = [["a", "abc", "ab"], ["abcd"], ["a", "a"]]
+    assert best_span_scores(Scores(), span_bags).tolist() == [3.0, 4.0, 1.0]  # type: ignore[arg-type]

@@ -24,7 +24,13 @@ from fairscreen.domain.topic_model import (
 from fairscreen.domain.topic_names import ALLOW_FEATURE, ALLOW_MARK, PROHIBITED_TOPICS
 from fairscreen.domain.topics import LayeredTopicClassifier, default_classifier
 from fairscreen.services.evaluation import evaluate_case
-from fairscreen.services.topic_audit import HELDOUT_RESOURCES, audit_shipped_sets, load_heldout
+from fairscreen.services.topic_audit import (
+    DEVELOPMENT_RESOURCES,
+    HELDOUT_RESOURCES,
+    audit_shipped_sets,
+    load_development,
+    load_heldout,
+)
 from fairscreen.services.topic_model_card import model_card, model_card_markdown
 
 MODEL_BYTES = resources.files("fairscreen").joinpath(MODEL_RESOURCE).read_bytes()
@@ -113,6 +119,41 @@ def test_the_model_drops_at_the_threshold_of_the_statement_script() -> None:
     assert layered.prohibited_topic("She is steady.") is None  # en: 100 < 101
 
 
+def test_a_lexicon_hit_is_kept_only_when_every_span_scores_under_the_veto() -> None:
+    # 怀孕 is an ordinary lexicon entry (a hit drops); 临床 weighs -6 and 她 +3 here
+    model = parse_model(
+        json.dumps(
+            DOCUMENT
+            | {
+                "bias": 0,
+                "lexicon_veto": -5000,
+                "drop_weights": {"临床": -6000, "她": 3000},
+                "thresholds": {"zh-Hans": 1000, "zh-Hant": 1000, "en": 1000},
+            }
+        ).encode()
+    )
+    layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
+    trial = "负责怀孕期妇女用药的临床试验。"
+    folded = fold(trial)
+    assert layered.lexicon.read(folded, folded).topic == "pregnancy_or_fertility"
+    assert layered.prohibited_topic(trial) is None  # -6000 < -5000: the model overrules
+    # one span at or above the veto keeps the lexicon's drop, whatever the other spans say
+    assert layered.prohibited_topic(trial + "她怀孕了。") == "pregnancy_or_fertility"
+    assert layered.prohibited_topic("她怀孕了。") == "pregnancy_or_fertility"  # 3000
+    # at the veto exactly the hit stands
+    at_veto = model.__class__(**{**model.__dict__, "lexicon_veto": -6000})
+    assert LayeredTopicClassifier(LexiconTopicClassifier(), at_veto).prohibited_topic(trial)
+
+
+def test_the_shipped_veto_lies_under_every_threshold() -> None:
+    # a statement the model overrules the lexicon on is one it would keep by itself
+    model = default_classifier().model
+    assert model.lexicon_veto == DOCUMENT["lexicon_veto"] == -5000
+    assert all(model.lexicon_veto < threshold for threshold in model.thresholds.values())
+    overruled = model.training["cross_validation"]["lexicon_overruled"]
+    assert overruled["prohibited"] < overruled["job_rows"]
+
+
 def test_the_shipped_model_has_a_threshold_per_script_above_an_empty_statement() -> None:
     model = default_classifier().model
     assert set(model.thresholds) == set(SCRIPTS)
@@ -198,6 +239,10 @@ def test_the_model_names_the_highest_topic_and_the_first_listed_on_a_tie() -> No
         ({"topic_weights": {"x": [0]}}, "topic_weights"),
         ({"topic_weights": {"x": [99, 1]}}, "topic_weights"),
         ({"format": "fairscreen/topic-model/v1"}, "format"),  # one threshold for all
+        ({"format": "fairscreen/topic-model/v2"}, "format"),  # thresholds chosen without a veto
+        ({"lexicon_veto": None}, "lexicon_veto"),
+        ({"lexicon_veto": -5.0}, "lexicon_veto"),
+        ({"lexicon_veto": True}, "lexicon_veto"),
         ({"thresholds": 28}, "thresholds"),
         ({"thresholds": {"zh-Hans": 1, "en": 1}}, "thresholds"),
         ({"thresholds": {"zh-Hans": 1, "zh-Hant": 1, "en": 1, "fr": 1}}, "thresholds"),
@@ -241,18 +286,19 @@ def test_the_card_shows_no_statement_text() -> None:
     assert "Known weaknesses" in markdown and "已知弱点" in markdown
 
 
-def test_the_held_out_batches_are_out_of_training() -> None:
+def test_the_held_out_and_development_batches_are_out_of_training() -> None:
     from fairscreen.services.topic_audit import load_corpus
 
     # compared after folding (width, case, spacing, Traditional characters), and counted
     # only: a failure must not print a held-out statement
     training = {normalise(s.text) for s in load_corpus()}
-    for name in HELDOUT_RESOURCES:
-        batch = load_heldout(name)
+    batches = {f"held-out {name}": load_heldout(name) for name in HELDOUT_RESOURCES}
+    batches |= {f"development {name}": load_development(name) for name in DEVELOPMENT_RESOURCES}
+    for name, batch in batches.items():
         assert len(batch) >= 300
         assert {s.lang for s in batch} == {"zh-Hans", "zh-Hant", "en"}
         shared = sum(normalise(s.text) in training for s in batch)
-        assert shared == 0, f"{shared} statements of held-out {name} are in the training corpus"
+        assert shared == 0, f"{shared} statements of {name} are in the training corpus"
 
 
 def test_every_report_names_the_topic_model_next_to_the_rulebook(examples_dir: Any) -> None:

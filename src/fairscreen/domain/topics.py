@@ -76,15 +76,19 @@ class LayeredTopicClassifier:
     def prohibited_topic(self, text: str) -> str | None:
         """The prohibited topic of a statement, or None.
 
-        Steps: 1. fold the text once; 2. a lexicon hit decides; 3. else the model scores
-        each sentence, the lexicon's cue (if any) among its features; 4. a sentence at or
-        above the threshold of the statement's script (``text_fold.written_script``)
-        drops the statement, its topic the cue's or the model's.
+        Steps: 1. fold the text once; 2. a lexicon hit drops the statement, unless every
+        span scores under the model's ``lexicon_veto`` (the model is near-certain it is
+        about work: then it is kept); 3. else the model scores each sentence, the
+        lexicon's cue (if any) among its features; 4. a sentence at or above the
+        threshold of the statement's script (``text_fold.written_script``) drops the
+        statement, its topic the cue's or the model's.
         """
         folded = fold(text)
         simple = simplified(folded)
         reading = self.lexicon.read(folded, simple)
         if reading.topic is not None:
+            if self.model.overrules_lexicon(reading.masked, reading.cue):
+                return None
             return earliest(reading.topic, reading.cue)
         return self.model.prohibited_topic(reading.masked, reading.cue, reading.script)
 

