@@ -59,7 +59,7 @@ from fairscreen.services.topic_audit import (
 )
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "topic_model.json"
-VERSION = "2026.12-r13"
+VERSION = "2026.12-r14"
 SCALE = 1000
 SEED = 20261204
 # The operating point, fixed before the held-out batches were measured: r8 used 0.98;
