@@ -79,8 +79,13 @@ def test_every_shipped_zh_hant_text_is_traditional() -> None:
     texts = list(shipped_hant_texts())
     assert len(texts) > 1000
     found = {where: chars for where, text in texts if (chars := simplified_in(text))}
-    # the scripts' own names in a Simplified card ("繁体" labels zh-Hant in zh-Hans)
-    found.pop("topic_model_card.py:77", None)
+    # the scripts' own names in a Simplified card ("繁体" labels zh-Hant in zh-Hans),
+    # known by their text: a line number moved whenever the card's texts above it did
+    found = {
+        where: chars
+        for where, chars in found.items()
+        if not (where.startswith("topic_model_card.py:") and chars == ["体: 繁体"])
+    }
     assert found == {}
 
 
