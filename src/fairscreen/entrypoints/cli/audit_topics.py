@@ -6,9 +6,9 @@ how many it misses, and how many job-related statements it drops by mistake, per
 and per topic.
 
 Without ``--corpus`` it audits the training corpus (in-sample), the two held-out
-batches (text the model never saw) and development batch c (never trained on, but it
-chose model r13's lexicon veto), and exits 0 only when each of these three meets the
-goal (recall ≥ 0.97, job statements dropped ≤ 3%, overall and per script). With
+batches (text the model never saw) and the development batches c, f and g (never
+trained on, but used to choose between models), and exits 0 only when each of these
+meets the goal (recall ≥ 0.97, job statements dropped ≤ 3%, overall and per script). With
 ``--corpus FILE`` it audits that file and exits 0 only when no job-related statement is
 dropped.
 """
@@ -164,8 +164,8 @@ def register(audit_app: typer.Typer) -> None:
         ] = OutputFormat.TABLE,
     ) -> None:
         """Precision, recall and F1 of the prohibited-topic classifier, per category and
-        per script: on the training corpus, both held-out batches and development batch c
-        (exit 1 if one of these three misses the goal), or on --corpus FILE (exit 1 on
+        per script: on the training corpus, both held-out batches and the development
+        batches (exit 1 if one of these misses the goal), or on --corpus FILE (exit 1 on
         any false drop)."""
         try:
             if corpus is not None:
