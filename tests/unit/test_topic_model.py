@@ -154,6 +154,14 @@ def test_the_shipped_veto_lies_under_every_threshold() -> None:
     assert overruled["prohibited"] < overruled["job_rows"]
 
 
+def test_training_chose_a_c_whose_model_keeps_the_questionnaire() -> None:
+    # make topics-model prefers, among the C values, one that drops none of the
+    # questionnaire's own texts (model r15 dropped 12 at the C cross-validation chose)
+    assert (
+        default_classifier().model.training["cross_validation"]["questionnaire_texts_dropped"] == 0
+    )
+
+
 def test_the_shipped_model_has_a_threshold_per_script_above_an_empty_statement() -> None:
     model = default_classifier().model
     assert set(model.thresholds) == set(SCRIPTS)
