@@ -12,12 +12,11 @@ and every statement whose folded Simplified text is the same (29 such groups in 
 corpus): near-duplicates never sit on both sides of a split. Twins are trained on but
 not scored; scores are of the corpus's own statements (1,810 job statements in r10).
 
-Every candidate reads a statement as the shipped classifier does: the lexicon first
-(a hit drops the statement unless the candidate scores it under ``LEXICON_VETO``: it
-counts as a drop here too), the
-model on what the lexicon leaves (job phrases blanked, its cue as a feature), each
-sentence and each pair of neighbouring sentences a span, the statement's score the
-highest span's. Two operating points per candidate:
+Every candidate reads a statement as the shipped classifier does: the lexicon first (a
+hit drops the statement, and counts as a drop here, unless the candidate scores it under
+``LEXICON_VETO``), the model on what the lexicon leaves (job phrases blanked, its cue as
+a feature), each sentence and each pair of neighbouring sentences a span, the
+statement's score the highest span's. Two operating points per candidate:
 
 - ``one threshold``: the highest threshold at which every script keeps recall >= target;
 - ``per script``: each script its own highest threshold with recall >= target (the
