@@ -89,7 +89,9 @@ def main() -> None:
     for candidate in args.candidates.split(","):
         # fixed on the training corpus alone: thresholds, then one fit on all of it
         oof = out_of_fold(candidate, rows, groups, c)
-        thresholds = per_script_thresholds(oof[scored], y[scored], certain[scored], scripts[scored])
+        # the shipped rule: a lexicon hit counts as a drop unless the candidate vetoes it
+        standing = standing_hits(oof[scored], certain[scored])
+        thresholds = per_script_thresholds(oof[scored], y[scored], standing, scripts[scored])
         reading = _Bags(candidate)
         bags, _ = reading.rows(rows)
         model = reading.fit(bags, y, c)

@@ -49,7 +49,8 @@ def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
         assert len(batch["overall"]["topics"]) == 19
         # the development batches are the hardest: most job statements share a topic's
         # words, the prohibited remarks are euphemism, hearsay and dialect
-        assert batch["overall"]["drop"]["recall"] >= 0.9
+        floor = 0.9 if batch["name"].startswith("development") else 0.95
+        assert batch["overall"]["drop"]["recall"] >= floor
     assert report["passed"] is all(b["meets_goal"] for b in unseen)
 
 

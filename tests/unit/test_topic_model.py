@@ -119,30 +119,65 @@ def test_the_model_drops_at_the_threshold_of_the_statement_script() -> None:
     assert layered.prohibited_topic("She is steady.") is None  # en: 100 < 101
 
 
-def test_a_lexicon_hit_is_kept_only_when_every_span_scores_under_the_veto() -> None:
-    # 怀孕 is an ordinary lexicon entry (a hit drops); 临床 weighs -6 and 她 +3 here
-    model = parse_model(
+def _vetoing_model(drop_weights: dict[str, int]) -> topic_model.TopicModel:
+    """The shipped model with these weights only, bias 0, thresholds 1000, veto -5000."""
+    return parse_model(
         json.dumps(
             DOCUMENT
             | {
                 "bias": 0,
                 "lexicon_veto": -5000,
-                "drop_weights": {"临床": -6000, "她": 3000},
+                "drop_weights": drop_weights,
                 "thresholds": {"zh-Hans": 1000, "zh-Hant": 1000, "en": 1000},
             }
         ).encode()
     )
+
+
+def test_a_lexicon_hit_is_kept_only_when_every_span_scores_under_the_veto() -> None:
+    # 孕期 is an ordinary lexicon entry (a hit drops); 临床 weighs -6 and 她 +3 here
+    model = _vetoing_model({"临床": -6000, "她": 3000})
     layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
-    trial = "负责怀孕期妇女用药的临床试验。"
-    folded = fold(trial)
-    assert layered.lexicon.read(folded, folded).topic == "pregnancy_or_fertility"
+    trial = "负责孕期妇女用药的临床试验。"
+    remark = "她孕期反应很大。"
+    for text in (trial, remark):
+        folded = fold(text)
+        assert layered.lexicon.read(folded, folded).topic == "pregnancy_or_fertility"
     assert layered.prohibited_topic(trial) is None  # -6000 < -5000: the model overrules
     # one span at or above the veto keeps the lexicon's drop, whatever the other spans say
-    assert layered.prohibited_topic(trial + "她怀孕了。") == "pregnancy_or_fertility"
-    assert layered.prohibited_topic("她怀孕了。") == "pregnancy_or_fertility"  # 3000
+    assert layered.prohibited_topic(trial + remark) == "pregnancy_or_fertility"
+    assert layered.prohibited_topic(remark) == "pregnancy_or_fertility"  # 3000
     # at the veto exactly the hit stands
     at_veto = model.__class__(**{**model.__dict__, "lexicon_veto": -6000})
     assert LayeredTopicClassifier(LexiconTopicClassifier(), at_veto).prohibited_topic(trial)
+
+
+def test_a_hit_the_job_words_of_its_sentence_would_carry_under_the_veto_still_drops() -> None:
+    # one sentence, the hit in a clause of its own: the sentence scores -6000 + ... but
+    # the clause holding the hit, read alone, does not
+    model = _vetoing_model({"临床": -6000, "w:managed": -6000})
+    layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
+    assert layered.prohibited_topic("负责临床试验，孕期反应很大。") == "pregnancy_or_fertility"
+    assert layered.prohibited_topic("负责临床试验而且孕期反应很大。") == "pregnancy_or_fertility"
+    assert layered.prohibited_topic("He managed the trials and he is gay.") == "sexual_orientation"
+    assert layered.prohibited_topic("负责孕期妇女用药的临床试验。") is None  # the hit's own clause
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # found by the session's second reading: the shipped veto kept each of them
+        "他负责项目管理，工作认真，沟通能力强，是同性恋。",
+        "她负责系统开发和代码评审，工作认真负责，离异。",
+        "他负责后端开发和数据库优化，项目按时交付，是党员。",
+        "他工作认真负责，团队协作好，但有乙型肝炎。",
+        "他負責專案管理與客戶溝通，工作認真負責，是同性戀。",
+        "He managed the vendor contracts and the quarterly budget reviews, and he is gay.",
+        "He managed the vendor contracts and the quarterly budget reviews and he is gay.",
+    ],
+)
+def test_a_mixed_sentence_with_a_lexicon_hit_is_dropped_whole(text: str) -> None:
+    assert default_classifier().prohibited_topic(text) is not None
 
 
 def test_the_shipped_veto_lies_under_every_threshold() -> None:
@@ -251,6 +286,7 @@ def test_the_model_names_the_highest_topic_and_the_first_listed_on_a_tie() -> No
         ({"lexicon_veto": None}, "lexicon_veto"),
         ({"lexicon_veto": -5.0}, "lexicon_veto"),
         ({"lexicon_veto": True}, "lexicon_veto"),
+        ({"lexicon_veto": 10_000}, "lexicon_veto"),  # at or above a threshold: no lexicon
         ({"thresholds": 28}, "thresholds"),
         ({"thresholds": {"zh-Hans": 1, "en": 1}}, "thresholds"),
         ({"thresholds": {"zh-Hans": 1, "zh-Hant": 1, "en": 1, "fr": 1}}, "thresholds"),

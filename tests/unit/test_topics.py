@@ -89,16 +89,19 @@ def classifier() -> TopicClassifier:
 # threshold set for recall 0.975 by grouped cross-validation) fits its corpus less
 # closely than r8 did (49 false drops against 17): it memorises less (docs/topics.md).
 KNOWN_IN_SAMPLE_ERRORS = {
-    # job statements dropped (model r14: 46 of the 2,648 job statements it was trained
+    # job statements dropped (model r14: 51 of the 2,648 job statements it was trained
     # on; the model does not fit its corpus exactly, by design: docs/topics.md)
     "hans-333": "ethnicity",
     "en-302": "family_background",
     "r7-en-159": "ethnicity",
     "r7-ctx-006": "marital_status",
     "r7-neg-013": "marital_status",
+    "r7-neg-045": "religion",
     "r7-neg-055": "family_background",
     "r7-neg-073": "health_condition",
     "r9-hans-017": "age",
+    "r9-hans-019": "appearance",
+    "r9-hans-020": "health_condition",
     "r9-hans-054": "appearance",
     "r9-hant-011": "appearance",
     "r9-hant-013": "health_condition",
@@ -110,6 +113,8 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r9c-en-028": "appearance",
     "r9c-en-029": "political_views",
     "r9c-en-059": "private_life",
+    "r10-hans-006": "infectious_disease_carrier",
+    "r10-en-009": "union_membership",
     "r10-en-027": "sexual_orientation",
     "r10-en-028": "religion",
     "r10-en-057": "appearance",
@@ -198,7 +203,7 @@ def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
 
 def test_audit_quality_on_the_corpus() -> None:
     audit = audit_topics()
-    assert audit.false_drops == 46  # the job statements of KNOWN_IN_SAMPLE_ERRORS
+    assert audit.false_drops == 51  # the job statements of KNOWN_IN_SAMPLE_ERRORS
     assert not audit.passed
     # every prohibited statement of the corpus dropped (models r11 to r14)
     assert audit.overall.drop.recall == 1.0

