@@ -233,15 +233,6 @@ class TopicModel:
             return None
         return cue if cue is not None else self.topic(best_found)
 
-    def overrules_lexicon(self, simple: str, cue: str | None) -> bool:
-        """Whether every span of text the lexicon dropped scores under ``lexicon_veto``:
-        the model is near-certain the statement is about work (model r13: on text written
-        blind to the lexicon, one hit in five was a job statement; out of fold r14's
-        veto overrules 2 of the corpus's 1,358 prohibited lexicon hits). The classifier
-        also asks that the clause holding the hit read as work on its own
-        (:meth:`fairscreen.domain.topics.LayeredTopicClassifier.prohibited_topic`)."""
-        return self.best_span(simple, cue, self.lexicon_veto)[0] < self.lexicon_veto
-
 
 def _int(document: Mapping[str, object], name: str) -> int:
     value = document.get(name)

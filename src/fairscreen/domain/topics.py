@@ -95,18 +95,20 @@ class LayeredTopicClassifier:
         return self.model.prohibited_topic(reading.masked, reading.cue, reading.script)
 
     def _overruled(self, masked: str, cue: str | None) -> bool:
-        """Whether the model overrules a lexicon hit: every span scores under its
-        ``lexicon_veto``, and so does each clause that holds a hit, read alone. A span is
-        a sentence, and a sentence can join job facts to a prohibited remark with commas
-        or "and" ("他负责项目管理，工作认真，沟通能力强，是同性恋"): the job words' weights would
-        carry the whole sentence under the veto, and PRODUCT.md P3 drops such a statement
-        whole. A hit that no clause shows on its own (an entry for Traditional text only,
-        which a clause of Simplified text cannot match) is never overruled."""
-        model = self.model
-        if not model.overrules_lexicon(masked, cue):
+        """Whether the model overrules a lexicon hit: it is near-certain the statement is
+        about work (model r13: on text written blind to the lexicon, one hit in five was
+        a job statement). Every span scores under its ``lexicon_veto``, and so does each
+        clause that holds a hit, read alone. A span is a sentence, and a sentence can join
+        job facts to a prohibited remark with commas or "and" ("他负责项目管理，工作认真，
+        沟通能力强，是同性恋"): the job words' weights would carry the whole sentence under
+        the veto, and PRODUCT.md P3 drops such a statement whole. A hit that no clause
+        shows on its own (an entry for Traditional text only, which a clause of
+        Simplified text cannot match) is never overruled."""
+        model, veto = self.model, self.model.lexicon_veto
+        if model.best_span(masked, cue, veto)[0] >= veto:
             return False
         held = [clause for clause in clauses(masked) if self.lexicon.read(clause, clause).topic]
-        return bool(held) and all(model.score(c, cue) < model.lexicon_veto for c in held)
+        return bool(held) and all(model.score(c, cue) < veto for c in held)
 
 
 @cache
