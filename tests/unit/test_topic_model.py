@@ -163,6 +163,18 @@ def test_a_hit_the_job_words_of_its_sentence_would_carry_under_the_veto_still_dr
     assert layered.prohibited_topic("负责孕期妇女用药的临床试验。") is None  # the hit's own clause
 
 
+def test_a_hit_of_an_entry_for_traditional_text_only_is_never_overruled() -> None:
+    # 同志 is "gay" only in Traditional text (zh-Hant.toml); its clause, read again as
+    # Simplified text, shows no hit, so the veto has no clause to weigh: the hit stands
+    model = _vetoing_model({"临床": -6000, "w:managed": -6000})
+    layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
+    text = "負責臨床試驗，他是同志。"
+    folded = fold(text)
+    assert layered.lexicon.read(folded, simplified(folded)).topic == "sexual_orientation"
+    assert layered.prohibited_topic(text) == "sexual_orientation"
+    assert layered.prohibited_topic("负责临床试验，他是同志。") is None  # comrade: no hit
+
+
 @pytest.mark.parametrize(
     "text",
     [
