@@ -40,7 +40,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import opencc
@@ -81,8 +81,9 @@ TARGET_RECALL = 0.975
 # statements, 31 of them by the lexicon. Veto values -8 ... -2 (thresholds and C
 # re-chosen at each) gave 21-33 false drops there at recall 0.93-0.97; cross-validation
 # on the corpus, whose statements the lexicon was written against, was flat (238-257
-# against 253), so it could not choose. At -5 it overrules 33 lexicon hits on job rows
-# and 4 on prohibited ones out of fold (docs/topics.md, "Model r13").
+# against 253), so it could not choose. Out of fold, -5 overruled 33 lexicon hits on job
+# rows and 4 on prohibited ones in r13, 17 and 2 in r14 (the model file's
+# ``lexicon_overruled``; docs/topics.md, "Model r13").
 LEXICON_VETO = -5.0
 TRADEOFF_RECALLS = (0.95, 0.96, 0.97, 0.975, 0.98, 0.99)
 C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -191,6 +192,16 @@ def _figures(dropped_rows: Any, y: Any) -> dict[str, Any]:
     }
 
 
+class _Trial(NamedTuple):
+    """One C of the grid, by cross-validation: its figures at its own thresholds."""
+
+    c: float
+    false_drops: int
+    recall: float
+    thresholds: dict[str, float]
+    cross_validation: dict[str, Any]
+
+
 def _drop_weights(names: Any, drop_model: LogisticRegression) -> tuple[int, dict[str, int]]:
     """The drop model's bias and non-zero weights in integer units of 1/``SCALE``."""
     weights = {
@@ -248,7 +259,7 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
     groups = [s.id.removesuffix(TWIN_SUFFIX) for s in statements]
     groups += [f"blank-{i}" for i in range(BLANK_STATEMENTS)]
     # 4.-5. C and the thresholds by cross-validation on the training corpus
-    trials = []
+    trials: list[_Trial] = []
     for c in C_GRID:
         scores = _cross_validated_scores(x, y, c, groups)
         certain = standing_hits(scores, hits)
@@ -281,7 +292,9 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
                 for script in SCRIPTS
             },
         }
-        trials.append((figures["false_drops"], -figures["recall"], c, thresholds, cross_validation))
+        trials.append(
+            _Trial(c, figures["false_drops"], figures["recall"], thresholds, cross_validation)
+        )
         sys.stderr.write(
             f"C={c}: cv false drops {figures['false_drops']} (one threshold "
             f"{cross_validation['one_threshold_false_drops']}), recall {figures['recall']:.3f}; "
@@ -291,13 +304,14 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
     # texts (a referee's "Very reliable", "不清楚" must never be dropped: model r15 lost
     # 2-12 of them at every C), then the fewest cross-validated false drops
     names = vectorizer.get_feature_names_out()
-    fitted = {trial[2]: _drop_weights(names, _fit(x, y, trial[2])) for trial in trials}
+    fitted = {trial.c: _drop_weights(names, _fit(x, y, trial.c)) for trial in trials}
     questionnaire = {
-        trial[2]: _questionnaire_drops(*fitted[trial[2]], trial[3]) for trial in trials
+        trial.c: _questionnaire_drops(*fitted[trial.c], trial.thresholds) for trial in trials
     }
     sys.stderr.write(f"questionnaire texts dropped, per C: {questionnaire}\n")
-    _, _, c, thresholds, cross_validation = min(
-        trials, key=lambda trial: (questionnaire[trial[2]], *trial[:3])
+    c, _, _, thresholds, cross_validation = min(
+        trials,
+        key=lambda trial: (questionnaire[trial.c], trial.false_drops, -trial.recall, trial.c),
     )
     cross_validation["questionnaire_texts_dropped"] = questionnaire[c]
     bias, drop_weights = fitted[c]
