@@ -28,19 +28,20 @@ from rich.console import Console
 from rich.table import Table
 
 from fairscreen.domain.text_fold import SCRIPTS
-from fairscreen.domain.topic_model import shipped_model, spans
+from fairscreen.domain.topic_model import spans
 from fairscreen.domain.topics import default_classifier
-from fairscreen.services.topic_audit import HELDOUT_RESOURCES, load_corpus, load_heldout
+from fairscreen.services.topic_audit import HELDOUT_RESOURCES, load_heldout
 from fairscreen.training.topic_cv import (
+    Candidate,
     Row,
-    _Bags,
-    _E5Embedder,
-    _groups,
-    _rows,
-    best_span_scores,
+    corpus_rows,
+    drops,
+    e5_embedder,
     out_of_fold,
+    read_rows,
+    shipped_c,
+    shipped_rule_thresholds,
 )
-from fairscreen.training.topic_model import _twins, dropped, per_script_thresholds, standing_hits
 
 
 def _figures(rows: Sequence[Row], drops: Any) -> dict[str, tuple[int, int, int, int]]:
@@ -68,44 +69,25 @@ def main() -> None:
     parser.add_argument("--candidates", default="baseline,e5:3")
     parser.add_argument("--c", type=float, default=None, help="C (default: the shipped)")
     args = parser.parse_args()
-    c = args.c if args.c is not None else float(shipped_model().training.get("C", 1.0))
+    c = args.c if args.c is not None else shipped_c()
 
-    corpus = load_corpus()
-    twins = _twins(corpus)
-    rows = _rows([*corpus, *twins], {t.id for t in twins})
-    groups = _groups(rows)
-    scored = np.array([row.scored for row in rows])
+    rows, groups = corpus_rows()
     y = np.array([row.label for row in rows])
-    certain = np.array([row.certain for row in rows])
-    scripts = np.array([row.script for row in rows])
     batches = {name: list(load_heldout(name)) for name in HELDOUT_RESOURCES}
-    held_rows = {name: _rows(batch, set()) for name, batch in batches.items()}
+    held_rows = {name: read_rows(batch) for name, batch in batches.items()}
 
     results: dict[tuple[str, str], dict[str, tuple[int, int, int, int]]] = {}
     classifier = default_classifier()
     for name, batch in batches.items():
-        drops = np.array([classifier.prohibited_topic(s.text) is not None for s in batch])
-        results[("shipped filter", name)] = _figures(held_rows[name], drops)
-    for candidate in args.candidates.split(","):
+        dropped = np.array([classifier.prohibited_topic(s.text) is not None for s in batch])
+        results[("shipped filter", name)] = _figures(held_rows[name], dropped)
+    for name in args.candidates.split(","):
         # fixed on the training corpus alone: thresholds, then one fit on all of it
-        oof = out_of_fold(candidate, rows, groups, c)
-        # the shipped rule: a lexicon hit counts as a drop unless the candidate vetoes it
-        standing = standing_hits(oof[scored], certain[scored])
-        thresholds = per_script_thresholds(oof[scored], y[scored], standing, scripts[scored])
-        reading = _Bags(candidate)
-        bags, _ = reading.rows(rows)
-        model = reading.fit(bags, y, c)
-        for name in batches:
-            held = held_rows[name]
-            _, span_bags = reading.rows(held)
-            scores = best_span_scores(model, span_bags)
-            drops = dropped(
-                scores,
-                standing_hits(scores, np.array([row.certain for row in held])),
-                np.array([row.script for row in held]),
-                thresholds,
-            )
-            results[(candidate, name)] = _figures(held, drops)
+        thresholds = shipped_rule_thresholds(rows, out_of_fold(name, rows, groups, c))
+        candidate = Candidate(name)
+        model = candidate.fit(candidate.rows(rows)[0], y, c)
+        for batch_name, held in held_rows.items():
+            results[(name, batch_name)] = _figures(held, drops(candidate, model, held, thresholds))
 
     table = Table(title="Held-out batches: recall on prohibited / false drops of job statements")
     table.add_column("filter")
@@ -121,7 +103,7 @@ def main() -> None:
 
     texts = [s.text for batch in batches.values() for s in batch]
     statement_spans = [spans(row.masked) for held in held_rows.values() for row in held]
-    encoder = _E5Embedder()
+    encoder = e5_embedder()
     speed = Table(title=f"CPU µs a statement ({len(texts)} held-out statements, one pass)")
     speed.add_column("what")
     speed.add_column("µs/statement", justify="right")

@@ -86,11 +86,12 @@ e5:10,e5static:1,e5static:3,e5static:10,e5static:20,e5static:40
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from operator import add
@@ -144,7 +145,25 @@ class Row:
     masked: str
 
 
-def _rows(statements: Sequence[LabelledStatement], twin_ids: set[str]) -> list[Row]:
+def corpus_rows() -> tuple[list[Row], list[str]]:
+    """The training corpus and its OpenCC twins, read as the filter reads them, and each
+    row's cross-validation group (:func:`_groups`)."""
+    corpus = load_corpus()
+    twins = _twins(corpus)
+    rows = read_rows([*corpus, *twins], {t.id for t in twins})
+    return rows, _groups(rows)
+
+
+def shipped_c() -> float:
+    """C of the shipped model's training record: the candidates' default."""
+    return float(shipped_model().training.get("C", 1.0))
+
+
+def read_rows(
+    statements: Sequence[LabelledStatement], twin_ids: Collection[str] = frozenset()
+) -> list[Row]:
+    """Each statement as the filter meets it (``twin_ids``: OpenCC twins, trained on
+    but not scored)."""
     lexicon = LexiconTopicClassifier()
     rows = []
     for s in statements:
@@ -477,7 +496,10 @@ class _E5Embedder:
         return out
 
 
-_E5: list[_E5Embedder] = []  # one engine and cache a process, made on first use
+@functools.cache
+def e5_embedder() -> _E5Embedder:
+    """One engine and cache a process, made on first use."""
+    return _E5Embedder()
 
 
 def _e5_pieces() -> list[str]:
@@ -524,9 +546,7 @@ class _E5Static:
             pieces = sorted(
                 {p.lstrip("\u2581") for p in _e5_pieces() if chinese.match(p) or english.match(p)}
             )
-            if not _E5:
-                _E5.append(_E5Embedder())
-            vectors = _E5[0].model.passage(pieces)
+            vectors = e5_embedder().model.passage(pieces)
             if cache:
                 np.savez(cache, pieces=np.array(pieces), vectors=vectors)
         self.index = {p: i for i, p in enumerate(pieces)}
@@ -557,9 +577,7 @@ def _embedder(name: str) -> Callable[[Sequence[str]], Any]:
     if name.startswith("e5static"):
         return _E5Static()
     if name.startswith("e5"):
-        if not _E5:
-            _E5.append(_E5Embedder())
-        return _E5[0]
+        return e5_embedder()
     embed = _Embedder()
     embed.english_only = name.startswith("wordllama_en")
     return embed
@@ -607,8 +625,9 @@ def _model(name: str, c: float) -> Linear | FastText:
 # --- cross-validation -------------------------------------------------------------------
 
 
-class _Bags:
-    """A candidate's reading of rows: each row's bag (its whole text) and its spans'."""
+class Candidate:
+    """A candidate's recipe: its reading of rows (each row's bag, its whole text, and its
+    spans') and its fit."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -659,7 +678,7 @@ def best_span_scores(model: Linear | FastText, span_bags: Sequence[Sequence[Any]
 def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float) -> Any:
     """Each scored statement's score: the highest of its spans', by a model that never saw
     its group."""
-    reading = _Bags(name)
+    reading = Candidate(name)
     bags, span_bags = reading.rows(rows)
     y = np.array([row.label for row in rows])
     scores = np.full(len(rows), np.nan)
@@ -673,18 +692,45 @@ def out_of_fold(name: str, rows: Sequence[Row], groups: Sequence[str], c: float)
     return scores
 
 
+def _scored(rows: Sequence[Row], scores: Any) -> tuple[Any, Any, Any, Any]:
+    """The scored rows' scores, labels, standing lexicon hits (those the model does not
+    overrule: the shipped rule since r13) and scripts."""
+    scored = [i for i, row in enumerate(rows) if row.scored]
+    s = scores[scored]
+    certain = standing_hits(s, np.array([rows[i].certain for i in scored]))
+    y = np.array([rows[i].label for i in scored])
+    return s, y, certain, np.array([rows[i].script for i in scored])
+
+
+def shipped_rule_thresholds(
+    rows: Sequence[Row], scores: Any, target: float = TARGET_RECALL
+) -> dict[str, float]:
+    """Each script's threshold as the shipped model chooses it, on out-of-fold
+    ``scores`` (:func:`out_of_fold`): the per-script point of :func:`operating_points`."""
+    return per_script_thresholds(*_scored(rows, scores), target)
+
+
+def drops(
+    candidate: Candidate,
+    model: Linear | FastText,
+    rows: Sequence[Row],
+    thresholds: dict[str, float],
+) -> Any:
+    """Which of ``rows`` (statements the model never saw) lexicon + ``model`` drop at
+    ``thresholds``, by the shipped rule."""
+    _, span_bags = candidate.rows(rows)
+    scores = best_span_scores(model, span_bags)
+    hits = standing_hits(scores, np.array([row.certain for row in rows]))
+    return dropped(scores, hits, np.array([row.script for row in rows]), thresholds)
+
+
 def operating_points(
     rows: Sequence[Row], scores: Any, target: float = TARGET_RECALL
 ) -> dict[str, dict[str, tuple[float, int, int]]]:
     """Per operating point, per script: (recall, false drops, job statements). The
     thresholds are :func:`fairscreen.training.topic_model.per_script_thresholds`, the
     shipped model's choice."""
-    scored = [i for i, row in enumerate(rows) if row.scored]
-    script = np.array([rows[i].script for i in scored])
-    y = np.array([rows[i].label for i in scored])
-    s = scores[scored]
-    # the lexicon hits the model does not overrule (the shipped rule since r13)
-    certain = standing_hits(s, np.array([rows[i].certain for i in scored]))
+    s, y, certain, script = _scored(rows, scores)
     per_script = per_script_thresholds(s, y, certain, script, target)
     points = {
         "one threshold": dict.fromkeys(SCRIPTS, min(per_script.values())),
@@ -738,14 +784,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--c", type=float, default=None, help="C of the linear models (default: the shipped)"
     )
     args = parser.parse_args(argv)
-    corpus = load_corpus()
-    twins = _twins(corpus)
-    rows = _rows([*corpus, *twins], {t.id for t in twins})
-    groups = _groups(rows)
-    c = args.c if args.c is not None else float(shipped_model().training.get("C", 1.0))
+    rows, groups = corpus_rows()
+    c = args.c if args.c is not None else shipped_c()
     sys.stderr.write(
-        f"{sum(r.scored for r in rows)} statements, {len(twins)} twins, "
-        f"{len(set(groups))} groups, C={c}\n"
+        f"{sum(r.scored for r in rows)} statements, {sum(not r.scored for r in rows)} "
+        f"twins, {len(set(groups))} groups, C={c}\n"
     )
     results = {}
     for name in args.candidates.split(","):
