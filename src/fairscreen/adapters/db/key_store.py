@@ -288,17 +288,23 @@ class SqlKeyStore:
             )
 
     def items(self, kind: KeyKind) -> Iterator[tuple[str, WrappedKey]]:
-        rows = self._connection.execute(
-            sa.select(t).where(t.c.kind == kind.value, t.c.blob.is_not(None)).order_by(t.c.owner)
-        ).mappings()
+        rows = all_mappings(
+            self._connection.execute(
+                sa.select(t)
+                .where(t.c.kind == kind.value, t.c.blob.is_not(None))
+                .order_by(t.c.owner)
+            )
+        )
         return iter([(row["owner"], _wrapped(row)) for row in rows])
 
     def case_keys_of(self, subject: str) -> list[tuple[str, WrappedKey]]:
-        rows = self._connection.execute(
-            sa.select(t).where(
-                t.c.subject == subject, t.c.kind == KeyKind.CASE.value, t.c.blob.is_not(None)
+        rows = all_mappings(
+            self._connection.execute(
+                sa.select(t).where(
+                    t.c.subject == subject, t.c.kind == KeyKind.CASE.value, t.c.blob.is_not(None)
+                )
             )
-        ).mappings()
+        )
         return [(row["owner"], _wrapped(row)) for row in rows]
 
     def rekey(
