@@ -88,7 +88,7 @@ def _closing(pattern: str, opening: int) -> int:
     raise ValueError(f"unbalanced parenthesis in lexicon entry {pattern!r}")
 
 
-def _split_alternatives(pattern: str) -> list[str]:
+def split_alternatives(pattern: str) -> list[str]:
     """Split a fragment at its top-level ``|``."""
     parts, start = [], 0
     for index, char, depth in _structure(pattern):
@@ -122,7 +122,7 @@ def _expand(alternative: str) -> list[str]:
             raise ValueError(f"lexicon entry starts with an optional group: {alternative!r}")
         return [
             expanded
-            for inner in _split_alternatives(alternative[3:close])
+            for inner in split_alternatives(alternative[3:close])
             for expanded in _expand(inner + alternative[close + 1 :])
         ]
     if not alternative or alternative[0] in _META or alternative[1:2] in _QUANTIFIERS:
@@ -191,7 +191,7 @@ def _first_chars(pattern: str) -> frozenset[str] | None:
         if quantifier and after[:1] in ("?", "+"):
             after = after[1:]  # lazy or possessive
         found: set[str] = set()
-        for inner_alternative in _split_alternatives(inner):
+        for inner_alternative in split_alternatives(inner):
             first = _first_chars(inner_alternative + after)
             if first is None:
                 return None
@@ -237,7 +237,7 @@ def _unfold(alternative: str, budget: int = 16) -> list[str]:
         return [alternative]
     close = _closing(rest, 0)
     after = rest[close + 1 :]
-    options = _split_alternatives(rest[3:close])
+    options = split_alternatives(rest[3:close])
     if after[:1] == "?" and after[1:2] not in ("?", "+"):
         after, options = after[1:], [*options, ""]
     elif after[:1] in ("*", "+", "{", "?"):
@@ -339,7 +339,7 @@ class _Dispatcher:
         english: list[str] = []
         for name, fragments in groups.items():
             for fragment in fragments:
-                for alternative in _split_alternatives(fragment):
+                for alternative in split_alternatives(fragment):
                     for pattern in _expand(alternative):
                         key = _pattern_key(pattern)
                         by_key.setdefault(key, {}).setdefault(name, []).append(pattern)
@@ -527,7 +527,7 @@ def parse_lexicon_file(
         for pattern in patterns if compile_patterns else ():
             try:
                 re.compile(pattern)
-                for alternative in _split_alternatives(pattern):
+                for alternative in split_alternatives(pattern):
                     _expand(alternative)
             except (re.error, ValueError) as exc:
                 raise InvalidInput(

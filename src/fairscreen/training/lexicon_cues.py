@@ -1,0 +1,170 @@
+"""Find the lexicon's alternatives that fire on job text, and make them cues.
+
+``python -m fairscreen.training.lexicon_cues BATCH.jsonl ... [--write --why "..."]``
+
+A hit on an ordinary lexicon entry drops a statement whatever its context, so an entry
+must be an unambiguous term. The test of that is text written blind to the lexicon: an
+alternative (a top-level ``|`` branch of a pattern) that matches a job statement of such
+a batch is not unambiguous. This command lists every such alternative of ``zh.toml`` and
+``en.toml`` with the job statements it matched, and with ``--write`` moves each into a
+new ``cue = true`` entry of the same topic at the end of its file (a cue does not drop;
+the model weighs it in context and it names the topic of a drop). ``zh-Hant.toml`` is
+left alone: its entries hold for Traditional text only and are never overruled.
+
+Model r14 applied this rule to blind batches D and E (93 alternatives); r15 to the
+development batches C, F and G, the short-answer batch S (39) and then blind batches H
+and I (4), before training on all of them (docs/topics.md). The rule
+is mechanical on purpose: it ignores how often the alternative also matches prohibited
+remarks, so nobody chooses which job statements to save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fairscreen.domain.lexicon import (
+    LEXICON_PACKAGE_DIR,
+    LexiconTopicClassifier,
+    TopicLexicon,
+    build_lexicon,
+    parse_lexicon_file,
+    split_alternatives,
+)
+from fairscreen.domain.text_fold import fold, simplified
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+LEXICON_DIR = DATA_DIR / LEXICON_PACKAGE_DIR.removeprefix("data/")
+EDITED_FILES = ("zh", "en")  # zh-Hant's entries hold for Traditional text only
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One alternative of an ordinary entry that matched job statements."""
+
+    file: str
+    topic: str
+    pattern: str
+    alternative: str
+    statement_ids: tuple[str, ...]
+
+
+def job_statements(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    """``(id, text)`` of every job statement (``label`` null) of the batches."""
+    found = []
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("label") is None:
+                found.append((str(row.get("id", f"{path.name}:{number}")), str(row["text"])))
+    return found
+
+
+def _hits(classifier: LexiconTopicClassifier, texts: Iterable[tuple[str, str]]) -> list[str]:
+    """The ids of ``texts`` (already folded and made Simplified) that ``classifier`` drops."""
+    return [i for i, text in texts if classifier.read(text, text).topic is not None]
+
+
+def firings(statements: Sequence[tuple[str, str]]) -> list[Firing]:
+    """Every alternative of an ordinary ``zh.toml`` or ``en.toml`` entry that, alone,
+    drops one of ``statements`` once the shipped ``allow`` entries have blanked their
+    job phrases."""
+    files = {
+        name: parse_lexicon_file(name, (LEXICON_DIR / f"{name}.toml").read_text("utf-8"))
+        for name in ("zh", "zh-Hant", "en")
+    }
+    edited = LexiconTopicClassifier(build_lexicon({n: files[n] for n in EDITED_FILES}))
+    # only statements the edited files drop can be dropped by one alternative of them;
+    # each is read once with the allow entries blanked (what every entry is matched on)
+    suspects = []
+    for statement_id, text in statements:
+        folded = fold(text)
+        reading = edited.read(folded, simplified(folded))
+        if reading.topic is not None:
+            suspects.append((statement_id, reading.masked))
+    found = []
+    for name in EDITED_FILES:
+        for entry in files[name]:
+            if entry.cue or entry.topic == "allow":
+                continue
+            for pattern in entry.patterns:
+                for alternative in split_alternatives(pattern):
+                    alone = TopicLexicon(topics={entry.topic: (alternative,)})
+                    matched = _hits(LexiconTopicClassifier(alone), suspects)
+                    if matched:
+                        found.append(
+                            Firing(name, entry.topic, pattern, alternative, tuple(matched))
+                        )
+    return found
+
+
+def _toml_string(pattern: str) -> str:
+    """``pattern`` as the lexicon files write it: a literal string, or a basic string
+    (JSON's escapes are TOML's) when it holds a single quote."""
+    return f"'{pattern}'" if "'" not in pattern else json.dumps(pattern, ensure_ascii=False)
+
+
+def rewrite(text: str, moved: Sequence[Firing], why: str) -> str:
+    """``text`` (one lexicon file) with ``moved``'s alternatives taken out of their
+    patterns (a pattern left empty is removed) and appended as cue entries, one per
+    topic. Each pattern must occur in the file exactly once, as :func:`_toml_string`
+    writes it."""
+    by_pattern: dict[str, set[str]] = {}
+    for firing in moved:
+        by_pattern.setdefault(firing.pattern, set()).add(firing.alternative)
+    for pattern, alternatives in by_pattern.items():
+        literal = _toml_string(pattern)
+        if text.count(literal) != 1:
+            raise ValueError(f"pattern found {text.count(literal)} times, not once: {literal}")
+        kept = [a for a in split_alternatives(pattern) if a not in alternatives]
+        if kept:
+            text = text.replace(literal, _toml_string("|".join(kept)))
+        else:
+            line = f"    {literal},\n"
+            if text.count(line) != 1:
+                raise ValueError(f"an emptied pattern must stand on its own line: {literal}")
+            text = text.replace(line, "")
+    by_topic: dict[str, list[str]] = {}
+    for firing in moved:
+        if firing.alternative not in by_topic.setdefault(firing.topic, []):
+            by_topic[firing.topic].append(firing.alternative)
+    for topic in sorted(by_topic):
+        lines = "".join(f"    {_toml_string(a)},\n" for a in by_topic[topic])
+        text += (
+            f'\n[[entry]]\ntopic = "{topic}"\nwhy = "{why}"\ncue = true\npatterns = [\n{lines}]\n'
+        )
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("batches", nargs="+", type=Path, help="JSONL batches with label")
+    parser.add_argument("--write", action="store_true", help="move the alternatives to cues")
+    parser.add_argument("--why", default="", help="the new cue entries' why (with --write)")
+    args = parser.parse_args(argv)
+    if args.write and not args.why:
+        parser.error("--write needs --why: the reviewer's note on the new cue entries")
+    found = firings(job_statements(args.batches))
+    for firing in found:
+        ids = ", ".join(firing.statement_ids[:5])
+        sys.stdout.write(f"{firing.file}\t{firing.topic}\t{firing.alternative}\t{ids}\n")
+    sys.stderr.write(f"{len(found)} alternatives fire on job statements\n")
+    if args.write:
+        for name in EDITED_FILES:
+            moved = [f for f in found if f.file == name]
+            if moved:
+                path = LEXICON_DIR / f"{name}.toml"
+                new_text = rewrite(path.read_text("utf-8"), moved, args.why)
+                parse_lexicon_file(name, new_text, compile_patterns=True)
+                path.write_text(new_text, "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
