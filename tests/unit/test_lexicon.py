@@ -53,7 +53,7 @@ def test_the_files_cover_the_new_topics_of_product_p3() -> None:
     [
         ("她年纪大了，反应慢。", "age"),
         ("She's in her late fifties.", "age"),
-        ("这姑娘颜值很高。", "appearance"),
+        ("这姑娘长得很漂亮。", "appearance"),  # 颜值 is a cue since r15 (beauty-brand design)
         ("She's easy on the eye.", "appearance"),
         ("女孩子嘛，不用太拼。", "sex_or_gender"),
         ("It's better suited to a man.", "sex_or_gender"),
@@ -69,7 +69,12 @@ def test_entries_of_each_file_fire_where_they_should(text: str, topic: str | Non
 
 @pytest.mark.parametrize(
     "text",
-    ["她负责员工的产假审批。", "He built software for a trade union.", "他对工作很虔诚。"],
+    [
+        "她负责员工的产假审批。",
+        "He built software for a trade union.",
+        "他对工作很虔诚。",
+        "她负责颜值类产品的视觉设计。",
+    ],
 )
 def test_an_ambiguous_term_is_a_cue_not_a_drop(text: str) -> None:
     folded = text.casefold()

@@ -89,59 +89,68 @@ def classifier() -> TopicClassifier:
 # threshold set for recall 0.975 by grouped cross-validation) fits its corpus less
 # closely than r8 did (49 false drops against 17): it memorises less (docs/topics.md).
 KNOWN_IN_SAMPLE_ERRORS = {
-    # job statements dropped (model r14: 51 of the 2,648 job statements it was trained
+    # job statements dropped (model r15: 60 of the 4,552 job statements it was trained
     # on; the model does not fit its corpus exactly, by design: docs/topics.md)
-    "hans-333": "ethnicity",
+    "en-085": "health_condition",
     "en-302": "family_background",
-    "r7-en-159": "ethnicity",
-    "r7-ctx-006": "marital_status",
-    "r7-neg-013": "marital_status",
+    "r7-en-162": "sex_or_gender",
     "r7-neg-045": "religion",
     "r7-neg-055": "family_background",
-    "r7-neg-073": "health_condition",
     "r9-hans-017": "age",
-    "r9-hans-019": "appearance",
-    "r9-hans-020": "health_condition",
     "r9-hans-054": "appearance",
-    "r9-hant-011": "appearance",
     "r9-hant-013": "health_condition",
+    "r9-en-034": "appearance",
     "r9b-hant-032": "family_background",
-    "r9b-en-056": "health_condition",
-    "r9c-en-009": "health_condition",
-    "r9c-en-015": "appearance",
-    "r9c-en-025": "household_registration",
     "r9c-en-028": "appearance",
-    "r9c-en-029": "political_views",
-    "r9c-en-059": "private_life",
-    "r10-hans-006": "infectious_disease_carrier",
-    "r10-en-009": "union_membership",
-    "r10-en-027": "sexual_orientation",
+    "r10-en-027": "appearance",
     "r10-en-028": "religion",
     "r10-en-057": "appearance",
     "r10-en-070": "health_condition",
-    "r10-en-080": "sexual_orientation",
-    "r10-en-087": "sexual_orientation",
-    "e-hans-015": "health_condition",
-    "e-hans-016": "family_background",
+    "e-hans-016": "pregnancy_or_fertility",
     "e-hans-075": "family_background",
-    "e-hant-014": "appearance",
     "e-hant-050": "social_media_private",
     "e-hant-076": "religion",
+    "e-hant-084": "disability",
     "e-hant-089": "religion",
     "e-hant-101": "disability",
-    "e-hant-110": "health_condition",
-    "e-hant-113": "religion",
     "e-en-003": "ethnicity",
-    "e-en-040": "family_background",
-    "e-en-048": "appearance",
-    "e-en-051": "private_life",
     "e-en-061": "political_views",
-    "e-en-065": "religion",
     "e-en-067": "disability",
     "e-en-074": "age",
     "e-en-076": "religion",
     "e-en-088": "religion",
-    "e-en-092": "sexual_orientation",
+    "e-en-111": "sex_or_gender",
+    "f-en-077": "private_life",
+    "g-en-038": "marital_status",
+    "g-en-095": "age",
+    "g-en-110": "pregnancy_or_fertility",
+    "i-hant-071": "religion",
+    "i-en-097": "health_condition",
+    "l-hant-024": "marital_status",
+    "l-en-095": "ethnicity",
+    "l-en-112": "union_membership",
+    "l-en-148": "ethnicity",
+    "p-en-042": "political_views",
+    "p-en-044": "sexual_orientation",
+    "p-en-046": "political_views",
+    "p-en-050": "private_life",
+    "p-en-066": "appearance",
+    "p-en-067": "ethnicity",
+    "p-en-071": "political_views",
+    "p-en-076": "marital_status",
+    "p-en-079": "appearance",
+    "p-en-123": "appearance",
+    "p-en-135": "political_views",
+    "p-en-145": "marital_status",
+    "p-en-159": "appearance",
+    "p-en-164": "appearance",
+    "p-en-165": "health_condition",
+    "p-en-179": "private_life",
+    "p-en-200": "private_life",
+    "p-en-218": "appearance",
+    "p-en-223": "political_views",
+    "p-en-224": "private_life",
+    "p-en-233": "household_registration",
     # dropped under a neighbouring topic
     "r7-hans-050": "family_background",
     "r7-hans-078": "disability",
@@ -166,6 +175,66 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "d-hant-024": "private_life",
     "d-en-085": "ethnicity",
     "e-hans-080": "family_background",
+    "c-hans-063": "private_life",
+    "c-hant-010": "sexual_orientation",
+    "c-hant-012": "family_background",
+    "c-hant-057": "private_life",
+    "c-en-060": "marital_status",
+    "f-hans-003": "religion",
+    "f-hans-026": "private_life",
+    "f-hans-054": "private_life",
+    "f-hans-066": "private_life",
+    "f-hans-080": "marital_status",
+    "f-hans-099": "family_background",
+    "f-hant-027": "family_background",
+    "f-hant-033": "sexual_orientation",
+    "f-en-032": "health_condition",
+    "f-en-040": "genetic_data",
+    "f-en-086": "private_life",
+    "g-hans-058": "private_life",
+    "g-hant-026": "private_life",
+    "g-hant-087": "sexual_orientation",
+    "g-en-002": "family_background",
+    "g-en-010": "private_life",
+    "g-en-013": "political_views",
+    "g-en-033": "family_background",
+    "h-hans-029": "private_life",
+    "h-hans-052": "sexual_orientation",
+    "h-hant-021": "private_life",
+    "h-hant-024": "marital_status",
+    "h-hant-096": "sexual_orientation",
+    "h-hant-116": "marital_status",
+    "h-en-058": "marital_status",
+    "h-en-111": "marital_status",
+    "h-en-117": "private_life",
+    "i-hans-025": "health_condition",
+    "i-hans-053": "private_life",
+    "i-hans-070": "marital_status",
+    "i-hans-103": "sexual_orientation",
+    "i-hant-003": "pregnancy_or_fertility",
+    "i-hant-018": "health_condition",
+    "i-hant-020": "family_background",
+    "i-hant-032": "sexual_orientation",
+    "i-hant-034": "private_life",
+    "i-hant-073": "marital_status",
+    "i-hant-100": "private_life",
+    "i-en-019": "sexual_orientation",
+    "i-en-048": "health_condition",
+    "i-en-050": "marital_status",
+    "i-en-088": "private_life",
+    "i-en-096": "health_condition",
+    "l-hans-072": "marital_status",
+    "l-hans-137": "household_registration",
+    "l-hant-015": "marital_status",
+    "l-hant-125": "health_condition",
+    "l-hant-153": "pregnancy_or_fertility",
+    "l-en-089": "marital_status",
+    "l-en-144": "health_condition",
+    "p-en-007": "health_condition",
+    "p-en-053": "household_registration",
+    "p-en-116": "private_life",
+    "p-en-149": "health_condition",
+    "p-hans-010": "household_registration",
 }
 
 
@@ -203,17 +272,20 @@ def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
 
 def test_audit_quality_on_the_corpus() -> None:
     audit = audit_topics()
-    assert audit.false_drops == 51  # the job statements of KNOWN_IN_SAMPLE_ERRORS
+    assert audit.false_drops == 60  # the job statements of KNOWN_IN_SAMPLE_ERRORS
     assert not audit.passed
-    # every prohibited statement of the corpus dropped (models r11 to r14)
+    # every prohibited statement of the corpus dropped (models r11 to r15)
     assert audit.overall.drop.recall == 1.0
     # r11's corpus has 300 more job statements, the hardest kinds of issue 15: in-sample
     # precision 0.956 and topic precision 0.946 (r10: at least 0.965 and 0.955); r12
     # 0.960 and 0.949; r14 (717 statements of round 12, and the lexicon veto) 0.976 and
-    # 0.964
-    assert (audit.overall.drop.precision or 0.0) >= 0.959
-    assert (audit.overall.topic_micro.precision or 0.0) >= 0.948
-    assert (audit.overall.topic_micro.recall or 0.0) >= 0.985
+    # 0.964; r15 (2,976 statements of rounds 13 and 14) 0.980 and 0.952
+    assert (audit.overall.drop.precision or 0.0) >= 0.979
+    assert (audit.overall.topic_micro.precision or 0.0) >= 0.952
+    # exact-topic recall: r14 0.985; r15 0.972, 83 prohibited statements dropped under a
+    # neighbouring topic, most of them round 13's hints and mixed remarks (a drop all the
+    # same; the report names the topic)
+    assert (audit.overall.topic_micro.recall or 0.0) >= 0.971
     for report in audit.scripts:
         assert report.drop.false_negatives == 0, report.lang
     assert {m.id: m.predicted for m in audit.misclassified} == KNOWN_IN_SAMPLE_ERRORS
@@ -283,7 +355,7 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
             # model r14 keeps it: 佛教 became a cue (it named the work in blind job
             # statements: a temple's ticketing, Buddhist-art tours), 信仰般 is blanked as
             # the job metaphor, and what is left scores -1.29 against zh-Hans' -0.07
-            marks=pytest.mark.xfail(strict=True, reason="r14 misses it (docs/topics.md)"),
+            marks=pytest.mark.xfail(strict=True, reason="r14 and r15 miss it (docs/topics.md)"),
         ),
         ("He's been married to that legacy billing codebase for years.", None),
         ("He is married to the project lead.", "marital_status"),
@@ -318,7 +390,7 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
             # model r14 drops it: 佢 weighs +1.38 and zh-Hant's threshold fell to -0.45
             # with round 12's Cantonese job statements (the register of a remark about a
             # person; docs/topics.md, Known limits)
-            marks=pytest.mark.xfail(strict=True, reason="r14 drops it (docs/topics.md)"),
+            marks=pytest.mark.xfail(strict=True, reason="r14 and r15 drop it (docs/topics.md)"),
         ),
         ("She's expecting, due around March.", "pregnancy_or_fertility"),
         ("She's expecting the results tomorrow.", None),

@@ -43,15 +43,18 @@ HELDOUT_RESOURCES: Mapping[str, str] = {
     "a": "data/topics_heldout_a.jsonl",
     "b": "data/topics_heldout_b.jsonl",
 }
-#: Development batches: written blind to the lexicon and the model and never trained on,
-#: but used to choose a design (batch c chose model r13's lexicon veto and confirmed r14;
-#: f, harder prohibited remarks, and g, job statements of new sectors, rejected a model
-#: r15 that trained on them), so they no longer measure unseen text as the held-out
-#: batches do.
+#: Development batches: written blind to the lexicon and the model by helper sessions
+#: and never trained on, but each used once to choose a design, so they no longer
+#: measure unseen text as the held-out batches do: j and k chose model r15's round 13
+#: over r14, m and n its training batch P, r and t rejected a training batch Q
+#: (docs/topics.md). r14's development batches (c, f, g) are in the training corpus.
 DEVELOPMENT_RESOURCES: Mapping[str, str] = {
-    "c": "data/topics_dev_c.jsonl",
-    "f": "data/topics_dev_f.jsonl",
-    "g": "data/topics_dev_g.jsonl",
+    "j": "data/topics_dev_j.jsonl",
+    "k": "data/topics_dev_k.jsonl",
+    "m": "data/topics_dev_m.jsonl",
+    "n": "data/topics_dev_n.jsonl",
+    "r": "data/topics_dev_r.jsonl",
+    "t": "data/topics_dev_t.jsonl",
 }
 #: The goal on text not seen in training (issue 15): in each script and overall, recall
 #: on prohibited statements at least this, and at most this share of job statements dropped.
