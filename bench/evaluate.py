@@ -232,9 +232,15 @@ def rate(fn: Callable[[], None], count: int, repeats: int = 3) -> tuple[float, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=2000)
-    parser.add_argument("--processes", type=int, default=20)
+    parser.add_argument(
+        "--processes", type=int, default=20, help="runs of the command (0: none, no such row)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.cases < 1:
+        parser.error("--cases must be at least 1")
+    if args.processes < 0:
+        parser.error("--processes must be 0 or more")
     rng = random.Random(args.seed)
     documents = [synthetic_case(rng, i) for i in range(args.cases)]
     payloads = [json.dumps(d, ensure_ascii=False).encode() for d in documents]
@@ -297,9 +303,13 @@ def main() -> None:
                     capture_output=True,
                 )
 
-        rows.append(
-            (f"process `fairscreen evaluate` ({len(paths)} runs)", *rate(processes, len(paths), 1))
-        )
+        if paths:  # --processes 0 leaves the command out (rate would divide by no run)
+            rows.append(
+                (
+                    f"process `fairscreen evaluate` ({len(paths)} runs)",
+                    *rate(processes, len(paths), 1),
+                )
+            )
 
     table = Table(
         title=f"fairscreen evaluate — {len(payloads)} synthetic cases, "
