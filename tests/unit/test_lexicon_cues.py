@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from fairscreen.domain.lexicon import LexiconTopicClassifier, build_lexicon, parse_lexicon_file
+from fairscreen.domain.errors import InvalidInput
+from fairscreen.domain.lexicon import (
+    LEXICON_FILES,
+    LexiconTopicClassifier,
+    build_lexicon,
+    lexicon_file_text,
+    parse_lexicon_file,
+)
+from fairscreen.training import lexicon_cues
 from fairscreen.training.lexicon_cues import Firing, firings, job_statements, main, rewrite
 
 FILE = """\
@@ -62,6 +71,45 @@ def test_rewrite_refuses_a_pattern_it_cannot_find_once() -> None:
         rewrite(FILE, [_firing("imam", "imam")], "why")
 
 
+def test_rewrite_refuses_to_leave_an_entry_without_a_pattern() -> None:
+    single = FILE.replace("    'church group|prayer meeting|bible study',\n", "")
+    with pytest.raises(ValueError, match="no pattern left"):
+        rewrite(single, [_firing("pastor", "pastor")], "why")
+
+
+def test_rewrite_escapes_the_note() -> None:
+    note = 'fired on "job" text in C:\\new'
+    moved = [_firing("pastor", "pastor")]
+    text = rewrite(FILE, moved, note)
+    assert parse_lexicon_file("en", text)[-1].why == note
+
+
+# Statements the shipped lexicon drops through an entry of zh.toml or en.toml, each of a
+# kind where matching an alternative alone could differ from the engine: a bounded gap
+# across a blanked job phrase, English word boundaries, Traditional text folded
+DROPPED = [
+    ("gap", "他与邻居的在情人节那天大闹了一场。"),
+    ("word", "Everyone knows he is gay."),
+    ("hant", "佢做嘢好快，不過佢係同性戀。"),
+]
+KEPT = [("boundary", "He wrote the gaylord-style crate packing guide."), ("job", "按时交付。")]
+
+
+def test_every_statement_the_edited_files_drop_has_a_firing_and_no_other_does() -> None:
+    edited = LexiconTopicClassifier(
+        build_lexicon(
+            {n: parse_lexicon_file(n, lexicon_file_text(n)) for n in LEXICON_FILES}
+            | {"zh-Hant": ()}
+        )
+    )
+    for _, text in DROPPED:
+        assert edited.prohibited_topic(text) is not None, text
+    for _, text in KEPT:
+        assert edited.prohibited_topic(text) is None, text
+    fired = {i for f in firings(DROPPED + KEPT) for i in f.statement_ids}
+    assert fired == {i for i, _ in DROPPED}
+
+
 def test_firings_name_the_alternative_and_the_job_statements_it_drops() -> None:
     found = firings(
         [
@@ -82,6 +130,65 @@ def test_job_statements_are_the_rows_without_a_label(tmp_path: Path) -> None:
     ]
     batch.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n", "utf-8")
     assert job_statements([batch]) == [("a", "Shipped the release.")]
+
+
+def test_a_row_without_a_label_is_refused_not_taken_for_a_job_statement(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"id": "a", "lang": "en", "text": "He is gay."}\n', "utf-8")
+    with pytest.raises(InvalidInput, match=r"line 1\.label"):
+        job_statements([batch])
+
+
+@pytest.fixture
+def lexicon_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "lexicon"
+    shutil.copytree(lexicon_cues.LEXICON_DIR, folder)
+    monkeypatch.setattr(lexicon_cues, "LEXICON_DIR", folder)
+    return folder
+
+
+def _batch(tmp_path: Path) -> Path:
+    batch = tmp_path / "batch.jsonl"
+    rows = [
+        {"id": "z", "lang": "zh-Hans", "text": "她为同性恋权益组织开发了会员网站。", "label": None},
+        {
+            "id": "e",
+            "lang": "en",
+            "text": "She ran the church youth group's budget.",
+            "label": None,
+        },
+    ]
+    batch.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return batch
+
+
+def test_write_moves_what_fires_in_both_files_and_then_nothing_fires(
+    tmp_path: Path, lexicon_copy: Path
+) -> None:
+    batch = _batch(tmp_path)
+    assert main([str(batch), "--write", "--why", "fired on job text"]) == 0
+    for name in ("zh", "en"):
+        assert "fired on job text" in (lexicon_copy / f"{name}.toml").read_text("utf-8")
+    assert firings(job_statements([batch])) == []
+
+
+def test_a_refused_rewrite_writes_no_file(
+    tmp_path: Path, lexicon_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = {p.name: p.read_bytes() for p in lexicon_copy.iterdir()}
+    calls = []
+
+    def second_refused(text: str, moved: list[Firing], why: str) -> str:
+        calls.append(why)
+        if len(calls) == 2:
+            raise ValueError("refused")
+        return rewrite(text, moved, why)
+
+    monkeypatch.setattr(lexicon_cues, "rewrite", second_refused)
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(_batch(tmp_path)), "--write", "--why", "x"])
+    assert exit_info.value.code == 2
+    assert {p.name: p.read_bytes() for p in lexicon_copy.iterdir()} == before
 
 
 def test_write_needs_the_reviewers_note(tmp_path: Path) -> None:

@@ -632,9 +632,14 @@ class LexiconTopicClassifier:
         for dispatcher in (self._allow, self._topics, self._hant_topics):
             dispatcher.compile_all()
 
+    def blank_allowed(self, simple: str) -> str:
+        """Step 2: ``simple`` (folded, Simplified) with its ``allow`` phrases blanked by
+        the separator no entry can match or straddle: the text every entry is matched on."""
+        return self._allow.mask(simple)
+
     def read(self, folded: str, simple: str) -> LexiconReading:
         """Steps 2–3 on text already folded (``folded``) and made Simplified (``simple``)."""
-        masked = self._allow.mask(simple)
+        masked = self.blank_allowed(simple)
         topic, cue_group = self._topics.best_two(masked, self._split)
         script = written_script(folded, simple)
         if script == "zh-Hant":

@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lexicon import (
+    LEXICON_FILES,
     LEXICON_PACKAGE_DIR,
     LexiconTopicClassifier,
     TopicLexicon,
@@ -36,6 +38,7 @@ from fairscreen.domain.lexicon import (
     split_alternatives,
 )
 from fairscreen.domain.text_fold import fold, simplified
+from fairscreen.services.topic_audit import load_corpus
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 LEXICON_DIR = DATA_DIR / LEXICON_PACKAGE_DIR.removeprefix("data/")
@@ -54,40 +57,35 @@ class Firing:
 
 
 def job_statements(paths: Sequence[Path]) -> list[tuple[str, str]]:
-    """``(id, text)`` of every job statement (``label`` null) of the batches."""
-    found = []
-    for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            if row.get("label") is None:
-                found.append((str(row.get("id", f"{path.name}:{number}")), str(row["text"])))
-    return found
+    """``(id, text)`` of every job statement (``label`` null) of the batches, read as the
+    audit reads a corpus: a row without ``label`` or with a bad one is refused with its
+    line named, never taken for a job statement (``--write`` would then demote the
+    terms of a prohibited remark to cues)."""
+    return [(s.id, s.text) for path in paths for s in load_corpus(path) if s.label is None]
 
 
-def _hits(classifier: LexiconTopicClassifier, texts: Iterable[tuple[str, str]]) -> list[str]:
-    """The ids of ``texts`` (already folded and made Simplified) that ``classifier`` drops."""
-    return [i for i, text in texts if classifier.read(text, text).topic is not None]
+def _drops(classifier: LexiconTopicClassifier, blanked: str) -> bool:
+    """Whether ``classifier`` drops text whose ``allow`` phrases are already blanked."""
+    return classifier.read(blanked, blanked).topic is not None
 
 
 def firings(statements: Sequence[tuple[str, str]]) -> list[Firing]:
     """Every alternative of an ordinary ``zh.toml`` or ``en.toml`` entry that, alone,
-    drops one of ``statements`` once the shipped ``allow`` entries have blanked their
-    job phrases."""
+    drops one of ``statements`` where the shipped lexicon matches: on the text with the
+    ``allow`` phrases of every file blanked by the engine's own separator (a pattern with
+    a bounded gap, ``离过.{0,3}婚``, sees what the engine sees)."""
     files = {
         name: parse_lexicon_file(name, (LEXICON_DIR / f"{name}.toml").read_text("utf-8"))
-        for name in ("zh", "zh-Hant", "en")
+        for name in LEXICON_FILES
     }
-    edited = LexiconTopicClassifier(build_lexicon({n: files[n] for n in EDITED_FILES}))
-    # only statements the edited files drop can be dropped by one alternative of them;
-    # each is read once with the allow entries blanked (what every entry is matched on)
+    shipped = LexiconTopicClassifier(build_lexicon(files))
+    # only statements the lexicon drops can be dropped by one alternative of it
     suspects = []
     for statement_id, text in statements:
         folded = fold(text)
-        reading = edited.read(folded, simplified(folded))
-        if reading.topic is not None:
-            suspects.append((statement_id, reading.masked))
+        simple = simplified(folded)
+        if shipped.read(folded, simple).topic is not None:
+            suspects.append((statement_id, shipped.blank_allowed(simple)))
     found = []
     for name in EDITED_FILES:
         for entry in files[name]:
@@ -95,12 +93,12 @@ def firings(statements: Sequence[tuple[str, str]]) -> list[Firing]:
                 continue
             for pattern in entry.patterns:
                 for alternative in split_alternatives(pattern):
-                    alone = TopicLexicon(topics={entry.topic: (alternative,)})
-                    matched = _hits(LexiconTopicClassifier(alone), suspects)
+                    alone = LexiconTopicClassifier(
+                        TopicLexicon(topics={entry.topic: (alternative,)})
+                    )
+                    matched = tuple(i for i, blanked in suspects if _drops(alone, blanked))
                     if matched:
-                        found.append(
-                            Firing(name, entry.topic, pattern, alternative, tuple(matched))
-                        )
+                        found.append(Firing(name, entry.topic, pattern, alternative, matched))
     return found
 
 
@@ -113,8 +111,9 @@ def _toml_string(pattern: str) -> str:
 def rewrite(text: str, moved: Sequence[Firing], why: str) -> str:
     """``text`` (one lexicon file) with ``moved``'s alternatives taken out of their
     patterns (a pattern left empty is removed) and appended as cue entries, one per
-    topic. Each pattern must occur in the file exactly once, as :func:`_toml_string`
-    writes it."""
+    topic, with ``why`` as their note. Each pattern must occur in the file exactly once,
+    as :func:`_toml_string` writes it; an entry must keep at least one pattern (one that
+    would be emptied is refused: make that entry a cue by hand, keeping its note)."""
     by_pattern: dict[str, set[str]] = {}
     for firing in moved:
         by_pattern.setdefault(firing.pattern, set()).add(firing.alternative)
@@ -125,19 +124,22 @@ def rewrite(text: str, moved: Sequence[Firing], why: str) -> str:
         kept = [a for a in split_alternatives(pattern) if a not in alternatives]
         if kept:
             text = text.replace(literal, _toml_string("|".join(kept)))
-        else:
-            line = f"    {literal},\n"
-            if text.count(line) != 1:
-                raise ValueError(f"an emptied pattern must stand on its own line: {literal}")
-            text = text.replace(line, "")
+            continue
+        line = f"    {literal},\n"
+        if text.count(line) != 1:
+            raise ValueError(f"an emptied pattern must stand on its own line: {literal}")
+        if f"patterns = [\n{line}]" in text:
+            raise ValueError(f"its entry would have no pattern left: {literal}")
+        text = text.replace(line, "")
     by_topic: dict[str, list[str]] = {}
     for firing in moved:
         if firing.alternative not in by_topic.setdefault(firing.topic, []):
             by_topic[firing.topic].append(firing.alternative)
+    note = json.dumps(why, ensure_ascii=False)  # a TOML basic string: JSON's escapes
     for topic in sorted(by_topic):
         lines = "".join(f"    {_toml_string(a)},\n" for a in by_topic[topic])
         text += (
-            f'\n[[entry]]\ntopic = "{topic}"\nwhy = "{why}"\ncue = true\npatterns = [\n{lines}]\n'
+            f'\n[[entry]]\ntopic = "{topic}"\nwhy = {note}\ncue = true\npatterns = [\n{lines}]\n'
         )
     return text
 
@@ -148,21 +150,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="move the alternatives to cues")
     parser.add_argument("--why", default="", help="the new cue entries' why (with --write)")
     args = parser.parse_args(argv)
-    if args.write and not args.why:
+    if args.write and not args.why.strip():
         parser.error("--write needs --why: the reviewer's note on the new cue entries")
-    found = firings(job_statements(args.batches))
+    try:
+        found = firings(job_statements(args.batches))
+    except InvalidInput as exc:
+        parser.error(str(exc))
     for firing in found:
         ids = ", ".join(firing.statement_ids[:5])
         sys.stdout.write(f"{firing.file}\t{firing.topic}\t{firing.alternative}\t{ids}\n")
     sys.stderr.write(f"{len(found)} alternatives fire on job statements\n")
     if args.write:
+        # every file rewritten and checked before any is written: a refusal changes nothing
+        new_texts = {}
         for name in EDITED_FILES:
             moved = [f for f in found if f.file == name]
             if moved:
                 path = LEXICON_DIR / f"{name}.toml"
-                new_text = rewrite(path.read_text("utf-8"), moved, args.why)
-                parse_lexicon_file(name, new_text, compile_patterns=True)
-                path.write_text(new_text, "utf-8")
+                try:
+                    new_texts[path] = rewrite(path.read_text("utf-8"), moved, args.why)
+                    parse_lexicon_file(name, new_texts[path], compile_patterns=True)
+                except (ValueError, InvalidInput) as exc:
+                    parser.error(f"{name}.toml: {exc}")
+        for path, new_text in new_texts.items():
+            path.write_text(new_text, "utf-8")
     return 0
 
 
