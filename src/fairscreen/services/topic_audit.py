@@ -46,8 +46,9 @@ HELDOUT_RESOURCES: Mapping[str, str] = {
 #: Development batches: written blind to the lexicon and the model by helper sessions
 #: and never trained on, but each used once to choose a design, so they no longer
 #: measure unseen text as the held-out batches do: j and k chose model r15's round 13
-#: over r14, m and n its training batch P, r and t rejected a training batch Q
-#: (docs/topics.md). r14's development batches (c, f, g) are in the training corpus.
+#: over r14, m and n its training batch P, and r and t judged a training batch Q, which
+#: was not shipped (docs/topics.md). r14's development batches (c, f, g) are in the
+#: training corpus.
 DEVELOPMENT_RESOURCES: Mapping[str, str] = {
     "j": "data/topics_dev_j.jsonl",
     "k": "data/topics_dev_k.jsonl",
@@ -272,7 +273,8 @@ def load_heldout(name: str) -> tuple[LabelledStatement, ...]:
 
 
 def load_development(name: str) -> tuple[LabelledStatement, ...]:
-    """Development batch ``name`` (``c``, ``f`` or ``g``), shipped as package data."""
+    """Development batch ``name`` (a key of ``DEVELOPMENT_RESOURCES``), shipped as
+    package data."""
     return _load_batch(name, DEVELOPMENT_RESOURCES)
 
 

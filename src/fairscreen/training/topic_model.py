@@ -14,8 +14,9 @@
 4. Fit the drop model: an L2 logistic regression (liblinear, fixed seed) on prohibited
    vs job-related (with ``BLANK_STATEMENTS`` featureless job rows, so that nothing known
    means keep) over the features met in at least ``MIN_DF`` statements, C chosen by
-   5-fold cross-validation on the training corpus alone, in folds that keep each
-   statement with its OpenCC twin (``StratifiedGroupKFold``).
+   5-fold cross-validation on the training rows alone (corpus, twins, questionnaire
+   texts), in folds that keep each statement with its OpenCC twin
+   (``StratifiedGroupKFold``).
 5. Choose a threshold per script (``text_fold.written_script``: zh-Hans, zh-Hant, en)
    on the same cross-validation: in each script the highest threshold, so the fewest
    false drops, at which lexicon + model keep recall at or above ``TARGET_RECALL`` in
@@ -50,6 +51,7 @@ from scipy.sparse import csr_matrix
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
+from threadpoolctl import threadpool_limits
 
 from fairscreen.domain.lexicon import LexiconTopicClassifier
 from fairscreen.domain.text_fold import SCRIPTS, fold, simplified, written_script
@@ -121,7 +123,8 @@ def questionnaire_statements(
     language) as job statements, those not already in ``corpus`` (by folded text). A
     referee's comment often quotes them ("Reason for leaving not known", "不清楚"), and
     they are the product's own words: model r15, fitted without them, dropped "Reason for
-    leaving not known" at every C of the grid, the register of training batches I and L
+    leaving not known" at every C of the grid, the register of blind batch I and training
+    batch L
     ("Reason for leaving: …" before a private reason) having taught it the words."""
     known = {simplified(fold(s.text)) for s in corpus}
     statements = []
@@ -328,8 +331,10 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
             f"per script {cross_validation['scripts']}; false drops at recall {tradeoff}\n"
         )
     # 5b. of the C values, the one whose model drops the fewest of the questionnaire's own
-    # texts (a referee's "Very reliable", "不清楚" must never be dropped: model r15 lost
-    # 2-12 of them at every C), then the fewest cross-validated false drops
+    # texts (a referee's "Very reliable", "不清楚" must never be dropped: a first r15,
+    # rejected, lost 2-12 of them at every C), then the fewest cross-validated false
+    # drops. Since r15 these texts are training rows too (questionnaire_statements), so
+    # this checks the fitted model in-sample: it no longer measures unseen text
     names = vectorizer.get_feature_names_out()
     fitted = {trial.c: _drop_weights(names, _fit(x, y, trial.c)) for trial in trials}
     questionnaire = {
@@ -410,6 +415,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=MODEL_FILE)
     args = parser.parse_args(argv)
+    # one BLAS thread whatever the environment: with several, summation order and so the
+    # weights' last digits vary (make topics-model also sets OMP/OPENBLAS_NUM_THREADS=1)
+    with threadpool_limits(limits=1):
+        _train_and_write(args.output)
+
+
+def _train_and_write(output: Path) -> None:
     corpus = load_corpus()
     twins = _twins(corpus)
     questionnaire = questionnaire_statements(corpus)
@@ -431,7 +443,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             audit_as_dict(audit_topics(load_heldout(name), classifier))
         )
     document["card"] = card
-    args.output.write_bytes(_dump(document))
+    output.write_bytes(_dump(document))
     for key, figures in card.items():
         overall = figures["overall"]
         sys.stderr.write(
