@@ -5,12 +5,15 @@ candidate against the shipped model's recipe in the same folds, per script: reca
 false drops of job statements, at the operating point the product needs (recall at or
 above ``TARGET_RECALL`` in every script).
 
-Only the training corpus (``fairscreen/data/topics_corpus.jsonl``) is read; the held-out
-batches are never opened here. Folds: 5-fold ``StratifiedGroupKFold`` with fixed seed,
-where a group is a statement, its OpenCC Taiwan twin (as ``make topics-model`` adds them)
-and every statement whose folded Simplified text is the same (29 such groups in the r10
-corpus): near-duplicates never sit on both sides of a split. Twins are trained on but
-not scored; scores are of the corpus's own statements (1,810 job statements in r10).
+Only what ``make topics-model`` trains on is read (``training_set``: the corpus
+``fairscreen/data/topics_corpus.jsonl``, its twins and, since r15, the reference
+questionnaire's texts); the held-out and development batches are never opened here.
+Folds: 5-fold ``StratifiedGroupKFold`` with fixed seed, where a group is a statement, its
+OpenCC Taiwan twin (as ``make topics-model`` adds them) and every statement whose folded
+Simplified text is the same (29 such groups in the r10 corpus): near-duplicates never sit
+on both sides of a split. Twins are trained on but
+not scored; scores are of the corpus's own statements (1,810 job statements in r10) and
+the questionnaire's texts.
 
 Every candidate reads a statement as the shipped classifier does: the lexicon first (a
 hit drops the statement, and counts as a drop here, unless the candidate scores it under
@@ -114,17 +117,17 @@ from fairscreen.domain.topic_model import (
     spans,
     with_cue,
 )
-from fairscreen.services.topic_audit import LabelledStatement, load_corpus
+from fairscreen.services.topic_audit import LabelledStatement
 from fairscreen.training.topic_model import (
     BLANK_STATEMENTS,
     MIN_DF,
     SEED,
     TARGET_RECALL,
     TWIN_SUFFIX,
-    _twins,
     dropped,
     per_script_thresholds,
     standing_hits,
+    training_set,
 )
 
 FOLDS = 5
@@ -146,11 +149,11 @@ class Row:
 
 
 def corpus_rows() -> tuple[list[Row], list[str]]:
-    """The training corpus and its OpenCC twins, read as the filter reads them, and each
-    row's cross-validation group (:func:`_groups`)."""
-    corpus = load_corpus()
-    twins = _twins(corpus)
-    rows = read_rows([*corpus, *twins], {t.id for t in twins})
+    """What ``make topics-model`` trains on (``training_set``: the corpus, its OpenCC
+    twins, the questionnaire's texts), read as the filter reads them, and each row's
+    cross-validation group (:func:`_groups`)."""
+    training = training_set()
+    rows = read_rows(training.statements, {t.id for t in training.twins})
     return rows, _groups(rows)
 
 

@@ -54,7 +54,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from threadpoolctl import threadpool_limits
 
 from fairscreen.domain.lexicon import LexiconTopicClassifier
-from fairscreen.domain.text_fold import SCRIPTS, fold, simplified, written_script
+from fairscreen.domain.text_fold import SCRIPTS, fold, normalise, simplified, written_script
 from fairscreen.domain.topic_model import MODEL_FORMAT, features, parse_model
 from fairscreen.domain.topic_names import PROHIBITED_TOPICS
 from fairscreen.domain.topics import LayeredTopicClassifier
@@ -124,9 +124,8 @@ def questionnaire_statements(
     referee's comment often quotes them ("Reason for leaving not known", "不清楚"), and
     they are the product's own words: model r15, fitted without them, dropped "Reason for
     leaving not known" at every C of the grid, the register of blind batch I and training
-    batch L
-    ("Reason for leaving: …" before a private reason) having taught it the words."""
-    known = {simplified(fold(s.text)) for s in corpus}
+    batch L ("Reason for leaving: …" before a private reason) having taught it the words."""
+    known = {normalise(s.text) for s in corpus}
     statements = []
     for number, text in enumerate(reference_questionnaire().texts(), start=1):
         folded = fold(text)
@@ -140,6 +139,27 @@ def questionnaire_statements(
                 )
             )
     return statements
+
+
+class TrainingSet(NamedTuple):
+    """What ``make topics-model`` trains on: the corpus, the OpenCC twins of its zh-Hans
+    statements and the questionnaire's texts (:func:`training_set`)."""
+
+    corpus: Sequence[LabelledStatement]
+    twins: list[LabelledStatement]
+    questionnaire: list[LabelledStatement]
+
+    @property
+    def statements(self) -> list[LabelledStatement]:
+        return [*self.corpus, *self.twins, *self.questionnaire]
+
+
+def training_set(corpus: Sequence[LabelledStatement] | None = None) -> TrainingSet:
+    """The shipped corpus (or ``corpus``) with the rows training adds to it. The one
+    place that says what training reads, so ``topic_cv`` compares its candidates on the
+    rows the shipped model was fitted on."""
+    corpus = load_corpus() if corpus is None else corpus
+    return TrainingSet(corpus, _twins(corpus), questionnaire_statements(corpus))
 
 
 def _reading(lexicon: LexiconTopicClassifier, text: str) -> tuple[dict[str, int], bool, str]:
@@ -422,13 +442,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _train_and_write(output: Path) -> None:
-    corpus = load_corpus()
-    twins = _twins(corpus)
-    questionnaire = questionnaire_statements(corpus)
-    document = train([*corpus, *twins, *questionnaire])
+    rows = training_set()
+    corpus = rows.corpus
+    document = train(rows.statements)
     document["training"] |= {
-        "opencc_twins": len(twins),
-        "questionnaire_texts": len(questionnaire),
+        "opencc_twins": len(rows.twins),
+        "questionnaire_texts": len(rows.questionnaire),
         "corpus_statements": len(corpus),
         "corpus_prohibited": sum(1 for s in corpus if s.label is not None),
     }
