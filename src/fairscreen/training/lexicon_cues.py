@@ -29,6 +29,7 @@ from pathlib import Path
 
 from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lexicon import (
+    ALLOW,
     LEXICON_FILES,
     LEXICON_PACKAGE_DIR,
     LexiconTopicClassifier,
@@ -40,8 +41,7 @@ from fairscreen.domain.lexicon import (
 from fairscreen.domain.text_fold import fold, simplified
 from fairscreen.services.topic_audit import load_corpus
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-LEXICON_DIR = DATA_DIR / LEXICON_PACKAGE_DIR.removeprefix("data/")
+LEXICON_DIR = Path(__file__).resolve().parents[1] / LEXICON_PACKAGE_DIR  # written in place
 EDITED_FILES = ("zh", "en")  # zh-Hant's entries hold for Traditional text only
 
 
@@ -89,7 +89,7 @@ def firings(statements: Sequence[tuple[str, str]]) -> list[Firing]:
     found = []
     for name in EDITED_FILES:
         for entry in files[name]:
-            if entry.cue or entry.topic == "allow":
+            if entry.cue or entry.topic == ALLOW:
                 continue
             for pattern in entry.patterns:
                 for alternative in split_alternatives(pattern):

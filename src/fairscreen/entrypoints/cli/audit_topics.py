@@ -6,11 +6,11 @@ how many it misses, and how many job-related statements it drops by mistake, per
 and per topic.
 
 Without ``--corpus`` it audits the training corpus (in-sample), the two held-out
-batches (text the model never saw) and the development batches c, f and g (never
-trained on, but used to choose between models), and exits 0 only when each of these
-meets the goal (recall ≥ 0.97, job statements dropped ≤ 3%, overall and per script). With
-``--corpus FILE`` it audits that file and exits 0 only when no job-related statement is
-dropped.
+batches (text the model never saw) and the development batches
+(``DEVELOPMENT_RESOURCES``: never trained on, but used to choose between models), and
+exits 0 only when each of these meets the goal (recall ≥ 0.97, job statements dropped
+≤ 3%, overall and per script). With ``--corpus FILE`` it audits that file and exits 0
+only when no job-related statement is dropped.
 """
 
 from __future__ import annotations
