@@ -18,7 +18,7 @@ def test_table_report_covers_training_both_held_out_batches_and_the_development_
     assert result.exit_code == 1, result.output
     assert "Per category" in result.output
     assert "Per script" in result.output
-    for name in ("training", "held-out a", "held-out b", "development j", "development k"):
+    for name in ("training", "held-out a", "held-out b", "development u", "development o"):
         assert name in result.output
     assert "appearance" in result.output
     assert "zh-Hant" in result.output
@@ -34,12 +34,13 @@ def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
         "training",
         "held-out a",
         "held-out b",
-        "development j",
-        "development k",
-        "development m",
-        "development n",
-        "development r",
-        "development t",
+        "development u",
+        "development v",
+        "development w",
+        "development x",
+        "development o",
+        "development aa",
+        "development ab",
     ]
     training, *unseen = report["sets"]
     # every prohibited training statement is dropped (model r11; tests/unit/test_topics.py
@@ -47,8 +48,10 @@ def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
     assert training["held_out"] is False and training["overall"]["drop"]["recall"] == 1
     for batch in unseen:  # judged against the goal for text not trained on
         assert batch["held_out"] is True
-        assert batch["overall"]["statements"] >= 300
-        assert {s["lang"] for s in batch["scripts"]} == {"zh-Hans", "zh-Hant", "en"}
+        assert batch["overall"]["statements"] >= 280
+        # development batch o is English only (model r16's weakest script)
+        scripts = {"en"} if batch["name"] == "development o" else {"zh-Hans", "zh-Hant", "en"}
+        assert {s["lang"] for s in batch["scripts"]} == scripts
         assert len(batch["overall"]["topics"]) == 19
         # the development batches are the hardest: most job statements share a topic's
         # words, the prohibited remarks are euphemism, hearsay and dialect

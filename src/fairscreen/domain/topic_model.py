@@ -136,6 +136,22 @@ def clauses(text: str) -> list[str]:
     ]
 
 
+# Where a sentence turns from one remark to a contrasting one: the conjunctions of
+# _CLAUSE_BREAK that introduce an aside ("…, but he has…", "…，就是身体不太好")
+_ASIDE = re.compile(r"\s(?:but|though|although)\s|但是|但|不过|只是|就是|可是")
+
+
+def asides(text: str) -> list[str]:
+    """What follows each contrasting conjunction of each sentence of ``text`` (folded,
+    Simplified), up to the next one or the sentence's end."""
+    return [
+        aside
+        for sentence in _sentences(text)
+        for aside in map(str.strip, _ASIDE.split(sentence)[1:])
+        if aside
+    ]
+
+
 def spans(text: str) -> list[str]:
     """Each sentence of ``text`` and each pair of neighbouring sentences."""
     sentences = _sentences(text)

@@ -30,7 +30,7 @@ from fairscreen.domain.lexicon import (
     shipped_lexicon_sha256,
 )
 from fairscreen.domain.text_fold import fold, normalise, simplified
-from fairscreen.domain.topic_model import TopicModel, clauses, shipped_model
+from fairscreen.domain.topic_model import TopicModel, asides, clauses, shipped_model
 from fairscreen.domain.topic_names import (
     PROHIBITED_TOPICS,
     ModelRef,
@@ -83,7 +83,8 @@ class LayeredTopicClassifier:
         scores each sentence, the lexicon's cue (if any) among its features; 4. a
         sentence at or above the threshold of the statement's script
         (``text_fold.written_script``) drops the statement, its topic the cue's or the
-        model's.
+        model's; 5. else an aside that holds a cue is scored alone
+        (:meth:`_aside_topic`).
         """
         folded = fold(text)
         simple = simplified(folded)
@@ -92,7 +93,27 @@ class LayeredTopicClassifier:
             if self._overruled(reading.masked, reading.cue):
                 return None
             return earliest(reading.topic, reading.cue)
-        return self.model.prohibited_topic(reading.masked, reading.cue, reading.script)
+        topic = self.model.prohibited_topic(reading.masked, reading.cue, reading.script)
+        if topic is None and reading.cue is not None:
+            return self._aside_topic(reading.masked, reading.script)
+        return topic
+
+    def _aside_topic(self, masked: str, script: str) -> str | None:
+        """The cue of the first aside (the words after "but", 但, 不过, 就是, …:
+        ``topic_model.asides``) that holds one and reaches the script's threshold read
+        alone, or None (model r16). A mixed statement joins job facts to a prohibited
+        remark, most often as an aside ("他工作认真负责，团队协作好，但有乙型肝炎。"), and when
+        the remark's term is only a cue (肝炎 became one in r16, having matched a vaccine
+        trial's job statement) the job words' weights carry the whole sentence under the
+        threshold; PRODUCT.md P3 drops such a statement whole. Asides only: every clause
+        that holds a cue, read alone, dropped 91 more of the corpus's job statements
+        (lists such as "管婚假、产假、病假"), asides 1."""
+        threshold = self.model.thresholds[script]
+        for aside in asides(masked):
+            cue = self.lexicon.read(aside, aside).cue
+            if cue is not None and self.model.score(aside, cue) >= threshold:
+                return cue
+        return None
 
     def _overruled(self, masked: str, cue: str | None) -> bool:
         """Whether the model overrules a lexicon hit: it is near-certain the statement is

@@ -44,18 +44,19 @@ HELDOUT_RESOURCES: Mapping[str, str] = {
     "b": "data/topics_heldout_b.jsonl",
 }
 #: Development batches: written blind to the lexicon and the model by helper sessions
-#: and never trained on, but each used once to choose a design, so they no longer
-#: measure unseen text as the held-out batches do: j and k chose model r15's round 13
-#: over r14, m and n its training batch P, and r and t judged a training batch Q, which
-#: was not shipped (docs/topics.md). r14's development batches (c, f, g) are in the
-#: training corpus.
+#: and never trained on, but used to choose between models, so they no longer measure
+#: unseen text as the held-out batches do: u, v and o (English only) rejected model r16's
+#: first candidate, w and x judged its second and aa and ab its third, the one shipped
+#: (docs/topics.md). r15's development batches
+#: (j, k, m, n, r, t) and r14's (c, f, g) are in the training corpus.
 DEVELOPMENT_RESOURCES: Mapping[str, str] = {
-    "j": "data/topics_dev_j.jsonl",
-    "k": "data/topics_dev_k.jsonl",
-    "m": "data/topics_dev_m.jsonl",
-    "n": "data/topics_dev_n.jsonl",
-    "r": "data/topics_dev_r.jsonl",
-    "t": "data/topics_dev_t.jsonl",
+    "u": "data/topics_dev_u.jsonl",
+    "v": "data/topics_dev_v.jsonl",
+    "w": "data/topics_dev_w.jsonl",
+    "x": "data/topics_dev_x.jsonl",
+    "o": "data/topics_dev_o.jsonl",
+    "aa": "data/topics_dev_aa.jsonl",
+    "ab": "data/topics_dev_ab.jsonl",
 }
 #: The goal on text not seen in training (issue 15): in each script and overall, recall
 #: on prohibited statements at least this, and at most this share of job statements dropped.
