@@ -41,6 +41,10 @@ def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
         "development o",
         "development aa",
         "development ab",
+        "development ac",
+        "development ad",
+        "development ae",
+        "development af",
     ]
     training, *unseen = report["sets"]
     # every prohibited training statement is dropped (model r11; tests/unit/test_topics.py

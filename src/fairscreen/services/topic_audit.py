@@ -44,10 +44,10 @@ HELDOUT_RESOURCES: Mapping[str, str] = {
     "b": "data/topics_heldout_b.jsonl",
 }
 #: Development batches: written blind to the lexicon and the model by helper sessions
-#: and never trained on, but used to choose between models, so they no longer measure
-#: unseen text as the held-out batches do: u, v and o (English only) rejected model r16's
-#: first candidate, w and x judged its second and aa and ab its third, the one shipped
-#: (docs/topics.md). r15's development batches
+#: and never trained on, but each used once to choose between models, so they no longer
+#: measure unseen text as the held-out batches do: u, v and o (English only) rejected model
+#: r16's first candidate, w and x its second, aa and ab chose it; ac and ad, then ae and
+#: af, rejected three candidates for r17 (docs/topics.md). r15's development batches
 #: (j, k, m, n, r, t) and r14's (c, f, g) are in the training corpus.
 DEVELOPMENT_RESOURCES: Mapping[str, str] = {
     "u": "data/topics_dev_u.jsonl",
@@ -57,6 +57,10 @@ DEVELOPMENT_RESOURCES: Mapping[str, str] = {
     "o": "data/topics_dev_o.jsonl",
     "aa": "data/topics_dev_aa.jsonl",
     "ab": "data/topics_dev_ab.jsonl",
+    "ac": "data/topics_dev_ac.jsonl",
+    "ad": "data/topics_dev_ad.jsonl",
+    "ae": "data/topics_dev_ae.jsonl",
+    "af": "data/topics_dev_af.jsonl",
 }
 #: The goal on text not seen in training (issue 15): in each script and overall, recall
 #: on prohibited statements at least this, and at most this share of job statements dropped.
