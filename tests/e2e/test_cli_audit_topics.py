@@ -14,15 +14,14 @@ runner = CliRunner()
 
 def test_table_report_covers_training_both_held_out_batches_and_the_development_ones() -> None:
     result = runner.invoke(app, ["audit", "topics"])
+    # the output lists the misclassified statements of the held-out and development
+    # batches, which must stay unread: a failure names the missing parts, never the output
     # the shipped filter misses the held-out goal (false drops above 3%): exit 1 says so
-    assert result.exit_code == 1, result.output
-    assert "Per category" in result.output
-    assert "Per script" in result.output
-    for name in ("training", "held-out a", "held-out b", "development u", "development o"):
-        assert name in result.output
-    assert "appearance" in result.output
-    assert "zh-Hant" in result.output
-    assert "missed" in result.output
+    assert result.exit_code == 1, f"exit code {result.exit_code}"
+    expected = ["Per category", "Per script", "appearance", "zh-Hant", "missed", "training"]
+    expected += ["held-out a", "held-out b", "development u", "development o"]
+    missing = [part for part in expected if part not in result.output]
+    assert not missing
 
 
 def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
@@ -45,6 +44,8 @@ def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
         "development ad",
         "development ae",
         "development af",
+        "development ag",
+        "development ah",
     ]
     training, *unseen = report["sets"]
     # every prohibited training statement is dropped (model r11; tests/unit/test_topics.py
@@ -52,7 +53,8 @@ def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
     assert training["held_out"] is False and training["overall"]["drop"]["recall"] == 1
     for batch in unseen:  # judged against the goal for text not trained on
         assert batch["held_out"] is True
-        assert batch["overall"]["statements"] >= 280
+        size = batch["overall"]["statements"]
+        assert size >= (300 if batch["name"].startswith("held-out") else 280)  # issue 15: 300
         # development batch o is English only (model r16's weakest script)
         scripts = {"en"} if batch["name"] == "development o" else {"zh-Hans", "zh-Hant", "en"}
         assert {s["lang"] for s in batch["scripts"]} == scripts

@@ -183,7 +183,6 @@ def test_a_hit_of_an_entry_for_traditional_text_only_is_never_overruled() -> Non
         "他负责项目管理，工作认真，沟通能力强，是同性恋。",
         "她负责系统开发和代码评审，工作认真负责，离异。",
         "他负责后端开发和数据库优化，项目按时交付，是党员。",
-        "他工作认真负责，团队协作好，但有乙型肝炎。",
         "他負責專案管理與客戶溝通，工作認真負責，是同性戀。",
         "He managed the vendor contracts and the quarterly budget reviews, and he is gay.",
         "He managed the vendor contracts and the quarterly budget reviews and he is gay.",
@@ -196,31 +195,89 @@ def test_a_mixed_sentence_with_a_lexicon_hit_is_dropped_whole(text: str) -> None
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("他工作认真负责，团队协作好，但有乙型肝炎。", ["有乙型肝炎"]),
-        ("交付准时，不过最近身体不好，就是常请假。", ["最近身体不好，", "常请假"]),
-        ("he ran the audits, but he has cancer. though rarely.", ["he has cancer"]),
-        ("她管婚假、产假、病假的请假系统。", []),  # a list is no aside
+        ("他工作认真负责，团队协作好，但有乙型肝炎。", ["有乙型肝炎", "团队协作好"]),
+        (
+            "他有乙型肝炎，但工作认真负责，沟通能力强。",
+            ["工作认真负责，沟通能力强", "工作认真负责", "他有乙型肝炎"],
+        ),
+        ("交付准时，不过最近身体不好，就是常请假。", ["最近身体不好", "交付准时", "常请假"]),
+        (
+            "he ran the audits well,but he has cancer. though rarely.",
+            ["he has cancer", "he ran the audits well", "rarely"],
+        ),
+        ("做事认真，可是常请病假。", ["常请病假", "做事认真"]),
+        ("她管婚假、产假、病假的请假系统。", []),  # a list: no conjunction
+        ("他负责人事，不但处理产假，而且处理婚假。", []),  # 不但: "not only"
+        ("他负责临床试验，主要就是乙肝疫苗。", []),  # 就是 inside a clause: "mainly"
+        ("系统冷却做得好。", []),  # 却 of 冷却
     ],
 )
-def test_asides_are_what_follows_a_contrasting_conjunction(text: str, expected: list[str]) -> None:
+def test_asides_are_the_pieces_around_a_contrasting_conjunction(
+    text: str, expected: list[str]
+) -> None:
     assert asides(text) == expected
 
 
-def test_a_cue_in_an_aside_is_scored_alone() -> None:
+def _aside_model(weights: dict[str, int], zh_hant_threshold: int = 1000) -> topic_model.TopicModel:
+    """Only these weights, bias 0; threshold 1000, zh-Hant's as given."""
+    thresholds = {"zh-Hans": 1000, "zh-Hant": zh_hant_threshold, "en": 1000}
+    document = DOCUMENT | {"bias": 0, "drop_weights": weights, "thresholds": thresholds}
+    return parse_model(json.dumps(document).encode())
+
+
+def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
     # 肝炎 and 病假 are cues (they never drop alone); the job words weigh -6 here, 有 +2
-    model = _vetoing_model(
-        {"负责": -6000, "系统": -6000, "有": 2000, "cue:health_condition": -2000}
-    )
+    weights = {"负责": -6000, "系统": -6000, "有": 2000, "cue:health_condition": -2000}
+    model = _aside_model(weights, zh_hant_threshold=3000)
     layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
     mixed = "他负责华东区销售，但有肝炎。"
     reading = layered.lexicon.read(fold(mixed), fold(mixed))
     assert reading.topic is None and reading.cue == "infectious_disease_carrier"
     assert model.score(mixed, reading.cue) < 1000  # the sentence alone would be kept
     assert layered.prohibited_topic(mixed) == "infectious_disease_carrier"
-    # the same remark as a clause of a list, not an aside: the sentence decides
+    # the remark before the conjunction, and job clauses after the aside
+    assert layered.prohibited_topic("他有肝炎，但负责华东区销售。") == "infectious_disease_carrier"
+    assert layered.prohibited_topic("他能干，可是有肝炎，负责华东区销售。") is not None
+    # a piece scoring exactly the threshold drops
+    at = LayeredTopicClassifier(LexiconTopicClassifier(), _aside_model({"有": 1000, "负责": -6000}))
+    assert at.prohibited_topic("他负责销售，但有肝炎。") == "infectious_disease_carrier"
+    # each script its own threshold: 2000 reaches zh-Hans's 1000, not zh-Hant's 3000
+    assert layered.prohibited_topic("他負責華東區銷售，但有肝炎。") is None
+    # the same remark as a clause of a list, no conjunction: the sentence decides
     assert layered.prohibited_topic("他负责华东区销售，有肝炎。") is None
-    # an aside whose cue scores under the threshold alone keeps the statement
+    # a piece whose own cue scores under the threshold alone keeps the statement
     assert layered.prohibited_topic("他负责病假系统，但有病假记录。") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        # model r16: 乙型肝炎 and 肝炎 became cues (a vaccine trial's job statement), and
+        # "dementia" (a care home's); the shipped model keeps each sentence as a whole
+        ("他工作认真负责，团队协作好，但有乙型肝炎。", "infectious_disease_carrier"),
+        ("他有乙型肝炎，但工作认真负责，沟通能力强。", "infectious_disease_carrier"),
+        ("他很能干，但有乙型肝炎，客户维护做得好。", "infectious_disease_carrier"),
+        ("佢做嘢好有責任心，但係有乙型肝炎。", "infectious_disease_carrier"),
+        ("She ran the quarterly close well, but she has dementia.", "health_condition"),
+        pytest.param(
+            "他负责华东区销售，业绩稳定，有乙型肝炎。",
+            "infectious_disease_carrier",
+            marks=pytest.mark.xfail(strict=True, reason="a list, no conjunction (docs/topics.md)"),
+        ),
+        pytest.param(
+            "She mentored two engineers, ran the release train, and she is divorced.",
+            "marital_status",
+            marks=pytest.mark.xfail(strict=True, reason="joined by 'and' (docs/topics.md)"),
+        ),
+    ],
+)
+def test_a_mixed_sentence_whose_remark_is_only_a_cue(text: str, topic: str) -> None:
+    classifier = default_classifier()
+    folded = fold(text)
+    reading = classifier.lexicon.read(folded, simplified(folded))
+    assert reading.topic is None and reading.cue == topic  # a cue, no lexicon hit
+    assert classifier.model.prohibited_topic(reading.masked, reading.cue, reading.script) is None
+    assert classifier.prohibited_topic(text) == topic
 
 
 def test_the_shipped_veto_lies_under_every_threshold() -> None:
@@ -392,6 +449,10 @@ def test_the_held_out_and_development_batches_are_out_of_training() -> None:
         assert scripts == ({"en"} if name == "development o" else set(SCRIPTS)), name
         shared = sum(normalise(s.text) in training for s in batch)
         assert shared == 0, f"{shared} statements of {name} are in the training corpus"
+    # nor does one batch repeat another: each statement measures once
+    texts = [normalise(s.text) for batch in batches.values() for s in batch]
+    repeated = len(texts) - len(set(texts))
+    assert repeated == 0, f"{repeated} statements repeat across the batches"
 
 
 def test_every_report_names_the_topic_model_next_to_the_rulebook(examples_dir: Any) -> None:

@@ -119,11 +119,23 @@ def _sentences(text: str) -> list[str]:
     return list(filter(None, map(str.strip, _SENTENCE_END.split(text))))
 
 
+# The conjunctions that turn from one remark to a contrasting one, where a mixed statement
+# most often joins its prohibited remark ("…, but he has…", "…，就是身体不太好"), on folded,
+# Simplified text (so Cantonese 但係, 就係 read 但系, 就系). Not 但 of 不但 ("not only"),
+# 却 of 冷却 or 忘却, nor 就是 and 只是 inside a clause ("主要就是乙肝疫苗": "mainly"):
+# those only at a clause's start.
+_CONTRAST = (
+    r"(?<![a-z])(?:but|though|although|however)(?![a-z])"
+    r"|(?<!不)但(?:是|系)?|不过|可是|然而|(?<![冷忘退])却"
+    r"|(?:^|(?<=[，,；;：:]))\s*(?:就是|只是|就系|只系)"
+)
+_CONTRAST_BREAK = re.compile(_CONTRAST)
 # Where a sentence divides into clauses: its commas and colons, and the conjunctions that
 # join a second remark to a first ("…, and he is gay", "…，就是身体不太好")
 _CLAUSE_BREAK = re.compile(
-    r"[，,、：:]+|\s(?:and|but|though|although|while|plus)\s|但是|但|不过|而且|并且|只是|就是|另外|同时"
+    rf"[，,、：:；;]+|{_CONTRAST}|\s(?:and|while|plus)\s|而且|并且|另外|同时"
 )
+_COMMA = re.compile(r"[，,、：:；;]+")
 
 
 def clauses(text: str) -> list[str]:
@@ -136,20 +148,24 @@ def clauses(text: str) -> list[str]:
     ]
 
 
-# Where a sentence turns from one remark to a contrasting one: the conjunctions of
-# _CLAUSE_BREAK that introduce an aside ("…, but he has…", "…，就是身体不太好")
-_ASIDE = re.compile(r"\s(?:but|though|although)\s|但是|但|不过|只是|就是|可是")
-
-
 def asides(text: str) -> list[str]:
-    """What follows each contrasting conjunction of each sentence of ``text`` (folded,
-    Simplified), up to the next one or the sentence's end."""
-    return [
-        aside
-        for sentence in _sentences(text)
-        for aside in map(str.strip, _ASIDE.split(sentence)[1:])
-        if aside
-    ]
+    """The text around each contrasting conjunction of each sentence of ``text`` (folded,
+    Simplified): what follows it up to the next one or the sentence's end, the first
+    clause of that, and the clause just before the conjunction. A mixed statement puts its
+    prohibited remark in one of them: "…，但有乙肝。", "…，但有乙肝，客户维护做得好。",
+    "他有乙肝，但工作认真负责。"."""
+    found: list[str] = []
+    for sentence in _sentences(text):
+        for before, after in pairwise(_CONTRAST_BREAK.split(sentence)):
+            ahead, behind = _comma_clauses(before), _comma_clauses(after)
+            for piece in ("，".join(behind), *behind[:1], *ahead[-1:]):
+                if piece and piece not in found:
+                    found.append(piece)
+    return found
+
+
+def _comma_clauses(text: str) -> list[str]:
+    return [clause for clause in map(str.strip, _COMMA.split(text)) if clause]
 
 
 def spans(text: str) -> list[str]:

@@ -13,18 +13,22 @@ layers behind one :class:`TopicClassifier` port:
    n-grams, trained by ``make topics-model`` on the labelled corpus. It generalises to
    words the lexicon has never seen; each sentence of a statement is scored and the
    statement is dropped when any sentence reaches the model's threshold, so a job fact
-   beside a prohibited remark does not dilute it (the statement is dropped whole).
+   beside a prohibited remark does not dilute it (the statement is dropped whole); and
+   when a sentence holds a cue, so is each piece around a contrasting conjunction
+   ("…，但有乙肝。", model r16).
 
 Fail-closed where unsure: a false drop loses one referee remark, a false keep stores what
-the law forbids. ``fairscreen audit topics`` measures both on the training corpus and on
-two held-out batches written blind to the model.
+the law forbids. ``fairscreen audit topics`` measures both on the training corpus, on
+two held-out batches written blind to the model and on the development batches.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 from fairscreen.domain.lexicon import (
+    LexiconReading,
     LexiconTopicClassifier,
     TopicLexicon,
     shipped_lexicon_sha256,
@@ -83,8 +87,8 @@ class LayeredTopicClassifier:
         scores each sentence, the lexicon's cue (if any) among its features; 4. a
         sentence at or above the threshold of the statement's script
         (``text_fold.written_script``) drops the statement, its topic the cue's or the
-        model's; 5. else an aside that holds a cue is scored alone
-        (:meth:`_aside_topic`).
+        model's; 5. else each piece around a contrasting conjunction that holds a cue is
+        scored alone (:meth:`_aside_topic`).
         """
         folded = fold(text)
         simple = simplified(folded)
@@ -99,20 +103,20 @@ class LayeredTopicClassifier:
         return topic
 
     def _aside_topic(self, masked: str, script: str) -> str | None:
-        """The cue of the first aside (the words after "but", 但, 不过, 就是, …:
-        ``topic_model.asides``) that holds one and reaches the script's threshold read
-        alone, or None (model r16). A mixed statement joins job facts to a prohibited
-        remark, most often as an aside ("他工作认真负责，团队协作好，但有乙型肝炎。"), and when
-        the remark's term is only a cue (肝炎 became one in r16, having matched a vaccine
-        trial's job statement) the job words' weights carry the whole sentence under the
-        threshold; PRODUCT.md P3 drops such a statement whole. Asides only: every clause
-        that holds a cue, read alone, dropped 91 more of the corpus's job statements
-        (lists such as "管婚假、产假、病假"), asides 1."""
+        """The cue of the first piece around a contrasting conjunction ("but", 但, 不过,
+        就是 at a clause's start, …; ``topic_model.asides``: what follows it, its first
+        clause, the clause before it) that holds one and reaches the script's threshold
+        read alone, or None (model r16). A mixed statement joins job facts to a prohibited
+        remark, most often there ("他工作认真负责，团队协作好，但有乙型肝炎。", "他有乙型肝炎，
+        但工作认真负责。"), and when the remark's term is only a cue (肝炎 became one in r16,
+        having matched a vaccine trial's job statement) the job words' weights carry the
+        whole sentence under the threshold; PRODUCT.md P3 drops such a statement whole.
+        Only there: every clause that holds a cue, read alone, dropped 91 more of the
+        corpus's job statements (lists such as "管婚假、产假、病假")."""
         threshold = self.model.thresholds[script]
-        for aside in asides(masked):
-            cue = self.lexicon.read(aside, aside).cue
-            if cue is not None and self.model.score(aside, cue) >= threshold:
-                return cue
+        for piece, reading in self._read_alone(asides(masked)):
+            if reading.cue is not None and self.model.score(piece, reading.cue) >= threshold:
+                return reading.cue
         return None
 
     def _overruled(self, masked: str, cue: str | None) -> bool:
@@ -128,8 +132,14 @@ class LayeredTopicClassifier:
         model, veto = self.model, self.model.lexicon_veto
         if model.best_span(masked, cue, veto)[0] >= veto:
             return False
-        held = [clause for clause in clauses(masked) if self.lexicon.read(clause, clause).topic]
+        held = [clause for clause, reading in self._read_alone(clauses(masked)) if reading.topic]
         return bool(held) and all(model.score(c, cue) < veto for c in held)
+
+    def _read_alone(self, pieces: Iterable[str]) -> Iterator[tuple[str, LexiconReading]]:
+        """Each piece of a statement's blanked text with the lexicon's reading of it alone
+        (already folded and Simplified, so read as both)."""
+        for piece in pieces:
+            yield piece, self.lexicon.read(piece, piece)
 
 
 @cache

@@ -47,8 +47,9 @@ HELDOUT_RESOURCES: Mapping[str, str] = {
 #: and never trained on, but each used once to choose between models, so they no longer
 #: measure unseen text as the held-out batches do: u, v and o (English only) rejected model
 #: r16's first candidate, w and x its second, aa and ab chose it; ac and ad, then ae and
-#: af, rejected three candidates for r17 (docs/topics.md). r15's development batches
-#: (j, k, m, n, r, t) and r14's (c, f, g) are in the training corpus.
+#: af, rejected three candidates for r17; ag and ah judged r16's wider asides
+#: (docs/topics.md). r15's development batches (j, k, m, n, r, t) and r14's (c, f, g) are
+#: in the training corpus.
 DEVELOPMENT_RESOURCES: Mapping[str, str] = {
     "u": "data/topics_dev_u.jsonl",
     "v": "data/topics_dev_v.jsonl",
@@ -61,6 +62,8 @@ DEVELOPMENT_RESOURCES: Mapping[str, str] = {
     "ad": "data/topics_dev_ad.jsonl",
     "ae": "data/topics_dev_ae.jsonl",
     "af": "data/topics_dev_af.jsonl",
+    "ag": "data/topics_dev_ag.jsonl",
+    "ah": "data/topics_dev_ah.jsonl",
 }
 #: The goal on text not seen in training (issue 15): in each script and overall, recall
 #: on prohibited statements at least this, and at most this share of job statements dropped.
