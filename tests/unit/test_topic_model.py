@@ -198,24 +198,40 @@ def test_a_mixed_sentence_with_a_lexicon_hit_is_dropped_whole(text: str) -> None
         ("他工作认真负责，团队协作好，但有乙型肝炎。", ["有乙型肝炎", "团队协作好"]),
         (
             "他有乙型肝炎，但工作认真负责，沟通能力强。",
-            ["工作认真负责，沟通能力强", "工作认真负责", "他有乙型肝炎"],
+            ["工作认真负责,沟通能力强", "工作认真负责", "他有乙型肝炎"],
         ),
         ("交付准时，不过最近身体不好，就是常请假。", ["最近身体不好", "交付准时", "常请假"]),
         (
-            "he ran the audits well,but he has cancer. though rarely.",
+            "He ran the audits well,but he has cancer. Though rarely.",
             ["he has cancer", "he ran the audits well", "rarely"],
         ),
+        ("Good in a crisis; however, she is pregnant.", ["she is pregnant"]),
         ("做事认真，可是常请病假。", ["常请病假", "做事认真"]),
+        ("他很努力，然而身体不好。", ["身体不好", "他很努力"]),
+        ("他很努力，却常请病假。", ["常请病假", "他很努力"]),
+        ("佢做嘢認真，就係成日請病假。", ["成日请病假", "佢做嘢认真"]),
+        ("就是身体不太好。", ["身体不太好"]),  # a sentence that starts with it
         ("她管婚假、产假、病假的请假系统。", []),  # a list: no conjunction
         ("他负责人事，不但处理产假，而且处理婚假。", []),  # 不但: "not only"
         ("他负责临床试验，主要就是乙肝疫苗。", []),  # 就是 inside a clause: "mainly"
-        ("系统冷却做得好。", []),  # 却 of 冷却
+        ("系统冷却做得好，退却和望而却步都不是他的风格。", []),
+        ("His debut: a rebuttal on butter pricing, a thoughtful piece.", []),  # words
     ],
 )
 def test_asides_are_the_pieces_around_a_contrasting_conjunction(
     text: str, expected: list[str]
 ) -> None:
-    assert asides(text) == expected
+    assert asides(simplified(fold(text))) == expected  # the folded text the filter reads
+
+
+def test_a_hard_term_after_a_conjunction_inside_a_clause_is_not_overruled() -> None:
+    # the veto's clauses split at 但, 就是 and 只是 anywhere, unlike the asides: 离异 is a
+    # hard entry, and read alone its clause scores over the veto
+    model = _vetoing_model({"临床": -6000})
+    layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
+    for text in ("她负责临床试验就是离异。", "她负责临床试验，不但离异了。"):
+        assert layered.prohibited_topic(text) == "marital_status"
+    assert layered.prohibited_topic("她负责孕期用药的临床试验。") is None  # overruled
 
 
 def _aside_model(weights: dict[str, int], zh_hant_threshold: int = 1000) -> topic_model.TopicModel:
@@ -259,6 +275,13 @@ def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
         ("他很能干，但有乙型肝炎，客户维护做得好。", "infectious_disease_carrier"),
         ("佢做嘢好有責任心，但係有乙型肝炎。", "infectious_disease_carrier"),
         ("She ran the quarterly close well, but she has dementia.", "health_condition"),
+        pytest.param(
+            "他项目按时交付，技术很好就是有乙型肝炎。",
+            "infectious_disease_carrier",
+            marks=pytest.mark.xfail(
+                strict=True, reason="就是 without a comma before it is no aside (docs/topics.md)"
+            ),
+        ),
         pytest.param(
             "他负责华东区销售，业绩稳定，有乙型肝炎。",
             "infectious_disease_carrier",

@@ -606,7 +606,17 @@ def test_job_neutral_filler_never_removes_a_detection(
     statement: LabelledStatement, before: list[str], after: list[str]
 ) -> None:
     text = "".join(before) + statement.text + "".join(after)
-    assert default_classifier().prohibited_topic(text) == statement.label
+    topic = default_classifier().prohibited_topic(text)
+    assert topic is not None  # the drop stands, whatever the filler
+    # and so does its topic, unless the filler changed the statement's script: Traditional
+    # filler makes "老同志了" Traditional text, where 同志 means gay (zh-Hant.toml)
+    if _script(text) == _script(statement.text):
+        assert topic == statement.label
+
+
+def _script(text: str) -> str:
+    folded = text_fold.fold(text)
+    return text_fold.written_script(folded, text_fold.simplified(folded))
 
 
 @given(statement=st.sampled_from(CORPUS), data=st.data())

@@ -122,20 +122,23 @@ def _sentences(text: str) -> list[str]:
 # The conjunctions that turn from one remark to a contrasting one, where a mixed statement
 # most often joins its prohibited remark ("…, but he has…", "…，就是身体不太好"), on folded,
 # Simplified text (so Cantonese 但係, 就係 read 但系, 就系). Not 但 of 不但 ("not only"),
-# 却 of 冷却 or 忘却, nor 就是 and 只是 inside a clause ("主要就是乙肝疫苗": "mainly"):
-# those only at a clause's start.
+# 却 of 冷却, 退却 or 望而却步, nor 就是 and 只是 inside a clause ("主要就是乙肝疫苗":
+# "mainly"): those only at a clause's start. (；; end a sentence: _SENTENCE_END.)
+_LETTER = "a-zà-ÿ"
 _CONTRAST = (
-    r"(?<![a-z])(?:but|though|although|however)(?![a-z])"
-    r"|(?<!不)但(?:是|系)?|不过|可是|然而|(?<![冷忘退])却"
-    r"|(?:^|(?<=[，,；;：:]))\s*(?:就是|只是|就系|只系)"
+    rf"(?<![{_LETTER}])(?:but|though|although|however)(?![{_LETTER}])"
+    r"|(?<!不)但(?:是|系)?|不过|可是|然而|(?<![冷忘退推除失])却(?!步)"
+    r"|(?:^|(?<=[，,：:]))\s*(?:就是|只是|就系|只系)"
 )
 _CONTRAST_BREAK = re.compile(_CONTRAST)
-# Where a sentence divides into clauses: its commas and colons, and the conjunctions that
-# join a second remark to a first ("…, and he is gay", "…，就是身体不太好")
+# Where a sentence divides into clauses for the lexicon veto: its commas and colons, the
+# contrasting conjunctions, 但, 就是 and 只是 anywhere (a hard entry's term must stand in
+# a clause of its own, whose score can block the veto: "…很高明就是离异" is not overruled),
+# and the conjunctions that add a second remark to a first ("…, and he is gay")
 _CLAUSE_BREAK = re.compile(
-    rf"[，,、：:；;]+|{_CONTRAST}|\s(?:and|while|plus)\s|而且|并且|另外|同时"
+    rf"[，,、：:]+|{_CONTRAST}|但|就是|只是|就系|只系|\s(?:and|while|plus)\s|而且|并且|另外|同时"
 )
-_COMMA = re.compile(r"[，,、：:；;]+")
+_COMMA = re.compile(r"[，,、：:]+")
 
 
 def clauses(text: str) -> list[str]:
@@ -158,7 +161,7 @@ def asides(text: str) -> list[str]:
     for sentence in _sentences(text):
         for before, after in pairwise(_CONTRAST_BREAK.split(sentence)):
             ahead, behind = _comma_clauses(before), _comma_clauses(after)
-            for piece in ("，".join(behind), *behind[:1], *ahead[-1:]):
+            for piece in (",".join(behind), *behind[:1], *ahead[-1:]):
                 if piece and piece not in found:
                     found.append(piece)
     return found

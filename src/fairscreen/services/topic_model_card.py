@@ -60,6 +60,11 @@ TEXTS: dict[str, dict[str, Any]] = {
             '("he\'s…", "他是…") leans towards a drop, one about the work towards a '
             "keep; it no longer fits its own training corpus exactly (a few of its job "
             "statements are dropped): it memorises less.",
+            "A statement that lists job facts and then a private remark without a "
+            '"but" ("…, sales were steady, has hepatitis B.", "…, and she is divorced.") '
+            "can be kept when the remark's word also names work (hepatitis in a vaccine "
+            'trial, divorce in family law): the job words outweigh it. With a "but", '
+            "or when the remark comes first, it is dropped.",
         ],
     },
     "zh-Hans": {
@@ -91,6 +96,9 @@ TEXTS: dict[str, dict[str, Any]] = {
             "所有批次都由语料作者编写；独立测试集上的数字更低，这些数字应视为上限。",
             "模型依赖语体：以人开头的简短评语（“他是……”）倾向于删除，谈工作的倾向于保留；"
             "它不再完全拟合自己的训练语料（其中少数工作陈述也被误删）：它死记硬背得更少。",
+            "把工作事实和私人话题并列、没有“但是”转折的陈述（“……，业绩稳定，有乙型肝炎。”），"
+            "当话题词本身也用于工作（如疫苗试验中的“肝炎”）时可能被保留：工作词汇的权重压过了它；"
+            "有“但是”转折或话题在前时会被删除。",
         ],
     },
     "zh-Hant": {
@@ -122,6 +130,9 @@ TEXTS: dict[str, dict[str, Any]] = {
             "所有批次都由語料作者撰寫；獨立測試集上的數字更低，這些數字應視為上限。",
             "模型依賴語體：以人開頭的簡短評語（「他是……」）傾向於刪除，談工作的傾向於保留；"
             "它不再完全擬合自己的訓練語料（其中少數工作陳述也被誤刪）：它死記硬背得更少。",
+            "把工作事實和私人話題並列、沒有「但是」轉折的陳述（「……，業績穩定，有乙型肝炎。」），"
+            "當話題詞本身也用於工作（如疫苗試驗中的「肝炎」）時可能被保留：工作詞彙的權重壓過了它；"
+            "有「但是」轉折或話題在前時會被刪除。",
         ],
     },
 }
