@@ -32,7 +32,7 @@ from fairscreen.services.topic_audit import (
     load_development,
     load_heldout,
 )
-from fairscreen.services.topic_model_card import model_card, model_card_markdown
+from fairscreen.services.topic_model_card import TEXTS, model_card, model_card_markdown
 
 MODEL_BYTES = resources.files("fairscreen").joinpath(MODEL_RESOURCE).read_bytes()
 DOCUMENT = json.loads(MODEL_BYTES)
@@ -120,8 +120,11 @@ def test_the_model_drops_at_the_threshold_of_the_statement_script() -> None:
     assert layered.prohibited_topic("She is steady.") is None  # en: 100 < 101
 
 
-def _vetoing_model(drop_weights: dict[str, int]) -> topic_model.TopicModel:
-    """The shipped model with these weights only, bias 0, thresholds 1000, veto -5000."""
+def _vetoing_model(
+    drop_weights: dict[str, int], zh_hant_threshold: int = 1000
+) -> topic_model.TopicModel:
+    """The shipped model with these weights only, bias 0, veto -5000, thresholds 1000
+    (zh-Hant's as given)."""
     return parse_model(
         json.dumps(
             DOCUMENT
@@ -129,7 +132,7 @@ def _vetoing_model(drop_weights: dict[str, int]) -> topic_model.TopicModel:
                 "bias": 0,
                 "lexicon_veto": -5000,
                 "drop_weights": drop_weights,
-                "thresholds": {"zh-Hans": 1000, "zh-Hant": 1000, "en": 1000},
+                "thresholds": {"zh-Hans": 1000, "zh-Hant": zh_hant_threshold, "en": 1000},
             }
         ).encode()
     )
@@ -234,17 +237,10 @@ def test_a_hard_term_after_a_conjunction_inside_a_clause_is_not_overruled() -> N
     assert layered.prohibited_topic("她负责孕期用药的临床试验。") is None  # overruled
 
 
-def _aside_model(weights: dict[str, int], zh_hant_threshold: int = 1000) -> topic_model.TopicModel:
-    """Only these weights, bias 0; threshold 1000, zh-Hant's as given."""
-    thresholds = {"zh-Hans": 1000, "zh-Hant": zh_hant_threshold, "en": 1000}
-    document = DOCUMENT | {"bias": 0, "drop_weights": weights, "thresholds": thresholds}
-    return parse_model(json.dumps(document).encode())
-
-
 def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
     # 肝炎 and 病假 are cues (they never drop alone); the job words weigh -6 here, 有 +2
     weights = {"负责": -6000, "系统": -6000, "有": 2000, "cue:health_condition": -2000}
-    model = _aside_model(weights, zh_hant_threshold=3000)
+    model = _vetoing_model(weights, zh_hant_threshold=3000)
     layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
     mixed = "他负责华东区销售，但有肝炎。"
     reading = layered.lexicon.read(fold(mixed), fold(mixed))
@@ -255,7 +251,9 @@ def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
     assert layered.prohibited_topic("他有肝炎，但负责华东区销售。") == "infectious_disease_carrier"
     assert layered.prohibited_topic("他能干，可是有肝炎，负责华东区销售。") is not None
     # a piece scoring exactly the threshold drops
-    at = LayeredTopicClassifier(LexiconTopicClassifier(), _aside_model({"有": 1000, "负责": -6000}))
+    at = LayeredTopicClassifier(
+        LexiconTopicClassifier(), _vetoing_model({"有": 1000, "负责": -6000})
+    )
     assert at.prohibited_topic("他负责销售，但有肝炎。") == "infectious_disease_carrier"
     # each script its own threshold: 2000 reaches zh-Hans's 1000, not zh-Hant's 3000
     assert layered.prohibited_topic("他負責華東區銷售，但有肝炎。") is None
@@ -451,6 +449,14 @@ def test_the_card_shows_no_statement_text() -> None:
         for statement in load_heldout(name):
             assert statement.text not in markdown
     assert "Known weaknesses" in markdown and "已知弱点" in markdown
+
+
+def test_the_card_states_every_weakness_in_every_language() -> None:
+    # the public rulebook page shows the card in zh-Hans, zh-Hant or English: a weakness
+    # added in one language only would be hidden from the readers of the others
+    counts = {lang: len(texts["weakness_list"]) for lang, texts in TEXTS.items()}
+    assert set(counts) == {"en", "zh-Hans", "zh-Hant"}
+    assert len(set(counts.values())) == 1, counts
 
 
 def test_the_held_out_and_development_batches_are_out_of_training() -> None:

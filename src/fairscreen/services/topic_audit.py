@@ -40,8 +40,7 @@ CORPUS_RESOURCE = "data/topics_corpus.jsonl"
 #: The held-out batches: written blind to the model, never trained on, never mined for
 #: lexicon entries; they measure how the filter does on text it has not seen.
 HELDOUT_RESOURCES: Mapping[str, str] = {
-    "a": "data/topics_heldout_a.jsonl",
-    "b": "data/topics_heldout_b.jsonl",
+    name: f"data/topics_heldout_{name}.jsonl" for name in ("a", "b")
 }
 #: Development batches: written blind to the lexicon and the model by helper sessions
 #: and never trained on, but each used once to choose between models, so they no longer
@@ -51,19 +50,8 @@ HELDOUT_RESOURCES: Mapping[str, str] = {
 #: (docs/topics.md). r15's development batches (j, k, m, n, r, t) and r14's (c, f, g) are
 #: in the training corpus.
 DEVELOPMENT_RESOURCES: Mapping[str, str] = {
-    "u": "data/topics_dev_u.jsonl",
-    "v": "data/topics_dev_v.jsonl",
-    "w": "data/topics_dev_w.jsonl",
-    "x": "data/topics_dev_x.jsonl",
-    "o": "data/topics_dev_o.jsonl",
-    "aa": "data/topics_dev_aa.jsonl",
-    "ab": "data/topics_dev_ab.jsonl",
-    "ac": "data/topics_dev_ac.jsonl",
-    "ad": "data/topics_dev_ad.jsonl",
-    "ae": "data/topics_dev_ae.jsonl",
-    "af": "data/topics_dev_af.jsonl",
-    "ag": "data/topics_dev_ag.jsonl",
-    "ah": "data/topics_dev_ah.jsonl",
+    name: f"data/topics_dev_{name}.jsonl"
+    for name in ("u", "v", "w", "x", "o", "aa", "ab", "ac", "ad", "ae", "af", "ag", "ah")
 }
 #: The goal on text not seen in training (issue 15): in each script and overall, recall
 #: on prohibited statements at least this, and at most this share of job statements dropped.
