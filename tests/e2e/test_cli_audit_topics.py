@@ -16,10 +16,11 @@ def test_table_report_covers_training_both_held_out_batches_and_the_development_
     result = runner.invoke(app, ["audit", "topics"])
     # the output lists the misclassified statements of the held-out and development
     # batches, which must stay unread: a failure names the missing parts, never the output
-    # the shipped filter misses the held-out goal (false drops above 3%): exit 1 says so
+    # the shipped filter misses the goal in some script of a batch (r17: held-out a's
+    # zh-Hant recall, English false drops of several development batches): exit 1 says so
     assert result.exit_code == 1, f"exit code {result.exit_code}"
     expected = ["Per category", "Per script", "appearance", "zh-Hant", "missed", "training"]
-    expected += ["held-out a", "held-out b", "development u", "development o"]
+    expected += ["held-out a", "held-out b", "development ac", "development aj"]
     missing = [part for part in expected if part not in result.output]
     assert not missing
 
@@ -33,19 +34,14 @@ def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
         "training",
         "held-out a",
         "held-out b",
-        "development u",
-        "development v",
-        "development w",
-        "development x",
-        "development o",
-        "development aa",
-        "development ab",
         "development ac",
         "development ad",
         "development ae",
         "development af",
         "development ag",
         "development ah",
+        "development ai",
+        "development aj",
     ]
     training, *unseen = report["sets"]
     # every prohibited training statement is dropped (model r11; tests/unit/test_topics.py
@@ -55,9 +51,7 @@ def test_json_report_carries_per_set_per_script_and_per_topic_figures() -> None:
         assert batch["held_out"] is True
         size = batch["overall"]["statements"]
         assert size >= (300 if batch["name"].startswith("held-out") else 280)  # issue 15: 300
-        # development batch o is English only (model r16's weakest script)
-        scripts = {"en"} if batch["name"] == "development o" else {"zh-Hans", "zh-Hant", "en"}
-        assert {s["lang"] for s in batch["scripts"]} == scripts
+        assert {s["lang"] for s in batch["scripts"]} == {"zh-Hans", "zh-Hant", "en"}
         assert len(batch["overall"]["topics"]) == 19
         # the development batches are the hardest: most job statements share a topic's
         # words, the prohibited remarks are euphemism, hearsay and dialect

@@ -139,11 +139,11 @@ def _vetoing_model(
 
 
 def test_a_lexicon_hit_is_kept_only_when_every_span_scores_under_the_veto() -> None:
-    # 孕期 is an ordinary lexicon entry (a hit drops); 临床 weighs -6 and 她 +3 here
+    # 身孕 is an ordinary lexicon entry (a hit drops); 临床 weighs -6 and 她 +3 here
     model = _vetoing_model({"临床": -6000, "她": 3000})
     layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
-    trial = "负责孕期妇女用药的临床试验。"
-    remark = "她孕期反应很大。"
+    trial = "负责有身孕妇女用药的临床试验。"
+    remark = "她有身孕了，反应很大。"
     for text in (trial, remark):
         folded = fold(text)
         assert layered.lexicon.read(folded, folded).topic == "pregnancy_or_fertility"
@@ -161,10 +161,12 @@ def test_a_hit_the_job_words_of_its_sentence_would_carry_under_the_veto_still_dr
     # the clause holding the hit, read alone, does not
     model = _vetoing_model({"临床": -6000, "w:managed": -6000})
     layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
-    assert layered.prohibited_topic("负责临床试验，孕期反应很大。") == "pregnancy_or_fertility"
-    assert layered.prohibited_topic("负责临床试验而且孕期反应很大。") == "pregnancy_or_fertility"
+    assert layered.prohibited_topic("负责临床试验，她有身孕了。") == "pregnancy_or_fertility"
+    assert layered.prohibited_topic("负责临床试验而且有身孕了。") == "pregnancy_or_fertility"
     assert layered.prohibited_topic("He managed the trials and he is gay.") == "sexual_orientation"
-    assert layered.prohibited_topic("负责孕期妇女用药的临床试验。") is None  # the hit's own clause
+    assert (
+        layered.prohibited_topic("负责有身孕妇女用药的临床试验。") is None
+    )  # the hit's own clause
 
 
 def test_a_hit_of_an_entry_for_traditional_text_only_is_never_overruled() -> None:
@@ -234,7 +236,7 @@ def test_a_hard_term_after_a_conjunction_inside_a_clause_is_not_overruled() -> N
     layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
     for text in ("她负责临床试验就是离异。", "她负责临床试验，不但离异了。"):
         assert layered.prohibited_topic(text) == "marital_status"
-    assert layered.prohibited_topic("她负责孕期用药的临床试验。") is None  # overruled
+    assert layered.prohibited_topic("她负责有身孕妇女用药的临床试验。") is None  # overruled
 
 
 def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
@@ -474,8 +476,7 @@ def test_the_held_out_and_development_batches_are_out_of_training() -> None:
         # counts, never the batch itself (an assertion on len(batch) printed its rows)
         size, scripts = len(batch), {s.lang for s in batch}
         assert size >= (300 if name.startswith("held-out") else 280), name  # issue 15: >= 300
-        # development batch o is English only (model r16's weakest script)
-        assert scripts == ({"en"} if name == "development o" else set(SCRIPTS)), name
+        assert scripts == set(SCRIPTS), name
         shared = sum(normalise(s.text) in training for s in batch)
         assert shared == 0, f"{shared} statements of {name} are in the training corpus"
     # nor does one batch repeat another: each statement measures once

@@ -89,99 +89,54 @@ def classifier() -> TopicClassifier:
 # threshold set for recall 0.975 by grouped cross-validation) fits its corpus less
 # closely than r8 did (49 false drops against 17): it memorises less (docs/topics.md).
 KNOWN_IN_SAMPLE_ERRORS = {
-    # job statements dropped (model r16: 91 of the 6,216 job statements it was trained
+    # job statements dropped (model r17: 46 of the 7,438 job statements it was trained
     # on; the model does not fit its corpus exactly, by design: docs/topics.md)
-    "en-300": "disability",
-    "en-302": "family_background",
-    "en-352": "union_membership",
-    "r7-en-159": "ethnicity",
-    "r7-en-162": "sexual_orientation",
-    "r7-job-en-057": "sexual_orientation",
     "r7-neg-045": "religion",
     "r7-neg-055": "family_background",
+    "r9-hans-004": "health_condition",
     "r9-hans-017": "age",
     "r9-hans-020": "health_condition",
     "r9-hans-054": "appearance",
     "r9-hant-013": "health_condition",
     "r9b-hant-032": "family_background",
-    "r9c-en-028": "appearance",
-    "r10-hans-005": "pregnancy_or_fertility",
-    "r10-en-028": "private_life",
-    "r10-en-032": "religion",
-    "r10-en-048": "health_condition",
-    "e-hans-075": "family_background",
     "e-hant-050": "social_media_private",
-    "e-hant-076": "religion",
     "e-hant-089": "religion",
-    "e-hant-101": "disability",
     "e-en-008": "marital_status",
-    "e-en-033": "political_views",
-    "e-en-051": "public_security_violation",
-    "e-en-052": "private_life",
-    "e-en-061": "political_views",
-    "e-en-065": "religion",
+    "e-en-061": "union_membership",
     "e-en-067": "disability",
     "e-en-074": "social_media_private",
     "e-en-076": "religion",
     "e-en-088": "religion",
-    "e-en-110": "disability",
-    "e-en-111": "pregnancy_or_fertility",
+    "e-en-111": "religion",
     "g-hans-012": "appearance",
-    "g-en-038": "marital_status",
-    "g-en-095": "age",
-    "g-en-110": "pregnancy_or_fertility",
     "h-en-066": "pregnancy_or_fertility",
     "i-hant-071": "religion",
     "i-en-097": "health_condition",
     "i-en-106": "health_condition",
-    "l-hant-024": "marital_status",
-    "l-en-095": "ethnicity",
-    "l-en-148": "ethnicity",
-    "p-en-042": "political_views",
-    "p-en-046": "political_views",
-    "p-en-066": "appearance",
-    "p-en-076": "marital_status",
-    "p-en-079": "appearance",
-    "p-en-123": "appearance",
-    "p-en-135": "sex_or_gender",
-    "p-en-145": "marital_status",
-    "p-en-164": "appearance",
-    "p-en-179": "private_life",
-    "p-en-200": "sex_or_gender",
-    "p-en-224": "private_life",
-    "p-en-233": "household_registration",
+    "p-en-079": "sexual_orientation",
+    "p-en-135": "union_membership",
+    "p-en-200": "marital_status",
+    "p-en-224": "marital_status",
     "j-en-041": "marital_status",
     "j-en-069": "sex_or_gender",
-    "j-en-091": "appearance",
+    "j-en-091": "ethnicity",
     "k-en-020": "private_life",
-    "k-en-092": "health_condition",
-    "k-en-099": "religion",
     "k-en-120": "religion",
-    "n-hans-053": "disability",
-    "n-hans-054": "pregnancy_or_fertility",
-    "n-hans-061": "family_background",
+    "n-hans-054": "sexual_orientation",
     "n-hant-006": "age",
-    "n-en-005": "appearance",
-    "n-en-029": "appearance",
+    "n-en-005": "political_views",
     "n-en-030": "health_condition",
     "n-en-067": "private_life",
-    "n-en-103": "marital_status",
+    "n-en-101": "appearance",
     "t-en-046": "health_condition",
-    "y-en-112": "health_condition",
-    "y-en-146": "health_condition",
     "y-en-152": "political_views",
-    "y-en-176": "appearance",
-    "y-en-183": "appearance",
-    "y-en-242": "appearance",
-    "y-en-290": "appearance",
-    "y-en-312": "ethnicity",
-    "y-en-330": "appearance",
-    "y-en-363": "appearance",
-    "y-en-424": "political_views",
-    "y-en-426": "disability",
-    "y-en-460": "age",
-    "y-en-467": "appearance",
-    "y-en-475": "appearance",
+    "y-en-176": "sexual_orientation",
+    "y-en-290": "sexual_orientation",
+    "u-hans-012": "pregnancy_or_fertility",
+    "u-en-084": "appearance",
+    "aa-en-007": "marital_status",
+    "ab-en-003": "religion",
+    "ab-en-011": "age",
     # dropped under a neighbouring topic
     "r7-hans-050": "family_background",
     "r7-hans-078": "disability",
@@ -189,7 +144,6 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r7-hant-043": "infectious_disease_carrier",
     "r7-hant-062": "marital_status",
     "r7-hant-087": "household_registration",
-    "r7-en-042": "appearance",
     "r7-en-118": "union_membership",
     "r9-hans-092": "family_background",
     "r9-hant-071": "pregnancy_or_fertility",
@@ -335,6 +289,69 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "z-hant-102": "family_background",
     "z-hant-148": "sexual_orientation",
     "z-hant-219": "family_background",
+    "u-hans-002": "family_background",
+    "u-hans-020": "marital_status",
+    "u-hans-041": "sexual_orientation",
+    "u-hans-058": "health_condition",
+    "u-hans-091": "household_registration",
+    "u-hant-017": "health_condition",
+    "u-hant-030": "sexual_orientation",
+    "u-hant-107": "family_background",
+    "u-en-013": "health_condition",
+    "u-en-095": "health_condition",
+    "u-en-100": "marital_status",
+    "v-zhs-010": "infectious_disease_carrier",
+    "v-zhs-012": "health_condition",
+    "v-zhs-108": "sexual_orientation",
+    "v-zht-084": "pregnancy_or_fertility",
+    "v-zht-094": "family_background",
+    "v-zht-108": "sexual_orientation",
+    "v-en-050": "family_background",
+    "v-en-082": "family_background",
+    "v-en-092": "marital_status",
+    "w-zhs-020": "private_life",
+    "w-zhs-022": "private_life",
+    "w-zhs-106": "sexual_orientation",
+    "w-zht-022": "marital_status",
+    "w-zht-082": "pregnancy_or_fertility",
+    "w-zht-098": "household_registration",
+    "w-zht-106": "sexual_orientation",
+    "w-en-014": "marital_status",
+    "w-en-038": "age",
+    "w-en-092": "marital_status",
+    "w-en-096": "marital_status",
+    "x-zhs-017": "private_life",
+    "x-zhs-032": "health_condition",
+    "x-zhs-037": "private_life",
+    "x-zhs-070": "marital_status",
+    "x-zhs-103": "health_condition",
+    "x-zhs-105": "private_life",
+    "x-zhs-106": "family_background",
+    "x-zhs-109": "marital_status",
+    "x-zhs-116": "family_background",
+    "x-zhs-120": "family_background",
+    "x-zht-024": "family_background",
+    "x-zht-025": "family_background",
+    "x-zht-040": "pregnancy_or_fertility",
+    "x-zht-083": "health_condition",
+    "x-en-008": "household_registration",
+    "x-en-049": "health_condition",
+    "x-en-057": "marital_status",
+    "o-en-285": "health_condition",
+    "aa-hans-065": "infectious_disease_carrier",
+    "aa-hans-100": "marital_status",
+    "aa-hant-013": "sexual_orientation",
+    "aa-hant-101": "private_life",
+    "ab-hans-024": "family_background",
+    "ab-hans-041": "sexual_orientation",
+    "ab-hant-016": "marital_status",
+    "ab-hant-030": "sexual_orientation",
+    "ab-hant-101": "private_life",
+    "ab-hant-107": "family_background",
+    "ab-en-069": "public_security_violation",
+    "ab-en-076": "health_condition",
+    "ab-en-112": "health_condition",
+    "ab-en-115": "family_background",
 }
 
 
@@ -372,21 +389,24 @@ def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
 
 def test_audit_quality_on_the_corpus() -> None:
     audit = audit_topics()
-    assert audit.false_drops == 91  # the job statements of KNOWN_IN_SAMPLE_ERRORS
+    assert audit.false_drops == 46  # the job statements of KNOWN_IN_SAMPLE_ERRORS
     assert not audit.passed
-    # every prohibited statement of the corpus dropped (models r11 to r16)
+    # every prohibited statement of the corpus dropped (models r11 to r17)
     assert audit.overall.drop.recall == 1.0
     # r11's corpus has 300 more job statements, the hardest kinds of issue 15: in-sample
     # precision 0.956 and topic precision 0.946 (r10: at least 0.965 and 0.955); r12
     # 0.960 and 0.949; r14 (717 statements of round 12, and the lexicon veto) 0.976 and
     # 0.964; r15 (2,976 statements of rounds 13 and 14) 0.980 and 0.952; r16 (3,070 of
-    # round 15, and recall 0.98 in cross-validation, not 0.975) 0.979 and 0.945
-    assert (audit.overall.drop.precision or 0.0) >= 0.979
-    assert (audit.overall.topic_micro.precision or 0.0) >= 0.945
+    # round 15, and recall 0.98 in cross-validation, not 0.975) 0.979 and 0.945; r17
+    # (2,412 statements of round 16, features valued at their idf) 0.991 and 0.953
+    assert (audit.overall.drop.precision or 0.0) >= 0.991
+    assert (audit.overall.topic_micro.precision or 0.0) >= 0.953
     # exact-topic recall: r14 0.985; r15 0.972, 83 prohibited statements dropped under a
     # neighbouring topic, most of them round 13's hints and mixed remarks (a drop all the
-    # same; the report names the topic); r16 0.965, 152 of them
-    assert (audit.overall.topic_micro.recall or 0.0) >= 0.965
+    # same; the report names the topic); r16 0.965, 152 of them; r17 0.961, 214 of them
+    # (it memorises less: on the blind development batches AC-AH, AI and AJ it names the
+    # exact topic of 0.950 of the prohibited statements it drops, r16 0.936)
+    assert (audit.overall.topic_micro.recall or 0.0) >= 0.961
     for report in audit.scripts:
         assert report.drop.false_negatives == 0, report.lang
     assert {m.id: m.predicted for m in audit.misclassified} == KNOWN_IN_SAMPLE_ERRORS
@@ -485,14 +505,9 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("她的包装设计带有民族风", None),
         ("她家保留着很多民族风俗", "ethnicity"),
         ("聽講佢係基", "sexual_orientation"),
-        pytest.param(
-            "佢係基層出身",
-            None,
-            # model r14 drops it: 佢 weighs +1.38 and zh-Hant's threshold fell to -0.45
-            # with round 12's Cantonese job statements (the register of a remark about a
-            # person; docs/topics.md, Known limits)
-            marks=pytest.mark.xfail(strict=True, reason="r14 to r16 drop it (docs/topics.md)"),
-        ),
+        # models r14 to r16 dropped it: 佢 weighed +1.38 (the register of a remark about a
+        # person); r17 values each feature at its idf, and 佢 is frequent
+        ("佢係基層出身", None),
         ("She's expecting, due around March.", "pregnancy_or_fertility"),
         ("She's expecting the results tomorrow.", None),
         ("She's religious about code reviews.", None),

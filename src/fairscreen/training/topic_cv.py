@@ -125,7 +125,9 @@ from fairscreen.training.topic_model import (
     TARGET_RECALL,
     TWIN_SUFFIX,
     dropped,
+    idf_scale,
     per_script_thresholds,
+    scaled,
     standing_hits,
     training_set,
 )
@@ -353,13 +355,16 @@ def _fit_vectorizer(bags: Sequence[set[str]]) -> tuple[DictVectorizer, Any]:
 
 
 class Linear:
-    """L2 logistic regression over binary features (the shipped recipe)."""
+    """L2 logistic regression over binary features, each valued at its inverse document
+    frequency (the shipped recipe)."""
 
     def __init__(self, c: float, balanced: bool, svm: bool = False) -> None:
         self.c, self.balanced, self.svm = c, balanced, svm
 
     def fit(self, bags: Sequence[set[str]], y: Any) -> None:
         self.vectorizer, x = _fit_vectorizer(bags)
+        self.column_scale = idf_scale(x)
+        x = scaled(x, self.column_scale)
         weights = "balanced" if self.balanced else None
         self.model: Any
         if self.svm:  # squared hinge loss, L2 (liblinear)
@@ -372,7 +377,7 @@ class Linear:
 
     def score(self, bags: Sequence[set[str]]) -> Any:
         x = self.vectorizer.transform([dict.fromkeys(bag, 1) for bag in bags])
-        return self.model.decision_function(x)
+        return self.model.decision_function(scaled(x, self.column_scale))
 
 
 class FastText:
