@@ -34,8 +34,10 @@ a little optimistic, equally for every candidate.
 
 Candidates (``--candidates``):
 
-- ``baseline``: the shipped recipe (``topic_model.features``, L2 logistic regression, C of
-  the shipped file's training record);
+- ``baseline``: the shipped recipe (``topic_model.features`` valued at their idf since
+  r17, L2 logistic regression, C of the shipped file's training record); every
+  candidate built on ``Linear`` values its features the same way, so the figures in
+  docs/topics.md from before r17 (binary features) are not comparable with a run now;
 - ``r11``: model r11's recipe (no ``x:`` word suffixes);
 - ``context``, ``context_nonempty``: the baseline plus a span's person / work-frame
   context (``_in_context``);
