@@ -1,5 +1,6 @@
-"""What `make topics-model` trains on besides the corpus (training/topic_model.py), and
-that topic_cv compares candidates on the same rows.
+"""What `make topics-model` trains on besides the corpus (training/topic_model.py), how
+it values features (idf, model r17), that it reproduces the shipped model, and that
+topic_cv compares candidates on the same rows.
 Needs the `train` extra (scikit-learn, OpenCC), like the module; skipped without it."""
 
 from __future__ import annotations
@@ -9,11 +10,29 @@ import pytest
 pytest.importorskip("sklearn")
 pytest.importorskip("opencc")
 
+import json
+import math
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
 from fairscreen.domain.text_fold import fold, simplified
 from fairscreen.services.evaluation import reference_questionnaire
 from fairscreen.services.topic_audit import LabelledStatement
 from fairscreen.training.topic_cv import corpus_rows
-from fairscreen.training.topic_model import questionnaire_statements, training_set
+from fairscreen.training.topic_model import (
+    IDF_POWER,
+    MODEL_FILE,
+    SCALE,
+    _drop_weights,
+    idf_scale,
+    questionnaire_statements,
+    scaled,
+    train,
+    training_set,
+)
 
 
 def test_the_questionnaire_texts_are_job_rows_once_each_and_not_twice_with_the_corpus() -> None:
@@ -46,3 +65,42 @@ def test_topic_cv_compares_candidates_on_the_rows_training_fits() -> None:
     assert [row.id for row in rows] == [s.id for s in training.statements]
     assert {row.id for row in rows if not row.scored} == {t.id for t in training.twins}
     assert len(groups) == len(rows)
+
+
+def test_each_feature_is_valued_at_its_inverse_document_frequency() -> None:
+    # model r17: a feature in every row is worth 1, a rarer one more (smoothed idf)
+    x = csr_matrix(np.array([[1, 1, 0], [1, 0, 0], [1, 0, 1], [1, 0, 1]]))
+    scale = idf_scale(x)
+    expected = [1.0, math.log(5 / 2) + 1, math.log(5 / 3) + 1]
+    assert scale == pytest.approx([e**IDF_POWER for e in expected])
+    fitted = scaled(x, scale)
+    assert fitted.toarray() == pytest.approx(x.toarray() * scale)
+    assert fitted.indices.dtype == np.int32 and fitted.indptr.dtype == np.int32  # liblinear
+
+
+def test_the_written_weights_sum_to_the_fitted_models_scores() -> None:
+    # each weight is written times its feature's scale, so the filter's plain sum over a
+    # statement's features is the decision function of the model fitted on scaled rows
+    rows = np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 1], [1, 0, 0, 1], [0, 0, 1, 1]])
+    y = np.array([1, 0, 1, 0, 1])
+    scale = idf_scale(csr_matrix(rows))
+    model = LogisticRegression(C=1.0, solver="liblinear").fit(scaled(csr_matrix(rows), scale), y)
+    names = np.array(["a", "b", "c", "d"])
+    bias, weights = _drop_weights(names, model, scale)
+    fitted_scores = model.decision_function(scaled(csr_matrix(rows), scale)) * SCALE
+    for row, fitted_score in zip(rows, fitted_scores, strict=True):
+        summed = bias + sum(weights.get(str(n), 0) for n, on in zip(names, row, strict=True) if on)
+        assert abs(summed - fitted_score) <= 3  # one rounding per feature, and the bias's
+
+
+def test_training_the_shipped_corpus_gives_the_shipped_model() -> None:
+    # make topics-model is reproducible, and the committed file is what the committed
+    # corpus, lexicon and code train: a change to any of them without retraining fails
+    # here. The drop and topic fields only (the card measures the held-out batches).
+    with threadpool_limits(limits=1):
+        trained = train(training_set().statements)
+    shipped = json.loads(MODEL_FILE.read_bytes())
+    for field in ("bias", "thresholds", "lexicon_veto", "drop_weights", "topic_bias"):
+        assert trained[field] == shipped[field], field
+    assert trained["topic_weights"] == shipped["topic_weights"]
+    assert trained["training"]["C"] == shipped["training"]["C"]
