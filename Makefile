@@ -9,7 +9,7 @@ PORT   ?= 8000
 
 .PHONY: run demo test lint typecheck imports check bench clean topics-model topics-cv
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile  # Makefile: what the install line asks for
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# the train extra too: the tests of training/ (idf scaling, the training set, and that

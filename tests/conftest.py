@@ -9,6 +9,7 @@ except where ``FAIRSCREEN_REQUIRE_POSTGRES=1`` (CI), where it fails.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import uuid
@@ -25,6 +26,23 @@ POSTGRES_URL = os.environ.get(
 
 
 PACKAGE_DATA = REPO_ROOT / "src" / "fairscreen" / "data"
+
+
+# The `train` extra (make test installs it): without it the tests of training/ skip, as
+# on a machine that never trains; in CI (FAIRSCREEN_REQUIRE_TRAIN) a missing package
+# stops the run instead, so the training code cannot go untested by accident.
+TRAIN_EXTRA = ("numpy", "scipy", "sklearn", "opencc", "threadpoolctl")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not os.environ.get("FAIRSCREEN_REQUIRE_TRAIN"):
+        return
+    missing = [name for name in TRAIN_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise pytest.UsageError(
+            f"FAIRSCREEN_REQUIRE_TRAIN is set but {', '.join(missing)} is missing: "
+            "install the train extra (pip install -e '.[dev,train]')"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""The tool that turns lexicon alternatives firing on job text into cues (model r14, r15)."""
+"""The tool that turns lexicon alternatives firing on job text into cues (model r14, r15),
+and flags those too few prohibited remarks hold (r18)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,17 @@ from fairscreen.domain.lexicon import (
     lexicon_file_text,
     parse_lexicon_file,
 )
+from fairscreen.services.topic_audit import load_corpus
 from fairscreen.training import lexicon_cues
-from fairscreen.training.lexicon_cues import Firing, firings, job_statements, main, rewrite
+from fairscreen.training.lexicon_cues import (
+    MIN_PROHIBITED_SUPPORT,
+    Firing,
+    firings,
+    job_statements,
+    main,
+    prohibited_remarks,
+    rewrite,
+)
 
 FILE = """\
 [[entry]]
@@ -148,9 +158,16 @@ def lexicon_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _batch(tmp_path: Path) -> Path:
+    # 同性恋 and "gay" are in many prohibited corpus statements; "church … group" in one
     batch = tmp_path / "batch.jsonl"
     rows = [
         {"id": "z", "lang": "zh-Hans", "text": "她为同性恋权益组织开发了会员网站。", "label": None},
+        {
+            "id": "g",
+            "lang": "en",
+            "text": "She built the site for a gay rights charity.",
+            "label": None,
+        },
         {
             "id": "e",
             "lang": "en",
@@ -169,7 +186,41 @@ def test_write_moves_what_fires_in_both_files_and_then_nothing_fires(
     assert main([str(batch), "--write", "--why", "fired on job text"]) == 0
     for name in ("zh", "en"):
         assert "fired on job text" in (lexicon_copy / f"{name}.toml").read_text("utf-8")
+    # thin ones too (the church group one holds one prohibited corpus statement)
     assert firings(job_statements([batch])) == []
+
+
+def test_firings_count_the_prohibited_remarks_that_hold_each_and_flag_the_thin() -> None:
+    jobs = [("j-1", "她为同性恋权益组织开发了会员网站。")]
+    remark = "听说他是同性恋。"
+    supported = firings(jobs, [remark] * MIN_PROHIBITED_SUPPORT + ["他按时交付。"])
+    assert [(f.prohibited_support, f.thin) for f in supported] == [(MIN_PROHIBITED_SUPPORT, False)]
+    thin = firings(jobs, [remark] * (MIN_PROHIBITED_SUPPORT - 1))
+    assert [(f.prohibited_support, f.thin) for f in thin] == [(MIN_PROHIBITED_SUPPORT - 1, True)]
+
+
+def test_the_listing_flags_a_thin_alternative(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(_batch(tmp_path))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    church = [line for line in lines if "(?:church" in line]
+    gay = [line for line in lines if "\tgay\t" in line]
+    assert len(church) == 1 and church[0].endswith("write prohibited training statements with it")
+    assert len(gay) == 1 and "thin" not in gay[0]
+
+
+def test_prohibited_remarks_are_the_corpus_and_the_batches_labelled_ones(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    rows = [
+        {"id": "a", "lang": "en", "text": "Shipped the release.", "label": None},
+        {"id": "b", "lang": "en", "text": "Batch remark X.", "label": "private_life"},
+    ]
+    batch.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    remarks = prohibited_remarks([batch])
+    corpus = [s for s in load_corpus() if s.label is not None]
+    assert "Batch remark X." in remarks and "Shipped the release." not in remarks
+    assert len(remarks) == len({s.text for s in corpus} | {"Batch remark X."})
 
 
 def test_a_refused_rewrite_writes_no_file(

@@ -447,9 +447,9 @@ def test_the_card_in_the_model_file_is_what_the_audit_measures_now() -> None:
 
 def test_the_card_shows_no_statement_text() -> None:
     markdown = model_card_markdown("en") + model_card_markdown("zh-Hans")
-    for name in HELDOUT_RESOURCES:
-        for statement in load_heldout(name):
-            assert statement.text not in markdown
+    # counted, never shown: a failure must not print a held-out statement
+    shown = sum(s.text in markdown for name in HELDOUT_RESOURCES for s in load_heldout(name))
+    assert shown == 0, f"{shown} held-out statements are on the card"
     assert "Known weaknesses" in markdown and "已知弱点" in markdown
 
 
@@ -476,7 +476,8 @@ def test_the_held_out_and_development_batches_are_out_of_training() -> None:
         # counts, never the batch itself (an assertion on len(batch) printed its rows)
         size, scripts = len(batch), {s.lang for s in batch}
         assert size >= (300 if name.startswith("held-out") else 280), name  # issue 15: >= 300
-        assert scripts == set(SCRIPTS), name
+        # development batch am is zh-Hant only (Taiwan and Hong Kong: r17's weakest)
+        assert scripts == ({"zh-Hant"} if name == "development am" else set(SCRIPTS)), name
         shared = sum(normalise(s.text) in training for s in batch)
         assert shared == 0, f"{shared} statements of {name} are in the training corpus"
     # nor does one batch repeat another: each statement measures once

@@ -89,21 +89,20 @@ def classifier() -> TopicClassifier:
 # threshold set for recall 0.975 by grouped cross-validation) fits its corpus less
 # closely than r8 did (49 false drops against 17): it memorises less (docs/topics.md).
 KNOWN_IN_SAMPLE_ERRORS = {
-    # job statements dropped (model r17: 46 of the 7,438 job statements it was trained
+    # job statements dropped (model r18: 56 of the 8,176 job statements it was trained
     # on; the model does not fit its corpus exactly, by design: docs/topics.md)
+    "en-085": "age",
     "r7-neg-045": "religion",
-    "r7-neg-055": "family_background",
     "r9-hans-004": "health_condition",
     "r9-hans-017": "age",
     "r9-hans-020": "health_condition",
     "r9-hans-054": "appearance",
     "r9-hant-013": "health_condition",
-    "r9b-hant-032": "family_background",
-    "e-hant-050": "social_media_private",
+    "e-hans-075": "family_background",
+    "e-hant-082": "union_membership",
     "e-hant-089": "religion",
-    "e-en-008": "marital_status",
+    "e-hant-101": "disability",
     "e-en-061": "union_membership",
-    "e-en-067": "disability",
     "e-en-074": "social_media_private",
     "e-en-076": "religion",
     "e-en-088": "religion",
@@ -113,30 +112,41 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "i-hant-071": "religion",
     "i-en-097": "health_condition",
     "i-en-106": "health_condition",
+    "p-en-076": "sexual_orientation",
     "p-en-079": "sexual_orientation",
     "p-en-135": "union_membership",
+    "p-en-164": "appearance",
     "p-en-200": "marital_status",
     "p-en-224": "marital_status",
-    "j-en-041": "marital_status",
     "j-en-069": "sex_or_gender",
     "j-en-091": "ethnicity",
-    "k-en-020": "private_life",
+    "k-en-107": "pregnancy_or_fertility",
     "k-en-120": "religion",
     "n-hans-054": "sexual_orientation",
     "n-hant-006": "age",
-    "n-en-005": "political_views",
+    "n-hant-067": "union_membership",
+    "n-en-005": "appearance",
     "n-en-030": "health_condition",
     "n-en-067": "private_life",
     "n-en-101": "appearance",
     "t-en-046": "health_condition",
-    "y-en-152": "political_views",
+    "y-en-152": "union_membership",
     "y-en-176": "sexual_orientation",
     "y-en-290": "sexual_orientation",
+    "y-en-467": "sexual_orientation",
     "u-hans-012": "pregnancy_or_fertility",
     "u-en-084": "appearance",
     "aa-en-007": "marital_status",
     "ab-en-003": "religion",
     "ab-en-011": "age",
+    "ak-hant-036": "ethnicity",
+    "ak-hant-161": "religion",
+    "ta-hant-042": "sexual_orientation",
+    "ta-hant-263": "ethnicity",
+    "ta-hant-324": "religion",
+    "ta-hant-357": "religion",
+    "tb-hant-111": "household_registration",
+    "tb-hant-157": "family_background",
     # dropped under a neighbouring topic
     "r7-hans-050": "family_background",
     "r7-hans-078": "disability",
@@ -352,6 +362,37 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "ab-en-076": "health_condition",
     "ab-en-112": "health_condition",
     "ab-en-115": "family_background",
+    "ak-hant-011": "infectious_disease_carrier",
+    "ak-hant-114": "private_life",
+    "ak-hant-211": "pregnancy_or_fertility",
+    "ak-hant-236": "private_life",
+    "ak-hant-238": "family_background",
+    "ak-hant-279": "family_background",
+    "ak-hant-340": "private_life",
+    "al-hans-080": "private_life",
+    "al-hans-147": "family_background",
+    "al-hans-277": "public_security_violation",
+    "al-hans-303": "health_condition",
+    "al-hans-309": "sexual_orientation",
+    "al-hans-327": "private_life",
+    "al-hans-338": "infectious_disease_carrier",
+    "ta-hant-027": "household_registration",
+    "ta-hant-060": "family_background",
+    "ta-hant-141": "private_life",
+    "ta-hant-171": "marital_status",
+    "ta-hant-230": "family_background",
+    "ta-hant-331": "sexual_orientation",
+    "ta-hant-394": "marital_status",
+    "tb-hant-031": "health_condition",
+    "tb-hant-094": "public_security_violation",
+    "tb-hant-130": "private_life",
+    "tb-hant-148": "infectious_disease_carrier",
+    "tb-hant-158": "private_life",
+    "tb-hant-165": "sexual_orientation",
+    "tb-hant-201": "marital_status",
+    "tb-hant-266": "family_background",
+    "tb-hant-313": "sexual_orientation",
+    "tb-hant-398": "health_condition",
 }
 
 
@@ -389,21 +430,23 @@ def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
 
 def test_audit_quality_on_the_corpus() -> None:
     audit = audit_topics()
-    assert audit.false_drops == 46  # the job statements of KNOWN_IN_SAMPLE_ERRORS
+    assert audit.false_drops == 56  # the job statements of KNOWN_IN_SAMPLE_ERRORS
     assert not audit.passed
-    # every prohibited statement of the corpus dropped (models r11 to r17)
+    # every prohibited statement of the corpus dropped (models r11 to r18)
     assert audit.overall.drop.recall == 1.0
     # r11's corpus has 300 more job statements, the hardest kinds of issue 15: in-sample
     # precision 0.956 and topic precision 0.946 (r10: at least 0.965 and 0.955); r12
     # 0.960 and 0.949; r14 (717 statements of round 12, and the lexicon veto) 0.976 and
     # 0.964; r15 (2,976 statements of rounds 13 and 14) 0.980 and 0.952; r16 (3,070 of
     # round 15, and recall 0.98 in cross-validation, not 0.975) 0.979 and 0.945; r17
-    # (2,412 statements of round 16, features valued at their idf) 0.991 and 0.953
+    # (2,412 statements of round 16, features valued at their idf) 0.991 and 0.953; r18
+    # (1,474 of round 17, Taiwan and Hong Kong usage) 0.991 and 0.952
     assert (audit.overall.drop.precision or 0.0) >= 0.991
-    assert (audit.overall.topic_micro.precision or 0.0) >= 0.953
+    assert (audit.overall.topic_micro.precision or 0.0) >= 0.952
     # exact-topic recall: r14 0.985; r15 0.972, 83 prohibited statements dropped under a
     # neighbouring topic, most of them round 13's hints and mixed remarks (a drop all the
-    # same; the report names the topic); r16 0.965, 152 of them; r17 0.961, 214 of them
+    # same; the report names the topic); r16 0.965, 152 of them; r17 0.961, 214 of them;
+    # r18 0.961, 245 of them
     # (it memorises less: on the blind development batches AC-AH, AI and AJ it names the
     # exact topic of 0.950 of the prohibited statements it drops, r16 0.936)
     assert (audit.overall.topic_micro.recall or 0.0) >= 0.961
@@ -476,7 +519,7 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
             # model r14 keeps it: 佛教 became a cue (it named the work in blind job
             # statements: a temple's ticketing, Buddhist-art tours), 信仰般 is blanked as
             # the job metaphor, and what is left scores -1.29 against zh-Hans' -0.07
-            marks=pytest.mark.xfail(strict=True, reason="r14 to r16 miss it (docs/topics.md)"),
+            marks=pytest.mark.xfail(strict=True, reason="r14 to r18 miss it (docs/topics.md)"),
         ),
         ("He's been married to that legacy billing codebase for years.", None),
         ("He is married to the project lead.", "marital_status"),
@@ -505,8 +548,8 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("她的包装设计带有民族风", None),
         ("她家保留着很多民族风俗", "ethnicity"),
         ("聽講佢係基", "sexual_orientation"),
-        # models r14 to r16 dropped it: 佢 weighed +1.38 (the register of a remark about a
-        # person); r17 values each feature at its idf, and 佢 is frequent
+        # models r14 to r16 dropped it: 佢 weighed +1.38 in r14, +1.74 in r16 (the register
+        # of a remark about a person); r17 values each feature at its idf, and 佢 is frequent
         ("佢係基層出身", None),
         ("She's expecting, due around March.", "pregnancy_or_fertility"),
         ("She's expecting the results tomorrow.", None),

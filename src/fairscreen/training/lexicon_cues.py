@@ -16,8 +16,16 @@ development batches C, F and G, the short-answer batch S (39) and then blind bat
 and I (4); r16 to r15's development batches J, K, M, N, R and T and training batches Y
 and Z (19); r17 to r16's development batches U, V, W, X, O, AA and AB (14); each time
 before training on them (docs/topics.md). The rule
-is mechanical on purpose: it ignores how often the alternative also matches prohibited
-remarks, so nobody chooses which job statements to save.
+is mechanical on purpose, so nobody chooses which job statements to save.
+
+It also counts, for each alternative, the prohibited remarks of the training corpus and
+the batches that it matches, and flags one that fewer than ``MIN_PROHIBITED_SUPPORT``
+hold: a cue is weighed by the model, and a term no prohibited training statement holds
+has nothing but its job statement to teach the model what it means (a second reading
+found "他做过亲子鉴定。" and "Paternity test came back negative." kept by r17, which had
+made both terms cues on one job statement each and no prohibited one). Flagged, not
+kept back: keeping such alternatives hard, or teaching them with written remarks, each
+made more errors on fresh blind batches than moving them (model r18, docs/topics.md).
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from fairscreen.services.topic_audit import load_corpus
 
 LEXICON_DIR = Path(__file__).resolve().parents[1] / LEXICON_PACKAGE_DIR  # written in place
 EDITED_FILES = ("zh", "en")  # zh-Hant's entries hold for Traditional text only
+MIN_PROHIBITED_SUPPORT = 2  # fewer prohibited training statements holding it: flagged
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,13 @@ class Firing:
     pattern: str
     alternative: str
     statement_ids: tuple[str, ...]
+    prohibited_support: int = 0  # prohibited remarks it matches (``prohibited`` of firings)
+
+    @property
+    def thin(self) -> bool:
+        """Whether too few prohibited remarks hold it for the model to learn it as a cue
+        (``MIN_PROHIBITED_SUPPORT``): worth prohibited training statements that use it."""
+        return self.prohibited_support < MIN_PROHIBITED_SUPPORT
 
 
 def job_statements(paths: Sequence[Path]) -> list[tuple[str, str]]:
@@ -66,16 +82,24 @@ def job_statements(paths: Sequence[Path]) -> list[tuple[str, str]]:
     return [(s.id, s.text) for path in paths for s in load_corpus(path) if s.label is None]
 
 
+def prohibited_remarks(paths: Sequence[Path]) -> list[str]:
+    """The texts of the prohibited statements of the training corpus and of the batches
+    (which are trained on next), each text once."""
+    statements = [*load_corpus(), *(s for path in paths for s in load_corpus(path))]
+    return list(dict.fromkeys(s.text for s in statements if s.label is not None))
+
+
 def _drops(classifier: LexiconTopicClassifier, blanked: str) -> bool:
     """Whether ``classifier`` drops text whose ``allow`` phrases are already blanked."""
     return classifier.read(blanked, blanked).topic is not None
 
 
-def firings(statements: Sequence[tuple[str, str]]) -> list[Firing]:
+def firings(statements: Sequence[tuple[str, str]], prohibited: Sequence[str] = ()) -> list[Firing]:
     """Every alternative of an ordinary ``zh.toml`` or ``en.toml`` entry that, alone,
     drops one of ``statements`` where the shipped lexicon matches: on the text with the
     ``allow`` phrases of every file blanked by the engine's own separator (a pattern with
-    a bounded gap, ``离过.{0,3}婚``, sees what the engine sees)."""
+    a bounded gap, ``离过.{0,3}婚``, sees what the engine sees); with how many of the
+    ``prohibited`` texts it drops, read the same way."""
     files = {
         name: parse_lexicon_file(name, (LEXICON_DIR / f"{name}.toml").read_text("utf-8"))
         for name in LEXICON_FILES
@@ -88,6 +112,7 @@ def firings(statements: Sequence[tuple[str, str]]) -> list[Firing]:
         simple = simplified(folded)
         if shipped.read(folded, simple).topic is not None:
             suspects.append((statement_id, shipped.blank_allowed(simple)))
+    remarks = [shipped.blank_allowed(simplified(fold(text))) for text in prohibited]
     found = []
     for name in EDITED_FILES:
         for entry in files[name]:
@@ -100,7 +125,10 @@ def firings(statements: Sequence[tuple[str, str]]) -> list[Firing]:
                     )
                     matched = tuple(i for i, blanked in suspects if _drops(alone, blanked))
                     if matched:
-                        found.append(Firing(name, entry.topic, pattern, alternative, matched))
+                        support = sum(_drops(alone, blanked) for blanked in remarks)
+                        found.append(
+                            Firing(name, entry.topic, pattern, alternative, matched, support)
+                        )
     return found
 
 
@@ -155,13 +183,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write and not args.why.strip():
         parser.error("--write needs --why: the reviewer's note on the new cue entries")
     try:
-        found = firings(job_statements(args.batches))
+        found = firings(job_statements(args.batches), prohibited_remarks(args.batches))
     except InvalidInput as exc:
         parser.error(str(exc))
     for firing in found:
         ids = ", ".join(firing.statement_ids[:5])
-        sys.stdout.write(f"{firing.file}\t{firing.topic}\t{firing.alternative}\t{ids}\n")
-    sys.stderr.write(f"{len(found)} alternatives fire on job statements\n")
+        flag = "\tthin: write prohibited training statements with it" if firing.thin else ""
+        sys.stdout.write(
+            f"{firing.file}\t{firing.topic}\t{firing.alternative}\t{ids}\t"
+            f"{firing.prohibited_support} prohibited{flag}\n"
+        )
+    thin = sum(firing.thin for firing in found)
+    sys.stderr.write(
+        f"{len(found)} alternatives fire on job statements ({thin} thin: fewer than "
+        f"{MIN_PROHIBITED_SUPPORT} prohibited remarks hold them)\n"
+    )
     if args.write:
         # every file rewritten and checked before any is written: a refusal changes nothing
         new_texts = {}

@@ -36,8 +36,9 @@ Candidates (``--candidates``):
 
 - ``baseline``: the shipped recipe (``topic_model.features`` valued at their idf since
   r17, L2 logistic regression, C of the shipped file's training record); every
-  candidate built on ``Linear`` values its features the same way, so the figures in
-  docs/topics.md from before r17 (binary features) are not comparable with a run now;
+  candidate built on ``Linear`` or ``Dense`` reads its features the same way
+  (``Features``), so the figures in docs/topics.md from before r17 (binary features) are
+  not comparable with a run now;
 - ``r11``: model r11's recipe (no ``x:`` word suffixes);
 - ``context``, ``context_nonempty``: the baseline plus a span's person / work-frame
   context (``_in_context``);
@@ -348,12 +349,20 @@ def _learnable(bags: Sequence[set[str]]) -> set[str]:
     return {f for f, n in seen.items() if n >= MIN_DF or f.startswith("cue:")}
 
 
-def _fit_vectorizer(bags: Sequence[set[str]]) -> tuple[DictVectorizer, Any]:
-    learnable = _learnable(bags)
-    vectorizer = DictVectorizer(sort=True)
-    x = csr_matrix(vectorizer.fit_transform([dict.fromkeys(bag & learnable, 1) for bag in bags]))
-    x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)  # liblinear
-    return vectorizer, x
+class Features:
+    """Bags as the shipped recipe reads them: the learnable features (``_learnable``),
+    each valued at its idf over the bags it is fitted on (``topic_model.idf_scale``)."""
+
+    def fit_transform(self, bags: Sequence[set[str]]) -> Any:
+        learnable = _learnable(bags)
+        self.vectorizer = DictVectorizer(sort=True)
+        x = self.vectorizer.fit_transform([dict.fromkeys(bag & learnable, 1) for bag in bags])
+        self.column_scale = idf_scale(x)
+        return scaled(x, self.column_scale)
+
+    def transform(self, bags: Sequence[set[str]]) -> Any:
+        x = self.vectorizer.transform([dict.fromkeys(bag, 1) for bag in bags])
+        return scaled(x, self.column_scale)
 
 
 class Linear:
@@ -364,9 +373,8 @@ class Linear:
         self.c, self.balanced, self.svm = c, balanced, svm
 
     def fit(self, bags: Sequence[set[str]], y: Any) -> None:
-        self.vectorizer, x = _fit_vectorizer(bags)
-        self.column_scale = idf_scale(x)
-        x = scaled(x, self.column_scale)
+        self.features = Features()
+        x = self.features.fit_transform(bags)
         weights = "balanced" if self.balanced else None
         self.model: Any
         if self.svm:  # squared hinge loss, L2 (liblinear)
@@ -378,8 +386,7 @@ class Linear:
         self.model.fit(x, y)
 
     def score(self, bags: Sequence[set[str]]) -> Any:
-        x = self.vectorizer.transform([dict.fromkeys(bag, 1) for bag in bags])
-        return self.model.decision_function(scaled(x, self.column_scale))
+        return self.model.decision_function(self.features.transform(bags))
 
 
 class FastText:
@@ -594,7 +601,8 @@ def _embedder(name: str) -> Callable[[Sequence[str]], Any]:
 
 
 class Dense(Linear):
-    """The linear model over sparse features and a static sentence embedding."""
+    """The linear model over the shipped recipe's features (valued at their idf) and a
+    static sentence embedding."""
 
     def __init__(self, c: float, alpha: float, sparse: bool = True) -> None:
         super().__init__(c, balanced=False)
@@ -605,9 +613,10 @@ class Dense(Linear):
         if not self.sparse:
             return dense
         if fit:
-            self.vectorizer, sparse = _fit_vectorizer([bag for bag, _ in bags])
+            self.features = Features()
+            sparse = self.features.fit_transform([bag for bag, _ in bags])
         else:
-            sparse = self.vectorizer.transform([dict.fromkeys(bag, 1) for bag, _ in bags])
+            sparse = self.features.transform([bag for bag, _ in bags])
         return csr_matrix(hstack([sparse, dense]))
 
     def fit(self, bags: Sequence[Any], y: Any) -> None:

@@ -89,8 +89,11 @@ TARGET_RECALL = 0.98
 # re-chosen at each) gave 21-33 false drops there at recall 0.93-0.97; cross-validation
 # on the corpus, whose statements the lexicon was written against, was flat (238-257
 # against 253), so it could not choose. Out of fold, -5 overruled 33 lexicon hits on job
-# rows and 4 on prohibited ones in r13, 17 and 2 in r14, 13 and 3 in r15 (the model file's
-# ``lexicon_overruled``; docs/topics.md, "Model r13").
+# rows and 4 on prohibited ones in r13, 17 and 2 in r14, 13 and 3 in r15, 10 and 5 in
+# r16, 11 and 5 in r17, 21 and 6 in r18 (the model file's ``lexicon_overruled``;
+# docs/topics.md, "Model r13"). Kept at -5 when r17 valued features at their idf: the
+# scores stay logits on a like scale (the corpus's best-span scores at the 1st / 50th /
+# 99th percentile: r16 -11.9 / -2.45 / 11.1, r17 -12.9 / -3.5 / 12.4).
 LEXICON_VETO = -5.0
 TRADEOFF_RECALLS = (0.95, 0.96, 0.97, 0.975, 0.98, 0.99)
 C_GRID = (1 / 128, 1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4)
@@ -266,9 +269,12 @@ class _Trial(NamedTuple):
 
 
 def idf_scale(x: Any) -> Any:
-    """Each column's value in the fit (``IDF_POWER``), from the binary rows ``x``: an
-    unsupervised statistic, so cross-validation computes it once over every row."""
-    rows = x.shape[0]
+    """Each column's value in the fit (``IDF_POWER``): its smoothed idf over the rows of
+    the binary matrix ``x`` that hold a feature (the featureless rows of
+    ``BLANK_STATEMENTS`` are no statements). :func:`train` computes it once over every
+    training row, its cross-validation included (it reads no label); ``topic_cv`` over
+    each fold's training rows."""
+    rows = int((x.getnnz(axis=1) > 0).sum())
     statements_with = np.asarray((x > 0).sum(axis=0)).ravel()
     return (np.log((1 + rows) / (1 + statements_with)) + 1) ** IDF_POWER
 
@@ -335,7 +341,7 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
     rows += [({}, False, ANY_SCRIPT)] * BLANK_STATEMENTS
     vectorizer = DictVectorizer(sort=True)
     x = csr_matrix(vectorizer.fit_transform([row for row, _, _ in rows]))
-    column_scale = idf_scale(x[: len(statements)])  # the blank rows are no statements
+    column_scale = idf_scale(x)
     x = scaled(x, column_scale)
     y = np.array([s.label is not None for s in statements] + [0] * BLANK_STATEMENTS, dtype=int)
     hits = np.array([hit for _, hit, _ in rows])
@@ -400,6 +406,8 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
         key=lambda trial: (questionnaire[trial.c], trial.false_drops, -trial.recall, trial.c),
     )
     cross_validation["questionnaire_texts_dropped"] = questionnaire[c]
+    if c in (C_GRID[0], C_GRID[-1]):  # a better C may lie outside: widen the grid
+        sys.stderr.write(f"warning: C={c} is at an end of C_GRID {C_GRID}\n")
     bias, drop_weights = fitted[c]
     # 6. the topic model, on prohibited statements only
     prohibited = [i for i, s in enumerate(statements) if s.label is not None]  # no blanks
