@@ -551,6 +551,21 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         # models r14 to r16 dropped it: 佢 weighed +1.38 in r14, +1.74 in r16 (the register
         # of a remark about a person); r17 values each feature at its idf, and 佢 is frequent
         ("佢係基層出身", None),
+        # plain remarks on terms r17 and r18 made cues on one job statement with fewer than
+        # two prohibited training statements holding them (a second reading; lexicon_cues
+        # flags such terms since r18)
+        ("Paternity test came back negative.", "genetic_data"),
+        ("他在吃抗病毒药。", "infectious_disease_carrier"),
+        ("He is on antivirals.", "infectious_disease_carrier"),
+        ("她在做产检。", "pregnancy_or_fertility"),
+        ("他常去党部。", "political_views"),
+        pytest.param(
+            "他做过亲子鉴定。",
+            "genetic_data",
+            # kept: 亲子鉴定 became a cue in r17 on a job statement, no prohibited training
+            # statement holds it, and teaching it (batch TC) was rejected on blind text
+            marks=pytest.mark.xfail(strict=True, reason="r17, r18 keep it (docs/topics.md)"),
+        ),
         ("She's expecting, due around March.", "pregnancy_or_fertility"),
         ("She's expecting the results tomorrow.", None),
         ("She's religious about code reviews.", None),

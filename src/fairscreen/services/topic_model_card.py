@@ -65,6 +65,10 @@ TEXTS: dict[str, dict[str, Any]] = {
             "can be kept when the remark's word also names work (hepatitis in a vaccine "
             'trial, divorce in family law): the job words outweigh it. With a "but", '
             "or when the remark comes first, it is dropped.",
+            "A term that also names work (a lab's paternity testing, prenatal checks in HR "
+            "leave) is weighed by the model, not dropped outright; where the training "
+            "statements hold it only in its work sense, a plain remark on it can be kept: "
+            '"他做过亲子鉴定。" (a paternity test) is.',
         ],
     },
     "zh-Hans": {
@@ -99,6 +103,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "把工作事实和私人话题并列、没有“但是”转折的陈述（“……，业绩稳定，有乙型肝炎。”），"
             "当话题词本身也用于工作（如疫苗试验中的“肝炎”）时可能被保留：工作词汇的权重压过了它；"
             "有“但是”转折或话题在前时会被删除。",
+            "同时指称工作的词（实验室的亲子鉴定业务、人事办理的产检假）由模型权衡，而不是一命中就删除；"
+            "训练语料中只以工作含义出现的词，对应的简单评语可能被保留：“他做过亲子鉴定。”就被保留了。",
         ],
     },
     "zh-Hant": {
@@ -133,6 +139,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "把工作事實和私人話題並列、沒有「但是」轉折的陳述（「……，業績穩定，有乙型肝炎。」），"
             "當話題詞本身也用於工作（如疫苗試驗中的「肝炎」）時可能被保留：工作詞彙的權重壓過了它；"
             "有「但是」轉折或話題在前時會被刪除。",
+            "同時指稱工作的詞（實驗室的親子鑑定業務、人事辦理的產檢假）由模型權衡，而不是一命中就刪除；"
+            "訓練語料中只以工作含義出現的詞，對應的簡單評語可能被保留：「他做過親子鑑定。」就被保留了。",
         ],
     },
 }
