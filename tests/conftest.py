@@ -9,7 +9,7 @@ except where ``FAIRSCREEN_REQUIRE_POSTGRES=1`` (CI), where it fails.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import importlib
 import logging
 import os
 import uuid
@@ -35,9 +35,14 @@ TRAIN_EXTRA = ("numpy", "scipy", "sklearn", "opencc", "threadpoolctl")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if not os.environ.get("FAIRSCREEN_REQUIRE_TRAIN"):
+    if os.environ.get("FAIRSCREEN_REQUIRE_TRAIN") != "1":
         return
-    missing = [name for name in TRAIN_EXTRA if importlib.util.find_spec(name) is None]
+    missing = []
+    for name in TRAIN_EXTRA:  # imported, not only found: a broken install must stop too
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
     if missing:
         raise pytest.UsageError(
             f"FAIRSCREEN_REQUIRE_TRAIN is set but {', '.join(missing)} is missing: "

@@ -16,8 +16,8 @@ def test_table_report_covers_training_both_held_out_batches_and_the_development_
     result = runner.invoke(app, ["audit", "topics"])
     # the output lists the misclassified statements of the held-out and development
     # batches, which must stay unread: a failure names the missing parts, never the output
-    # the shipped filter misses the goal in some script of a batch (r17: held-out a's
-    # zh-Hant recall, English false drops of several development batches): exit 1 says so
+    # the shipped filter misses the goal in some script of a batch (r18: held-out a's
+    # English false drops, those of several development batches): exit 1 says so
     assert result.exit_code == 1, f"exit code {result.exit_code}"
     expected = ["Per category", "Per script", "appearance", "zh-Hant", "missed", "training"]
     expected += ["held-out a", "held-out b", "development ac", "development ar"]

@@ -200,8 +200,12 @@ def test_firings_count_the_prohibited_remarks_that_hold_each_and_flag_the_thin()
 
 
 def test_the_listing_flags_a_thin_alternative(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the prohibited remarks given, not the corpus's (which grows): "gay" in two, the
+    # church group alternative in one
+    remarks = ["I heard he is gay.", "She is gay.", "He is in a church youth group."]
+    monkeypatch.setattr(lexicon_cues, "prohibited_remarks", lambda paths: remarks)
     assert main([str(_batch(tmp_path))]) == 0
     lines = capsys.readouterr().out.splitlines()
     church = [line for line in lines if "(?:church" in line]

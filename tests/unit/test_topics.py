@@ -114,13 +114,13 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "i-en-106": "health_condition",
     "p-en-076": "sexual_orientation",
     "p-en-079": "sexual_orientation",
-    "p-en-135": "union_membership",
+    "p-en-135": "age",
     "p-en-164": "appearance",
     "p-en-200": "marital_status",
     "p-en-224": "marital_status",
     "j-en-069": "sex_or_gender",
     "j-en-091": "ethnicity",
-    "k-en-107": "pregnancy_or_fertility",
+    "k-en-107": "private_life",
     "k-en-120": "religion",
     "n-hans-054": "sexual_orientation",
     "n-hant-006": "age",
@@ -130,11 +130,11 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "n-en-067": "private_life",
     "n-en-101": "appearance",
     "t-en-046": "health_condition",
-    "y-en-152": "union_membership",
+    "y-en-152": "political_views",
     "y-en-176": "sexual_orientation",
     "y-en-290": "sexual_orientation",
     "y-en-467": "sexual_orientation",
-    "u-hans-012": "pregnancy_or_fertility",
+    "u-hans-012": "sexual_orientation",
     "u-en-084": "appearance",
     "aa-en-007": "marital_status",
     "ab-en-003": "religion",
@@ -440,7 +440,7 @@ def test_audit_quality_on_the_corpus() -> None:
     # 0.964; r15 (2,976 statements of rounds 13 and 14) 0.980 and 0.952; r16 (3,070 of
     # round 15, and recall 0.98 in cross-validation, not 0.975) 0.979 and 0.945; r17
     # (2,412 statements of round 16, features valued at their idf) 0.991 and 0.953; r18
-    # (1,474 of round 17, Taiwan and Hong Kong usage) 0.991 and 0.952
+    # (1,474 of round 17, Taiwan and Hong Kong usage) 0.991 and 0.953 (0.9526)
     assert (audit.overall.drop.precision or 0.0) >= 0.991
     assert (audit.overall.topic_micro.precision or 0.0) >= 0.952
     # exact-topic recall: r14 0.985; r15 0.972, 83 prohibited statements dropped under a
@@ -564,6 +564,11 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
             "genetic_data",
             # kept: 亲子鉴定 became a cue in r17 on a job statement, no prohibited training
             # statement holds it, and teaching it (batch TC) was rejected on blind text
+            marks=pytest.mark.xfail(strict=True, reason="r17, r18 keep it (docs/topics.md)"),
+        ),
+        pytest.param(
+            "He took a paternity test.",
+            "genetic_data",
             marks=pytest.mark.xfail(strict=True, reason="r17, r18 keep it (docs/topics.md)"),
         ),
         ("She's expecting, due around March.", "pregnancy_or_fertility"),

@@ -68,7 +68,7 @@ TEXTS: dict[str, dict[str, Any]] = {
             "A term that also names work (a lab's paternity testing, prenatal checks in HR "
             "leave) is weighed by the model, not dropped outright; where the training "
             "statements hold it only in its work sense, a plain remark on it can be kept: "
-            '"他做过亲子鉴定。" (a paternity test) is.',
+            '"He took a paternity test." and "他做过亲子鉴定。" are.',
         ],
     },
     "zh-Hans": {

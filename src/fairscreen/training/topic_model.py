@@ -90,7 +90,7 @@ TARGET_RECALL = 0.98
 # on the corpus, whose statements the lexicon was written against, was flat (238-257
 # against 253), so it could not choose. Out of fold, -5 overruled 33 lexicon hits on job
 # rows and 4 on prohibited ones in r13, 17 and 2 in r14, 13 and 3 in r15, 10 and 5 in
-# r16, 11 and 5 in r17, 21 and 6 in r18 (the model file's ``lexicon_overruled``;
+# r16, 11 and 5 in r17, 12 and 6 in r18 (the model file's ``lexicon_overruled``;
 # docs/topics.md, "Model r13"). Kept at -5 when r17 valued features at their idf: the
 # scores stay logits on a like scale (the corpus's best-span scores at the 1st / 50th /
 # 99th percentile: r16 -11.9 / -2.45 / 11.1, r17 -12.9 / -3.5 / 12.4).
@@ -274,7 +274,7 @@ def idf_scale(x: Any) -> Any:
     ``BLANK_STATEMENTS`` are no statements). :func:`train` computes it once over every
     training row, its cross-validation included (it reads no label); ``topic_cv`` over
     each fold's training rows."""
-    rows = int((x.getnnz(axis=1) > 0).sum())
+    rows = int((np.diff(x.indptr) > 0).sum())  # CSR: the rows with a stored feature
     statements_with = np.asarray((x > 0).sum(axis=0)).ravel()
     return (np.log((1 + rows) / (1 + statements_with)) + 1) ** IDF_POWER
 
@@ -412,7 +412,10 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
     # 6. the topic model, on prohibited statements only
     prohibited = [i for i, s in enumerate(statements) if s.label is not None]  # no blanks
     topic_y = np.array([PROHIBITED_TOPICS.index(statements[i].label or "") for i in prohibited])
-    topic_model = LogisticRegression(C=4.0, max_iter=3000, random_state=SEED)
+    # converged tightly (lbfgs's default tol stopped after ~19 iterations, so the weights
+    # depended on the path: a 1e-5 change of the input moved some by 1/100; a second
+    # reading of r18), so that retraining elsewhere reproduces them
+    topic_model = LogisticRegression(C=4.0, max_iter=3000, tol=1e-8, random_state=SEED)
     topic_model.fit(x[prohibited], topic_y)
     classes = [int(k) for k in topic_model.classes_]
     topic_bias = [0] * len(PROHIBITED_TOPICS)
