@@ -151,7 +151,6 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r7-hans-050": "family_background",
     "r7-hans-078": "disability",
     "r7-hant-031": "family_background",
-    "r7-hant-043": "infectious_disease_carrier",
     "r7-hant-062": "marital_status",
     "r7-hant-087": "household_registration",
     "r7-en-118": "union_membership",
@@ -166,7 +165,6 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r9b-en-094": "public_security_violation",
     "r10-hans-108": "marital_status",
     "r10-en-115": "health_condition",
-    "d-hans-037": "infectious_disease_carrier",
     "d-hant-024": "private_life",
     "d-en-085": "ethnicity",
     "e-hans-080": "family_background",
@@ -234,7 +232,6 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "j-hans-037": "private_life",
     "j-hans-063": "household_registration",
     "j-hant-022": "family_background",
-    "j-hant-024": "infectious_disease_carrier",
     "j-hant-034": "marital_status",
     "j-hant-051": "private_life",
     "j-hant-103": "pregnancy_or_fertility",
@@ -279,7 +276,6 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "r-en-084": "marital_status",
     "t-hans-032": "marital_status",
     "t-hans-048": "health_condition",
-    "t-hans-103": "infectious_disease_carrier",
     "t-hant-059": "marital_status",
     "t-hant-090": "sexual_orientation",
     "t-en-003": "marital_status",
@@ -348,7 +344,6 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "x-en-049": "health_condition",
     "x-en-057": "marital_status",
     "o-en-285": "health_condition",
-    "aa-hans-065": "infectious_disease_carrier",
     "aa-hans-100": "marital_status",
     "aa-hant-013": "sexual_orientation",
     "aa-hant-101": "private_life",
@@ -362,7 +357,6 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "ab-en-076": "health_condition",
     "ab-en-112": "health_condition",
     "ab-en-115": "family_background",
-    "ak-hant-011": "infectious_disease_carrier",
     "ak-hant-114": "private_life",
     "ak-hant-211": "pregnancy_or_fertility",
     "ak-hant-236": "private_life",
@@ -386,7 +380,6 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "tb-hant-031": "health_condition",
     "tb-hant-094": "public_security_violation",
     "tb-hant-130": "private_life",
-    "tb-hant-148": "infectious_disease_carrier",
     "tb-hant-158": "private_life",
     "tb-hant-165": "sexual_orientation",
     "tb-hant-201": "marital_status",
@@ -440,16 +433,16 @@ def test_audit_quality_on_the_corpus() -> None:
     # 0.964; r15 (2,976 statements of rounds 13 and 14) 0.980 and 0.952; r16 (3,070 of
     # round 15, and recall 0.98 in cross-validation, not 0.975) 0.979 and 0.945; r17
     # (2,412 statements of round 16, features valued at their idf) 0.991 and 0.953; r18
-    # (1,474 of round 17, Taiwan and Hong Kong usage) 0.991 and 0.953 (0.9526)
+    # (1,474 of round 17, Taiwan and Hong Kong usage) 0.991 and 0.954
     assert (audit.overall.drop.precision or 0.0) >= 0.991
-    assert (audit.overall.topic_micro.precision or 0.0) >= 0.952
+    assert (audit.overall.topic_micro.precision or 0.0) >= 0.953
     # exact-topic recall: r14 0.985; r15 0.972, 83 prohibited statements dropped under a
     # neighbouring topic, most of them round 13's hints and mixed remarks (a drop all the
     # same; the report names the topic); r16 0.965, 152 of them; r17 0.961, 214 of them;
-    # r18 0.961, 245 of them
+    # r18 0.962, 238 of them
     # (it memorises less: on the blind development batches AC-AH, AI and AJ it names the
     # exact topic of 0.950 of the prohibited statements it drops, r16 0.936)
-    assert (audit.overall.topic_micro.recall or 0.0) >= 0.961
+    assert (audit.overall.topic_micro.recall or 0.0) >= 0.962
     for report in audit.scripts:
         assert report.drop.false_negatives == 0, report.lang
     assert {m.id: m.predicted for m in audit.misclassified} == KNOWN_IN_SAMPLE_ERRORS
@@ -555,6 +548,9 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         # two prohibited training statements holding them (a second reading; lexicon_cues
         # flags such terms since r18)
         ("Paternity test came back negative.", "genetic_data"),
+        # 脏病 (a venereal disease) is a cue that must not read 心脏病 (heart disease)
+        ("他有心脏病，经常住院。", "health_condition"),
+        ("他得了脏病。", "infectious_disease_carrier"),
         ("他在吃抗病毒药。", "infectious_disease_carrier"),
         ("He is on antivirals.", "infectious_disease_carrier"),
         ("她在做产检。", "pregnancy_or_fertility"),

@@ -47,12 +47,15 @@ HELDOUT_RESOURCES: Mapping[str, str] = {
 #: measure unseen text as the held-out batches do: ac and ad, then ae and af, rejected
 #: three candidates for r17; ag and ah judged r16's wider asides; ai and aj chose model
 #: r17; am (zh-Hant only, Taiwan and Hong Kong) and an chose r18; ao and ap, then aq and
-#: ar, rejected two fixes of r18's thin cues (docs/topics.md). r17's ak and al, r16's
-#: development batches (u, v, w, x, o, aa, ab), r15's (j, k, m, n, r, t) and r14's (c, f,
-#: g) are in the training corpus.
+#: ar, rejected two fixes of r18's thin cues; as and at judged its 脏病 fix
+#: (docs/topics.md). r17's ak and al, r16's development batches (u, v, w, x, o, aa, ab),
+#: r15's (j, k, m, n, r, t) and r14's (c, f, g) are in the training corpus.
 DEVELOPMENT_RESOURCES: Mapping[str, str] = {
     name: f"data/topics_dev_{name}.jsonl"
-    for name in ("ac", "ad", "ae", "af", "ag", "ah", "ai", "aj", "am", "an", "ao", "ap", "aq", "ar")
+    for name in (
+        *("ac", "ad", "ae", "af", "ag", "ah", "ai", "aj"),
+        *("am", "an", "ao", "ap", "aq", "ar", "as", "at"),
+    )
 }
 #: The goal on text not seen in training (issue 15): in each script and overall, recall
 #: on prohibited statements at least this, and at most this share of job statements dropped.
