@@ -44,11 +44,11 @@ imports: $(STAMP)
 ## Every check: lint, format, types, the layer rule, and the tests.
 check: lint typecheck imports test
 
-## Rebuild the prohibited-topic filter's data (the `train` extra: scikit-learn, numpy,
-## OpenCC): the Traditional -> Simplified table, then the model and its card. One thread
-## and fixed seeds: the same corpus gives the same bytes (and SHA-256) on this machine.
+## Rebuild the prohibited-topic filter's data (the `train` extra, which every target's
+## virtual environment has: scikit-learn, numpy, OpenCC): the Traditional -> Simplified
+## table, then the model and its card. One thread and fixed seeds: the same corpus gives
+## the same bytes (and SHA-256) on this machine.
 topics-model: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m fairscreen.training.t2s_table
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m fairscreen.training.topic_model
 	sha256sum src/fairscreen/data/topic_model.json src/fairscreen/data/t2s.txt

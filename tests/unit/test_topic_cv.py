@@ -12,22 +12,13 @@ pytest.importorskip("sklearn")
 pytest.importorskip("opencc")
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
-from fairscreen.training.topic_cv import (
-    Features,
-    Row,
-    _groups,
-    best_span_scores,
-    operating_points,
-)
+from fairscreen.training.topic_cv import Row, _groups, best_span_scores, operating_points
 from fairscreen.training.topic_model import (
     ANY_SCRIPT,
     dropped,
     highest_threshold,
-    idf_scale,
     per_script_thresholds,
-    scaled,
 )
 
 
@@ -113,18 +104,3 @@ def test_a_statement_scores_as_its_highest_span() -> None:
 
     span_bags = [["a", "abc", "ab"], ["abcd"], ["a", "a"]]
     assert best_span_scores(Scores(), span_bags).tolist() == [3.0, 4.0, 1.0]  # type: ignore[arg-type]
-
-
-def test_features_are_the_learnable_ones_valued_at_their_idf_as_training_values_them() -> None:
-    # the candidates' reading is the shipped recipe's (Linear and Dense alike): features
-    # met in MIN_DF bags (or cues), each valued at its idf over the bags fitted on
-    bags = [{"a", "b"}, {"a"}, {"a", "c"}, {"b", "once"}, set()]
-    features = Features()
-    x = features.fit_transform(bags).toarray()
-    names = list(features.vectorizer.get_feature_names_out())
-    assert names == ["a", "b"]  # "c" and "once" are in one bag each (MIN_DF 2)
-    binary = csr_matrix(np.array([[1, 1], [1, 0], [1, 0], [0, 1], [0, 0]]))
-    assert x == pytest.approx(scaled(binary, idf_scale(binary)).toarray())
-    assert x[0, 0] < x[0, 1]  # "a" is in three of the four bags with a feature, "b" in two
-    # scoring reads new bags with the fitted values, unseen features ignored
-    assert features.transform([{"b", "new"}]).toarray()[0] == pytest.approx([0, x[0, 1]])

@@ -28,6 +28,7 @@ from fairscreen.training.topic_model import (
     IDF_POWER,
     MODEL_FILE,
     SCALE,
+    Features,
     _drop_weights,
     idf_scale,
     questionnaire_statements,
@@ -82,6 +83,22 @@ def test_each_feature_is_valued_at_its_inverse_document_frequency() -> None:
     fitted = scaled(x, scale)
     assert fitted.toarray() == pytest.approx(x.toarray() * scale)
     assert fitted.indices.dtype == np.int32 and fitted.indptr.dtype == np.int32  # liblinear
+
+
+def test_features_are_the_learnable_ones_valued_at_their_idf() -> None:
+    # training's reading, and topic_cv's candidates' (Linear and Dense alike): features
+    # met in MIN_DF bags (or cues), each valued at its idf over the bags fitted on
+    bags = [{"a", "b"}, {"a"}, {"a", "c", "cue:religion"}, {"b", "once"}, set()]
+    features = Features()
+    x = features.fit_transform(bags).toarray()
+    names = list(features.vectorizer.get_feature_names_out())
+    # "c" and "once" are in one bag each (MIN_DF 2); a cue is learnt however rare
+    assert names == ["a", "b", "cue:religion"]
+    binary = csr_matrix(np.array([[1, 1, 0], [1, 0, 0], [1, 0, 1], [0, 1, 0], [0, 0, 0]]))
+    assert x == pytest.approx(scaled(binary, idf_scale(binary)).toarray())
+    assert x[0, 0] < x[0, 1]  # "a" is in three of the four bags with a feature, "b" in two
+    # scoring reads new bags with the fitted values, unseen features ignored
+    assert features.transform([{"b", "new"}]).toarray()[0] == pytest.approx([0, x[0, 1], 0])
 
 
 def test_the_written_weights_sum_to_the_fitted_models_scores() -> None:

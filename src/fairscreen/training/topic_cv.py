@@ -96,7 +96,6 @@ import functools
 import re
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -105,7 +104,6 @@ from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.svm import LinearSVC
@@ -123,14 +121,13 @@ from fairscreen.domain.topic_model import (
 from fairscreen.services.topic_audit import LabelledStatement
 from fairscreen.training.topic_model import (
     BLANK_STATEMENTS,
-    MIN_DF,
     SEED,
     TARGET_RECALL,
     TWIN_SUFFIX,
+    Features,
     dropped,
-    idf_scale,
+    learnable,
     per_script_thresholds,
-    scaled,
     standing_hits,
     training_set,
 )
@@ -342,29 +339,6 @@ def _with_cue(name: str) -> Callable[[set[str], str | None], set[str]]:
 # --- models -----------------------------------------------------------------------------
 
 
-def _learnable(bags: Sequence[set[str]]) -> set[str]:
-    """The features a model may learn: met in ``MIN_DF`` training statements, or a cue
-    (the recipe of :mod:`fairscreen.training.topic_model`)."""
-    seen = Counter(f for bag in bags for f in bag)
-    return {f for f, n in seen.items() if n >= MIN_DF or f.startswith("cue:")}
-
-
-class Features:
-    """Bags as the shipped recipe reads them: the learnable features (``_learnable``),
-    each valued at its idf over the bags it is fitted on (``topic_model.idf_scale``)."""
-
-    def fit_transform(self, bags: Sequence[set[str]]) -> Any:
-        learnable = _learnable(bags)
-        self.vectorizer = DictVectorizer(sort=True)
-        x = self.vectorizer.fit_transform([dict.fromkeys(bag & learnable, 1) for bag in bags])
-        self.column_scale = idf_scale(x)
-        return scaled(x, self.column_scale)
-
-    def transform(self, bags: Sequence[set[str]]) -> Any:
-        x = self.vectorizer.transform([dict.fromkeys(bag, 1) for bag in bags])
-        return scaled(x, self.column_scale)
-
-
 class Linear:
     """L2 logistic regression over binary features, each valued at its inverse document
     frequency (the shipped recipe)."""
@@ -411,7 +385,7 @@ class FastText:
         torch.manual_seed(SEED)
         torch.set_num_threads(1)
         self.index = {"<none>": 0}
-        for f in sorted(_learnable(bags)):
+        for f in sorted(learnable(bags)):
             self.index[f] = len(self.index)
         self.torch = torch
         self.embed = torch.nn.EmbeddingBag(len(self.index), self.dim, mode="mean")

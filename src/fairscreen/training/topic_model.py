@@ -178,13 +178,12 @@ def training_set(corpus: Sequence[LabelledStatement] | None = None) -> TrainingS
     return TrainingSet(corpus, _twins(corpus), questionnaire_statements(corpus))
 
 
-def _reading(lexicon: LexiconTopicClassifier, text: str) -> tuple[dict[str, int], bool, str]:
+def _reading(lexicon: LexiconTopicClassifier, text: str) -> tuple[set[str], bool, str]:
     """The features of a whole statement, whether a lexicon hit drops it anyway, and the
     script whose threshold applies to it."""
     folded = fold(text)
     reading = lexicon.read(folded, simplified(folded))
-    found = features(reading.masked, reading.cue)
-    return dict.fromkeys(sorted(found), 1), reading.topic is not None, reading.script
+    return features(reading.masked, reading.cue), reading.topic is not None, reading.script
 
 
 def _fit(x: Any, y: Any, c: float) -> LogisticRegression:
@@ -279,6 +278,32 @@ def idf_scale(x: Any) -> Any:
     return (np.log((1 + rows) / (1 + statements_with)) + 1) ** IDF_POWER
 
 
+def learnable(bags: Sequence[set[str]]) -> set[str]:
+    """The features a model may learn: met in ``MIN_DF`` of the bags (statements), or a
+    cue. One met in fewer is noise to fit (a name, a one-off phrase): left out, the model
+    is smaller and generalises better (cross-validated, model r8)."""
+    seen = Counter(f for bag in bags for f in bag)
+    return {f for f, n in seen.items() if n >= MIN_DF or f.startswith("cue:")}
+
+
+class Features:
+    """Bags of features as the shipped recipe reads them into a matrix: the
+    :func:`learnable` ones, each valued at its idf over the bags it is fitted on
+    (:func:`idf_scale`). :func:`train` reads the training rows through it, and
+    ``topic_cv``'s candidates each fold's."""
+
+    def fit_transform(self, bags: Sequence[set[str]]) -> Any:
+        kept = learnable(bags)
+        self.vectorizer = DictVectorizer(sort=True)
+        x = self.vectorizer.fit_transform([dict.fromkeys(bag & kept, 1) for bag in bags])
+        self.column_scale = idf_scale(x)
+        return scaled(x, self.column_scale)
+
+    def transform(self, bags: Sequence[set[str]]) -> Any:
+        x = self.vectorizer.transform([dict.fromkeys(bag, 1) for bag in bags])
+        return scaled(x, self.column_scale)
+
+
 def scaled(x: Any, column_scale: Any) -> Any:
     """``x`` with each column times ``column_scale``, its indices 32-bit as liblinear
     wants them (else it copies the matrix on every fit)."""
@@ -293,11 +318,8 @@ def _drop_weights(
     """The drop model's bias and non-zero weights in integer units of 1/``SCALE``, each
     times its column's scale in the fit, so a statement's score is the plain sum over
     its features (the file's format is unchanged by ``IDF_POWER``)."""
-    weights = {
-        str(name): round(float(weight * scale) * SCALE)
-        for name, weight, scale in zip(names, drop_model.coef_[0], column_scale, strict=True)
-        if round(float(weight * scale) * SCALE) != 0
-    }
+    written = (round(float(w) * SCALE) for w in drop_model.coef_[0] * column_scale)
+    weights = {str(name): w for name, w in zip(names, written, strict=True) if w != 0}
     return round(float(drop_model.intercept_[0]) * SCALE), weights
 
 
@@ -331,18 +353,10 @@ def _questionnaire_drops(bias: int, drop_weights: dict[str, int], thresholds: An
 def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
     lexicon = LexiconTopicClassifier()
     rows = [_reading(lexicon, s.text) for s in statements]
-    # a feature of fewer than MIN_DF statements is noise to fit (a name, a one-off
-    # phrase): left out, the model is smaller and generalises better (cross-validated)
-    seen = Counter(feature for row, _, _ in rows for feature in row)
-    rows = [
-        ({f: v for f, v in row.items() if seen[f] >= MIN_DF or f.startswith("cue:")}, hit, script)
-        for row, hit, script in rows
-    ]
-    rows += [({}, False, ANY_SCRIPT)] * BLANK_STATEMENTS
-    vectorizer = DictVectorizer(sort=True)
-    x = csr_matrix(vectorizer.fit_transform([row for row, _, _ in rows]))
-    column_scale = idf_scale(x)
-    x = scaled(x, column_scale)
+    rows += [(set(), False, ANY_SCRIPT)] * BLANK_STATEMENTS
+    features = Features()
+    x = features.fit_transform([bag for bag, _, _ in rows])
+    column_scale = features.column_scale
     y = np.array([s.label is not None for s in statements] + [0] * BLANK_STATEMENTS, dtype=int)
     hits = np.array([hit for _, hit, _ in rows])
     scripts = np.array([script for _, _, script in rows])
@@ -395,7 +409,7 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
     # rejected, lost 2-12 of them at every C), then the fewest cross-validated false
     # drops. Since r15 these texts are training rows too (questionnaire_statements), so
     # this checks the fitted model in-sample: it no longer measures unseen text
-    names = vectorizer.get_feature_names_out()
+    names = features.vectorizer.get_feature_names_out()
     fitted = {trial.c: _drop_weights(names, _fit(x, y, trial.c), column_scale) for trial in trials}
     questionnaire = {
         trial.c: _questionnaire_drops(*fitted[trial.c], trial.thresholds) for trial in trials
@@ -425,10 +439,11 @@ def train(statements: Sequence[LabelledStatement]) -> dict[str, Any]:
         if k not in classes:
             topic_bias[k] = -100 * SCALE  # never seen in training: never predicted
     topic_weights: dict[str, list[int]] = {}
+    coefficients = topic_model.coef_ * column_scale  # as the drop weights: times the scale
     for column, name in enumerate(names):
         flat: list[int] = []
         for row, k in enumerate(classes):
-            weight = topic_model.coef_[row, column] * column_scale[column]
+            weight = coefficients[row, column]
             if abs(weight) >= MIN_TOPIC_WEIGHT:
                 flat += [k, round(float(weight) * SCALE)]
         if flat:
