@@ -33,6 +33,7 @@ from fairscreen.services.topic_audit import (
     load_heldout,
 )
 from fairscreen.services.topic_model_card import TEXTS, model_card, model_card_markdown
+from topic_gaps import known_gap
 
 MODEL_BYTES = resources.files("fairscreen").joinpath(MODEL_RESOURCE).read_bytes()
 DOCUMENT = json.loads(MODEL_BYTES)
@@ -275,22 +276,20 @@ def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
         ("他很能干，但有乙型肝炎，客户维护做得好。", "infectious_disease_carrier"),
         ("佢做嘢好有責任心，但係有乙型肝炎。", "infectious_disease_carrier"),
         ("She ran the quarterly close well, but she has dementia.", "health_condition"),
-        pytest.param(
+        known_gap(
             "他项目按时交付，技术很好就是有乙型肝炎。",
             "infectious_disease_carrier",
-            marks=pytest.mark.xfail(
-                strict=True, reason="就是 without a comma before it is no aside (docs/topics.md)"
-            ),
+            "就是 without a comma before it is no aside",
         ),
-        pytest.param(
+        known_gap(
             "他负责华东区销售，业绩稳定，有乙型肝炎。",
             "infectious_disease_carrier",
-            marks=pytest.mark.xfail(strict=True, reason="a list, no conjunction (docs/topics.md)"),
+            "a list, no conjunction",
         ),
-        pytest.param(
+        known_gap(
             "She mentored two engineers, ran the release train, and she is divorced.",
             "marital_status",
-            marks=pytest.mark.xfail(strict=True, reason="joined by 'and' (docs/topics.md)"),
+            "joined by 'and'",
         ),
     ],
 )

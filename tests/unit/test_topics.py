@@ -34,6 +34,7 @@ from fairscreen.services.topic_audit import (
     load_corpus,
     parse_corpus,
 )
+from topic_gaps import known_gap
 
 CORPUS = load_corpus()
 PROHIBITED = [s for s in CORPUS if s.label is not None]
@@ -506,14 +507,10 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("She's on Tinder all the time.", "private_life"),
         # held-out round 4: work idioms and sector phrases, and what they must not hide
         ("他对客户有一种信仰般的耐心", None),
-        pytest.param(
-            "他对佛教有信仰般的虔诚",
-            "religion",
-            # model r14 keeps it: 佛教 became a cue (it named the work in blind job
-            # statements: a temple's ticketing, Buddhist-art tours), 信仰般 is blanked as
-            # the job metaphor, and what is left scores -1.29 against zh-Hans' -0.07
-            marks=pytest.mark.xfail(strict=True, reason="r14 to r18 miss it (docs/topics.md)"),
-        ),
+        # model r14 keeps it: 佛教 became a cue (it named the work in blind job statements:
+        # a temple's ticketing, Buddhist-art tours), 信仰般 is blanked as the job metaphor,
+        # and what is left scores -1.29 against zh-Hans' -0.07
+        known_gap("他对佛教有信仰般的虔诚", "religion", "r14 to r18 miss it"),
         ("He's been married to that legacy billing codebase for years.", None),
         ("He is married to the project lead.", "marital_status"),
         ("He has an almost religious devotion to code review.", None),
@@ -555,18 +552,11 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("He is on antivirals.", "infectious_disease_carrier"),
         ("她在做产检。", "pregnancy_or_fertility"),
         ("他常去党部。", "political_views"),
-        pytest.param(
-            "他做过亲子鉴定。",
-            "genetic_data",
-            # kept: 亲子鉴定 became a cue in r17 on a job statement, no prohibited training
-            # statement holds it, and teaching it (batch TC) was rejected on blind text
-            marks=pytest.mark.xfail(strict=True, reason="r17, r18 keep it (docs/topics.md)"),
-        ),
-        pytest.param(
-            "He took a paternity test.",
-            "genetic_data",
-            marks=pytest.mark.xfail(strict=True, reason="r17, r18 keep it (docs/topics.md)"),
-        ),
+        # kept: 亲子鉴定 and "paternity test" became cues in r17 on a job statement each, no
+        # prohibited training statement holds them, and teaching them (batch TC) was
+        # rejected on blind text
+        known_gap("他做过亲子鉴定。", "genetic_data", "r17, r18 keep it"),
+        known_gap("He took a paternity test.", "genetic_data", "r17, r18 keep it"),
         ("She's expecting, due around March.", "pregnancy_or_fertility"),
         ("She's expecting the results tomorrow.", None),
         ("She's religious about code reviews.", None),
