@@ -33,6 +33,7 @@ from fairscreen.services.topic_audit import (
     load_heldout,
 )
 from fairscreen.services.topic_model_card import TEXTS, model_card, model_card_markdown
+from topic_batches import expected_scripts, smallest_size
 from topic_gaps import known_gap
 
 MODEL_BYTES = resources.files("fairscreen").joinpath(MODEL_RESOURCE).read_bytes()
@@ -275,7 +276,13 @@ def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
         ("他有乙型肝炎，但工作认真负责，沟通能力强。", "infectious_disease_carrier"),
         ("他很能干，但有乙型肝炎，客户维护做得好。", "infectious_disease_carrier"),
         ("佢做嘢好有責任心，但係有乙型肝炎。", "infectious_disease_carrier"),
-        ("She ran the quarterly close well, but she has dementia.", "health_condition"),
+        # r16 to r18 kept "She ran the quarterly close well, but she has dementia." as a
+        # whole (a care home's job statement made "dementia" a cue); r19 drops it whole,
+        # and "in hospital" became a cue in r19 (a hospital's job statement)
+        (
+            "He managed the vendor contracts well, but he was in hospital for a month.",
+            "health_condition",
+        ),
         known_gap(
             "他项目按时交付，技术很好就是有乙型肝炎。",
             "infectious_disease_carrier",
@@ -476,9 +483,8 @@ def test_the_held_out_and_development_batches_are_out_of_training() -> None:
     for name, batch in batches.items():
         # counts, never the batch itself (an assertion on len(batch) printed its rows)
         size, scripts = len(batch), {s.lang for s in batch}
-        assert size >= (300 if name.startswith("held-out") else 280), name  # issue 15: >= 300
-        # development batch am is zh-Hant only (Taiwan and Hong Kong: r17's weakest)
-        assert scripts == ({"zh-Hant"} if name == "development am" else set(SCRIPTS)), name
+        assert size >= smallest_size(name), name
+        assert scripts == expected_scripts(name), name
         shared = sum(normalise(s.text) in training for s in batch)
         assert shared == 0, f"{shared} statements of {name} are in the training corpus"
     # nor does one batch repeat another: each statement measures once
