@@ -270,8 +270,9 @@ def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
 @pytest.mark.parametrize(
     ("text", "topic"),
     [
-        # model r16: 乙型肝炎 and 肝炎 became cues (a vaccine trial's job statement), and
-        # "dementia" (a care home's); the shipped model keeps each sentence as a whole
+        # model r16: 乙型肝炎 and 肝炎 became cues (a vaccine trial's job statement); the
+        # shipped model keeps each of these sentences as a whole, the piece after the
+        # contrasting conjunction, scored alone, drops it
         ("他工作认真负责，团队协作好，但有乙型肝炎。", "infectious_disease_carrier"),
         ("他有乙型肝炎，但工作认真负责，沟通能力强。", "infectious_disease_carrier"),
         ("他很能干，但有乙型肝炎，客户维护做得好。", "infectious_disease_carrier"),

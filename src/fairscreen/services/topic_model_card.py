@@ -49,9 +49,12 @@ TEXTS: dict[str, dict[str, Any]] = {
         "weakness_list": [
             "Job statements that use a topic's words as metaphor or as the subject of the "
             "work (maternity-leave administration, vaccine trials, unions as clients, "
-            "religious words for zeal) are still dropped more often than the goal allows, "
-            "most of all in English; on unseen text about one such drop in seven comes from "
-            "a lexicon hit, the rest from the model.",
+            "religious words for zeal) are most of the job statements it drops (about 1.5% "
+            "of the job statements of unseen batches, about 2% in English); about one such "
+            "drop in seven comes from a lexicon hit, the rest from the model.",
+            "Traditional-script (zh-Hant) recall is the figure nearest the goal, and under "
+            "it on one held-out batch (77 of 80 prohibited remarks caught): Taiwan and Hong "
+            "Kong remarks are a smaller share of the training text than Mandarin ones.",
             "Short plain statements with no job vocabulary are sometimes dropped: the "
             "model leans towards dropping when it has little to read (fail-closed).",
             "Every batch was written by the team that wrote the corpus; an independent "
@@ -67,8 +70,9 @@ TEXTS: dict[str, dict[str, Any]] = {
             "or when the remark comes first, it is dropped.",
             "A term that also names work (a lab's paternity testing, prenatal checks in HR "
             "leave) is weighed by the model, not dropped outright; where the training "
-            "statements hold it only in its work sense, a plain remark on it can be kept: "
-            '"He took a paternity test." and "他做过亲子鉴定。" are.',
+            "statements hold it mostly in its work sense, a plain remark on it can be kept: "
+            '"她在做产检。" (prenatal checks) is kept when written in Simplified characters; '
+            "written in Traditional ones it is dropped.",
         ],
     },
     "zh-Hans": {
@@ -94,8 +98,10 @@ TEXTS: dict[str, dict[str, Any]] = {
         "weaknesses": "已知弱点",
         "weakness_list": [
             "把话题词当作比喻或工作对象的工作陈述（办理产假、疫苗临床试验、为工会做系统、"
-            "用宗教词形容敬业）仍比目标更常被误删，英文尤甚；在未见过的文本上，这类误删约七分之一"
-            "来自词表，其余来自模型。",
+            "用宗教词形容敬业）是被误删的工作陈述中的大多数（在未见过的批次上约占工作陈述的 1.5%，"
+            "英文约 2%）；这类误删约七分之一来自词表，其余来自模型。",
+            "繁体（zh-Hant）的召回率最接近目标，在一个保留批次上低于目标（80 条中抓到 77 条）："
+            "台湾和香港用语的评语在训练文本中所占比例小于普通话评语。",
             "没有工作词汇的简短陈述有时会被删除：信息少时模型倾向于删除（从严）。",
             "所有批次都由语料作者编写；独立测试集上的数字更低，这些数字应视为上限。",
             "模型依赖语体：以人开头的简短评语（“他是……”）倾向于删除，谈工作的倾向于保留；"
@@ -104,7 +110,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "当话题词本身也用于工作（如疫苗试验中的“肝炎”）时可能被保留：工作词汇的权重压过了它；"
             "有“但是”转折或话题在前时会被删除。",
             "同时指称工作的词（实验室的亲子鉴定业务、人事办理的产检假）由模型权衡，而不是一命中就删除；"
-            "训练语料中只以工作含义出现的词，对应的简单评语可能被保留：“他做过亲子鉴定。”就被保留了。",
+            "训练语料中多以工作含义出现的词，对应的简单评语可能被保留：简体书写的“她在做产检。”"
+            "就被保留了（繁体书写的会被删除）。",
         ],
     },
     "zh-Hant": {
@@ -130,8 +137,10 @@ TEXTS: dict[str, dict[str, Any]] = {
         "weaknesses": "已知弱點",
         "weakness_list": [
             "把話題詞當作比喻或工作對象的工作陳述（辦理產假、疫苗臨床試驗、為工會做系統、"
-            "用宗教詞形容敬業）仍比目標更常被誤刪，英文尤甚；在未見過的文字上，這類誤刪約七分之一"
-            "來自詞表，其餘來自模型。",
+            "用宗教詞形容敬業）是被誤刪的工作陳述中的大多數（在未見過的批次上約佔工作陳述的 1.5%，"
+            "英文約 2%）；這類誤刪約七分之一來自詞表，其餘來自模型。",
+            "繁體（zh-Hant）的召回率最接近目標，在一個保留批次上低於目標（80 條中抓到 77 條）："
+            "台灣和香港用語的評語在訓練文字中所佔比例小於普通話評語。",
             "沒有工作詞彙的簡短陳述有時會被刪除：資訊少時模型傾向於刪除（從嚴）。",
             "所有批次都由語料作者撰寫；獨立測試集上的數字更低，這些數字應視為上限。",
             "模型依賴語體：以人開頭的簡短評語（「他是……」）傾向於刪除，談工作的傾向於保留；"
@@ -140,7 +149,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "當話題詞本身也用於工作（如疫苗試驗中的「肝炎」）時可能被保留：工作詞彙的權重壓過了它；"
             "有「但是」轉折或話題在前時會被刪除。",
             "同時指稱工作的詞（實驗室的親子鑑定業務、人事辦理的產檢假）由模型權衡，而不是一命中就刪除；"
-            "訓練語料中只以工作含義出現的詞，對應的簡單評語可能被保留：「他做過親子鑑定。」就被保留了。",
+            "訓練語料中多以工作含義出現的詞，對應的簡單評語可能被保留：以簡體書寫的「她在做产检。」"
+            "就被保留了（繁體的會被刪除）。",
         ],
     },
 }
