@@ -12,6 +12,7 @@ from fairscreen.domain.errors import InvalidInput
 from fairscreen.domain.lexicon import (
     ALLOW,
     LEXICON_FILES,
+    LexiconEntry,
     LexiconReading,
     LexiconTopicClassifier,
     TopicLexicon,
@@ -21,6 +22,7 @@ from fairscreen.domain.lexicon import (
     parse_lexicon_file,
     shipped_lexicon_sha256,
 )
+from fairscreen.domain.text_fold import fold, simplified
 from fairscreen.domain.topic_model import shipped_model
 from fairscreen.domain.topic_names import PROHIBITED_TOPICS
 from fairscreen.domain.topics import LayeredTopicClassifier
@@ -58,9 +60,11 @@ def test_the_files_cover_the_new_topics_of_product_p3() -> None:
         ("女孩子嘛，不用太拼。", "sex_or_gender"),
         ("It's better suited to a man.", "sex_or_gender"),
         ("佢係基嚟。", "sexual_orientation"),  # zh-Hant only entries, on Traditional text
-        ("他係同志。", "sexual_orientation"),
-        ("他是同志。", None),  # 同志 in Simplified text is "comrade"
-        ("他是個同志。", "sexual_orientation"),  # 個: Traditional, so Taiwan usage applies
+        ("她是個外配。", "marital_status"),  # 個: Traditional, so Taiwan usage applies
+        ("她是外配。", None),  # the same in Simplified characters: no Taiwan-usage entry
+        # 同志 ("gay" in Taiwan usage, "comrade" elsewhere) is a cue of zh-Hant.toml since
+        # model r20 (a Taiwan job statement used it for colleagues): no hit, the model weighs it
+        ("他係同志。", None),
     ],
 )
 def test_entries_of_each_file_fire_where_they_should(text: str, topic: str | None) -> None:
@@ -94,6 +98,36 @@ def test_an_unambiguous_term_still_drops_and_a_cue_can_name_the_topic() -> None:
     # a hit drops whatever the model says; a cue of an earlier topic names it
     assert layered.prohibited_topic("他住院了。") == "health_condition"
     assert layered.prohibited_topic("他住院了，他的信仰很坚定。") == "religion"
+
+
+def test_a_cue_of_zh_hant_toml_hints_on_traditional_text_only() -> None:
+    entry = LexiconEntry("religion", ("拜拜",), cue=True)
+    lexicon = build_lexicon({"zh-Hant": [entry]})
+    assert lexicon.hant_cues == {"religion": ("拜拜",)}
+    assert lexicon.cues == {} and lexicon.hant_topics == {}
+    classifier = LexiconTopicClassifier(lexicon)
+    readings = []
+    for text in ("她每週都去廟裡拜拜。", "她每周都去庙里拜拜。"):
+        folded = fold(text)
+        readings.append(classifier.read(folded, simplified(folded)))
+    assert [(r.topic, r.cue, r.script) for r in readings] == [
+        (None, "religion", "zh-Hant"),
+        (None, None, "zh-Hans"),
+    ]
+
+
+def test_a_hit_of_zh_hant_toml_ranks_with_the_others_and_its_cue_with_the_cues() -> None:
+    lexicon = TopicLexicon(
+        topics={"private_life": ("赌博",)},
+        cues={"religion": ("信仰",)},
+        hant_topics={"sexual_orientation": ("同志",)},
+        hant_cues={"health_condition": ("看医生",)},
+    )
+    text = "聽說他是同志，常去看醫生，信仰很堅定，也愛賭博。"
+    folded = fold(text)
+    reading = LexiconTopicClassifier(lexicon).read(folded, simplified(folded))
+    # the earliest topic of PRODUCT.md's order wins, among hits and among cues alike
+    assert (reading.topic, reading.cue) == ("sexual_orientation", "religion")
 
 
 def test_job_phrases_are_blanked_for_the_model() -> None:

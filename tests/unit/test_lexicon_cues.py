@@ -20,6 +20,7 @@ from fairscreen.domain.lexicon import (
 from fairscreen.services.topic_audit import load_corpus
 from fairscreen.training import lexicon_cues
 from fairscreen.training.lexicon_cues import (
+    EDITED_FILES,
     MIN_PROHIBITED_SUPPORT,
     Firing,
     firings,
@@ -101,16 +102,15 @@ DROPPED = [
     ("gap", "他与邻居的在情人节那天大闹了一场。"),
     ("word", "Everyone knows he is gay."),
     ("hant", "佢做嘢好快，不過佢係同性戀。"),
+    ("hant-only", "聽說她是外配，為人很低調。"),  # an entry of zh-Hant.toml alone
 ]
 KEPT = [("boundary", "He wrote the gaylord-style crate packing guide."), ("job", "按时交付。")]
 
 
 def test_every_statement_the_edited_files_drop_has_a_firing_and_no_other_does() -> None:
+    assert set(EDITED_FILES) == set(LEXICON_FILES)  # zh-Hant.toml too, since model r20
     edited = LexiconTopicClassifier(
-        build_lexicon(
-            {n: parse_lexicon_file(n, lexicon_file_text(n)) for n in LEXICON_FILES}
-            | {"zh-Hant": ()}
-        )
+        build_lexicon({n: parse_lexicon_file(n, lexicon_file_text(n)) for n in EDITED_FILES})
     )
     for _, text in DROPPED:
         assert edited.prohibited_topic(text) is not None, text
@@ -130,6 +130,22 @@ def test_firings_name_the_alternative_and_the_job_statements_it_drops() -> None:
     assert [(f.file, f.topic, f.alternative, f.statement_ids) for f in found] == [
         ("zh", "sexual_orientation", "同性恋", ("j-1",))
     ]
+
+
+def test_a_traditional_only_alternative_fires_on_traditional_text_only() -> None:
+    # 外配 (a foreign spouse, in Taiwan usage) is an entry of zh-Hant.toml: the same job
+    # statement in Simplified characters is not dropped, so nothing fires on it
+    found = firings(
+        [
+            ("t", "她負責外配的就業輔導專案，成效很好。"),
+            ("s", "她负责外配的就业辅导项目，成效很好。"),
+        ],
+        ["聽說她是外配。", "听说她是外配。"],
+    )
+    assert [(f.file, f.topic, f.alternative, f.statement_ids) for f in found] == [
+        ("zh-Hant", "marital_status", "外配", ("t",))
+    ]
+    assert found[0].prohibited_support == 1  # the Traditional remark only
 
 
 def test_job_statements_are_the_rows_without_a_label(tmp_path: Path) -> None:
@@ -174,17 +190,23 @@ def _batch(tmp_path: Path) -> Path:
             "text": "She ran the church youth group's budget.",
             "label": None,
         },
+        {
+            "id": "t",
+            "lang": "zh-Hant",
+            "text": "她負責外配的就業輔導專案，成效很好。",
+            "label": None,
+        },
     ]
     batch.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     return batch
 
 
-def test_write_moves_what_fires_in_both_files_and_then_nothing_fires(
+def test_write_moves_what_fires_in_every_file_and_then_nothing_fires(
     tmp_path: Path, lexicon_copy: Path
 ) -> None:
     batch = _batch(tmp_path)
     assert main([str(batch), "--write", "--why", "fired on job text"]) == 0
-    for name in ("zh", "en"):
+    for name in ("zh", "zh-Hant", "en"):
         assert "fired on job text" in (lexicon_copy / f"{name}.toml").read_text("utf-8")
     # thin ones too (the church group one holds one prohibited corpus statement)
     assert firings(job_statements([batch])) == []

@@ -172,15 +172,16 @@ def test_a_hit_the_job_words_of_its_sentence_would_carry_under_the_veto_still_dr
 
 
 def test_a_hit_of_an_entry_for_traditional_text_only_is_never_overruled() -> None:
-    # 同志 is "gay" only in Traditional text (zh-Hant.toml); its clause, read again as
-    # Simplified text, shows no hit, so the veto has no clause to weigh: the hit stands
+    # 外配 (a foreign spouse, in Taiwan usage) is an entry of zh-Hant.toml; its clause,
+    # read again as Simplified text, shows no hit, so the veto has no clause to weigh: the
+    # hit stands
     model = _vetoing_model({"临床": -6000, "w:managed": -6000})
     layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
-    text = "負責臨床試驗，他是同志。"
+    text = "負責臨床試驗，她是外配。"
     folded = fold(text)
-    assert layered.lexicon.read(folded, simplified(folded)).topic == "sexual_orientation"
-    assert layered.prohibited_topic(text) == "sexual_orientation"
-    assert layered.prohibited_topic("负责临床试验，他是同志。") is None  # comrade: no hit
+    assert layered.lexicon.read(folded, simplified(folded)).topic == "marital_status"
+    assert layered.prohibited_topic(text) == "marital_status"
+    assert layered.prohibited_topic("负责临床试验，她是外配。") is None  # no Taiwan usage
 
 
 @pytest.mark.parametrize(
@@ -315,7 +316,16 @@ def test_the_shipped_veto_lies_under_every_threshold() -> None:
     model = default_classifier().model
     assert model.lexicon_veto == DOCUMENT["lexicon_veto"] == -5000
     assert all(model.lexicon_veto < threshold for threshold in model.thresholds.values())
-    overruled = model.training["cross_validation"]["lexicon_overruled"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="r20's veto overrules 11 prohibited and 6 job rows out of fold (docs/topics.md)",
+)
+def test_the_veto_overrules_more_job_statements_than_prohibited_ones() -> None:
+    # what the veto is for (model r13); true until r19 (20 job rows, 7 prohibited); r20 made
+    # zh-Hant.toml's ambiguous terms cues, and fewer job rows are left for it to save
+    overruled = default_classifier().model.training["cross_validation"]["lexicon_overruled"]
     assert overruled["prohibited"] < overruled["job_rows"]
 
 

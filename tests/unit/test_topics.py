@@ -90,85 +90,54 @@ def classifier() -> TopicClassifier:
 # threshold set for recall 0.975 by grouped cross-validation) fits its corpus less
 # closely than r8 did (49 false drops against 17): it memorises less (docs/topics.md).
 KNOWN_IN_SAMPLE_ERRORS = {
-    # job statements dropped (model r19: 77 of the 12,518 job statements it was trained
+    # job statements dropped (model r20: 46 of the 13,818 job statements it was trained
     # on; the model does not fit its corpus exactly, by design: docs/topics.md)
-    "r7-neg-045": "religion",
-    "r9-hans-004": "health_condition",
     "r9-hans-017": "age",
     "r9-hans-020": "health_condition",
     "r9-hans-054": "appearance",
     "r9-hant-013": "health_condition",
     "d-en-078": "appearance",
-    "e-hant-082": "union_membership",
-    "e-hant-089": "religion",
     "e-en-061": "political_views",
-    "e-en-065": "religion",
     "e-en-067": "disability",
     "e-en-076": "religion",
     "e-en-088": "religion",
     "e-en-111": "religion",
     "g-hans-012": "appearance",
     "h-en-066": "pregnancy_or_fertility",
-    "i-hant-071": "religion",
-    "i-en-097": "health_condition",
-    "i-en-106": "age",
+    "i-en-106": "health_condition",
     "p-en-135": "religion",
-    "p-en-164": "appearance",
     "p-en-200": "marital_status",
     "p-en-224": "marital_status",
-    "k-en-120": "religion",
     "n-hans-054": "sexual_orientation",
     "n-hant-006": "age",
-    "n-hant-067": "union_membership",
     "n-en-030": "health_condition",
     "n-en-067": "private_life",
-    "n-en-101": "appearance",
-    "t-en-046": "age",
+    "t-en-046": "health_condition",
     "y-en-290": "appearance",
-    "u-hans-012": "marital_status",
-    "u-en-020": "appearance",
+    "u-hans-012": "appearance",
     "u-en-084": "appearance",
     "aa-en-007": "marital_status",
     "ab-en-003": "religion",
-    "ab-en-011": "age",
-    "ak-hant-036": "ethnicity",
-    "ak-hant-161": "religion",
-    "ta-hant-042": "sexual_orientation",
-    "ta-hant-263": "ethnicity",
-    "ta-hant-324": "religion",
-    "ta-hant-357": "religion",
-    "tb-hant-111": "household_registration",
-    "tb-hant-157": "family_background",
     "td-en-151": "sex_or_gender",
-    "td-en-355": "appearance",
-    "td-en-379": "private_life",
     "te-en-106": "genetic_data",
     "tf-en-201": "private_life",
-    "am-hant-268": "religion",
     "an-en-079": "health_condition",
-    "ar-hant-024": "religion",
-    "as-hant-042": "religion",
     "as-en-053": "union_membership",
     "th-en-009": "pregnancy_or_fertility",
     "th-en-173": "appearance",
-    "ti-en-072": "private_life",
     "ti-en-198": "sexual_orientation",
-    "tk-zh-Hant-099": "religion",
-    "tl-zh-Hant-032": "religion",
-    "au-en-105": "pregnancy_or_fertility",
-    "aw-zh-Hant-046": "religion",
-    "aw-zh-Hant-051": "ethnicity",
     "aw-zh-Hant-113": "marital_status",
     "aw-en-097": "marital_status",
-    "tn-en-077": "private_life",
-    "to-en-007": "ethnicity",
+    "tn-en-077": "appearance",
     "to-en-107": "sex_or_gender",
     "tp-en-010": "health_condition",
     "tp-en-069": "union_membership",
     "tp-en-238": "marital_status",
-    "tq-zh-Hant-003": "religion",
-    "tr-zh-Hant-028": "religion",
-    "tr-zh-Hant-089": "ethnicity",
+    "az-en-132": "ethnicity",
+    "ba-en-218": "appearance",
+    "bc-en-056": "political_views",
+    "bc-en-105": "pregnancy_or_fertility",
+    "bc-en-165": "union_membership",
     # dropped under a neighbouring topic
     "r7-hans-050": "family_background",
     "r7-hans-078": "disability",
@@ -524,6 +493,42 @@ KNOWN_IN_SAMPLE_ERRORS = {
     "tr-zh-Hant-092": "family_background",
     "tr-zh-Hant-111": "family_background",
     "tr-en-030": "health_condition",
+    "az-en-008": "private_life",
+    "az-en-030": "health_condition",
+    "az-en-192": "political_views",
+    "ba-en-073": "health_condition",
+    "ba-en-096": "health_condition",
+    "ba-en-097": "health_condition",
+    "ba-en-134": "political_views",
+    "ba-en-205": "health_condition",
+    "bb-zh-Hans-028": "private_life",
+    "bb-zh-Hans-086": "health_condition",
+    "bb-zh-Hant-011": "marital_status",
+    "bb-zh-Hant-012": "pregnancy_or_fertility",
+    "bb-en-030": "health_condition",
+    "bb-en-072": "sex_or_gender",
+    "bc-en-011": "private_life",
+    "bc-en-092": "health_condition",
+    "bc-en-134": "political_views",
+    "bc-en-153": "health_condition",
+    "bc-en-205": "health_condition",
+    "bc-en-228": "ethnicity",
+    "bd-en-008": "private_life",
+    "bd-en-119": "health_condition",
+    "ts-hant-095": "family_background",
+    "ts-hant-172": "private_life",
+    "ts-hant-238": "private_life",
+    "tt-hant-007": "health_condition",
+    "tt-hant-065": "family_background",
+    "tt-hant-099": "private_life",
+    "tt-hant-148": "pregnancy_or_fertility",
+    "tu-hant-096": "family_background",
+    "tu-hant-174": "health_condition",
+    "tu-hant-205": "pregnancy_or_fertility",
+    "tv-hant-050": "health_condition",
+    "tv-hant-115": "health_condition",
+    "tv-hant-223": "private_life",
+    "tv-hant-229": "health_condition",
 }
 
 
@@ -561,9 +566,9 @@ def test_shipped_corpus_file_is_utf8_jsonl_with_the_documented_fields() -> None:
 
 def test_audit_quality_on_the_corpus() -> None:
     audit = audit_topics()
-    assert audit.false_drops == 77  # the job statements of KNOWN_IN_SAMPLE_ERRORS
+    assert audit.false_drops == 46  # the job statements of KNOWN_IN_SAMPLE_ERRORS
     assert not audit.passed
-    # every prohibited statement of the corpus dropped (models r11 to r19)
+    # every prohibited statement of the corpus dropped (models r11 to r20)
     assert audit.overall.drop.recall == 1.0
     # r11's corpus has 300 more job statements, the hardest kinds of issue 15: in-sample
     # precision 0.956 and topic precision 0.946 (r10: at least 0.965 and 0.955); r12
@@ -572,13 +577,14 @@ def test_audit_quality_on_the_corpus() -> None:
     # round 15, and recall 0.98 in cross-validation, not 0.975) 0.979 and 0.945; r17
     # (2,412 statements of round 16, features valued at their idf) 0.991 and 0.953; r18
     # (1,474 of round 17, Taiwan and Hong Kong usage) 0.991 and 0.954; r19 (8,174 of rounds
-    # 18 to 20, most of them English) 0.992 and 0.958
-    assert (audit.overall.drop.precision or 0.0) >= 0.992
-    assert (audit.overall.topic_micro.precision or 0.0) >= 0.957
+    # 18 to 20, most of them English) 0.992 and 0.958; r20 (round 21, and zh-Hant.toml's
+    # terms that fire on job text made cues) 0.996 and 0.962
+    assert (audit.overall.drop.precision or 0.0) >= 0.995
+    assert (audit.overall.topic_micro.precision or 0.0) >= 0.961
     # exact-topic recall: r14 0.985; r15 0.972, 83 prohibited statements dropped under a
     # neighbouring topic, most of them round 13's hints and mixed remarks (a drop all the
     # same; the report names the topic); r16 0.965, 152 of them; r17 0.961, 214 of them;
-    # r18 0.962, 238 of them; r19 0.965, 354 of them
+    # r18 0.962, 238 of them; r19 0.965, 354 of them; r20 0.966, 390 of them
     # (it memorises less: on the blind development batches AC-AH, AI and AJ it names the
     # exact topic of 0.950 of the prohibited statements it drops, r16 0.936)
     assert (audit.overall.topic_micro.recall or 0.0) >= 0.965
@@ -678,9 +684,9 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("聽講佢係基", "sexual_orientation"),
         # models r14 to r16 dropped it: 佢 weighed +1.38 in r14, +1.74 in r16 (the register
         # of a remark about a person); r17 values each feature at its idf, and 佢 is frequent;
-        # r19 drops it again, by 0.08 over the zh-Hant threshold (身 +1.48, 佢系 +1.14), and
-        # names sexual orientation for 基
-        known_gap("佢係基層出身", None, "r19 drops it"),
+        # r19 dropped it again, by 0.08 over the zh-Hant threshold (身 +1.48, 佢系 +1.14), as
+        # sexual orientation for 基; r20 keeps it
+        ("佢係基層出身", None),
         # plain remarks on terms r17 and r18 made cues on one job statement with fewer than
         # two prohibited training statements holding them (a second reading; lexicon_cues
         # flags such terms since r18)
@@ -691,9 +697,13 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("他在吃抗病毒药。", "infectious_disease_carrier"),
         ("He is on antivirals.", "infectious_disease_carrier"),
         # 产检 (prenatal checks) is such a term: one prohibited training statement holds it,
-        # five job ones (HR handling prenatal-check leave); r19 scores this 0.03 under the
-        # zh-Hans threshold ("他在做产检。" and "她这周去做产检了。" are dropped)
-        known_gap("她在做产检。", "pregnancy_or_fertility", "r19 keeps it"),
+        # five job ones (HR handling prenatal-check leave); r19 kept this, 0.03 under the
+        # zh-Hans threshold; r20 drops it
+        ("她在做产检。", "pregnancy_or_fertility"),
+        # r19 and r20 made "viral load" and 配偶 (spouse) cues on one job statement each and
+        # no prohibited training statement (flagged thin): plain remarks on them are kept
+        known_gap("His viral load is undetectable.", "infectious_disease_carrier", "r20 keeps it"),
+        known_gap("她的配偶在外地工作。", "marital_status", "r20 keeps it"),
         ("他常去党部。", "political_views"),
         # 亲子鉴定 and "paternity test" became cues in r17 on a job statement each, no
         # prohibited training statement holding them, and r17 and r18 kept these two;

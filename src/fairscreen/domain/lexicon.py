@@ -405,19 +405,6 @@ class _Dispatcher:
         self._at.compile_all()
         _ = self._english
 
-    def best(self, text: str) -> str | None:
-        """The name of the earliest group (in ``groups`` order) with a hit anywhere in text."""
-        best: str | None = None
-        pos = 0
-        while (hit := self._search(text, pos)) is not None:
-            name = hit.lastgroup
-            if name is not None and (best is None or self._rank[name] < self._rank[best]):
-                best = name
-                if self._rank[name] == 0:
-                    break
-            pos = hit.start() + 1
-        return best
-
     def best_two(self, text: str, split: int) -> tuple[str | None, str | None]:
         """In one scan: the earliest group ranked before ``split`` with a hit, and the
         earliest ranked from ``split`` on (an entry of each kind at the same position:
@@ -466,14 +453,16 @@ class TopicLexicon:
 
     ``topics`` maps each prohibited topic to the fragments whose hit drops a statement;
     ``cues`` to the fragments that only hint at it (the model weighs them); ``allow``
-    holds job-related phrases masked before matching; ``hant_topics`` applies only to
-    text written in Traditional characters.
+    holds job-related phrases masked before matching; ``hant_topics`` and ``hant_cues``
+    are the same as ``topics`` and ``cues`` for text written in Traditional characters
+    only.
     """
 
     topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     allow: tuple[str, ...] = ()
     hant_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    hant_cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -543,24 +532,29 @@ def parse_lexicon_file(
 
 
 def build_lexicon(files: Mapping[str, Sequence[LexiconEntry]]) -> TopicLexicon:
-    """A :class:`TopicLexicon` from parsed files: ``zh-Hant`` entries hold for Traditional
-    text only; the others for all text."""
-    topics: dict[str, list[str]] = {}
-    cues: dict[str, list[str]] = {}
-    hant: dict[str, list[str]] = {}
+    """A :class:`TopicLexicon` from parsed files: ``zh-Hant`` entries (hard ones and cues)
+    hold for Traditional text only; the others for all text."""
+    groups: dict[tuple[bool, bool], dict[str, list[str]]] = {
+        (hant, cue): {} for hant in (False, True) for cue in (False, True)
+    }
     allow: list[str] = []
     for name, entries in files.items():
         for entry in entries:
             if entry.topic == ALLOW:
                 allow.extend(entry.patterns)
                 continue
-            target = hant if name == "zh-Hant" else cues if entry.cue else topics
+            target = groups[name == "zh-Hant", entry.cue]
             target.setdefault(entry.topic, []).extend(entry.patterns)
+
+    def frozen(hant: bool, cue: bool) -> dict[str, tuple[str, ...]]:
+        return {k: tuple(v) for k, v in groups[hant, cue].items()}
+
     return TopicLexicon(
-        topics={k: tuple(v) for k, v in topics.items()},
+        topics=frozen(False, False),
         allow=tuple(allow),
-        hant_topics={k: tuple(v) for k, v in hant.items()},
-        cues={k: tuple(v) for k, v in cues.items()},
+        hant_topics=frozen(True, False),
+        cues=frozen(False, True),
+        hant_cues=frozen(True, True),
     )
 
 
@@ -610,6 +604,17 @@ class LexiconReading:
     script: str  # text_fold.written_script: the zh-Hant entries' test, the model's threshold
 
 
+def _hits_and_cues(
+    hits: Mapping[str, tuple[str, ...]], cues: Mapping[str, tuple[str, ...]]
+) -> tuple[_Dispatcher, int]:
+    """One dispatcher over hard entries and cues, the hits ranked first (each kind in
+    PROHIBITED_TOPICS order, a cue group named "cue_" + its topic), and the rank where
+    the cues begin (``_Dispatcher.best_two``'s split)."""
+    ordered_hits, ordered_cues = _ordered(hits), _ordered(cues)
+    groups = ordered_hits | {_CUE + name: ordered_cues[name] for name in ordered_cues}
+    return _Dispatcher(groups), len(ordered_hits)
+
+
 class LexiconTopicClassifier:
     """The lexicon alone, over zh-Hans, zh-Hant and English (implements ``TopicClassifier``).
 
@@ -621,11 +626,10 @@ class LexiconTopicClassifier:
         lexicon = lexicon if lexicon is not None else shipped_lexicon()
         self._allow = _Dispatcher({ALLOW: lexicon.allow})
         # hits and cues in one dispatcher (one scan of the text): hits first, then cues,
-        # each in PROHIBITED_TOPICS order; a cue group is named "cue_" + its topic
-        topics, cues = _ordered(lexicon.topics), _ordered(lexicon.cues)
-        self._split = len(topics)
-        self._topics = _Dispatcher(topics | {_CUE + name: cues[name] for name in cues})
-        self._hant_topics = _Dispatcher(_ordered(lexicon.hant_topics))
+        # each in PROHIBITED_TOPICS order; a cue group is named "cue_" + its topic. The
+        # same for the entries of Traditional text only.
+        self._topics, self._split = _hits_and_cues(lexicon.topics, lexicon.cues)
+        self._hant_topics, self._hant_split = _hits_and_cues(lexicon.hant_topics, lexicon.hant_cues)
 
     def compile_all(self) -> None:
         """Compile every entry now (entries are otherwise compiled when first met)."""
@@ -641,10 +645,13 @@ class LexiconTopicClassifier:
         """Steps 2–3 on text already folded (``folded``) and made Simplified (``simple``)."""
         masked = self.blank_allowed(simple)
         topic, cue_group = self._topics.best_two(masked, self._split)
+        cue = cue_group.removeprefix(_CUE) if cue_group is not None else None
         script = written_script(folded, simple)
         if script == "zh-Hant":
-            topic = earliest(topic, self._hant_topics.best(masked))
-        cue = cue_group.removeprefix(_CUE) if cue_group is not None else None
+            hant_topic, hant_cue_group = self._hant_topics.best_two(masked, self._hant_split)
+            topic = earliest(topic, hant_topic)
+            if hant_cue_group is not None:
+                cue = earliest(cue, hant_cue_group.removeprefix(_CUE))
         if _MASK in masked:
             masked = masked.replace(_MASK, f" {ALLOW_MARK} ")
         return LexiconReading(topic, cue, masked, script)

@@ -46,16 +46,16 @@ HELDOUT_RESOURCES: Mapping[str, str] = {
 #: and never trained on, but each used once to choose between models, so they no longer
 #: measure unseen text as the held-out batches do: ac and ad, then ae and af, rejected
 #: three candidates for r17; ag and ah judged r16's wider asides; ai and aj chose model
-#: r17; az and ba (English only) and bb, then bc and bd (English only) and be, chose
-#: r19's two later rounds; bf and bg (English only) and bh measured r19 once, choosing
-#: nothing (docs/topics.md). r19's au to ay, r18's am to at, r17's ak and al, r16's
-#: development batches (u, v, w, x, o, aa, ab), r15's (j, k, m, n, r, t) and r14's (c,
-#: f, g) are in the training corpus.
+#: r17; bf and bg (English only) and bh measured r19 once, choosing nothing; bi and bj
+#: (zh-Hant only) and bk rejected a round of r19, bl and bm (zh-Hant only) and bn chose
+#: r20 (docs/topics.md). r19's az to be and au to ay, r18's am to at, r17's ak and al,
+#: r16's development batches (u, v, w, x, o, aa, ab), r15's (j, k, m, n, r, t) and r14's
+#: (c, f, g) are in the training corpus.
 DEVELOPMENT_RESOURCES: Mapping[str, str] = {
     name: f"data/topics_dev_{name}.jsonl"
     for name in (
         *("ac", "ad", "ae", "af", "ag", "ah", "ai", "aj"),
-        *("az", "ba", "bb", "bc", "bd", "be", "bf", "bg", "bh"),
+        *("bf", "bg", "bh", "bi", "bj", "bk", "bl", "bm", "bn"),
     )
 }
 #: The goal on text not seen in training (issue 15): in each script and overall, recall

@@ -70,7 +70,7 @@ from fairscreen.services.topic_audit import (
 )
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "topic_model.json"
-VERSION = "2026.12-r19"
+VERSION = "2026.12-r20"
 SCALE = 1000
 SEED = 20261204
 # The operating point. r8 used 0.98; r9 to r15 0.975 (on the r9 corpus the trade-off,
