@@ -52,8 +52,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "religious words for zeal) are most of the job statements it drops (about 1.5% "
             "of the job statements of unseen batches, about 2% in English); about one such "
             "drop in seven comes from a lexicon hit, the rest from the model.",
-            "Traditional-script (zh-Hant) recall is the figure nearest the goal, and under "
-            "it on one held-out batch (77 of 80 prohibited remarks caught): Taiwan and Hong "
+            "Traditional-script (zh-Hant) recall is the figure nearest the goal (0.981 on "
+            "the held-out batches, under 0.97 on two development batches): Taiwan and Hong "
             "Kong remarks are a smaller share of the training text than Mandarin ones.",
             "Short plain statements with no job vocabulary are sometimes dropped: the "
             "model leans towards dropping when it has little to read (fail-closed).",
@@ -68,11 +68,10 @@ TEXTS: dict[str, dict[str, Any]] = {
             "can be kept when the remark's word also names work (hepatitis in a vaccine "
             'trial, divorce in family law): the job words outweigh it. With a "but", '
             "or when the remark comes first, it is dropped.",
-            "A term that also names work (a lab's paternity testing, prenatal checks in HR "
-            "leave) is weighed by the model, not dropped outright; where the training "
+            "A term that also names work (a lab's viral-load assays, a spouse's details in "
+            "HR records) is weighed by the model, not dropped outright; where the training "
             "statements hold it mostly in its work sense, a plain remark on it can be kept: "
-            '"她在做产检。" (prenatal checks) is kept when written in Simplified characters; '
-            "written in Traditional ones it is dropped.",
+            '"His viral load is undetectable." and "她的配偶在外地工作。" are.',
         ],
     },
     "zh-Hans": {
@@ -100,7 +99,7 @@ TEXTS: dict[str, dict[str, Any]] = {
             "把话题词当作比喻或工作对象的工作陈述（办理产假、疫苗临床试验、为工会做系统、"
             "用宗教词形容敬业）是被误删的工作陈述中的大多数（在未见过的批次上约占工作陈述的 1.5%，"
             "英文约 2%）；这类误删约七分之一来自词表，其余来自模型。",
-            "繁体（zh-Hant）的召回率最接近目标，在一个保留批次上低于目标（80 条中抓到 77 条）："
+            "繁体（zh-Hant）的召回率最接近目标（保留批次上为 0.981，两个开发批次上低于 0.97）："
             "台湾和香港用语的评语在训练文本中所占比例小于普通话评语。",
             "没有工作词汇的简短陈述有时会被删除：信息少时模型倾向于删除（从严）。",
             "所有批次都由语料作者编写；独立测试集上的数字更低，这些数字应视为上限。",
@@ -109,9 +108,9 @@ TEXTS: dict[str, dict[str, Any]] = {
             "把工作事实和私人话题并列、没有“但是”转折的陈述（“……，业绩稳定，有乙型肝炎。”），"
             "当话题词本身也用于工作（如疫苗试验中的“肝炎”）时可能被保留：工作词汇的权重压过了它；"
             "有“但是”转折或话题在前时会被删除。",
-            "同时指称工作的词（实验室的亲子鉴定业务、人事办理的产检假）由模型权衡，而不是一命中就删除；"
-            "训练语料中多以工作含义出现的词，对应的简单评语可能被保留：简体书写的“她在做产检。”"
-            "就被保留了（繁体书写的会被删除）。",
+            "同时指称工作的词（实验室的病毒载量检测、人事档案里的配偶信息）由模型权衡，而不是一命中就删除；"
+            "训练语料中多以工作含义出现的词，对应的简单评语可能被保留：“她的配偶在外地工作。”"
+            "就被保留了。",
         ],
     },
     "zh-Hant": {
@@ -139,7 +138,7 @@ TEXTS: dict[str, dict[str, Any]] = {
             "把話題詞當作比喻或工作對象的工作陳述（辦理產假、疫苗臨床試驗、為工會做系統、"
             "用宗教詞形容敬業）是被誤刪的工作陳述中的大多數（在未見過的批次上約佔工作陳述的 1.5%，"
             "英文約 2%）；這類誤刪約七分之一來自詞表，其餘來自模型。",
-            "繁體（zh-Hant）的召回率最接近目標，在一個保留批次上低於目標（80 條中抓到 77 條）："
+            "繁體（zh-Hant）的召回率最接近目標（保留批次上為 0.981，兩個開發批次上低於 0.97）："
             "台灣和香港用語的評語在訓練文字中所佔比例小於普通話評語。",
             "沒有工作詞彙的簡短陳述有時會被刪除：資訊少時模型傾向於刪除（從嚴）。",
             "所有批次都由語料作者撰寫；獨立測試集上的數字更低，這些數字應視為上限。",
@@ -148,9 +147,9 @@ TEXTS: dict[str, dict[str, Any]] = {
             "把工作事實和私人話題並列、沒有「但是」轉折的陳述（「……，業績穩定，有乙型肝炎。」），"
             "當話題詞本身也用於工作（如疫苗試驗中的「肝炎」）時可能被保留：工作詞彙的權重壓過了它；"
             "有「但是」轉折或話題在前時會被刪除。",
-            "同時指稱工作的詞（實驗室的親子鑑定業務、人事辦理的產檢假）由模型權衡，而不是一命中就刪除；"
-            "訓練語料中多以工作含義出現的詞，對應的簡單評語可能被保留：以簡體書寫的「她在做产检。」"
-            "就被保留了（繁體的會被刪除）。",
+            "同時指稱工作的詞（實驗室的病毒載量檢測、人事檔案裡的配偶資料）由模型權衡，而不是一命中就刪除；"
+            "訓練語料中多以工作含義出現的詞，對應的簡單評語可能被保留：以簡體書寫的「她的配偶在外地工作。」"
+            "就被保留了。",
         ],
     },
 }
