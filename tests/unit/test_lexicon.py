@@ -128,6 +128,15 @@ def test_a_hit_of_zh_hant_toml_ranks_with_the_others_and_its_cue_with_the_cues()
     reading = LexiconTopicClassifier(lexicon).read(folded, simplified(folded))
     # the earliest topic of PRODUCT.md's order wins, among hits and among cues alike
     assert (reading.topic, reading.cue) == ("sexual_orientation", "religion")
+    # and the other way round: the general file's hit and the Traditional file's cue first
+    reversed_lexicon = TopicLexicon(
+        topics={"sexual_orientation": ("同志",)},
+        cues={"health_condition": ("看医生",)},
+        hant_topics={"private_life": ("赌博",)},
+        hant_cues={"religion": ("信仰",)},
+    )
+    reading = LexiconTopicClassifier(reversed_lexicon).read(folded, simplified(folded))
+    assert (reading.topic, reading.cue) == ("sexual_orientation", "religion")
 
 
 def test_job_phrases_are_blanked_for_the_model() -> None:

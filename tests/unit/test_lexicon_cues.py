@@ -95,7 +95,7 @@ def test_rewrite_escapes_the_note() -> None:
     assert parse_lexicon_file("en", text)[-1].why == note
 
 
-# Statements the shipped lexicon drops through an entry of zh.toml or en.toml, each of a
+# Statements the shipped lexicon drops through an entry of one of its files, each of a
 # kind where matching an alternative alone could differ from the engine: a bounded gap
 # across a blanked job phrase, English word boundaries, Traditional text folded
 DROPPED = [
@@ -139,13 +139,17 @@ def test_a_traditional_only_alternative_fires_on_traditional_text_only() -> None
         [
             ("t", "她負責外配的就業輔導專案，成效很好。"),
             ("s", "她负责外配的就业辅导项目，成效很好。"),
+            # dropped by zh.toml's 同性恋, and it holds 外配: not Traditional, so 外配 does
+            # not fire on it
+            ("z", "她为同性恋权益组织和外配家庭开发了会员网站。"),
         ],
         ["聽說她是外配。", "听说她是外配。"],
     )
     assert [(f.file, f.topic, f.alternative, f.statement_ids) for f in found] == [
-        ("zh-Hant", "marital_status", "外配", ("t",))
+        ("zh", "sexual_orientation", "同性恋", ("z",)),
+        ("zh-Hant", "marital_status", "外配", ("t",)),
     ]
-    assert found[0].prohibited_support == 1  # the Traditional remark only
+    assert found[1].prohibited_support == 1  # the Traditional remark only
 
 
 def test_job_statements_are_the_rows_without_a_label(tmp_path: Path) -> None:

@@ -184,6 +184,15 @@ def test_a_hit_of_an_entry_for_traditional_text_only_is_never_overruled() -> Non
     assert layered.prohibited_topic("负责临床试验，她是外配。") is None  # no Taiwan usage
 
 
+def test_a_traditional_only_hit_is_not_overruled_with_another_hits_clause() -> None:
+    # the clause of 同性恋 (zh.toml) scores under the veto; the clause of 外配 (zh-Hant.toml)
+    # is read in the statement's script, shows its own hit and does not: the statement is
+    # dropped (read as Simplified, that clause showed no hit, and both hits were overruled)
+    model = _vetoing_model({"临床": -6000, "他": -6000})
+    layered = LayeredTopicClassifier(LexiconTopicClassifier(), model)
+    assert layered.prohibited_topic("負責臨床試驗的他是同性戀，她是外配。") == "sexual_orientation"
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -278,6 +287,9 @@ def test_a_cue_around_a_contrasting_conjunction_is_scored_alone() -> None:
         ("他有乙型肝炎，但工作认真负责，沟通能力强。", "infectious_disease_carrier"),
         ("他很能干，但有乙型肝炎，客户维护做得好。", "infectious_disease_carrier"),
         ("佢做嘢好有責任心，但係有乙型肝炎。", "infectious_disease_carrier"),
+        # 妈祖 became a cue of zh-Hant.toml in r20 (Traditional text only): the piece after
+        # 但 is read in the statement's script, or the cue would be lost there
+        ("她工作很認真負責，團隊合作好，但常去拜媽祖。", "religion"),
         # r16 to r18 kept "She ran the quarterly close well, but she has dementia." as a
         # whole (a care home's job statement made "dementia" a cue); r19 drops it whole,
         # and "in hospital" became a cue in r19 (a hospital's job statement)

@@ -641,12 +641,14 @@ class LexiconTopicClassifier:
         the separator no entry can match or straddle: the text every entry is matched on."""
         return self._allow.mask(simple)
 
-    def read(self, folded: str, simple: str) -> LexiconReading:
-        """Steps 2–3 on text already folded (``folded``) and made Simplified (``simple``)."""
+    def read(self, folded: str, simple: str, script: str | None = None) -> LexiconReading:
+        """Steps 2–3 on text already folded (``folded``) and made Simplified (``simple``),
+        written in ``script`` (default: ``text_fold.written_script`` of the two; a piece of
+        a statement is read in its statement's)."""
         masked = self.blank_allowed(simple)
         topic, cue_group = self._topics.best_two(masked, self._split)
         cue = cue_group.removeprefix(_CUE) if cue_group is not None else None
-        script = written_script(folded, simple)
+        script = script if script is not None else written_script(folded, simple)
         if script == "zh-Hant":
             hant_topic, hant_cue_group = self._hant_topics.best_two(masked, self._hant_split)
             topic = earliest(topic, hant_topic)

@@ -94,7 +94,7 @@ class LayeredTopicClassifier:
         simple = simplified(folded)
         reading = self.lexicon.read(folded, simple)
         if reading.topic is not None:
-            if self._overruled(reading.masked, reading.cue):
+            if self._overruled(reading.masked, reading.cue, reading.script):
                 return None
             return earliest(reading.topic, reading.cue)
         topic = self.model.prohibited_topic(reading.masked, reading.cue, reading.script)
@@ -114,32 +114,39 @@ class LayeredTopicClassifier:
         Only there: every clause that holds a cue, read alone, dropped 91 more of the
         corpus's job statements (lists such as "管婚假、产假、病假")."""
         threshold = self.model.thresholds[script]
-        for piece, reading in self._read_alone(asides(masked)):
+        for piece, reading in self._read_alone(asides(masked), script):
             if reading.cue is not None and self.model.score(piece, reading.cue) >= threshold:
                 return reading.cue
         return None
 
-    def _overruled(self, masked: str, cue: str | None) -> bool:
+    def _overruled(self, masked: str, cue: str | None, script: str) -> bool:
         """Whether the model overrules a lexicon hit: it is near-certain the statement is
         about work (model r13: on text written blind to the lexicon, one hit in five was
         a job statement). Every span scores under its ``lexicon_veto``, and so does each
         clause that holds a hit, read alone. A span is a sentence, and a sentence can join
         job facts to a prohibited remark with commas or "and" ("他负责项目管理，工作认真，
         沟通能力强，是同性恋"): the job words' weights would carry the whole sentence under
-        the veto, and PRODUCT.md P3 drops such a statement whole. A hit that no clause
-        shows on its own (an entry for Traditional text only, which a clause of
-        Simplified text cannot match) is never overruled."""
+        the veto, and PRODUCT.md P3 drops such a statement whole. Each clause is read in
+        the statement's script (``script``), so a hit of an entry for Traditional text
+        only shows in its clause like any other (until r20 it showed in none: never
+        overruled alone, and overruled with a Simplified hit's clause when both stood)."""
         model, veto = self.model, self.model.lexicon_veto
         if model.best_span(masked, cue, veto)[0] >= veto:
             return False
-        held = [clause for clause, reading in self._read_alone(clauses(masked)) if reading.topic]
+        held = [
+            clause for clause, reading in self._read_alone(clauses(masked), script) if reading.topic
+        ]
         return bool(held) and all(model.score(c, cue) < veto for c in held)
 
-    def _read_alone(self, pieces: Iterable[str]) -> Iterator[tuple[str, LexiconReading]]:
+    def _read_alone(
+        self, pieces: Iterable[str], script: str
+    ) -> Iterator[tuple[str, LexiconReading]]:
         """Each piece of a statement's blanked text with the lexicon's reading of it alone
-        (already folded and Simplified, so read as both)."""
+        (already folded and Simplified, so read as both), in the statement's ``script``:
+        a piece of Traditional text, made Simplified, no longer shows its script, and
+        zh-Hant.toml's entries hold for it all the same."""
         for piece in pieces:
-            yield piece, self.lexicon.read(piece, piece)
+            yield piece, self.lexicon.read(piece, piece, script)
 
 
 @cache

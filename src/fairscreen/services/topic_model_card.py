@@ -49,9 +49,9 @@ TEXTS: dict[str, dict[str, Any]] = {
         "weakness_list": [
             "Job statements that use a topic's words as metaphor or as the subject of the "
             "work (maternity-leave administration, vaccine trials, unions as clients, "
-            "religious words for zeal) are most of the job statements it drops (about 1.5% "
-            "of the job statements of unseen batches, about 2% in English); about one such "
-            "drop in seven comes from a lexicon hit, the rest from the model.",
+            "religious words for zeal) are most of the job statements it drops (1.2% of the "
+            "job statements of unseen batches, 1.7% in English); about one such drop in four "
+            "comes from a lexicon hit, the rest from the model.",
             "Traditional-script (zh-Hant) recall is the figure nearest the goal (0.981 on "
             "the held-out batches, under 0.97 on two development batches): Taiwan and Hong "
             "Kong remarks are a smaller share of the training text than Mandarin ones.",
@@ -97,8 +97,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "weaknesses": "已知弱点",
         "weakness_list": [
             "把话题词当作比喻或工作对象的工作陈述（办理产假、疫苗临床试验、为工会做系统、"
-            "用宗教词形容敬业）是被误删的工作陈述中的大多数（在未见过的批次上约占工作陈述的 1.5%，"
-            "英文约 2%）；这类误删约七分之一来自词表，其余来自模型。",
+            "用宗教词形容敬业）是被误删的工作陈述中的大多数（在未见过的批次上占工作陈述的 1.2%，"
+            "英文 1.7%）；这类误删约四分之一来自词表，其余来自模型。",
             "繁体（zh-Hant）的召回率最接近目标（保留批次上为 0.981，两个开发批次上低于 0.97）："
             "台湾和香港用语的评语在训练文本中所占比例小于普通话评语。",
             "没有工作词汇的简短陈述有时会被删除：信息少时模型倾向于删除（从严）。",
@@ -136,8 +136,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "weaknesses": "已知弱點",
         "weakness_list": [
             "把話題詞當作比喻或工作對象的工作陳述（辦理產假、疫苗臨床試驗、為工會做系統、"
-            "用宗教詞形容敬業）是被誤刪的工作陳述中的大多數（在未見過的批次上約佔工作陳述的 1.5%，"
-            "英文約 2%）；這類誤刪約七分之一來自詞表，其餘來自模型。",
+            "用宗教詞形容敬業）是被誤刪的工作陳述中的大多數（在未見過的批次上佔工作陳述的 1.2%，"
+            "英文 1.7%）；這類誤刪約四分之一來自詞表，其餘來自模型。",
             "繁體（zh-Hant）的召回率最接近目標（保留批次上為 0.981，兩個開發批次上低於 0.97）："
             "台灣和香港用語的評語在訓練文字中所佔比例小於普通話評語。",
             "沒有工作詞彙的簡短陳述有時會被刪除：資訊少時模型傾向於刪除（從嚴）。",
@@ -148,7 +148,7 @@ TEXTS: dict[str, dict[str, Any]] = {
             "當話題詞本身也用於工作（如疫苗試驗中的「肝炎」）時可能被保留：工作詞彙的權重壓過了它；"
             "有「但是」轉折或話題在前時會被刪除。",
             "同時指稱工作的詞（實驗室的病毒載量檢測、人事檔案裡的配偶資料）由模型權衡，而不是一命中就刪除；"
-            "訓練語料中多以工作含義出現的詞，對應的簡單評語可能被保留：以簡體書寫的「她的配偶在外地工作。」"
+            "訓練語料中多以工作含義出現的詞，對應的簡單評語可能被保留：「她的配偶在外地工作。」"
             "就被保留了。",
         ],
     },
