@@ -654,7 +654,7 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         # model r14 keeps it: 佛教 became a cue (it named the work in blind job statements:
         # a temple's ticketing, Buddhist-art tours), 信仰般 is blanked as the job metaphor,
         # and what is left scores -1.29 against zh-Hans' -0.07
-        known_gap("他对佛教有信仰般的虔诚", "religion", "r14 to r19 miss it"),
+        known_gap("他对佛教有信仰般的虔诚", "religion", "r14 to r20 miss it"),
         ("He's been married to that legacy billing codebase for years.", None),
         ("He is married to the project lead.", "marital_status"),
         ("He has an almost religious devotion to code review.", None),
