@@ -52,20 +52,17 @@ from fairscreen.domain.lexicon import (
     ALLOW,
     LEXICON_FILES,
     LEXICON_PACKAGE_DIR,
+    LexiconEntry,
     LexiconTopicClassifier,
-    TopicLexicon,
     build_lexicon,
     parse_lexicon_file,
     split_alternatives,
 )
-from fairscreen.domain.text_fold import fold, simplified, written_script
+from fairscreen.domain.text_fold import fold, simplified
 from fairscreen.services.topic_audit import load_corpus
 
 LEXICON_DIR = Path(__file__).resolve().parents[1] / LEXICON_PACKAGE_DIR  # written in place
-EDITED_FILES = ("zh", "zh-Hant", "en")
-# zh-Hant.toml's entries hold for text written in Traditional characters only, so its
-# alternatives are tried on such statements only (model r20; before, it was left alone)
-TRADITIONAL_ONLY = "zh-Hant"
+EDITED_FILES = ("zh", "zh-Hant", "en")  # zh-Hant.toml too since model r20
 MIN_PROHIBITED_SUPPORT = 2  # fewer prohibited training statements holding it: flagged
 
 
@@ -104,44 +101,42 @@ def prohibited_remarks(paths: Sequence[Path]) -> list[str]:
 
 class _Blanked(NamedTuple):
     """A statement as the lexicon matches it: folded, Simplified, its ``allow`` phrases
-    blanked; and the script it is written in (``text_fold.written_script``)."""
+    blanked; the script it is written in (``text_fold.written_script``, which decides
+    whether ``zh-Hant.toml`` applies); and whether the shipped lexicon drops it."""
 
     text: str
     script: str
+    dropped: bool
 
 
 def _blanked(shipped: LexiconTopicClassifier, text: str) -> _Blanked:
     folded = fold(text)
     simple = simplified(folded)
-    return _Blanked(shipped.blank_allowed(simple), written_script(folded, simple))
+    reading = shipped.read(folded, simple)
+    return _Blanked(shipped.blank_allowed(simple), reading.script, reading.topic is not None)
 
 
-def _drops(classifier: LexiconTopicClassifier, blanked: _Blanked, file: str) -> bool:
-    """Whether ``classifier`` (one alternative of lexicon file ``file``, as an ordinary
-    entry) drops ``blanked``; an entry of ``TRADITIONAL_ONLY`` only Traditional text."""
-    if file == TRADITIONAL_ONLY and blanked.script != TRADITIONAL_ONLY:
-        return False
-    return classifier.read(blanked.text, blanked.text).topic is not None
+def _drops(classifier: LexiconTopicClassifier, blanked: _Blanked) -> bool:
+    """Whether ``classifier`` drops ``blanked``, read in its own script (an entry of
+    ``zh-Hant.toml`` holds for Traditional text only, as the engine applies it)."""
+    return classifier.read(blanked.text, blanked.text, blanked.script).topic is not None
 
 
 def firings(statements: Sequence[tuple[str, str]], prohibited: Sequence[str] = ()) -> list[Firing]:
     """Every alternative of an ordinary entry of ``EDITED_FILES`` that, alone, drops one
     of ``statements`` where the shipped lexicon matches: on the text with the ``allow``
     phrases of every file blanked by the engine's own separator (a pattern with a bounded
-    gap, ``离过.{0,3}婚``, sees what the engine sees), a ``zh-Hant.toml`` alternative on
-    Traditional text only; with how many of the ``prohibited`` texts it drops, read the
-    same way."""
+    gap, ``离过.{0,3}婚``, sees what the engine sees), each alternative built as an entry
+    of its own file (so a ``zh-Hant.toml`` one holds for Traditional text only); with how
+    many of the ``prohibited`` texts it drops, read the same way."""
     files = {
         name: parse_lexicon_file(name, (LEXICON_DIR / f"{name}.toml").read_text("utf-8"))
         for name in LEXICON_FILES
     }
     shipped = LexiconTopicClassifier(build_lexicon(files))
     # only statements the lexicon drops can be dropped by one alternative of it
-    suspects = [
-        (statement_id, _blanked(shipped, text))
-        for statement_id, text in statements
-        if shipped.prohibited_topic(text) is not None
-    ]
+    read = [(statement_id, _blanked(shipped, text)) for statement_id, text in statements]
+    suspects = [(statement_id, blanked) for statement_id, blanked in read if blanked.dropped]
     remarks = [_blanked(shipped, text) for text in prohibited]
     found = []
     for name in EDITED_FILES:
@@ -151,11 +146,11 @@ def firings(statements: Sequence[tuple[str, str]], prohibited: Sequence[str] = (
             for pattern in entry.patterns:
                 for alternative in split_alternatives(pattern):
                     alone = LexiconTopicClassifier(
-                        TopicLexicon(topics={entry.topic: (alternative,)})
+                        build_lexicon({name: [LexiconEntry(entry.topic, (alternative,))]})
                     )
-                    matched = tuple(i for i, b in suspects if _drops(alone, b, name))
+                    matched = tuple(i for i, b in suspects if _drops(alone, b))
                     if matched:
-                        support = sum(_drops(alone, b, name) for b in remarks)
+                        support = sum(_drops(alone, b) for b in remarks)
                         found.append(
                             Firing(name, entry.topic, pattern, alternative, matched, support)
                         )
