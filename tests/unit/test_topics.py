@@ -623,6 +623,14 @@ def test_job_performance_statement_is_kept(classifier: TopicClassifier) -> None:
         ("她怀孕了", "pregnancy_or_fertility"),
         ("他是同志，這不影響工作", "sexual_orientation"),
         ("老张是个好同志", None),
+        # PRODUCT.md P3 on the terms model r20 moved from zh-Hant.toml's hard entries to its
+        # cues (each had matched a Traditional job statement): a plain remark on the person
+        # in Traditional text is still dropped, now by the model, under the cue's topic
+        ("他係同志。", "sexual_orientation"),
+        ("聽說她常去拜媽祖。", "religion"),
+        ("聽說他是新住民。", "ethnicity"),
+        ("他係新移民。", "household_registration"),
+        ("他屋企住公屋。", "family_background"),
         ("他是gay吗", "sexual_orientation"),
         ("上海人工智能实验室", None),
         ("他是上海人", "household_registration"),
